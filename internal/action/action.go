@@ -1,0 +1,198 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"time"
+)
+
+// Action is the unit of work a rule runs on a file.
+type Action interface {
+	// Run processes one file. It honours ctx's deadline and returns either an
+	// Output or an error; an error fails the rule for this file and nothing is
+	// written.
+	Run(ctx context.Context, in Input) (Output, error)
+}
+
+// Validator is implemented by actions that can check their parameters beyond
+// what the JSON Schema expresses. It runs when the configuration loads.
+type Validator interface {
+	Validate() error
+}
+
+// Finisher is implemented by actions that aggregate over many files (catalog,
+// index). The engine calls Finish once after a one-shot run has processed every
+// file, and after each batch in the daemon.
+type Finisher interface {
+	Finish(ctx context.Context, h Host) (Output, error)
+}
+
+// Closer is implemented by actions that hold resources (processes, caches).
+// Close must succeed even when ctx is already done.
+type Closer interface {
+	Close(ctx context.Context) error
+}
+
+// Input is what an action sees of a file.
+type Input struct {
+	// Root is the absolute path of the tree the file belongs to (for messages).
+	Root string
+	// Path is the file's path relative to Root, with forward slashes.
+	Path string
+	// Content is the current content: the file as read, or the previous
+	// action's output in the same rule.
+	Content []byte
+	// FrontMatter is the parsed front matter of Content (empty, never nil, when
+	// there is none).
+	FrontMatter map[string]any
+	// Match is the rule's regex match on the content the rule started with, or
+	// nil when the rule has no match.
+	Match *Match
+	// Rule is the id of the rule running the action.
+	Rule string
+	// DryRun is true in `scribe check`: the action must not cause effects
+	// outside its Output (Host ports already honour this).
+	DryRun bool
+	// Host holds the ports through which the action reaches anything else.
+	Host Host
+}
+
+// Output is what an action returns.
+type Output struct {
+	// Content is the new content; nil means unchanged.
+	Content []byte
+	// Findings are problems found in the file.
+	Findings []Finding
+	// Events are published on the bus (stdout in one-shot runs).
+	Events []Event
+	// Affected names other files (relative to the same root) whose result may
+	// have changed because of this one: files linking to a changed note, an
+	// index whose inputs changed. The daemon requeues them; a one-shot run
+	// processes them once more after its main pass.
+	Affected []string
+}
+
+// Match is a regex match with its groups.
+type Match struct {
+	// Groups holds the whole match at index 0, then each numbered group
+	// ("" for a group that did not participate).
+	Groups []string
+	// Named maps each named group to its text.
+	Named map[string]string
+	// Start and End are the byte offsets of the whole match in the content.
+	Start, End int
+}
+
+// Severity ranks a finding.
+type Severity string
+
+// Severities, from most to least serious.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Finding is a problem an action reports about a file. Line and Column are
+// 1-based; 0 means "the whole file".
+type Finding struct {
+	Path       string   `json:"path"`
+	Line       int      `json:"line,omitempty"`
+	Column     int      `json:"column,omitempty"`
+	Rule       string   `json:"rule"`
+	Action     string   `json:"action"`
+	Severity   Severity `json:"severity"`
+	Message    string   `json:"message"`
+	Suggestion string   `json:"suggestion,omitempty"`
+}
+
+// Event is a message an action publishes.
+type Event struct {
+	Type string         `json:"type"`
+	Path string         `json:"path"`
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// Host holds the ports an action may use. The engine fills only the ports an
+// action is permitted to use; a nil field means "not granted".
+type Host struct {
+	// Logger logs with the rule, path and action already attached.
+	Logger *slog.Logger
+	// Clock returns the current time; tests substitute a fixed clock.
+	Clock func() time.Time
+	// Docs gives read access to the other documents under the roots.
+	Docs Docs
+	// Writer writes or renames other files (never the input file: that goes
+	// through Output.Content). In a dry run it records instead of writing.
+	Writer Writer
+	// Commands runs allow-listed commands.
+	Commands CommandRunner
+	// Publisher publishes events immediately (Output.Events is the usual way).
+	Publisher Publisher
+}
+
+// Docs is read access to every document the configuration includes, across
+// all roots, addressed by slash-separated paths relative to their root. Paths of
+// the root a file belongs to are plain; the engine keeps one Docs per root.
+type Docs interface {
+	// List returns every included document path, sorted.
+	List() []string
+	// ReadFile returns a document's content.
+	ReadFile(path string) ([]byte, error)
+	// Stat returns a document's file info.
+	Stat(path string) (fs.FileInfo, error)
+}
+
+// Writer changes files other than the one being processed, safely (atomic,
+// confined to the root). Paths are relative to the root of the input file.
+type Writer interface {
+	// WriteFile replaces or creates path with content, only if it differs.
+	WriteFile(ctx context.Context, path string, content []byte) error
+	// Rename moves a file or directory; it fails if the target exists
+	// (a case-only rename of the same file is allowed).
+	Rename(ctx context.Context, from, to string) error
+}
+
+// CommandRunner runs an allow-listed command.
+type CommandRunner interface {
+	Run(ctx context.Context, cmd Command) (CommandResult, error)
+}
+
+// Command is one invocation of an allow-listed program.
+type Command struct {
+	// Name is the security.commands name; the runner resolves the path.
+	Name string
+	// Args are passed as argv[1:], never through a shell.
+	Args []string
+	// Files are appended after a "--" separator, each as one argument.
+	Files []string
+	// Stdin is written to the child's standard input (nil: empty).
+	Stdin []byte
+	// Dir is the working directory, relative to the root ("" = the root).
+	Dir string
+	// Timeout bounds the whole run; the process group is killed when it passes.
+	Timeout time.Duration
+}
+
+// CommandResult is what a finished command produced.
+type CommandResult struct {
+	ExitCode  int
+	Stdout    []byte
+	Stderr    []byte
+	Truncated bool // output exceeded the cap and was cut
+}
+
+// Publisher sends events out (the bus, or stdout in one-shot runs).
+type Publisher interface {
+	Publish(ctx context.Context, ev Event) error
+}
+
+// Errors an action or the engine returns.
+var (
+	// ErrNotPermitted is returned by an action whose Host lacks a port it needs.
+	ErrNotPermitted = errors.New("action: capability not granted")
+	// ErrAbandoned is returned by Call when an action outlived its deadline.
+	ErrAbandoned = errors.New("action: abandoned after its deadline")
+)

@@ -1,0 +1,147 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// Func is the shape of a plain, blocking action: the Go form of the original
+// engine's synchronous plugin `execute(file_content, match, file_path, params)`.
+// It knows nothing of contexts; FromFunc makes it safe to call.
+type Func func(content string, match Match, path string, params map[string]any) (string, error)
+
+// Pool bounds how many plain functions run at once. A function that outlives
+// its deadline keeps its slot until it really returns, so runaway functions can
+// never hold more than Size goroutines.
+type Pool struct {
+	slots chan struct{}
+}
+
+// NewPool returns a pool of n slots (at least 1).
+func NewPool(n int) *Pool {
+	if n < 1 {
+		n = 1
+	}
+	return &Pool{slots: make(chan struct{}, n)}
+}
+
+// Size reports the number of slots.
+func (p *Pool) Size() int { return cap(p.slots) }
+
+// InUse reports how many slots are taken, abandoned functions included.
+func (p *Pool) InUse() int { return len(p.slots) }
+
+// FromFunc wraps fn as an Action that runs on pool. Params are fixed at
+// construction. While fn runs, the caller waits for it or for ctx, whichever
+// comes first; on ctx's end the call is abandoned (counted, ErrAbandoned) and fn
+// finishes in the background, its result discarded.
+func FromFunc(fn Func, params map[string]any, pool *Pool) Action {
+	return &funcAction{fn: fn, params: params, pool: pool}
+}
+
+type funcAction struct {
+	fn     Func
+	params map[string]any
+	pool   *Pool
+}
+
+var _ Action = (*funcAction)(nil)
+
+func (f *funcAction) Run(ctx context.Context, in Input) (Output, error) {
+	select {
+	case f.pool.slots <- struct{}{}:
+	case <-ctx.Done():
+		return Output{}, fmt.Errorf("waiting for a free worker: %w", ctx.Err())
+	}
+	var m Match
+	if in.Match != nil {
+		m = *in.Match
+	}
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1) // buffered: an abandoned fn must not block on send
+	content := string(in.Content)
+	go func() {
+		defer func() { <-f.pool.slots }()
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("action panicked: %v", r)}
+			}
+		}()
+		s, err := f.fn(content, m, in.Path, f.params)
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return Output{}, r.err
+		}
+		if r.s == content {
+			return Output{}, nil
+		}
+		return Output{Content: []byte(r.s)}, nil
+	case <-ctx.Done():
+		abandoned.Add(1)
+		return Output{}, fmt.Errorf("%w (%v)", ErrAbandoned, context.Cause(ctx))
+	}
+}
+
+var abandoned atomic.Int64
+
+// Abandoned reports how many action calls were abandoned since the process
+// started.
+func Abandoned() int64 { return abandoned.Load() }
+
+// Call runs a.Run under timeout and returns when it finishes or when the
+// deadline passes, whichever is first. A context-aware action that ignores its
+// deadline is abandoned: Call returns ErrAbandoned, counts it, and the action's
+// goroutine is left to end on its own. A panic in the action becomes an error.
+func Call(ctx context.Context, a Action, in Input, timeout time.Duration) (Output, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	type result struct {
+		out Output
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("action panicked: %v", r)}
+			}
+		}()
+		out, err := a.Run(ctx, in)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+		// Give a well-behaved action the chance to report its own error
+		// (it saw the same ctx); only one that ignores ctx is abandoned.
+		grace := time.NewTimer(abandonGrace)
+		defer grace.Stop()
+		select {
+		case r := <-done:
+			if r.err == nil {
+				r.err = ctx.Err()
+			}
+			return Output{}, r.err
+		case <-grace.C:
+			abandoned.Add(1)
+			return Output{}, fmt.Errorf("%w (%v)", ErrAbandoned, context.Cause(ctx))
+		}
+	}
+}
+
+// abandonGrace is how long Call waits, after the deadline, for an action to
+// notice it. Short: it is only there so a prompt ctx-aware action reports its
+// own error rather than being counted as abandoned.
+const abandonGrace = 50 * time.Millisecond

@@ -1,0 +1,344 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/markdown"
+	"github.com/scribe-md/scribe/internal/sandbox"
+)
+
+// exEnv is a root directory with a real sandbox.Runner allowed to run sh.
+type exEnv struct {
+	root   string
+	runner *sandbox.Runner
+	build  action.Build
+}
+
+func newExEnv(t *testing.T) *exEnv {
+	t.Helper()
+	sh, err := sandbox.ResolveCommand("/bin/sh")
+	if err != nil {
+		t.Skipf("no usable /bin/sh: %v", err)
+	}
+	root := t.TempDir()
+	cmds := map[string]string{"sh": sh}
+	return &exEnv{
+		root:   root,
+		runner: sandbox.NewRunner(root, cmds, []string{"PATH"}, 1<<20),
+		build:  action.Build{Rule: "test", Commands: cmds, Timeout: 10 * time.Second},
+	}
+}
+
+// new builds an exec action from YAML parameters through the registry.
+func (e *exEnv) new(t *testing.T, params string) action.Action {
+	t.Helper()
+	a, err := action.New("exec", exYAML(t, params), e.build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// input is the Input the engine would pass for a file at path.
+func (e *exEnv) input(t *testing.T, path, content string) action.Input {
+	t.Helper()
+	fm, err := markdown.Parse([]byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return action.Input{
+		Root: e.root, Path: path, Content: []byte(content), FrontMatter: fm, Rule: "test",
+		Host: action.Host{Commands: e.runner, Clock: func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }},
+	}
+}
+
+func exYAML(t testing.TB, s string) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("yaml %q: %v", s, err)
+	}
+	return v
+}
+
+func TestExecFilter(t *testing.T) {
+	e := newExEnv(t)
+	upper := e.new(t, `{command: [sh, -c, "tr a-z A-Z"], filter: true, files: false}`)
+	out, err := upper.Run(context.Background(), e.input(t, "a.md", "hello\n"))
+	if err != nil || string(out.Content) != "HELLO\n" {
+		t.Fatalf("Run = %q, %v; want HELLO", out.Content, err)
+	}
+
+	same := e.new(t, `{command: [sh, -c, cat], filter: true, files: false}`)
+	out, err = same.Run(context.Background(), e.input(t, "a.md", "same\n"))
+	if err != nil || out.Content != nil {
+		t.Fatalf("unchanged content: Run = %q, %v; want nil content", out.Content, err)
+	}
+
+	// A dry run still runs a filter: its result is only content.
+	in := e.input(t, "a.md", "dry\n")
+	in.DryRun = true
+	out, err = upper.Run(context.Background(), in)
+	if err != nil || string(out.Content) != "DRY\n" {
+		t.Fatalf("dry run filter: Run = %q, %v", out.Content, err)
+	}
+}
+
+func TestExecFilterEmptyOutput(t *testing.T) {
+	e := newExEnv(t)
+	empty := e.new(t, `{command: [sh, -c, "cat >/dev/null"], filter: true, files: false}`)
+	if _, err := empty.Run(context.Background(), e.input(t, "a.md", "x\n")); err == nil || !strings.Contains(err.Error(), "allow_empty") {
+		t.Fatalf("empty filter output accepted: %v", err)
+	}
+	allowed := e.new(t, `{command: [sh, -c, "cat >/dev/null"], filter: true, files: false, allow_empty: true}`)
+	out, err := allowed.Run(context.Background(), e.input(t, "a.md", "x\n"))
+	if err != nil || out.Content == nil || len(out.Content) != 0 {
+		t.Fatalf("allow_empty: Run = %q (nil %v), %v; want empty content", out.Content, out.Content == nil, err)
+	}
+}
+
+func TestExecFailureQuotesStderr(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, "echo 'syntax error at line 2' >&2; exit 2"], filter: true, files: false}`)
+	_, err := a.Run(context.Background(), e.input(t, "a.md", "x\n"))
+	if err == nil || !strings.Contains(err.Error(), "status 2: syntax error at line 2") {
+		t.Fatalf("err = %v", err)
+	}
+	check := e.new(t, `{command: [sh, -c, "exit 1"]}`)
+	if _, err := check.Run(context.Background(), e.input(t, "a.md", "x\n")); err == nil {
+		t.Fatal("a failing check without findings: true did not fail")
+	}
+}
+
+// TestExecArguments: each template renders to exactly one argument, hostile
+// front matter included, and the file comes last after "--".
+func TestExecArguments(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, 'printf "%s\n" "$0" "$@" >&2; exit 1', "{{ .Name }}", "--title={{ .FM.title }}", "{{ .FM.title }}"], findings: true}`)
+	const content = "---\ntitle: \"$(touch PWNED); `touch PWNED` -rf\"\n---\nbody\n"
+	path := "notes/-rf a.md"
+	os.MkdirAll(filepath.Join(e.root, "notes"), 0o755)
+	out, err := a.Run(context.Background(), e.input(t, path, content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No line has the file:line: shape, so the failure is one finding that
+	// quotes stderr: the arguments, one per line.
+	if len(out.Findings) != 1 {
+		t.Fatalf("findings %+v", out.Findings)
+	}
+	title := "$(touch PWNED); `touch PWNED` -rf"
+	want := strings.Join([]string{"-rf a", "--title=" + title, title, "--", "notes/-rf a.md"}, "\n")
+	if !strings.Contains(out.Findings[0].Message, want) {
+		t.Fatalf("arguments:\n%s\nwant them to contain:\n%s", out.Findings[0].Message, want)
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "PWNED")); err == nil {
+		t.Fatal("canary PWNED created")
+	}
+}
+
+func TestExecFindings(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, 'echo "$1:3:5: warning: trailing space"; echo "$1:7: line too long" >&2; echo "not a finding"; exit 1'], findings: true}`)
+	out, err := a.Run(context.Background(), e.input(t, "doc.md", "x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []action.Finding{
+		{Path: "doc.md", Line: 3, Column: 5, Rule: "test", Action: "exec", Severity: action.SeverityWarning, Message: "trailing space"},
+		{Path: "doc.md", Line: 7, Rule: "test", Action: "exec", Severity: action.SeverityError, Message: "line too long"},
+	}
+	if !slices.Equal(out.Findings, want) {
+		t.Fatalf("findings\n got %+v\nwant %+v", out.Findings, want)
+	}
+
+	clean := e.new(t, `{command: [sh, -c, "exit 0"], findings: true}`)
+	if out, err := clean.Run(context.Background(), e.input(t, "doc.md", "x\n")); err != nil || len(out.Findings) != 0 {
+		t.Fatalf("clean check: %+v, %v", out.Findings, err)
+	}
+}
+
+func TestExecFindingsCapped(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, 'i=0; while [ $i -lt 1500 ]; do echo "f:$i: x"; i=$((i+1)); done; exit 1'], findings: true, severity: info}`)
+	out, err := a.Run(context.Background(), e.input(t, "doc.md", "x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Findings) != execMaxFindings || !strings.Contains(out.Findings[execMaxFindings-1].Message, "500 more") {
+		t.Fatalf("%d findings, last %+v", len(out.Findings), out.Findings[len(out.Findings)-1])
+	}
+	if out.Findings[0].Severity != action.SeverityInfo {
+		t.Fatalf("severity %q, want info", out.Findings[0].Severity)
+	}
+}
+
+func TestExecDryRunSkipsChecks(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, "touch ran"], files: false}`)
+	in := e.input(t, "a.md", "x\n")
+	in.DryRun = true
+	if _, err := a.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "ran")); err == nil {
+		t.Fatal("a check ran in a dry run")
+	}
+	in.DryRun = false
+	if _, err := a.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(e.root, "ran")); err != nil {
+		t.Fatal("the check did not run outside a dry run")
+	}
+}
+
+func TestExecDirAndFileArgument(t *testing.T) {
+	e := newExEnv(t)
+	os.MkdirAll(filepath.Join(e.root, "sub"), 0o755)
+	os.WriteFile(filepath.Join(e.root, "sub", "x.md"), []byte("in sub\n"), 0o644)
+	os.WriteFile(filepath.Join(e.root, "top.md"), []byte("at top\n"), 0o644)
+	a := e.new(t, `{command: [sh, -c, 'echo "$1:1: $(cat -- "$1")"; exit 1'], dir: sub, findings: true}`)
+	for path, want := range map[string]string{"sub/x.md": "in sub", "top.md": "at top"} {
+		out, err := a.Run(context.Background(), e.input(t, path, "x\n"))
+		if err != nil || len(out.Findings) != 1 || out.Findings[0].Message != want {
+			t.Errorf("%s: findings %+v, %v; want one saying %q", path, out.Findings, err, want)
+		}
+	}
+}
+
+func TestExecTimeout(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, "sleep 30"], timeout: 200ms, files: false}`)
+	start := time.Now()
+	_, err := a.Run(context.Background(), e.input(t, "a.md", "x\n"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+	if took := time.Since(start); took > 1200*time.Millisecond {
+		t.Fatalf("took %v", took)
+	}
+}
+
+func TestExecNotPermitted(t *testing.T) {
+	e := newExEnv(t)
+	a := e.new(t, `{command: [sh, -c, "true"]}`)
+	in := e.input(t, "a.md", "x\n")
+	in.Host.Commands = nil
+	if _, err := a.Run(context.Background(), in); !errors.Is(err, action.ErrNotPermitted) {
+		t.Fatalf("err = %v, want ErrNotPermitted", err)
+	}
+}
+
+func TestExecConstructorErrors(t *testing.T) {
+	e := newExEnv(t)
+	e.build.Commands = map[string]string{"sh": "/bin/sh", "prettier": "/usr/bin/prettier"}
+	cases := []struct{ params, want string }{
+		{`{command: [rm, -rf, /]}`, `"rm" is not in security.commands (allowed: prettier, sh)`},
+		{`{command: [/bin/sh, -c, x]}`, `"/bin/sh" is not in security.commands`},
+		{`{command: [sh, "{{ .Path "]}`, "exec command[1]"},
+		{`{command: [sh], filter: true, findings: true}`, "use one or the other"},
+		{`{command: [sh], allow_empty: true}`, "allow_empty only applies"},
+		{`{command: [sh], dir: ../x}`, "stays inside the root"},
+		{`{command: [sh], dir: /etc}`, "stays inside the root"},
+		{`{command: [sh], timeout: 0s}`, "positive duration"},
+		{`{command: [sh], timeout: soon}`, "timeout"},
+		{`{command: []}`, "command"},
+		{`{command: [sh], shell: true}`, "shell"},
+		{`{command: "sh -c x"}`, "command"},
+	}
+	for _, tc := range cases {
+		_, err := action.New("exec", exYAML(t, tc.params), e.build)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one containing %q", tc.params, err, tc.want)
+		}
+	}
+	e.build.Commands = nil
+	_, err := action.New("exec", exYAML(t, `{command: [sh]}`), e.build)
+	if err == nil || !strings.Contains(err.Error(), "security.commands is empty") {
+		t.Errorf("no commands allowed: err = %v", err)
+	}
+}
+
+func TestExecSpec(t *testing.T) {
+	for _, name := range []string{"exec", "publish", "pipeline"} {
+		s, ok := action.Lookup(name)
+		if !ok {
+			t.Fatalf("%s not registered", name)
+		}
+		if s.Summary == "" || s.Example == "" {
+			t.Errorf("%s: missing summary or example", name)
+		}
+		var ex map[string]any
+		if err := yaml.Unmarshal([]byte(s.Example), &ex); err != nil {
+			t.Fatalf("%s example: %v", name, err)
+		}
+		b := action.Build{Rule: "example", Commands: map[string]string{"prettier": "/usr/bin/prettier", "markdownlint": "/usr/bin/markdownlint"}, Timeout: time.Second}
+		if _, err := action.New(name, ex[name], b); err != nil {
+			t.Errorf("%s example does not build: %v", name, err)
+		}
+	}
+}
+
+// TestExecDocExamples builds every exec, publish and pipeline snippet in
+// doc/actions, so the documentation cannot drift from the schemas.
+func TestExecDocExamples(t *testing.T) {
+	b := action.Build{Rule: "doc", Timeout: time.Second, Commands: map[string]string{}}
+	for _, n := range []string{"prettier", "markdownlint", "vale", "fmt-a", "fmt-b"} {
+		b.Commands[n] = "/usr/bin/" + n
+	}
+	built := 0
+	var walk func(t *testing.T, v any)
+	walk = func(t *testing.T, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, p := range x {
+				switch k {
+				case "exec", "publish", "pipeline":
+					if _, err := action.New(k, p, b); err != nil {
+						t.Errorf("%s example: %v", k, err)
+					}
+					built++
+				default:
+					walk(t, p)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(t, e)
+			}
+		}
+	}
+	for _, name := range []string{"exec", "publish", "pipeline"} {
+		doc, err := os.ReadFile(filepath.Join("..", "..", "..", "doc", "actions", name+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(doc), "```yaml\n")[1:]
+		if len(blocks) == 0 {
+			t.Errorf("doc/actions/%s.md has no YAML example", name)
+		}
+		for _, blk := range blocks {
+			blk, _, _ = strings.Cut(blk, "```")
+			var v any
+			if err := yaml.Unmarshal([]byte(blk), &v); err != nil {
+				t.Errorf("doc/actions/%s.md: %v\n%s", name, err, blk)
+				continue
+			}
+			walk(t, v)
+		}
+	}
+	if built < 7 {
+		t.Errorf("only %d examples built", built)
+	}
+}

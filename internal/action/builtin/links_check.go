@@ -1,0 +1,261 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/links"
+)
+
+func init() {
+	action.Register(action.Spec{
+		Name:    "links.check",
+		Summary: "wiki links, Markdown links, #anchors and ^blocks must resolve; findings with the closest target",
+		Schema:  linksCheckSchema,
+		Example: linksCheckExample,
+		New:     newLinksCheck,
+	})
+}
+
+const linksCheckSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": ["object", "null"],
+  "additionalProperties": false,
+  "properties": {
+    "severity": {
+      "description": "severity of a broken link (default error)",
+      "enum": ["error", "warning", "info"]
+    },
+    "case_sensitive": {
+      "description": "match paths and note names with their exact case (default false: ignore case, as Obsidian does)",
+      "type": "boolean"
+    },
+    "markdown_links": {
+      "description": "how Markdown links resolve: relative (as GitHub renders them, the default) or vault (Obsidian: also by note name, .md optional)",
+      "enum": ["relative", "vault"]
+    },
+    "anchors": {
+      "description": "check #heading and #^block fragments (default true)",
+      "type": "boolean"
+    },
+    "attachments": {
+      "description": "check links to files that are not Markdown notes, such as images (default check)",
+      "enum": ["check", "ignore"]
+    },
+    "ambiguous": {
+      "description": "report wiki links whose name matches several notes, with this severity (default ignore)",
+      "enum": ["ignore", "info", "warning", "error"]
+    },
+    "attachment_folders": {
+      "description": "folders where wiki links find attachments by name (relative to the root; ./x: relative to the note), like Obsidian's attachment folder",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1}
+    },
+    "ignore_targets": {
+      "description": "RE2 patterns; a link whose target, as written, matches one is not checked",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1}
+    }
+  }
+}`
+
+const linksCheckExample = `links.check:
+  severity: error
+  markdown_links: relative
+  ambiguous: warning
+  attachment_folders: [attachments]
+  ignore_targets: ['^\{\{']   # template placeholders`
+
+type linksCheckParams struct {
+	Severity      string   `json:"severity"`
+	CaseSensitive bool     `json:"case_sensitive"`
+	MarkdownLinks string   `json:"markdown_links"`
+	Anchors       *bool    `json:"anchors"`
+	Attachments   string   `json:"attachments"`
+	Folders       []string `json:"attachment_folders"`
+	Ambiguous     string   `json:"ambiguous"`
+	IgnoreTargets []string `json:"ignore_targets"`
+}
+
+// linksCheck checks every link of the file it is given against the link
+// graph of the file's root, which it keeps across calls (see lkVault).
+type linksCheck struct {
+	severity    action.Severity
+	ambiguous   action.Severity // "" to ignore
+	anchors     bool
+	attachments bool
+	ignore      []*regexp.Regexp
+	vaults      lkVaults
+}
+
+var (
+	_ action.Action   = (*linksCheck)(nil)
+	_ action.Finisher = (*linksCheck)(nil)
+)
+
+func newLinksCheck(params any, _ action.Build) (action.Action, error) {
+	var p linksCheckParams
+	if err := lkDecode(params, &p); err != nil {
+		return nil, fmt.Errorf("links.check: %w", err)
+	}
+	a := &linksCheck{
+		severity:    action.SeverityError,
+		anchors:     p.Anchors == nil || *p.Anchors,
+		attachments: p.Attachments != "ignore",
+		vaults: lkVaults{opts: links.Options{
+			CaseSensitive:     p.CaseSensitive,
+			MarkdownByName:    p.MarkdownLinks == "vault",
+			AttachmentFolders: p.Folders,
+		}},
+	}
+	if p.Severity != "" {
+		a.severity = action.Severity(p.Severity)
+	}
+	if p.Ambiguous != "" && p.Ambiguous != "ignore" {
+		a.ambiguous = action.Severity(p.Ambiguous)
+	}
+	for i, s := range p.IgnoreTargets {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("links.check: ignore_targets[%d]: invalid RE2 pattern %q: %w", i, s, err)
+		}
+		a.ignore = append(a.ignore, re)
+	}
+	return a, nil
+}
+
+// Run updates the graph with the file's content, refreshes the documents its
+// links point at, and reports every link that does not resolve. Affected
+// lists the other files whose results may have changed because this file
+// did (it is new, or its headings or block ids changed).
+func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, error) {
+	docs := in.Host.Docs
+	if docs == nil {
+		return action.Output{}, action.ErrNotPermitted
+	}
+	v := a.vaults.get(docs)
+	if err := v.ensure(ctx, docs, lkNow(in.Host)); err != nil {
+		return action.Output{}, fmt.Errorf("load the link graph: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return action.Output{}, err
+	}
+	affected := map[string]struct{}{}
+	add := func(ps []string) {
+		for _, p := range ps {
+			affected[p] = struct{}{}
+		}
+	}
+	add(v.input(in.Path, in.Content))
+	doc := v.g.Document(in.Path)
+	if doc == nil { // removed meanwhile by a list sync that raced with us
+		add(v.input(in.Path, in.Content))
+		if doc = v.g.Document(in.Path); doc == nil {
+			return action.Output{}, nil
+		}
+	}
+	unresolved := false
+	for _, l := range doc.Links {
+		r := v.g.Resolve(in.Path, l)
+		switch {
+		case r.Path != "" && r.Path != in.Path:
+			add(v.refresh(docs, r.Path))
+		case !r.OK():
+			unresolved = true
+		}
+	}
+	if unresolved {
+		// A note may have been created since the list was last read.
+		ps, err := v.listIfStale(ctx, docs)
+		if err != nil {
+			return action.Output{}, fmt.Errorf("list documents: %w", err)
+		}
+		add(ps)
+	}
+	exists := func(p string) bool { return a.attachments && v.exists(docs, p) }
+	var out action.Output
+	for _, p := range v.g.Check(in.Path, exists) {
+		if f, ok := a.finding(p); ok {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	delete(affected, in.Path)
+	out.Affected = lkKeys(affected)
+	return out, nil
+}
+
+// finding turns a problem into a finding, or drops it per the options.
+func (a *linksCheck) finding(p links.Problem) (action.Finding, bool) {
+	l := p.Link
+	for _, re := range a.ignore {
+		if re.MatchString(l.Target) {
+			return action.Finding{}, false
+		}
+	}
+	sev := a.severity
+	switch p.Kind {
+	case links.MissingHeading, links.MissingBlock:
+		if !a.anchors {
+			return action.Finding{}, false
+		}
+	case links.MissingTarget:
+		if !a.attachments && links.LooksLikeAttachment(l.Target) {
+			return action.Finding{}, false
+		}
+	case links.Ambiguous:
+		if a.ambiguous == "" {
+			return action.Finding{}, false
+		}
+		sev = a.ambiguous
+	}
+	return action.Finding{
+		Path: p.Source, Line: l.Line, Column: l.Column, Severity: sev,
+		Message: p.Message(), Suggestion: p.Suggestion,
+	}, true
+}
+
+// Finish ends a generation: the next calls Stat the documents they use
+// again, and the document list is reconciled now. Affected lists the files
+// that referred to documents created or deleted meanwhile.
+func (a *linksCheck) Finish(ctx context.Context, h action.Host) (action.Output, error) {
+	if h.Docs == nil {
+		return action.Output{}, nil
+	}
+	v := a.vaults.lookup(h.Docs)
+	if v == nil {
+		return action.Output{}, nil // nothing checked on this root yet
+	}
+	v.nextGeneration(lkNow(h))
+	ps, err := v.listIfStale(ctx, h.Docs)
+	if err != nil {
+		return action.Output{}, fmt.Errorf("list documents: %w", err)
+	}
+	return action.Output{Affected: ps}, nil
+}
+
+func lkNow(h action.Host) time.Time {
+	if h.Clock != nil {
+		return h.Clock()
+	}
+	return time.Now()
+}
+
+// lkDecode decodes schema-valid parameters into v (nil parameters leave v
+// as it is).
+func lkDecode(params any, v any) error {
+	if params == nil {
+		return nil
+	}
+	b, err := json.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("parameters: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("parameters: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package action defines the contract between the engine and the things rules
+// do to a file: the Action interface, its Input and Output, the registry that
+// built-in and plugin actions join in init(), and the adapter that turns a plain
+// blocking function into an Action.
+//
+// # Contract
+//
+// An action receives one file (path, content, front matter, the rule's regex
+// match) and returns new content and/or findings and/or events. It must not touch
+// anything else directly: other files, commands, the bus and the clock are
+// reached only through the Host the engine hands it. A nil port in the Host means
+// the action was not granted that capability; such an action returns
+// ErrNotPermitted.
+//
+// # Concurrency
+//
+// The engine calls Run from many goroutines at once, each with its own Input, so
+// an Action must be safe for concurrent use. Every call carries a deadline
+// (the rule's action timeout). Call enforces it: an action that ignores its
+// context is abandoned when the deadline passes; its goroutine is left to finish
+// on its own, counted in Abandoned, and the rule fails with ErrAbandoned. Plain
+// functions wrapped by FromFunc run on a bounded Pool, so abandoned work can never
+// occupy more than the pool's size in goroutines.
+package action

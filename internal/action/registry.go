@@ -1,0 +1,226 @@
+package action
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Spec describes an action kind: its name (the config key), its parameter
+// schema and its constructor. The schema drives validation and `scribe plugins`.
+type Spec struct {
+	// Name is the key users write in a rule's actions list, e.g. "frontmatter.set".
+	Name string
+	// Summary is one line for `scribe plugins`.
+	Summary string
+	// Schema is the JSON Schema (draft 2020-12) of the parameters, as JSON text.
+	Schema string
+	// Example is a YAML snippet showing typical parameters.
+	Example string
+	// New builds an action from parameters that already passed Schema. Params
+	// is the decoded JSON-compatible value (map[string]any, []any, string,
+	// float64/int, bool, nil). New must not have side effects beyond reading
+	// files named by the parameters.
+	New func(params any, b Build) (Action, error)
+
+	compiled *jsonschema.Schema
+}
+
+// Build is what a constructor may know about its surroundings.
+type Build struct {
+	// Rule is the id of the rule the action belongs to.
+	Rule string
+	// Match is the rule's compiled regex (nil when the rule has none).
+	Match *regexp.Regexp
+	// ConfigDir is the directory of the configuration file; relative paths in
+	// parameters are resolved against it.
+	ConfigDir string
+	// Commands maps security.commands names to their resolved absolute paths.
+	Commands map[string]string
+	// Timeout is the default action timeout.
+	Timeout time.Duration
+	// Pool runs plain functions wrapped with FromFunc.
+	Pool *Pool
+}
+
+var (
+	regMu sync.RWMutex
+	reg   = map[string]*Spec{}
+)
+
+// Register adds an action kind. It panics on a duplicate name or an invalid
+// schema, since both are programming errors caught by any test.
+func Register(s Spec) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := reg[s.Name]; dup {
+		panic("action: duplicate registration of " + s.Name)
+	}
+	if s.Schema == "" {
+		s.Schema = `{}`
+	}
+	sch, err := compileSchema(s.Name, s.Schema)
+	if err != nil {
+		panic(fmt.Sprintf("action %s: invalid schema: %v", s.Name, err))
+	}
+	s.compiled = sch
+	reg[s.Name] = &s
+}
+
+// Unregister removes an action kind (plugins that go away, tests).
+func Unregister(name string) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	delete(reg, name)
+}
+
+// Lookup returns the spec registered under name.
+func Lookup(name string) (Spec, bool) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	s, ok := reg[name]
+	if !ok {
+		return Spec{}, false
+	}
+	return *s, true
+}
+
+// Names returns every registered action name, sorted.
+func Names() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make([]string, 0, len(reg))
+	for n := range reg {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ParamError is a parameter that failed its action's schema. Path is a JSON
+// pointer inside the parameters ("" for the parameters themselves).
+type ParamError struct {
+	Path    string
+	Message string
+}
+
+func (e ParamError) Error() string {
+	if e.Path == "" {
+		return e.Message
+	}
+	return e.Path + ": " + e.Message
+}
+
+// New validates params against the named action's schema and constructs it.
+// Schema violations come back as a []ParamError wrapped in *ParamsError.
+func New(name string, params any, b Build) (Action, error) {
+	s, ok := Lookup(name)
+	if !ok {
+		return nil, &UnknownError{Name: name}
+	}
+	if errs := s.ValidateParams(params); len(errs) > 0 {
+		return nil, &ParamsError{Action: name, Errors: errs}
+	}
+	a, err := s.New(params, b)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := a.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// ValidateParams checks params against the spec's schema and returns every
+// violation, deepest first within each branch.
+func (s Spec) ValidateParams(params any) []ParamError {
+	if s.compiled == nil {
+		return nil
+	}
+	err := s.compiled.Validate(normalize(params))
+	if err == nil {
+		return nil
+	}
+	ve, ok := err.(*jsonschema.ValidationError)
+	if !ok {
+		return []ParamError{{Message: err.Error()}}
+	}
+	return flatten(ve)
+}
+
+// UnknownError is returned for an action name nothing registered.
+type UnknownError struct{ Name string }
+
+func (e *UnknownError) Error() string { return fmt.Sprintf("unknown action %q", e.Name) }
+
+// ParamsError lists every schema violation of one action's parameters.
+type ParamsError struct {
+	Action string
+	Errors []ParamError
+}
+
+func (e *ParamsError) Error() string {
+	msg := fmt.Sprintf("invalid parameters for %s:", e.Action)
+	for _, pe := range e.Errors {
+		msg += " " + pe.Error() + ";"
+	}
+	return msg[:len(msg)-1]
+}
+
+func compileSchema(name, text string) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(stringsReader(text))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	url := "scribe:action/" + name + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(url)
+}
+
+// normalize round-trips v through JSON so YAML-decoded values (uint64,
+// map[string]any from different decoders) take the shapes the validator knows.
+func normalize(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	out, err := jsonschema.UnmarshalJSON(bytesReader(b))
+	if err != nil {
+		return v
+	}
+	return out
+}
+
+func flatten(ve *jsonschema.ValidationError) []ParamError {
+	var out []ParamError
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: e.ErrorKind.LocalizedString(printer)})
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	return out
+}
+
+func pointer(loc []string) string {
+	p := ""
+	for _, s := range loc {
+		p += "/" + s
+	}
+	return p
+}

@@ -1,0 +1,355 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bus is a connection to NATS JetStream with Scribe's streams and consumer set
+// up. It is safe for concurrent use. Open creates it; Close releases it.
+type Bus struct {
+	o   Options
+	log *slog.Logger
+	n   names
+
+	srv *server.Server // nil when connected to an external server
+	nc  *nats.Conn
+	js  jetstream.JetStream
+
+	wq, dlq, events jetstream.Stream
+	cons            jetstream.Consumer
+
+	lastErr errorMemo
+
+	connClosed chan struct{} // closed by the connection's ClosedHandler
+	done       chan struct{} // closed when Close starts
+
+	mu        sync.Mutex
+	closing   bool
+	consumers sync.WaitGroup // Consume calls in progress; Add only under mu while !closing
+	mover     sync.WaitGroup // the dead-letter mover goroutine
+	advSub    *nats.Subscription
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// names are the subjects, streams and consumer derived from Options.Name.
+type names struct {
+	wqStream, dlqStream, eventsStream, consumer string
+	files, dlq, events                          string // subject prefixes, ending in '.'
+	advisory, moverQueue                        string
+}
+
+func newNames(name string) names {
+	n := names{
+		wqStream:     name + "-files",
+		dlqStream:    name + "-dlq",
+		eventsStream: name + "-events",
+		consumer:     name + "-workers",
+		files:        name + ".files.",
+		dlq:          name + ".dlq.",
+		events:       name + ".events.",
+		moverQueue:   name + "-dlq-mover",
+	}
+	n.advisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + n.wqStream + "." + n.consumer
+	return n
+}
+
+// connectTimeout bounds the initial connection when ctx has no deadline.
+const connectTimeout = 5 * time.Second
+
+// Open starts the embedded server (when o.URL is "") or connects to o.URL,
+// then creates or updates the streams and the durable consumer. On error
+// nothing is left running.
+func Open(ctx context.Context, o Options) (*Bus, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	b := &Bus{
+		o:          o,
+		log:        o.Logger.With("component", "bus"),
+		n:          newNames(o.Name),
+		connClosed: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if err := b.open(ctx); err != nil {
+		b.abort()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bus) open(ctx context.Context) error {
+	timeout := connectTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(min(timeout, time.Until(d)), time.Millisecond)
+	}
+	copts := []nats.Option{
+		nats.Name(b.o.Name),
+		nats.Timeout(timeout),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.ReconnectJitter(100*time.Millisecond, time.Second),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			b.log.Warn("nats asynchronous error", "subject", subj, "err", err)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			b.log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+		}),
+		nats.ClosedHandler(func(*nats.Conn) { close(b.connClosed) }),
+	}
+
+	var err error
+	if b.o.URL == "" {
+		if b.srv, err = startEmbedded(ctx, b.o); err != nil {
+			return err
+		}
+		b.nc, err = nats.Connect("", append(copts, nats.InProcessServer(b.srv))...)
+		if err != nil {
+			return fmt.Errorf("connect to the embedded NATS server: %w", err)
+		}
+	} else {
+		b.nc, err = nats.Connect(b.o.URL, copts...)
+		if err != nil {
+			return fmt.Errorf("connect to NATS at %s: %w (is the server running and bus.url right?)", redact(b.o.URL), err)
+		}
+	}
+	if b.js, err = jetstream.New(b.nc); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if err := b.ensureTopology(ctx); err != nil {
+		return err
+	}
+	if b.o.noMover {
+		return nil
+	}
+	if b.srv != nil {
+		// Only an embedded server has a single process on the consumer, so
+		// that nothing can be acked behind the sweep's back.
+		if err := b.recoverOrphans(ctx); err != nil {
+			return err
+		}
+	}
+	return b.startMover()
+}
+
+// ensureTopology creates or updates the streams and the consumer. It is
+// idempotent; several daemons may run it at once against one cluster.
+func (b *Bus) ensureTopology(ctx context.Context) error {
+	replicas := b.o.Replicas
+	if b.srv != nil {
+		replicas = 1
+	}
+	var err error
+	b.wq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        b.n.wqStream,
+		Description: "Scribe: files that may have changed, one message per pending check",
+		Subjects:    []string{b.n.files + "*"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		// Refuse new work rather than drop queued work: the publisher learns
+		// of it (ErrStorageFull) and the rescan republishes later.
+		Discard:    jetstream.DiscardNew,
+		Duplicates: b.o.Duplicates,
+		Replicas:   replicas,
+	})
+	if err != nil {
+		return streamError(b.n.wqStream, err)
+	}
+	b.dlq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        b.n.dlqStream,
+		Description: "Scribe: file events that kept failing (dead letters)",
+		Subjects:    []string{b.n.dlq + "*"},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     jetstream.FileStorage,
+		MaxMsgs:     b.o.DeadLetterMaxMsgs,
+		Discard:     jetstream.DiscardOld,
+		Duplicates:  b.o.Duplicates,
+		Replicas:    replicas,
+	})
+	if err != nil {
+		return streamError(b.n.dlqStream, err)
+	}
+	b.events, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        b.n.eventsStream,
+		Description: "Scribe: events published by actions",
+		Subjects:    []string{b.n.events + ">"},
+		Retention:   jetstream.LimitsPolicy,
+		// Events are notifications, not state (the journal is): memory keeps
+		// them off the fsync path.
+		Storage:  jetstream.MemoryStorage,
+		MaxAge:   b.o.EventsMaxAge,
+		MaxBytes: b.o.EventsMaxBytes,
+		Discard:  jetstream.DiscardOld,
+		Replicas: replicas,
+	})
+	if err != nil {
+		return streamError(b.n.eventsStream, err)
+	}
+	b.cons, err = b.wq.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       b.n.consumer,
+		Description:   "Scribe workers",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       b.o.AckWait,
+		MaxDeliver:    b.o.MaxDeliver,
+		MaxAckPending: b.o.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		// No BackOff here on purpose: it would override AckWait for every
+		// delivery. Failures are delayed with NakWithDelay instead.
+	})
+	if err != nil {
+		return fmt.Errorf("create consumer %s on stream %s: %w", b.n.consumer, b.n.wqStream, err)
+	}
+	return nil
+}
+
+func streamError(name string, err error) error {
+	return fmt.Errorf("create or update stream %s: %w (if the stream was created with another configuration, delete it with the nats CLI)", name, err)
+}
+
+// Close stops Consume calls (waiting for their handlers while ctx allows),
+// drains the connection and shuts the embedded server down. It is safe to call
+// more than once; later calls return the first call's result. When ctx is done
+// it skips the graceful steps but still releases everything.
+func (b *Bus) Close(ctx context.Context) error {
+	b.closeOnce.Do(func() { b.closeErr = b.close(ctx) })
+	return b.closeErr
+}
+
+func (b *Bus) close(ctx context.Context) error {
+	b.mu.Lock()
+	b.closing = true
+	close(b.done)
+	b.mu.Unlock()
+
+	var errs []error
+	if !waitCtx(ctx, &b.consumers) {
+		errs = append(errs, fmt.Errorf("close bus: handlers still running: %w", ctx.Err()))
+	}
+	if b.advSub != nil {
+		_ = b.advSub.Unsubscribe()
+	}
+	b.mover.Wait() // bounded: a move is a few requests with a timeout each
+
+	if ctx.Err() == nil && b.nc.Drain() == nil {
+		select {
+		case <-b.connClosed:
+		case <-ctx.Done():
+		}
+	}
+	b.nc.Close()
+	b.shutdownServer()
+	return errors.Join(errs...)
+}
+
+// abort releases what a failed Open acquired.
+func (b *Bus) abort() {
+	close(b.done)
+	if b.nc != nil {
+		b.nc.Close()
+	}
+	b.shutdownServer()
+}
+
+func (b *Bus) shutdownServer() {
+	if b.srv != nil {
+		b.srv.Shutdown()
+		b.srv.WaitForShutdown()
+	}
+}
+
+// waitCtx waits for wg or ctx, whichever comes first, and reports whether wg
+// finished.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) bool {
+	finished := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// check returns ErrClosed once Close has started.
+func (b *Bus) check() error {
+	select {
+	case <-b.done:
+		return ErrClosed
+	default:
+		return nil
+	}
+}
+
+// Conn returns the underlying connection, for subscribing to action events
+// (EventSubjects) or to anything else. Do not close it; Close does.
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// JetStream returns the JetStream context of the connection.
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
+// Server returns the embedded server, or nil when connected to an external one.
+func (b *Bus) Server() *server.Server { return b.srv }
+
+// FileSubject returns the subject a FileEvent for root and path travels on:
+// <name>.files.<shard>, where shard is hex of a hash of root and path.
+func (b *Bus) FileSubject(root, path string) string { return fileSubject(b.o.Name, root, path) }
+
+// EventSubjects returns the wildcard subject that matches every action event.
+func (b *Bus) EventSubjects() string { return b.n.events + ">" }
+
+// Pending returns the depth of the file queue: events published and not yet
+// acknowledged or dead-lettered, including those being processed.
+func (b *Bus) Pending(ctx context.Context) (int, error) {
+	if err := b.check(); err != nil {
+		return 0, err
+	}
+	info, err := b.wq.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("file queue depth: %w", err)
+	}
+	return int(min(info.State.Msgs, uint64(maxInt))), nil
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+// redact hides credentials (user:password@ or token@) in a URL list, for
+// error messages.
+func redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		switch {
+		case err != nil && strings.Contains(p, "@"):
+			parts[i] = "(unparsable URL with credentials)"
+		case err == nil && u.User != nil:
+			u.User = url.User("***")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,243 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Handler processes one file event. It returns nil once the effect is durable
+// (the file written and synced): only then is the event acknowledged. An error
+// is retried after Options.BackOff, up to Options.MaxDeliver deliveries, then
+// the event is dead-lettered; an error marked with Permanent is dead-lettered
+// at once. A handler whose work may outlast Options.AckWait calls heartbeat
+// now and then (cheap; extra calls are dropped) so that the server does not
+// redeliver the event meanwhile. Handlers must be idempotent: JetStream
+// delivers at least once.
+type Handler func(ctx context.Context, ev FileEvent, heartbeat func()) error
+
+const (
+	// pullWait is how long one pull request waits for events.
+	pullWait = 5 * time.Second
+	// opTimeout bounds an acknowledgement or a dead-letter move.
+	opTimeout = 5 * time.Second
+	// maxFetchBackOff caps the wait between failed pulls (server away).
+	maxFetchBackOff = 5 * time.Second
+)
+
+// Consume pulls file events and calls handle for each, with at most
+// concurrency calls in flight. It returns nil when ctx is done, ErrClosed when
+// the bus is closed, or an error if it cannot consume at all. Before returning
+// it cancels the handlers' context and waits for them; an event whose handler
+// was interrupted is redelivered at once (this counts as a delivery). Several
+// Consume calls, in this process or others sharing the cluster, share the work.
+func (b *Bus) Consume(ctx context.Context, concurrency int, handle Handler) error {
+	if concurrency < 1 {
+		return fmt.Errorf("consume file events: concurrency %d, want at least 1", concurrency)
+	}
+	if handle == nil {
+		return errors.New("consume file events: nil handler")
+	}
+	b.mu.Lock()
+	if b.closing {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	b.consumers.Add(1)
+	b.mu.Unlock()
+	defer b.consumers.Done()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // Close stops every Consume
+		select {
+		case <-b.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	var handlers sync.WaitGroup
+	err := b.pullLoop(ctx, concurrency, handle, &handlers)
+	cancel()
+	handlers.Wait()
+	if err != nil {
+		return err
+	}
+	if b.check() != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
+// pullLoop fetches as many events as there are free slots and starts a
+// handler goroutine for each, until ctx is done.
+func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, handlers *sync.WaitGroup) error {
+	slots := make(chan struct{}, concurrency)
+	var failures int
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		free := 1
+	fill:
+		for free < concurrency {
+			select {
+			case slots <- struct{}{}:
+				free++
+			default:
+				break fill
+			}
+		}
+		got, err := b.fetch(ctx, free, func(msg jetstream.Msg) {
+			handlers.Add(1)
+			go func() {
+				defer handlers.Done()
+				defer func() { <-slots }()
+				b.process(ctx, msg, handle)
+			}()
+		})
+		for range free - got {
+			<-slots
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			failures = 0
+			continue
+		}
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			if b.check() != nil {
+				return nil
+			}
+			return fmt.Errorf("consume file events: %w", err)
+		}
+		failures++
+		b.log.Warn("pull file events failed; retrying", "err", err, "failures", failures)
+		if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+			errors.Is(err, jetstream.ErrStreamNotFound) {
+			// Someone deleted our stream or consumer (or the cluster lost
+			// it): put it back rather than spin.
+			if err := b.ensureTopology(ctx); err != nil {
+				b.log.Warn("recreate file queue", "err", err)
+			}
+		}
+		wait := min(time.Duration(1<<min(failures, 16))*50*time.Millisecond, maxFetchBackOff)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
+	}
+}
+
+// fetch runs one pull request for up to n events, calling dispatch for each
+// as it arrives, and returns how many arrived.
+func (b *Bus) fetch(ctx context.Context, n int, dispatch func(jetstream.Msg)) (int, error) {
+	fctx, cancel := context.WithTimeout(ctx, pullWait)
+	defer cancel()
+	batch, err := b.cons.Fetch(n, jetstream.FetchContext(fctx))
+	if err != nil {
+		return 0, err
+	}
+	got := 0
+	for msg := range batch.Messages() {
+		got++
+		dispatch(msg)
+	}
+	err = batch.Error()
+	if fctx.Err() != nil && errors.Is(err, fctx.Err()) {
+		err = nil // the pull window ended (or we are stopping)
+	}
+	return got, err
+}
+
+// process runs the handler for one delivered event and settles the message:
+// ack, delayed nak, or dead letter.
+func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler) {
+	md, err := msg.Metadata()
+	if err != nil {
+		b.log.Error("file event without JetStream metadata; redelivering", "subject", msg.Subject(), "err", err)
+		_ = msg.Nak()
+		return
+	}
+	seq, deliveries := md.Sequence.Stream, int(md.NumDelivered)
+	ev, err := decodeEvent(msg.Data())
+	if err != nil {
+		// Redelivering cannot fix bytes; keep them for the operator.
+		b.deadLetterDelivered(ctx, msg, seq, deliveries, Permanent(err))
+		return
+	}
+	if ctx.Err() != nil {
+		_ = msg.Nak() // stopping: let another worker, or the next start, take it
+		return
+	}
+	ev.Seq, ev.Deliveries = seq, deliveries
+	log := b.log.With("root", ev.Root, "path", ev.Path, "seq", seq, "delivery", deliveries)
+
+	herr := b.call(ctx, log, handle, ev, b.heartbeat(msg))
+	switch {
+	case herr == nil:
+		b.lastErr.forget(seq)
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+		defer cancel()
+		if err := msg.DoubleAck(actx); err != nil {
+			// The effect is durable; the redelivery that follows finds
+			// nothing to do (handlers are idempotent).
+			log.Warn("acknowledge file event", "err", err)
+		}
+	case ctx.Err() != nil:
+		_ = msg.Nak()
+	case IsPermanent(herr) || deliveries >= b.o.MaxDeliver:
+		b.deadLetterDelivered(ctx, msg, seq, deliveries, herr)
+	default:
+		b.lastErr.set(seq, herr.Error())
+		delay := b.o.backOff(deliveries)
+		log.Info("file event failed; will retry", "err", herr, "retry_in", delay)
+		if err := msg.NakWithDelay(delay); err != nil {
+			log.Warn("nak file event", "err", err) // AckWait expiry redelivers it
+		}
+	}
+}
+
+// call runs handle, turning a panic into an error so that one bad file cannot
+// take the daemon down.
+func (b *Bus) call(ctx context.Context, log *slog.Logger, handle Handler, ev FileEvent, hb func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("file event handler panicked", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return handle(ctx, ev, hb)
+}
+
+// heartbeat returns a function that tells the server the event is still being
+// worked on, at most every AckWait/10.
+func (b *Bus) heartbeat(msg jetstream.Msg) func() {
+	gap := int64(max(b.o.AckWait/10, time.Millisecond))
+	var last atomic.Int64
+	return func() {
+		now := time.Now().UnixNano()
+		prev := last.Load()
+		if now-prev < gap || !last.CompareAndSwap(prev, now) {
+			return
+		}
+		if err := msg.InProgress(); err != nil {
+			b.log.Debug("file event heartbeat", "subject", msg.Subject(), "err", err)
+		}
+	}
+}

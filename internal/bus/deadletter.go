@@ -1,0 +1,326 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DeadLetter is a file event that kept failing, as kept in the dead-letter
+// stream. The file itself is never moved or deleted.
+type DeadLetter struct {
+	// ID names the dead letter for RetryDeadLetter and DropDeadLetter (its
+	// sequence in the dead-letter stream).
+	ID uint64
+	// Event is the event as published. It is zero if the stored bytes could
+	// not be decoded; Error says so.
+	Event FileEvent
+	// Error is why the event was dead-lettered: the handler's last error, or
+	// that it was never acknowledged.
+	Error string
+	// Deliveries is how many times the event was delivered.
+	Deliveries int
+	// Time is when the event was dead-lettered.
+	Time time.Time
+}
+
+// Headers of a dead-letter message; its data is the original event's bytes.
+const (
+	hdrError      = "Scribe-Error"
+	hdrDeliveries = "Scribe-Deliveries"
+	hdrSourceSeq  = "Scribe-Source-Seq"
+)
+
+// maxErrorLen bounds the error text kept with a dead letter.
+const maxErrorLen = 1024
+
+// deadSource is a work-queue message on its way to the dead-letter stream.
+type deadSource struct {
+	seq        uint64 // sequence in the work-queue stream
+	subject    string
+	data       []byte
+	deliveries int
+	err        string
+}
+
+// publishDeadLetter stores src in the dead-letter stream. Its Nats-Msg-Id is
+// derived from the work-queue sequence, so that the worker, the advisory mover
+// and the startup sweep can all try without making duplicates.
+func (b *Bus) publishDeadLetter(ctx context.Context, src deadSource) error {
+	m := nats.NewMsg(b.n.dlq + lastToken(src.subject))
+	m.Data = src.data
+	m.Header.Set(hdrError, headerSafe(src.err))
+	m.Header.Set(hdrDeliveries, strconv.Itoa(src.deliveries))
+	m.Header.Set(hdrSourceSeq, strconv.FormatUint(src.seq, 10))
+	_, err := b.js.PublishMsg(ctx, m,
+		jetstream.WithMsgID(b.n.wqStream+"-dlq-"+strconv.FormatUint(src.seq, 10)),
+		jetstream.WithExpectStream(b.n.dlqStream))
+	if err != nil {
+		return fmt.Errorf("publish dead letter for file event %d: %w", src.seq, classify(err))
+	}
+	return nil
+}
+
+// deadLetterDelivered dead-letters an event this worker holds, then
+// acknowledges it, which removes it from the work queue. If the publish fails
+// the event is nak'ed: the next delivery, or the MAX_DELIVERIES advisory,
+// tries again.
+func (b *Bus) deadLetterDelivered(ctx context.Context, msg jetstream.Msg, seq uint64, deliveries int, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	src := deadSource{seq: seq, subject: msg.Subject(), data: msg.Data(), deliveries: deliveries, err: cause.Error()}
+	if err := b.publishDeadLetter(ctx, src); err != nil {
+		b.log.Error("dead-letter file event", "seq", seq, "err", err)
+		_ = msg.NakWithDelay(b.o.backOff(deliveries))
+		return
+	}
+	b.lastErr.forget(seq)
+	if err := msg.DoubleAck(ctx); err != nil {
+		b.log.Warn("acknowledge dead-lettered file event", "seq", seq, "err", err)
+	}
+	b.log.Warn("file event dead-lettered", "seq", seq, "deliveries", deliveries, "err", cause)
+}
+
+// moveToDeadLetter moves work-queue message seq, which the consumer gave up
+// on, to the dead-letter stream: copy, then delete. A crash in between leaves
+// a copy in each; the sweep or the next advisory finishes the move, and the
+// Nats-Msg-Id keeps the copy single.
+func (b *Bus) moveToDeadLetter(ctx context.Context, seq uint64, deliveries int, why string) error {
+	raw, err := b.wq.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil // already moved, or acknowledged late
+	}
+	if err != nil {
+		return fmt.Errorf("load file event %d: %w", seq, err)
+	}
+	if last := b.lastErr.take(seq); last != "" {
+		why += "; last error: " + last
+	}
+	src := deadSource{seq: seq, subject: raw.Subject, data: raw.Data, deliveries: deliveries, err: why}
+	if err := b.publishDeadLetter(ctx, src); err != nil {
+		return err
+	}
+	if err := b.wq.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("remove dead-lettered file event %d from the queue: %w", seq, err)
+	}
+	b.log.Warn("file event dead-lettered", "seq", seq, "deliveries", deliveries, "err", why)
+	return nil
+}
+
+// advisory is the part of the MAX_DELIVERIES advisory the mover needs.
+type advisory struct {
+	StreamSeq  uint64 `json:"stream_seq"`
+	Deliveries int    `json:"deliveries"`
+}
+
+// startMover subscribes to the MAX_DELIVERIES advisory of the work-queue
+// consumer, in a queue group so that one daemon of a cluster handles each,
+// and starts the goroutine that moves those events to the dead-letter stream.
+func (b *Bus) startMover() error {
+	ch := make(chan *nats.Msg, 1024)
+	sub, err := b.nc.ChanQueueSubscribe(b.n.advisory, b.n.moverQueue, ch)
+	if err != nil {
+		return fmt.Errorf("subscribe to delivery advisories: %w", err)
+	}
+	if err := b.nc.Flush(); err != nil {
+		return fmt.Errorf("subscribe to delivery advisories: %w", err)
+	}
+	b.advSub = sub
+	b.mover.Add(1)
+	go func() {
+		defer b.mover.Done()
+		for {
+			select {
+			case m := <-ch:
+				b.onAdvisory(m)
+			case <-b.done:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func (b *Bus) onAdvisory(m *nats.Msg) {
+	var a advisory
+	if err := json.Unmarshal(m.Data, &a); err != nil || a.StreamSeq == 0 {
+		b.log.Warn("malformed delivery advisory", "subject", m.Subject, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	why := fmt.Sprintf("not acknowledged after %d deliveries (handler hung past the ack wait, or its worker stopped)", a.Deliveries)
+	if err := b.moveToDeadLetter(ctx, a.StreamSeq, a.Deliveries, why); err != nil {
+		b.log.Error("dead-letter file event", "seq", a.StreamSeq, "err", err)
+	}
+}
+
+// recoverOrphans dead-letters work-queue messages the consumer has given up
+// on (below its ack floor, yet still stored) whose advisory was lost, for
+// instance because the daemon stopped before the move.
+func (b *Bus) recoverOrphans(ctx context.Context) error {
+	info, err := b.cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("read consumer %s: %w", b.n.consumer, err)
+	}
+	floor := info.AckFloor.Stream
+	for seq := uint64(1); seq <= floor; {
+		raw, err := b.wq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(b.n.files+"*"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("scan file queue for abandoned events: %w", err)
+		}
+		if raw.Sequence > floor {
+			return nil
+		}
+		why := fmt.Sprintf("delivery limit (%d) reached before a restart", b.o.MaxDeliver)
+		if err := b.moveToDeadLetter(ctx, raw.Sequence, b.o.MaxDeliver, why); err != nil {
+			return err
+		}
+		seq = raw.Sequence + 1
+	}
+	return nil
+}
+
+// DeadLetters lists the dead-letter stream, oldest first.
+func (b *Bus) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	var out []DeadLetter
+	for seq := uint64(1); ; {
+		raw, err := b.dlq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(b.n.dlq+"*"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		out = append(out, toDeadLetter(raw))
+		seq = raw.Sequence + 1
+	}
+}
+
+func toDeadLetter(raw *jetstream.RawStreamMsg) DeadLetter {
+	d := DeadLetter{ID: raw.Sequence, Time: raw.Time, Error: raw.Header.Get(hdrError)}
+	d.Deliveries, _ = strconv.Atoi(raw.Header.Get(hdrDeliveries))
+	ev, err := decodeEvent(raw.Data)
+	if err != nil {
+		d.Error = strings.TrimPrefix(d.Error+"; ", "; ") + err.Error()
+	} else {
+		d.Event = ev
+	}
+	return d
+}
+
+// RetryDeadLetter puts dead letter id back on the work queue, with reason
+// ReasonRetry and a fresh delivery count, and removes it from the dead-letter
+// stream. An unknown id gives an error matching ErrNotFound.
+func (b *Bus) RetryDeadLetter(ctx context.Context, id uint64) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	raw, err := b.dlq.GetMsg(ctx, id)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("retry dead letter %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("retry dead letter %d: %w", id, err)
+	}
+	ev, err := decodeEvent(raw.Data)
+	if err != nil {
+		return fmt.Errorf("retry dead letter %d: %w (drop it instead)", id, err)
+	}
+	ev.Reason, ev.Time = ReasonRetry, time.Now()
+	// A fresh dedup ID: the original one may still be inside the window.
+	dedup := fmt.Sprintf("retry\x00%d\x00%d", id, raw.Time.UnixNano())
+	if err := b.PublishFile(ctx, ev, dedup); err != nil {
+		return fmt.Errorf("retry dead letter %d: %w", id, err)
+	}
+	if err := b.dlq.DeleteMsg(ctx, id); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("retry dead letter %d: requeued, but removing it failed: %w", id, err)
+	}
+	return nil
+}
+
+// DropDeadLetter removes dead letter id without retrying it. An unknown id
+// gives an error matching ErrNotFound.
+func (b *Bus) DropDeadLetter(ctx context.Context, id uint64) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	err := b.dlq.DeleteMsg(ctx, id)
+	var apiErr *jetstream.APIError
+	if errors.Is(err, jetstream.ErrMsgNotFound) || (errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeMessageNotFound) {
+		return fmt.Errorf("drop dead letter %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("drop dead letter %d: %w", id, err)
+	}
+	return nil
+}
+
+// lastToken returns the part of a subject after its last dot.
+func lastToken(subject string) string {
+	return subject[strings.LastIndexByte(subject, '.')+1:]
+}
+
+// headerSafe makes s fit in a NATS header value: valid UTF-8, no control
+// characters (CR and LF would end the header), bounded length.
+func headerSafe(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > maxErrorLen {
+		s = strings.ToValidUTF8(s[:maxErrorLen], "") + "…"
+	}
+	return strings.TrimSpace(s)
+}
+
+// errorMemo remembers the last handler error of each event being retried, so
+// that a dead letter made by the advisory mover can still say why. It lives in
+// memory: after a restart, or when another daemon handled the failure, the
+// dead letter says only that the event was never acknowledged.
+type errorMemo struct {
+	mu sync.Mutex
+	m  map[uint64]string
+}
+
+// maxMemo bounds errorMemo; past it new errors are not remembered.
+const maxMemo = 10000
+
+func (e *errorMemo) set(seq uint64, msg string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil {
+		e.m = make(map[uint64]string)
+	}
+	if _, ok := e.m[seq]; ok || len(e.m) < maxMemo {
+		e.m[seq] = msg
+	}
+}
+
+func (e *errorMemo) take(seq uint64) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	msg := e.m[seq]
+	delete(e.m, seq)
+	return msg
+}
+
+func (e *errorMemo) forget(seq uint64) { e.take(seq) }

@@ -1,0 +1,74 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// PublishFile queues ev for the workers and returns once the server has
+// stored it. dedupID names the change (the daemon passes root, path, size and
+// modification time): an event whose dedupID was published within the
+// Duplicates window is dropped by the server, and PublishFile returns nil. An
+// empty dedupID disables deduplication. A full store gives an error matching
+// ErrStorageFull.
+func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	data, err := encodeEvent(ev)
+	if err != nil {
+		return fmt.Errorf("publish file event for %q: %w", ev.Path, err)
+	}
+	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(b.n.wqStream)}
+	if dedupID != "" {
+		opts = append(opts, jetstream.WithMsgID(dedupHeader(dedupID)))
+	}
+	if _, err := b.js.Publish(ctx, fileSubject(b.o.Name, ev.Root, ev.Path), data, opts...); err != nil {
+		return fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
+	}
+	return nil
+}
+
+// PublishEvent publishes an action event on <name>.events.<typ> and returns
+// once the server has stored it. typ is one or more tokens of letters, digits,
+// '-' and '_' separated by dots ("file.written"); data is opaque (the daemon
+// sends JSON).
+func (b *Bus) PublishEvent(ctx context.Context, typ string, data []byte) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if err := checkEventType(typ); err != nil {
+		return err
+	}
+	if _, err := b.js.Publish(ctx, b.n.events+typ, data, jetstream.WithExpectStream(b.n.eventsStream)); err != nil {
+		return fmt.Errorf("publish %s event: %w", typ, classify(err))
+	}
+	return nil
+}
+
+// checkEventType rejects event types that would make an invalid or wildcard
+// subject.
+func checkEventType(typ string) error {
+	const maxLen = 128
+	valid := len(typ) > 0 && len(typ) <= maxLen && typ[0] != '.' && typ[len(typ)-1] != '.'
+	for i := 0; valid && i < len(typ); i++ {
+		c := typ[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			valid = typ[i-1] != '.'
+		default:
+			valid = false
+		}
+	}
+	if !valid {
+		return fmt.Errorf("event type %q: use dot-separated tokens of letters, digits, '-' and '_' (at most %d bytes)", typ, maxLen)
+	}
+	return nil
+}

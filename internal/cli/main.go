@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	_ "github.com/scribe-md/scribe/internal/action/builtin" // register the built-in actions
+	"github.com/scribe-md/scribe/internal/config"
+)
+
+// Exit codes (SPEC §1).
+const (
+	ExitOK      = 0
+	ExitChanges = 1 // check: changes or findings; test: failures
+	ExitUsage   = 2 // usage or configuration error
+	ExitFailure = 3 // a file or action failed; daemon unreachable
+)
+
+// exitError carries an exit code with the error to print.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func fail(code int, err error) error { return &exitError{code: code, err: err} }
+
+// silent is an exit code with nothing more to print.
+type silent int
+
+func (s silent) Error() string { return fmt.Sprintf("exit %d", int(s)) }
+
+// globals are the flags every command shares.
+type globals struct {
+	config  string
+	format  string
+	quiet   bool
+	verbose bool
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "scribe",
+		Short:         "Live automation for folders of Markdown and text files",
+		Long:          "Scribe watches folders of Markdown and text files and, when a file changes,\nruns declarative rules that update front matter, check links, enforce naming,\nregenerate indexes and run allow-listed commands, writing results back atomically.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			level := slog.LevelWarn
+			switch {
+			case g.verbose:
+				level = slog.LevelDebug
+			case g.quiet:
+				level = slog.LevelError
+			}
+			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+		},
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	root.AddCommand(
+		newRunCmd(g), newCheckCmd(g), newConfigCmd(g), newInitCmd(g),
+		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g),
+	)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var s silent
+	if errors.As(err, &s) {
+		return int(s)
+	}
+	var ce config.Errors
+	var ee *exitError
+	code := ExitUsage
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if errors.As(err, &ce) {
+		fmt.Fprintln(stderr, ce.Error())
+		fmt.Fprintf(stderr, "scribe: %d configuration error(s); run `scribe config validate` after fixing them\n", len(ce))
+		return ExitUsage
+	}
+	fmt.Fprintf(stderr, "scribe: %v\n", err)
+	return code
+}
+
+func addFormatFlag(cmd *cobra.Command, g *globals) {
+	cmd.Flags().StringVar(&g.format, "format", "text", "output format: text or json")
+}
+
+func checkFormat(g *globals) error {
+	if g.format != "text" && g.format != "json" {
+		return fail(ExitUsage, fmt.Errorf("--format must be text or json, not %q", g.format))
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/fixture"
+	"github.com/scribe-md/scribe/internal/sandbox"
+)
+
+func newTestCmd(g *globals) *cobra.Command {
+	var update bool
+	var run string
+	cmd := &cobra.Command{
+		Use:   "test [DIR]",
+		Short: "Run rule fixtures (input file → expected output and findings)",
+		Long:  "Run rule fixtures: every directory under DIR (default: tests/ next to the\nconfiguration) holding an input.* file is a case; the rules run on it in a\ntemporary root with a fixed clock, and the result must equal expected.* and\nfindings.txt. See doc/TESTING-RULES.md for the layout.\n\nExit codes: 0 all pass, 1 failures, 2 usage or configuration error.",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, rules, _, err := loadConfig(g, args)
+			if err != nil {
+				return err
+			}
+			defer rules.Close(cmd.Context())
+			dir := filepath.Join(cfg.Dir, "tests")
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			cases, err := fixture.Discover(dir)
+			if err != nil {
+				return fail(ExitUsage, err)
+			}
+			if len(cases) == 0 {
+				return fail(ExitUsage, fmt.Errorf("no fixtures under %s: a fixture is a directory holding an input.* file", dir))
+			}
+			cmds := map[string]string{}
+			for _, c := range cfg.Security.Commands {
+				cmds[c.Name] = c.Path
+			}
+			r := &fixture.Runner{Config: cfg, Rules: rules, Update: update, Logger: g.log,
+				Commands: func(rootDir string) action.CommandRunner {
+					return sandbox.NewRunner(rootDir, cmds, cfg.Security.Env, commandOutputCap)
+				}}
+			passed, failed := 0, 0
+			for _, c := range cases {
+				if run != "" && !strings.Contains(c.Name, run) {
+					continue
+				}
+				res := r.Run(cmd.Context(), c)
+				if res.Passed() {
+					passed++
+					if g.verbose {
+						fmt.Fprintf(g.stdout, "ok   %s\n", c.Name)
+					}
+					continue
+				}
+				failed++
+				fmt.Fprintf(g.stdout, "FAIL %s\n%s\n", c.Name, indent(res.Failure, "    "))
+			}
+			fmt.Fprintf(g.stdout, "%d passed, %d failed\n", passed, failed)
+			if failed > 0 {
+				return silent(ExitChanges)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&update, "update", false, "rewrite expected.* and findings.txt from what the rules produce")
+	cmd.Flags().StringVar(&run, "run", "", "run only cases whose name contains this text")
+	return cmd
+}

@@ -1,0 +1,178 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// check runs the rules the schema cannot express, on the decoded c. Paths in
+// bad already have an error and are not checked again.
+func (t *tree) check(c *Config, bad map[string]bool) {
+	at := func(path, hint, format string, args ...any) {
+		t.errorAt(t.nearest(path), path, hint, format, args...)
+	}
+
+	if !bad["engine.settle"] && !bad["engine.max_wait"] && c.Engine.MaxWait < c.Engine.Settle {
+		path, hint := "engine.max_wait", "max_wait bounds how long a path that never settles waits; make it at least settle"
+		if _, set := t.pos[path]; !set {
+			path, hint = "engine.settle", "max_wait defaults to "+Default().Engine.MaxWait.String()+"; set engine.max_wait to at least settle"
+		}
+		at(path, hint, "max_wait (%s) is shorter than settle (%s)", c.Engine.MaxWait, c.Engine.Settle)
+	}
+	if c.Engine.ActionTimeout <= 0 && !bad["engine.action_timeout"] {
+		at("engine.action_timeout", `actions need a deadline; the default is "10s"`, "action_timeout must be greater than zero")
+	}
+	if c.Engine.Workers < 1 && !bad["engine.workers"] {
+		at("engine.workers", "", "workers must be at least 1, got %d", c.Engine.Workers)
+	}
+	if c.HTTP.Listen != "" && !bad["http.listen"] {
+		if msg := checkListen(c.HTTP.Listen); msg != "" {
+			at("http.listen", `write host:port, e.g. "127.0.0.1:9469", or "" to disable HTTP`, "%s", msg)
+		}
+	}
+	if c.Bus.URL != "" && !bad["bus.url"] {
+		if msg := checkBusURL(c.Bus.URL); msg != "" {
+			at("bus.url", `write nats://host:port, comma separated for a cluster, or "" for the embedded server`, "%s", msg)
+		}
+	}
+
+	names := map[string]int{}
+	for i := range c.Security.Commands {
+		cmd := &c.Security.Commands[i]
+		base := indexPath("security.commands", i)
+		if cmd.Name != "" && !bad[base+".name"] {
+			if j, dup := names[cmd.Name]; dup {
+				at(base+".name", "give each command its own name",
+					"duplicate command name %q; security.commands[%d] (line %d) already uses it",
+					cmd.Name, j, t.nearest(indexPath("security.commands", j)).Line)
+			} else {
+				names[cmd.Name] = i
+			}
+		}
+		if cmd.Path == "" || bad[base+".path"] {
+			continue
+		}
+		resolved, msg, hint := checkCommand(cmd.Name, cmd.Path)
+		if msg != "" {
+			at(base+".path", hint, "%s", msg)
+			continue
+		}
+		cmd.Path = resolved
+	}
+
+	ids := map[string]int{}
+	for i, r := range c.Rules {
+		base := indexPath("rules", i)
+		if r.ID != "" && !bad[base+".id"] {
+			if j, dup := ids[r.ID]; dup {
+				at(base+".id", "rule ids must be unique; rename one of them",
+					"duplicate rule id %q; rules[%d] (line %d) already uses it",
+					r.ID, j, t.nearest(indexPath("rules", j)).Line)
+			} else {
+				ids[r.ID] = i
+			}
+		}
+		for j, a := range r.Actions {
+			p := indexPath(base+".actions", j) + ".timeout"
+			if _, set := t.pos[p]; set && a.Timeout <= 0 && !bad[p] {
+				at(p, "leave timeout out to use engine.action_timeout", "an action's timeout must be greater than zero")
+			}
+		}
+		if r.OnError.Breaker.Failures > 0 && r.OnError.Breaker.Reset <= 0 && !bad[base+".on_error.breaker.reset"] {
+			at(base+".on_error.breaker.reset", `e.g. "60s"`, "the breaker's reset must be greater than zero")
+		}
+	}
+}
+
+// checkCommand resolves an allow-listed program's path and checks that it is
+// safe to run: absolute, existing, a regular executable file that neither it
+// nor its directory can be changed by other users. It returns the resolved
+// path, or a message and a hint.
+func checkCommand(name, path string) (resolved, msg, hint string) {
+	lookup := fmt.Sprintf("\"command -v %s\" prints where it is", name)
+	if !filepath.IsAbs(path) {
+		return "", fmt.Sprintf("command path %q is not absolute", path),
+			"write the full path; " + lookup
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Sprintf("command %s does not exist", path),
+			"install it, or correct the path; " + lookup
+	}
+	if err != nil {
+		return "", fmt.Sprintf("cannot resolve command %s: %v", path, unwrapPathError(err)), "check the path and its permissions"
+	}
+	fi, err := os.Stat(resolved)
+	if err != nil {
+		return "", fmt.Sprintf("cannot inspect command %s: %v", resolved, unwrapPathError(err)), "check the path and its permissions"
+	}
+	shown := path
+	if resolved != path {
+		shown = fmt.Sprintf("%s (resolved to %s)", path, resolved)
+	}
+	switch mode := fi.Mode(); {
+	case !mode.IsRegular():
+		return "", fmt.Sprintf("command %s is not a regular file", shown), "point it at the program itself; " + lookup
+	case mode.Perm()&0o111 == 0:
+		return "", fmt.Sprintf("command %s is not executable (mode %04o)", shown, mode.Perm()),
+			"chmod +x " + resolved
+	case mode.Perm()&0o022 != 0:
+		return "", fmt.Sprintf("command %s is writable by group or others (mode %04o), so anyone could change what Scribe runs", shown, mode.Perm()),
+			"chmod go-w " + resolved
+	}
+	dir := filepath.Dir(resolved)
+	if di, err := os.Stat(dir); err == nil {
+		// A sticky directory (/tmp) stops others from replacing the file.
+		if di.Mode().Perm()&0o022 != 0 && di.Mode()&fs.ModeSticky == 0 {
+			return "", fmt.Sprintf("command %s is in %s, a directory writable by group or others (mode %04o), so anyone could replace it", shown, dir, di.Mode().Perm()),
+				"chmod go-w " + dir + ", or install the program elsewhere"
+		}
+	}
+	return resolved, "", ""
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkListen returns a message when addr is not host:port with a valid port.
+func checkListen(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("listen address %q is not host:port", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("listen address %q has an invalid port %q", addr, port)
+	}
+	return ""
+}
+
+// checkBusURL returns a message when s is not a comma-separated list of NATS
+// URLs.
+func checkBusURL(s string) string {
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		u, err := url.Parse(part)
+		if err != nil || u.Host == "" {
+			return fmt.Sprintf("bus URL %q is not a URL like nats://host:4222", part)
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Sprintf("bus URL %q has scheme %q; expected nats, tls, ws or wss", part, u.Scheme)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,203 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// MaxFileSize bounds a configuration file; real ones are a few KiB.
+const MaxFileSize = 1 << 20
+
+// Default returns a configuration holding only the defaults.
+func Default() *Config {
+	return &Config{
+		Version: 1,
+		Roots:   []string{"."},
+		Include: []string{"**/*.md"},
+		Engine: Engine{
+			Workers:       4,
+			Settle:        Duration(50 * time.Millisecond),
+			MaxWait:       Duration(2 * time.Second),
+			MaxFileSize:   8 << 20,
+			ActionTimeout: Duration(10 * time.Second),
+			StateDir:      ".scribe",
+		},
+		HTTP:      HTTP{Listen: "127.0.0.1:9469"},
+		Security:  Security{Env: []string{"PATH", "HOME", "LANG"}},
+		Dir:       ".",
+		Positions: map[string]Position{},
+	}
+}
+
+// Load reads and checks the configuration file at path. On failure the error
+// is an Errors holding every problem found.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Errors{fileError(path, err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, Errors{fileError(path, err)}
+	}
+	return LoadBytes(path, data)
+}
+
+func fileError(path string, err error) *Error {
+	hint := "check the path, or pass another file with --config"
+	if errors.Is(err, fs.ErrNotExist) {
+		hint = "run \"scribe init\" to write a starter scribe.yaml, or pass another file with --config"
+	}
+	return &Error{File: path, Message: fmt.Sprintf("cannot read the configuration: %v", unwrapPathError(err)), Hint: hint, cause: err}
+}
+
+// LoadBytes checks the configuration in data, YAML or JSON, as if read from
+// the file name (used in messages and to set Dir; "" means the current
+// directory). On failure the error is an Errors holding every problem found,
+// sorted by position.
+func LoadBytes(name string, data []byte) (*Config, error) {
+	if len(data) > MaxFileSize {
+		return nil, Errors{{File: name, Line: 1, Column: 1,
+			Message: fmt.Sprintf("the file is larger than %d KiB; a configuration is a few KiB", MaxFileSize>>10),
+			Hint:    "check that this is the right file"}}
+	}
+	// Editors on Windows may start the file with a byte-order mark, which
+	// YAML parsers reject and no one sees.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+
+	t := newTree(name)
+	root, ok := t.parse(data)
+	if !ok {
+		return nil, t.errs.sorted()
+	}
+	bad := t.validate(root)
+	c := Default()
+	c.File = name
+	c.Dir = configDir(name)
+	t.decode(root, reflect.ValueOf(c).Elem(), "", bad)
+	t.check(c, bad)
+	if len(t.errs) > 0 {
+		return nil, t.errs.sorted()
+	}
+	c.Positions = t.pos
+	return c, nil
+}
+
+// parse reads the one YAML document in data into plain values.
+func (t *tree) parse(data []byte) (any, bool) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		e := &Error{File: t.file, Line: 1, Column: 1, Message: err.Error(), cause: err}
+		var ye yaml.Error
+		if errors.As(err, &ye) {
+			// Control characters (a tab, say) would be invisible.
+			e.Message = strings.ReplaceAll(ye.GetMessage(), "\t", `\t`)
+			if p := tokenPos(ye.GetToken()); p.Line > 0 {
+				e.Line, e.Column = p.Line, max(p.Column, 1)
+			}
+		}
+		e.Hint = syntaxHint(data)
+		t.errs = append(t.errs, e)
+		return nil, false
+	}
+	var docs []int
+	for i, d := range f.Docs {
+		if d != nil && d.Body != nil {
+			docs = append(docs, i)
+		}
+	}
+	switch {
+	case len(docs) == 0:
+		t.errorAt(Position{Line: 1, Column: 1}, "", "run \"scribe init\" to write a commented starter file",
+			"the configuration is empty")
+		return nil, false
+	case len(docs) > 1:
+		second := f.Docs[docs[1]]
+		p := nodePos(second.Body)
+		if second.Start != nil {
+			p = tokenPos(second.Start)
+		}
+		t.errorAt(p, "", "remove the extra \"---\" document", "a configuration holds one YAML document, found %d", len(docs))
+		return nil, false
+	}
+	root, ok := t.value(f.Docs[docs[0]].Body, "", 0)
+	return root, ok && len(t.errs) == 0
+}
+
+// syntaxHint adds what usually causes a syntax error: tabs in indentation.
+func syntaxHint(data []byte) string {
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+		if bytes.IndexByte(indent, '\t') >= 0 {
+			return "YAML indents with spaces, not tabs"
+		}
+	}
+	return ""
+}
+
+func configDir(name string) string {
+	dir := "."
+	if name != "" {
+		dir = filepath.Dir(name)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
+}
+
+// findNames are the file names Find looks for, in order: the two the
+// specification names, then the .yml spelling and JSON.
+var findNames = []string{"scribe.yaml", ".scribe.yaml", "scribe.yml", ".scribe.yml", "scribe.json", ".scribe.json"}
+
+// Find returns the path of the configuration file in dir: the first that
+// exists of scribe.yaml, .scribe.yaml, scribe.yml, .scribe.yml, scribe.json
+// and .scribe.json. When there is none, the error (an *Error matching
+// fs.ErrNotExist) names the files looked for and suggests `scribe init`.
+func Find(dir string) (string, error) {
+	for _, n := range findNames {
+		p := filepath.Join(dir, n)
+		fi, err := os.Stat(p)
+		if err == nil && !fi.IsDir() {
+			return p, nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", &Error{File: p, Message: fmt.Sprintf("cannot read the configuration: %v", unwrapPathError(err)), cause: err}
+		}
+	}
+	return "", &Error{
+		File:    dir,
+		Message: "no configuration file found (looked for " + strings.Join(findNames, ", ") + ")",
+		Hint:    "run \"scribe init\" to write a starter scribe.yaml here, or pass one with --config",
+		cause:   fs.ErrNotExist,
+	}
+}
+
+// Errorf returns an error about the field at path (as in Error.Path) placed
+// where that field, or its nearest written parent, is in the file. Later
+// stages use it to report regex, glob, expression and parameter errors.
+func (c *Config) Errorf(path, hint, format string, args ...any) *Error {
+	p := c.PositionOf(path)
+	return &Error{File: c.File, Line: p.Line, Column: p.Column, Path: path, Message: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// PositionOf returns where the field at path, or its nearest written parent,
+// is in the file; Position{} for a configuration not read from a file.
+func (c *Config) PositionOf(path string) Position {
+	if len(c.Positions) == 0 {
+		return Position{}
+	}
+	return nearestPos(c.Positions, path)
+}

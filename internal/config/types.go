@@ -1,0 +1,154 @@
+package config
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Config is a loaded, schema-valid configuration. Paths in it are as written;
+// Dir is the directory they are relative to.
+type Config struct {
+	// Version is the configuration format version; only 1 exists.
+	Version int `json:"version"`
+	// Roots are the trees to watch and process, relative to Dir.
+	Roots []string `json:"roots"`
+	// Include are the default file globs (doublestar) for every rule.
+	Include []string `json:"include"`
+	// Exclude are globs never processed, on top of .gitignore, .scribeignore
+	// and .git/.
+	Exclude []string `json:"exclude,omitempty"`
+	// Engine tunes processing.
+	Engine Engine `json:"engine"`
+	// Bus selects the message bus.
+	Bus Bus `json:"bus"`
+	// HTTP configures the daemon's HTTP surface.
+	HTTP HTTP `json:"http"`
+	// Security lists what actions may run.
+	Security Security `json:"security"`
+	// Rules are applied in order.
+	Rules []Rule `json:"rules,omitempty"`
+
+	// File is the path the configuration was loaded from ("" for defaults).
+	File string `json:"-"`
+	// Dir is the directory relative paths are resolved against.
+	Dir string `json:"-"`
+	// Positions maps field paths (as in Error.Path, e.g. "rules[0].match")
+	// to where they were written.
+	Positions map[string]Position `json:"-"`
+}
+
+// Engine tunes processing.
+type Engine struct {
+	// Workers is how many files are processed at once.
+	Workers int `json:"workers"`
+	// Settle is the quiet time after a path's last event before it runs.
+	Settle Duration `json:"settle"`
+	// MaxWait bounds how long a path that never settles waits.
+	MaxWait Duration `json:"max_wait"`
+	// MaxFileSize skips larger files with a finding.
+	MaxFileSize Size `json:"max_file_size"`
+	// ActionTimeout is the default deadline of one action call.
+	ActionTimeout Duration `json:"action_timeout"`
+	// StateDir holds the journal, the index and the embedded NATS store.
+	StateDir string `json:"state_dir"`
+}
+
+// Bus selects the message bus.
+type Bus struct {
+	// URL is empty for the embedded server, else nats://host:port[,...].
+	URL string `json:"url"`
+}
+
+// HTTP configures the daemon's HTTP surface.
+type HTTP struct {
+	// Listen is host:port; "" disables HTTP.
+	Listen string `json:"listen"`
+}
+
+// Security lists the commands actions may run and the environment they get.
+type Security struct {
+	// Commands are the only programs an action may run.
+	Commands []Command `json:"commands,omitempty"`
+	// Env names the environment variables passed to commands.
+	Env []string `json:"env"`
+}
+
+// Command is one allow-listed program.
+type Command struct {
+	// Name is how actions refer to the program (argv[0] in exec).
+	Name string `json:"name"`
+	// Path is the program's absolute path. Load checks that it exists and is
+	// a regular executable file that neither it nor its directory is
+	// writable by group or others, and replaces it with the resolved path
+	// (symlinks followed), which is what must be run.
+	Path string `json:"path"`
+}
+
+// Rule is one declarative rule.
+type Rule struct {
+	// ID is unique and stable; used in logs, metrics and history.
+	ID string `json:"id"`
+	// Name is a human description.
+	Name string `json:"name,omitempty"`
+	// Enabled defaults to true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Files are globs relative to each root; empty means Config.Include.
+	Files []string `json:"files,omitempty"`
+	// Exclude are globs this rule skips.
+	Exclude []string `json:"exclude,omitempty"`
+	// Match is an optional RE2 regex the content must match.
+	Match string `json:"match,omitempty"`
+	// When is an optional boolean expression over fm, path and match.
+	When string `json:"when,omitempty"`
+	// Actions run in order, each seeing the previous one's output.
+	Actions []ActionRef `json:"actions"`
+	// OnError sets retries and the circuit breaker.
+	OnError OnError `json:"on_error,omitzero"`
+}
+
+// IsEnabled reports whether the rule runs.
+func (r Rule) IsEnabled() bool { return r.Enabled == nil || *r.Enabled }
+
+// ActionRef is one entry of a rule's actions list: a single-key map from the
+// action name to its parameters.
+type ActionRef struct {
+	// Name is the action's registered name.
+	Name string
+	// Params is the decoded parameter value (JSON-compatible).
+	Params any
+	// Timeout overrides the action timeout when set (the `timeout` key next
+	// to the action name).
+	Timeout time.Duration
+}
+
+// MarshalJSON writes a in the shape users write: {NAME: PARAMS}, plus
+// "timeout" when set, so that a marshalled Config loads again.
+func (a ActionRef) MarshalJSON() ([]byte, error) {
+	m := map[string]any{a.Name: a.Params}
+	if a.Timeout > 0 {
+		m["timeout"] = Duration(a.Timeout)
+	}
+	return json.Marshal(m)
+}
+
+// OnError sets how a rule reacts to failures.
+type OnError struct {
+	// Retries is how many times a failed file is retried, with exponential
+	// backoff.
+	Retries int `json:"retries"`
+	// Breaker opens the rule's circuit after repeated failures.
+	Breaker Breaker `json:"breaker"`
+}
+
+// Breaker configures a rule's circuit breaker.
+type Breaker struct {
+	// Failures in a row that open the circuit (0 disables the breaker).
+	Failures int `json:"failures"`
+	// Reset is how long the circuit stays open before a trial call.
+	Reset Duration `json:"reset"`
+}
+
+// Position is where something was written in the configuration file.
+type Position struct {
+	Line, Column int
+}

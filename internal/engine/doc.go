@@ -1,0 +1,19 @@
+// Package engine runs rules on files: it reads a file safely, decides which
+// rules apply, runs their actions in order, and writes the result back once,
+// atomically, with a compare-and-swap check so that a user's edit made while the
+// rules ran is never overwritten (the rules are redone on the user's version).
+//
+// # Ports
+//
+// Actions reach other files, commands and the bus only through the action.Host
+// the engine builds for each call: Docs (read other documents of the root),
+// Writer (safe writes of other files, or recorded changes in a dry run),
+// Commands and Publisher. This is where permissions are enforced.
+//
+// # Concurrency
+//
+// Process may be called from many goroutines at once, but never twice at once
+// for the same file: the caller (Run here, the daemon's workers) guarantees it.
+// Run bounds files in flight with Options.Workers. Each action call runs under
+// its deadline via action.Call, so a stuck action never blocks a worker past it.
+package engine

@@ -1,0 +1,315 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/rule"
+)
+
+// Test actions, registered once for the package.
+var (
+	userEdits atomic.Int64 // how many simulated user saves test.user-edit made
+	// stuckRelease lets test.stuck return once its test is over.
+	stuckRelease = make(chan struct{})
+)
+
+func init() {
+	// test.append adds a marker line once (idempotent).
+	action.Register(action.Spec{Name: "test.append", Schema: `{"type":"string"}`,
+		New: func(p any, _ action.Build) (action.Action, error) {
+			line := p.(string) + "\n"
+			return runFunc(func(_ context.Context, in action.Input) (action.Output, error) {
+				if bytes.Contains(in.Content, []byte(line)) {
+					return action.Output{}, nil
+				}
+				return action.Output{Content: append(bytes.Clone(in.Content), line...)}, nil
+			}), nil
+		}})
+	// test.user-edit appends "rule\n" but, the first time it sees a file
+	// whose content does not yet contain "user edit", writes "user edit" into
+	// the file on disk behind the engine's back: a user saving while the rule
+	// runs.
+	action.Register(action.Spec{Name: "test.user-edit",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(_ context.Context, in action.Input) (action.Output, error) {
+				if !bytes.Contains(in.Content, []byte("user edit")) {
+					userEdits.Add(1)
+					p := filepath.Join(in.Root, in.Path)
+					if err := os.WriteFile(p, append(bytes.Clone(in.Content), "user edit\n"...), 0o644); err != nil {
+						return action.Output{}, err
+					}
+				}
+				return action.Output{Content: append(bytes.Clone(in.Content), "rule\n"...)}, nil
+			}), nil
+		}})
+	// test.stuck ignores its deadline.
+	action.Register(action.Spec{Name: "test.stuck",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(context.Context, action.Input) (action.Output, error) {
+				<-stuckRelease
+				return action.Output{Content: []byte("late\n")}, nil
+			}), nil
+		}})
+	// test.fail always fails.
+	action.Register(action.Spec{Name: "test.fail",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(context.Context, action.Input) (action.Output, error) {
+				return action.Output{}, errors.New("deliberate failure")
+			}), nil
+		}})
+	// test.delete removes the file it is given, then changes its content.
+	action.Register(action.Spec{Name: "test.delete",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(_ context.Context, in action.Input) (action.Output, error) {
+				os.Remove(filepath.Join(in.Root, in.Path))
+				return action.Output{Content: []byte("gone\n")}, nil
+			}), nil
+		}})
+}
+
+type runFunc func(context.Context, action.Input) (action.Output, error)
+
+func (f runFunc) Run(ctx context.Context, in action.Input) (action.Output, error) { return f(ctx, in) }
+
+func rules(t *testing.T, rs ...config.Rule) *rule.Set {
+	t.Helper()
+	cfg := &config.Config{Include: []string{"**/*.md"}, Rules: rs}
+	set, err := rule.Compile(cfg, action.Build{Timeout: 200 * time.Millisecond, Pool: action.NewPool(2)})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	t.Cleanup(func() { set.Close(context.Background()) })
+	return set
+}
+
+func act(name string, params any) config.ActionRef {
+	return config.ActionRef{Name: name, Params: params}
+}
+
+func openRoot(t *testing.T, files map[string]string) *engine.Root {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := engine.OpenRoot(dir, []string{"**/*.md"}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func read(t *testing.T, r *engine.Root, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(r.Dir, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func run(t *testing.T, e *engine.Engine, r *engine.Root) *engine.Report {
+	t.Helper()
+	rep, err := e.Run(context.Background(), []engine.Target{{Root: r}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func result(rep *engine.Report, path string) *engine.Result {
+	for _, r := range rep.Results {
+		if r.Path == path && r.Via == "" {
+			return r
+		}
+	}
+	return nil
+}
+
+func TestRunWritesOnceAndOnlyChangedFiles(t *testing.T) {
+	set := rules(t,
+		config.Rule{ID: "a", Files: []string{"notes/**"}, Actions: []config.ActionRef{act("test.append", "A")}},
+		config.Rule{ID: "b", Match: `(?m)^needs-b$`, Actions: []config.ActionRef{act("test.append", "B")}},
+	)
+	root := openRoot(t, map[string]string{
+		"notes/one.md":  "one\n",
+		"notes/two.md":  "two\nneeds-b\n",
+		"other.md":      "other\n",
+		"notes/done.md": "done\nA\n",
+	})
+	before, _ := os.Stat(filepath.Join(root.Dir, "notes/done.md"))
+	rep := run(t, engine.New(set, engine.Options{Workers: 3}), root)
+	if got := read(t, root, "notes/one.md"); got != "one\nA\n" {
+		t.Errorf("one.md = %q", got)
+	}
+	if got := read(t, root, "notes/two.md"); got != "two\nneeds-b\nA\nB\n" {
+		t.Errorf("two.md = %q (actions must chain in rule order)", got)
+	}
+	if got := read(t, root, "other.md"); got != "other\n" {
+		t.Errorf("other.md = %q", got)
+	}
+	after, _ := os.Stat(filepath.Join(root.Dir, "notes/done.md"))
+	if !after.ModTime().Equal(before.ModTime()) || result(rep, "notes/done.md").Written {
+		t.Error("an unchanged file was rewritten")
+	}
+	if r := result(rep, "notes/two.md"); !r.Written || strings.Join(r.Rules, ",") != "a,b" {
+		t.Errorf("two.md result = %+v", r)
+	}
+	// A second run changes nothing.
+	rep = run(t, engine.New(set, engine.Options{Workers: 3}), root)
+	for _, r := range rep.Results {
+		if r.Changed {
+			t.Errorf("second run changed %s", r.Path)
+		}
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	set := rules(t, config.Rule{ID: "a", Actions: []config.ActionRef{act("test.append", "A")}})
+	root := openRoot(t, map[string]string{"x.md": "x\n"})
+	rep := run(t, engine.New(set, engine.Options{DryRun: true}), root)
+	r := result(rep, "x.md")
+	if !r.Changed || r.Written || string(r.After) != "x\nA\n" || string(r.Before) != "x\n" {
+		t.Fatalf("dry run result = %+v", r)
+	}
+	if got := read(t, root, "x.md"); got != "x\n" {
+		t.Fatalf("dry run wrote: %q", got)
+	}
+}
+
+// The user saves while the rule runs: the engine must not overwrite the
+// save; it redoes the rule on the user's version.
+func TestConcurrentUserEditSurvives(t *testing.T) {
+	set := rules(t, config.Rule{ID: "r", Actions: []config.ActionRef{act("test.user-edit", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "start\n"})
+	userEdits.Store(0)
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	got := read(t, root, "n.md")
+	if got != "start\nuser edit\nrule\n" {
+		t.Fatalf("content = %q, want the user's edit plus the rule's output", got)
+	}
+	r := result(rep, "n.md")
+	if r.Conflicts != 1 || !r.Written || userEdits.Load() != 1 {
+		t.Fatalf("conflicts=%d written=%v userEdits=%d", r.Conflicts, r.Written, userEdits.Load())
+	}
+}
+
+func TestStuckActionIsAbandoned(t *testing.T) {
+	set := rules(t, config.Rule{ID: "slow", Actions: []config.ActionRef{act("test.stuck", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "start\n"})
+	defer close(stuckRelease)
+	before := action.Abandoned()
+	// The action never returns on its own: Run returning at all shows the
+	// stuck action did not block it.
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	r := result(rep, "n.md")
+	if !r.Failed() || !strings.Contains(r.Error, "abandoned") {
+		t.Fatalf("result = %+v, want an abandoned failure", r)
+	}
+	if action.Abandoned() != before+1 {
+		t.Fatalf("abandoned count = %d, want %d", action.Abandoned(), before+1)
+	}
+	if got := read(t, root, "n.md"); got != "start\n" {
+		t.Fatalf("file changed after an abandoned action: %q", got)
+	}
+}
+
+// A failing rule fails the file: nothing is written for it, not even the
+// output of the rules that succeeded.
+func TestFailureWritesNothing(t *testing.T) {
+	set := rules(t,
+		config.Rule{ID: "ok", Actions: []config.ActionRef{act("test.append", "A")}},
+		config.Rule{ID: "bad", Files: []string{"bad/**"}, Actions: []config.ActionRef{act("test.fail", nil)}},
+	)
+	root := openRoot(t, map[string]string{"bad/x.md": "x\n", "good.md": "g\n"})
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	r := result(rep, "bad/x.md")
+	if !r.Failed() || !strings.Contains(r.Error, "rule bad: action test.fail: deliberate failure") {
+		t.Fatalf("result = %+v", r)
+	}
+	if got := read(t, root, "bad/x.md"); got != "x\n" {
+		t.Fatalf("failed file was written: %q", got)
+	}
+	if got := read(t, root, "good.md"); got != "g\nA\n" {
+		t.Fatalf("other files must still be processed: %q", got)
+	}
+}
+
+func TestVanishedFileIsReported(t *testing.T) {
+	set := rules(t, config.Rule{ID: "del", Actions: []config.ActionRef{act("test.delete", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "start\n"})
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	r := result(rep, "n.md")
+	if r.Failed() || r.Skipped != "vanished" || len(r.Findings) != 1 || !strings.Contains(r.Findings[0].Message, "vanished") {
+		t.Fatalf("result = %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(root.Dir, "n.md")); !os.IsNotExist(err) {
+		t.Fatalf("the engine recreated a file the user deleted: %v", err)
+	}
+}
+
+func TestSkipsBinaryAndSpecialFiles(t *testing.T) {
+	set := rules(t, config.Rule{ID: "a", Actions: []config.ActionRef{act("test.append", "A")}})
+	root := openRoot(t, map[string]string{"bin.md": "PK\x00\x03binary", "big.md": strings.Repeat("x", 2048)})
+	rep := run(t, engine.New(set, engine.Options{MaxFileSize: 1024}), root)
+	for _, p := range []string{"bin.md", "big.md"} {
+		r := result(rep, p)
+		if r == nil || r.Skipped == "" || r.Written || len(r.Findings) != 1 {
+			t.Errorf("%s: result = %+v, want skipped with a finding", p, r)
+		}
+	}
+	if got := read(t, root, "bin.md"); got != "PK\x00\x03binary" {
+		t.Errorf("binary file modified")
+	}
+}
+
+func TestResolveTargets(t *testing.T) {
+	root := openRoot(t, map[string]string{"a/b.md": "b\n"})
+	ts, err := engine.Resolve([]*engine.Root{root}, []string{filepath.Join(root.Dir, "a", "b.md"), filepath.Join(root.Dir, "a")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts[0].Rel != "a/b.md" || !ts[0].File || ts[1].Rel != "a" || ts[1].File {
+		t.Fatalf("targets = %+v", ts)
+	}
+	if _, err := engine.Resolve([]*engine.Root{root}, []string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not inside any root") {
+		t.Fatalf("outside path: err = %v", err)
+	}
+}
+
+func TestManyFilesDeterministicOrder(t *testing.T) {
+	set := rules(t, config.Rule{ID: "a", Actions: []config.ActionRef{act("test.append", "A")}})
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("d%d/n%03d.md", i%7, i)] = fmt.Sprintf("note %d\n", i)
+	}
+	root := openRoot(t, files)
+	rep := run(t, engine.New(set, engine.Options{Workers: 4, DryRun: true}), root)
+	for i := 1; i < len(rep.Results); i++ {
+		if rep.Results[i-1].Path >= rep.Results[i].Path {
+			t.Fatalf("results not sorted at %d: %s >= %s", i, rep.Results[i-1].Path, rep.Results[i].Path)
+		}
+	}
+	if len(rep.Results) != 200 || rep.Scanned != 200 {
+		t.Fatalf("results = %d, scanned = %d", len(rep.Results), rep.Scanned)
+	}
+}

@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"github.com/scribe-md/scribe/internal/action"
+)
+
+// Result is what processing one file produced.
+type Result struct {
+	// Root is the absolute directory of the file's root.
+	Root string `json:"root"`
+	// Path is relative to Root, slash-separated.
+	Path string `json:"path"`
+	// Rules lists the ids of the rules that applied, in order.
+	Rules []string `json:"rules,omitempty"`
+	// Changed is true when the rules produced different bytes (written in a
+	// run, shown as a diff in a check).
+	Changed bool `json:"changed"`
+	// Written is true when the new content reached the disk.
+	Written bool `json:"written"`
+	// RenamedTo is set when an action renamed the file.
+	RenamedTo string `json:"renamed_to,omitempty"`
+	// Via names the action that changed this file on behalf of another one
+	// (index, catalog, naming), "" for the file's own rules.
+	Via string `json:"via,omitempty"`
+	// Skipped gives the reason the file was not processed ("" if it was).
+	Skipped string `json:"skipped,omitempty"`
+	// Conflicts counts how often a concurrent edit made the engine start over.
+	Conflicts int `json:"conflicts,omitempty"`
+	// Findings are sorted by line and column.
+	Findings []action.Finding `json:"findings,omitempty"`
+	// Events are what the actions published.
+	Events []action.Event `json:"events,omitempty"`
+	// Error is the failure, "" on success.
+	Error string `json:"error,omitempty"`
+
+	// Before and After hold the content read and the content produced, when
+	// Changed (for diffs and the journal).
+	Before []byte `json:"-"`
+	After  []byte `json:"-"`
+	// Affected are other paths whose result may have changed.
+	Affected []string `json:"-"`
+	// BeforeHash and AfterHash identify the versions (sha256 hex).
+	BeforeHash string `json:"before_hash,omitempty"`
+	AfterHash  string `json:"after_hash,omitempty"`
+}
+
+// Failed reports whether processing the file failed.
+func (r *Result) Failed() bool { return r.Error != "" }

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/scribe-md/scribe/internal/safefile"
+	"github.com/scribe-md/scribe/internal/scan"
+)
+
+// Root is one tree the engine works on. Every file operation goes through FS,
+// an *os.Root, so no path a rule or a file name can influence leaves the tree.
+type Root struct {
+	// Dir is the absolute path of the tree.
+	Dir string
+	// FS confines every operation to Dir.
+	FS *os.Root
+	// Filter decides which paths are documents.
+	Filter *scan.Filter
+	// Docs is the document list actions see.
+	Docs *Docs
+
+	scanned []scan.Entry // the last one-shot listing
+}
+
+// OpenRoot opens dir as a root with the given include/exclude globs.
+func OpenRoot(dir string, include, exclude []string, stateDir string) (*Root, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("root %s: %w", dir, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("root %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("root %s: not a directory", dir)
+	}
+	fsys, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("root %s: %w", dir, err)
+	}
+	f, err := scan.NewFilter(abs, include, exclude, stateDir)
+	if err != nil {
+		fsys.Close()
+		return nil, fmt.Errorf("root %s: %w", dir, err)
+	}
+	r := &Root{Dir: abs, FS: fsys, Filter: f}
+	r.Docs = &Docs{root: r}
+	return r, nil
+}
+
+// Close releases the root's directory handle.
+func (r *Root) Close() error { return r.FS.Close() }
+
+// Docs is the engine's implementation of action.Docs for one root: the list of
+// documents as of the last scan (kept current by the daemon through Add and
+// Remove), and confined, size-limited reads.
+type Docs struct {
+	root    *Root
+	maxSize atomic.Int64
+
+	mu    sync.RWMutex
+	paths []string // sorted
+}
+
+// Set replaces the document list (sorted copy).
+func (d *Docs) Set(paths []string) {
+	p := slices.Clone(paths)
+	slices.Sort(p)
+	d.mu.Lock()
+	d.paths = p
+	d.mu.Unlock()
+}
+
+// Add records a new document.
+func (d *Docs) Add(path string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, found := slices.BinarySearch(d.paths, path)
+	if !found {
+		d.paths = slices.Insert(d.paths, i, path)
+	}
+}
+
+// Remove forgets a document.
+func (d *Docs) Remove(path string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if i, found := slices.BinarySearch(d.paths, path); found {
+		d.paths = slices.Delete(d.paths, i, i+1)
+	}
+}
+
+// List returns every document path, sorted. The caller must not modify it.
+func (d *Docs) List() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.paths
+}
+
+// ReadFile reads a document safely (no FIFOs, no symlinks out, size limit).
+func (d *Docs) ReadFile(path string) ([]byte, error) {
+	s, err := safefile.Read(d.root.FS, path, d.maxSize.Load())
+	if err != nil {
+		return nil, err
+	}
+	return s.Content, nil
+}
+
+// Stat returns a document's file info without following a final symlink.
+func (d *Docs) Stat(path string) (fs.FileInfo, error) {
+	return d.root.FS.Lstat(path)
+}
+
+// refresh lists the root's documents and stores them in Docs.
+func (r *Root) refresh(ctx context.Context, workers int) ([]scan.Entry, []error, error) {
+	entries, errs, err := scan.List(ctx, r.FS, r.Filter, workers)
+	if err != nil {
+		return nil, errs, err
+	}
+	paths := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Type.IsRegular() {
+			paths = append(paths, e.Rel)
+		}
+	}
+	r.Docs.mu.Lock()
+	r.Docs.paths = paths // scan.List returns entries sorted by Rel
+	r.Docs.mu.Unlock()
+	return entries, errs, nil
+}

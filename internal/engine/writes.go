@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/safefile"
+)
+
+// Writes collects what actions did (or, in a dry run, would do) to files other
+// than the one they were given: generated indexes, catalogs, renames. It is the
+// engine's implementation of the action.Writer port. Safe for concurrent use.
+type Writes struct {
+	// OnWrite, when set, is called after each real write (the daemon uses it
+	// to recognise its own writes and to journal them).
+	OnWrite func(root *Root, res *Result)
+
+	mu      sync.Mutex
+	results []*Result
+	pending map[string]map[string][]byte // dry run: root dir → path → content
+}
+
+// Results returns the recorded writes in the order they happened.
+func (w *Writes) Results() []*Result {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*Result(nil), w.results...)
+}
+
+func (w *Writes) forRoot(root *Root, dry bool, via string) action.Writer {
+	if w == nil {
+		return nil
+	}
+	return &rootWriter{w: w, root: root, dry: dry, via: via}
+}
+
+type rootWriter struct {
+	w    *Writes
+	root *Root
+	dry  bool
+	via  string
+}
+
+var _ action.Writer = (*rootWriter)(nil)
+
+func (rw *rootWriter) current(path string) (*safefile.Snapshot, error) {
+	if rw.dry {
+		rw.w.mu.Lock()
+		c, ok := rw.w.pending[rw.root.Dir][path]
+		rw.w.mu.Unlock()
+		if ok {
+			return &safefile.Snapshot{Content: c}, nil
+		}
+	}
+	return safefile.Read(rw.root.FS, path, 0)
+}
+
+// WriteFile replaces or creates path, only if the bytes differ.
+func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte) error {
+	for attempt := 0; attempt < 5; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		snap, err := rw.current(path)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		var before []byte
+		if exists {
+			if bytes.Equal(snap.Content, content) {
+				return nil
+			}
+			before = snap.Content
+		}
+		res := &Result{Root: rw.root.Dir, Path: path, Via: rw.via, Changed: true, Before: before, After: content, AfterHash: hashHex(content)}
+		if exists {
+			res.BeforeHash = hashHex(before)
+		}
+		if rw.dry {
+			rw.w.mu.Lock()
+			if rw.w.pending == nil {
+				rw.w.pending = map[string]map[string][]byte{}
+			}
+			if rw.w.pending[rw.root.Dir] == nil {
+				rw.w.pending[rw.root.Dir] = map[string][]byte{}
+			}
+			rw.w.pending[rw.root.Dir][path] = content
+			rw.w.results = append(rw.w.results, res)
+			rw.w.mu.Unlock()
+			return nil
+		}
+		if exists {
+			err = safefile.Replace(rw.root.FS, path, snap, content)
+		} else {
+			err = safefile.Create(rw.root.FS, path, content, 0o644)
+		}
+		var conflict *safefile.ConflictError
+		if errors.As(err, &conflict) || errors.Is(err, fs.ErrExist) {
+			continue // someone else wrote it meanwhile; look again
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		res.Written = true
+		rw.record(res)
+		if !exists {
+			rw.root.Docs.Add(path)
+		}
+		return nil
+	}
+	return fmt.Errorf("write %s: the file keeps changing; gave up after 5 attempts", path)
+}
+
+// Rename moves from to to inside the root.
+func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	res := &Result{Root: rw.root.Dir, Path: from, RenamedTo: to, Via: rw.via, Changed: true}
+	if rw.dry {
+		rw.w.mu.Lock()
+		rw.w.results = append(rw.w.results, res)
+		rw.w.mu.Unlock()
+		return nil
+	}
+	if err := safefile.Rename(rw.root.FS, from, to); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", from, to, err)
+	}
+	res.Written = true
+	rw.root.Docs.Remove(from)
+	rw.root.Docs.Add(to)
+	rw.record(res)
+	return nil
+}
+
+func (rw *rootWriter) record(res *Result) {
+	rw.w.mu.Lock()
+	rw.w.results = append(rw.w.results, res)
+	cb := rw.w.OnWrite
+	rw.w.mu.Unlock()
+	if cb != nil {
+		cb(rw.root, res)
+	}
+}

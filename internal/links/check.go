@@ -1,0 +1,376 @@
+package links
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// ProblemKind classifies a link that does not resolve.
+type ProblemKind uint8
+
+// Problem kinds.
+const (
+	// MissingTarget: no document or file matches the link's target.
+	MissingTarget ProblemKind = iota + 1
+	// MissingHeading: the target exists but has no such heading (anchor).
+	MissingHeading
+	// MissingBlock: the target exists but has no such ^block.
+	MissingBlock
+	// Ambiguous: several notes match the name; Path is the one chosen.
+	Ambiguous
+)
+
+// String returns the kind's name.
+func (k ProblemKind) String() string {
+	switch k {
+	case MissingTarget:
+		return "missing-target"
+	case MissingHeading:
+		return "missing-heading"
+	case MissingBlock:
+		return "missing-block"
+	case Ambiguous:
+		return "ambiguous"
+	}
+	return "unknown"
+}
+
+// Problem is a link of Source that does not resolve, or resolves ambiguously.
+type Problem struct {
+	Kind ProblemKind
+	// Source is the document the link is in.
+	Source string
+	Link   Link
+	// Path is the resolved target (MissingHeading, MissingBlock, Ambiguous).
+	Path string
+	// Candidates are the matching notes of an ambiguous link.
+	Candidates []string
+	// Probe are the paths checked for a non-document target (MissingTarget).
+	Probe []string
+	// Suggestion is the link rewritten to the closest existing target,
+	// heading or block, as it would be written; "" when nothing is close.
+	Suggestion string
+	// SuggestedPath is the document Suggestion points at.
+	SuggestedPath string
+}
+
+// Check resolves every link of document src (which must have been added
+// with Update) and returns the problems, in document order. exists, when not
+// nil, is asked about paths that are not indexed documents (images and other
+// attachments); it is called without the graph's lock held.
+func (g *Graph) Check(src string, exists func(p string) bool) []Problem {
+	g.mu.RLock()
+	e := g.notes[src]
+	if e == nil || e.doc == nil {
+		g.mu.RUnlock()
+		return nil
+	}
+	var probs []Problem
+	for _, l := range e.doc.Links {
+		r := g.idx.Resolve(src, l)
+		if r.External || r.Outside || r.Dir {
+			continue
+		}
+		if r.Path == "" {
+			probs = append(probs, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe})
+			continue
+		}
+		if len(r.Candidates) > 1 {
+			probs = append(probs, Problem{Kind: Ambiguous, Source: src, Link: l, Path: r.Path, Candidates: r.Candidates})
+		}
+		if kind := g.checkFragment(l, r.Path); kind != 0 {
+			probs = append(probs, Problem{Kind: kind, Source: src, Link: l, Path: r.Path})
+		}
+	}
+	g.mu.RUnlock()
+	if exists != nil {
+		kept := probs[:0]
+		for _, p := range probs {
+			if p.Kind == MissingTarget && anyExists(p.Probe, exists) {
+				continue
+			}
+			kept = append(kept, p)
+		}
+		probs = kept
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	for i := range probs {
+		g.suggest(&probs[i])
+	}
+	return probs
+}
+
+func anyExists(paths []string, exists func(string) bool) bool {
+	for _, p := range paths {
+		if exists(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkFragment checks l's heading or block fragment against target. It
+// returns 0 when the fragment resolves or cannot be checked.
+func (g *Graph) checkFragment(l Link, target string) ProblemKind {
+	if !l.HasFragment || l.Fragment == "" {
+		return 0
+	}
+	te := g.notes[target]
+	if te == nil || te.doc == nil {
+		return 0 // an attachment: "file.pdf#page=2" is the viewer's business
+	}
+	frag := l.Fragment
+	obsidian := l.Kind.IsWiki() || g.idx.opts.MarkdownByName
+	if obsidian && strings.HasPrefix(frag, "^") {
+		for _, b := range te.doc.Blocks {
+			if strings.EqualFold(b.ID, frag[1:]) {
+				return 0
+			}
+		}
+		return MissingBlock
+	}
+	if !l.Kind.IsWiki() {
+		f := fold(frag)
+		for _, h := range te.doc.Headings {
+			if h.Slug == f {
+				return 0
+			}
+		}
+		if !obsidian {
+			return MissingHeading
+		}
+	}
+	// Obsidian: heading text, possibly a path of headings "A#B".
+	if k := strings.LastIndexByte(frag, '#'); k >= 0 {
+		frag = frag[k+1:]
+	}
+	key := HeadingKey(frag)
+	for _, hk := range te.hkeys {
+		if hk == key {
+			return 0
+		}
+	}
+	return MissingHeading
+}
+
+// suggest fills p.Suggestion with the closest existing alternative. Callers
+// hold mu for reading.
+func (g *Graph) suggest(p *Problem) {
+	l := p.Link
+	switch p.Kind {
+	case MissingTarget:
+		want := NameKey(path.Clean(strings.TrimSuffix(l.Target, "/")))
+		best, bestD := "", -1
+		limit := maxEdits(want)
+		var sc scratch
+		for key, paths := range g.idx.names {
+			d := sc.distance(want, key, limit)
+			if d > limit {
+				continue
+			}
+			c := minPath(paths)
+			if bestD < 0 || d < bestD || d == bestD && pathLess(c, best) {
+				best, bestD = c, d
+			}
+		}
+		if best == "" {
+			return
+		}
+		p.SuggestedPath = best
+		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, g.targetText(p.Source, l, best))
+	case MissingHeading:
+		te := g.notes[p.Path]
+		frag := l.Fragment
+		// Obsidian writes heading text ("#Set up"), GitHub a slug ("#set-up").
+		if l.Kind.IsWiki() || g.idx.opts.MarkdownByName && strings.Contains(frag, " ") {
+			if k := strings.LastIndexByte(frag, '#'); k >= 0 {
+				frag = frag[k+1:]
+			}
+			want := HeadingKey(frag)
+			i := closest(want, te.hkeys)
+			if i >= 0 {
+				p.SuggestedPath = p.Path
+				p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, te.doc.Headings[i].Text)
+			}
+			return
+		}
+		slugs := make([]string, len(te.doc.Headings))
+		for i, h := range te.doc.Headings {
+			slugs[i] = h.Slug
+		}
+		if i := closest(fold(frag), slugs); i >= 0 {
+			p.SuggestedPath = p.Path
+			p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, slugs[i])
+		}
+	case MissingBlock:
+		te := g.notes[p.Path]
+		ids := make([]string, len(te.doc.Blocks))
+		for i, b := range te.doc.Blocks {
+			ids[i] = b.ID
+		}
+		if i := closest(l.Fragment[1:], ids); i >= 0 {
+			p.SuggestedPath = p.Path
+			p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, "^"+ids[i])
+		}
+	case Ambiguous:
+		p.SuggestedPath = p.Path
+		name := p.Path
+		if !hasMDExt(l.Target) {
+			name = trimMDExt(name)
+		}
+		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, name)
+	}
+}
+
+// targetText is how link l of src would name target: for wiki links the
+// file name (the path when the name is ambiguous), for Markdown links the
+// relative path (root-absolute when l was).
+func (g *Graph) targetText(src string, l Link, target string) string {
+	if l.Kind.IsWiki() {
+		name := path.Base(target)
+		if len(g.idx.names[NameKey(target)]) > 1 || strings.Contains(l.Target, "/") {
+			name = target
+		}
+		if !hasMDExt(l.Target) {
+			name = trimMDExt(name)
+		}
+		return name
+	}
+	p := RelPath(path.Dir(src), target)
+	if strings.HasPrefix(l.Target, "/") {
+		p = "/" + target
+	}
+	return EncodeDest(p, l.Angle)
+}
+
+// replaceRange returns l.Raw with the content bytes [start, end) replaced.
+func replaceRange(l Link, start, end int, with string) string {
+	a, b := start-l.Start, end-l.Start
+	if a < 0 || b > len(l.Raw) || a > b {
+		return ""
+	}
+	return l.Raw[:a] + with + l.Raw[b:]
+}
+
+func pathLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// closest returns the index of the element of cands nearest to want, or -1
+// when none is within maxEdits.
+func closest(want string, cands []string) int {
+	best, bestD := -1, 0
+	limit := maxEdits(want)
+	var sc scratch
+	for i, c := range cands {
+		d := sc.distance(want, c, limit)
+		if d <= limit && (best < 0 || d < bestD) {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// maxEdits is how far a suggestion may be from what was written: about a
+// third of its length, at least one and at most five edits.
+func maxEdits(s string) int {
+	n := utf8.RuneCountInString(s)
+	return max(1, min(5, (n+2)/3))
+}
+
+// Message describes the problem for a person: what is wrong and where it
+// points.
+func (p Problem) Message() string {
+	l := p.Link
+	raw := shorten(l.Raw)
+	what := "link"
+	if l.Kind == Embed || l.Image {
+		what = "embed"
+	}
+	where := fmt.Sprintf("%q", p.Path)
+	if p.Path == p.Source {
+		where = "this file"
+	}
+	switch p.Kind {
+	case MissingTarget:
+		if l.Kind.IsWiki() {
+			if strings.Contains(l.Target, "/") {
+				at := l.Target
+				if len(p.Probe) > 0 {
+					at = p.Probe[0]
+				}
+				return fmt.Sprintf("broken %s %s: nothing at %q", what, raw, at)
+			}
+			if LooksLikeAttachment(l.Target) {
+				return fmt.Sprintf("broken %s %s: no document named %q, and no such file at the root, beside this note or in the attachment folders", what, raw, l.Target)
+			}
+			return fmt.Sprintf("broken %s %s: no note named %q", what, raw, l.Target)
+		}
+		t := l.Target
+		if len(p.Probe) > 0 {
+			t = p.Probe[0]
+		}
+		return fmt.Sprintf("broken %s %s: %q does not exist", what, raw, t)
+	case MissingHeading:
+		if l.Kind.IsWiki() {
+			return fmt.Sprintf("broken %s %s: %s has no heading %q", what, raw, where, l.Fragment)
+		}
+		return fmt.Sprintf("broken %s %s: %s has no heading with anchor #%s", what, raw, where, l.Fragment)
+	case MissingBlock:
+		return fmt.Sprintf("broken %s %s: %s has no block %s", what, raw, where, l.Fragment)
+	case Ambiguous:
+		return fmt.Sprintf("ambiguous %s %s: %d notes match %q; it resolves to %q (shortest path)",
+			what, raw, len(p.Candidates), l.Target, p.Path)
+	}
+	return "link problem " + raw
+}
+
+// LooksLikeAttachment reports whether a link target names a file with an
+// extension other than .md ("diagram.png", but not "v1.2").
+func LooksLikeAttachment(t string) bool {
+	i := len(t) - 1
+	for i >= 0 && t[i] != '.' && t[i] != '/' {
+		i--
+	}
+	if i < 0 || t[i] != '.' {
+		return false
+	}
+	ext := t[i+1:]
+	if len(ext) == 0 || len(ext) > 8 || strings.EqualFold(ext, "md") {
+		return false
+	}
+	letter := false
+	for j := 0; j < len(ext); j++ {
+		c := ext[j]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// shorten keeps messages readable when a link is huge.
+func shorten(s string) string {
+	const max = 120
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,282 @@
+package links
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// vault builds a graph from path -> content.
+func vault(t testing.TB, opts Options, files map[string]string) *Graph {
+	t.Helper()
+	g := NewGraph(opts)
+	for p, c := range files {
+		if strings.HasSuffix(p, ".md") {
+			g.Update(p, []byte(c))
+		} else {
+			g.AddFile(p)
+		}
+	}
+	return g
+}
+
+func TestResolve(t *testing.T) {
+	g := vault(t, Options{}, map[string]string{
+		"Index.md":                "",
+		"notes/Project Plan.md":   "",
+		"notes/deep/Note.md":      "",
+		"archive/Note.md":         "",
+		"a/b/c/Note.md":           "",
+		"other/note.md":           "",
+		"docs/setup.md":           "",
+		"docs/sub/page.md":        "",
+		"img/diagram.png":         "",
+		"v1.2 release.md":         "",
+		"Daily/2024-01-01.md":     "",
+		"same/Dup.md":             "",
+		"elsewhere/short/Dup.md":  "",
+		"x/Dup.md":                "",
+		"Unicode/Café Crème.md":   "",
+		"with space/My Note.md":   "",
+		"cased/Readme.md":         "",
+		"cased/deeper/README.md":  "",
+		"notes/sibling.md":        "",
+		"notes/deep/deeper/z.md":  "",
+		"notes/deep/deeper/y.txt": "",
+	})
+	wiki := func(t string) Link { return Link{Kind: Wiki, Target: t} }
+	md := func(t string) Link { return Link{Kind: Inline, Target: t} }
+	for _, tc := range []struct {
+		src  string
+		link Link
+		want string // resolved path, or "" / a marker
+	}{
+		{"Index.md", wiki("Project Plan"), "notes/Project Plan.md"},
+		{"Index.md", wiki("project plan"), "notes/Project Plan.md"},                    // case-insensitive
+		{"Index.md", wiki("Project Plan.md"), "notes/Project Plan.md"},                 // .md optional
+		{"Index.md", wiki("notes/Project Plan"), "notes/Project Plan.md"},              // exact path
+		{"Index.md", wiki("/notes/Project Plan"), "notes/Project Plan.md"},             // vault-absolute
+		{"Index.md", wiki("deep/Note"), "notes/deep/Note.md"},                          // partial path suffix
+		{"Index.md", wiki("Note"), "archive/Note.md"},                                  // exact case, then shortest path
+		{"Index.md", wiki("note"), "other/note.md"},                                    // exact case wins over shorter
+		{"x/Dup.md", wiki("Dup"), "x/Dup.md"},                                          // same directory wins
+		{"Index.md", wiki("Dup"), "x/Dup.md"},                                          // fewest folders, then bytes
+		{"notes/sibling.md", wiki("./deep/Note"), "notes/deep/Note.md"},                // relative
+		{"notes/deep/Note.md", wiki("../sibling"), "notes/sibling.md"},                 // relative up
+		{"Index.md", wiki("diagram.png"), "img/diagram.png"},                           // attachment by name
+		{"Index.md", wiki("v1.2 release"), "v1.2 release.md"},                          // dots in names
+		{"Index.md", wiki("café crème"), "Unicode/Café Crème.md"},                      // Unicode folding
+		{"Index.md", wiki("Missing"), ""},                                              //
+		{"Index.md", wiki("wrong/Project Plan"), ""},                                   // folders must match
+		{"Index.md", md("docs/setup.md"), "docs/setup.md"},                             // relative to src dir (root)
+		{"docs/sub/page.md", md("../setup.md"), "docs/setup.md"},                       //
+		{"docs/sub/page.md", md("/docs/setup.md"), "docs/setup.md"},                    // root-absolute
+		{"docs/sub/page.md", md("setup.md"), ""},                                       // not by name by default
+		{"docs/setup.md", md("sub/page"), ""},                                          // no implicit .md by default
+		{"Index.md", md("with space/My Note.md"), "with space/My Note.md"},             //
+		{"Index.md", md("DOCS/SETUP.md"), "docs/setup.md"},                             // case-insensitive
+		{"notes/deep/deeper/z.md", md("y.txt"), "notes/deep/deeper/y.txt"},             //
+		{"Index.md", md("../outside.md"), "<outside>"},                                 //
+		{"Index.md", md("https://example.com/x.md"), "<external>"},                     //
+		{"Index.md", md("mailto:someone@example.com"), "<external>"},                   //
+		{"Index.md", md("docs"), "<dir>"},                                              //
+		{"Index.md", md("docs/"), "<dir>"},                                             //
+		{"Index.md", Link{Kind: Inline, Fragment: "x", HasFragment: true}, "Index.md"}, // same file
+	} {
+		r := g.Resolve(tc.src, tc.link)
+		got := r.Path
+		switch {
+		case r.Outside:
+			got = "<outside>"
+		case r.External:
+			got = "<external>"
+		case r.Dir:
+			got = "<dir>"
+		}
+		if got != tc.want {
+			t.Errorf("Resolve(%s, %s %q) = %q, want %q", tc.src, tc.link.Kind, tc.link.Target, got, tc.want)
+		}
+	}
+	// Ambiguity is reported with every candidate.
+	r := g.Resolve("Index.md", wiki("Note"))
+	if want := []string{"a/b/c/Note.md", "archive/Note.md", "notes/deep/Note.md", "other/note.md"}; !slices.Equal(r.Candidates, want) {
+		t.Errorf("candidates = %q, want %q", r.Candidates, want)
+	}
+}
+
+func TestResolveCaseSensitive(t *testing.T) {
+	g := vault(t, Options{CaseSensitive: true}, map[string]string{"Note.md": "", "docs/Setup.md": ""})
+	if r := g.Resolve("x.md", Link{Kind: Wiki, Target: "note"}); r.Path != "" {
+		t.Errorf("case-sensitive [[note]] resolved to %q", r.Path)
+	}
+	if r := g.Resolve("x.md", Link{Kind: Inline, Target: "docs/setup.md"}); r.Path != "" {
+		t.Errorf("case-sensitive docs/setup.md resolved to %q", r.Path)
+	}
+	if r := g.Resolve("x.md", Link{Kind: Wiki, Target: "Note"}); r.Path != "Note.md" {
+		t.Errorf("[[Note]] = %q", r.Path)
+	}
+}
+
+func TestResolveMarkdownByName(t *testing.T) {
+	g := vault(t, Options{MarkdownByName: true}, map[string]string{"notes/Setup Guide.md": "", "a/b.md": ""})
+	for _, target := range []string{"Setup Guide.md", "Setup Guide", "../Setup Guide.md"} {
+		if r := g.Resolve("a/b.md", Link{Kind: Inline, Target: target}); r.Path != "notes/Setup Guide.md" {
+			t.Errorf("vault-mode %q = %q", target, r.Path)
+		}
+	}
+}
+
+func problems(g *Graph, src string) string {
+	var b strings.Builder
+	for _, p := range g.Check(src, nil) {
+		fmt.Fprintf(&b, "%d:%d %s %s", p.Link.Line, p.Link.Column, p.Kind, p.Message())
+		if p.Suggestion != "" {
+			fmt.Fprintf(&b, " => %s", p.Suggestion)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestCheck(t *testing.T) {
+	g := vault(t, Options{}, map[string]string{
+		"notes/Project Plan.md": "# Goals & Risks\n## Timeline\nA paragraph ^para-1\n",
+		"docs/setup.md":         "# Install step\n# Install step\n",
+		"img/logo.png":          "",
+		"a/Dup.md":              "",
+		"b/c/Dup.md":            "",
+		"src.md": strings.Join([]string{
+			"[[Project Plan]] [[Project Plann]] [[Project Plan#goals & risks]] [[Project Plan#Timelin]]",
+			"[[Project Plan#^para-1]] [[Project Plan#^para-2]] ![[logo.png]] ![[logo.jpg]]",
+			"[ok](docs/setup.md#install-step-1) [bad](docs/setup.md#install-stepp) [gone](docs/setp.md)",
+			"[[#Local]] [[#Locl]] [x](#local) [y](#lokal) [[Dup]] `[[Ignored]]`",
+			"# Local",
+		}, "\n"),
+	})
+	got := problems(g, "src.md")
+	want := `1:18 missing-target broken link [[Project Plann]]: no note or file named "Project Plann" => [[Project Plan]]
+1:67 missing-heading broken link [[Project Plan#Timelin]]: "notes/Project Plan.md" has no heading "Timelin" => [[Project Plan#Timeline]]
+2:26 missing-block broken link [[Project Plan#^para-2]]: "notes/Project Plan.md" has no block ^para-2 => [[Project Plan#^para-1]]
+2:65 missing-target broken embed ![[logo.jpg]]: no note or file named "logo.jpg" => ![[logo.png]]
+3:36 missing-heading broken link [bad](docs/setup.md#install-stepp): "docs/setup.md" has no heading with anchor #install-stepp => [bad](docs/setup.md#install-step)
+3:71 missing-target broken link [gone](docs/setp.md): "docs/setp.md" does not exist => [gone](docs/setup.md)
+4:12 missing-heading broken link [[#Locl]]: this file has no heading "Locl" => [[#Local]]
+4:34 missing-heading broken link [y](#lokal): this file has no heading with anchor #lokal => [y](#local)
+4:46 ambiguous ambiguous link [[Dup]]: 2 notes match "Dup"; it resolves to "a/Dup.md" (shortest path) => [[a/Dup]]
+`
+	if got != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+	}
+	// The exists callback is asked about attachments that are not indexed.
+	var asked []string
+	g.Update("pics.md", []byte("![](shots/one.png) ![[two.png]]"))
+	probs := g.Check("pics.md", func(p string) bool { asked = append(asked, p); return p == "shots/one.png" })
+	if len(probs) != 1 || probs[0].Link.Target != "two.png" {
+		t.Errorf("with exists: %+v", probs)
+	}
+	if !slices.Equal(asked, []string{"shots/one.png", "two.png"}) {
+		t.Errorf("exists asked %q", asked)
+	}
+}
+
+func TestIncremental(t *testing.T) {
+	g := vault(t, Options{}, map[string]string{
+		"a.md":      "[[Target]] [[Target#One]]",
+		"b.md":      "[see](Target.md)",
+		"c.md":      "[[Unrelated]]",
+		"Target.md": "# One\n",
+		"d.md":      "[[target]]",
+	})
+	eq := func(name string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: affected = %q, want %q", name, got, want)
+		}
+	}
+	eq("unchanged", g.Update("Target.md", []byte("# One\n")))
+	eq("body edit", g.Update("Target.md", []byte("# One\nmore text\n")), "Target.md")
+	eq("heading edit", g.Update("Target.md", []byte("# Two\n")), "Target.md", "a.md", "b.md", "d.md")
+	eq("remove", g.Remove("Target.md"), "a.md", "b.md", "d.md")
+	if got := problems(g, "a.md"); !strings.Contains(got, "missing-target") {
+		t.Errorf("after remove, a.md problems = %q", got)
+	}
+	eq("re-add", g.Update("Target.md", []byte("# One\n")), "Target.md", "a.md", "b.md", "d.md")
+	if got := problems(g, "a.md"); got != "" {
+		t.Errorf("after re-add, a.md problems = %q", got)
+	}
+	// A linker that changes its links moves in the reverse index.
+	eq("relink", g.Update("c.md", []byte("[[Target]]")), "c.md")
+	eq("linkers", g.Linkers("Target.md"), "a.md", "b.md", "c.md", "d.md")
+	g.Update("c.md", []byte("no links"))
+	eq("linkers after unlink", g.Linkers("Target.md"), "a.md", "b.md", "d.md")
+	eq("remove unknown", g.Remove("nope.md"))
+}
+
+func TestGraphConcurrent(t *testing.T) {
+	g := NewGraph(Options{})
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				p := fmt.Sprintf("n%d.md", (w*31+i)%50)
+				g.Update(p, []byte(fmt.Sprintf("# H%d\n[[n%d]] [[n%d#H%d]]", i, (i+1)%50, (i+2)%50, i)))
+				g.Check(p, nil)
+				if i%7 == 0 {
+					g.Remove(fmt.Sprintf("n%d.md", (i+3)%50))
+				}
+				g.Linkers(p)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range g.Paths() {
+		g.Check(p, nil)
+	}
+}
+
+func TestRelPathAndEncode(t *testing.T) {
+	for _, tc := range []struct{ from, to, want string }{
+		{".", "a/b.md", "a/b.md"},
+		{"a", "a/b.md", "b.md"},
+		{"a/x", "a/b.md", "../b.md"},
+		{"x/y", "a/b.md", "../../a/b.md"},
+		{"a", "a", "../a"},
+	} {
+		if got := RelPath(tc.from, tc.to); got != tc.want {
+			t.Errorf("RelPath(%q,%q) = %q, want %q", tc.from, tc.to, got, tc.want)
+		}
+	}
+	if got := EncodeDest("my dir/a (1)#?.md", false); got != "my%20dir/a%20%281%29%23%3F.md" {
+		t.Errorf("EncodeDest = %q", got)
+	}
+	if got := EncodeDest("my dir/é.md", true); got != "my dir/é.md" {
+		t.Errorf("EncodeDest angle = %q", got)
+	}
+	if got := string(Apply([]byte("0123456789"), []Edit{{7, 8, "X"}, {1, 3, "ab"}, {2, 4, "overlap"}})); got != "0ab3456X89" {
+		t.Errorf("Apply = %q", got)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	var s scratch
+	for _, tc := range []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"kitten", "sitting", 5, 3},
+		{"kitten", "sitting", 2, 3},
+		{"", "abc", 5, 3},
+		{"café", "cafe", 3, 1},
+		{"same", "same", 0, 0},
+		{"abcdef", "a", 2, 3},
+	} {
+		if got := s.distance(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("distance(%q,%q,%d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

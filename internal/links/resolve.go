@@ -1,0 +1,449 @@
+package links
+
+import (
+	"path"
+	"slices"
+	"strings"
+)
+
+// Options set how links resolve.
+type Options struct {
+	// CaseSensitive makes paths and names match only with the same case. By
+	// default they match ignoring case (Unicode lower-casing), as Obsidian
+	// does on every platform; among several candidates an exact-case one
+	// still wins.
+	CaseSensitive bool
+	// MarkdownByName lets a Markdown link that does not resolve as a relative
+	// path fall back to Obsidian's rules: ".md" may be omitted and the name is
+	// looked up anywhere in the vault. Off, Markdown links resolve the way
+	// GitHub renders them: relative to the linking file, or to the root when
+	// they start with '/'.
+	MarkdownByName bool
+	// AttachmentFolders are folders (relative to the root, or to the linking
+	// note's folder when they start with "./") where a wiki link to a file
+	// that is not an indexed document may also be found, like Obsidian's
+	// attachment folder setting. The root and the linking note's own folder
+	// are always looked in.
+	AttachmentFolders []string
+}
+
+// Resolution is where a link points.
+type Resolution struct {
+	// Path is the document the link resolves to; "" when it does not
+	// resolve to a known document.
+	Path string
+	// Self is true for a link within the same document ("#heading").
+	Self bool
+	// Dir is true when the link names a directory that holds documents.
+	Dir bool
+	// External is true for URLs (a scheme such as https: or mailto:) and
+	// for empty links: they are not checked.
+	External bool
+	// Outside is true when a relative path climbs above the root: it cannot
+	// be checked.
+	Outside bool
+	// Candidates lists every matching document when a name was ambiguous;
+	// Path is the one chosen.
+	Candidates []string
+	// Probe lists paths (relative to the root) where a file that is not an
+	// indexed document, such as an image, would have to be for the link to
+	// resolve.
+	Probe []string
+}
+
+// OK reports whether the link resolved (or needs no check).
+func (r Resolution) OK() bool {
+	return r.Path != "" || r.Self || r.Dir || r.External || r.Outside
+}
+
+// Index is the set of paths links may point at, with the lookups that
+// resolution needs. It is not safe for concurrent mutation; Graph guards
+// the one it owns.
+type Index struct {
+	opts     Options
+	exact    map[string]struct{}
+	fold     map[string][]string // lower-cased path -> paths
+	names    map[string][]string // name key -> paths
+	dirs     map[string]int      // directory -> number of paths under it
+	foldDirs map[string]int      // lower-cased directory -> number of paths under it
+}
+
+// NewIndex returns an empty index.
+func NewIndex(opts Options) *Index {
+	return &Index{
+		opts:     opts,
+		exact:    map[string]struct{}{},
+		fold:     map[string][]string{},
+		names:    map[string][]string{},
+		dirs:     map[string]int{},
+		foldDirs: map[string]int{},
+	}
+}
+
+// Options returns the index's options.
+func (x *Index) Options() Options { return x.opts }
+
+// Len returns the number of paths.
+func (x *Index) Len() int { return len(x.exact) }
+
+// Has reports whether p is in the index (exact case).
+func (x *Index) Has(p string) bool { _, ok := x.exact[p]; return ok }
+
+// Add adds p (a slash path relative to the root); it reports whether p was new.
+func (x *Index) Add(p string) bool {
+	if _, ok := x.exact[p]; ok {
+		return false
+	}
+	x.exact[p] = struct{}{}
+	f := fold(p)
+	x.fold[f] = append(x.fold[f], p)
+	k := NameKey(p)
+	x.names[k] = append(x.names[k], p)
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		x.dirs[d]++
+		x.foldDirs[fold(d)]++
+	}
+	return true
+}
+
+// Remove removes p; it reports whether p was there.
+func (x *Index) Remove(p string) bool {
+	if _, ok := x.exact[p]; !ok {
+		return false
+	}
+	delete(x.exact, p)
+	f := fold(p)
+	x.fold[f] = deleteString(x.fold[f], p)
+	if len(x.fold[f]) == 0 {
+		delete(x.fold, f)
+	}
+	k := NameKey(p)
+	x.names[k] = deleteString(x.names[k], p)
+	if len(x.names[k]) == 0 {
+		delete(x.names, k)
+	}
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		decr(x.dirs, d)
+		decr(x.foldDirs, fold(d))
+	}
+	return true
+}
+
+// Clone returns an independent copy, for resolving links in a world that is
+// about to change (a rename being planned).
+func (x *Index) Clone() *Index {
+	c := &Index{
+		opts:     x.opts,
+		exact:    make(map[string]struct{}, len(x.exact)),
+		fold:     make(map[string][]string, len(x.fold)),
+		names:    make(map[string][]string, len(x.names)),
+		dirs:     make(map[string]int, len(x.dirs)),
+		foldDirs: make(map[string]int, len(x.foldDirs)),
+	}
+	for k := range x.exact {
+		c.exact[k] = struct{}{}
+	}
+	for k, v := range x.fold {
+		c.fold[k] = slices.Clone(v)
+	}
+	for k, v := range x.names {
+		c.names[k] = slices.Clone(v)
+	}
+	for k, v := range x.dirs {
+		c.dirs[k] = v
+	}
+	for k, v := range x.foldDirs {
+		c.foldDirs[k] = v
+	}
+	return c
+}
+
+// Named returns the paths whose name key is key.
+func (x *Index) Named(key string) []string { return slices.Clone(x.names[key]) }
+
+// Resolve finds where link l, written in document src, points.
+//
+// Wiki links resolve as Obsidian does: a target starting with "./" or "../"
+// is relative to src's directory; otherwise an exact path from the root
+// (".md" optional), else a note whose file name matches, anywhere (a target
+// with folders must match the end of the note's path). When several match,
+// the winner is, in order: the one whose name has the exact case written,
+// one in src's own directory, the shortest path (fewest folders, then
+// fewest bytes), the first in byte order.
+//
+// Markdown links resolve relative to src's directory, or to the root when
+// they start with '/'; see Options.MarkdownByName.
+func (x *Index) Resolve(src string, l Link) Resolution {
+	if l.Target == "" {
+		return Resolution{Path: src, Self: true}
+	}
+	if l.Kind.IsWiki() {
+		if strings.Contains(l.Target, "://") {
+			return Resolution{External: true}
+		}
+		return x.resolveWiki(src, l.Target)
+	}
+	if isExternal(l.Target) {
+		return Resolution{External: true}
+	}
+	return x.resolveMarkdown(src, l.Target)
+}
+
+func (x *Index) resolveWiki(src, t string) Resolution {
+	if strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
+		p, ok := joinClean(path.Dir(src), t)
+		if !ok {
+			return Resolution{Outside: true}
+		}
+		if hit, ok := x.lookupPath(p, true); ok {
+			return Resolution{Path: hit}
+		}
+		return Resolution{Probe: []string{p}}
+	}
+	t = path.Clean(strings.TrimPrefix(t, "/"))
+	if t == ".." || strings.HasPrefix(t, "../") {
+		return Resolution{Outside: true}
+	}
+	if strings.Contains(t, "/") {
+		if hit, ok := x.lookupPath(t, true); ok {
+			return Resolution{Path: hit}
+		}
+	}
+	if r, ok := x.byName(src, t); ok {
+		return r
+	}
+	probe := []string{t}
+	if !strings.Contains(t, "/") {
+		dir := path.Dir(src)
+		if dir != "." {
+			probe = append(probe, dir+"/"+t)
+		}
+		for _, f := range x.opts.AttachmentFolders {
+			if rel, ok := strings.CutPrefix(f, "./"); ok {
+				f = path.Join(dir, rel)
+			}
+			if p := path.Join(f, t); !slices.Contains(probe, p) && !strings.HasPrefix(p, "../") {
+				probe = append(probe, p)
+			}
+		}
+	}
+	return Resolution{Probe: probe}
+}
+
+func (x *Index) resolveMarkdown(src, t string) Resolution {
+	var p string
+	if strings.HasPrefix(t, "/") {
+		p = path.Clean(t[1:])
+		if p == ".." || strings.HasPrefix(p, "../") {
+			return Resolution{Outside: true}
+		}
+	} else {
+		var ok bool
+		if p, ok = joinClean(path.Dir(src), t); !ok {
+			return Resolution{Outside: true}
+		}
+	}
+	if p == "." || p == "" {
+		return Resolution{Dir: true}
+	}
+	if hit, ok := x.lookupPath(p, x.opts.MarkdownByName); ok {
+		return Resolution{Path: hit}
+	}
+	if x.isDir(p) {
+		return Resolution{Dir: true}
+	}
+	if x.opts.MarkdownByName {
+		name := path.Clean(t)
+		for strings.HasPrefix(name, "../") {
+			name = name[3:]
+		}
+		if r, ok := x.byName(src, strings.TrimPrefix(name, "/")); ok {
+			return r
+		}
+	}
+	return Resolution{Probe: []string{p}}
+}
+
+// lookupPath finds p exactly (then ignoring case unless case-sensitive),
+// trying p+".md" too when md is set and p has no ".md" extension.
+func (x *Index) lookupPath(p string, md bool) (string, bool) {
+	if _, ok := x.exact[p]; ok {
+		return p, true
+	}
+	withMD := md && !hasMDExt(p)
+	if withMD {
+		if _, ok := x.exact[p+".md"]; ok {
+			return p + ".md", true
+		}
+	}
+	if x.opts.CaseSensitive {
+		return "", false
+	}
+	if l := x.fold[fold(p)]; len(l) > 0 {
+		return minPath(l), true
+	}
+	if withMD {
+		if l := x.fold[fold(p+".md")]; len(l) > 0 {
+			return minPath(l), true
+		}
+	}
+	return "", false
+}
+
+func (x *Index) isDir(p string) bool {
+	if x.dirs[p] > 0 {
+		return true
+	}
+	return !x.opts.CaseSensitive && x.foldDirs[fold(p)] > 0
+}
+
+// byName resolves t by file name (t may carry folders that must match the
+// end of the path).
+func (x *Index) byName(src, t string) (Resolution, bool) {
+	all := x.names[NameKey(t)]
+	if len(all) == 0 {
+		return Resolution{}, false
+	}
+	stem := trimMDExt(t)
+	var cands []string
+	for _, c := range all {
+		if x.matchesSuffix(trimMDExt(c), stem) {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		return Resolution{}, false
+	}
+	best := x.pick(src, stem, cands)
+	r := Resolution{Path: best}
+	if len(cands) > 1 {
+		slices.Sort(cands)
+		r.Candidates = cands
+	}
+	return r, true
+}
+
+// matchesSuffix reports whether the path p (without .md) ends with the
+// segments of stem.
+func (x *Index) matchesSuffix(p, stem string) bool {
+	if !x.opts.CaseSensitive {
+		p, stem = fold(p), fold(stem)
+	}
+	return p == stem || strings.HasSuffix(p, "/"+stem)
+}
+
+// pick chooses among candidates; see Resolve.
+func (x *Index) pick(src, stem string, cands []string) string {
+	base := path.Base(stem)
+	dir := path.Dir(src)
+	best := cands[0]
+	less := func(a, b string) bool {
+		ea, eb := path.Base(trimMDExt(a)) == base, path.Base(trimMDExt(b)) == base
+		if ea != eb {
+			return ea
+		}
+		da, db := path.Dir(a) == dir, path.Dir(b) == dir
+		if da != db {
+			return da
+		}
+		sa, sb := strings.Count(a, "/"), strings.Count(b, "/")
+		if sa != sb {
+			return sa < sb
+		}
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return a < b
+	}
+	for _, c := range cands[1:] {
+		if less(c, best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// NameKey is the key a file is found by in name lookups: its base name
+// lower-cased, without a ".md" extension (other extensions are part of the
+// name: "diagram.png").
+func NameKey(p string) string {
+	return fold(path.Base(trimMDExt(p)))
+}
+
+// Fold is the case folding used when matching ignores case.
+func Fold(s string) string { return fold(s) }
+
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+func hasMDExt(p string) bool {
+	return len(p) >= 3 && strings.EqualFold(p[len(p)-3:], ".md")
+}
+
+func trimMDExt(p string) string {
+	if hasMDExt(p) {
+		return p[:len(p)-3]
+	}
+	return p
+}
+
+// joinClean joins rel to dir and cleans the result; ok is false when it
+// climbs above the root.
+func joinClean(dir, rel string) (string, bool) {
+	p := path.Join(dir, rel)
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	return p, true
+}
+
+// isExternal reports whether a Markdown destination is a URL (it has a
+// scheme such as https: or mailto:, or starts with //).
+func isExternal(t string) bool {
+	if strings.HasPrefix(t, "//") {
+		return true
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case c == ':' && i > 0:
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func minPath(l []string) string {
+	m := l[0]
+	for _, s := range l[1:] {
+		if s < m {
+			m = s
+		}
+	}
+	return m
+}
+
+func deleteString(l []string, s string) []string {
+	if i := slices.Index(l, s); i >= 0 {
+		return slices.Delete(l, i, i+1)
+	}
+	return l
+}
+
+func decr(m map[string]int, k string) {
+	if m[k] <= 1 {
+		delete(m, k)
+		return
+	}
+	m[k]--
+}

@@ -1,0 +1,445 @@
+package links
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Parse finds the links, headings and block identifiers of a Markdown
+// document. It skips the front matter, fenced and indented code blocks, math
+// blocks, inline code spans, HTML comments and Obsidian %% comments. It never
+// fails: text that is not a well-formed link is simply not a link. Time is
+// linear in the size of content.
+func Parse(content []byte) *Document {
+	s := &scanner{src: string(content), paraStart: -1, posLine: -1}
+	s.run()
+	return &s.doc
+}
+
+// blockMode is what the line scanner is inside of.
+type blockMode uint8
+
+const (
+	modeNormal blockMode = iota
+	modeFence
+	modeIndented
+	modeHTMLComment
+	modePctComment
+	modeMath
+)
+
+type scanner struct {
+	src        string
+	lineStarts []int
+	doc        Document
+	slugs      slugger
+
+	mode       blockMode
+	fenceCh    byte
+	fenceLen   int
+	fenceDepth int // blockquote depth the fence was opened at
+
+	paraStart, paraEnd int // byte range of the open paragraph; paraStart < 0: none
+	paraLine           int // 1-based line the paragraph starts on
+	paraSetext         bool
+	prevBlank          bool
+	inList             bool
+	listIndent         int // content column of the last list item
+
+	posLine, posOff, posCol int // last answer of position
+
+	in inlineScratch
+}
+
+func (s *scanner) run() {
+	src := s.src
+	s.lineStarts = make([]int, 0, strings.Count(src, "\n")+1)
+	for off := 0; ; {
+		s.lineStarts = append(s.lineStarts, off)
+		i := strings.IndexByte(src[off:], '\n')
+		if i < 0 {
+			break
+		}
+		off += i + 1
+	}
+	first := s.skipFrontMatter()
+	s.prevBlank = true
+	for ln := first; ln < len(s.lineStarts); ln++ {
+		start := s.lineStarts[ln]
+		end := len(src)
+		if ln+1 < len(s.lineStarts) {
+			end = s.lineStarts[ln+1] - 1
+		}
+		s.line(ln+1, start, end)
+	}
+	s.flushPara()
+}
+
+// skipFrontMatter returns the index of the first line after a YAML front
+// matter block ("---" on the first line, closed by "---" or "..."), or 0.
+func (s *scanner) skipFrontMatter() int {
+	first := s.lineText(0)
+	first = strings.TrimPrefix(first, "\uFEFF")
+	if strings.TrimRight(first, " \t") != "---" {
+		return 0
+	}
+	for ln := 1; ln < len(s.lineStarts); ln++ {
+		t := strings.TrimRight(s.lineText(ln), " \t")
+		if t == "---" || t == "..." {
+			return ln + 1
+		}
+	}
+	return 0 // not closed: not front matter
+}
+
+// lineText returns line ln (0-based) without its line ending.
+func (s *scanner) lineText(ln int) string {
+	start := s.lineStarts[ln]
+	end := len(s.src)
+	if ln+1 < len(s.lineStarts) {
+		end = s.lineStarts[ln+1] - 1
+	}
+	return strings.TrimSuffix(s.src[start:end], "\r")
+}
+
+// line handles one line: lineNo is 1-based, [start,end) excludes the '\n'.
+func (s *scanner) line(lineNo, start, end int) {
+	text := strings.TrimSuffix(s.src[start:end], "\r")
+	switch s.mode {
+	case modeFence:
+		rest, depth := stripQuotes(text, s.fenceDepth)
+		if depth < s.fenceDepth {
+			s.mode = modeNormal // the enclosing blockquote ended, and the fence with it
+			break
+		}
+		if isFenceClose(rest, s.fenceCh, s.fenceLen) {
+			s.mode = modeNormal
+		}
+		return
+	case modeIndented:
+		if isBlank(text) || indentWidth(text) >= 4 {
+			return
+		}
+		s.mode = modeNormal
+	case modeHTMLComment:
+		if strings.Contains(text, "-->") {
+			s.mode = modeNormal
+		}
+		return
+	case modePctComment:
+		if strings.Contains(text, "%%") {
+			s.mode = modeNormal
+		}
+		return
+	case modeMath:
+		if strings.HasSuffix(strings.TrimRight(text, " \t"), "$$") {
+			s.mode = modeNormal
+		}
+		return
+	}
+
+	rest, depth := stripQuotes(text, maxQuoteDepth)
+	ind := indentWidth(rest)
+	after := strings.TrimLeft(rest, " \t")
+	if after == "" {
+		s.flushPara()
+		s.prevBlank = true
+		return
+	}
+	// Indentation counts from the content column of the enclosing list item.
+	base := 0
+	if s.inList && ind >= s.listIndent {
+		base = s.listIndent
+	}
+	rel := ind - base
+	itemCol, item := listItem(after)
+	item = item && rel <= 3
+	if !item && ind == 0 && (s.prevBlank || s.paraStart < 0) {
+		s.inList = false
+	}
+	s.prevBlank = false
+
+	if rel >= 4 && s.paraStart < 0 {
+		s.mode = modeIndented
+		return
+	}
+	if rel <= 3 {
+		if ch, n, ok := fenceOpen(after); ok {
+			s.flushPara()
+			s.mode, s.fenceCh, s.fenceLen, s.fenceDepth = modeFence, ch, n, depth
+			return
+		}
+	}
+	if rel <= 3 {
+		if strings.HasPrefix(after, "<!--") {
+			s.flushPara()
+			if !strings.Contains(after[4:], "-->") {
+				s.mode = modeHTMLComment
+			}
+			return
+		}
+		if strings.HasPrefix(after, "%%") && !strings.Contains(after[2:], "%%") {
+			s.flushPara()
+			s.mode = modePctComment
+			return
+		}
+		if strings.TrimRight(after, " \t") == "$$" {
+			s.flushPara()
+			s.mode = modeMath
+			return
+		}
+		if level, txt, ok := atxHeading(after); ok {
+			s.flushPara()
+			s.addHeading(level, txt, lineNo)
+			s.inline(start, end)
+			return
+		}
+		if s.paraStart >= 0 && s.paraSetext && isSetextUnderline(after) {
+			level := 2
+			if after[0] == '=' {
+				level = 1
+			}
+			var b strings.Builder
+			for _, l := range strings.Split(s.src[s.paraStart:s.paraEnd], "\n") {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				l, _ = stripQuotes(strings.TrimSuffix(l, "\r"), maxQuoteDepth)
+				b.WriteString(strings.TrimSpace(l))
+			}
+			s.addHeading(level, b.String(), s.paraLine)
+			s.flushPara()
+			return
+		}
+		if isThematicBreak(after) {
+			s.flushPara()
+			return
+		}
+	}
+	if item {
+		s.inList, s.listIndent = true, ind+itemCol
+	}
+	if s.paraStart < 0 {
+		if rel <= 3 && after[0] == '[' && s.definition(start+len(text)-len(after), end) {
+			return
+		}
+		s.paraStart, s.paraLine = start, lineNo
+		s.paraSetext = depth == 0 && !item && after[0] != '|'
+	}
+	s.paraEnd = end
+	s.blockID(after, lineNo)
+}
+
+func (s *scanner) flushPara() {
+	if s.paraStart < 0 {
+		return
+	}
+	s.inline(s.paraStart, s.paraEnd)
+	s.paraStart = -1
+}
+
+func (s *scanner) addHeading(level int, raw string, lineNo int) {
+	text := plainText(raw)
+	s.doc.Headings = append(s.doc.Headings, Heading{
+		Level: level, Text: text, Slug: s.slugs.unique(Slug(text)), Line: lineNo,
+	})
+}
+
+// blockID records an Obsidian block identifier at the end of a prose line.
+func (s *scanner) blockID(text string, lineNo int) {
+	t := strings.TrimRight(text, " \t\r")
+	caret := strings.LastIndexByte(t, '^')
+	if caret < 0 || caret == len(t)-1 {
+		return
+	}
+	if caret > 0 && t[caret-1] != ' ' && t[caret-1] != '\t' {
+		return
+	}
+	id := t[caret+1:]
+	for i := 0; i < len(id); i++ {
+		if !isBlockIDByte(id[i]) {
+			return
+		}
+	}
+	s.doc.Blocks = append(s.doc.Blocks, Block{ID: id, Line: lineNo})
+}
+
+func isBlockIDByte(c byte) bool {
+	return c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// position returns the 1-based line and column (in code points) of off.
+// Links are found in increasing offset order, so it counts on from the last
+// answer when it can: many links on one huge line stay linear.
+func (s *scanner) position(off int) (int, int) {
+	ln := sort.SearchInts(s.lineStarts, off+1) - 1
+	if ln < 0 {
+		ln = 0
+	}
+	from, col := s.lineStarts[ln], 1
+	if s.posLine == ln && s.posOff <= off && s.posOff >= from {
+		from, col = s.posOff, s.posCol
+	}
+	col += utf8.RuneCountInString(s.src[from:off])
+	s.posLine, s.posOff, s.posCol = ln, off, col
+	return ln + 1, col
+}
+
+const maxQuoteDepth = 1 << 20
+
+// stripQuotes removes up to max blockquote markers ("> ", each after up to
+// three spaces) and reports how many it removed.
+func stripQuotes(line string, max int) (string, int) {
+	depth := 0
+	for depth < max {
+		i := 0
+		for i < len(line) && i < 3 && line[i] == ' ' {
+			i++
+		}
+		if i >= len(line) || line[i] != '>' {
+			break
+		}
+		i++
+		if i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		line = line[i:]
+		depth++
+	}
+	return line, depth
+}
+
+// indentWidth returns the leading whitespace width, tabs to the next
+// multiple of four.
+func indentWidth(line string) int {
+	w := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case ' ':
+			w++
+		case '\t':
+			w += 4 - w%4
+		default:
+			return w
+		}
+	}
+	return w
+}
+
+func isBlank(line string) bool { return strings.TrimLeft(line, " \t\r") == "" }
+
+// listItem recognises a list marker at the start of line (without
+// indentation): -, *, + or 1-9 digits and '.' or ')', then a space or the
+// end. col is the item's content column relative to the marker.
+func listItem(line string) (col int, ok bool) {
+	i := 0
+	switch {
+	case line[0] == '-' || line[0] == '*' || line[0] == '+':
+		i = 1
+	default:
+		for i < len(line) && i < 9 && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		if i == 0 || i >= len(line) || (line[i] != '.' && line[i] != ')') {
+			return 0, false
+		}
+		i++
+	}
+	if i < len(line) && line[i] != ' ' && line[i] != '\t' {
+		return 0, false
+	}
+	n := 0
+	for i+n < len(line) && line[i+n] == ' ' {
+		n++
+	}
+	if n == 0 || n > 4 || i+n == len(line) {
+		n = 1 // empty item, or content that is itself indented code
+	}
+	return i + n, true
+}
+
+// fenceOpen recognises an opening code fence: three or more backticks or
+// tildes; a backtick fence's info string may not contain a backtick.
+func fenceOpen(line string) (byte, int, bool) {
+	if len(line) < 3 || (line[0] != '`' && line[0] != '~') {
+		return 0, 0, false
+	}
+	ch := line[0]
+	n := 0
+	for n < len(line) && line[n] == ch {
+		n++
+	}
+	if n < 3 {
+		return 0, 0, false
+	}
+	if ch == '`' && strings.IndexByte(line[n:], '`') >= 0 {
+		return 0, 0, false
+	}
+	return ch, n, true
+}
+
+// isFenceClose reports whether line closes a fence of n ch characters.
+func isFenceClose(line string, ch byte, n int) bool {
+	if indentWidth(line) > 3 {
+		return false
+	}
+	t := strings.TrimLeft(line, " \t")
+	m := 0
+	for m < len(t) && t[m] == ch {
+		m++
+	}
+	return m >= n && strings.TrimRight(t[m:], " \t") == ""
+}
+
+// atxHeading parses "## text ##" (line without indentation).
+func atxHeading(line string) (int, string, bool) {
+	n := 0
+	for n < len(line) && n < 7 && line[n] == '#' {
+		n++
+	}
+	if n == 0 || n > 6 {
+		return 0, "", false
+	}
+	if n < len(line) && line[n] != ' ' && line[n] != '\t' {
+		return 0, "", false
+	}
+	txt := strings.TrimSpace(line[n:])
+	// A closing sequence of #s is dropped when a space precedes it.
+	j := len(txt)
+	for j > 0 && txt[j-1] == '#' {
+		j--
+	}
+	if j == 0 {
+		txt = ""
+	} else if j < len(txt) && (txt[j-1] == ' ' || txt[j-1] == '\t') {
+		txt = strings.TrimSpace(txt[:j])
+	}
+	return n, txt, true
+}
+
+func isSetextUnderline(line string) bool {
+	t := strings.TrimRight(line, " \t")
+	if t == "" || (t[0] != '=' && t[0] != '-') {
+		return false
+	}
+	return strings.Trim(t, t[:1]) == ""
+}
+
+func isThematicBreak(line string) bool {
+	c := line[0]
+	if c != '-' && c != '*' && c != '_' {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case c:
+			n++
+		case ' ', '\t', '\r':
+		default:
+			return false
+		}
+	}
+	return n >= 3
+}

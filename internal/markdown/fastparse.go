@@ -1,0 +1,164 @@
+package markdown
+
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+)
+
+// parseFast parses the shape most front matter has, without the YAML parser,
+// which costs some twenty times more: lines that are blank, a comment in
+// column 0, or `key: value` with a simple key in column 0 and a value that is
+// empty, a plain scalar, a quoted string without escapes, or a one-line list
+// of plain scalars, each optionally followed by a comment.
+//
+// It returns ok=false as soon as anything else appears (indentation, tags,
+// anchors, block scalars, escapes, duplicate keys, unusual characters); the
+// caller then uses the full parser. FuzzFastParse holds the two to the same
+// results.
+func parseFast(src []byte) (m map[string]any, ok bool) {
+	if !utf8.Valid(src) {
+		return nil, false
+	}
+	m = make(map[string]any, 12)
+	for len(src) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			line, src = src, nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, false // a lone CR may be read as a line break
+		}
+		switch {
+		case len(line) == 0, line[0] == '#':
+			continue
+		case line[0] == ' ':
+			if len(bytes.TrimLeft(line, " ")) == 0 {
+				continue
+			}
+			return nil, false
+		}
+		key, rest, ok := fastKey(line)
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[key]; dup {
+			return nil, false
+		}
+		v, ok := fastValue(rest)
+		if !ok {
+			return nil, false
+		}
+		m[key] = v
+	}
+	return m, true
+}
+
+// fastKey splits `key: rest` where key is an ASCII identifier (letters,
+// digits, '_' and '-', not starting with a digit or '-').
+func fastKey(line []byte) (key string, rest []byte, ok bool) {
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		if c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z') || (i > 0 && (c == '-' || isDigit(c))) {
+			i++
+			continue
+		}
+		break
+	}
+	if i == 0 || i == len(line) || line[i] != ':' {
+		return "", nil, false
+	}
+	if i+1 < len(line) && line[i+1] != ' ' {
+		return "", nil, false
+	}
+	return string(line[:i]), bytes.TrimLeft(line[i+1:], " "), true
+}
+
+// fastValue reads the value of a `key: value` line (after the blanks).
+func fastValue(rest []byte) (any, bool) {
+	if len(rest) == 0 || rest[0] == '#' {
+		return nil, true
+	}
+	switch rest[0] {
+	case '"', '\'':
+		q := rest[0]
+		j := bytes.IndexByte(rest[1:], q) + 1
+		if j == 0 || (q == '\'' && j+1 < len(rest) && rest[j+1] == '\'') {
+			return nil, false
+		}
+		text := rest[1:j]
+		if !safeText(text) || (q == '"' && bytes.IndexByte(text, '\\') >= 0) || !onlyComment(rest[j+1:]) {
+			return nil, false
+		}
+		return string(text), true
+	case '[':
+		j := bytes.IndexByte(rest, ']')
+		if j < 0 || !onlyComment(rest[j+1:]) {
+			return nil, false
+		}
+		inner := bytes.Trim(rest[1:j], " ")
+		list := []any{}
+		if len(inner) == 0 {
+			return list, true
+		}
+		for item := range bytes.SplitSeq(inner, []byte{','}) {
+			item = bytes.Trim(item, " ")
+			if len(item) == 0 || !fastPlain(item) || bytes.ContainsAny(item, "[{#:'\"") {
+				return nil, false
+			}
+			list = append(list, resolvePlain(string(item)))
+		}
+		return list, true
+	}
+	if i := bytes.Index(rest, []byte(" #")); i >= 0 {
+		rest = rest[:i]
+	}
+	rest = bytes.TrimRight(rest, " ")
+	if !fastPlain(rest) || bytes.Contains(rest, []byte(": ")) || rest[len(rest)-1] == ':' || bytes.ContainsAny(rest, "[]{}") {
+		return nil, false
+	}
+	return resolvePlain(string(rest)), true
+}
+
+// fastPlain reports whether b is a plain scalar the fast path understands:
+// printable text that starts with no YAML indicator.
+func fastPlain(b []byte) bool {
+	if len(b) == 0 || bytes.IndexByte([]byte("-?:,[]{}#&*!|>'\"%@`"), b[0]) >= 0 {
+		return false
+	}
+	return safeText(b)
+}
+
+// onlyComment reports whether b is blanks, optionally followed by a comment
+// that starts after a blank.
+func onlyComment(b []byte) bool {
+	t := bytes.TrimLeft(b, " ")
+	return len(t) == 0 || (t[0] == '#' && len(t) < len(b))
+}
+
+// safeText reports whether b is printable text: ASCII from space to '~', or
+// printable non-ASCII characters (no tabs, controls or Unicode line breaks).
+func safeText(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' || c > '~' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if !unicode.IsPrint(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}

@@ -1,0 +1,310 @@
+package rule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/config"
+)
+
+// Set is the compiled rules of one configuration, in config order.
+type Set struct {
+	Rules []*Rule
+}
+
+// Rule is one compiled rule.
+type Rule struct {
+	ID   string
+	Name string
+	// Steps are the rule's actions in order.
+	Steps []Step
+	// OnError is the rule's failure policy (used by the daemon).
+	OnError config.OnError
+
+	files   []string
+	exclude []string
+	re      *regexp.Regexp
+	when    *vm.Program
+}
+
+// Step is one action of a rule.
+type Step struct {
+	// Name is the registered action name.
+	Name string
+	// Action is the constructed action.
+	Action action.Action
+	// Timeout is the deadline of one call.
+	Timeout time.Duration
+}
+
+// Compile builds every enabled rule of cfg. It reports every problem it finds
+// (bad glob, bad regex, bad condition, unknown action, bad parameters) as a
+// config.Errors with the position where it was written.
+func Compile(cfg *config.Config, b action.Build) (*Set, error) {
+	var errs config.Errors
+	set := &Set{}
+	for i, rc := range cfg.Rules {
+		if !rc.IsEnabled() {
+			continue
+		}
+		r, rerrs := compileRule(cfg, i, rc, b)
+		errs = append(errs, rerrs...)
+		if r != nil {
+			set.Rules = append(set.Rules, r)
+		}
+	}
+	if len(errs) > 0 {
+		set.Close(context.Background())
+		slices.SortStableFunc(errs, func(a, b *config.Error) int {
+			if a.Line != b.Line {
+				return a.Line - b.Line
+			}
+			return a.Column - b.Column
+		})
+		return nil, errs
+	}
+	return set, nil
+}
+
+func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Rule, config.Errors) {
+	var errs config.Errors
+	at := func(field string) string { return fmt.Sprintf("rules[%d]%s", i, field) }
+	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, files: rc.Files, exclude: rc.Exclude}
+	if len(r.files) == 0 {
+		r.files = cfg.Include
+	}
+	for j, g := range rc.Files {
+		if e := checkGlob(cfg, at(fmt.Sprintf(".files[%d]", j)), g); e != nil {
+			errs = append(errs, e)
+		}
+	}
+	for j, g := range rc.Exclude {
+		if e := checkGlob(cfg, at(fmt.Sprintf(".exclude[%d]", j)), g); e != nil {
+			errs = append(errs, e)
+		}
+	}
+	if rc.Match != "" {
+		re, err := regexp.Compile(rc.Match)
+		if err != nil {
+			errs = append(errs, cfg.Errorf(at(".match"), "patterns are RE2: no backreferences or lookaround; see https://github.com/google/re2/wiki/Syntax", "invalid regular expression: %s", reError(err)))
+		} else {
+			r.re = re
+		}
+	}
+	if rc.When != "" {
+		prog, err := compileWhen(rc.When)
+		if err != nil {
+			errs = append(errs, cfg.Errorf(at(".when"), `a condition is a boolean expression over fm, path and match, e.g. fm.status != "archived"`, "invalid condition: %s", oneLine(err.Error())))
+		} else {
+			r.when = prog
+		}
+	}
+	bb := b
+	bb.Rule = rc.ID
+	bb.Match = r.re
+	for j, ar := range rc.Actions {
+		path := at(fmt.Sprintf(".actions[%d].%s", j, ar.Name))
+		a, err := action.New(ar.Name, ar.Params, bb)
+		if err != nil {
+			errs = append(errs, actionErrors(cfg, path, ar.Name, err)...)
+			continue
+		}
+		timeout := ar.Timeout
+		if timeout <= 0 {
+			timeout = b.Timeout
+		}
+		r.Steps = append(r.Steps, Step{Name: ar.Name, Action: a, Timeout: timeout})
+	}
+	if len(errs) > 0 {
+		r.close(context.Background())
+		return nil, errs
+	}
+	return r, nil
+}
+
+// checkGlob rejects globs that are malformed or could only match outside the
+// root: they are relative to each root, and nothing outside it is processed.
+func checkGlob(cfg *config.Config, path, g string) *config.Error {
+	const hint = "globs are relative to each root and use doublestar syntax: *, **, ?, [abc], {a,b}"
+	switch {
+	case !doublestar.ValidatePattern(g):
+		return cfg.Errorf(path, hint, "invalid glob %q", g)
+	case strings.ContainsRune(g, 0):
+		return cfg.Errorf(path, hint, "glob %q contains a NUL byte", g)
+	case strings.HasPrefix(g, "/"):
+		return cfg.Errorf(path, hint, "glob %q is absolute", g)
+	case g == ".." || strings.HasPrefix(g, "../") || strings.Contains(g, "/../") || strings.HasSuffix(g, "/.."):
+		return cfg.Errorf(path, hint, "glob %q climbs out of the root with ..", g)
+	}
+	return nil
+}
+
+func actionErrors(cfg *config.Config, path, name string, err error) config.Errors {
+	var unk *action.UnknownError
+	var pe *action.ParamsError
+	switch {
+	case errors.As(err, &unk):
+		hint := "run `scribe plugins` to list the actions"
+		if s := nearest(name, action.Names()); s != "" {
+			hint = fmt.Sprintf("did you mean %q? (`scribe plugins` lists them all)", s)
+		}
+		return config.Errors{cfg.Errorf(path, hint, "unknown action %q", name)}
+	case errors.As(err, &pe):
+		var out config.Errors
+		for _, e := range pe.Errors {
+			p := path + jsonPointerToPath(e.Path)
+			out = append(out, cfg.Errorf(p, "`scribe plugins` shows each action's parameters", "%s", e.Message))
+		}
+		return out
+	default:
+		return config.Errors{cfg.Errorf(path, "", "%s", err.Error())}
+	}
+}
+
+// jsonPointerToPath turns "/a/0/b" into ".a[0].b".
+func jsonPointerToPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	var sb strings.Builder
+	for _, part := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		if _, err := strconv.Atoi(part); err == nil {
+			sb.WriteString("[" + part + "]")
+		} else {
+			sb.WriteString("." + part)
+		}
+	}
+	return sb.String()
+}
+
+func reError(err error) string {
+	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// Close releases the resources of every action that holds some.
+func (s *Set) Close(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
+	var errs []error
+	for _, r := range s.Rules {
+		errs = append(errs, r.close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Rule) close(ctx context.Context) error {
+	var errs []error
+	for _, st := range r.Steps {
+		if c, ok := st.Action.(action.Closer); ok {
+			errs = append(errs, c.Close(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// MatchPath reports whether the rule's globs select rel (slash-separated,
+// relative to the root).
+func (r *Rule) MatchPath(rel string) bool {
+	for _, g := range r.exclude {
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return false
+		}
+	}
+	for _, g := range r.files {
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// HasMatch reports whether the rule has a content regex.
+func (r *Rule) HasMatch() bool { return r.re != nil }
+
+// HasCondition reports whether the rule has a `when` condition (and so needs
+// the front matter).
+func (r *Rule) HasCondition() bool { return r.when != nil }
+
+// MatchContent runs the rule's regex on content. With no regex it returns
+// (nil, true).
+func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
+	if r.re == nil {
+		return nil, true
+	}
+	idx := r.re.FindSubmatchIndex(content)
+	if idx == nil {
+		return nil, false
+	}
+	m := &action.Match{Start: idx[0], End: idx[1], Groups: make([]string, len(idx)/2)}
+	for g := range m.Groups {
+		if idx[2*g] >= 0 {
+			m.Groups[g] = string(content[idx[2*g]:idx[2*g+1]])
+		}
+	}
+	for g, name := range r.re.SubexpNames() {
+		if name == "" {
+			continue
+		}
+		if m.Named == nil {
+			m.Named = map[string]string{}
+		}
+		m.Named[name] = m.Groups[g]
+	}
+	return m, true
+}
+
+// Eval evaluates the rule's condition. With no condition it returns true.
+func (r *Rule) Eval(fm map[string]any, path string, m *action.Match) (bool, error) {
+	if r.when == nil {
+		return true, nil
+	}
+	out, err := expr.Run(r.when, whenEnv(fm, path, m))
+	if err != nil {
+		return false, fmt.Errorf("rule %s: evaluate condition: %s", r.ID, oneLine(err.Error()))
+	}
+	b, _ := out.(bool)
+	return b, nil
+}
+
+func whenEnv(fm map[string]any, path string, m *action.Match) map[string]any {
+	if fm == nil {
+		fm = map[string]any{}
+	}
+	var match map[string]any
+	if m != nil {
+		match = make(map[string]any, len(m.Groups)+len(m.Named))
+		for i, g := range m.Groups {
+			match[strconv.Itoa(i)] = g
+		}
+		for k, v := range m.Named {
+			match[k] = v
+		}
+	}
+	return map[string]any{"fm": fm, "path": path, "match": match}
+}
+
+func compileWhen(src string) (*vm.Program, error) {
+	env := map[string]any{
+		"fm":    map[string]any{},
+		"path":  "",
+		"match": map[string]any{},
+	}
+	return expr.Compile(src, expr.Env(env), expr.AsBool())
+}

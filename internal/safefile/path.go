@@ -1,0 +1,124 @@
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// checkRel accepts only clean, slash-separated paths relative to the root that
+// name something below it (not the root itself). Rejecting "." and ".." here
+// gives a clear error early; os.Root would refuse escapes anyway.
+func checkRel(rel string) error {
+	if rel == "." || !fs.ValidPath(rel) || strings.IndexByte(rel, 0) >= 0 {
+		return fmt.Errorf("%w %q: use a slash-separated path relative to the root, without . or .. elements", ErrInvalidPath, rel)
+	}
+	return nil
+}
+
+// dir is a directory opened through the root. Its descriptor anchors the *at
+// system calls, which then only ever take a single path component: nothing
+// below the root is reached by name from outside it.
+type dir struct {
+	f  *os.File
+	fd int
+}
+
+// openDir opens rel (a directory, "." for the root) through root. Symlinks
+// among its components are followed only while they stay inside the root.
+func openDir(root *os.Root, rel string) (*dir, error) {
+	f, err := root.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	fd := int(f.Fd())
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "fstat", Path: rel, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: rel, Err: unix.ENOTDIR}
+	}
+	return &dir{f: f, fd: fd}, nil
+}
+
+// openParent validates rel and opens its parent directory, returning it with
+// the last component of rel.
+func openParent(root *os.Root, rel string) (*dir, string, error) {
+	if err := checkRel(rel); err != nil {
+		return nil, "", err
+	}
+	d, err := openDir(root, path.Dir(rel))
+	if err != nil {
+		return nil, "", err
+	}
+	return d, path.Base(rel), nil
+}
+
+func (d *dir) close() { d.f.Close() }
+
+// sync makes the directory's entries durable.
+func (d *dir) sync() error { return d.f.Sync() }
+
+// lstat stats name in d without following a symlink.
+func (d *dir) lstat(name string) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	return st, err
+}
+
+// mkdirAll creates rel and its missing parents (0755) through root and
+// returns the directories it created, outermost first, so that the caller can
+// make their entries durable.
+func mkdirAll(root *os.Root, rel string) ([]string, error) {
+	if rel == "." {
+		return nil, nil
+	}
+	var created []string
+	parts := strings.Split(rel, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		err := root.Mkdir(p, 0o755)
+		switch {
+		case err == nil:
+			created = append(created, p)
+		case isExist(err):
+			fi, serr := root.Stat(p)
+			if serr != nil {
+				return created, serr
+			}
+			if !fi.IsDir() {
+				return created, &fs.PathError{Op: "mkdir", Path: p, Err: unix.ENOTDIR}
+			}
+		default:
+			return created, err
+		}
+	}
+	return created, nil
+}
+
+// syncParents fsyncs the parent of every directory in created, so that new
+// directories survive a crash along with the file inside them.
+func syncParents(root *os.Root, created []string) error {
+	for _, c := range created {
+		d, err := openDir(root, path.Dir(c))
+		if err != nil {
+			return err
+		}
+		err = d.sync()
+		d.close()
+		if err != nil {
+			return fmt.Errorf("sync directory %s: %w", path.Dir(c), err)
+		}
+	}
+	return nil
+}
+
+func isExist(err error) bool { return errors.Is(err, fs.ErrExist) }

@@ -1,0 +1,279 @@
+package safefile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+)
+
+// Snapshot is a file as read: content plus the identity used for compare-and-swap.
+type Snapshot struct {
+	Content             []byte
+	Hash                [32]byte // sha256 of Content
+	Ino, Dev, Nlink     uint64
+	Size                int64
+	ModTime, ChangeTime int64 // unix nanoseconds
+	Mode                fs.FileMode
+	Uid, Gid            uint32
+}
+
+const (
+	// readAttempts bounds how often Read retries a file that changes under it.
+	readAttempts = 5
+	// sniffLen is how much of the start of a file is searched for a NUL byte.
+	sniffLen = 8 << 10
+	// conflictReadLimit caps the read that fills ConflictError.Current, since
+	// Replace does not know the caller's size limit.
+	conflictReadLimit = 64 << 20
+)
+
+// errChanged is internal: the file changed during one read attempt.
+var errChanged = errors.New("changed during read")
+
+// Read opens rel with O_NOFOLLOW|O_NONBLOCK through root (never blocks on a
+// FIFO), requires a regular text file with one name, enforces maxSize (<= 0:
+// no limit) from the inode's size before reading a byte, reads, and re-stats
+// to detect a concurrent change; a file that keeps changing yields
+// ErrUnstable after a few attempts.
+//
+// Files that must be skipped with a finding return a *SkipError: symlinks
+// (resolve them with Resolve), FIFOs, sockets, devices and directories, files
+// over maxSize, hard-linked files, and content that is not UTF-8 text: a NUL
+// byte in the first 8 KiB, a UTF-16 byte-order mark, or any invalid UTF-8
+// sequence. Invalid UTF-8 is skipped rather than passed through because rules
+// edit text with regular expressions and YAML, which would silently mangle a
+// legacy encoding. A UTF-8 byte-order mark and CRLF line endings are text.
+//
+// A missing file returns an error that wraps fs.ErrNotExist.
+func Read(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
+	d, base, err := openParent(root, rel)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	defer d.close()
+	return d.read(rel, base, maxSize)
+}
+
+// read is Read on an already opened parent directory.
+func (d *dir) read(rel, base string, maxSize int64) (*Snapshot, error) {
+	backoff := time.Millisecond
+	for range readAttempts {
+		s, err := d.readOnce(rel, base, maxSize)
+		if !errors.Is(err, errChanged) {
+			return s, err
+		}
+		// Give a writer in the middle of a save a moment to finish.
+		time.Sleep(backoff)
+		backoff *= 2
+	}
+	return nil, fmt.Errorf("read %s: %w", rel, ErrUnstable)
+}
+
+func (d *dir) readOnce(rel, base string, maxSize int64) (*Snapshot, error) {
+	// Classify by lstat first so that FIFOs, devices and sockets are never
+	// opened at all: opening a device can have side effects.
+	st, err := d.lstat(base)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "lstat", Path: rel, Err: err})
+	}
+	if skip := classify(d, rel, base, &st, maxSize); skip != nil {
+		return nil, skip
+	}
+	fd, err := unix.Openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	switch {
+	case err == unix.ENOENT:
+		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "open", Path: rel, Err: err})
+	case err == unix.ELOOP || err == unix.ENXIO || err == unix.EAGAIN || err == unix.EISDIR:
+		// Swapped for a symlink, socket or other kind since the lstat.
+		return nil, errChanged
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "open", Path: rel, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), rel)
+	defer f.Close()
+
+	var st1 unix.Stat_t
+	if err := unix.Fstat(fd, &st1); err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+	}
+	if st1.Ino != st.Ino || st1.Dev != st.Dev {
+		return nil, errChanged
+	}
+	if skip := classify(d, rel, base, &st1, maxSize); skip != nil {
+		return nil, skip
+	}
+	// Read at most one byte past what is allowed (or past the size when
+	// unlimited is not asked for), so a file growing during the read can
+	// never make us read without bound.
+	limit := st1.Size + 1
+	if maxSize > 0 {
+		limit = min(limit, maxSize+1)
+	}
+	content, err := readAll(f, st1.Size, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	var st2 unix.Stat_t
+	if err := unix.Fstat(fd, &st2); err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+	}
+	if !sameVersion(&st1, &st2) || int64(len(content)) != st2.Size {
+		return nil, errChanged
+	}
+	if reason, detail := sniff(content); reason != "" {
+		return nil, &SkipError{Path: rel, Reason: reason, Detail: detail}
+	}
+	s := &Snapshot{Content: content, Hash: sha256.Sum256(content)}
+	s.setStat(&st2)
+	return s, nil
+}
+
+// readAll reads from r until EOF or limit bytes, sizing the buffer from the
+// expected size.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, limit)+1)
+	lr := io.LimitReader(r, limit)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// classify returns a *SkipError if st describes something Read must not
+// process.
+func classify(d *dir, rel, base string, st *unix.Stat_t, maxSize int64) *SkipError {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFLNK:
+		detail := "resolve it and read the target"
+		buf := make([]byte, 4096)
+		if n, err := unix.Readlinkat(d.fd, base, buf); err == nil {
+			detail = "points to " + string(buf[:n])
+		}
+		return &SkipError{Path: rel, Reason: ReasonSymlink, Detail: detail}
+	default:
+		return &SkipError{Path: rel, Reason: ReasonNotRegular, Detail: kindName(st.Mode)}
+	}
+	if st.Nlink > 1 {
+		return &SkipError{Path: rel, Reason: ReasonHardLinked, Detail: fmt.Sprintf("%d names", st.Nlink)}
+	}
+	if maxSize > 0 && st.Size > maxSize {
+		return &SkipError{Path: rel, Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes, limit %d", st.Size, maxSize)}
+	}
+	return nil
+}
+
+func kindName(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return "directory"
+	case unix.S_IFIFO:
+		return "named pipe"
+	case unix.S_IFSOCK:
+		return "socket"
+	case unix.S_IFCHR:
+		return "character device"
+	case unix.S_IFBLK:
+		return "block device"
+	}
+	return fmt.Sprintf("file type %#o", mode&unix.S_IFMT)
+}
+
+// sniff returns why content is not UTF-8 text, or "".
+func sniff(b []byte) (reason, detail string) {
+	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return ReasonUTF16, "byte-order mark; convert the file to UTF-8"
+	}
+	if i := bytes.IndexByte(b[:min(len(b), sniffLen)], 0); i >= 0 {
+		return ReasonBinary, fmt.Sprintf("NUL byte at offset %d", i)
+	}
+	if !utf8.Valid(b) {
+		return ReasonInvalidUTF8, fmt.Sprintf("first bad byte at offset %d", firstInvalid(b))
+	}
+	return "", ""
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// setStat copies the identity fields of st into s.
+func (s *Snapshot) setStat(st *unix.Stat_t) {
+	s.Ino = st.Ino
+	s.Dev = uint64(st.Dev)
+	s.Nlink = uint64(st.Nlink)
+	s.Size = st.Size
+	s.ModTime = st.Mtim.Nano()
+	s.ChangeTime = st.Ctim.Nano()
+	s.Mode = fileMode(st.Mode)
+	s.Uid = st.Uid
+	s.Gid = st.Gid
+}
+
+// sameVersion reports whether two stats of one file show no change between them.
+func sameVersion(a, b *unix.Stat_t) bool {
+	return a.Ino == b.Ino && a.Dev == b.Dev && a.Size == b.Size &&
+		a.Mtim == b.Mtim && a.Ctim == b.Ctim && a.Nlink == b.Nlink
+}
+
+// matches reports whether st is the inode s was read from, unchanged:
+// same inode, size, mtime and ctime. The kernel sets ctime on every write and
+// metadata change and no one can set it back, which catches the same-size edit
+// with a restored mtime that defeats mtime-only checks.
+func (s *Snapshot) matches(st *unix.Stat_t) bool {
+	return st.Ino == s.Ino && uint64(st.Dev) == s.Dev && st.Size == s.Size &&
+		st.Mtim.Nano() == s.ModTime && st.Ctim.Nano() == s.ChangeTime
+}
+
+// fileMode converts a Unix st_mode to an fs.FileMode.
+func fileMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}

@@ -1,0 +1,236 @@
+package safefile
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRead is W7: every special and hostile file is skipped with the right
+// reason or read as text, promptly, and a FIFO never blocks.
+func TestRead(t *testing.T) {
+	dir, root := newRoot(t)
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "secret.md"), []byte("secret\n"), 0o644)
+	p := func(name string) string { return filepath.Join(dir, name) }
+
+	if err := syscall.Mkfifo(p("fifo.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", p("sock.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for link, target := range map[string]string{
+		"zero.md":     "/dev/zero",
+		"escape.md":   "../" + filepath.Base(outside) + "/secret.md",
+		"abs.md":      filepath.Join(outside, "secret.md"),
+		"dangling.md": "nothing.md",
+		"good-link":   "text.md",
+	} {
+		if err := os.Symlink(target, p(link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(p("dir.md"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(p("sparse.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(10 << 30); err != nil { // 10 GiB, no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	writeFile(t, p("nul.md"), []byte("text then \x00 binary"), 0o644)
+	writeFile(t, p("latin1.md"), []byte("caf\xe9\n"), 0o644)
+	writeFile(t, p("utf16.md"), []byte("\xff\xfeh\x00i\x00"), 0o644)
+	writeFile(t, p("utf16be.md"), []byte("\xfe\xff\x00h\x00i"), 0o644)
+	writeFile(t, p("crlf.md"), []byte("---\r\ntitle: x\r\n---\r\nbody\r\n"), 0o644)
+	writeFile(t, p("bom.md"), []byte("\xef\xbb\xbf# title\n"), 0o644)
+	writeFile(t, p("text.md"), []byte("# hello\n"), 0o644)
+	writeFile(t, p("empty.md"), nil, 0o644)
+	writeFile(t, p("longline.md"), bytes.Repeat([]byte("x"), 100_000), 0o644)
+	writeFile(t, p("late-nul.md"), append(bytes.Repeat([]byte("a"), 9000), 0), 0o644)
+	writeFile(t, p("hard.md"), []byte("linked\n"), 0o644)
+	if err := os.Link(p("hard.md"), p("hard2.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(p("sub/deeper"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, p("sub/deeper/n.md"), []byte("nested\n"), 0o644)
+
+	tests := []struct {
+		name   string
+		reason string // "" means read as text
+		err    error  // expected wrapped error instead
+	}{
+		{"fifo.md", ReasonNotRegular, nil},
+		{"sock.md", ReasonNotRegular, nil},
+		{"dir.md", ReasonNotRegular, nil},
+		{"zero.md", ReasonSymlink, nil},
+		{"escape.md", ReasonSymlink, nil},
+		{"abs.md", ReasonSymlink, nil},
+		{"dangling.md", ReasonSymlink, nil},
+		{"good-link", ReasonSymlink, nil},
+		{"sparse.md", ReasonTooLarge, nil},
+		{"nul.md", ReasonBinary, nil},
+		{"latin1.md", ReasonInvalidUTF8, nil},
+		{"late-nul.md", "", nil}, // a NUL past the first 8 KiB is valid UTF-8: text, as git decides
+		{"utf16.md", ReasonUTF16, nil},
+		{"utf16be.md", ReasonUTF16, nil},
+		{"hard.md", ReasonHardLinked, nil},
+		{"crlf.md", "", nil},
+		{"bom.md", "", nil},
+		{"text.md", "", nil},
+		{"empty.md", "", nil},
+		{"longline.md", "", nil},
+		{"sub/deeper/n.md", "", nil},
+		{"missing.md", "", fs.ErrNotExist},
+		{"nodir/x.md", "", fs.ErrNotExist},
+		{"../x.md", "", ErrInvalidPath},
+		{"/etc/passwd", "", ErrInvalidPath},
+		{"./text.md", "", ErrInvalidPath},
+		{"a\x00b", "", ErrInvalidPath},
+	}
+	for _, tt := range tests {
+		t.Run(strings.ReplaceAll(tt.name, "/", "_"), func(t *testing.T) {
+			start := time.Now()
+			s, err := Read(root, tt.name, 8<<20)
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("Read took %v", d)
+			}
+			var se *SkipError
+			switch {
+			case tt.err != nil:
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("Read = %v, want %v", err, tt.err)
+				}
+			case tt.reason != "":
+				if !errors.As(err, &se) || se.Reason != tt.reason {
+					t.Fatalf("Read = %v, want skip %q", err, tt.reason)
+				}
+				if !IsSkip(err) || se.Path != tt.name {
+					t.Fatalf("IsSkip(%v) false or wrong path", err)
+				}
+			default:
+				if err != nil {
+					t.Fatalf("Read = %v, want text", err)
+				}
+				want := readFile(t, filepath.Join(dir, tt.name))
+				if !bytes.Equal(s.Content, want) || s.Size != int64(len(want)) || s.Nlink != 1 || s.Mode != 0o644 {
+					t.Fatalf("snapshot = %d bytes, mode %v, nlink %d", len(s.Content), s.Mode, s.Nlink)
+				}
+			}
+		})
+	}
+}
+
+// TestReadFIFONeverBlocks guards against the one failure the table cannot
+// report: a Read that blocks forever on a FIFO with no writer.
+func TestReadFIFONeverBlocks(t *testing.T) {
+	dir, root := newRoot(t)
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Read(root, "pipe.md", 0)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !IsSkip(err) {
+			t.Fatalf("Read(FIFO) = %v, want a skip", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read blocked on a FIFO")
+	}
+}
+
+// TestReadSparseHuge checks that a 10 GiB sparse file is refused from its
+// size alone: fast, and without allocating its content.
+func TestReadSparseHuge(t *testing.T) {
+	dir, root := newRoot(t)
+	f, err := os.Create(filepath.Join(dir, "big.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(10 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err = Read(root, "big.md", 8<<20)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	var se *SkipError
+	if !errors.As(err, &se) || se.Reason != ReasonTooLarge {
+		t.Fatalf("Read = %v, want too large", err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("10 GiB sparse file skipped in %v, %d bytes allocated", elapsed, alloc)
+	if alloc > 1<<20 {
+		t.Errorf("allocated %d bytes to refuse a file by its size", alloc)
+	}
+}
+
+// TestReadUnstable is W8: a file appended to without pause is never returned
+// torn; Read either returns a consistent snapshot or ErrUnstable.
+func TestReadUnstable(t *testing.T) {
+	dir, root := newRoot(t)
+	path := filepath.Join(dir, "log.md")
+	writeFile(t, path, []byte("start\n"), 0o644)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				f.Write([]byte("line line line line\n"))
+			}
+		}
+	}()
+	var ok, unstable int
+	for range 200 {
+		s, err := Read(root, "log.md", 0)
+		switch {
+		case errors.Is(err, ErrUnstable):
+			unstable++
+		case err != nil:
+			t.Fatal(err)
+		default:
+			ok++
+			if int64(len(s.Content)) != s.Size || !bytes.HasPrefix(s.Content, []byte("start\n")) {
+				t.Fatalf("inconsistent snapshot: %d bytes, size %d", len(s.Content), s.Size)
+			}
+			if rest := s.Content[len("start\n"):]; len(rest)%len("line line line line\n") != 0 {
+				t.Fatalf("snapshot ends mid-line: %d bytes", len(s.Content))
+			}
+		}
+	}
+	close(stop)
+	<-done
+	t.Logf("200 reads of a file being appended to: %d consistent snapshots, %d ErrUnstable", ok, unstable)
+}

@@ -1,0 +1,352 @@
+package safefile
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// errConflict is internal: the file on disk is not the caller's snapshot.
+var errConflict = errors.New("conflict")
+
+// Replace atomically replaces rel with content iff the file on disk is still
+// exactly old (inode, size, mtime, ctime and sha256).
+//
+// The protocol: a temp file in the same directory (O_EXCL, 0600, named
+// TempPrefix+random) is written, given the old file's owner, group, mode, ACL
+// and user.* attributes, fsynced and closed. Replace then takes a read lease
+// on the target, which fails if any process holds it open for writing
+// (ErrBusy) and is broken by any later open for writing, re-checks the
+// target, and swaps the two names with renameat2(RENAME_EXCHANGE). It then
+// inspects what was swapped out: if that is not exactly old, or the lease was
+// broken, it swaps back at once and returns a *ConflictError holding the
+// user's version. Otherwise it unlinks the old file and fsyncs the directory.
+//
+// Where RENAME_EXCHANGE is unsupported it re-checks and renames, which leaves
+// a short window for a lost update, and counts the write in FallbackWrites.
+//
+// Replace refuses read-only targets (ErrReadOnly), hard-linked ones
+// (ErrHardLinked), targets whose owner cannot be kept (ErrForeignOwner) and
+// attributes that cannot be copied (ErrXattr). On every error the original is
+// intact and the temp file is gone. Callers should not call Replace when
+// content equals old.Content.
+func Replace(root *os.Root, rel string, old *Snapshot, content []byte) error {
+	if old == nil {
+		return fmt.Errorf("replace %s: no snapshot: read the file before replacing it", rel)
+	}
+	d, base, err := openParent(root, rel)
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", rel, err)
+	}
+	defer d.close()
+	err = d.replace(base, old, content)
+	if errors.Is(err, errConflict) {
+		// Read the user's version only now that the lease is released, so a
+		// writer that was waiting on it has had its turn.
+		cur, rerr := d.read(rel, base, conflictReadLimit)
+		if rerr != nil {
+			cur = nil
+		}
+		return &ConflictError{Path: rel, Current: cur}
+	}
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", rel, err)
+	}
+	return nil
+}
+
+func (d *dir) replace(base string, old *Snapshot, content []byte) error {
+	if old.Mode&0o200 == 0 {
+		return ErrReadOnly
+	}
+	if old.Nlink > 1 {
+		return ErrHardLinked
+	}
+	if euid := os.Geteuid(); euid != 0 && old.Uid != uint32(euid) {
+		return ErrForeignOwner
+	}
+	cur, curSt, err := d.openCurrent(base)
+	if err != nil {
+		return err
+	}
+	defer cur.Close() // releases the lease, after everything below
+	if !old.matches(&curSt) {
+		return errConflict
+	}
+	if curSt.Mode&0o200 == 0 {
+		return ErrReadOnly
+	}
+	if curSt.Nlink > 1 {
+		return ErrHardLinked
+	}
+
+	t, err := createTemp(d)
+	if err != nil {
+		return err
+	}
+	armed := true // the temp name holds our file and is ours to delete
+	defer func() {
+		if armed {
+			t.remove()
+		}
+	}()
+	if err := t.write(content); err != nil {
+		return err
+	}
+	if err := t.copyMeta(int(cur.Fd()), &curSt); err != nil {
+		return err
+	}
+	if err := t.finish(); err != nil {
+		return err
+	}
+
+	leased, err := setLease(cur)
+	if err != nil {
+		return err
+	}
+	// Re-check under the lease: from here on no one can start writing the
+	// old file without us noticing.
+	if err := unix.Fstat(int(cur.Fd()), &curSt); err != nil {
+		return fmt.Errorf("stat %s: %w", base, err)
+	}
+	if !old.matches(&curSt) || curSt.Nlink != 1 {
+		return errConflict
+	}
+	if h, n, err := hashFile(cur); err != nil {
+		return err
+	} else if h != old.Hash || n != old.Size {
+		return errConflict
+	}
+
+	err = renameat2(d, t.name, d, base, unix.RENAME_EXCHANGE)
+	if unsupported(err) {
+		return d.replaceFallback(t, base, old, cur, leased, &armed)
+	}
+	if err == unix.ENOENT {
+		return errConflict // the target was deleted or renamed away
+	}
+	if err != nil {
+		return fmt.Errorf("exchange %s with %s: %w", t.name, base, err)
+	}
+	armed = false // t.name now holds whatever was at base
+	failpoint("exchange")
+	return d.settle(t, base, old, cur, leased, content)
+}
+
+// settle runs after the exchange. t.name holds what was at base; it is
+// unlinked only once it is known to be the caller's old version, or our own
+// unchanged file, or a user version that a later user save superseded.
+// Anything else is swapped back or kept.
+func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased bool, content []byte) error {
+	st1, err := d.lstat(t.name)
+	if err != nil {
+		return fmt.Errorf("inspect replaced file %s: %w", t.name, err)
+	}
+	if st1.Ino == old.Ino && uint64(st1.Dev) == old.Dev && d.stillOld(&st1, old, cur, leased) {
+		failpoint("check")
+		if err := unix.Unlinkat(d.fd, t.name, 0); err != nil {
+			return fmt.Errorf("remove old version %s: %w", t.name, err)
+		}
+		failpoint("unlink-old")
+		cur.Close() // release the lease before the slow directory sync
+		if err := d.sync(); err != nil {
+			return fmt.Errorf("sync directory: %w", err)
+		}
+		failpoint("dir-fsync")
+		return nil
+	}
+
+	// The user changed the file after the check. Their version is at
+	// t.name: swap it back to base.
+	if err := d.swapBack(t.name, base); err != nil {
+		return err
+	}
+	st2, err := d.lstat(t.name)
+	if err != nil {
+		return fmt.Errorf("inspect swapped-back file %s: %w", t.name, err)
+	}
+	if st2.Ino == t.st.Ino && st2.Dev == t.st.Dev && d.stillOurs(t.name, &st2, t, content) {
+		return d.drop(t.name, errConflict)
+	}
+	// While our file was live the user edited it in place or saved over
+	// it: what came back is newer than what we swapped out. Swap again.
+	if err := d.swapBack(t.name, base); err != nil {
+		return err
+	}
+	st3, err := d.lstat(t.name)
+	if err == nil && st3.Ino == st1.Ino && st3.Dev == st1.Dev {
+		return d.drop(t.name, errConflict) // the user's own superseded save
+	}
+	return d.keep(t.name, base)
+}
+
+// stillOld reports whether the inode now at the temp name (opened as cur
+// before the exchange) is unchanged since the check. The exchange itself
+// updated its ctime, so size, mtime and, without a lease, the hash decide.
+func (d *dir) stillOld(st *unix.Stat_t, old *Snapshot, cur *os.File, leased bool) bool {
+	if st.Size != old.Size || st.Mtim.Nano() != old.ModTime || st.Nlink != 1 {
+		return false
+	}
+	if leased {
+		// An intact lease proves no one opened the file for writing.
+		return leaseIntact(cur)
+	}
+	h, n, err := hashFile(cur)
+	return err == nil && h == old.Hash && n == old.Size
+}
+
+// stillOurs reports whether the file at name is our temp file, unmodified.
+func (d *dir) stillOurs(name string, st *unix.Stat_t, t *temp, content []byte) bool {
+	if st.Size != int64(len(content)) || st.Mtim != t.st.Mtim {
+		return false
+	}
+	fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	h, n, err := hashFile(f)
+	return err == nil && n == int64(len(content)) && h == sha256.Sum256(content)
+}
+
+// swapBack exchanges name and base again. If base has meanwhile vanished (the
+// user deleted the file we had put there), the user's earlier version is
+// renamed back rather than lost.
+func (d *dir) swapBack(name, base string) error {
+	err := renameat2(d, name, d, base, unix.RENAME_EXCHANGE)
+	if err == unix.ENOENT {
+		if err := renameat2(d, name, d, base, unix.RENAME_NOREPLACE); err == nil {
+			return d.drop("", errConflict)
+		}
+	}
+	if err != nil {
+		return d.keep(name, base)
+	}
+	return nil
+}
+
+// drop unlinks name (if any), syncs the directory and returns result.
+func (d *dir) drop(name string, result error) error {
+	if name != "" {
+		if err := unix.Unlinkat(d.fd, name, 0); err != nil && err != unix.ENOENT {
+			return fmt.Errorf("remove %s: %w", name, err)
+		}
+	}
+	if err := d.sync(); err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	return result
+}
+
+// keep is the last resort when a user's version could not be put back in
+// place because saves kept racing with us: it is renamed to a visible
+// conflict copy, never deleted, and CleanTemps leaves it alone.
+func (d *dir) keep(name, base string) error {
+	keepName := ".scribe-conflict-" + name[len(TempPrefix):] + "-" + base
+	if len(keepName) > 255 {
+		keepName = keepName[:255]
+	}
+	if err := renameat2(d, name, d, keepName, unix.RENAME_NOREPLACE); err != nil {
+		if unsupported(err) {
+			err = unix.Renameat(d.fd, name, d.fd, keepName)
+		}
+		if err != nil {
+			return fmt.Errorf("edits raced with the rewrite of %s; a version is kept as %s: %w", base, name, err)
+		}
+	}
+	d.sync()
+	return fmt.Errorf("edits raced with the rewrite of %s; another version is kept as %s: merge it by hand", base, keepName)
+}
+
+// replaceFallback installs the temp file with a plain rename after a last
+// re-check, for file systems without RENAME_EXCHANGE. A save landing between
+// the re-check and the rename is lost; FallbackWrites counts these writes.
+func (d *dir) replaceFallback(t *temp, base string, old *Snapshot, cur *os.File, leased bool, armed *bool) error {
+	st, err := d.lstat(base)
+	if err != nil {
+		return errConflict
+	}
+	if !old.matches(&st) {
+		return errConflict
+	}
+	if leased && !leaseIntact(cur) {
+		return errConflict
+	}
+	if err := unix.Renameat(d.fd, t.name, d.fd, base); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", t.name, base, err)
+	}
+	*armed = false
+	fallbackWrites.Add(1)
+	failpoint("exchange")
+	cur.Close()
+	if err := d.sync(); err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	failpoint("dir-fsync")
+	return nil
+}
+
+// openCurrent opens the target as it is now, read-only and without following
+// a symlink. Anything other than a regular file there is a conflict.
+func (d *dir) openCurrent(base string) (*os.File, unix.Stat_t, error) {
+	var st unix.Stat_t
+	fd, err := unix.Openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	switch err {
+	case nil:
+	case unix.ENOENT, unix.ELOOP, unix.ENXIO, unix.EISDIR:
+		return nil, st, errConflict
+	default:
+		return nil, st, fmt.Errorf("open %s: %w", base, err)
+	}
+	f := os.NewFile(uintptr(fd), base)
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, st, fmt.Errorf("stat %s: %w", base, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, st, errConflict
+	}
+	return f, st, nil
+}
+
+// setLease takes a read lease on f. It fails with EAGAIN when anyone holds
+// the file open for writing, which is reported as ErrBusy; where leases are
+// unavailable (another owner without CAP_LEASE, some file systems) it returns
+// false and the hash checks alone guard the write.
+func setLease(f *os.File) (bool, error) {
+	if noLeases.Load() {
+		return false, nil
+	}
+	_, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK)
+	switch err {
+	case nil:
+		return true, nil
+	case unix.EAGAIN:
+		return false, ErrBusy
+	default:
+		return false, nil
+	}
+}
+
+// leaseIntact reports whether our read lease on f has not been broken by
+// another open for writing or a truncate.
+func leaseIntact(f *os.File) bool {
+	typ, err := unix.FcntlInt(f.Fd(), unix.F_GETLEASE, 0)
+	return err == nil && typ == unix.F_RDLCK
+}
+
+// hashFile hashes f from offset 0 without moving its offset.
+func hashFile(f *os.File) ([32]byte, int64, error) {
+	h := sha256.New()
+	n, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62))
+	if err != nil {
+		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), err)
+	}
+	return [32]byte(h.Sum(nil)), n, nil
+}

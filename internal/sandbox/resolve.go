@@ -1,0 +1,98 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// ResolveCommand checks a security.commands path when the configuration
+// loads and returns the real file to run: the path must be absolute, exist
+// and, once symlinks are evaluated, name a regular executable file that
+// neither group nor others may write, in a directory that others may not
+// write (unless it is sticky). Errors say what is wrong and what to do.
+func ResolveCommand(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("command path is empty; write the program's absolute path, e.g. /usr/bin/prettier")
+	}
+	if !filepath.IsAbs(path) {
+		return "", fmt.Errorf("command path %q is not absolute; a relative name could be shadowed through PATH or the working directory: write the full path (find it with `command -v %s`)", path, filepath.Base(path))
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("command %s does not exist (or a symlink on the way is dangling); install it or fix the path", path)
+		}
+		return "", fmt.Errorf("resolve command %s: %w", path, err)
+	}
+	fi, err := os.Lstat(real)
+	if err != nil {
+		return "", fmt.Errorf("stat command %s: %w", real, err)
+	}
+	if err := checkBinary(path, real, fi); err != nil {
+		return "", err
+	}
+	dir := filepath.Dir(real)
+	di, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("stat directory of command %s: %w", real, err)
+	}
+	if di.Mode().Perm()&0o002 != 0 && di.Mode()&fs.ModeSticky == 0 {
+		return "", fmt.Errorf("command %s lives in %s, which anyone may write (mode %04o), so anyone could replace it; move the program to a protected directory", real, dir, di.Mode().Perm())
+	}
+	return real, nil
+}
+
+// checkBinary reports why fi (the resolved file real, written as path) may not
+// be run, or nil. It is shared by ResolveCommand and the check at exec time.
+func checkBinary(path, real string, fi fs.FileInfo) error {
+	name := path
+	if real != path {
+		name = fmt.Sprintf("%s (resolved to %s)", path, real)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("command %s is not a regular file (%s); point security.commands at the program itself", name, fi.Mode().Type())
+	}
+	if fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("command %s is not executable (mode %04o); chmod +x it or fix the path", name, fi.Mode().Perm())
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("command %s is writable by group or others (mode %04o), so they could change what Scribe runs; run `chmod go-w %s`", name, fi.Mode().Perm(), real)
+	}
+	return nil
+}
+
+// identity is what must not change between configuration load and exec.
+type identity struct {
+	dev, ino uint64
+	mode     fs.FileMode
+	uid      uint32
+	size     int64
+	mtimeNs  int64
+}
+
+func identityOf(fi fs.FileInfo) identity {
+	id := identity{mode: fi.Mode(), size: fi.Size(), mtimeNs: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.dev, id.ino, id.uid = uint64(st.Dev), st.Ino, st.Uid
+	}
+	return id
+}
+
+// describeChange names what differs between the recorded and current identity,
+// for the refusal message.
+func describeChange(was, now identity) string {
+	switch {
+	case was.dev != now.dev || was.ino != now.ino:
+		return "it was replaced by another file"
+	case was.mode != now.mode:
+		return fmt.Sprintf("its mode changed from %v to %v", was.mode, now.mode)
+	case was.uid != now.uid:
+		return fmt.Sprintf("its owner changed from uid %d to %d", was.uid, now.uid)
+	default:
+		return "it was modified in place"
+	}
+}

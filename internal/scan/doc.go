@@ -1,0 +1,49 @@
+// Package scan walks Scribe's roots and decides which paths are documents.
+//
+// A Filter combines the configuration's include and exclude doublestar globs
+// with the ignore files of the tree (.gitignore and .scribeignore, git's
+// syntax and semantics at any depth), and always excludes .git and the state
+// directory. Walk lists a root in parallel through an os.Root; List is Walk
+// collected and sorted.
+//
+// # Usage
+//
+//	f, err := scan.NewFilter(rootDir, cfg.Include, cfg.Exclude, cfg.Engine.StateDir)
+//	if err != nil { ... }            // a bad glob, named in the error
+//	root, err := os.OpenRoot(rootDir)
+//	if err != nil { ... }
+//	defer root.Close()
+//	entries, unreadable, err := scan.List(ctx, root, f, 4)
+//
+// A daemon asks f.Included(rel) for each event path and f.ExcludedDir(rel)
+// before it watches a directory, and builds a new Filter when an ignore file
+// changes (see IsIgnoreFile): a Filter caches what it read.
+//
+// # Glob semantics
+//
+// Globs match the slash-separated path relative to the root, with
+// doublestar's rules: `*` and `?` never cross a slash, so `*.md` matches only
+// files at the top of the root; write `**/*.md` for every level. An exclude
+// glob that matches a directory prunes it. Ignore-file patterns follow git:
+// a pattern without an inner slash matches a name at any depth below its
+// file's directory, a leading or inner slash anchors it there, a trailing
+// slash matches directories only, `!` re-includes, and nothing below an
+// excluded directory can be re-included.
+//
+// # Safety
+//
+// Walk never follows a symbolic link (a link is an entry, never a directory
+// to enter), opens directories with O_DIRECTORY and never opens other files
+// except ignore files (non-blocking, regular files only), so FIFOs, devices,
+// link loops and links that point outside the root cannot hang it or lead it
+// outside. An ignore file that cannot be read excludes its directory (fail
+// closed) and is reported.
+//
+// # Concurrency
+//
+// A Filter is safe for concurrent use; its per-directory cache is guarded by
+// a mutex and filled lazily. Walk starts its workers and waits for all of them
+// before it returns; it calls fn and onErr from those workers concurrently. A
+// failing fn or a cancelled context stops the walk: workers finish the entry
+// at hand, drop queued directories, and exit.
+package scan

@@ -1,0 +1,189 @@
+package watch
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/scan"
+)
+
+// emitter hands settled paths to the consumer until ctx is done. It sleeps on
+// one timer armed for the earliest due path; the drain goroutine and the
+// crawler wake it when they queue a path due earlier.
+func (w *Watcher) emitter(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		w.mu.Lock()
+		now := time.Now()
+		if p, ok := w.co.popDue(now); ok {
+			w.inFlight++
+			w.armed = time.Time{}
+			w.mu.Unlock()
+			delivered := true
+			if c, report := w.resolve(p); report {
+				select {
+				case w.out <- c:
+					w.changes.Add(1)
+				case <-ctx.Done():
+					delivered = false
+				}
+			}
+			w.mu.Lock()
+			w.inFlight--
+			w.mu.Unlock()
+			if !delivered {
+				return
+			}
+			continue
+		}
+		next, has := w.co.next()
+		w.armed = next
+		w.mu.Unlock()
+
+		var fire <-chan time.Time
+		if has {
+			timer.Reset(next.Sub(now))
+			fire = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wakeEmit:
+		case <-fire:
+		}
+		timer.Stop()
+	}
+}
+
+// state is what probe found at a path.
+type state struct {
+	doc bool // a document: included, and a regular file (or a link to one inside the root)
+	fp  fingerprint
+	err error // the state is unknown (permissions, I/O)
+}
+
+// probe looks at rel on disk. Disk is the truth: whatever the events said,
+// this decides between Changed, Removed and nothing.
+func (w *Watcher) probe(f *scan.Filter, rel string) state {
+	if !candidate(f, rel) {
+		return state{}
+	}
+	name := filepath.FromSlash(rel)
+	fi, err := w.root.Lstat(name)
+	if err != nil {
+		if gone(err) {
+			return state{}
+		}
+		return state{err: err}
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		// A link is a document when it leads to a regular file inside the
+		// root; a dangling one (an emacs lock) or one that escapes is not.
+		if fi, err = w.root.Stat(name); err != nil {
+			return state{}
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return state{}
+	}
+	return state{doc: true, fp: fingerprintOf(fi, time.Now())}
+}
+
+// resolve decides what to report for a settled path, and records its state.
+func (w *Watcher) resolve(p pending) (Change, bool) {
+	if p.ignore {
+		w.refilter()
+	}
+	w.mu.Lock()
+	f := w.filter
+	w.mu.Unlock()
+	st := w.probe(f, p.rel)
+	if st.err != nil {
+		w.warnOnce(p.rel, "cannot inspect file; it is retried at the next event or rescan", st.err)
+		return Change{}, false
+	}
+	c := Change{Rel: p.rel, Reason: p.reason, Seen: p.first}
+
+	w.mu.Lock()
+	old, had := w.knownGetLocked(p.rel)
+	if !st.doc {
+		if had {
+			w.knownDelLocked(p.rel)
+		}
+		w.mu.Unlock()
+		// Only a path that was a document can be removed; a temp file
+		// that came and went never existed for the consumer.
+		c.Op = Removed
+		return c, had
+	}
+	w.knownSetLocked(p.rel, st.fp)
+	sup, armed := w.suppress[p.rel]
+	w.mu.Unlock()
+
+	if p.verify && had && old.same(st.fp) && !old.racy {
+		return Change{}, false
+	}
+	if armed && time.Now().Before(sup.until) {
+		if h, err := w.hashFile(p.rel); err == nil && h == sup.hash {
+			w.suppressed.Add(1)
+			return Change{}, false
+		}
+	}
+	c.Op = Changed
+	return c, true
+}
+
+// refilter rebuilds the filter after an ignore file changed, and rescans.
+func (w *Watcher) refilter() {
+	if w.opts.Refilter == nil {
+		w.log.Info("an ignore file changed; it applies when the watcher restarts")
+		return
+	}
+	f, err := w.opts.Refilter()
+	if err != nil {
+		w.log.Warn("an ignore file changed but the new filter cannot be built; keeping the old one", "err", err)
+		return
+	}
+	w.mu.Lock()
+	w.filter = f
+	w.pushLocked(&session{reason: ReasonRescan, verify: true, full: true}, "")
+	w.mu.Unlock()
+}
+
+// knownGetLocked returns the recorded state of document rel.
+func (w *Watcher) knownGetLocked(rel string) (fingerprint, bool) {
+	d, n := splitRel(rel)
+	fp, ok := w.known[d][n]
+	return fp, ok
+}
+
+// isKnownLocked reports whether rel is a known document.
+func (w *Watcher) isKnownLocked(rel string) bool {
+	_, ok := w.knownGetLocked(rel)
+	return ok
+}
+
+// knownSetLocked records the state of document rel.
+func (w *Watcher) knownSetLocked(rel string, fp fingerprint) {
+	d, n := splitRel(rel)
+	names := w.known[d]
+	if names == nil {
+		names = make(map[string]fingerprint)
+		w.known[d] = names
+	}
+	names[n] = fp
+}
+
+// knownDelLocked forgets document rel.
+func (w *Watcher) knownDelLocked(rel string) {
+	d, n := splitRel(rel)
+	names := w.known[d]
+	delete(names, n)
+	if len(names) == 0 {
+		delete(w.known, d)
+	}
+}

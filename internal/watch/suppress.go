@@ -1,0 +1,75 @@
+package watch
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// maxHashSize bounds how much of a file is hashed to compare it with an own
+// write; a larger file cannot be one (the engine refuses files this big long
+// before) and is reported.
+const maxHashSize = 256 << 20
+
+// sweepAbove is the smallest table size at which Suppress drops expired
+// entries.
+const sweepAbove = 256
+
+// suppression is an armed own-write suppression.
+type suppression struct {
+	hash  [32]byte
+	until time.Time
+}
+
+// Suppress tells the watcher that the engine itself is about to write rel
+// (slash-separated, relative to the root) with content whose SHA-256 is hash.
+// Until the entry expires (10 s), a change of rel whose on-disk content
+// hashes to hash is not reported, so the engine's own writes do not trigger
+// rules again; a change with any other content (a user's edit) is. A second
+// call for rel replaces the first. Safe to call at any time, before Run too.
+func (w *Watcher) Suppress(rel string, hash [32]byte) {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n := len(w.suppress); n >= sweepAbove && n >= 2*w.sweptAt {
+		for k, s := range w.suppress {
+			if !now.Before(s.until) {
+				delete(w.suppress, k)
+			}
+		}
+		// Sweep again only once the table doubled: amortized O(1) per call.
+		w.sweptAt = len(w.suppress)
+	}
+	w.suppress[rel] = suppression{hash: hash, until: now.Add(suppressTTL)}
+}
+
+// hashFile returns the SHA-256 of the regular file rel, read through the
+// root without blocking on a FIFO.
+func (w *Watcher) hashFile(rel string) ([32]byte, error) {
+	var sum [32]byte
+	fh, err := w.root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return sum, fmt.Errorf("hash %s: %w", rel, err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return sum, fmt.Errorf("hash %s: %w", rel, err)
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxHashSize {
+		return sum, fmt.Errorf("hash %s: %w", rel, errNotHashable)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.LimitReader(fh, maxHashSize+1)); err != nil {
+		return sum, fmt.Errorf("hash %s: %w", rel, err)
+	}
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+var errNotHashable = errors.New("not a regular file of hashable size")
