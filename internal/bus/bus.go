@@ -36,7 +36,8 @@ type Bus struct {
 
 	mu        sync.Mutex
 	closing   bool
-	consumers sync.WaitGroup // Consume calls in progress; Add only under mu while !closing
+	consumers int           // Consume calls in progress
+	idle      chan struct{} // closed once closing and consumers == 0
 	mover     sync.WaitGroup // the dead-letter mover goroutine
 	advSub    *nats.Subscription
 
@@ -241,11 +242,21 @@ func (b *Bus) close(ctx context.Context) error {
 	b.mu.Lock()
 	b.closing = true
 	close(b.done)
+	b.idle = make(chan struct{})
+	if b.consumers == 0 {
+		close(b.idle)
+	}
 	b.mu.Unlock()
 
 	var errs []error
-	if !waitCtx(ctx, &b.consumers) {
-		errs = append(errs, fmt.Errorf("close bus: handlers still running: %w", ctx.Err()))
+	select {
+	case <-b.idle:
+	default:
+		select {
+		case <-b.idle:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("close bus: handlers still running: %w", ctx.Err()))
+		}
 	}
 	if b.advSub != nil {
 		_ = b.advSub.Unsubscribe()
@@ -279,19 +290,24 @@ func (b *Bus) shutdownServer() {
 	}
 }
 
-// waitCtx waits for wg or ctx, whichever comes first, and reports whether wg
-// finished.
-func waitCtx(ctx context.Context, wg *sync.WaitGroup) bool {
-	finished := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-		return true
-	case <-ctx.Done():
-		return false
+// enter registers a Consume call; it fails once Close has started.
+func (b *Bus) enter() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return ErrClosed
+	}
+	b.consumers++
+	return nil
+}
+
+// leave ends a Consume call registered by enter.
+func (b *Bus) leave() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.consumers--
+	if b.closing && b.consumers == 0 {
+		close(b.idle)
 	}
 }
 

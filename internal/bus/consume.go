@@ -46,14 +46,10 @@ func (b *Bus) Consume(ctx context.Context, concurrency int, handle Handler) erro
 	if handle == nil {
 		return errors.New("consume file events: nil handler")
 	}
-	b.mu.Lock()
-	if b.closing {
-		b.mu.Unlock()
-		return ErrClosed
+	if err := b.enter(); err != nil {
+		return err
 	}
-	b.consumers.Add(1)
-	b.mu.Unlock()
-	defer b.consumers.Done()
+	defer b.leave()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -260,10 +260,14 @@ func (b *Bus) DropDeadLetter(ctx context.Context, id uint64) error {
 	if err := b.check(); err != nil {
 		return err
 	}
-	err := b.dlq.DeleteMsg(ctx, id)
-	var apiErr *jetstream.APIError
-	if errors.Is(err, jetstream.ErrMsgNotFound) || (errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeMessageNotFound) {
+	// Look first: the server reports a missing sequence on delete only as a
+	// generic "deletion failed".
+	_, err := b.dlq.GetMsg(ctx, id)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("drop dead letter %d: %w", id, ErrNotFound)
+	}
+	if err == nil {
+		err = b.dlq.DeleteMsg(ctx, id)
 	}
 	if err != nil {
 		return fmt.Errorf("drop dead letter %d: %w", id, err)

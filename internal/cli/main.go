@@ -78,9 +78,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	root.AddCommand(
-		newRunCmd(g), newCheckCmd(g), newConfigCmd(g), newInitCmd(g),
+		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g),
 	)
+	root.AddCommand(daemonCommands(g)...)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

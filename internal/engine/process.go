@@ -40,6 +40,17 @@ type Options struct {
 	// MaxConflicts bounds how often one file's rules are redone because the
 	// file kept changing under them (default 10).
 	MaxConflicts int
+	// Gate, when set, is asked before a rule runs on a file; it returns
+	// whether the rule may run and a function to report how it went. The
+	// daemon's per-rule circuit breakers plug in here.
+	Gate func(rule string) (done func(ok bool), allowed bool)
+	// BeforeWrite, when set, is called just before the engine writes a file
+	// (its own or, through the Writer, another) with the content about to
+	// land. The daemon uses it to recognise its own writes.
+	BeforeWrite func(root *Root, rel string, content []byte)
+	// ActionDone, when set, is told how long each action call took and how it
+	// ended (metrics).
+	ActionDone func(rule, action string, d time.Duration, err error)
 }
 
 // Engine applies a rule set to files.
@@ -116,6 +127,9 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 		if e.opts.DryRun {
 			return res
 		}
+		if e.opts.BeforeWrite != nil {
+			e.opts.BeforeWrite(root, rel, out)
+		}
 		err = safefile.Replace(root.FS, rel, snap, out)
 		var conflict *safefile.ConflictError
 		switch {
@@ -131,7 +145,7 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 				return res
 			}
 			e.log.Debug("file changed while its rules ran; redoing", "path", rel, "attempt", attempt+1)
-			res.Rules, res.Findings, res.Events, res.Affected = nil, nil, nil, nil
+			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
 			continue
 		default:
 			res.Error = fmt.Sprintf("write %s: %v", rel, err)
@@ -199,45 +213,22 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				continue
 			}
 		}
-		res.Rules = append(res.Rules, r.ID)
-		for _, st := range r.Steps {
-			f, err := frontMatter()
-			if err != nil {
-				f = map[string]any{}
+		done := func(bool) {}
+		if e.opts.Gate != nil {
+			d, allowed := e.opts.Gate(r.ID)
+			if !allowed {
+				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "breaker", Severity: action.SeverityWarning,
+					Message: "rule skipped: its circuit breaker is open after repeated failures"})
+				continue
 			}
-			in := action.Input{
-				Root: root.Dir, Path: rel, Content: cur, FrontMatter: f, Match: m,
-				Rule: r.ID, DryRun: e.opts.DryRun, Host: e.host(root, r.ID, st.Name, rel, w),
-			}
-			out, err := action.Call(ctx, st.Action, in, st.Timeout)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("rule %s: action %s: %w", r.ID, st.Name, err)
-			}
-			for _, fd := range out.Findings {
-				if fd.Path == "" {
-					fd.Path = rel
-				}
-				fd.Rule, fd.Action = r.ID, st.Name
-				if fd.Severity == "" {
-					fd.Severity = action.SeverityError
-				}
-				res.Findings = append(res.Findings, fd)
-			}
-			for _, ev := range out.Events {
-				if ev.Path == "" {
-					ev.Path = rel
-				}
-				res.Events = append(res.Events, ev)
-			}
-			res.Affected = append(res.Affected, out.Affected...)
-			if out.Content != nil && !bytes.Equal(out.Content, cur) {
-				cur = out.Content
-				changed = true
-			}
+			done = d
 		}
+		res.Rules = append(res.Rules, r.ID)
+		if err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, frontMatter, w, res); err != nil {
+			done(false)
+			return nil, err
+		}
+		done(true)
 	}
 	slices.SortStableFunc(res.Findings, func(a, b action.Finding) int {
 		if a.Line != b.Line {
@@ -249,6 +240,57 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 		return nil, nil
 	}
 	return cur, nil
+}
+
+// runSteps runs one rule's actions in order, each on the previous one's output.
+func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, cur *[]byte, changed *bool,
+	frontMatter func() (map[string]any, error), w *Writes, res *Result) error {
+	for _, st := range r.Steps {
+		f, err := frontMatter()
+		if err != nil {
+			f = map[string]any{}
+		}
+		in := action.Input{
+			Root: root.Dir, Path: rel, Content: *cur, FrontMatter: f, Match: m,
+			Rule: r.ID, DryRun: e.opts.DryRun, Host: e.host(root, r.ID, st.Name, rel, w),
+		}
+		start := time.Now()
+		out, err := action.Call(ctx, st.Action, in, st.Timeout)
+		if e.opts.ActionDone != nil {
+			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("rule %s: action %s: %w", r.ID, st.Name, err)
+		}
+		for _, fd := range out.Findings {
+			if fd.Path == "" {
+				fd.Path = rel
+			}
+			fd.Rule, fd.Action = r.ID, st.Name
+			if fd.Severity == "" {
+				fd.Severity = action.SeverityError
+			}
+			res.Findings = append(res.Findings, fd)
+		}
+		for _, ev := range out.Events {
+			if ev.Path == "" {
+				ev.Path = rel
+			}
+			res.Events = append(res.Events, ev)
+		}
+		res.Affected = append(res.Affected, out.Affected...)
+		if out.Content != nil && !bytes.Equal(out.Content, *cur) {
+			*cur = out.Content
+			*changed = true
+			if n := len(res.ChangedBy); n == 0 || res.ChangedBy[n-1] != r.ID {
+				res.ChangedBy = append(res.ChangedBy, r.ID)
+			}
+		}
+	}
+	return nil
 }
 
 func fmFinding(rel, ruleID string, err error) action.Finding {
@@ -266,7 +308,7 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes) act
 		Logger: e.log.With("rule", ruleID, "action", actionName, "path", rel),
 		Clock:  e.opts.Clock,
 		Docs:   root.Docs,
-		Writer: w.forRoot(root, e.opts.DryRun, actionName),
+		Writer: w.forRoot(root, e.opts.DryRun, actionName, e.opts.BeforeWrite),
 	}
 	if e.opts.Commands != nil {
 		h.Commands = e.opts.Commands(root)

@@ -12,6 +12,8 @@ type Result struct {
 	Path string `json:"path"`
 	// Rules lists the ids of the rules that applied, in order.
 	Rules []string `json:"rules,omitempty"`
+	// ChangedBy lists the ids of the rules whose actions changed the content.
+	ChangedBy []string `json:"changed_by,omitempty"`
 	// Changed is true when the rules produced different bytes (written in a
 	// run, shown as a diff in a check).
 	Changed bool `json:"changed"`

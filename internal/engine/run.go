@@ -164,6 +164,26 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	return rep, nil
 }
 
+// Finish lets aggregating actions (catalog, index) finish a batch for the
+// given roots, and returns the paths they named for another pass, per root.
+// Writes they make go through w. The daemon calls it after each batch.
+func (e *Engine) Finish(ctx context.Context, roots []*Root, w *Writes) (map[*Root][]string, *Report, error) {
+	set := make(map[*Root]bool, len(roots))
+	for _, r := range roots {
+		set[r] = true
+	}
+	rep := &Report{}
+	jobs, err := e.finish(ctx, set, w, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[*Root][]string{}
+	for _, j := range jobs {
+		out[j.root] = append(out[j.root], j.rel)
+	}
+	return out, rep, nil
+}
+
 // covers reports whether rel is inside the target.
 func (t Target) covers(rel string) bool {
 	switch {

@@ -32,18 +32,19 @@ func (w *Writes) Results() []*Result {
 	return append([]*Result(nil), w.results...)
 }
 
-func (w *Writes) forRoot(root *Root, dry bool, via string) action.Writer {
+func (w *Writes) forRoot(root *Root, dry bool, via string, before func(*Root, string, []byte)) action.Writer {
 	if w == nil {
 		return nil
 	}
-	return &rootWriter{w: w, root: root, dry: dry, via: via}
+	return &rootWriter{w: w, root: root, dry: dry, via: via, before: before}
 }
 
 type rootWriter struct {
-	w    *Writes
-	root *Root
-	dry  bool
-	via  string
+	w      *Writes
+	root   *Root
+	dry    bool
+	via    string
+	before func(*Root, string, []byte)
 }
 
 var _ action.Writer = (*rootWriter)(nil)
@@ -94,6 +95,9 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			rw.w.results = append(rw.w.results, res)
 			rw.w.mu.Unlock()
 			return nil
+		}
+		if rw.before != nil {
+			rw.before(rw.root, path, content)
 		}
 		if exists {
 			err = safefile.Replace(rw.root.FS, path, snap, content)

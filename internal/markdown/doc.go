@@ -42,9 +42,11 @@
 //
 // # Limits
 //
-// Nesting is limited to 1000 levels and alias expansion to about a million
-// values, so a hostile file costs milliseconds, not minutes or gigabytes. A
-// panic inside the YAML parser is turned into an error.
+// Front matter is limited to 64 KiB, nesting to 1000 levels and alias
+// expansion to about a million values, so that a hostile file costs at most
+// a fraction of a second, not minutes or gigabytes: the YAML parser's time
+// grows with the square of a mapping's size. A panic inside the YAML parser
+// is turned into an error.
 //
 // # Concurrency
 //

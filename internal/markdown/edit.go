@@ -243,6 +243,7 @@ type entry struct {
 	key         string
 	first, last int // line indexes, inclusive
 	explicit    bool
+	colon       int  // index of the ':' after the key in its line, or -1
 	quote       byte // '"' or '\'' when the value is a quoted string
 }
 
@@ -306,9 +307,13 @@ func newEditor(content []byte, b Block) (*editor, error) {
 		}
 		e := entry{key: key, first: at, last: at}
 		_, e.explicit = mv.Key.(*ast.MappingKeyNode)
-		if e.explicit != (text[col] == '?') || (!e.explicit && keyColon(text, col, key) < 0) {
+		if e.explicit != (text[col] == '?') || text[col] == '#' {
 			// The parser's idea of where the key is and ours disagree.
 			return nil, c.errAt(tk, fmt.Sprintf("cannot locate key %q on its line to edit it; edit it by hand", key))
+		}
+		e.colon = -1
+		if !e.explicit {
+			e.colon = keyColon(text, col, key)
 		}
 		if s, ok := mv.Value.(*ast.StringNode); ok && s.Token != nil {
 			switch s.Token.Type {
@@ -350,7 +355,7 @@ func (ed *editor) replace(e entry, v any) (splice, error) {
 	if e.explicit {
 		return splice{}, fmt.Errorf("set front matter key %q: it is written as an explicit '? key' entry; edit it by hand", e.key)
 	}
-	colon := keyColon(text, len(ed.indent), e.key)
+	colon := e.colon
 	if colon < 0 {
 		return splice{}, fmt.Errorf("set front matter key %q: cannot find its ':' on its line; edit it by hand", e.key)
 	}

@@ -172,6 +172,10 @@ func TestSet(t *testing.T) {
 			"---\n!t\n---\n",
 			[]Field{{"a", 1}},
 			"---\n!t\na: 1\n---\n"},
+		{"other keys with unusual layouts do not matter",
+			"---\n&k a: x\n!!str 5: y\nb: 1\n---\n",
+			[]Field{{"b", 2}},
+			"---\n&k a: x\n!!str 5: y\nb: 2\n---\n"},
 		{"merge-provided key is overridden explicitly",
 			"---\nbase: &b {x: 1}\nc:\n  <<: *b\n---\n",
 			[]Field{{"x", 5}},
@@ -241,6 +245,8 @@ func TestSetErrors(t *testing.T) {
 		{"flow mapping", "---\n{a: 1, b: 2}\n---\n", []Field{{"a", 2}}, "flow mapping"},
 		{"explicit key", "---\n? a\n: 1\n---\n", []Field{{"a", 2}}, "explicit"},
 		{"anchor still referenced", "---\na: &x 1\nb: *x\n---\n", []Field{{"a", 2}}, "invalid"},
+		{"key written with a tag", "---\n!!str 5: x\nb: 1\n---\n", []Field{{"5", 2}}, "plain YAML key"},
+		{"key written with an anchor", "---\n&k a: x\nb: 1\n---\n", []Field{{"a", 2}}, "cannot find its ':'"},
 		{"lone carriage return", "---\na: 1\rb: 2\n---\n", []Field{{"a", 2}}, "carriage return"},
 	}
 	for _, tt := range tests {

@@ -103,8 +103,8 @@ func normalize(v any, depth int) (any, error) {
 }
 
 // encode writes a normalized value as YAML on one line: scalars, and lists
-// and mappings in flow style. quote is the style a string should keep ('"' or
-// '\'') when it can, 0 for plain when possible.
+// and mappings in flow style. quote is the quote character (double or
+// single) a string keeps when it can, or 0 to write it plain when possible.
 func encode(buf []byte, v any, flow bool, quote byte) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:

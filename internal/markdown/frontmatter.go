@@ -59,7 +59,6 @@ func Find(content []byte) Block {
 		}
 		pos += i + 1
 	}
-	b.Newline = nl
 	return b
 }
 
@@ -136,8 +135,10 @@ func Parse(content []byte) (map[string]any, error) {
 		return map[string]any{}, nil
 	}
 	src := content[b.YAMLStart:b.YAMLEnd]
-	if m, ok := parseFast(src); ok {
-		return m, nil
+	if len(src) <= maxYAML {
+		if m, ok := parseFast(src); ok {
+			return m, nil
+		}
 	}
 	d, err := parseDoc(src, yamlLine(content, b))
 	if err != nil {

@@ -100,9 +100,11 @@ func TestParseErrors(t *testing.T) {
 		{"undefined alias", fm("a: *nope\n"), 2, 4, "nope"},
 		{"bad tag value", fm("a: !!int abc\n"), 2, 4, "integer"},
 		{"second document", "---\na: 1\n--- b\n---\n", 3, 0, "one YAML document"},
+		{"second empty document", "---\na: 1\n--- # c\n---\n", 3, 1, "one YAML document"},
 		{"bracket bomb", fm("a: " + strings.Repeat("[", 2000) + strings.Repeat("]", 2000) + "\n"), 2, 1, "nest deeper"},
 		{"alias bomb", fm(aliasBomb(9)), 0, 0, "expands to more than"},
 		{"lone CR breaks YAML lines, not file lines", "---\n#\r\r0\n---", 2, 1, "mapping"},
+		{"too large", fm(genKeys(5000)), 2, 1, "more than the 64 KiB"},
 		{"merge of a scalar", fm("a: 1\nb:\n  <<: 5\n"), 4, 3, "merge"},
 	}
 	for _, tt := range tests {

@@ -70,14 +70,18 @@ func replaceOnceChild(dir, file string) error {
 	return nil
 }
 
-// failpointChild performs one Replace of fp.md and one Create of new.md; with
-// -tags failpoints and SCRIBE_FAILPOINT set it exits 137 at that step.
+// failpointChild performs one Replace of fp.md, or one Create of new.md when
+// SAFEFILE_OP=create; with -tags failpoints and SCRIBE_FAILPOINT set it exits
+// 137 at that step.
 func failpointChild(dir string) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
+	if os.Getenv("SAFEFILE_OP") == "create" {
+		return Create(root, "new.md", crashContent(7), 0o644)
+	}
 	s, err := Read(root, "fp.md", 0)
 	if err != nil {
 		return err
@@ -86,10 +90,7 @@ func failpointChild(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := Replace(root, "fp.md", s, crashContent(v+1)); err != nil {
-		return err
-	}
-	return Create(root, "new.md", crashContent(7), 0o644)
+	return Replace(root, "fp.md", s, crashContent(v+1))
 }
 
 func fileSum(t *testing.T, path string) [32]byte {

@@ -11,12 +11,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Limits on paths. os.Root walks a path one component at a time, so unlike
+// the kernel it accepts paths beyond PATH_MAX; capping length and depth keeps
+// hostile paths from costing quadratic time (each level is a walk from the root).
+const (
+	maxPathLen = 4095 // PATH_MAX less the NUL
+	maxDepth   = 255
+)
+
 // checkRel accepts only clean, slash-separated paths relative to the root that
 // name something below it (not the root itself). Rejecting "." and ".." here
 // gives a clear error early; os.Root would refuse escapes anyway.
 func checkRel(rel string) error {
 	if rel == "." || !fs.ValidPath(rel) || strings.IndexByte(rel, 0) >= 0 {
 		return fmt.Errorf("%w %q: use a slash-separated path relative to the root, without . or .. elements", ErrInvalidPath, rel)
+	}
+	if len(rel) > maxPathLen || strings.Count(rel, "/") >= maxDepth {
+		return fmt.Errorf("%w %.40q...: longer than %d bytes or deeper than %d directories", ErrInvalidPath, rel, maxPathLen, maxDepth)
 	}
 	return nil
 }

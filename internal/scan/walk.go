@@ -189,7 +189,7 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 		w.onErr(job.rel, ErrTooDeep)
 		return nil, false
 	}
-	entries, err := readDir(w.root, name)
+	entries, err := listDir(w.root, name)
 	if err != nil {
 		w.onErr(name, err)
 		if entries == nil {
@@ -216,7 +216,7 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 	}
 	node = w.f.store(job.rel, node)
 	if node.excluded {
-		return nil, false // A lazy load found its ignore file unreadable.
+		return nil, false // Cached earlier by Included: a link or an unreadable ignore file.
 	}
 
 	prefix := ""
@@ -252,13 +252,13 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 	return children, false
 }
 
-// readDir lists the directory name of root in directory order. It opens the
+// listDir lists the directory name of root in directory order. It opens the
 // directory through root (so no link leads outside it) with O_DIRECTORY (so a
 // directory swapped for a FIFO since it was listed fails to open rather than
 // blocks), then reads a duplicate of the descriptor as a plain file: a File
 // opened in a Root lstats every entry in ReadDir, which would cost a syscall
 // per file where the kernel's d_type already tells the type.
-func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {
+func listDir(root *os.Root, name string) ([]fs.DirEntry, error) {
 	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open directory: %w", err)

@@ -128,6 +128,11 @@ func TestWalkSpecialFiles(t *testing.T) {
 	if err != nil || len(errs) > 0 {
 		t.Fatalf("List: %v %v", err, errs)
 	}
+	// A directory swapped for a FIFO after it was listed fails to open
+	// instead of blocking.
+	if _, err := listDir(openRoot(t, dir), "pipe.md"); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("listDir on a FIFO: %v, want ENOTDIR", err)
+	}
 	want := map[string]fs.FileMode{"a.md": 0, "pipe.md": fs.ModeNamedPipe, "zero.md": fs.ModeSymlink, "sock.md": fs.ModeSocket}
 	if len(entries) != len(want) {
 		t.Fatalf("entries = %v, want %v", entries, want)
@@ -316,4 +321,44 @@ func TestWalkTooDeep(t *testing.T) {
 		t.Errorf("errs = %v, want one ErrTooDeep", errs)
 	}
 	sameSet(t, rels(entries), []string{"d/shallow.md"})
+}
+
+// TestWalkNoFDLeak checks that walks, including failing and cancelled ones,
+// leave no descriptor open.
+func TestWalkNoFDLeak(t *testing.T) {
+	dir := t.TempDir()
+	tree := map[string]string{"big/.gitignore": strings.Repeat("#", maxIgnoreFileSize+1)}
+	for i := range 500 {
+		tree[fmt.Sprintf("d%d/f%d.md", i%25, i)] = ""
+	}
+	writeTree(t, dir, tree)
+	root := openRoot(t, dir)
+	before := openFDs(t)
+	for i := range 20 {
+		ctx, cancel := context.WithCancel(t.Context())
+		var n atomic.Int64
+		_ = Walk(ctx, root, mustFilter(t, dir, nil, nil, ""), 4, func(Entry) error {
+			if n.Add(1) == int64(10*i+1) {
+				if i%2 == 0 {
+					cancel()
+				} else {
+					return errors.New("stop")
+				}
+			}
+			return nil
+		}, nil)
+		cancel()
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open before the walks, %d after", before, after)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	des, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot count descriptors: %v", err)
+	}
+	return len(des)
 }

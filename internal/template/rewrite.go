@@ -97,7 +97,13 @@ func rewriteArg(n parse.Node) parse.Node {
 	switch n := n.(type) {
 	case *parse.FieldNode:
 		if len(n.Ident) >= 3 && n.Ident[0] == "FM" {
-			return digPipe(n)
+			root := &parse.FieldNode{NodeType: parse.NodeField, Pos: n.Pos, Ident: []string{"FM"}}
+			return digPipe(n.Pos, root, n.Ident[1:])
+		}
+	case *parse.VariableNode:
+		if len(n.Ident) >= 4 && n.Ident[0] == "$" && n.Ident[1] == "FM" {
+			root := &parse.VariableNode{NodeType: parse.NodeVariable, Pos: n.Pos, Ident: []string{"$", "FM"}}
+			return digPipe(n.Pos, root, n.Ident[2:])
 		}
 	case *parse.PipeNode:
 		rewritePipe(n)
@@ -107,18 +113,16 @@ func rewriteArg(n parse.Node) parse.Node {
 	return n
 }
 
-// digPipe builds `(_scribeDig .FM "a" "b")` for the field chain .FM.a.b.
-func digPipe(f *parse.FieldNode) *parse.PipeNode {
-	args := []parse.Node{
-		parse.NewIdentifier(digFunc).SetPos(f.Pos),
-		&parse.FieldNode{NodeType: parse.NodeField, Pos: f.Pos, Ident: []string{"FM"}},
-	}
-	for _, k := range f.Ident[1:] {
-		args = append(args, &parse.StringNode{NodeType: parse.NodeString, Pos: f.Pos, Quoted: strconv.Quote(k), Text: k})
+// digPipe builds `(_scribeDig ROOT "a" "b")` for the chain ROOT.a.b, where
+// ROOT is .FM or $.FM.
+func digPipe(pos parse.Pos, root parse.Node, keys []string) *parse.PipeNode {
+	args := []parse.Node{parse.NewIdentifier(digFunc).SetPos(pos), root}
+	for _, k := range keys {
+		args = append(args, &parse.StringNode{NodeType: parse.NodeString, Pos: pos, Quoted: strconv.Quote(k), Text: k})
 	}
 	return &parse.PipeNode{
-		NodeType: parse.NodePipe, Pos: f.Pos,
-		Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Pos: f.Pos, Args: args}},
+		NodeType: parse.NodePipe, Pos: pos,
+		Cmds: []*parse.CommandNode{{NodeType: parse.NodeCommand, Pos: pos, Args: args}},
 	}
 }
 
@@ -190,7 +194,7 @@ func kindName(v any) string {
 
 // digCall matches a dig call as text/template prints it in an error; keys
 // are field names, so they hold no quotes.
-var digCall = regexp.MustCompile(`\(?` + digFunc + ` \.FM((?: "[^"]*")+)\)?`)
+var digCall = regexp.MustCompile(`\(?` + digFunc + ` (\$?\.FM)((?: "[^"]*")+)\)?`)
 
 // guardCall matches the context text/template gives an error raised by a
 // guard (range or call budget): the guard is not what the user wrote.
@@ -206,8 +210,8 @@ func undoRewrite(msg string) string {
 	msg = strings.ReplaceAll(msg, " "+callFunc+" nil}}", "}}")
 	msg = strings.ReplaceAll(msg, "error calling "+digFunc+": ", "")
 	return digCall.ReplaceAllStringFunc(msg, func(call string) string {
-		keys := digCall.FindStringSubmatch(call)[1]
-		return ".FM." + strings.Join(strings.Fields(strings.ReplaceAll(keys, `"`, "")), ".")
+		m := digCall.FindStringSubmatch(call)
+		return m[1] + "." + strings.Join(strings.Fields(strings.ReplaceAll(m[2], `"`, "")), ".")
 	})
 }
 

@@ -110,8 +110,8 @@ func (t *Template) Name() string { return t.name }
 // Text returns the template's source text.
 func (t *Template) Text() string { return t.text }
 
-// Static reports whether the template has no actions: it is plain text and
-// Execute returns it unchanged.
+// Static reports whether the template has no actions: it is plain text
+// (comments aside), which Execute returns without evaluating anything.
 func (t *Template) Static() bool { return t.static }
 
 // Execute renders the template with d. A zero d.Now means time.Now().

@@ -67,6 +67,7 @@ func TestExecute(t *testing.T) {
 		{`{{ .FM.count | default 7 }}`, `0`},
 		{`{{ .FM.author.name }}`, `Ada`},
 		{`{{ .FM.author.links.web }}`, `ada.dev`},
+		{`{{ range .FM.tags }}{{ $.FM.author.name }}{{ end }}`, `AdaAda`},
 		{`{{ .FM.created.Year }}`, `2023`},
 		{`{{ range .FM.tags }}[{{ . }}]{{ end }}`, `[a][b]`},
 		{`{{ if eq .FM.status "draft" }}D{{ else }}X{{ end }}`, `D`},
@@ -99,6 +100,7 @@ func TestMissingRendersEmpty(t *testing.T) {
 		`{{ .FM.missing }}`,
 		`{{ .FM.missing.deeper.still }}`,
 		`{{ .FM.author.missing.x }}`,
+		`{{ range .FM.tags }}{{ $.FM.missing.x }}{{ end }}`,
 		`{{ index .FM "missing" }}`,
 		`{{ .Match.nope }}`,
 		`{{ index .Match "9" }}`,
@@ -187,6 +189,7 @@ func TestExecuteErrors(t *testing.T) {
 		{`{{ .FM.tags | date "2006" }}`, `cannot read a []interface {} as a time`},
 		{"x\n  {{ .FM.status.x.y }}", `at <.FM.status.x.y>: .FM.status is a string, it has no field "x"`},
 		{`{{ .Nope }}`, `can't evaluate field Nope`},
+		{`{{ $.FM.status.x.y }}`, `at <$.FM.status.x.y>: .FM.status is a string, it has no field "x"`},
 	}
 	for _, tt := range tests {
 		tp, err := Parse("log message", tt.text)

@@ -238,8 +238,14 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		}
 	}
 	for _, d := range subdirs {
-		if _, ok := w.watched[d]; ok && s.poll {
-			continue
+		if s.poll {
+			// A poll lists the directories that cannot be watched, each
+			// of which has its own job, and looks into new ones only.
+			_, watched := w.watched[d]
+			_, polled := w.unwatched[d]
+			if watched || polled {
+				continue
+			}
 		}
 		w.pushLocked(s, d)
 	}

@@ -35,7 +35,7 @@ func btInput(t testing.TB, path, content string, logs *bytes.Buffer) action.Inpu
 		w = logs
 	}
 	return action.Input{
-		Root:        "/root",
+		Root:        "/vault",
 		Path:        path,
 		Content:     []byte(content),
 		FrontMatter: fm,

@@ -1,0 +1,293 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/httpapi"
+	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/watch"
+)
+
+// Event is one item of the /api/v1/events stream.
+type Event struct {
+	Type     string         `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Time     time.Time      `json:"time"`
+	Path     string         `json:"path,omitempty"`
+	Rule     string         `json:"rule,omitempty"`
+	Rules    []string       `json:"rules,omitempty"`
+	Written  bool           `json:"written,omitempty"`
+	Findings int            `json:"findings,omitempty"`
+	Skipped  string         `json:"skipped,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Message  string         `json:"message,omitempty"`
+	Data     map[string]any `json:"data,omitempty"`
+}
+
+// hub fans events out to subscribers. A slow subscriber loses events rather
+// than slowing the engine down.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[chan []byte]struct{}
+	closed bool
+}
+
+func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
+
+func (h *hub) publish(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- b:
+		default: // subscriber too slow: drop
+		}
+	}
+}
+
+func (h *hub) subscribe() (<-chan []byte, func()) {
+	ch := make(chan []byte, 256)
+	h.mu.Lock()
+	if h.closed {
+		close(ch)
+		h.mu.Unlock()
+		return ch, func() {}
+	}
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			if _, ok := h.subs[ch]; ok {
+				delete(h.subs, ch)
+				close(ch)
+			}
+			h.mu.Unlock()
+		})
+	}
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for ch := range h.subs {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+func (d *Daemon) handler() http.Handler {
+	return httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}), d.log)
+}
+
+// Status is the JSON document of GET /api/v1/status and `scribe status`.
+type Status struct {
+	Ready       bool              `json:"ready"`
+	Paused      bool              `json:"paused"`
+	PausedBy    []string          `json:"paused_by,omitempty"`
+	Uptime      string            `json:"uptime"`
+	Roots       []RootStatus      `json:"roots"`
+	Rules       []RuleStatus      `json:"rules"`
+	Queue       QueueStatus       `json:"queue"`
+	DeadLetters []bus.DeadLetter  `json:"dead_letters"`
+	Quarantined []string          `json:"quarantined"`
+	Counters    map[string]int64  `json:"counters"`
+	Errors      map[string]string `json:"errors,omitempty"`
+}
+
+// RootStatus describes one watched root.
+type RootStatus struct {
+	Dir       string `json:"dir"`
+	Documents int    `json:"documents"`
+	Watches   int    `json:"watches"`
+	Degraded  string `json:"degraded,omitempty"`
+	Overflows uint64 `json:"overflows"`
+	Rescans   uint64 `json:"rescans"`
+}
+
+// RuleStatus describes one rule.
+type RuleStatus struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Breaker string `json:"breaker,omitempty"`
+}
+
+// QueueStatus describes the work queue.
+type QueueStatus struct {
+	Pending int `json:"pending"`
+}
+
+func (d *Daemon) status(ctx context.Context) Status {
+	p, why := d.paused()
+	st := Status{
+		Ready: d.ready.Load(), Paused: p, PausedBy: why,
+		Uptime:      time.Since(d.started).Round(time.Second).String(),
+		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
+		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
+		Errors:   map[string]string{},
+	}
+	if st.Quarantined == nil {
+		st.Quarantined = []string{}
+	}
+	for i, q := range st.Quarantined {
+		st.Quarantined[i] = strings.Replace(q, "\x00", ": ", 1)
+	}
+	slices.Sort(st.Quarantined)
+	for _, rs := range d.roots {
+		ws := rs.watcher.Stats()
+		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,
+			Degraded: ws.Degraded, Overflows: ws.Overflows, Rescans: ws.Rescans})
+	}
+	states := d.breakerStates()
+	for _, r := range d.currentRules().Rules {
+		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID]})
+	}
+	if n, err := d.pending(ctx); err == nil {
+		st.Queue.Pending = n
+	} else {
+		st.Errors["queue"] = err.Error()
+	}
+	if dl, err := d.deadLetters(ctx); err == nil {
+		st.DeadLetters = dl
+	} else {
+		st.Errors["dead_letters"] = err.Error()
+	}
+	return st
+}
+
+func (d *Daemon) pending(ctx context.Context) (int, error) {
+	if d.bus == nil {
+		return 0, errors.New("bus not started")
+	}
+	return d.bus.Pending(ctx)
+}
+
+func (d *Daemon) deadLetters(ctx context.Context) ([]bus.DeadLetter, error) {
+	if d.bus == nil {
+		return nil, errors.New("bus not started")
+	}
+	return d.bus.DeadLetters(ctx)
+}
+
+func (d *Daemon) breakerStates() map[string]string {
+	d.mu.RLock()
+	brk := d.brk
+	d.mu.RUnlock()
+	if brk == nil {
+		return nil
+	}
+	return brk.states()
+}
+
+func (d *Daemon) watchStats() watch.Stats {
+	var s watch.Stats
+	for _, rs := range d.roots {
+		ws := rs.watcher.Stats()
+		s.Overflows += ws.Overflows
+		s.Rescans += ws.Rescans
+	}
+	return s
+}
+
+// backend adapts the daemon to httpapi.Backend.
+type backend struct{ d *Daemon }
+
+func (b backend) Ready() bool                        { return b.d.ready.Load() }
+func (b backend) Status(ctx context.Context) any     { return b.d.status(ctx) }
+func (b backend) Subscribe() (<-chan []byte, func()) { return b.d.hub.subscribe() }
+
+func (b backend) Pause() {
+	b.d.apiPaused.Store(true)
+	b.d.hub.publish(Event{Type: "pause"})
+}
+
+func (b backend) Resume() {
+	b.d.apiPaused.Store(false)
+	b.d.hub.publish(Event{Type: "resume"})
+}
+
+func (b backend) History(_ context.Context, path string, limit int) (any, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	root := ""
+	if path != "" {
+		root, path = b.d.locate(path)
+	}
+	es, err := b.d.journal.List(root, path, limit)
+	if es == nil {
+		es = []journal.Entry{}
+	}
+	return es, err
+}
+
+func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
+	e, _, err := b.d.journal.Get(id)
+	if errors.Is(err, journal.ErrNotFound) {
+		return nil, fmt.Errorf("%w: no write %d in the journal", httpapi.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rs *rootState
+	for _, r := range b.d.roots {
+		if r.root.Dir == e.Root {
+			rs = r
+		}
+	}
+	if rs == nil {
+		return nil, fmt.Errorf("write %d was in root %s, which this daemon does not watch", id, e.Root)
+	}
+	unlock, err := b.d.locks.lock(b.d.drainCtx, rs.name+"\x00"+e.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// The restored content is the engine's own write: it must not trigger
+	// the rules that produced the write being undone.
+	_, before, _ := b.d.journal.Get(id)
+	rs.watcher.Suppress(e.Path, sha256Sum(before))
+	ne, err := b.d.journal.Undo(rs.root.FS, id, force)
+	if errors.Is(err, journal.ErrChanged) {
+		return nil, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+	}
+	return ne, err
+}
+
+func (b backend) RetryDeadLetter(ctx context.Context, id uint64) error {
+	err := b.d.bus.RetryDeadLetter(ctx, id)
+	if errors.Is(err, bus.ErrNotFound) {
+		return fmt.Errorf("%w: no dead letter %d", httpapi.ErrNotFound, id)
+	}
+	return err
+}
+
+// locate maps a path given by a user (absolute, or relative to the current
+// directory of the daemon) to a root and a root-relative path.
+func (d *Daemon) locate(p string) (string, string) {
+	for _, rs := range d.roots {
+		if rel := relInside(rs.root.Dir, p); rel != "" {
+			return rs.root.Dir, rel
+		}
+	}
+	return "", p
+}

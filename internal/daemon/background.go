@@ -1,0 +1,257 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/scan"
+	"github.com/scribe-md/scribe/internal/state"
+)
+
+func hashHex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// catchUp compares every root with its file index and queues what changed
+// while the daemon was down; files gone since are forgotten.
+func (d *Daemon) catchUp(ctx context.Context) error {
+	for _, rs := range d.roots {
+		entries, werrs, err := scan.List(ctx, rs.root.FS, rs.root.Filter, 2*d.cfg.Engine.Workers)
+		if err != nil {
+			return err
+		}
+		for _, we := range werrs {
+			d.log.Warn("unreadable directory", "root", rs.root.Dir, "err", we)
+		}
+		present := make(map[string]bool, len(entries))
+		var docs []string
+		queued := 0
+		for _, en := range entries {
+			if !en.Type.IsRegular() {
+				continue
+			}
+			present[en.Rel] = true
+			docs = append(docs, en.Rel)
+		}
+		rs.root.Docs.Set(docs)
+		for _, rel := range docs {
+			if !d.engine().Applies(rel) {
+				continue
+			}
+			fi, err := rs.root.FS.Lstat(rel)
+			if err != nil {
+				continue
+			}
+			if old, ok := rs.index.Get(rel); ok && old.Same(state.FromInfo(fi)) {
+				continue
+			}
+			if err := d.enqueue(ctx, rs, rel, bus.ReasonCatchup, time.Time{}); err != nil {
+				return err
+			}
+			queued++
+		}
+		for _, p := range rs.index.Paths() {
+			if !present[p] {
+				rs.index.Delete(p)
+			}
+		}
+		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", queued)
+	}
+	return nil
+}
+
+// finisher lets aggregating actions (catalog, index) finish each batch: when
+// files were processed and the queue is empty, or at the latest every second.
+func (d *Daemon) finisher(ctx context.Context) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if !d.dirty.Load() {
+			continue
+		}
+		if n, err := d.pending(ctx); err == nil && n > 0 && time.Since(last) < time.Second {
+			continue
+		}
+		d.dirty.Store(false)
+		last = time.Now()
+		roots := make([]*engine.Root, len(d.roots))
+		for i, rs := range d.roots {
+			roots[i] = rs.root
+		}
+		w := &engine.Writes{OnWrite: func(r *engine.Root, res *engine.Result) { d.recordWrite(d.rootOf(r), res) }}
+		again, _, err := d.engine().Finish(ctx, roots, w)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			d.log.Error("finish batch", "err", err)
+			continue
+		}
+		for r, paths := range again {
+			rs := d.rootOf(r)
+			for _, p := range paths {
+				d.enqueue(ctx, rs, p, bus.ReasonRequeue, time.Time{})
+			}
+		}
+	}
+}
+
+// saver persists the file indexes periodically (and Run saves them at exit).
+func (d *Daemon) saver(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			for _, rs := range d.roots {
+				if err := rs.index.Save(); err != nil {
+					d.log.Error("save file index", "root", rs.root.Dir, "err", err)
+				}
+			}
+		}
+	}
+}
+
+// pruner applies the journal's retention hourly.
+func (d *Daemon) pruner(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := d.journal.Prune(time.Now()); err != nil {
+			d.log.Error("prune journal", "err", err)
+		} else if n > 0 {
+			d.log.Info("pruned journal", "entries", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// reloader reloads the configuration when its file changes or on request
+// (SIGHUP). An invalid new configuration is reported and the old one stays.
+func (d *Daemon) reloader(ctx context.Context) error {
+	if d.opts.Load == nil || d.cfg.File == "" {
+		return nil
+	}
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		d.log.Warn("config file not watched; reload with SIGHUP", "err", err)
+	} else {
+		defer fw.Close()
+		if err := fw.Add(filepath.Dir(d.cfg.File)); err != nil {
+			d.log.Warn("config file not watched; reload with SIGHUP", "err", err)
+		}
+	}
+	var fsEvents <-chan fsnotify.Event
+	if fw != nil {
+		fsEvents = fw.Events
+	}
+	name := filepath.Clean(d.cfg.File)
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-fsEvents:
+			if !ok {
+				fsEvents = nil
+				continue
+			}
+			if filepath.Clean(ev.Name) == name && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
+				debounce = time.After(100 * time.Millisecond) // editors write in several steps
+			}
+		case <-debounce:
+			d.reload("file changed")
+		case <-d.opts.Reload:
+			d.reload("SIGHUP")
+		}
+	}
+}
+
+func (d *Daemon) reload(why string) {
+	cfg, rules, err := d.opts.Load()
+	if err != nil {
+		d.log.Error("configuration reload failed; the previous configuration keeps running", "why", why, "err", err)
+		d.hub.publish(Event{Type: "reload", Error: err.Error()})
+		return
+	}
+	old := d.cfg
+	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir {
+		d.log.Warn("roots, bus, http and state_dir changes take effect at the next start")
+	}
+	d.install(cfg, rules)
+	d.log.Info("configuration reloaded", "why", why, "rules", len(rules.Rules))
+	d.hub.publish(Event{Type: "reload", Message: fmtCount(len(rules.Rules), "rule")})
+	// Rules changed: look at every file again (cheap for unchanged ones).
+	for _, rs := range d.roots {
+		rs.watcher.Rescan()
+	}
+}
+
+// pauseFile in a root pauses processing while it exists.
+const pauseFile = ".scribe-pause"
+
+// paused reports whether processing is paused and why.
+func (d *Daemon) paused() (bool, []string) {
+	var why []string
+	if d.apiPaused.Load() {
+		why = append(why, "api")
+	}
+	for _, rs := range d.roots {
+		if _, err := rs.root.FS.Lstat(pauseFile); err == nil {
+			why = append(why, filepath.Join(rs.root.Dir, pauseFile))
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			why = append(why, err.Error())
+		}
+	}
+	return len(why) > 0, why
+}
+
+// waitWhilePaused holds a worker while processing is paused, telling the bus
+// the message is still being worked on.
+func (d *Daemon) waitWhilePaused(ctx context.Context, heartbeat func()) error {
+	for {
+		p, _ := d.paused()
+		if !p {
+			return nil
+		}
+		heartbeat()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func fmtCount(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -1,0 +1,399 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/sandbox"
+	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/watch"
+)
+
+// Options configure a Daemon.
+type Options struct {
+	// Config is the loaded, valid configuration.
+	Config *config.Config
+	// Load re-reads and compiles the configuration for a hot reload; nil
+	// disables reloading.
+	Load func() (*config.Config, *rule.Set, error)
+	// Rules are the compiled rules of Config.
+	Rules *rule.Set
+	// Reload receives a value for each explicit reload request (SIGHUP).
+	Reload <-chan struct{}
+	// Grace bounds how long shutdown waits for files in flight (default 10s).
+	Grace time.Duration
+	// Logger receives the daemon's logs.
+	Logger *slog.Logger
+	// Ready, when set, is closed once the daemon is watching and caught up.
+	Ready chan<- struct{}
+	// Clock is the time actions see (tests); nil means time.Now.
+	Clock func() time.Time
+	// Rescan is the watchers' periodic full rescan (0: the watcher's default).
+	Rescan time.Duration
+}
+
+// Daemon is the running engine of `scribe watch`.
+type Daemon struct {
+	opts Options
+	log  *slog.Logger
+
+	mu    sync.RWMutex // guards cfg, rules, eng, brk
+	cfg   *config.Config
+	rules *rule.Set
+	eng   *engine.Engine
+	brk   *breakers
+	old   []*rule.Set // replaced rule sets, closed at exit
+
+	roots   []*rootState
+	bus     *bus.Bus
+	journal *journal.Journal
+	metrics *metrics
+	hub     *hub
+	locks   pathLocks
+	loops   *loopBreaker
+
+	apiPaused atomic.Bool
+	ready     atomic.Bool
+	dirty     atomic.Bool // a batch ran since aggregating actions last finished
+	drainCtx  context.Context
+	processed atomic.Int64
+	written   atomic.Int64
+	failed    atomic.Int64
+	started   time.Time
+	addr      atomic.Value // string: the HTTP address actually listened on
+}
+
+type rootState struct {
+	name    string // as configured
+	root    *engine.Root
+	watcher *watch.Watcher
+	index   *state.Index
+}
+
+// New prepares a daemon; Run starts it.
+func New(opts Options) (*Daemon, error) {
+	if opts.Config == nil || opts.Rules == nil {
+		return nil, errors.New("daemon: a configuration and its rules are required")
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit)}
+	d.metrics = newMetrics(d)
+	return d, nil
+}
+
+// Addr returns the HTTP address the daemon listens on ("" before it does).
+func (d *Daemon) Addr() string {
+	s, _ := d.addr.Load().(string)
+	return s
+}
+
+func (d *Daemon) stateDir() string {
+	sd := d.cfg.Engine.StateDir
+	if !filepath.IsAbs(sd) {
+		sd = filepath.Join(d.cfg.Dir, sd)
+	}
+	return sd
+}
+
+// Run runs the daemon until ctx is done, then shuts down in order. It returns
+// nil after a clean shutdown.
+func (d *Daemon) Run(ctx context.Context) (err error) {
+	d.started = time.Now()
+	d.install(d.opts.Config, d.opts.Rules)
+	defer d.closeRules()
+	sd := d.stateDir()
+	if err := os.MkdirAll(sd, 0o755); err != nil {
+		return fmt.Errorf("state dir %s: %w", sd, err)
+	}
+
+	// HTTP first, so health and status answer during start-up; /readyz says
+	// 503 until the catch-up is done.
+	var srv *http.Server
+	if d.cfg.HTTP.Listen != "" {
+		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		if err != nil {
+			return fmt.Errorf("http.listen %s: %w (another scribe running? change http.listen or set it to \"\" to disable HTTP)", d.cfg.HTTP.Listen, err)
+		}
+		d.addr.Store(ln.Addr().String())
+		srv = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			d.hub.close()
+			srv.Shutdown(sctx)
+		}()
+	}
+
+	// 1. Bus.
+	d.bus, err = bus.Open(ctx, bus.Options{
+		URL:        d.cfg.Bus.URL,
+		StoreDir:   filepath.Join(sd, "nats"),
+		MaxDeliver: maxDeliver(d.opts.Rules),
+		Logger:     d.log.With("component", "bus"),
+	})
+	if err != nil {
+		return fmt.Errorf("bus: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if cerr := d.bus.Close(cctx); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	// 2. Journal and file indexes.
+	d.journal, err = journal.Open(filepath.Join(sd, "journal.db"), journal.Retention{})
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer d.journal.Close()
+	if err := d.openRoots(sd); err != nil {
+		return err
+	}
+	defer d.closeRoots()
+
+	// Workers get a context that outlives ctx by the grace period, so files
+	// in flight at shutdown finish and are acknowledged.
+	drainCtx, cancelDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelDrain()
+	d.drainCtx = drainCtx
+
+	g, gctx := errgroup.WithContext(ctx)
+	// 3. Workers.
+	g.Go(func() error {
+		err := d.bus.Consume(gctx, d.cfg.Engine.Workers, d.handle)
+		if err != nil && gctx.Err() == nil {
+			return fmt.Errorf("workers: %w", err)
+		}
+		return nil
+	})
+	// 4. Watchers, each with a forwarder to the bus.
+	for _, rs := range d.roots {
+		g.Go(func() error {
+			if err := rs.watcher.Run(gctx); err != nil && gctx.Err() == nil {
+				return fmt.Errorf("watch %s: %w", rs.root.Dir, err)
+			}
+			return nil
+		})
+		g.Go(func() error { return d.forward(gctx, rs) })
+	}
+	g.Go(func() error { return d.finisher(gctx) })
+	g.Go(func() error { return d.saver(gctx) })
+	g.Go(func() error { return d.reloader(gctx) })
+	g.Go(func() error { return d.pruner(gctx) })
+
+	// 5. Catch-up once every watcher has its watches in place.
+	g.Go(func() error {
+		for _, rs := range d.roots {
+			select {
+			case <-rs.watcher.Ready():
+			case <-gctx.Done():
+				return nil
+			}
+		}
+		if err := d.catchUp(gctx); err != nil {
+			if gctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("catch-up: %w", err)
+		}
+		// 6. Ready.
+		d.ready.Store(true)
+		d.hub.publish(Event{Type: "ready"})
+		d.log.Info("ready", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "http", d.Addr(), "startup", time.Since(d.started).Round(time.Millisecond))
+		if d.opts.Ready != nil {
+			close(d.opts.Ready)
+		}
+		return nil
+	})
+
+	<-gctx.Done()
+	d.ready.Store(false)
+	d.log.Info("shutting down", "grace", d.opts.Grace)
+	// Workers stop pulling as gctx ends; files in flight get the grace
+	// period, then their context is cancelled too.
+	timer := time.AfterFunc(d.opts.Grace, cancelDrain)
+	err = g.Wait()
+	timer.Stop()
+	for _, rs := range d.roots {
+		if serr := rs.index.Save(); serr != nil {
+			d.log.Error("save file index", "root", rs.root.Dir, "err", serr)
+		}
+	}
+	if ctx.Err() != nil && err == nil {
+		return nil
+	}
+	return err
+}
+
+// install makes cfg and rules current.
+func (d *Daemon) install(cfg *config.Config, rules *rule.Set) {
+	brk := newBreakers(rules, func(r, from, to string) {
+		d.log.Warn("circuit breaker", "rule", r, "from", from, "to", to)
+		d.hub.publish(Event{Type: "breaker", Rule: r, Message: from + " → " + to})
+	})
+	d.mu.Lock()
+	if d.rules != nil && d.rules != rules {
+		d.old = append(d.old, d.rules)
+	}
+	d.cfg, d.rules, d.brk = cfg, rules, brk
+	d.eng = engine.New(rules, d.engineOptions(cfg, brk))
+	d.mu.Unlock()
+}
+
+func (d *Daemon) closeRules() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range append(d.old, d.rules) {
+		s.Close(context.Background())
+	}
+}
+
+func (d *Daemon) currentRules() *rule.Set {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.rules
+}
+
+func (d *Daemon) engine() *engine.Engine {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.eng
+}
+
+func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options {
+	cmds := map[string]string{}
+	for _, c := range cfg.Security.Commands {
+		cmds[c.Name] = c.Path
+	}
+	runners := sync.Map{}
+	return engine.Options{
+		Workers:     cfg.Engine.Workers,
+		MaxFileSize: int64(cfg.Engine.MaxFileSize),
+		Logger:      d.log,
+		Clock:       d.opts.Clock,
+		Gate:        brk.gate,
+		Commands: func(r *engine.Root) action.CommandRunner {
+			if v, ok := runners.Load(r); ok {
+				return v.(action.CommandRunner)
+			}
+			v, _ := runners.LoadOrStore(r, sandbox.NewRunner(r.Dir, cmds, cfg.Security.Env, sandbox.DefaultOutputCap))
+			return v.(action.CommandRunner)
+		},
+		Publisher: busPublisher{d},
+		BeforeWrite: func(r *engine.Root, rel string, content []byte) {
+			if rs := d.rootOf(r); rs != nil {
+				rs.watcher.Suppress(rel, sha256.Sum256(content))
+			}
+		},
+		ActionDone: func(_, name string, dur time.Duration, _ error) {
+			d.metrics.actionDur.WithLabelValues(name).Observe(dur.Seconds())
+		},
+	}
+}
+
+func (d *Daemon) openRoots(stateDir string) error {
+	for _, name := range d.cfg.Roots {
+		dir := name
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(d.cfg.Dir, dir)
+		}
+		sdRel := relInside(dir, stateDir)
+		r, err := engine.OpenRoot(dir, d.cfg.Include, d.cfg.Exclude, sdRel)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte(r.Dir))
+		ix, err := state.Load(filepath.Join(stateDir, "index", hex.EncodeToString(sum[:8])+".gob"))
+		if err != nil {
+			d.log.Warn("file index unusable; every file will be checked", "root", r.Dir, "err", err)
+		}
+		w, err := watch.New(watch.Options{
+			Root: r.Dir, FS: r.FS, Filter: r.Filter,
+			Settle: d.cfg.Engine.Settle.Std(), MaxWait: d.cfg.Engine.MaxWait.Std(),
+			Rescan: d.opts.Rescan, SkipInitial: true,
+			Logger: d.log.With("component", "watch", "root", r.Dir),
+		})
+		if err != nil {
+			r.Close()
+			return fmt.Errorf("watch %s: %w", r.Dir, err)
+		}
+		d.roots = append(d.roots, &rootState{name: name, root: r, watcher: w, index: ix})
+	}
+	return nil
+}
+
+func (d *Daemon) closeRoots() {
+	for _, rs := range d.roots {
+		rs.root.Close()
+	}
+}
+
+func (d *Daemon) rootOf(r *engine.Root) *rootState {
+	for _, rs := range d.roots {
+		if rs.root == r {
+			return rs
+		}
+	}
+	return nil
+}
+
+func (d *Daemon) rootNamed(name string) *rootState {
+	for _, rs := range d.roots {
+		if rs.name == name {
+			return rs
+		}
+	}
+	return nil
+}
+
+// relInside returns target relative to dir when it lies inside it, else "".
+func relInside(dir, target string) string {
+	rel, err := filepath.Rel(dir, target)
+	if err != nil || rel == ".." || filepath.IsAbs(rel) || len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// maxDeliver is how many times a file event is tried before it becomes a
+// dead letter: once, plus the largest retries any rule asks for.
+func maxDeliver(set *rule.Set) int {
+	n := 0
+	for _, r := range set.Rules {
+		n = max(n, r.OnError.Retries)
+	}
+	return n + 1
+}
+
+type busPublisher struct{ d *Daemon }
+
+func (p busPublisher) Publish(ctx context.Context, ev action.Event) error {
+	return p.d.publishEvent(ctx, ev)
+}

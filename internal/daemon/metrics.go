@@ -1,0 +1,100 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/scribe-md/scribe/internal/action"
+)
+
+// metrics are the daemon's Prometheus metrics, on a registry of its own so
+// that tests can run several daemons in one process.
+type metrics struct {
+	reg        *prometheus.Registry
+	events     *prometheus.CounterVec
+	processed  *prometheus.CounterVec
+	actionDur  *prometheus.HistogramVec
+	latency    prometheus.Histogram
+	loopBreaks prometheus.Counter
+	deadAdded  prometheus.Counter
+}
+
+func newMetrics(d *Daemon) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scribe_events_received_total", Help: "Settled file changes reported by the watchers, by reason.",
+	}, []string{"reason"})
+	m.processed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "scribe_files_processed_total", Help: "Files processed, by rule and result (written, unchanged, failed, skipped).",
+	}, []string{"rule", "result"})
+	m.actionDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "scribe_action_duration_seconds", Help: "Duration of one action call.",
+		Buckets: []float64{.0001, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+	}, []string{"action"})
+	m.latency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "scribe_change_to_write_seconds", Help: "Time from the first event of a change to the engine's write.",
+		Buckets: []float64{.001, .002, .003, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	})
+	m.loopBreaks = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "scribe_loop_breaks_total", Help: "Files quarantined because a rule kept rewriting them.",
+	})
+	m.deadAdded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "scribe_dead_letters_added_total", Help: "Events whose processing kept failing and went to the dead-letter queue.",
+	})
+	m.reg.MustRegister(m.events, m.processed, m.actionDur, m.latency, m.loopBreaks, m.deadAdded,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_queue_depth", Help: "File events waiting on the bus."},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				n, _ := d.pending(ctx)
+				return float64(n)
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_dead_letters", Help: "Events in the dead-letter queue."},
+			func() float64 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				dl, _ := d.deadLetters(ctx)
+				return float64(len(dl))
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_actions_abandoned_total", Help: "Action calls abandoned after ignoring their deadline."},
+			func() float64 { return float64(action.Abandoned()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_watch_overflows_total", Help: "Kernel event queue overflows (each followed by a rescan)."},
+			func() float64 { return float64(d.watchStats().Overflows) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_rescans_total", Help: "Full rescans of the roots, the first crawl included."},
+			func() float64 { return float64(d.watchStats().Rescans) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_paused", Help: "1 while processing is paused."},
+			func() float64 {
+				if p, _ := d.paused(); p {
+					return 1
+				}
+				return 0
+			}),
+	)
+	m.reg.MustRegister(breakerCollector{d})
+	return m
+}
+
+// breakerCollector exports each rule's breaker state: 0 closed, 1 half-open, 2 open.
+type breakerCollector struct{ d *Daemon }
+
+var breakerDesc = prometheus.NewDesc("scribe_breaker_state", "Circuit breaker state per rule: 0 closed, 1 half-open, 2 open.", []string{"rule"}, nil)
+
+func (c breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- breakerDesc }
+
+func (c breakerCollector) Collect(ch chan<- prometheus.Metric) {
+	for id, st := range c.d.breakerStates() {
+		v := 0.0
+		switch st {
+		case "half-open":
+			v = 1
+		case "open":
+			v = 2
+		}
+		ch <- prometheus.MustNewConstMetric(breakerDesc, prometheus.GaugeValue, v, id)
+	}
+}

@@ -1,0 +1,64 @@
+// Package journal keeps the history of the engine's own writes and undoes
+// them.
+//
+// Every write the engine makes is recorded as an Entry: when, in which root
+// and file, by which rule, the sha256 of the file before and after, and the
+// content it replaced. The store is a single bbolt file under state_dir.
+// Replaced content is kept compressed (zstd) and content-addressed by its
+// hash, so a file that is rewritten back and forth, or many files with the
+// same content, cost one copy. Retention (age, entry count and stored bytes)
+// is applied by Prune, which the daemon calls on a timer.
+//
+// # Usage
+//
+//	j, err := journal.Open(filepath.Join(stateDir, "journal.db"), journal.Retention{})
+//	if errors.Is(err, journal.ErrLocked) { /* another scribe holds it */ }
+//	defer j.Close()
+//	id, err := j.Record(journal.Entry{Root: rootDir, Path: "notes/a.md", Rule: "touch-updated",
+//		BeforeHash: hex(old), AfterHash: hex(new)}, oldContent)
+//	entries, err := j.List(rootDir, "notes/a.md", 20)
+//	undo, err := j.Undo(root, id, false)
+//
+// The CLI opens the journal with OpenReadOnly for history. While the daemon
+// runs it holds the file exclusively, OpenReadOnly fails fast with ErrLocked,
+// and the CLI should go through the daemon's HTTP API instead.
+//
+// # What an entry means
+//
+// BeforeHash "" means the write created the file; AfterHash "" means the
+// write removed it (the old name of a rename, for example: record a rename
+// as two entries, one per name). Undo restores the state before the write:
+// the old content, written with a compare-and-swap through internal/safefile,
+// a file that did not exist is removed again, and a removed file is created
+// again (mode 0644). Undo refuses with ErrChanged when the file no longer has
+// the content the write left (AfterHash), because a later edit would be lost;
+// force overrides that, and even then the content being replaced is first
+// journaled, so nothing is ever lost: an undo is itself an Entry with Rule
+// "undo" and can be undone.
+//
+// Removing a created file goes through a rename to a visible name
+// (".scribe-undo-ID-NAME") and a hash check before the unlink, so a save
+// that lands during the undo is put back rather than deleted; after a crash in
+// between, that file is what remains of it.
+//
+// # Storage
+//
+// Buckets: "entries" maps the big-endian ID (bbolt NextSequence, so IDs only
+// grow, even across pruning) to the encoded entry; "bypath" indexes
+// root NUL path NUL ID for per-file history; "blobs" maps a sha256 to a codec
+// byte and the content; "refs" counts the entries that use each blob, so
+// Prune drops a blob with its last entry; "meta" holds the format version and
+// running totals. Record commits are durable (bbolt fsyncs on commit) and
+// batched: concurrent Record calls share one commit. Compression happens
+// before the transaction, so transactions stay short. Get verifies the
+// content against its hash, so a damaged store is reported, never restored.
+//
+// # Concurrency
+//
+// A Journal is safe for concurrent use. bbolt serialises writers (Record,
+// Prune in batches of a few hundred entries, Undo) and lets readers (List,
+// Get, Stats) run alongside. Only one process may open the file read-write;
+// read-only opens share it with each other but not with a writer. Close
+// waits for running transactions. Nothing here starts goroutines that
+// outlive a call.
+package journal

@@ -1,0 +1,225 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// RuleUndo is the Rule of an entry that Undo wrote.
+const RuleUndo = "undo"
+
+// Entry is one write of the engine.
+type Entry struct {
+	// ID identifies the entry; IDs only grow. Record assigns it.
+	ID uint64
+	// Time is when the write was recorded.
+	Time time.Time
+	// Root is the absolute directory of the root the file is in.
+	Root string
+	// Path is the file, relative to Root, slash-separated.
+	Path string
+	// Rule is the rule ID that wrote the file, RuleUndo, or the action
+	// name for writes to files other than the one a rule ran on.
+	Rule string
+	// BeforeHash is the sha256 (lowercase hex) of the content the write
+	// replaced, "" when the write created the file.
+	BeforeHash string
+	// AfterHash is the sha256 of the content the write left, "" when the
+	// write removed the file.
+	AfterHash string
+	// Size is the length of the replaced content.
+	Size int64
+	// Undoes is, for an entry with Rule RuleUndo, the ID of the entry it
+	// undid.
+	Undoes uint64
+}
+
+// Hash returns the sha256 of content as Entry hashes are written.
+func Hash(content []byte) string {
+	h := sha256.Sum256(content)
+	return hex.EncodeToString(h[:])
+}
+
+// validate checks what Record is given.
+func (e *Entry) validate() error {
+	if !filepath.IsAbs(e.Root) || filepath.Clean(e.Root) != e.Root || strings.IndexByte(e.Root, 0) >= 0 {
+		return fmt.Errorf("root %q must be a clean absolute directory", e.Root)
+	}
+	if e.Path == "." || !fs.ValidPath(e.Path) || strings.IndexByte(e.Path, 0) >= 0 {
+		return fmt.Errorf("path %q must be slash-separated and relative to the root, without . or ..", e.Path)
+	}
+	if e.Rule == "" {
+		return errors.New("rule is empty")
+	}
+	if e.BeforeHash == "" && e.AfterHash == "" {
+		return errors.New("before and after hash are both empty: a write must leave or replace a file")
+	}
+	for _, h := range []string{e.BeforeHash, e.AfterHash} {
+		if _, err := decodeHash(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeHash turns a hex sha256 into bytes; "" gives nil.
+func decodeHash(h string) ([]byte, error) {
+	if h == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != sha256.Size || h != strings.ToLower(h) {
+		return nil, fmt.Errorf("hash %q is not a lowercase hex sha256", h)
+	}
+	return b, nil
+}
+
+// entryFormat is the first byte of an encoded entry.
+const entryFormat = 1
+
+// Flags of an encoded entry.
+const (
+	flagBefore = 1 << iota // a before hash follows
+	flagAfter              // an after hash follows
+	flagMask   = flagBefore | flagAfter
+)
+
+// encodeEntry encodes everything but the ID, which is the key. The hashes
+// must be valid (see validate).
+//
+// Format: format byte, varint unix nanoseconds, uvarint-length-prefixed root,
+// path and rule, flags byte, the 32-byte hashes the flags announce, uvarint
+// size, uvarint undoes. Nothing may follow.
+func encodeEntry(e *Entry) []byte {
+	b := make([]byte, 0, 32+len(e.Root)+len(e.Path)+len(e.Rule)+2*sha256.Size)
+	b = append(b, entryFormat)
+	b = binary.AppendVarint(b, e.Time.UnixNano())
+	for _, s := range []string{e.Root, e.Path, e.Rule} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	var flags byte
+	before, _ := decodeHash(e.BeforeHash)
+	after, _ := decodeHash(e.AfterHash)
+	if before != nil {
+		flags |= flagBefore
+	}
+	if after != nil {
+		flags |= flagAfter
+	}
+	b = append(b, flags)
+	b = append(b, before...)
+	b = append(b, after...)
+	b = binary.AppendUvarint(b, uint64(e.Size))
+	return binary.AppendUvarint(b, e.Undoes)
+}
+
+// errDamaged is wrapped by every decoding error.
+var errDamaged = errors.New("damaged journal entry")
+
+// decodeEntry decodes an entry stored under id. It never panics: any
+// malformed input is an error wrapping errDamaged.
+func decodeEntry(id uint64, b []byte) (Entry, error) {
+	d := decoder{b: b}
+	e := Entry{ID: id}
+	if f := d.byte(); f != entryFormat && d.err == nil {
+		return Entry{}, fmt.Errorf("%w %d: format %d is unknown", errDamaged, id, f)
+	}
+	e.Time = time.Unix(0, d.varint())
+	e.Root = d.string()
+	e.Path = d.string()
+	e.Rule = d.string()
+	flags := d.byte()
+	if flags&^flagMask != 0 {
+		d.fail("unknown flags")
+	}
+	if flags&flagBefore != 0 {
+		e.BeforeHash = hex.EncodeToString(d.bytes(sha256.Size))
+	}
+	if flags&flagAfter != 0 {
+		e.AfterHash = hex.EncodeToString(d.bytes(sha256.Size))
+	}
+	size := d.uvarint()
+	if size > 1<<62 {
+		d.fail("size out of range")
+	}
+	e.Size = int64(size)
+	e.Undoes = d.uvarint()
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("trailing bytes")
+	}
+	if d.err != nil {
+		return Entry{}, fmt.Errorf("%w %d: %s", errDamaged, id, d.err)
+	}
+	return e, nil
+}
+
+// decoder reads an encoded entry; after the first error every read returns
+// a zero value, so callers check err once at the end.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(msg string) {
+	if d.err == nil {
+		d.err = errors.New(msg)
+	}
+	d.b = nil
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) < 1 {
+		d.fail("truncated")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(n int) []byte {
+	if n < 0 || len(d.b) < n {
+		d.fail("truncated")
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("string longer than entry")
+		return ""
+	}
+	return string(d.bytes(int(n)))
+}

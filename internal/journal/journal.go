@@ -1,0 +1,215 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Sentinel errors. Callers match them with errors.Is.
+var (
+	// ErrLocked means another process has the journal open for writing (or,
+	// for Open, for reading): while the daemon runs, go through its HTTP API.
+	ErrLocked = errors.New("journal is in use by another scribe process (is `scribe watch` running? then use its HTTP API)")
+	// ErrNotFound means no entry has the requested ID; it may have been pruned.
+	ErrNotFound = errors.New("no such journal entry (it may have been pruned by retention)")
+	// ErrChanged means the file no longer has the content the write left, so
+	// undoing it would lose a later change. See ChangedError.
+	ErrChanged = errors.New("file changed since the write")
+	// ErrAlreadyUndone means the file already has the content from before the
+	// write: there is nothing to undo.
+	ErrAlreadyUndone = errors.New("file already has the content from before the write")
+	// ErrReadOnly means the journal was opened with OpenReadOnly.
+	ErrReadOnly = errors.New("journal is open read-only")
+	// ErrClosed means the journal was closed.
+	ErrClosed = errors.New("journal is closed")
+)
+
+// Retention bounds what the journal keeps. Prune removes the oldest entries
+// until every bound holds. A zero field takes the default from
+// DefaultRetention; a negative one means no bound.
+type Retention struct {
+	// MaxAge drops entries older than this.
+	MaxAge time.Duration
+	// MaxEntries keeps at most this many entries.
+	MaxEntries int
+	// MaxBytes bounds the stored (compressed) content; entries are dropped
+	// oldest first until the content still referenced fits.
+	MaxBytes int64
+}
+
+// DefaultRetention is what a zero Retention field means.
+var DefaultRetention = Retention{
+	MaxAge:     30 * 24 * time.Hour,
+	MaxEntries: 100_000,
+	MaxBytes:   256 << 20,
+}
+
+// normalize fills zero fields with defaults and turns negative ones into 0,
+// which from then on means "no bound".
+func (r Retention) normalize() Retention {
+	if r.MaxAge == 0 {
+		r.MaxAge = DefaultRetention.MaxAge
+	}
+	if r.MaxEntries == 0 {
+		r.MaxEntries = DefaultRetention.MaxEntries
+	}
+	if r.MaxBytes == 0 {
+		r.MaxBytes = DefaultRetention.MaxBytes
+	}
+	r.MaxAge = max(r.MaxAge, 0)
+	r.MaxEntries = max(r.MaxEntries, 0)
+	r.MaxBytes = max(r.MaxBytes, 0)
+	return r
+}
+
+const (
+	// lockTimeout is how long Open waits for another process to let go.
+	lockTimeout = time.Second
+	// readOnlyLockTimeout is shorter: the CLI falls back to the daemon's API.
+	readOnlyLockTimeout = 200 * time.Millisecond
+	// batchDelay bounds how long a Record waits for others to share its
+	// commit. bbolt's default (10 ms) would cap a lone writer at 100 records/s.
+	batchDelay = time.Millisecond
+	// maxContent caps one stored content; it bounds what a damaged blob can
+	// make Get allocate.
+	maxContent = 1 << 30
+)
+
+// Journal is an open journal file. Its methods are safe for concurrent use.
+type Journal struct {
+	db       *bolt.DB
+	path     string
+	keep     Retention
+	readOnly bool
+	closed   atomic.Bool
+	enc      *zstd.Encoder
+	dec      *zstd.Decoder
+	now      func() time.Time // clock for new entries; replaced in tests
+}
+
+// Open opens (creating it and its directory if needed) the journal at path
+// for reading and writing, with retention r for Prune. If another process has
+// it open, Open gives up after a second with ErrLocked.
+func Open(path string, r Retention) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open journal: create state directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db.MaxBatchDelay = batchDelay
+	j, err := newJournal(db, path, r, false)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := j.init(); err != nil {
+		j.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// OpenReadOnly opens an existing journal for reading only, sharing it with
+// other readers. It fails quickly with ErrLocked while a writer (the daemon)
+// has it open, and with an error wrapping fs.ErrNotExist if there is no
+// journal yet (nothing has been written).
+func OpenReadOnly(path string) (*Journal, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: readOnlyLockTimeout, ReadOnly: true})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	j, err := newJournal(db, path, Retention{}, true)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := j.db.View(j.checkVersion); err != nil {
+		j.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func openError(path string, err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return fmt.Errorf("open journal %s: %w", path, ErrLocked)
+	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
+		return fmt.Errorf("open journal %s: %w: the file is damaged or not a journal; move it aside to start a new history", path, err)
+	}
+	return fmt.Errorf("open journal %s: %w", path, err)
+}
+
+func newJournal(db *bolt.DB, path string, r Retention, readOnly bool) (*Journal, error) {
+	j := &Journal{db: db, path: path, keep: r.normalize(), readOnly: readOnly, now: time.Now}
+	var err error
+	if !readOnly {
+		// One encoder state per call in flight is plenty: EncodeAll is
+		// concurrency-safe and Record calls run outside transactions.
+		j.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(2))
+		if err != nil {
+			return nil, fmt.Errorf("open journal: %w", err)
+		}
+	}
+	j.dec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxContent), zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderConcurrency(2))
+	if err != nil {
+		if j.enc != nil {
+			j.enc.Close()
+		}
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	return j, nil
+}
+
+// Path returns the file the journal lives in.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the journal, waiting for running transactions. It is safe to
+// call more than once; later calls return nil.
+func (j *Journal) Close() error {
+	if j.closed.Swap(true) {
+		return nil
+	}
+	err := j.db.Close()
+	if j.enc != nil {
+		err = errors.Join(err, j.enc.Close())
+	}
+	j.dec.Close()
+	if err != nil {
+		return fmt.Errorf("close journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// usable returns ErrClosed after Close and, when write is set, ErrReadOnly on
+// a read-only journal.
+func (j *Journal) usable(write bool) error {
+	if j.closed.Load() {
+		return ErrClosed
+	}
+	if write && j.readOnly {
+		return ErrReadOnly
+	}
+	return nil
+}
+
+// txError maps bbolt's error after a concurrent Close to ErrClosed.
+func txError(err error) error {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
+}

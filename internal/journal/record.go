@@ -1,0 +1,171 @@
+package journal
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Record stores e with before, the content the write replaced, and returns
+// the entry's new ID. e.ID and e.Size are ignored (Size becomes
+// len(before)); a zero e.Time becomes now. When e.BeforeHash is set it must
+// be the sha256 of before; when it is "" (the write created the file) before
+// must be empty.
+//
+// Record returns once the entry is durable. Concurrent calls are batched
+// into one commit (and one fsync); content is compressed before the
+// transaction and stored once however many entries refer to it.
+func (j *Journal) Record(e Entry, before []byte) (uint64, error) {
+	if err := j.usable(true); err != nil {
+		return 0, fmt.Errorf("record %s: %w", e.Path, err)
+	}
+	if err := e.validate(); err != nil {
+		return 0, fmt.Errorf("record %s: %w", e.Path, err)
+	}
+	if len(before) > maxContent {
+		return 0, fmt.Errorf("record %s: content of %d bytes is more than the %d a journal stores", e.Path, len(before), maxContent)
+	}
+	var hash []byte
+	if e.BeforeHash != "" {
+		h := sha256.Sum256(before)
+		if hex.EncodeToString(h[:]) != e.BeforeHash {
+			return 0, fmt.Errorf("record %s: before hash %s is not the sha256 of the content given (%x)", e.Path, e.BeforeHash, h)
+		}
+		hash = h[:]
+	} else if len(before) > 0 {
+		return 0, fmt.Errorf("record %s: content given for a write that created the file (before hash empty)", e.Path)
+	}
+	if e.Time.IsZero() {
+		e.Time = j.now()
+	}
+	e.Time = e.Time.Round(0) // drop the monotonic reading: only wall time is stored
+	e.Size = int64(len(before))
+
+	// Compress outside the transaction, unless the content is already there
+	// (the common case for a file rewritten back and forth).
+	var blob []byte
+	if hash != nil {
+		var have bool
+		err := j.db.View(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(bucketRefs); b != nil {
+				have = b.Get(hash) != nil
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("record %s: %w", e.Path, txError(err))
+		}
+		if !have {
+			blob = j.packBlob(before)
+		}
+	}
+
+	var id uint64
+	// Batch may run the function more than once (after another call in the
+	// batch failed); it only touches the transaction and id, so that is safe.
+	err := j.db.Batch(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if hash != nil {
+			if blob == nil && b.refs.Get(hash) == nil {
+				// Pruned between the check and now: pack it after all.
+				blob = j.packBlob(before)
+			}
+			if err := b.addRef(hash, blob, uint64(len(before))); err != nil {
+				return err
+			}
+		}
+		if id, err = b.entries.NextSequence(); err != nil {
+			return err
+		}
+		e.ID = id
+		if err := b.entries.Put(idKey(id), encodeEntry(&e)); err != nil {
+			return err
+		}
+		if err := b.byPath.Put(pathKey(e.Root, e.Path, id), nil); err != nil {
+			return err
+		}
+		return addCounter(b.meta, keyEntries, 1)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record %s: %w", e.Path, txError(err))
+	}
+	return id, nil
+}
+
+// addRef counts one more use of the blob hash, storing blob if it is new.
+func (b *buckets) addRef(hash, blob []byte, raw uint64) error {
+	r := blobRef{raw: raw}
+	if v := b.refs.Get(hash); v != nil {
+		var err error
+		if r, err = decodeRef(v); err != nil {
+			return err
+		}
+	} else {
+		if err := b.blobs.Put(hash, blob); err != nil {
+			return err
+		}
+		if err := addCounter(b.meta, keyBlobs, 1); err != nil {
+			return err
+		}
+		if err := addCounter(b.meta, keyStored, int64(len(blob))); err != nil {
+			return err
+		}
+		if err := addCounter(b.meta, keyRaw, int64(raw)); err != nil {
+			return err
+		}
+	}
+	r.refs++
+	return b.refs.Put(hash, r.encode())
+}
+
+// deleteEntry removes the entry e stored under key, its index key and its
+// use of a blob, and the blob with its last use. It returns how many stored
+// bytes that freed.
+func (b *buckets) deleteEntry(key []byte, e *Entry) (freed int64, err error) {
+	if err := b.entries.Delete(key); err != nil {
+		return 0, err
+	}
+	if err := b.byPath.Delete(pathKey(e.Root, e.Path, e.ID)); err != nil {
+		return 0, err
+	}
+	if err := addCounter(b.meta, keyEntries, -1); err != nil {
+		return 0, err
+	}
+	hash, _ := decodeHash(e.BeforeHash)
+	if hash == nil {
+		return 0, nil
+	}
+	v := b.refs.Get(hash)
+	if v == nil {
+		return 0, nil // already gone: nothing to release
+	}
+	r, err := decodeRef(v)
+	if err != nil {
+		return 0, err
+	}
+	if r.refs > 1 {
+		r.refs--
+		return 0, b.refs.Put(hash, r.encode())
+	}
+	freed = int64(len(b.blobs.Get(hash)))
+	if err := b.refs.Delete(hash); err != nil {
+		return 0, err
+	}
+	if err := b.blobs.Delete(hash); err != nil {
+		return 0, err
+	}
+	for _, c := range []struct {
+		key   []byte
+		delta int64
+	}{{keyBlobs, -1}, {keyStored, -freed}, {keyRaw, -int64(r.raw)}} {
+		if err := addCounter(b.meta, c.key, c.delta); err != nil {
+			return 0, err
+		}
+	}
+	return freed, nil
+}

@@ -1,0 +1,13 @@
+// Package state keeps the daemon's persisted file index: for every document of
+// a root, the size, times, inode and content hash it had when the engine last
+// finished with it. On start the daemon compares the disk against it to find
+// exactly the files that changed while it was down (catch-up).
+//
+// The index is a cache of disk state, never the truth: losing it (or a crash
+// before a save) only means more files are looked at again, and rules are
+// idempotent. It is saved atomically (temp file, fsync, rename, directory fsync).
+//
+// # Concurrency
+//
+// An Index is safe for concurrent use. Save may run while workers update it.
+package state
