@@ -316,6 +316,7 @@ func TestStorageFull(t *testing.T) {
 	ctx := t.Context()
 
 	long := strings.Repeat("x", 2000)
+	t0 := time.Now()
 	var err error
 	n := 0
 	for ; n < 5000; n++ {
@@ -329,10 +330,12 @@ func TestStorageFull(t *testing.T) {
 	if !errors.Is(err, bus.ErrStorageFull) {
 		t.Fatalf("error = %v, want ErrStorageFull", err)
 	}
-	t.Logf("store full after %d events: %v", n, err)
+	t.Logf("store full after %d events (%v): %.200s", n, time.Since(t0), err)
+	t0 = time.Now()
 
 	consume(t, b, 4, func(context.Context, bus.FileEvent, func()) error { return nil })
 	checkFor(t, pendingIs(ctx, b, 0))
+	t.Logf("drained in %v", time.Since(t0))
 	checkFor(t, func() error {
 		return b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "")
 	})

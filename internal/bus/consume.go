@@ -25,12 +25,10 @@ import (
 type Handler func(ctx context.Context, ev FileEvent, heartbeat func()) error
 
 const (
-	// pullWait is how long one pull request waits for events.
-	pullWait = 5 * time.Second
 	// opTimeout bounds an acknowledgement or a dead-letter move.
 	opTimeout = 5 * time.Second
-	// maxFetchBackOff caps the wait between failed pulls (server away).
-	maxFetchBackOff = 5 * time.Second
+	// maxPullBackOff caps the wait between failed pulls (server away).
+	maxPullBackOff = 5 * time.Second
 )
 
 // Consume pulls file events and calls handle for each, with at most
@@ -74,62 +72,42 @@ func (b *Bus) Consume(ctx context.Context, concurrency int, handle Handler) erro
 	return nil
 }
 
-// pullLoop fetches as many events as there are free slots and starts a
-// handler goroutine for each, until ctx is done.
+// pullLoop keeps a pull iterator open and starts a handler goroutine for each
+// event, never more than concurrency at once, until ctx is done. The iterator
+// buffers at most concurrency events ahead, so an event waits for a free
+// handler at most about one handler's duration; its AckWait runs meanwhile.
 func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, handlers *sync.WaitGroup) error {
 	slots := make(chan struct{}, concurrency)
-	var failures int
+	failures := 0
 	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		free := 1
-	fill:
-		for free < concurrency {
-			select {
-			case slots <- struct{}{}:
-				free++
-			default:
-				break fill
-			}
-		}
-		got, err := b.fetch(ctx, free, func(msg jetstream.Msg) {
-			handlers.Add(1)
-			go func() {
-				defer handlers.Done()
-				defer func() { <-slots }()
-				b.process(ctx, msg, handle)
-			}()
-		})
-		for range free - got {
-			<-slots
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
+		iter, err := b.cons.Messages(jetstream.PullMaxMessages(concurrency))
 		if err == nil {
+			err = b.dispatch(ctx, iter, slots, handle, handlers)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
 			failures = 0
 			continue
-		}
-		if errors.Is(err, nats.ErrConnectionClosed) {
+		case errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, jetstream.ErrConnectionClosed):
 			if b.check() != nil {
 				return nil
 			}
 			return fmt.Errorf("consume file events: %w", err)
-		}
-		failures++
-		b.log.Warn("pull file events failed; retrying", "err", err, "failures", failures)
-		if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
-			errors.Is(err, jetstream.ErrStreamNotFound) {
+		case errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrConsumerDeleted) ||
+			errors.Is(err, jetstream.ErrStreamNotFound):
 			// Someone deleted our stream or consumer (or the cluster lost
 			// it): put it back rather than spin.
+			b.log.Warn("file queue consumer gone; recreating it", "err", err)
 			if err := b.ensureTopology(ctx); err != nil {
 				b.log.Warn("recreate file queue", "err", err)
 			}
+		default:
+			b.log.Warn("pull file events failed; retrying", "err", err, "failures", failures+1)
 		}
-		wait := min(time.Duration(1<<min(failures, 16))*50*time.Millisecond, maxFetchBackOff)
+		failures++
+		wait := min(time.Duration(1<<min(failures, 16))*50*time.Millisecond, maxPullBackOff)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -140,25 +118,44 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 	}
 }
 
-// fetch runs one pull request for up to n events, calling dispatch for each
-// as it arrives, and returns how many arrived.
-func (b *Bus) fetch(ctx context.Context, n int, dispatch func(jetstream.Msg)) (int, error) {
-	fctx, cancel := context.WithTimeout(ctx, pullWait)
-	defer cancel()
-	batch, err := b.cons.Fetch(n, jetstream.FetchContext(fctx))
-	if err != nil {
-		return 0, err
+// dispatch takes events from iter as handler slots free up. It returns nil
+// when ctx is done, or the iterator's error. Either way it drains iter and
+// naks what was buffered, so that those events are redelivered at once
+// rather than after AckWait.
+func (b *Bus) dispatch(ctx context.Context, iter jetstream.MessagesContext, slots chan struct{}, handle Handler, handlers *sync.WaitGroup) error {
+	defer b.drain(iter)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			<-slots
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			defer func() { <-slots }()
+			b.process(ctx, msg, handle)
+		}()
 	}
-	got := 0
-	for msg := range batch.Messages() {
-		got++
-		dispatch(msg)
+}
+
+func (b *Bus) drain(iter jetstream.MessagesContext) {
+	iter.Drain()
+	for {
+		msg, err := iter.Next(jetstream.NextMaxWait(opTimeout))
+		if err != nil {
+			return
+		}
+		_ = msg.Nak()
 	}
-	err = batch.Error()
-	if fctx.Err() != nil && errors.Is(err, fctx.Err()) {
-		err = nil // the pull window ended (or we are stopping)
-	}
-	return got, err
 }
 
 // process runs the handler for one delivered event and settles the message:

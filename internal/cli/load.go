@@ -107,7 +107,7 @@ func loadProject(g *globals, args []string) (*project, error) {
 			dir = filepath.Join(cfg.Dir, dir)
 		}
 		state := stateDirIn(cfg, dir)
-		root, err := engine.OpenRoot(dir, cfg.Include, cfg.Exclude, state)
+		root, err := engine.OpenRoot(dir, rules.Globs(cfg.Include), cfg.Exclude, state)
 		if err != nil {
 			p.close()
 			return nil, fail(ExitUsage, fmt.Errorf("%w (roots are relative to %s)", err, cfg.Dir))

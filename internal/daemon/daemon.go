@@ -325,7 +325,7 @@ func (d *Daemon) openRoots(stateDir string) error {
 			dir = filepath.Join(d.cfg.Dir, dir)
 		}
 		sdRel := relInside(dir, stateDir)
-		r, err := engine.OpenRoot(dir, d.cfg.Include, d.cfg.Exclude, sdRel)
+		r, err := engine.OpenRoot(dir, d.opts.Rules.Globs(d.cfg.Include), d.cfg.Exclude, sdRel)
 		if err != nil {
 			return err
 		}

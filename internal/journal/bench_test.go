@@ -3,6 +3,7 @@ package journal
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 )
@@ -24,13 +25,13 @@ func BenchmarkRecord(b *testing.B) {
 			j := openTest(b, Retention{})
 			var n atomic.Uint64
 			b.SetBytes(4096)
-			b.SetParallelism(workers) // × GOMAXPROCS goroutines
 			b.ResetTimer()
 			if workers == 1 {
 				for b.Loop() {
 					recordBench(b, j, n.Add(1))
 				}
 			} else {
+				b.SetParallelism(max(1, workers/runtime.GOMAXPROCS(0)))
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						recordBench(b, j, n.Add(1))

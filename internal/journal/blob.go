@@ -40,7 +40,9 @@ func (j *Journal) unpackBlob(v []byte, raw uint64, hash []byte) ([]byte, error) 
 		}
 	case codecZstd:
 		var err error
-		content, err = j.dec.DecodeAll(v[1:], make([]byte, 0, raw))
+		// Size the buffer from the recorded size, but only up to a point: a
+		// damaged size must not make a small blob allocate a gigabyte.
+		content, err = j.dec.DecodeAll(v[1:], make([]byte, 0, min(raw, 16<<20)))
 		if err != nil {
 			return nil, fmt.Errorf("decompress: %w", err)
 		}

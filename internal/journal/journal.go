@@ -90,6 +90,7 @@ type Journal struct {
 	keep     Retention
 	readOnly bool
 	closed   atomic.Bool
+	inflight atomic.Int32 // Record calls running, to choose between Update and Batch
 	enc      *zstd.Encoder
 	dec      *zstd.Decoder
 	now      func() time.Time // clock for new entries; replaced in tests
@@ -164,7 +165,7 @@ func newJournal(db *bolt.DB, path string, r Retention, readOnly bool) (*Journal,
 			return nil, fmt.Errorf("open journal: %w", err)
 		}
 	}
-	j.dec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxContent), zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderConcurrency(2))
+	j.dec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxContent), zstd.WithDecoderConcurrency(2))
 	if err != nil {
 		if j.enc != nil {
 			j.enc.Close()

@@ -396,3 +396,24 @@ func TestGetReportsDamagedContent(t *testing.T) {
 		t.Fatalf("Get(damaged) = %v, want a damaged-content error", err)
 	}
 }
+
+func TestOpenRefusesNewerFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = j.db.Update(func(tx *bolt.Tx) error { return putUvarint(tx.Bucket(bucketMeta), keyVersion, formatVersion+1) })
+	j.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, open := range map[string]func() (*Journal, error){
+		"Open":         func() (*Journal, error) { return Open(path, Retention{}) },
+		"OpenReadOnly": func() (*Journal, error) { return OpenReadOnly(path) },
+	} {
+		if _, err := open(); err == nil || !strings.Contains(err.Error(), "has format 2") {
+			t.Errorf("%s(newer format) = %v, want a format error", name, err)
+		}
+	}
+}

@@ -104,6 +104,9 @@ func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 		return Entry{}, fmt.Errorf("undo %d: %w", id, err)
 	}
 	u.Size = int64(len(curContent))
+	if testHookBeforeWrite != nil {
+		testHookBeforeWrite()
+	}
 
 	switch {
 	case e.BeforeHash == "":
@@ -200,6 +203,10 @@ func removeCreated(root *os.Root, rel string, cur *safefile.Snapshot, id uint64)
 	}
 	return syncDir(root, path.Dir(rel))
 }
+
+// testHookBeforeWrite, set by tests, runs between the check and the write
+// of an undo.
+var testHookBeforeWrite func()
 
 // testHookAside, set by tests, runs while removeCreated has the file aside.
 var testHookAside func(aside string)

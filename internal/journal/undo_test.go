@@ -383,3 +383,35 @@ func TestUndoCreatedFileRacingEdit(t *testing.T) {
 		})
 	}
 }
+
+func TestUndoEditBetweenCheckAndWrite(t *testing.T) {
+	defer func() { testHookBeforeWrite = nil }()
+	for _, tc := range []struct {
+		name          string
+		before, after []byte
+	}{
+		{"replace", []byte("v1\n"), []byte("v2\n")},
+		{"recreate", []byte("v1\n"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := openTest(t, Retention{})
+			r := newRoot(t)
+			r.write(t, "a.md", tc.before)
+			id := r.engineWrite(t, j, "a.md", tc.before, tc.after)
+			user := []byte("the user's save\n")
+			testHookBeforeWrite = func() { r.write(t, "a.md", user) }
+			_, err := j.Undo(r.root, id, false)
+			testHookBeforeWrite = nil
+			var ce *ChangedError
+			if !errors.As(err, &ce) || ce.Have != Hash(user) {
+				t.Fatalf("Undo = %v, want a *ChangedError naming the user's version", err)
+			}
+			if got := r.read(t, "a.md"); !bytes.Equal(got, user) {
+				t.Fatalf("file = %q, want the user's save", got)
+			}
+			if es, _ := j.List("", "", 0); len(es) != 1 {
+				t.Fatalf("failed undo left entries %v", ids(es))
+			}
+		})
+	}
+}

@@ -165,20 +165,7 @@ func (g *Graph) suggest(p *Problem) {
 	l := p.Link
 	switch p.Kind {
 	case MissingTarget:
-		want := NameKey(path.Clean(strings.TrimSuffix(l.Target, "/")))
-		best, bestD := "", -1
-		limit := maxEdits(want)
-		var sc scratch
-		for key, paths := range g.idx.names {
-			d := sc.distance(want, key, limit)
-			if d > limit {
-				continue
-			}
-			c := minPath(paths)
-			if bestD < 0 || d < bestD || d == bestD && pathLess(c, best) {
-				best, bestD = c, d
-			}
-		}
+		best := g.closestName(NameKey(path.Clean(strings.TrimSuffix(l.Target, "/"))))
 		if best == "" {
 			return
 		}
@@ -226,6 +213,34 @@ func (g *Graph) suggest(p *Problem) {
 		}
 		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, name)
 	}
+}
+
+// closestName returns the document whose name key is nearest to want
+// ("" when none is close enough). Callers hold mu for reading.
+func (g *Graph) closestName(want string) string {
+	g.sugMu.Lock()
+	best, ok := g.sug[want]
+	trie := g.trie
+	if !ok && trie == nil {
+		names := make([]nameEntry, 0, len(g.idx.names))
+		for key, paths := range g.idx.names {
+			names = append(names, nameEntry{key, minPath(paths)})
+		}
+		trie = buildTrie(names)
+		g.trie = trie
+	}
+	g.sugMu.Unlock()
+	if ok {
+		return best
+	}
+	best = trie.closest(want, maxEdits(want))
+	g.sugMu.Lock()
+	if g.sug == nil {
+		g.sug = map[string]string{}
+	}
+	g.sug[want] = best
+	g.sugMu.Unlock()
+	return best
 }
 
 // targetText is how link l of src would name target: for wiki links the
@@ -281,10 +296,10 @@ func closest(want string, cands []string) int {
 }
 
 // maxEdits is how far a suggestion may be from what was written: about a
-// third of its length, at least one and at most five edits.
+// third of its length, at least one and at most three edits.
 func maxEdits(s string) int {
 	n := utf8.RuneCountInString(s)
-	return max(1, min(5, (n+2)/3))
+	return max(1, min(3, (n+1)/3))
 }
 
 // Message describes the problem for a person: what is wrong and where it

@@ -19,7 +19,16 @@ type Graph struct {
 	idx   *Index
 	notes map[string]*entry
 	refs  map[string]map[string]struct{} // name key -> documents whose links use it
+
+	// sug memoises the closest name of a missing target; it is dropped
+	// whenever a path is added or removed.
+	sugMu sync.Mutex
+	sug   map[string]string
+	trie  *nameTrie // the index's names, for closest-name searches
 }
+
+// nameEntry is one name key and the path suggestions would name for it.
+type nameEntry struct{ key, path string }
 
 type entry struct {
 	hash    uint64
@@ -87,6 +96,7 @@ func (g *Graph) put(p string, ne *entry) []string {
 	switch {
 	case old == nil:
 		g.idx.Add(p)
+		g.dropSuggestions()
 		for s := range g.refs[NameKey(p)] {
 			affected[s] = struct{}{}
 		}
@@ -112,11 +122,18 @@ func (g *Graph) Remove(p string) []string {
 	delete(g.notes, p)
 	g.unref(p, old.keys)
 	g.idx.Remove(p)
+	g.dropSuggestions()
 	affected := map[string]struct{}{}
 	for s := range g.refs[NameKey(p)] {
 		affected[s] = struct{}{}
 	}
 	return sortedKeys(affected)
+}
+
+func (g *Graph) dropSuggestions() {
+	g.sugMu.Lock()
+	g.sug, g.trie = nil, nil
+	g.sugMu.Unlock()
 }
 
 func (g *Graph) ref(p string, keys []string) {

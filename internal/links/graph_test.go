@@ -156,10 +156,10 @@ func TestCheck(t *testing.T) {
 		}, "\n"),
 	})
 	got := problems(g, "src.md")
-	want := `1:18 missing-target broken link [[Project Plann]]: no note or file named "Project Plann" => [[Project Plan]]
+	want := `1:18 missing-target broken link [[Project Plann]]: no note named "Project Plann" => [[Project Plan]]
 1:67 missing-heading broken link [[Project Plan#Timelin]]: "notes/Project Plan.md" has no heading "Timelin" => [[Project Plan#Timeline]]
 2:26 missing-block broken link [[Project Plan#^para-2]]: "notes/Project Plan.md" has no block ^para-2 => [[Project Plan#^para-1]]
-2:65 missing-target broken embed ![[logo.jpg]]: no note or file named "logo.jpg" => ![[logo.png]]
+2:65 missing-target broken embed ![[logo.jpg]]: no document named "logo.jpg", and no such file at the root, beside this note or in the attachment folders => ![[logo.png]]
 3:36 missing-heading broken link [bad](docs/setup.md#install-stepp): "docs/setup.md" has no heading with anchor #install-stepp => [bad](docs/setup.md#install-step)
 3:71 missing-target broken link [gone](docs/setp.md): "docs/setp.md" does not exist => [gone](docs/setup.md)
 4:12 missing-heading broken link [[#Locl]]: this file has no heading "Locl" => [[#Local]]
@@ -277,6 +277,55 @@ func TestDistance(t *testing.T) {
 	} {
 		if got := s.distance(tc.a, tc.b, tc.limit); got != tc.want {
 			t.Errorf("distance(%q,%q,%d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}
+
+func TestDistanceMatchesDP(t *testing.T) {
+	alphabet := []rune("abcé日 -")
+	r := newRand(7)
+	var fast, slow scratch
+	for i := 0; i < 20000; i++ {
+		a := randString(r, alphabet, r.Intn(12))
+		b := randString(r, alphabet, r.Intn(12))
+		limit := r.Intn(6)
+		got := fast.distance(a, b, limit)
+		want := min(slow.dp(a, b, 100), limit+1)
+		if got != want {
+			t.Fatalf("distance(%q, %q, %d) = %d, want %d", a, b, limit, got, want)
+		}
+	}
+	long := strings.Repeat("abcdefghij", 8) // 80 runes: the DP path
+	if got := fast.distance(long, long+"x", 3); got != 1 {
+		t.Fatalf("long distance = %d", got)
+	}
+}
+
+func TestTrieMatchesScan(t *testing.T) {
+	r := newRand(3)
+	alphabet := []rune("abé 0-")
+	var names []nameEntry
+	seen := map[string]bool{}
+	for i := 0; i < 400; i++ {
+		k := randString(r, alphabet, 1+r.Intn(8))
+		if !seen[k] {
+			seen[k] = true
+			names = append(names, nameEntry{k, fmt.Sprintf("d%d/%s.md", i%7, k)})
+		}
+	}
+	trie := buildTrie(names)
+	var sc scratch
+	for i := 0; i < 2000; i++ {
+		want := randString(r, alphabet, r.Intn(9))
+		limit := maxEdits(want)
+		best, bestD := "", limit+1
+		for _, e := range names {
+			if d := sc.distance(want, e.key, limit); d < bestD || d == bestD && d <= limit && pathLess(e.path, best) {
+				best, bestD = e.path, d
+			}
+		}
+		if got := trie.closest(want, limit); got != best {
+			t.Fatalf("closest(%q) = %q, scan = %q (d=%d)", want, got, best, bestD)
 		}
 	}
 }

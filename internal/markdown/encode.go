@@ -206,6 +206,7 @@ func appendString(buf []byte, s string, flow bool, quote byte) []byte {
 	return appendDoubleQuoted(buf, s)
 }
 
+// appendDoubleQuoted writes s double-quoted, escaping what is not printable.
 func appendDoubleQuoted(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	for _, r := range s {

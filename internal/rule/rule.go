@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ type Rule struct {
 	files   []string
 	exclude []string
 	re      *regexp.Regexp
+	lit     []byte // a literal every match contains (prefilter), or nil
 	when    *vm.Program
 }
 
@@ -100,6 +102,9 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 			errs = append(errs, cfg.Errorf(at(".match"), "patterns are RE2: no backreferences or lookaround; see https://github.com/google/re2/wiki/Syntax", "invalid regular expression: %s", reError(err)))
 		} else {
 			r.re = re
+			if l := requiredLiteral(rc.Match); l != "" {
+				r.lit = []byte(l)
+			}
 		}
 	}
 	if rc.When != "" {
@@ -248,6 +253,9 @@ func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
 	if r.re == nil {
 		return nil, true
 	}
+	if r.lit != nil && !bytes.Contains(content, r.lit) {
+		return nil, false
+	}
 	idx := r.re.FindSubmatchIndex(content)
 	if idx == nil {
 		return nil, false
@@ -307,4 +315,18 @@ func compileWhen(src string) (*vm.Program, error) {
 		"match": map[string]any{},
 	}
 	return expr.Compile(src, expr.Env(env), expr.AsBool())
+}
+
+// Globs returns include plus every enabled rule's own file globs: the paths
+// the walk must list. A rule may name files the default include does not.
+func (s *Set) Globs(include []string) []string {
+	out := slices.Clone(include)
+	for _, r := range s.Rules {
+		for _, g := range r.files {
+			if !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
 }

@@ -44,6 +44,11 @@
 // A Filter is safe for concurrent use; its per-directory cache is guarded by
 // a mutex and filled lazily. Walk starts its workers and waits for all of them
 // before it returns; it calls fn and onErr from those workers concurrently. A
-// failing fn or a cancelled context stops the walk: workers finish the entry
-// at hand, drop queued directories, and exit.
+// failing fn or a cancelled context stops the walk: each worker notices within
+// a few hundred entries of the directory it is reading, queued directories are
+// dropped, and all workers exit before Walk returns.
+//
+// A directory that can be listed but not entered (read without search
+// permission) still yields its entries: the names are true, and opening them
+// fails later where the engine reports it per file.
 package scan

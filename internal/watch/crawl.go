@@ -60,8 +60,10 @@ func (w *Watcher) pushLocked(s *session, rel string) {
 // crawler runs crawl jobs one at a time, depth first, until ctx is done. It
 // also starts periodic rescans and polls. New directories reported by the
 // drain goroutine go on top of the stack, so they are watched promptly even
-// during a long rescan.
-func (w *Watcher) crawler(ctx context.Context) {
+// during a long rescan. It returns an error when the root is gone, which it
+// checks at every poll tick: the kernel reports the removal of the root only
+// once the last open descriptor of it is closed, and the watcher holds one.
+func (w *Watcher) crawler(ctx context.Context) error {
 	var rescan <-chan time.Time
 	if w.opts.Rescan > 0 {
 		t := time.NewTicker(w.opts.Rescan)
@@ -84,7 +86,7 @@ func (w *Watcher) crawler(ctx context.Context) {
 			w.finishLocked(j.s)
 			w.mu.Unlock()
 			if ctx.Err() != nil {
-				return
+				return nil
 			}
 			continue
 		}
@@ -99,13 +101,16 @@ func (w *Watcher) crawler(ctx context.Context) {
 
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-w.wakeCrawl:
 		case <-w.rescanReq:
 			w.pushFull(ReasonRescan)
 		case <-rescan:
 			w.pushFull(ReasonRescan)
 		case <-poll.C:
+			if !w.rootIntact() {
+				return fmt.Errorf("watch root %s was removed or moved away; recreate it and restart scribe", w.rootDir)
+			}
 			w.mu.Lock()
 			if len(w.unwatched) > 0 {
 				s := &session{reason: ReasonPoll, verify: true, poll: true}

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,11 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	}
 	gone := ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)
 	if rel == "" {
-		if gone {
+		// The root's own watch reports its removal late (an open
+		// directory is deleted only when the last descriptor closes, and
+		// the watcher holds one), but an attribute event comes at once:
+		// check that the path still names the same directory.
+		if gone || !w.rootIntact() {
 			return fmt.Errorf("watch root %s was removed or moved away; recreate it and restart scribe", w.rootDir)
 		}
 		return nil
@@ -209,4 +214,18 @@ func splitRel(rel string) (dir, name string) {
 		return "", rel
 	}
 	return rel[:i], rel[i+1:]
+}
+
+// rootIntact reports whether the root path still names the directory the
+// watcher opened.
+func (w *Watcher) rootIntact() bool {
+	byPath, err := os.Stat(w.rootDir)
+	if err != nil {
+		return !gone(err)
+	}
+	opened, err := w.root.Stat(".")
+	if err != nil {
+		return !gone(err)
+	}
+	return os.SameFile(byPath, opened)
 }

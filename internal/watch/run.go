@@ -49,16 +49,23 @@ func (w *Watcher) Run(ctx context.Context) error {
 	w.mu.Unlock()
 
 	var (
-		wg    sync.WaitGroup
-		fatal error
+		wg      sync.WaitGroup
+		fatalMu sync.Mutex
+		fatal   error
 	)
-	wg.Go(func() {
-		if err := w.drain(ctx); err != nil {
-			fatal = err
-			cancel()
+	fail := func(err error) {
+		if err == nil {
+			return
 		}
-	})
-	wg.Go(func() { w.crawler(ctx) })
+		fatalMu.Lock()
+		if fatal == nil {
+			fatal = err
+		}
+		fatalMu.Unlock()
+		cancel()
+	}
+	wg.Go(func() { fail(w.drain(ctx)) })
+	wg.Go(func() { fail(w.crawler(ctx)) })
 	wg.Go(func() { w.emitter(ctx) })
 	wg.Wait()
 

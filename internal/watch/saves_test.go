@@ -180,7 +180,10 @@ func TestRandomSaves(t *testing.T) {
 	for i := range files {
 		tree[fmt.Sprintf("d%d/f%d.md", i, i)] = "v0\n"
 	}
-	h := start(t, tree, config{})
+	// The settle time must exceed the scheduling delays of a loaded test
+	// machine (ten writers, -race, two cores), or one save can be split into
+	// two bursts.
+	h := start(t, tree, config{opts: func(o *Options) { o.Settle = 250 * time.Millisecond }})
 	perFile := *flagSaves
 	count := func(rel string) int {
 		n := 0

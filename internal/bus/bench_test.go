@@ -1,0 +1,70 @@
+package bus_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+)
+
+// BenchmarkPublishConsume publishes b.N file events to an embedded server and
+// consumes them with 4 workers, with every write fsynced (SyncAlways, the
+// default) and with a periodic sync.
+func BenchmarkPublishConsume(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		sync time.Duration
+	}{{"sync=always", 0}, {"sync=interval", 2 * time.Minute}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			bs, err := bus.Open(ctx, bus.Options{
+				StoreDir:     b.TempDir(),
+				SyncInterval: tc.sync,
+				Logger:       slog.New(slog.DiscardHandler),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bs.Close(ctx)
+
+			var handled atomic.Int64
+			all := make(chan struct{})
+			cctx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() {
+				done <- bs.Consume(cctx, 4, func(context.Context, bus.FileEvent, func()) error {
+					if handled.Add(1) == int64(b.N) {
+						close(all)
+					}
+					return nil
+				})
+			}()
+			b.ResetTimer()
+			for i := range b.N {
+				ev := bus.FileEvent{Root: "/vault", Path: fmt.Sprintf("notes/%d.md", i)}
+				if err := bs.PublishFile(ctx, ev, fmt.Sprint(i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			<-all
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+			cancel()
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			bustest.CheckFor(b, 10*time.Second, 10*time.Millisecond, func() error {
+				n, err := bs.Pending(ctx)
+				if err == nil && n != 0 {
+					err = fmt.Errorf("pending %d", n)
+				}
+				return err
+			})
+		})
+	}
+}

@@ -1,0 +1,43 @@
+package daemon_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/scribe-md/scribe/internal/cli"
+)
+
+// childEnv, when set to "1", makes the test binary run the command line
+// given as its arguments instead of the tests: the crash and signal tests
+// start it as `scribe watch`, a real process they can SIGKILL and SIGTERM.
+const childEnv = "SCRIBE_DAEMON_TEST_CHILD"
+
+var (
+	flagOverflowFiles = flag.Int("daemon.overflow-files", 20000, "files created while paused in TestOverflowWhilePaused (-short: 2000)")
+	flagCrashKills    = flag.Int("daemon.crash-kills", 3, "SIGKILLs during the burst of TestSigkillDuringBurst")
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		// The same as cmd/scribe's main.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}

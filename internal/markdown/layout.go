@@ -1,0 +1,330 @@
+package markdown
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// editor knows the line layout of a front matter block.
+type editor struct {
+	content []byte
+	values  map[string]any
+	indent  string // indentation of the top-level keys
+	lines   []line
+	entries []entry
+	byKey   map[string]int
+}
+
+// line is one line of the YAML text, in offsets of the whole content.
+type line struct {
+	start int // first byte
+	end   int // end of the text, before "\n" or "\r\n"
+	next  int // start of the following line
+}
+
+// entry is one top-level key with the lines it spans: its key line through
+// the last line of its value, not counting blank lines and comments that
+// follow the value at the key's indentation (they belong to what follows).
+type entry struct {
+	key         string
+	first, last int // line indexes, inclusive
+	explicit    bool
+	colon       int  // index of the ':' after the key in its line, or -1
+	quote       byte // '"' or '\'' when the value is a quoted string
+}
+
+// newEditor parses the front matter in b and maps its top-level keys to
+// lines. It fails for layouts it cannot edit safely.
+func newEditor(content []byte, b Block) (*editor, error) {
+	line0 := yamlLine(content, b)
+	d, err := parseDoc(content[b.YAMLStart:b.YAMLEnd], line0)
+	if err != nil {
+		return nil, err
+	}
+	ed := &editor{content: content, values: d.values, byKey: make(map[string]int)}
+	if bytes.Contains(bytes.ReplaceAll(content[b.YAMLStart:b.YAMLEnd], []byte("\r\n"), nil), []byte{'\r'}) {
+		// YAML breaks lines at a lone CR too; the editor's lines would not
+		// be the parser's.
+		return nil, &Error{Line: line0, Column: 1, Message: "a carriage return that does not end a line (old Mac line ending) makes this front matter unsafe to edit; convert the file to LF or CRLF line endings"}
+	}
+	for pos := b.YAMLStart; pos < b.YAMLEnd; {
+		l := line{start: pos, end: b.YAMLEnd, next: b.YAMLEnd}
+		if i := bytes.IndexByte(content[pos:b.YAMLEnd], '\n'); i >= 0 {
+			l.end, l.next = pos+i, pos+i+1
+		}
+		if l.end > l.start && content[l.end-1] == '\r' {
+			l.end--
+		}
+		ed.lines = append(ed.lines, l)
+		pos = l.next
+	}
+	if d.mapping == nil {
+		if len(d.values) > 0 {
+			return nil, &Error{Line: line0, Column: 1, Message: "this front matter layout (a tagged or anchored mapping) cannot be edited safely; edit it by hand"}
+		}
+		return ed, nil
+	}
+	if d.mapping.IsFlowStyle {
+		return nil, &Error{Line: line0, Column: 1, Message: "front matter written as a flow mapping {...} cannot be edited in place; write one key per line"}
+	}
+	c := converter{line0: line0, src: content[b.YAMLStart:b.YAMLEnd]}
+	indent := -1
+	for _, mv := range d.mapping.Values {
+		tk := mv.Key.GetToken()
+		if tk == nil || tk.Position == nil {
+			return nil, &Error{Line: line0, Column: 1, Message: "a key without a position cannot be edited"}
+		}
+		at := tk.Position.Line - 1
+		if at < 0 || at >= len(ed.lines) || (len(ed.entries) > 0 && at <= ed.entries[len(ed.entries)-1].first) {
+			return nil, c.errAt(tk, "keys must each start their own line to be edited")
+		}
+		l := ed.lines[at]
+		text := content[l.start:l.end]
+		col := len(text) - len(bytes.TrimLeft(text, " "))
+		if indent < 0 {
+			indent = col
+		}
+		if col != indent || col == len(text) {
+			return nil, c.errAt(tk, "keys must all start in the same column to be edited")
+		}
+		var key string
+		if mv.Key.IsMergeKey() {
+			key = "<<"
+		} else if key, err = c.key(mv.Key); err != nil {
+			return nil, err
+		}
+		e := entry{key: key, first: at, last: at}
+		_, e.explicit = mv.Key.(*ast.MappingKeyNode)
+		if e.explicit != (text[col] == '?') || text[col] == '#' {
+			// The parser's idea of where the key is and ours disagree.
+			return nil, c.errAt(tk, fmt.Sprintf("cannot locate key %q on its line to edit it; edit it by hand", key))
+		}
+		e.colon = -1
+		if !e.explicit {
+			e.colon = keyColon(text, col, key)
+		}
+		if s, ok := mv.Value.(*ast.StringNode); ok && s.Token != nil {
+			switch s.Token.Type {
+			case token.DoubleQuoteType:
+				e.quote = '"'
+			case token.SingleQuoteType:
+				e.quote = '\''
+			}
+		}
+		ed.byKey[key] = len(ed.entries)
+		ed.entries = append(ed.entries, e)
+	}
+	ed.indent = strings.Repeat(" ", max(indent, 0))
+	for i := range ed.entries {
+		last := len(ed.lines) - 1
+		if i+1 < len(ed.entries) {
+			last = ed.entries[i+1].first - 1
+		}
+		for last > ed.entries[i].first && ed.trailer(ed.lines[last], indent) {
+			last--
+		}
+		ed.entries[i].last = last
+	}
+	return ed, nil
+}
+
+// trailer reports whether l is blank or a comment at or left of the keys'
+// column: such lines after a value are not part of it.
+func (ed *editor) trailer(l line, indent int) bool {
+	text := ed.content[l.start:l.end]
+	t := bytes.TrimLeft(text, " \t")
+	return len(t) == 0 || (t[0] == '#' && len(text)-len(t) <= indent)
+}
+
+// replace returns the splice that gives entry e the value v.
+func (ed *editor) replace(e entry, v any) (splice, error) {
+	l := ed.lines[e.first]
+	text := ed.content[l.start:l.end]
+	if e.explicit {
+		return splice{}, fmt.Errorf("set front matter key %q: it is written as an explicit '? key' entry; edit it by hand", e.key)
+	}
+	colon := e.colon
+	if colon < 0 {
+		return splice{}, fmt.Errorf("set front matter key %q: cannot find its ':' on its line; edit it by hand", e.key)
+	}
+	quote := byte(0)
+	if _, ok := v.(string); ok {
+		quote = e.quote
+	}
+	enc, err := encode(nil, v, false, quote)
+	if err != nil {
+		return splice{}, fmt.Errorf("set front matter key %q: %w", e.key, err)
+	}
+	p := colon + 1
+	for p < len(text) && (text[p] == ' ' || text[p] == '\t') {
+		p++
+	}
+	if e.last == e.first {
+		switch {
+		case p == len(text): // no value: "key:"
+			return splice{start: l.start + colon + 1, end: l.end, text: append([]byte{' '}, enc...)}, nil
+		case text[p] == '#': // no value, a comment: "key: # note"
+			return splice{start: l.start + colon + 1, end: l.start + p, text: fmt.Appendf(nil, " %s ", enc)}, nil
+		}
+		if end, ok := inlineValueEnd(text, p); ok {
+			return splice{start: l.start + p, end: l.start + end, text: enc}, nil
+		}
+	}
+	// The value spans lines, or has a form (anchor, tag, block scalar) that
+	// is replaced with the rest of its lines. A comment alone after the
+	// colon stays.
+	out := append([]byte{' '}, enc...)
+	if p < len(text) && text[p] == '#' {
+		out = append(append(out, ' '), text[p:]...)
+	}
+	return splice{start: l.start + colon + 1, end: ed.lines[e.last].end, text: out}, nil
+}
+
+// keyColon returns the index of the ':' that ends the key starting at
+// column indent of text, or -1 when the line does not hold key as expected.
+func keyColon(text []byte, indent int, key string) int {
+	if indent >= len(text) {
+		return -1
+	}
+	i := indent
+	switch text[i] {
+	case '"', '\'':
+		end, ok := quotedEnd(text, i)
+		if !ok {
+			return -1
+		}
+		i = end
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+			i++
+		}
+		if i < len(text) && text[i] == ':' {
+			return i
+		}
+		return -1
+	}
+	for ; i < len(text); i++ {
+		if text[i] == ':' && (i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\t') {
+			if string(bytes.TrimRight(text[indent:i], " \t")) != key {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// quotedEnd returns the index just past the quoted scalar starting at
+// text[i], if it closes on this line.
+func quotedEnd(text []byte, i int) (int, bool) {
+	q := text[i]
+	for j := i + 1; j < len(text); j++ {
+		switch {
+		case q == '"' && text[j] == '\\':
+			j++
+		case text[j] == q:
+			if q == '\'' && j+1 < len(text) && text[j+1] == '\'' {
+				j++
+				continue
+			}
+			return j + 1, true
+		}
+	}
+	return 0, false
+}
+
+// inlineValueEnd returns the end of the value starting at text[p] when the
+// value is a scalar or flow collection that ends on this line, followed by
+// nothing but blanks and a comment.
+func inlineValueEnd(text []byte, p int) (int, bool) {
+	// A tag or an anchor goes with the value it qualifies.
+	for p < len(text) && (text[p] == '!' || text[p] == '&') {
+		for p < len(text) && text[p] != ' ' && text[p] != '\t' {
+			p++
+		}
+		q := p
+		for q < len(text) && (text[q] == ' ' || text[q] == '\t') {
+			q++
+		}
+		if q == len(text) || text[q] == '#' {
+			return p, true
+		}
+		p = q
+	}
+	end := 0
+	switch text[p] {
+	case '"', '\'':
+		e, ok := quotedEnd(text, p)
+		if !ok {
+			return 0, false
+		}
+		end = e
+	case '[', '{':
+		e, ok := flowEnd(text, p)
+		if !ok {
+			return 0, false
+		}
+		end = e
+	case '|', '>', '%', '@', '`':
+		return 0, false
+	default:
+		end = len(text)
+		for i := p + 1; i < len(text); i++ {
+			if text[i] == '#' && (text[i-1] == ' ' || text[i-1] == '\t') {
+				end = i
+				break
+			}
+		}
+		for end > p && (text[end-1] == ' ' || text[end-1] == '\t') {
+			end--
+		}
+		return end, true
+	}
+	rest := text[end:]
+	t := bytes.TrimLeft(rest, " \t")
+	if len(t) > 0 && (t[0] != '#' || len(t) == len(rest)) {
+		return 0, false
+	}
+	return end, true
+}
+
+// flowEnd returns the index just past the flow collection starting at
+// text[p], if it closes on this line.
+func flowEnd(text []byte, p int) (int, bool) {
+	depth := 0
+	atToken := true // a quote here starts a quoted scalar
+	for i := p; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '[' || c == '{':
+			depth++
+			atToken = true
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+			atToken = false
+		case c == ',':
+			atToken = true
+		case c == ' ' || c == '\t':
+			if i+1 < len(text) && text[i+1] == '#' {
+				return 0, false // a comment: the collection goes on below
+			}
+		case c == ':':
+			atToken = i+1 < len(text) && (text[i+1] == ' ' || text[i+1] == '\t')
+		case (c == '"' || c == '\'') && atToken:
+			e, ok := quotedEnd(text, i)
+			if !ok {
+				return 0, false
+			}
+			i = e - 1
+			atToken = false
+		default:
+			atToken = false
+		}
+	}
+	return 0, false
+}
