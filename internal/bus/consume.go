@@ -130,7 +130,7 @@ func (b *Bus) dispatch(ctx context.Context, iter jetstream.MessagesContext, slot
 		case <-ctx.Done():
 			return nil
 		}
-		msg, err := iter.Next(jetstream.NextContext(ctx))
+		msg, err := b.next(ctx, iter)
 		if err != nil {
 			<-slots
 			if ctx.Err() != nil {
@@ -144,6 +144,28 @@ func (b *Bus) dispatch(ctx context.Context, iter jetstream.MessagesContext, slot
 			defer func() { <-slots }()
 			b.process(ctx, msg, handle)
 		}()
+	}
+}
+
+// nextWait bounds one wait in next. nats.go v1.55's iterator skips asking
+// for more events while its previous pull request is still marked in flight,
+// and with an in-process server the events can arrive, and be taken, before
+// that mark is cleared; the iterator then waits for the next heartbeat (15 s)
+// before asking again. Waking up every nextWait makes Next check again.
+// Measured without it: 2,000 queued events stalled after 49 under -race.
+const nextWait = 50 * time.Millisecond
+
+// next returns the next event of iter, or ctx's error.
+func (b *Bus) next(ctx context.Context, iter jetstream.MessagesContext) (jetstream.Msg, error) {
+	for {
+		msg, err := iter.Next(jetstream.NextMaxWait(nextWait))
+		if errors.Is(err, nats.ErrTimeout) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		return msg, err
 	}
 }
 

@@ -165,14 +165,24 @@ func (b *Bus) onAdvisory(m *nats.Msg) {
 }
 
 // recoverOrphans dead-letters work-queue messages the consumer has given up
-// on (below its ack floor, yet still stored) whose advisory was lost, for
-// instance because the daemon stopped before the move.
+// on whose advisory was lost: an advisory sent while nobody listened (the
+// server restores its consumers, and may give up on an event, before Open
+// subscribes) or received just before the daemon stopped. Such a message is
+// still stored but will never be delivered again: it lies below the ack floor,
+// or the consumer has delivered it and holds nothing pending. The server
+// leaves the ack floor behind in some of these cases (seen with MaxDeliver 1),
+// hence the second test. An orphan above the ack floor while other events are
+// pending waits for a later start. It must run before anything else connects:
+// an event acknowledged at that moment could look abandoned.
 func (b *Bus) recoverOrphans(ctx context.Context) error {
 	info, err := b.cons.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("read consumer %s: %w", b.n.consumer, err)
 	}
 	floor := info.AckFloor.Stream
+	if info.NumAckPending == 0 {
+		floor = max(floor, info.Delivered.Stream)
+	}
 	for seq := uint64(1); seq <= floor; {
 		raw, err := b.wq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(b.n.files+"*"))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {

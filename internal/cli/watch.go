@@ -24,10 +24,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, rules, _, err := loadConfig(g, nil)
+			cfg, rules, _, err := loadConfig(g, args)
 			if err != nil {
 				return err
 			}
+			cfgFile := cfg.File
 			if len(args) > 0 {
 				cfg.Roots = nil
 				for _, a := range args {
@@ -40,7 +41,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			}
 			roots := cfg.Roots
 			load := func() (*config.Config, *rule.Set, error) {
-				c, r, _, err := loadConfig(g, nil)
+				c, r, _, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil)
 				if err == nil && len(args) > 0 {
 					c.Roots = roots
 				}

@@ -267,7 +267,7 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	_, before, _ := b.d.journal.Get(id)
 	rs.watcher.Suppress(e.Path, sha256Sum(before))
 	ne, err := b.d.journal.Undo(rs.root.FS, id, force)
-	if errors.Is(err, journal.ErrChanged) {
+	if errors.Is(err, journal.ErrChanged) || errors.Is(err, journal.ErrAlreadyUndone) {
 		return nil, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
 	}
 	return ne, err

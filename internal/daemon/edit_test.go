@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/journal"
 )
 
 func sha(s string) string {
@@ -28,16 +29,21 @@ func TestEditProcessedAndJournaled(t *testing.T) {
 		"notes/a.md":      "# A\n",
 	})
 	r := e.start()
-	if got := e.read("notes/before.md"); got != "- [ ] written while the daemon was down\n" {
-		t.Errorf("catch-up: notes/before.md = %q", got)
-	}
+	waitFor(t, 10*time.Second, "catch-up of notes/before.md", func() bool {
+		return e.read("notes/before.md") == "- [ ] written while the daemon was down\n"
+	})
 
 	user := "# A\nTODO: write the spec\n"
 	want := "# A\n- [ ] write the spec\n"
 	e.write("notes/a.md", user)
 	waitFor(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == want })
 
-	hist := r.history(e.path("notes/a.md"))
+	// The journal entry lands just after the file.
+	var hist []journal.Entry
+	waitFor(t, 10*time.Second, "the journal entry", func() bool {
+		hist = r.history(e.path("notes/a.md"))
+		return len(hist) > 0
+	})
 	if len(hist) != 1 {
 		t.Fatalf("history of notes/a.md: %d entries, want 1: %+v", len(hist), hist)
 	}

@@ -15,9 +15,11 @@
 //	if errors.Is(err, journal.ErrLocked) { /* another scribe holds it */ }
 //	defer j.Close()
 //	id, err := j.Record(journal.Entry{Root: rootDir, Path: "notes/a.md", Rule: "touch-updated",
-//		BeforeHash: hex(old), AfterHash: hex(new)}, oldContent)
+//		BeforeHash: journal.Hash(old), AfterHash: journal.Hash(new)}, old)
 //	entries, err := j.List(rootDir, "notes/a.md", 20)
-//	undo, err := j.Undo(root, id, false)
+//	undo, err := j.Undo(root, id, false) // root: os.OpenRoot(rootDir)
+//	var ce *journal.ChangedError // errors.Is(err, journal.ErrChanged)
+//	removed, err := j.Prune(time.Now()) // on a timer
 //
 // The CLI opens the journal with OpenReadOnly for history. While the daemon
 // runs it holds the file exclusively, OpenReadOnly fails fast with ErrLocked,
@@ -34,7 +36,11 @@
 // the content the write left (AfterHash), because a later edit would be lost;
 // force overrides that, and even then the content being replaced is first
 // journaled, so nothing is ever lost: an undo is itself an Entry with Rule
-// "undo" and can be undone.
+// "undo" (and Undoes set) and can be undone. That entry is written before the
+// file; if the write then fails it is removed again, and if the process dies
+// in between, history shows an undo whose AfterHash the file does not have,
+// which is refused if undone (harmless when forced: it restores what is
+// there).
 //
 // Removing a created file goes through a rename to a visible name
 // (".scribe-undo-ID-NAME") and a hash check before the unlink, so a save
@@ -48,8 +54,9 @@
 // root NUL path NUL ID for per-file history; "blobs" maps a sha256 to a codec
 // byte and the content; "refs" counts the entries that use each blob, so
 // Prune drops a blob with its last entry; "meta" holds the format version and
-// running totals. Record commits are durable (bbolt fsyncs on commit) and
-// batched: concurrent Record calls share one commit. Compression happens
+// running totals. Record returns once its commit is durable (bbolt fsyncs on
+// commit); a lone Record commits at once, concurrent ones are batched into
+// one commit (bbolt Batch, up to 1 ms apart). Compression happens
 // before the transaction, so transactions stay short. Get verifies the
 // content against its hash, so a damaged store is reported, never restored.
 //
@@ -58,7 +65,9 @@
 // A Journal is safe for concurrent use. bbolt serialises writers (Record,
 // Prune in batches of a few hundred entries, Undo) and lets readers (List,
 // Get, Stats) run alongside. Only one process may open the file read-write;
-// read-only opens share it with each other but not with a writer. Close
-// waits for running transactions. Nothing here starts goroutines that
-// outlive a call.
+// read-only opens share it with each other but not with a writer (flock,
+// which also holds between two opens in one process). Close waits for
+// running transactions; no goroutine outlives it. The engine should record
+// each write after safefile has made it, and must not treat the file events
+// of an Undo as user changes (the daemon's own-write suppression).
 package journal

@@ -41,7 +41,8 @@ type Retention struct {
 	// MaxEntries keeps at most this many entries.
 	MaxEntries int
 	// MaxBytes bounds the stored (compressed) content; entries are dropped
-	// oldest first until the content still referenced fits.
+	// oldest first until the content still referenced fits, even the newest
+	// one if its content alone is larger.
 	MaxBytes int64
 }
 

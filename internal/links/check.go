@@ -173,6 +173,9 @@ func (g *Graph) suggest(p *Problem) {
 		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, g.targetText(p.Source, l, best))
 	case MissingHeading:
 		te := g.notes[p.Path]
+		if te == nil || te.doc == nil {
+			return // changed since the check: no suggestion
+		}
 		frag := l.Fragment
 		// Obsidian writes heading text ("#Set up"), GitHub a slug ("#set-up").
 		if l.Kind.IsWiki() || g.idx.opts.MarkdownByName && strings.Contains(frag, " ") {
@@ -197,6 +200,9 @@ func (g *Graph) suggest(p *Problem) {
 		}
 	case MissingBlock:
 		te := g.notes[p.Path]
+		if te == nil || te.doc == nil {
+			return
+		}
 		ids := make([]string, len(te.doc.Blocks))
 		for i, b := range te.doc.Blocks {
 			ids[i] = b.ID

@@ -230,6 +230,21 @@ func (g *Graph) Paths() []string {
 	return out
 }
 
+// Absent returns the paths of list that are not in the graph, and how many
+// of list are.
+func (g *Graph) Absent(list []string) (absent []string, present int) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	for _, p := range list {
+		if _, ok := g.notes[p]; ok {
+			present++
+		} else {
+			absent = append(absent, p)
+		}
+	}
+	return absent, present
+}
+
 // Len returns the number of paths in the graph.
 func (g *Graph) Len() int {
 	g.mu.RLock()

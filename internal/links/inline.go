@@ -37,7 +37,7 @@ func (s *scanner) inline(a, b int) {
 		return
 	}
 	s.prepass(a, b)
-	in := &s.in
+	in := s.in
 	spanIdx := 0
 	noWikiUntil := -1
 	noHTMLClose, noPctClose := false, false
@@ -131,7 +131,7 @@ func (s *scanner) inline(a, b int) {
 // backslash escapes, in linear time.
 func (s *scanner) prepass(a, b int) {
 	src := s.src
-	in := &s.in
+	in := s.in
 	if in.runs == nil {
 		in.runs, in.cursor, in.match = map[int][]int{}, map[int]int{}, map[int]int{}
 	}

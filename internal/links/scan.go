@@ -3,6 +3,7 @@ package links
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -13,9 +14,16 @@ import (
 // linear in the size of content.
 func Parse(content []byte) *Document {
 	s := &scanner{src: string(content), paraStart: -1, posLine: -1}
+	s.in = scratchPool.Get().(*inlineScratch)
 	s.run()
+	scratchPool.Put(s.in)
+	s.in = nil
 	return &s.doc
 }
+
+// scratchPool recycles the inline scanner's maps and slices across Parse
+// calls: loading a vault parses thousands of notes.
+var scratchPool = sync.Pool{New: func() any { return new(inlineScratch) }}
 
 // blockMode is what the line scanner is inside of.
 type blockMode uint8
@@ -49,7 +57,7 @@ type scanner struct {
 
 	posLine, posOff, posCol int // last answer of position
 
-	in inlineScratch
+	in *inlineScratch
 }
 
 func (s *scanner) run() {
@@ -62,6 +70,10 @@ func (s *scanner) run() {
 			break
 		}
 		off += i + 1
+	}
+	// Links are large structs: size the slice once rather than regrow it.
+	if n := strings.Count(src, "["); n > 0 {
+		s.doc.Links = make([]Link, 0, min(n, 256))
 	}
 	first := s.skipFrontMatter()
 	s.prevBlank = true

@@ -165,10 +165,21 @@ func buildTrie(names []nameEntry) *nameTrie {
 }
 
 // closest returns the path of the name nearest to want within limit edits
-// (ties: the shorter path, then byte order), or "".
+// (ties: the shorter path, then byte order), or "". It searches with one
+// edit first, then more: most typos are one or two edits away, and a tight
+// bound prunes the trie hardest.
 func (t *nameTrie) closest(want string, limit int) string {
+	for l := min(1, limit); l <= limit; l++ {
+		if p := t.search(want, l); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+func (t *nameTrie) search(want string, limit int) string {
 	w := []rune(want)
-	s := trieSearch{t: t, want: w, best: "", bestD: limit + 1}
+	s := trieSearch{t: t, want: w, best: "", bestD: limit}
 	row := make([]int, len(w)+1)
 	for j := range row {
 		row[j] = j
@@ -188,7 +199,7 @@ type trieSearch struct {
 	want  []rune
 	rows  [][]int // rows[d] is the distance row after d code points
 	best  string
-	bestD int
+	bestD int // the best distance so far, or the limit: prune beyond it
 }
 
 func (s *trieSearch) visit(n int32, depth int) {
@@ -208,7 +219,7 @@ func (s *trieSearch) visit(n int32, depth int) {
 		cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		rowMin = min(rowMin, cur[j])
 	}
-	if d := cur[len(s.want)]; node.path != "" && (d < s.bestD || d == s.bestD && s.best != "" && pathLess(node.path, s.best)) {
+	if d := cur[len(s.want)]; node.path != "" && (d < s.bestD || d == s.bestD && (s.best == "" || pathLess(node.path, s.best))) {
 		s.best, s.bestD = node.path, d
 	}
 	if rowMin > s.bestD {

@@ -173,7 +173,9 @@ func actionErrors(cfg *config.Config, path, name string, err error) config.Error
 		}
 		return out
 	default:
-		return config.Errors{cfg.Errorf(path, "", "%s", err.Error())}
+		// Constructors prefix their errors with the action's name, which
+		// the field path already shows.
+		return config.Errors{cfg.Errorf(path, "", "%s", strings.TrimPrefix(err.Error(), name+": "))}
 	}
 }
 

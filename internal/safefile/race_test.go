@@ -67,6 +67,9 @@ func spin(d time.Duration) {
 // the exchange alone (in-place saves can then be lost: 6 in 3,000 when it was
 // written); with -safefile.variant=fallback, check-then-rename plus the lease.
 func TestLostUpdates(t *testing.T) {
+	if *variantFlag == "" {
+		t.Parallel() // the variants flip package-wide switches
+	}
 	n := *racesFlag
 	if testing.Short() {
 		n = min(n, 200)

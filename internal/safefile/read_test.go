@@ -188,33 +188,47 @@ func TestReadSparseHuge(t *testing.T) {
 	}
 }
 
-// TestReadUnstable is W8: a file appended to without pause is never returned
-// torn; Read either returns a consistent snapshot or ErrUnstable.
+// TestReadUnstable is W8: a file that is appended to and truncated without
+// pause is never returned torn; Read returns a consistent snapshot or
+// ErrUnstable.
 func TestReadUnstable(t *testing.T) {
 	dir, root := newRoot(t)
 	path := filepath.Join(dir, "log.md")
-	writeFile(t, path, []byte("start\n"), 0o644)
-	stop := make(chan struct{})
-	done := make(chan struct{})
+	const head, line = "start\n", "line line line line\n"
+	writeFile(t, path, []byte(head), 0o644)
+	stop, started, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
+			close(started)
 			return
 		}
 		defer f.Close()
-		for {
+		for i := 0; ; i++ {
+			if i == 1 {
+				close(started)
+			}
 			select {
 			case <-stop:
 				return
 			default:
-				f.Write([]byte("line line line line\n"))
+			}
+			if i%500 == 499 {
+				f.Truncate(int64(len(head))) // atomic: never cuts into head
+			} else {
+				f.Write([]byte(line))
 			}
 		}
 	}()
+	<-started
 	var ok, unstable int
-	for range 200 {
-		s, err := Read(root, "log.md", 0)
+	sizes := map[int64]bool{}
+	reads := 0
+	// At least 200 reads, and more until the racer has visibly run: on a
+	// loaded machine it can be descheduled for a while.
+	for deadline := time.Now().Add(10 * time.Second); reads < 200 || len(sizes) < 2 && time.Now().Before(deadline); reads++ {
+		s, err := Read(root, "log.md", 1<<20)
 		switch {
 		case errors.Is(err, ErrUnstable):
 			unstable++
@@ -222,15 +236,19 @@ func TestReadUnstable(t *testing.T) {
 			t.Fatal(err)
 		default:
 			ok++
-			if int64(len(s.Content)) != s.Size || !bytes.HasPrefix(s.Content, []byte("start\n")) {
+			sizes[s.Size] = true
+			if int64(len(s.Content)) != s.Size || !bytes.HasPrefix(s.Content, []byte(head)) {
 				t.Fatalf("inconsistent snapshot: %d bytes, size %d", len(s.Content), s.Size)
 			}
-			if rest := s.Content[len("start\n"):]; len(rest)%len("line line line line\n") != 0 {
+			if rest := s.Content[len(head):]; len(rest)%len(line) != 0 {
 				t.Fatalf("snapshot ends mid-line: %d bytes", len(s.Content))
 			}
 		}
 	}
 	close(stop)
 	<-done
-	t.Logf("200 reads of a file being appended to: %d consistent snapshots, %d ErrUnstable", ok, unstable)
+	t.Logf("%d reads of a file being appended to and truncated: %d consistent snapshots (%d distinct sizes), %d ErrUnstable", reads, ok, len(sizes), unstable)
+	if len(sizes) < 2 {
+		t.Error("the file never changed between reads: the racer did not run")
+	}
 }

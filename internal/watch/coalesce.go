@@ -11,7 +11,7 @@ type pending struct {
 	first  time.Time // the first event of the burst
 	last   time.Time // the latest event of the burst
 	due    time.Time // min(last+settle, first+maxWait)
-	reason Reason    // what opened the burst
+	reason Reason    // what first noticed the change
 	// verify is set while only rescans touched the path: it is reported
 	// only if its state differs from the last one seen. A kernel event
 	// clears it.
@@ -48,6 +48,11 @@ func (c *coalescer) add(rel string, now time.Time, reason Reason, verify, ignore
 	if p := c.byPath[rel]; p != nil {
 		if now.After(p.last) {
 			p.last = now
+		}
+		if p.verify && !verify {
+			// A kernel event is what noticed the change, not the rescan
+			// that queued a verification.
+			p.reason = reason
 		}
 		p.verify = p.verify && verify
 		p.ignore = p.ignore || ignore

@@ -50,8 +50,23 @@
 // instead, and Stats.Degraded says so with the sysctl command that fixes it;
 // the watcher retries the watch at each poll.
 //
+// A rescan trusts an unchanged fingerprint except for a file recorded within
+// its mtime's timestamp tick (git's "racy git" case: a same-size edit in the
+// same tick changes nothing the fingerprint sees); such a file is checked
+// again once the tick is over and reported then, so a rescan may report a
+// file that was written just before its state was recorded a second time.
+//
+// The kernel reports the removal of the root itself only once the last
+// descriptor of it is closed, and the watcher holds one; so Run also checks
+// at every Poll tick that the root path still names the directory it opened,
+// and returns an error when it does not.
+//
 // fsnotify does not expose inotify's IN_CLOSE_WRITE on its public API, so the
-// settle time alone decides when a burst is over.
+// settle time alone decides when a burst is over. It must exceed the
+// scheduling delays of the machine, or a save can be split in two bursts.
+//
+// Paths that are not valid UTF-8 are never documents (scan.Filter rejects
+// them), so the watcher ignores them.
 //
 // # Concurrency
 //

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -36,6 +37,11 @@ func (w *Watcher) drain(ctx context.Context) error {
 			}
 			if err := w.handle(ev); err != nil {
 				return err
+			}
+			if w.waitDrain.Load() && len(k.be.Events()) == 0 {
+				// Caught up: the emitter may flush what is due.
+				w.waitDrain.Store(false)
+				kick(w.wakeEmit)
 			}
 		}
 	}
@@ -106,7 +112,13 @@ func (w *Watcher) relOf(name string) (string, bool) {
 	if !strings.HasPrefix(name, w.prefix) {
 		return "", false
 	}
-	return filepath.ToSlash(name[len(w.prefix):]), true
+	rel := filepath.ToSlash(name[len(w.prefix):])
+	if rel == "." || !fs.ValidPath(rel) {
+		// Not a clean path below the root (or not UTF-8, which the
+		// filter never includes): nothing the watcher tracks.
+		return "", false
+	}
+	return rel, true
 }
 
 // abs returns the absolute path of rel.

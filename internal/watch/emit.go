@@ -12,6 +12,12 @@ import (
 // emitter hands settled paths to the consumer until ctx is done. It sleeps on
 // one timer armed for the earliest due path; the drain goroutine and the
 // crawler wake it when they queue a path due earlier.
+//
+// The settle time is measured between events as the drain goroutine handles
+// them. When a path is due while events wait in fsnotify's channel, the
+// drain goroutine is behind (descheduled, or busy), and the waiting events
+// may belong to the same save: the emitter waits until the drain goroutine
+// has caught up, unless the path reached its MaxWait cap.
 func (w *Watcher) emitter(ctx context.Context) {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -19,6 +25,21 @@ func (w *Watcher) emitter(ctx context.Context) {
 	for {
 		w.mu.Lock()
 		now := time.Now()
+		if d, ok := w.co.next(); ok && !d.After(now) && w.behindLocked() &&
+			now.Before(w.co.h[0].first.Add(w.co.maxWait)) {
+			w.armed = time.Time{}
+			w.waitDrain.Store(true)
+			w.mu.Unlock()
+			timer.Reset(w.opts.Settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.wakeEmit:
+			case <-timer.C:
+			}
+			timer.Stop()
+			continue
+		}
 		if p, ok := w.co.popDue(now); ok {
 			w.inFlight++
 			w.armed = time.Time{}
@@ -57,6 +78,11 @@ func (w *Watcher) emitter(ctx context.Context) {
 		}
 		timer.Stop()
 	}
+}
+
+// behindLocked reports whether kernel events wait for the drain goroutine.
+func (w *Watcher) behindLocked() bool {
+	return w.bk != nil && len(w.bk.be.Events()) > 0
 }
 
 // state is what probe found at a path.
@@ -124,8 +150,22 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	sup, armed := w.suppress[p.rel]
 	w.mu.Unlock()
 
-	if p.verify && had && old.same(st.fp) && !old.racy {
-		return Change{}, false
+	if p.verify && had && old.same(st.fp) {
+		if !old.racy {
+			return Change{}, false
+		}
+		if st.fp.racy {
+			// The file may still change within its mtime's timestamp
+			// tick without its fingerprint showing it: decide once the
+			// tick is surely over.
+			w.mu.Lock()
+			mtime := time.Unix(0, st.fp.mtime)
+			w.recheckLocked(p.rel, mtime.Add(racyWindow(mtime)), p.reason)
+			w.mu.Unlock()
+			return Change{}, false
+		}
+		// Unchanged, but it was recorded within its mtime's tick: a
+		// change hidden in that tick is possible, so report it, once.
 	}
 	if armed && time.Now().Before(sup.until) {
 		if h, err := w.hashFile(p.rel); err == nil && h == sup.hash {
@@ -135,6 +175,13 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	}
 	c.Op = Changed
 	return c, true
+}
+
+// recheckLocked queues a verification of rel due at the time at.
+func (w *Watcher) recheckLocked(rel string, at time.Time, reason Reason) {
+	// The coalescer reports a path settle after its last event: an event
+	// dated settle before at makes it due at at.
+	w.addLocked(rel, at.Add(-w.opts.Settle), reason, true, false)
 }
 
 // refilter rebuilds the filter after an ignore file changed, and rescans.

@@ -5,11 +5,19 @@ import (
 	"time"
 )
 
-// racyWindow: a file whose mtime is this close to the moment its state was
-// recorded may change again within the same timestamp tick without changing
-// size, mtime or ctime (git's "racy git" problem), so a rescan reports it
-// even when its fingerprint looks unchanged.
-const racyWindow = time.Second
+// racyWindow returns how long after its mtime a file may still change within
+// the same timestamp tick without its size, mtime or ctime showing it (git's
+// "racy git" problem). A rescan reports a file recorded within that window
+// even when its fingerprint looks unchanged. Linux's native file systems
+// stamp in nanoseconds from a clock that ticks every few milliseconds; an
+// mtime on a whole second hints at a file system that stamps in seconds (or
+// two, as FAT does).
+func racyWindow(mtime time.Time) time.Duration {
+	if mtime.Nanosecond() == 0 {
+		return 2 * time.Second
+	}
+	return 100 * time.Millisecond
+}
 
 // fingerprint is the state of a document as the last stat saw it. Two equal
 // fingerprints mean "unchanged" for a rescan; kernel events are reported
@@ -31,6 +39,6 @@ func (f fingerprint) same(g fingerprint) bool {
 func fingerprintOf(fi fs.FileInfo, now time.Time) fingerprint {
 	f := fingerprint{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
 	f.ino, f.ctime = statExtra(fi)
-	f.racy = now.Sub(fi.ModTime()) < racyWindow
+	f.racy = now.Sub(fi.ModTime()) < racyWindow(fi.ModTime())
 	return f
 }

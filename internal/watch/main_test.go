@@ -57,6 +57,7 @@ func start(t testing.TB, tree map[string]string, c config) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	writeTree(t, dir, tree)
+	age(t, dir)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -285,4 +286,29 @@ func index(initial []string, cs []Change) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// newTestWatcher returns a Watcher on dir (include **/*.md) that is not
+// running.
+func newTestWatcher(t testing.TB, dir string, root *os.Root) *Watcher {
+	t.Helper()
+	f, err := scan.NewFilter(dir, []string{"**/*.md"}, nil, ".scribe")
+	must(t, err)
+	w, err := New(Options{Root: dir, FS: root, Filter: f, Settle: 50 * time.Millisecond, MaxWait: 2 * time.Second})
+	must(t, err)
+	return w
+}
+
+// age dates every file under dir an hour back, as files that existed before
+// the watcher started would be: a rescan then trusts their fingerprints (see
+// racyWindow).
+func age(t testing.TB, dir string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour)
+	must(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.Type()&os.ModeSymlink != 0 {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	}))
 }

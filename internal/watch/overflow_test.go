@@ -3,11 +3,9 @@ package watch
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
-	"time"
 )
 
 // TestOverflow is W1: the drain goroutine is stalled while more files are
@@ -37,9 +35,6 @@ func overflowRun(t *testing.T, files int) {
 		noReader: true,
 		before: func(w *Watcher) {
 			w.drainHook = func() { <-release }
-			// Old enough not to be "racy": a rescan trusts its fingerprint.
-			old := time.Now().Add(-time.Hour)
-			must(t, os.Chtimes(filepath.Join(w.rootDir, "pre", "old.md"), old, old))
 		},
 	})
 	defer once.Do(func() { close(release) }) // never leave the drain stalled

@@ -19,8 +19,9 @@ var errStopped = errors.New("watch: the watcher stopped")
 // It works like Watchman's cookies: it creates a file named
 // .scribe-cookie-PID-N in the root, waits until its creation event comes
 // through the kernel queue (which is ordered), then removes it. If the queue
-// overflows meanwhile, the rescan that follows stands in for the cookie. The
-// root must be writable.
+// overflows meanwhile, the rescan that follows stands in for the cookie; if
+// the root itself could not be watched (watch limit), a crawl verifying the
+// whole tree does. The root must be writable.
 func (w *Watcher) Sync(ctx context.Context) error {
 	select {
 	case <-w.ready:
@@ -32,6 +33,14 @@ func (w *Watcher) Sync(ctx context.Context) error {
 	name := fmt.Sprintf("%s%d-%d", cookiePrefix, os.Getpid(), w.cookieN.Add(1))
 	seen := make(chan struct{})
 	w.mu.Lock()
+	if _, ok := w.watched[""]; !ok {
+		// The root itself is polled (watch limit): no cookie event can
+		// come. A crawl that verifies the whole tree stands in for it.
+		s := &session{reason: ReasonPoll, verify: true, full: true, release: []chan struct{}{seen}}
+		w.pushLocked(s, "")
+		w.mu.Unlock()
+		return w.waitSync(ctx, seen)
+	}
 	w.cookies[name] = seen
 	w.mu.Unlock()
 	defer func() {
@@ -47,6 +56,11 @@ func (w *Watcher) Sync(ctx context.Context) error {
 	fh.Close()
 	defer w.root.Remove(name)
 
+	return w.waitSync(ctx, seen)
+}
+
+// waitSync waits until seen is closed and then until the crawler is idle.
+func (w *Watcher) waitSync(ctx context.Context, seen <-chan struct{}) error {
 	select {
 	case <-seen:
 	case <-w.done:

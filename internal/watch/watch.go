@@ -165,8 +165,9 @@ type Watcher struct {
 	// handles each event; tests use it to stall draining.
 	drainHook func()
 
-	started atomic.Bool
-	cookieN atomic.Uint64
+	started   atomic.Bool
+	cookieN   atomic.Uint64
+	waitDrain atomic.Bool // the emitter waits for the drain goroutine to catch up
 
 	events, changes, overflows, rescans, suppressed atomic.Uint64
 
@@ -190,7 +191,7 @@ type Watcher struct {
 	suppress  map[string]suppression            // own writes to drop
 	sweptAt   int                               // len(suppress) after the last sweep
 	degraded  string                            // see Stats.Degraded
-	warned    map[string]struct{}               // directories already warned about
+	warned    map[string]struct{}               // paths already warned about
 
 	wakeEmit  chan struct{} // kicks the emitter (buffered, never blocks)
 	wakeCrawl chan struct{} // kicks the crawler (buffered, never blocks)

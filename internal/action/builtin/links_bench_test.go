@@ -137,22 +137,33 @@ func BenchmarkLinksFullCheck10k(b *testing.B) {
 	dir := b.TempDir()
 	docs := &lkBenchDocs{lkDir: openLKDir(b, dir), list: lkGenVault(b, dir, 10000)}
 	b.Run("cold", func(b *testing.B) {
+		cpu := lkCPUTime()
 		for b.Loop() {
 			a := lkNew(b, "links.check", lkBenchParams)
 			if n := lkCheckAll(b, a, docs); n == 0 {
 				b.Fatal("no findings: the generated typos were not caught")
 			}
 		}
+		lkReportCPU(b, cpu)
 	})
 	b.Run("warm", func(b *testing.B) {
 		// A second full run of the same action (a new generation): Stat
 		// only, nothing re-read.
 		a := lkNew(b, "links.check", lkBenchParams)
 		lkCheckAll(b, a, docs)
+		cpu := lkCPUTime()
 		for b.Loop() {
 			lkCheckAll(b, a, docs)
 		}
+		lkReportCPU(b, cpu)
 	})
+}
+
+// lkReportCPU reports the process CPU time per operation since start.
+func lkReportCPU(b *testing.B, start time.Duration) {
+	if used := lkCPUTime() - start; used > 0 {
+		b.ReportMetric(float64(used.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
 }
 
 // BenchmarkLinksIncremental measures one edit in a checked 10,000-note
@@ -176,6 +187,7 @@ func BenchmarkLinksIncremental(b *testing.B) {
 	host := action.Host{Docs: docs, Clock: func() time.Time { return lkClock }}
 	affected := 0
 	i := 0
+	cpu := lkCPUTime()
 	for b.Loop() {
 		out, err := a.Run(context.Background(), action.Input{Path: edited, Content: versions[i%2], FrontMatter: map[string]any{}, Host: host})
 		if err != nil {
@@ -196,6 +208,7 @@ func BenchmarkLinksIncremental(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	lkReportCPU(b, cpu)
 	if affected == 0 {
 		b.Fatal("renaming a heading affected no linker")
 	}

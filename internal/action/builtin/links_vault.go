@@ -187,13 +187,9 @@ func (v *lkVault) listIfStale(ctx context.Context, docs action.Docs) ([]string, 
 // the load semaphore.
 func (v *lkVault) syncList(ctx context.Context, docs action.Docs, all bool) ([]string, error) {
 	list := docs.List()
-	listed := make(map[string]struct{}, len(list))
-	var todo []string
-	for _, p := range list {
-		listed[p] = struct{}{}
-		if all || !v.g.Has(p) {
-			todo = append(todo, p)
-		}
+	todo, present := v.g.Absent(list)
+	if all {
+		todo = list
 	}
 	affected := map[string]struct{}{}
 	var amu sync.Mutex
@@ -204,17 +200,24 @@ func (v *lkVault) syncList(ctx context.Context, docs action.Docs, all bool) ([]s
 		}
 		amu.Unlock()
 	}
-	for _, p := range v.g.Paths() {
-		if _, ok := listed[p]; ok {
-			continue
+	if present < v.g.Len() {
+		// Some documents of the graph are not listed: gone, or so new the
+		// list does not show them yet (the engine may hand a file to Run
+		// before its list catches up).
+		listed := make(map[string]struct{}, len(list))
+		for _, p := range list {
+			listed[p] = struct{}{}
 		}
-		// Not listed: gone, or so new the list does not show it yet (the
-		// engine may hand a file to Run before its list catches up).
-		if _, err := docs.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			add(v.g.Remove(p))
-			v.mu.Lock()
-			delete(v.meta, p)
-			v.mu.Unlock()
+		for _, p := range v.g.Paths() {
+			if _, ok := listed[p]; ok {
+				continue
+			}
+			if _, err := docs.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				add(v.g.Remove(p))
+				v.mu.Lock()
+				delete(v.meta, p)
+				v.mu.Unlock()
+			}
 		}
 	}
 	if err := lkParallel(ctx, todo, func(p string) {

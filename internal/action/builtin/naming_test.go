@@ -336,3 +336,25 @@ func TestNamingParams(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNamingConvert checks that the conventional form of any name is
+// conventional (fixing twice changes nothing) and never panics.
+func FuzzNamingConvert(f *testing.F) {
+	for _, s := range []string{"My Note", "myOtherNote", "HTTPServer", "Thé Vert", "日本語", "a--b", "___", "\xff\xfe", "Ǆemal"} {
+		f.Add(s)
+	}
+	n := lkNew(f, "naming", "").(*naming)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sep := range []string{"-", "_"} {
+			c := lkConvert(s, sep)
+			if lkConvert(c, sep) != c {
+				t.Fatalf("lkConvert(%q) = %q is not a fixed point", s, c)
+			}
+		}
+		if nn, ok := n.conventional(s+".md", false); nn != "" {
+			if again, ok2 := n.conventional(nn, false); !ok2 || again != nn {
+				t.Fatalf("conventional(%q) = %q (ok %v), which is not conventional", s, nn, ok)
+			}
+		}
+	})
+}

@@ -10,6 +10,8 @@ package bustest
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"log/slog"
 	"sync"
 	"testing"
@@ -53,12 +55,21 @@ func Open(t testing.TB, o bus.Options) *bus.Bus {
 	return b
 }
 
+// Server is an external nats-server for tests, listening on 127.0.0.1.
+type Server struct {
+	t    testing.TB
+	opts *server.Options
+
+	mu  sync.Mutex
+	srv *server.Server
+}
+
 // External starts a nats-server with JetStream that listens on 127.0.0.1 on a
-// random port, and returns it and its client URL. It is shut down when the
-// test ends.
-func External(t testing.TB) (*server.Server, string) {
+// random port, with its store in a t.TempDir(). It is shut down when the test
+// ends.
+func External(t testing.TB) *Server {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{
+	s := &Server{t: t, opts: &server.Options{
 		Host:               "127.0.0.1",
 		Port:               -1,
 		NoSigs:             true,
@@ -66,20 +77,52 @@ func External(t testing.TB) (*server.Server, string) {
 		StoreDir:           t.TempDir(),
 		JetStreamMaxMemory: 64 << 20,
 		JetStreamMaxStore:  256 << 20,
-	})
+	}}
+	s.start()
+	// Restart must come back on the same port, or clients cannot reconnect.
+	s.opts.Port = s.srv.Addr().(*net.TCPAddr).Port
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	srv, err := server.NewServer(s.opts)
 	if err != nil {
-		t.Fatalf("configure external nats-server: %v", err)
+		s.t.Fatalf("configure external nats-server: %v", err)
 	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		t.Fatal("external nats-server not ready after 10s")
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		s.t.Fatal("external nats-server not ready after 10s")
 	}
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	return s, s.ClientURL()
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+}
+
+// URL returns the client URL.
+func (s *Server) URL() string {
+	return fmt.Sprintf("nats://127.0.0.1:%d", s.opts.Port)
+}
+
+// Stop shuts the server down; it is safe to call more than once.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+	}
+}
+
+// Restart stops the server and starts it again on the same port and store.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	s.start()
 }
 
 // CheckFor calls f every sleep until it returns nil, and fails the test with

@@ -1,0 +1,37 @@
+// Command daemon benchmarks `scribe watch`: it runs the real daemon in this
+// process (the daemon package, configured as the CLI would), changes files of
+// a deterministic corpus the way a user would, and observes the daemon's
+// rewrites with its own inotify watch.
+//
+//	go run ./bench/daemon -scenario latency -n 10000 -settle 50ms
+//	go run ./bench/daemon -scenario latency -target bare
+//	go run ./bench/daemon -scenario burst -files 2000
+//	go run ./bench/daemon -scenario startup -n 10000,100000
+//	go run ./bench/daemon -scenario rss -n 100000
+//
+// Run it from the module root: the corpus is written by ./bench/corpus.
+// Scenarios:
+//
+//   - latency: one save at a time (a "TODO: x" line appended in place to a
+//     different file each time); the latency is from just before the save to
+//     the inotify event of the daemon's rename whose content shows the rule
+//     applied. The next save waits for that rewrite.
+//   - burst: -files files saved back to back as fast as one goroutine can;
+//     reports the time from the last save to the last rewrite, files never
+//     rewritten within -timeout (missed) and files renamed over more than
+//     once (double writes), cross-checked with the daemon's written counter.
+//   - startup: time from Run to Ready, cold (no state dir) then warm (the
+//     state left by the cold run), catch-up scan included, for each -n.
+//   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files
+//     once ready and once the queue has drained.
+//
+// With -target bare the latency and burst scenarios run against
+// bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the
+// baseline for what the hardware allows.
+//
+// Each scenario prints a Markdown table (scenario, setting, metric, value,
+// goal, verdict); bench/daemon.sh runs them all. -runs repeats the measurement
+// and reports the best run, listing every run's headline figure too.
+//
+// Linux only (inotify, /proc).
+package main

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// flags are the command line, shared by every scenario.
+type flags struct {
+	scenario string
+	target   string // daemon or bare
+	work     string
+	keep     bool
+	ns       []int
+	settle   string
+	workers  int
+	samples  int
+	warmup   int
+	files    int
+	runs     int
+	timeout  time.Duration
+	drainMax time.Duration
+	dirSync  bool
+	header   bool
+	verbose  bool
+	cpuprof  string
+}
+
+func main() {
+	var f flags
+	var ns string
+	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, startup or rss")
+	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency and burst only")
+	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
+	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
+	flag.StringVar(&ns, "n", "", "corpus size, or a comma-separated list for startup (default 10000; startup 10000,100000; rss 100000)")
+	flag.StringVar(&f.settle, "settle", "50ms", "engine.settle, written into the configuration as given")
+	flag.IntVar(&f.workers, "workers", 4, "engine.workers (bare: rewriting goroutines)")
+	flag.IntVar(&f.samples, "samples", 500, "latency: saves measured per run")
+	flag.IntVar(&f.warmup, "warmup", 20, "latency: saves made before measuring")
+	flag.IntVar(&f.files, "files", 2000, "burst: files saved")
+	flag.IntVar(&f.runs, "runs", 3, "measurements per scenario; the best is reported")
+	flag.DurationVar(&f.timeout, "timeout", 30*time.Second, "a file not rewritten this long after its save is missed")
+	flag.DurationVar(&f.drainMax, "drain-timeout", 90*time.Second, "how long to wait for the daemon's queue to drain")
+	flag.BoolVar(&f.dirSync, "dirsync", true, "bare: fsync the directory after each rename, as scribe does")
+	flag.BoolVar(&f.header, "header", true, "print the table header")
+	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
+	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")
+	flag.Parse()
+
+	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000"}
+	def, ok := defaults[f.scenario]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, startup or rss\n", f.scenario)
+		os.Exit(2)
+	}
+	if ns == "" {
+		ns = def
+	}
+	for _, s := range strings.Split(ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bench/daemon: -n %q: want positive integers separated by commas\n", ns)
+			os.Exit(2)
+		}
+		f.ns = append(f.ns, n)
+	}
+	if f.target != "daemon" && f.target != "bare" {
+		fmt.Fprintf(os.Stderr, "bench/daemon: -target %q: use daemon or bare\n", f.target)
+		os.Exit(2)
+	}
+	if f.runs < 1 {
+		f.runs = 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, &f)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/daemon:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, f *flags) (err error) {
+	if _, err := os.Stat(filepath.Join("bench", "corpus")); err != nil {
+		return fmt.Errorf("run from the module root (./bench/corpus writes the corpus): %w", err)
+	}
+	if f.work == "" {
+		f.work, err = os.MkdirTemp("", "scribe-bench-")
+		if err != nil {
+			return err
+		}
+		if !f.keep {
+			defer os.RemoveAll(f.work)
+		}
+	}
+	if f.work, err = filepath.Abs(f.work); err != nil {
+		return err
+	}
+	if f.work, err = filepath.EvalSymlinks(f.work); err != nil {
+		return err
+	}
+	log := slog.New(slog.DiscardHandler)
+	if f.verbose {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	env := &bench{f: f, log: log}
+
+	fmt.Fprintf(os.Stderr, "machine: %d CPUs, load %s, %s\n", runtime.NumCPU(), loadAvg(), runtime.Version())
+	var rows []row
+	switch f.scenario {
+	case "latency":
+		rows, err = env.latency(ctx)
+	case "burst":
+		rows, err = env.burst(ctx)
+	case "startup":
+		rows, err = env.startup(ctx)
+	case "rss":
+		rows, err = env.rss(ctx)
+	}
+	printRows(os.Stdout, rows, f.header)
+	return err
+}
+
+// startProfile starts the CPU profile asked for with -cpuprofile, and returns
+// the function that stops it.
+func (b *bench) startProfile() (func(), error) {
+	if b.f.cpuprof == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(b.f.cpuprof)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	fs := strings.Fields(string(b))
+	if len(fs) < 3 {
+		return "unknown"
+	}
+	return strings.Join(fs[:3], " ")
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// startup runs the startup scenario: for each -n, -runs times, a cold start
+// (no state dir) followed by a warm one (the state the cold run left).
+func (b *bench) startup(ctx context.Context) ([]row, error) {
+	if b.f.target != "daemon" {
+		return nil, fmt.Errorf("-scenario startup measures the daemon only")
+	}
+	stopProf, err := b.startProfile()
+	if err != nil {
+		return nil, err
+	}
+	defer stopProf()
+	var rows []row
+	for _, n := range b.f.ns {
+		dir, err := b.corpus(ctx, n)
+		if err != nil {
+			return rows, err
+		}
+		goal := 500 * time.Millisecond
+		if n > 10000 {
+			goal = 3 * time.Second
+		}
+		var cold, warm, drain []time.Duration
+		for r := range b.f.runs {
+			if err := os.RemoveAll(filepath.Join(dir, "state")); err != nil {
+				return rows, err
+			}
+			c, d, err := b.coldWarm(ctx, dir)
+			if err != nil {
+				return rows, err
+			}
+			w, _, err := b.coldWarm(ctx, dir)
+			if err != nil {
+				return rows, err
+			}
+			fmt.Fprintf(os.Stderr, "n=%d run %d: cold ready %s (queue drained %s later), warm ready %s (load %s)\n", n, r+1, ms(c), ms(d), ms(w), loadAvg())
+			cold, warm, drain = append(cold, c), append(warm, w), append(drain, d)
+		}
+		setting := fmt.Sprintf("daemon, %d files, %d workers", n, b.f.workers)
+		sc := "startup"
+		bc, bw, bd := minDur(cold), minDur(warm), minDur(drain)
+		rows = append(rows,
+			row{sc, setting, "cold: Run → ready (no state; every file queued)", ms(bc), "≤ " + ms(goal), atMost(bc, goal)},
+			row{sc, setting, "cold: ready → queue drained (every file checked)", ms(bd), "", ""},
+			row{sc, setting, "warm: Run → ready (index present)", ms(bw), "≤ " + ms(goal), atMost(bw, goal)},
+			row{sc, setting, "every run cold / warm", pairs(cold, warm), "", ""},
+		)
+	}
+	return rows, nil
+}
+
+// coldWarm starts the daemon on dir with whatever state it has, and returns
+// the time from Run to ready and then to an empty queue; it stops the daemon
+// before returning, so that the file index is saved for the next start.
+func (b *bench) coldWarm(ctx context.Context, dir string) (ready, drain time.Duration, err error) {
+	t, err := b.startDaemon(ctx, dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	drain, err = t.drain(ctx, b.f.drainMax)
+	if serr := t.stop(); err == nil {
+		err = serr
+	}
+	return t.ready, drain, err
+}
+
+func minDur(ds []time.Duration) time.Duration {
+	m := ds[0]
+	for _, d := range ds[1:] {
+		m = min(m, d)
+	}
+	return m
+}
+
+func pairs(a, b []time.Duration) string {
+	var s []string
+	for i := range a {
+		s = append(s, ms(a[i])+" / "+ms(b[i]))
+	}
+	return strings.Join(s, "; ")
+}

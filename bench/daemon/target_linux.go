@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/scribe-md/scribe/bench/bareloop"
+	"github.com/scribe-md/scribe/internal/action"
+	_ "github.com/scribe-md/scribe/internal/action/builtin" // the replace action
+	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/rule"
+)
+
+// target is what a scenario changes files under: the daemon or the bare loop.
+type target interface {
+	// written returns how many files the target has rewritten so far.
+	written(ctx context.Context) (int64, error)
+	// stop stops the target and waits until it has.
+	stop() error
+}
+
+// configYAML is the benchmark's scribe.yaml: one idempotent regex rule, the
+// state dir next to the tree (outside it), HTTP on a free port for status.
+const configYAML = `version: 1
+roots: [tree]
+include: ["**/*.md"]
+engine:
+  workers: %d
+  settle: %s
+  max_wait: 2s
+  state_dir: state
+http:
+  listen: "127.0.0.1:0"
+rules:
+  - id: todo-to-task
+    match: '(?m)^TODO: (.+)$'
+    actions:
+      - replace: { with: "- [ ] $1" }
+`
+
+// daemonTarget is the real daemon running in this process.
+type daemonTarget struct {
+	d      *daemon.Daemon
+	cancel context.CancelFunc
+	errc   chan error
+	base   string // http://addr
+	// ready is the time from Run to the Ready channel being closed.
+	ready time.Duration
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// startDaemon writes dir/scribe.yaml, compiles it as the CLI does and runs
+// the daemon until ready.
+func (b *bench) startDaemon(ctx context.Context, dir string) (*daemonTarget, error) {
+	yaml := fmt.Sprintf(configYAML, b.f.workers, b.f.settle)
+	name := filepath.Join(dir, "scribe.yaml")
+	if err := os.WriteFile(name, []byte(yaml), 0o644); err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadBytes(name, []byte(yaml))
+	if err != nil {
+		return nil, fmt.Errorf("benchmark configuration: %w", err)
+	}
+	cmds := map[string]string{}
+	rules, err := rule.Compile(cfg, action.Build{
+		ConfigDir: cfg.Dir,
+		Commands:  cmds,
+		Timeout:   cfg.Engine.ActionTimeout.Std(),
+		Pool:      action.NewPool(cfg.Engine.Workers),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("benchmark rules: %w", err)
+	}
+	ready := make(chan struct{})
+	d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Logger: b.log, Ready: ready})
+	if err != nil {
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	t := &daemonTarget{d: d, cancel: cancel, errc: make(chan error, 1)}
+	start := time.Now()
+	go func() { t.errc <- d.Run(rctx) }()
+	select {
+	case <-ready:
+		t.ready = time.Since(start)
+	case err := <-t.errc:
+		cancel()
+		return nil, fmt.Errorf("daemon stopped before ready: %w", err)
+	case <-time.After(5 * time.Minute):
+		t.stop()
+		return nil, errors.New("daemon not ready after 5 minutes")
+	}
+	t.base = "http://" + d.Addr()
+	return t, nil
+}
+
+// status is the part of GET /api/v1/status the benchmark reads.
+type status struct {
+	Ready bool `json:"ready"`
+	Queue struct {
+		Pending int `json:"pending"`
+	} `json:"queue"`
+	Counters map[string]int64 `json:"counters"`
+}
+
+func (t *daemonTarget) status(ctx context.Context) (status, error) {
+	var st status
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+"/api/v1/status", nil)
+	if err != nil {
+		return st, err
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("GET /api/v1/status: %s", resp.Status)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+func (t *daemonTarget) written(ctx context.Context) (int64, error) {
+	st, err := t.status(ctx)
+	return st.Counters["written"], err
+}
+
+// drain waits until the daemon's file queue is empty (every event published
+// so far processed and acknowledged), polling its status, and returns how long
+// that took. It gives up after limit.
+func (t *daemonTarget) drain(ctx context.Context, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st, err := t.status(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if st.Queue.Pending == 0 {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > limit {
+			return time.Since(start), fmt.Errorf("queue not drained after %v: %d events pending", limit, st.Queue.Pending)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func (t *daemonTarget) stop() error {
+	t.cancel()
+	return <-t.errc
+}
+
+// bareTarget is bench/bareloop running in this process.
+type bareTarget struct {
+	n      atomic.Int64
+	cancel context.CancelFunc
+	errc   chan error
+}
+
+func (b *bench) startBare(ctx context.Context, tree string) (*bareTarget, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	t := &bareTarget{cancel: cancel, errc: make(chan error, 1)}
+	ready := make(chan struct{})
+	go func() {
+		t.errc <- bareloop.Run(rctx, bareloop.Options{Dir: tree, Workers: b.f.workers, DirSync: b.f.dirSync, Written: &t.n}, ready)
+	}()
+	select {
+	case <-ready:
+		return t, nil
+	case err := <-t.errc:
+		cancel()
+		return nil, fmt.Errorf("bare loop: %w", err)
+	}
+}
+
+func (t *bareTarget) written(context.Context) (int64, error) { return t.n.Load(), nil }
+
+func (t *bareTarget) stop() error {
+	t.cancel()
+	return <-t.errc
+}
+
+// startTarget starts the target of -target on the corpus in dir, ready for
+// measurements: the daemon has caught up and drained its queue (a first,
+// cold start also turns the corpus's own TODO lines into tasks).
+func (b *bench) startTarget(ctx context.Context, dir string) (target, string, error) {
+	tree := filepath.Join(dir, "tree")
+	if b.f.target == "bare" {
+		t, err := b.startBare(ctx, tree)
+		return t, fmt.Sprintf("bare loop, %d workers, dirsync %v", b.f.workers, b.f.dirSync), err
+	}
+	t, err := b.startDaemon(ctx, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	d, err := t.drain(ctx, b.f.drainMax)
+	if err != nil {
+		t.stop()
+		return nil, "", err
+	}
+	fmt.Fprintf(os.Stderr, "daemon ready after %s, queue drained %s later\n", ms(t.ready), ms(d))
+	return t, fmt.Sprintf("daemon, settle %s, %d workers", b.f.settle, b.f.workers), nil
+}

@@ -1,0 +1,392 @@
+package builtin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/links"
+)
+
+// lkRename is one planned rename.
+type lkRename struct{ from, to string }
+
+// lkWrite is one planned rewrite of a file, at its final path.
+type lkWrite struct {
+	path     string
+	old, new []byte
+	links    int
+}
+
+// repair plans every rename and link rewrite, then applies them through the
+// Writer; a failure undoes what was applied and is returned.
+func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (action.Output, error) {
+	n.fixMu.Lock()
+	defer n.fixMu.Unlock()
+	docs, w := in.Host.Docs, in.Host.Writer
+	if _, err := docs.Stat(in.Path); errors.Is(err, fs.ErrNotExist) {
+		return action.Output{}, nil // moved by an earlier rename of this run
+	}
+	var out action.Output
+	renames, blocked := n.planRenames(vs, docs)
+	out.Findings = append(out.Findings, blocked...)
+	if len(renames) == 0 || len(blocked) > 0 {
+		return out, nil
+	}
+	v := n.vaults.get(docs)
+	if err := v.ensure(ctx, docs, lkNow(in.Host)); err != nil {
+		return action.Output{}, fmt.Errorf("load the link graph: %w", err)
+	}
+	// Renames are rare and must see every linker: re-check every document.
+	if err := v.lock(ctx); err != nil {
+		return action.Output{}, err
+	}
+	_, err := v.syncList(ctx, docs, true)
+	v.unlock()
+	if err != nil {
+		return action.Output{}, fmt.Errorf("refresh the link graph: %w", err)
+	}
+	v.input(in.Path, in.Content)
+	writes, moved, err := n.planWrites(ctx, in, v, renames)
+	if err != nil {
+		return action.Output{}, err
+	}
+	if err := lkApply(ctx, w, renames, writes); err != nil {
+		return action.Output{}, fmt.Errorf("naming: rename %s: %w", in.Path, err)
+	}
+	nlinks := 0
+	for _, wr := range writes {
+		nlinks += wr.links
+	}
+	verb := "renamed"
+	if in.DryRun {
+		verb = "would rename"
+	}
+	for _, r := range renames {
+		out.Findings = append(out.Findings, action.Finding{
+			Path: r.from, Severity: action.SeverityInfo,
+			Message: fmt.Sprintf("%s %s to %s (%d links rewritten in %d files)", verb, r.from, r.to, nlinks, len(writes)),
+		})
+		out.Events = append(out.Events, action.Event{Type: "renamed", Path: r.from, Data: map[string]any{"to": r.to}})
+	}
+	if !in.DryRun {
+		for old, nw := range moved {
+			v.g.Remove(old)
+			out.Affected = append(out.Affected, nw)
+		}
+		for _, wr := range writes {
+			v.g.Update(wr.path, wr.new)
+		}
+		sort.Strings(out.Affected)
+	}
+	return out, nil
+}
+
+// planRenames turns violations into renames (each path as it will be when
+// the renames before it are done) and refuses those whose target exists.
+func (n *naming) planRenames(vs []violation, docs action.Docs) ([]lkRename, []action.Finding) {
+	var renames []lkRename
+	var blocked []action.Finding
+	list := docs.List()
+	for _, v := range vs {
+		if v.newName == "" {
+			blocked = append(blocked, n.finding(v))
+			continue
+		}
+		// v.path is as it was; map it through the renames planned so far.
+		from := lkMovePath(v.path, renames)
+		to := path.Join(path.Dir(from), v.newName)
+		if path.Dir(from) == "." {
+			to = v.newName
+		}
+		if reason := lkTargetTaken(docs, list, from, to); reason != "" {
+			blocked = append(blocked, action.Finding{
+				Path: v.path, Severity: action.SeverityError,
+				Message:    fmt.Sprintf("cannot rename %s to %s: %s", from, to, reason),
+				Suggestion: v.newName,
+			})
+			continue
+		}
+		renames = append(renames, lkRename{from: from, to: to})
+	}
+	return renames, blocked
+}
+
+// lkTargetTaken says why from cannot become to ("" if it can): something is
+// there already, or a document whose path differs only in case (two such
+// names cannot live on a case-insensitive file system). A rename that only
+// changes case is fine.
+func lkTargetTaken(docs action.Docs, list []string, from, to string) string {
+	caseOnly := strings.EqualFold(from, to)
+	if fi, err := docs.Stat(to); err == nil {
+		if !caseOnly {
+			return to + " already exists"
+		}
+		if ffi, err := docs.Stat(from); err != nil || !os.SameFile(fi, ffi) {
+			return to + " already exists"
+		}
+	}
+	ft, ff := links.Fold(to), links.Fold(from)
+	for _, p := range list {
+		fp := links.Fold(p)
+		if (fp == ft || strings.HasPrefix(fp, ft+"/")) && !(fp == ff || strings.HasPrefix(fp, ff+"/")) {
+			return fmt.Sprintf("%s differs from it only in case", p)
+		}
+	}
+	return ""
+}
+
+// lkMovePath maps p through renames applied in order.
+func lkMovePath(p string, renames []lkRename) string {
+	for _, r := range renames {
+		if p == r.from {
+			p = r.to
+		} else if strings.HasPrefix(p, r.from+"/") {
+			p = r.to + p[len(r.from):]
+		}
+	}
+	return p
+}
+
+// planWrites finds every link whose target moves, or whose name could
+// resolve elsewhere once the new names exist, and rewrites it so that it
+// still points where it did, from the linking file's new path, in the style
+// it was written (by name, by path, relative) when that style resolves
+// unambiguously. It returns the rewrites and the moves (old path → new).
+func (n *naming) planWrites(ctx context.Context, in action.Input, v *lkVault, renames []lkRename) ([]lkWrite, map[string]string, error) {
+	g := v.g
+	moved := map[string]string{}
+	for _, p := range g.Paths() {
+		if np := lkMovePath(p, renames); np != p {
+			moved[p] = np
+		}
+	}
+	p := &lkPlan{g: g, after: g.Index(), moved: moved, renames: renames, keys: map[string]bool{}}
+	for old, nw := range moved {
+		p.after.Remove(old)
+		p.after.Add(nw)
+		p.keys[links.NameKey(old)] = true
+		p.keys[links.NameKey(nw)] = true
+	}
+	var writes []lkWrite
+	for _, src := range g.Paths() {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		doc := g.Document(src)
+		if doc == nil {
+			continue
+		}
+		srcAfter := lkMovePath(src, renames)
+		need := false
+		for _, l := range doc.Links {
+			if text, ok := p.rewrite(src, srcAfter, l); ok && text != lkWritten(l) {
+				need = true
+				break
+			}
+		}
+		isInput := src == in.Path
+		if !need && !(isInput && srcAfter != src) {
+			continue
+		}
+		// Rewrite from the current bytes, not the graph's copy.
+		content := in.Content
+		if !isInput {
+			b, err := in.Host.Docs.ReadFile(src)
+			if err != nil {
+				return nil, nil, fmt.Errorf("naming: read %s to rewrite its links: %w", src, err)
+			}
+			content = b
+		}
+		var edits []links.Edit
+		for _, l := range links.Parse(content).Links {
+			if text, ok := p.rewrite(src, srcAfter, l); ok && text != lkWritten(l) {
+				edits = append(edits, links.Edit{Start: l.TargetStart, End: l.TargetEnd, Text: text})
+			}
+		}
+		newContent := links.Apply(content, edits)
+		old := content
+		if isInput {
+			// The input's new content (an earlier action may have changed
+			// it) follows it to its new name.
+			if disk, err := in.Host.Docs.ReadFile(src); err == nil {
+				old = disk
+			}
+		}
+		if len(edits) == 0 && bytes.Equal(old, newContent) {
+			continue
+		}
+		writes = append(writes, lkWrite{path: srcAfter, old: old, new: newContent, links: len(edits)})
+	}
+	return writes, moved, nil
+}
+
+// lkPlan is what rewriting links needs to know about the planned renames.
+type lkPlan struct {
+	g       *links.Graph
+	after   *links.Index // the paths as they will be
+	moved   map[string]string
+	renames []lkRename
+	keys    map[string]bool // name keys of moved documents, old and new
+}
+
+// lkWritten is the target of l as written.
+func lkWritten(l links.Link) string {
+	return l.Raw[l.TargetStart-l.Start : l.TargetEnd-l.Start]
+}
+
+// rewrite returns the target text link l of src (which will be at
+// srcAfter) needs after the renames, and false when l needs no change (or is
+// broken, or external: those are left alone).
+func (p *lkPlan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
+	if l.Target == "" {
+		return "", false
+	}
+	r := p.g.Resolve(src, l)
+	var intended string
+	doc := r.Path != ""
+	switch {
+	case doc:
+		intended = r.Path
+		if nw, ok := p.moved[r.Path]; ok {
+			intended = nw
+		}
+	case len(r.Probe) > 0 && lkMovePath(r.Probe[0], p.renames) != r.Probe[0]:
+		intended = lkMovePath(r.Probe[0], p.renames) // an attachment in a renamed directory
+	default:
+		return "", false
+	}
+	if doc && intended == r.Path {
+		// The target stays; the link only needs help if a new name or the
+		// source's move makes it resolve elsewhere.
+		key := links.NameKey(path.Clean(strings.TrimSuffix(l.Target, "/")))
+		if !p.keys[key] && srcAfter == src {
+			return "", false
+		}
+		if p.resolves(srcAfter, l, lkWritten(l), intended, doc) {
+			return "", false
+		}
+	}
+	for _, text := range lkCandidates(srcAfter, l, intended) {
+		if p.resolves(srcAfter, l, text, intended, doc) {
+			return text, true
+		}
+	}
+	// Nothing in the link's own style resolves unambiguously: a full path.
+	if l.Kind.IsWiki() {
+		t := intended
+		if !lkHasMD(l.Target) {
+			t = strings.TrimSuffix(t, ".md")
+		}
+		return t, true
+	}
+	return links.EncodeDest(links.RelPath(path.Dir(srcAfter), intended), l.Angle), true
+}
+
+// resolves reports whether l with its target written as text, in srcAfter,
+// points at intended once the renames are done.
+func (p *lkPlan) resolves(srcAfter string, l links.Link, text, intended string, doc bool) bool {
+	probe := l
+	probe.Target = text
+	if !l.Kind.IsWiki() {
+		probe.Target = links.DecodeDest(text)
+	}
+	res := p.after.Resolve(srcAfter, probe)
+	if doc {
+		return res.Path == intended
+	}
+	return res.Path == "" && len(res.Probe) > 0 && res.Probe[0] == intended
+}
+
+// lkCandidates are the ways to write target in l's style, preferred first.
+func lkCandidates(srcAfter string, l links.Link, target string) []string {
+	keepExt := func(t string) string {
+		if !lkHasMD(l.Target) && lkHasMD(t) {
+			return t[:len(t)-3]
+		}
+		return t
+	}
+	if l.Kind.IsWiki() {
+		switch {
+		case strings.HasPrefix(l.Target, "./") || strings.HasPrefix(l.Target, "../"):
+			rel := links.RelPath(path.Dir(srcAfter), target)
+			if !strings.HasPrefix(rel, "../") {
+				rel = "./" + rel
+			}
+			return []string{keepExt(rel)}
+		case strings.HasPrefix(l.Target, "/"):
+			return []string{"/" + keepExt(target)}
+		case strings.Contains(l.Target, "/"):
+			// Keep as many trailing folders as were written.
+			segs := strings.Split(target, "/")
+			k := min(strings.Count(l.Target, "/")+1, len(segs))
+			return []string{keepExt(strings.Join(segs[len(segs)-k:], "/")), keepExt(target)}
+		default:
+			return []string{keepExt(path.Base(target)), keepExt(target)}
+		}
+	}
+	var p string
+	switch {
+	case strings.HasPrefix(l.Target, "/"):
+		p = "/" + target
+	case !strings.Contains(l.Target, "/") && path.Dir(srcAfter) != path.Dir(target):
+		// Written as a bare name that resolved by name (vault mode).
+		p = path.Base(target)
+	default:
+		p = links.RelPath(path.Dir(srcAfter), target)
+	}
+	return []string{links.EncodeDest(keepExt(p), l.Angle)}
+}
+
+func lkHasMD(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".md") }
+
+// lkApply performs renames then writes; on the first failure it undoes what
+// was applied, in reverse order, and returns the failure (with any undo
+// failure joined to it).
+func lkApply(ctx context.Context, w action.Writer, renames []lkRename, writes []lkWrite) error {
+	var doneRenames []lkRename
+	var doneWrites []lkWrite
+	fail := func(err error) error {
+		// Undo even when ctx has ended: a half-renamed vault is worse.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		var undo []error
+		for i := len(doneWrites) - 1; i >= 0; i-- {
+			wr := doneWrites[i]
+			if uerr := w.WriteFile(uctx, wr.path, wr.old); uerr != nil {
+				undo = append(undo, fmt.Errorf("restore %s: %w", wr.path, uerr))
+			}
+		}
+		for i := len(doneRenames) - 1; i >= 0; i-- {
+			r := doneRenames[i]
+			if uerr := w.Rename(uctx, r.to, r.from); uerr != nil {
+				undo = append(undo, fmt.Errorf("rename %s back to %s: %w", r.to, r.from, uerr))
+			}
+		}
+		if len(undo) > 0 {
+			return fmt.Errorf("%w; undo incomplete, fix by hand: %w", err, errors.Join(undo...))
+		}
+		return fmt.Errorf("%w (every change undone)", err)
+	}
+	for _, r := range renames {
+		if err := w.Rename(ctx, r.from, r.to); err != nil {
+			return fail(err)
+		}
+		doneRenames = append(doneRenames, r)
+	}
+	for _, wr := range writes {
+		if err := w.WriteFile(ctx, wr.path, wr.new); err != nil {
+			return fail(err)
+		}
+		doneWrites = append(doneWrites, wr)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package bus_test
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+)
+
+var subjectRE = regexp.MustCompile(`^[a-z]+\.files\.[0-9a-f]+$`)
+
+var hostileNames = []string{
+	"plain.md", "a b.md", "a.b.c.md", "*", ">", "a.*.>", "nul\x00byte.md", "bad\xff\xfeutf8.md",
+	"new\nline.md", "cr\r\n.md", "$JS.API.>", "..", "über/naïve.md", "\t", strings.Repeat("x", 4096),
+}
+
+// N8: file names never reach a subject, and arrive intact.
+func TestHostileNamesRoundTrip(t *testing.T) {
+	o := bustest.New(t)
+	o.SyncInterval = time.Minute
+	b := bustest.Open(t, o)
+	ctx := t.Context()
+	var rec recorder
+	consume(t, b, 4, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	for _, name := range hostileNames {
+		if s := b.FileSubject("/r\x00oot", name); !subjectRE.MatchString(s) {
+			t.Errorf("subject for %q = %q", name, s)
+		}
+		publish(t, b, "/r\x00oot", name, name)
+	}
+	checkFor(t, pendingIs(ctx, b, 0))
+	var got []string
+	for _, ev := range rec.all() {
+		if ev.Root != "/r\x00oot" {
+			t.Errorf("root = %q", ev.Root)
+		}
+		got = append(got, ev.Path)
+	}
+	want := slices.Clone(hostileNames)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("paths after the round trip:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDecodeEventRejects(t *testing.T) {
+	for _, in := range []string{
+		``, `null`, `{}`, `[]`, `{"v":2,"path":"a","reason":"event"}`,
+		`{"v":1,"reason":"event"}`,
+		`{"v":1,"path":"","reason":"event"}`,
+		`{"v":1,"path":"a","reason":"nope"}`,
+		`{"v":1,"path":"a","path_raw":"YQ==","reason":"event"}`,
+		`{"v":1,"path_raw":"YQ==","reason":"event"}`, // valid UTF-8 in raw form
+		`{"v":1,"path":"a","reason":"event","extra":1}`,
+		`{"v":1,"path":"a","reason":"event"} {}`,
+		`{"v":1,"path":"a","reason":"event","time":"yesterday"}`,
+	} {
+		if ev, err := bus.DecodeEvent([]byte(in)); err == nil {
+			t.Errorf("DecodeEvent(%s) = %+v, want an error", in, ev)
+		}
+	}
+}
+
+func FuzzEventRoundTrip(f *testing.F) {
+	for _, n := range hostileNames {
+		f.Add("/vault", n, "event", int64(0))
+	}
+	f.Add("", "a", "rescan", int64(1700000000000000000))
+	f.Add("\xff", "\x00", "retry", int64(-1))
+	f.Fuzz(func(t *testing.T, root, path, reason string, nanos int64) {
+		ev := bus.FileEvent{Root: root, Path: path, Reason: reason, Time: time.Unix(0, nanos).UTC()}
+		data, err := bus.EncodeEvent(ev)
+		if err != nil {
+			return // empty path, unknown reason, oversized: refused, not mangled
+		}
+		got, err := bus.DecodeEvent(data)
+		if err != nil {
+			t.Fatalf("decode(encode(%+v)): %v\n%s", ev, err, data)
+		}
+		if ev.Reason == "" {
+			ev.Reason = bus.ReasonEvent
+		}
+		if got.Root != ev.Root || got.Path != ev.Path || got.Reason != ev.Reason || !got.Time.Equal(ev.Time) {
+			t.Fatalf("round trip changed the event:\n got %+v\nwant %+v", got, ev)
+		}
+	})
+}
+
+func FuzzDecodeEvent(f *testing.F) {
+	for _, n := range hostileNames {
+		data, err := bus.EncodeEvent(bus.FileEvent{Root: "/r", Path: n, Time: time.Unix(1, 0)})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"v":1,"path_raw":"/w==","reason":"event","time":"2024-01-01T00:00:00+02:00"}`))
+	f.Add([]byte(`{"v":1,"root":null,"path":"a","reason":"catchup"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := bus.DecodeEvent(data)
+		if err != nil {
+			return
+		}
+		again, err := bus.EncodeEvent(ev)
+		if err != nil {
+			t.Fatalf("decoded %+v but cannot encode it: %v", ev, err)
+		}
+		ev2, err := bus.DecodeEvent(again)
+		if err != nil || ev2.Root != ev.Root || ev2.Path != ev.Path || ev2.Reason != ev.Reason || !ev2.Time.Equal(ev.Time) {
+			t.Fatalf("re-encoding changed the event: %+v -> %+v (%v)", ev, ev2, err)
+		}
+	})
+}
+
+// FuzzSubject (N8) publishes file events with fuzzed roots and paths to a real
+// embedded server: none may fail, and every subject is a plain hash shard.
+func FuzzSubject(f *testing.F) {
+	for _, n := range hostileNames {
+		f.Add("/vault", n)
+	}
+	f.Add("root with space", "a\x00b")
+	f.Add("*", ">")
+	o := bustest.New(f)
+	o.SyncInterval = time.Minute
+	o.Logger = nil // thousands of publishes; nothing to say
+	b := bustest.Open(f, o)
+	f.Fuzz(func(t *testing.T, root, path string) {
+		if s := b.FileSubject(root, path); !subjectRE.MatchString(s) {
+			t.Fatalf("subject for (%q, %q) = %q", root, path, s)
+		}
+		err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, root+"\x00"+path)
+		if path == "" {
+			if err == nil {
+				t.Fatal("an empty path was published")
+			}
+			return
+		}
+		if len(root)+len(path) > 16<<10 {
+			return // past the event size bound: refused with an error, fine
+		}
+		if err != nil {
+			t.Fatalf("publish (%q, %q): %v", root, path, err)
+		}
+	})
+}

@@ -1,0 +1,222 @@
+package daemon_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Files of the crash test carry their own checksum: a first line the rule
+// rewrites, a payload that says which file and version it is, and the
+// payload's SHA-256. A torn file (part of one version, part of another, or
+// cut short) fails the check.
+const (
+	crashFiles   = 50
+	crashEdits   = 500
+	crashPayload = 32 << 10
+)
+
+func crashPath(f int) string { return fmt.Sprintf("burst/f%02d.md", f) }
+
+func crashBody(f, v int) string {
+	var b strings.Builder
+	for j := 0; b.Len() < crashPayload; j++ {
+		fmt.Fprintf(&b, "file %d version %d line %d: the quick brown fox jumps over the lazy dog\n", f, v, j)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return b.String() + "sha256: " + hex.EncodeToString(sum[:]) + "\n"
+}
+
+// crashUser is version v of file f as the user saves it; crashRule is what
+// the rule makes of it.
+func crashUser(f, v int) string { return fmt.Sprintf("TODO: f%d v%d\n", f, v) + crashBody(f, v) }
+func crashRule(f, v int) string { return fmt.Sprintf("- [ ] f%d v%d\n", f, v) + crashBody(f, v) }
+
+// checkIntact returns a description of what is wrong with file f's
+// content, "" if it is a whole version (user's or rule's) with a valid
+// checksum. It also returns the version and whether the rule ran.
+func checkIntact(f int, content string) (problem string, version int, ruled bool) {
+	first, rest, ok := strings.Cut(content, "\n")
+	if !ok {
+		return "no first line", 0, false
+	}
+	var ff int
+	if _, err := fmt.Sscanf(first, "TODO: f%d v%d", &ff, &version); err == nil {
+	} else if _, err := fmt.Sscanf(first, "- [ ] f%d v%d", &ff, &version); err == nil {
+		ruled = true
+	} else {
+		return fmt.Sprintf("bad first line %q", first), 0, false
+	}
+	i := strings.LastIndex(rest, "sha256: ")
+	if ff != f || i < 0 || !strings.HasSuffix(rest, "\n") {
+		return "no checksum line or wrong file", version, ruled
+	}
+	payload, sum := rest[:i], strings.TrimSuffix(rest[i+len("sha256: "):], "\n")
+	h := sha256.Sum256([]byte(payload))
+	if hex.EncodeToString(h[:]) != sum {
+		return "checksum mismatch (torn)", version, ruled
+	}
+	if rest != crashBody(f, version) {
+		return "payload of another version", version, ruled
+	}
+	return "", version, ruled
+}
+
+// saveAtomic saves like an editor's safe write: a temp file beside the
+// target, renamed over it (the temp name is no document).
+func saveAtomic(t testing.TB, p, content string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+".user-tmp")
+	must(t, os.WriteFile(tmp, []byte(content), 0o644))
+	must(t, os.Rename(tmp, p))
+}
+
+// The real daemon is SIGKILLed several times while it works through a burst
+// of 500 changes (more changes land while it is down); after the restarts
+// every file holds exactly the rule's output of its last version, no file
+// was ever torn, and no temp file is left.
+func TestSigkillDuringBurst(t *testing.T) {
+	listen := freePort(t)
+	e := newEnv(t, conf{Workers: 4, Listen: listen, Rules: todoRule}, nil)
+	last := make([]int, crashFiles) // version of each file last saved
+	for f := range crashFiles {
+		e.write(crashPath(f), crashRule(f, 0))
+	}
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	kills := max(*flagCrashKills, 1)
+	perRound := crashEdits / kills
+	edit := func(n int) {
+		for range n {
+			f := rng.IntN(crashFiles)
+			last[f]++
+			saveAtomic(t, e.path(crashPath(f)), crashUser(f, last[f]))
+		}
+	}
+	torn := 0
+	checkAll := func(when string) {
+		for f := range crashFiles {
+			b, err := os.ReadFile(e.path(crashPath(f)))
+			must(t, err)
+			if p, _, _ := checkIntact(f, string(b)); p != "" {
+				torn++
+				t.Errorf("%s: %s: %s", when, crashPath(f), p)
+			}
+		}
+	}
+
+	killedMidWrite := 0
+	for round := range kills {
+		c := e.spawn(listen)
+		c.waitReady()
+		base := c.api.status().Counters["written"]
+		// Two thirds of the round's changes while the daemon runs; the kill
+		// lands after a random number of its writes.
+		edit(perRound * 2 / 3)
+		after := int64(1 + rng.IntN(40))
+		waitFor(t, 60*time.Second, "writes under way", func() bool { return c.api.status().Counters["written"] >= base+after })
+		if c.api.status().Queue.Pending > 0 {
+			killedMidWrite++
+		}
+		c.kill()
+		if len(tempFiles(t, e.vault)) > 0 {
+			t.Logf("round %d: the kill left %d temp file(s)", round, len(tempFiles(t, e.vault)))
+		}
+		checkAll(fmt.Sprintf("after kill %d", round+1))
+		// The rest of the round's changes while it is down.
+		edit(perRound - perRound*2/3)
+	}
+
+	// An orphan temp file, as a kill between create and rename leaves.
+	must(t, os.WriteFile(e.path("burst/.scribe-tmp-orphan"), []byte("half a file"), 0o600))
+	c := e.spawn(listen)
+	c.waitReady()
+	t0 := time.Now()
+	pending := func() []string {
+		var out []string
+		for f := range crashFiles {
+			if e.read(crashPath(f)) != crashRule(f, last[f]) {
+				out = append(out, crashPath(f))
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for len(pending()) > 0 {
+		if time.Now().After(deadline) {
+			st := c.api.status()
+			t.Fatalf("not processed 60 s after the last restart: %q; status %+v", pending(), st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("%d kills (%d with events still queued), %d edits of %d files: all processed %v after the last restart, %d torn files",
+		kills, killedMidWrite, kills*perRound, crashFiles, time.Since(t0).Round(time.Millisecond), torn)
+	checkAll("at the end")
+	if temps := tempFiles(t, e.vault); len(temps) > 0 {
+		t.Errorf("temp files left after the restart: %q", temps)
+	}
+	st := c.api.status()
+	if len(st.DeadLetters) > 0 {
+		t.Errorf("dead letters after the restarts: %+v", st.DeadLetters)
+	}
+
+	// A clean stop of the last one.
+	must(t, c.cmd.Process.Signal(syscall.SIGTERM))
+	if code := c.wait(15 * time.Second); code != 0 {
+		c.dumpLog()
+		t.Errorf("exit code after SIGTERM = %d, want 0", code)
+	}
+}
+
+// SIGTERM with files in flight: the real binary finishes them and exits 0
+// within the grace period; a restart then processes the rest.
+func TestSigtermExitsWithinGrace(t *testing.T) {
+	rules, cmds := slowRules(t)
+	listen := freePort(t)
+	e := newEnv(t, conf{Workers: 2, Listen: listen, Commands: cmds, Rules: rules}, nil)
+	c := e.spawn(listen, "--grace", "5s")
+	c.waitReady()
+	var files []string
+	for i := range 8 {
+		rel := fmt.Sprintf("t%d.md", i)
+		files = append(files, rel)
+		e.write(rel, fmt.Sprintf("TODO: task %d\n", i))
+	}
+	waitFor(t, 20*time.Second, "files in flight", func() bool {
+		st := c.api.status()
+		return st.Counters["processed"] >= 1 && st.Queue.Pending >= 2
+	})
+	t0 := time.Now()
+	must(t, c.cmd.Process.Signal(syscall.SIGTERM))
+	code := c.wait(15 * time.Second)
+	took := c.exited.Sub(t0)
+	if code != 0 {
+		c.dumpLog()
+		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
+	}
+	if took > 5*time.Second+2*time.Second {
+		t.Errorf("exited %v after SIGTERM; the grace period is 5 s", took)
+	}
+	if !strings.Contains(c.log(), "shutting down") {
+		t.Errorf("no shutdown message on stderr:\n%s", c.log())
+	}
+	done := checkWhole(t, e, files)
+	t.Logf("exited 0 %v after SIGTERM with %d of %d files processed", took.Round(time.Millisecond), done, len(files))
+
+	// What was left is processed at the next start, and nothing was given
+	// up on.
+	r := e.start()
+	for i, rel := range files {
+		want := fmt.Sprintf("- [ ] task %d\n", i)
+		waitFor(t, 20*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
+	}
+	if st := r.status(); len(st.DeadLetters) > 0 {
+		t.Errorf("dead letters after a clean stop and restart: %+v", st.DeadLetters)
+	}
+}

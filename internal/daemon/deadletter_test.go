@@ -1,0 +1,86 @@
+package daemon_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/daemon"
+)
+
+// A file whose action keeps failing lands in the dead letters after the
+// rule's retries, without holding up other files; `scribe status` lists it
+// and `scribe retry-dead-letter` puts it back on the queue.
+func TestDeadLetterAndRetry(t *testing.T) {
+	t.Parallel()
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Skip("no test(1) program:", err)
+	}
+	testBin, err = filepath.EvalSymlinks(testBin)
+	must(t, err)
+	// The gate rule's command succeeds only once the flag file exists.
+	flagFile := filepath.Join(t.TempDir(), "fixed")
+	rules := `  - id: gate
+    match: '(?m)^FAIL$'
+    actions:
+      - exec: { command: [test, "-e", "` + flagFile + `"], files: false }
+      - replace: { with: "FIXED" }
+    on_error: { retries: 1 }
+` + todoRule
+	e := newEnv(t, conf{Listen: freePort(t), Commands: map[string]string{"test": testBin}, Rules: rules}, nil)
+	r := e.start()
+
+	e.write("bad.md", "FAIL\n")
+	e.write("good.md", "TODO: unaffected\n")
+	var st daemon.Status
+	waitFor(t, 30*time.Second, "a dead letter", func() bool {
+		st = r.status()
+		return len(st.DeadLetters) > 0
+	})
+	if got := e.read("good.md"); got != "- [ ] unaffected\n" {
+		t.Errorf("good.md = %q; a failing file must not hold up others", got)
+	}
+	if len(st.DeadLetters) != 1 {
+		t.Fatalf("dead letters: %+v, want 1", st.DeadLetters)
+	}
+	dl := st.DeadLetters[0]
+	if dl.Event.Path != "bad.md" || dl.Deliveries != 2 || !strings.Contains(dl.Error, "exit") {
+		t.Errorf("dead letter %+v; want bad.md after 2 deliveries (1 retry) with the command's failure", dl)
+	}
+	if st.Counters["failed"] != 2 {
+		t.Errorf("failed counter = %d, want 2 (the first try and the retry)", st.Counters["failed"])
+	}
+	if got := e.read("bad.md"); got != "FAIL\n" {
+		t.Errorf("bad.md = %q; a failing rule must leave the file alone", got)
+	}
+	waitFor(t, 5*time.Second, "the dead-letter event", func() bool {
+		return r.ev.count(func(ev daemon.Event) bool { return ev.Type == "dead-letter" && ev.Path == "bad.md" }) == 1
+	})
+	if v := r.metric("scribe_dead_letters"); v != 1 {
+		t.Errorf("scribe_dead_letters = %v, want 1", v)
+	}
+	if v := r.metric("scribe_dead_letters_added_total"); v != 1 {
+		t.Errorf("scribe_dead_letters_added_total = %v, want 1", v)
+	}
+
+	id := strconv.FormatUint(dl.ID, 10)
+	code, out, errOut := scribe(t, "status", "-c", e.cfgPath)
+	if code != 0 || !strings.Contains(out, "dead letters") || !strings.Contains(out, "bad.md") || !strings.Contains(out, "  "+id+"  ") {
+		t.Errorf("scribe status: exit %d, want the dead letter %s of bad.md listed:\n%s%s", code, id, out, errOut)
+	}
+	if code, out, errOut := scribe(t, "retry-dead-letter", "-c", e.cfgPath, "999999"); code == 0 || !strings.Contains(errOut, "no dead letter 999999") {
+		t.Errorf("retry of an unknown dead letter: exit %d\n%s%s", code, out, errOut)
+	}
+
+	must(t, os.WriteFile(flagFile, nil, 0o644))
+	if code, out, errOut := scribe(t, "retry-dead-letter", "-c", e.cfgPath, id); code != 0 {
+		t.Fatalf("scribe retry-dead-letter %s: exit %d\n%s%s", id, code, out, errOut)
+	}
+	waitFor(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
+	waitFor(t, 10*time.Second, "no dead letters", func() bool { return len(r.status().DeadLetters) == 0 })
+}

@@ -1,0 +1,59 @@
+package daemon_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/daemon"
+)
+
+// Saving a valid configuration changes behaviour at once; saving an invalid
+// one is reported on the event stream and the previous rules keep running.
+func TestHotReload(t *testing.T) {
+	t.Parallel()
+	c := conf{Rules: todoRule}
+	e := newEnv(t, c, nil)
+	r := e.start()
+	reloads := func() []daemon.Event {
+		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
+	}
+
+	// Before: DONE lines are nobody's business.
+	e.write("a.md", "TODO: one\nDONE: two\n")
+	waitFor(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] one\nDONE: two\n" })
+
+	// A new rule takes effect.
+	c.Rules = todoRule + `  - id: done
+    match: '(?m)^DONE: (.+)$'
+    actions:
+      - replace: { with: "- [x] $1" }
+`
+	e.writeConfig(c.yaml())
+	waitFor(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
+	if ev := reloads()[0]; ev.Error != "" || ev.Message != "2 rules" {
+		t.Fatalf("reload event %+v, want a success with 2 rules", ev)
+	}
+	if st := r.status(); len(st.Rules) != 2 || st.Rules[1].ID != "done" {
+		t.Errorf("status rules after the reload: %+v", st.Rules)
+	}
+	e.write("b.md", "TODO: three\nDONE: four\n")
+	waitFor(t, 10*time.Second, "b.md processed by both rules", func() bool { return e.read("b.md") == "- [ ] three\n- [x] four\n" })
+
+	// Broken configurations are reported, and the two rules keep running.
+	for i, bad := range []struct{ yaml, want string }{
+		{c.yaml() + "bogus: true\n", `unknown field "bogus"`},
+		{strings.Replace(c.yaml(), `(?m)^DONE: (.+)$`, `(?m)^DONE: (.+$`, 1), "rules[1].match"},
+	} {
+		e.writeConfig(bad.yaml)
+		waitFor(t, 10*time.Second, "the failed reload event", func() bool { return len(reloads()) == 2+i })
+		if ev := reloads()[1+i]; !strings.Contains(ev.Error, bad.want) || !strings.Contains(ev.Error, "scribe.yaml:") {
+			t.Errorf("failed reload event %+v; want an error naming the file, line and %s", ev, bad.want)
+		}
+	}
+	e.write("c.md", "TODO: five\nDONE: six\n")
+	waitFor(t, 10*time.Second, "c.md processed by the old rules", func() bool { return e.read("c.md") == "- [ ] five\n- [x] six\n" })
+	if st := r.status(); len(st.Rules) != 2 {
+		t.Errorf("status rules after a failed reload: %+v", st.Rules)
+	}
+}

@@ -1,0 +1,172 @@
+package rule_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	_ "github.com/scribe-md/scribe/internal/action/builtin"
+	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/rule"
+)
+
+func compile(t *testing.T, yaml string) (*rule.Set, error) {
+	t.Helper()
+	cfg, err := config.LoadBytes("scribe.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return rule.Compile(cfg, action.Build{Timeout: time.Second, Pool: action.NewPool(1)})
+}
+
+func one(t *testing.T, ruleYAML string) *rule.Rule {
+	t.Helper()
+	set, err := compile(t, "version: 1\ninclude: ['**/*.md']\nrules:\n"+ruleYAML)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return set.Rules[0]
+}
+
+func TestMatchPath(t *testing.T) {
+	r := one(t, `  - id: r
+    files: ["tasks/**/*.md", "*.txt"]
+    exclude: ["tasks/archive/**"]
+    actions: [{log: {message: x}}]
+`)
+	dflt := one(t, "  - id: d\n    actions: [{log: {message: x}}]\n")
+	for _, c := range []struct {
+		rule *rule.Rule
+		path string
+		want bool
+	}{
+		{r, "tasks/a.md", true},
+		{r, "tasks/deep/er/b.md", true},
+		{r, "tasks/archive/old.md", false},
+		{r, "notes/a.md", false},
+		{r, "top.txt", true},
+		{r, "sub/top.txt", false},
+		{r, "tasks/a.md.bak", false},
+		{dflt, "a.md", true},
+		{dflt, "x/y/z.md", true},
+		{dflt, "x/y/z.txt", false},
+		{dflt, "with space/ünïcode.md", true},
+	} {
+		if got := c.rule.MatchPath(c.path); got != c.want {
+			t.Errorf("%s.MatchPath(%q) = %v, want %v", c.rule.ID, c.path, got, c.want)
+		}
+	}
+}
+
+func TestMatchContentGroups(t *testing.T) {
+	r := one(t, `  - id: r
+    match: '(?m)^> \[!TASK\] (?P<title>.*) \| state: (\w+)$'
+    actions: [{log: {message: x}}]
+`)
+	content := []byte("intro\n> [!TASK] Ship it | state: done\nrest\n")
+	m, ok := r.MatchContent(content)
+	if !ok {
+		t.Fatal("no match")
+	}
+	if m.Groups[0] != "> [!TASK] Ship it | state: done" || m.Groups[1] != "Ship it" || m.Groups[2] != "done" || m.Named["title"] != "Ship it" {
+		t.Fatalf("match = %+v", m)
+	}
+	if string(content[m.Start:m.End]) != m.Groups[0] {
+		t.Fatalf("offsets %d:%d wrong", m.Start, m.End)
+	}
+	if _, ok := r.MatchContent([]byte("> [!TASK] no state here\n")); ok {
+		t.Fatal("matched content without the pattern")
+	}
+	noRe := one(t, "  - id: n\n    actions: [{log: {message: x}}]\n")
+	if m, ok := noRe.MatchContent([]byte("anything")); !ok || m != nil {
+		t.Fatal("a rule without match must apply with a nil match")
+	}
+}
+
+func TestEvalConditions(t *testing.T) {
+	for _, c := range []struct {
+		when string
+		fm   map[string]any
+		path string
+		want bool
+	}{
+		{`fm.status != "archived"`, map[string]any{"status": "active"}, "a.md", true},
+		{`fm.status != "archived"`, map[string]any{"status": "archived"}, "a.md", false},
+		{`fm.status != "archived"`, map[string]any{}, "a.md", true}, // missing field is nil
+		{`fm.title == nil`, map[string]any{}, "a.md", true},
+		{`"draft" in fm.tags`, map[string]any{"tags": []any{"x", "draft"}}, "a.md", true},
+		{`path startsWith "notes/"`, nil, "notes/a.md", true},
+		{`path startsWith "notes/"`, nil, "tasks/a.md", false},
+		{`(fm.priority ?? 0) >= 3`, map[string]any{"priority": 4}, "a.md", true},
+		{`(fm.priority ?? 0) >= 3`, map[string]any{}, "a.md", false},
+		{`match.state == "done"`, nil, "a.md", true},
+	} {
+		r := one(t, "  - id: r\n    match: 'state: (?P<state>\\w+)'\n    when: '"+strings.ReplaceAll(c.when, "'", "''")+"'\n    actions: [{log: {message: x}}]\n")
+		m, _ := r.MatchContent([]byte("state: done"))
+		got, err := r.Eval(c.fm, c.path, m)
+		if err != nil || got != c.want {
+			t.Errorf("when %q on %v/%s = %v, %v; want %v", c.when, c.fm, c.path, got, err, c.want)
+		}
+	}
+}
+
+func TestEvalRuntimeErrorIsReported(t *testing.T) {
+	r := one(t, "  - id: r\n    when: 'fm.n > 3'\n    actions: [{log: {message: x}}]\n")
+	if _, err := r.Eval(map[string]any{"n": "text"}, "a.md", nil); err == nil || !strings.Contains(err.Error(), "rule r") {
+		t.Fatalf("err = %v, want an error naming the rule", err)
+	}
+}
+
+// Every compile error names its field path and position; all are reported.
+func TestCompileErrors(t *testing.T) {
+	_, err := compile(t, `version: 1
+rules:
+  - id: a
+    files: ["../outside/**", "/abs/*.md", "[unclosed"]
+    match: '(?<!lookbehind)x'
+    when: 'fm.status +'
+    actions:
+      - frontmatter.sett: {a: b}
+      - replace: {pattern: 'x', with: 3, extra: true}
+  - id: b
+    when: 'fm.x'
+    actions:
+      - log: {message: "{{ .Broken "}
+`)
+	ce, ok := err.(config.Errors)
+	if !ok {
+		t.Fatalf("err = %T %v", err, err)
+	}
+	text := ce.Error()
+	for _, want := range []string{
+		`scribe.yaml:4:13: rules[0].files[0]: glob "../outside/**" climbs out of the root with ..`,
+		`scribe.yaml:4:30: rules[0].files[1]: glob "/abs/*.md" is absolute`,
+		`scribe.yaml:4:43: rules[0].files[2]: invalid glob "[unclosed"`,
+		"scribe.yaml:5:12: rules[0].match: invalid regular expression: invalid named capture: `(?<!lookbehind)x`",
+		`scribe.yaml:6:11: rules[0].when: invalid condition`,
+		`rules[0].actions[0].frontmatter.sett: unknown action "frontmatter.sett"`,
+		`rules[0].actions[1].replace.with:`,
+		`rules[0].actions[1].replace`,
+		`scribe.yaml:13:14: rules[1].actions[0].log: template "message" line 1: unclosed action`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors lack %q:\n%s", want, text)
+		}
+	}
+	for i := 1; i < len(ce); i++ {
+		if ce[i-1].Line > ce[i].Line {
+			t.Fatalf("errors not sorted by position:\n%s", text)
+		}
+	}
+}
+
+func TestGlobsWidenInclude(t *testing.T) {
+	set, err := compile(t, "version: 1\ninclude: ['**/*.md']\nrules:\n  - id: t\n    files: ['**/*.txt']\n    actions: [{log: {message: x}}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(set.Globs([]string{"**/*.md"}), ","); got != "**/*.md,**/*.txt" {
+		t.Fatalf("Globs = %s", got)
+	}
+}
