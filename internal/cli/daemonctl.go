@@ -113,7 +113,9 @@ func daemonCommands(g *globals) []*cobra.Command {
 	addFormatFlag(status, g)
 	pause := &cobra.Command{
 		Use: "pause", Short: "Pause processing in a running daemon (changes are queued)", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return postSimple(cmd, g, "/api/v1/pause", "paused; changes are queued until `scribe resume`") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return postSimple(cmd, g, "/api/v1/pause", "paused; changes are queued until `scribe resume`")
+		},
 	}
 	resume := &cobra.Command{
 		Use: "resume", Short: "Resume processing in a running daemon", Args: cobra.NoArgs,
@@ -341,4 +343,3 @@ func localUndo(cfg *config.Config, id uint64, force bool) (journal.Entry, error)
 	defer root.Close()
 	return j.Undo(root, id, force)
 }
-

@@ -177,20 +177,17 @@ func TestSigkillDuringBurst(t *testing.T) {
 // SIGTERM with files in flight: the real binary finishes them and exits 0
 // within the grace period; a restart then processes the rest.
 func TestSigtermExitsWithinGrace(t *testing.T) {
-	rules, cmds := slowRules(t)
+	markers := t.TempDir()
+	rules, cmds := slowRules(t, markers)
 	listen := freePort(t)
 	e := newEnv(t, conf{Workers: 2, Listen: listen, Commands: cmds, Rules: rules}, nil)
 	c := e.spawn(listen, "--grace", "5s")
 	c.waitReady()
-	var files []string
-	for i := range 8 {
-		rel := fmt.Sprintf("t%d.md", i)
-		files = append(files, rel)
-		e.write(rel, fmt.Sprintf("TODO: task %d\n", i))
-	}
-	waitFor(t, 20*time.Second, "files in flight", func() bool {
-		st := c.api.status()
-		return st.Counters["processed"] >= 1 && st.Queue.Pending >= 2
+	files := slowFiles(e, 8)
+	var busy []string
+	waitFor(t, 20*time.Second, "a file in flight", func() bool {
+		busy = inFlight(e, markers, files)
+		return len(busy) > 0
 	})
 	t0 := time.Now()
 	must(t, c.cmd.Process.Signal(syscall.SIGTERM))
@@ -207,6 +204,11 @@ func TestSigtermExitsWithinGrace(t *testing.T) {
 		t.Errorf("no shutdown message on stderr:\n%s", c.log())
 	}
 	done := checkWhole(t, e, files)
+	for _, rel := range busy {
+		if !strings.HasPrefix(e.read(rel), "- [ ]") {
+			t.Errorf("%s was in flight at SIGTERM and was not finished", rel)
+		}
+	}
 	t.Logf("exited 0 %v after SIGTERM with %d of %d files processed", took.Round(time.Millisecond), done, len(files))
 
 	// What was left is processed at the next start, and nothing was given

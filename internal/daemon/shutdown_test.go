@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,22 +15,46 @@ import (
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
-// slowRules makes each TODO file take about 300 ms (a command runs first),
-// so that files are in flight when the daemon is told to stop.
-func slowRules(t testing.TB) (string, map[string]string) {
+// slowRules makes each TODO file take about 500 ms: a shell first touches
+// a marker named after the file in markers (so a test can tell a file is in
+// flight), then sleeps. It returns the rules and security.commands.
+func slowRules(t testing.TB, markers string) (string, map[string]string) {
 	t.Helper()
-	sleep, err := exec.LookPath("sleep")
+	sh, err := exec.LookPath("sh")
 	if err != nil {
-		t.Skip("no sleep(1) program:", err)
+		t.Skip("no sh:", err)
 	}
-	sleep, err = filepath.EvalSymlinks(sleep)
+	sh, err = filepath.EvalSymlinks(sh)
 	must(t, err)
 	return `  - id: slow-todo
     match: '(?m)^TODO: (.+)$'
     actions:
-      - exec: { command: [sleep, "0.3"], files: false }
+      - exec: { command: [sh, "-c", 'touch "$0" && sleep 0.5', "` + markers + `/{{ .Path }}"], files: false }
       - replace: { with: "- [ ] $1" }
-`, map[string]string{"sleep": sleep}
+`, map[string]string{"sh": sh}
+}
+
+// slowFiles writes n files for slowRules: t<i>.md holding "TODO: task <i>".
+func slowFiles(e *env, n int) []string {
+	var files []string
+	for i := range n {
+		rel := fmt.Sprintf("t%d.md", i)
+		files = append(files, rel)
+		e.write(rel, fmt.Sprintf("TODO: task %d\n", i))
+	}
+	return files
+}
+
+// inFlight returns the files whose command started and whose result is not
+// written yet.
+func inFlight(e *env, markers string, files []string) []string {
+	var out []string
+	for _, rel := range files {
+		if _, err := os.Stat(filepath.Join(markers, rel)); err == nil && strings.HasPrefix(e.read(rel), "TODO") {
+			out = append(out, rel)
+		}
+	}
+	return out
 }
 
 // checkWhole fails the test unless each of files is either its user version
@@ -73,27 +98,29 @@ func tempFiles(t testing.TB, dir string) []string {
 // Run returns nil, and no goroutine is left behind.
 func TestShutdownInProcessNoLeaks(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
-	rules, cmds := slowRules(t)
+	markers := t.TempDir()
+	rules, cmds := slowRules(t, markers)
 	e := newEnv(t, conf{Workers: 2, Commands: cmds, Rules: rules}, nil)
 	r := e.start()
-	var files []string
-	for i := range 8 {
-		rel := fmt.Sprintf("t%d.md", i)
-		files = append(files, rel)
-		e.write(rel, fmt.Sprintf("TODO: task %d\n", i))
-	}
-	waitFor(t, 20*time.Second, "files in flight", func() bool {
-		st := r.status()
-		return st.Counters["processed"] >= 1 && st.Queue.Pending >= 2
+	files := slowFiles(e, 8)
+	var busy []string
+	waitFor(t, 20*time.Second, "a file in flight", func() bool {
+		busy = inFlight(e, markers, files)
+		return len(busy) > 0
 	})
 	if err := r.stop(); err != nil {
 		t.Fatalf("Run after cancel = %v, want nil", err)
 	}
 	t.Logf("Run returned %v after cancel", r.took.Round(time.Millisecond))
 	if r.took > 5*time.Second {
-		t.Errorf("Run took %v to return; files in flight need about 300 ms", r.took)
+		t.Errorf("Run took %v to return; files in flight need about 500 ms", r.took)
 	}
 	done := checkWhole(t, e, files)
+	for _, rel := range busy {
+		if !strings.HasPrefix(e.read(rel), "- [ ]") {
+			t.Errorf("%s was in flight at the stop and was not finished", rel)
+		}
+	}
 	t.Logf("%d of %d files processed before the stop", done, len(files))
 	goleak.VerifyNone(t, ignore)
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -96,6 +97,27 @@ func (d *Docs) Remove(path string) {
 	if i, found := slices.BinarySearch(d.paths, path); found {
 		d.paths = slices.Delete(d.paths, i, i+1)
 	}
+}
+
+// Rename moves a document, or every document under a directory, to a new
+// path in the list.
+func (d *Docs) Rename(from, to string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	prefix := from + "/"
+	out := d.paths[:0:0]
+	for _, p := range d.paths {
+		switch {
+		case p == from:
+			out = append(out, to)
+		case strings.HasPrefix(p, prefix):
+			out = append(out, to+"/"+p[len(prefix):])
+		default:
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	d.paths = out
 }
 
 // List returns every document path, sorted. The caller must not modify it.

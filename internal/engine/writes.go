@@ -137,8 +137,7 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)
 	}
 	res.Written = true
-	rw.root.Docs.Remove(from)
-	rw.root.Docs.Add(to)
+	rw.root.Docs.Rename(from, to)
 	rw.record(res)
 	return nil
 }

@@ -25,10 +25,8 @@ func (w *Watcher) emitter(ctx context.Context) {
 	for {
 		w.mu.Lock()
 		now := time.Now()
-		if d, ok := w.co.next(); ok && !d.After(now) && w.behindLocked() &&
-			now.Before(w.co.h[0].first.Add(w.co.maxWait)) {
+		if w.deferLocked(now) {
 			w.armed = time.Time{}
-			w.waitDrain.Store(true)
 			w.mu.Unlock()
 			timer.Reset(w.opts.Settle)
 			select {
@@ -80,9 +78,22 @@ func (w *Watcher) emitter(ctx context.Context) {
 	}
 }
 
-// behindLocked reports whether kernel events wait for the drain goroutine.
-func (w *Watcher) behindLocked() bool {
-	return w.bk != nil && len(w.bk.be.Events()) > 0
+// deferLocked reports whether the emitter should wait for the drain
+// goroutine before it flushes the path due first: one is due, it has not
+// reached its cap, and kernel events wait in fsnotify's channel. When it
+// returns true the drain goroutine kicks the emitter once it caught up (the
+// flag is raised before the channel is looked at, so that kick is not lost).
+func (w *Watcher) deferLocked(now time.Time) bool {
+	d, ok := w.co.next()
+	if !ok || d.After(now) || w.bk == nil || !now.Before(w.co.h[0].first.Add(w.co.maxWait)) {
+		return false
+	}
+	w.waitDrain.Store(true)
+	if len(w.bk.be.Events()) > 0 {
+		return true
+	}
+	w.waitDrain.Store(false)
+	return false
 }
 
 // state is what probe found at a path.
