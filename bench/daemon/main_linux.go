@@ -35,6 +35,8 @@ type flags struct {
 	header   bool
 	verbose  bool
 	cpuprof  string
+	memprof  string
+	cold     bool
 }
 
 func main() {
@@ -57,6 +59,8 @@ func main() {
 	flag.BoolVar(&f.header, "header", true, "print the table header")
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")
+	flag.StringVar(&f.memprof, "memprofile", "", "rss: write a heap profile to this file once the queue drained")
+	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state)")
 	flag.Parse()
 
 	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000"}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 )
@@ -43,6 +44,11 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 		return nil, err
 	}
 	heapDrain := goHeap()
+	if b.f.memprof != "" {
+		if err := writeHeapProfile(b.f.memprof); err != nil {
+			return nil, err
+		}
+	}
 	start := "cold (no state)"
 	if statErr == nil {
 		start = "warm (state present)"
@@ -98,3 +104,15 @@ func goHeap() int64 {
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+func writeHeapProfile(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

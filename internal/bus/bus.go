@@ -26,6 +26,7 @@ type Bus struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 
+	// Set by Open, read-only afterwards.
 	wq, dlq, events jetstream.Stream
 	cons            jetstream.Consumer
 
@@ -36,8 +37,8 @@ type Bus struct {
 
 	mu        sync.Mutex
 	closing   bool
-	consumers int           // Consume calls in progress
-	idle      chan struct{} // closed once closing and consumers == 0
+	consumers int            // Consume calls in progress
+	idle      chan struct{}  // closed once closing and consumers == 0
 	mover     sync.WaitGroup // the dead-letter mover goroutine
 	advSub    *nats.Subscription
 
@@ -139,9 +140,11 @@ func (b *Bus) open(ctx context.Context) error {
 	if b.js, err = jetstream.New(b.nc); err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := b.ensureTopology(ctx); err != nil {
+	t, err := b.ensureTopology(ctx)
+	if err != nil {
 		return err
 	}
+	b.wq, b.dlq, b.events, b.cons = t.wq, t.dlq, t.events, t.cons
 	if b.o.noMover {
 		return nil
 	}
@@ -155,15 +158,24 @@ func (b *Bus) open(ctx context.Context) error {
 	return b.startMover()
 }
 
+// topology holds handles to the streams and the consumer. They address the
+// server by name, so they stay valid if the objects are deleted and created
+// again.
+type topology struct {
+	wq, dlq, events jetstream.Stream
+	cons            jetstream.Consumer
+}
+
 // ensureTopology creates or updates the streams and the consumer. It is
 // idempotent; several daemons may run it at once against one cluster.
-func (b *Bus) ensureTopology(ctx context.Context) error {
+func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 	replicas := b.o.Replicas
 	if b.srv != nil {
 		replicas = 1
 	}
+	var t topology
 	var err error
-	b.wq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	t.wq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        b.n.wqStream,
 		Description: "Scribe: files that may have changed, one message per pending check",
 		Subjects:    []string{b.n.files + "*"},
@@ -176,9 +188,9 @@ func (b *Bus) ensureTopology(ctx context.Context) error {
 		Replicas:   replicas,
 	})
 	if err != nil {
-		return streamError(b.n.wqStream, err)
+		return t, streamError(b.n.wqStream, err)
 	}
-	b.dlq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	t.dlq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        b.n.dlqStream,
 		Description: "Scribe: file events that kept failing (dead letters)",
 		Subjects:    []string{b.n.dlq + "*"},
@@ -190,9 +202,9 @@ func (b *Bus) ensureTopology(ctx context.Context) error {
 		Replicas:    replicas,
 	})
 	if err != nil {
-		return streamError(b.n.dlqStream, err)
+		return t, streamError(b.n.dlqStream, err)
 	}
-	b.events, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	t.events, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        b.n.eventsStream,
 		Description: "Scribe: events published by actions",
 		Subjects:    []string{b.n.events + ">"},
@@ -206,9 +218,9 @@ func (b *Bus) ensureTopology(ctx context.Context) error {
 		Replicas: replicas,
 	})
 	if err != nil {
-		return streamError(b.n.eventsStream, err)
+		return t, streamError(b.n.eventsStream, err)
 	}
-	b.cons, err = b.wq.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	t.cons, err = t.wq.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       b.n.consumer,
 		Description:   "Scribe workers",
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -220,9 +232,9 @@ func (b *Bus) ensureTopology(ctx context.Context) error {
 		// delivery. Failures are delayed with NakWithDelay instead.
 	})
 	if err != nil {
-		return fmt.Errorf("create consumer %s on stream %s: %w", b.n.consumer, b.n.wqStream, err)
+		return t, fmt.Errorf("create consumer %s on stream %s: %w", b.n.consumer, b.n.wqStream, err)
 	}
-	return nil
+	return t, nil
 }
 
 func streamError(name string, err error) error {
@@ -363,7 +375,7 @@ func redact(urls string) string {
 		case err != nil && strings.Contains(p, "@"):
 			parts[i] = "(unparsable URL with credentials)"
 		case err == nil && u.User != nil:
-			u.User = url.User("***")
+			u.User = url.User("REDACTED")
 			parts[i] = u.String()
 		}
 	}

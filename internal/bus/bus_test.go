@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/goleak"
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
@@ -56,7 +59,7 @@ func TestPublishDeduplicates(t *testing.T) {
 	}
 	checkFor(t, pendingIs(ctx, b, 1))
 	publish(t, b, "/r", "a.md", "/r\x00a.md\x00121\x00170001") // a new change
-	publish(t, b, "/r", "a.md", "")                           // no dedup ID: always stored
+	publish(t, b, "/r", "a.md", "")                            // no dedup ID: always stored
 	publish(t, b, "/r", "a.md", "")
 	checkFor(t, pendingIs(ctx, b, 4))
 }
@@ -415,6 +418,7 @@ func TestRestartKeepsUnackedEvents(t *testing.T) {
 }
 
 func TestCloseIsIdempotent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	o := bustest.New(t)
 	ctx := t.Context()
 	b, err := bus.Open(ctx, o)
@@ -474,6 +478,7 @@ func TestOpenErrors(t *testing.T) {
 		want string
 	}{
 		{"no store", bus.Options{}, "StoreDir"},
+		{"store is a file", bus.Options{StoreDir: aFile(t)}, "bus store directory"},
 		{"bad name", bus.Options{StoreDir: t.TempDir(), Name: "Scribe.X"}, "bus name"},
 		{"negative", bus.Options{StoreDir: t.TempDir(), MaxDeliver: -1}, "MaxDeliver"},
 		{"bad backoff", bus.Options{StoreDir: t.TempDir(), BackOff: []time.Duration{0}}, "BackOff[0]"},
@@ -493,4 +498,12 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func aFile(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -100,7 +100,7 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 			// Someone deleted our stream or consumer (or the cluster lost
 			// it): put it back rather than spin.
 			b.log.Warn("file queue consumer gone; recreating it", "err", err)
-			if err := b.ensureTopology(ctx); err != nil {
+			if _, err := b.ensureTopology(ctx); err != nil {
 				b.log.Warn("recreate file queue", "err", err)
 			}
 		default:
@@ -207,6 +207,7 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler) {
 	switch {
 	case herr == nil:
 		b.lastErr.forget(seq)
+		failpoint("bus-ack")
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 		defer cancel()
 		if err := msg.DoubleAck(actx); err != nil {

@@ -20,17 +20,17 @@ import (
 type DeadLetter struct {
 	// ID names the dead letter for RetryDeadLetter and DropDeadLetter (its
 	// sequence in the dead-letter stream).
-	ID uint64
+	ID uint64 `json:"id"`
 	// Event is the event as published. It is zero if the stored bytes could
 	// not be decoded; Error says so.
-	Event FileEvent
+	Event FileEvent `json:"event"`
 	// Error is why the event was dead-lettered: the handler's last error, or
 	// that it was never acknowledged.
-	Error string
+	Error string `json:"error"`
 	// Deliveries is how many times the event was delivered.
-	Deliveries int
+	Deliveries int `json:"deliveries"`
 	// Time is when the event was dead-lettered.
-	Time time.Time
+	Time time.Time `json:"time"`
 }
 
 // Headers of a dead-letter message; its data is the original event's bytes.
@@ -84,6 +84,7 @@ func (b *Bus) deadLetterDelivered(ctx context.Context, msg jetstream.Msg, seq ui
 		return
 	}
 	b.lastErr.forget(seq)
+	failpoint("bus-dead-letter")
 	if err := msg.DoubleAck(ctx); err != nil {
 		b.log.Warn("acknowledge dead-lettered file event", "seq", seq, "err", err)
 	}
@@ -109,6 +110,7 @@ func (b *Bus) moveToDeadLetter(ctx context.Context, seq uint64, deliveries int, 
 	if err := b.publishDeadLetter(ctx, src); err != nil {
 		return err
 	}
+	failpoint("bus-dead-letter")
 	if err := b.wq.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("remove dead-lettered file event %d from the queue: %w", seq, err)
 	}

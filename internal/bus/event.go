@@ -35,19 +35,19 @@ var reasons = map[string]bool{
 // worker reads the file from disk and decides what to do.
 type FileEvent struct {
 	// Root is the root the file belongs to, as configured.
-	Root string
+	Root string `json:"root"`
 	// Path is the file's path relative to Root. Any bytes are carried intact,
 	// including invalid UTF-8; they never appear in a subject.
-	Path string
+	Path string `json:"path"`
 	// Reason is one of the Reason constants ("" is published as ReasonEvent).
-	Reason string
+	Reason string `json:"reason"`
 	// Seq is the event's stream sequence, set on delivery (ignored on publish).
-	Seq uint64
+	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the event was published; PublishFile sets it when zero.
-	Time time.Time
+	Time time.Time `json:"time"`
 	// Deliveries is how many times this event has been delivered, counting
 	// this one; set on delivery (ignored on publish).
-	Deliveries int
+	Deliveries int `json:"deliveries,omitempty"`
 }
 
 // wireVersion is the version of the encoded FileEvent. A decoder refuses other

@@ -32,6 +32,7 @@ func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) err
 	if _, err := b.js.Publish(ctx, fileSubject(b.o.Name, ev.Root, ev.Path), data, opts...); err != nil {
 		return fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
 	}
+	failpoint("bus-publish")
 	return nil
 }
 

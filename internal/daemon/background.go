@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -230,6 +231,53 @@ func (d *Daemon) paused() (bool, []string) {
 	return len(why) > 0, why
 }
 
+// consume runs the workers while processing is not paused. A pause stops
+// them (the files in flight finish first) rather than holding events: the
+// bus client buffers events ahead of busy workers, and those would run out
+// of ack wait, and deliveries, during a long pause.
+func (d *Daemon) consume(ctx context.Context) error {
+	d.mu.RLock()
+	workers := d.cfg.Engine.Workers
+	d.mu.RUnlock()
+	for {
+		if err := d.waitWhilePaused(ctx, func() {}); err != nil {
+			return nil
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			t := time.NewTicker(pausePoll)
+			defer t.Stop()
+			for {
+				select {
+				case <-cctx.Done():
+					return
+				case <-t.C:
+					if p, _ := d.paused(); p {
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+		err := d.bus.Consume(cctx, workers, d.handle)
+		paused := cctx.Err() != nil
+		cancel()
+		<-stopped
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil && !paused:
+			return fmt.Errorf("workers: %w", err)
+		}
+	}
+}
+
+// pausePoll is how often a pause (the API's, or a .scribe-pause file) is
+// looked for and a paused worker checks for the resume.
+const pausePoll = 200 * time.Millisecond
+
 // waitWhilePaused holds a worker while processing is paused, telling the bus
 // the message is still being worked on.
 func (d *Daemon) waitWhilePaused(ctx context.Context, heartbeat func()) error {
@@ -242,7 +290,7 @@ func (d *Daemon) waitWhilePaused(ctx context.Context, heartbeat func()) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(pausePoll):
 		}
 	}
 }

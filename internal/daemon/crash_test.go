@@ -214,10 +214,7 @@ func TestSigtermExitsWithinGrace(t *testing.T) {
 	// What was left is processed at the next start, and nothing was given
 	// up on.
 	r := e.start()
-	for i, rel := range files {
-		want := fmt.Sprintf("- [ ] task %d\n", i)
-		waitFor(t, 20*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
-	}
+	waitProcessed(t, r, e, files)
 	if st := r.status(); len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters after a clean stop and restart: %+v", st.DeadLetters)
 	}

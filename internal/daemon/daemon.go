@@ -23,6 +23,7 @@ import (
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/state"
 	"github.com/scribe-md/scribe/internal/watch"
@@ -80,6 +81,9 @@ type Daemon struct {
 	failed    atomic.Int64
 	started   time.Time
 	addr      atomic.Value // string: the HTTP address actually listened on
+
+	maxDeliver int // the bus's MaxDeliver, set once in Run
+	failures   failureCount
 }
 
 type rootState struct {
@@ -150,10 +154,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 
 	// 1. Bus.
+	d.maxDeliver = maxTries(d.opts.Rules) + redeliverySlack
 	d.bus, err = bus.Open(ctx, bus.Options{
 		URL:        d.cfg.Bus.URL,
 		StoreDir:   filepath.Join(sd, "nats"),
-		MaxDeliver: maxDeliver(d.opts.Rules),
+		MaxDeliver: d.maxDeliver,
 		Logger:     d.log.With("component", "bus"),
 	})
 	if err != nil {
@@ -186,13 +191,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	g, gctx := errgroup.WithContext(ctx)
 	// 3. Workers.
-	g.Go(func() error {
-		err := d.bus.Consume(gctx, d.cfg.Engine.Workers, d.handle)
-		if err != nil && gctx.Err() == nil {
-			return fmt.Errorf("workers: %w", err)
-		}
-		return nil
-	})
+	g.Go(func() error { return d.consume(gctx) })
 	// 4. Watchers, each with a forwarder to the bus.
 	for _, rs := range d.roots {
 		g.Go(func() error {
@@ -329,6 +328,13 @@ func (d *Daemon) openRoots(stateDir string) error {
 		if err != nil {
 			return err
 		}
+		// A crash mid-write leaves a temp file beside its target; the
+		// target itself is whole. Nothing writes in the root yet.
+		if n, err := safefile.CleanTemps(r.FS); err != nil {
+			d.log.Warn("remove temp files left by a crash", "root", r.Dir, "err", err)
+		} else if n > 0 {
+			d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
+		}
 		sum := sha256.Sum256([]byte(r.Dir))
 		ix, err := state.Load(filepath.Join(stateDir, "index", hex.EncodeToString(sum[:8])+".gob"))
 		if err != nil {
@@ -382,15 +388,22 @@ func relInside(dir, target string) string {
 	return filepath.ToSlash(rel)
 }
 
-// maxDeliver is how many times a file event is tried before it becomes a
-// dead letter: once, plus the largest retries any rule asks for.
-func maxDeliver(set *rule.Set) int {
+// maxTries is how many times a file whose rules fail is tried before it
+// becomes a dead letter: once, plus the largest retries any rule asks for.
+func maxTries(set *rule.Set) int {
 	n := 0
 	for _, r := range set.Rules {
 		n = max(n, r.OnError.Retries)
 	}
 	return n + 1
 }
+
+// redeliverySlack is how many deliveries of a file event, on top of
+// maxTries, may end without the rules failing: a worker interrupted by a
+// pause or a shutdown, a crash, an ack wait that ran out. Without it a
+// rule with no retries would send such an event to the dead letters without
+// ever having run on it. The failures themselves are counted by handle.
+const redeliverySlack = 5
 
 type busPublisher struct{ d *Daemon }
 

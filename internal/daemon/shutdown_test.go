@@ -45,6 +45,29 @@ func slowFiles(e *env, n int) []string {
 	return files
 }
 
+// waitProcessed waits until each of slowFiles' files holds the rule's
+// output, and fails the test with the daemon's status if that takes long.
+func waitProcessed(t testing.TB, r *running, e *env, files []string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < len(files); {
+		if e.read(files[i]) == fmt.Sprintf("- [ ] task %d\n", i) {
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			var left []string
+			for j, rel := range files {
+				if e.read(rel) != fmt.Sprintf("- [ ] task %d\n", j) {
+					left = append(left, rel)
+				}
+			}
+			t.Fatalf("not processed after the restart: %q; status %+v", left, r.status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // inFlight returns the files whose command started and whose result is not
 // written yet.
 func inFlight(e *env, markers string, files []string) []string {
@@ -127,10 +150,7 @@ func TestShutdownInProcessNoLeaks(t *testing.T) {
 	// The files the stop left are processed at the next start, and none
 	// was given up on.
 	r = e.start()
-	for i, rel := range files {
-		want := fmt.Sprintf("- [ ] task %d\n", i)
-		waitFor(t, 20*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
-	}
+	waitProcessed(t, r, e, files)
 	if st := r.status(); len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters after a clean stop and restart: %+v", st.DeadLetters)
 	}

@@ -58,8 +58,14 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	}
 	e := state.FromInfo(fi)
 	id := fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, e.Size, e.ModTime, e.Ctime, e.Ino)
-	if reason == bus.ReasonRequeue {
+	switch reason {
+	case bus.ReasonRequeue:
 		id += "\x00requeue\x00" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	case bus.ReasonCatchup:
+		// The previous run may have published this very version and lost
+		// it (a worker killed before its ack, an event given up on): the
+		// file index, not the bus, says what still needs doing.
+		id += "\x00catchup\x00" + strconv.FormatInt(d.started.UnixNano(), 10)
 	}
 	if seen.IsZero() {
 		seen = time.Now()
@@ -75,14 +81,17 @@ func (d *Daemon) removed(rs *rootState, rel string) {
 }
 
 // handle processes one file event: the worker body.
-func (d *Daemon) handle(_ context.Context, ev bus.FileEvent, heartbeat func()) error {
+func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()) error {
 	// Work runs on drainCtx, which outlives shutdown by the grace period.
+	// Only waiting for a resume ends with hctx, which the bus cancels when
+	// the workers stop (pause or shutdown): the event then goes back to the
+	// queue rather than being held.
 	ctx := d.drainCtx
 	rs := d.rootNamed(ev.Root)
 	if rs == nil {
 		return bus.Permanent(fmt.Errorf("event for root %q, which the configuration no longer has", ev.Root))
 	}
-	if err := d.waitWhilePaused(ctx, heartbeat); err != nil {
+	if err := d.waitWhilePaused(hctx, heartbeat); err != nil {
 		return err
 	}
 	unlock, err := d.locks.lock(ctx, rs.name+"\x00"+ev.Path)
@@ -144,13 +153,45 @@ func (d *Daemon) handle(_ context.Context, ev bus.FileEvent, heartbeat func()) e
 	d.hub.publish(Event{Type: "processed", Path: ev.Path, Rules: res.Rules, Written: res.Written, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
 	if res.Failed() {
 		d.failed.Add(1)
-		if ev.Deliveries >= maxDeliver(d.currentRules()) {
+		err := errors.New(res.Error)
+		// Deliveries also count redeliveries the rules never failed
+		// (interrupted workers, crashes), so the failures are counted here.
+		last := d.failures.add(ev.Seq) >= maxTries(d.currentRules())
+		if last || ev.Deliveries >= d.maxDeliver {
+			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()
 			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: res.Error})
+			return bus.Permanent(err)
 		}
-		return errors.New(res.Error)
+		return err
 	}
+	d.failures.forget(ev.Seq)
 	return nil
+}
+
+// failureCount counts, per event (stream sequence), the deliveries whose
+// rules failed. It forgets an event once it succeeded or was given up on; a
+// restart forgets everything, which only gives a failing file a few more
+// tries.
+type failureCount struct {
+	mu sync.Mutex
+	m  map[uint64]int
+}
+
+func (f *failureCount) add(seq uint64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[uint64]int{}
+	}
+	f.m[seq]++
+	return f.m[seq]
+}
+
+func (f *failureCount) forget(seq uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, seq)
 }
 
 // recordWrite journals a write the engine made.

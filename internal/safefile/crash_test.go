@@ -14,7 +14,7 @@ import (
 
 var killsFlag = flag.Int("safefile.kills", 300, "SIGKILLs in TestCrashAtomicity (A1); 5000 for the nightly run")
 
-const crashFiles = 8
+const crashFiles = 4
 
 func crashName(i int) string { return fmt.Sprintf("f%02d.md", i) }
 

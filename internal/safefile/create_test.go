@@ -27,11 +27,12 @@ func TestCreate(t *testing.T) {
 		t.Fatalf("existing file changed: %q", got)
 	}
 	// A dangling symlink is an existing name too: never written through.
-	os.Symlink("/tmp/scribe-should-not-exist", filepath.Join(dir, "dangle.md"))
+	target := filepath.Join(t.TempDir(), "should-not-exist")
+	os.Symlink(target, filepath.Join(dir, "dangle.md"))
 	if err := Create(root, "dangle.md", []byte("x"), 0o644); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("Create over a dangling link = %v", err)
 	}
-	if _, err := os.Lstat("/tmp/scribe-should-not-exist"); err == nil {
+	if _, err := os.Lstat(target); err == nil {
 		t.Fatal("Create wrote through a symlink")
 	}
 	// A file in the way of a parent directory.

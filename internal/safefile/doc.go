@@ -29,6 +29,14 @@
 // with ErrBusy, one that opens it during the swap breaks the lease and the swap
 // is undone.
 //
+// A lease break is signalled to this process with SIGIO, which the Go runtime
+// ignores unless the program asks for it with signal.Notify.
+//
+// If user saves keep racing with the swap-back (several saves within
+// microseconds), the version that cannot be put back is kept beside the file
+// as ".scribe-conflict-<random>-<name>" and the error says so; it is never
+// deleted, and CleanTemps leaves it alone.
+//
 // Residual risk, documented rather than hidden: a writer that looked the file
 // up before the swap but is preempted inside open(2) until after the final
 // check writes into the unlinked old inode; and where RENAME_EXCHANGE is not

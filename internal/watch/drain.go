@@ -33,7 +33,7 @@ func (w *Watcher) drain(ctx context.Context) error {
 				return fmt.Errorf("watch %s: the kernel watcher stopped unexpectedly; restart scribe", w.rootDir)
 			}
 			if w.drainHook != nil {
-				w.drainHook()
+				w.drainHook(ev)
 			}
 			if err := w.handle(ev); err != nil {
 				return err

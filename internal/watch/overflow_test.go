@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // TestOverflow is W1: the drain goroutine is stalled while more files are
@@ -34,7 +36,7 @@ func overflowRun(t *testing.T, files int) {
 	h := start(t, map[string]string{"pre/old.md": "old", "many/": ""}, config{
 		noReader: true,
 		before: func(w *Watcher) {
-			w.drainHook = func() { <-release }
+			w.drainHook = func(fsnotify.Event) { <-release }
 		},
 	})
 	defer once.Do(func() { close(release) }) // never leave the drain stalled

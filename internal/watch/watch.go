@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -163,7 +164,7 @@ type Watcher struct {
 	newBackend func() (backend, error)
 	// drainHook, when set, is called by the drain goroutine before it
 	// handles each event; tests use it to stall draining.
-	drainHook func()
+	drainHook func(fsnotify.Event)
 
 	started   atomic.Bool
 	cookieN   atomic.Uint64

@@ -1,0 +1,109 @@
+// Package bus carries Scribe's work over NATS JetStream: the watcher publishes
+// "file X of root R may have changed", workers pull those events, process the
+// file and acknowledge only once the effect is durable; events that keep
+// failing end in a dead-letter stream that `scribe status` lists and an
+// operator can retry. Action events go out on their own stream.
+//
+// By default the server is embedded: no network listener, in-process
+// connections, its store under the daemon's state_dir, hard memory and store
+// limits, every write fsynced. With Options.URL it connects to an external
+// server or cluster instead, so that daemons on several machines share the
+// work.
+//
+// # Usage
+//
+//	b, err := bus.Open(ctx, bus.Options{StoreDir: filepath.Join(stateDir, "nats"), Logger: log})
+//	if err != nil { ... }
+//	defer b.Close(context.Background())
+//
+//	// watcher
+//	err = b.PublishFile(ctx, bus.FileEvent{Root: root, Path: rel, Reason: bus.ReasonEvent},
+//		root+"\x00"+rel+"\x00"+size+"\x00"+mtime)
+//
+//	// workers
+//	err = b.Consume(ctx, workers, func(ctx context.Context, ev bus.FileEvent, heartbeat func()) error {
+//		return engine.Process(ctx, ev.Root, ev.Path) // nil only once the write is durable
+//	})
+//
+//	// status
+//	depth, _ := b.Pending(ctx)
+//	dead, _ := b.DeadLetters(ctx)
+//	err = b.RetryDeadLetter(ctx, dead[0].ID)
+//
+// # What is on the server
+//
+// With the default Name "scribe":
+//
+//   - stream scribe-files, subjects scribe.files.<shard>: a work queue of
+//     FileEvents in the file store. The shard is two hex digits of a SHA-256 of
+//     root and path, so no byte of a file name ever reaches a subject (names
+//     may hold '.', '*', '>', spaces, NUL, invalid UTF-8; the event body
+//     carries them intact). Duplicates window 2 minutes: PublishFile's dedupID
+//     is hashed into Nats-Msg-Id. Discard new: a full store refuses
+//     publishes (ErrStorageFull) rather than dropping queued work.
+//   - durable pull consumer scribe-workers: explicit acks, AckWait,
+//     MaxDeliver, MaxAckPending. Deliberately no consumer BackOff, which would
+//     silently replace AckWait; failures are delayed with NakWithDelay.
+//   - stream scribe-dlq, subjects scribe.dlq.<shard>: dead letters, the
+//     original event bytes plus Scribe-Error, Scribe-Deliveries and
+//     Scribe-Source-Seq headers; bounded by count, oldest dropped first.
+//   - stream scribe-events, subjects scribe.events.<type>: action events, in
+//     memory, bounded by age and size (notifications, not state).
+//
+// # Delivery and dead letters
+//
+// JetStream delivers at least once; handlers must be idempotent (the engine's
+// compare-and-swap write makes a repeated event a no-op). The handler's result
+// decides:
+//
+//   - nil: AckSync; the event leaves the queue.
+//   - an error: NakWithDelay(BackOff[n-1]) after the n-th delivery, and the
+//     error is remembered (in memory, per stream sequence).
+//   - an error on the last delivery (MaxDeliver), an error marked with
+//     Permanent, or an event that cannot be decoded: the worker publishes it
+//     to the dead-letter stream with the error, then acknowledges it.
+//   - no answer within AckWait (handler hung without heartbeats, worker died):
+//     the server redelivers; after MaxDeliver it emits the MAX_DELIVERIES
+//     advisory ($JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.<stream>.<consumer>).
+//     A mover, subscribed in a queue group so that one daemon of a cluster
+//     acts, fetches the event by sequence, publishes it to the dead-letter
+//     stream (with the remembered error, if this process saw one) and deletes
+//     it from the queue.
+//
+// Every path publishes the dead letter with a Nats-Msg-Id derived from the
+// queue sequence before removing the original, so a crash in between leaves a
+// duplicate that the window drops, never a loss. An advisory sent while
+// nobody listened (the embedded server restores its consumers before Open
+// subscribes) leaves an orphan: stored, never delivered again. Open sweeps
+// those into the dead-letter stream, with the embedded server only, before
+// anything else connects (see recoverOrphans for the exact rule and its gap).
+//
+// # Durability
+//
+// The embedded server runs with SyncAlways unless Options.SyncInterval is set:
+// nats-server's default fsyncs every 2 minutes, and acknowledged messages can
+// then be lost in an OS crash. SyncAlways is server-wide (nats-server has no
+// per-stream setting), so the dead-letter stream gets it too; action events
+// avoid it by living in memory. Even so, the bus is not the source of truth:
+// the files are, and the daemon's startup and periodic rescans republish
+// whatever the bus lost. BenchmarkPublishConsume measures the cost.
+//
+// # Concurrency
+//
+// A Bus is safe for concurrent use. Open and Close are the only lifecycle
+// calls: Close stops every Consume (their handlers' context is cancelled and
+// Close waits for them while its ctx allows), stops the dead-letter mover,
+// drains the connection, and shuts the embedded server down (Shutdown then
+// WaitForShutdown). Later calls return ErrClosed.
+//
+// Consume owns its goroutines: one pull loop, at most concurrency handler
+// goroutines, and a small watcher of Close; all have ended when it returns.
+// The pull iterator buffers at most concurrency events ahead of the handlers
+// (back-pressure: nothing more is pulled while every handler is busy).
+// Handlers run concurrently, in no particular order; events of one file are
+// not serialised by the bus. The heartbeat function passed to a handler may be
+// called from any goroutine.
+//
+// Open starts one goroutine (the dead-letter mover) besides those of the NATS
+// client and server; Close ends them all.
+package bus
