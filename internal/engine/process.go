@@ -136,6 +136,22 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 		case err == nil:
 			res.Written = true
 			return res
+		case errors.Is(err, safefile.ErrBusy):
+			// Another program has the file open for writing (an editor
+			// mid-save): wait a little and redo on what it leaves.
+			res.Conflicts++
+			if attempt+1 >= e.opts.MaxConflicts {
+				res.Error = fmt.Sprintf("%s stays open for writing by another program (%d attempts); left as it is", rel, attempt+1)
+				return res
+			}
+			select {
+			case <-ctx.Done():
+				res.Error = ctx.Err().Error()
+				return res
+			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+			}
+			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
+			continue
 		case errors.As(err, &conflict):
 			// The user saved while the rules ran: their version wins, and
 			// the rules are redone on it.

@@ -171,10 +171,16 @@ func (f *Filter) ExcludedDir(rel string) bool {
 	return f.node(rel).excluded
 }
 
+// engineFilePrefix starts the names of the files the engine itself makes
+// beside documents: temporary files of an atomic write (.scribe-tmp-*), the
+// copies it keeps when a user's save raced a write (.scribe-conflict-*), undo
+// set-asides and sync cookies. They are never documents.
+const engineFilePrefix = ".scribe-"
+
 // fileIncluded decides a non-directory entry of a directory that is not
 // excluded.
 func (f *Filter) fileIncluded(parent *dirNode, rel, name string) bool {
-	if name == ".git" || rel == f.stateDir {
+	if name == ".git" || rel == f.stateDir || strings.HasPrefix(name, engineFilePrefix) {
 		return false
 	}
 	if len(f.include) > 0 {
