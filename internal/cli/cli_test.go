@@ -324,3 +324,27 @@ func TestUsageErrors(t *testing.T) {
 		t.Fatalf("missing config: %d %s", code, errOut)
 	}
 }
+
+// The example vault's own rules pass their fixtures, and its configuration
+// uses every built-in action.
+func TestExampleVault(t *testing.T) {
+	cfg := filepath.Join("..", "..", "examples", "vault", "scribe.yaml")
+	code, out, errOut := scribe(t, "test", "-c", cfg)
+	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
+		t.Fatalf("example fixtures: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, plugins, _ := scribe(t, "plugins", "--format", "json")
+	var list []struct{ Name string }
+	if err := json.Unmarshal([]byte(plugins), &list); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range list {
+		if !strings.Contains(string(b), a.Name+":") {
+			t.Errorf("examples/vault/scribe.yaml does not use the %s action", a.Name)
+		}
+	}
+}

@@ -56,10 +56,10 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	}
 	gone := ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)
 	if rel == "" {
-		// The root's own watch reports its removal late (an open
-		// directory is deleted only when the last descriptor closes, and
-		// the watcher holds one), but an attribute event comes at once:
-		// check that the path still names the same directory.
+		// The root's own watch reports its removal only when the last
+		// descriptor of it closes, and the watcher holds one; so any
+		// event of the root is a cue to check that its path still names
+		// the same directory (the crawler also checks at every poll).
 		if gone || !w.rootIntact() {
 			return fmt.Errorf("watch root %s was removed or moved away; recreate it and restart scribe", w.rootDir)
 		}

@@ -85,3 +85,34 @@ func TestSuppressExpires(t *testing.T) {
 	}
 	w.mu.Unlock()
 }
+
+// TestRacy: a fingerprint recorded within its mtime's tick is racy; one
+// recorded later, or with an mtime far in the future, is not.
+func TestRacy(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.md")
+	must(t, os.WriteFile(p, []byte("x"), 0o644))
+	mt := time.Date(2030, 1, 2, 3, 4, 5, 123456789, time.UTC)
+	must(t, os.Chtimes(p, mt, mt))
+	fi, err := os.Lstat(p)
+	must(t, err)
+	for _, c := range []struct {
+		now  time.Time
+		racy bool
+	}{
+		{mt, true},
+		{mt.Add(50 * time.Millisecond), true},
+		{mt.Add(time.Second), false},
+		{mt.Add(-time.Hour), false},
+	} {
+		if got := fingerprintOf(fi, c.now).racy; got != c.racy {
+			t.Errorf("recorded %v after the mtime: racy = %v, want %v", c.now.Sub(mt), got, c.racy)
+		}
+	}
+	whole := mt.Truncate(time.Second)
+	must(t, os.Chtimes(p, whole, whole))
+	fi, err = os.Lstat(p)
+	must(t, err)
+	if !fingerprintOf(fi, whole.Add(time.Second)).racy {
+		t.Error("a whole-second mtime (a coarse file system) is not racy one second later")
+	}
+}
