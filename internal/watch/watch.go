@@ -140,8 +140,8 @@ type Stats struct {
 	// Polled is the number of directories polled because they could not be
 	// watched.
 	Polled int
-	// Pending is the number of paths waiting to be reported, the one being
-	// handed to the consumer included.
+	// Pending is the number of paths waiting to be reported or verified,
+	// the one being handed to the consumer included.
 	Pending int
 	// Degraded is empty when every directory is watched, else a message that
 	// says what is wrong and how to fix it.
