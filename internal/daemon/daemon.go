@@ -25,6 +25,7 @@ import (
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
+	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
 	"github.com/scribe-md/scribe/internal/watch"
 )
@@ -340,8 +341,11 @@ func (d *Daemon) openRoots(stateDir string) error {
 		if err != nil {
 			d.log.Warn("file index unusable; every file will be checked", "root", r.Dir, "err", err)
 		}
+		globs, exclude := d.opts.Rules.Globs(d.cfg.Include), d.cfg.Exclude
 		w, err := watch.New(watch.Options{
 			Root: r.Dir, FS: r.FS, Filter: r.Filter,
+			// An edited .gitignore or .scribeignore takes effect at once.
+			Refilter: func() (*scan.Filter, error) { return scan.NewFilter(r.Dir, globs, exclude, sdRel) },
 			Settle: d.cfg.Engine.Settle.Std(), MaxWait: d.cfg.Engine.MaxWait.Std(),
 			Rescan: d.opts.Rescan, SkipInitial: true,
 			Logger: d.log.With("component", "watch", "root", r.Dir),

@@ -156,16 +156,17 @@ func load(path string) (*config.Config, *rule.Set, error) {
 	return cfg, rules, nil
 }
 
-// waitFor polls cond every few milliseconds until it holds, and fails the
-// test if it does not within timeout.
+// waitFor polls cond until it holds, and fails the test if it does not
+// within timeout. The poll starts at 2 ms and backs off to 100 ms, so that a
+// long wait on the status API does not load the daemon it measures.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for !cond() {
+	for wait := 2 * time.Millisecond; !cond(); wait = min(2*wait, 100*time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(wait)
 	}
 }
 
