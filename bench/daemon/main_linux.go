@@ -32,6 +32,7 @@ type flags struct {
 	timeout  time.Duration
 	drainMax time.Duration
 	dirSync  bool
+	bareWait time.Duration
 	header   bool
 	verbose  bool
 	cpuprof  string
@@ -56,6 +57,7 @@ func main() {
 	flag.DurationVar(&f.timeout, "timeout", 30*time.Second, "a file not rewritten this long after its save is missed")
 	flag.DurationVar(&f.drainMax, "drain-timeout", 90*time.Second, "how long to wait for the daemon's queue to drain")
 	flag.BoolVar(&f.dirSync, "dirsync", true, "bare: fsync the directory after each rename, as scribe does")
+	flag.DurationVar(&f.bareWait, "bare-settle", 0, "bare: delay each rewrite by this long after its event (a timer, no coalescing)")
 	flag.BoolVar(&f.header, "header", true, "print the table header")
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")

@@ -177,7 +177,7 @@ func (b *bench) startBare(ctx context.Context, tree string) (*bareTarget, error)
 	t := &bareTarget{cancel: cancel, errc: make(chan error, 1)}
 	ready := make(chan struct{})
 	go func() {
-		t.errc <- bareloop.Run(rctx, bareloop.Options{Dir: tree, Workers: b.f.workers, DirSync: b.f.dirSync, Written: &t.n}, ready)
+		t.errc <- bareloop.Run(rctx, bareloop.Options{Dir: tree, Workers: b.f.workers, DirSync: b.f.dirSync, Settle: b.f.bareWait, Written: &t.n}, ready)
 	}()
 	select {
 	case <-ready:
@@ -202,7 +202,7 @@ func (b *bench) startTarget(ctx context.Context, dir string) (target, string, er
 	tree := filepath.Join(dir, "tree")
 	if b.f.target == "bare" {
 		t, err := b.startBare(ctx, tree)
-		return t, fmt.Sprintf("bare loop, %d workers, dirsync %v", b.f.workers, b.f.dirSync), err
+		return t, fmt.Sprintf("bare loop, settle %v, %d workers, dirsync %v", b.f.bareWait, b.f.workers, b.f.dirSync), err
 	}
 	t, err := b.startDaemon(ctx, dir)
 	if err != nil {

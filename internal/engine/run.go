@@ -210,23 +210,29 @@ func specialResult(root *Root, en scan.Entry) *Result {
 
 func (e *Engine) runJobs(ctx context.Context, jobs []job, w *Writes, progress Progress) ([]*Result, error) {
 	results := make([]*Result, len(jobs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(e.opts.Workers)
-	var done atomic.Int64
+	var next, done atomic.Int64
 	var mu sync.Mutex
-	for i, j := range jobs {
+	g, gctx := errgroup.WithContext(ctx)
+	// A fixed set of workers pulls jobs: their stacks grow once, not once per
+	// file.
+	for range min(e.opts.Workers, len(jobs)) {
 		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				results[i] = e.Process(gctx, jobs[i].root, jobs[i].rel, w)
+				if progress != nil {
+					n := done.Add(1)
+					mu.Lock()
+					progress(int(n), len(jobs))
+					mu.Unlock()
+				}
 			}
-			results[i] = e.Process(gctx, j.root, j.rel, w)
-			if progress != nil {
-				n := done.Add(1)
-				mu.Lock()
-				progress(int(n), len(jobs))
-				mu.Unlock()
-			}
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
