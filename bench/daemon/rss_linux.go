@@ -37,13 +37,13 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	heapReady := goHeap()
+	memReady := goMemory()
 	drained, derr := t.drain(ctx, b.f.drainMax)
 	atDrain, err := procStatus()
 	if err != nil {
 		return nil, err
 	}
-	heapDrain := goHeap()
+	memDrain := goMemory()
 	if b.f.memprof != "" {
 		if err := writeHeapProfile(b.f.memprof); err != nil {
 			return nil, err
@@ -63,7 +63,9 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 		{sc, setting, "VmRSS at ready", mib(atReady["VmRSS"]), "≤ 64 MiB", okIf(atReady["VmRSS"] <= rssGoal)},
 		{sc, setting, "VmRSS " + drainNote, mib(atDrain["VmRSS"]), "≤ 64 MiB", okIf(atDrain["VmRSS"] <= rssGoal)},
 		{sc, setting, "VmHWM (peak) " + drainNote, mib(atDrain["VmHWM"]), "≤ 64 MiB", okIf(atDrain["VmHWM"] <= rssGoal)},
-		{sc, setting, "Go heap in use at ready / after drain", mib(heapReady) + " / " + mib(heapDrain), "", ""},
+		{sc, setting, "of which anonymous / file-backed (after drain)", mib(atDrain["RssAnon"]) + " / " + mib(atDrain["RssFile"]), "", ""},
+		{sc, setting, "Go heap live at last GC, ready / after drain", mib(memReady.live) + " / " + mib(memDrain.live), "", ""},
+		{sc, setting, "Go runtime memory held, ready / after drain", mib(memReady.total) + " / " + mib(memDrain.total), "", ""},
 	}
 	return rows, nil
 }
@@ -79,7 +81,7 @@ func procStatus() (map[string]int64, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || !strings.HasPrefix(k, "Vm") {
+		if !ok || !strings.HasPrefix(k, "Vm") && !strings.HasPrefix(k, "Rss") {
 			continue
 		}
 		fs := strings.Fields(v)
@@ -92,15 +94,22 @@ func procStatus() (map[string]int64, error) {
 	return out, sc.Err()
 }
 
-// goHeap returns the bytes of heap objects the Go runtime holds live or not
-// yet swept.
-func goHeap() int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// goMem is the Go runtime's view of its memory.
+type goMem struct {
+	live  int64 // heap marked live by the last GC
+	total int64 // everything the runtime mapped and has not released
+}
+
+func goMemory() goMem {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	v := func(i int) int64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(s[i].Value.Uint64())
 	}
-	return int64(s[0].Value.Uint64())
+	return goMem{live: v(0), total: v(1) - v(2)}
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -71,6 +71,9 @@ func (b *bench) startup(ctx context.Context) ([]row, error) {
 			row{sc, setting, "every run (cold / ) warm", pairs(cold, warm), "", ""},
 		)
 	}
+	if st, err := procStatus(); err == nil {
+		rows = append(rows, row{"startup", "daemon, the whole scenario", "peak RSS of the process (VmHWM)", mib(st["VmHWM"]), "", ""})
+	}
 	return rows, nil
 }
 

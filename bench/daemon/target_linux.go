@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -56,6 +55,9 @@ type daemonTarget struct {
 	ready time.Duration
 }
 
+// readyLimit bounds a start; a cold start at 100,000 files takes minutes.
+const readyLimit = 15 * time.Minute
+
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
 // startDaemon writes dir/scribe.yaml, compiles it as the CLI does and runs
@@ -95,9 +97,9 @@ func (b *bench) startDaemon(ctx context.Context, dir string) (*daemonTarget, err
 	case err := <-t.errc:
 		cancel()
 		return nil, fmt.Errorf("daemon stopped before ready: %w", err)
-	case <-time.After(5 * time.Minute):
+	case <-time.After(readyLimit):
 		t.stop()
-		return nil, errors.New("daemon not ready after 5 minutes")
+		return nil, fmt.Errorf("daemon not ready after %v", readyLimit)
 	}
 	t.base = "http://" + d.Addr()
 	return t, nil

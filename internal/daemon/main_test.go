@@ -20,9 +20,16 @@ import (
 const childEnv = "SCRIBE_DAEMON_TEST_CHILD"
 
 var (
-	flagOverflowFiles = flag.Int("daemon.overflow-files", 20000, "files created while paused in TestOverflowWhilePaused (-short: 2000)")
+	flagOverflowFiles = flag.Int("daemon.overflow-files", 20000, "files created while paused in TestOverflowWhilePaused (unless set: 5000 under -race, 2000 with -short)")
 	flagCrashKills    = flag.Int("daemon.crash-kills", 3, "SIGKILLs during the burst of TestSigkillDuringBurst")
 )
+
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {

@@ -78,3 +78,68 @@ func TestPauseResume(t *testing.T) {
 		})
 	}
 }
+
+// A pause longer than the bus's ack wait (30 s), with more changes queued
+// than there are workers, gives up on none of them: a paused daemon holds
+// no event the ack wait could run out on.
+func TestLongPause(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 35 s pause")
+	}
+	t.Parallel()
+	e := newEnv(t, conf{Workers: 4, Rules: todoRule}, nil)
+	r := e.start()
+	r.post("/api/v1/pause")
+	const n = 20
+	for i := range n {
+		e.write(fmt.Sprintf("%d.md", i), fmt.Sprintf("TODO: task %d\n", i))
+	}
+	waitFor(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
+	// Watch the whole pause: nothing written, nothing given up on.
+	for end := time.Now().Add(35 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+		st := r.status()
+		if len(st.DeadLetters) > 0 || st.Counters["written"] > 0 {
+			t.Fatalf("during the pause: %d dead letters %+v, counters %v", len(st.DeadLetters), st.DeadLetters, st.Counters)
+		}
+	}
+	r.post("/api/v1/resume")
+	for i := range n {
+		rel, want := fmt.Sprintf("%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
+		waitFor(t, 10*time.Second, rel+" processed after resume", func() bool { return e.read(rel) == want })
+	}
+	if st := r.status(); len(st.DeadLetters) > 0 {
+		t.Errorf("dead letters after a long pause: %+v", st.DeadLetters)
+	}
+}
+
+// Stopping a paused daemon does not wait out the grace period for the
+// events its workers hold, and the queued changes are processed at the next
+// start (an API pause does not outlive the process).
+func TestStopWhilePaused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, conf{Workers: 2, Rules: todoRule}, nil)
+	r := e.start()
+	r.post("/api/v1/pause")
+	const n = 4
+	for i := range n {
+		e.write(fmt.Sprintf("%d.md", i), fmt.Sprintf("TODO: task %d\n", i))
+	}
+	waitFor(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
+	if err := r.stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if r.took > 3*time.Second {
+		t.Errorf("a paused daemon took %v to stop (grace 10 s); nothing was in flight", r.took)
+	}
+	r = e.start()
+	for i := range n {
+		rel, want := fmt.Sprintf("%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
+		waitFor(t, 10*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
+	}
+	t0 := time.Now()
+	waitFor(t, 40*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
+	t.Logf("queue empty %v after the files were processed", time.Since(t0))
+	if st := r.status(); len(st.DeadLetters) > 0 {
+		t.Errorf("dead letters: %+v", st.DeadLetters)
+	}
+}

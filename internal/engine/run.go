@@ -106,8 +106,13 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	for _, t := range targets {
 		if !seen[t.Root] {
 			seen[t.Root] = true
-			if n, err := safefile.CleanTemps(t.Root.FS); err == nil && n > 0 {
-				e.log.Info("removed temporary files left by an interrupted write", "root", t.Root.Dir, "count", n)
+			if !e.opts.DryRun {
+				// A crash mid-write can leave a temp file beside its target
+				// (the target itself is whole). A check writes nothing, so it
+				// leaves them for the next run.
+				if n, err := safefile.CleanTemps(t.Root.FS); err == nil && n > 0 {
+					e.log.Info("removed temporary files left by an interrupted write", "root", t.Root.Dir, "count", n)
+				}
 			}
 			entries, werrs, err := t.Root.refresh(ctx, e.opts.Workers*2)
 			if err != nil {

@@ -52,6 +52,21 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	if !b.Present {
 		return create(content, b, fields, values)
 	}
+	// The common case in a settled tree: every field already has its value.
+	// Parse takes a fast path for simple front matter, so answer it without
+	// building the editor (which runs the full YAML parser).
+	if cur, err := Parse(content); err == nil {
+		same := true
+		for _, f := range fields {
+			if old, ok := cur[f.Key]; !ok || !equal(old, values[f.Key]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return content, nil
+		}
+	}
 	ed, err := newEditor(content, b)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// tinyTree writes n small notes under dir/tree, in two directories.
+func tinyTree(t *testing.T, n int) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		p := filepath.Join(dir, "tree", fmt.Sprintf("d%d", i%2), fmt.Sprintf("note-%d.md", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("---\ntitle: %d\n---\n# Note %d\n", i, i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func testBench(files int) *bench {
+	return &bench{
+		f: &flags{workers: 2, dirSync: true, timeout: 20 * time.Second, settle: "1ms",
+			drainMax: 30 * time.Second, files: files},
+		log: slog.New(slog.DiscardHandler),
+	}
+}
+
+func TestLatencySamplesAgainstBareLoop(t *testing.T) {
+	dir := tinyTree(t, 10)
+	tree := filepath.Join(dir, "tree")
+	ctx := context.Background()
+	b := testBench(0)
+	tgt, err := b.startBare(ctx, tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.stop()
+	s, err := newSaver(tree, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	for i := range 15 { // more saves than files: files are saved again
+		lat, ok, err := s.one(ctx, b.f.timeout)
+		if err != nil || !ok || lat <= 0 {
+			t.Fatalf("save %d: latency %v, ok %v, err %v", i, lat, ok, err)
+		}
+	}
+	// The count follows the rename by a directory fsync: poll for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, _ := tgt.written(ctx)
+		if n == 15 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bare loop wrote %d files, want 15", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBurstAgainstDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the daemon with embedded NATS")
+	}
+	dir := tinyTree(t, 40)
+	ctx := context.Background()
+	b := testBench(30)
+	tgt, err := b.startDaemon(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := tgt.stop(); err != nil {
+			t.Errorf("daemon: %v", err)
+		}
+	}()
+	if _, err := tgt.drain(ctx, b.f.drainMax); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSaver(filepath.Join(dir, "tree"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res, err := b.oneBurst(ctx, s, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 || res.drain <= 0 {
+		t.Errorf("burst = %+v, want 30 rewrites, none missed or doubled", res)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var s []time.Duration
+	for i := 1; i <= 100; i++ {
+		s = append(s, time.Duration(i))
+	}
+	for _, tc := range []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50}, {90, 90}, {99, 99}, {100, 100}, {0.1, 1}} {
+		if got := percentile(s, tc.p); got != tc.want {
+			t.Errorf("percentile(1..100, %v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("percentile(nil) = %v", got)
+	}
+	sum := summarize([]time.Duration{3, 1, 2})
+	if sum.n != 3 || sum.min != 1 || sum.max != 3 || sum.p50 != 2 {
+		t.Errorf("summarize = %+v", sum)
+	}
+}
