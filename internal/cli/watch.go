@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/rule"
 )
+
+// defaultMemoryLimit is the daemon's soft memory limit unless GOMEMLIMIT
+// is set (see runtime/debug.SetMemoryLimit).
+const defaultMemoryLimit = 64 << 20
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
@@ -84,6 +89,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 					}
 				}
 			}()
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// A daemon should stay small: let the collector work harder
+				// rather than let the heap double between cycles.
+				debug.SetMemoryLimit(defaultMemoryLimit)
+			}
 			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace})
 			if err != nil {
 				return fail(ExitFailure, err)

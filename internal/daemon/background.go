@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
@@ -24,6 +26,9 @@ func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// catchUpPublishers bounds the catch-up's publishes in flight.
+const catchUpPublishers = 32
 
 // catchUp compares every root with its file index and queues what changed
 // while the daemon was down; files gone since are forgotten.
@@ -47,22 +52,32 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 			docs = append(docs, en.Rel)
 		}
 		rs.root.Docs.Set(docs)
+		// Publishes wait for the server's acknowledgement; a few in flight
+		// at once keep a cold start (every file queued) short.
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(catchUpPublishers)
+		var n atomic.Int64
+		eng := d.engine()
 		for _, rel := range docs {
-			if !d.engine().Applies(rel) {
+			if !eng.Applies(rel) {
 				continue
 			}
-			fi, err := rs.root.FS.Lstat(rel)
-			if err != nil {
-				continue
-			}
-			if old, ok := rs.index.Get(rel); ok && old.Same(state.FromInfo(fi)) {
-				continue
-			}
-			if err := d.enqueue(ctx, rs, rel, bus.ReasonCatchup, time.Time{}); err != nil {
-				return err
-			}
-			queued++
+			g.Go(func() error {
+				fi, err := rs.root.FS.Lstat(rel)
+				if err != nil {
+					return nil
+				}
+				if old, ok := rs.index.Get(rel); ok && old.Same(state.FromInfo(fi)) {
+					return nil
+				}
+				n.Add(1)
+				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, time.Time{})
+			})
 		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		queued = int(n.Load())
 		for _, p := range rs.index.Paths() {
 			if !present[p] {
 				rs.index.Delete(p)
@@ -76,7 +91,7 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 // finisher lets aggregating actions (catalog, index) finish each batch: when
 // files were processed and the queue is empty, or at the latest every second.
 func (d *Daemon) finisher(ctx context.Context) error {
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	last := time.Now()
 	for {

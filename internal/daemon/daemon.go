@@ -160,7 +160,12 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		URL:        d.cfg.Bus.URL,
 		StoreDir:   filepath.Join(sd, "nats"),
 		MaxDeliver: d.maxDeliver,
-		Logger:     d.log.With("component", "bus"),
+		// The bus is never the state (RELIABILITY rule 10): the file index
+		// only records a file once it is processed, and the catch-up queues
+		// whatever differs, so an event lost to an OS crash before the next
+		// sync is found again at start. fsync once a second, not per message.
+		SyncInterval: time.Second,
+		Logger:       d.log.With("component", "bus"),
 	})
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
@@ -346,7 +351,8 @@ func (d *Daemon) openRoots(stateDir string) error {
 			Root: r.Dir, FS: r.FS, Filter: r.Filter,
 			// An edited .gitignore or .scribeignore takes effect at once.
 			Refilter: func() (*scan.Filter, error) { return scan.NewFilter(r.Dir, globs, exclude, sdRel) },
-			Settle: d.cfg.Engine.Settle.Std(), MaxWait: d.cfg.Engine.MaxWait.Std(),
+			// settle: 0 means "no quiet time"; the watcher reads 0 as its default.
+			Settle: max(d.cfg.Engine.Settle.Std(), time.Nanosecond), MaxWait: d.cfg.Engine.MaxWait.Std(),
 			Rescan: d.opts.Rescan, SkipInitial: true,
 			Logger: d.log.With("component", "watch", "root", r.Dir),
 		})
