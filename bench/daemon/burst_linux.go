@@ -68,9 +68,13 @@ func (b *bench) burst(ctx context.Context) ([]row, error) {
 		return nil, err
 	}
 	sc := fmt.Sprintf("burst of %d", b.f.files)
+	goal, verdict := "", "" // the goal is the daemon's; the bare loop is the baseline
+	if b.f.target == "daemon" {
+		goal, verdict = "≤ 500 ms", atMost(best.drain, 500*time.Millisecond)
+	}
 	rows := []row{
 		{sc, setting, "saving took", ms(best.saving), "", ""},
-		{sc, setting, "last save → last rewrite", ms(best.drain), "≤ 500 ms", atMost(best.drain, 500*time.Millisecond)},
+		{sc, setting, "last save → last rewrite", ms(best.drain), goal, verdict},
 		{sc, setting, "throughput (first save → last rewrite)", fmt.Sprintf("%.0f files/s", float64(b.f.files)/best.total.Seconds()), "", ""},
 		{sc, setting, "missed (not rewritten within " + b.f.timeout.String() + ")", fmt.Sprint(best.missed), "0", okIf(best.missed == 0)},
 		{sc, setting, "double writes (inotify)", fmt.Sprint(best.double), "0", okIf(best.double == 0)},

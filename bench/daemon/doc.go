@@ -27,7 +27,12 @@
 //
 // With -target bare the latency and burst scenarios run against
 // bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the
-// baseline for what the hardware allows.
+// baseline for what the hardware allows (-bare-settle gives it a timer per
+// event, to compare with the daemon's settle time).
+//
+// -work DIR keeps the corpora (one per size) and the daemon's state between
+// invocations; startup -cold=false then measures warm starts only.
+// -cpuprofile and -memprofile (rss) write pprof profiles of the daemon.
 //
 // Each scenario prints a Markdown table (scenario, setting, metric, value,
 // goal, verdict); bench/daemon.sh runs them all. -runs repeats the measurement

@@ -33,7 +33,11 @@ func atMost(value, limit time.Duration) string {
 	if value <= limit {
 		return "ok"
 	}
-	return fmt.Sprintf("missed by %s (%.1fx)", ms(value-limit), float64(value)/float64(limit))
+	r := float64(value) / float64(limit)
+	if r < 10 {
+		return fmt.Sprintf("missed by %s (%.2fx)", ms(value-limit), r)
+	}
+	return fmt.Sprintf("missed by %s (%.0fx)", ms(value-limit), r)
 }
 
 // ms formats d in milliseconds with a precision that suits its size.
