@@ -98,9 +98,9 @@ func (es Errors) sorted() Errors {
 	})
 }
 
-// didYouMean returns a hint naming the candidate closest to word, or "" when
+// DidYouMean returns a hint naming the candidate closest to word, or "" when
 // none is close enough to be a likely typo.
-func didYouMean(word string, candidates []string) string {
+func DidYouMean(word string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(word), strings.ToLower(c))

@@ -356,8 +356,8 @@ func TestDidYouMean(t *testing.T) {
 		"colour":        "",
 		"x":             "",
 	} {
-		if got := didYouMean(word, known); got != want {
-			t.Errorf("didYouMean(%q) = %q, want %q", word, got, want)
+		if got := DidYouMean(word, known); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

@@ -164,7 +164,7 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 // a top-level key that belongs in a section, that section.
 func unknownKeyHint(key, path string, s map[string]any) string {
 	known := propertyNames(s)
-	if h := didYouMean(key, known); h != "" {
+	if h := DidYouMean(key, known); h != "" {
 		return h
 	}
 	if path == "" {
@@ -174,7 +174,7 @@ func unknownKeyHint(key, path string, s map[string]any) string {
 			if slices.Contains(names, key) {
 				return fmt.Sprintf("%q belongs in the %s section: %s: {%s: ...}", key, sec, sec, key)
 			}
-			if h := didYouMean(key, names); h != "" {
+			if h := DidYouMean(key, names); h != "" {
 				return fmt.Sprintf("%s It belongs in the %s section", h, sec)
 			}
 		}

@@ -161,8 +161,8 @@ func actionErrors(cfg *config.Config, path, name string, err error) config.Error
 	switch {
 	case errors.As(err, &unk):
 		hint := "run `scribe plugins` to list the actions"
-		if s := nearest(name, action.Names()); s != "" {
-			hint = fmt.Sprintf("did you mean %q? (`scribe plugins` lists them all)", s)
+		if s := config.DidYouMean(name, action.Names()); s != "" {
+			hint = s + " (`scribe plugins` lists them all)"
 		}
 		return config.Errors{cfg.Errorf(path, hint, "unknown action %q", name)}
 	case errors.As(err, &pe):

@@ -189,7 +189,7 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 		w.onErr(job.rel, ErrTooDeep)
 		return nil, false
 	}
-	entries, err := listDir(w.root, name)
+	entries, err := ReadDir(w.root, name)
 	if err != nil {
 		w.onErr(name, err)
 		if entries == nil {
@@ -252,13 +252,13 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 	return children, false
 }
 
-// listDir lists the directory name of root in directory order. It opens the
+// ReadDir lists the directory name of root in directory order. It opens the
 // directory through root (so no link leads outside it) with O_DIRECTORY (so a
 // directory swapped for a FIFO since it was listed fails to open rather than
 // blocks), then reads a duplicate of the descriptor as a plain file: a File
 // opened in a Root lstats every entry in ReadDir, which would cost a syscall
 // per file where the kernel's d_type already tells the type.
-func listDir(root *os.Root, name string) ([]fs.DirEntry, error) {
+func ReadDir(root *os.Root, name string) ([]fs.DirEntry, error) {
 	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open directory: %w", err)

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/scribe-md/scribe/internal/scan"
 )
 
 // ctxCheckEvery is how many entries of one directory pass between two checks
@@ -180,7 +179,7 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		return
 	}
 
-	entries, err := readDir(w.root, dirName(j.rel))
+	entries, err := scan.ReadDir(w.root, dirName(j.rel))
 	if err != nil {
 		w.warnOnce(j.rel, "cannot list directory; its documents are not seen until it can be read", err)
 		if entries == nil {
@@ -339,39 +338,3 @@ func gone(err error) bool {
 	return true
 }
 
-// readDir lists the directory name of root in directory order. It opens the
-// directory through root with O_DIRECTORY (a FIFO swapped in cannot block
-// it), then reads a duplicate of the descriptor as a plain file: a File
-// opened in a Root lstats every entry in ReadDir, where the kernel's d_type
-// already tells the type.
-func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {
-	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open directory: %w", err)
-	}
-	sc, err := d.SyscallConn()
-	if err != nil {
-		d.Close()
-		return nil, fmt.Errorf("open directory: %w", err)
-	}
-	var (
-		fd     int
-		dupErr error
-	)
-	if err := sc.Control(func(raw uintptr) {
-		fd, dupErr = unix.FcntlInt(raw, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		dupErr = err
-	}
-	d.Close()
-	if dupErr != nil {
-		return nil, fmt.Errorf("open directory: dup: %w", dupErr)
-	}
-	plain := os.NewFile(uintptr(fd), name)
-	defer plain.Close()
-	entries, err := plain.ReadDir(-1)
-	if err != nil {
-		return entries, fmt.Errorf("read directory: %w", err)
-	}
-	return entries, nil
-}
