@@ -337,4 +337,3 @@ func gone(err error) bool {
 	// was swapped for a symbolic link): not part of the tree.
 	return true
 }
-
