@@ -92,12 +92,16 @@ func TestSigkillDuringBurst(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	kills := max(*flagCrashKills, 1)
 	perRound := crashEdits / kills
-	edit := func(n int) {
+	// edit saves n random versions and returns how many files it touched.
+	edit := func(n int) int {
+		touched := map[int]bool{}
 		for range n {
 			f := rng.IntN(crashFiles)
 			last[f]++
+			touched[f] = true
 			saveAtomic(t, e.path(crashPath(f)), crashUser(f, last[f]))
 		}
+		return len(touched)
 	}
 	torn := 0
 	checkAll := func(when string) {
@@ -111,22 +115,22 @@ func TestSigkillDuringBurst(t *testing.T) {
 		}
 	}
 
-	killedMidWrite := 0
+	busy, midWrite := 0, 0 // kills with events queued, kills that left a temp file
 	for round := range kills {
 		c := e.spawn(listen)
 		c.waitReady()
 		base := c.api.status().Counters["written"]
 		// Two thirds of the round's changes while the daemon runs; the kill
 		// lands after a random number of its writes.
-		edit(perRound * 2 / 3)
-		after := int64(1 + rng.IntN(40))
+		touched := edit(perRound * 2 / 3)
+		after := int64(1 + rng.IntN(max(1, touched/2)))
 		waitFor(t, 60*time.Second, "writes under way", func() bool { return c.api.status().Counters["written"] >= base+after })
 		if c.api.status().Queue.Pending > 0 {
-			killedMidWrite++
+			busy++
 		}
 		c.kill()
 		if len(tempFiles(t, e.vault)) > 0 {
-			t.Logf("round %d: the kill left %d temp file(s)", round, len(tempFiles(t, e.vault)))
+			midWrite++
 		}
 		checkAll(fmt.Sprintf("after kill %d", round+1))
 		// The rest of the round's changes while it is down.
@@ -155,8 +159,8 @@ func TestSigkillDuringBurst(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Logf("%d kills (%d with events still queued), %d edits of %d files: all processed %v after the last restart, %d torn files",
-		kills, killedMidWrite, kills*perRound, crashFiles, time.Since(t0).Round(time.Millisecond), torn)
+	t.Logf("%d kills (%d with events queued, %d mid-write), %d edits of %d files: all processed %v after the last restart, %d torn files",
+		kills, busy, midWrite, kills*perRound, crashFiles, time.Since(t0).Round(time.Millisecond), torn)
 	checkAll("at the end")
 	if temps := tempFiles(t, e.vault); len(temps) > 0 {
 		t.Errorf("temp files left after the restart: %q", temps)
@@ -169,8 +173,8 @@ func TestSigkillDuringBurst(t *testing.T) {
 				t.Fatalf("dead letters after the restarts: %+v", st.DeadLetters)
 			}
 		}
+		waitFor(t, 10*time.Second, "an empty queue", func() bool { return c.api.status().Queue.Pending == 0 })
 	}
-	waitFor(t, 10*time.Second, "an empty queue", func() bool { return c.api.status().Queue.Pending == 0 })
 	st := c.api.status()
 	if len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters after the restarts: %+v", st.DeadLetters)

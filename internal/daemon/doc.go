@@ -30,4 +30,19 @@
 // the bus holds the queue on disk; workers pull at most engine.workers events.
 // The rule set is swapped atomically on reload; a file in flight finishes with
 // the rules it started with.
+//
+// # Pause, retries and dead letters
+//
+// A pause (the API's, or a .scribe-pause file in a root) stops the workers:
+// files in flight finish, events not yet started go back to the queue, and
+// nothing is pulled until the resume, so no event waits out its ack wait in
+// a client buffer. Changes keep being queued meanwhile.
+//
+// A file is tried once plus the largest on_error.retries of any rule; the
+// failures are counted per event by the workers, because the bus's delivery
+// count also holds redeliveries the rules never failed (a worker interrupted
+// by a pause or a shutdown, a crash). The bus allows a few such deliveries
+// on top, so they do not send a file to the dead letters. The catch-up at
+// start queues every file that changed since the file index, even a version
+// the previous run had already queued: what the bus lost is found again.
 package daemon
