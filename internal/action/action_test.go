@@ -1,0 +1,164 @@
+package action_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+)
+
+type runFunc func(context.Context, action.Input) (action.Output, error)
+
+func (f runFunc) Run(ctx context.Context, in action.Input) (action.Output, error) { return f(ctx, in) }
+
+// A plain blocking function gets its content, match, path and parameters,
+// and its result becomes the new content.
+func TestFromFuncPassesInputs(t *testing.T) {
+	pool := action.NewPool(2)
+	a := action.FromFunc(func(content string, m action.Match, path string, params map[string]any) (string, error) {
+		return content + m.Groups[1] + ":" + path + ":" + params["suffix"].(string), nil
+	}, map[string]any{"suffix": "!"}, pool)
+	out, err := action.Call(context.Background(), a, action.Input{
+		Path: "a.md", Content: []byte("x "), Match: &action.Match{Groups: []string{"all", "g1"}},
+	}, time.Second)
+	if err != nil || string(out.Content) != "x g1:a.md:!" {
+		t.Fatalf("out = %q, %v", out.Content, err)
+	}
+	// Returning the same content means "unchanged" (nil Content).
+	same := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) { return c, nil }, nil, pool)
+	out, err = action.Call(context.Background(), same, action.Input{Content: []byte("y")}, time.Second)
+	if err != nil || out.Content != nil {
+		t.Fatalf("unchanged: %q, %v", out.Content, err)
+	}
+}
+
+// A function that ignores its deadline is abandoned and counted; it keeps
+// its pool slot until it really returns, so runaway functions are bounded by
+// the pool's size and never block the caller past its deadline.
+func TestFromFuncAbandonsAndBounds(t *testing.T) {
+	pool := action.NewPool(1)
+	release := make(chan struct{})
+	var running atomic.Int32
+	stuck := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) {
+		running.Add(1)
+		<-release
+		return "late", nil
+	}, nil, pool)
+	before := action.Abandoned()
+	_, err := action.Call(context.Background(), stuck, action.Input{Content: []byte("c")}, 50*time.Millisecond)
+	if !errors.Is(err, action.ErrAbandoned) {
+		t.Fatalf("err = %v, want ErrAbandoned", err)
+	}
+	if action.Abandoned() <= before {
+		t.Fatal("abandoned call not counted")
+	}
+	if pool.InUse() != 1 {
+		t.Fatalf("pool in use = %d, want the abandoned function to keep its slot", pool.InUse())
+	}
+	// The pool is full: the next call waits for a slot and gives up at its
+	// deadline rather than starting a second runaway goroutine.
+	_, err = action.Call(context.Background(), stuck, action.Input{Content: []byte("c")}, 50*time.Millisecond)
+	if err == nil || running.Load() != 1 {
+		t.Fatalf("second call: err = %v, running = %d; want a timeout and still one running", err, running.Load())
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for pool.InUse() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the slot was never released after the function returned")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestCallRecoversPanics(t *testing.T) {
+	pool := action.NewPool(1)
+	boom := action.FromFunc(func(string, action.Match, string, map[string]any) (string, error) { panic("boom") }, nil, pool)
+	if _, err := action.Call(context.Background(), boom, action.Input{}, time.Second); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("plain function panic: err = %v", err)
+	}
+	ctxAware := runFunc(func(context.Context, action.Input) (action.Output, error) { panic("bang") })
+	if _, err := action.Call(context.Background(), ctxAware, action.Input{}, time.Second); err == nil || !strings.Contains(err.Error(), "bang") {
+		t.Fatalf("action panic: err = %v", err)
+	}
+}
+
+// A context-aware action that honours its deadline reports its own error
+// and is not counted as abandoned.
+func TestCallPromptActionNotAbandoned(t *testing.T) {
+	polite := runFunc(func(ctx context.Context, _ action.Input) (action.Output, error) {
+		<-ctx.Done()
+		return action.Output{}, ctx.Err()
+	})
+	before := action.Abandoned()
+	_, err := action.Call(context.Background(), polite, action.Input{}, 20*time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, action.ErrAbandoned) {
+		t.Fatalf("err = %v, want the action's own deadline error", err)
+	}
+	if action.Abandoned() != before {
+		t.Fatal("a prompt action was counted as abandoned")
+	}
+}
+
+func TestRegistryValidatesParams(t *testing.T) {
+	action.Register(action.Spec{
+		Name:   "test.params",
+		Schema: `{"type":"object","properties":{"n":{"type":"integer","minimum":1}},"required":["n"],"additionalProperties":false}`,
+		New: func(p any, _ action.Build) (action.Action, error) {
+			return runFunc(func(context.Context, action.Input) (action.Output, error) { return action.Output{}, nil }), nil
+		},
+	})
+	defer action.Unregister("test.params")
+	if _, err := action.New("test.params", map[string]any{"n": 2}, action.Build{}); err != nil {
+		t.Fatalf("valid params: %v", err)
+	}
+	_, err := action.New("test.params", map[string]any{"n": 0, "x": true}, action.Build{})
+	var pe *action.ParamsError
+	if !errors.As(err, &pe) || len(pe.Errors) != 2 {
+		t.Fatalf("err = %v, want two parameter errors", err)
+	}
+	var unk *action.UnknownError
+	if _, err := action.New("test.nope", nil, action.Build{}); !errors.As(err, &unk) {
+		t.Fatalf("unknown action: err = %v", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a duplicate registration must panic")
+		}
+	}()
+	action.Register(action.Spec{Name: "test.params", New: nil})
+}
+
+func TestPoolConcurrency(t *testing.T) {
+	pool := action.NewPool(3)
+	var cur, peak atomic.Int32
+	a := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		cur.Add(-1)
+		return c, nil
+	}, nil, pool)
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			if _, err := action.Call(context.Background(), a, action.Input{}, 5*time.Second); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if peak.Load() > 3 {
+		t.Fatalf("peak concurrency %d exceeds the pool size 3", peak.Load())
+	}
+}
