@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -160,9 +159,3 @@ func (p *project) engineOptions(g *globals, dry bool) engine.Options {
 
 // commandOutputCap bounds what one command may print (stdout and stderr each).
 const commandOutputCap = 16 << 20
-
-// isConfigError reports whether err is a configuration problem.
-func isConfigError(err error) bool {
-	var ce config.Errors
-	return errors.As(err, &ce)
-}

@@ -96,7 +96,7 @@ func (h *hub) close() {
 }
 
 func (d *Daemon) handler() http.Handler {
-	return httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}), d.log)
+	return httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
 }
 
 // Status is the JSON document of GET /api/v1/status and `scribe status`.

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -343,9 +342,4 @@ func sameSlice(a, b []byte) bool {
 func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// displayPath joins a root and a relative path for messages.
-func displayPath(root *Root, rel string) string {
-	return strings.TrimSuffix(root.Dir, "/") + "/" + rel
 }

@@ -55,12 +55,6 @@ func plEvent(typ string) plFunc {
 	}
 }
 
-func plFail(msg string) plFunc {
-	return func(ctx context.Context, in action.Input) (action.Output, error) {
-		return action.Output{}, errors.New(msg)
-	}
-}
-
 func plEventTypes(out action.Output) string {
 	var s []string
 	for _, ev := range out.Events {
