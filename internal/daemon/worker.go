@@ -21,6 +21,12 @@ import (
 
 // forward turns a watcher's settled changes into bus events.
 func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
+	// Publishes wait for the server's acknowledgement; a burst of changes
+	// would queue behind one another, so a few are in flight at once (order
+	// does not matter: an event only says "look at this path").
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, forwardPublishers)
 	for {
 		select {
 		case <-ctx.Done():
@@ -38,12 +44,25 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 			if ch.Reason != watch.ReasonEvent {
 				reason = bus.ReasonRescan
 			}
-			if err := d.enqueue(ctx, rs, ch.Rel, reason, ch.Seen); err != nil && ctx.Err() == nil {
-				d.log.Error("queue file event", "path", ch.Rel, "err", err)
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil
 			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				if err := d.enqueue(ctx, rs, ch.Rel, reason, ch.Seen); err != nil && ctx.Err() == nil {
+					d.log.Error("queue file event", "path", ch.Rel, "err", err)
+				}
+			}()
 		}
 	}
 }
+
+// forwardPublishers bounds the publishes in flight from one watcher.
+const forwardPublishers = 16
 
 // enqueue publishes "rel may have changed". The message id names the file
 // version (size, times, inode), so repeats of one version are stored once.
