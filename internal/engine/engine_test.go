@@ -313,3 +313,27 @@ func TestManyFilesDeterministicOrder(t *testing.T) {
 		t.Fatalf("results = %d, scanned = %d", len(rep.Results), rep.Scanned)
 	}
 }
+
+// Overlapping targets (a directory and a file inside it) process the file
+// once.
+func TestOverlappingTargetsProcessOnce(t *testing.T) {
+	set := rules(t, config.Rule{ID: "a", Actions: []config.ActionRef{act("test.append", "A")}})
+	root := openRoot(t, map[string]string{"d/x.md": "x\n"})
+	ts, err := engine.Resolve([]*engine.Root{root}, []string{filepath.Join(root.Dir, "d"), filepath.Join(root.Dir, "d", "x.md")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := engine.New(set, engine.Options{Workers: 2}).Run(context.Background(), ts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rep.Results {
+		if r.Path == "d/x.md" {
+			n++
+		}
+	}
+	if n != 1 || rep.Scanned != 1 || read(t, root, "d/x.md") != "x\nA\n" {
+		t.Fatalf("results for d/x.md = %d, content %q", n, read(t, root, "d/x.md"))
+	}
+}

@@ -103,6 +103,7 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	rep := &Report{}
 	var jobs []job
 	seen := map[*Root]bool{}
+	listed := map[job]bool{} // overlapping PATH arguments name a file once
 	for _, t := range targets {
 		if !seen[t.Root] {
 			seen[t.Root] = true
@@ -124,9 +125,10 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 			t.Root.scanned = entries
 		}
 		for _, en := range t.Root.scanned {
-			if !t.covers(en.Rel) {
+			if !t.covers(en.Rel) || listed[job{t.Root, en.Rel}] {
 				continue
 			}
+			listed[job{t.Root, en.Rel}] = true
 			rep.Scanned++
 			if !en.Type.IsRegular() {
 				rep.Results = append(rep.Results, specialResult(t.Root, en))
@@ -136,9 +138,10 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 				jobs = append(jobs, job{t.Root, en.Rel})
 			}
 		}
-		if t.File && !t.Root.Filter.Included(t.Rel) {
+		if t.File && !t.Root.Filter.Included(t.Rel) && !listed[job{t.Root, t.Rel}] {
 			// An explicitly named file is processed even if the globs
 			// would not list it: the user asked for it.
+			listed[job{t.Root, t.Rel}] = true
 			rep.Scanned++
 			jobs = append(jobs, job{t.Root, t.Rel})
 		}
