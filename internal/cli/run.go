@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"os"
+	"runtime/debug"
+
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/engine"
@@ -63,6 +66,10 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, 
 	targets, err := engine.Resolve(p.roots, args)
 	if err != nil {
 		return summary{}, fail(ExitUsage, err)
+	}
+	if os.Getenv("GOGC") == "" {
+		// A one-shot run is short and holds little: collect less often.
+		debug.SetGCPercent(400)
 	}
 	eng := engine.New(p.rules, p.engineOptions(g, dry))
 	prog, done := progress(g)

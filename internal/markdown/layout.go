@@ -40,6 +40,14 @@ type entry struct {
 // newEditor parses the front matter in b and maps its top-level keys to
 // lines. It fails for layouts it cannot edit safely.
 func newEditor(content []byte, b Block) (*editor, error) {
+	if ed, ok := newFastEditor(content, b); ok {
+		return ed, nil
+	}
+	return newFullEditor(content, b)
+}
+
+// newFullEditor is newEditor with the YAML parser, for any layout.
+func newFullEditor(content []byte, b Block) (*editor, error) {
 	line0 := yamlLine(content, b)
 	d, err := parseDoc(content[b.YAMLStart:b.YAMLEnd], line0)
 	if err != nil {
@@ -130,6 +138,52 @@ func newEditor(content []byte, b Block) (*editor, error) {
 		ed.entries[i].last = last
 	}
 	return ed, nil
+}
+
+// newFastEditor maps the layout of the front matter shape parseFast reads
+// (blank lines, column-0 comments, one-line `key: value` entries) without the
+// YAML parser, which otherwise dominates the cost of an edit. It gives up
+// (ok=false) on anything else, and the full parser takes over. Set verifies
+// every edit by parsing the result, so a wrong layout could only cause an
+// error, never a silent change.
+func newFastEditor(content []byte, b Block) (*editor, bool) {
+	src := content[b.YAMLStart:b.YAMLEnd]
+	values, ok := parseFast(src)
+	if !ok {
+		return nil, false
+	}
+	ed := &editor{content: content, values: values, byKey: make(map[string]int, len(values))}
+	for pos := b.YAMLStart; pos < b.YAMLEnd; {
+		l := line{start: pos, end: b.YAMLEnd, next: b.YAMLEnd}
+		if i := bytes.IndexByte(content[pos:b.YAMLEnd], '\n'); i >= 0 {
+			l.end, l.next = pos+i, pos+i+1
+		}
+		if l.end > l.start && content[l.end-1] == '\r' {
+			l.end--
+		}
+		text := content[l.start:l.end]
+		if len(text) > 0 && text[0] != '#' && text[0] != ' ' {
+			key, rest, ok := fastKey(text)
+			if !ok {
+				return nil, false
+			}
+			e := entry{key: key, first: len(ed.lines), last: len(ed.lines), colon: keyColon(text, 0, key)}
+			if e.colon < 0 {
+				return nil, false
+			}
+			if len(rest) > 0 && (rest[0] == '"' || rest[0] == '\'') {
+				e.quote = rest[0]
+			}
+			ed.byKey[key] = len(ed.entries)
+			ed.entries = append(ed.entries, e)
+		}
+		ed.lines = append(ed.lines, l)
+		pos = l.next
+	}
+	if len(ed.entries) != len(values) {
+		return nil, false
+	}
+	return ed, true
 }
 
 // trailer reports whether l is blank or a comment at or left of the keys'
