@@ -74,11 +74,19 @@ func (c *client) do(ctx context.Context, method, path string, out any) error {
 	return json.Unmarshal(body, out)
 }
 
+// unreachable turns an error talking to the daemon into exit code 3: the
+// daemon is unreachable, or it refused the request (an unknown id).
+// Configuration errors keep their own code.
 func unreachable(err error) error {
-	if errors.Is(err, errUnreachable) {
-		return fail(ExitFailure, err)
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		return err
 	}
-	return err
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return fail(ExitFailure, err)
 }
 
 func daemonCommands(g *globals) []*cobra.Command {
