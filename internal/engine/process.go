@@ -57,6 +57,7 @@ type Engine struct {
 	rules *rule.Set
 	opts  Options
 	log   *slog.Logger
+	dirs  dirCache // dry runs only
 }
 
 // New returns an engine for rules.
@@ -106,7 +107,7 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := safefile.Read(root.FS, rel, e.opts.MaxFileSize)
+		snap, err := e.read(root, rel)
 		if err != nil {
 			e.readFailed(res, err)
 			return res
@@ -320,7 +321,7 @@ func fmFinding(rel, ruleID string, err error) action.Finding {
 
 func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes) action.Host {
 	h := action.Host{
-		Logger: e.log.With("rule", ruleID, "action", actionName, "path", rel),
+		Logger: e.actionLogger(ruleID, actionName, rel),
 		Clock:  e.opts.Clock,
 		Docs:   root.Docs,
 		Writer: w.forRoot(root, e.opts.DryRun, actionName, e.opts.BeforeWrite),

@@ -100,6 +100,7 @@ type job struct {
 // processes the files they name once more.
 func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (*Report, error) {
 	start := time.Now()
+	defer e.dirs.close()
 	rep := &Report{}
 	var jobs []job
 	seen := map[*Root]bool{}
