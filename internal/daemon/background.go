@@ -28,7 +28,7 @@ func hashHex(b []byte) string {
 }
 
 // catchUpPublishers bounds the catch-up's publishes in flight.
-const catchUpPublishers = 32
+const catchUpPublishers = 128
 
 // catchUp compares every root with its file index and queues what changed
 // while the daemon was down; files gone since are forgotten.
