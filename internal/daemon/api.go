@@ -216,12 +216,12 @@ func (b backend) Status(ctx context.Context) any     { return b.d.status(ctx) }
 func (b backend) Subscribe() (<-chan []byte, func()) { return b.d.hub.subscribe() }
 
 func (b backend) Pause() {
-	b.d.apiPaused.Store(true)
+	b.d.setAPIPause(true)
 	b.d.hub.publish(Event{Type: "pause"})
 }
 
 func (b backend) Resume() {
-	b.d.apiPaused.Store(false)
+	b.d.setAPIPause(false)
 	b.d.hub.publish(Event{Type: "resume"})
 }
 

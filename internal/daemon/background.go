@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -229,6 +230,34 @@ func (d *Daemon) reload(why string) {
 
 // pauseFile in a root pauses processing while it exists.
 const pauseFile = ".scribe-pause"
+
+// apiPauseFile, in the state dir, records a pause made through the API (or
+// `scribe pause`) so that it survives a restart: a user who paused expects
+// the daemon to stay paused until they resume it.
+const apiPauseFile = "paused"
+
+// setAPIPause pauses or resumes through the API and records it.
+func (d *Daemon) setAPIPause(on bool) {
+	d.apiPaused.Store(on)
+	p := filepath.Join(d.stateDir(), apiPauseFile)
+	var err error
+	if on {
+		err = os.WriteFile(p, []byte("paused through the API; `scribe resume` resumes\n"), 0o644)
+	} else if err = os.Remove(p); errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		d.log.Warn("record the pause; it will not survive a restart", "err", err)
+	}
+}
+
+// loadAPIPause restores a pause recorded by setAPIPause.
+func (d *Daemon) loadAPIPause() {
+	if _, err := os.Stat(filepath.Join(d.stateDir(), apiPauseFile)); err == nil {
+		d.apiPaused.Store(true)
+		d.log.Info("paused (a pause made through the API before the restart); `scribe resume` resumes")
+	}
+}
 
 // paused reports whether processing is paused and why.
 func (d *Daemon) paused() (bool, []string) {

@@ -179,6 +179,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}()
 
 	// 2. Journal and file indexes.
+	d.loadAPIPause()
 	d.journal, err = journal.Open(filepath.Join(sd, "journal.db"), journal.Retention{})
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)

@@ -149,6 +149,17 @@ func TestStopWhilePaused(t *testing.T) {
 		t.Errorf("a paused daemon took %v to stop (grace 10 s); nothing was in flight", r.took)
 	}
 	r = e.start()
+	// The pause outlives the restart (TestAPIPauseSurvivesRestart); nothing
+	// is written until the user resumes.
+	if st := r.status(); !st.Paused {
+		t.Fatal("the pause did not survive the restart")
+	}
+	for i := range n {
+		if got := e.read(fmt.Sprintf("%d.md", i)); got != fmt.Sprintf("TODO: task %d\n", i) {
+			t.Fatalf("%d.md written while paused: %q", i, got)
+		}
+	}
+	r.post("/api/v1/resume")
 	for i := range n {
 		rel, want := fmt.Sprintf("%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
 		waitFor(t, 10*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
@@ -163,5 +174,27 @@ func TestStopWhilePaused(t *testing.T) {
 	t.Logf("queue empty %v after the files were processed", time.Since(t0).Round(time.Millisecond))
 	if st := r.status(); len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters: %+v", st.DeadLetters)
+	}
+}
+
+// A pause made through the API survives a restart, until `resume`.
+func TestAPIPauseSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, conf{Rules: todoRule}, nil)
+	r := e.start()
+	r.post("/api/v1/pause")
+	must(t, r.stop())
+
+	r = e.start()
+	if st := r.status(); !st.Paused || !slices.Equal(st.PausedBy, []string{"api"}) {
+		t.Fatalf("after a restart: paused %v by %q, want paused by api", st.Paused, st.PausedBy)
+	}
+	r.post("/api/v1/resume")
+	must(t, r.stop())
+
+	r = e.start()
+	defer r.stop()
+	if st := r.status(); st.Paused {
+		t.Fatalf("after resume and a restart: still paused by %q", st.PausedBy)
 	}
 }
