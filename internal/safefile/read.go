@@ -58,14 +58,27 @@ func Read(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
 	defer d.close()
-	return d.read(rel, base, maxSize)
+	return d.read(rel, base, maxSize, true)
 }
 
-// read is Read on an already opened parent directory.
-func (d *dir) read(rel, base string, maxSize int64) (*Snapshot, error) {
+// ReadRaw is Read without the text checks: any bytes of a regular file with
+// one name, for callers that restore content rather than edit it (undo).
+// Everything else — no symlinks, no special files, the size limit, the
+// re-check for a concurrent change — is the same.
+func ReadRaw(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
+	d, base, err := openParent(root, rel)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	defer d.close()
+	return d.read(rel, base, maxSize, false)
+}
+
+// read is Read (text true) or ReadRaw on an already opened parent directory.
+func (d *dir) read(rel, base string, maxSize int64, text bool) (*Snapshot, error) {
 	backoff := time.Millisecond
 	for range readAttempts {
-		s, err := d.readOnce(rel, base, maxSize)
+		s, err := d.readOnce(rel, base, maxSize, text)
 		if !errors.Is(err, errChanged) {
 			return s, err
 		}
@@ -76,7 +89,7 @@ func (d *dir) read(rel, base string, maxSize int64) (*Snapshot, error) {
 	return nil, fmt.Errorf("read %s: %w", rel, ErrUnstable)
 }
 
-func (d *dir) readOnce(rel, base string, maxSize int64) (*Snapshot, error) {
+func (d *dir) readOnce(rel, base string, maxSize int64, text bool) (*Snapshot, error) {
 	// Classify by lstat first so that FIFOs, devices and sockets are never
 	// opened at all: opening a device can have side effects.
 	st, err := d.lstat(base)
@@ -129,7 +142,7 @@ func (d *dir) readOnce(rel, base string, maxSize int64) (*Snapshot, error) {
 	if !sameVersion(&st1, &st2) || int64(len(content)) != st2.Size {
 		return nil, errChanged
 	}
-	if reason, detail := sniff(content); reason != "" {
+	if reason, detail := sniff(content); text && reason != "" {
 		return nil, &SkipError{Path: rel, Reason: reason, Detail: detail}
 	}
 	s := &Snapshot{Content: content, Hash: sha256.Sum256(content)}

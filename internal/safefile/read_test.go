@@ -252,3 +252,34 @@ func TestReadUnstable(t *testing.T) {
 		t.Error("the file never changed between reads: the racer did not run")
 	}
 }
+
+// ReadRaw reads what Read declines as text, and refuses what Read refuses
+// for any other reason.
+func TestReadRaw(t *testing.T) {
+	dir := t.TempDir()
+	bin := []byte("\x00\x01binary\xff")
+	if err := os.WriteFile(filepath.Join(dir, "b.bin"), bin, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("b.bin", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := Read(root, "b.bin", 0); !IsSkip(err) {
+		t.Fatalf("Read of binary: err = %v, want a skip", err)
+	}
+	s, err := ReadRaw(root, "b.bin", 0)
+	if err != nil || !bytes.Equal(s.Content, bin) || s.Size != int64(len(bin)) {
+		t.Fatalf("ReadRaw = %v, %v", s, err)
+	}
+	if _, err := ReadRaw(root, "link", 0); !IsSkip(err) {
+		t.Fatalf("ReadRaw of a symlink: err = %v, want a skip", err)
+	}
+	if _, err := ReadRaw(root, "b.bin", 4); !IsSkip(err) {
+		t.Fatalf("ReadRaw over the limit: err = %v, want a skip", err)
+	}
+}

@@ -47,7 +47,7 @@ func Replace(root *os.Root, rel string, old *Snapshot, content []byte) error {
 	if errors.Is(err, errConflict) {
 		// Read the user's version only now that the lease is released, so a
 		// writer that was waiting on it has had its turn.
-		cur, rerr := d.read(rel, base, conflictReadLimit)
+		cur, rerr := d.read(rel, base, conflictReadLimit, true)
 		if rerr != nil {
 			cur = nil
 		}
