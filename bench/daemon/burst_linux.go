@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -29,27 +28,11 @@ func (b *bench) burst(ctx context.Context) ([]row, error) {
 	if b.f.files > n {
 		return nil, fmt.Errorf("-files %d is more than the corpus's %d notes", b.f.files, n)
 	}
-	dir, err := b.corpus(ctx, n)
+	tgt, s, setting, done, err := b.setUp(ctx, n, 2)
 	if err != nil {
 		return nil, err
 	}
-	tgt, setting, err := b.startTarget(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer tgt.stop()
-	s, err := newSaver(filepath.Join(dir, "tree"), 2)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
-	setting = fmt.Sprintf("%s, %d files", setting, n)
-
-	stopProf, err := b.startProfile()
-	if err != nil {
-		return nil, err
-	}
-	defer stopProf()
+	defer done()
 	var best burstResult
 	var runs []string
 	for r := range b.f.runs {

@@ -140,30 +140,45 @@ func (s *saver) one(ctx context.Context, timeout time.Duration) (lat time.Durati
 	}
 }
 
+// setUp prepares a latency or burst scenario on a corpus of n notes: the
+// target running on it, a saver (seeded with seed) that writes user saves
+// and watches for rewrites, the row label, and the CPU profile if asked for.
+// done stops them all.
+func (b *bench) setUp(ctx context.Context, n int, seed uint64) (tgt target, s *saver, setting string, done func(), err error) {
+	dir, err := b.corpus(ctx, n)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	tgt, setting, err = b.startTarget(ctx, dir)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	s, err = newSaver(filepath.Join(dir, "tree"), seed)
+	if err != nil {
+		tgt.stop()
+		return nil, nil, "", nil, err
+	}
+	stopProf, err := b.startProfile()
+	if err != nil {
+		s.close()
+		tgt.stop()
+		return nil, nil, "", nil, err
+	}
+	return tgt, s, fmt.Sprintf("%s, %d files", setting, n), func() {
+		stopProf()
+		s.close()
+		tgt.stop()
+	}, nil
+}
+
 // latency runs the latency scenario.
 func (b *bench) latency(ctx context.Context) ([]row, error) {
 	n := b.f.ns[0]
-	dir, err := b.corpus(ctx, n)
+	_, s, setting, done, err := b.setUp(ctx, n, 1)
 	if err != nil {
 		return nil, err
 	}
-	tgt, setting, err := b.startTarget(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	defer tgt.stop()
-	s, err := newSaver(filepath.Join(dir, "tree"), 1)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
-	setting = fmt.Sprintf("%s, %d files", setting, n)
-
-	stopProf, err := b.startProfile()
-	if err != nil {
-		return nil, err
-	}
-	defer stopProf()
+	defer done()
 	for range b.f.warmup {
 		if _, _, err := s.one(ctx, b.f.timeout); err != nil {
 			return nil, err
