@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/sha256"
 	"context"
 	"encoding/json"
 	"errors"
@@ -265,7 +266,7 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	// The restored content is the engine's own write: it must not trigger
 	// the rules that produced the write being undone.
 	_, before, _ := b.d.journal.Get(id)
-	rs.watcher.Suppress(e.Path, sha256Sum(before))
+	rs.watcher.Suppress(e.Path, sha256.Sum256(before))
 	ne, err := b.d.journal.Undo(rs.root.FS, id, force)
 	if errors.Is(err, journal.ErrChanged) || errors.Is(err, journal.ErrAlreadyUndone) {
 		return nil, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)

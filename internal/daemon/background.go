@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,11 +20,6 @@ import (
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
 )
-
-func hashHex(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
 
 // catchUpPublishers bounds the catch-up's publishes in flight.
 const catchUpPublishers = 128
@@ -346,4 +339,3 @@ func fmtCount(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -334,7 +334,7 @@ func (l *loopBreaker) userChanged(rs *rootState, path string) bool {
 	if err != nil {
 		return true
 	}
-	return hashHex(b) != after
+	return journal.Hash(b) != after
 }
 
 func (l *loopBreaker) release(root, path string) {
