@@ -338,4 +338,3 @@ func fmtCount(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
-
