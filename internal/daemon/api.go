@@ -242,7 +242,7 @@ func (b backend) History(_ context.Context, path string, limit int) (any, error)
 }
 
 func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
-	e, _, err := b.d.journal.Get(id)
+	e, before, err := b.d.journal.Get(id)
 	if errors.Is(err, journal.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no write %d in the journal", httpapi.ErrNotFound, id)
 	}
@@ -265,7 +265,6 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	defer unlock()
 	// The restored content is the engine's own write: it must not trigger
 	// the rules that produced the write being undone.
-	_, before, _ := b.d.journal.Get(id)
 	rs.watcher.Suppress(e.Path, sha256.Sum256(before))
 	ne, err := b.d.journal.Undo(rs.root.FS, id, force)
 	if errors.Is(err, journal.ErrChanged) || errors.Is(err, journal.ErrAlreadyUndone) {
