@@ -240,6 +240,9 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				return fail(ExitFailure, err)
 			}
 			if g.format == "json" {
+				if entries == nil {
+					entries = []journal.Entry{} // [] rather than null
+				}
 				enc := json.NewEncoder(g.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(entries)
