@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"encoding/hex"
+	"io/fs"
 	"net/url"
 	"os"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 func newUndoCmd(g *globals) *cobra.Command {
@@ -73,7 +76,9 @@ func printRestored(g *globals, e journal.Entry, id uint64) {
 
 // undoRun restores every write of run, newest first, so that each undo
 // finds the content the next newer one restored. A file changed since is
-// reported and left; the others are still restored.
+// reported and left; the others are still restored. --force applies to the
+// newest write of each file only, and a file that already has the content
+// from before the run (undone before) is left alone.
 func undoRun(ctx context.Context, g *globals, u undoer, run string, force bool) error {
 	entries, err := u.list(ctx, run)
 	if err != nil {
@@ -82,27 +87,65 @@ func undoRun(ctx context.Context, g *globals, u undoer, run string, force bool) 
 	if len(entries) == 0 {
 		return fail(ExitFailure, fmt.Errorf("no write of run %s in the journal: see `scribe history` (a run that wrote nothing has none, and retention prunes old ones)", run))
 	}
+	// The run's writes per file, newest first.
+	var files [][]journal.Entry
+	idx := map[string]int{}
+	for _, e := range entries {
+		k := e.Root + "\x00" + e.Path
+		i, ok := idx[k]
+		if !ok {
+			i = len(files)
+			idx[k] = i
+			files = append(files, nil)
+		}
+		files[i] = append(files[i], e)
+	}
 	d := newDisplay()
 	restored, left := 0, 0
-	for _, e := range entries {
-		ne, err := u.undo(ctx, e.ID, force)
-		switch {
-		case err == nil:
-			restored++
-			printRestored(g, ne, e.ID)
-		case strings.Contains(err.Error(), journal.ErrAlreadyUndone.Error()):
-			// Undone on its own before: nothing left to do.
-		default:
+	for _, writes := range files {
+		if currentHash(writes[0]) == writes[len(writes)-1].BeforeHash {
+			continue // as it was before the run
+		}
+		for i, e := range writes {
+			ne, err := u.undo(ctx, e.ID, force && i == 0)
+			if err == nil {
+				restored++
+				printRestored(g, ne, e.ID)
+				continue
+			}
+			if strings.Contains(err.Error(), journal.ErrAlreadyUndone.Error()) {
+				continue // this one was undone on its own before
+			}
 			left++
 			fmt.Fprintf(g.stdout, "left %s as it is: %v\n", d.path(e.Root, e.Path), err)
+			break // the older writes of the file cannot apply either
 		}
 	}
 	fmt.Fprintf(g.stdout, "run %s: %d of %d writes restored\n", run, restored, len(entries))
 	if left > 0 {
-		return fail(ExitFailure, fmt.Errorf("%d of the run's writes were left as they are: their files changed since; "+
+		return fail(ExitFailure, fmt.Errorf("%d of the run's files were left as they are: they changed since; "+
 			"look with `scribe history FILE`, or undo with --force (the later versions are journaled first)", left))
 	}
 	return nil
+}
+
+// currentHash is the sha256 of the file of e as it is now ("" if it does not
+// exist, "?" if it cannot be read). The CLI reads it directly, daemon or not,
+// safely (no FIFO, no symlink out of the root).
+func currentHash(e journal.Entry) string {
+	root, err := os.OpenRoot(e.Root)
+	if err != nil {
+		return "?"
+	}
+	defer root.Close()
+	s, err := safefile.ReadRaw(root, e.Path, 1<<30)
+	switch {
+	case err == nil:
+		return hex.EncodeToString(s.Hash[:])
+	case errors.Is(err, fs.ErrNotExist):
+		return ""
+	}
+	return "?"
 }
 
 // undoer undoes writes through a running daemon or, when none answers, in
