@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"encoding/hex"
 	"io/fs"
 	"net/url"
 	"os"
