@@ -31,21 +31,40 @@ func openJournal(cfg *config.Config, what string) (*journal.Journal, error) {
 	return j, nil
 }
 
-// readJournal opens the journal read-only for a check, which writes nothing
-// but must leave alone what the user undid, as a run would. It returns nil
-// when there is no journal yet, and, with a warning, when a daemon holds it.
-func readJournal(g *globals, cfg *config.Config) *journal.Journal {
+// readUndone returns, for a check, the Options.Undone of the journal's undo
+// marks: a check writes nothing, but must leave alone what the user undid, as
+// a run would. The marks are read at once and the journal closed, so a check
+// never keeps a daemon from starting. With no journal yet it returns nil; when
+// a daemon holds the journal, nil and a warning.
+func readUndone(g *globals, cfg *config.Config) func(*engine.Root, string, string) []string {
 	j, err := journal.OpenReadOnly(journalPath(cfg))
 	switch {
 	case err == nil:
-		return j
 	case errors.Is(err, fs.ErrNotExist):
+		return nil
 	case errors.Is(err, journal.ErrLocked):
 		g.log.Warn("a running scribe watch holds the journal: this check does not know which writes were undone, and may show them as changes")
+		return nil
 	default:
 		g.log.Warn("the journal cannot be read: this check does not know which writes were undone", "err", err)
+		return nil
 	}
-	return nil
+	marks, err := j.ListUndone()
+	j.Close()
+	if err != nil {
+		g.log.Warn("the journal cannot be read: this check does not know which writes were undone", "err", err)
+		return nil
+	}
+	held := make(map[string]journal.Undone, len(marks))
+	for _, m := range marks {
+		held[m.Root+"\x00"+m.Path] = m
+	}
+	return func(root *engine.Root, rel, hash string) []string {
+		if m, ok := held[root.Dir+"\x00"+rel]; ok && m.Hash == hash {
+			return m.Rules
+		}
+		return nil
+	}
 }
 
 // newRunID names one `scribe run` in the journal: its start time in UTC, to
@@ -57,12 +76,7 @@ func newRunID(t time.Time) string {
 // useJournal makes the engine journal its writes under run and hold the
 // rules whose writes the user undid.
 func useJournal(g *globals, opts *engine.Options, j *journal.Journal, run string) {
-	if j == nil {
-		return
-	}
-	if !opts.DryRun {
-		opts.Wrote = engine.JournalWrites(j, run)
-	}
+	opts.Wrote = engine.JournalWrites(j, run)
 	opts.Undone = engine.JournalUndone(j, g.log)
 }
 

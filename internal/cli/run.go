@@ -81,17 +81,15 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, 
 		run string
 	)
 	if dry {
-		j = readJournal(g, p.cfg)
+		opts.Undone = readUndone(g, p.cfg)
 	} else {
 		if j, err = openJournal(p.cfg, "run"); err != nil {
 			return summary{}, err
 		}
-		run = newRunID(time.Now())
-	}
-	if j != nil {
 		defer j.Close()
+		run = newRunID(time.Now())
+		useJournal(g, &opts, j, run)
 	}
-	useJournal(g, &opts, j, run)
 	eng := engine.New(p.rules, opts)
 	prog, done := progress(g)
 	rep, err := eng.Run(cmd.Context(), targets, prog)
