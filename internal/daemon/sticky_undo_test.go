@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,4 +89,29 @@ func TestUndoneDaemonWriteSticks(t *testing.T) {
 	waitFor(t, 10*time.Second, "the rule on the edited note", func() bool {
 		return e.read("notes/a.md") == doneNote+"edited\n" && strings.Contains(e.read("index.md"), "- A: done")
 	})
+}
+
+// `scribe undo --run` of a one-shot run goes through the daemon when one
+// runs, and the daemon does not redo the restored writes.
+func TestUndoRunThroughTheDaemon(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, conf{Rules: todoRule, Listen: freePort(t), Workers: 1}, map[string]string{
+		"notes/a.md": "TODO: a\n", "notes/b.md": "TODO: b\n",
+	})
+	code, _, errOut := scribe(t, "run", "-c", e.cfgPath)
+	m := regexp.MustCompile("`scribe undo --run ([0-9TZ.]+)`").FindStringSubmatch(errOut)
+	if code != 0 || m == nil || e.read("notes/a.md") != "- [ ] a\n" {
+		t.Fatalf("scribe run: exit %d\n%s", code, errOut)
+	}
+	r := e.start()
+	if code, out, errOut := scribe(t, "undo", "--run", m[1], "-c", e.cfgPath); code != 0 || !strings.Contains(out, "2 of 2 writes restored") {
+		t.Fatalf("scribe undo --run through the daemon: exit %d\n%s%s", code, out, errOut)
+	}
+	r.sync()
+	if a, b := e.read("notes/a.md"), e.read("notes/b.md"); a != "TODO: a\n" || b != "TODO: b\n" {
+		t.Fatalf("after undo --run and a sync: a=%q b=%q", a, b)
+	}
+	if hist := r.history(e.path("notes/a.md")); len(hist) != 2 || hist[0].Rule != journal.RuleUndo || hist[1].Run != m[1] {
+		t.Fatalf("history of a.md = %+v", hist)
+	}
 }
