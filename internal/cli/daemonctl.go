@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,7 +16,6 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
-	"github.com/scribe-md/scribe/internal/journal"
 )
 
 // errUnreachable means no daemon answered on http.listen.
@@ -195,162 +191,4 @@ func printStatus(g *globals, st daemon.Status) {
 	for k, v := range st.Errors {
 		fmt.Fprintf(g.stdout, "error (%s): %s\n", k, v)
 	}
-}
-
-func journalPath(cfg *config.Config) string {
-	sd := cfg.Engine.StateDir
-	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(cfg.Dir, sd)
-	}
-	return filepath.Join(sd, "journal.db")
-}
-
-func newHistoryCmd(g *globals) *cobra.Command {
-	var limit int
-	cmd := &cobra.Command{
-		Use:   "history [FILE]",
-		Short: "List the engine's own writes (rule, time, before/after hash), newest first",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(g); err != nil {
-				return err
-			}
-			file := ""
-			if len(args) == 1 {
-				abs, err := filepath.Abs(args[0])
-				if err != nil {
-					return fail(ExitUsage, err)
-				}
-				file = abs
-			}
-			var entries []journal.Entry
-			c, cfg, err := newClient(g)
-			if cfg == nil {
-				return err
-			}
-			if err == nil {
-				q := url.Values{"limit": {strconv.Itoa(limit)}, "path": {file}}
-				err = c.do(cmd.Context(), "GET", "/api/v1/history?"+q.Encode(), &entries)
-			}
-			if errors.Is(err, errUnreachable) {
-				// No daemon: read the journal directly.
-				entries, err = localHistory(cfg, file, limit)
-			}
-			if err != nil {
-				return fail(ExitFailure, err)
-			}
-			if g.format == "json" {
-				if entries == nil {
-					entries = []journal.Entry{} // [] rather than null
-				}
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(entries)
-			}
-			d := newDisplay()
-			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tTIME\tRULE\tFILE\tBEFORE\tAFTER")
-			for _, e := range entries {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), e.Rule, d.path(e.Root, e.Path), short(e.BeforeHash), short(e.AfterHash))
-			}
-			return w.Flush()
-		},
-	}
-	cmd.Flags().IntVar(&limit, "limit", 50, "how many writes to list")
-	addFormatFlag(cmd, g)
-	return cmd
-}
-
-func short(h string) string {
-	if h == "" {
-		return "(new)"
-	}
-	return h[:min(12, len(h))]
-}
-
-func localHistory(cfg *config.Config, file string, limit int) ([]journal.Entry, error) {
-	j, err := journal.OpenReadOnly(journalPath(cfg))
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	defer j.Close()
-	root, rel := "", ""
-	if file != "" {
-		root, rel = locateInRoots(cfg, file)
-	}
-	return j.List(root, rel, limit)
-}
-
-// locateInRoots maps an absolute file path to a configured root and a path
-// relative to it.
-func locateInRoots(cfg *config.Config, file string) (string, string) {
-	for _, r := range cfg.Roots {
-		dir := r
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(cfg.Dir, dir)
-		}
-		if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
-			return dir, filepath.ToSlash(rel)
-		}
-	}
-	return "", file
-}
-
-func newUndoCmd(g *globals) *cobra.Command {
-	var force bool
-	cmd := &cobra.Command{
-		Use:   "undo ID",
-		Short: "Restore the content a write replaced (a safe compare-and-swap write)",
-		Long:  "Restore the content that write ID (see `scribe history`) replaced. The undo is\nrefused if the file changed since that write, unless --force. With a daemon\nrunning the undo goes through it, so its rules do not immediately redo the write.",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fail(ExitUsage, fmt.Errorf("ID must be a number from `scribe history`, not %q", args[0]))
-			}
-			c, cfg, err := newClient(g)
-			if cfg == nil {
-				return err
-			}
-			var e journal.Entry
-			if err == nil {
-				q := ""
-				if force {
-					q = "?force=1"
-				}
-				err = c.do(cmd.Context(), "POST", "/api/v1/undo/"+args[0]+q, &e)
-			}
-			if errors.Is(err, errUnreachable) {
-				e, err = localUndo(cfg, id, force)
-			}
-			if err != nil {
-				return fail(ExitFailure, err)
-			}
-			fmt.Fprintf(g.stdout, "restored %s as it was before write %d (recorded as write %d)\n", newDisplay().path(e.Root, e.Path), id, e.ID)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&force, "force", false, "restore even if the file changed since the write")
-	return cmd
-}
-
-func localUndo(cfg *config.Config, id uint64, force bool) (journal.Entry, error) {
-	j, err := journal.Open(journalPath(cfg), journal.Retention{})
-	if err != nil {
-		return journal.Entry{}, err
-	}
-	defer j.Close()
-	e, _, err := j.Get(id)
-	if err != nil {
-		return journal.Entry{}, err
-	}
-	root, err := os.OpenRoot(e.Root)
-	if err != nil {
-		return journal.Entry{}, err
-	}
-	defer root.Close()
-	return j.Undo(root, id, force)
 }

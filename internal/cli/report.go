@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const ReportVersion = 1
 type jsonReport struct {
 	Version int         `json:"version"`
 	Command string      `json:"command"`
+	Run     string      `json:"run,omitempty"`
 	Summary summary     `json:"summary"`
 	Files   []jsonFile  `json:"files"`
 	Events  []jsonEvent `json:"events"`
@@ -118,11 +120,15 @@ func diffOf(name string, r *engine.Result) string {
 }
 
 // printReport writes the report in the chosen format; it returns the summary.
-func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summary {
+// run is the run's id in the journal ("" for a check).
+func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool) summary {
 	d := newDisplay()
 	s := summarize(rep)
+	if !slices.ContainsFunc(rep.Results, func(r *engine.Result) bool { return r.Written && r.RenamedTo == "" }) {
+		run = "" // nothing journaled under it
+	}
 	if g.format == "json" {
-		out := jsonReport{Version: ReportVersion, Command: cmd, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
+		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
 		for _, r := range rep.Results {
 			name := d.path(r.Root, r.Path)
 			for _, ev := range r.Events {
@@ -178,6 +184,9 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 	}
 	if !g.quiet {
 		fmt.Fprintln(g.stderr, summaryLine(cmd, s, rep.Duration))
+		if run != "" {
+			fmt.Fprintf(g.stderr, "run %s journaled: `scribe history --run %s` lists its writes, `scribe undo --run %s` restores them\n", run, run, run)
+		}
 	}
 	return s
 }

@@ -3,10 +3,12 @@ package cli
 import (
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/journal"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -71,16 +73,39 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, 
 		// A one-shot run is short and holds little: collect less often.
 		debug.SetGCPercent(400)
 	}
-	eng := engine.New(p.rules, p.engineOptions(g, dry))
+	// A run journals every write under its own id, so that it can be
+	// undone; a check reads the journal only to leave alone what was undone.
+	opts := p.engineOptions(g, dry)
+	var (
+		j   *journal.Journal
+		run string
+	)
+	if dry {
+		opts.Undone = readUndone(g, p.cfg)
+	} else {
+		if j, err = openJournal(p.cfg, "run"); err != nil {
+			return summary{}, err
+		}
+		defer j.Close()
+		run = newRunID(time.Now())
+		useJournal(g, &opts, j, run)
+	}
+	eng := engine.New(p.rules, opts)
 	prog, done := progress(g)
 	rep, err := eng.Run(cmd.Context(), targets, prog)
 	done()
 	if err != nil {
 		return summary{}, fail(ExitFailure, err)
 	}
+	if !dry {
+		// Retention, as the daemon applies it hourly.
+		if _, err := j.Prune(time.Now()); err != nil {
+			g.log.Warn("apply the journal's retention", "err", err)
+		}
+	}
 	name := "run"
 	if dry {
 		name = "check"
 	}
-	return printReport(g, name, rep, dry), nil
+	return printReport(g, name, run, rep, dry), nil
 }

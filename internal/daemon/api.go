@@ -226,7 +226,7 @@ func (b backend) Resume() {
 	b.d.hub.publish(Event{Type: "resume"})
 }
 
-func (b backend) History(_ context.Context, path string, limit int) (any, error) {
+func (b backend) History(_ context.Context, path, run string, limit int) (any, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -234,7 +234,16 @@ func (b backend) History(_ context.Context, path string, limit int) (any, error)
 	if path != "" {
 		root, path = b.d.locate(path)
 	}
-	es, err := b.d.journal.List(root, path, limit)
+	var (
+		es  []journal.Entry
+		err error
+	)
+	if run != "" {
+		// A run is undone whole: every entry, whatever the limit.
+		es, err = b.d.journal.ListRun(run)
+	} else {
+		es, err = b.d.journal.List(root, path, limit)
+	}
 	if es == nil {
 		es = []journal.Entry{}
 	}
@@ -263,14 +272,27 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 		return nil, err
 	}
 	defer unlock()
-	// The restored content is the engine's own write: it must not trigger
-	// the rules that produced the write being undone.
+	// The restored content is the engine's own write, not a user's change;
+	// the journal's mark keeps the undone rules from redoing it, and the
+	// file is processed once more (below) so that the other rules, and the
+	// indexes and catalogs that list it, see the restored version.
 	rs.watcher.Suppress(e.Path, sha256.Sum256(before))
 	ne, err := b.d.journal.Undo(rs.root.FS, id, force)
 	if errors.Is(err, journal.ErrChanged) || errors.Is(err, journal.ErrAlreadyUndone) {
 		return nil, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
 	}
-	return ne, err
+	if err != nil {
+		return nil, err
+	}
+	if _, serr := rs.root.FS.Lstat(e.Path); serr == nil {
+		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, time.Time{}); qerr != nil {
+			b.d.log.Warn("queue the undone file; indexes catch up at its next change", "path", e.Path, "err", qerr)
+		}
+	} else {
+		b.d.removed(rs, e.Path)
+	}
+	b.d.dirty.Store(true)
+	return ne, nil
 }
 
 func (b backend) RetryDeadLetter(ctx context.Context, id uint64) error {

@@ -106,8 +106,7 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for i, rs := range d.roots {
 			roots[i] = rs.root
 		}
-		w := &engine.Writes{OnWrite: func(r *engine.Root, res *engine.Result) { d.recordWrite(d.rootOf(r), res) }}
-		again, _, err := d.engine().Finish(ctx, roots, w)
+		again, _, err := d.engine().Finish(ctx, roots, &engine.Writes{})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

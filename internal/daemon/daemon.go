@@ -321,6 +321,8 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 		ActionDone: func(_, name string, dur time.Duration, _ error) {
 			d.metrics.actionDur.WithLabelValues(name).Observe(dur.Seconds())
 		},
+		Wrote:  d.recordWrite,
+		Undone: d.undoneRules,
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -126,8 +125,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
-	w := &engine.Writes{OnWrite: func(r *engine.Root, res *engine.Result) { d.recordWrite(d.rootOf(r), res) }}
-	res := eng.Process(ctx, rs.root, ev.Path, w)
+	res := eng.Process(ctx, rs.root, ev.Path, &engine.Writes{})
 	d.processed.Add(1)
 	result := "unchanged"
 	switch {
@@ -144,7 +142,6 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if res.Written {
 		d.written.Add(1)
 		d.metrics.latency.Observe(time.Since(ev.Time).Seconds())
-		d.recordWrite(rs, res)
 		if d.loops.wrote(rs.name, ev.Path, res.BeforeHash, res.AfterHash) {
 			d.metrics.loopBreaks.Inc()
 			d.log.Warn("a rule keeps rewriting its own output; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
@@ -213,24 +210,26 @@ func (f *failureCount) forget(seq uint64) {
 	delete(f.m, seq)
 }
 
-// recordWrite journals a write the engine made.
-func (d *Daemon) recordWrite(rs *rootState, res *engine.Result) {
-	if rs == nil || d.journal == nil {
-		return
+// recordWrite journals a write the engine made (Options.Wrote), logging a
+// failure: the engine reports it as the file's, but a finisher's write has
+// no file to fail.
+func (d *Daemon) recordWrite(r *engine.Root, res *engine.Result) error {
+	if d.journal == nil {
+		return nil
 	}
-	ruleID := res.Via
-	if ruleID == "" {
-		ruleID = strings.Join(res.ChangedBy, ",")
-	}
-	if res.RenamedTo != "" {
-		return // renames are not content writes; the journal keeps contents
-	}
-	if _, err := d.journal.Record(journal.Entry{
-		Time: time.Now(), Root: rs.root.Dir, Path: res.Path, Rule: ruleID,
-		BeforeHash: res.BeforeHash, AfterHash: res.AfterHash,
-	}, res.Before); err != nil {
+	err := engine.JournalWrites(d.journal, "")(r, res)
+	if err != nil {
 		d.log.Error("journal write", "path", res.Path, "err", err)
 	}
+	return err
+}
+
+// undoneRules is Options.Undone: the marks `scribe undo` left in the journal.
+func (d *Daemon) undoneRules(r *engine.Root, rel, hash string) []string {
+	if d.journal == nil {
+		return nil
+	}
+	return engine.JournalUndone(d.journal, d.log)(r, rel, hash)
 }
 
 func (d *Daemon) publishEvent(ctx context.Context, ev action.Event) error {

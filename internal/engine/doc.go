@@ -10,6 +10,16 @@
 // Writer (safe writes of other files, or recorded changes in a dry run),
 // Commands and Publisher. This is where permissions are enforced.
 //
+// # Journal
+//
+// Every write, a file's own or an action's to another file, is reported once
+// it is on disk to Options.Wrote; JournalWrites records it in the journal
+// (the daemon with no run id, `scribe run` with its own). Options.Undone,
+// fed by JournalUndone from the journal's undo marks, names the rules that
+// must leave a file's current content alone because the user undid their
+// write to it: they run as in a check, reporting findings but changing
+// nothing.
+//
 // # Concurrency
 //
 // Process may be called from many goroutines at once, but never twice at once

@@ -50,6 +50,18 @@ type Options struct {
 	// ActionDone, when set, is told how long each action call took and how it
 	// ended (metrics).
 	ActionDone func(rule, action string, d time.Duration, err error)
+	// Wrote, when set, is told of every write once it is on disk: a file's
+	// own (Result.ChangedBy the rules) or an action's write to another file
+	// or rename (Result.Via set). The daemon and `scribe run` journal here
+	// (see Journal); an error fails that file or action, its write made.
+	Wrote func(root *Root, res *Result) error
+	// Undone, when set, returns the rules that must not change rel while it
+	// has content hash ("" for a missing file): the user undid their write
+	// to that content (`scribe undo`). Such a rule runs as in a check: its
+	// findings are reported, but its changes to the file, and its writes to
+	// other files, are dropped. Writes to rel by other files' actions
+	// (index, catalog) of those rules are skipped too.
+	Undone func(root *Root, rel, hash string) []string
 }
 
 // Engine applies a rule set to files.
@@ -112,7 +124,11 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 			e.readFailed(res, err)
 			return res
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, w, res)
+		var held []string
+		if e.opts.Undone != nil {
+			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
+		}
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, held, w, res)
 		if err != nil {
 			res.Error = err.Error()
 			return res
@@ -135,6 +151,9 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 		switch {
 		case err == nil:
 			res.Written = true
+			if err := e.wrote(root, res); err != nil {
+				res.Error = err.Error()
+			}
 			return res
 		case errors.Is(err, safefile.ErrBusy):
 			// Another program has the file open for writing (an editor
@@ -190,18 +209,35 @@ func (e *Engine) readFailed(res *Result, err error) {
 	}
 }
 
+// wrote tells Options.Wrote of a write that reached the disk.
+func (e *Engine) wrote(root *Root, res *Result) error {
+	if e.opts.Wrote == nil {
+		return nil
+	}
+	if err := e.opts.Wrote(root, res); err != nil {
+		return fmt.Errorf("%s was written, but: %w", res.Path, err)
+	}
+	return nil
+}
+
+// held reports whether Options.Undone holds rule on rel with content hash.
+func (e *Engine) held(root *Root, rel, hash, rule string) bool {
+	return e.opts.Undone != nil && slices.Contains(e.opts.Undone(root, rel, hash), rule)
+}
+
 // apply runs the rules on content and returns the final content (nil if no
 // rule changed it). Any failing rule fails the file: nothing is written, so a
-// file is never left half-processed.
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, w *Writes, res *Result) ([]byte, error) {
+// file is never left half-processed. The rules in held run without effect
+// (see Options.Undone).
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, held []string, w *Writes, res *Result) ([]byte, error) {
 	cur := content
 	var fm map[string]any
 	var fmErr error
 	fmFor := []byte(nil)
-	frontMatter := func() (map[string]any, error) {
-		if fm == nil || !sameSlice(fmFor, cur) {
-			fm, fmErr = markdown.Parse(cur)
-			fmFor = cur
+	frontMatter := func(c []byte) (map[string]any, error) {
+		if fm == nil || !sameSlice(fmFor, c) {
+			fm, fmErr = markdown.Parse(c)
+			fmFor = c
 			if fm == nil {
 				fm = map[string]any{}
 			}
@@ -215,7 +251,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			continue
 		}
 		if r.HasCondition() {
-			f, err := frontMatter()
+			f, err := frontMatter(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
 				continue
@@ -240,7 +276,25 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			done = d
 		}
 		res.Rules = append(res.Rules, r.ID)
-		if err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, frontMatter, w, res); err != nil {
+		if slices.Contains(held, r.ID) {
+			// Run it as a check would, on a copy, and keep only what it
+			// found: the user undid its write to this content.
+			scratch, scratchChanged := cur, false
+			nc, ne, na := len(res.ChangedBy), len(res.Events), len(res.Affected)
+			err := e.runSteps(ctx, root, rel, r, m, &scratch, &scratchChanged, true, frontMatter, &Writes{}, res)
+			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:nc], res.Events[:ne], res.Affected[:na]
+			if err != nil {
+				done(false)
+				return nil, err
+			}
+			done(true)
+			if scratchChanged {
+				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "undo", Severity: action.SeverityInfo,
+					Message: "rule left the file as it is: its write was undone (scribe undo); edit the file, or undo that undo, to let it write again"})
+			}
+			continue
+		}
+		if err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, e.opts.DryRun, frontMatter, w, res); err != nil {
 			done(false)
 			return nil, err
 		}
@@ -258,17 +312,18 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 	return cur, nil
 }
 
-// runSteps runs one rule's actions in order, each on the previous one's output.
-func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, cur *[]byte, changed *bool,
-	frontMatter func() (map[string]any, error), w *Writes, res *Result) error {
+// runSteps runs one rule's actions in order, each on the previous one's
+// output. dry runs them as a check does.
+func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, cur *[]byte, changed *bool, dry bool,
+	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) error {
 	for _, st := range r.Steps {
-		f, err := frontMatter()
+		f, err := frontMatter(*cur)
 		if err != nil {
 			f = map[string]any{}
 		}
 		in := action.Input{
 			Root: root.Dir, Path: rel, Content: *cur, FrontMatter: f, Match: m,
-			Rule: r.ID, DryRun: e.opts.DryRun, Host: e.host(root, r.ID, st.Name, rel, w),
+			Rule: r.ID, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
 		out, err := action.Call(ctx, st.Action, in, st.Timeout)
@@ -319,12 +374,12 @@ func fmFinding(rel, ruleID string, err error) action.Finding {
 	return f
 }
 
-func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes) action.Host {
+func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry bool) action.Host {
 	h := action.Host{
 		Logger: e.actionLogger(ruleID, actionName, rel),
 		Clock:  e.opts.Clock,
 		Docs:   root.Docs,
-		Writer: w.forRoot(root, e.opts.DryRun, actionName, e.opts.BeforeWrite),
+		Writer: w.forRoot(e, root, ruleID, actionName, dry),
 	}
 	if e.opts.Commands != nil {
 		h.Commands = e.opts.Commands(root)

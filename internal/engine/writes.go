@@ -16,10 +16,6 @@ import (
 // than the one they were given: generated indexes, catalogs, renames. It is the
 // engine's implementation of the action.Writer port. Safe for concurrent use.
 type Writes struct {
-	// OnWrite, when set, is called after each real write (the daemon uses it
-	// to recognise its own writes and to journal them).
-	OnWrite func(root *Root, res *Result)
-
 	mu      sync.Mutex
 	results []*Result
 	pending map[string]map[string][]byte // dry run: root dir → path → content
@@ -32,19 +28,23 @@ func (w *Writes) Results() []*Result {
 	return append([]*Result(nil), w.results...)
 }
 
-func (w *Writes) forRoot(root *Root, dry bool, via string, before func(*Root, string, []byte)) action.Writer {
+// forRoot returns the Writer of one action of rule ruleID in root. dry
+// records the changes instead of making them (a check, or a rule held by
+// Options.Undone).
+func (w *Writes) forRoot(e *Engine, root *Root, ruleID, via string, dry bool) action.Writer {
 	if w == nil {
 		return nil
 	}
-	return &rootWriter{w: w, root: root, dry: dry, via: via, before: before}
+	return &rootWriter{w: w, e: e, root: root, rule: ruleID, dry: dry, via: via}
 }
 
 type rootWriter struct {
-	w      *Writes
-	root   *Root
-	dry    bool
-	via    string
-	before func(*Root, string, []byte)
+	w    *Writes
+	e    *Engine
+	root *Root
+	rule string
+	dry  bool
+	via  string
 }
 
 var _ action.Writer = (*rootWriter)(nil)
@@ -79,9 +79,14 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			}
 			before = snap.Content
 		}
-		res := &Result{Root: rw.root.Dir, Path: path, Via: rw.via, Changed: true, Before: before, After: content, AfterHash: hashHex(content)}
+		res := &Result{Root: rw.root.Dir, Path: path, Via: rw.via, ChangedBy: []string{rw.rule}, Changed: true,
+			Before: before, After: content, AfterHash: hashHex(content)}
 		if exists {
 			res.BeforeHash = hashHex(before)
+		}
+		if rw.e.held(rw.root, path, res.BeforeHash, rw.rule) {
+			// The user undid this rule's write to this very content.
+			return nil
 		}
 		if rw.dry {
 			rw.w.mu.Lock()
@@ -96,8 +101,8 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			rw.w.mu.Unlock()
 			return nil
 		}
-		if rw.before != nil {
-			rw.before(rw.root, path, content)
+		if bw := rw.e.opts.BeforeWrite; bw != nil {
+			bw(rw.root, path, content)
 		}
 		if exists {
 			err = safefile.Replace(rw.root.FS, path, snap, content)
@@ -112,11 +117,10 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 		res.Written = true
-		rw.record(res)
 		if !exists {
 			rw.root.Docs.Add(path)
 		}
-		return nil
+		return rw.record(res)
 	}
 	return fmt.Errorf("write %s: the file keeps changing; gave up after 5 attempts", path)
 }
@@ -126,7 +130,7 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res := &Result{Root: rw.root.Dir, Path: from, RenamedTo: to, Via: rw.via, Changed: true}
+	res := &Result{Root: rw.root.Dir, Path: from, RenamedTo: to, Via: rw.via, ChangedBy: []string{rw.rule}, Changed: true}
 	if rw.dry {
 		rw.w.mu.Lock()
 		rw.w.results = append(rw.w.results, res)
@@ -138,16 +142,18 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 	}
 	res.Written = true
 	rw.root.Docs.Rename(from, to)
-	rw.record(res)
-	return nil
+	return rw.record(res)
 }
 
-func (rw *rootWriter) record(res *Result) {
+// record keeps a write that reached the disk and tells Options.Wrote; an
+// error there (the journal) is the action's.
+func (rw *rootWriter) record(res *Result) error {
 	rw.w.mu.Lock()
 	rw.w.results = append(rw.w.results, res)
-	cb := rw.w.OnWrite
 	rw.w.mu.Unlock()
-	if cb != nil {
-		cb(rw.root, res)
+	if err := rw.e.wrote(rw.root, res); err != nil {
+		res.Error = err.Error()
+		return err
 	}
+	return nil
 }

@@ -21,8 +21,9 @@ type Backend interface {
 	Resume()
 	// Subscribe returns a stream of JSON-encoded events and a cancel func.
 	Subscribe() (<-chan []byte, func())
-	// History lists the engine's writes (path "" for all), newest first.
-	History(ctx context.Context, path string, limit int) (any, error)
+	// History lists the engine's writes (path "" for all; run, when set,
+	// those of one `scribe run`), newest first.
+	History(ctx context.Context, path, run string, limit int) (any, error)
 	// Undo restores the content before write id.
 	Undo(ctx context.Context, id uint64, force bool) (any, error)
 	// RetryDeadLetter puts a dead letter back on the queue.
@@ -66,7 +67,8 @@ func New(b Backend, metrics http.Handler) http.Handler {
 	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) { serveEvents(w, r, b) })
 	mux.HandleFunc("GET /api/v1/history", func(w http.ResponseWriter, r *http.Request) {
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		v, err := b.History(r.Context(), r.URL.Query().Get("path"), limit)
+		q := r.URL.Query()
+		v, err := b.History(r.Context(), q.Get("path"), q.Get("run"), limit)
 		respond(w, v, err)
 	})
 	mux.HandleFunc("POST /api/v1/undo/{id}", func(w http.ResponseWriter, r *http.Request) {

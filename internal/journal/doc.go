@@ -2,8 +2,9 @@
 // them.
 //
 // Every write the engine makes is recorded as an Entry: when, in which root
-// and file, by which rule, the sha256 of the file before and after, and the
-// content it replaced. The store is a single bbolt file under state_dir.
+// and file, by which rule (and action, for a write to another file), in
+// which `scribe run` (none for the daemon's), the sha256 of the file before
+// and after, and the content it replaced. The store is a single bbolt file under state_dir.
 // Replaced content is kept compressed (zstd) and content-addressed by its
 // hash, so a file that is rewritten back and forth, or many files with the
 // same content, cost one copy. Retention (age, entry count and stored bytes)
@@ -17,6 +18,8 @@
 //	id, err := j.Record(journal.Entry{Root: rootDir, Path: "notes/a.md", Rule: "touch-updated",
 //		BeforeHash: journal.Hash(old), AfterHash: journal.Hash(new)}, old)
 //	entries, err := j.List(rootDir, "notes/a.md", 20)
+//	run, err := j.ListRun("20260315T142501.123456Z") // one `scribe run`, newest first
+//	held, err := j.UndoneRules(rootDir, "notes/a.md", journal.Hash(content))
 //	undo, err := j.Undo(root, id, false) // root: os.OpenRoot(rootDir)
 //	var ce *journal.ChangedError // errors.Is(err, journal.ErrChanged)
 //	removed, err := j.Prune(time.Now()) // on a timer
@@ -42,6 +45,16 @@
 // which is refused if undone (harmless when forced: it restores what is
 // there).
 //
+// # Undone writes stay undone
+//
+// An undo also marks the file, in the same commit as its entry (see Undone):
+// the hash of the restored content and the rules whose write it undid.
+// UndoneRules gives those rules to the engine while the file has that
+// content, so they do not redo the write; once the file has another content
+// (an edit) the mark is spent and dropped. Undoing an undo removes the mark.
+// A mark left by an undo whose write failed, or never happened, is inert: the
+// file does not have the restored content.
+//
 // Removing a created file goes through a rename to a visible name
 // (".scribe-undo-ID-NAME") and a hash check before the unlink, so a save
 // that lands during the undo is put back rather than deleted; after a crash in
@@ -51,7 +64,8 @@
 //
 // Buckets: "entries" maps the big-endian ID (bbolt NextSequence, so IDs only
 // grow, even across pruning) to the encoded entry; "bypath" indexes
-// root NUL path NUL ID for per-file history; "blobs" maps a sha256 to a codec
+// root NUL path NUL ID for per-file history; "undone" maps root NUL path NUL
+// to the file's undo mark; "blobs" maps a sha256 to a codec
 // byte and the content; "refs" counts the entries that use each blob, so
 // Prune drops a blob with its last entry; "meta" holds the format version and
 // running totals. Record returns once its commit is durable (bbolt fsyncs on

@@ -25,9 +25,17 @@ type Entry struct {
 	Root string
 	// Path is the file, relative to Root, slash-separated.
 	Path string
-	// Rule is the rule ID that wrote the file, RuleUndo, or the action
-	// name for writes to files other than the one a rule ran on.
+	// Rule is the ID of the rule that wrote the file (several, comma-
+	// separated, when more than one rule changed it in one write), or
+	// RuleUndo. Entries written before Via existed hold the action name
+	// here for writes to other files.
 	Rule string
+	// Via is the action that wrote this file on behalf of another one
+	// (index, catalog, naming), "" for a file's own rules.
+	Via string `json:",omitempty"`
+	// Run is the id of the `scribe run` that made the write ("" for the
+	// daemon's writes and for undos).
+	Run string `json:",omitempty"`
 	// BeforeHash is the sha256 (lowercase hex) of the content the write
 	// replaced, "" when the write created the file.
 	BeforeHash string
@@ -81,8 +89,12 @@ func decodeHash(h string) ([]byte, error) {
 	return b, nil
 }
 
-// entryFormat is the first byte of an encoded entry.
-const entryFormat = 1
+// Entry formats: the first byte of an encoded entry. Format 1 (before Via
+// and Run) is still read.
+const (
+	entryFormat1 = 1
+	entryFormat  = 2
+)
 
 // Flags of an encoded entry.
 const (
@@ -96,9 +108,10 @@ const (
 //
 // Format: format byte, varint unix nanoseconds, uvarint-length-prefixed root,
 // path and rule, flags byte, the 32-byte hashes the flags announce, uvarint
-// size, uvarint undoes. Nothing may follow.
+// size, uvarint undoes, then (format 2) uvarint-length-prefixed via and run.
+// Nothing may follow.
 func encodeEntry(e *Entry) []byte {
-	b := make([]byte, 0, 32+len(e.Root)+len(e.Path)+len(e.Rule)+2*sha256.Size)
+	b := make([]byte, 0, 40+len(e.Root)+len(e.Path)+len(e.Rule)+len(e.Via)+len(e.Run)+2*sha256.Size)
 	b = append(b, entryFormat)
 	b = binary.AppendVarint(b, e.Time.UnixNano())
 	for _, s := range []string{e.Root, e.Path, e.Rule} {
@@ -118,7 +131,12 @@ func encodeEntry(e *Entry) []byte {
 	b = append(b, before...)
 	b = append(b, after...)
 	b = binary.AppendUvarint(b, uint64(e.Size))
-	return binary.AppendUvarint(b, e.Undoes)
+	b = binary.AppendUvarint(b, e.Undoes)
+	for _, s := range []string{e.Via, e.Run} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
 }
 
 // errDamaged is wrapped by every decoding error.
@@ -129,7 +147,8 @@ var errDamaged = errors.New("damaged journal entry")
 func decodeEntry(id uint64, b []byte) (Entry, error) {
 	d := decoder{b: b}
 	e := Entry{ID: id}
-	if f := d.byte(); f != entryFormat && d.err == nil {
+	f := d.byte()
+	if f != entryFormat && f != entryFormat1 && d.err == nil {
 		return Entry{}, fmt.Errorf("%w %d: format %d is unknown", errDamaged, id, f)
 	}
 	e.Time = time.Unix(0, d.varint())
@@ -152,6 +171,10 @@ func decodeEntry(id uint64, b []byte) (Entry, error) {
 	}
 	e.Size = int64(size)
 	e.Undoes = d.uvarint()
+	if f == entryFormat {
+		e.Via = d.string()
+		e.Run = d.string()
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("trailing bytes")
 	}

@@ -16,9 +16,15 @@ func FuzzDecodeEntry(f *testing.F) {
 		{Time: epoch, Root: "/r", Path: "a.md", Rule: "x", BeforeHash: Hash([]byte("a")), AfterHash: Hash([]byte("b")), Size: 1},
 		{Time: epoch, Root: "/vault", Path: "n/ü.md", Rule: RuleUndo, AfterHash: Hash(nil), Undoes: 7},
 		{Time: time.Unix(0, -1), Root: "/", Path: "x", Rule: "naming", BeforeHash: Hash(nil)},
+		{Time: epoch, Root: "/r", Path: "index.md", Rule: "idx", Via: "index", Run: "20260101T000000.000000Z", AfterHash: Hash(nil)},
 	} {
 		f.Add(encodeEntry(&e))
 	}
+	// A format 1 entry, as journals written before Via and Run hold it:
+	// format 2 without its two empty trailing strings.
+	v1 := encodeEntry(&Entry{Time: epoch, Root: "/r", Path: "a.md", Rule: "x", AfterHash: Hash(nil)})
+	v1[0] = entryFormat1
+	f.Add(v1[:len(v1)-2])
 	f.Add([]byte{})
 	f.Add([]byte{entryFormat})
 	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0})
@@ -51,14 +57,14 @@ func FuzzDecodeEntry(f *testing.F) {
 // FuzzEntryRoundTrip encodes entries built from arbitrary fields and checks
 // that decoding gives them back.
 func FuzzEntryRoundTrip(f *testing.F) {
-	f.Add(int64(0), "/r", "a.md", "rule", []byte("before"), []byte("after"), false, int64(6), uint64(0))
-	f.Add(int64(-1<<63), "/", "x/y/z.md", "", []byte{}, []byte{0}, true, int64(0), uint64(1<<63))
-	f.Fuzz(func(t *testing.T, nanos int64, root, path, rule string, before, after []byte, created bool, size int64, undoes uint64) {
+	f.Add(int64(0), "/r", "a.md", "rule", []byte("before"), []byte("after"), false, int64(6), uint64(0), "", "")
+	f.Add(int64(-1<<63), "/", "x/y/z.md", "", []byte{}, []byte{0}, true, int64(0), uint64(1<<63), "catalog", "20260101T000000.000000Z")
+	f.Fuzz(func(t *testing.T, nanos int64, root, path, rule string, before, after []byte, created bool, size int64, undoes uint64, via, run string) {
 		if size < 0 {
 			size = -(size + 1)
 		}
 		e := Entry{ID: 9, Time: time.Unix(0, nanos), Root: root, Path: path, Rule: rule,
-			AfterHash: hexSum(after), Size: size & (1<<62 - 1), Undoes: undoes}
+			AfterHash: hexSum(after), Size: size & (1<<62 - 1), Undoes: undoes, Via: via, Run: run}
 		if !created {
 			e.BeforeHash = hexSum(before)
 		}

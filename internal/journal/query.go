@@ -161,3 +161,39 @@ func (j *Journal) Stats() (Stats, error) {
 	}
 	return s, nil
 }
+
+// ListRun returns the entries of one `scribe run` (Entry.Run), newest first:
+// the order in which an undo of the run restores them.
+func (j *Journal) ListRun(run string) ([]Entry, error) {
+	if err := j.usable(false); err != nil {
+		return nil, fmt.Errorf("list run %s: %w", run, err)
+	}
+	if run == "" {
+		return nil, fmt.Errorf("list run: the run id is empty")
+	}
+	var out []Entry
+	err := j.db.View(func(tx *bolt.Tx) error {
+		entries := tx.Bucket(bucketEntries)
+		if entries == nil {
+			return nil
+		}
+		c := entries.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: bad key %x", errDamaged, k)
+			}
+			e, err := decodeEntry(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			if e.Run == run {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list run %s: %w", run, txError(err))
+	}
+	return out, nil
+}

@@ -18,6 +18,12 @@ import (
 // into one commit (and one fsync); content is compressed before the
 // transaction and stored once however many entries refer to it.
 func (j *Journal) Record(e Entry, before []byte) (uint64, error) {
+	return j.record(e, before, nil)
+}
+
+// record is Record; also, when set, runs in the entry's transaction with the
+// entry's ID (an undo sets its mark there).
+func (j *Journal) record(e Entry, before []byte, also func(b *buckets, id uint64) error) (uint64, error) {
 	if err := j.usable(true); err != nil {
 		return 0, fmt.Errorf("record %s: %w", e.Path, err)
 	}
@@ -95,6 +101,11 @@ func (j *Journal) Record(e Entry, before []byte) (uint64, error) {
 		}
 		if err := b.byPath.Put(pathKey(e.Root, e.Path, id), nil); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(b, id); err != nil {
+				return err
+			}
 		}
 		return addCounter(b.meta, keyEntries, 1)
 	})

@@ -13,6 +13,7 @@ var (
 	bucketByPath  = []byte("bypath")  // root NUL path NUL ID → empty
 	bucketBlobs   = []byte("blobs")   // sha256 (32 bytes) → codec byte + content
 	bucketRefs    = []byte("refs")    // sha256 → uvarint entries using it, uvarint raw size
+	bucketUndone  = []byte("undone")  // root NUL path NUL → encoded Undone mark
 	bucketMeta    = []byte("meta")
 
 	keyVersion = []byte("version") // uvarint format version
@@ -29,7 +30,7 @@ const formatVersion = 1
 // checks the version of an existing one.
 func (j *Journal) init() error {
 	return j.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketEntries, bucketByPath, bucketBlobs, bucketRefs, bucketMeta} {
+		for _, name := range [][]byte{bucketEntries, bucketByPath, bucketBlobs, bucketRefs, bucketUndone, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("init journal %s: %w", j.path, err)
 			}
@@ -109,7 +110,7 @@ func addCounter(m *bolt.Bucket, key []byte, delta int64) error {
 
 // buckets are the buckets of one write transaction.
 type buckets struct {
-	entries, byPath, blobs, refs, meta *bolt.Bucket
+	entries, byPath, blobs, refs, undone, meta *bolt.Bucket
 }
 
 func openBuckets(tx *bolt.Tx) (*buckets, error) {
@@ -118,9 +119,10 @@ func openBuckets(tx *bolt.Tx) (*buckets, error) {
 		byPath:  tx.Bucket(bucketByPath),
 		blobs:   tx.Bucket(bucketBlobs),
 		refs:    tx.Bucket(bucketRefs),
+		undone:  tx.Bucket(bucketUndone),
 		meta:    tx.Bucket(bucketMeta),
 	}
-	if b.entries == nil || b.byPath == nil || b.blobs == nil || b.refs == nil || b.meta == nil {
+	if b.entries == nil || b.byPath == nil || b.blobs == nil || b.refs == nil || b.undone == nil || b.meta == nil {
 		return nil, fmt.Errorf("journal is missing a bucket: the file is damaged; move it aside to start a new history")
 	}
 	return b, nil

@@ -62,6 +62,10 @@ const createMode fs.FileMode = 0o644
 // again. The write itself is a compare-and-swap through safefile: an edit
 // that lands meanwhile makes Undo fail with ErrChanged and is kept. root
 // must be the entry's root (compared by absolute name).
+//
+// An undo is a user's decision: it marks the file (see Undone) so that the
+// rules whose write it undid do not redo it while the file keeps the
+// restored content. Undoing an undo removes the mark.
 func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 	if err := j.usable(true); err != nil {
 		return Entry{}, fmt.Errorf("undo %d: %w", id, err)
@@ -99,8 +103,24 @@ func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 		curContent = cur.Content
 	}
 	// Journal first: with force, the current version may be a user's edit
-	// that exists nowhere else.
-	if u.ID, err = j.Record(u, curContent); err != nil {
+	// that exists nowhere else. The mark that keeps the rules from redoing
+	// the write goes in the same commit; it only holds while the file has
+	// the restored content, so a crash before the write leaves it inert.
+	var prev *Undone
+	u.ID, err = j.record(u, curContent, func(b *buckets, uid uint64) error {
+		m, ok, err := getUndone(b.undone, e.Root, e.Path)
+		if err != nil {
+			return err
+		}
+		prev = nil
+		if ok {
+			prev = &m
+		}
+		mu := u
+		mu.ID = uid
+		return putUndone(b.undone, e.Root, e.Path, markFor(&e, &mu, prev, curHash))
+	})
+	if err != nil {
 		return Entry{}, fmt.Errorf("undo %d: %w", id, err)
 	}
 	u.Size = int64(len(curContent))
@@ -118,7 +138,7 @@ func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 	}
 	if err != nil {
 		err = j.undoFailed(root, &e, err)
-		if ferr := j.forget(u.ID); ferr != nil {
+		if ferr := j.forget(u.ID, prev); ferr != nil {
 			err = errors.Join(err, fmt.Errorf("remove the journal entry %d of the failed undo: %w", u.ID, ferr))
 		}
 		return Entry{}, fmt.Errorf("undo %d: %w", id, err)
@@ -140,8 +160,9 @@ func (j *Journal) undoFailed(root *os.Root, e *Entry, err error) error {
 	return err
 }
 
-// forget removes entry id (an undo whose write failed).
-func (j *Journal) forget(id uint64) error {
+// forget removes entry id (an undo whose write failed) and puts back prev,
+// the file's undo mark before it.
+func (j *Journal) forget(id uint64, prev *Undone) error {
 	return txError(j.db.Update(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
@@ -156,8 +177,14 @@ func (j *Journal) forget(id uint64) error {
 		if err != nil {
 			return err
 		}
-		_, err = b.deleteEntry(k, &e)
-		return err
+		if _, err = b.deleteEntry(k, &e); err != nil {
+			return err
+		}
+		m, ok, err := getUndone(b.undone, e.Root, e.Path)
+		if err != nil || ok && m.Undo != id {
+			return err // a later undo's mark: keep it
+		}
+		return putUndone(b.undone, e.Root, e.Path, prev)
 	}))
 }
 
