@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/vcs"
 	"github.com/scribe-md/scribe/internal/watch"
 )
 
@@ -66,6 +68,7 @@ type Daemon struct {
 	old   []*rule.Set // replaced rule sets, closed at exit
 
 	roots   []*rootState
+	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
 	bus     *bus.Bus
 	journal *journal.Journal
 	metrics *metrics
@@ -92,6 +95,11 @@ type rootState struct {
 	root    *engine.Root
 	watcher *watch.Watcher
 	index   *state.Index
+	// repo is the git work tree holding the root (nil: none, or
+	// engine.vcs: off), and repoRel the root's path inside it ("" or
+	// "dir/").
+	repo    *vcs.Repo
+	repoRel string
 }
 
 // New prepares a daemon; Run starts it.
@@ -189,6 +197,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer d.closeRoots()
+	if err := d.openRepos(); err != nil {
+		return err
+	}
 
 	// Workers get a context that outlives ctx by the grace period, so files
 	// in flight at shutdown finish and are acknowledged.
@@ -197,6 +208,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.drainCtx = drainCtx
 
 	g, gctx := errgroup.WithContext(ctx)
+	for _, repo := range d.repos {
+		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top)) })
+	}
 	// 3. Workers.
 	g.Go(func() error { return d.consume(gctx) })
 	// 4. Watchers, each with a forwarder to the bus.
@@ -321,7 +335,66 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 		ActionDone: func(_, name string, dur time.Duration, _ error) {
 			d.metrics.actionDur.WithLabelValues(name).Observe(dur.Seconds())
 		},
+		// Inside a git work tree: content equal to its committed version
+		// is git's, and left alone when it arrived through git or a scan;
+		// nothing is written while a git operation runs.
+		VCS: func(r *engine.Root, rel string, content []byte, changed time.Time) engine.VCSInfo {
+			rs := d.rootOf(r)
+			if rs == nil || rs.repo == nil {
+				return engine.VCSInfo{}
+			}
+			committed, tracked, err := rs.repo.Committed(rs.repoRel+rel, content)
+			if err != nil {
+				d.log.Warn("compare with the committed version", "path", rel, "err", err)
+			}
+			return engine.VCSInfo{Committed: committed, Tracked: tracked, DuringOp: rs.repo.ActiveAt(changed)}
+		},
+		LeaveCommitted: true,
+		MayWrite: func(r *engine.Root) error {
+			if rs := d.rootOf(r); rs != nil && rs.repo != nil {
+				if busy, why := rs.repo.Busy(); busy {
+					return fmt.Errorf("%w: %s", engine.ErrHeld, why)
+				}
+			}
+			return nil
+		},
 	}
+}
+
+// openRepos finds the git work trees holding the roots, unless engine.vcs is
+// off. Roots in one work tree share its Repo.
+func (d *Daemon) openRepos() error {
+	if d.cfg.Engine.VCS == "off" {
+		return nil
+	}
+	for _, rs := range d.roots {
+		repo, err := vcs.Open(rs.root.Dir, vcs.Options{})
+		if err != nil {
+			return fmt.Errorf("root %s: find its git work tree: %w (set engine.vcs: off to ignore git)", rs.root.Dir, err)
+		}
+		if repo == nil {
+			continue
+		}
+		for _, known := range d.repos {
+			if known.GitDir == repo.GitDir {
+				repo.Close()
+				repo = known
+				break
+			}
+		}
+		if !slices.Contains(d.repos, repo) {
+			d.repos = append(d.repos, repo)
+			d.log.Info("git work tree: writes wait for git operations; content that arrives through git is left to rules with rewrite_committed", "top", repo.Top)
+		}
+		rel, _ := repo.Rel(rs.root.Dir)
+		if rel == "." {
+			rel = ""
+		} else {
+			rel += "/"
+		}
+		rs.repo, rs.repoRel = repo, rel
+	}
+	return nil
 }
 
 func (d *Daemon) openRoots(stateDir string) error {
@@ -367,6 +440,9 @@ func (d *Daemon) openRoots(stateDir string) error {
 }
 
 func (d *Daemon) closeRoots() {
+	for _, repo := range d.repos {
+		repo.Close()
+	}
 	for _, rs := range d.roots {
 		rs.root.Close()
 	}

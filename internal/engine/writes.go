@@ -32,11 +32,11 @@ func (w *Writes) Results() []*Result {
 	return append([]*Result(nil), w.results...)
 }
 
-func (w *Writes) forRoot(root *Root, dry bool, via string, before func(*Root, string, []byte)) action.Writer {
+func (w *Writes) forRoot(root *Root, dry bool, via string, may func(*Root) error, before func(*Root, string, []byte)) action.Writer {
 	if w == nil {
 		return nil
 	}
-	return &rootWriter{w: w, root: root, dry: dry, via: via, before: before}
+	return &rootWriter{w: w, root: root, dry: dry, via: via, may: may, before: before}
 }
 
 type rootWriter struct {
@@ -44,6 +44,7 @@ type rootWriter struct {
 	root   *Root
 	dry    bool
 	via    string
+	may    func(*Root) error // Options.MayWrite
 	before func(*Root, string, []byte)
 }
 
@@ -96,6 +97,11 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			rw.w.mu.Unlock()
 			return nil
 		}
+		if rw.may != nil {
+			if err := rw.may(rw.root); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+		}
 		if rw.before != nil {
 			rw.before(rw.root, path, content)
 		}
@@ -132,6 +138,11 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 		rw.w.results = append(rw.w.results, res)
 		rw.w.mu.Unlock()
 		return nil
+	}
+	if rw.may != nil {
+		if err := rw.may(rw.root); err != nil {
+			return fmt.Errorf("rename %s to %s: %w", from, to, err)
+		}
 	}
 	if err := safefile.Rename(rw.root.FS, from, to); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)
