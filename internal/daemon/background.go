@@ -53,7 +53,6 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 		g.SetLimit(catchUpPublishers)
 		var n atomic.Int64
 		eng := d.engine()
-		first := rs.index.Len() == 0
 		for _, rel := range docs {
 			if !eng.Applies(rel) {
 				continue
@@ -67,11 +66,11 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 				if ok && old.Same(state.FromInfo(fi)) {
 					return nil
 				}
-				// With no record at all (a first start, a new clone, a lost
-				// index) nothing is known about edits: a scan. A file new
-				// since the last run, or changed, was edited meanwhile.
+				// A file with no record (a first start, a new clone, a lost
+				// index, a file new since) is seen for the first time: a
+				// scan. A recorded file that changed was edited meanwhile.
 				origin := action.OriginUser
-				if first {
+				if !ok {
 					origin = action.OriginScan
 				}
 				n.Add(1)

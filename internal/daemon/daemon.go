@@ -3,13 +3,11 @@ package daemon
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -139,8 +137,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.install(d.opts.Config, d.opts.Rules)
 	defer d.closeRules()
 	sd := d.stateDir()
-	if err := os.MkdirAll(sd, 0o755); err != nil {
-		return fmt.Errorf("state dir %s: %w", sd, err)
+	if err := state.PrepareDir(sd); err != nil {
+		return err
 	}
 
 	// HTTP first, so health and status answer during start-up; /readyz says
@@ -415,8 +413,7 @@ func (d *Daemon) openRoots(stateDir string) error {
 		} else if n > 0 {
 			d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
 		}
-		sum := sha256.Sum256([]byte(r.Dir))
-		ix, err := state.Load(filepath.Join(stateDir, "index", hex.EncodeToString(sum[:8])+".gob"))
+		ix, err := state.Load(state.PathFor(stateDir, r.Dir))
 		if err != nil {
 			d.log.Warn("file index unusable; every file will be checked", "root", r.Dir, "err", err)
 		}

@@ -68,6 +68,10 @@ type Options struct {
 	// the write, and the file's result says Held. The daemon holds writes
 	// while a git operation runs.
 	MayWrite func(root *Root) error
+	// Content, when set in a dry run, gives the content to check instead of
+	// the file's (the staged version for `scribe check --staged`); ok false
+	// reads the file.
+	Content func(root *Root, rel string) (content []byte, ok bool)
 	// OriginOf, when set, says why Run processes each file; nil means
 	// OriginScan for every file (nothing is known about changes).
 	OriginOf func(root *Root, rel string) action.Origin
@@ -239,7 +243,7 @@ func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *sa
 	if origin == "" {
 		origin = action.OriginUser
 	}
-	if e.opts.VCS == nil || origin == action.OriginScribe {
+	if e.opts.VCS == nil || origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
 		return origin, false
 	}
 	g := e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
