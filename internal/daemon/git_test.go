@@ -148,7 +148,7 @@ func TestGitCheckout(t *testing.T) {
 	vcstest.Git(t, e.dir, "checkout", "-q", "main")
 
 	r := e.start()
-	r.sync()
+	r.syncWithin(30*time.Second + time.Duration(n)*10*time.Millisecond)
 	gitClean(t, e.dir, "the first start (committed content with TODO lines is left alone)")
 
 	// A user keeps saving new notes while git checks out: the daemon must
@@ -173,7 +173,7 @@ func TestGitCheckout(t *testing.T) {
 	close(stopUser)
 	users := <-userDone
 	noMidWrites(t, "checkout of "+fmt.Sprint(n)+" files", mid)
-	r.sync()
+	r.syncWithin(30*time.Second + time.Duration(n)*10*time.Millisecond)
 	idle := time.Since(ended)
 	t.Logf("checkout of %d files: idle %v after git exited (%d user notes written meanwhile)", n, idle.Round(time.Millisecond), users)
 	if got := e.read("notes/n00000.md"); got != "# Note 0\nTODO: other 0\n" {
@@ -187,6 +187,8 @@ func TestGitCheckout(t *testing.T) {
 	gitClean(t, e.dir, "the checkout")
 	_, mid, _ = gitOp(t, r, false, "checkout", "-q", "main")
 	noMidWrites(t, "checkout back", mid)
+	st := r.status()
+	t.Logf("overflows of the kernel queue: %d, rescans: %d", st.Roots[0].Overflows, st.Roots[0].Rescans)
 
 	// An edit made right after the operation (once the daemon no longer
 	// holds writes for it) is an edit, processed with the usual latency.
