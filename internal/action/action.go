@@ -52,12 +52,34 @@ type Input struct {
 	Match *Match
 	// Rule is the id of the rule running the action.
 	Rule string
+	// Origin says where the change being processed came from.
+	Origin Origin
 	// DryRun is true in `scribe check`: the action must not cause effects
 	// outside its Output (Host ports already honour this).
 	DryRun bool
 	// Host holds the ports through which the action reaches anything else.
 	Host Host
 }
+
+// Origin says where the change that made a file worth processing came
+// from. Rules see it as `origin` in conditions and templates.
+type Origin string
+
+const (
+	// OriginUser: the file changed in the work tree, not through a git
+	// operation (an edit by a person or another program).
+	OriginUser Origin = "user"
+	// OriginVCS: the file was written by a git operation (checkout, pull,
+	// merge, rebase, stash, reset...).
+	OriginVCS Origin = "vcs"
+	// OriginScribe: Scribe itself changed the file, or a file it depends on
+	// (an aggregating action's write, an undo, a renamed link target).
+	OriginScribe Origin = "scribe"
+	// OriginScan: no change is known: the file is seen for the first time
+	// (a first run, a first start, a new clone) or looked at again without
+	// having changed since Scribe last recorded it.
+	OriginScan Origin = "scan"
+)
 
 // Output is what an action returns.
 type Output struct {

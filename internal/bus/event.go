@@ -31,6 +31,9 @@ var reasons = map[string]bool{
 	ReasonEvent: true, ReasonRescan: true, ReasonCatchup: true, ReasonRetry: true, ReasonRequeue: true,
 }
 
+// origins are the values FileEvent.Origin may take.
+var origins = map[string]bool{"": true, "user": true, "vcs": true, "scribe": true, "scan": true}
+
 // FileEvent says "file Path of root Root may have changed". It is a hint: the
 // worker reads the file from disk and decides what to do.
 type FileEvent struct {
@@ -41,6 +44,10 @@ type FileEvent struct {
 	Path string `json:"path"`
 	// Reason is one of the Reason constants ("" is published as ReasonEvent).
 	Reason string `json:"reason"`
+	// Origin is where the change came from as far as the publisher knew:
+	// "user", "scribe" or "scan" ("" when unknown: the worker takes "user").
+	// The worker refines it (a change git wrote is "vcs").
+	Origin string `json:"origin,omitempty"`
 	// Seq is the event's stream sequence, set on delivery (ignored on publish).
 	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the event was published; PublishFile sets it when zero.
@@ -65,6 +72,7 @@ type wireEvent struct {
 	Path    *string   `json:"path,omitempty"`
 	PathRaw []byte    `json:"path_raw,omitempty"`
 	Reason  string    `json:"reason"`
+	Origin  string    `json:"origin,omitempty"`
 	Time    time.Time `json:"time"`
 }
 
@@ -82,7 +90,10 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	if !reasons[ev.Reason] {
 		return nil, fmt.Errorf("file event reason %q is not one of event, rescan, catchup, retry, requeue", ev.Reason)
 	}
-	w := wireEvent{V: wireVersion, Reason: ev.Reason, Time: ev.Time.UTC()}
+	if !origins[ev.Origin] {
+		return nil, fmt.Errorf("file event origin %q is not one of user, vcs, scribe, scan", ev.Origin)
+	}
+	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Time: ev.Time.UTC()}
 	w.Root, w.RootRaw = splitUTF8(ev.Root)
 	w.Path, w.PathRaw = splitUTF8(ev.Path)
 	b, err := json.Marshal(w)
@@ -134,7 +145,10 @@ func decodeEvent(data []byte) (FileEvent, error) {
 	if !reasons[w.Reason] {
 		return FileEvent{}, fmt.Errorf("decode file event: unknown reason %q", w.Reason)
 	}
-	return FileEvent{Root: root, Path: path, Reason: w.Reason, Time: w.Time}, nil
+	if !origins[w.Origin] {
+		return FileEvent{}, fmt.Errorf("decode file event: unknown origin %q", w.Origin)
+	}
+	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Time: w.Time}, nil
 }
 
 func joinUTF8(field string, s *string, raw []byte) (string, error) {

@@ -161,6 +161,9 @@ func printStatus(g *globals, st daemon.Status) {
 	if st.Paused {
 		state += ", paused by " + strings.Join(st.PausedBy, ", ")
 	}
+	if st.Git != "" {
+		state += ", writes held (" + st.Git + ")"
+	}
 	fmt.Fprintf(w, "state:\t%s (up %s)\n", state, st.Uptime)
 	fmt.Fprintf(w, "queue:\t%d pending\n", st.Queue.Pending)
 	fmt.Fprintf(w, "processed:\t%d (%d written, %d failed)\n", st.Counters["processed"], st.Counters["written"], st.Counters["failed"])

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -12,6 +13,7 @@ import (
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/state"
 )
 
 // openJournal opens the configuration's journal for writing: `scribe run`
@@ -20,6 +22,9 @@ import (
 // lock, that is an error saying what to do, never an unjournaled write.
 func openJournal(cfg *config.Config, what string) (*journal.Journal, error) {
 	p := journalPath(cfg)
+	if err := state.PrepareDir(filepath.Dir(p)); err != nil {
+		return nil, fail(ExitFailure, fmt.Errorf("%s: %w", what, err))
+	}
 	j, err := journal.Open(p, journal.Retention{})
 	if errors.Is(err, journal.ErrLocked) {
 		return nil, fail(ExitFailure, fmt.Errorf("%s: the journal %s is held by another scribe, most likely a running `scribe watch`, "+

@@ -12,13 +12,14 @@ import (
 )
 
 func newRunCmd(g *globals) *cobra.Command {
+	var sel gitSelection
 	cmd := &cobra.Command{
 		Use:   "run [PATH...]",
 		Short: "Apply every enabled rule once and write changes atomically",
 		Long: "Apply every enabled rule once to every matching file under PATH (default: the\nconfiguration's roots), write changes atomically, and print a summary.\n\n" +
 			"Exit codes: 0 ok, 2 usage or configuration error, 3 some file or action failed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := oneShot(cmd, g, args, false)
+			s, err := oneShot(cmd, g, args, false, sel)
 			if err != nil {
 				return err
 			}
@@ -29,17 +30,19 @@ func newRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	addFormatFlag(cmd, g)
+	addGitFlags(cmd, &sel, true)
 	return cmd
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
+	var sel gitSelection
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Show the changes and findings a run would produce, writing nothing",
 		Long: "Like run, but writes nothing: prints a unified diff of every change it would\nmake and every finding (broken link, naming violation, schema error).\n\n" +
 			"Exit codes: 0 clean, 1 changes or findings, 2 usage or configuration error, 3 failure.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := oneShot(cmd, g, args, true)
+			s, err := oneShot(cmd, g, args, true, sel)
 			if err != nil {
 				return err
 			}
@@ -53,11 +56,15 @@ func newCheckCmd(g *globals) *cobra.Command {
 		},
 	}
 	addFormatFlag(cmd, g)
+	addGitFlags(cmd, &sel, false)
 	return cmd
 }
 
-func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, error) {
+func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSelection) (summary, error) {
 	if err := checkFormat(g); err != nil {
+		return summary{}, err
+	}
+	if err := gs.check(); err != nil {
 		return summary{}, err
 	}
 	p, err := loadProject(g, args)
@@ -69,13 +76,27 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, 
 	if err != nil {
 		return summary{}, fail(ExitUsage, err)
 	}
+	var sel *selected
+	if gs.active() {
+		if sel, err = gs.resolve(cmd.Context(), p, targets, dry); err != nil {
+			return summary{}, err
+		}
+		defer sel.close()
+		targets = sel.targets
+	}
 	if os.Getenv("GOGC") == "" {
 		// A one-shot run is short and holds little: collect less often.
 		debug.SetGCPercent(400)
 	}
 	// A run journals every write under its own id, so that it can be
 	// undone; a check reads the journal only to leave alone what was undone.
+	orig := loadOrigins(p, sel)
+	defer orig.close()
 	opts := p.engineOptions(g, dry)
+	opts.OriginOf, opts.VCS = orig.of, orig.vcs()
+	if sel != nil && sel.staged != nil {
+		opts.Content = sel.content
+	}
 	var (
 		j   *journal.Journal
 		run string
@@ -90,12 +111,27 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool) (summary, 
 		run = newRunID(time.Now())
 		useJournal(g, &opts, j, run)
 	}
-	eng := engine.New(p.rules, opts)
-	prog, done := progress(g)
-	rep, err := eng.Run(cmd.Context(), targets, prog)
-	done()
-	if err != nil {
-		return summary{}, fail(ExitFailure, err)
+	rep := &engine.Report{}
+	if len(targets) > 0 {
+		prog, done := progress(g)
+		rep, err = engine.New(p.rules, opts).Run(cmd.Context(), targets, prog)
+		done()
+		if err != nil {
+			return summary{}, fail(ExitFailure, err)
+		}
+	}
+	if sel != nil {
+		rep.Results = append(rep.Results, sel.refused...)
+	}
+	if !dry {
+		if err := orig.record(p, rep); err != nil {
+			g.log.Warn("the next run will not know which files were edited", "err", err)
+		}
+		if gs.restage {
+			if err := sel.restage(cmd.Context(), rep); err != nil {
+				return summary{}, fail(ExitFailure, err)
+			}
+		}
 	}
 	if !dry {
 		// Retention, as the daemon applies it hourly.

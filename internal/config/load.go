@@ -32,6 +32,7 @@ func Default() *Config {
 			MaxFileSize:   8 << 20,
 			ActionTimeout: Duration(10 * time.Second),
 			StateDir:      ".scribe",
+			VCS:           "auto",
 		},
 		HTTP:      HTTP{Listen: "127.0.0.1:9469"},
 		Security:  Security{Env: []string{"PATH", "HOME", "LANG"}},

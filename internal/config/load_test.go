@@ -50,6 +50,7 @@ func TestLoadFull(t *testing.T) {
 			MaxFileSize:   Size(1536 << 10),
 			ActionTimeout: Duration(5 * time.Second),
 			StateDir:      ".state",
+			VCS:           "auto",
 		},
 		Bus:  Bus{URL: "nats://a:4222,nats://b:4222"},
 		HTTP: HTTP{Listen: ""},

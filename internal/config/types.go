@@ -51,6 +51,10 @@ type Engine struct {
 	ActionTimeout Duration `json:"action_timeout"`
 	// StateDir holds the journal, the index and the embedded NATS store.
 	StateDir string `json:"state_dir"`
+	// VCS is "auto" (inside a git work tree: hold writes while a git
+	// operation runs, leave content that arrived through git alone) or
+	// "off".
+	VCS string `json:"vcs"`
 }
 
 // Bus selects the message bus.
@@ -104,6 +108,11 @@ type Rule struct {
 	Actions []ActionRef `json:"actions"`
 	// OnError sets retries and the circuit breaker.
 	OnError OnError `json:"on_error,omitzero"`
+	// RewriteCommitted lets the daemon's writes change content equal to its
+	// committed version (git) when it arrived through git or was found by a
+	// scan; by default such content is left alone (findings are still
+	// reported).
+	RewriteCommitted bool `json:"rewrite_committed,omitempty"`
 }
 
 // IsEnabled reports whether the rule runs.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
@@ -22,17 +23,21 @@ import (
 
 // Event is one item of the /api/v1/events stream.
 type Event struct {
-	Type     string         `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
-	Time     time.Time      `json:"time"`
-	Path     string         `json:"path,omitempty"`
-	Rule     string         `json:"rule,omitempty"`
-	Rules    []string       `json:"rules,omitempty"`
-	Written  bool           `json:"written,omitempty"`
-	Findings int            `json:"findings,omitempty"`
-	Skipped  string         `json:"skipped,omitempty"`
-	Error    string         `json:"error,omitempty"`
-	Message  string         `json:"message,omitempty"`
-	Data     map[string]any `json:"data,omitempty"`
+	Type    string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Time    time.Time `json:"time"`
+	Path    string    `json:"path,omitempty"`
+	Rule    string    `json:"rule,omitempty"`
+	Rules   []string  `json:"rules,omitempty"`
+	Origin  string    `json:"origin,omitempty"` // processed: user, vcs, scribe or scan
+	Written bool      `json:"written,omitempty"`
+	// LeftCommitted lists the rules whose changes were not written because
+	// the content is its committed version (processed).
+	LeftCommitted []string       `json:"left_committed,omitempty"`
+	Findings      int            `json:"findings,omitempty"`
+	Skipped       string         `json:"skipped,omitempty"`
+	Error         string         `json:"error,omitempty"`
+	Message       string         `json:"message,omitempty"`
+	Data          map[string]any `json:"data,omitempty"`
 }
 
 // hub fans events out to subscribers. A slow subscriber loses events rather
@@ -102,9 +107,11 @@ func (d *Daemon) handler() http.Handler {
 
 // Status is the JSON document of GET /api/v1/status and `scribe status`.
 type Status struct {
-	Ready       bool              `json:"ready"`
-	Paused      bool              `json:"paused"`
-	PausedBy    []string          `json:"paused_by,omitempty"`
+	Ready    bool     `json:"ready"`
+	Paused   bool     `json:"paused"`
+	PausedBy []string `json:"paused_by,omitempty"`
+	// Git says why writes are held for a git operation ("" when they are not).
+	Git         string            `json:"git,omitempty"`
 	Uptime      string            `json:"uptime"`
 	Roots       []RootStatus      `json:"roots"`
 	Rules       []RuleStatus      `json:"rules"`
@@ -139,8 +146,9 @@ type QueueStatus struct {
 
 func (d *Daemon) status(ctx context.Context) Status {
 	p, why := d.paused()
+	_, git := d.gitBusy()
 	st := Status{
-		Ready: d.ready.Load(), Paused: p, PausedBy: why,
+		Ready: d.ready.Load(), Paused: p, PausedBy: why, Git: git,
 		Uptime:      time.Since(d.started).Round(time.Second).String(),
 		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
 		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
@@ -285,7 +293,7 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 		return nil, err
 	}
 	if _, serr := rs.root.FS.Lstat(e.Path); serr == nil {
-		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, time.Time{}); qerr != nil {
+		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, action.OriginScribe, time.Time{}); qerr != nil {
 			b.d.log.Warn("queue the undone file; indexes catch up at its next change", "path", e.Path, "err", qerr)
 		}
 	} else {

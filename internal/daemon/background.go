@@ -15,6 +15,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/scan"
@@ -61,11 +62,19 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 				if err != nil {
 					return nil
 				}
-				if old, ok := rs.index.Get(rel); ok && old.Same(state.FromInfo(fi)) {
+				old, ok := rs.index.Get(rel)
+				if ok && old.Same(state.FromInfo(fi)) {
 					return nil
 				}
+				// A file with no record (a first start, a new clone, a lost
+				// index, a file new since) is seen for the first time: a
+				// scan. A recorded file that changed was edited meanwhile.
+				origin := action.OriginUser
+				if !ok {
+					origin = action.OriginScan
+				}
 				n.Add(1)
-				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, time.Time{})
+				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, time.Time{})
 			})
 		}
 		if err := g.Wait(); err != nil {
@@ -97,6 +106,9 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		if !d.dirty.Load() {
 			continue
 		}
+		if busy, _ := d.gitBusy(); busy {
+			continue // the outputs are written once git is done
+		}
 		if n, err := d.pending(ctx); err == nil && n > 0 && time.Since(last) < time.Second {
 			continue
 		}
@@ -117,7 +129,7 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for r, paths := range again {
 			rs := d.rootOf(r)
 			for _, p := range paths {
-				d.enqueue(ctx, rs, p, bus.ReasonRequeue, time.Time{})
+				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
 			}
 		}
 	}
@@ -267,6 +279,27 @@ func (d *Daemon) paused() (bool, []string) {
 	return len(why) > 0, why
 }
 
+// gitBusy reports whether a git operation holds writes in one of the work
+// trees, and says which.
+func (d *Daemon) gitBusy() (bool, string) {
+	for _, repo := range d.repos {
+		if busy, why := repo.Busy(); busy {
+			return true, "git: " + why + " in " + repo.Top
+		}
+	}
+	return false, ""
+}
+
+// stopped reports whether the workers must not run: processing is paused,
+// or a git operation is in progress.
+func (d *Daemon) stopped() bool {
+	if p, _ := d.paused(); p {
+		return true
+	}
+	busy, _ := d.gitBusy()
+	return busy
+}
+
 // consume runs the workers while processing is not paused. A pause stops
 // them (the files in flight finish first) rather than holding events: the
 // bus client buffers events ahead of busy workers, and those would run out
@@ -276,7 +309,7 @@ func (d *Daemon) consume(ctx context.Context) error {
 	workers := d.cfg.Engine.Workers
 	d.mu.RUnlock()
 	for {
-		if err := d.waitWhilePaused(ctx, func() {}); err != nil {
+		if err := d.waitWhileStopped(ctx, func() {}); err != nil {
 			return nil
 		}
 		cctx, cancel := context.WithCancel(ctx)
@@ -290,7 +323,7 @@ func (d *Daemon) consume(ctx context.Context) error {
 				case <-cctx.Done():
 					return
 				case <-t.C:
-					if p, _ := d.paused(); p {
+					if d.stopped() {
 						cancel()
 						return
 					}
@@ -310,16 +343,15 @@ func (d *Daemon) consume(ctx context.Context) error {
 	}
 }
 
-// pausePoll is how often a pause (the API's, or a .scribe-pause file) is
-// looked for and a paused worker checks for the resume.
+// pausePoll is how often a pause (the API's, a .scribe-pause file, a git
+// operation) is looked for and a paused worker checks for the resume.
 const pausePoll = 200 * time.Millisecond
 
-// waitWhilePaused holds a worker while processing is paused, telling the bus
-// the message is still being worked on.
-func (d *Daemon) waitWhilePaused(ctx context.Context, heartbeat func()) error {
+// waitWhileStopped holds a worker while processing is paused or a git
+// operation runs, telling the bus the message is still being worked on.
+func (d *Daemon) waitWhileStopped(ctx context.Context, heartbeat func()) error {
 	for {
-		p, _ := d.paused()
-		if !p {
+		if !d.stopped() {
 			return nil
 		}
 		heartbeat()

@@ -3,14 +3,13 @@ package daemon
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/vcs"
 	"github.com/scribe-md/scribe/internal/watch"
 )
 
@@ -66,6 +66,7 @@ type Daemon struct {
 	old   []*rule.Set // replaced rule sets, closed at exit
 
 	roots   []*rootState
+	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
 	bus     *bus.Bus
 	journal *journal.Journal
 	metrics *metrics
@@ -92,6 +93,11 @@ type rootState struct {
 	root    *engine.Root
 	watcher *watch.Watcher
 	index   *state.Index
+	// repo is the git work tree holding the root (nil: none, or
+	// engine.vcs: off), and repoRel the root's path inside it ("" or
+	// "dir/").
+	repo    *vcs.Repo
+	repoRel string
 }
 
 // New prepares a daemon; Run starts it.
@@ -131,8 +137,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.install(d.opts.Config, d.opts.Rules)
 	defer d.closeRules()
 	sd := d.stateDir()
-	if err := os.MkdirAll(sd, 0o755); err != nil {
-		return fmt.Errorf("state dir %s: %w", sd, err)
+	if err := state.PrepareDir(sd); err != nil {
+		return err
 	}
 
 	// HTTP first, so health and status answer during start-up; /readyz says
@@ -189,6 +195,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer d.closeRoots()
+	if err := d.openRepos(); err != nil {
+		return err
+	}
 
 	// Workers get a context that outlives ctx by the grace period, so files
 	// in flight at shutdown finish and are acknowledged.
@@ -197,6 +206,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.drainCtx = drainCtx
 
 	g, gctx := errgroup.WithContext(ctx)
+	for _, repo := range d.repos {
+		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top)) })
+	}
 	// 3. Workers.
 	g.Go(func() error { return d.consume(gctx) })
 	// 4. Watchers, each with a forwarder to the bus.
@@ -323,7 +335,66 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 		},
 		Wrote:  d.recordWrite,
 		Undone: d.undoneRules,
+		// Inside a git work tree: content equal to its committed version
+		// is git's, and left alone when it arrived through git or a scan;
+		// nothing is written while a git operation runs.
+		VCS: func(r *engine.Root, rel string, content []byte, changed time.Time) engine.VCSInfo {
+			rs := d.rootOf(r)
+			if rs == nil || rs.repo == nil {
+				return engine.VCSInfo{}
+			}
+			committed, tracked, err := rs.repo.Committed(rs.repoRel+rel, content)
+			if err != nil {
+				d.log.Warn("compare with the committed version", "path", rel, "err", err)
+			}
+			return engine.VCSInfo{Committed: committed, Tracked: tracked, DuringOp: rs.repo.ActiveAt(changed)}
+		},
+		LeaveCommitted: true,
+		MayWrite: func(r *engine.Root) error {
+			if rs := d.rootOf(r); rs != nil && rs.repo != nil {
+				if busy, why := rs.repo.Busy(); busy {
+					return fmt.Errorf("%w: %s", engine.ErrHeld, why)
+				}
+			}
+			return nil
+		},
 	}
+}
+
+// openRepos finds the git work trees holding the roots, unless engine.vcs is
+// off. Roots in one work tree share its Repo.
+func (d *Daemon) openRepos() error {
+	if d.cfg.Engine.VCS == "off" {
+		return nil
+	}
+	for _, rs := range d.roots {
+		repo, err := vcs.Open(rs.root.Dir, vcs.Options{})
+		if err != nil {
+			return fmt.Errorf("root %s: find its git work tree: %w (set engine.vcs: off to ignore git)", rs.root.Dir, err)
+		}
+		if repo == nil {
+			continue
+		}
+		for _, known := range d.repos {
+			if known.GitDir == repo.GitDir {
+				repo.Close()
+				repo = known
+				break
+			}
+		}
+		if !slices.Contains(d.repos, repo) {
+			d.repos = append(d.repos, repo)
+			d.log.Info("git work tree: writes wait for git operations; content that arrives through git is left to rules with rewrite_committed", "top", repo.Top)
+		}
+		rel, _ := repo.Rel(rs.root.Dir)
+		if rel == "." {
+			rel = ""
+		} else {
+			rel += "/"
+		}
+		rs.repo, rs.repoRel = repo, rel
+	}
+	return nil
 }
 
 func (d *Daemon) openRoots(stateDir string) error {
@@ -344,8 +415,7 @@ func (d *Daemon) openRoots(stateDir string) error {
 		} else if n > 0 {
 			d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
 		}
-		sum := sha256.Sum256([]byte(r.Dir))
-		ix, err := state.Load(filepath.Join(stateDir, "index", hex.EncodeToString(sum[:8])+".gob"))
+		ix, err := state.Load(state.PathFor(stateDir, r.Dir))
 		if err != nil {
 			d.log.Warn("file index unusable; every file will be checked", "root", r.Dir, "err", err)
 		}
@@ -369,6 +439,9 @@ func (d *Daemon) openRoots(stateDir string) error {
 }
 
 func (d *Daemon) closeRoots() {
+	for _, repo := range d.repos {
+		repo.Close()
+	}
 	for _, rs := range d.roots {
 		rs.root.Close()
 	}

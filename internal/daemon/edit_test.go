@@ -92,6 +92,9 @@ func TestIdempotentRuleWritesOncePerSave(t *testing.T) {
 	}
 	if n := r.ev.count(processed("notes/a.md")) - base; n != saves {
 		t.Errorf("notes/a.md processed %d times for %d saves (the engine's own writes must not come back)", n, saves)
+		for _, ev := range r.ev.find(processed("notes/a.md")) {
+			t.Logf("%+v", ev)
+		}
 	}
 	if got := e.read("notes/a.md"); got != want {
 		t.Errorf("content = %q, want %q", got, want)

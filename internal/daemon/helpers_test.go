@@ -423,9 +423,15 @@ func (r *running) stop() error {
 // settles before the sentinel's, which is written later).
 func (r *running) sync() {
 	r.e.t.Helper()
+	r.syncWithin(30 * time.Second)
+}
+
+// syncWithin is sync with a deadline for a long queue.
+func (r *running) syncWithin(timeout time.Duration) {
+	r.e.t.Helper()
 	name := fmt.Sprintf("sync-%d.md", r.syncs.Add(1))
 	r.e.write(name, "sentinel\n")
-	waitFor(r.e.t, 30*time.Second, "sentinel "+name+" processed", func() bool { return r.ev.count(processed(name)) > 0 })
+	waitFor(r.e.t, timeout, "sentinel "+name+" processed", func() bool { return r.ev.count(processed(name)) > 0 })
 }
 
 // freePort returns a TCP address on 127.0.0.1 that was free a moment ago,

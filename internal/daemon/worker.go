@@ -52,7 +52,7 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				if err := d.enqueue(ctx, rs, ch.Rel, reason, ch.Seen); err != nil && ctx.Err() == nil {
+				if err := d.enqueue(ctx, rs, ch.Rel, reason, action.OriginUser, ch.Seen); err != nil && ctx.Err() == nil {
 					d.log.Error("queue file event", "path", ch.Rel, "err", err)
 				}
 			}()
@@ -63,9 +63,10 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 // forwardPublishers bounds the publishes in flight from one watcher.
 const forwardPublishers = 16
 
-// enqueue publishes "rel may have changed". The message id names the file
-// version (size, times, inode), so repeats of one version are stored once.
-func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, seen time.Time) error {
+// enqueue publishes "rel may have changed", and where the change came from as
+// far as the caller knows. The message id names the file version (size,
+// times, inode), so repeats of one version are stored once.
+func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, seen time.Time) error {
 	fi, err := rs.root.FS.Lstat(rel)
 	if errors.Is(err, fs.ErrNotExist) {
 		d.removed(rs, rel)
@@ -88,7 +89,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	if seen.IsZero() {
 		seen = time.Now()
 	}
-	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Time: seen}, id)
+	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Time: seen}, id)
 }
 
 func (d *Daemon) removed(rs *rootState, rel string) {
@@ -109,7 +110,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if rs == nil {
 		return bus.Permanent(fmt.Errorf("event for root %q, which the configuration no longer has", ev.Root))
 	}
-	if err := d.waitWhilePaused(hctx, heartbeat); err != nil {
+	if err := d.waitWhileStopped(hctx, heartbeat); err != nil {
 		return err
 	}
 	unlock, err := d.locks.lock(ctx, rs.name+"\x00"+ev.Path)
@@ -125,7 +126,24 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
-	res := eng.Process(ctx, rs.root, ev.Path, &engine.Writes{})
+	origin := action.Origin(ev.Origin)
+	if origin == "" {
+		origin = action.OriginUser
+	}
+	var res *engine.Result
+	for {
+		res = eng.ProcessFrom(ctx, rs.root, ev.Path, origin, &engine.Writes{})
+		if res.Held == "" {
+			break
+		}
+		// A git operation started while the rules ran: nothing was
+		// written; wait for it to end (or give the event back to the
+		// queue if the workers stop meanwhile), then start over.
+		d.log.Debug("write held", "path", ev.Path, "why", res.Held)
+		if err := d.waitWhileStopped(hctx, heartbeat); err != nil {
+			return err
+		}
+	}
 	d.processed.Add(1)
 	result := "unchanged"
 	switch {
@@ -160,13 +178,13 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	for _, p := range res.Affected {
 		if p != ev.Path {
-			d.enqueue(ctx, rs, p, bus.ReasonRequeue, time.Time{})
+			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
 		}
 	}
 	if len(res.Rules) > 0 {
 		d.dirty.Store(true)
 	}
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Rules: res.Rules, Written: res.Written, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
+	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
 	if res.Failed() {
 		d.failed.Add(1)
 		err := errors.New(res.Error)

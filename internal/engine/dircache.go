@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path"
 	"sync"
@@ -26,6 +28,14 @@ type dirKey struct {
 
 // read reads rel safely, through a cached directory handle in a dry run.
 func (e *Engine) read(root *Root, rel string) (*safefile.Snapshot, error) {
+	if e.opts.DryRun && e.opts.Content != nil {
+		if c, ok := e.opts.Content(root, rel); ok {
+			if m := e.opts.MaxFileSize; m > 0 && int64(len(c)) > m {
+				return nil, &safefile.SkipError{Path: rel, Reason: safefile.ReasonTooLarge, Detail: fmt.Sprintf("%d bytes, limit %d", len(c), m)}
+			}
+			return &safefile.Snapshot{Content: c, Hash: sha256.Sum256(c), Size: int64(len(c))}, nil
+		}
+	}
 	dir := path.Dir(rel)
 	if !e.opts.DryRun || dir == "." {
 		return safefile.Read(root.FS, rel, e.opts.MaxFileSize)

@@ -62,6 +62,41 @@ type Options struct {
 	// other files, are dropped. Writes to rel by other files' actions
 	// (index, catalog) of those rules are skipped too.
 	Undone func(root *Root, rel, hash string) []string
+	// VCS, when set, says what git knows of a file as read: content that is
+	// its committed version was put there by git, or is back to what git
+	// has; a tracked file whose inode last changed (changed) while a git
+	// operation ran was written by git too (a stash pop, a merge's result).
+	// Either makes a user's change OriginVCS.
+	VCS func(root *Root, rel string, content []byte, changed time.Time) VCSInfo
+	// LeaveCommitted makes writing rules leave committed content alone when
+	// it arrived through git (OriginVCS) or was found by a scan (OriginScan),
+	// unless the rule sets rewrite_committed: their findings stand, their
+	// content changes are dropped (Result.LeftCommitted). The daemon sets it
+	// inside a git work tree, so that a checkout or a clone never comes
+	// back dirty.
+	LeaveCommitted bool
+	// MayWrite, when set, is asked just before every write (the file's own,
+	// and those made through the Writer); an error wrapping ErrHeld stops
+	// the write, and the file's result says Held. The daemon holds writes
+	// while a git operation runs.
+	MayWrite func(root *Root) error
+	// Content, when set in a dry run, gives the content to check instead of
+	// the file's (the staged version for `scribe check --staged`); ok false
+	// reads the file.
+	Content func(root *Root, rel string) (content []byte, ok bool)
+	// OriginOf, when set, says why Run processes each file; nil means
+	// OriginScan for every file (nothing is known about changes).
+	OriginOf func(root *Root, rel string) action.Origin
+}
+
+// VCSInfo is what git knows of a file's content (Options.VCS).
+type VCSInfo struct {
+	// Committed: the content is git's index or HEAD blob of the file.
+	Committed bool
+	// Tracked: git has the file in its index or HEAD.
+	Tracked bool
+	// DuringOp: the file last changed while a git operation ran.
+	DuringOp bool
 }
 
 // Engine applies a rule set to files.
@@ -103,10 +138,18 @@ func (e *Engine) Applies(rel string) bool {
 	return false
 }
 
-// Process runs every applicable rule on one file and writes the result back
-// (unless DryRun). w receives the writes actions make to other files. The
-// caller guarantees Process is not running concurrently for the same file.
+// Process runs every applicable rule on one file, as for a user's edit
+// (OriginUser); see ProcessFrom.
 func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes) *Result {
+	return e.ProcessFrom(ctx, root, rel, action.OriginUser, w)
+}
+
+// ProcessFrom runs every applicable rule on one file and writes the result
+// back (unless DryRun). origin is where the change came from as far as the
+// caller knows (Options.VCS may refine a user's change to OriginVCS). w
+// receives the writes actions make to other files. The caller guarantees
+// ProcessFrom is not running concurrently for the same file.
+func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin action.Origin, w *Writes) *Result {
 	res := &Result{Root: root.Dir, Path: rel}
 	var rules []*rule.Rule
 	for _, r := range e.rules.Rules {
@@ -124,11 +167,17 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 			e.readFailed(res, err)
 			return res
 		}
+		origin, leave := e.classify(root, rel, origin, snap)
+		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
 			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, held, w, res)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		if errors.Is(err, ErrHeld) {
+			e.holdBack(res, err)
+			return res
+		}
 		if err != nil {
 			res.Error = err.Error()
 			return res
@@ -142,6 +191,12 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 		res.BeforeHash, res.AfterHash = hex.EncodeToString(snap.Hash[:]), hashHex(out)
 		if e.opts.DryRun {
 			return res
+		}
+		if e.opts.MayWrite != nil {
+			if err := e.opts.MayWrite(root); err != nil {
+				e.holdBack(res, err)
+				return res
+			}
 		}
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
@@ -169,7 +224,7 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 				return res
 			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
 			}
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
+			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected, res.LeftCommitted = nil, nil, nil, nil, nil, nil
 			continue
 		case errors.As(err, &conflict):
 			// The user saved while the rules ran: their version wins, and
@@ -180,13 +235,41 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 				return res
 			}
 			e.log.Debug("file changed while its rules ran; redoing", "path", rel, "attempt", attempt+1)
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
+			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected, res.LeftCommitted = nil, nil, nil, nil, nil, nil
+			// The user's save is an edit, whatever started this run.
+			origin = action.OriginUser
 			continue
 		default:
 			res.Error = fmt.Sprintf("write %s: %v", rel, err)
 			return res
 		}
 	}
+}
+
+// ErrHeld is wrapped by the errors of Options.MayWrite that hold writes.
+var ErrHeld = errors.New("writes are held")
+
+// holdBack marks res as not written because writes are held: nothing
+// failed, the file must be processed again once they are allowed.
+func (e *Engine) holdBack(res *Result, err error) {
+	res.Held = err.Error()
+	res.Changed, res.Before, res.After, res.BeforeHash, res.AfterHash = false, nil, nil, "", ""
+}
+
+// classify returns the origin of the content read and whether writing rules
+// must leave it alone (Options.LeaveCommitted).
+func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot) (action.Origin, bool) {
+	if origin == "" {
+		origin = action.OriginUser
+	}
+	if e.opts.VCS == nil || origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+		return origin, false
+	}
+	g := e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	if origin == action.OriginUser && (g.Committed || g.DuringOp && g.Tracked) {
+		origin = action.OriginVCS
+	}
+	return origin, g.Committed && e.opts.LeaveCommitted && (origin == action.OriginVCS || origin == action.OriginScan)
 }
 
 func (e *Engine) readFailed(res *Result, err error) {
@@ -227,9 +310,14 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 
 // apply runs the rules on content and returns the final content (nil if no
 // rule changed it). Any failing rule fails the file: nothing is written, so a
-// file is never left half-processed. The rules in held run without effect
-// (see Options.Undone).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, held []string, w *Writes, res *Result) ([]byte, error) {
+// file is never left half-processed.
+//
+// Some rules run as a check would, their changes to the file and their
+// writes to other files dropped and their findings kept: the rules in held
+// (see Options.Undone), and, with leave, every rule without
+// rewrite_committed (listed in res.LeftCommitted; see
+// Options.LeaveCommitted).
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
 	cur := content
 	var fm map[string]any
 	var fmErr error
@@ -256,7 +344,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
 				continue
 			}
-			ok, err := r.Eval(f, rel, m)
+			ok, err := r.Eval(f, rel, m, origin)
 			if err != nil {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "when", Severity: action.SeverityError, Message: err.Error()})
 				continue
@@ -276,25 +364,32 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			done = d
 		}
 		res.Rules = append(res.Rules, r.ID)
-		if slices.Contains(held, r.ID) {
+		undone := slices.Contains(held, r.ID)
+		if undone || leave && !r.RewriteCommitted {
 			// Run it as a check would, on a copy, and keep only what it
-			// found: the user undid its write to this content.
+			// found.
 			scratch, scratchChanged := cur, false
 			nc, ne, na := len(res.ChangedBy), len(res.Events), len(res.Affected)
-			err := e.runSteps(ctx, root, rel, r, m, &scratch, &scratchChanged, true, frontMatter, &Writes{}, res)
+			err := e.runSteps(ctx, root, rel, r, m, origin, &scratch, &scratchChanged, true, frontMatter, &Writes{}, res)
 			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:nc], res.Events[:ne], res.Affected[:na]
 			if err != nil {
 				done(false)
 				return nil, err
 			}
 			done(true)
-			if scratchChanged {
+			switch {
+			case !scratchChanged:
+			case undone:
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "undo", Severity: action.SeverityInfo,
 					Message: "rule left the file as it is: its write was undone (scribe undo); edit the file, or undo that undo, to let it write again"})
+			default:
+				// The content is its committed version and came through
+				// git or a scan: not an edit to act on.
+				res.LeftCommitted = append(res.LeftCommitted, r.ID)
 			}
 			continue
 		}
-		if err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, e.opts.DryRun, frontMatter, w, res); err != nil {
+		if err := e.runSteps(ctx, root, rel, r, m, origin, &cur, &changed, e.opts.DryRun, frontMatter, w, res); err != nil {
 			done(false)
 			return nil, err
 		}
@@ -314,7 +409,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 
 // runSteps runs one rule's actions in order, each on the previous one's
 // output. dry runs them as a check does.
-func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, cur *[]byte, changed *bool, dry bool,
+func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
 	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) error {
 	for _, st := range r.Steps {
 		f, err := frontMatter(*cur)
@@ -323,7 +418,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 		}
 		in := action.Input{
 			Root: root.Dir, Path: rel, Content: *cur, FrontMatter: f, Match: m,
-			Rule: r.ID, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
+			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
 		out, err := action.Call(ctx, st.Action, in, st.Timeout)

@@ -26,12 +26,23 @@ type Result struct {
 	Via string `json:"via,omitempty"`
 	// Skipped gives the reason the file was not processed ("" if it was).
 	Skipped string `json:"skipped,omitempty"`
+	// Origin is where the change came from ("user", "vcs", "scribe",
+	// "scan"), as the rules saw it.
+	Origin action.Origin `json:"origin,omitempty"`
+	// LeftCommitted lists the rules whose changes were dropped because the
+	// content is its committed version and arrived through git or a scan
+	// (see Options.LeaveCommitted).
+	LeftCommitted []string `json:"left_committed,omitempty"`
 	// Conflicts counts how often a concurrent edit made the engine start over.
 	Conflicts int `json:"conflicts,omitempty"`
 	// Findings are sorted by line and column.
 	Findings []action.Finding `json:"findings,omitempty"`
 	// Events are what the actions published.
 	Events []action.Event `json:"events,omitempty"`
+	// Held says why the result was not written although nothing failed
+	// (Options.MayWrite refused: a git operation is in progress); the file
+	// must be processed again later. "" when not held.
+	Held string `json:"held,omitempty"`
 	// Error is the failure, "" on success.
 	Error string `json:"error,omitempty"`
 

@@ -148,7 +148,7 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 		}
 	}
 	w := &Writes{}
-	results, err := e.runJobs(ctx, jobs, w, progress)
+	results, err := e.runJobs(ctx, jobs, e.originOf, w, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,9 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 		return nil, err
 	}
 	if len(again) > 0 {
-		more, err := e.runJobs(ctx, again, w, nil)
+		// These files were written by aggregating actions, or depend on
+		// what they wrote: Scribe's own change.
+		more, err := e.runJobs(ctx, again, func(*Root, string) action.Origin { return action.OriginScribe }, w, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +219,15 @@ func specialResult(root *Root, en scan.Entry) *Result {
 	}}}
 }
 
-func (e *Engine) runJobs(ctx context.Context, jobs []job, w *Writes, progress Progress) ([]*Result, error) {
+// originOf says why Run processes a file (Options.OriginOf).
+func (e *Engine) originOf(root *Root, rel string) action.Origin {
+	if e.opts.OriginOf == nil {
+		return action.OriginScan
+	}
+	return e.opts.OriginOf(root, rel)
+}
+
+func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, string) action.Origin, w *Writes, progress Progress) ([]*Result, error) {
 	results := make([]*Result, len(jobs))
 	var next, done atomic.Int64
 	var mu sync.Mutex
@@ -234,7 +244,7 @@ func (e *Engine) runJobs(ctx context.Context, jobs []job, w *Writes, progress Pr
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				results[i] = e.Process(gctx, jobs[i].root, jobs[i].rel, w)
+				results[i] = e.ProcessFrom(gctx, jobs[i].root, jobs[i].rel, origin(jobs[i].root, jobs[i].rel), w)
 				if progress != nil {
 					n := done.Add(1)
 					mu.Lock()

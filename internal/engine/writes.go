@@ -101,6 +101,11 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			rw.w.mu.Unlock()
 			return nil
 		}
+		if may := rw.e.opts.MayWrite; may != nil {
+			if err := may(rw.root); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+		}
 		if bw := rw.e.opts.BeforeWrite; bw != nil {
 			bw(rw.root, path, content)
 		}
@@ -136,6 +141,11 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 		rw.w.results = append(rw.w.results, res)
 		rw.w.mu.Unlock()
 		return nil
+	}
+	if may := rw.e.opts.MayWrite; may != nil {
+		if err := may(rw.root); err != nil {
+			return fmt.Errorf("rename %s to %s: %w", from, to, err)
+		}
 	}
 	if err := safefile.Rename(rw.root.FS, from, to); err != nil {
 		return fmt.Errorf("rename %s to %s: %w", from, to, err)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -32,6 +34,9 @@ type Rule struct {
 	Steps []Step
 	// OnError is the rule's failure policy (used by the daemon).
 	OnError config.OnError
+	// RewriteCommitted lets the rule rewrite content equal to its committed
+	// version (config rewrite_committed).
+	RewriteCommitted bool
 
 	files   []string
 	exclude []string
@@ -82,7 +87,7 @@ func Compile(cfg *config.Config, b action.Build) (*Set, error) {
 func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Rule, config.Errors) {
 	var errs config.Errors
 	at := func(field string) string { return fmt.Sprintf("rules[%d]%s", i, field) }
-	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, files: rc.Files, exclude: rc.Exclude}
+	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, RewriteCommitted: rc.RewriteCommitted, files: rc.Files, exclude: rc.Exclude}
 	if len(r.files) == 0 {
 		r.files = cfg.Include
 	}
@@ -109,9 +114,12 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	}
 	if rc.When != "" {
 		prog, err := compileWhen(rc.When)
-		if err != nil {
-			errs = append(errs, cfg.Errorf(at(".when"), `a condition is a boolean expression over fm, path and match, e.g. fm.status != "archived"`, "invalid condition: %s", oneLine(err.Error())))
-		} else {
+		switch {
+		case err != nil:
+			errs = append(errs, cfg.Errorf(at(".when"), `a condition is a boolean expression over fm, path, match and origin, e.g. fm.status != "archived"`, "invalid condition: %s", oneLine(err.Error())))
+		case checkOrigins(rc.When) != "":
+			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
+		default:
 			r.when = prog
 		}
 	}
@@ -281,11 +289,11 @@ func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
 }
 
 // Eval evaluates the rule's condition. With no condition it returns true.
-func (r *Rule) Eval(fm map[string]any, path string, m *action.Match) (bool, error) {
+func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin action.Origin) (bool, error) {
 	if r.when == nil {
 		return true, nil
 	}
-	out, err := expr.Run(r.when, whenEnv(fm, path, m))
+	out, err := expr.Run(r.when, whenEnv(fm, path, m, origin))
 	if err != nil {
 		return false, fmt.Errorf("rule %s: evaluate condition: %s", r.ID, oneLine(err.Error()))
 	}
@@ -293,7 +301,7 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match) (bool, erro
 	return b, nil
 }
 
-func whenEnv(fm map[string]any, path string, m *action.Match) map[string]any {
+func whenEnv(fm map[string]any, path string, m *action.Match, origin action.Origin) map[string]any {
 	if fm == nil {
 		fm = map[string]any{}
 	}
@@ -307,7 +315,58 @@ func whenEnv(fm map[string]any, path string, m *action.Match) map[string]any {
 			match[k] = v
 		}
 	}
-	return map[string]any{"fm": fm, "path": path, "match": match}
+	return map[string]any{"fm": fm, "path": path, "match": match, "origin": string(origin)}
+}
+
+// origins are the values of the condition variable origin.
+var origins = []string{string(action.OriginUser), string(action.OriginVCS), string(action.OriginScribe), string(action.OriginScan)}
+
+// checkOrigins returns a string literal the condition compares origin with
+// (==, !=, in) that origin can never be, "" when there is none: a typo such
+// as origin == "usr" would otherwise silently never match.
+func checkOrigins(src string) string {
+	// The parsed tree, not the compiled one: the optimiser turns `origin in
+	// [...]` into a constant set.
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return ""
+	}
+	v := &originChecker{}
+	ast.Walk(&tree.Node, v)
+	return v.bad
+}
+
+type originChecker struct{ bad string }
+
+func (c *originChecker) Visit(n *ast.Node) {
+	b, ok := (*n).(*ast.BinaryNode)
+	if !ok || c.bad != "" {
+		return
+	}
+	isOrigin := func(n ast.Node) bool {
+		id, ok := n.(*ast.IdentifierNode)
+		return ok && id.Value == "origin"
+	}
+	check := func(n ast.Node) {
+		if s, ok := n.(*ast.StringNode); ok && !slices.Contains(origins, s.Value) && c.bad == "" {
+			c.bad = s.Value
+		}
+	}
+	switch b.Operator {
+	case "==", "!=":
+		if isOrigin(b.Left) {
+			check(b.Right)
+		}
+		if isOrigin(b.Right) {
+			check(b.Left)
+		}
+	case "in", "not in":
+		if a, ok := b.Right.(*ast.ArrayNode); ok && isOrigin(b.Left) {
+			for _, e := range a.Nodes {
+				check(e)
+			}
+		}
+	}
 }
 
 func compileWhen(src string) (*vm.Program, error) {
@@ -315,6 +374,8 @@ func compileWhen(src string) (*vm.Program, error) {
 		"fm":    map[string]any{},
 		"path":  "",
 		"match": map[string]any{},
+		// origin is checked against its four values at load (checkOrigins).
+		"origin": "",
 	}
 	return expr.Compile(src, expr.Env(env), expr.AsBool())
 }

@@ -101,10 +101,13 @@ func TestEvalConditions(t *testing.T) {
 		{`(fm.priority ?? 0) >= 3`, map[string]any{"priority": 4}, "a.md", true},
 		{`(fm.priority ?? 0) >= 3`, map[string]any{}, "a.md", false},
 		{`match.state == "done"`, nil, "a.md", true},
+		{`origin == "user"`, nil, "a.md", true},
+		{`origin != "scan"`, nil, "a.md", true},
+		{`origin in ["vcs", "scan"]`, nil, "a.md", false},
 	} {
 		r := one(t, "  - id: r\n    match: 'state: (?P<state>\\w+)'\n    when: '"+strings.ReplaceAll(c.when, "'", "''")+"'\n    actions: [{log: {message: x}}]\n")
 		m, _ := r.MatchContent([]byte("state: done"))
-		got, err := r.Eval(c.fm, c.path, m)
+		got, err := r.Eval(c.fm, c.path, m, action.OriginUser)
 		if err != nil || got != c.want {
 			t.Errorf("when %q on %v/%s = %v, %v; want %v", c.when, c.fm, c.path, got, err, c.want)
 		}
@@ -113,8 +116,19 @@ func TestEvalConditions(t *testing.T) {
 
 func TestEvalRuntimeErrorIsReported(t *testing.T) {
 	r := one(t, "  - id: r\n    when: 'fm.n > 3'\n    actions: [{log: {message: x}}]\n")
-	if _, err := r.Eval(map[string]any{"n": "text"}, "a.md", nil); err == nil || !strings.Contains(err.Error(), "rule r") {
+	if _, err := r.Eval(map[string]any{"n": "text"}, "a.md", nil, action.OriginUser); err == nil || !strings.Contains(err.Error(), "rule r") {
 		t.Fatalf("err = %v, want an error naming the rule", err)
+	}
+}
+
+// A condition comparing origin with a value it never has is refused at load:
+// a typo would otherwise silently disable the rule.
+func TestOriginTypoIsRefused(t *testing.T) {
+	for _, when := range []string{`origin == "usr"`, `"git" == origin`, `origin in ["user", "edit"]`, `fm.x == 1 && origin != "Scan"`} {
+		_, err := compile(t, "version: 1\nrules:\n  - id: r\n    when: '"+strings.ReplaceAll(when, "'", "''")+"'\n    actions: [{log: {message: x}}]\n")
+		if err == nil || !strings.Contains(err.Error(), "origin is never") || !strings.Contains(err.Error(), "rules[0].when") {
+			t.Errorf("when %s: err = %v; want origin is never ...", when, err)
+		}
 	}
 }
 

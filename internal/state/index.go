@@ -2,7 +2,9 @@ package state
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -34,6 +36,31 @@ func FromInfo(fi fs.FileInfo) Entry {
 		e.Ino = st.Ino
 	}
 	return e
+}
+
+// PrepareDir creates the state directory dir if needed, with a .gitignore
+// that ignores everything in it, so that Scribe's state never shows as a
+// change in a git work tree (the way Python's virtual environments and
+// pytest's cache do it).
+func PrepareDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("state dir %s: %w", dir, err)
+	}
+	p := filepath.Join(dir, ".gitignore")
+	if _, err := os.Lstat(p); err == nil {
+		return nil
+	}
+	if err := os.WriteFile(p, []byte("# Scribe's state (journal, file index, bus store): never commit it.\n*\n"), 0o644); err != nil {
+		return fmt.Errorf("state dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// PathFor returns where the index of the root at rootDir (absolute) lives in
+// stateDir. The daemon and one-shot runs share it.
+func PathFor(stateDir, rootDir string) string {
+	sum := sha256.Sum256([]byte(rootDir))
+	return filepath.Join(stateDir, "index", hex.EncodeToString(sum[:8])+".gob")
 }
 
 // Index maps root-relative paths to entries.

@@ -26,6 +26,9 @@ type Data struct {
 	FM map[string]any
 	// Now is the run's time, returned by `now`.
 	Now time.Time
+	// Origin is where the change came from: "user", "vcs", "scribe" or
+	// "scan" (see action.Origin).
+	Origin string
 }
 
 // DataFor returns the template data of an action's input. Now comes from
@@ -34,6 +37,7 @@ func DataFor(in action.Input) Data {
 	d := PathData(in.Path)
 	d.Match = MatchData(in.Match)
 	d.FM = in.FrontMatter
+	d.Origin = string(in.Origin)
 	if d.FM == nil {
 		d.FM = map[string]any{}
 	}

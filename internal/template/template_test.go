@@ -250,13 +250,17 @@ func TestConcurrentNow(t *testing.T) {
 
 func TestDataFor(t *testing.T) {
 	in := action.Input{
-		Path:  "a.md",
-		Match: &action.Match{Groups: []string{"x", ""}, Named: map[string]string{"g": ""}},
-		Host:  action.Host{Clock: func() time.Time { return fixed }},
+		Path:   "a.md",
+		Match:  &action.Match{Groups: []string{"x", ""}, Named: map[string]string{"g": ""}},
+		Host:   action.Host{Clock: func() time.Time { return fixed }},
+		Origin: action.OriginVCS,
 	}
 	d := DataFor(in)
 	if d.Path != "a.md" || d.Dir != "." || d.Name != "a" || d.Ext != ".md" {
 		t.Errorf("path fields: %+v", d)
+	}
+	if d.Origin != "vcs" {
+		t.Errorf("Origin = %q, want vcs", d.Origin)
 	}
 	if !d.Now.Equal(fixed) {
 		t.Errorf("Now = %v, want the host clock's %v", d.Now, fixed)
