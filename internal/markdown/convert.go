@@ -140,7 +140,8 @@ func (c *converter) alias(n *yaml.Node) (any, error) {
 // mappings, the first to set a key wins.
 func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 	m := make(map[string]any, len(n.Content)/2)
-	var merges []*yaml.Node // the keys of merge entries; values follow them
+	var same map[string]string // plain keys by what they resolve to, when not a string
+	var merges []*yaml.Node    // the keys of merge entries; values follow them
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		if isMergeKey(k) {
@@ -153,6 +154,16 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 		}
 		if _, dup := m[key]; dup {
 			return nil, c.errAt(k, fmt.Sprintf("key %q is already defined in this mapping; remove one of them", key))
+		}
+		// "~" and "null", or "1" and "0x1", are one key written twice.
+		if id, ok := keyIdentity(k); ok {
+			if first, dup := same[id]; dup {
+				return nil, c.errAt(k, fmt.Sprintf("key %q is the same key as %q, already defined in this mapping; remove one of them", key, first))
+			}
+			if same == nil {
+				same = make(map[string]string)
+			}
+			same[id] = key
 		}
 		v, err := c.value(val)
 		if err != nil {
@@ -183,6 +194,22 @@ func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
 		}
 	}
 	return m, nil
+}
+
+// keyIdentity returns what a plain key that is not a string resolves to, as
+// text, so that spellings of one value can be told to be the same key.
+func keyIdentity(k *yaml.Node) (string, bool) {
+	if k.Kind != yaml.ScalarNode || !yamlnode.IsPlain(k) {
+		return "", false
+	}
+	switch v := resolvePlain(k.Value).(type) {
+	case string:
+		return "", false
+	case time.Time:
+		return "time " + TimeText(v), true
+	default:
+		return fmt.Sprintf("%T %v", v, v), true
+	}
 }
 
 // isMergeKey reports whether k is the plain key "<<".
