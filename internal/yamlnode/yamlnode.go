@@ -30,6 +30,9 @@ type Error struct {
 	// SecondDocument is set when the text holds more than one document;
 	// the position is where the second one starts.
 	SecondDocument bool
+	// Alias is set when the error is an alias naming no anchor: the name,
+	// and the position is the alias's.
+	Alias string
 }
 
 // Error implements error.
@@ -213,7 +216,7 @@ func syntaxError(src []byte, err error) *Error {
 	}
 	if m := anchorRE.FindStringSubmatch(msg); m != nil {
 		l, c := findAlias(src, m[1])
-		return &Error{Line: l, Column: c, Message: fmt.Sprintf("unknown alias *%s: define the anchor &%s before this point", m[1], m[1])}
+		return &Error{Line: l, Column: c, Message: fmt.Sprintf("unknown alias *%s: define the anchor &%s before this point", m[1], m[1]), Alias: m[1]}
 	}
 	text := lineText(src, line)
 	col := firstChar(text)
@@ -222,6 +225,9 @@ func syntaxError(src []byte, err error) *Error {
 		if i := tokenStart(text, "@`%\t"); i >= 0 {
 			col = columnOf(text, i)
 			msg = fmt.Sprintf("a value cannot start with %s: quote the value", describe(text[i]))
+			if len(bytes.Trim(text[:i], " \t")) == 0 && text[i] == '\t' {
+				msg = "found a tab in the indentation; YAML indents with spaces"
+			}
 		}
 	case strings.Contains(msg, "tab character"):
 		if i := bytes.IndexByte(text, '\t'); i >= 0 {
