@@ -541,10 +541,10 @@ func (p *fmPositions) parse() {
 	p.parsed = true
 	p.block = markdown.Find(p.content)
 	p.line0 = 1 + bytes.Count(p.content[:p.block.YAMLStart], []byte{'\n'})
-	if !p.block.Present {
-		return
+	if !p.block.Present || p.block.Format == markdown.TOML {
+		return // TOML findings point at the fence
 	}
-	// markdown.Parse already accepted this YAML, within its bounds.
+	// markdown.Parse already accepted this YAML (or JSON), within its bounds.
 	p.body, _ = yamlnode.Parse(p.content[p.block.YAMLStart:p.block.YAMLEnd])
 }
 
