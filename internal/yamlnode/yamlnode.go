@@ -71,8 +71,13 @@ func Depth(src []byte, limit int) (depth, line int) {
 	lineNo := 0
 	for len(src) > 0 {
 		var l []byte
-		if i := bytes.IndexByte(src, '\n'); i >= 0 {
-			l, src = src[:i], src[i+1:]
+		// A lone CR breaks a line too, as in the parser.
+		if i := bytes.IndexAny(src, "\r\n"); i >= 0 {
+			next := i + 1
+			if src[i] == '\r' && next < len(src) && src[next] == '\n' {
+				next++
+			}
+			l, src = src[:i], src[next:]
 		} else {
 			l, src = src, nil
 		}
@@ -81,7 +86,7 @@ func Depth(src []byte, limit int) (depth, line int) {
 		for indent < len(l) && l[indent] == ' ' {
 			indent++
 		}
-		rest := bytes.TrimRight(l[indent:], " \t\r")
+		rest := bytes.TrimRight(l[indent:], " \t")
 		if len(rest) == 0 {
 			continue
 		}
@@ -95,20 +100,35 @@ func Depth(src []byte, limit int) (depth, line int) {
 			continue
 		}
 		if flow == 0 {
+			// Levels are kept as column<<1 | 1 for a "- " or "? " level.
 			col := indent
-			for len(cols) > 0 && cols[len(cols)-1] >= col {
-				cols = cols[:len(cols)-1]
+			dash := isIndicator(rest)
+			for len(cols) > 0 {
+				top := cols[len(cols)-1]
+				// A list may sit at its key's column ("tags:\n- a"):
+				// a dash at the column of a key opens a level inside it.
+				if top>>1 > col || (top>>1 == col && !(dash && top&1 == 0)) {
+					cols = cols[:len(cols)-1]
+					continue
+				}
+				break
 			}
-			cols = append(cols, col)
-			// "- - x" and "? x" open a level per indicator.
-			for len(rest) >= 2 && (rest[0] == '-' || rest[0] == '?') && (rest[1] == ' ' || rest[1] == '\t') {
+			if !dash {
+				cols = append(cols, col<<1)
+			}
+			// "- - x" and "? x" open a level per indicator, and one for
+			// what follows.
+			for isIndicator(rest) {
+				cols = append(cols, col<<1|1)
 				j := 1
 				for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t') {
 					j++
 				}
 				col += j
 				rest = rest[j:]
-				cols = append(cols, col)
+			}
+			if dash {
+				cols = append(cols, col<<1)
 			}
 		}
 		for _, c := range rest {
@@ -133,6 +153,12 @@ func Depth(src []byte, limit int) (depth, line int) {
 		}
 	}
 	return deepest, at
+}
+
+// isIndicator reports whether rest starts with "- " or "? " (or a dash or
+// question mark ending the line).
+func isIndicator(rest []byte) bool {
+	return len(rest) >= 1 && (rest[0] == '-' || rest[0] == '?') && (len(rest) == 1 || rest[1] == ' ' || rest[1] == '\t')
 }
 
 // blockScalarHeader reports whether a line ends with a block scalar header
