@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	yaml "go.yaml.in/yaml/v3"
 	"go.uber.org/goleak"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 func TestMain(m *testing.M) {
