@@ -92,11 +92,22 @@ func (es Errors) sorted() Errors {
 			cmp.Compare(a.Message, b.Message),
 		)
 	})
-	return slices.CompactFunc(out, func(a, b *Error) bool {
+	out = slices.CompactFunc(out, func(a, b *Error) bool {
 		return a.Line == b.Line && a.Column == b.Column && a.Path == b.Path &&
 			a.Message == b.Message && a.Hint == b.Hint
 	})
+	if len(out) > maxReported {
+		// A broken or hostile file (forty thousand duplicate keys) must not
+		// flood the terminal; the first problems are the ones to fix.
+		rest := out[maxReported]
+		out = append(out[:maxReported:maxReported], &Error{File: rest.File, Line: rest.Line, Column: rest.Column,
+			Message: fmt.Sprintf("%d more problems not shown", len(out)-maxReported), Hint: "fix the ones above first"})
+	}
+	return out
 }
+
+// maxReported bounds the problems listed for one file.
+const maxReported = 20
 
 // DidYouMean returns a hint naming the candidate closest to word, or "" when
 // none is close enough to be a likely typo.

@@ -11,9 +11,11 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
 // MaxFileSize bounds a configuration file; real ones are a few KiB.
@@ -96,45 +98,97 @@ func LoadBytes(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// parse reads the one YAML document in data into plain values.
+// parse reads the one YAML document in data into plain values. Size and
+// nesting are checked on the bytes first, so that a hostile file is refused
+// before the parser sees it.
 func (t *tree) parse(data []byte) (any, bool) {
-	f, err := parser.ParseBytes(data, 0)
+	if e := yamlnode.Check(data, yamlnode.Limits{MaxDepth: maxDepth}); e != nil {
+		t.errorAt(Position{Line: e.Line, Column: e.Column}, "", "a configuration nests about six levels; check the indentation",
+			"values are nested more than %d levels deep", maxDepth)
+		return nil, false
+	}
+	root, err := t.parseNodes(data)
 	if err != nil {
 		e := &Error{File: t.file, Line: 1, Column: 1, Message: err.Error(), cause: err}
-		var ye yaml.Error
+		var ye *yamlnode.Error
 		if errors.As(err, &ye) {
 			// Control characters (a tab, say) would be invisible.
-			e.Message = strings.ReplaceAll(ye.GetMessage(), "\t", `\t`)
-			if p := tokenPos(ye.GetToken()); p.Line > 0 {
-				e.Line, e.Column = p.Line, max(p.Column, 1)
+			e.Message = strings.ReplaceAll(ye.Message, "\t", `\t`)
+			e.Line, e.Column = max(ye.Line, 1), max(ye.Column, 1)
+			if ye.SecondDocument {
+				e.Message = "a configuration holds one YAML document; a second one starts here"
+				e.Hint = "remove the extra \"---\" document"
+				t.errs = append(t.errs, e)
+				return nil, false
 			}
 		}
 		e.Hint = syntaxHint(data)
 		t.errs = append(t.errs, e)
 		return nil, false
 	}
-	var docs []int
-	for i, d := range f.Docs {
-		if d != nil && d.Body != nil {
-			docs = append(docs, i)
-		}
-	}
-	switch {
-	case len(docs) == 0:
+	if root == nil {
 		t.errorAt(Position{Line: 1, Column: 1}, "", "run \"scribe init\" to write a commented starter file",
 			"the configuration is empty")
 		return nil, false
-	case len(docs) > 1:
-		second := f.Docs[docs[1]]
-		p := nodePos(second.Body)
-		if second.Start != nil {
-			p = tokenPos(second.Start)
-		}
-		t.errorAt(p, "", "remove the extra \"---\" document", "a configuration holds one YAML document, found %d", len(docs))
-		return nil, false
 	}
-	root, ok := t.value(f.Docs[docs[0]].Body, "", 0)
-	return root, ok && len(t.errs) == 0
+	v, ok := t.value(root, "", 0)
+	return v, ok && len(t.errs) == 0
+}
+
+// maxUnknownAliases bounds how many unknown aliases parseNodes reports
+// before it gives up.
+const maxUnknownAliases = 20
+
+// parseNodes parses data. The parser stops at the first alias that names no
+// anchor; so that the other problems of the file are reported with it,
+// parseNodes records the alias as an error, blanks it out and parses again.
+func (t *tree) parseNodes(data []byte) (*yaml.Node, error) {
+	var patched []byte
+	for range maxUnknownAliases {
+		root, err := yamlnode.Parse(data)
+		var ye *yamlnode.Error
+		if err == nil || !errors.As(err, &ye) || ye.Alias == "" {
+			return root, err
+		}
+		off := offsetOf(data, ye.Line, ye.Column)
+		end := off + 1 + len(ye.Alias)
+		if off < 0 || end > len(data) || string(data[off:end]) != "*"+ye.Alias {
+			return nil, err
+		}
+		t.errorAt(Position{Line: ye.Line, Column: ye.Column}, "", "define it with &"+ye.Alias+" before this point", "unknown alias *%s", ye.Alias)
+		// The walk names the field once it meets the '~' put in its place.
+		t.aliasErrs[Position{Line: ye.Line, Column: ye.Column}] = t.errs[len(t.errs)-1]
+		if patched == nil {
+			patched = bytes.Clone(data)
+			data = patched
+		}
+		data[off] = '~'
+		for i := off + 1; i < end; i++ {
+			data[i] = ' '
+		}
+	}
+	return yamlnode.Parse(data)
+}
+
+// offsetOf returns the byte offset of a 1-based line and character column,
+// or -1.
+func offsetOf(data []byte, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+	for c := 1; c < col; c++ {
+		if off >= len(data) || data[off] == '\n' {
+			return -1
+		}
+		_, size := utf8.DecodeRune(data[off:])
+		off += size
+	}
+	return off
 }
 
 // syntaxHint adds what usually causes a syntax error: tabs in indentation.

@@ -5,8 +5,9 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
 // Limits that keep a hostile or broken file from costing more than a real
@@ -26,9 +27,12 @@ type tree struct {
 	file    string
 	pos     map[string]Position // value positions
 	keyPos  map[string]Position // positions of mapping keys
-	anchors map[string]ast.Node
+	anchors map[*yaml.Node]bool // anchored nodes already read, to refuse an alias inside its own anchor
 	budget  int
 	errs    Errors
+	// aliasErrs are the errors of unknown aliases found by the parser, by
+	// position, for the walk to fill in their field path.
+	aliasErrs map[Position]*Error
 }
 
 func newTree(file string) *tree {
@@ -36,8 +40,10 @@ func newTree(file string) *tree {
 		file:    file,
 		pos:     map[string]Position{},
 		keyPos:  map[string]Position{},
-		anchors: map[string]ast.Node{},
+		anchors: map[*yaml.Node]bool{},
 		budget:  maxValues,
+
+		aliasErrs: map[Position]*Error{},
 	}
 }
 
@@ -60,25 +66,14 @@ func indexPath(parent string, i int) string {
 	return parent + "[" + strconv.Itoa(i) + "]"
 }
 
-func tokenPos(tk *token.Token) Position {
-	if tk == nil || tk.Position == nil {
-		return Position{}
-	}
-	return Position{Line: tk.Position.Line, Column: tk.Position.Column}
-}
-
-// nodePos is where a reader sees a node begin. A block mapping's own token is
-// its first ':', so point at its first key instead.
-func nodePos(n ast.Node) Position {
-	if m, ok := n.(*ast.MappingNode); ok && !m.IsFlowStyle && len(m.Values) > 0 && m.Values[0].Key != nil {
-		return tokenPos(m.Values[0].Key.GetToken())
-	}
-	return tokenPos(n.GetToken())
+// nodePos is where a node begins: for a block mapping, its first key.
+func nodePos(n *yaml.Node) Position {
+	return Position{Line: n.Line, Column: max(n.Column, 1)}
 }
 
 // value converts n, recorded at path. ok is false when n could not be
 // converted; the reason is in t.errs.
-func (t *tree) value(n ast.Node, path string, depth int) (v any, ok bool) {
+func (t *tree) value(n *yaml.Node, path string, depth int) (v any, ok bool) {
 	if n == nil {
 		return nil, true
 	}
@@ -95,123 +90,109 @@ func (t *tree) value(n ast.Node, path string, depth int) (v any, ok bool) {
 		return nil, false
 	}
 	t.pos[path] = p
-	switch n := n.(type) {
-	case *ast.NullNode:
-		return nil, true
-	case *ast.BoolNode:
-		return n.Value, true
-	case *ast.StringNode:
-		return n.Value, true
-	case *ast.LiteralNode:
-		if n.Value == nil {
-			return "", true
-		}
-		return n.Value.Value, true
-	case *ast.IntegerNode:
-		switch x := n.Value.(type) {
-		case int64:
-			return x, true
-		case uint64:
-			if x <= math.MaxInt64 {
-				return int64(x), true
-			}
-			return float64(x), true
-		}
-		t.errorAt(p, path, "", "cannot read the number %s", n.Token.Value)
+	if e := t.aliasErrs[p]; e != nil && e.Path == "" {
+		e.Path = path
 		return nil, false
-	case *ast.FloatNode:
-		return n.Value, true
-	case *ast.InfinityNode, *ast.NanNode:
-		t.errorAt(p, path, "quote it if you mean the text", "%s is not a number JSON can hold", n.GetToken().Value)
-		return nil, false
-	case *ast.TagNode:
-		return t.tagged(n, path, depth)
-	case *ast.AnchorNode:
-		v, ok := t.value(n.Value, path, depth+1)
-		if n.Name != nil {
-			// Registered after the value, so an alias inside its own anchor
-			// is an unknown alias rather than infinite recursion.
-			t.anchors[n.Name.GetToken().Value] = n.Value
-		}
-		t.pos[path] = p
-		return v, ok
-	case *ast.AliasNode:
-		name := ""
-		if n.Value != nil {
-			name = n.Value.GetToken().Value
-		}
-		target, found := t.anchors[name]
-		if !found {
-			t.errorAt(p, path, "define it with &"+name+" before this point", "unknown alias *%s", name)
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil || !t.anchors[n.Alias] {
+			t.errorAt(p, path, "define it with &"+n.Value+" before this point, outside the value it names", "unknown alias *%s", n.Value)
 			return nil, false
 		}
-		v, ok := t.value(target, path, depth+1)
+		v, ok := t.value(n.Alias, path, depth+1)
 		t.pos[path] = p
 		return v, ok
-	case *ast.MappingNode:
-		return t.mapping(n, path, depth)
-	case *ast.SequenceNode:
-		out := make([]any, 0, len(n.Values))
-		good := true
-		for i, e := range n.Values {
-			v, ok := t.value(e, indexPath(path, i), depth+1)
-			good = good && ok
-			out = append(out, v)
-		}
-		return out, good
 	}
-	t.errorAt(p, path, "", "unsupported YAML construct (%s)", n.Type())
+	if n.Anchor != "" {
+		// Registered after the value, so an alias inside its own anchor
+		// is an unknown alias rather than infinite recursion.
+		defer func() { t.anchors[n] = true }()
+	}
+	if tag := yamlnode.Tag(n); tag != "" {
+		return t.tagged(n, tag, path, depth)
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !yamlnode.IsPlain(n) {
+			return n.Value, true
+		}
+		return t.plain(n, path)
+	case yaml.MappingNode:
+		return t.mapping(n, path, depth)
+	case yaml.SequenceNode:
+		return t.sequence(n, path, depth)
+	}
+	t.errorAt(p, path, "", "unsupported YAML construct")
 	return nil, false
+}
+
+// plain resolves a plain scalar by the YAML 1.2 core schema, into the
+// values JSON can hold.
+func (t *tree) plain(n *yaml.Node, path string) (any, bool) {
+	switch v := yamlnode.Plain(n.Value).(type) {
+	case uint64:
+		return float64(v), true
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.errorAt(nodePos(n), path, "quote it if you mean the text", "%s is not a number JSON can hold", n.Value)
+			return nil, false
+		}
+		return v, true
+	default:
+		return v, true
+	}
+}
+
+func (t *tree) sequence(n *yaml.Node, path string, depth int) (any, bool) {
+	out := make([]any, 0, len(n.Content))
+	good := true
+	for i, e := range n.Content {
+		v, ok := t.value(e, indexPath(path, i), depth+1)
+		good = good && ok
+		out = append(out, v)
+	}
+	t.pos[path] = nodePos(n)
+	return out, good
 }
 
 // tagged handles explicit tags. Only the core schema's tags make sense in a
 // configuration; "!!str 12" is the one that changes a value.
-func (t *tree) tagged(n *ast.TagNode, path string, depth int) (any, bool) {
-	tag := ""
-	if n.Start != nil {
-		tag = n.Start.Value
-	}
+func (t *tree) tagged(n *yaml.Node, tag, path string, depth int) (any, bool) {
 	switch tag {
-	case "!!str", "tag:yaml.org,2002:str":
-		switch v := n.Value.(type) {
-		case nil:
-			t.pos[path] = nodePos(n)
-			return "", true
-		case *ast.LiteralNode:
-			return t.value(v, path, depth+1)
-		case ast.ScalarNode:
-			t.pos[path] = nodePos(n)
-			if tk := v.GetToken(); tk != nil {
-				if _, isNull := v.(*ast.NullNode); isNull && tk.Value == "" {
-					return "", true
-				}
-				return tk.Value, true
-			}
+	case "!!str":
+		if n.Kind == yaml.ScalarNode {
+			return n.Value, true
 		}
 		t.errorAt(nodePos(n), path, "", "!!str applies to a single value")
 		return nil, false
 	case "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq":
-		v, ok := t.value(n.Value, path, depth+1)
-		t.pos[path] = nodePos(n)
-		return v, ok
+		switch n.Kind {
+		case yaml.ScalarNode:
+			return t.plain(n, path)
+		case yaml.MappingNode:
+			return t.mapping(n, path, depth)
+		case yaml.SequenceNode:
+			return t.sequence(n, path, depth)
+		}
 	}
 	t.errorAt(nodePos(n), path, "remove the tag", "unsupported tag %s", tag)
 	return nil, false
 }
 
-func (t *tree) mapping(n *ast.MappingNode, path string, depth int) (any, bool) {
-	out := make(map[string]any, len(n.Values))
+func (t *tree) mapping(n *yaml.Node, path string, depth int) (any, bool) {
+	out := make(map[string]any, len(n.Content)/2)
 	good := true
 	// Merge keys ("<<: *base") supply the keys the mapping does not set
 	// itself; in a list of sources, earlier ones win. Merges are read first so
 	// that the explicit keys, read next, also win for recorded positions.
-	for _, mv := range n.Values {
-		if mv.Key == nil || !mv.Key.IsMergeKey() {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if !isMerge(k) {
 			continue
 		}
-		sources := []ast.Node{mv.Value}
-		if s, ok := mv.Value.(*ast.SequenceNode); ok {
-			sources = s.Values
+		sources := []*yaml.Node{val}
+		if val.Kind == yaml.SequenceNode {
+			sources = val.Content
 		}
 		merged := map[string]any{}
 		for _, src := range sources {
@@ -234,12 +215,13 @@ func (t *tree) mapping(n *ast.MappingNode, path string, depth int) (any, bool) {
 			}
 		}
 	}
-	explicit := make(map[string]Position, len(n.Values))
-	for _, mv := range n.Values {
-		if mv.Key != nil && mv.Key.IsMergeKey() {
+	explicit := make(map[string]Position, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if isMerge(k) {
 			continue
 		}
-		key, kp, ok := t.key(mv.Key, path)
+		key, kp, ok := t.key(k, path)
 		if !ok {
 			good = false
 			continue
@@ -252,7 +234,7 @@ func (t *tree) mapping(n *ast.MappingNode, path string, depth int) (any, bool) {
 		}
 		explicit[key] = kp
 		t.keyPos[kpath] = kp
-		v, ok := t.value(mv.Value, kpath, depth+1)
+		v, ok := t.value(val, kpath, depth+1)
 		good = good && ok
 		out[key] = v
 	}
@@ -260,27 +242,20 @@ func (t *tree) mapping(n *ast.MappingNode, path string, depth int) (any, bool) {
 	return out, good
 }
 
+// isMerge reports whether k is the plain key "<<".
+func isMerge(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && yamlnode.IsPlain(k)
+}
+
 // key returns a mapping key as text. JSON has only string keys, so scalars
 // are taken as written ("1", "true") and anything else is an error.
-func (t *tree) key(k ast.MapKeyNode, path string) (string, Position, bool) {
-	if k == nil {
-		return "", Position{}, false
-	}
+func (t *tree) key(k *yaml.Node, path string) (string, Position, bool) {
 	p := nodePos(k)
-	var n ast.Node = k
-	if tg, ok := n.(*ast.TagNode); ok {
-		n = tg.Value
+	if k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
 	}
-	if a, ok := n.(*ast.AnchorNode); ok {
-		n = a.Value
-	}
-	switch s := n.(type) {
-	case *ast.StringNode:
-		return s.Value, p, true
-	case *ast.NullNode, *ast.BoolNode, *ast.IntegerNode, *ast.FloatNode:
-		if tk := s.GetToken(); tk != nil {
-			return tk.Value, p, true
-		}
+	if k.Kind == yaml.ScalarNode {
+		return k.Value, p, true
 	}
 	t.errorAt(p, path, "write the key as plain text", "mapping keys must be plain text")
 	return "", p, false

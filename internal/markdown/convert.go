@@ -9,31 +9,38 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
-// converter turns the YAML syntax tree into plain Go values.
+// converter turns the YAML node tree into plain Go values.
 type converter struct {
 	line0   int
 	src     []byte // the YAML text, to map the parser's lines to the file's
-	anchors map[string]anchored
+	anchors map[*yaml.Node]*anchored
 	count   int
 	depth   int
 }
 
-// anchored is the value of an anchor and its size in values.
+// anchored is the value of an anchored node and its size in values.
 type anchored struct {
 	value any
-	count int // values the anchored node expands to
+	count int  // values the anchored node expands to
+	done  bool // false while the node itself is being converted
 }
 
-// errAt returns an *Error at the file position of tk.
-func (c *converter) errAt(tk *token.Token, msg string) *Error {
-	if tk == nil || tk.Position == nil {
+// errAt returns an *Error at the file position of n.
+func (c *converter) errAt(n *yaml.Node, msg string) *Error {
+	if n == nil {
 		return &Error{Line: c.line0, Column: 1, Message: msg}
 	}
-	return &Error{Line: c.line0 + c.fileLine(tk.Position.Line) - 1, Column: max(tk.Position.Column, 1), Message: msg}
+	return c.errAtLine(n.Line, n.Column, msg)
+}
+
+// errAtLine returns an *Error at a line and column of the YAML text.
+func (c *converter) errAtLine(line, col int, msg string) *Error {
+	return &Error{Line: c.line0 + c.fileLine(line) - 1, Column: max(col, 1), Message: msg}
 }
 
 // fileLine maps a line number of the parser, which also breaks lines at a
@@ -59,132 +66,114 @@ func (c *converter) fileLine(n int) int {
 	return file
 }
 
-// value converts node. Every node counts against maxValues, and an alias
+// value converts n. Every node counts against maxValues, and an alias
 // counts as many values as its anchor expands to.
-func (c *converter) value(node ast.Node) (any, error) {
+func (c *converter) value(n *yaml.Node) (any, error) {
 	c.depth++
 	defer func() { c.depth-- }()
 	if c.depth > maxDepth {
-		return nil, c.errAt(node.GetToken(), fmt.Sprintf("values nest deeper than %d levels", maxDepth))
+		return nil, c.errAt(n, fmt.Sprintf("values nest deeper than %d levels", maxDepth))
 	}
 	c.count++
 	if c.count > maxValues {
-		return nil, c.errAt(node.GetToken(), fmt.Sprintf("front matter expands to more than %d values", maxValues))
+		return nil, c.errAt(n, fmt.Sprintf("front matter expands to more than %d values", maxValues))
 	}
-	switch n := node.(type) {
-	case *ast.NullNode:
-		return nil, nil
-	case *ast.BoolNode:
-		return n.Value, nil
-	case *ast.IntegerNode:
-		return normalizeInt(n.Value), nil
-	case *ast.FloatNode:
-		return n.Value, nil
-	case *ast.InfinityNode:
-		return n.Value, nil
-	case *ast.NanNode:
-		return math.NaN(), nil
-	case *ast.StringNode:
-		if n.Token != nil && n.Token.Type == token.StringType {
-			if t, ok := parseTimestamp(n.Value); ok {
-				return t, nil
-			}
-		}
-		return n.Value, nil
-	case *ast.LiteralNode:
-		if n.Value == nil {
-			return "", nil
-		}
-		return n.Value.Value, nil
-	case *ast.SequenceNode:
-		list := make([]any, 0, len(n.Values))
-		for _, item := range n.Values {
-			v, err := c.value(item)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-		return list, nil
-	case *ast.SequenceEntryNode:
-		if n.Value == nil {
-			return nil, nil
-		}
-		return c.value(n.Value)
-	case *ast.MappingNode:
-		return c.mapping(n.Values)
-	case *ast.MappingValueNode:
-		return c.mapping([]*ast.MappingValueNode{n})
-	case *ast.MappingKeyNode:
-		return c.value(n.Value)
-	case *ast.AnchorNode:
-		return c.anchor(n)
-	case *ast.AliasNode:
-		name := n.Value.GetToken().Value
-		a, ok := c.anchors[name]
-		if !ok {
-			return nil, c.errAt(n.Start, fmt.Sprintf("alias *%s refers to no anchor &%s defined before it", name, name))
-		}
-		c.count += a.count
-		if c.count > maxValues {
-			return nil, c.errAt(n.Start, fmt.Sprintf("front matter expands to more than %d values", maxValues))
-		}
-		return a.value, nil
-	case *ast.TagNode:
-		return c.tagged(n)
+	if n.Kind == yaml.AliasNode {
+		return c.alias(n)
 	}
-	return nil, c.errAt(node.GetToken(), fmt.Sprintf("unsupported YAML construct (%s)", node.Type()))
-}
-
-// anchor converts an anchored node and records it for later aliases.
-func (c *converter) anchor(n *ast.AnchorNode) (any, error) {
-	name := n.Name.GetToken().Value
+	var a *anchored
 	before := c.count
-	var v any
-	if n.Value != nil {
-		var err error
-		if v, err = c.value(n.Value); err != nil {
-			return nil, err
+	if n.Anchor != "" {
+		if c.anchors == nil {
+			c.anchors = make(map[*yaml.Node]*anchored)
 		}
+		a = &anchored{}
+		c.anchors[n] = a
 	}
-	if c.anchors == nil {
-		c.anchors = make(map[string]anchored)
+	var v any
+	var err error
+	switch n.Kind {
+	case yaml.ScalarNode:
+		v, err = c.scalar(n)
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
+			var x any
+			if x, err = c.value(item); err != nil {
+				break
+			}
+			list = append(list, x)
+		}
+		v = list
+	case yaml.MappingNode:
+		v, err = c.mapping(n)
+	default:
+		err = c.errAt(n, "unsupported YAML construct")
 	}
-	c.anchors[name] = anchored{value: v, count: c.count - before}
+	if err != nil {
+		return nil, err
+	}
+	if a != nil {
+		a.value, a.count, a.done = v, c.count-before, true
+	}
 	return v, nil
 }
 
-// mapping converts the entries of a mapping. Merge keys ("<<") add the
-// entries of the merged mappings that the mapping does not set itself; of
-// several merged mappings, the first to set a key wins.
-func (c *converter) mapping(entries []*ast.MappingValueNode) (map[string]any, error) {
-	m := make(map[string]any, len(entries))
-	var merges []*ast.MappingValueNode
-	for _, e := range entries {
-		if e.Key == nil {
+// alias returns the value of the node an alias refers to.
+func (c *converter) alias(n *yaml.Node) (any, error) {
+	a := c.anchors[n.Alias]
+	if n.Alias == nil || a == nil {
+		return nil, c.errAt(n, fmt.Sprintf("alias *%s refers to no anchor &%s defined before it", n.Value, n.Value))
+	}
+	if !a.done {
+		return nil, c.errAt(n, fmt.Sprintf("alias *%s is inside the value it refers to", n.Value))
+	}
+	c.count += a.count
+	if c.count > maxValues {
+		return nil, c.errAt(n, fmt.Sprintf("front matter expands to more than %d values", maxValues))
+	}
+	return a.value, nil
+}
+
+// mapping converts a mapping. Merge keys ("<<") add the entries of the
+// merged mappings that the mapping does not set itself; of several merged
+// mappings, the first to set a key wins.
+func (c *converter) mapping(n *yaml.Node) (map[string]any, error) {
+	m := make(map[string]any, len(n.Content)/2)
+	var same map[string]string // plain keys by what they resolve to, when not a string
+	var merges []*yaml.Node    // the keys of merge entries; values follow them
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if isMergeKey(k) {
+			merges = append(merges, k, val)
 			continue
 		}
-		if e.Key.IsMergeKey() {
-			merges = append(merges, e)
-			continue
-		}
-		key, err := c.key(e.Key)
+		key, err := c.key(k)
 		if err != nil {
 			return nil, err
 		}
 		if _, dup := m[key]; dup {
-			return nil, c.errAt(e.Key.GetToken(), fmt.Sprintf("key %q appears twice", key))
+			return nil, c.errAt(k, fmt.Sprintf("key %q is already defined in this mapping; remove one of them", key))
 		}
-		var v any
-		if e.Value != nil {
-			if v, err = c.value(e.Value); err != nil {
-				return nil, err
+		// "~" and "null", or "1" and "0x1", are one key written twice.
+		if id, ok := keyIdentity(k); ok {
+			if first, dup := same[id]; dup {
+				return nil, c.errAt(k, fmt.Sprintf("key %q is the same key as %q, already defined in this mapping; remove one of them", key, first))
 			}
+			if same == nil {
+				same = make(map[string]string)
+			}
+			same[id] = key
+		}
+		v, err := c.value(val)
+		if err != nil {
+			return nil, err
 		}
 		m[key] = v
 	}
-	for _, e := range merges {
-		v, err := c.value(e.Value)
+	for i := 0; i < len(merges); i += 2 {
+		k, val := merges[i], merges[i+1]
+		v, err := c.value(val)
 		if err != nil {
 			return nil, err
 		}
@@ -195,7 +184,7 @@ func (c *converter) mapping(entries []*ast.MappingValueNode) (map[string]any, er
 		for _, src := range sources {
 			sm, ok := src.(map[string]any)
 			if !ok {
-				return nil, c.errAt(e.Key.GetToken(), "a merge key '<<' must refer to a mapping or a list of mappings")
+				return nil, c.errAt(k, "a merge key '<<' must refer to a mapping or a list of mappings")
 			}
 			for k, v := range sm {
 				if _, set := m[k]; !set {
@@ -207,145 +196,104 @@ func (c *converter) mapping(entries []*ast.MappingValueNode) (map[string]any, er
 	return m, nil
 }
 
-// key returns the string form of a mapping key: its text as written (without
-// quotes), so that `1: x` has the key "1" and `true: x` the key "true".
-func (c *converter) key(node ast.Node) (string, error) {
-	switch n := node.(type) {
-	case *ast.StringNode:
-		return n.Value, nil
-	case *ast.MappingKeyNode:
-		if n.Value == nil {
-			return "null", nil
-		}
-		return c.key(n.Value)
-	case *ast.TagNode:
-		if n.Value == nil {
-			return "", nil
-		}
-		return c.key(n.Value)
-	case *ast.AnchorNode:
-		if n.Value == nil {
-			return "", c.errAt(n.Start, "an anchor used as a key needs a value")
-		}
-		k, err := c.key(n.Value)
-		if err == nil {
-			if c.anchors == nil {
-				c.anchors = make(map[string]anchored)
-			}
-			c.anchors[n.Name.GetToken().Value] = anchored{value: k, count: 1}
-		}
-		return k, err
-	case *ast.AliasNode:
-		v, err := c.value(n)
-		if err != nil {
-			return "", err
-		}
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-		return "", c.errAt(n.Start, "an alias used as a key must refer to a string")
-	case *ast.NullNode, *ast.BoolNode, *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-		return node.GetToken().Value, nil
+// keyIdentity returns what a plain key that is not a string resolves to, as
+// text, so that spellings of one value can be told to be the same key.
+func keyIdentity(k *yaml.Node) (string, bool) {
+	if k.Kind != yaml.ScalarNode || !yamlnode.IsPlain(k) {
+		return "", false
 	}
-	return "", c.errAt(node.GetToken(), "a key must be a plain value, not a list or a mapping")
+	switch v := resolvePlain(k.Value).(type) {
+	case string:
+		return "", false
+	case time.Time:
+		return "time " + TimeText(v), true
+	default:
+		return fmt.Sprintf("%T %v", v, v), true
+	}
 }
 
-// tagged applies the standard YAML tags; other tags are ignored, keeping the
-// value as written.
-func (c *converter) tagged(n *ast.TagNode) (any, error) {
-	tag := n.Start.Value
-	if n.Value == nil {
-		switch tag {
-		case "!!str":
-			return "", nil
-		case "!!map":
-			return map[string]any{}, nil
-		case "!!seq":
-			return []any{}, nil
+// isMergeKey reports whether k is the plain key "<<".
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && yamlnode.IsPlain(k)
+}
+
+// key returns the string form of a mapping key: its text as written (without
+// quotes), so that `1: x` has the key "1" and `true: x` the key "true".
+func (c *converter) key(k *yaml.Node) (string, error) {
+	if k.Kind == yaml.AliasNode {
+		if k.Alias == nil || k.Alias.Kind != yaml.ScalarNode {
+			return "", c.errAt(k, "an alias used as a key must refer to a single value")
 		}
-		return nil, nil
+		return k.Alias.Value, nil
 	}
-	if tag == "!!str" {
-		switch inner := n.Value.(type) {
-		case *ast.StringNode:
-			return inner.Value, nil
-		case *ast.LiteralNode:
-			return c.value(inner)
-		case *ast.NullNode:
-			if inner.Token == nil || inner.Token.Type == token.ImplicitNullType {
-				return "", nil
-			}
-			return inner.Token.Value, nil
-		case *ast.BoolNode, *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
-			return inner.GetToken().Value, nil
+	if k.Kind != yaml.ScalarNode {
+		return "", c.errAt(k, "a key must be a single value, not a list or a mapping")
+	}
+	if k.Anchor != "" {
+		if _, err := c.value(k); err != nil {
+			return "", err
 		}
 	}
-	v, err := c.value(n.Value)
-	if err != nil {
-		return nil, err
-	}
+	return k.Value, nil
+}
+
+// scalar converts a scalar: plain ones as the YAML 1.2 core schema reads
+// them (plus dates, see resolvePlain), quoted and block ones as strings, and
+// the standard tags.
+func (c *converter) scalar(n *yaml.Node) (any, error) {
+	tag := yamlnode.Tag(n)
+	plain := yamlnode.IsPlain(n) || (tag != "" && n.Style&^yaml.TaggedStyle == 0)
 	bad := func(what string) (any, error) {
-		return nil, c.errAt(n.Start, fmt.Sprintf("cannot read %s as %s", describe(v), what))
+		return nil, c.errAt(n, fmt.Sprintf("cannot read %s as %s", strconv.Quote(n.Value), what))
 	}
 	switch tag {
+	case "":
+		if plain {
+			return resolvePlain(n.Value), nil
+		}
+		return n.Value, nil
 	case "!!str":
-		return bad("a string")
+		return n.Value, nil
 	case "!!null":
 		return nil, nil
 	case "!!bool":
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case string:
-			if b, err := strconv.ParseBool(strings.ToLower(x)); err == nil {
-				return b, nil
-			}
+		if b, ok := yamlnode.Plain(n.Value).(bool); ok && n.Value != "" {
+			return b, nil
 		}
 		return bad("a boolean")
 	case "!!int":
-		switch x := v.(type) {
+		switch v := normalizeInt(yamlnode.Plain(n.Value)).(type) {
 		case int, uint64:
-			return x, nil
-		case string:
-			if num := token.ToNumber(x); num != nil && num.Type != token.NumberTypeFloat {
-				return normalizeInt(num.Value), nil
-			}
+			return v, nil
 		}
 		return bad("an integer")
 	case "!!float":
-		switch x := v.(type) {
+		switch v := yamlnode.Plain(n.Value).(type) {
 		case float64:
-			return x, nil
-		case int:
-			return float64(x), nil
+			return v, nil
+		case int64:
+			return float64(v), nil
 		case uint64:
-			return float64(x), nil
-		case string:
-			if f, err := strconv.ParseFloat(x, 64); err == nil {
-				return f, nil
-			}
+			return float64(v), nil
 		}
 		return bad("a number")
 	case "!!timestamp":
-		switch x := v.(type) {
-		case time.Time:
-			return x, nil
-		case string:
-			if t, ok := parseTimestamp(x); ok {
-				return t, nil
-			}
+		if t, ok := parseTimestamp(n.Value); ok {
+			return t, nil
 		}
 		return bad("a timestamp")
 	case "!!binary":
-		if s, ok := v.(string); ok {
-			b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-			if err == nil {
-				return b, nil
-			}
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(n.Value), ""))
+		if err != nil {
+			return bad("base64 binary data")
 		}
-		return bad("base64 binary data")
+		return b, nil
 	}
-	return v, nil
+	// Other tags are kept out of the value: it reads as if untagged.
+	if plain {
+		return resolvePlain(n.Value), nil
+	}
+	return n.Value, nil
 }
 
 // describe shows a value in an error message, briefly.
@@ -355,6 +303,8 @@ func describe(v any) string {
 		return strconv.Quote(x)
 	case nil:
 		return "null"
+	case time.Time:
+		return TimeText(x)
 	default:
 		s := fmt.Sprintf("%v", x)
 		if len(s) > 60 {
@@ -364,7 +314,7 @@ func describe(v any) string {
 	}
 }
 
-// normalizeInt turns the parser's int64 and uint64 into int where it fits.
+// normalizeInt turns int64 and uint64 into int where it fits.
 func normalizeInt(v any) any {
 	switch x := v.(type) {
 	case int64:

@@ -29,12 +29,19 @@
 //
 // # Values
 //
-// Parse follows YAML 1.2 as implemented by github.com/goccy/go-yaml ("yes"
-// is a string, 0x1F an integer), with one addition that Markdown tools
-// expect: an unquoted timestamp (2026-01-02, 2026-01-02T15:04:05Z) is a
-// time.Time; quoted, it is a string. Set quotes every string that some YAML
-// reader (1.1 or 1.2) could take for something else, so a string set stays
-// a string everywhere.
+// Parse reads YAML 1.2 (core schema) through internal/yamlnode and
+// go.yaml.in/yaml/v3: "yes" is a string, 0777 is 777, 1e3 a float, an empty
+// sequence entry ("- ") before a key at the list's indentation is null.
+// One addition that Markdown tools expect: a date (2026-01-02) or an RFC
+// 3339 timestamp (2026-01-02T15:04:05Z) is a time.Time, but only when
+// TimeText writes it back exactly as written; other spellings stay the
+// strings YAML 1.2 reads. Set quotes every string that some YAML reader (1.1
+// or 1.2) could take for something else, so a string set stays a string
+// everywhere. TestOracleAgreement compares Parse with the npm package yaml
+// on thousands of generated blocks (see testdata/oracle).
+//
+// TOML front matter ("+++" fences) and JSON front matter (an object at the
+// top of the file) are read too; Set and Delete refuse them.
 //
 // Most front matter is simple `key: value` lines; Parse reads those with a
 // small dedicated scanner and uses the full YAML parser only when the
@@ -42,11 +49,11 @@
 //
 // # Limits
 //
-// Front matter is limited to 64 KiB, nesting to 1000 levels and alias
-// expansion to about a million values, so that a hostile file costs at most
-// a fraction of a second, not minutes or gigabytes: the YAML parser's time
-// grows with the square of a mapping's size. A panic inside the YAML parser
-// is turned into an error.
+// Front matter is limited to 64 KiB, nesting to 1000 levels (estimated on
+// the bytes before the parser runs) and alias expansion to about a million
+// values, so that a hostile file costs at most a fraction of a second, not
+// minutes or gigabytes. A panic inside the YAML parser is turned into an
+// error.
 //
 // # Concurrency
 //

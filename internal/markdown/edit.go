@@ -52,6 +52,9 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	if !b.Present {
 		return create(content, b, fields, values)
 	}
+	if b.Format != YAML {
+		return nil, notEditable(content, b, "set")
+	}
 	// The common case in a settled tree: every field already has its value.
 	// Parse takes a fast path for simple front matter, so answer it without
 	// building the editor (which runs the full YAML parser).
@@ -122,6 +125,9 @@ func Delete(content []byte, keys []string) ([]byte, error) {
 	b := Find(content)
 	if !b.Present {
 		return content, nil
+	}
+	if b.Format != YAML {
+		return nil, notEditable(content, b, "delete")
 	}
 	ed, err := newEditor(content, b)
 	if err != nil {

@@ -125,13 +125,14 @@ func encode(buf []byte, v any, flow bool, quote byte) ([]byte, error) {
 		if x.Year() < 0 || x.Year() > 9999 {
 			return nil, fmt.Errorf("time %v is outside the years 0 to 9999 that RFC 3339 can write", x)
 		}
-		if flow {
-			// Inside a flow mapping the parser splits a plain "a:b" (even
+		text := TimeText(x)
+		if flow && len(text) > len(time.DateOnly) {
+			// Inside a flow mapping a parser may split a plain "a:b" (even
 			// nested in a list) into a key and a value; the tagged string
 			// form reads back as the same time everywhere.
-			return x.AppendFormat(append(buf, `!!timestamp "`...), time.RFC3339Nano+`"`), nil
+			return append(append(append(buf, `!!timestamp "`...), text...), '"'), nil
 		}
-		return x.AppendFormat(buf, time.RFC3339Nano), nil
+		return append(buf, text...), nil
 	case []any:
 		buf = append(buf, '[')
 		for i, item := range x {
@@ -270,7 +271,9 @@ func plainSyntax(s string, flow bool) bool {
 	if !printable(s) || strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.Contains(s, "<<") {
 		return false
 	}
-	return !flow || !strings.ContainsAny(s, ",[]{}:#")
+	// In a flow collection the parser (as YAML 1.1 did) ends a plain
+	// scalar at a '?'.
+	return !flow || !strings.ContainsAny(s, ",[]{}:#?")
 }
 
 func isString(v any) bool {

@@ -31,8 +31,10 @@ func parseFast(src []byte) (m map[string]any, ok bool) {
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		if bytes.IndexByte(line, '\r') >= 0 {
-			return nil, false // a lone CR may be read as a line break
+		if !safeText(line) {
+			// A lone CR may be read as a line break; tabs and control
+			// characters (even in a comment) are the parser's to judge.
+			return nil, false
 		}
 		switch {
 		case len(line) == 0, line[0] == '#':
@@ -109,7 +111,7 @@ func fastValue(rest []byte) (any, bool) {
 		}
 		for item := range bytes.SplitSeq(inner, []byte{','}) {
 			item = bytes.Trim(item, " ")
-			if len(item) == 0 || !fastPlain(item) || bytes.ContainsAny(item, "[{#:'\"") {
+			if len(item) == 0 || !fastPlain(item) || bytes.ContainsAny(item, "[{#:?'\"") {
 				return nil, false
 			}
 			list = append(list, resolvePlain(string(item)))

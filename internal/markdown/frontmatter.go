@@ -5,8 +5,34 @@ import (
 	"fmt"
 )
 
+// Format is the language of a front matter block.
+type Format uint8
+
+const (
+	// YAML front matter sits between "---" lines.
+	YAML Format = iota
+	// TOML front matter sits between "+++" lines, as Hugo writes it.
+	TOML
+	// JSON front matter is a JSON object at the top of the file, as Hugo
+	// reads it.
+	JSON
+)
+
+// String names the format.
+func (f Format) String() string {
+	switch f {
+	case TOML:
+		return "TOML"
+	case JSON:
+		return "JSON"
+	}
+	return "YAML"
+}
+
 // Block locates the front matter in content.
 type Block struct {
+	// Format is the language of the block (YAML when there is none).
+	Format Format
 	// Present reports whether a front matter block exists.
 	Present bool
 	// Start is the offset of the opening "---" line, after a UTF-8 BOM if any.
@@ -15,8 +41,9 @@ type Block struct {
 	// BodyStart is the offset just past the closing fence line, including its
 	// newline; without a block it equals Start.
 	BodyStart int
-	// YAMLStart and YAMLEnd delimit the YAML text between the fences; YAMLEnd
-	// is the offset of the closing fence line. Without a block both equal Start.
+	// YAMLStart and YAMLEnd delimit the YAML (or TOML) text between the
+	// fences; YAMLEnd is the offset of the closing fence line. For JSON they
+	// delimit the object, braces included. Without a block both equal Start.
 	YAMLStart, YAMLEnd int
 	// Newline is "\n" or "\r\n": the ending of the opening fence line, or of
 	// the file's first line when there is no block ("\n" for a file with none).
@@ -29,26 +56,39 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // Find locates the front matter in content. It never invokes the YAML parser
 // and does not allocate, so it is cheap enough to call on every file.
 //
-// A block opens with a "---" line at the very start of the file (after a BOM)
-// and closes at the first following line that is "---" or "..."; a fence line
-// may carry trailing spaces or tabs. An opening line with no closing one is
-// not front matter (it is a thematic break), so Present is false.
+// A YAML block opens with a "---" line at the very start of the file (after
+// a BOM) and closes at the first following line that is "---" or "..."; a
+// fence line may carry trailing spaces or tabs. An opening line with no
+// closing one is not front matter (it is a thematic break), so Present is
+// false. A TOML block is the same between "+++" lines; a JSON block is an
+// object starting the file, its first member on the opening line or later,
+// its closing brace ending a line.
 func Find(content []byte) Block {
 	start := 0
 	if bytes.HasPrefix(content, utf8BOM) {
 		start = len(utf8BOM)
 	}
 	b := Block{Start: start, BodyStart: start, YAMLStart: start, YAMLEnd: start, Newline: "\n"}
-	yamlStart, nl, ok := fence(content, start, '-')
+	if start < len(content) && content[start] == '{' {
+		return findJSON(content, b)
+	}
+	open := byte('-')
+	if start < len(content) && content[start] == '+' {
+		open = '+'
+	}
+	yamlStart, nl, ok := fence(content, start, open)
 	if !ok || nl == "" {
 		b.Newline = firstNewline(content[start:])
 		return b
 	}
 	b.Newline = nl
 	for pos := yamlStart; pos < len(content); {
-		if c := content[pos]; c == '-' || c == '.' {
+		if c := content[pos]; c == open || (open == '-' && c == '.') {
 			if end, _, ok := fence(content, pos, c); ok {
 				b.Present = true
+				if open == '+' {
+					b.Format = TOML
+				}
 				b.YAMLStart, b.YAMLEnd, b.BodyStart = yamlStart, pos, end
 				return b
 			}
@@ -58,6 +98,61 @@ func Find(content []byte) Block {
 			break
 		}
 		pos += i + 1
+	}
+	return b
+}
+
+// findJSON finds JSON front matter: an object that starts the file (after
+// a BOM), whose first member starts with '"' (so that a template line such
+// as "{{< shortcode >}}" is not taken for one), and whose closing brace ends
+// its line. Strings and nesting are followed; the object's validity is
+// Parse's to judge.
+func findJSON(content []byte, b Block) Block {
+	start := b.Start
+	b.Newline = firstNewline(content[start:])
+	i := start + 1
+	for i < len(content) && (content[i] == ' ' || content[i] == '\t' || content[i] == '\r' || content[i] == '\n') {
+		i++
+	}
+	if i == len(content) || (content[i] != '"' && content[i] != '}') {
+		return b
+	}
+	depth := 0
+	for i = start; i < len(content); i++ {
+		switch content[i] {
+		case '"':
+			for i++; i < len(content) && content[i] != '"'; i++ {
+				if content[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 && content[i] != '}' {
+				return b // brackets that do not match: not a JSON object
+			}
+			if depth == 0 {
+				end := i + 1
+				j := end
+				for j < len(content) && (content[j] == ' ' || content[j] == '\t') {
+					j++
+				}
+				switch {
+				case j == len(content):
+				case content[j] == '\n':
+					j++
+				case content[j] == '\r' && j+1 < len(content) && content[j+1] == '\n':
+					j += 2
+				default:
+					return b
+				}
+				b.Present, b.Format = true, JSON
+				b.YAMLStart, b.YAMLEnd, b.BodyStart = start, end, j
+				return b
+			}
+		}
 	}
 	return b
 }
@@ -135,6 +230,12 @@ func Parse(content []byte) (map[string]any, error) {
 		return map[string]any{}, nil
 	}
 	src := content[b.YAMLStart:b.YAMLEnd]
+	switch b.Format {
+	case TOML:
+		return parseTOML(src, yamlLine(content, b))
+	case JSON:
+		return parseJSON(src, yamlLine(content, b))
+	}
 	if len(src) <= maxYAML {
 		if m, ok := parseFast(src); ok {
 			return m, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -19,6 +20,7 @@ func seedDocs() []string {
 		"---\na: 1\n b: 2\n---\n", "---\na: [\n---\n", "---\na: !!int x\n---\n", "---\na: 2026-01-02\nb: 2026-01-02T10:00:00Z\n---\n",
 		"---\ntitle: Hello # c\ndate: 2026-01-02\ntags: [a, b]\ndraft: false\n---\n# Body\n", "---\r\na: 1\rb: 2\n---\n",
 		"---\na: 1\nb: |\n  t\n   \n---\n", "---\n\"a b\": 1\n1: 2\ntrue: 3\n---\n", "---\na:\tb\n\tc: 1\n---\n",
+		"+++\ntitle = \"T\"\ndate = 2024-05-01\n+++\nbody\n", "{\"title\": \"T\", \"n\": [1, 2.5]}\nbody\n", "{{< shortcode >}}\n",
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 40 {
@@ -42,13 +44,24 @@ func checkBlock(t *testing.T, content []byte, b Block) {
 		}
 		return
 	}
+	if b.Format == JSON {
+		if !(b.Start == b.YAMLStart && b.YAMLStart+2 <= b.YAMLEnd && b.YAMLEnd <= b.BodyStart && b.BodyStart <= len(content)) ||
+			content[b.YAMLStart] != '{' || content[b.YAMLEnd-1] != '}' {
+			t.Fatalf("JSON block out of order: %+v (len %d)", b, len(content))
+		}
+		return
+	}
 	if !(b.Start+4 <= b.YAMLStart && b.YAMLStart <= b.YAMLEnd && b.YAMLEnd+3 <= b.BodyStart && b.BodyStart <= len(content)) {
 		t.Fatalf("offsets out of order: %+v (len %d)", b, len(content))
 	}
-	if string(content[b.Start:b.Start+3]) != "---" || content[b.YAMLStart-1] != '\n' {
+	open, closers := "---", []string{"---", "..."}
+	if b.Format == TOML {
+		open, closers = "+++", []string{"+++"}
+	}
+	if string(content[b.Start:b.Start+3]) != open || content[b.YAMLStart-1] != '\n' {
 		t.Fatalf("no opening fence at %+v", b)
 	}
-	if c := string(content[b.YAMLEnd : b.YAMLEnd+3]); c != "---" && c != "..." {
+	if c := string(content[b.YAMLEnd : b.YAMLEnd+3]); !slices.Contains(closers, c) {
 		t.Fatalf("no closing fence at %+v", b)
 	}
 	if b.YAMLEnd > b.YAMLStart && content[b.YAMLEnd-1] != '\n' {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
 // editor knows the line layout of a front matter block.
@@ -49,12 +50,13 @@ func newEditor(content []byte, b Block) (*editor, error) {
 // newFullEditor is newEditor with the YAML parser, for any layout.
 func newFullEditor(content []byte, b Block) (*editor, error) {
 	line0 := yamlLine(content, b)
-	d, err := parseDoc(content[b.YAMLStart:b.YAMLEnd], line0)
+	src := content[b.YAMLStart:b.YAMLEnd]
+	d, err := parseDoc(src, line0)
 	if err != nil {
 		return nil, err
 	}
 	ed := &editor{content: content, values: d.values, byKey: make(map[string]int)}
-	if bytes.Contains(bytes.ReplaceAll(content[b.YAMLStart:b.YAMLEnd], []byte("\r\n"), nil), []byte{'\r'}) {
+	if hasLoneCR(src) {
 		// YAML breaks lines at a lone CR too; the editor's lines would not
 		// be the parser's.
 		return nil, &Error{Line: line0, Column: 1, Message: "a carriage return that does not end a line (old Mac line ending) makes this front matter unsafe to edit; convert the file to LF or CRLF line endings"}
@@ -76,19 +78,16 @@ func newFullEditor(content []byte, b Block) (*editor, error) {
 		}
 		return ed, nil
 	}
-	if d.mapping.IsFlowStyle {
+	if d.mapping.Style&yaml.FlowStyle != 0 {
 		return nil, &Error{Line: line0, Column: 1, Message: "front matter written as a flow mapping {...} cannot be edited in place; write one key per line"}
 	}
-	c := converter{line0: line0, src: content[b.YAMLStart:b.YAMLEnd]}
+	c := converter{line0: line0, src: src}
 	indent := -1
-	for _, mv := range d.mapping.Values {
-		tk := mv.Key.GetToken()
-		if tk == nil || tk.Position == nil {
-			return nil, &Error{Line: line0, Column: 1, Message: "a key without a position cannot be edited"}
-		}
-		at := tk.Position.Line - 1
+	for i := 0; i+1 < len(d.mapping.Content); i += 2 {
+		k, v := d.mapping.Content[i], d.mapping.Content[i+1]
+		at := k.Line - 1
 		if at < 0 || at >= len(ed.lines) || (len(ed.entries) > 0 && at <= ed.entries[len(ed.entries)-1].first) {
-			return nil, c.errAt(tk, "keys must each start their own line to be edited")
+			return nil, c.errAt(k, "keys must each start their own line to be edited")
 		}
 		l := ed.lines[at]
 		text := content[l.start:l.end]
@@ -97,29 +96,29 @@ func newFullEditor(content []byte, b Block) (*editor, error) {
 			indent = col
 		}
 		if col != indent || col == len(text) {
-			return nil, c.errAt(tk, "keys must all start in the same column to be edited")
+			return nil, c.errAt(k, "keys must all start in the same column to be edited")
 		}
-		var key string
-		if mv.Key.IsMergeKey() {
-			key = "<<"
-		} else if key, err = c.key(mv.Key); err != nil {
-			return nil, err
+		key := "<<"
+		if !isMergeKey(k) {
+			if key, err = c.key(k); err != nil {
+				return nil, err
+			}
 		}
 		e := entry{key: key, first: at, last: at}
-		_, e.explicit = mv.Key.(*ast.MappingKeyNode)
-		if e.explicit != (text[col] == '?') || text[col] == '#' {
+		e.explicit = text[col] == '?'
+		if text[col] == '#' || (!e.explicit && k.Column-1 != col) {
 			// The parser's idea of where the key is and ours disagree.
-			return nil, c.errAt(tk, fmt.Sprintf("cannot locate key %q on its line to edit it; edit it by hand", key))
+			return nil, c.errAt(k, fmt.Sprintf("cannot locate key %q on its line to edit it; edit it by hand", key))
 		}
 		e.colon = -1
 		if !e.explicit {
 			e.colon = keyColon(text, col, key)
 		}
-		if s, ok := mv.Value.(*ast.StringNode); ok && s.Token != nil {
-			switch s.Token.Type {
-			case token.DoubleQuoteType:
+		if v.Kind == yaml.ScalarNode && yamlnode.Tag(v) == "" {
+			switch {
+			case v.Style&yaml.DoubleQuotedStyle != 0:
 				e.quote = '"'
-			case token.SingleQuoteType:
+			case v.Style&yaml.SingleQuotedStyle != 0:
 				e.quote = '\''
 			}
 		}

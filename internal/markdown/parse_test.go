@@ -27,14 +27,16 @@ func TestParse(t *testing.T) {
 		{"unclosed block is not front matter", "---\na: 1\n", map[string]any{}},
 		{"scalars", fm("s: hello world\ni: 42\nn: -7\nf: 3.5\nt: true\nF: False\nz: null\ne:\nt2: ~\nbig: 18446744073709551615\nhex: 0x1F\noct: 0o17\n"),
 			map[string]any{"s": "hello world", "i": 42, "n": -7, "f": 3.5, "t": true, "F": false, "z": nil, "e": nil, "t2": nil, "big": uint64(math.MaxUint64), "hex": 31, "oct": 15}},
-		{"YAML 1.2 words stay strings", fm("a: yes\nb: off\nc: 1e3\nd: 1.2.3\n"), map[string]any{"a": "yes", "b": "off", "c": "1e3", "d": "1.2.3"}},
+		{"YAML 1.2 words stay strings", fm("a: yes\nb: off\nd: 1.2.3\ne: 1_000\nf: 0b101\n"), map[string]any{"a": "yes", "b": "off", "d": "1.2.3", "e": "1_000", "f": "0b101"}},
+		{"YAML 1.2 numbers", fm("c: 1e3\no: 0777\np: +12\nq: .5\nr: 5.\ns: -0x1F\n"), map[string]any{"c": 1000.0, "o": 777, "p": 12, "q": 0.5, "r": 5.0, "s": "-0x1F"}},
 		{"special floats", fm("a: .inf\nb: -.inf\n"), map[string]any{"a": math.Inf(1), "b": math.Inf(-1)}},
 		{"quoted", fm("a: \"x: y\"\nb: 'it''s'\nc: \"tab\\there\"\nd: \"\"\n"), map[string]any{"a": "x: y", "b": "it's", "c": "tab\there", "d": ""}},
-		{"timestamps", fm("d: 2026-01-02\nt: 2026-01-02T15:04:05Z\nz: 2026-01-02 15:04:05.25 +02:00\nq: \"2026-01-02\"\nbad: 2026-02-30\nnum: 20260102\n"),
+		{"timestamps", fm("d: 2026-01-02\nt: 2026-01-02T15:04:05Z\nz: 2026-01-02 15:04:05.25 +02:00\no: 2026-01-02T15:04:05.25+02:00\nq: \"2026-01-02\"\nbad: 2026-02-30\nnum: 20260102\n"),
 			map[string]any{
 				"d":   date(2026, 1, 2),
-				"t":   time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC),
-				"z":   time.Date(2026, 1, 2, 15, 4, 5, 250000000, time.FixedZone("", 2*3600)),
+				"t":   time.Date(2026, 1, 2, 15, 4, 5, 0, utcStamp),
+				"z":   "2026-01-02 15:04:05.25 +02:00", // not RFC 3339: kept as written
+				"o":   time.Date(2026, 1, 2, 15, 4, 5, 250000000, time.FixedZone("", 2*3600)),
 				"q":   "2026-01-02",
 				"bad": "2026-02-30",
 				"num": 20260102,
@@ -90,7 +92,7 @@ func TestParseErrors(t *testing.T) {
 		line, col  int
 		msgContain string
 	}{
-		{"bad indentation", "---\na: 1\n b: 2\n---\n", 2, 4, "not allowed"},
+		{"bad indentation", "---\na: 1\n b: 2\n---\n", 3, 3, "not allowed"},
 		{"after a BOM and a blank", "\uFEFF---\n\nx: [1,\n---\n", 3, 4, "']'"},
 		{"CRLF keeps line numbers", "---\r\n# c\r\n# d\r\na: 1\r\na: 2\r\n---\r\n", 5, 1, "already defined"},
 		{"a list", fm("- a\n- b\n"), 2, 1, "mapping"},

@@ -1,45 +1,37 @@
 package markdown
 
 import (
-	"math"
 	"time"
 
-	"github.com/goccy/go-yaml/token"
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
-// resolvePlain returns the value of an unquoted scalar, as the YAML parser
-// reads it (YAML 1.2 core schema as implemented by goccy/go-yaml), plus
-// timestamps.
+// resolvePlain returns the value of an unquoted scalar as the YAML 1.2 core
+// schema reads it (see yamlnode.Plain), with integers as int where they fit,
+// plus one addition that Markdown tools expect: a date (2026-01-02) or an
+// RFC 3339 timestamp (2026-01-02T15:04:05Z) is a time.Time, when TimeText
+// writes it back exactly as it is written; any other spelling of a time
+// (2026-01-02 15:04:05, a trailing zero in the fraction, +00:00) stays the
+// string it is in YAML 1.2.
 func resolvePlain(s string) any {
-	switch s {
-	case "", "~", "null", "Null", "NULL":
-		return nil
-	case "true", "True", "TRUE":
-		return true
-	case "false", "False", "FALSE":
-		return false
-	case ".inf", ".Inf", ".INF":
-		return math.Inf(1)
-	case "-.inf", "-.Inf", "-.INF":
-		return math.Inf(-1)
-	case ".nan", ".NaN", ".NAN":
-		return math.NaN()
-	}
-	if c := s[0]; (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == '_' {
-		if num := token.ToNumber(s); num != nil {
-			return normalizeInt(num.Value)
-		}
-		if t, ok := parseTimestamp(s); ok {
+	if len(s) >= 10 && s[4] == '-' {
+		if t, ok := parseTimestamp(s); ok && TimeText(t) == s {
 			return t
 		}
 	}
-	return s
+	return normalizeInt(yamlnode.Plain(s))
 }
+
+// utcStamp is the zone of a timestamp written with Z. It is UTC, but not
+// time.UTC, which marks a date: so that 2026-01-02T00:00:00Z is told apart
+// from 2026-01-02 and each is written back as it was (see TimeText).
+var utcStamp = time.FixedZone("UTC", 0)
 
 // parseTimestamp parses the YAML 1.1 timestamp forms: a date (2026-01-02),
 // or a date and time with an optional fraction and zone, separated by T, t or
-// blanks (2026-01-02T15:04:05Z, 2026-01-02 15:04:05.5 +02:00). A time without
-// a zone is UTC. Impossible dates (2026-02-30) are not timestamps.
+// blanks (2026-01-02T15:04:05Z, 2026-01-02 15:04:05.5 +02:00). A date is
+// midnight in time.UTC; a time without a zone, or with Z, is in utcStamp.
+// Impossible dates (2026-02-30) are not timestamps.
 func parseTimestamp(s string) (time.Time, bool) {
 	if len(s) < 8 || !isDigits(s[:4]) || s[4] != '-' {
 		return time.Time{}, false
@@ -80,7 +72,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 		}
 	}
 	p.blanks()
-	loc := time.UTC
+	loc := utcStamp
 	switch {
 	case p.done():
 	case p.byte('Z'):

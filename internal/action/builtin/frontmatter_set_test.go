@@ -108,6 +108,11 @@ func TestFrontmatterDelete(t *testing.T) {
 	if _, err := a.Run(context.Background(), btInput(t, "a.md", "---\na: {1\n---\n", nil)); err == nil || !strings.Contains(err.Error(), "frontmatter.delete:") {
 		t.Errorf("invalid YAML: got %v", err)
 	}
+	// TOML front matter is read, not edited: a clear refusal at its fence.
+	if _, err := a.Run(context.Background(), btInput(t, "a.md", "+++\na = 1\n+++\n", nil)); err == nil ||
+		!strings.Contains(err.Error(), "front matter line 1, column 1: TOML front matter is not supported for edits") {
+		t.Errorf("TOML: got %v", err)
+	}
 }
 
 // btRandomDoc returns a random Markdown document: maybe a BOM, maybe CRLF,

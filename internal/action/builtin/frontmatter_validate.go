@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"os"
@@ -15,17 +16,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	yamltoken "github.com/goccy/go-yaml/token"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	yaml "go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
+	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
 func init() {
@@ -104,36 +103,96 @@ func newValidate(params any, b action.Build) (action.Action, error) {
 
 // fvCompiler returns a compiler that asserts formats (users who write
 // `format: date` expect it checked, not merely annotated) and loads $refs
-// from JSON or YAML files, and from nowhere else.
-func fvCompiler() *jsonschema.Compiler {
+// from JSON or YAML files inside roots, and from nowhere else.
+func fvCompiler(roots ...string) *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	c.UseLoader(jsonschema.SchemeURLLoader{"file": fvLoader{}})
+	c.UseLoader(jsonschema.SchemeURLLoader{"file": fvLoader{roots: roots}})
 	return c
 }
 
-// fvLoader loads referenced schema files, JSON or YAML by extension.
-type fvLoader struct{}
+// Bounds on schema files, checked before they are parsed: a schema is a few
+// KiB; these keep a hostile one (a "billion laughs", a staircase of nested
+// mappings) from costing more than a few milliseconds.
+const (
+	fvMaxSchemaBytes  = 1 << 20
+	fvMaxSchemaDepth  = 256
+	fvMaxSchemaValues = 100_000
+)
 
-func (fvLoader) Load(u string) (any, error) {
+// fvLoader loads referenced schema files, JSON or YAML by extension, from
+// inside its roots only: a $ref to /etc/hostname, or through a symbolic link
+// out of a root, is refused.
+type fvLoader struct {
+	roots []string
+}
+
+func (l fvLoader) Load(u string) (any, error) {
 	p, err := jsonschema.FileLoader{}.ToFile(u)
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(p)
+	data, err := fvReadInside(p, l.roots)
 	if err != nil {
 		return nil, err
 	}
-	return fvDecode(p, data)
+	doc, err := fvDecode(p, data)
+	if err != nil {
+		return nil, fmt.Errorf("schema file %s is not valid %w", p, err)
+	}
+	return doc, nil
+}
+
+// fvReadInside reads the file at the absolute path p if it lies inside one
+// of roots (symbolic links resolved, none leading out), up to
+// fvMaxSchemaBytes.
+func fvReadInside(p string, roots []string) ([]byte, error) {
+	for _, root := range roots {
+		rel, err := filepath.Rel(root, p)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		f, err := os.OpenInRoot(root, rel)
+		if err != nil {
+			return nil, fmt.Errorf("schema file %s: %w (a $ref may not lead out of %s)", p, err, root)
+		}
+		defer f.Close()
+		data, err := fvReadLimited(f)
+		if err != nil {
+			return nil, fmt.Errorf("schema file %s: %w", p, err)
+		}
+		return data, nil
+	}
+	return nil, fmt.Errorf("schema file %s is outside the folders a $ref may name (%s); keep referenced schemas next to the configuration", p, strings.Join(roots, ", "))
+}
+
+// fvReadLimited reads r, refusing more than fvMaxSchemaBytes.
+func fvReadLimited(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, fvMaxSchemaBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > fvMaxSchemaBytes {
+		return nil, fmt.Errorf("the file is larger than %d KiB, more than a schema needs", fvMaxSchemaBytes>>10)
+	}
+	return data, nil
 }
 
 // fvDecode decodes a schema file: YAML for .yaml and .yml, else JSON. The
-// error completes "is not valid ".
+// error completes "is not valid ". YAML is bounded in nesting before it is
+// parsed and in values (aliases expanded) while it is decoded.
 func fvDecode(name string, data []byte) (any, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".yaml", ".yml":
-		var v any
-		if err := yaml.Unmarshal(data, &v); err != nil {
+		if e := yamlnode.Check(data, yamlnode.Limits{MaxBytes: fvMaxSchemaBytes, MaxDepth: fvMaxSchemaDepth}); e != nil {
+			return nil, fmt.Errorf("YAML: %w", e)
+		}
+		root, err := yamlnode.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("YAML: %w", err)
+		}
+		v, err := yamlnode.Decode(root, fvMaxSchemaValues)
+		if err != nil {
 			return nil, fmt.Errorf("YAML: %w", err)
 		}
 		doc, err := fvJSONValue(v)
@@ -150,7 +209,8 @@ func fvDecode(name string, data []byte) (any, error) {
 }
 
 // fvCompileFile loads a JSON or YAML (.yaml, .yml) schema file; relative
-// paths are relative to dir, and $refs to other files resolve next to it.
+// paths are relative to dir, and $refs to other files resolve next to it,
+// inside dir or the schema file's own folder.
 func fvCompileFile(name, dir string) (*jsonschema.Schema, error) {
 	p := name
 	if !filepath.IsAbs(p) {
@@ -160,11 +220,16 @@ func fvCompileFile(name, dir string) (*jsonschema.Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema file %q: %w", name, err)
 	}
-	data, err := os.ReadFile(abs)
+	f, err := os.Open(abs)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("schema file %q not found (paths are relative to the configuration file's directory)", name)
 		}
+		return nil, fmt.Errorf("schema file %q: %w", name, err)
+	}
+	data, err := fvReadLimited(f)
+	f.Close()
+	if err != nil {
 		return nil, fmt.Errorf("schema file %q: %w", name, err)
 	}
 	doc, err := fvDecode(abs, data)
@@ -172,7 +237,7 @@ func fvCompileFile(name, dir string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schema file %q is not valid %w", name, err)
 	}
 	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-	c := fvCompiler()
+	c := fvCompiler(fvRoots(dir, filepath.Dir(abs))...)
 	if err := c.AddResource(u, doc); err != nil {
 		return nil, fmt.Errorf("schema file %q: %w", name, err)
 	}
@@ -181,6 +246,17 @@ func fvCompileFile(name, dir string) (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("schema file %q is not a valid JSON Schema: %w", name, err)
 	}
 	return sch, nil
+}
+
+// fvRoots returns the absolute forms of dirs, without repeats.
+func fvRoots(dirs ...string) []string {
+	var out []string
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil && !slices.Contains(out, abs) {
+			out = append(out, abs)
+		}
+	}
+	return out
 }
 
 // fvCompileInline compiles a schema written in the configuration. It is
@@ -196,7 +272,7 @@ func fvCompileInline(m map[string]any, rule, dir string) (*jsonschema.Schema, er
 		return nil, fmt.Errorf("inline schema: %w", err)
 	}
 	u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-	c := fvCompiler()
+	c := fvCompiler(fvRoots(dir)...)
 	if err := c.AddResource(u, doc); err != nil {
 		return nil, fmt.Errorf("inline schema: %w", err)
 	}
@@ -237,7 +313,7 @@ func (a *validateAction) Run(ctx context.Context, in action.Input) (action.Outpu
 		}
 	}
 	pos := &fmPositions{content: in.Content}
-	inst, err := a.instance(fm, pos)
+	inst, err := a.instance(fm)
 	if err != nil {
 		return action.Output{}, fmt.Errorf("frontmatter.validate: %w", err)
 	}
@@ -290,9 +366,9 @@ func (a *validateAction) finding(in action.Input, line, col int, msg string) act
 }
 
 // instance converts front matter to the JSON data model: dates become
-// strings as written (2024-05-01 stays a date, a timestamp becomes RFC 3339),
+// the strings they were written as (see markdown.TimeText),
 // so that `type: string, format: date` accepts an unquoted YAML date.
-func (a *validateAction) instance(fm map[string]any, pos *fmPositions) (any, error) {
+func (a *validateAction) instance(fm map[string]any) (any, error) {
 	var conv func(v any, path []string) (any, error)
 	conv = func(v any, path []string) (any, error) {
 		switch v := v.(type) {
@@ -305,7 +381,9 @@ func (a *validateAction) instance(fm map[string]any, pos *fmPositions) (any, err
 			}
 			return v, nil
 		case time.Time:
-			return pos.timeText(path, v), nil
+			// As written: markdown.Parse reads a time only when this
+			// prints it back exactly.
+			return markdown.TimeText(v), nil
 		case map[string]any:
 			out := make(map[string]any, len(v))
 			for k, e := range v {
@@ -446,14 +524,14 @@ func fmPath(p []string) string {
 }
 
 // fmPositions finds where values sit in a file's front matter. It parses the
-// YAML once, and only when asked: a file that validates cleanly and holds no
-// dates never pays for it.
+// YAML once, and only when asked: a file that validates cleanly never pays
+// for it.
 type fmPositions struct {
 	content []byte
 	parsed  bool
 	block   markdown.Block
 	line0   int // file line of the first YAML line
-	body    ast.Node
+	body    *yaml.Node
 }
 
 func (p *fmPositions) parse() {
@@ -463,25 +541,11 @@ func (p *fmPositions) parse() {
 	p.parsed = true
 	p.block = markdown.Find(p.content)
 	p.line0 = 1 + bytes.Count(p.content[:p.block.YAMLStart], []byte{'\n'})
-	if !p.block.Present {
-		return
+	if !p.block.Present || p.block.Format == markdown.TOML {
+		return // TOML findings point at the fence
 	}
-	p.body = fmParseBody(p.content[p.block.YAMLStart:p.block.YAMLEnd])
-}
-
-// fmParseBody parses YAML that markdown.Parse already accepted; a panic in
-// the parser is turned into "no positions".
-func fmParseBody(src []byte) (body ast.Node) {
-	defer func() {
-		if recover() != nil {
-			body = nil
-		}
-	}()
-	f, err := parser.ParseBytes(src, 0)
-	if err != nil || len(f.Docs) == 0 {
-		return nil
-	}
-	return f.Docs[0].Body
+	// markdown.Parse already accepted this YAML (or JSON), within its bounds.
+	p.body, _ = yamlnode.Parse(p.content[p.block.YAMLStart:p.block.YAMLEnd])
 }
 
 // at returns the file line and column of the value at path: the key of a
@@ -493,97 +557,46 @@ func (p *fmPositions) at(path []string) (line, col int) {
 	line, col = 1+bytes.Count(p.content[:p.block.Start], []byte{'\n'}), 1
 	node := fmUnwrap(p.body)
 	for _, seg := range path {
-		tk, next := fmChild(node, seg)
-		if tk == nil || tk.Position == nil {
+		mark, next := fmChild(node, seg)
+		if mark == nil {
 			break
 		}
-		line, col = p.line0+max(tk.Position.Line, 1)-1, max(tk.Position.Column, 1)
+		line, col = p.line0+max(mark.Line, 1)-1, max(mark.Column, 1)
 		node = fmUnwrap(next)
 	}
 	return line, col
 }
 
-// timeText renders a date from the front matter as it was written when it
-// was a plain date, else as RFC 3339.
-func (p *fmPositions) timeText(path []string, t time.Time) string {
-	p.parse()
-	node := fmUnwrap(p.body)
-	for _, seg := range path {
-		_, node = fmChild(node, seg)
-		node = fmUnwrap(node)
-	}
-	if node != nil {
-		if tk := node.GetToken(); tk != nil {
-			if _, err := time.Parse(time.DateOnly, strings.TrimSpace(tk.Value)); err == nil {
-				return t.Format(time.DateOnly)
-			}
-		}
-	} else if t.Equal(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)) {
-		return t.Format(time.DateOnly)
-	}
-	return t.Format(time.RFC3339Nano)
-}
-
-// fmUnwrap looks through anchors and tags to the value node.
-func fmUnwrap(n ast.Node) ast.Node {
+// fmUnwrap looks through aliases to the value node.
+func fmUnwrap(n *yaml.Node) *yaml.Node {
 	for range 64 {
-		switch v := n.(type) {
-		case *ast.AnchorNode:
-			n = v.Value
-		case *ast.TagNode:
-			n = v.Value
-		default:
+		if n == nil || n.Kind != yaml.AliasNode {
 			return n
 		}
+		n = n.Alias
 	}
 	return n
 }
 
-// fmChild returns the token that marks seg in node (the key, or the list
+// fmChild returns the node that marks seg in node (the key, or the list
 // item) and the child value node.
-func fmChild(node ast.Node, seg string) (*yamltoken.Token, ast.Node) {
-	var entries []*ast.MappingValueNode
-	switch n := node.(type) {
-	case *ast.MappingNode:
-		entries = n.Values
-	case *ast.MappingValueNode:
-		entries = []*ast.MappingValueNode{n}
-	case *ast.SequenceNode:
-		i, err := strconv.Atoi(seg)
-		if err != nil || i < 0 || i >= len(n.Values) || n.Values[i] == nil {
-			return nil, nil
-		}
-		return n.Values[i].GetToken(), n.Values[i]
-	default:
+func fmChild(node *yaml.Node, seg string) (mark, value *yaml.Node) {
+	if node == nil {
 		return nil, nil
 	}
-	for _, e := range entries {
-		if e == nil || e.Key == nil {
-			continue
+	switch node.Kind {
+	case yaml.SequenceNode:
+		i, err := strconv.Atoi(seg)
+		if err != nil || i < 0 || i >= len(node.Content) {
+			return nil, nil
 		}
-		if fmKeyText(e.Key) == seg {
-			return e.Key.GetToken(), e.Value
+		return node.Content[i], node.Content[i]
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if k := node.Content[i]; k.Kind == yaml.ScalarNode && k.Value == seg {
+				return k, node.Content[i+1]
+			}
 		}
 	}
 	return nil, nil
-}
-
-// fmKeyText returns a mapping key as markdown.Parse names it.
-func fmKeyText(k ast.Node) string {
-	k = fmUnwrap(k)
-	switch n := k.(type) {
-	case *ast.MappingKeyNode:
-		if n.Value == nil {
-			return "null"
-		}
-		return fmKeyText(n.Value)
-	case *ast.StringNode:
-		return n.Value
-	case nil:
-		return ""
-	}
-	if tk := k.GetToken(); tk != nil {
-		return tk.Value
-	}
-	return ""
 }

@@ -98,13 +98,13 @@ func TestPipelineSequenceErrors(t *testing.T) {
     - publish: { type: after }`
 	in := e.input(t, "n.md", "a\n")
 
-	ff := plNew(t, e, "{"+stages+"}")
+	ff := plNew(t, e, stages)
 	_, err := ff.Run(context.Background(), in)
 	if err == nil || !strings.Contains(err.Error(), "pipeline stage 1 (exec)") || !strings.Contains(err.Error(), "broken") {
 		t.Fatalf("fail_fast: err = %v", err)
 	}
 
-	cont := plNew(t, e, "{on_error: continue,"+stages+"}")
+	cont := plNew(t, e, "\n  on_error: continue"+stages)
 	out, err := cont.Run(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
