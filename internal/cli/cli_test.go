@@ -348,3 +348,22 @@ func TestExampleVault(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigFoundFromSubfolder(t *testing.T) {
+	dir := vault(t)
+	t.Chdir(filepath.Join(dir, "notes"))
+	code, out, errOut := scribe(t, "check")
+	if code != cli.ExitChanges || !strings.Contains(out, "+- [ ] write") {
+		t.Fatalf("check from a subfolder: exit = %d\n%s\n%s", code, out, errOut)
+	}
+	// Outside any vault the message says where to look and what to do.
+	empty := t.TempDir()
+	if err := os.Mkdir(filepath.Join(empty, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(empty)
+	code, _, errOut = scribe(t, "check")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "any parent folder") || !strings.Contains(errOut, "top folder") {
+		t.Fatalf("no configuration: exit = %d\n%s", code, errOut)
+	}
+}
