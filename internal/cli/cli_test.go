@@ -367,3 +367,65 @@ func TestConfigFoundFromSubfolder(t *testing.T) {
 		t.Fatalf("no configuration: exit = %d\n%s", code, errOut)
 	}
 }
+
+// A failing rule does not hide the other rules' findings and changes; the
+// summary says how many rules failed.
+func TestFailedRuleKeepsOtherFindings(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nrules:\n" +
+			"  - id: stamp\n    actions:\n      - frontmatter.set: { x: \"{{ .FM.a.b.c }}\" }\n" +
+			"  - id: todo\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n" +
+			"  - id: links\n    actions:\n      - links.check: {}\n",
+		"bad.md": "---\na: [unclosed\n---\nTODO: fix\nsee [[missing]]\n",
+		"ok.md":  "---\na: {b: {c: 1}}\n---\n",
+	})
+	cfg := filepath.Join(dir, "scribe.yaml")
+	code, out, errOut := scribe(t, "check", "-c", cfg)
+	if code != cli.ExitFailure {
+		t.Fatalf("exit = %d, want 3\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"bad.md: failed: rule stamp: action frontmatter.set:", "+- [ ] fix", "broken link [[missing]]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "1 failed (1 failed rule)") {
+		t.Errorf("summary does not count the failed rule:\n%s", errOut)
+	}
+	code, out, _ = scribe(t, "check", "-c", cfg, "--format", "json")
+	var rep struct {
+		Summary struct {
+			FailedRules int `json:"failed_rules"`
+		}
+		Files []struct {
+			Rel      string
+			Failures []struct{ Rule, Action, Error string }
+			Findings []struct{ Rule string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != cli.ExitFailure {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	if rep.Summary.FailedRules != 1 {
+		t.Errorf("summary.failed_rules = %d, want 1", rep.Summary.FailedRules)
+	}
+	for _, f := range rep.Files {
+		if f.Rel != "bad.md" {
+			continue
+		}
+		if len(f.Failures) != 1 || f.Failures[0].Rule != "stamp" || f.Failures[0].Action != "frontmatter.set" || f.Failures[0].Error == "" {
+			t.Errorf("failures = %+v", f.Failures)
+		}
+		if len(f.Findings) == 0 || f.Findings[0].Rule != "links" {
+			t.Errorf("findings = %+v, want the links rule's", f.Findings)
+		}
+	}
+	// run writes the other rules' change and still exits 3.
+	if code, out, _ := scribe(t, "run", "-c", cfg); code != cli.ExitFailure {
+		t.Fatalf("run exit = %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [unclosed\n---\n- [ ] fix\nsee [[missing]]\n" {
+		t.Errorf("bad.md after run = %q", b)
+	}
+}

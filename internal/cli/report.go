@@ -31,30 +31,32 @@ type jsonReport struct {
 }
 
 type summary struct {
-	Files      int   `json:"files"`
-	Changed    int   `json:"changed"`
-	Written    int   `json:"written"`
-	Findings   int   `json:"findings"`
-	Errors     int   `json:"errors"`
-	Warnings   int   `json:"warnings"`
-	Failed     int   `json:"failed"`
-	Skipped    int   `json:"skipped"`
-	DurationMS int64 `json:"duration_ms"`
+	Files       int   `json:"files"`
+	Changed     int   `json:"changed"`
+	Written     int   `json:"written"`
+	Findings    int   `json:"findings"`
+	Errors      int   `json:"errors"`
+	Warnings    int   `json:"warnings"`
+	Failed      int   `json:"failed"`
+	FailedRules int   `json:"failed_rules"`
+	Skipped     int   `json:"skipped"`
+	DurationMS  int64 `json:"duration_ms"`
 }
 
 type jsonFile struct {
-	Path      string           `json:"path"`
-	Root      string           `json:"root"`
-	Rel       string           `json:"rel"`
-	Via       string           `json:"via,omitempty"`
-	Rules     []string         `json:"rules,omitempty"`
-	Changed   bool             `json:"changed"`
-	Written   bool             `json:"written"`
-	RenamedTo string           `json:"renamed_to,omitempty"`
-	Diff      string           `json:"diff,omitempty"`
-	Skipped   string           `json:"skipped,omitempty"`
-	Error     string           `json:"error,omitempty"`
-	Findings  []action.Finding `json:"findings"`
+	Path      string               `json:"path"`
+	Root      string               `json:"root"`
+	Rel       string               `json:"rel"`
+	Via       string               `json:"via,omitempty"`
+	Rules     []string             `json:"rules,omitempty"`
+	Changed   bool                 `json:"changed"`
+	Written   bool                 `json:"written"`
+	RenamedTo string               `json:"renamed_to,omitempty"`
+	Diff      string               `json:"diff,omitempty"`
+	Skipped   string               `json:"skipped,omitempty"`
+	Error     string               `json:"error,omitempty"`
+	Failures  []engine.RuleFailure `json:"failures,omitempty"`
+	Findings  []action.Finding     `json:"findings"`
 }
 
 type jsonEvent struct {
@@ -93,6 +95,7 @@ func summarize(rep *engine.Report) summary {
 		if r.Failed() {
 			s.Failed++
 		}
+		s.FailedRules += len(r.Failures)
 		if r.Skipped != "" {
 			s.Skipped++
 		}
@@ -132,7 +135,7 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 				continue
 			}
 			jf := jsonFile{Path: name, Root: r.Root, Rel: r.Path, Via: r.Via, Rules: r.Rules, Changed: r.Changed,
-				Written: r.Written, RenamedTo: r.RenamedTo, Skipped: r.Skipped, Error: r.Error, Findings: r.Findings}
+				Written: r.Written, RenamedTo: r.RenamedTo, Skipped: r.Skipped, Error: r.Error, Failures: r.Failures, Findings: r.Findings}
 			if jf.Findings == nil {
 				jf.Findings = []action.Finding{}
 			}
@@ -165,7 +168,10 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 			}
 			fmt.Fprintln(w, formatFinding(d.path(r.Root, f.Path), f))
 		}
-		if r.Failed() {
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "%s: failed: %s\n", name, f)
+		}
+		if r.Error != "" {
 			fmt.Fprintf(w, "%s: failed: %s\n", name, r.Error)
 		}
 		for _, ev := range r.Events {
@@ -215,8 +221,13 @@ func summaryLine(cmd string, s summary, d time.Duration) string {
 	if cmd == "run" {
 		verb = "changed"
 	}
-	return fmt.Sprintf("%s: %d files in %s: %d %s, %d findings (%d errors, %d warnings), %d skipped, %d failed",
+	line := fmt.Sprintf("%s: %d files in %s: %d %s, %d findings (%d errors, %d warnings), %d skipped, %d failed",
 		cmd, s.Files, d.Round(time.Millisecond), s.Changed, verb, s.Findings, s.Errors, s.Warnings, s.Skipped, s.Failed)
+	if s.FailedRules > 0 {
+		// The other rules of those files ran; say how much did not.
+		line += fmt.Sprintf(" (%d failed %s)", s.FailedRules, plural(s.FailedRules, "rule", "rules"))
+	}
+	return line
 }
 
 // progress returns a progress callback drawing a bar on stderr when stderr is
@@ -239,4 +250,11 @@ func progress(g *globals) (engine.Progress, func()) {
 				bar.Finish()
 			}
 		}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -169,17 +169,24 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if len(res.Rules) > 0 {
 		d.dirty.Store(true)
 	}
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Rules: res.Rules, Written: res.Written, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
+	var failure string
+	if err := res.Err(); err != nil {
+		failure = err.Error()
+	}
+	d.hub.publish(Event{Type: "processed", Path: ev.Path, Rules: res.Rules, Written: res.Written, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped})
 	if res.Failed() {
+		// A failed rule fails the event, so the whole file is retried (the
+		// other rules' write already landed; they are idempotent, so a
+		// retry finds nothing more to do for them).
 		d.failed.Add(1)
-		err := errors.New(res.Error)
+		err := res.Err()
 		// Deliveries also count redeliveries the rules never failed
 		// (interrupted workers, crashes), so the failures are counted here.
 		last := d.failures.add(ev.Seq) >= maxTries(d.currentRules())
 		if last || ev.Deliveries >= d.maxDeliver {
 			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()
-			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: res.Error})
+			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: failure})
 			return bus.Permanent(err)
 		}
 		return err

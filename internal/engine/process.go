@@ -150,7 +150,7 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 				return res
 			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
 			}
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
+			res.resetRules()
 			continue
 		case errors.As(err, &conflict):
 			// The user saved while the rules ran: their version wins, and
@@ -161,7 +161,7 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 				return res
 			}
 			e.log.Debug("file changed while its rules ran; redoing", "path", rel, "attempt", attempt+1)
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected = nil, nil, nil, nil, nil
+			res.resetRules()
 			continue
 		default:
 			res.Error = fmt.Sprintf("write %s: %v", rel, err)
@@ -191,8 +191,10 @@ func (e *Engine) readFailed(res *Result, err error) {
 }
 
 // apply runs the rules on content and returns the final content (nil if no
-// rule changed it). Any failing rule fails the file: nothing is written, so a
-// file is never left half-processed.
+// rule changed it). A failing rule fails alone: its own changes, findings,
+// events and affected paths are discarded (the next rule sees the content
+// from before it), the failure is listed in res.Failures, and every other
+// rule still runs and counts. Only a cancelled context stops the file.
 func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, w *Writes, res *Result) ([]byte, error) {
 	cur := content
 	var fm map[string]any
@@ -240,9 +242,15 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			done = d
 		}
 		res.Rules = append(res.Rules, r.ID)
-		if err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, frontMatter, w, res); err != nil {
+		mark := res.mark(cur, changed)
+		if step, err := e.runSteps(ctx, root, rel, r, m, &cur, &changed, frontMatter, w, res); err != nil {
 			done(false)
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			cur, changed = res.rollback(mark)
+			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
+			continue
 		}
 		done(true)
 	}
@@ -258,9 +266,10 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 	return cur, nil
 }
 
-// runSteps runs one rule's actions in order, each on the previous one's output.
+// runSteps runs one rule's actions in order, each on the previous one's
+// output. On failure it returns the name of the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, cur *[]byte, changed *bool,
-	frontMatter func() (map[string]any, error), w *Writes, res *Result) error {
+	frontMatter func() (map[string]any, error), w *Writes, res *Result) (string, error) {
 	for _, st := range r.Steps {
 		f, err := frontMatter()
 		if err != nil {
@@ -277,9 +286,9 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return st.Name, ctx.Err()
 			}
-			return fmt.Errorf("rule %s: action %s: %w", r.ID, st.Name, err)
+			return st.Name, err
 		}
 		for _, fd := range out.Findings {
 			if fd.Path == "" {
@@ -306,7 +315,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func fmFinding(rel, ruleID string, err error) action.Finding {
