@@ -3,11 +3,13 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/cli"
 )
@@ -427,5 +429,109 @@ func TestFailedRuleKeepsOtherFindings(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [unclosed\n---\n- [ ] fix\nsee [[missing]]\n" {
 		t.Errorf("bad.md after run = %q", b)
+	}
+}
+
+// Hostile names: a name that is not UTF-8 is processed like any other file,
+// and names with terminal escape sequences are printed escaped; `run` never
+// fails because of a name.
+func TestOddFileNames(t *testing.T) {
+	dir := vault(t)
+	latin1 := "notes/caf\xe9.md"          // not UTF-8
+	title := "notes/a\x1b]0;pwned\x07.md" // would retitle the terminal
+	clear := "notes/\x1b[2J.md"           // would clear the screen
+	writeFiles(t, dir, map[string]string{
+		latin1:          "---\ntitle: Café\n---\nTODO: latin1\n",
+		title:           "TODO: title\n",
+		clear:           "---\ntitle: x\n---\ncontent \x1b[2J with \u009b escapes\r\nTODO: clear\n",
+		"catalog.md":    "x\n",
+		"notes/link.md": "---\ntitle: L\n---\n[[nowhere]]\n",
+	})
+	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(vaultConfig+
+		"  - id: links\n    actions:\n      - links.check: {}\n"+
+		"  - id: catalog\n    files: catalog.md\n    actions:\n      - catalog: { output: catalog.json, files: \"notes/**\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	t.Chdir(dir) // paths print relative to the working directory
+	code, out, errOut := scribe(t, "check", "-c", cfg)
+	if code != cli.ExitChanges {
+		t.Fatalf("check exit = %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`+++ b/notes/caf\xe9.md`, `+- [ ] latin1`,
+		`+++ b/notes/a\x1b]0;pwned\x07.md`, `+title: "a\x1B]0;pwned\x07"`,
+		`+++ b/notes/\x1b[2J.md`, ` content \x1b[2J with \u009b escapes` + "\r\n",
+		`notes/caf\xe9.md: warning: file name is not valid UTF-8: catalog.json lists it as "notes/caf\xe9.md"`,
+		"broken link [[nowhere]]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q", want)
+		}
+	}
+	for _, o := range []string{out, errOut} {
+		if strings.ContainsAny(o, "\x1b\x07\u009b") || !utf8.ValidString(o) {
+			t.Fatalf("raw control characters or invalid UTF-8 reached the terminal:\n%q", o)
+		}
+	}
+
+	// JSON: exact names where JSON can carry them, the escaped form and
+	// base64 where it cannot.
+	code, out, _ = scribe(t, "check", "-c", cfg, "--format", "json")
+	var rep struct {
+		Files []struct {
+			Path, Rel string
+			RelBase64 string `json:"rel_base64"`
+			Findings  []struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != cli.ExitChanges || !utf8.ValidString(out) {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Files {
+		got[f.Rel] = f.RelBase64
+		for _, fd := range f.Findings {
+			if !utf8.ValidString(fd.Path) || strings.ContainsRune(fd.Path, utf8.RuneError) {
+				t.Errorf("finding path %q", fd.Path)
+			}
+		}
+	}
+	if b64, ok := got[`notes/caf\xe9.md`]; !ok || b64 != base64.StdEncoding.EncodeToString([]byte(latin1)) {
+		t.Errorf("non-UTF-8 file in the JSON report: rel_base64 = %q (listed %v)", b64, ok)
+	}
+	if b64, ok := got[title]; !ok || b64 != "" {
+		t.Errorf("a valid UTF-8 name must be exact in JSON, with no base64: %q %v", b64, ok)
+	}
+
+	// run processes every file, writes them under their own names and
+	// exits 0 (only warnings and errors as findings; no failure).
+	code, out, errOut = scribe(t, "run", "-c", cfg)
+	if code != cli.ExitOK {
+		t.Fatalf("run exit = %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	for name, want := range map[string]string{latin1: "- [ ] latin1", title: "- [ ] title", clear: "- [ ] clear"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%q after run: %q, %v", name, b, err)
+		}
+	}
+	var catalog struct {
+		Documents []struct {
+			Path       string `json:"path"`
+			PathBase64 string `json:"path_base64"`
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	if err != nil || json.Unmarshal(b, &catalog) != nil || !utf8.Valid(b) {
+		t.Fatalf("catalog.json: %v\n%s", err, b)
+	}
+	found := false
+	for _, d := range catalog.Documents {
+		if d.Path == `notes/caf\xe9.md` && d.PathBase64 == base64.StdEncoding.EncodeToString([]byte(latin1)) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("catalog.json does not list the non-UTF-8 name with its bytes:\n%s", b)
 	}
 }

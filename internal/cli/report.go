@@ -15,6 +15,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // ReportVersion is the version of the JSON report schema (doc/OUTPUT.md).
@@ -47,6 +48,7 @@ type jsonFile struct {
 	Path      string               `json:"path"`
 	Root      string               `json:"root"`
 	Rel       string               `json:"rel"`
+	RelBase64 string               `json:"rel_base64,omitempty"`
 	Via       string               `json:"via,omitempty"`
 	Rules     []string             `json:"rules,omitempty"`
 	Changed   bool                 `json:"changed"`
@@ -127,20 +129,22 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 	if g.format == "json" {
 		out := jsonReport{Version: ReportVersion, Command: cmd, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
 		for _, r := range rep.Results {
-			name := d.path(r.Root, r.Path)
+			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
 				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
 			}
 			if !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
 				continue
 			}
-			jf := jsonFile{Path: name, Root: r.Root, Rel: r.Path, Via: r.Via, Rules: r.Rules, Changed: r.Changed,
-				Written: r.Written, RenamedTo: r.RenamedTo, Skipped: r.Skipped, Error: r.Error, Failures: r.Failures, Findings: r.Findings}
-			if jf.Findings == nil {
-				jf.Findings = []action.Finding{}
+			jf := jsonFile{Path: name, Root: escape.JSON(r.Root), Rel: escape.JSON(r.Path), RelBase64: escape.Base64(r.Path),
+				Via: r.Via, Rules: r.Rules, Changed: r.Changed, Written: r.Written, RenamedTo: escape.JSON(r.RenamedTo),
+				Skipped: r.Skipped, Error: escape.JSON(r.Error), Failures: r.Failures, Findings: make([]action.Finding, len(r.Findings))}
+			for i, f := range r.Findings {
+				f.Path = escape.JSON(f.Path)
+				jf.Findings[i] = f
 			}
 			if withDiff {
-				jf.Diff = diffOf(r.Path, r)
+				jf.Diff = diffOf(jf.Rel, r)
 			}
 			out.Files = append(out.Files, jf)
 		}
@@ -149,16 +153,18 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 		enc.Encode(out)
 		return s
 	}
+	// Names and text from files are escaped (escape.Name, escape.Text): a
+	// file name or a note's content must not be able to drive the terminal.
 	w := g.stdout
 	for _, r := range rep.Results {
-		name := d.path(r.Root, r.Path)
+		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
 		case r.RenamedTo != "" && withDiff:
-			fmt.Fprintf(w, "rename %s → %s\n", name, d.path(r.Root, r.RenamedTo))
+			fmt.Fprintf(w, "rename %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.RenamedTo != "":
-			fmt.Fprintf(w, "renamed %s → %s\n", name, d.path(r.Root, r.RenamedTo))
+			fmt.Fprintf(w, "renamed %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.Changed && withDiff:
-			io.WriteString(w, udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After)))
+			io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
 		case r.Written && !g.quiet:
 			fmt.Fprintf(w, "wrote %s%s\n", name, via(r))
 		}
@@ -166,21 +172,22 @@ func printReport(g *globals, cmd string, rep *engine.Report, withDiff bool) summ
 			if f.Severity == action.SeverityInfo && !g.verbose {
 				continue
 			}
-			fmt.Fprintln(w, formatFinding(d.path(r.Root, f.Path), f))
+			fmt.Fprintln(w, escape.Name(formatFinding(d.path(r.Root, f.Path), f)))
 		}
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "%s: failed: %s\n", name, f)
+			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(f.String()))
 		}
 		if r.Error != "" {
-			fmt.Fprintf(w, "%s: failed: %s\n", name, r.Error)
+			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(r.Error))
 		}
 		for _, ev := range r.Events {
-			b, _ := json.Marshal(jsonEvent{Path: name, Event: ev})
+			// JSON escapes control characters itself.
+			b, _ := json.Marshal(jsonEvent{Path: escape.JSON(d.path(r.Root, r.Path)), Event: ev})
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}
 	for _, e := range rep.WalkErrors {
-		fmt.Fprintf(g.stderr, "scribe: %s\n", e)
+		fmt.Fprintf(g.stderr, "scribe: %s\n", escape.Name(e))
 	}
 	if !g.quiet {
 		fmt.Fprintln(g.stderr, summaryLine(cmd, s, rep.Duration))

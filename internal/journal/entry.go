@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // RuleUndo is the Rule of an entry that Undo wrote.
@@ -52,7 +53,7 @@ func (e *Entry) validate() error {
 	if !filepath.IsAbs(e.Root) || filepath.Clean(e.Root) != e.Root || strings.IndexByte(e.Root, 0) >= 0 {
 		return fmt.Errorf("root %q must be a clean absolute directory", e.Root)
 	}
-	if e.Path == "." || !fs.ValidPath(e.Path) || strings.IndexByte(e.Path, 0) >= 0 {
+	if !safefile.ValidRel(e.Path) {
 		return fmt.Errorf("path %q must be slash-separated and relative to the root, without . or ..", e.Path)
 	}
 	if e.Rule == "" {

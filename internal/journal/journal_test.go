@@ -417,3 +417,21 @@ func TestOpenRefusesNewerFormat(t *testing.T) {
 		}
 	}
 }
+
+// A path that is not UTF-8 is recorded and found under its exact bytes.
+func TestNonUTF8Path(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rel := "notes/caf\xe9.md"
+	id := rec(t, j, "/r", rel, "r", []byte("before"), []byte("after"), time.Time{})
+	es, err := j.List("/r", rel, 0)
+	if err != nil || len(es) != 1 || es[0].ID != id || es[0].Path != rel {
+		t.Fatalf("List = %+v, %v", es, err)
+	}
+	if e, got, err := j.Get(id); err != nil || e.Path != rel || string(got) != "before" {
+		t.Fatalf("Get = %+v %q %v", e, got, err)
+	}
+}
