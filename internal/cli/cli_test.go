@@ -464,6 +464,7 @@ func TestOddFileNames(t *testing.T) {
 		`+++ b/notes/\x1b[2J.md`, ` content \x1b[2J with \u009b escapes` + "\r\n",
 		`notes/caf\xe9.md: warning: file name is not valid UTF-8: catalog.json lists it as "notes/caf\xe9.md"`,
 		"broken link [[nowhere]]",
+		`notes/caf\xe9.md: warning: file name is not valid UTF-8: no link can point at this note`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q", want)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/journal"
 )
 
@@ -173,7 +174,7 @@ func printStatus(g *globals, st daemon.Status) {
 		if r.Degraded != "" {
 			line += "; DEGRADED: " + r.Degraded
 		}
-		fmt.Fprintf(w, "root %s:\t%s\n", r.Dir, line)
+		fmt.Fprintf(w, "root %s:\t%s\n", escape.Name(r.Dir), escape.Name(line))
 	}
 	for _, r := range st.Rules {
 		br := ""
@@ -186,14 +187,14 @@ func printStatus(g *globals, st daemon.Status) {
 	if len(st.DeadLetters) > 0 {
 		fmt.Fprintf(g.stdout, "dead letters (retry with `scribe retry-dead-letter ID`):\n")
 		for _, d := range st.DeadLetters {
-			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), d.Event.Path, d.Deliveries, d.Error)
+			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), escape.Name(d.Event.Path), d.Deliveries, escape.Name(d.Error))
 		}
 	}
 	for _, q := range st.Quarantined {
-		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", q)
+		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", escape.Name(q))
 	}
 	for k, v := range st.Errors {
-		fmt.Fprintf(g.stdout, "error (%s): %s\n", k, v)
+		fmt.Fprintf(g.stdout, "error (%s): %s\n", escape.Name(k), escape.Name(v))
 	}
 }
 
@@ -251,7 +252,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tTIME\tRULE\tFILE\tBEFORE\tAFTER")
 			for _, e := range entries {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), e.Rule, d.path(e.Root, e.Path), short(e.BeforeHash), short(e.AfterHash))
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), e.Rule, escape.Name(d.path(e.Root, e.Path)), short(e.BeforeHash), short(e.AfterHash))
 			}
 			return w.Flush()
 		},
@@ -329,7 +330,7 @@ func newUndoCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
-			fmt.Fprintf(g.stdout, "restored %s as it was before write %d (recorded as write %d)\n", newDisplay().path(e.Root, e.Path), id, e.ID)
+			fmt.Fprintf(g.stdout, "restored %s as it was before write %d (recorded as write %d)\n", escape.Name(newDisplay().path(e.Root, e.Path)), id, e.ID)
 			return nil
 		},
 	}

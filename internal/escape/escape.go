@@ -2,6 +2,7 @@ package escape
 
 import (
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -93,4 +94,17 @@ func needs(r rune, n int, lines bool) bool {
 		return true // bidirectional embeddings, overrides and isolates
 	}
 	return false
+}
+
+// FromBase64 returns the exact name that the pair (escaped, b64) made by JSON
+// and Base64 stands for: the decoded bytes when b64 is set, else escaped.
+func FromBase64(escaped, b64 string) (string, error) {
+	if b64 == "" {
+		return escaped, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", fmt.Errorf("name %q: invalid base64 bytes: %w", escaped, err)
+	}
+	return string(b), nil
 }

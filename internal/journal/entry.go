@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
@@ -223,4 +225,36 @@ func (d *decoder) string() string {
 		return ""
 	}
 	return string(d.bytes(int(n)))
+}
+
+// entryJSON is Entry's JSON form (history over the daemon's API, --format
+// json): Path in the escaped form when it is not valid UTF-8, with its exact
+// bytes in PathBase64.
+type entryJSON struct {
+	plainEntry
+	PathBase64 string `json:",omitempty"`
+}
+
+type plainEntry Entry
+
+// MarshalJSON keeps a path that is not UTF-8 intact (see entryJSON).
+func (e Entry) MarshalJSON() ([]byte, error) {
+	j := entryJSON{plainEntry: plainEntry(e), PathBase64: escape.Base64(e.Path)}
+	j.Path = escape.JSON(e.Path)
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	var j entryJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	p, err := escape.FromBase64(j.Path, j.PathBase64)
+	if err != nil {
+		return err
+	}
+	*e = Entry(j.plainEntry)
+	e.Path = p
+	return nil
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -433,5 +435,14 @@ func TestNonUTF8Path(t *testing.T) {
 	}
 	if e, got, err := j.Get(id); err != nil || e.Path != rel || string(got) != "before" {
 		t.Fatalf("Get = %+v %q %v", e, got, err)
+	}
+	// JSON (history through the daemon's API) keeps the bytes too.
+	b, err := json.Marshal(es)
+	if err != nil || !utf8.Valid(b) || !strings.Contains(string(b), `"Path":"notes/caf\\xe9.md"`) {
+		t.Fatalf("JSON = %s, %v", b, err)
+	}
+	var back []Entry
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 1 || back[0].Path != rel || back[0].ID != id || !back[0].Time.Equal(es[0].Time) {
+		t.Fatalf("JSON round trip = %+v, %v", back, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/links"
@@ -182,6 +183,14 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 		if f, ok := a.finding(p); ok {
 			out.Findings = append(out.Findings, f)
 		}
+	}
+	if !utf8.ValidString(in.Path) {
+		// Link text is UTF-8, so nothing can name this note.
+		out.Findings = append(out.Findings, action.Finding{
+			Severity:   action.SeverityWarning,
+			Message:    "file name is not valid UTF-8: no link can point at this note",
+			Suggestion: "rename the file to a UTF-8 name",
+		})
 	}
 	delete(affected, in.Path)
 	out.Affected = lkKeys(affected)
