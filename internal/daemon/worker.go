@@ -124,6 +124,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 		d.loops.release(rs.name, ev.Path)
 	}
+	d.loops.seen(rs, ev.Path, ev.Reason)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
 	w := &engine.Writes{OnWrite: func(r *engine.Root, res *engine.Result) { d.recordWrite(d.rootOf(r), res) }}
@@ -286,17 +287,27 @@ func (l *pathLocks) lock(ctx context.Context, key string) (func(), error) {
 // file may see before it is quarantined.
 const loopLimit = 3
 
-// loopBreaker detects a rule that keeps changing a file it just changed: a
-// write whose input is the previous write's output. A user's save in between
-// resets the count, so a rule that stamps every user save is never stopped.
+// loopBreaker detects the engine rewriting its own output with no outside
+// change: a write whose input is the previous write's output, while nothing
+// changed from outside the engine in between. It counts such writes per
+// file. A user's save of the file resets its count, so a rule that stamps
+// every save is never stopped; so does a change from outside to any other
+// file (the epoch moves), so a hub that an index or catalog regenerates
+// because its inputs changed (A→B→A) is never taken for a loop. A loop that
+// feeds itself through requeues (a hub among its own inputs, rules of two
+// files rewriting each other) sees no outside change, and trips.
 type loopBreaker struct {
 	limit int
 	mu    sync.Mutex
 	last  map[string]loopState
+	// epoch counts changes seen from outside the engine (a user's save, a
+	// git checkout, a file found changed by a rescan), in any file.
+	epoch uint64
 }
 
 type loopState struct {
 	after       string // hash of the last content the engine wrote
+	epoch       uint64 // the epoch at that write
 	count       int
 	quarantined bool
 }
@@ -305,18 +316,38 @@ func newLoopBreaker(limit int) *loopBreaker {
 	return &loopBreaker{limit: limit, last: map[string]loopState{}}
 }
 
+// seen is told about every event a worker takes. An event from the watcher,
+// a rescan or the catch-up is a change from outside the engine (own writes
+// are suppressed at the watcher), unless the file still holds exactly what
+// the engine last wrote to it; requeues come from the engine itself, and an
+// operator's retry changes nothing.
+func (l *loopBreaker) seen(rs *rootState, path, reason string) {
+	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
+		return
+	}
+	l.mu.Lock()
+	_, wroteIt := l.last[rs.name+"\x00"+path]
+	l.mu.Unlock()
+	if wroteIt && !l.userChanged(rs, path) {
+		return // an echo of the engine's own write: nothing new
+	}
+	l.mu.Lock()
+	l.epoch++
+	l.mu.Unlock()
+}
+
 // wrote records a write and reports whether it tripped the breaker.
 func (l *loopBreaker) wrote(root, path, before, after string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := root + "\x00" + path
 	st := l.last[k]
-	if before != "" && before == st.after {
+	if before != "" && before == st.after && st.epoch == l.epoch {
 		st.count++
 	} else {
 		st.count = 1
 	}
-	st.after = after
+	st.after, st.epoch = after, l.epoch
 	tripped := st.count > l.limit && !st.quarantined
 	if tripped {
 		st.quarantined = true
