@@ -536,3 +536,40 @@ func TestOddFileNames(t *testing.T) {
 		t.Errorf("catalog.json does not list the non-UTF-8 name with its bytes:\n%s", b)
 	}
 }
+
+// Exclusion limits what is processed, not what exists: links to notes the
+// exclude globs leave out resolve (by name, path and heading), and those
+// notes are not processed. A git-ignored note resolves only where a link
+// names its file.
+func TestLinksToExcludedNotes(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nexclude: [\"archive/**\"]\nrules:\n" +
+			"  - id: links\n    actions:\n      - links.check: {}\n" +
+			"  - id: todo\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n",
+		".gitignore":     "ign/\n",
+		"archive/old.md": "# Head\nTODO: stays\n[[broken-in-archive]]\n",
+		"ign/hidden.md":  "x\n",
+		"notes/a.md":     "[[old]] [[archive/old]] [[old#Head]] [md](../archive/old.md) [[ign/hidden.md]] [h](../ign/hidden.md)\n[[old#Nope]] [[hidden]]\n",
+		"notes/b.md":     "TODO: b\n",
+	})
+	code, out, errOut := scribe(t, "run", "-c", filepath.Join(dir, "scribe.yaml"))
+	if code != cli.ExitOK {
+		t.Fatalf("run exit = %d\n%s\n%s", code, out, errOut)
+	}
+	var broken []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "broken link") {
+			broken = append(broken, l)
+		}
+	}
+	if len(broken) != 2 || !strings.Contains(broken[0], `[[old#Nope]]: "archive/old.md" has no heading "Nope"`) || !strings.Contains(broken[1], "[[hidden]]") {
+		t.Errorf("broken links = %q; want only the missing heading and the git-ignored note named by name", broken)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "archive/old.md")); string(b) != "# Head\nTODO: stays\n[[broken-in-archive]]\n" {
+		t.Errorf("an excluded note was processed: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes/b.md")); string(b) != "- [ ] b\n" {
+		t.Errorf("notes/b.md = %q", b)
+	}
+}

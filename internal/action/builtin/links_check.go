@@ -193,7 +193,7 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 		})
 	}
 	delete(affected, in.Path)
-	out.Affected = lkKeys(affected)
+	out.Affected = v.onlyDocs(lkKeys(affected))
 	return out, nil
 }
 
@@ -243,7 +243,7 @@ func (a *linksCheck) Finish(ctx context.Context, h action.Host) (action.Output, 
 	if err != nil {
 		return action.Output{}, fmt.Errorf("list documents: %w", err)
 	}
-	return action.Output{Affected: ps}, nil
+	return action.Output{Affected: v.onlyDocs(ps)}, nil
 }
 
 func lkNow(h action.Host) time.Time {

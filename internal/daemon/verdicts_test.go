@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/daemon"
 )
 
 // An index hub regenerated because its inputs changed is no loop, however
@@ -71,4 +73,34 @@ func TestHubsFeedingEachOtherAreALoop(t *testing.T) {
 	before := len(r.history(e.path(hub)))
 	e.write(hub, "<!-- scribe:index others -->\n<!-- /scribe:index -->\nedited\n")
 	waitFor(t, 30*time.Second, "the edit processed", func() bool { return len(r.history(e.path(hub))) > before })
+}
+
+// In the daemon too, links to notes excluded from processing resolve, and
+// the excluded notes are left alone.
+func TestLinksToExcludedNotesResolve(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: links
+    actions:
+      - links.check: {}
+` + todoRule
+	e := newEnv(t, conf{Exclude: `["archive/**"]`, Rules: rules}, map[string]string{
+		"archive/old.md": "# Head\nTODO: stays\n",
+	})
+	r := e.start()
+	e.write("notes/a.md", "[[old#Head]] [[archive/old]] [[gone]]\nTODO: a\n")
+	waitFor(t, 30*time.Second, "notes/a.md processed", func() bool { return e.read("notes/a.md") == "[[old#Head]] [[archive/old]] [[gone]]\n- [ ] a\n" })
+	waitFor(t, 10*time.Second, "the findings of notes/a.md", func() bool {
+		return r.ev.count(func(ev daemon.Event) bool {
+			return ev.Type == "processed" && ev.Path == "notes/a.md" && ev.Findings > 0
+		}) > 0
+	})
+	r.sync()
+	if n := r.ev.count(func(ev daemon.Event) bool {
+		return ev.Type == "processed" && ev.Path == "notes/a.md" && ev.Findings != 1 && ev.Findings != 0
+	}); n != 0 {
+		t.Errorf("notes/a.md reported with other than 1 finding (only [[gone]] is broken) %d times", n)
+	}
+	if got := e.read("archive/old.md"); got != "# Head\nTODO: stays\n" {
+		t.Errorf("an excluded note was processed: %q", got)
+	}
 }
