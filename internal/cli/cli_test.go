@@ -441,11 +441,12 @@ func TestOddFileNames(t *testing.T) {
 	title := "notes/a\x1b]0;pwned\x07.md" // would retitle the terminal
 	clear := "notes/\x1b[2J.md"           // would clear the screen
 	writeFiles(t, dir, map[string]string{
-		latin1:          "---\ntitle: Café\n---\nTODO: latin1\n",
-		title:           "TODO: title\n",
-		clear:           "---\ntitle: x\n---\ncontent \x1b[2J with \u009b escapes\r\nTODO: clear\n",
-		"catalog.md":    "x\n",
-		"notes/link.md": "---\ntitle: L\n---\n[[nowhere]]\n",
+		latin1:              "---\ntitle: Café\n---\nTODO: latin1\n",
+		title:               "TODO: title\n",
+		clear:               "---\ntitle: x\n---\ncontent \x1b[2J with \u009b escapes\r\nTODO: clear\n",
+		"catalog.md":        "x\n",
+		"notes/link.md":     "---\ntitle: L\n---\n[[nowhere]]\n",
+		"notes/na\xefve.md": "no title: the title rule makes one from the name\n",
 	})
 	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(vaultConfig+
 		"  - id: links\n    actions:\n      - links.check: {}\n"+
@@ -511,7 +512,10 @@ func TestOddFileNames(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("run exit = %d, want 0\n%s\n%s", code, out, errOut)
 	}
-	for name, want := range map[string]string{latin1: "- [ ] latin1", title: "- [ ] title", clear: "- [ ] clear"} {
+	if !strings.Contains(out, `notes/na\xefve.md: warning: value of "title" is not valid UTF-8`) {
+		t.Errorf("no finding for the title made from a non-UTF-8 name:\n%s", out)
+	}
+	for name, want := range map[string]string{latin1: "- [ ] latin1", title: "- [ ] title", clear: "- [ ] clear", "notes/na\xefve.md": "title: na\\xefve\n"} {
 		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("%q after run: %q, %v", name, b, err)
 		}
