@@ -28,6 +28,8 @@ func TestOddNamesEndToEnd(t *testing.T) {
 	// The journal (through the API's JSON) has each write under its exact
 	// name, so history and undo work for it.
 	for _, n := range names {
+		// The journal entry follows the write by a moment.
+		waitFor(t, 10*time.Second, "the journal entry of "+n, func() bool { return len(r.history(e.path(n))) > 0 })
 		h := r.history(e.path(n))
 		if len(h) != 1 || h[0].Path != n || h[0].Rule != "todo" {
 			t.Errorf("history of %q: %+v", n, h)

@@ -318,18 +318,19 @@ func newLoopBreaker(limit int) *loopBreaker {
 
 // seen is told about every event a worker takes. An event from the watcher,
 // a rescan or the catch-up is a change from outside the engine (own writes
-// are suppressed at the watcher), unless the file still holds exactly what
-// the engine last wrote to it; requeues come from the engine itself, and an
-// operator's retry changes nothing.
+// are suppressed at the watcher), unless the file is still the version the
+// daemon last processed (its file index entry: inode, size, times), as after
+// an echo of the engine's own write; requeues come from the engine itself,
+// and an operator's retry changes nothing. It only stats the file: a read
+// would touch its access time, which the watcher sees.
 func (l *loopBreaker) seen(rs *rootState, path, reason string) {
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
 		return
 	}
-	l.mu.Lock()
-	_, wroteIt := l.last[rs.name+"\x00"+path]
-	l.mu.Unlock()
-	if wroteIt && !l.userChanged(rs, path) {
-		return // an echo of the engine's own write: nothing new
+	if e, ok := rs.index.Get(path); ok {
+		if fi, err := rs.root.FS.Lstat(path); err == nil && state.FromInfo(fi).Same(e) {
+			return
+		}
 	}
 	l.mu.Lock()
 	l.epoch++
