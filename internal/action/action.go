@@ -167,6 +167,14 @@ type Docs interface {
 	Stat(path string) (fs.FileInfo, error)
 }
 
+// Targets is implemented by a Docs that also knows the files that exist but
+// are excluded from processing (the configuration's exclude globs): links
+// to them resolve, since exclusion limits what is processed, not what
+// exists. Targets returns documents and those files together, sorted.
+type Targets interface {
+	Targets() []string
+}
+
 // Writer changes files other than the one being processed, safely (atomic,
 // confined to the root). Paths are relative to the root of the input file.
 type Writer interface {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // Reasons a FileEvent was published.
@@ -192,4 +194,37 @@ func fileSubject(name, root, path string) string {
 func dedupHeader(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:16])
+}
+
+// fileEventJSON is FileEvent's JSON form in status documents: Path in the
+// escaped form when it is not valid UTF-8, with its exact bytes beside it.
+type fileEventJSON struct {
+	plainFileEvent
+	PathBase64 string `json:"path_base64,omitempty"`
+}
+
+type plainFileEvent FileEvent
+
+// MarshalJSON keeps a path that is not UTF-8 intact: JSON would turn its
+// bytes into U+FFFD, so Path is escaped (escape.JSON) and the bytes go in
+// path_base64.
+func (e FileEvent) MarshalJSON() ([]byte, error) {
+	j := fileEventJSON{plainFileEvent: plainFileEvent(e), PathBase64: escape.Base64(e.Path)}
+	j.Path = escape.JSON(e.Path)
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (e *FileEvent) UnmarshalJSON(b []byte) error {
+	var j fileEventJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	p, err := escape.FromBase64(j.Path, j.PathBase64)
+	if err != nil {
+		return err
+	}
+	*e = FileEvent(j.plainFileEvent)
+	e.Path = p
+	return nil
 }

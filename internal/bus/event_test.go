@@ -1,12 +1,15 @@
 package bus_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
@@ -151,4 +154,20 @@ func FuzzSubject(f *testing.F) {
 			t.Fatalf("publish (%q, %q): %v", root, path, err)
 		}
 	})
+}
+
+// A status document carries a path that is not UTF-8 escaped, with its
+// bytes in path_base64, and reads back exactly.
+func TestFileEventJSONNonUTF8(t *testing.T) {
+	for _, p := range []string{"notes/caf\xe9.md", "notes/a\x1b]0;x\x07.md", "plain.md"} {
+		ev := bus.FileEvent{Root: "r", Path: p, Reason: bus.ReasonEvent, Seq: 7}
+		b, err := json.Marshal(ev)
+		if err != nil || !utf8.Valid(b) || bytes.ContainsRune(b, utf8.RuneError) {
+			t.Fatalf("Marshal(%q) = %s, %v", p, b, err)
+		}
+		var back bus.FileEvent
+		if err := json.Unmarshal(b, &back); err != nil || back.Path != p || back.Seq != 7 {
+			t.Fatalf("round trip of %q: %+v, %v (%s)", p, back, err, b)
+		}
+	}
 }

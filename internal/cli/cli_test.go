@@ -3,11 +3,13 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/cli"
 )
@@ -346,5 +348,232 @@ func TestExampleVault(t *testing.T) {
 		if !strings.Contains(string(b), a.Name+":") {
 			t.Errorf("examples/vault/scribe.yaml does not use the %s action", a.Name)
 		}
+	}
+}
+
+func TestConfigFoundFromSubfolder(t *testing.T) {
+	dir := vault(t)
+	t.Chdir(filepath.Join(dir, "notes"))
+	code, out, errOut := scribe(t, "check")
+	if code != cli.ExitChanges || !strings.Contains(out, "+- [ ] write") {
+		t.Fatalf("check from a subfolder: exit = %d\n%s\n%s", code, out, errOut)
+	}
+	// Outside any vault the message says where to look and what to do.
+	empty := t.TempDir()
+	if err := os.Mkdir(filepath.Join(empty, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(empty)
+	code, _, errOut = scribe(t, "check")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "any parent folder") || !strings.Contains(errOut, "top folder") {
+		t.Fatalf("no configuration: exit = %d\n%s", code, errOut)
+	}
+}
+
+// A failing rule does not hide the other rules' findings and changes; the
+// summary says how many rules failed.
+func TestFailedRuleKeepsOtherFindings(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nrules:\n" +
+			"  - id: stamp\n    actions:\n      - frontmatter.set: { x: \"{{ .FM.a.b.c }}\" }\n" +
+			"  - id: todo\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n" +
+			"  - id: links\n    actions:\n      - links.check: {}\n",
+		"bad.md": "---\na: [unclosed\n---\nTODO: fix\nsee [[missing]]\n",
+		"ok.md":  "---\na: {b: {c: 1}}\n---\n",
+	})
+	cfg := filepath.Join(dir, "scribe.yaml")
+	code, out, errOut := scribe(t, "check", "-c", cfg)
+	if code != cli.ExitFailure {
+		t.Fatalf("exit = %d, want 3\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"bad.md: failed: rule stamp: action frontmatter.set:", "+- [ ] fix", "broken link [[missing]]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "1 failed (1 failed rule)") {
+		t.Errorf("summary does not count the failed rule:\n%s", errOut)
+	}
+	code, out, _ = scribe(t, "check", "-c", cfg, "--format", "json")
+	var rep struct {
+		Summary struct {
+			FailedRules int `json:"failed_rules"`
+		}
+		Files []struct {
+			Rel      string
+			Failures []struct{ Rule, Action, Error string }
+			Findings []struct{ Rule string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != cli.ExitFailure {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	if rep.Summary.FailedRules != 1 {
+		t.Errorf("summary.failed_rules = %d, want 1", rep.Summary.FailedRules)
+	}
+	for _, f := range rep.Files {
+		if f.Rel != "bad.md" {
+			continue
+		}
+		if len(f.Failures) != 1 || f.Failures[0].Rule != "stamp" || f.Failures[0].Action != "frontmatter.set" || f.Failures[0].Error == "" {
+			t.Errorf("failures = %+v", f.Failures)
+		}
+		if len(f.Findings) == 0 || f.Findings[0].Rule != "links" {
+			t.Errorf("findings = %+v, want the links rule's", f.Findings)
+		}
+	}
+	// run writes the other rules' change and still exits 3.
+	if code, out, _ := scribe(t, "run", "-c", cfg); code != cli.ExitFailure {
+		t.Fatalf("run exit = %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [unclosed\n---\n- [ ] fix\nsee [[missing]]\n" {
+		t.Errorf("bad.md after run = %q", b)
+	}
+}
+
+// Hostile names: a name that is not UTF-8 is processed like any other file,
+// and names with terminal escape sequences are printed escaped; `run` never
+// fails because of a name.
+func TestOddFileNames(t *testing.T) {
+	dir := vault(t)
+	latin1 := "notes/caf\xe9.md"          // not UTF-8
+	title := "notes/a\x1b]0;pwned\x07.md" // would retitle the terminal
+	clear := "notes/\x1b[2J.md"           // would clear the screen
+	writeFiles(t, dir, map[string]string{
+		latin1:              "---\ntitle: Café\n---\nTODO: latin1\n",
+		title:               "TODO: title\n",
+		clear:               "---\ntitle: x\n---\ncontent \x1b[2J with \u009b escapes\r\nTODO: clear\n",
+		"catalog.md":        "x\n",
+		"notes/link.md":     "---\ntitle: L\n---\n[[nowhere]]\n",
+		"notes/na\xefve.md": "no title: the title rule makes one from the name\n",
+	})
+	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(vaultConfig+
+		"  - id: links\n    actions:\n      - links.check: {}\n"+
+		"  - id: catalog\n    files: catalog.md\n    actions:\n      - catalog: { output: catalog.json, files: \"notes/**\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	t.Chdir(dir) // paths print relative to the working directory
+	code, out, errOut := scribe(t, "check", "-c", cfg)
+	if code != cli.ExitChanges {
+		t.Fatalf("check exit = %d, want 1\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		`+++ b/notes/caf\xe9.md`, `+- [ ] latin1`,
+		`+++ b/notes/a\x1b]0;pwned\x07.md`, `+title: "a\x1B]0;pwned\x07"`,
+		`+++ b/notes/\x1b[2J.md`, ` content \x1b[2J with \u009b escapes` + "\r\n",
+		`notes/caf\xe9.md: warning: file name is not valid UTF-8: catalog.json lists it as "notes/caf\xe9.md"`,
+		"broken link [[nowhere]]",
+		`notes/caf\xe9.md: warning: file name is not valid UTF-8: no link can point at this note`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q", want)
+		}
+	}
+	for _, o := range []string{out, errOut} {
+		if strings.ContainsAny(o, "\x1b\x07\u009b") || !utf8.ValidString(o) {
+			t.Fatalf("raw control characters or invalid UTF-8 reached the terminal:\n%q", o)
+		}
+	}
+
+	// JSON: exact names where JSON can carry them, the escaped form and
+	// base64 where it cannot.
+	code, out, _ = scribe(t, "check", "-c", cfg, "--format", "json")
+	var rep struct {
+		Files []struct {
+			Path, Rel string
+			RelBase64 string `json:"rel_base64"`
+			Findings  []struct{ Path string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != cli.ExitChanges || !utf8.ValidString(out) {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Files {
+		got[f.Rel] = f.RelBase64
+		for _, fd := range f.Findings {
+			if !utf8.ValidString(fd.Path) || strings.ContainsRune(fd.Path, utf8.RuneError) {
+				t.Errorf("finding path %q", fd.Path)
+			}
+		}
+	}
+	if b64, ok := got[`notes/caf\xe9.md`]; !ok || b64 != base64.StdEncoding.EncodeToString([]byte(latin1)) {
+		t.Errorf("non-UTF-8 file in the JSON report: rel_base64 = %q (listed %v)", b64, ok)
+	}
+	if b64, ok := got[title]; !ok || b64 != "" {
+		t.Errorf("a valid UTF-8 name must be exact in JSON, with no base64: %q %v", b64, ok)
+	}
+
+	// run processes every file, writes them under their own names and
+	// exits 0 (only warnings and errors as findings; no failure).
+	code, out, errOut = scribe(t, "run", "-c", cfg)
+	if code != cli.ExitOK {
+		t.Fatalf("run exit = %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, `notes/na\xefve.md: warning: value of "title" is not valid UTF-8`) {
+		t.Errorf("no finding for the title made from a non-UTF-8 name:\n%s", out)
+	}
+	for name, want := range map[string]string{latin1: "- [ ] latin1", title: "- [ ] title", clear: "- [ ] clear", "notes/na\xefve.md": "title: na\\xefve\n"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%q after run: %q, %v", name, b, err)
+		}
+	}
+	var catalog struct {
+		Documents []struct {
+			Path       string `json:"path"`
+			PathBase64 string `json:"path_base64"`
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	if err != nil || json.Unmarshal(b, &catalog) != nil || !utf8.Valid(b) {
+		t.Fatalf("catalog.json: %v\n%s", err, b)
+	}
+	found := false
+	for _, d := range catalog.Documents {
+		if d.Path == `notes/caf\xe9.md` && d.PathBase64 == base64.StdEncoding.EncodeToString([]byte(latin1)) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("catalog.json does not list the non-UTF-8 name with its bytes:\n%s", b)
+	}
+}
+
+// Exclusion limits what is processed, not what exists: links to notes the
+// exclude globs leave out resolve (by name, path and heading), and those
+// notes are not processed. A git-ignored note resolves only where a link
+// names its file.
+func TestLinksToExcludedNotes(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nexclude: [\"archive/**\"]\nrules:\n" +
+			"  - id: links\n    actions:\n      - links.check: {}\n" +
+			"  - id: todo\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n",
+		".gitignore":     "ign/\n",
+		"archive/old.md": "# Head\nTODO: stays\n[[broken-in-archive]]\n",
+		"ign/hidden.md":  "x\n",
+		"notes/a.md":     "[[old]] [[archive/old]] [[old#Head]] [md](../archive/old.md) [[ign/hidden.md]] [h](../ign/hidden.md)\n[[old#Nope]] [[hidden]]\n",
+		"notes/b.md":     "TODO: b\n",
+	})
+	code, out, errOut := scribe(t, "run", "-c", filepath.Join(dir, "scribe.yaml"))
+	if code != cli.ExitOK {
+		t.Fatalf("run exit = %d\n%s\n%s", code, out, errOut)
+	}
+	var broken []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "broken link") {
+			broken = append(broken, l)
+		}
+	}
+	if len(broken) != 2 || !strings.Contains(broken[0], `[[old#Nope]]: "archive/old.md" has no heading "Nope"`) || !strings.Contains(broken[1], "[[hidden]]") {
+		t.Errorf("broken links = %q; want only the missing heading and the git-ignored note named by name", broken)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "archive/old.md")); string(b) != "# Head\nTODO: stays\n[[broken-in-archive]]\n" {
+		t.Errorf("an excluded note was processed: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "notes/b.md")); string(b) != "- [ ] b\n" {
+		t.Errorf("notes/b.md = %q", b)
 	}
 }

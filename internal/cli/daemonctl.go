@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // errUnreachable means no daemon answered on http.listen.
@@ -172,7 +173,7 @@ func printStatus(g *globals, st daemon.Status) {
 		if r.Degraded != "" {
 			line += "; DEGRADED: " + r.Degraded
 		}
-		fmt.Fprintf(w, "root %s:\t%s\n", r.Dir, line)
+		fmt.Fprintf(w, "root %s:\t%s\n", escape.Name(r.Dir), escape.Name(line))
 	}
 	for _, r := range st.Rules {
 		br := ""
@@ -185,13 +186,13 @@ func printStatus(g *globals, st daemon.Status) {
 	if len(st.DeadLetters) > 0 {
 		fmt.Fprintf(g.stdout, "dead letters (retry with `scribe retry-dead-letter ID`):\n")
 		for _, d := range st.DeadLetters {
-			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), d.Event.Path, d.Deliveries, d.Error)
+			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), escape.Name(d.Event.Path), d.Deliveries, escape.Name(d.Error))
 		}
 	}
 	for _, q := range st.Quarantined {
-		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", q)
+		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", escape.Name(q))
 	}
 	for k, v := range st.Errors {
-		fmt.Fprintf(g.stdout, "error (%s): %s\n", k, v)
+		fmt.Fprintf(g.stdout, "error (%s): %s\n", escape.Name(k), escape.Name(v))
 	}
 }

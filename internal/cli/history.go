@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/journal"
 )
 
@@ -76,7 +77,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 					rule += " (" + e.Via + ")"
 				}
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"), or(e.Run, "-"),
-					rule, d.path(e.Root, e.Path), short(e.BeforeHash, "(new)"), short(e.AfterHash, "(removed)"))
+					rule, escape.Name(d.path(e.Root, e.Path)), short(e.BeforeHash, "(new)"), short(e.AfterHash, "(removed)"))
 			}
 			return w.Flush()
 		},

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,10 +24,11 @@ type project struct {
 	pool  *action.Pool
 }
 
-// configPath returns the configuration file to use: --config; else
-// scribe.yaml or .scribe.yaml in the current directory; else, when PATH
-// arguments were given, the nearest one in the first PATH or its parents (so
-// `scribe check examples/vault` works from anywhere).
+// configPath returns the configuration file to use: --config; else the
+// nearest scribe.yaml (or .scribe.yaml, ...) in the current directory or its
+// parents (config.FindUp); else, when PATH arguments were given, the nearest
+// one in the first PATH or its parents (so `scribe check examples/vault` works
+// from anywhere).
 func configPath(g *globals, args []string) (string, error) {
 	if g.config != "" {
 		return g.config, nil
@@ -34,31 +37,26 @@ func configPath(g *globals, args []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := config.Find(wd)
-	if err == nil || len(args) == 0 {
-		return p, err
-	}
-	dir, aerr := filepath.Abs(args[0])
-	if aerr != nil {
-		return "", err
-	}
-	if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
-		dir = filepath.Dir(dir)
-	}
-	for {
-		if p, ferr := config.Find(dir); ferr == nil {
-			// Messages name the file as the user would type it.
-			if rel, rerr := filepath.Rel(wd, p); rerr == nil && !strings.HasPrefix(rel, "..") {
-				return rel, nil
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
+	p, err := config.FindUp(wd)
+	if err != nil && len(args) > 0 && errors.Is(err, fs.ErrNotExist) {
+		dir, aerr := filepath.Abs(args[0])
+		if aerr != nil {
 			return "", err
 		}
-		dir = parent
+		if st, serr := os.Stat(dir); serr == nil && !st.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		p, ferr := config.FindUp(dir)
+		if ferr != nil {
+			return "", err
+		}
+		// Messages name the file as the user would type it.
+		if rel, rerr := filepath.Rel(wd, p); rerr == nil && !strings.HasPrefix(rel, "..") {
+			return rel, nil
+		}
+		return p, nil
 	}
+	return p, err
 }
 
 // loadConfig loads and fully validates the configuration: schema, semantics

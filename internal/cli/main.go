@@ -11,6 +11,8 @@ import (
 
 	_ "github.com/scribe-md/scribe/internal/action/builtin" // register the built-in actions
 	"github.com/scribe-md/scribe/internal/config"
+
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // Exit codes (SPEC §1).
@@ -97,11 +99,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		code = ee.code
 	}
 	if errors.As(err, &ce) {
-		fmt.Fprintln(stderr, ce.Error())
+		fmt.Fprintln(stderr, escape.Text(ce.Error()))
 		fmt.Fprintf(stderr, "scribe: %d configuration error(s); run `scribe config validate` after fixing them\n", len(ce))
 		return ExitUsage
 	}
-	fmt.Fprintf(stderr, "scribe: %v\n", err)
+	// An error may quote a file name or a line of a file.
+	fmt.Fprintf(stderr, "scribe: %s\n", escape.Text(err.Error()))
 	return code
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // ReportVersion is the version of the JSON report schema (doc/OUTPUT.md).
@@ -33,30 +34,33 @@ type jsonReport struct {
 }
 
 type summary struct {
-	Files      int   `json:"files"`
-	Changed    int   `json:"changed"`
-	Written    int   `json:"written"`
-	Findings   int   `json:"findings"`
-	Errors     int   `json:"errors"`
-	Warnings   int   `json:"warnings"`
-	Failed     int   `json:"failed"`
-	Skipped    int   `json:"skipped"`
-	DurationMS int64 `json:"duration_ms"`
+	Files       int   `json:"files"`
+	Changed     int   `json:"changed"`
+	Written     int   `json:"written"`
+	Findings    int   `json:"findings"`
+	Errors      int   `json:"errors"`
+	Warnings    int   `json:"warnings"`
+	Failed      int   `json:"failed"`
+	FailedRules int   `json:"failed_rules"`
+	Skipped     int   `json:"skipped"`
+	DurationMS  int64 `json:"duration_ms"`
 }
 
 type jsonFile struct {
-	Path      string           `json:"path"`
-	Root      string           `json:"root"`
-	Rel       string           `json:"rel"`
-	Via       string           `json:"via,omitempty"`
-	Rules     []string         `json:"rules,omitempty"`
-	Changed   bool             `json:"changed"`
-	Written   bool             `json:"written"`
-	RenamedTo string           `json:"renamed_to,omitempty"`
-	Diff      string           `json:"diff,omitempty"`
-	Skipped   string           `json:"skipped,omitempty"`
-	Error     string           `json:"error,omitempty"`
-	Findings  []action.Finding `json:"findings"`
+	Path      string               `json:"path"`
+	Root      string               `json:"root"`
+	Rel       string               `json:"rel"`
+	RelBase64 string               `json:"rel_base64,omitempty"`
+	Via       string               `json:"via,omitempty"`
+	Rules     []string             `json:"rules,omitempty"`
+	Changed   bool                 `json:"changed"`
+	Written   bool                 `json:"written"`
+	RenamedTo string               `json:"renamed_to,omitempty"`
+	Diff      string               `json:"diff,omitempty"`
+	Skipped   string               `json:"skipped,omitempty"`
+	Error     string               `json:"error,omitempty"`
+	Failures  []engine.RuleFailure `json:"failures,omitempty"`
+	Findings  []action.Finding     `json:"findings"`
 }
 
 type jsonEvent struct {
@@ -95,6 +99,7 @@ func summarize(rep *engine.Report) summary {
 		if r.Failed() {
 			s.Failed++
 		}
+		s.FailedRules += len(r.Failures)
 		if r.Skipped != "" {
 			s.Skipped++
 		}
@@ -130,20 +135,22 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 	if g.format == "json" {
 		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
 		for _, r := range rep.Results {
-			name := d.path(r.Root, r.Path)
+			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
 				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
 			}
 			if !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
 				continue
 			}
-			jf := jsonFile{Path: name, Root: r.Root, Rel: r.Path, Via: r.Via, Rules: r.Rules, Changed: r.Changed,
-				Written: r.Written, RenamedTo: r.RenamedTo, Skipped: r.Skipped, Error: r.Error, Findings: r.Findings}
-			if jf.Findings == nil {
-				jf.Findings = []action.Finding{}
+			jf := jsonFile{Path: name, Root: escape.JSON(r.Root), Rel: escape.JSON(r.Path), RelBase64: escape.Base64(r.Path),
+				Via: r.Via, Rules: r.Rules, Changed: r.Changed, Written: r.Written, RenamedTo: escape.JSON(r.RenamedTo),
+				Skipped: r.Skipped, Error: escape.JSON(r.Error), Failures: r.Failures, Findings: make([]action.Finding, len(r.Findings))}
+			for i, f := range r.Findings {
+				f.Path = escape.JSON(f.Path)
+				jf.Findings[i] = f
 			}
 			if withDiff {
-				jf.Diff = diffOf(r.Path, r)
+				jf.Diff = diffOf(jf.Rel, r)
 			}
 			out.Files = append(out.Files, jf)
 		}
@@ -152,16 +159,18 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 		enc.Encode(out)
 		return s
 	}
+	// Names and text from files are escaped (escape.Name, escape.Text): a
+	// file name or a note's content must not be able to drive the terminal.
 	w := g.stdout
 	for _, r := range rep.Results {
-		name := d.path(r.Root, r.Path)
+		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
 		case r.RenamedTo != "" && withDiff:
-			fmt.Fprintf(w, "rename %s → %s\n", name, d.path(r.Root, r.RenamedTo))
+			fmt.Fprintf(w, "rename %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.RenamedTo != "":
-			fmt.Fprintf(w, "renamed %s → %s\n", name, d.path(r.Root, r.RenamedTo))
+			fmt.Fprintf(w, "renamed %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.Changed && withDiff:
-			io.WriteString(w, udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After)))
+			io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
 		case r.Written && !g.quiet:
 			fmt.Fprintf(w, "wrote %s%s\n", name, via(r))
 		}
@@ -169,18 +178,22 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 			if f.Severity == action.SeverityInfo && !g.verbose {
 				continue
 			}
-			fmt.Fprintln(w, formatFinding(d.path(r.Root, f.Path), f))
+			fmt.Fprintln(w, escape.Name(formatFinding(d.path(r.Root, f.Path), f)))
 		}
-		if r.Failed() {
-			fmt.Fprintf(w, "%s: failed: %s\n", name, r.Error)
+		for _, f := range r.Failures {
+			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(f.String()))
+		}
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(r.Error))
 		}
 		for _, ev := range r.Events {
-			b, _ := json.Marshal(jsonEvent{Path: name, Event: ev})
+			// JSON escapes control characters itself.
+			b, _ := json.Marshal(jsonEvent{Path: escape.JSON(d.path(r.Root, r.Path)), Event: ev})
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}
 	for _, e := range rep.WalkErrors {
-		fmt.Fprintf(g.stderr, "scribe: %s\n", e)
+		fmt.Fprintf(g.stderr, "scribe: %s\n", escape.Name(e))
 	}
 	if !g.quiet {
 		fmt.Fprintln(g.stderr, summaryLine(cmd, s, rep.Duration))
@@ -224,8 +237,13 @@ func summaryLine(cmd string, s summary, d time.Duration) string {
 	if cmd == "run" {
 		verb = "changed"
 	}
-	return fmt.Sprintf("%s: %d files in %s: %d %s, %d findings (%d errors, %d warnings), %d skipped, %d failed",
+	line := fmt.Sprintf("%s: %d files in %s: %d %s, %d findings (%d errors, %d warnings), %d skipped, %d failed",
 		cmd, s.Files, d.Round(time.Millisecond), s.Changed, verb, s.Findings, s.Errors, s.Warnings, s.Skipped, s.Failed)
+	if s.FailedRules > 0 {
+		// The other rules of those files ran; say how much did not.
+		line += fmt.Sprintf(" (%d failed %s)", s.FailedRules, plural(s.FailedRules, "rule", "rules"))
+	}
+	return line
 }
 
 // progress returns a progress callback drawing a bar on stderr when stderr is
@@ -248,4 +266,11 @@ func progress(g *globals) (engine.Progress, func()) {
 				bar.Finish()
 			}
 		}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
@@ -71,7 +72,7 @@ func newUndoCmd(g *globals) *cobra.Command {
 }
 
 func printRestored(g *globals, e journal.Entry, id uint64) {
-	fmt.Fprintf(g.stdout, "restored %s as it was before write %d (recorded as write %d)\n", newDisplay().path(e.Root, e.Path), id, e.ID)
+	fmt.Fprintf(g.stdout, "restored %s as it was before write %d (recorded as write %d)\n", escape.Name(newDisplay().path(e.Root, e.Path)), id, e.ID)
 }
 
 // undoRun restores every write of run, newest first, so that each undo
@@ -117,7 +118,7 @@ func undoRun(ctx context.Context, g *globals, u undoer, run string, force bool) 
 				continue // this one was undone on its own before
 			}
 			left++
-			fmt.Fprintf(g.stdout, "left %s as it is: %v\n", d.path(e.Root, e.Path), err)
+			fmt.Fprintf(g.stdout, "left %s as it is: %s\n", escape.Name(d.path(e.Root, e.Path)), escape.Text(err.Error()))
 			break // the older writes of the file cannot apply either
 		}
 	}
@@ -250,9 +251,9 @@ func (u *localUndoer) finish(ctx context.Context, g *globals) error {
 		switch {
 		case r.Failed():
 			failed++
-			fmt.Fprintf(g.stdout, "%s: failed: %s\n", d.path(r.Root, r.Path), r.Error)
+			fmt.Fprintf(g.stdout, "%s: failed: %s\n", escape.Name(d.path(r.Root, r.Path)), escape.Text(r.Error))
 		case r.Written:
-			fmt.Fprintf(g.stdout, "updated %s%s (run %s)\n", d.path(r.Root, r.Path), via(r), run)
+			fmt.Fprintf(g.stdout, "updated %s%s (run %s)\n", escape.Name(d.path(r.Root, r.Path)), via(r), run)
 		}
 	}
 	if failed > 0 {

@@ -23,7 +23,7 @@
 //
 // Usage:
 //
-//	path, err := config.Find(".") // scribe.yaml, .scribe.yaml, ...
+//	path, err := config.FindUp(".") // scribe.yaml, .scribe.yaml, ... here or above
 //	if err != nil { ... }
 //	cfg, err := config.Load(path)
 //	var errs config.Errors
@@ -31,7 +31,7 @@
 //
 // # Concurrency
 //
-// Load, LoadBytes, Find, Schema and Default are safe for concurrent use; the
+// Load, LoadBytes, Find, FindUp, Schema and Default are safe for concurrent use; the
 // schema is compiled once, on first use. A returned *Config is not modified by
 // this package afterwards and may be read from many goroutines.
 package config

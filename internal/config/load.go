@@ -240,6 +240,41 @@ func Find(dir string) (string, error) {
 	}
 }
 
+// FindUp returns the configuration file nearest to dir: the one Find finds in
+// dir, else in its parent, and so on upwards, so that a command run from a
+// subfolder of a vault uses the vault's configuration (as git finds its
+// repository). The search stops at the top of a git work tree (a directory
+// holding .git): a configuration above a repository belongs to something
+// else. Outside a work tree it goes up to the file system root. When nothing
+// is found the error (an *Error matching fs.ErrNotExist) names dir and says
+// where to run `scribe init`.
+func FindUp(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; {
+		p, err := Find(d)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return p, err
+		}
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			break // the top of a git work tree
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	return "", &Error{
+		File:    dir,
+		Message: "no configuration file found here or in any parent folder (looked for " + strings.Join(findNames, ", ") + ")",
+		Hint:    "run the command inside your notes, run \"scribe init\" in their top folder to write a starter scribe.yaml, or pass one with --config",
+		cause:   fs.ErrNotExist,
+	}
+}
+
 // Errorf returns an error about the field at path (as in Error.Path) placed
 // where that field, or its nearest written parent, is in the file. Later
 // stages use it to report regex, glob, expression and parameter errors.

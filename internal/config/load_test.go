@@ -362,3 +362,66 @@ func TestDidYouMean(t *testing.T) {
 		}
 	}
 }
+
+func TestFindUp(t *testing.T) {
+	top := t.TempDir()
+	deep := filepath.Join(top, "vault", "notes", "2026")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(top, "vault", "scribe.yaml")
+	if err := os.WriteFile(cfg, Starter, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// From the vault's own folder and from any folder below it.
+	for _, d := range []string{filepath.Join(top, "vault"), filepath.Join(top, "vault", "notes"), deep} {
+		if got, err := FindUp(d); err != nil || got != cfg {
+			t.Errorf("FindUp(%s) = %q, %v; want %q", d, got, err, cfg)
+		}
+	}
+	// The nearest configuration wins.
+	inner := filepath.Join(top, "vault", "notes", ".scribe.yaml")
+	if err := os.WriteFile(inner, Starter, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := FindUp(deep); got != inner {
+		t.Errorf("FindUp(%s) = %q; want the nearer %q", deep, got, inner)
+	}
+
+	// The search stops at the top of a git work tree: a configuration above
+	// the repository is not the repository's.
+	repo := filepath.Join(top, "vault", "repo")
+	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(repo, "docs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := FindUp(filepath.Join(repo, "docs"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("FindUp inside a work tree without a configuration: err = %v, want fs.ErrNotExist", err)
+	}
+	for _, want := range []string{"any parent folder", "scribe.yaml", "top folder", "--config"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	// A work tree's own configuration is found from inside it (a .git file,
+	// as in a linked worktree or a submodule, marks the top too).
+	if err := os.WriteFile(filepath.Join(repo, "scribe.yaml"), Starter, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := FindUp(filepath.Join(repo, "docs")); err != nil || got != filepath.Join(repo, "scribe.yaml") {
+		t.Errorf("FindUp in a work tree = %q, %v", got, err)
+	}
+	sub := filepath.Join(top, "vault", "sub")
+	if err := os.MkdirAll(filepath.Join(sub, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, ".git"), []byte("gitdir: ../.git/worktrees/sub\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FindUp(filepath.Join(sub, "x")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("FindUp went past a .git file: err = %v", err)
+	}
+}

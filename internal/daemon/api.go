@@ -19,17 +19,22 @@ import (
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/watch"
+
+	"github.com/scribe-md/scribe/internal/escape"
 )
 
 // Event is one item of the /api/v1/events stream.
 type Event struct {
-	Type    string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
-	Time    time.Time `json:"time"`
-	Path    string    `json:"path,omitempty"`
-	Rule    string    `json:"rule,omitempty"`
-	Rules   []string  `json:"rules,omitempty"`
-	Origin  string    `json:"origin,omitempty"` // processed: user, vcs, scribe or scan
-	Written bool      `json:"written,omitempty"`
+	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Time time.Time `json:"time"`
+	Path string    `json:"path,omitempty"`
+	// PathBase64 holds Path's exact bytes when it is not valid UTF-8; Path
+	// is then in the escaped form (see package escape).
+	PathBase64 string   `json:"path_base64,omitempty"`
+	Rule       string   `json:"rule,omitempty"`
+	Rules      []string `json:"rules,omitempty"`
+	Origin     string   `json:"origin,omitempty"` // processed: user, vcs, scribe or scan
+	Written    bool     `json:"written,omitempty"`
 	// LeftCommitted lists the rules whose changes were not written because
 	// the content is its committed version (processed).
 	LeftCommitted []string       `json:"left_committed,omitempty"`
@@ -53,6 +58,9 @@ func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
 func (h *hub) publish(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
+	}
+	if ev.PathBase64 = escape.Base64(ev.Path); ev.PathBase64 != "" {
+		ev.Path = escape.Name(ev.Path)
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {
@@ -158,7 +166,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Quarantined = []string{}
 	}
 	for i, q := range st.Quarantined {
-		st.Quarantined[i] = strings.Replace(q, "\x00", ": ", 1)
+		st.Quarantined[i] = escape.JSON(strings.Replace(q, "\x00", ": ", 1))
 	}
 	slices.Sort(st.Quarantined)
 	for _, rs := range d.roots {

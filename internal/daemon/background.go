@@ -47,6 +47,9 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 			docs = append(docs, en.Rel)
 		}
 		rs.root.Docs.Set(docs)
+		if err := rs.root.RefreshTargets(ctx, 2*d.cfg.Engine.Workers); err != nil && ctx.Err() == nil {
+			d.log.Warn("list the files excluded from processing (links to them may be reported broken)", "root", rs.root.Dir, "err", err)
+		}
 		// Publishes wait for the server's acknowledgement; a few in flight
 		// at once keep a cold start (every file queued) short.
 		g, gctx := errgroup.WithContext(ctx)

@@ -84,3 +84,41 @@ func TestDeadLetterAndRetry(t *testing.T) {
 	waitFor(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
 	waitFor(t, 10*time.Second, "no dead letters", func() bool { return len(r.status().DeadLetters) == 0 })
 }
+
+// A failing rule fails alone in the daemon too: the file's other rules write
+// their change once, the failure still retries the file and ends as a dead
+// letter, and the retries repeat no write.
+func TestFailedRuleOthersWriteOnce(t *testing.T) {
+	t.Parallel()
+	testBin, err := exec.LookPath("false")
+	if err != nil {
+		t.Skip("no false(1) program:", err)
+	}
+	testBin, err = filepath.EvalSymlinks(testBin)
+	must(t, err)
+	rules := `  - id: gate
+    match: '(?m)^FAIL$'
+    actions:
+      - replace: { with: "CHANGED BY THE FAILING RULE" }
+      - exec: { command: [nope], files: false }
+    on_error: { retries: 2 }
+` + todoRule
+	e := newEnv(t, conf{Listen: freePort(t), Commands: map[string]string{"nope": testBin}, Rules: rules}, nil)
+	r := e.start()
+
+	e.write("bad.md", "FAIL\nTODO: x\n")
+	var st daemon.Status
+	waitFor(t, 30*time.Second, "a dead letter", func() bool {
+		st = r.status()
+		return len(st.DeadLetters) > 0
+	})
+	if got := e.read("bad.md"); got != "FAIL\n- [ ] x\n" {
+		t.Errorf("bad.md = %q; want the todo rule's change and not the failing rule's", got)
+	}
+	if dl := st.DeadLetters[0]; dl.Event.Path != "bad.md" || dl.Deliveries != 3 || !strings.Contains(dl.Error, "rule gate: action exec") {
+		t.Errorf("dead letter %+v; want bad.md after 3 deliveries naming the failed rule", dl)
+	}
+	if h := r.history(e.path("bad.md")); len(h) != 1 || h[0].Rule != "todo" {
+		t.Errorf("journal of bad.md: %+v; want one write by the todo rule (retries repeat none)", h)
+	}
+}

@@ -44,6 +44,7 @@ type conf struct {
 	Listen   string            // http.listen (default 127.0.0.1:0)
 	BusURL   string            // bus.url (default: embedded)
 	Include  string            // include, a YAML flow list (default: the config default)
+	Exclude  string            // exclude, a YAML flow list (default: none)
 	Commands map[string]string // security.commands: name → absolute path
 	Rules    string            // the items of rules:, each line indented
 }
@@ -53,6 +54,9 @@ func (c conf) yaml() string {
 	b.WriteString("version: 1\nroots: [vault]\n")
 	if c.Include != "" {
 		fmt.Fprintf(&b, "include: %s\n", c.Include)
+	}
+	if c.Exclude != "" {
+		fmt.Fprintf(&b, "exclude: %s\n", c.Exclude)
 	}
 	workers, settle, listen := c.Workers, c.Settle, c.Listen
 	if workers == 0 {

@@ -124,6 +124,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 		d.loops.release(rs.name, ev.Path)
 	}
+	d.loops.seen(rs, ev.Path, ev.Reason)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
 	origin := action.Origin(ev.Origin)
@@ -184,17 +185,24 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if len(res.Rules) > 0 {
 		d.dirty.Store(true)
 	}
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
+	var failure string
+	if err := res.Err(); err != nil {
+		failure = err.Error()
+	}
+	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped})
 	if res.Failed() {
+		// A failed rule fails the event, so the whole file is retried (the
+		// other rules' write already landed; they are idempotent, so a
+		// retry finds nothing more to do for them).
 		d.failed.Add(1)
-		err := errors.New(res.Error)
+		err := res.Err()
 		// Deliveries also count redeliveries the rules never failed
 		// (interrupted workers, crashes), so the failures are counted here.
 		last := d.failures.add(ev.Seq) >= maxTries(d.currentRules())
 		if last || ev.Deliveries >= d.maxDeliver {
 			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()
-			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: res.Error})
+			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: failure})
 			return bus.Permanent(err)
 		}
 		return err
@@ -296,17 +304,27 @@ func (l *pathLocks) lock(ctx context.Context, key string) (func(), error) {
 // file may see before it is quarantined.
 const loopLimit = 3
 
-// loopBreaker detects a rule that keeps changing a file it just changed: a
-// write whose input is the previous write's output. A user's save in between
-// resets the count, so a rule that stamps every user save is never stopped.
+// loopBreaker detects the engine rewriting its own output with no outside
+// change: a write whose input is the previous write's output, while nothing
+// changed from outside the engine in between. It counts such writes per
+// file. A user's save of the file resets its count, so a rule that stamps
+// every save is never stopped; so does a change from outside to any other
+// file (the epoch moves), so a hub that an index or catalog regenerates
+// because its inputs changed (A→B→A) is never taken for a loop. A loop that
+// feeds itself through requeues (a hub among its own inputs, rules of two
+// files rewriting each other) sees no outside change, and trips.
 type loopBreaker struct {
 	limit int
 	mu    sync.Mutex
 	last  map[string]loopState
+	// epoch counts changes seen from outside the engine (a user's save, a
+	// git checkout, a file found changed by a rescan), in any file.
+	epoch uint64
 }
 
 type loopState struct {
 	after       string // hash of the last content the engine wrote
+	epoch       uint64 // the epoch at that write
 	count       int
 	quarantined bool
 }
@@ -315,18 +333,39 @@ func newLoopBreaker(limit int) *loopBreaker {
 	return &loopBreaker{limit: limit, last: map[string]loopState{}}
 }
 
+// seen is told about every event a worker takes. An event from the watcher,
+// a rescan or the catch-up is a change from outside the engine (own writes
+// are suppressed at the watcher), unless the file is still the version the
+// daemon last processed (its file index entry: inode, size, times), as after
+// an echo of the engine's own write; requeues come from the engine itself,
+// and an operator's retry changes nothing. It only stats the file: a read
+// would touch its access time, which the watcher sees.
+func (l *loopBreaker) seen(rs *rootState, path, reason string) {
+	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
+		return
+	}
+	if e, ok := rs.index.Get(path); ok {
+		if fi, err := rs.root.FS.Lstat(path); err == nil && state.FromInfo(fi).Same(e) {
+			return
+		}
+	}
+	l.mu.Lock()
+	l.epoch++
+	l.mu.Unlock()
+}
+
 // wrote records a write and reports whether it tripped the breaker.
 func (l *loopBreaker) wrote(root, path, before, after string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := root + "\x00" + path
 	st := l.last[k]
-	if before != "" && before == st.after {
+	if before != "" && before == st.after && st.epoch == l.epoch {
 		st.count++
 	} else {
 		st.count = 1
 	}
-	st.after = after
+	st.after, st.epoch = after, l.epoch
 	tripped := st.count > l.limit && !st.quarantined
 	if tripped {
 		st.quarantined = true

@@ -69,6 +69,14 @@ func init() {
 				return action.Output{}, errors.New("deliberate failure")
 			}), nil
 		}})
+	// test.finding reports one warning with the given message.
+	action.Register(action.Spec{Name: "test.finding", Schema: `{"type":"string"}`,
+		New: func(p any, _ action.Build) (action.Action, error) {
+			msg := p.(string)
+			return runFunc(func(context.Context, action.Input) (action.Output, error) {
+				return action.Output{Findings: []action.Finding{{Severity: action.SeverityWarning, Message: msg}}}, nil
+			}), nil
+		}})
 	// test.delete removes the file it is given, then changes its content.
 	action.Register(action.Spec{Name: "test.delete",
 		New: func(any, action.Build) (action.Action, error) {
@@ -222,7 +230,7 @@ func TestStuckActionIsAbandoned(t *testing.T) {
 	// stuck action did not block it.
 	rep := run(t, engine.New(set, engine.Options{}), root)
 	r := result(rep, "n.md")
-	if !r.Failed() || !strings.Contains(r.Error, "abandoned") {
+	if !r.Failed() || !strings.Contains(r.Err().Error(), "abandoned") {
 		t.Fatalf("result = %+v, want an abandoned failure", r)
 	}
 	if action.Abandoned() != before+1 {
@@ -233,24 +241,77 @@ func TestStuckActionIsAbandoned(t *testing.T) {
 	}
 }
 
-// A failing rule fails the file: nothing is written for it, not even the
-// output of the rules that succeeded.
-func TestFailureWritesNothing(t *testing.T) {
+// A failing rule fails alone: its own changes and findings are discarded,
+// the next rule sees the content from before it, and every other rule still
+// runs, reports and writes.
+func TestFailingRuleFailsAlone(t *testing.T) {
+	for _, dry := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dry=%v", dry), func(t *testing.T) {
+			set := rules(t,
+				config.Rule{ID: "first", Actions: []config.ActionRef{act("test.append", "A")}},
+				// Changes the content, reports a finding, then fails: all of
+				// it is discarded.
+				config.Rule{ID: "bad", Files: []string{"bad/**"}, Actions: []config.ActionRef{
+					act("test.append", "B"), act("test.finding", "from bad"), act("test.fail", nil)}},
+				config.Rule{ID: "later", Actions: []config.ActionRef{act("test.finding", "from later"), act("test.append", "C")}},
+				config.Rule{ID: "bad2", Files: []string{"bad/**"}, Actions: []config.ActionRef{act("test.fail", nil)}},
+			)
+			root := openRoot(t, map[string]string{"bad/x.md": "x\n", "good.md": "g\n"})
+			rep := run(t, engine.New(set, engine.Options{DryRun: dry}), root)
+			r := result(rep, "bad/x.md")
+			want := []engine.RuleFailure{
+				{Rule: "bad", Action: "test.fail", Error: "deliberate failure"},
+				{Rule: "bad2", Action: "test.fail", Error: "deliberate failure"},
+			}
+			if !r.Failed() || r.Error != "" || fmt.Sprint(r.Failures) != fmt.Sprint(want) {
+				t.Fatalf("failures = %+v, error %q; want %+v", r.Failures, r.Error, want)
+			}
+			if got := r.Err().Error(); got != "rule bad: action test.fail: deliberate failure; rule bad2: action test.fail: deliberate failure" {
+				t.Errorf("Err() = %q", got)
+			}
+			if len(r.Findings) != 1 || r.Findings[0].Message != "from later" || r.Findings[0].Rule != "later" {
+				t.Errorf("findings = %+v, want only the later rule's", r.Findings)
+			}
+			if fmt.Sprint(r.Rules) != "[first bad later bad2]" || fmt.Sprint(r.ChangedBy) != "[first later]" {
+				t.Errorf("rules = %v, changed by %v", r.Rules, r.ChangedBy)
+			}
+			if string(r.After) != "x\nA\nC\n" || !r.Changed {
+				t.Errorf("content after the rules = %q (changed %v), want the failed rule's change left out", r.After, r.Changed)
+			}
+			wantDisk := "x\nA\nC\n"
+			if dry {
+				wantDisk = "x\n"
+			}
+			if got := read(t, root, "bad/x.md"); got != wantDisk || r.Written == dry {
+				t.Fatalf("on disk %q (written %v), want %q", got, r.Written, wantDisk)
+			}
+			if g := result(rep, "good.md"); g.Failed() || (!dry && read(t, root, "good.md") != "g\nA\nC\n") {
+				t.Fatalf("other files must be processed as usual: %+v", g)
+			}
+		})
+	}
+}
+
+// A rule that fails on every file does not hold back the others' writes, and
+// a second run finds nothing more to write: the retry a daemon makes after a
+// failed rule repeats no write.
+func TestFailedRuleRetryWritesNothingMore(t *testing.T) {
 	set := rules(t,
 		config.Rule{ID: "ok", Actions: []config.ActionRef{act("test.append", "A")}},
-		config.Rule{ID: "bad", Files: []string{"bad/**"}, Actions: []config.ActionRef{act("test.fail", nil)}},
+		config.Rule{ID: "bad", Actions: []config.ActionRef{act("test.fail", nil)}},
 	)
-	root := openRoot(t, map[string]string{"bad/x.md": "x\n", "good.md": "g\n"})
-	rep := run(t, engine.New(set, engine.Options{}), root)
-	r := result(rep, "bad/x.md")
-	if !r.Failed() || !strings.Contains(r.Error, "rule bad: action test.fail: deliberate failure") {
-		t.Fatalf("result = %+v", r)
+	root := openRoot(t, map[string]string{"n.md": "n\n"})
+	e := engine.New(set, engine.Options{})
+	r1 := e.Process(context.Background(), root, "n.md", &engine.Writes{})
+	if !r1.Written || !r1.Failed() {
+		t.Fatalf("first pass: %+v", r1)
 	}
-	if got := read(t, root, "bad/x.md"); got != "x\n" {
-		t.Fatalf("failed file was written: %q", got)
+	r2 := e.Process(context.Background(), root, "n.md", &engine.Writes{})
+	if r2.Written || r2.Changed || !r2.Failed() {
+		t.Fatalf("retry: %+v, want a failure and no write", r2)
 	}
-	if got := read(t, root, "good.md"); got != "g\nA\n" {
-		t.Fatalf("other files must still be processed: %q", got)
+	if got := read(t, root, "n.md"); got != "n\nA\n" {
+		t.Fatalf("content = %q", got)
 	}
 }
 

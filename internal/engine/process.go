@@ -224,7 +224,7 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 				return res
 			case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
 			}
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected, res.LeftCommitted = nil, nil, nil, nil, nil, nil
+			res.resetRules()
 			continue
 		case errors.As(err, &conflict):
 			// The user saved while the rules ran: their version wins, and
@@ -235,7 +235,7 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 				return res
 			}
 			e.log.Debug("file changed while its rules ran; redoing", "path", rel, "attempt", attempt+1)
-			res.Rules, res.ChangedBy, res.Findings, res.Events, res.Affected, res.LeftCommitted = nil, nil, nil, nil, nil, nil
+			res.resetRules()
 			// The user's save is an edit, whatever started this run.
 			origin = action.OriginUser
 			continue
@@ -309,8 +309,11 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 }
 
 // apply runs the rules on content and returns the final content (nil if no
-// rule changed it). Any failing rule fails the file: nothing is written, so a
-// file is never left half-processed.
+// rule changed it). A failing rule fails alone: its own changes, findings,
+// events and affected paths are discarded (the next rule sees the content
+// from before it), the failure is listed in res.Failures, and every other
+// rule still runs and counts. Only a cancelled context, or writes held
+// (ErrHeld), stop the file.
 //
 // Some rules run as a check would, their changes to the file and their
 // writes to other files dropped and their findings kept: the rules in held
@@ -364,21 +367,33 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			done = d
 		}
 		res.Rules = append(res.Rules, r.ID)
+		mark := res.mark(cur, changed)
 		undone := slices.Contains(held, r.ID)
-		if undone || leave && !r.RewriteCommitted {
-			// Run it as a check would, on a copy, and keep only what it
-			// found.
+		dry := undone || leave && !r.RewriteCommitted
+		target, targetChanged, writes := &cur, &changed, w
+		if dry {
+			// Run it on a copy, with no effect beyond its findings.
 			scratch, scratchChanged := cur, false
-			nc, ne, na := len(res.ChangedBy), len(res.Events), len(res.Affected)
-			err := e.runSteps(ctx, root, rel, r, m, origin, &scratch, &scratchChanged, true, frontMatter, &Writes{}, res)
-			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:nc], res.Events[:ne], res.Affected[:na]
-			if err != nil {
-				done(false)
+			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
+		}
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res)
+		if err != nil {
+			done(false)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if errors.Is(err, ErrHeld) {
 				return nil, err
 			}
-			done(true)
+			cur, changed = res.rollback(mark)
+			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
+			continue
+		}
+		done(true)
+		if dry {
+			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:mark.changedBy], res.Events[:mark.events], res.Affected[:mark.affected]
 			switch {
-			case !scratchChanged:
+			case !*targetChanged:
 			case undone:
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "undo", Severity: action.SeverityInfo,
 					Message: "rule left the file as it is: its write was undone (scribe undo); edit the file, or undo that undo, to let it write again"})
@@ -387,13 +402,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				// git or a scan: not an edit to act on.
 				res.LeftCommitted = append(res.LeftCommitted, r.ID)
 			}
-			continue
 		}
-		if err := e.runSteps(ctx, root, rel, r, m, origin, &cur, &changed, e.opts.DryRun, frontMatter, w, res); err != nil {
-			done(false)
-			return nil, err
-		}
-		done(true)
 	}
 	slices.SortStableFunc(res.Findings, func(a, b action.Finding) int {
 		if a.Line != b.Line {
@@ -408,9 +417,10 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 }
 
 // runSteps runs one rule's actions in order, each on the previous one's
-// output. dry runs them as a check does.
+// output. dry runs them as a check does. On failure it returns the name of
+// the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) error {
+	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) (string, error) {
 	for _, st := range r.Steps {
 		f, err := frontMatter(*cur)
 		if err != nil {
@@ -427,9 +437,9 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return st.Name, ctx.Err()
 			}
-			return fmt.Errorf("rule %s: action %s: %w", r.ID, st.Name, err)
+			return st.Name, err
 		}
 		for _, fd := range out.Findings {
 			if fd.Path == "" {
@@ -456,7 +466,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func fmFinding(rel, ruleID string, err error) action.Finding {

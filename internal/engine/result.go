@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/scribe-md/scribe/internal/action"
 )
 
@@ -43,7 +46,12 @@ type Result struct {
 	// (Options.MayWrite refused: a git operation is in progress); the file
 	// must be processed again later. "" when not held.
 	Held string `json:"held,omitempty"`
-	// Error is the failure, "" on success.
+	// Failures lists the rules that failed on this file, in order. Each
+	// failed alone: its changes and findings were discarded and the other
+	// rules' stand (and were written, in a run).
+	Failures []RuleFailure `json:"failures,omitempty"`
+	// Error is a failure of the whole file (unreadable, not writable, kept
+	// changing, cancelled), "" otherwise.
 	Error string `json:"error,omitempty"`
 
 	// Before and After hold the content read and the content produced, when
@@ -57,5 +65,60 @@ type Result struct {
 	AfterHash  string `json:"after_hash,omitempty"`
 }
 
-// Failed reports whether processing the file failed.
-func (r *Result) Failed() bool { return r.Error != "" }
+// RuleFailure is one rule that failed on a file.
+type RuleFailure struct {
+	// Rule is the rule's id; Action the action that failed.
+	Rule   string `json:"rule"`
+	Action string `json:"action"`
+	// Error says what went wrong.
+	Error string `json:"error"`
+}
+
+// String reads "rule R: action A: ERROR".
+func (f RuleFailure) String() string {
+	return "rule " + f.Rule + ": action " + f.Action + ": " + f.Error
+}
+
+// Failed reports whether processing the file failed, as a whole or in some
+// rule.
+func (r *Result) Failed() bool { return r.Error != "" || len(r.Failures) > 0 }
+
+// Err returns the failures as one error (nil when nothing failed): the whole
+// file's first, then each failed rule's.
+func (r *Result) Err() error {
+	if !r.Failed() {
+		return nil
+	}
+	var msgs []string
+	if r.Error != "" {
+		msgs = append(msgs, r.Error)
+	}
+	for _, f := range r.Failures {
+		msgs = append(msgs, f.String())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// resetRules forgets what the rules produced, before they are redone.
+func (r *Result) resetRules() {
+	r.Rules, r.ChangedBy, r.Findings, r.Events, r.Affected, r.Failures, r.LeftCommitted = nil, nil, nil, nil, nil, nil, nil
+}
+
+// ruleMark is what a Result held before a rule ran, to roll the rule back.
+type ruleMark struct {
+	content                               []byte
+	changed                               bool
+	changedBy, findings, events, affected int
+}
+
+func (r *Result) mark(content []byte, changed bool) ruleMark {
+	return ruleMark{content, changed, len(r.ChangedBy), len(r.Findings), len(r.Events), len(r.Affected)}
+}
+
+// rollback discards what a failed rule added and returns the content and
+// changed flag from before it.
+func (r *Result) rollback(m ruleMark) ([]byte, bool) {
+	r.ChangedBy, r.Findings = r.ChangedBy[:m.changedBy], r.Findings[:m.findings]
+	r.Events, r.Affected = r.Events[:m.events], r.Affected[:m.affected]
+	return m.content, m.changed
+}

@@ -27,6 +27,10 @@ type Root struct {
 	// Docs is the document list actions see.
 	Docs *Docs
 
+	// targets lists the files that exist but are not processed because the
+	// configuration's exclude globs leave them out (nil without excludes):
+	// exclusion limits what is processed, not what links can point at.
+	targets *scan.Filter
 	scanned []scan.Entry // the last one-shot listing
 }
 
@@ -53,8 +57,38 @@ func OpenRoot(dir string, include, exclude []string, stateDir string) (*Root, er
 		return nil, fmt.Errorf("root %s: %w", dir, err)
 	}
 	r := &Root{Dir: abs, FS: fsys, Filter: f}
+	if len(exclude) > 0 {
+		if r.targets, err = scan.NewFilter(abs, include, nil, stateDir); err != nil {
+			fsys.Close()
+			return nil, fmt.Errorf("root %s: %w", dir, err)
+		}
+	}
 	r.Docs = &Docs{root: r}
 	return r, nil
+}
+
+// RefreshTargets lists the files the exclude globs leave out of processing
+// and records them in Docs (see Docs.Targets). Ignore files (.gitignore,
+// .scribeignore) still hide files entirely. Without exclude globs it does
+// nothing: the documents are all there is.
+func (r *Root) RefreshTargets(ctx context.Context, workers int) error {
+	if r.targets == nil {
+		return nil
+	}
+	entries, _, err := scan.List(ctx, r.FS, r.targets, workers)
+	if err != nil {
+		return err
+	}
+	var extra []string
+	for _, e := range entries {
+		if e.Type.IsRegular() && !r.Filter.Included(e.Rel) {
+			extra = append(extra, e.Rel)
+		}
+	}
+	r.Docs.mu.Lock()
+	r.Docs.extra = extra // sorted, as scan.List returns them
+	r.Docs.mu.Unlock()
+	return nil
 }
 
 // Close releases the root's directory handle.
@@ -69,6 +103,7 @@ type Docs struct {
 
 	mu    sync.RWMutex
 	paths []string // sorted
+	extra []string // sorted: excluded from processing, still there
 }
 
 // Set replaces the document list (sorted copy).
@@ -127,6 +162,33 @@ func (d *Docs) List() []string {
 	return d.paths
 }
 
+// Targets returns, sorted, every document and every file that exists but is
+// excluded from processing by the configuration's exclude globs: what a
+// link may point at (action.Targets).
+func (d *Docs) Targets() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if len(d.extra) == 0 {
+		return d.paths
+	}
+	out := make([]string, 0, len(d.paths)+len(d.extra))
+	i, j := 0, 0
+	for i < len(d.paths) || j < len(d.extra) {
+		switch {
+		case j == len(d.extra) || i < len(d.paths) && d.paths[i] < d.extra[j]:
+			out = append(out, d.paths[i])
+			i++
+		case i == len(d.paths) || d.extra[j] < d.paths[i]:
+			out = append(out, d.extra[j])
+			j++
+		default:
+			out = append(out, d.paths[i])
+			i, j = i+1, j+1
+		}
+	}
+	return out
+}
+
 // ReadFile reads a document safely (no FIFOs, no symlinks out, size limit).
 func (d *Docs) ReadFile(path string) ([]byte, error) {
 	s, err := safefile.Read(d.root.FS, path, d.maxSize.Load())
@@ -156,5 +218,8 @@ func (r *Root) refresh(ctx context.Context, workers int) ([]scan.Entry, []error,
 	r.Docs.mu.Lock()
 	r.Docs.paths = paths // scan.List returns entries sorted by Rel
 	r.Docs.mu.Unlock()
+	if err := r.RefreshTargets(ctx, workers); err != nil {
+		return nil, errs, err
+	}
 	return entries, errs, nil
 }

@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/escape"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // RuleUndo is the Rule of an entry that Undo wrote.
@@ -60,7 +63,7 @@ func (e *Entry) validate() error {
 	if !filepath.IsAbs(e.Root) || filepath.Clean(e.Root) != e.Root || strings.IndexByte(e.Root, 0) >= 0 {
 		return fmt.Errorf("root %q must be a clean absolute directory", e.Root)
 	}
-	if e.Path == "." || !fs.ValidPath(e.Path) || strings.IndexByte(e.Path, 0) >= 0 {
+	if !safefile.ValidRel(e.Path) {
 		return fmt.Errorf("path %q must be slash-separated and relative to the root, without . or ..", e.Path)
 	}
 	if e.Rule == "" {
@@ -245,4 +248,36 @@ func (d *decoder) string() string {
 		return ""
 	}
 	return string(d.bytes(int(n)))
+}
+
+// entryJSON is Entry's JSON form (history over the daemon's API, --format
+// json): Path in the escaped form when it is not valid UTF-8, with its exact
+// bytes in PathBase64.
+type entryJSON struct {
+	plainEntry
+	PathBase64 string `json:",omitempty"`
+}
+
+type plainEntry Entry
+
+// MarshalJSON keeps a path that is not UTF-8 intact (see entryJSON).
+func (e Entry) MarshalJSON() ([]byte, error) {
+	j := entryJSON{plainEntry: plainEntry(e), PathBase64: escape.Base64(e.Path)}
+	j.Path = escape.JSON(e.Path)
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	var j entryJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	p, err := escape.FromBase64(j.Path, j.PathBase64)
+	if err != nil {
+		return err
+	}
+	*e = Entry(j.plainEntry)
+	e.Path = p
+	return nil
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -415,5 +417,32 @@ func TestOpenRefusesNewerFormat(t *testing.T) {
 		if _, err := open(); err == nil || !strings.Contains(err.Error(), "has format 2") {
 			t.Errorf("%s(newer format) = %v, want a format error", name, err)
 		}
+	}
+}
+
+// A path that is not UTF-8 is recorded and found under its exact bytes.
+func TestNonUTF8Path(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rel := "notes/caf\xe9.md"
+	id := rec(t, j, "/r", rel, "r", []byte("before"), []byte("after"), time.Time{})
+	es, err := j.List("/r", rel, 0)
+	if err != nil || len(es) != 1 || es[0].ID != id || es[0].Path != rel {
+		t.Fatalf("List = %+v, %v", es, err)
+	}
+	if e, got, err := j.Get(id); err != nil || e.Path != rel || string(got) != "before" {
+		t.Fatalf("Get = %+v %q %v", e, got, err)
+	}
+	// JSON (history through the daemon's API) keeps the bytes too.
+	b, err := json.Marshal(es)
+	if err != nil || !utf8.Valid(b) || !strings.Contains(string(b), `"Path":"notes/caf\\xe9.md"`) {
+		t.Fatalf("JSON = %s, %v", b, err)
+	}
+	var back []Entry
+	if err := json.Unmarshal(b, &back); err != nil || len(back) != 1 || back[0].Path != rel || back[0].ID != id || !back[0].Time.Equal(es[0].Time) {
+		t.Fatalf("JSON round trip = %+v, %v", back, err)
 	}
 }

@@ -19,11 +19,32 @@ const (
 	maxDepth   = 255
 )
 
+// ValidRel reports whether rel is a clean, slash-separated path relative to a
+// root that names something below it: not empty, not "." itself, not
+// absolute, no empty, "." or ".." element, no NUL. Unlike fs.ValidPath it
+// accepts names that are not valid UTF-8: on Linux a name is any bytes but
+// '/' and NUL, and such files are processed like any other.
+func ValidRel(rel string) bool {
+	if rel == "" || rel == "." || strings.IndexByte(rel, 0) >= 0 {
+		return false
+	}
+	for {
+		elem, rest, more := strings.Cut(rel, "/")
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+		if !more {
+			return true
+		}
+		rel = rest
+	}
+}
+
 // checkRel accepts only clean, slash-separated paths relative to the root that
 // name something below it (not the root itself). Rejecting "." and ".." here
 // gives a clear error early; os.Root would refuse escapes anyway.
 func checkRel(rel string) error {
-	if rel == "." || !fs.ValidPath(rel) || strings.IndexByte(rel, 0) >= 0 {
+	if !ValidRel(rel) {
 		return fmt.Errorf("%w %q: use a slash-separated path relative to the root, without . or .. elements", ErrInvalidPath, rel)
 	}
 	if len(rel) > maxPathLen || strings.Count(rel, "/") >= maxDepth {

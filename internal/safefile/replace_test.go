@@ -297,3 +297,29 @@ func TestReplaceFallback(t *testing.T) {
 		t.Errorf("temp files left: %v", left)
 	}
 }
+
+// A name that is not UTF-8 is a name like any other on Linux: it reads,
+// replaces and validates; malformed paths are still refused.
+func TestNonUTF8Name(t *testing.T) {
+	dir, root := newRoot(t)
+	rel := "sub\xfe/caf\xe9.md"
+	if err := os.Mkdir(filepath.Join(dir, "sub\xfe"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, rel), []byte("old\n"), 0o644)
+	s := mustRead(t, root, rel)
+	if err := Replace(root, rel, s, []byte("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir, rel)); string(got) != "new\n" {
+		t.Fatalf("content = %q", got)
+	}
+	for rel, want := range map[string]bool{
+		"caf\xe9.md": true, "\xff/\xfe": true, "a/b.md": true,
+		"": false, ".": false, "..": false, "a/../b": false, "/abs": false, "a//b": false, "a/": false, "a\x00b": false, "\xff/./x": false,
+	} {
+		if got := ValidRel(rel); got != want {
+			t.Errorf("ValidRel(%q) = %v, want %v", rel, got, want)
+		}
+	}
+}

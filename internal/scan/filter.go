@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // maxIgnoreFileSize bounds how much of one ignore file is read. A larger file
@@ -149,7 +151,7 @@ func includeBases(include []string) []string {
 // symbolic link never leads outside rootDir, and cached per directory. A
 // malformed rel (absolute, "..", empty elements) is never included.
 func (f *Filter) Included(rel string) bool {
-	if rel == "." || !fs.ValidPath(rel) || strings.IndexByte(rel, 0) >= 0 || tooDeep(rel, maxDepth+1) {
+	if !safefile.ValidRel(rel) || tooDeep(rel, maxDepth+1) {
 		return false
 	}
 	dir, name := splitRel(rel)
@@ -165,7 +167,7 @@ func (f *Filter) ExcludedDir(rel string) bool {
 	if rel == "" || rel == "." {
 		return false
 	}
-	if !fs.ValidPath(rel) || strings.IndexByte(rel, 0) >= 0 || tooDeep(rel, maxDepth) {
+	if !safefile.ValidRel(rel) || tooDeep(rel, maxDepth) {
 		return true
 	}
 	return f.node(rel).excluded

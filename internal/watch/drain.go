@@ -3,7 +3,6 @@ package watch
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -113,9 +113,9 @@ func (w *Watcher) relOf(name string) (string, bool) {
 		return "", false
 	}
 	rel := filepath.ToSlash(name[len(w.prefix):])
-	if rel == "." || !fs.ValidPath(rel) {
-		// Not a clean path below the root (or not UTF-8, which the
-		// filter never includes): nothing the watcher tracks.
+	if !safefile.ValidRel(rel) {
+		// Not a clean path below the root: nothing the watcher tracks.
+		// (A name that is not UTF-8 is tracked like any other.)
 		return "", false
 	}
 	return rel, true

@@ -1,13 +1,14 @@
 package watch
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // nopBackend is a kernel watcher that watches nothing.
@@ -21,7 +22,8 @@ func (nopBackend) Close() error                  { return nil }
 
 // FuzzHandle feeds hostile event names and operations to the event handler:
 // it must never panic, and never queue a path or a directory that is not a
-// clean relative path inside the root.
+// clean relative path inside the root. A name that is not UTF-8 is clean:
+// such files are tracked like any other.
 func FuzzHandle(f *testing.F) {
 	for _, s := range []string{
 		"a.md", "d", "d/x.md", "../x.md", "a/../../b.md", "\x00.md", "d/", "//x.md",
@@ -46,12 +48,12 @@ func FuzzHandle(f *testing.F) {
 		ev := fsnotify.Event{Name: w.prefix + name, Op: fsnotify.Op(op) & (fsnotify.Create | fsnotify.Write | fsnotify.Remove | fsnotify.Rename | fsnotify.Chmod)}
 		_ = w.handle(ev)
 		for rel := range w.co.byPath {
-			if !fs.ValidPath(rel) || rel == "." {
+			if !safefile.ValidRel(rel) {
 				t.Fatalf("queued malformed path %q for event %v", rel, ev)
 			}
 		}
 		for _, j := range w.jobs {
-			if !fs.ValidPath(j.rel) || j.rel == "." {
+			if !safefile.ValidRel(j.rel) {
 				t.Fatalf("queued malformed directory %q for event %v", j.rel, ev)
 			}
 		}

@@ -15,8 +15,10 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/query"
 )
@@ -213,6 +215,14 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 			})
 			continue
 		}
+		if !utf8.ValidString(p) {
+			out.Findings = append(out.Findings, action.Finding{
+				Path: p, Severity: action.SeverityWarning,
+				Message: "file name is not valid UTF-8: " + a.output + " lists it as \"" + escape.Name(p) +
+					"\" with its exact bytes in path_base64",
+				Suggestion: "rename the file to a UTF-8 name",
+			})
+		}
 		enc, ok := s.encoded[p]
 		if !ok || enc.from != e {
 			b, err := encodeCatalogDoc(a.entry(p, e))
@@ -247,6 +257,7 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 // catalogDoc is one document's entry; field order is the key order on disk.
 type catalogDoc struct {
 	Path             string `json:"path"`
+	PathBase64       string `json:"path_base64,omitempty"`
 	SHA256           string `json:"sha256"`
 	Size             int64  `json:"size"`
 	Modified         string `json:"modified"`
@@ -256,7 +267,8 @@ type catalogDoc struct {
 
 func (a *catalogAction) entry(p string, e *kbEntry) catalogDoc {
 	d := catalogDoc{
-		Path:             p,
+		Path:             escape.JSON(p),
+		PathBase64:       escape.Base64(p),
 		SHA256:           hex.EncodeToString(e.sum[:]),
 		Size:             e.size,
 		Modified:         e.mod.UTC().Format(time.RFC3339Nano),

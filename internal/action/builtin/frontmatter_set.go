@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/escape"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/template"
 )
@@ -94,12 +96,21 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		d = template.DataFor(in)
 	}
 	fields := make([]markdown.Field, len(a.fields))
+	var findings []action.Finding
 	for i, f := range a.fields {
 		fields[i] = markdown.Field{Key: f.key, Value: f.value}
 		if f.tmpl != nil {
 			s, err := f.tmpl.Execute(d)
 			if err != nil {
 				return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
+			}
+			if !utf8.ValidString(s) {
+				// YAML text is UTF-8; a value made from a file name that is
+				// not (`{{ .Name }}`) is written in its escaped form.
+				findings = append(findings, action.Finding{Severity: action.SeverityWarning,
+					Message:    fmt.Sprintf("value of %q is not valid UTF-8 (made from the file name?); set to its escaped form %q", f.key, escape.Name(s)),
+					Suggestion: "rename the file to a UTF-8 name"})
+				s = escape.Name(s)
 			}
 			fields[i].Value = s
 		}
@@ -109,7 +120,7 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
 	}
 	if bytes.Equal(out, in.Content) {
-		return action.Output{}, nil
+		return action.Output{Findings: findings}, nil
 	}
-	return action.Output{Content: out}, nil
+	return action.Output{Content: out, Findings: findings}, nil
 }

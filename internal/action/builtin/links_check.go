@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/links"
@@ -183,8 +184,16 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 			out.Findings = append(out.Findings, f)
 		}
 	}
+	if !utf8.ValidString(in.Path) {
+		// Link text is UTF-8, so nothing can name this note.
+		out.Findings = append(out.Findings, action.Finding{
+			Severity:   action.SeverityWarning,
+			Message:    "file name is not valid UTF-8: no link can point at this note",
+			Suggestion: "rename the file to a UTF-8 name",
+		})
+	}
 	delete(affected, in.Path)
-	out.Affected = lkKeys(affected)
+	out.Affected = v.onlyDocs(lkKeys(affected))
 	return out, nil
 }
 
@@ -234,7 +243,7 @@ func (a *linksCheck) Finish(ctx context.Context, h action.Host) (action.Output, 
 	if err != nil {
 		return action.Output{}, fmt.Errorf("list documents: %w", err)
 	}
-	return action.Output{Affected: ps}, nil
+	return action.Output{Affected: v.onlyDocs(ps)}, nil
 }
 
 func lkNow(h action.Host) time.Time {

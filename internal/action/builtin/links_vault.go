@@ -41,6 +41,10 @@ type lkVault struct {
 	listed   uint64 // 1 + the generation of the last list sync; 0: never
 	meta     map[string]lkMeta
 	stats    map[string]bool // Stat answers for non-documents, this generation
+	// excluded are link targets that are not documents (action.Targets):
+	// their links and headings count, but they are never named Affected,
+	// so nothing processes them.
+	excluded map[string]struct{}
 }
 
 // lkMeta is what a document's last Stat showed.
@@ -187,6 +191,21 @@ func (v *lkVault) listIfStale(ctx context.Context, docs action.Docs) ([]string, 
 // the load semaphore.
 func (v *lkVault) syncList(ctx context.Context, docs action.Docs, all bool) ([]string, error) {
 	list := docs.List()
+	var excluded map[string]struct{}
+	if t, ok := docs.(action.Targets); ok {
+		if targets := t.Targets(); len(targets) > len(list) {
+			excluded = make(map[string]struct{}, len(targets)-len(list))
+			for _, p := range targets {
+				if _, found := slices.BinarySearch(list, p); !found {
+					excluded[p] = struct{}{}
+				}
+			}
+			list = targets
+		}
+	}
+	v.mu.Lock()
+	v.excluded = excluded
+	v.mu.Unlock()
 	todo, present := v.g.Absent(list)
 	if all {
 		todo = list
@@ -362,4 +381,17 @@ func lkKeys(m map[string]struct{}) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// onlyDocs drops from ps the link targets that are not documents.
+func (v *lkVault) onlyDocs(ps []string) []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.excluded) == 0 {
+		return ps
+	}
+	return slices.DeleteFunc(ps, func(p string) bool {
+		_, ok := v.excluded[p]
+		return ok
+	})
 }
