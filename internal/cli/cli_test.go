@@ -214,7 +214,7 @@ func TestFailureExitThreeAndNothingWritten(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
 		"scribe.yaml": "version: 1\nrules:\n  - id: t\n    actions:\n      - frontmatter.set: { x: \"{{ .FM.a.b.c }}\" }\n",
-		"bad.md":      "---\na: [unclosed\n---\nbody\n",
+		"bad.md":      "---\na: [1, 2]\n---\nbody\n", // the template cannot index a list by name
 		"ok.md":       "---\na: {b: {c: 1}}\n---\n",
 	})
 	code, out, errOut := scribe(t, "run", "-c", filepath.Join(dir, "scribe.yaml"))
@@ -224,11 +224,40 @@ func TestFailureExitThreeAndNothingWritten(t *testing.T) {
 	if !strings.Contains(out, "bad.md: failed:") {
 		t.Fatalf("failure not named:\n%s", out)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [unclosed\n---\nbody\n" {
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [1, 2]\n---\nbody\n" {
 		t.Fatalf("failed file was modified: %q", b)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "ok.md")); !strings.Contains(string(b), "x: \"1\"") && !strings.Contains(string(b), "x: 1") {
 		t.Fatalf("good file not processed: %q", b)
+	}
+}
+
+// Front matter that is not valid YAML (or not YAML) is a finding at its line
+// and column, and the file is left as it is: not a failure, since retrying
+// cannot help until someone edits the file.
+func TestInvalidFrontMatterIsAFinding(t *testing.T) {
+	dir := t.TempDir()
+	bad := "---\ntitle: `quoted with backticks`\n---\nbody\n"
+	toml := "+++\ntitle = \"T\"\n+++\nbody\n"
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nrules:\n  - id: t\n    actions:\n      - frontmatter.set: { x: 1 }\n",
+		"bad.md":      bad,
+		"hugo.md":     toml,
+	})
+	code, out, errOut := scribe(t, "run", "-c", filepath.Join(dir, "scribe.yaml"))
+	if code != cli.ExitOK {
+		t.Fatalf("exit = %d, want 0 (findings, no failure)\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"bad.md:2:8: error: frontmatter.set left the file as it is", "hugo.md:1:1: error: frontmatter.set left the file as it is: TOML front matter is not supported for edits"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != bad {
+		t.Errorf("bad.md was modified: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "hugo.md")); string(b) != toml {
+		t.Errorf("hugo.md was modified: %q", b)
 	}
 }
 
@@ -379,7 +408,7 @@ func TestFailedRuleKeepsOtherFindings(t *testing.T) {
 			"  - id: stamp\n    actions:\n      - frontmatter.set: { x: \"{{ .FM.a.b.c }}\" }\n" +
 			"  - id: todo\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n" +
 			"  - id: links\n    actions:\n      - links.check: {}\n",
-		"bad.md": "---\na: [unclosed\n---\nTODO: fix\nsee [[missing]]\n",
+		"bad.md": "---\na: [1, 2]\n---\nTODO: fix\nsee [[missing]]\n",
 		"ok.md":  "---\na: {b: {c: 1}}\n---\n",
 	})
 	cfg := filepath.Join(dir, "scribe.yaml")
@@ -427,7 +456,7 @@ func TestFailedRuleKeepsOtherFindings(t *testing.T) {
 	if code, out, _ := scribe(t, "run", "-c", cfg); code != cli.ExitFailure {
 		t.Fatalf("run exit = %d\n%s", code, out)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [unclosed\n---\n- [ ] fix\nsee [[missing]]\n" {
+	if b, _ := os.ReadFile(filepath.Join(dir, "bad.md")); string(b) != "---\na: [1, 2]\n---\n- [ ] fix\nsee [[missing]]\n" {
 		t.Errorf("bad.md after run = %q", b)
 	}
 }

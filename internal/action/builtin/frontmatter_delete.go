@@ -55,6 +55,9 @@ func (a *deleteAction) Run(ctx context.Context, in action.Input) (action.Output,
 		return action.Output{}, err
 	}
 	out, err := markdown.Delete(in.Content, a.keys)
+	if f, ok := unreadableFrontMatter("frontmatter.delete", err); ok {
+		return action.Output{Findings: []action.Finding{f}}, nil
+	}
 	if err != nil {
 		return action.Output{}, fmt.Errorf("frontmatter.delete: %w", err)
 	}

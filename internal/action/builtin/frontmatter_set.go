@@ -3,6 +3,7 @@ package builtin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -116,6 +117,9 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		}
 	}
 	out, err := markdown.Set(in.Content, fields)
+	if f, ok := unreadableFrontMatter("frontmatter.set", err); ok {
+		return action.Output{Findings: append(findings, f)}, nil
+	}
 	if err != nil {
 		return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
 	}
@@ -123,4 +127,17 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		return action.Output{Findings: findings}, nil
 	}
 	return action.Output{Content: out, Findings: findings}, nil
+}
+
+// unreadableFrontMatter turns the error of an edit of front matter that is
+// not valid YAML, or not YAML (TOML, JSON), into a finding at its position:
+// the file is left as it is, and retrying cannot help until someone edits it
+// (SPEC §4: such a block gets a finding and is never rewritten).
+func unreadableFrontMatter(op string, err error) (action.Finding, bool) {
+	var me *markdown.Error
+	if !errors.As(err, &me) {
+		return action.Finding{}, false
+	}
+	return action.Finding{Line: me.Line, Column: me.Column, Severity: action.SeverityError,
+		Message: op + " left the file as it is: " + me.Message}, true
 }

@@ -62,10 +62,12 @@ func TestFrontmatterSetErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", tt.params, err, tt.want)
 		}
 	}
-	// Front matter that is not valid YAML fails the file, untouched.
+	// Front matter that is not valid YAML is a finding at its position,
+	// the file untouched.
 	a := btMust(t, "frontmatter.set", `{a: 1}`, action.Build{})
-	if _, err := a.Run(context.Background(), btInput(t, "a.md", "---\na: [1\n---\n", nil)); err == nil || !strings.Contains(err.Error(), "frontmatter.set:") {
-		t.Errorf("invalid YAML: got %v", err)
+	if out, err := a.Run(context.Background(), btInput(t, "a.md", "---\na: [1\n---\n", nil)); err != nil || out.Content != nil ||
+		len(out.Findings) != 1 || out.Findings[0].Line != 2 || out.Findings[0].Column == 0 || !strings.Contains(out.Findings[0].Message, "frontmatter.set left the file as it is") {
+		t.Errorf("invalid YAML: got %+v, %v", out, err)
 	}
 	// A template failing on this file's data fails the file.
 	a = btMust(t, "frontmatter.set", `{d: '{{ date "2006" .FM.s }}'}`, action.Build{})
@@ -105,13 +107,14 @@ func TestFrontmatterDelete(t *testing.T) {
 		})
 	}
 	a := btMust(t, "frontmatter.delete", `[a]`, action.Build{})
-	if _, err := a.Run(context.Background(), btInput(t, "a.md", "---\na: {1\n---\n", nil)); err == nil || !strings.Contains(err.Error(), "frontmatter.delete:") {
-		t.Errorf("invalid YAML: got %v", err)
+	if out, err := a.Run(context.Background(), btInput(t, "a.md", "---\na: {1\n---\n", nil)); err != nil || out.Content != nil ||
+		len(out.Findings) != 1 || out.Findings[0].Line != 2 || !strings.Contains(out.Findings[0].Message, "frontmatter.delete left the file as it is") {
+		t.Errorf("invalid YAML: got %+v, %v", out, err)
 	}
 	// TOML front matter is read, not edited: a clear refusal at its fence.
-	if _, err := a.Run(context.Background(), btInput(t, "a.md", "+++\na = 1\n+++\n", nil)); err == nil ||
-		!strings.Contains(err.Error(), "front matter line 1, column 1: TOML front matter is not supported for edits") {
-		t.Errorf("TOML: got %v", err)
+	if out, err := a.Run(context.Background(), btInput(t, "a.md", "+++\na = 1\n+++\n", nil)); err != nil || out.Content != nil ||
+		len(out.Findings) != 1 || out.Findings[0].Line != 1 || out.Findings[0].Column != 1 || !strings.Contains(out.Findings[0].Message, "TOML front matter is not supported for edits") {
+		t.Errorf("TOML: got %+v, %v", out, err)
 	}
 }
 
