@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,6 +27,8 @@ type Root struct {
 	Filter *scan.Filter
 	// Docs is the document list actions see.
 	Docs *Docs
+
+	stateDir string // slash path relative to Dir; "" when outside it
 
 	scanned []scan.Entry // the last one-shot listing
 }
@@ -53,6 +56,9 @@ func OpenRoot(dir string, include, exclude []string, stateDir string) (*Root, er
 		return nil, fmt.Errorf("root %s: %w", dir, err)
 	}
 	r := &Root{Dir: abs, FS: fsys, Filter: f}
+	if sd := path.Clean(filepath.ToSlash(stateDir)); stateDir != "" && filepath.IsLocal(sd) {
+		r.stateDir = sd
+	}
 	r.Docs = &Docs{root: r}
 	return r, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/query"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/template"
 )
 
@@ -561,6 +562,9 @@ func kbDecode(params any, v any) error {
 func kbCheckOutput(p string) (string, error) {
 	if !fs.ValidPath(p) || p == "." || strings.HasSuffix(p, "/") {
 		return "", fmt.Errorf("output %q must be a file path relative to the root, with forward slashes and no \"..\", e.g. \"index.md\" or \"docs/catalog.json\"", p)
+	}
+	if dir := safefile.ProtectedDir(p, ""); dir != "" {
+		return "", fmt.Errorf("output %q is inside %s, a version control directory, which Scribe never writes; choose a path outside it", p, dir)
 	}
 	return p, nil
 }
