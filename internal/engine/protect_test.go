@@ -82,3 +82,17 @@ func TestWritesIntoProtectedDirectoriesAreRefused(t *testing.T) {
 		t.Fatalf("gen/index.md = %q", got)
 	}
 }
+
+// An action's output larger than max_file_size is refused: written, the
+// file could never be read back (every later run would skip it).
+func TestOutputOverMaxFileSizeIsRefused(t *testing.T) {
+	root := openRoot(t, map[string]string{"a.md": "a\n"})
+	set := rules(t, config.Rule{ID: "grow", Actions: []config.ActionRef{act("test.append", strings.Repeat("x", 2000))}})
+	rep := run(t, engine.New(set, engine.Options{MaxFileSize: 1000}), root)
+	if r := result(rep, "a.md"); r == nil || !strings.Contains(r.Error, "rule grow: action test.append: the new content is 2003 bytes, more than engine.max_file_size (1000); the file was left unchanged") {
+		t.Fatalf("result %+v", r)
+	}
+	if got := read(t, root, "a.md"); got != "a\n" {
+		t.Fatalf("a.md = %q", got)
+	}
+}
