@@ -162,3 +162,34 @@ func TestPoolConcurrency(t *testing.T) {
 		t.Fatalf("peak concurrency %d exceeds the pool size 3", peak.Load())
 	}
 }
+
+// Call keeps at most MaxFindings findings of one call, whatever the action
+// returns: the last one says how many more there were.
+func TestCallCapsFindings(t *testing.T) {
+	flood := func(n int) action.Action {
+		return runFunc(func(context.Context, action.Input) (action.Output, error) {
+			fs := make([]action.Finding, n)
+			for i := range fs {
+				fs[i] = action.Finding{Line: i + 1, Message: "problem"}
+			}
+			return action.Output{Findings: fs}, nil
+		})
+	}
+	for _, tc := range []struct {
+		n, want int
+		last    string
+	}{
+		{action.MaxFindings, action.MaxFindings, "problem"},
+		{action.MaxFindings + 1, action.MaxFindings, "2 more findings not shown"},
+		{50_000, action.MaxFindings, "49001 more findings not shown: an action reports at most 1000 findings per file"},
+	} {
+		out, err := action.Call(context.Background(), flood(tc.n), action.Input{Path: "a.md"}, time.Second)
+		if err != nil || len(out.Findings) != tc.want {
+			t.Fatalf("%d findings: kept %d (%v), want %d", tc.n, len(out.Findings), err, tc.want)
+		}
+		last := out.Findings[len(out.Findings)-1]
+		if !strings.Contains(last.Message, tc.last) || tc.n > tc.want && (last.Path != "a.md" || last.Severity != action.SeverityWarning) {
+			t.Fatalf("%d findings: last %+v, want %q", tc.n, last, tc.last)
+		}
+	}
+}

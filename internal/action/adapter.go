@@ -100,6 +100,7 @@ func Abandoned() int64 { return abandoned.Load() }
 // deadline passes, whichever is first. A context-aware action that ignores its
 // deadline is abandoned: Call returns ErrAbandoned, counts it, and the action's
 // goroutine is left to end on its own. A panic in the action becomes an error.
+// Findings past MaxFindings are cut (see CapFindings).
 func Call(ctx context.Context, a Action, in Input, timeout time.Duration) (Output, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -122,6 +123,7 @@ func Call(ctx context.Context, a Action, in Input, timeout time.Duration) (Outpu
 	}()
 	select {
 	case r := <-done:
+		r.out.Findings = CapFindings(r.out.Findings, in.Path, 0)
 		return r.out, r.err
 	case <-ctx.Done():
 		// Give a well-behaved action the chance to report its own error

@@ -18,7 +18,16 @@
 // an Action must be safe for concurrent use. Every call carries a deadline
 // (the rule's action timeout). Call enforces it: an action that ignores its
 // context is abandoned when the deadline passes; its goroutine is left to finish
-// on its own, counted in Abandoned, and the rule fails with ErrAbandoned. Plain
-// functions wrapped by FromFunc run on a bounded Pool, so abandoned work can never
-// occupy more than the pool's size in goroutines.
+// on its own, counted in Abandoned, and the rule fails with ErrAbandoned. The
+// built-in actions look at their context in every loop (every few hundred
+// iterations or kilobytes), so they stop within milliseconds of the deadline
+// instead of being abandoned. Plain functions wrapped by FromFunc run on a
+// bounded Pool, so abandoned work can never occupy more than the pool's size
+// in goroutines.
+//
+// # Limits
+//
+// Call keeps at most MaxFindings findings of one call (CapFindings); actions
+// that can report many stop building them at the cap. Each built-in action
+// documents its other caps (doc/actions).
 package action

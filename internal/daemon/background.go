@@ -194,7 +194,8 @@ func (d *Daemon) reloader(ctx context.Context) error {
 		fsEvents = fw.Events
 	}
 	name := filepath.Clean(d.cfg.File)
-	var debounce <-chan time.Time
+	saves := newBurst(reloadSettle, reloadMaxWait)
+	defer saves.stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -205,15 +206,59 @@ func (d *Daemon) reloader(ctx context.Context) error {
 				continue
 			}
 			if filepath.Clean(ev.Name) == name && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
-				debounce = time.After(100 * time.Millisecond) // editors write in several steps
+				saves.add()
 			}
-		case <-debounce:
+		case <-saves.C():
+			saves.done()
 			d.reload("file changed")
 		case <-d.opts.Reload:
 			d.reload("SIGHUP")
 		}
 	}
 }
+
+// A burst of saves to the configuration (an editor writes in several steps;
+// a script or a sync tool may save it many times in a row) is one reload:
+// reloadSettle after the last save, and at most reloadMaxWait after the
+// first, so that saves that never stop still take effect.
+const (
+	reloadSettle  = 300 * time.Millisecond
+	reloadMaxWait = 3 * time.Second
+)
+
+// burst coalesces events into one firing: settle after the last event, or
+// maxWait after the first of the burst, whichever comes first. Its owner
+// calls add for each event and done after each firing of C; it is not safe
+// for concurrent use.
+type burst struct {
+	settle, maxWait time.Duration
+	timer           *time.Timer
+	first           time.Time // of the burst; zero when idle
+}
+
+func newBurst(settle, maxWait time.Duration) *burst {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &burst{settle: settle, maxWait: maxWait, timer: t}
+}
+
+// add records an event: the burst fires settle from now, but no later than
+// maxWait after its first event.
+func (b *burst) add() {
+	now := time.Now()
+	if b.first.IsZero() {
+		b.first = now
+	}
+	b.timer.Reset(min(b.settle, b.maxWait-now.Sub(b.first)))
+}
+
+// C fires when the burst is over.
+func (b *burst) C() <-chan time.Time { return b.timer.C }
+
+// done starts a new burst.
+func (b *burst) done() { b.first = time.Time{} }
+
+func (b *burst) stop() { b.timer.Stop() }
 
 func (d *Daemon) reload(why string) {
 	cfg, rules, err := d.opts.Load()

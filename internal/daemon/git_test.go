@@ -147,7 +147,7 @@ func TestGitCheckout(t *testing.T) {
 	vcstest.Commit(t, e.dir, "other notes", gitFiles(n, "other"))
 	vcstest.Git(t, e.dir, "checkout", "-q", "main")
 
-	r := e.start()
+	r := startWithInotifyQueue(t, e, *flagGitQueue)
 	r.syncWithin(30*time.Second + time.Duration(n)*10*time.Millisecond)
 	gitClean(t, e.dir, "the first start (committed content with TODO lines is left alone)")
 
@@ -208,6 +208,26 @@ func TestGitCheckout(t *testing.T) {
 		}
 		t.Fatalf("the edit after the checkout was not seen as a user edit: %q", got)
 	}
+}
+
+// startWithInotifyQueue starts the daemon with the kernel's inotify queue set
+// to queue events (when queue > 0) and puts the setting back once the
+// daemon's watcher exists: the kernel reads it when a watcher is created, so
+// only this daemon's first watcher gets the small queue (the one it creates
+// after an overflow gets the usual size).
+func startWithInotifyQueue(t *testing.T, e *env, queue int) *running {
+	t.Helper()
+	if queue <= 0 {
+		return e.start()
+	}
+	const p = "/proc/sys/fs/inotify/max_queued_events"
+	old, err := os.ReadFile(p)
+	must(t, err)
+	if err := os.WriteFile(p, []byte(fmt.Sprint(queue)), 0o644); err != nil {
+		t.Skipf("set %s (root only): %v", p, err)
+	}
+	defer os.WriteFile(p, old, 0o644)
+	return e.start()
 }
 
 // A rebase of a branch of 50 commits, each changing notes, replays every

@@ -23,6 +23,7 @@ var (
 	flagOverflowFiles = flag.Int("daemon.overflow-files", 20000, "files created while paused in TestOverflowWhilePaused (unless set: 5000 under -race, 2000 with -short)")
 	flagCrashKills    = flag.Int("daemon.crash-kills", 3, "SIGKILLs during the burst of TestSigkillDuringBurst")
 	flagGitFiles      = flag.Int("daemon.git-files", 2000, "notes that differ between the branches of TestGitCheckout (200 with -short)")
+	flagGitQueue      = flag.Int("daemon.git-queue", 0, "TestGitCheckout: set fs.inotify.max_queued_events to this while the daemon starts (root only), so that the checkout overflows the kernel queue")
 )
 
 // flagSet reports whether the named flag was given on the command line.

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
 // metrics are the daemon's Prometheus metrics, on a registry of its own so
@@ -63,6 +64,8 @@ func newMetrics(d *Daemon) *metrics {
 			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_actions_abandoned_total", Help: "Action calls abandoned after ignoring their deadline."},
 			func() float64 { return float64(action.Abandoned()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_exec_escaped_total", Help: "Processes that left an exec command's process group (setsid) and were killed when the command ended."},
+			func() float64 { return float64(sandbox.Escaped()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_watch_overflows_total", Help: "Kernel event queue overflows (each followed by a rescan)."},
 			func() float64 { return float64(d.watchStats().Overflows) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_rescans_total", Help: "Full rescans of the roots, the first crawl included."},

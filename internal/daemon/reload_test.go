@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +56,27 @@ func TestHotReload(t *testing.T) {
 	waitFor(t, 10*time.Second, "c.md processed by the old rules", func() bool { return e.read("c.md") == "- [ ] five\n- [x] six\n" })
 	if st := r.status(); len(st.Rules) != 2 {
 		t.Errorf("status rules after a failed reload: %+v", st.Rules)
+	}
+}
+
+// A burst of saves to scribe.yaml (a script, a sync tool, an editor saving
+// on every change) is one reload, not one per save: saves 150 ms apart are
+// one burst.
+func TestConfigSaveBurstIsOneReload(t *testing.T) {
+	t.Parallel()
+	c := conf{Rules: todoRule}
+	e := newEnv(t, c, nil)
+	r := e.start()
+	reloads := func() []daemon.Event {
+		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
+	}
+	for i := range 12 {
+		e.writeConfig(c.yaml() + fmt.Sprintf("# save %d\n", i))
+		time.Sleep(150 * time.Millisecond)
+	}
+	waitFor(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) >= 1 })
+	time.Sleep(time.Second) // more than the settle time: a second reload would show by now
+	if n := len(reloads()); n != 1 {
+		t.Fatalf("%d reloads for a burst of 12 saves, want 1", n)
 	}
 }

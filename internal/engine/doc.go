@@ -8,7 +8,11 @@
 // Actions reach other files, commands and the bus only through the action.Host
 // the engine builds for each call: Docs (read other documents of the root),
 // Writer (safe writes of other files, or recorded changes in a dry run),
-// Commands and Publisher. This is where permissions are enforced.
+// Commands and Publisher. This is where permissions are enforced. The Writer
+// refuses writes and renames into .git, .hg, .svn (at any depth, in any case)
+// and the state directory, also through a symlinked directory inside the root
+// (ErrProtected): a misconfigured output cannot corrupt a repository or the
+// journal.
 //
 // # Journal
 //

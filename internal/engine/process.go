@@ -458,6 +458,11 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			res.Events = append(res.Events, ev)
 		}
 		res.Affected = append(res.Affected, out.Affected...)
+		if max := e.opts.MaxFileSize; max > 0 && int64(len(out.Content)) > max {
+			// Written, the file could not be read back: every later run
+			// would skip it.
+			return st.Name, fmt.Errorf("the new content is %d bytes, more than engine.max_file_size (%d); the file was left unchanged", len(out.Content), max)
+		}
 		if out.Content != nil && !bytes.Equal(out.Content, *cur) {
 			*cur = out.Content
 			*changed = true

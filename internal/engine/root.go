@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,6 +32,8 @@ type Root struct {
 	// configuration's exclude globs leave them out (nil without excludes):
 	// exclusion limits what is processed, not what links can point at.
 	targets *scan.Filter
+	stateDir string // slash path relative to Dir; "" when outside it
+
 	scanned []scan.Entry // the last one-shot listing
 }
 
@@ -62,6 +65,9 @@ func OpenRoot(dir string, include, exclude []string, stateDir string) (*Root, er
 			fsys.Close()
 			return nil, fmt.Errorf("root %s: %w", dir, err)
 		}
+	}
+	if sd := path.Clean(filepath.ToSlash(stateDir)); stateDir != "" && filepath.IsLocal(sd) {
+		r.stateDir = sd
 	}
 	r.Docs = &Docs{root: r}
 	return r, nil

@@ -63,6 +63,9 @@ func (rw *rootWriter) current(path string) (*safefile.Snapshot, error) {
 
 // WriteFile replaces or creates path, only if the bytes differ.
 func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte) error {
+	if err := rw.root.checkWritable(path); err != nil {
+		return fmt.Errorf("write %w", err)
+	}
 	for attempt := 0; attempt < 5; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -134,6 +137,11 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, p := range []string{from, to} {
+		if err := rw.root.checkWritable(p); err != nil {
+			return fmt.Errorf("rename %s to %s: %w", from, to, err)
+		}
 	}
 	res := &Result{Root: rw.root.Dir, Path: from, RenamedTo: to, Via: rw.via, ChangedBy: []string{rw.rule}, Changed: true}
 	if rw.dry {

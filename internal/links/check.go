@@ -61,49 +61,73 @@ type Problem struct {
 // nil, is asked about paths that are not indexed documents (images and other
 // attachments); it is called without the graph's lock held.
 func (g *Graph) Check(src string, exists func(p string) bool) []Problem {
+	probs, _ := g.CheckLimit(src, exists, nil, -1)
+	return probs
+}
+
+// CheckLimit is Check that keeps at most max problems (all when max < 0)
+// among those keep accepts (all when keep is nil), and returns how many more
+// keep accepted. keep sees a problem before its suggestion is computed, so
+// problems it drops, and those past max, cost neither a suggestion nor
+// memory: a note with thousands of broken links is checked in bounded space.
+func (g *Graph) CheckLimit(src string, exists func(p string) bool, keep func(Problem) bool, max int) ([]Problem, int) {
 	g.mu.RLock()
 	e := g.notes[src]
-	if e == nil || e.doc == nil {
-		g.mu.RUnlock()
-		return nil
-	}
-	var probs []Problem
-	for _, l := range e.doc.Links {
-		r := g.idx.Resolve(src, l)
-		if r.External || r.Outside || r.Dir {
-			continue
-		}
-		if r.Path == "" {
-			probs = append(probs, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe})
-			continue
-		}
-		if len(r.Candidates) > 1 {
-			probs = append(probs, Problem{Kind: Ambiguous, Source: src, Link: l, Path: r.Path, Candidates: r.Candidates})
-		}
-		if kind := g.checkFragment(l, r.Path); kind != 0 {
-			probs = append(probs, Problem{Kind: kind, Source: src, Link: l, Path: r.Path})
-		}
-	}
 	g.mu.RUnlock()
-	if exists != nil {
-		kept := probs[:0]
-		for _, p := range probs {
-			if p.Kind == MissingTarget && anyExists(p.Probe, exists) {
+	if e == nil || e.doc == nil {
+		return nil, 0
+	}
+	// The links are resolved a chunk at a time, so that exists runs
+	// without the lock; e.doc is never modified, only replaced.
+	const chunk = 256
+	var probs, pending []Problem
+	more := 0
+	links := e.doc.Links
+	for len(links) > 0 {
+		n := min(chunk, len(links))
+		pending = pending[:0]
+		g.mu.RLock()
+		for _, l := range links[:n] {
+			r := g.idx.Resolve(src, l)
+			if r.External || r.Outside || r.Dir {
 				continue
 			}
-			kept = append(kept, p)
+			if r.Path == "" {
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe})
+				continue
+			}
+			if len(r.Candidates) > 1 {
+				pending = append(pending, Problem{Kind: Ambiguous, Source: src, Link: l, Path: r.Path, Candidates: r.Candidates})
+			}
+			if kind := g.checkFragment(l, r.Path); kind != 0 {
+				pending = append(pending, Problem{Kind: kind, Source: src, Link: l, Path: r.Path})
+			}
 		}
-		probs = kept
+		g.mu.RUnlock()
+		links = links[n:]
+		for _, p := range pending {
+			if exists != nil && p.Kind == MissingTarget && anyExists(p.Probe, exists) {
+				continue
+			}
+			if keep != nil && !keep(p) {
+				continue
+			}
+			if max >= 0 && len(probs) >= max {
+				more++
+				continue
+			}
+			probs = append(probs, p)
+		}
 	}
 	if len(probs) == 0 {
-		return nil
+		return nil, more
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	for i := range probs {
 		g.suggest(&probs[i])
 	}
-	return probs
+	return probs, more
 }
 
 func anyExists(paths []string, exists func(string) bool) bool {

@@ -51,6 +51,16 @@
 // exactly the target bytes) need. The scanner here is linear in its input
 // (hostile inputs are tested) and parses a typical note in microseconds.
 //
+// # Limits
+//
+// A document keeps at most Limits.Links links and Limits.Anchors headings and
+// block ids (20,000 each by default), and matches the brackets of at most
+// 65,536 '[' per paragraph; past a limit it is marked (MoreLinks,
+// MoreAnchors) so callers can say what was not checked. A 7.8 MB note with
+// 1.3 million links parses in about 0.1 s and 30 MB. ParseContext and
+// Graph.UpdateContext stop when their context ends; CheckLimit bounds the
+// problems built.
+//
 // # Concurrency
 //
 // Parse and the helper functions are pure. An Index is not safe for

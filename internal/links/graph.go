@@ -1,6 +1,7 @@
 package links
 
 import (
+	"context"
 	"hash/maphash"
 	"path"
 	"slices"
@@ -55,17 +56,29 @@ func NewGraph(opts Options) *Graph {
 // resolve elsewhere) or when its headings or block ids changed (only those
 // whose links resolve to p). It returns nil when the content is unchanged.
 func (g *Graph) Update(p string, content []byte) []string {
+	affected, _ := g.UpdateContext(context.Background(), p, content)
+	return affected
+}
+
+// UpdateContext is Update that gives up, changing nothing, when ctx ends
+// before the content is parsed. The document is parsed within the graph's
+// Options.Limits.
+func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]string, error) {
 	h := Hash(content)
 	g.mu.RLock()
 	old := g.notes[p]
 	g.mu.RUnlock()
 	if old != nil && old.doc != nil && old.hash == h {
-		return nil
+		return nil, nil
 	}
-	ne := newEntry(h, Parse(content))
+	doc, err := ParseContext(ctx, content, g.idx.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	ne := newEntry(h, doc)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.put(p, ne)
+	return g.put(p, ne), nil
 }
 
 // AddFile records a file that links may point at but that is not parsed

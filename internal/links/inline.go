@@ -11,10 +11,37 @@ type inlineScratch struct {
 	runs   map[int][]int // backtick run length -> run starts, ascending
 	cursor map[int]int   // next unused index into runs[length]
 	spans  [][2]int      // code spans [start, end), ascending
-	match  map[int]int   // '[' offset -> matching ']' offset
-	stack  []int
+	opens  []int         // offsets of the '[' brackets, ascending
+	closes []int         // closes[k]: offset of the ']' matching opens[k], or -1
+	stack  []int         // indexes into opens of the unmatched '['
 	jumps  []jump
 }
+
+// release drops buffers a huge paragraph grew, so that the pool does not
+// keep them alive.
+func (in *inlineScratch) release() {
+	const keep = 1 << 12
+	if cap(in.opens) > keep || cap(in.stack) > keep || cap(in.spans) > keep {
+		in.opens, in.closes, in.stack, in.spans = nil, nil, nil, nil
+	}
+	if len(in.runs) > keep {
+		in.runs, in.cursor = nil, nil
+	}
+}
+
+// matching returns the offset of the ']' matching the '[' at o.
+func (in *inlineScratch) matching(o int) (int, bool) {
+	k, found := slices.BinarySearch(in.opens, o)
+	if !found || in.closes[k] < 0 {
+		return 0, false
+	}
+	return in.closes[k], true
+}
+
+// maxBrackets bounds the '[' of one paragraph whose matching ']' is looked
+// for (Markdown links need it). Past it, later inline links of the
+// paragraph are not recognised and the document is marked MoreLinks.
+const maxBrackets = 1 << 16
 
 // jump says: when the scan reaches at (the ']' of a link whose text is being
 // scanned), continue at to (just past the link's destination). link is the
@@ -43,6 +70,12 @@ func (s *scanner) inline(a, b int) {
 	noHTMLClose, noPctClose := false, false
 	in.jumps = in.jumps[:0]
 	for i := a; i < b; {
+		if s.stopped(i) || s.linksFull() {
+			if s.err == nil && strings.IndexByte(src[i:b], '[') >= 0 {
+				s.doc.MoreLinks = true
+			}
+			return
+		}
 		for n := len(in.jumps); n > 0 && i >= in.jumps[n-1].at; n = len(in.jumps) {
 			j := in.jumps[n-1]
 			in.jumps = in.jumps[:n-1]
@@ -133,12 +166,14 @@ func (s *scanner) prepass(a, b int) {
 	src := s.src
 	in := s.in
 	if in.runs == nil {
-		in.runs, in.cursor, in.match = map[int][]int{}, map[int]int{}, map[int]int{}
+		in.runs, in.cursor = map[int][]int{}, map[int]int{}
 	}
 	clear(in.runs)
 	clear(in.cursor)
-	clear(in.match)
 	in.spans, in.stack = in.spans[:0], in.stack[:0]
+	in.opens, in.closes = in.opens[:0], in.closes[:0]
+	// Brackets are matched only for inline links, which need "](".
+	brackets := strings.Contains(src[a:b], "](")
 	if strings.IndexByte(src[a:b], '`') >= 0 {
 		for i := a; i < b; {
 			if src[i] != '`' {
@@ -151,6 +186,9 @@ func (s *scanner) prepass(a, b int) {
 		}
 	}
 	for i := a; i < b; {
+		if s.stopped(i) {
+			return
+		}
 		switch src[i] {
 		case '\\':
 			if i+1 < b && isASCIIPunct(src[i+1]) {
@@ -167,10 +205,20 @@ func (s *scanner) prepass(a, b int) {
 			}
 			continue
 		case '[':
-			in.stack = append(in.stack, i)
+			if !brackets {
+				break
+			}
+			if len(in.opens) >= maxBrackets {
+				brackets = false
+				s.doc.MoreLinks = true
+				break
+			}
+			in.stack = append(in.stack, len(in.opens))
+			in.opens = append(in.opens, i)
+			in.closes = append(in.closes, -1)
 		case ']':
-			if k := len(in.stack); k > 0 {
-				in.match[in.stack[k-1]] = i
+			if k := len(in.stack); brackets && k > 0 {
+				in.closes[in.stack[k-1]] = i
 				in.stack = in.stack[:k-1]
 			}
 		}
@@ -253,7 +301,7 @@ func (s *scanner) addWiki(o, q int, embed bool) bool {
 	for te > ts && isSpaceByte(tpart[te-1]) {
 		te--
 	}
-	if ts == te && !hasFrag {
+	if ts == te && !hasFrag || !s.roomForLink() {
 		return false
 	}
 	start, kind := o, Wiki
@@ -274,7 +322,7 @@ func (s *scanner) addWiki(o, q int, embed bool) bool {
 // mdLink tries an inline link whose '[' is at o and records it.
 func (s *scanner) mdLink(o, b int, image bool) bool {
 	src := s.src
-	c, ok := s.in.match[o]
+	c, ok := s.in.matching(o)
 	if !ok || c+1 >= b || src[c+1] != '(' {
 		return false
 	}
@@ -454,7 +502,7 @@ func skipSpace(src string, p, b int, newline bool) int {
 // empty destination, which needs no check.
 func (s *scanner) addMarkdown(kind Kind, image bool, start int, d dest) bool {
 	raw := s.src[d.ds:d.de]
-	if raw == "" {
+	if raw == "" || !s.roomForLink() {
 		return false
 	}
 	pathEnd := len(raw)

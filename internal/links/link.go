@@ -94,4 +94,10 @@ type Document struct {
 	Links    []Link
 	Headings []Heading
 	Blocks   []Block
+	// MoreLinks is true when the document holds more links than the limit
+	// Parse was given: Links holds the first ones only.
+	MoreLinks bool
+	// MoreAnchors is true when it holds more headings or block ids than
+	// the limit: Headings and Blocks hold the first ones only.
+	MoreAnchors bool
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Options set how links resolve.
+// Options set how links resolve, and how much of a document a Graph keeps.
 type Options struct {
 	// CaseSensitive makes paths and names match only with the same case. By
 	// default they match ignoring case (Unicode lower-casing), as Obsidian
@@ -25,6 +25,9 @@ type Options struct {
 	// attachment folder setting. The root and the linking note's own folder
 	// are always looked in.
 	AttachmentFolders []string
+	// Limits bound what a Graph keeps of each document (zero: the
+	// defaults). A document past them is marked; see Document.MoreLinks.
+	Limits Limits
 }
 
 // Resolution is where a link points.

@@ -1,25 +1,78 @@
 package links
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
 )
 
+// Default limits of what Parse keeps of one document. A real note stays far
+// below them (a large map of content has a few thousand links); a hostile
+// one (1.3 million "[[x]]" in 7.8 MB) would otherwise cost gigabytes.
+const (
+	DefaultMaxLinks   = 20_000
+	DefaultMaxAnchors = 20_000
+)
+
+// Limits bound what Parse keeps of one document. Zero fields take the
+// defaults; a negative field means no limit.
+type Limits struct {
+	// Links caps Document.Links.
+	Links int
+	// Anchors caps Document.Headings and Document.Blocks, each.
+	Anchors int
+}
+
+// MaxLinks returns the cap on links, defaults applied.
+func (l Limits) MaxLinks() int { return limitOr(l.Links, DefaultMaxLinks) }
+
+// MaxAnchors returns the cap on headings and on block ids, defaults applied.
+func (l Limits) MaxAnchors() int { return limitOr(l.Anchors, DefaultMaxAnchors) }
+
+func limitOr(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return int(^uint(0) >> 1)
+	}
+	return n
+}
+
 // Parse finds the links, headings and block identifiers of a Markdown
-// document. It skips the front matter, fenced and indented code blocks, math
-// blocks, inline code spans, HTML comments and Obsidian %% comments. It never
-// fails: text that is not a well-formed link is simply not a link. Time is
-// linear in the size of content.
+// document, within the default Limits. It skips the front matter, fenced and
+// indented code blocks, math blocks, inline code spans, HTML comments and
+// Obsidian %% comments. It never fails: text that is not a well-formed link
+// is simply not a link. Time is linear in the size of content.
 func Parse(content []byte) *Document {
-	s := &scanner{src: string(content), paraStart: -1, posLine: -1}
+	d, _ := ParseContext(context.Background(), content, Limits{})
+	return d
+}
+
+// ParseContext is Parse within lim that stops early, with ctx's error, when
+// ctx is done. It checks ctx every few hundred kilobytes of content, so an
+// abandoned parse of a huge note ends within milliseconds of its deadline.
+// Past a limit the document is marked (MoreLinks, MoreAnchors) and the rest
+// is not recorded.
+func ParseContext(ctx context.Context, content []byte, lim Limits) (*Document, error) {
+	s := &scanner{src: string(content), paraStart: -1, posLine: -1, ctx: ctx,
+		maxLinks: lim.MaxLinks(), maxAnchors: lim.MaxAnchors()}
 	s.in = scratchPool.Get().(*inlineScratch)
 	s.run()
+	s.in.release()
 	scratchPool.Put(s.in)
 	s.in = nil
-	return &s.doc
+	if s.err != nil {
+		return nil, s.err
+	}
+	return &s.doc, nil
 }
+
+// checkEvery is how many bytes of content the scanner reads between two
+// looks at its context.
+const checkEvery = 256 << 10
 
 // scratchPool recycles the inline scanner's maps and slices across Parse
 // calls: loading a vault parses thousands of notes.
@@ -58,7 +111,42 @@ type scanner struct {
 	posLine, posOff, posCol int // last answer of position
 
 	in *inlineScratch
+
+	ctx                  context.Context
+	err                  error // ctx's error once it is done: the scan stops
+	nextCheck            int   // offset at which to look at ctx again
+	maxLinks, maxAnchors int
 }
+
+// stopped reports whether the scan must end, looking at ctx when the scan
+// has passed offset nextCheck.
+func (s *scanner) stopped(off int) bool {
+	if s.err != nil {
+		return true
+	}
+	if off < s.nextCheck {
+		return false
+	}
+	s.nextCheck = off + checkEvery
+	s.err = s.ctx.Err()
+	return s.err != nil
+}
+
+// linksFull reports whether no more links may be recorded.
+func (s *scanner) linksFull() bool { return len(s.doc.Links) >= s.maxLinks }
+
+// roomForLink reports whether one more link may be recorded, and marks the
+// document when it may not.
+func (s *scanner) roomForLink() bool {
+	if s.linksFull() {
+		s.doc.MoreLinks = true
+		return false
+	}
+	return true
+}
+
+// anchorsFull reports whether no more headings and block ids may be recorded.
+func (s *scanner) anchorsFull() bool { return s.doc.MoreAnchors }
 
 func (s *scanner) run() {
 	src := s.src
@@ -79,6 +167,9 @@ func (s *scanner) run() {
 	s.prevBlank = true
 	for ln := first; ln < len(s.lineStarts); ln++ {
 		start := s.lineStarts[ln]
+		if s.stopped(start) || s.linksFull() && s.anchorsFull() {
+			return
+		}
 		end := len(src)
 		if ln+1 < len(s.lineStarts) {
 			end = s.lineStarts[ln+1] - 1
@@ -252,6 +343,10 @@ func (s *scanner) flushPara() {
 }
 
 func (s *scanner) addHeading(level int, raw string, lineNo int) {
+	if len(s.doc.Headings) >= s.maxAnchors {
+		s.doc.MoreAnchors = true
+		return
+	}
 	text := plainText(raw)
 	s.doc.Headings = append(s.doc.Headings, Heading{
 		Level: level, Text: text, Slug: s.slugs.unique(Slug(text)), Line: lineNo,
@@ -273,6 +368,10 @@ func (s *scanner) blockID(text string, lineNo int) {
 		if !isBlockIDByte(id[i]) {
 			return
 		}
+	}
+	if len(s.doc.Blocks) >= s.maxAnchors {
+		s.doc.MoreAnchors = true
+		return
 	}
 	s.doc.Blocks = append(s.doc.Blocks, Block{ID: id, Line: lineNo})
 }

@@ -4,10 +4,14 @@
 // configuration loads, ResolveCommand checks that path (absolute, existing,
 // a regular executable file, not writable by group or others, symlinks
 // evaluated) and returns the real file to run. NewRunner then records each
-// binary's identity (device, inode, mode, owner, size, modification time);
-// Run refuses a binary whose identity changed since, or that became writable
-// by group or others, so a file swapped in after the configuration was checked
-// is never executed.
+// binary's identity (device, inode, mode, owner, size, modification and change
+// times) and the SHA-256 of its content; Run refuses a binary that is another
+// file now, whose mode or owner changed, whose content differs (checked again
+// whenever its size or times moved: a rewrite with the size and mtime put back
+// still changes the ctime), or that became writable by group or others, so a
+// file swapped in after the configuration was checked is never executed.
+// Hashes are cached by path and identity, so a reload does not re-read
+// unchanged binaries.
 //
 // Run never uses a shell. The child gets argv = [path, Args..., "--",
 // Files...] (no "--" when there are no files), so a file named
@@ -24,15 +28,27 @@
 // changes into the opened directory itself, not into a path that could be
 // swapped meanwhile).
 //
+// # Processes that leave the group
+//
+// A process that leaves its process group (setsid, a double fork into a new
+// session) escapes the group kill. The first Run makes Scribe a child
+// subreaper (PR_SET_CHILD_SUBREAPER), so such an orphan is reparented to
+// Scribe rather than init; when the command ends, Run kills and reaps every
+// reparented process still in its group, and every one in another session
+// started after the command began (unless another command, still running,
+// began before it: that command's end takes it). They are counted in
+// Escaped (the daemon's scribe_exec_escaped_total). Processes started by the
+// rest of Scribe stay in Scribe's session and are never touched. Run it
+// under a cgroup (systemd KillMode=control-group) to contain even a process
+// that escapes some other way.
+//
 // # Limits
 //
-// A process that leaves its process group (setsid, double fork into a new
-// session) escapes the group kill. Run still returns on time: WaitDelay
-// closes the output pipes shortly after the deadline. Contain such commands
-// with a cgroup (for example, a systemd unit with KillMode=control-group).
 // The identity check and the exec are two steps; the check stops binaries
 // replaced by rename or rewritten in place, and ResolveCommand's refusal of
-// writable binaries and directories narrows who could race it.
+// writable binaries and directories narrows who could race it. (Executing by
+// descriptor would close the gap for compiled programs, but not for scripts,
+// whose interpreter reopens them by path.)
 //
 // # Usage
 //

@@ -1,11 +1,14 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -65,21 +68,75 @@ func checkBinary(path, real string, fi fs.FileInfo) error {
 	return nil
 }
 
-// identity is what must not change between configuration load and exec.
+// identity is what a file's metadata says about its version. The kernel
+// sets ctime on every change to the file (content, mode, owner, times) and
+// no one can set it back, so a rewrite with the size and mtime put back still
+// shows.
 type identity struct {
 	dev, ino uint64
 	mode     fs.FileMode
 	uid      uint32
 	size     int64
 	mtimeNs  int64
+	ctimeNs  int64
 }
 
 func identityOf(fi fs.FileInfo) identity {
 	id := identity{mode: fi.Mode(), size: fi.Size(), mtimeNs: fi.ModTime().UnixNano()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.dev, id.ino, id.uid = uint64(st.Dev), st.Ino, st.Uid
+		id.ctimeNs = st.Ctim.Nano()
 	}
 	return id
+}
+
+// hashes remembers the content hash of each binary by path, with the
+// identity it was computed at: the hash is recomputed only when the
+// identity moved, so a Runner built on every reload does not re-read large
+// binaries, and a check at exec time costs one stat.
+var hashes = struct {
+	sync.Mutex
+	m map[string]hashed
+}{m: map[string]hashed{}}
+
+type hashed struct {
+	id  identity
+	sum [sha256.Size]byte
+}
+
+// contentHash returns the SHA-256 of the file at path and the identity of
+// exactly the bytes it read (from the open file, not the path). A symlink
+// is refused.
+func contentHash(path string) (identity, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return identity{}, sum, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return identity{}, sum, err
+	}
+	id := identityOf(fi)
+	hashes.Lock()
+	h, ok := hashes.m[path]
+	hashes.Unlock()
+	if ok && h.id == id {
+		return id, h.sum, nil
+	}
+	d := sha256.New()
+	if _, err := io.Copy(d, f); err != nil {
+		return identity{}, sum, fmt.Errorf("read %s: %w", path, err)
+	}
+	d.Sum(sum[:0])
+	if after, err := f.Stat(); err != nil || identityOf(after) != id {
+		return identity{}, sum, fmt.Errorf("%s changed while it was read", path)
+	}
+	hashes.Lock()
+	hashes.m[path] = hashed{id: id, sum: sum}
+	hashes.Unlock()
+	return id, sum, nil
 }
 
 // describeChange names what differs between the recorded and current identity,
@@ -93,6 +150,6 @@ func describeChange(was, now identity) string {
 	case was.uid != now.uid:
 		return fmt.Sprintf("its owner changed from uid %d to %d", was.uid, now.uid)
 	default:
-		return "it was modified in place"
+		return "it was modified in place (its content differs)"
 	}
 }

@@ -103,6 +103,34 @@ func TestSwappedBinaryIsRefused(t *testing.T) {
 			f.Write([]byte("x"))
 			f.Close()
 		}, "modified in place"},
+		{"rewritten with the same size and its times put back", func(t *testing.T, path string) {
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(marker)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same bytes as the marker but for one, at the end, so
+			// the size is unchanged; the content differs from what
+			// NewRunner hashed.
+			b[len(b)-1] ^= 0xff
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.WriteAt(b[len(b)-1:], fi.Size()-1); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+			if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
+				t.Fatalf("size or mtime not put back: %v %v", now.Size(), now.ModTime())
+			}
+		}, "modified in place"},
 		{"made world-writable", func(t *testing.T, path string) {
 			os.Chmod(path, 0o757)
 		}, "writable by group or others"},
@@ -155,6 +183,24 @@ func TestSwappedBinaryIsRefused(t *testing.T) {
 			t.Fatal("the retargeted symlink was followed at exec time")
 		}
 	})
+}
+
+// A binary whose times changed but whose content did not (touch) still
+// runs: the content hash decides, and it is recomputed only when the file's
+// metadata moved.
+func TestTouchedBinaryStillRuns(t *testing.T) {
+	root := t.TempDir()
+	path := helper(t, t.TempDir(), recorderName)
+	r := NewRunner(root, map[string]string{"tool": path}, nil, 0)
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := r.Run(context.Background(), action.Command{Name: "tool", Timeout: 10 * time.Second}); err != nil {
+			t.Fatalf("a touched binary was refused: %v", err)
+		}
+	}
 }
 
 func TestUnknownCommandIsRefused(t *testing.T) {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -48,7 +49,8 @@ type Runner struct {
 type binary struct {
 	path string
 	id   identity
-	err  error // why the identity could not be recorded
+	sum  [sha256.Size]byte // of the content
+	err  error             // why the identity could not be recorded
 }
 
 var _ action.CommandRunner = (*Runner)(nil)
@@ -76,11 +78,10 @@ func NewRunner(root string, commands map[string]string, env []string, outputCap 
 		if err == nil {
 			err = checkBinary(path, path, fi)
 		}
-		if err != nil {
-			b.err = err
-		} else {
-			b.id = identityOf(fi)
+		if err == nil {
+			b.id, b.sum, err = contentHash(path)
 		}
+		b.err = err
 		r.commands[name] = b
 	}
 	return r
@@ -123,17 +124,28 @@ func (r *Runner) Run(ctx context.Context, c action.Command) (action.CommandResul
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
 
+	contain := becomeSubreaper() == nil
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return failed, fmt.Errorf("start command %s (%s): %w", c.Name, bin.path, err)
 	}
 	dir.Close()
+	var handle *int
+	if st, err := readStat(cmd.Process.Pid); contain && err == nil {
+		handle = register(st.start)
+		defer unregister(handle)
+	}
 	// Wait for the main process to end without reaping it: while it is a
 	// zombie its pid, and so the group id, cannot be reused, so killing the
 	// group cannot hit an unrelated process. Whatever it left running in
 	// its group dies with it.
 	awaitExit(cmd.Process.Pid)
 	kill()
+	if handle != nil {
+		// What left the group, reparented to us, dies too, before Wait
+		// waits for the output pipes it may hold.
+		escaped.Add(int64(sweep(handle, cmd.Process.Pid)))
+	}
 	werr := cmd.Wait()
 
 	res := action.CommandResult{
@@ -204,7 +216,17 @@ func (r *Runner) verify(name string) (binary, error) {
 		return bin, fmt.Errorf("%w: %w", ErrBinaryChanged, err)
 	}
 	if now := identityOf(fi); now != bin.id {
-		return bin, fmt.Errorf("%w: %s (%s): %s; if the change is legitimate (an upgrade), reload the configuration (SIGHUP) to accept it", ErrBinaryChanged, name, bin.path, describeChange(bin.id, now))
+		// The same file (device, inode), mode and owner, with other times
+		// or size: its content must still be what was recorded (a touch is
+		// fine; a rewrite with the size and mtime put back is not).
+		changed := now.dev != bin.id.dev || now.ino != bin.id.ino || now.mode != bin.id.mode || now.uid != bin.id.uid
+		if !changed {
+			_, sum, err := contentHash(bin.path)
+			changed = err != nil || sum != bin.sum
+		}
+		if changed {
+			return bin, fmt.Errorf("%w: %s (%s): %s; if the change is legitimate (an upgrade), reload the configuration (SIGHUP) to accept it", ErrBinaryChanged, name, bin.path, describeChange(bin.id, now))
+		}
 	}
 	return bin, nil
 }

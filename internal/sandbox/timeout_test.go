@@ -93,32 +93,106 @@ func TestCancelKillsGroup(t *testing.T) {
 	eventually(t, 2*time.Second, "group empty", func() bool { return len(groupMembers(t, pgid)) == 0 })
 }
 
-// TestSetsidEscapeeIsDocumented is E2's setsid variant: a process that moves
-// to a new session leaves the group and survives the group kill (see the
-// package doc: contain such commands with a cgroup), but Run still returns
-// by timeout + WaitDelay, because the output pipes are closed.
-func TestSetsidEscapeeIsDocumented(t *testing.T) {
-	system(t, "/usr/bin/setsid")
-	r := shRunner(t, 0)
-	marker := fmt.Sprintf("59.%d", time.Now().UnixNano()%1e6) // a unique sleep argument
+// uniqueSleep returns a sleep argument no other process has, and kills any
+// process still holding it when the test ends.
+func uniqueSleep(t *testing.T, n int) string {
+	marker := fmt.Sprintf("59.%06d%d", time.Now().UnixNano()%1e6, n)
 	t.Cleanup(func() {
 		for _, pid := range processesWithArg(marker) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	const timeout = 300 * time.Millisecond
-	start := time.Now()
-	_, err := r.Run(context.Background(), action.Command{
-		Name:    "sh",
-		Args:    []string{"-c", "setsid sleep " + marker + " & sleep 60"},
-		Timeout: timeout,
-	})
-	took := time.Since(start)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want a deadline error", err)
+	return marker
+}
+
+// untilReady waits for the file "ready" in the working directory.
+const untilReady = "while [ ! -e ready ]; do sleep 0.01; done; "
+
+// TestSetsidEscapeesAreKilled is E2's setsid variant: processes that move
+// to a new session leave the process group, so the group kill misses them;
+// they are reparented to Scribe (a child subreaper) and killed when the
+// command ends, whether it timed out or exited, however deep they are. Run
+// still returns by timeout + WaitDelay. A /proc scan shows none survives.
+func TestSetsidEscapeesAreKilled(t *testing.T) {
+	system(t, "/usr/bin/setsid")
+	for _, tc := range []struct {
+		name    string
+		script  string // %s: the sleep argument
+		timeout time.Duration
+		escaped int64 // processes that left the group and kept running
+	}{
+		{"timeout", "setsid sleep %s & sleep 60", 300 * time.Millisecond, 1},
+		// The script waits for the escapee to be out ("ready") before it
+		// ends, so that it really escaped.
+		{"exit", "setsid sh -c 'touch ready; exec sleep %s' & " + untilReady + "exit 0", 10 * time.Second, 1},
+		{"double fork", "(setsid sh -c 'touch ready; exec sleep %s' &); " + untilReady + "exit 0", 10 * time.Second, 1},
+		{"escapee with children", "setsid sh -c 'sleep %[1]s & sleep %[1]s & touch ready; wait' & " + untilReady + "exit 0", 10 * time.Second, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := shRunner(t, 0)
+			marker := uniqueSleep(t, 0)
+			before := Escaped()
+			start := time.Now()
+			_, err := r.Run(context.Background(), action.Command{
+				Name:    "sh",
+				Args:    []string{"-c", fmt.Sprintf(tc.script, marker)},
+				Timeout: tc.timeout,
+			})
+			took := time.Since(start)
+			if tc.timeout < time.Second && !errors.Is(err, context.DeadlineExceeded) || tc.timeout > time.Second && err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if limit := tc.timeout + waitDelay + 500*time.Millisecond; tc.timeout < time.Second && took > limit {
+				t.Fatalf("Run took %v, want ≤ %v", took, limit)
+			}
+			if left := processesWithArg(marker); len(left) > 0 {
+				t.Fatalf("processes outside the group survived the command: %v", left)
+			}
+			// A short-lived helper of the escapee (touch) may be counted
+			// too when it is caught running.
+			if got := Escaped() - before; got < tc.escaped {
+				t.Errorf("Escaped() counted %d, want at least %d", got, tc.escaped)
+			}
+			t.Logf("returned after %v; %d escapees killed, none left (/proc scan)", took.Round(time.Millisecond), Escaped()-before)
+		})
 	}
-	if limit := timeout + waitDelay + 500*time.Millisecond; took > limit {
-		t.Fatalf("Run took %v, want ≤ %v", took, limit)
+}
+
+// With two commands running, one's end does not kill what the other moved
+// out of its group while it still runs; the other's end does.
+func TestEscapeesOfAnotherRunningCommandAreLeft(t *testing.T) {
+	system(t, "/usr/bin/setsid")
+	r := shRunner(t, 0)
+	marker := uniqueSleep(t, 1)
+	aStarted := make(chan struct{})
+	aDone := make(chan error, 1)
+	go func() {
+		close(aStarted)
+		_, err := r.Run(context.Background(), action.Command{Name: "sh", Args: []string{"-c", "sleep 0.3"}, Timeout: 10 * time.Second})
+		aDone <- err
+	}()
+	<-aStarted
+	bDone := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), action.Command{Name: "sh",
+			Args: []string{"-c", "sleep 0.05; setsid sleep " + marker + " & sleep 1.5"}, Timeout: 10 * time.Second})
+		bDone <- err
+	}()
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("returned after %v; setsid escapees still alive: %v (documented limit)", took.Round(time.Millisecond), processesWithArg(marker))
+	if len(processesWithArg(marker)) != 1 {
+		select {
+		case err := <-bDone:
+			t.Fatalf("the second command ended first (%v); the machine is too slow for this test", err)
+		default:
+		}
+		t.Fatalf("the first command's end killed the second's escapee while it ran")
+	}
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	if left := processesWithArg(marker); len(left) > 0 {
+		t.Fatalf("the second command's escapee survived it: %v", left)
+	}
 }

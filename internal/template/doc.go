@@ -31,6 +31,17 @@
 //	replace OLD NEW S    every OLD in S replaced by NEW
 //	default DEF V        DEF when V is missing, "" or an empty list/map (false and 0 are values)
 //	slug                 "Café Crème!" → "cafe-creme"
+//	raw V                V unescaped in a Markdown template (below); elsewhere, V
+//
+// # Markdown templates
+//
+// ParseMarkdown parses a template whose output is Markdown built from other
+// files' data (the index action's entries). Each printed value is escaped for
+// its context, read from the template text around it: plain text, a link
+// target (percent-encoded; a javascript:, data: or other unsafe scheme at its
+// start becomes #unsafe-url), a link title, a code span, a wiki link, a quoted
+// HTML attribute. `raw` opts a value out. markdown.go has the table, and the
+// tests check the escaping against an independent CommonMark renderer.
 //
 // # Concurrency
 //

@@ -14,7 +14,7 @@ import (
 // funcs returns the function map every template gets; now is a placeholder
 // that each pooled clone replaces.
 func funcs(now func() time.Time) gotemplate.FuncMap {
-	return gotemplate.FuncMap{
+	m := gotemplate.FuncMap{
 		"now":      now,
 		"date":     date,
 		"lower":    func(v any) string { return strings.ToLower(text(v)) },
@@ -28,6 +28,10 @@ func funcs(now func() time.Time) gotemplate.FuncMap {
 		expandFunc: expandData,
 		rangeFunc:  func(v any) (any, error) { return v, nil }, // replaced per clone
 	}
+	for k, f := range mdFuncs() {
+		m[k] = f
+	}
+	return m
 }
 
 // printable is the last command of every printing action: a missing value

@@ -200,10 +200,14 @@ var digCall = regexp.MustCompile(`\(?` + digFunc + ` (\$?\.FM)((?: "[^"]*")+)\)?
 // guard (range or call budget): the guard is not what the user wrote.
 var guardCall = regexp.MustCompile(`at <(?:` + rangeFunc + `|` + callFunc + `)(?: nil)?>: (?:error calling (?:` + rangeFunc + `|` + callFunc + `): )?`)
 
+// mdCall matches a Markdown escaper as text/template prints it in an error.
+var mdCall = regexp.MustCompile(`at <_scribeMD[A-Za-z]+>: error calling _scribeMD[A-Za-z]+: | \| _scribeMD[A-Za-z]+`)
+
 // undoRewrite removes the rewrites from a node as text/template prints it in
 // an error, so the user sees what they wrote.
 func undoRewrite(msg string) string {
 	msg = guardCall.ReplaceAllString(msg, "")
+	msg = mdCall.ReplaceAllString(msg, "")
 	msg = strings.ReplaceAll(msg, " | "+textFunc, "")
 	msg = strings.ReplaceAll(msg, " | "+rangeFunc, "")
 	msg = strings.ReplaceAll(msg, " | "+callFunc, "")

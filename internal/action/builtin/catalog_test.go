@@ -258,6 +258,7 @@ func TestCatalogConstructorErrors(t *testing.T) {
 	}{
 		{map[string]any{"output": "../catalog.json"}, "relative to the root"},
 		{map[string]any{"output": "dir/"}, "relative to the root"},
+		{map[string]any{"output": ".svn/catalog.json"}, "inside .svn, a version control directory, which Scribe never writes"},
 		{map[string]any{"files": "a/[b"}, `invalid glob "a/[b"`},
 		{map[string]any{"fields": "title"}, "fields"},
 		{map[string]any{"fields": []any{"a", "a"}}, "fields"},

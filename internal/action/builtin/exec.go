@@ -184,6 +184,12 @@ func (a *execAction) Run(ctx context.Context, in action.Input) (action.Output, e
 		if err != nil {
 			return action.Output{}, fmt.Errorf("exec %s: %w", a.name, err)
 		}
+		if strings.HasPrefix(s, "-") && !strings.HasPrefix(t.Text(), "-") {
+			// The value came from the file (its name, its front matter):
+			// the command would read it as an option.
+			return action.Output{}, fmt.Errorf("exec %s: command[%d] %q renders to %q, which starts with '-' and would be read as an option; nothing was run. Put the option in the template itself (--file={{ .Path }}), or leave the file to files: true, which passes it after --",
+				a.name, i+1, t.Text(), execClip(s))
+		}
 		args[i] = s
 	}
 	cmd := action.Command{Name: a.name, Args: args, Dir: a.dir, Timeout: a.timeout}
@@ -198,6 +204,14 @@ func (a *execAction) Run(ctx context.Context, in action.Input) (action.Output, e
 		return a.filterOutput(in, res, err)
 	}
 	return a.checkOutput(in, res, err)
+}
+
+// execClip shortens a rendered argument for an error message.
+func execClip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
 }
 
 // execFileArg is the file's path as the command sees it from its working

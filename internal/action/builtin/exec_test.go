@@ -126,7 +126,7 @@ func TestExecArguments(t *testing.T) {
 	e := newExEnv(t)
 	a := e.new(t, `{command: [sh, -c, 'printf "%s\n" "$0" "$@" >&2; exit 1', "{{ .Name }}", "--title={{ .FM.title }}", "{{ .FM.title }}"], findings: true}`)
 	const content = "---\ntitle: \"$(touch PWNED); `touch PWNED` -rf\"\n---\nbody\n"
-	path := "notes/-rf a.md"
+	path := "notes/a -rf.md"
 	os.MkdirAll(filepath.Join(e.root, "notes"), 0o755)
 	out, err := a.Run(context.Background(), e.input(t, path, content))
 	if err != nil {
@@ -138,12 +138,44 @@ func TestExecArguments(t *testing.T) {
 		t.Fatalf("findings %+v", out.Findings)
 	}
 	title := "$(touch PWNED); `touch PWNED` -rf"
-	want := strings.Join([]string{"-rf a", "--title=" + title, title, "--", "notes/-rf a.md"}, "\n")
+	want := strings.Join([]string{"a -rf", "--title=" + title, title, "--", "notes/a -rf.md"}, "\n")
 	if !strings.Contains(out.Findings[0].Message, want) {
 		t.Fatalf("arguments:\n%s\nwant them to contain:\n%s", out.Findings[0].Message, want)
 	}
 	if _, err := os.Stat(filepath.Join(e.root, "PWNED")); err == nil {
 		t.Fatal("canary PWNED created")
+	}
+}
+
+// A bare argument template that renders to something starting with '-' is
+// refused before anything runs: a file named "-rf a.md" or a title "--output=x"
+// must not become an option. Options the user wrote in the template are fine.
+func TestExecRefusesRenderedOptions(t *testing.T) {
+	e := newExEnv(t)
+	os.MkdirAll(filepath.Join(e.root, "notes"), 0o755)
+	canary := filepath.Join(e.root, "RAN")
+	for _, tc := range []struct{ arg, path, title, want string }{
+		{"{{ .Name }}", "notes/-rf a.md", "x", `command[3] "{{ .Name }}" renders to "-rf a", which starts with '-'`},
+		{"{{ .FM.title }}", "notes/a.md", "--output=/tmp/x", `command[3] "{{ .FM.title }}" renders to "--output=/tmp/x"`},
+		{"{{ .FM.title }}", "notes/a.md", "-", `renders to "-"`},
+	} {
+		a := e.new(t, `{command: [sh, -c, 'touch RAN', "`+tc.arg+`"]}`)
+		_, err := a.Run(context.Background(), e.input(t, tc.path, "---\ntitle: \""+tc.title+"\"\n---\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "nothing was run") {
+			t.Errorf("%s with %s / %q: %v; want a refusal saying %q", tc.arg, tc.path, tc.title, err, tc.want)
+		}
+		if _, err := os.Stat(canary); err == nil {
+			t.Fatalf("%s: the command ran", tc.arg)
+		}
+	}
+	// Written by the user, an option is an option; a value glued to it is
+	// not at the start, and a value in the middle is fine.
+	a := e.new(t, `{command: [sh, -c, 'touch RAN', "--title={{ .FM.title }}", "-{{ .FM.title }}", "x{{ .FM.title }}"]}`)
+	if _, err := a.Run(context.Background(), e.input(t, "notes/-rf a.md", "---\ntitle: \"-rf\"\n---\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(canary); err != nil {
+		t.Fatal("the command did not run")
 	}
 }
 

@@ -327,7 +327,10 @@ func (a *validateAction) Run(ctx context.Context, in action.Input) (action.Outpu
 	}
 	var out []action.Finding
 	seen := map[string]bool{}
-	for _, v := range fvLeaves(ve) {
+	for i, v := range fvLeaves(ve) {
+		if i%256 == 0 && ctx.Err() != nil {
+			return action.Output{}, ctx.Err()
+		}
 		line, col := pos.at(v.path)
 		msg := "front matter"
 		if len(v.path) > 0 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/query"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/template"
 )
 
@@ -164,7 +165,7 @@ func newIndex(params any, b action.Build) (action.Action, error) {
 	if text == "" {
 		text = indexDefaultTemplate
 	}
-	t, err := template.Parse(label+" template", text)
+	t, err := template.ParseMarkdown(label+" template", text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", label, err)
 	}
@@ -228,7 +229,10 @@ func (a *indexAction) Run(ctx context.Context, in action.Input) (action.Output, 
 			break
 		}
 	}
-	body, findings := a.render(snap, in.Path, kbNow(in.Host), in.Path, line)
+	body, findings, err := a.render(ctx, snap, in.Path, kbNow(in.Host), in.Path, line)
+	if err != nil {
+		return action.Output{}, err
+	}
 	out.Findings = append(out.Findings, findings...)
 	next, err := idxReplace(in.Content, regions, a.name, body)
 	if err != nil {
@@ -311,7 +315,10 @@ func (a *indexAction) finishFile(ctx context.Context, h action.Host, s *indexSta
 	if s.written && fp == s.fp {
 		return action.Output{}, nil
 	}
-	body, findings := a.render(snap, a.output, kbNow(h), a.output, 0)
+	body, findings, err := a.render(ctx, snap, a.output, kbNow(h), a.output, 0)
+	if err != nil {
+		return action.Output{}, err
+	}
 	if err := h.Writer.WriteFile(ctx, a.output, []byte(body)); err != nil {
 		return action.Output{}, fmt.Errorf("write index: %w", err)
 	}
@@ -381,11 +388,17 @@ func (s idxSnapshot) fingerprint(skip string) idxFingerprint {
 	return fp
 }
 
+// idxMaxOutput caps the generated text of one index (entries past it are
+// left out, with a warning): the list goes into a Markdown file, which the
+// engine would refuse to read back past engine.max_file_size (8 MiB by
+// default), and a list that long is not one people read.
+const idxMaxOutput = 4 << 20
+
 // render builds the generated text (LF line endings): header, one line (or
 // more) per selected document or the empty text, footer. Links are made
 // relative to holder, the file that holds the index. Problems become warnings
-// on findingPath.
-func (a *indexAction) render(snap idxSnapshot, holder string, now time.Time, findingPath string, line int) (string, []action.Finding) {
+// on findingPath. It fails only when ctx ends.
+func (a *indexAction) render(ctx context.Context, snap idxSnapshot, holder string, now time.Time, findingPath string, line int) (string, []action.Finding, error) {
 	var docs []query.Doc
 	for _, d := range snap.docs {
 		if d.Path != holder {
@@ -396,8 +409,15 @@ func (a *indexAction) render(snap idxSnapshot, holder string, now time.Time, fin
 	var b strings.Builder
 	idxBlock(&b, a.header)
 	var tmplFails []query.Failure
-	n := 0
-	for _, d := range res.Docs {
+	n, cut := 0, 0
+	for i, d := range res.Docs {
+		if i%64 == 0 && ctx.Err() != nil {
+			return "", nil, ctx.Err()
+		}
+		if cut > 0 {
+			cut++
+			continue
+		}
 		data := template.PathData(d.Path)
 		data.FM = d.FM
 		data.Now = now
@@ -410,6 +430,10 @@ func (a *indexAction) render(snap idxSnapshot, holder string, now time.Time, fin
 		}
 		if strings.TrimSpace(s) == "" {
 			continue // a template may skip a document by printing nothing
+		}
+		if b.Len()+len(s) > idxMaxOutput {
+			cut = 1
+			continue
 		}
 		idxBlock(&b, s)
 		n++
@@ -439,7 +463,14 @@ func (a *indexAction) render(snap idxSnapshot, holder string, now time.Time, fin
 		msg := fmt.Sprintf("%s: %d document(s) left out because they %s; first %s: %v", what, len(g.fails), g.why, g.fails[0].Path, g.fails[0].Err)
 		findings = append(findings, action.Finding{Path: findingPath, Line: line, Severity: action.SeverityWarning, Message: msg, Suggestion: g.hint})
 	}
-	return b.String(), findings
+	if cut > 0 {
+		findings = append(findings, action.Finding{
+			Path: findingPath, Line: line, Severity: action.SeverityWarning,
+			Message:    fmt.Sprintf("%s: the list stops after %d entries, %d left out: the generated text may not exceed %d MiB", what, n, cut, idxMaxOutput>>20),
+			Suggestion: "narrow the list with from, where or limit",
+		})
+	}
+	return b.String(), findings, nil
 }
 
 // idxBlock appends s with LF line endings and a final newline; "" adds nothing.
@@ -531,6 +562,9 @@ func kbDecode(params any, v any) error {
 func kbCheckOutput(p string) (string, error) {
 	if !fs.ValidPath(p) || p == "." || strings.HasSuffix(p, "/") {
 		return "", fmt.Errorf("output %q must be a file path relative to the root, with forward slashes and no \"..\", e.g. \"index.md\" or \"docs/catalog.json\"", p)
+	}
+	if dir := safefile.ProtectedDir(p, ""); dir != "" {
+		return "", fmt.Errorf("output %q is inside %s, a version control directory, which Scribe never writes; choose a path outside it", p, dir)
 	}
 	return p, nil
 }

@@ -302,6 +302,8 @@ func TestIndexConstructorErrors(t *testing.T) {
 		{"bad template", map[string]any{"name": "n", "template": "{{ .FM.title "}, []string{`template "index n template"`}},
 		{"output escapes", map[string]any{"output": "../outside.md"}, []string{`output "../outside.md"`, "relative to the root"}},
 		{"output absolute", map[string]any{"output": "/etc/passwd"}, []string{"relative to the root"}},
+		{"output in .git", map[string]any{"output": ".git/config"}, []string{`output ".git/config" is inside .git, a version control directory`}},
+		{"output in .hg", map[string]any{"output": "sub/.Hg/x.md"}, []string{"inside sub/.Hg, a version control directory"}},
 		{"both modes", map[string]any{"name": "n", "output": "x.md"}, []string{"index"}},
 		{"no mode", map[string]any{"from": "x"}, []string{"index"}},
 		{"unknown key", map[string]any{"name": "n", "filter": "x"}, []string{"filter"}},

@@ -60,6 +60,14 @@ const linksCheckSchema = `{
       "description": "RE2 patterns; a link whose target, as written, matches one is not checked",
       "type": "array",
       "items": {"type": "string", "minLength": 1}
+    },
+    "max_links": {
+      "description": "links kept per note (default 20000); past it the rest of the note is not checked and a warning says so",
+      "type": "integer", "minimum": 1
+    },
+    "max_anchors": {
+      "description": "headings, and block ids, kept per note (default 20000); past it links to later ones are reported broken and a warning says so",
+      "type": "integer", "minimum": 1
     }
   }
 }`
@@ -80,6 +88,8 @@ type linksCheckParams struct {
 	Folders       []string `json:"attachment_folders"`
 	Ambiguous     string   `json:"ambiguous"`
 	IgnoreTargets []string `json:"ignore_targets"`
+	MaxLinks      int      `json:"max_links"`
+	MaxAnchors    int      `json:"max_anchors"`
 }
 
 // linksCheck checks every link of the file it is given against the link
@@ -90,6 +100,7 @@ type linksCheck struct {
 	anchors     bool
 	attachments bool
 	ignore      []*regexp.Regexp
+	limits      links.Limits
 	vaults      lkVaults
 }
 
@@ -107,12 +118,14 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		severity:    action.SeverityError,
 		anchors:     p.Anchors == nil || *p.Anchors,
 		attachments: p.Attachments != "ignore",
-		vaults: lkVaults{opts: links.Options{
-			CaseSensitive:     p.CaseSensitive,
-			MarkdownByName:    p.MarkdownLinks == "vault",
-			AttachmentFolders: p.Folders,
-		}},
+		limits:      links.Limits{Links: p.MaxLinks, Anchors: p.MaxAnchors},
 	}
+	a.vaults = lkVaults{opts: links.Options{
+		CaseSensitive:     p.CaseSensitive,
+		MarkdownByName:    p.MarkdownLinks == "vault",
+		AttachmentFolders: p.Folders,
+		Limits:            a.limits,
+	}}
 	if p.Severity != "" {
 		a.severity = action.Severity(p.Severity)
 	}
@@ -151,20 +164,30 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 			affected[p] = struct{}{}
 		}
 	}
-	add(v.input(in.Path, in.Content))
+	ps, err := v.input(ctx, in.Path, in.Content)
+	if err != nil {
+		return action.Output{}, err
+	}
+	add(ps)
 	doc := v.g.Document(in.Path)
 	if doc == nil { // removed meanwhile by a list sync that raced with us
-		add(v.input(in.Path, in.Content))
+		if ps, err = v.input(ctx, in.Path, in.Content); err != nil {
+			return action.Output{}, err
+		}
+		add(ps)
 		if doc = v.g.Document(in.Path); doc == nil {
 			return action.Output{}, nil
 		}
 	}
 	unresolved := false
-	for _, l := range doc.Links {
+	for i, l := range doc.Links {
+		if i%lkCheckEvery == 0 && ctx.Err() != nil {
+			return action.Output{}, ctx.Err()
+		}
 		r := v.g.Resolve(in.Path, l)
 		switch {
 		case r.Path != "" && r.Path != in.Path:
-			add(v.refresh(docs, r.Path))
+			add(v.refresh(ctx, docs, r.Path))
 		case !r.OK():
 			unresolved = true
 		}
@@ -177,9 +200,15 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 		}
 		add(ps)
 	}
+	if err := ctx.Err(); err != nil {
+		return action.Output{}, err
+	}
 	exists := func(p string) bool { return a.attachments && v.exists(docs, p) }
 	var out action.Output
-	for _, p := range v.g.Check(in.Path, exists) {
+	out.Findings = append(out.Findings, a.capFindings(doc)...)
+	keep := func(p links.Problem) bool { _, ok := a.severityOf(p); return ok }
+	probs, extra := v.g.CheckLimit(in.Path, exists, keep, action.MaxFindings-1-len(out.Findings))
+	for _, p := range probs {
 		if f, ok := a.finding(p); ok {
 			out.Findings = append(out.Findings, f)
 		}
@@ -192,39 +221,68 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 			Suggestion: "rename the file to a UTF-8 name",
 		})
 	}
+	out.Findings = action.CapFindings(out.Findings, in.Path, extra)
 	delete(affected, in.Path)
 	out.Affected = v.onlyDocs(lkKeys(affected))
 	return out, nil
 }
 
+// lkCheckEvery is how many links a loop handles between two looks at its
+// context.
+const lkCheckEvery = 256
+
+// capFindings reports the limits doc hit: what was not checked, and how
+// to check it.
+func (a *linksCheck) capFindings(doc *links.Document) []action.Finding {
+	var out []action.Finding
+	if doc.MoreLinks {
+		out = append(out, action.Finding{
+			Severity: action.SeverityWarning,
+			Message: fmt.Sprintf("this note holds more links than links.check keeps (max_links: %d); only the first %d were checked: raise max_links to check them all",
+				a.limits.MaxLinks(), len(doc.Links)),
+		})
+	}
+	if doc.MoreAnchors {
+		out = append(out, action.Finding{
+			Severity: action.SeverityWarning,
+			Message: fmt.Sprintf("this note holds more headings or block ids than links.check keeps (max_anchors: %d); links to later ones are reported broken: raise max_anchors to keep them all",
+				a.limits.MaxAnchors()),
+		})
+	}
+	return out
+}
+
 // finding turns a problem into a finding, or drops it per the options.
 func (a *linksCheck) finding(p links.Problem) (action.Finding, bool) {
+	sev, ok := a.severityOf(p)
+	if !ok {
+		return action.Finding{}, false
+	}
 	l := p.Link
-	for _, re := range a.ignore {
-		if re.MatchString(l.Target) {
-			return action.Finding{}, false
-		}
-	}
-	sev := a.severity
-	switch p.Kind {
-	case links.MissingHeading, links.MissingBlock:
-		if !a.anchors {
-			return action.Finding{}, false
-		}
-	case links.MissingTarget:
-		if !a.attachments && links.LooksLikeAttachment(l.Target) {
-			return action.Finding{}, false
-		}
-	case links.Ambiguous:
-		if a.ambiguous == "" {
-			return action.Finding{}, false
-		}
-		sev = a.ambiguous
-	}
 	return action.Finding{
 		Path: p.Source, Line: l.Line, Column: l.Column, Severity: sev,
 		Message: p.Message(), Suggestion: p.Suggestion,
 	}, true
+}
+
+// severityOf returns the severity a problem is reported with, and false
+// when the options drop it.
+func (a *linksCheck) severityOf(p links.Problem) (action.Severity, bool) {
+	l := p.Link
+	for _, re := range a.ignore {
+		if re.MatchString(l.Target) {
+			return "", false
+		}
+	}
+	switch p.Kind {
+	case links.MissingHeading, links.MissingBlock:
+		return a.severity, a.anchors
+	case links.MissingTarget:
+		return a.severity, a.attachments || !links.LooksLikeAttachment(l.Target)
+	case links.Ambiguous:
+		return a.ambiguous, a.ambiguous != ""
+	}
+	return a.severity, true
 }
 
 // Finish ends a generation: the next calls Stat the documents they use

@@ -240,9 +240,12 @@ func (v *lkVault) syncList(ctx context.Context, docs action.Docs, all bool) ([]s
 		}
 	}
 	if err := lkParallel(ctx, todo, func(p string) {
-		add(v.refreshPath(docs, p, true))
+		add(v.refreshPath(ctx, docs, p, true))
 	}); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a document was given up half-way: not in sync
 	}
 	v.mu.Lock()
 	v.listed = v.gen + 1
@@ -251,7 +254,7 @@ func (v *lkVault) syncList(ctx context.Context, docs action.Docs, all bool) ([]s
 }
 
 // refresh brings p's entry up to date, at most once per generation.
-func (v *lkVault) refresh(docs action.Docs, p string) []string {
+func (v *lkVault) refresh(ctx context.Context, docs action.Docs, p string) []string {
 	v.mu.Lock()
 	m, ok := v.meta[p]
 	done := ok && m.checked == v.gen+1
@@ -259,12 +262,12 @@ func (v *lkVault) refresh(docs action.Docs, p string) []string {
 	if done {
 		return nil
 	}
-	return v.refreshPath(docs, p, false)
+	return v.refreshPath(ctx, docs, p, false)
 }
 
 // refreshPath Stats p and re-reads it when it changed (or when it is not in
 // the graph yet). A vanished document is removed.
-func (v *lkVault) refreshPath(docs action.Docs, p string, listed bool) []string {
+func (v *lkVault) refreshPath(ctx context.Context, docs action.Docs, p string, listed bool) []string {
 	fi, err := docs.Stat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -299,7 +302,14 @@ func (v *lkVault) refreshPath(docs action.Docs, p string, listed bool) []string 
 		v.mu.Unlock()
 		return nil
 	}
-	return v.g.Update(p, content)
+	affected, err := v.g.UpdateContext(ctx, p, content)
+	if err != nil { // cancelled: the graph keeps the old version
+		v.mu.Lock()
+		delete(v.meta, p)
+		v.mu.Unlock()
+		return nil
+	}
+	return affected
 }
 
 // exists answers whether a non-document path exists (an attachment), once
@@ -322,14 +332,14 @@ func (v *lkVault) exists(docs action.Docs, p string) bool {
 // input records the content the engine handed to Run. That content may be
 // ahead of the disk (an earlier action of the rule changed it), so p is not
 // re-read from disk in this generation; the next one compares hashes.
-func (v *lkVault) input(p string, content []byte) []string {
+func (v *lkVault) input(ctx context.Context, p string, content []byte) ([]string, error) {
 	if h, ok := v.g.Hash(p); ok && h == links.Hash(content) {
-		return nil // what the graph has: the Stat on record stays valid
+		return nil, nil // what the graph has: the Stat on record stays valid
 	}
 	v.mu.Lock()
 	v.meta[p] = lkMeta{size: -1, checked: v.gen + 1}
 	v.mu.Unlock()
-	return v.g.Update(p, content)
+	return v.g.UpdateContext(ctx, p, content)
 }
 
 // lkParallel calls fn for every item on up to GOMAXPROCS goroutines and

@@ -54,7 +54,13 @@ func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (a
 	if err != nil {
 		return action.Output{}, fmt.Errorf("refresh the link graph: %w", err)
 	}
-	v.input(in.Path, in.Content)
+	if _, err := v.input(ctx, in.Path, in.Content); err != nil {
+		return action.Output{}, err
+	}
+	if f, ok := lkTooManyLinks(v.g, in.Path, renames); ok {
+		out.Findings = append(out.Findings, f)
+		return out, nil
+	}
 	writes, moved, err := n.planWrites(ctx, in, v, renames)
 	if err != nil {
 		return action.Output{}, err
@@ -88,6 +94,22 @@ func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (a
 		sort.Strings(out.Affected)
 	}
 	return out, nil
+}
+
+// lkTooManyLinks refuses renames while a document holds more links than the
+// graph keeps: the links past the limit could point at a renamed file and
+// would be left broken.
+func lkTooManyLinks(g *links.Graph, p string, renames []lkRename) (action.Finding, bool) {
+	for _, src := range g.Paths() {
+		if doc := g.Document(src); doc != nil && doc.MoreLinks {
+			return action.Finding{
+				Path: p, Severity: action.SeverityError,
+				Message: fmt.Sprintf("cannot rename %s to %s: %s holds more than %d links, too many to rewrite safely; fix or exclude that note",
+					renames[0].from, renames[0].to, src, len(doc.Links)),
+			}, true
+		}
+	}
+	return action.Finding{}, false
 }
 
 // planRenames turns violations into renames (each path as it will be when
@@ -206,8 +228,15 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *lkVault, re
 			}
 			content = b
 		}
+		reparsed, err := links.ParseContext(ctx, content, links.Limits{})
+		if err != nil {
+			return nil, nil, err
+		}
+		if reparsed.MoreLinks {
+			return nil, nil, fmt.Errorf("naming: %s now holds more than %d links, too many to rewrite safely; the rename was not made", src, links.Limits{}.MaxLinks())
+		}
 		var edits []links.Edit
-		for _, l := range links.Parse(content).Links {
+		for _, l := range reparsed.Links {
 			if text, ok := p.rewrite(src, srcAfter, l); ok && text != lkWritten(l) {
 				edits = append(edits, links.Edit{Start: l.TargetStart, End: l.TargetEnd, Text: text})
 			}

@@ -104,18 +104,46 @@ func (a *replaceAction) Run(ctx context.Context, in action.Input) (action.Output
 		bom, src = utf8BOM, src[len(utf8BOM):]
 	}
 	var out []byte
+	var err error
 	if a.tmpl == nil {
-		out = a.re.ReplaceAll(src, a.with)
+		out, err = a.replaceExpand(ctx, src)
 	} else {
-		var err error
-		if out, err = a.replaceTemplate(ctx, in, src); err != nil {
-			return action.Output{}, err
-		}
+		out, err = a.replaceTemplate(ctx, in, src)
+	}
+	if err != nil {
+		return action.Output{}, err
 	}
 	if out == nil || bytes.Equal(out, src) {
 		return action.Output{}, nil
 	}
 	return action.Output{Content: append(bom[:len(bom):len(bom)], out...)}, nil
+}
+
+// replaceExpand is regexp's ReplaceAll ($1, ${name} in with) under the
+// same growth cap and context checks as replaceTemplate; it returns nil when
+// nothing matched.
+func (a *replaceAction) replaceExpand(ctx context.Context, src []byte) ([]byte, error) {
+	idx := a.re.FindAllSubmatchIndex(src, -1)
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	limit := 4*len(src) + a.slack
+	out := make([]byte, 0, len(src))
+	last := 0
+	for n, loc := range idx {
+		if n%replaceCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, src[last:loc[0]]...)
+		out = a.re.Expand(out, a.with, src, loc)
+		last = loc[1]
+		if len(out) > limit {
+			return nil, fmt.Errorf("replace: result exceeds %d MiB; check the pattern and the replacement", limit>>20)
+		}
+	}
+	return append(out, src[last:]...), nil
 }
 
 // replaceTemplate renders the template once per match, with .Match holding

@@ -110,6 +110,22 @@ func TestReplaceCapsGrowth(t *testing.T) {
 	}
 }
 
+// So is one whose plain replacement repeats the match.
+func TestReplaceCapsExpansion(t *testing.T) {
+	a := btMust(t, "replace", `{pattern: 'a+', with: '`+strings.Repeat("$0", 100)+`'}`, action.Build{})
+	a.(*replaceAction).slack = 1 << 20
+	_, err := a.Run(context.Background(), btInput(t, "a.md", strings.Repeat("a", 64<<10), nil))
+	if err == nil || !strings.Contains(err.Error(), "result exceeds") {
+		t.Fatalf("got %v, want the growth cap", err)
+	}
+	// Below the cap it is regexp's ReplaceAll.
+	a = btMust(t, "replace", `{pattern: '(\w+)@(\w+)', with: '${2} at $1$$'}`, action.Build{})
+	got, _ := btRun(t, a, btInput(t, "a.md", "mail bob@example or amy@test.\n", nil))
+	if want := "mail example at bob$ or test at amy$.\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
 func BenchmarkReplaceTemplate(b *testing.B) {
 	a := btMust(b, "replace", `{pattern: '(?P<w>\b\w{6,}\b)', with: '{{ .Match.w | upper }}'}`, action.Build{})
 	in := btInput(b, "a.md", strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 2000), nil)
