@@ -52,7 +52,7 @@ func Main() {
 }
 
 var (
-	mu   sync.Mutex
+	mu         sync.Mutex
 	helperPath string
 )
 

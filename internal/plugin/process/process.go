@@ -72,7 +72,7 @@ type Runtime struct {
 
 	startMu sync.Mutex // one instance starts at a time
 
-	mu        sync.Mutex // guards what follows, and each instance's inflight
+	mu        sync.Mutex  // guards what follows, and each instance's inflight
 	instances []*instance // ready instances (handshake done)
 	starting  *instance   // the instance being started, if any
 	closed    bool
