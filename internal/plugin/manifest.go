@@ -206,6 +206,12 @@ func (t *tree) parse(data []byte) any {
 		} else if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Message = m[2]
+			if strings.HasPrefix(e.Message, "did not find expected") {
+				// yaml.v3 numbers a parser error's line from 0, at the
+				// construct the problem is in (a scanner error's from 1).
+				e.Line++
+				e.Hint = "check the brackets, quotes and indentation of what starts here"
+			}
 		} else {
 			e.Message = strings.TrimPrefix(err.Error(), "yaml: ")
 		}
@@ -342,7 +348,15 @@ func (t *tree) schemaErrors(root any, ve *jsonschema.ValidationError, bad map[st
 			t.errorAt(path, requiredHint(m), "missing required field %q", m)
 		}
 	case *kind.Type:
-		t.errorAt(path, "", "expected %s, got %s", strings.Join(k.Want, " or "), describe(valueAt(root, ve.InstanceLocation)))
+		t.errorAt(path, "", "expected %s, got %s", typeWords(k.Want), describe(valueAt(root, ve.InstanceLocation)))
+	case *kind.Minimum:
+		t.errorAt(path, "", "must be at least %s, got %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.Maximum:
+		t.errorAt(path, "", "must be at most %s, got %s", k.Want.RatString(), k.Got.RatString())
+	case *kind.MinItems:
+		t.errorAt(path, requiredHint(path), "must list at least %d, got %d", k.Want, k.Got)
+	case *kind.UniqueItems:
+		t.errorAt(path, "", "must not list the same value twice")
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
@@ -354,6 +368,25 @@ func (t *tree) schemaErrors(root any, ve *jsonschema.ValidationError, bad map[st
 	default:
 		t.errorAt(path, "", "%s", ve.ErrorKind.LocalizedString(printer))
 	}
+}
+
+func typeWords(want []string) string {
+	words := make([]string, len(want))
+	for i, w := range want {
+		switch w {
+		case "integer":
+			words[i] = "a whole number"
+		case "array":
+			words[i] = "a list"
+		case "object":
+			words[i] = "a mapping"
+		case "boolean":
+			words[i] = "true or false"
+		default:
+			words[i] = "a " + w
+		}
+	}
+	return strings.Join(words, " or ")
 }
 
 func requiredHint(field string) string {
@@ -554,11 +587,36 @@ func (t *tree) decode(root map[string]any, m *Manifest, bad map[string]bool) {
 			b, _ := json.Marshal(p)
 			a.Params = b
 			if _, err := action.NewSpec(action.Spec{Name: m.Name + "." + a.Name, Schema: string(b)}); err != nil {
-				t.errorAt(base+".params", "params is a JSON Schema (draft 2020-12) of the action's parameters", "invalid parameter schema: %s", oneLine(err.Error()))
+				t.errorAt(base+".params", "params is a JSON Schema (draft 2020-12) of the action's parameters", "invalid parameter schema: %s", schemaProblem(err))
 			}
 		}
 		m.Actions = append(m.Actions, a)
 	}
+}
+
+// schemaProblem phrases why a parameter schema does not compile: the
+// leaves of its validation against the metaschema, by location.
+func schemaProblem(err error) string {
+	var sve *jsonschema.SchemaValidationError
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &sve) || !errors.As(sve.Err, &ve) {
+		return oneLine(err.Error())
+	}
+	var parts []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := "/" + strings.Join(e.InstanceLocation, "/")
+			parts = append(parts, loc+": "+e.ErrorKind.LocalizedString(printer))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	slices.Sort(parts)
+	return strings.Join(slices.Compact(parts), "; ")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
