@@ -337,11 +337,11 @@ func (w *capWriter) Write(p []byte) (int, error) {
 
 // lineLogger logs what a module writes to standard error, line by line.
 type lineLogger struct {
-	log    *slog.Logger
-	part   []byte
-	lines  int
-	last   []string
-	capped bool
+	log   *slog.Logger
+	part  []byte
+	lines int
+	first []string // the first lines (a Go panic's message)
+	last  []string // and the last (a Python traceback's)
 }
 
 func (l *lineLogger) Write(p []byte) (int, error) {
@@ -369,8 +369,12 @@ func (l *lineLogger) emit() {
 	if l.lines++; l.lines <= maxStderrLines {
 		l.log.Info("plugin stderr", "line", s)
 	}
+	if len(l.first) < 2 {
+		l.first = append(l.first, s)
+		return
+	}
 	l.last = append(l.last, s)
-	if len(l.last) > 5 {
+	if len(l.last) > 3 {
 		l.last = l.last[1:]
 	}
 }
@@ -382,10 +386,14 @@ func (l *lineLogger) flush() {
 }
 
 func (l *lineLogger) tail() string {
-	if len(l.last) == 0 {
+	if len(l.first) == 0 {
 		return " (nothing on stderr)"
 	}
-	return "; stderr: " + strings.Join(l.last, " | ")
+	lines := l.first
+	if l.lines > len(l.first)+len(l.last) {
+		lines = append(lines, "…")
+	}
+	return "; stderr: " + strings.Join(append(lines, l.last...), " | ")
 }
 
 func quote(line []byte) string {
