@@ -254,12 +254,12 @@ func Exchange(ctx context.Context, actions Actions, req Request) (RunResult, err
 	var in bytes.Buffer
 	enc := json.NewEncoder(&in)
 	id1, id2 := json.RawMessage("1"), json.RawMessage("2")
-	init, _ := json.Marshal(InitializeParams{Protocol: Protocol})
+	initParams, _ := json.Marshal(InitializeParams{Protocol: Protocol})
 	run, err := json.Marshal(RunParams{Action: req.Action, Params: req.Params, File: req.File})
 	if err != nil {
 		return RunResult{}, err
 	}
-	enc.Encode(Message{JSONRPC: "2.0", ID: &id1, Method: MethodInitialize, Params: init})
+	enc.Encode(Message{JSONRPC: "2.0", ID: &id1, Method: MethodInitialize, Params: initParams})
 	enc.Encode(Message{JSONRPC: "2.0", ID: &id2, Method: MethodRun, Params: run})
 	var out bytes.Buffer
 	if err := ServeIO(ctx, &in, &out, actions, Options{}); err != nil {
