@@ -46,6 +46,7 @@ type conf struct {
 	BusURL   string            // bus.url (default: embedded)
 	Include  string            // include, a YAML flow list (default: the config default)
 	Commands map[string]string // security.commands: name → absolute path
+	Plugins  string            // plugins, a YAML flow list
 	Rules    string            // the items of rules:, each line indented
 }
 
@@ -72,6 +73,9 @@ func (c conf) yaml() string {
 		for name, path := range c.Commands {
 			fmt.Fprintf(&b, "    - name: %s\n      path: %s\n", name, path)
 		}
+	}
+	if c.Plugins != "" {
+		fmt.Fprintf(&b, "plugins: %s\n", c.Plugins)
 	}
 	b.WriteString("rules:\n")
 	b.WriteString(c.Rules)
