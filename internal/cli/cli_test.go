@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -328,6 +329,7 @@ func TestUsageErrors(t *testing.T) {
 // The example vault's own rules pass their fixtures, and its configuration
 // uses every built-in action.
 func TestExampleVault(t *testing.T) {
+	buildExampleModule(t)
 	cfg := filepath.Join("..", "..", "examples", "vault", "scribe.yaml")
 	code, out, errOut := scribe(t, "test", "-c", cfg)
 	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
@@ -346,5 +348,23 @@ func TestExampleVault(t *testing.T) {
 		if !strings.Contains(string(b), a.Name+":") {
 			t.Errorf("examples/vault/scribe.yaml does not use the %s action", a.Name)
 		}
+	}
+}
+
+// buildExampleModule builds the example WebAssembly plugin's module, as
+// `go generate ./examples/plugins/...` does (the module is not committed),
+// and swaps it in atomically.
+func buildExampleModule(t *testing.T) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "examples", "plugins", "wasm-readtime")
+	tmp := filepath.Join(dir, ".readtime.wasm.tmp")
+	cmd := exec.Command("go", "build", "-o", filepath.Base(tmp), ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the example module: %v\n%s", err, out)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "readtime.wasm")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -28,6 +28,12 @@ func newTestCmd(g *globals) *cobra.Command {
 			}
 			defer l.close(context.WithoutCancel(cmd.Context()))
 			cfg, rules := l.cfg, l.rules
+			// Started before the cases, so that compiling a module or
+			// starting a process is not charged to the first case's
+			// deadline; one that cannot start fails its cases.
+			if err := l.plugins.Start(cmd.Context()); err != nil {
+				g.log.Error("plugins failed to start", "err", err)
+			}
 			dir := filepath.Join(cfg.Dir, "tests")
 			if len(args) == 1 {
 				dir = args[0]
