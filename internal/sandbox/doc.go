@@ -24,6 +24,12 @@
 // changes into the opened directory itself, not into a path that could be
 // swapped meanwhile).
 //
+// Start runs a long-lived command (a process plugin) under the same rules,
+// with pipes to its standard input, output and error instead of captured
+// output and a timeout: the caller owns the conversation, Process.Stop ends
+// it gracefully then forcefully (the whole group), and Process.Kill at once;
+// both are safe to repeat.
+//
 // # Limits
 //
 // A process that leaves its process group (setsid, double fork into a new
