@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
 	"github.com/scribe-md/scribe/internal/plugin/wasm"
 	wire "github.com/scribe-md/scribe/plugin"
 )
@@ -257,4 +260,46 @@ func vmHWM(t *testing.T) int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkCall is the per-call cost of a WebAssembly plugin: a fresh
+// instance of the compiled module per request (target ≤ 1 ms). noop-go is a
+// Go module (its runtime starts in every instance); bare is the smallest
+// module there is (_start returns), instantiated with wazero directly: the
+// floor under any plugin.
+func BenchmarkCall(b *testing.B) {
+	b.Run("noop-go", func(b *testing.B) {
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		req := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := r.Call(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		bare := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+			7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, 10, 4, 1, 2, 0, 0x0b}
+		ctx := context.Background()
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+		defer rt.Close(ctx)
+		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		cm, err := rt.CompileModule(ctx, bare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			m, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStdin(bytes.NewReader(nil)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Close(ctx)
+		}
+	})
 }
