@@ -529,6 +529,7 @@ func (in *instance) readStderr() {
 			s := strings.ToValidUTF8(string(line), "\uFFFD")
 			if errors.Is(err, errLineTooLong) {
 				s = "(line longer than 4 KiB, dropped)"
+				err = discardLine(br)
 			}
 			in.rt.log.Info("plugin stderr", "pid", in.proc.Pid(), "line", s)
 			in.mu.Lock()
@@ -538,8 +539,18 @@ func (in *instance) readStderr() {
 			}
 			in.mu.Unlock()
 		}
-		if err != nil && !errors.Is(err, errLineTooLong) {
+		if err != nil {
 			return
+		}
+	}
+}
+
+// discardLine skips the rest of the current line.
+func discardLine(br *bufio.Reader) error {
+	for {
+		_, err := br.ReadSlice('\n')
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return err
 		}
 	}
 }
