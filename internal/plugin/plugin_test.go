@@ -211,3 +211,31 @@ func TestSHA256Pin(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A WebAssembly module whose sha256 differs from the pin refuses to load; a
+// module not built yet loads as missing, its calls saying what to build.
+func TestWasmPinAndMissingModule(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(f.dir, "plugins", "w")
+	os.MkdirAll(dir, 0o755)
+	manifest := func(pin string) string {
+		return fmt.Sprintf("name: w\nprotocol: 1\nruntime: wasm\nmodule: w.wasm\nsha256: %q\nactions: [{name: stamp, permissions: [read]}]\n", pin)
+	}
+	f.plugin("w", manifest(""))
+	_, set, rs, err := f.load([]string{"plugins/w"}, "  - id: r\n    actions: [{w.stamp: {}}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := set.Status(); st[0].State != "missing" || !strings.Contains(st[0].Error, "module w.wasm does not exist") {
+		t.Fatalf("status %+v", st)
+	}
+	if _, err := call(t, rs, "a.md", "x"); err == nil || !strings.Contains(err.Error(), "build it") {
+		t.Fatalf("call to a missing module: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "w.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+	f.plugin("w", manifest(strings.Repeat("1", 64)))
+	_, _, _, err = f.load([]string{"plugins/w"}, "")
+	if err == nil || !strings.Contains(err.Error(), "module w.wasm has sha256 ") || !strings.Contains(err.Error(), "refusing to load it") {
+		t.Fatalf("pin mismatch: %v", err)
+	}
+}

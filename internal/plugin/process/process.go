@@ -434,7 +434,12 @@ func (in *instance) call(ctx context.Context, method string, params any) (json.R
 	case rep := <-ch:
 		return rep.result, rep.err
 	case <-ctx.Done():
-		// A hang: the instance is killed, failing only what it held.
+		// A hang (or a caller that gave up): the instance is killed,
+		// failing only what it held.
+		if errors.Is(ctx.Err(), context.Canceled) {
+			in.kill(fmt.Errorf("killed: request %d was canceled", id))
+			return nil, fmt.Errorf("canceled while waiting for the reply (%w); the instance was killed and will be restarted", context.Cause(ctx))
+		}
 		in.kill(fmt.Errorf("killed: request %d outlived its deadline", id))
 		return nil, fmt.Errorf("no reply before the deadline (%w); the instance was killed and will be restarted", context.Cause(ctx))
 	}

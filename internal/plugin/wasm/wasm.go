@@ -170,6 +170,9 @@ func checkImports(cm wazero.CompiledModule) error {
 			return fmt.Errorf("the module imports %s.%s; a plugin may import only %s (WASI preview 1)", mod, name, wasi_snapshot_preview1.ModuleName)
 		}
 	}
+	if f, ok := cm.ExportedFunctions()["_start"]; !ok || len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
+		return errors.New("the module is not a WASI command module: it exports no _start function (build it with GOOS=wasip1 GOARCH=wasm, as a main package)")
+	}
 	if len(cm.ImportedMemories()) > 0 {
 		return errors.New("the module imports a memory; a WASI command module defines its own")
 	}

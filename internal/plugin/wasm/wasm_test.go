@@ -149,6 +149,7 @@ func TestRawModules(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "deadline") || time.Since(start) > time.Second {
 		t.Fatalf("loop br 0: err = %v after %v", err, time.Since(start))
 	}
+	t.Logf("loop br 0 stopped %v after its 200ms deadline", time.Since(start)-200*time.Millisecond)
 
 	// memory 1 page; _start grows it by 16 pages until refused, then traps.
 	grow := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
@@ -173,6 +174,14 @@ func TestRawModules(t *testing.T) {
 		3, 2, 1, 0,
 		7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 1,
 		10, 4, 1, 2, 0, 0x0b}
+	// A module that is not a WASI command (no _start) is refused too.
+	lib := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+		7, 7, 1, 3, 'l', 'i', 'b', 0, 0, 10, 4, 1, 2, 0, 0x0b}
+	r = newRuntime(t, lib, 0, 1)
+	if err := r.Start(within(t, 10*time.Second)); err == nil || !strings.Contains(err.Error(), "exports no _start") {
+		t.Fatalf("no _start: %v", err)
+	}
+
 	r = newRuntime(t, imp, 0, 1)
 	if err := r.Start(within(t, 10*time.Second)); err == nil || !strings.Contains(err.Error(), "imports env.evil") {
 		t.Fatalf("undeclared import: %v", err)
