@@ -70,7 +70,7 @@ type Runtime struct {
 	log  *slog.Logger
 	pool *action.Pool // a slot per request in flight: instances × concurrency
 
-	startMu sync.Mutex // one instance starts at a time
+	startSem chan struct{} // one instance starts at a time (a lock callers can give up on)
 
 	mu        sync.Mutex  // guards what follows, and each instance's inflight
 	instances []*instance // ready instances (handshake done)
@@ -99,7 +99,7 @@ func New(cfg Config) *Runtime {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runtime{cfg: cfg, log: cfg.Logger, pool: action.NewPool(cfg.Concurrency * cfg.Instances)}
+	return &Runtime{cfg: cfg, log: cfg.Logger, pool: action.NewPool(cfg.Concurrency * cfg.Instances), startSem: make(chan struct{}, 1)}
 }
 
 // ErrClosed is returned by calls after Close.
@@ -189,8 +189,12 @@ func (r *Runtime) unusable() error {
 // backoff when an instance ended recently (or failing at once when the
 // backoff outlasts ctx).
 func (r *Runtime) spawn(ctx context.Context) (*instance, error) {
-	r.startMu.Lock()
-	defer r.startMu.Unlock()
+	select {
+	case r.startSem <- struct{}{}:
+		defer func() { <-r.startSem }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the plugin to start: %w", context.Cause(ctx))
+	}
 	r.mu.Lock()
 	if err := r.unusable(); err != nil {
 		r.mu.Unlock()
