@@ -68,6 +68,14 @@ func (p *Plugin) call(ctx context.Context, req wire.RunParams) (wire.RunResult, 
 	return p.rt.Call(ctx, req)
 }
 
+func (p *Plugin) refused() bool {
+	if p.rt == nil {
+		return false
+	}
+	st, _ := p.rt.State()
+	return st == "refused"
+}
+
 func (p *Plugin) observe(d time.Duration, err error) {
 	p.calls.Add(1)
 	if err != nil {
@@ -326,8 +334,8 @@ func Load(cfg *config.Config, opts Options) (*Set, error) {
 			errs = append(errs, perrs...)
 			continue
 		}
-		if prev := opts.Previous.find(p.m.Name); prev != nil && prev.fingerprint == p.fingerprint {
-			p = prev // unchanged: keep it running
+		if prev := opts.Previous.find(p.m.Name); prev != nil && prev.fingerprint == p.fingerprint && !prev.refused() {
+			p = prev // unchanged: keep it running (a refused one gets a new try)
 		}
 		s.plugins = append(s.plugins, p)
 	}
