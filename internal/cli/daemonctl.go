@@ -182,6 +182,13 @@ func printStatus(g *globals, st daemon.Status) {
 		}
 		fmt.Fprintf(w, "rule %s:\t%s\n", r.ID, br)
 	}
+	for _, p := range st.Plugins {
+		line := fmt.Sprintf("%s, %s %s, %d instances, %d calls, %d failed, %d restarts", p.State, p.Runtime, p.Version, p.Instances, p.Calls, p.Failures, p.Restarts)
+		if p.Error != "" {
+			line += "; last error: " + p.Error
+		}
+		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
+	}
 	w.Flush()
 	if len(st.DeadLetters) > 0 {
 		fmt.Fprintf(g.stdout, "dead letters (retry with `scribe retry-dead-letter ID`):\n")

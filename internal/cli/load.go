@@ -12,16 +12,29 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
-// project is a loaded configuration with its compiled rules and open roots.
+// loaded is a configuration with its plugins and compiled rules.
+type loaded struct {
+	cfg     *config.Config
+	plugins *plugin.Set
+	rules   *rule.Set
+	pool    *action.Pool
+}
+
+// close releases the rules' resources and stops the plugins.
+func (l *loaded) close(ctx context.Context) {
+	l.rules.Close(ctx)
+	l.plugins.Close(ctx)
+}
+
+// project is a loaded configuration with its open roots.
 type project struct {
-	cfg   *config.Config
-	rules *rule.Set
+	*loaded
 	roots []*engine.Root
-	pool  *action.Pool
 }
 
 // configPath returns the configuration file to use: --config; else the
@@ -59,24 +72,33 @@ func configPath(g *globals, args []string) (string, error) {
 	return p, err
 }
 
-// loadConfig loads and fully validates the configuration: schema, semantics
-// and every rule (globs, regexes, conditions, action parameters). All errors
-// come back together as config.Errors.
-func loadConfig(g *globals, args []string) (*config.Config, *rule.Set, *action.Pool, error) {
+// loadConfig loads and fully validates the configuration: schema, semantics,
+// plugin manifests and every rule (globs, regexes, conditions, action
+// parameters). All errors come back together as config.Errors. Plugins are
+// prepared, not started; prev (a running set being replaced, or nil) lends
+// the plugins that did not change.
+func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	path, err := configPath(g, args)
 	if err != nil {
-		return nil, nil, nil, fail(ExitUsage, err)
+		return nil, fail(ExitUsage, err)
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
+	}
+	plugins, err := plugin.Load(cfg, plugin.Options{Logger: g.log, Previous: prev})
+	if err != nil {
+		return nil, err
 	}
 	pool := action.NewPool(cfg.Engine.Workers)
-	rules, err := rule.Compile(cfg, buildContext(cfg, pool))
+	b := buildContext(cfg, pool)
+	b.Plugins = plugins.Specs()
+	rules, err := rule.Compile(cfg, b)
 	if err != nil {
-		return nil, nil, nil, err
+		plugins.Retire(context.Background(), prev)
+		return nil, err
 	}
-	return cfg, rules, pool, nil
+	return &loaded{cfg: cfg, plugins: plugins, rules: rules, pool: pool}, nil
 }
 
 func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
@@ -93,11 +115,12 @@ func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
 }
 
 func loadProject(g *globals, args []string) (*project, error) {
-	cfg, rules, pool, err := loadConfig(g, args)
+	l, err := loadConfig(g, args, nil)
 	if err != nil {
 		return nil, err
 	}
-	p := &project{cfg: cfg, rules: rules, pool: pool}
+	cfg, rules := l.cfg, l.rules
+	p := &project{loaded: l}
 	for _, r := range cfg.Roots {
 		dir := r
 		if !filepath.IsAbs(dir) {
@@ -128,9 +151,7 @@ func stateDirIn(cfg *config.Config, rootDir string) string {
 }
 
 func (p *project) close() {
-	if p.rules != nil {
-		p.rules.Close(context.Background())
-	}
+	p.loaded.close(context.Background())
 	for _, r := range p.roots {
 		r.Close()
 	}

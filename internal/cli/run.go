@@ -72,6 +72,10 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		return summary{}, err
 	}
 	defer p.close()
+	if err := p.plugins.Start(cmd.Context()); err != nil {
+		// Their actions fail file by file, with this error; the rest runs.
+		g.log.Error("plugins failed to start", "err", err)
+	}
 	targets, err := engine.Resolve(p.roots, args)
 	if err != nil {
 		return summary{}, fail(ExitUsage, err)

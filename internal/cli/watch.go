@@ -14,6 +14,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
@@ -29,10 +30,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, rules, _, err := loadConfig(g, args)
+			l, err := loadConfig(g, args, nil)
 			if err != nil {
 				return err
 			}
+			cfg := l.cfg
 			cfgFile := cfg.File
 			if len(args) > 0 {
 				cfg.Roots = nil
@@ -45,12 +47,15 @@ func newWatchCmd(g *globals) *cobra.Command {
 				}
 			}
 			roots := cfg.Roots
-			load := func() (*config.Config, *rule.Set, error) {
-				c, r, _, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil)
-				if err == nil && len(args) > 0 {
-					c.Roots = roots
+			load := func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
+				nl, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil, prev)
+				if err != nil {
+					return nil, nil, nil, err
 				}
-				return c, r, err
+				if len(args) > 0 {
+					nl.cfg.Roots = roots
+				}
+				return nl.cfg, nl.rules, nl.plugins, nil
 			}
 			ctx, cancel := context.WithCancel(context.WithoutCancel(cmd.Context()))
 			defer cancel()
@@ -94,7 +99,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 				// rather than let the heap double between cycles.
 				debug.SetMemoryLimit(defaultMemoryLimit)
 			}
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -97,9 +98,20 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 // path, or a message and a hint.
 func checkCommand(name, path string) (resolved, msg, hint string) {
 	lookup := fmt.Sprintf("\"command -v %s\" prints where it is", name)
+	if !strings.Contains(path, "/") {
+		// A bare name is looked up in PATH now, once, as a shell would; what
+		// is found is checked below and pinned like an absolute path.
+		// Relative PATH entries ("." or empty) are refused by LookPath.
+		found, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Sprintf("command %q is not in PATH: %v", path, unwrapPathError(errors.Unwrap(err))),
+				"install it, or write its full path"
+		}
+		path = found
+	}
 	if !filepath.IsAbs(path) {
 		return "", fmt.Sprintf("command path %q is not absolute", path),
-			"write the full path; " + lookup
+			"write the full path, or a bare program name to look up in PATH; " + lookup
 	}
 	resolved, err := filepath.EvalSymlinks(path)
 	if errors.Is(err, fs.ErrNotExist) {

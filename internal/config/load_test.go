@@ -425,3 +425,40 @@ func TestFindUp(t *testing.T) {
 		t.Errorf("FindUp went past a .git file: err = %v", err)
 	}
 }
+
+// A bare program name is looked up in PATH when the configuration loads and
+// replaced by the resolved file, which then passes the same checks as an
+// absolute path; a relative PATH entry is never searched.
+func TestCommandBareNameLookedUpInPATH(t *testing.T) {
+	bin := t.TempDir()
+	tool := filepath.Join(bin, "scribe-test-tool")
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := []byte("security:\n  commands:\n    - name: tool\n      path: scribe-test-tool\n")
+	t.Setenv("PATH", bin)
+	c, err := LoadBytes("scribe.yaml", conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, _ := filepath.EvalSymlinks(tool)
+	if got := c.Security.Commands[0].Path; got != real {
+		t.Fatalf("path = %q, want the resolved %q", got, real)
+	}
+
+	// Found, but writable by others: refused like an absolute path would be.
+	if err := os.Chmod(tool, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadBytes("scribe.yaml", conf); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Fatalf("a group-writable program found in PATH: err = %v", err)
+	}
+	os.Chmod(tool, 0o755)
+
+	// A relative PATH entry (here ".") is not searched.
+	t.Chdir(bin)
+	t.Setenv("PATH", ".")
+	if _, err := LoadBytes("scribe.yaml", conf); err == nil || !strings.Contains(err.Error(), "not in PATH") {
+		t.Fatalf("a program found through a relative PATH entry: err = %v", err)
+	}
+}

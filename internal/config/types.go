@@ -25,6 +25,9 @@ type Config struct {
 	HTTP HTTP `json:"http"`
 	// Security lists what actions may run.
 	Security Security `json:"security"`
+	// Plugins are plugin folders (each holding a scribe-plugin.yaml),
+	// relative to Dir; internal/plugin loads them.
+	Plugins []string `json:"plugins,omitempty"`
 	// Rules are applied in order.
 	Rules []Rule `json:"rules,omitempty"`
 

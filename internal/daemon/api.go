@@ -18,6 +18,7 @@ import (
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/watch"
 
 	"github.com/scribe-md/scribe/internal/escape"
@@ -126,6 +127,7 @@ type Status struct {
 	Queue       QueueStatus       `json:"queue"`
 	DeadLetters []bus.DeadLetter  `json:"dead_letters"`
 	Quarantined []string          `json:"quarantined"`
+	Plugins     []plugin.Status   `json:"plugins"`
 	Counters    map[string]int64  `json:"counters"`
 	Errors      map[string]string `json:"errors,omitempty"`
 }
@@ -169,6 +171,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Quarantined[i] = escape.JSON(strings.Replace(q, "\x00", ": ", 1))
 	}
 	slices.Sort(st.Quarantined)
+	st.Plugins = d.currentPlugins().Status()
 	for _, rs := range d.roots {
 		ws := rs.watcher.Stats()
 		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -196,6 +197,21 @@ func (d *Daemon) reloader(ctx context.Context) error {
 	name := filepath.Clean(d.cfg.File)
 	saves := newBurst(reloadSettle, reloadMaxWait)
 	defer saves.stop()
+	// Plugin folders are watched too: a changed manifest, script, binary or
+	// module reloads, and the plugins whose files changed restart.
+	pluginDirs := map[string]bool{}
+	watchPlugins := func() {
+		for _, dir := range d.currentPlugins().Dirs() {
+			if fw != nil && !pluginDirs[dir] {
+				if err := fw.Add(dir); err != nil {
+					d.log.Warn("plugin folder not watched; reload with SIGHUP after changing it", "dir", dir, "err", err)
+				}
+				pluginDirs[dir] = true
+			}
+		}
+	}
+	watchPlugins()
+	why := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -205,14 +221,33 @@ func (d *Daemon) reloader(ctx context.Context) error {
 				fsEvents = nil
 				continue
 			}
-			if filepath.Clean(ev.Name) == name && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
-				saves.add()
+			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename|fsnotify.Remove) == 0 {
+				continue
 			}
+			switch {
+			case filepath.Clean(ev.Name) == name:
+				if ev.Op&fsnotify.Remove != 0 {
+					continue // a save by rename removes nothing for long
+				}
+				if why == "" {
+					why = "file changed"
+				}
+			case pluginDirs[filepath.Dir(ev.Name)] && !strings.HasPrefix(filepath.Base(ev.Name), ".") && filepath.Base(ev.Name) != "__pycache__":
+				if why == "" {
+					why = "plugin changed: " + ev.Name
+				}
+			default:
+				continue
+			}
+			saves.add()
 		case <-saves.C():
 			saves.done()
-			d.reload("file changed")
+			d.reload(ctx, why)
+			why = ""
+			watchPlugins()
 		case <-d.opts.Reload:
-			d.reload("SIGHUP")
+			d.reload(ctx, "SIGHUP")
+			watchPlugins()
 		}
 	}
 }
@@ -260,8 +295,8 @@ func (b *burst) done() { b.first = time.Time{} }
 
 func (b *burst) stop() { b.timer.Stop() }
 
-func (d *Daemon) reload(why string) {
-	cfg, rules, err := d.opts.Load()
+func (d *Daemon) reload(ctx context.Context, why string) {
+	cfg, rules, plugins, err := d.opts.Load(d.currentPlugins())
 	if err != nil {
 		d.log.Error("configuration reload failed; the previous configuration keeps running", "why", why, "err", err)
 		d.hub.publish(Event{Type: "reload", Error: err.Error()})
@@ -271,7 +306,10 @@ func (d *Daemon) reload(why string) {
 	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir {
 		d.log.Warn("roots, bus, http and state_dir changes take effect at the next start")
 	}
-	d.install(cfg, rules)
+	d.install(cfg, rules, plugins)
+	if err := plugins.Start(ctx); err != nil {
+		d.log.Error("plugins failed to start; their actions fail until they do", "err", err)
+	}
 	d.log.Info("configuration reloaded", "why", why, "rules", len(rules.Rules))
 	d.hub.publish(Event{Type: "reload", Message: fmtCount(len(rules.Rules), "rule")})
 	// Rules changed: look at every file again (cheap for unchanged ones).

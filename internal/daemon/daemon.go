@@ -21,6 +21,7 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
@@ -34,11 +35,15 @@ import (
 type Options struct {
 	// Config is the loaded, valid configuration.
 	Config *config.Config
-	// Load re-reads and compiles the configuration for a hot reload; nil
-	// disables reloading.
-	Load func() (*config.Config, *rule.Set, error)
+	// Load re-reads and compiles the configuration for a hot reload, with
+	// the running plugins as prev (unchanged ones are reused); nil disables
+	// reloading.
+	Load func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error)
 	// Rules are the compiled rules of Config.
 	Rules *rule.Set
+	// Plugins are Config's plugins, prepared (the daemon starts and stops
+	// them); nil for none.
+	Plugins *plugin.Set
 	// Reload receives a value for each explicit reload request (SIGHUP).
 	Reload <-chan struct{}
 	// Grace bounds how long shutdown waits for files in flight (default 10s).
@@ -58,12 +63,13 @@ type Daemon struct {
 	opts Options
 	log  *slog.Logger
 
-	mu    sync.RWMutex // guards cfg, rules, eng, brk
-	cfg   *config.Config
-	rules *rule.Set
-	eng   *engine.Engine
-	brk   *breakers
-	old   []*rule.Set // replaced rule sets, closed at exit
+	mu      sync.RWMutex // guards cfg, rules, plugins, eng, brk
+	cfg     *config.Config
+	rules   *rule.Set
+	plugins *plugin.Set
+	eng     *engine.Engine
+	brk     *breakers
+	old     []*rule.Set // replaced rule sets, closed at exit
 
 	roots   []*rootState
 	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
@@ -134,7 +140,7 @@ func (d *Daemon) stateDir() string {
 // nil after a clean shutdown.
 func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.started = time.Now()
-	d.install(d.opts.Config, d.opts.Rules)
+	d.install(d.opts.Config, d.opts.Rules, d.opts.Plugins)
 	defer d.closeRules()
 	sd := d.stateDir()
 	if err := state.PrepareDir(sd); err != nil {
@@ -198,6 +204,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.openRepos(); err != nil {
 		return err
 	}
+
+	// Plugins start before the workers and stop after them (shutdown, then
+	// a kill 2 s later). One that cannot start fails its own actions only.
+	if err := d.currentPlugins().Start(ctx); err != nil {
+		d.log.Error("plugins failed to start; their actions fail until they do", "err", err)
+	}
+	defer d.closePlugins()
 
 	// Workers get a context that outlives ctx by the grace period, so files
 	// in flight at shutdown finish and are acknowledged.
@@ -270,8 +283,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// install makes cfg and rules current.
-func (d *Daemon) install(cfg *config.Config, rules *rule.Set) {
+// install makes cfg, rules and plugins current. Plugins of the previous set
+// that the new one does not reuse are shut down.
+func (d *Daemon) install(cfg *config.Config, rules *rule.Set, plugins *plugin.Set) {
 	brk := newBreakers(rules, func(r, from, to string) {
 		d.log.Warn("circuit breaker", "rule", r, "from", from, "to", to)
 		d.hub.publish(Event{Type: "breaker", Rule: r, Message: from + " → " + to})
@@ -280,9 +294,27 @@ func (d *Daemon) install(cfg *config.Config, rules *rule.Set) {
 	if d.rules != nil && d.rules != rules {
 		d.old = append(d.old, d.rules)
 	}
-	d.cfg, d.rules, d.brk = cfg, rules, brk
+	prev := d.plugins
+	d.cfg, d.rules, d.plugins, d.brk = cfg, rules, plugins, brk
 	d.eng = engine.New(rules, d.engineOptions(cfg, brk))
 	d.mu.Unlock()
+	if prev != nil && prev != plugins {
+		prev.Retire(context.Background(), plugins)
+	}
+}
+
+func (d *Daemon) currentPlugins() *plugin.Set {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.plugins
+}
+
+func (d *Daemon) closePlugins() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.currentPlugins().Close(ctx); err != nil {
+		d.log.Warn("stop plugins", "err", err)
+	}
 }
 
 func (d *Daemon) closeRules() {

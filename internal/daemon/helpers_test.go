@@ -26,6 +26,7 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
@@ -46,6 +47,7 @@ type conf struct {
 	Include  string            // include, a YAML flow list (default: the config default)
 	Exclude  string            // exclude, a YAML flow list (default: none)
 	Commands map[string]string // security.commands: name → absolute path
+	Plugins  string            // plugins, a YAML flow list
 	Rules    string            // the items of rules:, each line indented
 }
 
@@ -75,6 +77,9 @@ func (c conf) yaml() string {
 		for name, path := range c.Commands {
 			fmt.Fprintf(&b, "    - name: %s\n      path: %s\n", name, path)
 		}
+	}
+	if c.Plugins != "" {
+		fmt.Fprintf(&b, "plugins: %s\n", c.Plugins)
 	}
 	b.WriteString("rules:\n")
 	b.WriteString(c.Rules)
@@ -140,9 +145,20 @@ func (e *env) writeConfig(yaml string) {
 
 // load reads and compiles the configuration the way the CLI does.
 func load(path string) (*config.Config, *rule.Set, error) {
+	cfg, rules, _, err := loadWithPlugins(path, nil)
+	return cfg, rules, err
+}
+
+// loadWithPlugins is load with the configuration's plugins, reusing the
+// unchanged ones of prev.
+func loadWithPlugins(path string, prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	plugins, err := plugin.Load(cfg, plugin.Options{Previous: prev})
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	cmds := map[string]string{}
 	for _, c := range cfg.Security.Commands {
@@ -153,11 +169,13 @@ func load(path string) (*config.Config, *rule.Set, error) {
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
 		Pool:      action.NewPool(cfg.Engine.Workers),
+		Plugins:   plugins.Specs(),
 	})
 	if err != nil {
-		return nil, nil, err
+		plugins.Retire(context.Background(), prev)
+		return nil, nil, nil, err
 	}
-	return cfg, rules, nil
+	return cfg, rules, plugins, nil
 }
 
 // waitFor polls cond until it holds, and fails the test if it does not
@@ -359,12 +377,14 @@ type running struct {
 // stopped when the test ends, if the test did not stop it.
 func (e *env) start(tweak ...func(*daemon.Options)) *running {
 	e.t.Helper()
-	cfg, rules, err := load(e.cfgPath)
+	cfg, rules, plugins, err := loadWithPlugins(e.cfgPath, nil)
 	must(e.t, err)
 	ready := make(chan struct{})
 	opts := daemon.Options{
-		Config: cfg, Rules: rules,
-		Load:   func() (*config.Config, *rule.Set, error) { return load(e.cfgPath) },
+		Config: cfg, Rules: rules, Plugins: plugins,
+		Load: func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
+			return loadWithPlugins(e.cfgPath, prev)
+		},
 		Logger: bustest.Logger(e.t),
 		Ready:  ready,
 		Grace:  10 * time.Second,

@@ -78,8 +78,41 @@ func newMetrics(d *Daemon) *metrics {
 				return 0
 			}),
 	)
-	m.reg.MustRegister(breakerCollector{d})
+	m.reg.MustRegister(breakerCollector{d}, pluginCollector{d})
 	return m
+}
+
+// pluginCollector exports each plugin's calls, failures, restarts, running
+// instances and call durations, read from the current plugin set (it
+// changes on reload; a reused plugin keeps its counts).
+type pluginCollector struct{ d *Daemon }
+
+var (
+	pluginCallsDesc     = prometheus.NewDesc("scribe_plugin_calls_total", "Plugin action calls.", []string{"plugin"}, nil)
+	pluginFailuresDesc  = prometheus.NewDesc("scribe_plugin_failures_total", "Plugin action calls that failed.", []string{"plugin"}, nil)
+	pluginRestartsDesc  = prometheus.NewDesc("scribe_plugin_restarts_total", "Plugin instances that ended on their own (crash, hang, protocol violation) or failed to start.", []string{"plugin"}, nil)
+	pluginInstancesDesc = prometheus.NewDesc("scribe_plugin_instances", "Plugin instances running.", []string{"plugin"}, nil)
+	pluginDurationDesc  = prometheus.NewDesc("scribe_plugin_call_duration_seconds", "Duration of one plugin action call.", []string{"plugin"}, nil)
+)
+
+func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{pluginCallsDesc, pluginFailuresDesc, pluginRestartsDesc, pluginInstancesDesc, pluginDurationDesc} {
+		ch <- d
+	}
+}
+
+func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.d.currentPlugins().Metrics() {
+		ch <- prometheus.MustNewConstMetric(pluginCallsDesc, prometheus.CounterValue, float64(m.Calls), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginFailuresDesc, prometheus.CounterValue, float64(m.Failures), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginRestartsDesc, prometheus.CounterValue, float64(m.Restarts), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginInstancesDesc, prometheus.GaugeValue, float64(m.Instances), m.Name)
+		buckets := make(map[float64]uint64, len(m.Buckets))
+		for i, b := range m.Buckets {
+			buckets[b] = m.Counts[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(pluginDurationDesc, uint64(m.Calls), m.Sum, buckets, m.Name)
+	}
 }
 
 // breakerCollector exports each rule's breaker state: 0 closed, 1 half-open, 2 open.

@@ -31,7 +31,7 @@ type Root struct {
 	// targets lists the files that exist but are not processed because the
 	// configuration's exclude globs leave them out (nil without excludes):
 	// exclusion limits what is processed, not what links can point at.
-	targets *scan.Filter
+	targets  *scan.Filter
 	stateDir string // slash path relative to Dir; "" when outside it
 
 	scanned []scan.Entry // the last one-shot listing

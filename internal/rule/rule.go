@@ -130,7 +130,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		path := at(fmt.Sprintf(".actions[%d].%s", j, ar.Name))
 		a, err := action.New(ar.Name, ar.Params, bb)
 		if err != nil {
-			errs = append(errs, actionErrors(cfg, path, ar.Name, err)...)
+			errs = append(errs, actionErrors(cfg, path, ar.Name, b.Names(), err)...)
 			continue
 		}
 		timeout := ar.Timeout
@@ -163,13 +163,13 @@ func checkGlob(cfg *config.Config, path, g string) *config.Error {
 	return nil
 }
 
-func actionErrors(cfg *config.Config, path, name string, err error) config.Errors {
+func actionErrors(cfg *config.Config, path, name string, names []string, err error) config.Errors {
 	var unk *action.UnknownError
 	var pe *action.ParamsError
 	switch {
 	case errors.As(err, &unk):
 		hint := "run `scribe plugins` to list the actions"
-		if s := config.DidYouMean(name, action.Names()); s != "" {
+		if s := config.DidYouMean(name, names); s != "" {
 			hint = s + " (`scribe plugins` lists them all)"
 		}
 		return config.Errors{cfg.Errorf(path, hint, "unknown action %q", name)}
