@@ -89,7 +89,8 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	if seen.IsZero() {
 		seen = time.Now()
 	}
-	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Time: seen}, id)
+	v := bus.Version{Size: e.Size, ModTime: e.ModTime, ChangeTime: e.Ctime, Ino: e.Ino}
+	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Time: seen}, id)
 }
 
 func (d *Daemon) removed(rs *rootState, rel string) {
@@ -133,7 +134,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	var res *engine.Result
 	for {
-		res = eng.ProcessFrom(ctx, rs.root, ev.Path, origin, &engine.Writes{})
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: engine.Version(ev.Version)}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}

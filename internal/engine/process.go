@@ -139,17 +139,35 @@ func (e *Engine) Applies(rel string) bool {
 }
 
 // Process runs every applicable rule on one file, as for a user's edit
-// (OriginUser); see ProcessFrom.
+// (OriginUser); see ProcessChange.
 func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes) *Result {
-	return e.ProcessFrom(ctx, root, rel, action.OriginUser, w)
+	return e.ProcessChange(ctx, root, rel, Change{Origin: action.OriginUser}, w)
 }
 
-// ProcessFrom runs every applicable rule on one file and writes the result
-// back (unless DryRun). origin is where the change came from as far as the
-// caller knows (Options.VCS may refine a user's change to OriginVCS). w
-// receives the writes actions make to other files. The caller guarantees
-// ProcessFrom is not running concurrently for the same file.
-func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin action.Origin, w *Writes) *Result {
+// Change says why a file is processed.
+type Change struct {
+	// Origin is where the change came from as far as the caller knows
+	// (Options.VCS may refine a user's change to OriginVCS).
+	Origin action.Origin
+	// Of is the version of the file the caller saw the change on (zero:
+	// unknown). A file read as another version changed since, and that
+	// later change is taken for an edit: a scan, or Scribe's own requeue,
+	// that comes after the user saved describes an older version.
+	Of Version
+}
+
+// Version identifies a version of a file by its metadata.
+type Version struct {
+	Size, ModTime, ChangeTime int64 // unix nanoseconds for the times
+	Ino                       uint64
+}
+
+// ProcessChange runs every applicable rule on one file and writes the result
+// back (unless DryRun). ch says why. w receives the writes actions make to
+// other files. The caller guarantees ProcessChange is not running
+// concurrently for the same file.
+func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch Change, w *Writes) *Result {
+	origin := ch.Origin
 	res := &Result{Root: root.Dir, Path: rel}
 	var rules []*rule.Rule
 	for _, r := range e.rules.Rules {
@@ -166,6 +184,9 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 		if err != nil {
 			e.readFailed(res, err)
 			return res
+		}
+		if ch.Of != (Version{}) && ch.Of != versionOf(snap) {
+			origin = action.OriginUser
 		}
 		origin, leave := e.classify(root, rel, origin, snap)
 		res.Origin = origin
@@ -254,6 +275,10 @@ var ErrHeld = errors.New("writes are held")
 func (e *Engine) holdBack(res *Result, err error) {
 	res.Held = err.Error()
 	res.Changed, res.Before, res.After, res.BeforeHash, res.AfterHash = false, nil, nil, "", ""
+}
+
+func versionOf(s *safefile.Snapshot) Version {
+	return Version{Size: s.Size, ModTime: s.ModTime, ChangeTime: s.ChangeTime, Ino: s.Ino}
 }
 
 // classify returns the origin of the content read and whether writing rules

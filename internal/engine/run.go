@@ -244,7 +244,7 @@ func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, str
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				results[i] = e.ProcessFrom(gctx, jobs[i].root, jobs[i].rel, origin(jobs[i].root, jobs[i].rel), w)
+				results[i] = e.ProcessChange(gctx, jobs[i].root, jobs[i].rel, Change{Origin: origin(jobs[i].root, jobs[i].rel)}, w)
 				if progress != nil {
 					n := done.Add(1)
 					mu.Lock()
