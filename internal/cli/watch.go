@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -16,10 +15,6 @@ import (
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/rule"
 )
-
-// defaultMemoryLimit is the daemon's soft memory limit unless GOMEMLIMIT
-// is set (see runtime/debug.SetMemoryLimit).
-const defaultMemoryLimit = 64 << 20
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
@@ -89,11 +84,10 @@ func newWatchCmd(g *globals) *cobra.Command {
 					}
 				}
 			}()
-			if os.Getenv("GOMEMLIMIT") == "" {
-				// A daemon should stay small: let the collector work harder
-				// rather than let the heap double between cycles.
-				debug.SetMemoryLimit(defaultMemoryLimit)
-			}
+			// No soft memory limit: a fixed one below what the daemon
+			// holds makes the collector run without pause, idle or not.
+			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
+			// and GOGC still apply when the user sets them.
 			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace})
 			if err != nil {
 				return fail(ExitFailure, err)
