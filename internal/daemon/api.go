@@ -22,7 +22,7 @@ import (
 
 // Event is one item of the /api/v1/events stream.
 type Event struct {
-	Type     string         `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Type     string         `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter, memory
 	Time     time.Time      `json:"time"`
 	Path     string         `json:"path,omitempty"`
 	Rule     string         `json:"rule,omitempty"`
@@ -112,6 +112,7 @@ type Status struct {
 	DeadLetters []bus.DeadLetter  `json:"dead_letters"`
 	Quarantined []string          `json:"quarantined"`
 	Counters    map[string]int64  `json:"counters"`
+	Memory      MemoryStatus      `json:"memory"`
 	Errors      map[string]string `json:"errors,omitempty"`
 }
 
@@ -141,10 +142,13 @@ func (d *Daemon) status(ctx context.Context) Status {
 	p, why := d.paused()
 	st := Status{
 		Ready: d.ready.Load(), Paused: p, PausedBy: why,
-		Uptime:      time.Since(d.started).Round(time.Second).String(),
+		Uptime: time.Since(d.started).Round(time.Second).String(),
+		// Lists are [] in JSON, never null (TestJSONHasNoNullLists).
+		Roots: []RootStatus{}, Rules: []RuleStatus{},
 		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
 		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
 		Errors:   map[string]string{},
+		Memory:   d.checkMemory(false),
 	}
 	if st.Quarantined == nil {
 		st.Quarantined = []string{}
@@ -168,7 +172,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Errors["queue"] = err.Error()
 	}
 	if dl, err := d.deadLetters(ctx); err == nil {
-		st.DeadLetters = dl
+		st.DeadLetters = append(st.DeadLetters, dl...)
 	} else {
 		st.Errors["dead_letters"] = err.Error()
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/scribe-md/scribe/internal/cli"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/rule"
 )
@@ -176,8 +177,9 @@ var httpClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true
 
 // api talks to a daemon's HTTP API.
 type api struct {
-	t    testing.TB
-	base string // http://host:port
+	t     testing.TB
+	base  string // http://host:port
+	token string // the API token, sent with POST requests
 }
 
 func (a api) get(path string, out any) {
@@ -199,7 +201,10 @@ func (a api) get(path string, out any) {
 
 func (a api) post(path string) {
 	a.t.Helper()
-	resp, err := httpClient.Post(a.base+path, "", nil)
+	req, err := http.NewRequest(http.MethodPost, a.base+path, nil)
+	must(a.t, err)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := httpClient.Do(req)
 	must(a.t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -384,7 +389,9 @@ func (e *env) start(tweak ...func(*daemon.Options)) *running {
 	case <-time.After(60 * time.Second):
 		e.t.Fatal("daemon not ready after 60 s")
 	}
-	r.api = api{t: e.t, base: "http://" + d.Addr()}
+	tok, err := httpapi.ReadToken(filepath.Join(e.dir, "state", config.DefaultTokenFile))
+	must(e.t, err)
+	r.api = api{t: e.t, base: "http://" + d.Addr(), token: string(tok)}
 	if code := r.getStatus("/readyz"); code != http.StatusOK {
 		e.t.Fatalf("/readyz = %d after Ready was closed", code)
 	}

@@ -95,7 +95,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 func (d *Daemon) removed(rs *rootState, rel string) {
 	rs.index.Delete(rel)
 	rs.root.Docs.Remove(rel)
-	d.dirty.Store(true)
+	d.markDirty()
 	d.hub.publish(Event{Type: "removed", Path: rel})
 }
 
@@ -167,7 +167,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 	}
 	if len(res.Rules) > 0 {
-		d.dirty.Store(true)
+		d.markDirty()
 	}
 	d.hub.publish(Event{Type: "processed", Path: ev.Path, Rules: res.Rules, Written: res.Written, Findings: len(res.Findings), Error: res.Error, Skipped: res.Skipped})
 	if res.Failed() {
