@@ -66,7 +66,7 @@ func main() {
 	flag.StringVar(&f.memprof, "memprofile", "", "rss: write a heap profile to this file once the queue drained")
 	flag.DurationVar(&f.idle, "idle", 60*time.Second, "idle: how long nothing changes while the daemon's CPU time is measured")
 	flag.StringVar(&f.gomemlimit, "gomemlimit", "", "idle: run scribe watch with this GOMEMLIMIT (e.g. 64MiB, the limit it used to set itself)")
-	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state)")
+	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")
 	flag.Parse()
 
 	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000"}
