@@ -146,9 +146,8 @@ func (d *Daemon) status(ctx context.Context) Status {
 		// Lists are [] in JSON, never null (TestJSONHasNoNullLists).
 		Roots: []RootStatus{}, Rules: []RuleStatus{},
 		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
-		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
-		Errors:   map[string]string{},
-		Memory:   d.checkMemory(false),
+		Errors: map[string]string{},
+		Memory: d.checkMemory(false),
 	}
 	if st.Quarantined == nil {
 		st.Quarantined = []string{}
@@ -176,6 +175,9 @@ func (d *Daemon) status(ctx context.Context) Status {
 	} else {
 		st.Errors["dead_letters"] = err.Error()
 	}
+	// The counters last: a failure is counted before its event becomes a
+	// dead letter, so the dead letters listed are counted too.
+	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}
 	return st
 }
 
