@@ -28,11 +28,13 @@
 //   - idle: unlike the others, the real `scribe watch` (built from
 //     ./cmd/scribe) as a child process, with every built-in action configured
 //     on its own copy of the corpus. Once it has caught up (a cold start by
-//     default: every file processed) and processed nothing for 5 s, nothing
-//     changes for -idle while the child's CPU time (utime+stime of every
-//     thread, /proc/PID/stat), RSS, GC cycles (/metrics) and context switches
-//     are read at both ends. -gomemlimit runs it with GOMEMLIMIT set, e.g.
-//     64MiB, the soft limit scribe watch used to set itself.
+//     default: every file processed) and processed nothing for 15 s (the file
+//     index is saved in that time), nothing changes for -idle while the
+//     child's CPU time (utime+stime of every thread, /proc/PID/stat), RSS,
+//     GC cycles and bytes allocated (/metrics, whose scrapes allocate about
+//     200 KB themselves) and context switches are read at both ends.
+//     -gomemlimit runs it with GOMEMLIMIT set, e.g. 64MiB, the soft limit
+//     scribe watch used to set itself.
 //
 // With -target bare the latency and burst scenarios run against
 // bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the

@@ -149,8 +149,10 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	pid := cmd.Process.Pid
 	base := "http://" + addr
 
-	// Caught up: ready, the queue empty, and nothing processed for quiet.
-	const quiet = 5 * time.Second
+	// Caught up: ready, the queue empty, and nothing processed for quiet,
+	// longer than the file index saver's period (10 s), so that its one
+	// save after the catch-up is not counted as idle work.
+	const quiet = 15 * time.Second
 	var readyAt time.Duration
 	var last idleStatus
 	lastChange := time.Now()
@@ -184,7 +186,7 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	fmt.Fprintf(os.Stderr, "ready after %s, quiet from %s (%d processed, %d written); measuring %s idle\n",
 		ms(readyAt), ms(caughtUp), last.Counters.Processed, last.Counters.Written, b.f.idle)
 
-	gc0, _ := gcCycles(ctx, base)
+	gs0, _ := readGoStats(ctx, base)
 	p0, err := readProc(pid)
 	if err != nil {
 		return nil, err
@@ -200,7 +202,7 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	gc1, gcErr := gcCycles(ctx, base)
+	gs1, gsErr := readGoStats(ctx, base)
 	st, _ := getIdleStatus(ctx, base)
 
 	secs := p1.at.Sub(p0.at).Seconds()
@@ -213,15 +215,17 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	if b.f.gomemlimit != "" {
 		setting += ", GOMEMLIMIT=" + b.f.gomemlimit
 	}
-	gcs := "unknown"
-	if gcErr == nil {
-		gcs = strconv.FormatInt(gc1-gc0, 10)
+	gcs, allocs := "unknown", "unknown"
+	if gsErr == nil {
+		gcs = strconv.FormatInt(gs1.gcCycles-gs0.gcCycles, 10)
+		allocs = fmt.Sprintf("%.1f KiB/s", float64(gs1.allocBytes-gs0.allocBytes)/1024/secs)
 	}
 	sc := "idle"
 	rows := []row{
 		{sc, setting, "CPU while idle (% of one core)", fmt.Sprintf("%.2f %%", 100*cpu), "≤ 1 %", okIf(cpu <= idleGoal)},
 		{sc, setting, "VmRSS at the start / end of the idle period", mib(p0.rss) + " / " + mib(p1.rss), "flat", ""},
-		{sc, setting, "GC cycles while idle", gcs, "", ""},
+		{sc, setting, "of which anonymous, start / end", mib(p0.rssAnon) + " / " + mib(p1.rssAnon), "", ""},
+		{sc, setting, "GC cycles / Go allocation while idle", gcs + " / " + allocs, "", ""},
 		{sc, setting, "context switches while idle (per second, all threads)", fmt.Sprintf("%.1f", float64(p1.switches-p0.switches)/secs), "", ""},
 		{sc, setting, "start → ready / → caught up and quiet", ms(readyAt) + " / " + ms(caughtUp), "", ""},
 		{sc, setting, "files processed / written during the catch-up", fmt.Sprintf("%d / %d", st.Counters.Processed, st.Counters.Written), "", ""},
@@ -262,28 +266,54 @@ func getIdleStatus(ctx context.Context, base string) (idleStatus, error) {
 	return st, json.NewDecoder(resp.Body).Decode(&st)
 }
 
-// gcCycles returns the daemon's completed GC cycles from /metrics.
-func gcCycles(ctx context.Context, base string) (int64, error) {
+// goStats are the Go runtime's counters of the daemon, from /metrics.
+type goStats struct {
+	gcCycles   int64
+	allocBytes int64 // allocated since start
+}
+
+// readGoStats scrapes the daemon's /metrics.
+func readGoStats(ctx context.Context, base string) (goStats, error) {
+	var g goStats
+	var seen int
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return g, err
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return 0, err
+		return g, err
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_gc_duration_seconds_count "); ok {
-			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		var dst *int64
+		switch {
+		case !ok:
+			continue
+		case name == "go_gc_duration_seconds_count":
+			dst = &g.gcCycles
+		case name == "go_memstats_alloc_bytes_total":
+			dst = &g.allocBytes
+		default:
+			continue
 		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return g, fmt.Errorf("/metrics: %s: %w", name, err)
+		}
+		*dst = int64(f)
+		seen++
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return g, err
 	}
-	return 0, errors.New("no go_gc_duration_seconds_count in /metrics")
+	if seen < 2 {
+		return g, errors.New("no go_gc_duration_seconds_count or go_memstats_alloc_bytes_total in /metrics")
+	}
+	return g, nil
 }
 
 // clockTicks is USER_HZ, the unit of the CPU times in /proc/PID/stat: 100
@@ -295,6 +325,7 @@ type procSample struct {
 	at       time.Time
 	cpuTicks int64 // user + system time of every thread
 	rss      int64 // bytes
+	rssAnon  int64 // bytes of it not backed by a file
 	switches int64 // voluntary and involuntary context switches of every thread
 }
 
@@ -322,9 +353,15 @@ func readProc(pid int) (procSample, error) {
 		return s, err
 	}
 	for line := range strings.SplitSeq(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || k != "VmRSS" && k != "RssAnon" {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if k == "VmRSS" {
 			s.rss = kb << 10
+		} else {
+			s.rssAnon = kb << 10
 		}
 	}
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
