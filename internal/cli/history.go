@@ -104,13 +104,7 @@ func short(h, none string) string {
 }
 
 // journalPath is where the configuration's journal lives.
-func journalPath(cfg *config.Config) string {
-	sd := cfg.Engine.StateDir
-	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(cfg.Dir, sd)
-	}
-	return filepath.Join(sd, "journal.db")
-}
+func journalPath(cfg *config.Config) string { return filepath.Join(cfg.StatePath(), "journal.db") }
 
 func localHistory(cfg *config.Config, file, run string, limit int) ([]journal.Entry, error) {
 	j, err := journal.OpenReadOnly(journalPath(cfg))

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -17,10 +16,6 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 )
-
-// defaultMemoryLimit is the daemon's soft memory limit unless GOMEMLIMIT
-// is set (see runtime/debug.SetMemoryLimit).
-const defaultMemoryLimit = 64 << 20
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
@@ -94,11 +89,10 @@ func newWatchCmd(g *globals) *cobra.Command {
 					}
 				}
 			}()
-			if os.Getenv("GOMEMLIMIT") == "" {
-				// A daemon should stay small: let the collector work harder
-				// rather than let the heap double between cycles.
-				debug.SetMemoryLimit(defaultMemoryLimit)
-			}
+			// No soft memory limit: a fixed one below what the daemon
+			// holds makes the collector run without pause, idle or not.
+			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
+			// and GOGC still apply when the user sets them.
 			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace})
 			if err != nil {
 				return fail(ExitFailure, err)

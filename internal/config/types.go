@@ -58,6 +58,10 @@ type Engine struct {
 	// operation runs, leave content that arrived through git alone) or
 	// "off".
 	VCS string `json:"vcs"`
+	// MemoryBudget is the memory the daemon may hold before it reports
+	// it; it is never enforced. Zero means twice what the daemon holds when
+	// it first goes idle after it started, and at least 256 MiB.
+	MemoryBudget Size `json:"memory_budget"`
 }
 
 // Bus selects the message bus.
@@ -66,10 +70,27 @@ type Bus struct {
 	URL string `json:"url"`
 }
 
-// HTTP configures the daemon's HTTP surface.
+// HTTP configures the daemon's HTTP surface and who may use its API
+// (doc/SECURITY.md).
 type HTTP struct {
-	// Listen is host:port; "" disables HTTP.
+	// Listen is host:port, or unix:PATH for a unix socket (mode 0600, PATH
+	// relative to Dir); "" disables HTTP. A TCP address other machines can
+	// reach needs TokenFile or TLS.
 	Listen string `json:"listen"`
+	// TokenFile is where the API token is kept, relative to Dir; empty means
+	// api-token in the state dir. `scribe watch` creates it (mode 0600) if
+	// it does not exist, and the CLI reads it.
+	TokenFile string `json:"token_file,omitempty"`
+	// TLS serves HTTPS with this certificate and key.
+	TLS TLS `json:"tls,omitzero"`
+}
+
+// TLS names a certificate and its private key, PEM files relative to Dir.
+type TLS struct {
+	// Cert is the certificate chain.
+	Cert string `json:"cert"`
+	// Key is the private key.
+	Key string `json:"key"`
 }
 
 // Security lists the commands actions may run and the environment they get.

@@ -26,7 +26,7 @@ import (
 
 // Event is one item of the /api/v1/events stream.
 type Event struct {
-	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter, memory
 	Time time.Time `json:"time"`
 	Path string    `json:"path,omitempty"`
 	// PathBase64 holds Path's exact bytes when it is not valid UTF-8; Path
@@ -129,6 +129,7 @@ type Status struct {
 	Quarantined []string          `json:"quarantined"`
 	Plugins     []plugin.Status   `json:"plugins"`
 	Counters    map[string]int64  `json:"counters"`
+	Memory      MemoryStatus      `json:"memory"`
 	Errors      map[string]string `json:"errors,omitempty"`
 }
 
@@ -159,10 +160,12 @@ func (d *Daemon) status(ctx context.Context) Status {
 	_, git := d.gitBusy()
 	st := Status{
 		Ready: d.ready.Load(), Paused: p, PausedBy: why, Git: git,
-		Uptime:      time.Since(d.started).Round(time.Second).String(),
+		Uptime: time.Since(d.started).Round(time.Second).String(),
+		// Lists are [] in JSON, never null (TestJSONHasNoNullLists).
+		Roots: []RootStatus{}, Rules: []RuleStatus{},
 		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
-		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
-		Errors:   map[string]string{},
+		Errors: map[string]string{},
+		Memory: d.checkMemory(false),
 	}
 	if st.Quarantined == nil {
 		st.Quarantined = []string{}
@@ -187,10 +190,13 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Errors["queue"] = err.Error()
 	}
 	if dl, err := d.deadLetters(ctx); err == nil {
-		st.DeadLetters = dl
+		st.DeadLetters = append(st.DeadLetters, dl...)
 	} else {
 		st.Errors["dead_letters"] = err.Error()
 	}
+	// The counters last: a failure is counted before its event becomes a
+	// dead letter, so the dead letters listed are counted too.
+	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}
 	return st
 }
 
@@ -310,7 +316,7 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	} else {
 		b.d.removed(rs, e.Path)
 	}
-	b.d.dirty.Store(true)
+	b.d.markDirty()
 	return ne, nil
 }
 

@@ -97,23 +97,31 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 
 // finisher lets aggregating actions (catalog, index) finish each batch: when
 // files were processed and the queue is empty, or at the latest every second.
+// It sleeps while nothing was processed.
 func (d *Daemon) finisher(ctx context.Context) error {
-	t := time.NewTicker(250 * time.Millisecond)
+	t := time.NewTimer(finishTick)
 	defer t.Stop()
 	last := time.Now()
 	for {
+		if !d.dirty.Load() {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-d.finishKick:
+			}
+			continue
+		}
+		t.Reset(finishTick)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		if !d.dirty.Load() {
-			continue
-		}
 		if busy, _ := d.gitBusy(); busy {
 			continue // the outputs are written once git is done
 		}
-		if n, err := d.pending(ctx); err == nil && n > 0 && time.Since(last) < time.Second {
+		n, err := d.pending(ctx)
+		if err == nil && n > 0 && time.Since(last) < time.Second {
 			continue
 		}
 		d.dirty.Store(false)
@@ -122,12 +130,12 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for i, rs := range d.roots {
 			roots[i] = rs.root
 		}
-		again, _, err := d.engine().Finish(ctx, roots, &engine.Writes{})
-		if err != nil {
+		again, _, ferr := d.engine().Finish(ctx, roots, &engine.Writes{})
+		if ferr != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			d.log.Error("finish batch", "err", err)
+			d.log.Error("finish batch", "err", ferr)
 			continue
 		}
 		for r, paths := range again {
@@ -136,6 +144,21 @@ func (d *Daemon) finisher(ctx context.Context) error {
 				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
 			}
 		}
+		// Memory is looked at when work was done, and only then.
+		d.checkMemory(err == nil && n == 0 && len(again) == 0)
+	}
+}
+
+// finishTick is how long the finisher lets a batch grow.
+const finishTick = 250 * time.Millisecond
+
+// markDirty records that files were processed, so that aggregating actions
+// finish the batch.
+func (d *Daemon) markDirty() {
+	d.dirty.Store(true)
+	select {
+	case d.finishKick <- struct{}{}:
+	default: // already kicked
 	}
 }
 
@@ -329,6 +352,7 @@ const apiPauseFile = "paused"
 // setAPIPause pauses or resumes through the API and records it.
 func (d *Daemon) setAPIPause(on bool) {
 	d.apiPaused.Store(on)
+	d.stopChanged()
 	p := filepath.Join(d.stateDir(), apiPauseFile)
 	var err error
 	if on {
@@ -347,6 +371,24 @@ func (d *Daemon) loadAPIPause() {
 		d.apiPaused.Store(true)
 		d.log.Info("paused (a pause made through the API before the restart); `scribe resume` resumes")
 	}
+}
+
+// stopChanged wakes whoever waits for a pause, a resume, or the start or end
+// of a git operation.
+func (d *Daemon) stopChanged() {
+	d.pauseMu.Lock()
+	close(d.pauseChanged)
+	d.pauseChanged = make(chan struct{})
+	d.pauseMu.Unlock()
+}
+
+// pauseSignal returns a channel closed at the next pause or resume made
+// through the API, or start or end of a git operation. A .scribe-pause file
+// is looked for every pauseFilePoll.
+func (d *Daemon) pauseSignal() <-chan struct{} {
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	return d.pauseChanged
 }
 
 // paused reports whether processing is paused and why.
@@ -402,17 +444,19 @@ func (d *Daemon) consume(ctx context.Context) error {
 		stopped := make(chan struct{})
 		go func() {
 			defer close(stopped)
-			t := time.NewTicker(pausePoll)
+			t := time.NewTicker(pauseFilePoll)
 			defer t.Stop()
 			for {
+				sig := d.pauseSignal()
+				if d.stopped() {
+					cancel()
+					return
+				}
 				select {
 				case <-cctx.Done():
 					return
+				case <-sig:
 				case <-t.C:
-					if d.stopped() {
-						cancel()
-						return
-					}
 				}
 			}
 		}()
@@ -429,22 +473,38 @@ func (d *Daemon) consume(ctx context.Context) error {
 	}
 }
 
-// pausePoll is how often a pause (the API's, a .scribe-pause file, a git
-// operation) is looked for and a paused worker checks for the resume.
-const pausePoll = 200 * time.Millisecond
+// pauseFilePoll is how often a .scribe-pause file is looked for, and a
+// paused worker tells the bus it still holds its event. A pause or resume
+// through the API, and the start or end of a git operation, take effect at
+// once. The workers look for the file before each event too, so no event
+// starts once it exists.
+const pauseFilePoll = time.Second
+
+// gitPoll is how often a worker held by a git operation looks again: the
+// operation's end is signalled, the quiet time after it is not.
+const gitPoll = 50 * time.Millisecond
 
 // waitWhileStopped holds a worker while processing is paused or a git
 // operation runs, telling the bus the message is still being worked on.
 func (d *Daemon) waitWhileStopped(ctx context.Context, heartbeat func()) error {
+	t := time.NewTimer(pauseFilePoll)
+	defer t.Stop()
 	for {
+		sig := d.pauseSignal()
 		if !d.stopped() {
 			return nil
 		}
 		heartbeat()
+		poll := pauseFilePoll
+		if busy, _ := d.gitBusy(); busy {
+			poll = gitPoll
+		}
+		t.Reset(poll)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(pausePoll):
+		case <-sig:
+		case <-t.C:
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -80,15 +79,19 @@ type Daemon struct {
 	locks   pathLocks
 	loops   *loopBreaker
 
-	apiPaused atomic.Bool
-	ready     atomic.Bool
-	dirty     atomic.Bool // a batch ran since aggregating actions last finished
-	drainCtx  context.Context
-	processed atomic.Int64
-	written   atomic.Int64
-	failed    atomic.Int64
-	started   time.Time
-	addr      atomic.Value // string: the HTTP address actually listened on
+	apiPaused    atomic.Bool
+	pauseMu      sync.Mutex
+	pauseChanged chan struct{} // closed and replaced at each API pause or resume
+	finishKick   chan struct{} // a worker marked the batch dirty
+	memory       memoryBudget
+	ready        atomic.Bool
+	dirty        atomic.Bool // a batch ran since aggregating actions last finished
+	drainCtx     context.Context
+	processed    atomic.Int64
+	written      atomic.Int64
+	failed       atomic.Int64
+	started      time.Time
+	addr         atomic.Value // string: the HTTP address actually listened on
 
 	maxDeliver int // the bus's MaxDeliver, set once in Run
 	failures   failureCount
@@ -117,24 +120,20 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit)}
+	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit),
+		pauseChanged: make(chan struct{}), finishKick: make(chan struct{}, 1)}
 	d.metrics = newMetrics(d)
 	return d, nil
 }
 
-// Addr returns the HTTP address the daemon listens on ("" before it does).
+// Addr returns the HTTP address the daemon listens on, host:port or a unix
+// socket's path ("" before it listens).
 func (d *Daemon) Addr() string {
 	s, _ := d.addr.Load().(string)
 	return s
 }
 
-func (d *Daemon) stateDir() string {
-	sd := d.cfg.Engine.StateDir
-	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(d.cfg.Dir, sd)
-	}
-	return sd
-}
+func (d *Daemon) stateDir() string { return d.cfg.StatePath() }
 
 // Run runs the daemon until ctx is done, then shuts down in order. It returns
 // nil after a clean shutdown.
@@ -151,12 +150,12 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	// 503 until the catch-up is done.
 	var srv *http.Server
 	if d.cfg.HTTP.Listen != "" {
-		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		ln, guard, err := d.listen()
 		if err != nil {
-			return fmt.Errorf("http.listen %s: %w (another scribe running? change http.listen or set it to \"\" to disable HTTP)", d.cfg.HTTP.Listen, err)
+			return err
 		}
 		d.addr.Store(ln.Addr().String())
-		srv = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Handler: guard.Wrap(d.handler()), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -175,8 +174,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// The bus is never the state (RELIABILITY rule 10): the file index
 		// only records a file once it is processed, and the catch-up queues
 		// whatever differs, so an event lost to an OS crash before the next
-		// sync is found again at start. fsync once a second, not per message.
-		SyncInterval: time.Second,
+		// sync is found again at start. So no fsync per message; and not
+		// every second either, since the server syncs each stream's state
+		// file at every interval even when nothing changed.
+		SyncInterval: busSyncInterval,
 		Logger:       d.log.With("component", "bus"),
 	})
 	if err != nil {
@@ -220,7 +221,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, repo := range d.repos {
-		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top)) })
+		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top), d.stopChanged) })
 	}
 	// 3. Workers.
 	g.Go(func() error { return d.consume(gctx) })
@@ -254,7 +255,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			}
 			return fmt.Errorf("catch-up: %w", err)
 		}
-		// 6. Ready.
+		// 6. Ready. With nothing queued the daemon is idle already: the
+		// moment for an automatic memory budget.
+		if n, err := d.pending(gctx); err == nil && n == 0 {
+			d.checkMemory(true)
+		}
 		d.ready.Store(true)
 		d.hub.publish(Event{Type: "ready"})
 		d.log.Info("ready", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "http", d.Addr(), "startup", time.Since(d.started).Round(time.Millisecond))
@@ -515,6 +520,10 @@ func maxTries(set *rule.Set) int {
 	}
 	return n + 1
 }
+
+// busSyncInterval is how often the embedded NATS server fsyncs its store:
+// about when the kernel writes dirty pages back by itself.
+const busSyncInterval = 30 * time.Second
 
 // redeliverySlack is how many deliveries of a file event, on top of
 // maxTries, may end without the rules failing: a worker interrupted by a

@@ -31,6 +31,23 @@
 // The rule set is swapped atomically on reload; a file in flight finishes with
 // the rules it started with.
 //
+// # HTTP
+//
+// The API listens on http.listen (TCP, TLS or a unix socket) behind an
+// httpapi.Guard: Host check, cross-origin protection, and the API token,
+// which Run writes to the token file (mode 0600) on first use and keeps. An
+// address other machines can reach is refused unless the configuration
+// names a token file or TLS, and logged as a warning when allowed
+// (doc/SECURITY.md).
+//
+// # Idle
+//
+// Nothing runs on a short timer when nothing changes: the finisher sleeps
+// until a worker marks a batch, an API pause or resume wakes the workers
+// through a channel (only the .scribe-pause files are polled, once a
+// second), and memory is compared with engine.memory_budget after batches.
+// No soft memory limit is set.
+//
 // # Pause, retries and dead letters
 //
 // A pause (the API's, or a .scribe-pause file in a root) stops the workers:

@@ -70,6 +70,15 @@ func newMetrics(d *Daemon) *metrics {
 			func() float64 { return float64(d.watchStats().Overflows) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_rescans_total", Help: "Full rescans of the roots, the first crawl included."},
 			func() float64 { return float64(d.watchStats().Rescans) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_memory_budget_bytes", Help: "engine.memory_budget, or the automatic budget (0 until set); reported, never enforced."},
+			func() float64 { return float64(d.checkMemory(false).Budget) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_memory_over_budget", Help: "1 while the daemon holds more memory than its budget."},
+			func() float64 {
+				if d.checkMemory(false).Over {
+					return 1
+				}
+				return 0
+			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_paused", Help: "1 while processing is paused."},
 			func() float64 {
 				if p, _ := d.paused(); p {

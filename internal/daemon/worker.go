@@ -96,7 +96,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 func (d *Daemon) removed(rs *rootState, rel string) {
 	rs.index.Delete(rel)
 	rs.root.Docs.Remove(rel)
-	d.dirty.Store(true)
+	d.markDirty()
 	d.hub.publish(Event{Type: "removed", Path: rel})
 }
 
@@ -184,7 +184,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 	}
 	if len(res.Rules) > 0 {
-		d.dirty.Store(true)
+		d.markDirty()
 	}
 	var failure string
 	if err := res.Err(); err != nil {
