@@ -45,7 +45,7 @@ type flags struct {
 func main() {
 	var f flags
 	var ns string
-	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, startup, rss or idle")
+	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss or idle")
 	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency and burst only")
 	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&f.workers, "workers", 4, "engine.workers (bare: rewriting goroutines)")
 	flag.IntVar(&f.samples, "samples", 500, "latency: saves measured per run")
 	flag.IntVar(&f.warmup, "warmup", 20, "latency: saves made before measuring")
-	flag.IntVar(&f.files, "files", 2000, "burst: files saved")
+	flag.IntVar(&f.files, "files", 2000, "burst: files saved; flood: files created")
 	flag.IntVar(&f.runs, "runs", 3, "measurements per scenario; the best is reported")
 	flag.DurationVar(&f.timeout, "timeout", 30*time.Second, "a file not rewritten this long after its save is missed")
 	flag.DurationVar(&f.drainMax, "drain-timeout", 90*time.Second, "how long to wait for the daemon's queue to drain")
@@ -69,10 +69,10 @@ func main() {
 	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")
 	flag.Parse()
 
-	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000"}
+	defaults := map[string]string{"latency": "10000", "burst": "10000", "flood": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000"}
 	def, ok := defaults[f.scenario]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, startup, rss or idle\n", f.scenario)
+		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, flood, startup, rss or idle\n", f.scenario)
 		os.Exit(2)
 	}
 	if ns == "" {
@@ -141,6 +141,8 @@ func run(ctx context.Context, f *flags) (err error) {
 		rows, err = env.rss(ctx)
 	case "idle":
 		rows, err = env.idle(ctx)
+	case "flood":
+		rows, err = env.flood(ctx)
 	}
 	printRows(os.Stdout, rows, f.header)
 	return err
