@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/escape"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Reasons a FileEvent was published.
@@ -33,14 +34,6 @@ var reasons = map[string]bool{
 	ReasonEvent: true, ReasonRescan: true, ReasonCatchup: true, ReasonRetry: true, ReasonRequeue: true,
 }
 
-// Version identifies a version of a file by its metadata.
-type Version struct {
-	Size       int64  `json:"size"`
-	ModTime    int64  `json:"mtime"` // unix nanoseconds
-	ChangeTime int64  `json:"ctime"` // unix nanoseconds
-	Ino        uint64 `json:"ino"`
-}
-
 // origins are the values FileEvent.Origin may take.
 var origins = map[string]bool{"": true, "user": true, "vcs": true, "scribe": true, "scan": true}
 
@@ -61,7 +54,7 @@ type FileEvent struct {
 	// Version is the version of the file the publisher saw (zero when
 	// unknown): a worker that finds another version knows the file changed
 	// since the event was made.
-	Version Version `json:"version,omitzero"`
+	Version safefile.Version `json:"version,omitzero"`
 	// Seq is the event's stream sequence, set on delivery (ignored on publish).
 	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the event was published; PublishFile sets it when zero.
@@ -80,15 +73,15 @@ const wireVersion = 1
 // replace their invalid bytes with U+FFFD and the worker would look up a file
 // that does not exist.
 type wireEvent struct {
-	V       int       `json:"v"`
-	Root    *string   `json:"root,omitempty"`
-	RootRaw []byte    `json:"root_raw,omitempty"`
-	Path    *string   `json:"path,omitempty"`
-	PathRaw []byte    `json:"path_raw,omitempty"`
-	Reason  string    `json:"reason"`
-	Origin  string    `json:"origin,omitempty"`
-	Version Version   `json:"version,omitzero"`
-	Time    time.Time `json:"time"`
+	V       int              `json:"v"`
+	Root    *string          `json:"root,omitempty"`
+	RootRaw []byte           `json:"root_raw,omitempty"`
+	Path    *string          `json:"path,omitempty"`
+	PathRaw []byte           `json:"path_raw,omitempty"`
+	Reason  string           `json:"reason"`
+	Origin  string           `json:"origin,omitempty"`
+	Version safefile.Version `json:"version,omitzero"`
+	Time    time.Time        `json:"time"`
 }
 
 // maxEventSize bounds an encoded event; paths are far shorter in practice.

@@ -19,6 +19,7 @@ import (
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/watch"
 
 	"github.com/scribe-md/scribe/internal/escape"
@@ -309,8 +310,8 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, serr := rs.root.FS.Lstat(e.Path); serr == nil {
-		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, action.OriginScribe, time.Time{}); qerr != nil {
+	if fi, serr := rs.root.FS.Lstat(e.Path); serr == nil {
+		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, action.OriginScribe, safefile.VersionOf(fi), time.Time{}); qerr != nil {
 			b.d.log.Warn("queue the undone file; indexes catch up at its next change", "path", e.Path, "err", qerr)
 		}
 	} else {

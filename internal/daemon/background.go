@@ -19,6 +19,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
 )
@@ -78,7 +79,7 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 					origin = action.OriginScan
 				}
 				n.Add(1)
-				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, time.Time{})
+				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.VersionOf(fi), time.Time{})
 			})
 		}
 		if err := g.Wait(); err != nil {
@@ -141,7 +142,7 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for r, paths := range again {
 			rs := d.rootOf(r)
 			for _, p := range paths {
-				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
+				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
 			}
 		}
 		// Memory is looked at when work was done, and only then.

@@ -14,6 +14,7 @@ import (
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/state"
 	"github.com/scribe-md/scribe/internal/watch"
 )
@@ -52,7 +53,7 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				if err := d.enqueue(ctx, rs, ch.Rel, reason, action.OriginUser, ch.Seen); err != nil && ctx.Err() == nil {
+				if err := d.enqueue(ctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, ch.Seen); err != nil && ctx.Err() == nil {
 					d.log.Error("queue file event", "path", ch.Rel, "err", err)
 				}
 			}()
@@ -64,19 +65,22 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 const forwardPublishers = 16
 
 // enqueue publishes "rel may have changed", and where the change came from as
-// far as the caller knows. The message id names the file version (size,
-// times, inode), so repeats of one version are stored once.
-func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, seen time.Time) error {
-	fi, err := rs.root.FS.Lstat(rel)
-	if errors.Is(err, fs.ErrNotExist) {
-		d.removed(rs, rel)
-		return nil
+// far as the caller knows. v is the file's version as the caller saw it
+// (zero: enqueue looks). The message id names the version (size, times,
+// inode), so repeats of one version are stored once.
+func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, seen time.Time) error {
+	if v == (safefile.Version{}) {
+		fi, err := rs.root.FS.Lstat(rel)
+		if errors.Is(err, fs.ErrNotExist) {
+			d.removed(rs, rel)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v = safefile.VersionOf(fi)
 	}
-	if err != nil {
-		return err
-	}
-	e := state.FromInfo(fi)
-	id := fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, e.Size, e.ModTime, e.Ctime, e.Ino)
+	id := fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, v.Size, v.ModTime, v.ChangeTime, v.Ino)
 	switch reason {
 	case bus.ReasonRequeue:
 		id += "\x00requeue\x00" + strconv.FormatInt(time.Now().UnixNano(), 10)
@@ -89,7 +93,6 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	if seen.IsZero() {
 		seen = time.Now()
 	}
-	v := bus.Version{Size: e.Size, ModTime: e.ModTime, ChangeTime: e.Ctime, Ino: e.Ino}
 	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Time: seen}, id)
 }
 
@@ -125,7 +128,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 		d.loops.release(rs.name, ev.Path)
 	}
-	d.loops.seen(rs, ev.Path, ev.Reason)
+	d.loops.seen(rs, ev.Path, ev.Reason, ev.Version)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
 	origin := action.Origin(ev.Origin)
@@ -134,7 +137,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	var res *engine.Result
 	for {
-		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: engine.Version(ev.Version)}, &engine.Writes{})
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: ev.Version}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}
@@ -168,10 +171,16 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 			d.hub.publish(Event{Type: "loop", Path: ev.Path, Rules: res.Rules, Message: "quarantined: a rule keeps rewriting its own output"})
 		}
 	}
-	if res.Skipped == "vanished" {
+	switch {
+	case res.Skipped == "vanished":
 		d.removed(rs, ev.Path)
-	} else if fi, err := rs.root.FS.Lstat(ev.Path); err == nil && !res.Failed() {
-		rs.index.Set(ev.Path, state.FromInfo(fi))
+	case res.Failed():
+	case res.Version != (safefile.Version{}):
+		rs.index.Set(ev.Path, state.FromVersion(res.Version))
+	default:
+		if fi, err := rs.root.FS.Lstat(ev.Path); err == nil {
+			rs.index.Set(ev.Path, state.FromInfo(fi))
+		}
 	}
 	for _, ev2 := range res.Events {
 		if err := d.publishEvent(ctx, ev2); err != nil {
@@ -180,7 +189,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	for _, p := range res.Affected {
 		if p != ev.Path {
-			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
+			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
 		}
 	}
 	if len(res.Rules) > 0 {
@@ -339,15 +348,23 @@ func newLoopBreaker(limit int) *loopBreaker {
 // are suppressed at the watcher), unless the file is still the version the
 // daemon last processed (its file index entry: inode, size, times), as after
 // an echo of the engine's own write; requeues come from the engine itself,
-// and an operator's retry changes nothing. It only stats the file: a read
-// would touch its access time, which the watcher sees.
-func (l *loopBreaker) seen(rs *rootState, path, reason string) {
+// and an operator's retry changes nothing. It compares the version the event
+// was made on (v), or stats the file when the event has none; it never reads
+// the file: a read would touch its access time, which the watcher sees.
+func (l *loopBreaker) seen(rs *rootState, path, reason string, v safefile.Version) {
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
 		return
 	}
 	if e, ok := rs.index.Get(path); ok {
-		if fi, err := rs.root.FS.Lstat(path); err == nil && state.FromInfo(fi).Same(e) {
+		// The version the event was made on is the one the engine left:
+		// no outside change.
+		if v != (safefile.Version{}) && state.FromVersion(v).Same(e) {
 			return
+		}
+		if v == (safefile.Version{}) {
+			if fi, err := rs.root.FS.Lstat(path); err == nil && state.FromInfo(fi).Same(e) {
+				return
+			}
 		}
 	}
 	l.mu.Lock()

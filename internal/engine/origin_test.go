@@ -5,13 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Rules see where a change came from, and content that arrived through git
@@ -106,8 +106,7 @@ func TestChangeOfAnOlderVersionIsAnEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := fi.Sys().(*syscall.Stat_t)
-	seen := engine.Version{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), ChangeTime: st.Ctim.Nano(), Ino: st.Ino}
+	seen := safefile.VersionOf(fi)
 	res := eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: action.OriginScan, Of: seen}, &engine.Writes{})
 	if res.Origin != action.OriginScan || read(t, root, "a.md") != "a\n" {
 		t.Fatalf("the version seen: origin %q, content %q", res.Origin, read(t, root, "a.md"))

@@ -153,13 +153,7 @@ type Change struct {
 	// unknown). A file read as another version changed since, and that
 	// later change is taken for an edit: a scan, or Scribe's own requeue,
 	// that comes after the user saved describes an older version.
-	Of Version
-}
-
-// Version identifies a version of a file by its metadata.
-type Version struct {
-	Size, ModTime, ChangeTime int64 // unix nanoseconds for the times
-	Ino                       uint64
+	Of safefile.Version
 }
 
 // ProcessChange runs every applicable rule on one file and writes the result
@@ -185,7 +179,7 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 			e.readFailed(res, err)
 			return res
 		}
-		if ch.Of != (Version{}) && ch.Of != versionOf(snap) {
+		if ch.Of != (safefile.Version{}) && ch.Of != snap.Version() {
 			origin = action.OriginUser
 		}
 		origin, leave := e.classify(root, rel, origin, snap)
@@ -203,6 +197,7 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 			res.Error = err.Error()
 			return res
 		}
+		res.Version = snap.Version()
 		if out == nil || bytes.Equal(out, snap.Content) {
 			res.Changed = false
 			return res
@@ -222,7 +217,7 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
-		err = safefile.Replace(root.FS, rel, snap, out)
+		res.Version, err = safefile.Replace(root.FS, rel, snap, out)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
@@ -275,10 +270,6 @@ var ErrHeld = errors.New("writes are held")
 func (e *Engine) holdBack(res *Result, err error) {
 	res.Held = err.Error()
 	res.Changed, res.Before, res.After, res.BeforeHash, res.AfterHash = false, nil, nil, "", ""
-}
-
-func versionOf(s *safefile.Snapshot) Version {
-	return Version{Size: s.Size, ModTime: s.ModTime, ChangeTime: s.ChangeTime, Ino: s.Ino}
 }
 
 // classify returns the origin of the content read and whether writing rules

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Result is what processing one file produced.
@@ -60,6 +61,9 @@ type Result struct {
 	After  []byte `json:"-"`
 	// Affected are other paths whose result may have changed.
 	Affected []string `json:"-"`
+	// Version is the file's version as processing left it: what was read,
+	// or what was written (zero when unknown).
+	Version safefile.Version `json:"-"`
 	// BeforeHash and AfterHash identify the versions (sha256 hex).
 	BeforeHash string `json:"before_hash,omitempty"`
 	AfterHash  string `json:"after_hash,omitempty"`

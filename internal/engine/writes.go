@@ -113,7 +113,7 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 			bw(rw.root, path, content)
 		}
 		if exists {
-			err = safefile.Replace(rw.root.FS, path, snap, content)
+			_, err = safefile.Replace(rw.root.FS, path, snap, content)
 		} else {
 			err = safefile.Create(rw.root.FS, path, content, 0o644)
 		}

@@ -76,9 +76,6 @@ const (
 	lockTimeout = time.Second
 	// readOnlyLockTimeout is shorter: the CLI falls back to the daemon's API.
 	readOnlyLockTimeout = 200 * time.Millisecond
-	// batchDelay bounds how long a Record waits for others to share its
-	// commit. bbolt's default (10 ms) would cap a lone writer at 100 records/s.
-	batchDelay = time.Millisecond
 	// maxContent caps one stored content; it bounds what a damaged blob can
 	// make Get allocate.
 	maxContent = 1 << 30
@@ -91,7 +88,7 @@ type Journal struct {
 	keep     Retention
 	readOnly bool
 	closed   atomic.Bool
-	inflight atomic.Int32 // Record calls running, to choose between Update and Batch
+	group    groupCommit // merges concurrent Record commits
 	enc      *zstd.Encoder
 	dec      *zstd.Decoder
 	now      func() time.Time // clock for new entries; replaced in tests
@@ -108,7 +105,6 @@ func Open(path string, r Retention) (*Journal, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	j, err := newJournal(db, path, r, false)
 	if err != nil {
 		db.Close()

@@ -15,8 +15,9 @@ import (
 // must be empty.
 //
 // Record returns once the entry is durable. Concurrent calls are batched
-// into one commit (and one fsync); content is compressed before the
-// transaction and stored once however many entries refer to it.
+// into one commit (and one fsync pair) without waiting for company (see
+// groupCommit); content is compressed before the transaction and stored once
+// however many entries refer to it.
 func (j *Journal) Record(e Entry, before []byte) (uint64, error) {
 	return j.record(e, before, nil)
 }
@@ -69,16 +70,10 @@ func (j *Journal) record(e Entry, before []byte, also func(b *buckets, id uint64
 	}
 
 	var id uint64
-	// A lone writer commits at once; concurrent ones share a commit, which
-	// costs each up to batchDelay but saves an fsync per call.
-	commit := j.db.Update
-	if j.inflight.Add(1) > 1 {
-		commit = j.db.Batch
-	}
-	defer j.inflight.Add(-1)
-	// Batch may run the function more than once (after another call in the
-	// batch failed); it only touches the transaction and id, so that is safe.
-	err := commit(func(tx *bolt.Tx) error {
+	// Concurrent Records share one commit (see groupCommit); a function
+	// that runs again after another failed only touches the transaction
+	// and id.
+	err := j.commit(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
 			return err

@@ -134,7 +134,7 @@ func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 	case cur == nil:
 		err = safefile.Create(root, e.Path, before, createMode)
 	default:
-		err = safefile.Replace(root, e.Path, cur, before)
+		_, err = safefile.Replace(root, e.Path, cur, before)
 	}
 	if err != nil {
 		err = j.undoFailed(root, &e, err)

@@ -18,7 +18,7 @@ func BenchmarkReplace(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Replace(root, "bench.md", s, content[(i+1)%2]); err != nil {
+		if err := replace(root, "bench.md", s, content[(i+1)%2]); err != nil {
 			b.Fatal(err)
 		}
 	}

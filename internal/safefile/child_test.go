@@ -34,7 +34,7 @@ func diskFullChild(dir string) error {
 	for i := range next {
 		next[i] = 'z'
 	}
-	if err := Replace(root, "big.md", s, next); err == nil {
+	if err := replace(root, "big.md", s, next); err == nil {
 		return errors.New("Replace succeeded beyond RLIMIT_FSIZE")
 	} else {
 		fmt.Println("REPLACE:", err)
@@ -61,7 +61,7 @@ func replaceOnceChild(dir, file string) error {
 			fmt.Printf("%s READ: %v\n", name, err)
 			continue
 		}
-		if err := Replace(root, name, s, []byte("written by uid "+fmt.Sprint(os.Geteuid())+"\n")); err != nil {
+		if err := replace(root, name, s, []byte("written by uid "+fmt.Sprint(os.Geteuid())+"\n")); err != nil {
 			fmt.Printf("%s REPLACE: %v\n", name, err)
 			continue
 		}
@@ -90,7 +90,7 @@ func failpointChild(dir string) error {
 	if err != nil {
 		return err
 	}
-	return Replace(root, "fp.md", s, crashContent(v+1))
+	return replace(root, "fp.md", s, crashContent(v+1))
 }
 
 func fileSum(t *testing.T, path string) [32]byte {

@@ -41,7 +41,7 @@ func crashWriter(dir string, bad bool) error {
 		}
 		next := crashContent(v + 1)
 		if !bad {
-			if err := Replace(root, name, s, next); err != nil {
+			if err := replace(root, name, s, next); err != nil {
 				return err
 			}
 			continue

@@ -62,9 +62,9 @@ func FuzzRelPath(f *testing.F) {
 		}
 		Create(root, rel, []byte("fuzz\n"), 0o644)
 		if s, err := Read(root, rel, 1<<20); err == nil {
-			Replace(root, rel, s, []byte("fuzz 2\n"))
+			replace(root, rel, s, []byte("fuzz 2\n"))
 		} else {
-			Replace(root, rel, &Snapshot{Mode: 0o644, Nlink: 1}, []byte("fuzz 3\n"))
+			replace(root, rel, &Snapshot{Mode: 0o644, Nlink: 1}, []byte("fuzz 3\n"))
 		}
 		Rename(root, rel, rel2)
 		Rename(root, "dir", rel)

@@ -110,7 +110,7 @@ func TestLostUpdates(t *testing.T) {
 			if bytes.Equal(out, s.Content) {
 				return nil
 			}
-			err = Replace(root, name, s, out)
+			err = replace(root, name, s, out)
 			var ce *ConflictError
 			switch {
 			case err == nil:

@@ -22,6 +22,11 @@ type Snapshot struct {
 	ModTime, ChangeTime int64 // unix nanoseconds
 	Mode                fs.FileMode
 	Uid, Gid            uint32
+	// Settled is set when the file's last change was at least a timestamp
+	// tick (RacyWindow) before it was read: any later write then shows in
+	// its ctime, so an unchanged stat proves unchanged content. Otherwise
+	// (a "racy" snapshot, as git calls it) only the content's hash does.
+	Settled bool
 }
 
 const (
@@ -147,6 +152,7 @@ func (d *dir) readOnce(rel, base string, maxSize int64, text bool) (*Snapshot, e
 	}
 	s := &Snapshot{Content: content, Hash: sha256.Sum256(content)}
 	s.setStat(&st2)
+	s.Settled = settled(s.ModTime, s.ChangeTime, time.Now())
 	return s, nil
 }
 

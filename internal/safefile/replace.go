@@ -14,7 +14,8 @@ import (
 var errConflict = errors.New("conflict")
 
 // Replace atomically replaces rel with content iff the file on disk is still
-// exactly old (inode, size, mtime, ctime and sha256).
+// exactly old (inode, size, mtime, ctime and sha256), and returns the version
+// of the file it wrote.
 //
 // The protocol: a temp file in the same directory (O_EXCL, 0600, named
 // TempPrefix+random) is written, given the old file's owner, group, mode, ACL
@@ -34,13 +35,13 @@ var errConflict = errors.New("conflict")
 // attributes that cannot be copied (ErrXattr). On every error the original is
 // intact and the temp file is gone. Callers should not call Replace when
 // content equals old.Content.
-func Replace(root *os.Root, rel string, old *Snapshot, content []byte) error {
+func Replace(root *os.Root, rel string, old *Snapshot, content []byte) (Version, error) {
 	if old == nil {
-		return fmt.Errorf("replace %s: no snapshot: read the file before replacing it", rel)
+		return Version{}, fmt.Errorf("replace %s: no snapshot: read the file before replacing it", rel)
 	}
 	d, base, err := openParent(root, rel)
 	if err != nil {
-		return fmt.Errorf("replace %s: %w", rel, err)
+		return Version{}, fmt.Errorf("replace %s: %w", rel, err)
 	}
 	defer d.close()
 	err = d.replace(base, old, content)
@@ -51,12 +52,18 @@ func Replace(root *os.Root, rel string, old *Snapshot, content []byte) error {
 		if rerr != nil {
 			cur = nil
 		}
-		return &ConflictError{Path: rel, Current: cur}
+		return Version{}, &ConflictError{Path: rel, Current: cur}
 	}
 	if err != nil {
-		return fmt.Errorf("replace %s: %w", rel, err)
+		return Version{}, fmt.Errorf("replace %s: %w", rel, err)
 	}
-	return nil
+	// What is there now: ours, or a save that already followed (the
+	// caller's watcher reports that one).
+	st, err := d.lstat(base)
+	if err != nil {
+		return Version{}, nil
+	}
+	return versionOfStat(&st), nil
 }
 
 func (d *dir) replace(base string, old *Snapshot, content []byte) error {
@@ -116,10 +123,14 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 	if !old.matches(&curSt) || curSt.Nlink != 1 {
 		return errConflict
 	}
-	if h, n, err := hashFile(cur); err != nil {
-		return err
-	} else if h != old.Hash || n != old.Size {
-		return errConflict
+	// An unchanged stat of a settled snapshot proves unchanged content
+	// (see Snapshot.Settled); a racy one is hashed again.
+	if !old.Settled {
+		if h, n, err := hashFile(cur); err != nil {
+			return err
+		} else if h != old.Hash || n != old.Size {
+			return errConflict
+		}
 	}
 
 	err = renameat2(d, t.name, d, base, unix.RENAME_EXCHANGE)

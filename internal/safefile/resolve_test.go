@@ -107,7 +107,7 @@ func TestReplaceThroughSymlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Replace(root, real, s, []byte("new\n")); err != nil {
+	if err := replace(root, real, s, []byte("new\n")); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Lstat(filepath.Join(dir, "link.md"))

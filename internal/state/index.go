@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Entry is what the index remembers of one file.
@@ -26,6 +28,11 @@ type Entry struct {
 // Same reports whether e and o describe the same file version by metadata.
 func (e Entry) Same(o Entry) bool {
 	return e.Size == o.Size && e.ModTime == o.ModTime && e.Ctime == o.Ctime && e.Ino == o.Ino
+}
+
+// FromVersion builds an Entry (without hash) from a file's version.
+func FromVersion(v safefile.Version) Entry {
+	return Entry{Size: v.Size, ModTime: v.ModTime, Ctime: v.ChangeTime, Ino: v.Ino}
 }
 
 // FromInfo builds an Entry (without hash) from a file's info.

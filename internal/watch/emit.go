@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -185,6 +186,7 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		}
 	}
 	c.Op = Changed
+	c.Version = safefile.Version{Size: st.fp.size, ModTime: st.fp.mtime, ChangeTime: st.fp.ctime, Ino: st.fp.ino}
 	return c, true
 }
 

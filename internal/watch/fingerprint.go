@@ -3,21 +3,13 @@ package watch
 import (
 	"io/fs"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
-// racyWindow returns how long after its mtime a file may still change within
-// the same timestamp tick without its size, mtime or ctime showing it (git's
-// "racy git" problem). A rescan reports a file recorded within that window
-// even when its fingerprint looks unchanged. Linux's native file systems
-// stamp in nanoseconds from a clock that ticks every few milliseconds; an
-// mtime on a whole second hints at a file system that stamps in seconds (or
-// two, as FAT does).
-func racyWindow(mtime time.Time) time.Duration {
-	if mtime.Nanosecond() == 0 {
-		return 2 * time.Second
-	}
-	return 100 * time.Millisecond
-}
+// racyWindow is safefile.RacyWindow: a rescan reports a file recorded within
+// that window of its mtime even when its fingerprint looks unchanged.
+var racyWindow = safefile.RacyWindow
 
 // fingerprint is the state of a document as the last stat saw it. Two equal
 // fingerprints mean "unchanged" for a rescan; kernel events are reported

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -120,6 +121,9 @@ type Change struct {
 	// Seen is when the first event of the coalesced burst arrived, for
 	// event-to-action latency.
 	Seen time.Time
+	// Version is the file's version as the watcher saw it when it decided
+	// to report the change (Changed only).
+	Version safefile.Version
 }
 
 // Stats is a snapshot of a Watcher's counters and state.
