@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/service"
 )
 
 // defaultMemoryLimit is the daemon's soft memory limit unless GOMEMLIMIT
@@ -94,11 +96,31 @@ func newWatchCmd(g *globals) *cobra.Command {
 				// rather than let the heap double between cycles.
 				debug.SetMemoryLimit(defaultMemoryLimit)
 			}
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace})
+			ready := make(chan struct{})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
-			if err := d.Run(ctx); err != nil {
+			// Under systemd (Type=notify): READY=1 once caught up,
+			// STOPPING=1 at the first signal, and watchdog pings while
+			// the daemon proves it is live. Outside systemd, nothing.
+			notifier := service.NewNotifier(g.log)
+			var wg sync.WaitGroup
+			wctx, stopNotify := context.WithCancel(context.Background())
+			wg.Go(func() {
+				select {
+				case <-ready:
+					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(rules.Rules), orNone(d.Addr())))
+				case <-wctx.Done():
+				}
+			})
+			wg.Go(func() { notifier.Watchdog(wctx, d.Alive) })
+			stopping := context.AfterFunc(ctx, notifier.Stopping)
+			err = d.Run(ctx)
+			stopping()
+			stopNotify()
+			wg.Wait()
+			if err != nil {
 				return fail(ExitFailure, err)
 			}
 			return nil
@@ -106,4 +128,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&grace, "grace", 10*time.Second, "how long shutdown waits for files in flight")
 	return cmd
+}
+
+func orNone(addr string) string {
+	if addr == "" {
+		return "off"
+	}
+	return addr
 }

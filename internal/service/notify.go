@@ -79,6 +79,13 @@ func (n *Notifier) Watchdog(ctx context.Context, alive func(context.Context) err
 	defer t.Stop()
 	failing := false
 	for {
+		// The first check waits a period too: the daemon is still opening
+		// its bus, and the manager arms the watchdog only at READY=1.
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		cctx, cancel := context.WithTimeout(ctx, max(n.watchdog/4, time.Millisecond))
 		err := alive(cctx)
 		cancel()
@@ -104,11 +111,6 @@ func (n *Notifier) Watchdog(ctx context.Context, alive func(context.Context) err
 				failing = false
 			}
 			n.send(state)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }
