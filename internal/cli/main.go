@@ -17,8 +17,10 @@ import (
 const (
 	ExitOK      = 0
 	ExitChanges = 1 // check: changes or findings; test: failures
-	ExitUsage   = 2 // usage or configuration error
-	ExitFailure = 3 // a file or action failed; daemon unreachable
+	// ExitProblems is doctor's and service's 1: problems found.
+	ExitProblems = 1
+	ExitUsage    = 2 // usage or configuration error
+	ExitFailure  = 3 // a file or action failed; daemon unreachable
 )
 
 // exitError carries an exit code with the error to print.
@@ -79,7 +81,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
-		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g),
+		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g), newServiceCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	err := root.ExecuteContext(ctx)

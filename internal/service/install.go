@@ -152,3 +152,38 @@ func Lingering(user string) bool {
 	_, err := os.Stat(filepath.Join("/var/lib/systemd/linger", user))
 	return err == nil
 }
+
+// ErrNoAnalyzer means systemd-analyze is not installed.
+var ErrNoAnalyzer = errors.New("systemd-analyze not found (it comes with systemd)")
+
+// Verify has systemd check the unit file at path as the user manager would
+// load it (systemd-analyze verify --user): syntax, unknown keys, values, and
+// that ExecStart names an executable. Any output is a finding, since systemd
+// reports some of them (an unknown key) without failing. It needs no
+// running manager.
+func Verify(ctx context.Context, path string) error {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		return ErrNoAnalyzer
+	}
+	// --user needs a runtime directory, even with no manager running.
+	rt, err := os.MkdirTemp("", "scribe-verify-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(rt)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, analyze, "verify", "--user", "--man=no", "--generators=no", path)
+	cmd.Env = append(os.Environ(), "XDG_RUNTIME_DIR="+rt, "SYSTEMD_LOG_COLOR=0")
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	text := strings.TrimSpace(string(out))
+	switch {
+	case err != nil && text == "":
+		return fmt.Errorf("systemd-analyze verify %s: %w", path, err)
+	case text != "":
+		return fmt.Errorf("systemd-analyze verify %s: %s", path, text)
+	}
+	return nil
+}

@@ -35,8 +35,8 @@ type Spec struct {
 	// DefaultStopTimeout, which exceeds `scribe watch`'s default grace).
 	StopTimeout time.Duration
 	// NoSandbox leaves out the options that need a mount namespace
-	// (ProtectSystem, ReadWritePaths, PrivateTmp, ProtectKernel*,
-	// ProtectControlGroups), for machines where a user manager cannot make
+	// (ProtectSystem, ReadWritePaths, PrivateTmp, PrivateDevices,
+	// ProtectKernel*, ProtectControlGroups, ProtectHostname), for machines where a user manager cannot make
 	// one (unprivileged user namespaces disabled). The seccomp-based
 	// hardening stays.
 	NoSandbox bool
@@ -162,6 +162,9 @@ PrivateTmp=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectControlGroups=yes
+ProtectKernelLogs=yes
+ProtectHostname=yes
+PrivateDevices=yes
 {{- end}}
 RestrictSUIDSGID=yes
 RestrictRealtime=yes
@@ -169,6 +172,8 @@ RestrictNamespaces=yes
 LockPersonality=yes
 SystemCallArchitectures=native
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
 
 [Install]
 WantedBy=default.target
