@@ -81,7 +81,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
-		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g), newServiceCmd(g),
+		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	err := root.ExecuteContext(ctx)
