@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -240,6 +242,11 @@ func launchdInstall(g *globals, f *serviceFlags, s service.Spec) error {
 		return err
 	}
 	path := filepath.Join(dir, s.Label()+".plist")
+	var escaped strings.Builder
+	xml.EscapeText(&escaped, []byte(s.Config))
+	if old, err := os.ReadFile(path); err == nil && !f.force && !bytes.Contains(old, []byte("<string>"+escaped.String()+"</string>")) {
+		return fail(ExitUsage, fmt.Errorf("%s exists for another configuration; choose another --name, or pass --force to replace it", path))
+	}
 	if _, err := service.WriteUnit(path, plist, s.Config, true); err != nil {
 		return fail(ExitFailure, err)
 	}

@@ -129,3 +129,25 @@ func TestServiceLaunchdPrint(t *testing.T) {
 		t.Fatalf("plistlib: %v %s", err, got)
 	}
 }
+
+func TestServiceLaunchdInstall(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := vault(t)
+	cfg := filepath.Join(dir, "scribe.yaml")
+	code, out, errOut := scribe(t, "service", "install", "--launchd", "--binary", "/bin/sh", "-c", cfg)
+	plist := filepath.Join(home, "Library", "LaunchAgents", "md.scribe."+service.NameFor(dir)+".plist")
+	if code != 0 || !strings.Contains(out, "wrote "+plist) || !strings.Contains(out, "launchctl bootstrap") {
+		t.Fatalf("launchd install: exit %d %s\n%s", code, errOut, out)
+	}
+	other := vault(t)
+	if code, _, errOut := scribe(t, "service", "install", "--launchd", "--name", service.NameFor(dir), "--binary", "/bin/sh", "-c", filepath.Join(other, "scribe.yaml")); code != cli.ExitUsage || !strings.Contains(errOut, "--force") {
+		t.Fatalf("launchd install over another config: exit %d %s", code, errOut)
+	}
+	if code, out, _ := scribe(t, "service", "uninstall", "--launchd", "-c", cfg); code != 0 || !strings.Contains(out, "removed "+plist) {
+		t.Fatalf("launchd uninstall: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(plist); err == nil {
+		t.Fatal("plist left")
+	}
+}
