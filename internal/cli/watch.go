@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
+
 	"syscall"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/service"
 )
 
 func newWatchCmd(g *globals) *cobra.Command {
@@ -93,11 +96,31 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// holds makes the collector run without pause, idle or not.
 			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
 			// and GOGC still apply when the user sets them.
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace})
+			ready := make(chan struct{})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
-			if err := d.Run(ctx); err != nil {
+			// Under systemd (Type=notify): READY=1 once caught up,
+			// STOPPING=1 at the first signal, and watchdog pings while
+			// the daemon proves it is live. Outside systemd, nothing.
+			notifier := service.NewNotifier(g.log)
+			var wg sync.WaitGroup
+			wctx, stopNotify := context.WithCancel(context.Background())
+			wg.Go(func() {
+				select {
+				case <-ready:
+					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(l.rules.Rules), orNone(d.Addr())))
+				case <-wctx.Done():
+				}
+			})
+			wg.Go(func() { notifier.Watchdog(wctx, d.Alive) })
+			stopping := context.AfterFunc(ctx, notifier.Stopping)
+			err = d.Run(ctx)
+			stopping()
+			stopNotify()
+			wg.Wait()
+			if err != nil {
 				return fail(ExitFailure, err)
 			}
 			return nil
@@ -105,4 +128,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&grace, "grace", 10*time.Second, "how long shutdown waits for files in flight")
 	return cmd
+}
+
+func orNone(addr string) string {
+	if addr == "" {
+		return "off"
+	}
+	return addr
 }

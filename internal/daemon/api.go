@@ -239,6 +239,7 @@ func (d *Daemon) watchStats() watch.Stats {
 type backend struct{ d *Daemon }
 
 func (b backend) Ready() bool                        { return b.d.ready.Load() }
+func (b backend) Alive(ctx context.Context) error    { return b.d.Alive(ctx) }
 func (b backend) Status(ctx context.Context) any     { return b.d.status(ctx) }
 func (b backend) Subscribe() (<-chan []byte, func()) { return b.d.hub.subscribe() }
 

@@ -73,6 +73,7 @@ type Daemon struct {
 	roots   []*rootState
 	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
 	bus     *bus.Bus
+	liveBus atomic.Pointer[bus.Bus] // bus, for Alive: set once it is open
 	journal *journal.Journal
 	metrics *metrics
 	hub     *hub
@@ -183,6 +184,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
 	}
+	d.liveBus.Store(d.bus)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

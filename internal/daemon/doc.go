@@ -22,6 +22,10 @@
 // the files in flight (within the grace period), the file index is saved, the
 // journal and the bus close.
 //
+// Alive tells a live daemon from a wedged one (its state lock can be taken
+// and the bus answers, within the caller's deadline); /healthz and the
+// systemd watchdog pings of `scribe watch` use it.
+//
 // # Concurrency
 //
 // Every component runs as a goroutine of one errgroup under the daemon's

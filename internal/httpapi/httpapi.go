@@ -30,6 +30,16 @@ type Backend interface {
 	RetryDeadLetter(ctx context.Context, id uint64) error
 }
 
+// Liveness is implemented by a Backend that can tell a live daemon from a
+// wedged one: /healthz then answers 503 while Alive fails, and the same
+// check gates systemd's watchdog pings.
+type Liveness interface {
+	Alive(ctx context.Context) error
+}
+
+// livenessTimeout bounds the check behind /healthz.
+const livenessTimeout = 2 * time.Second
+
 // ErrNotFound is returned by a Backend for an unknown id.
 var ErrNotFound = errors.New("not found")
 
@@ -39,8 +49,18 @@ var ErrConflict = errors.New("conflict")
 // New returns the API handler. metrics serves /metrics.
 func New(b Backend, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if l, ok := b.(Liveness); ok {
+			ctx, cancel := context.WithTimeout(r.Context(), livenessTimeout)
+			err := l.Alive(ctx)
+			cancel()
+			if err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintln(w, "not live:", err)
+				return
+			}
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
