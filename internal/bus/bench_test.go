@@ -47,7 +47,7 @@ func BenchmarkPublishConsume(b *testing.B) {
 			b.ResetTimer()
 			for i := range b.N {
 				ev := bus.FileEvent{Root: "/vault", Path: fmt.Sprintf("notes/%d.md", i)}
-				if err := bs.PublishFile(ctx, ev, fmt.Sprint(i)); err != nil {
+				if _, err := bs.PublishFile(ctx, ev, fmt.Sprint(i)); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -28,7 +28,7 @@ type Bus struct {
 
 	// Set by Open, read-only afterwards.
 	wq, dlq, events jetstream.Stream
-	cons            jetstream.Consumer
+	cons, bulkCons  jetstream.Consumer // live and bulk file events
 
 	lastErr errorMemo
 
@@ -48,9 +48,9 @@ type Bus struct {
 
 // names are the subjects, streams and consumer derived from Options.Name.
 type names struct {
-	wqStream, dlqStream, eventsStream, consumer string
-	files, dlq, events                          string // subject prefixes, ending in '.'
-	advisory, moverQueue                        string
+	wqStream, dlqStream, eventsStream, consumer, bulkConsumer string
+	files, bulk, dlq, events                                  string // subject prefixes, ending in '.'
+	advisory, moverQueue                                      string
 }
 
 func newNames(name string) names {
@@ -59,12 +59,15 @@ func newNames(name string) names {
 		dlqStream:    name + "-dlq",
 		eventsStream: name + "-events",
 		consumer:     name + "-workers",
+		bulkConsumer: name + "-bulk",
 		files:        name + ".files.",
+		bulk:         name + ".bulk.",
 		dlq:          name + ".dlq.",
 		events:       name + ".events.",
 		moverQueue:   name + "-dlq-mover",
 	}
-	n.advisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + n.wqStream + "." + n.consumer
+	// Both consumers' advisories (live and bulk).
+	n.advisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + n.wqStream + ".*"
 	return n
 }
 
@@ -144,7 +147,7 @@ func (b *Bus) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.wq, b.dlq, b.events, b.cons = t.wq, t.dlq, t.events, t.cons
+	b.wq, b.dlq, b.events, b.cons, b.bulkCons = t.wq, t.dlq, t.events, t.cons, t.bulkCons
 	if b.o.noMover {
 		return nil
 	}
@@ -163,7 +166,7 @@ func (b *Bus) open(ctx context.Context) error {
 // again.
 type topology struct {
 	wq, dlq, events jetstream.Stream
-	cons            jetstream.Consumer
+	cons, bulkCons  jetstream.Consumer
 }
 
 // ensureTopology creates or updates the streams and the consumer. It is
@@ -177,8 +180,8 @@ func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 	var err error
 	t.wq, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        b.n.wqStream,
-		Description: "Scribe: files that may have changed, one message per pending check",
-		Subjects:    []string{b.n.files + "*"},
+		Description: "Scribe: files that may have changed, one message per pending check; live changes first, bulk ones (catch-up, rescans, git operations) after",
+		Subjects:    []string{b.n.files + "*", b.n.bulk + "*"},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		// Refuse new work rather than drop queued work: the publisher learns
@@ -220,19 +223,29 @@ func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 	if err != nil {
 		return t, streamError(b.n.eventsStream, err)
 	}
-	t.cons, err = t.wq.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       b.n.consumer,
-		Description:   "Scribe workers",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       b.o.AckWait,
-		MaxDeliver:    b.o.MaxDeliver,
-		MaxAckPending: b.o.MaxAckPending,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		// No BackOff here on purpose: it would override AckWait for every
-		// delivery. Failures are delayed with NakWithDelay instead.
-	})
-	if err != nil {
-		return t, fmt.Errorf("create consumer %s on stream %s: %w", b.n.consumer, b.n.wqStream, err)
+	consumer := func(name, description, filter string) (jetstream.Consumer, error) {
+		c, err := t.wq.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+			Durable:       name,
+			Description:   description,
+			FilterSubject: filter,
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       b.o.AckWait,
+			MaxDeliver:    b.o.MaxDeliver,
+			MaxAckPending: b.o.MaxAckPending,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+			// No BackOff here on purpose: it would override AckWait for every
+			// delivery. Failures are delayed with NakWithDelay instead.
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create consumer %s on stream %s: %w", name, b.n.wqStream, err)
+		}
+		return c, nil
+	}
+	if t.cons, err = consumer(b.n.consumer, "Scribe workers: live changes", b.n.files+"*"); err != nil {
+		return t, err
+	}
+	if t.bulkCons, err = consumer(b.n.bulkConsumer, "Scribe workers: bulk changes (catch-up, rescans, git operations)", b.n.bulk+"*"); err != nil {
+		return t, err
 	}
 	return t, nil
 }
@@ -343,9 +356,35 @@ func (b *Bus) JetStream() jetstream.JetStream { return b.js }
 // Server returns the embedded server, or nil when connected to an external one.
 func (b *Bus) Server() *server.Server { return b.srv }
 
-// FileSubject returns the subject a FileEvent for root and path travels on:
-// <name>.files.<shard>, where shard is hex of a hash of root and path.
-func (b *Bus) FileSubject(root, path string) string { return fileSubject(b.o.Name, root, path) }
+// FileSubject returns the subject ev travels on: <name>.files.<shard>, or
+// <name>.bulk.<shard> for a bulk event, where shard is hex of a hash of its
+// root and path.
+func (b *Bus) FileSubject(ev FileEvent) string { return fileSubject(b.n, ev) }
+
+// DeleteFile removes the queued file event seq (as PublishFile returned it),
+// if it is still queued: a newer event for the same file replaces it.
+func (b *Bus) DeleteFile(ctx context.Context, seq uint64) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if err := b.wq.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("delete queued file event %d: %w", seq, err)
+	}
+	return nil
+}
+
+// PurgeFiles empties the file queue. The daemon does it at start, before it
+// compares the disk with its file index: every change still queued from an
+// earlier run is found again, once, by that comparison.
+func (b *Bus) PurgeFiles(ctx context.Context) error {
+	if err := b.check(); err != nil {
+		return err
+	}
+	if err := b.wq.Purge(ctx); err != nil {
+		return fmt.Errorf("purge the file queue: %w", err)
+	}
+	return nil
+}
 
 // EventSubjects returns the wildcard subject that matches every action event.
 func (b *Bus) EventSubjects() string { return b.n.events + ">" }

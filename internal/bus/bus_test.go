@@ -23,7 +23,7 @@ func TestPublishConsumeAck(t *testing.T) {
 	ctx := t.Context()
 
 	before := time.Now()
-	if err := b.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: "notes/a b.md", Reason: bus.ReasonRescan}, "d1"); err != nil {
+	if _, err := b.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: "notes/a b.md", Reason: bus.ReasonRescan}, "d1"); err != nil {
 		t.Fatal(err)
 	}
 	checkFor(t, pendingIs(ctx, b, 1))
@@ -71,7 +71,7 @@ func TestPublishRejectsBadEvents(t *testing.T) {
 		{Root: "/r"},
 		{Root: "/r", Path: "a.md", Reason: "because"},
 	} {
-		if err := b.PublishFile(ctx, ev, ""); err == nil {
+		if _, err := b.PublishFile(ctx, ev, ""); err == nil {
 			t.Errorf("PublishFile(%+v) succeeded, want an error", ev)
 		}
 	}
@@ -323,7 +323,7 @@ func TestStorageFull(t *testing.T) {
 	var err error
 	n := 0
 	for ; n < 5000; n++ {
-		if err = b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: fmt.Sprintf("%s-%d.md", long, n)}, ""); err != nil {
+		if _, err = b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: fmt.Sprintf("%s-%d.md", long, n)}, ""); err != nil {
 			break
 		}
 	}
@@ -340,7 +340,8 @@ func TestStorageFull(t *testing.T) {
 	checkFor(t, pendingIs(ctx, b, 0))
 	t.Logf("drained in %v", time.Since(t0))
 	checkFor(t, func() error {
-		return b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "")
+		_, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "")
+		return err
 	})
 }
 
@@ -443,7 +444,7 @@ func TestCloseIsIdempotent(t *testing.T) {
 	if err := b.Close(done); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if err := b.PublishFile(ctx, bus.FileEvent{Path: "a.md"}, ""); !errors.Is(err, bus.ErrClosed) {
+	if _, err := b.PublishFile(ctx, bus.FileEvent{Path: "a.md"}, ""); !errors.Is(err, bus.ErrClosed) {
 		t.Errorf("PublishFile after Close: %v, want ErrClosed", err)
 	}
 	if err := b.Consume(ctx, 1, func(context.Context, bus.FileEvent, func()) error { return nil }); !errors.Is(err, bus.ErrClosed) {

@@ -72,17 +72,67 @@ func (b *Bus) Consume(ctx context.Context, concurrency int, handle Handler) erro
 	return nil
 }
 
-// pullLoop keeps a pull iterator open and starts a handler goroutine for each
-// event, never more than concurrency at once, until ctx is done. The iterator
-// buffers at most concurrency events ahead, so an event waits for a free
-// handler at most about one handler's duration; its AckWait runs meanwhile.
+// pullLoop keeps a pull iterator open on each consumer (live and bulk
+// events) and starts a handler goroutine for each event, never more than
+// concurrency at once, until ctx is done. A live event always goes first:
+// bulk events are taken only when no live one is waiting. Each iterator
+// buffers a few events per handler ahead (prefetch); their AckWait runs
+// meanwhile, which the default of 30 s leaves ample room for.
 func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, handlers *sync.WaitGroup) error {
+	fctx, cancel := context.WithCancel(ctx)
+	live, bulk := make(chan jetstream.Msg), make(chan jetstream.Msg)
+	errc := make(chan error, 2)
+	var fetchers sync.WaitGroup
+	defer fetchers.Wait() // after cancel: they nak what they hold
+	defer cancel()
+	for _, f := range []struct {
+		cons jetstream.Consumer
+		out  chan<- jetstream.Msg
+	}{{b.cons, live}, {b.bulkCons, bulk}} {
+		fetchers.Go(func() {
+			if err := b.fetch(fctx, f.cons, concurrency, f.out); err != nil {
+				errc <- err
+			}
+		})
+	}
 	slots := make(chan struct{}, concurrency)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		var msg jetstream.Msg
+		select {
+		case msg = <-live:
+		default:
+			select {
+			case msg = <-live:
+			case msg = <-bulk:
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		handlers.Add(1)
+		go func() {
+			defer handlers.Done()
+			defer func() { <-slots }()
+			b.process(ctx, msg, handle)
+		}()
+	}
+}
+
+// fetch hands cons's events to out, one at a time, until ctx is done,
+// reopening its pull iterator after an error. It returns an error only when
+// consuming cannot go on (the connection closed under it).
+func (b *Bus) fetch(ctx context.Context, cons jetstream.Consumer, concurrency int, out chan<- jetstream.Msg) error {
 	failures := 0
 	for {
-		iter, err := b.cons.Messages(jetstream.PullMaxMessages(concurrency))
+		iter, err := cons.Messages(jetstream.PullMaxMessages(prefetch(concurrency)))
 		if err == nil {
-			err = b.dispatch(ctx, iter, slots, handle, handlers)
+			err = b.feed(ctx, iter, out)
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -118,32 +168,26 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 	}
 }
 
-// dispatch takes events from iter as handler slots free up. It returns nil
-// when ctx is done, or the iterator's error. Either way it drains iter and
-// naks what was buffered, so that those events are redelivered at once
-// rather than after AckWait.
-func (b *Bus) dispatch(ctx context.Context, iter jetstream.MessagesContext, slots chan struct{}, handle Handler, handlers *sync.WaitGroup) error {
+// feed passes iter's events to out until ctx is done (nil) or iter fails
+// (its error). Either way it drains iter and naks what was buffered, and
+// what it held, so that those events are redelivered at once rather than
+// after AckWait.
+func (b *Bus) feed(ctx context.Context, iter jetstream.MessagesContext, out chan<- jetstream.Msg) error {
 	defer b.drain(iter)
 	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
 		msg, err := b.next(ctx, iter)
 		if err != nil {
-			<-slots
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		handlers.Add(1)
-		go func() {
-			defer handlers.Done()
-			defer func() { <-slots }()
-			b.process(ctx, msg, handle)
-		}()
+		select {
+		case out <- msg:
+		case <-ctx.Done():
+			_ = msg.Nak()
+			return nil
+		}
 	}
 }
 
@@ -257,3 +301,8 @@ func (b *Bus) heartbeat(msg jetstream.Msg) func() {
 		}
 	}
 }
+
+// prefetch is how many events a pull iterator asks for ahead of the
+// handlers: a few per handler, and enough that a pull request per event does
+// not set the pace (each is a round trip to the server).
+func prefetch(concurrency int) int { return max(4*concurrency, 64) }

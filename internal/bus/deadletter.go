@@ -177,16 +177,31 @@ func (b *Bus) onAdvisory(m *nats.Msg) {
 // pending waits for a later start. It must run before anything else connects:
 // an event acknowledged at that moment could look abandoned.
 func (b *Bus) recoverOrphans(ctx context.Context) error {
-	info, err := b.cons.Info(ctx)
+	for _, c := range []struct {
+		cons    jetstream.Consumer
+		name    string
+		subject string
+	}{{b.cons, b.n.consumer, b.n.files + "*"}, {b.bulkCons, b.n.bulkConsumer, b.n.bulk + "*"}} {
+		if err := b.recoverOrphansOf(ctx, c.cons, c.name, c.subject); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recoverOrphansOf is recoverOrphans for one consumer, whose events travel on
+// subject.
+func (b *Bus) recoverOrphansOf(ctx context.Context, cons jetstream.Consumer, name, subject string) error {
+	info, err := cons.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("read consumer %s: %w", b.n.consumer, err)
+		return fmt.Errorf("read consumer %s: %w", name, err)
 	}
 	floor := info.AckFloor.Stream
 	if info.NumAckPending == 0 {
 		floor = max(floor, info.Delivered.Stream)
 	}
 	for seq := uint64(1); seq <= floor; {
-		raw, err := b.wq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(b.n.files+"*"))
+		raw, err := b.wq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return nil
 		}
@@ -257,7 +272,7 @@ func (b *Bus) RetryDeadLetter(ctx context.Context, id uint64) error {
 	ev.Reason, ev.Time = ReasonRetry, time.Now()
 	// A fresh dedup ID: the original one may still be inside the window.
 	dedup := fmt.Sprintf("retry\x00%d\x00%d", id, raw.Time.UnixNano())
-	if err := b.PublishFile(ctx, ev, dedup); err != nil {
+	if _, err := b.PublishFile(ctx, ev, dedup); err != nil {
 		return fmt.Errorf("retry dead letter %d: %w", id, err)
 	}
 	if err := b.dlq.DeleteMsg(ctx, id); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {

@@ -34,16 +34,19 @@
 //
 // With the default Name "scribe":
 //
-//   - stream scribe-files, subjects scribe.files.<shard>: a work queue of
-//     FileEvents in the file store. The shard is two hex digits of a SHA-256 of
+//   - stream scribe-files, subjects scribe.files.<shard> (live events) and
+//     scribe.bulk.<shard> (bulk ones: a catch-up, a rescan, a git
+//     operation's changes): a work queue of FileEvents in the file store. The shard is two hex digits of a SHA-256 of
 //     root and path, so no byte of a file name ever reaches a subject (names
 //     may hold '.', '*', '>', spaces, NUL, invalid UTF-8; the event body
 //     carries them intact). Duplicates window 2 minutes: PublishFile's dedupID
 //     is hashed into Nats-Msg-Id. Discard new: a full store refuses
 //     publishes (ErrStorageFull) rather than dropping queued work.
-//   - durable pull consumer scribe-workers: explicit acks, AckWait,
-//     MaxDeliver, MaxAckPending. Deliberately no consumer BackOff, which would
-//     silently replace AckWait; failures are delayed with NakWithDelay.
+//   - durable pull consumers scribe-workers (live) and scribe-bulk: explicit
+//     acks, AckWait, MaxDeliver, MaxAckPending. Deliberately no consumer
+//     BackOff, which would silently replace AckWait; failures are delayed
+//     with NakWithDelay. Workers take a live event whenever one waits, so an
+//     edit never queues behind a catch-up of a whole tree.
 //   - stream scribe-dlq, subjects scribe.dlq.<shard>: dead letters, the
 //     original event bytes plus Scribe-Error, Scribe-Deliveries and
 //     Scribe-Source-Seq headers; bounded by count, oldest dropped first.
@@ -96,10 +99,11 @@
 // drains the connection, and shuts the embedded server down (Shutdown then
 // WaitForShutdown). Later calls return ErrClosed.
 //
-// Consume owns its goroutines: one pull loop, at most concurrency handler
-// goroutines, and a small watcher of Close; all have ended when it returns.
-// The pull iterator buffers at most concurrency events ahead of the handlers
-// (back-pressure: nothing more is pulled while every handler is busy).
+// Consume owns its goroutines: one pull loop, a fetcher per consumer, at most
+// concurrency handler goroutines, and a small watcher of Close; all have ended
+// when it returns. Each pull iterator buffers a few events per handler ahead
+// (a pull request per event would set the pace); back-pressure: nothing more
+// is pulled while those wait.
 // Handlers run concurrently, in no particular order; events of one file are
 // not serialised by the bus. The heartbeat function passed to a handler may be
 // called from any goroutine.

@@ -55,6 +55,9 @@ type FileEvent struct {
 	// unknown): a worker that finds another version knows the file changed
 	// since the event was made.
 	Version safefile.Version `json:"version,omitzero"`
+	// Bulk queues the event behind every live one: a catch-up, a rescan, the
+	// changes of a git operation. Workers take live events first.
+	Bulk bool `json:"bulk,omitempty"`
 	// Seq is the event's stream sequence, set on delivery (ignored on publish).
 	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the event was published; PublishFile sets it when zero.
@@ -81,6 +84,7 @@ type wireEvent struct {
 	Reason  string           `json:"reason"`
 	Origin  string           `json:"origin,omitempty"`
 	Version safefile.Version `json:"version,omitzero"`
+	Bulk    bool             `json:"bulk,omitempty"`
 	Time    time.Time        `json:"time"`
 }
 
@@ -101,7 +105,7 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	if !origins[ev.Origin] {
 		return nil, fmt.Errorf("file event origin %q is not one of user, vcs, scribe, scan", ev.Origin)
 	}
-	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Time: ev.Time.UTC()}
+	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Bulk: ev.Bulk, Time: ev.Time.UTC()}
 	w.Root, w.RootRaw = splitUTF8(ev.Root)
 	w.Path, w.PathRaw = splitUTF8(ev.Path)
 	b, err := json.Marshal(w)
@@ -156,7 +160,7 @@ func decodeEvent(data []byte) (FileEvent, error) {
 	if !origins[w.Origin] {
 		return FileEvent{}, fmt.Errorf("decode file event: unknown origin %q", w.Origin)
 	}
-	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Version: w.Version, Time: w.Time}, nil
+	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Version: w.Version, Bulk: w.Bulk, Time: w.Time}, nil
 }
 
 func joinUTF8(field string, s *string, raw []byte) (string, error) {
@@ -189,9 +193,12 @@ func shard(root, path string) string {
 	return hex.EncodeToString(h.Sum(nil)[:shardBytes])
 }
 
-// fileSubject returns the work-queue subject of a file.
-func fileSubject(name, root, path string) string {
-	return name + ".files." + shard(root, path)
+// fileSubject returns the work-queue subject of a file event: live or bulk.
+func fileSubject(n names, ev FileEvent) string {
+	if ev.Bulk {
+		return n.bulk + shard(ev.Root, ev.Path)
+	}
+	return n.files + shard(ev.Root, ev.Path)
 }
 
 // dedupHeader turns a caller's deduplication ID into a Nats-Msg-Id value. The

@@ -15,7 +15,7 @@ import (
 	"github.com/scribe-md/scribe/internal/bus/bustest"
 )
 
-var subjectRE = regexp.MustCompile(`^[a-z]+\.files\.[0-9a-f]+$`)
+var subjectRE = regexp.MustCompile(`^[a-z]+\.(files|bulk)\.[0-9a-f]+$`)
 
 var hostileNames = []string{
 	"plain.md", "a b.md", "a.b.c.md", "*", ">", "a.*.>", "nul\x00byte.md", "bad\xff\xfeutf8.md",
@@ -34,8 +34,10 @@ func TestHostileNamesRoundTrip(t *testing.T) {
 		return nil
 	})
 	for _, name := range hostileNames {
-		if s := b.FileSubject("/r\x00oot", name); !subjectRE.MatchString(s) {
-			t.Errorf("subject for %q = %q", name, s)
+		for _, bulk := range []bool{false, true} {
+			if s := b.FileSubject(bus.FileEvent{Root: "/r\x00oot", Path: name, Bulk: bulk}); !subjectRE.MatchString(s) {
+				t.Errorf("subject for %q = %q", name, s)
+			}
 		}
 		publish(t, b, "/r\x00oot", name, name)
 	}
@@ -137,10 +139,10 @@ func FuzzSubject(f *testing.F) {
 	o.Logger = nil // thousands of publishes; nothing to say
 	b := bustest.Open(f, o)
 	f.Fuzz(func(t *testing.T, root, path string) {
-		if s := b.FileSubject(root, path); !subjectRE.MatchString(s) {
+		if s := b.FileSubject(bus.FileEvent{Root: root, Path: path}); !subjectRE.MatchString(s) {
 			t.Fatalf("subject for (%q, %q) = %q", root, path, s)
 		}
-		err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, root+"\x00"+path)
+		_, err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, root+"\x00"+path)
 		if path == "" {
 			if err == nil {
 				t.Fatal("an empty path was published")

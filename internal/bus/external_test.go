@@ -43,7 +43,8 @@ func TestExternalServer(t *testing.T) {
 
 	srv.Restart()
 	checkFor(t, func() error { // publishes fail until the client reconnects
-		return b2.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "after")
+		_, err := b2.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "after")
+		return err
 	})
 	checkFor(t, func() error {
 		if rec.count("after.md") != 1 {

@@ -25,7 +25,8 @@ import (
 func init() {
 	childModes["publish"] = func() int {
 		return child(func(ctx context.Context, b *bus.Bus) error {
-			return b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "a.md"}, "a")
+			_, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "a.md"}, "a")
+			return err
 		})
 	}
 	childModes["consume"] = func() int {

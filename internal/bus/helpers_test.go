@@ -97,7 +97,7 @@ func deadLettersAre(ctx context.Context, b *bus.Bus, want int) func() error {
 
 func publish(t *testing.T, b *bus.Bus, root, path, dedup string) {
 	t.Helper()
-	if err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, dedup); err != nil {
+	if _, err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, dedup); err != nil {
 		t.Fatalf("publish %q: %v", path, err)
 	}
 }

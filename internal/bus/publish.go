@@ -8,32 +8,34 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// PublishFile queues ev for the workers and returns once the server has
-// stored it. dedupID names the change (the daemon passes root, path, size and
+// PublishFile queues ev for the workers (behind every live event when
+// ev.Bulk) and returns once the server has stored it, with its sequence.
+// dedupID names the change (the daemon passes root, path, size and
 // modification time): an event whose dedupID was published within the
-// Duplicates window is dropped by the server, and PublishFile returns nil. An
-// empty dedupID disables deduplication. A full store gives an error matching
-// ErrStorageFull.
-func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) error {
+// Duplicates window is dropped by the server, and PublishFile returns the
+// sequence of the first. An empty dedupID disables deduplication. A full
+// store gives an error matching ErrStorageFull.
+func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) (uint64, error) {
 	if err := b.check(); err != nil {
-		return err
+		return 0, err
 	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
 	data, err := encodeEvent(ev)
 	if err != nil {
-		return fmt.Errorf("publish file event for %q: %w", ev.Path, err)
+		return 0, fmt.Errorf("publish file event for %q: %w", ev.Path, err)
 	}
 	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(b.n.wqStream)}
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupHeader(dedupID)))
 	}
-	if _, err := b.js.Publish(ctx, fileSubject(b.o.Name, ev.Root, ev.Path), data, opts...); err != nil {
-		return fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
+	ack, err := b.js.Publish(ctx, fileSubject(b.n, ev), data, opts...)
+	if err != nil {
+		return 0, fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
 	}
 	failpoint("bus-publish")
-	return nil
+	return ack.Sequence, nil
 }
 
 // PublishEvent publishes an action event on <name>.events.<typ> and returns

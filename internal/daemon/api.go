@@ -58,6 +58,12 @@ type hub struct {
 func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
 
 func (h *hub) publish(ev Event) {
+	h.mu.Lock()
+	n := len(h.subs)
+	h.mu.Unlock()
+	if n == 0 {
+		return // nobody listens: no encoding per processed file
+	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}

@@ -78,6 +78,7 @@ type Daemon struct {
 	metrics *metrics
 	hub     *hub
 	locks   pathLocks
+	bulk    bulkJobs // the bulk events waiting in the queue, per file
 	loops   *loopBreaker
 
 	apiPaused    atomic.Bool
@@ -192,6 +193,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
+
+	// The file index, not the queue, says what still needs doing: whatever
+	// an earlier run left queued is found again, once, by the catch-up
+	// (a restart never queues a file twice).
+	if err := d.bus.PurgeFiles(ctx); err != nil {
+		return fmt.Errorf("bus: %w", err)
+	}
 
 	// 2. Journal and file indexes.
 	d.loadAPIPause()

@@ -21,6 +21,7 @@ type metrics struct {
 	latency    prometheus.Histogram
 	loopBreaks prometheus.Counter
 	deadAdded  prometheus.Counter
+	coalesced  prometheus.Counter
 }
 
 func newMetrics(d *Daemon) *metrics {
@@ -45,7 +46,10 @@ func newMetrics(d *Daemon) *metrics {
 	m.deadAdded = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "scribe_dead_letters_added_total", Help: "Events whose processing kept failing and went to the dead-letter queue.",
 	})
-	m.reg.MustRegister(m.events, m.processed, m.actionDur, m.latency, m.loopBreaks, m.deadAdded,
+	m.coalesced = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "scribe_bulk_events_coalesced_total", Help: "Bulk changes (catch-up, rescans, git operations) not queued because the file's bulk event was already waiting.",
+	})
+	m.reg.MustRegister(m.events, m.processed, m.actionDur, m.latency, m.loopBreaks, m.deadAdded, m.coalesced,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_queue_depth", Help: "File events waiting on the bus."},

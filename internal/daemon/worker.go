@@ -68,6 +68,12 @@ const forwardPublishers = 16
 // far as the caller knows. v is the file's version as the caller saw it
 // (zero: enqueue looks). The message id names the version (size, times,
 // inode), so repeats of one version are stored once.
+//
+// A catch-up, a rescan, or a change made by a git operation is bulk work: it
+// waits behind every live change (an edit), so that an edit made during a
+// big catch-up or a checkout is processed at once. A file has at most one
+// bulk event waiting: another bulk change of it is covered by that one (the
+// worker reads the file as it is then), and a live one replaces it.
 func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, seen time.Time) error {
 	if v == (safefile.Version{}) {
 		fi, err := rs.root.FS.Lstat(rel)
@@ -80,20 +86,104 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 		}
 		v = safefile.VersionOf(fi)
 	}
+	if seen.IsZero() {
+		seen = time.Now()
+	}
+	bulk := reason == bus.ReasonCatchup || reason == bus.ReasonRescan ||
+		reason == bus.ReasonEvent && rs.repo != nil && rs.repo.ActiveAt(seen)
+	key := rs.name + "\x00" + rel
+	if bulk {
+		if !d.bulk.reserve(key) {
+			d.metrics.coalesced.Inc()
+			return nil
+		}
+	} else if seq := d.bulk.take(key); seq != 0 {
+		// The file's bulk event would only do again what this one does.
+		if err := d.bus.DeleteFile(ctx, seq); err != nil {
+			d.log.Warn("drop the bulk event of a file edited meanwhile", "path", rel, "err", err)
+		}
+	}
 	id := fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, v.Size, v.ModTime, v.ChangeTime, v.Ino)
 	switch reason {
 	case bus.ReasonRequeue:
 		id += "\x00requeue\x00" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	case bus.ReasonCatchup:
-		// The previous run may have published this very version and lost
-		// it (a worker killed before its ack, an event given up on): the
-		// file index, not the bus, says what still needs doing.
+		// The queue was emptied at start: a version the previous run
+		// published is queued again.
 		id += "\x00catchup\x00" + strconv.FormatInt(d.started.UnixNano(), 10)
 	}
-	if seen.IsZero() {
-		seen = time.Now()
+	seq, err := d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Bulk: bulk, Time: seen}, id)
+	if bulk {
+		d.bulk.published(key, seq, err)
 	}
-	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Time: seen}, id)
+	return err
+}
+
+// bulkJobs remembers, per file, the bulk event waiting in the queue (its
+// stream sequence, 0 while its publish is in flight), from just before it is
+// published until a worker starts it. An entry can only be missing when an
+// event waits (a live change then publishes without dropping it: one more
+// check, never a lost one), not the other way round.
+type bulkJobs struct {
+	mu sync.Mutex
+	m  map[string]uint64
+}
+
+// reserve records a bulk event about to be published for key, unless one
+// waits already.
+func (b *bulkJobs) reserve(key string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.m[key]; ok {
+		return false
+	}
+	if b.m == nil {
+		b.m = map[string]uint64{}
+	}
+	b.m[key] = 0
+	return true
+}
+
+// published records the sequence of key's bulk event, or forgets it when the
+// publish failed. A worker may have started the event already.
+func (b *bulkJobs) published(key string, seq uint64, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, ok := b.m[key]
+	switch {
+	case !ok || cur != 0:
+	case err != nil:
+		delete(b.m, key)
+	default:
+		b.m[key] = seq
+	}
+}
+
+// take forgets key's waiting bulk event and returns its sequence (0: none, or
+// its publish is still in flight).
+func (b *bulkJobs) take(key string) uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seq := b.m[key]
+	if seq != 0 {
+		delete(b.m, key)
+	}
+	return seq
+}
+
+// started forgets key's bulk event: a worker took it (or an older one; the
+// file is read as it is now either way).
+func (b *bulkJobs) started(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, key)
+}
+
+// clear forgets every waiting bulk event (the queue was emptied).
+func (b *bulkJobs) clear() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	clear(b.m)
 }
 
 func (d *Daemon) removed(rs *rootState, rel string) {
@@ -122,6 +212,9 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		return err
 	}
 	defer unlock()
+	if ev.Bulk {
+		d.bulk.started(rs.name + "\x00" + ev.Path)
+	}
 	if d.loops.quarantined(rs.name, ev.Path) {
 		if !d.loops.userChanged(rs, ev.Path) {
 			return nil
