@@ -461,7 +461,7 @@ func (d *Daemon) consume(ctx context.Context) error {
 				}
 			}
 		}()
-		err := d.bus.Consume(cctx, workers, d.handle)
+		err := d.bus.Consume(cctx, workers*filesPerWorker, d.handle)
 		paused := cctx.Err() != nil
 		cancel()
 		<-stopped
@@ -473,6 +473,12 @@ func (d *Daemon) consume(ctx context.Context) error {
 		}
 	}
 }
+
+// filesPerWorker is how many files the daemon keeps in flight per engine
+// worker: rules run on at most engine.workers files at once (the engine's
+// RuleSlots), while the others wait for the disk (fsyncs, the journal's
+// commit), which then serves several files at a time.
+const filesPerWorker = 4
 
 // pauseFilePoll is how often a .scribe-pause file is looked for, and a
 // paused worker tells the bus it still holds its event. A pause or resume

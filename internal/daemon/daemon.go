@@ -360,6 +360,7 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 	runners := sync.Map{}
 	return engine.Options{
 		Workers:     cfg.Engine.Workers,
+		RuleSlots:   make(chan struct{}, cfg.Engine.Workers),
 		MaxFileSize: int64(cfg.Engine.MaxFileSize),
 		Logger:      d.log,
 		Clock:       d.opts.Clock,

@@ -84,6 +84,11 @@ type Options struct {
 	// the file's (the staged version for `scribe check --staged`); ok false
 	// reads the file.
 	Content func(root *Root, rel string) (content []byte, ok bool)
+	// RuleSlots, when set, bounds the files whose rules run at once (a
+	// buffered channel used as a semaphore): reading and writing files is
+	// outside it. The daemon keeps more files in flight than it runs rules
+	// for, so that waiting for the disk overlaps with other files' rules.
+	RuleSlots chan struct{}
 	// OriginOf, when set, says why Run processes each file; nil means
 	// OriginScan for every file (nothing is known about changes).
 	OriginOf func(root *Root, rel string) action.Origin
@@ -188,7 +193,7 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		if e.opts.Undone != nil {
 			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		out, err := e.applyBounded(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
 		if errors.Is(err, ErrHeld) {
 			e.holdBack(res, err)
 			return res
@@ -322,6 +327,19 @@ func (e *Engine) wrote(root *Root, res *Result) error {
 // held reports whether Options.Undone holds rule on rel with content hash.
 func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 	return e.opts.Undone != nil && slices.Contains(e.opts.Undone(root, rel, hash), rule)
+}
+
+// applyBounded is apply within Options.RuleSlots.
+func (e *Engine) applyBounded(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
+	if e.opts.RuleSlots != nil {
+		select {
+		case e.opts.RuleSlots <- struct{}{}:
+			defer func() { <-e.opts.RuleSlots }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return e.apply(ctx, root, rel, rules, content, origin, leave, held, w, res)
 }
 
 // apply runs the rules on content and returns the final content (nil if no
