@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,10 @@ type globals struct {
 	format  string
 	quiet   bool
 	verbose bool
+	// cpuProfile, from the hidden --cpuprofile flag, is where a CPU profile
+	// of the whole command goes (doc/PERFORMANCE.md uses it).
+	cpuProfile string
+	profile    *os.File
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -69,6 +74,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 				level = slog.LevelError
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			startProfile(g)
 		},
 	}
 	root.SetArgs(args)
@@ -79,11 +85,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	pf.MarkHidden("cpuprofile")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
+	defer stopProfile(g)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

@@ -84,9 +84,11 @@ type Options struct {
 	// the file's (the staged version for `scribe check --staged`); ok false
 	// reads the file.
 	Content func(root *Root, rel string) (content []byte, ok bool)
-	// OriginOf, when set, says why Run processes each file; nil means
-	// OriginScan for every file (nothing is known about changes).
-	OriginOf func(root *Root, rel string) action.Origin
+	// OriginOf, when set, says why Run processes each file, given the file
+	// as read (its identity tells whether it changed since a previous run
+	// without another stat); nil means OriginScan for every file (nothing
+	// is known about changes).
+	OriginOf func(root *Root, rel string, snap *safefile.Snapshot) action.Origin
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
@@ -150,8 +152,55 @@ func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes)
 // receives the writes actions make to other files. The caller guarantees
 // ProcessFrom is not running concurrently for the same file.
 func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin action.Origin, w *Writes) *Result {
+	return e.process(ctx, root, rel, origin, pass{}, w)
+}
+
+// pass says how Run processes the files of one pass; the zero pass is
+// ProcessFrom's.
+type pass struct {
+	// originOf, when set, gives the origin from the file as read (its
+	// first read; a redo after a conflict is the user's edit).
+	originOf func(*Root, string, *safefile.Snapshot) action.Origin
+	// listed: the run's listing showed the file as a regular file.
+	listed bool
+	// slots, when set, bounds the files whose actions run at once: Run
+	// reads and matches on more goroutines than Options.Workers.
+	slots chan struct{}
+}
+
+// slot is one file's claim on a pass's slots, taken before its first
+// action runs and given back when the file is done.
+type slot struct {
+	ch   chan struct{}
+	held bool
+}
+
+func (s *slot) take(ctx context.Context) error {
+	if s.ch == nil || s.held {
+		return nil
+	}
+	select {
+	case s.ch <- struct{}{}:
+		s.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slot) release() {
+	if s.held {
+		<-s.ch
+		s.held = false
+	}
+}
+
+func (e *Engine) process(ctx context.Context, root *Root, rel string, origin action.Origin, p pass, w *Writes) *Result {
 	res := &Result{Root: root.Dir, Path: rel}
-	var rules []*rule.Rule
+	// The rules that select rel by path, without allocating for the usual
+	// few.
+	var buf [8]*rule.Rule
+	rules := buf[:0]
 	for _, r := range e.rules.Rules {
 		if r.MatchPath(rel) {
 			rules = append(rules, r)
@@ -160,12 +209,17 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 	if len(rules) == 0 {
 		return res
 	}
+	sl := slot{ch: p.slots}
+	defer sl.release()
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := e.read(root, rel)
+		snap, err := e.read(root, rel, p.listed && attempt == 0)
 		if err != nil {
 			e.readFailed(res, err)
 			return res
+		}
+		if p.originOf != nil && attempt == 0 {
+			origin = p.originOf(root, rel, snap)
 		}
 		origin, leave := e.classify(root, rel, origin, snap)
 		res.Origin = origin
@@ -173,7 +227,12 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 		if e.opts.Undone != nil {
 			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res)
+		if out == nil && len(res.Rules) == 0 {
+			// No action saw the content and no result holds it: its
+			// buffer serves the next read.
+			snap.Release()
+		}
 		if errors.Is(err, ErrHeld) {
 			e.holdBack(res, err)
 			return res
@@ -320,7 +379,9 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // (see Options.Undone), and, with leave, every rule without
 // rewrite_committed (listed in res.LeftCommitted; see
 // Options.LeaveCommitted).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
+//
+// sl is taken before the first action runs (see pass.slots).
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result) ([]byte, error) {
 	cur := content
 	var fm map[string]any
 	var fmErr error
@@ -355,6 +416,9 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			if !ok {
 				continue
 			}
+		}
+		if err := sl.take(ctx); err != nil {
+			return nil, err
 		}
 		done := func(bool) {}
 		if e.opts.Gate != nil {
