@@ -40,9 +40,11 @@ type Rule struct {
 
 	files   []string
 	exclude []string
-	re      *regexp.Regexp
-	lit     []byte // a literal every match contains (prefilter), or nil
-	when    *vm.Program
+	// filesM and excludeM are files and exclude compiled for matching.
+	filesM, excludeM []glob
+	re               *regexp.Regexp
+	lit              []byte // a literal every match contains (prefilter), or nil
+	when             *vm.Program
 }
 
 // Step is one action of a rule.
@@ -91,6 +93,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	if len(r.files) == 0 {
 		r.files = cfg.Include
 	}
+	r.filesM, r.excludeM = compileGlobs(r.files), compileGlobs(r.exclude)
 	for j, g := range rc.Files {
 		if e := checkGlob(cfg, at(fmt.Sprintf(".files[%d]", j)), g); e != nil {
 			errs = append(errs, e)
@@ -237,13 +240,13 @@ func (r *Rule) close(ctx context.Context) error {
 // MatchPath reports whether the rule's globs select rel (slash-separated,
 // relative to the root).
 func (r *Rule) MatchPath(rel string) bool {
-	for _, g := range r.exclude {
-		if ok, _ := doublestar.Match(g, rel); ok {
+	for _, g := range r.excludeM {
+		if g.match(rel) {
 			return false
 		}
 	}
-	for _, g := range r.files {
-		if ok, _ := doublestar.Match(g, rel); ok {
+	for _, g := range r.filesM {
+		if g.match(rel) {
 			return true
 		}
 	}
