@@ -225,7 +225,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, origin act
 		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
-			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
+			held = e.opts.Undone(root, rel, snapHash(snap))
 		}
 		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res)
 		if out == nil && len(res.Rules) == 0 {
@@ -247,7 +247,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, origin act
 		}
 		res.Changed = true
 		res.Before, res.After = snap.Content, out
-		res.BeforeHash, res.AfterHash = hex.EncodeToString(snap.Hash[:]), hashHex(out)
+		res.BeforeHash, res.AfterHash = snapHash(snap), hashHex(out)
 		if e.opts.DryRun {
 			return res
 		}
@@ -562,6 +562,16 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry
 // sameSlice reports whether a and b are the same backing bytes (not just equal).
 func sameSlice(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// snapHash is the hex sha256 of what snap holds. A dry run's listed read
+// leaves Snapshot.Hash zero (safefile.Dir.ReadListed): it is computed here,
+// for the few files that need it, and kept in snap.
+func snapHash(snap *safefile.Snapshot) string {
+	if snap.Hash == ([32]byte{}) {
+		snap.Hash = sha256.Sum256(snap.Content)
+	}
+	return hex.EncodeToString(snap.Hash[:])
 }
 
 func hashHex(b []byte) string {

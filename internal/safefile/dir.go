@@ -105,10 +105,17 @@ func (d *Dir) Read(rel string, maxSize int64) (*Snapshot, error) {
 // never blocks, the size limit is enforced from the inode's size before
 // reading, hard-linked files are skipped, and so is content that is not
 // UTF-8 text.
+//
+// The snapshot's Hash is left zero: hashing every file costs as much as a
+// system call, and a dry run needs the hash of few of them (those it would
+// change, or that an undo mark names); the caller computes it where it
+// needs it. A zero Hash is the hash of no content, so a snapshot from
+// ReadListed given to Replace as it is could only ever conflict, never
+// overwrite.
 func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
 	base, err := d.base(rel)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true})
+	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
 }

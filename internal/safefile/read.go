@@ -17,8 +17,10 @@ import (
 
 // Snapshot is a file as read: content plus the identity used for compare-and-swap.
 type Snapshot struct {
-	Content             []byte
-	Hash                [32]byte // sha256 of Content
+	Content []byte
+	// Hash is the sha256 of Content; zero from Dir.ReadListed, which
+	// leaves hashing to the callers that need it.
+	Hash                [32]byte
 	Ino, Dev, Nlink     uint64
 	Size                int64
 	ModTime, ChangeTime int64 // unix nanoseconds
@@ -93,6 +95,8 @@ type readSpec struct {
 	// pooled reads into a pooled buffer (Snapshot.Release); otherwise the
 	// content gets a buffer of its own size, for callers that keep it.
 	pooled bool
+	// noHash leaves Snapshot.Hash zero (see Dir.ReadListed).
+	noHash bool
 }
 
 // read is Read (text true) or ReadRaw on an already opened parent directory.
@@ -208,7 +212,10 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 			return nil, &SkipError{Path: rel, Reason: reason, Detail: detail}
 		}
 	}
-	s := &Snapshot{Content: content, Hash: sha256.Sum256(content), buf: buf}
+	s := &Snapshot{Content: content, buf: buf}
+	if !sp.noHash {
+		s.Hash = sha256.Sum256(content)
+	}
 	s.setStat(last)
 	return s, nil
 }
