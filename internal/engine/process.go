@@ -107,6 +107,10 @@ type Engine struct {
 	opts  Options
 	log   *slog.Logger
 	dirs  dirCache // dry runs only
+	// condFields are the front-matter keys the rules' conditions read
+	// (all of it with condAll).
+	condFields []string
+	condAll    bool
 }
 
 // New returns an engine for rules.
@@ -124,7 +128,9 @@ func New(rules *rule.Set, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{rules: rules, opts: opts, log: log}
+	e := &Engine{rules: rules, opts: opts, log: log}
+	e.condFields, e.condAll = rules.ConditionFields()
+	return e
 }
 
 // Rules returns the engine's rule set.
@@ -383,19 +389,7 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // sl is taken before the first action runs (see pass.slots).
 func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result) ([]byte, error) {
 	cur := content
-	var fm map[string]any
-	var fmErr error
-	fmFor := []byte(nil)
-	frontMatter := func(c []byte) (map[string]any, error) {
-		if fm == nil || !sameSlice(fmFor, c) {
-			fm, fmErr = markdown.Parse(c)
-			fmFor = c
-			if fm == nil {
-				fm = map[string]any{}
-			}
-		}
-		return fm, fmErr
-	}
+	fmc := fmCache{fields: e.condFields, all: e.condAll}
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
@@ -403,7 +397,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			continue
 		}
 		if r.HasCondition() {
-			f, err := frontMatter(cur)
+			f, err := fmc.forCondition(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
 				continue
@@ -440,7 +434,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			scratch, scratchChanged := cur, false
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res)
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res)
 		if err != nil {
 			done(false)
 			if ctx.Err() != nil {
@@ -484,9 +478,9 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 // output. dry runs them as a check does. On failure it returns the name of
 // the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) (string, error) {
+	fmc *fmCache, w *Writes, res *Result) (string, error) {
 	for _, st := range r.Steps {
-		f, err := frontMatter(*cur)
+		f, err := fmc.get(*cur)
 		if err != nil {
 			f = map[string]any{}
 		}
@@ -557,6 +551,46 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry
 		h.Publisher = e.opts.Publisher
 	}
 	return h
+}
+
+// fmCache parses one file's front matter at most once per content: whole
+// for actions, and for conditions only the keys they read (see
+// rule.Set.ConditionFields), which on most files is all that is parsed.
+type fmCache struct {
+	fields []string // the keys conditions read, unless all
+	all    bool
+
+	full, cond       map[string]any
+	fullErr, condErr error
+	fullFor, condFor []byte
+}
+
+// get returns the whole front matter of content.
+func (c *fmCache) get(content []byte) (map[string]any, error) {
+	if c.full == nil || !sameSlice(c.fullFor, content) {
+		c.full, c.fullErr = markdown.Parse(content)
+		c.fullFor = content
+		if c.full == nil {
+			c.full = map[string]any{}
+		}
+	}
+	return c.full, c.fullErr
+}
+
+// forCondition returns a front matter of content holding at least the keys
+// conditions read, with Parse's error.
+func (c *fmCache) forCondition(content []byte) (map[string]any, error) {
+	if c.all || c.full != nil && sameSlice(c.fullFor, content) {
+		return c.get(content)
+	}
+	if c.cond == nil || !sameSlice(c.condFor, content) {
+		c.cond, c.condErr = markdown.ParseFields(content, c.fields)
+		c.condFor = content
+		if c.cond == nil {
+			c.cond = map[string]any{}
+		}
+	}
+	return c.cond, c.condErr
 }
 
 // sameSlice reports whether a and b are the same backing bytes (not just equal).

@@ -38,6 +38,42 @@ func init() {
 				return action.Output{Content: append([]byte(string(in.Content)), "counted\n"...)}, nil
 			}), nil
 		}})
+	// test.fm-title appends the front matter's title, as the action sees it.
+	action.Register(action.Spec{Name: "test.fm-title",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(_ context.Context, in action.Input) (action.Output, error) {
+				line := fmt.Sprintf("title=%v\n", in.FrontMatter["title"])
+				if strings.Contains(string(in.Content), line) {
+					return action.Output{}, nil
+				}
+				return action.Output{Content: append([]byte(string(in.Content)), line...)}, nil
+			}), nil
+		}})
+}
+
+// Conditions are evaluated on the keys they read, but actions see the whole
+// front matter, and invalid front matter is reported as before.
+func TestConditionsReadTheirKeysActionsAll(t *testing.T) {
+	set := rules(t, config.Rule{ID: "t", When: `fm.status == "draft"`, Actions: []config.ActionRef{act("test.fm-title", nil)}})
+	root := openRoot(t, map[string]string{
+		"draft.md":   "---\ntitle: Hello\nstatus: draft\n---\nbody\n",
+		"done.md":    "---\ntitle: Bye\nstatus: done\n---\nbody\n",
+		"complex.md": "---\ntitle: |\n  Block\nstatus: draft\n---\nbody\n",
+		"broken.md":  "---\ntitle: \"open\nstatus: draft\n---\nbody\n",
+	})
+	rep := run(t, engine.New(set, engine.Options{DryRun: true}), root)
+	if r := result(rep, "draft.md"); string(r.After) != "---\ntitle: Hello\nstatus: draft\n---\nbody\ntitle=Hello\n" {
+		t.Errorf("draft.md after = %q", r.After)
+	}
+	if r := result(rep, "complex.md"); string(r.After) != "---\ntitle: |\n  Block\nstatus: draft\n---\nbody\ntitle=Block\n\n" {
+		t.Errorf("complex.md after = %q", r.After)
+	}
+	if r := result(rep, "done.md"); r.Changed {
+		t.Errorf("done.md changed: %q", r.After)
+	}
+	if r := result(rep, "broken.md"); r.Changed || len(r.Findings) != 1 || !strings.Contains(r.Findings[0].Message, "invalid front matter") || r.Findings[0].Line == 0 {
+		t.Errorf("broken.md = changed %v, findings %+v", r.Changed, r.Findings)
+	}
 }
 
 // A dry run reads through pooled buffers that files no action saw give

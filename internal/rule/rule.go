@@ -45,6 +45,10 @@ type Rule struct {
 	re               *regexp.Regexp
 	lit              []byte // a literal every match contains (prefilter), or nil
 	when             *vm.Program
+	// whenFields are the front-matter keys the condition reads (fm.KEY or
+	// fm["KEY"]); whenAll is set when it uses fm any other way.
+	whenFields []string
+	whenAll    bool
 }
 
 // Step is one action of a rule.
@@ -124,6 +128,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
 			r.when = prog
+			r.whenFields, r.whenAll = fmFields(rc.When)
 		}
 	}
 	bb := b
@@ -289,6 +294,74 @@ func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
 		m.Named[name] = m.Groups[g]
 	}
 	return m, true
+}
+
+// ConditionFields returns the top-level front-matter keys the rule's
+// condition reads, or all true when it reads fm as a whole (passes it to a
+// function, iterates it, or indexes it with a computed key). A rule with no
+// condition reads none. Eval needs a front matter holding at least those
+// keys (markdown.ParseFields).
+func (r *Rule) ConditionFields() (fields []string, all bool) {
+	return r.whenFields, r.whenAll
+}
+
+// ConditionFields is the union of the rules' ConditionFields.
+func (s *Set) ConditionFields() (fields []string, all bool) {
+	if s == nil {
+		return nil, false
+	}
+	for _, r := range s.Rules {
+		if r.whenAll {
+			return nil, true
+		}
+		for _, f := range r.whenFields {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	return fields, false
+}
+
+// fmFields finds the front-matter keys a condition reads: every use of the
+// identifier fm must be the object of a member access by a constant string
+// (fm.status, fm["status"], fm?.status); any other use reads fm whole. A
+// variable the condition declares with the name fm only adds keys, never
+// hides a use.
+func fmFields(src string) (fields []string, all bool) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil, true
+	}
+	v := &fmVisitor{}
+	ast.Walk(&tree.Node, v)
+	if v.uses != v.keyed {
+		return nil, true
+	}
+	return v.fields, false
+}
+
+type fmVisitor struct {
+	uses, keyed int
+	fields      []string
+}
+
+func (v *fmVisitor) Visit(n *ast.Node) {
+	switch n := (*n).(type) {
+	case *ast.IdentifierNode:
+		if n.Value == "fm" {
+			v.uses++
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		key, isStr := n.Property.(*ast.StringNode)
+		if ok && id.Value == "fm" && isStr && !n.Method {
+			v.keyed++
+			if !slices.Contains(v.fields, key.Value) {
+				v.fields = append(v.fields, key.Value)
+			}
+		}
+	}
 }
 
 // Eval evaluates the rule's condition. With no condition it returns true.
