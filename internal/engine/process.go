@@ -583,12 +583,9 @@ func (c *fmCache) forCondition(content []byte) (map[string]any, error) {
 	if c.all || c.full != nil && sameSlice(c.fullFor, content) {
 		return c.get(content)
 	}
-	if c.cond == nil || !sameSlice(c.condFor, content) {
+	if c.condFor == nil || !sameSlice(c.condFor, content) {
 		c.cond, c.condErr = markdown.ParseFields(content, c.fields)
 		c.condFor = content
-		if c.cond == nil {
-			c.cond = map[string]any{}
-		}
 	}
 	return c.cond, c.condErr
 }

@@ -29,12 +29,11 @@ func parseFastFields(src []byte, fields []string, all bool) (m map[string]any, o
 		return nil, false
 	}
 	// Most front matter has a handful of keys: a map of up to eight is one
-	// allocation, a larger hint a table of groups.
-	hint := 8
-	if !all {
-		hint = len(fields)
+	// allocation, a larger hint a table of groups. With fields, the map is
+	// made for the first of them found: nil when there is none.
+	if all {
+		m = make(map[string]any, 8)
 	}
-	m = make(map[string]any, hint)
 	// Keys seen, for the duplicate check, without a string each: slices of
 	// src, in a set only past a few dozen.
 	var seenBuf [32][]byte
@@ -98,6 +97,9 @@ func parseFastFields(src []byte, fields []string, all bool) (m map[string]any, o
 			return nil, false
 		}
 		if want {
+			if m == nil {
+				m = make(map[string]any, len(fields))
+			}
 			m[string(key)] = v
 		}
 	}

@@ -250,8 +250,8 @@ func Parse(content []byte) (map[string]any, error) {
 
 // ParseFields is Parse for a reader that needs only some top-level keys (a
 // condition that reads fm.status): the map holds at least those of fields
-// that the front matter has, each with the value Parse gives it, and the
-// error is Parse's. Front matter of the common simple shape is checked line
+// that the front matter has, each with the value Parse gives it (it may be
+// nil when it has none of them), and the error is Parse's. Front matter of the common simple shape is checked line
 // by line as Parse checks it, but only the values asked for are built; any
 // other goes through Parse whole. FuzzParseFields holds it to Parse.
 func ParseFields(content []byte, fields []string) (map[string]any, error) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -369,7 +370,18 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin acti
 	if r.when == nil {
 		return true, nil
 	}
-	out, err := expr.Run(r.when, whenEnv(fm, path, m, origin))
+	// A condition runs once per rule and file: the machine and the
+	// variables' map are reused rather than made each time. Neither is kept
+	// by what Run returns (a bool).
+	ev := evals.Get().(*evaluation)
+	defer evals.Put(ev)
+	env := ev.env
+	env["fm"], env["path"], env["match"], env["origin"] = fm, path, matchVars(m), string(origin)
+	if fm == nil {
+		env["fm"] = noFrontMatter
+	}
+	out, err := ev.vm.Run(r.when, env)
+	clear(env)
 	if err != nil {
 		return false, fmt.Errorf("rule %s: evaluate condition: %s", r.ID, oneLine(err.Error()))
 	}
@@ -377,21 +389,32 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin acti
 	return b, nil
 }
 
-func whenEnv(fm map[string]any, path string, m *action.Match, origin action.Origin) map[string]any {
-	if fm == nil {
-		fm = map[string]any{}
+// noFrontMatter is fm for a file without front matter. Shared: a condition
+// cannot change a map.
+var noFrontMatter = map[string]any{}
+
+// evaluation is what one condition evaluation needs, pooled.
+type evaluation struct {
+	vm  vm.VM
+	env map[string]any
+}
+
+var evals = sync.Pool{New: func() any { return &evaluation{env: make(map[string]any, 4)} }}
+
+// matchVars is the condition's match variable: the groups by number and
+// name, nil without a regex.
+func matchVars(m *action.Match) map[string]any {
+	if m == nil {
+		return nil
 	}
-	var match map[string]any
-	if m != nil {
-		match = make(map[string]any, len(m.Groups)+len(m.Named))
-		for i, g := range m.Groups {
-			match[strconv.Itoa(i)] = g
-		}
-		for k, v := range m.Named {
-			match[k] = v
-		}
+	match := make(map[string]any, len(m.Groups)+len(m.Named))
+	for i, g := range m.Groups {
+		match[strconv.Itoa(i)] = g
 	}
-	return map[string]any{"fm": fm, "path": path, "match": match, "origin": string(origin)}
+	for k, v := range m.Named {
+		match[k] = v
+	}
+	return match
 }
 
 // origins are the values of the condition variable origin.
