@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark `scribe check` against ripgrep on the same patterns over the same
-# deterministic corpus. Usage: bench/check.sh [N_FILES] (default 20000).
-# Prints both times (best of RUNS) and their ratio, as recorded in doc/PERFORMANCE.md.
+# deterministic corpus, as recorded in doc/PERFORMANCE.md.
+#
+#   bench/check.sh [N_FILES]        (default 20000)
+#
+# Environment:
+#   RUNS=5        runs of each command; the best wall time counts
+#   CHANGE=0.1    fraction of the notes the rules would change (bench/corpus -change)
+#   STRACE=1      also count system calls per file (strace -f -c), once each
+#
+# Two cases: the corpus as generated (CHANGE of the notes would change: their
+# diffs are computed and printed), and the CI case, a tree the rules already
+# settled (`scribe run` once, then `scribe check`). rg runs with the rules'
+# three patterns, both counting matches (-c, reads every file whole) and
+# listing matching files (-l); ratios are to the faster of the two.
 set -euo pipefail
 n=${1:-20000}
 runs=${RUNS:-5}
+change=${CHANGE:-0.1}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,8 +26,12 @@ if ! command -v rg >/dev/null; then
   echo "installing ripgrep (apt-get)…" >&2
   (apt-get update -qq && apt-get install -y -qq ripgrep) >/dev/null
 fi
+if [[ ${STRACE:-} == 1 ]] && ! command -v strace >/dev/null; then
+  echo "installing strace (apt-get)…" >&2
+  (apt-get update -qq && apt-get install -y -qq strace) >/dev/null
+fi
 go build -o "$work/scribe" ./cmd/scribe
-go run ./bench/corpus -n "$n" -out "$work/corpus"
+go run ./bench/corpus -n "$n" -change "$change" -out "$work/corpus"
 
 # The rule set: two regex rules and two front-matter conditions.
 cat > "$work/corpus/scribe.yaml" <<'YAML'
@@ -37,6 +54,7 @@ rules:
     actions:
       - frontmatter.set: { urgent: true }
 YAML
+patterns=(-e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$')
 
 time_best() { # prints the best wall time in seconds of $runs runs of "$@"
   local best=999999 t s e
@@ -48,17 +66,44 @@ time_best() { # prints the best wall time in seconds of $runs runs of "$@"
   printf '%.3f' "$best"
 }
 
+# syscalls_per_file LABEL CMD...: system calls per file from strace -c, all of
+# them and those on files (open, stat, read, close, directory reads).
+syscalls_per_file() {
+  local label=$1 out="$work/strace.txt"
+  shift
+  strace -f -c -o "$out" "$@" >/dev/null 2>&1 || true
+  awk -v files="$files" -v label="$label" '
+    $NF ~ /^(openat|open|read|pread64|close|fstat|newfstatat|statx|lstat|stat|getdents64|lseek|fcntl)$/ { fs += $4 }
+    $NF == "total" { all = $4 }
+    END { printf "%-28s %5.2f file system calls per file (%.2f with the runtime'"'"'s futex, nanosleep, epoll…)\n", label ":", fs / files, all / files }' "$out"
+}
+
 cd "$work/corpus"
-# Warm the page cache once for both tools.
-rg -c -e '^TODO: (.+)$' . >/dev/null || true
-scribe_t=$(time_best "$work/scribe" check -q)
-rg_t=$(time_best rg --no-messages -c -e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$' .)
 files=$(find . -name '*.md' | wc -l)
+# Warm the page cache once for both tools.
+rg -c "${patterns[@]}" . >/dev/null || true
+"$work/scribe" check -q >/dev/null 2>&1 || true
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+scribe_t=$(time_best "$work/scribe" check -q)
+rgc_t=$(time_best rg --no-messages -c "${patterns[@]}" .)
+rgl_t=$(time_best rg --no-messages -l "${patterns[@]}" .)
 changes=$( ("$work/scribe" check --format json 2>/dev/null || true) | grep -m1 '"changed"' | tr -dc 0-9)
+if [[ ${STRACE:-} == 1 ]]; then
+  syscalls_per_file "scribe check, $changes to change" "$work/scribe" check -q
+  syscalls_per_file "rg -c" rg --no-messages -c "${patterns[@]}" .
+  syscalls_per_file "rg -l" rg --no-messages -l "${patterns[@]}" .
+fi
 # The CI case: a tree the rules already settled (run once, then check).
 "$work/scribe" run -q >/dev/null 2>&1 || true
 settled_t=$(time_best "$work/scribe" check -q)
-printf 'files=%d cores=%d load=%s\n' "$files" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+if [[ ${STRACE:-} == 1 ]]; then
+  syscalls_per_file "scribe check, settled" "$work/scribe" check -q
+fi
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+rg_t=$rgc_t
+if (( $(echo "$rgl_t < $rg_t" | bc -l) )); then rg_t=$rgl_t; fi
+printf 'files=%d cores=%d load before=%s after=%s runs=%d\n' "$files" "$(nproc)" "$load0" "$load1" "$runs"
 printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg)\n' "$changes" "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)"
 printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg)\n' "$settled_t" "$(echo "$files / $settled_t" | bc -l)" "$(echo "$settled_t / $rg_t" | bc -l)"
-printf 'rg, same patterns:               %.3f s\n' "$rg_t"
+printf 'rg -c, same patterns:            %.3f s\n' "$rgc_t"
+printf 'rg -l, same patterns:            %.3f s\n' "$rgl_t"

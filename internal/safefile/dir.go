@@ -73,9 +73,10 @@ func (d *Dir) Read(rel string, maxSize int64) (*Snapshot, error) {
 // ReadListed is Read for a file that the caller's directory listing showed
 // as a regular file (the kernel's d_type, or an lstat where the file system
 // gives no type: what scan.Entry.Type holds), for a dry run. It makes four
-// system calls where Read makes six (openat, fstat, read, close; Read adds
-// an fstatat before the open and an fstat after the read), and reads into a
-// pooled buffer (see Snapshot.Release). What each check it leaves out did,
+// system calls on the file (openat, fstat, read, close) where Dir.Read
+// makes six (an fstatat before the open, an fstat after the read) and Read
+// more (it opens the directory through the root each time), and reads into
+// a pooled buffer (see Snapshot.Release). What each check it leaves out did,
 // and why a dry run does not need it:
 //
 //   - The fstatat before the open kept FIFOs, sockets and devices from ever
