@@ -167,6 +167,9 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 		}
 		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
 		for i, r := range rep.Results {
+			if len(r.Events) == 0 && !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
+				continue
+			}
 			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
 				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
@@ -202,6 +205,9 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 	// Buffered: one write per 64 KiB rather than one per line printed.
 	w := bufio.NewWriterSize(g.stdout, 64<<10)
 	for i, r := range rep.Results {
+		if !r.Changed && !r.Written && r.RenamedTo == "" && len(r.Findings) == 0 && len(r.Failures) == 0 && r.Error == "" && len(r.Events) == 0 {
+			continue // nothing to say about it (most files of a check)
+		}
 		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
 		case r.RenamedTo != "" && withDiff:
