@@ -8,6 +8,8 @@
 #   RUNS=5        runs of each command; the best wall time counts
 #   CHANGE=0.1    fraction of the notes the rules would change (bench/corpus -change)
 #   STRACE=1      also count system calls per file (strace -f -c), once each
+#   SCRIBE=PATH   measure this scribe binary (e.g. a build of another commit)
+#                 instead of building the working tree
 #
 # Two cases: the corpus as generated (CHANGE of the notes would change: their
 # diffs are computed and printed), and the CI case, a tree the rules already
@@ -30,7 +32,11 @@ if [[ ${STRACE:-} == 1 ]] && ! command -v strace >/dev/null; then
   echo "installing strace (apt-get)…" >&2
   (apt-get update -qq && apt-get install -y -qq strace) >/dev/null
 fi
-go build -o "$work/scribe" ./cmd/scribe
+if [[ -n ${SCRIBE:-} ]]; then
+  cp "$SCRIBE" "$work/scribe"
+else
+  go build -o "$work/scribe" ./cmd/scribe
+fi
 go run ./bench/corpus -n "$n" -change "$change" -out "$work/corpus"
 
 # The rule set: two regex rules and two front-matter conditions.
