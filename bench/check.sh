@@ -13,9 +13,11 @@
 #
 # Two cases: the corpus as generated (CHANGE of the notes would change: their
 # diffs are computed and printed), and the CI case, a tree the rules already
-# settled (`scribe run` once, then `scribe check`). rg runs with the rules'
-# three patterns, both counting matches (-c, reads every file whole) and
-# listing matching files (-l); ratios are to the faster of the two.
+# settled (`scribe run` once, then `scribe check`). In each, rg runs with the
+# rules' three patterns, both counting matches (-c, reads every file whole)
+# and listing matching files (-l), in the same rounds as scribe (one of each
+# per round, so that the load of a shared machine weighs on all alike);
+# ratios are to the faster rg of the same case.
 set -euo pipefail
 n=${1:-20000}
 runs=${RUNS:-5}
@@ -62,14 +64,26 @@ rules:
 YAML
 patterns=(-e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$')
 
-time_best() { # prints the best wall time in seconds of $runs runs of "$@"
-  local best=999999 t s e
+# t CMD...: the wall time of one run of CMD, in seconds.
+t() {
+  local s e
+  s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+  echo "$e - $s" | bc -l
+}
+min() { printf '%s\n' "$@" | sort -g | head -1; }
+
+# side_by_side: $runs rounds of scribe check, rg -c and rg -l one after the
+# other (so that the machine's load weighs on all three alike); sets
+# scribe_t, rgc_t, rgl_t to the best of each, and rg_t to the faster rg.
+side_by_side() {
+  local a=() b=() c=()
   for _ in $(seq "$runs"); do
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+    a+=("$(t "$work/scribe" check -q)")
+    b+=("$(t rg --no-messages -c "${patterns[@]}" .)")
+    c+=("$(t rg --no-messages -l "${patterns[@]}" .)")
   done
-  printf '%.3f' "$best"
+  scribe_t=$(min "${a[@]}") rgc_t=$(min "${b[@]}") rgl_t=$(min "${c[@]}")
+  rg_t=$(min "$rgc_t" "$rgl_t")
 }
 
 # syscalls_per_file LABEL CMD...: system calls per file from strace -c, all of
@@ -90,9 +104,8 @@ files=$(find . -name '*.md' | wc -l)
 rg -c "${patterns[@]}" . >/dev/null || true
 "$work/scribe" check -q >/dev/null 2>&1 || true
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-scribe_t=$(time_best "$work/scribe" check -q)
-rgc_t=$(time_best rg --no-messages -c "${patterns[@]}" .)
-rgl_t=$(time_best rg --no-messages -l "${patterns[@]}" .)
+side_by_side
+changed_t=$scribe_t changed_rgc=$rgc_t changed_rgl=$rgl_t changed_rg=$rg_t
 changes=$( ("$work/scribe" check --format json 2>/dev/null || true) | grep -m1 '"changed"' | tr -dc 0-9)
 if [[ ${STRACE:-} == 1 ]]; then
   syscalls_per_file "scribe check, $changes to change" "$work/scribe" check -q
@@ -101,15 +114,13 @@ if [[ ${STRACE:-} == 1 ]]; then
 fi
 # The CI case: a tree the rules already settled (run once, then check).
 "$work/scribe" run -q >/dev/null 2>&1 || true
-settled_t=$(time_best "$work/scribe" check -q)
+side_by_side
 if [[ ${STRACE:-} == 1 ]]; then
   syscalls_per_file "scribe check, settled" "$work/scribe" check -q
 fi
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
-rg_t=$rgc_t
-if (( $(echo "$rgl_t < $rg_t" | bc -l) )); then rg_t=$rgl_t; fi
 printf 'files=%d cores=%d load before=%s after=%s runs=%d\n' "$files" "$(nproc)" "$load0" "$load1" "$runs"
-printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg)\n' "$changes" "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)"
-printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg)\n' "$settled_t" "$(echo "$files / $settled_t" | bc -l)" "$(echo "$settled_t / $rg_t" | bc -l)"
-printf 'rg -c, same patterns:            %.3f s\n' "$rgc_t"
-printf 'rg -l, same patterns:            %.3f s\n' "$rgl_t"
+printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
+  "$changes" "$changed_t" "$(echo "$files / $changed_t" | bc -l)" "$(echo "$changed_t / $changed_rg" | bc -l)" "$changed_rgc" "$changed_rgl"
+printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
+  "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)" "$rgc_t" "$rgl_t"
