@@ -20,6 +20,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/glob"
 )
 
 // Set is the compiled rules of one configuration, in config order.
@@ -42,7 +43,7 @@ type Rule struct {
 	files   []string
 	exclude []string
 	// filesM and excludeM are files and exclude compiled for matching.
-	filesM, excludeM []glob
+	filesM, excludeM []glob.Glob
 	re               *regexp.Regexp
 	lit              []byte // a literal every match contains (prefilter), or nil
 	when             *vm.Program
@@ -98,7 +99,12 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	if len(r.files) == 0 {
 		r.files = cfg.Include
 	}
-	r.filesM, r.excludeM = compileGlobs(r.files), compileGlobs(r.exclude)
+	for _, g := range r.files {
+		r.filesM = append(r.filesM, glob.Compile(g))
+	}
+	for _, g := range r.exclude {
+		r.excludeM = append(r.excludeM, glob.Compile(g))
+	}
 	for j, g := range rc.Files {
 		if e := checkGlob(cfg, at(fmt.Sprintf(".files[%d]", j)), g); e != nil {
 			errs = append(errs, e)
@@ -246,13 +252,13 @@ func (r *Rule) close(ctx context.Context) error {
 // MatchPath reports whether the rule's globs select rel (slash-separated,
 // relative to the root).
 func (r *Rule) MatchPath(rel string) bool {
-	for _, g := range r.excludeM {
-		if g.match(rel) {
+	for i := range r.excludeM {
+		if r.excludeM[i].MatchPath(rel) {
 			return false
 		}
 	}
-	for _, g := range r.filesM {
-		if g.match(rel) {
+	for i := range r.filesM {
+		if r.filesM[i].MatchPath(rel) {
 			return true
 		}
 	}
