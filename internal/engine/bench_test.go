@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +19,16 @@ import (
 
 // BenchmarkDryRun is `scribe check` inside the engine, on 2,000 notes of
 // 1–3 KiB in 20 directories with bench/check.sh's rules (two regexes, two
-// front-matter conditions): a settled tree, and one where every tenth note
-// would change. allocs/file counts the allocations per note of a whole run
-// (listing, reading, matching, results).
+// front-matter conditions): a settled tree, one where every tenth note
+// would change, and one whose rules select none of the notes by path (they
+// are listed, never read). allocs/file counts the allocations per note of a
+// whole run (listing, reading, matching, results).
 func BenchmarkDryRun(b *testing.B) {
 	for _, tc := range []struct {
-		name  string
-		every int // every n-th note would change; 0: none
-	}{{"settled", 0}, {"10pct", 10}} {
+		name       string
+		every      int // every n-th note would change; 0: none
+		unselected bool
+	}{{"settled", 0, false}, {"10pct", 10, false}, {"unselected", 0, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			const n = 2000
 			dir := b.TempDir()
@@ -64,6 +67,11 @@ func BenchmarkDryRun(b *testing.B) {
 				{ID: "draft-review", Match: `(?m)^status: draft$`, When: `fm.status == "draft"`, Actions: []config.ActionRef{act("frontmatter.set", map[string]any{"review": "pending"})}},
 				{ID: "priority", When: `fm.priority != nil && fm.priority >= 3`, Actions: []config.ActionRef{act("frontmatter.set", map[string]any{"urgent": true})}},
 			}}
+			if tc.unselected {
+				for i := range cfg.Rules {
+					cfg.Rules[i].Files = []string{"tasks/**/*.md"}
+				}
+			}
 			set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second, Pool: action.NewPool(4)})
 			if err != nil {
 				b.Fatal(err)
@@ -76,6 +84,8 @@ func BenchmarkDryRun(b *testing.B) {
 			defer root.Close()
 			b.ReportAllocs()
 			changed := 0
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			for b.Loop() {
 				rep, err := engine.New(set, engine.Options{Workers: 4, DryRun: true}).Run(context.Background(), []engine.Target{{Root: root}}, nil)
 				if err != nil {
@@ -92,6 +102,8 @@ func BenchmarkDryRun(b *testing.B) {
 				b.Fatalf("%d notes would change, want %d", changed, want)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*n), "allocs/file")
 		})
 	}
 }
