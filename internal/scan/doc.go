@@ -6,8 +6,7 @@
 // directory. Walk lists a root in parallel through an os.Root, reading the
 // kernel's directory records (getdents: the type from d_type, an lstat only
 // where the file system gives none) at one allocation per entry, its path;
-// List is Walk
-// collected and sorted.
+// List is Walk collected and sorted.
 //
 // # Usage
 //
