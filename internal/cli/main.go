@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,10 @@ type globals struct {
 	format  string
 	quiet   bool
 	verbose bool
+	// cpuProfile, from the hidden --cpuprofile flag, is where a CPU profile
+	// of the whole command goes (doc/PERFORMANCE.md uses it).
+	cpuProfile string
+	profile    *os.File
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -62,6 +67,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	defer stopProfile(g)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -114,12 +120,15 @@ func newRoot(g *globals) *cobra.Command {
 				level = slog.LevelError
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			startProfile(g)
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	pf.MarkHidden("cpuprofile")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aymanbagabas/go-udiff"
@@ -124,6 +128,30 @@ func diffOf(name string, r *engine.Result) string {
 	return udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))
 }
 
+// diffsOf computes the diff of every changed result (diffOf, named by
+// name), on every core: a check with thousands of changes spends most of
+// its printing here, and each diff is independent of the others.
+func diffsOf(results []*engine.Result, name func(*engine.Result) string, post func(string) string) []string {
+	out := make([]string, len(results))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(results)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(results) {
+					return
+				}
+				if r := results[i]; r.Changed && r.RenamedTo == "" {
+					out[i] = post(diffOf(name(r), r))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 // printReport writes the report in the chosen format; it returns the summary.
 // run is the run's id in the journal ("" for a check).
 func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool) summary {
@@ -133,8 +161,15 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 		run = "" // nothing journaled under it
 	}
 	if g.format == "json" {
+		var diffs []string
+		if withDiff {
+			diffs = diffsOf(rep.Results, func(r *engine.Result) string { return escape.JSON(r.Path) }, func(s string) string { return s })
+		}
 		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
-		for _, r := range rep.Results {
+		for i, r := range rep.Results {
+			if len(r.Events) == 0 && !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
+				continue
+			}
 			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
 				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
@@ -150,19 +185,29 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 				jf.Findings[i] = f
 			}
 			if withDiff {
-				jf.Diff = diffOf(jf.Rel, r)
+				jf.Diff = diffs[i]
 			}
 			out.Files = append(out.Files, jf)
 		}
-		enc := json.NewEncoder(g.stdout)
+		w := bufio.NewWriterSize(g.stdout, 64<<10)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(out)
+		w.Flush()
 		return s
 	}
 	// Names and text from files are escaped (escape.Name, escape.Text): a
 	// file name or a note's content must not be able to drive the terminal.
-	w := g.stdout
-	for _, r := range rep.Results {
+	var diffs []string
+	if withDiff {
+		diffs = diffsOf(rep.Results, func(r *engine.Result) string { return escape.Name(d.path(r.Root, r.Path)) }, escape.Text)
+	}
+	// Buffered: one write per 64 KiB rather than one per line printed.
+	w := bufio.NewWriterSize(g.stdout, 64<<10)
+	for i, r := range rep.Results {
+		if !r.Changed && !r.Written && r.RenamedTo == "" && len(r.Findings) == 0 && len(r.Failures) == 0 && r.Error == "" && len(r.Events) == 0 {
+			continue // nothing to say about it (most files of a check)
+		}
 		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
 		case r.RenamedTo != "" && withDiff:
@@ -170,7 +215,7 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 		case r.RenamedTo != "":
 			fmt.Fprintf(w, "renamed %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.Changed && withDiff:
-			io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
+			io.WriteString(w, diffs[i])
 		case r.Written && !g.quiet:
 			fmt.Fprintf(w, "wrote %s%s\n", name, via(r))
 		}
@@ -192,6 +237,8 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}
+	// Results before what goes to stderr, as when nothing was buffered.
+	w.Flush()
 	for _, e := range rep.WalkErrors {
 		fmt.Fprintf(g.stderr, "scribe: %s\n", escape.Name(e))
 	}

@@ -42,7 +42,9 @@ type Config struct {
 
 // Engine tunes processing.
 type Engine struct {
-	// Workers is how many files are processed at once.
+	// Workers is how many files are processed at once: in a one-shot run,
+	// how many files run their actions at once, while reading and matching
+	// use at least one goroutine per core.
 	Workers int `json:"workers"`
 	// Settle is the quiet time after a path's last event before it runs.
 	Settle Duration `json:"settle"`

@@ -84,14 +84,17 @@ type Options struct {
 	// the file's (the staged version for `scribe check --staged`); ok false
 	// reads the file.
 	Content func(root *Root, rel string) (content []byte, ok bool)
-	// RuleSlots, when set, bounds the files whose rules run at once (a
-	// buffered channel used as a semaphore): reading and writing files is
-	// outside it. The daemon keeps more files in flight than it runs rules
-	// for, so that waiting for the disk overlaps with other files' rules.
+	// RuleSlots, when set, bounds the files whose rules run at once in
+	// ProcessChange (a buffered channel used as a semaphore): reading and
+	// writing files is outside it. The daemon keeps more files in flight
+	// than it runs rules for, so that waiting for the disk overlaps with
+	// other files' rules. (Run bounds its own with Workers.)
 	RuleSlots chan struct{}
-	// OriginOf, when set, says why Run processes each file; nil means
-	// OriginScan for every file (nothing is known about changes).
-	OriginOf func(root *Root, rel string) action.Origin
+	// OriginOf, when set, says why Run processes each file, given the file
+	// as read (its identity tells whether it changed since a previous run
+	// without another stat); nil means OriginScan for every file (nothing
+	// is known about changes).
+	OriginOf func(root *Root, rel string, snap *safefile.Snapshot) action.Origin
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
@@ -110,6 +113,10 @@ type Engine struct {
 	opts  Options
 	log   *slog.Logger
 	dirs  dirCache // dry runs only
+	// condFields are the front-matter keys the rules' conditions read
+	// (all of it with condAll).
+	condFields []string
+	condAll    bool
 }
 
 // New returns an engine for rules.
@@ -127,7 +134,9 @@ func New(rules *rule.Set, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{rules: rules, opts: opts, log: log}
+	e := &Engine{rules: rules, opts: opts, log: log}
+	e.condFields, e.condAll = rules.ConditionFields()
+	return e
 }
 
 // Rules returns the engine's rule set.
@@ -166,9 +175,56 @@ type Change struct {
 // other files. The caller guarantees ProcessChange is not running
 // concurrently for the same file.
 func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch Change, w *Writes) *Result {
+	return e.process(ctx, root, rel, ch, pass{slots: e.opts.RuleSlots}, w)
+}
+
+// pass says how Run processes the files of one pass; the zero pass is
+// ProcessChange's.
+type pass struct {
+	// originOf, when set, gives the origin from the file as read (its
+	// first read; a redo after a conflict is the user's edit).
+	originOf func(*Root, string, *safefile.Snapshot) action.Origin
+	// listed: the run's listing showed the file as a regular file.
+	listed bool
+	// slots, when set, bounds the files whose actions run at once: Run
+	// reads and matches on more goroutines than Options.Workers.
+	slots chan struct{}
+}
+
+// slot is one file's claim on a pass's slots, taken before its first
+// action runs and given back when the file is done.
+type slot struct {
+	ch   chan struct{}
+	held bool
+}
+
+func (s *slot) take(ctx context.Context) error {
+	if s.ch == nil || s.held {
+		return nil
+	}
+	select {
+	case s.ch <- struct{}{}:
+		s.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slot) release() {
+	if s.held {
+		<-s.ch
+		s.held = false
+	}
+}
+
+func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change, p pass, w *Writes) *Result {
 	origin := ch.Origin
 	res := &Result{Root: root.Dir, Path: rel}
-	var rules []*rule.Rule
+	// The rules that select rel by path, without allocating for the usual
+	// few.
+	var buf [8]*rule.Rule
+	rules := buf[:0]
 	for _, r := range e.rules.Rules {
 		if r.MatchPath(rel) {
 			rules = append(rules, r)
@@ -177,12 +233,17 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 	if len(rules) == 0 {
 		return res
 	}
+	sl := slot{ch: p.slots}
+	defer sl.release()
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := e.read(root, rel)
+		snap, err := e.read(root, rel, p.listed && attempt == 0)
 		if err != nil {
 			e.readFailed(res, err)
 			return res
+		}
+		if p.originOf != nil && attempt == 0 {
+			origin = p.originOf(root, rel, snap)
 		}
 		if ch.Of != (safefile.Version{}) && ch.Of != snap.Version() {
 			origin = action.OriginUser
@@ -191,9 +252,14 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
-			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
+			held = e.opts.Undone(root, rel, snapHash(snap))
 		}
-		out, err := e.applyBounded(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res)
+		if out == nil && len(res.Rules) == 0 {
+			// No action saw the content and no result holds it: its
+			// buffer serves the next read.
+			snap.Release()
+		}
 		if errors.Is(err, ErrHeld) {
 			e.holdBack(res, err)
 			return res
@@ -209,7 +275,7 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		}
 		res.Changed = true
 		res.Before, res.After = snap.Content, out
-		res.BeforeHash, res.AfterHash = hex.EncodeToString(snap.Hash[:]), hashHex(out)
+		res.BeforeHash, res.AfterHash = snapHash(snap), hashHex(out)
 		if e.opts.DryRun {
 			return res
 		}
@@ -329,19 +395,6 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 	return e.opts.Undone != nil && slices.Contains(e.opts.Undone(root, rel, hash), rule)
 }
 
-// applyBounded is apply within Options.RuleSlots.
-func (e *Engine) applyBounded(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
-	if e.opts.RuleSlots != nil {
-		select {
-		case e.opts.RuleSlots <- struct{}{}:
-			defer func() { <-e.opts.RuleSlots }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return e.apply(ctx, root, rel, rules, content, origin, leave, held, w, res)
-}
-
 // apply runs the rules on content and returns the final content (nil if no
 // rule changed it). A failing rule fails alone: its own changes, findings,
 // events and affected paths are discarded (the next rule sees the content
@@ -354,21 +407,11 @@ func (e *Engine) applyBounded(ctx context.Context, root *Root, rel string, rules
 // (see Options.Undone), and, with leave, every rule without
 // rewrite_committed (listed in res.LeftCommitted; see
 // Options.LeaveCommitted).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
+//
+// sl is taken before the first action runs (see pass.slots).
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result) ([]byte, error) {
 	cur := content
-	var fm map[string]any
-	var fmErr error
-	fmFor := []byte(nil)
-	frontMatter := func(c []byte) (map[string]any, error) {
-		if fm == nil || !sameSlice(fmFor, c) {
-			fm, fmErr = markdown.Parse(c)
-			fmFor = c
-			if fm == nil {
-				fm = map[string]any{}
-			}
-		}
-		return fm, fmErr
-	}
+	fmc := fmCache{fields: e.condFields, all: e.condAll}
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
@@ -376,7 +419,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			continue
 		}
 		if r.HasCondition() {
-			f, err := frontMatter(cur)
+			f, err := fmc.forCondition(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
 				continue
@@ -389,6 +432,9 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			if !ok {
 				continue
 			}
+		}
+		if err := sl.take(ctx); err != nil {
+			return nil, err
 		}
 		done := func(bool) {}
 		if e.opts.Gate != nil {
@@ -410,7 +456,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			scratch, scratchChanged := cur, false
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res)
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res)
 		if err != nil {
 			done(false)
 			if ctx.Err() != nil {
@@ -454,9 +500,9 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 // output. dry runs them as a check does. On failure it returns the name of
 // the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) (string, error) {
+	fmc *fmCache, w *Writes, res *Result) (string, error) {
 	for _, st := range r.Steps {
-		f, err := frontMatter(*cur)
+		f, err := fmc.get(*cur)
 		if err != nil {
 			f = map[string]any{}
 		}
@@ -534,9 +580,56 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry
 	return h
 }
 
+// fmCache parses one file's front matter at most once per content: whole
+// for actions, and for conditions only the keys they read (see
+// rule.Set.ConditionFields), which on most files is all that is parsed.
+type fmCache struct {
+	fields []string // the keys conditions read, unless all
+	all    bool
+
+	full, cond       map[string]any
+	fullErr, condErr error
+	fullFor, condFor []byte
+}
+
+// get returns the whole front matter of content.
+func (c *fmCache) get(content []byte) (map[string]any, error) {
+	if c.full == nil || !sameSlice(c.fullFor, content) {
+		c.full, c.fullErr = markdown.Parse(content)
+		c.fullFor = content
+		if c.full == nil {
+			c.full = map[string]any{}
+		}
+	}
+	return c.full, c.fullErr
+}
+
+// forCondition returns a front matter of content holding at least the keys
+// conditions read, with Parse's error.
+func (c *fmCache) forCondition(content []byte) (map[string]any, error) {
+	if c.all || c.full != nil && sameSlice(c.fullFor, content) {
+		return c.get(content)
+	}
+	if c.condFor == nil || !sameSlice(c.condFor, content) {
+		c.cond, c.condErr = markdown.ParseFields(content, c.fields)
+		c.condFor = content
+	}
+	return c.cond, c.condErr
+}
+
 // sameSlice reports whether a and b are the same backing bytes (not just equal).
 func sameSlice(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// snapHash is the hex sha256 of what snap holds. A dry run's listed read
+// leaves Snapshot.Hash zero (safefile.Dir.ReadListed): it is computed here,
+// for the few files that need it, and kept in snap.
+func snapHash(snap *safefile.Snapshot) string {
+	if snap.Hash == ([32]byte{}) {
+		snap.Hash = sha256.Sum256(snap.Content)
+	}
+	return hex.EncodeToString(snap.Hash[:])
 }
 
 func hashHex(b []byte) string {
