@@ -20,7 +20,6 @@ import (
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/safefile"
-	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
 )
 
@@ -28,27 +27,24 @@ import (
 const catchUpPublishers = 128
 
 // catchUp compares every root with its file index and queues what changed
-// while the daemon was down; files gone since are forgotten.
+// while the daemon was down; files gone since are forgotten. It works from
+// what the watcher's first crawl found (the documents and their versions):
+// the tree is walked and stated once at start, not twice.
 func (d *Daemon) catchUp(ctx context.Context) error {
 	for _, rs := range d.roots {
-		entries, werrs, err := scan.List(ctx, rs.root.FS, rs.root.Filter, 2*d.cfg.Engine.Workers)
-		if err != nil {
-			return err
+		type doc struct {
+			rel string
+			v   safefile.Version
 		}
-		for _, we := range werrs {
-			d.log.Warn("unreadable directory", "root", rs.root.Dir, "err", we)
+		var docs []doc
+		rs.watcher.Known(func(rel string, v safefile.Version) { docs = append(docs, doc{rel, v}) })
+		paths := make([]string, len(docs))
+		present := make(map[string]bool, len(docs))
+		for i, dc := range docs {
+			paths[i] = dc.rel
+			present[dc.rel] = true
 		}
-		present := make(map[string]bool, len(entries))
-		var docs []string
-		queued := 0
-		for _, en := range entries {
-			if !en.Type.IsRegular() {
-				continue
-			}
-			present[en.Rel] = true
-			docs = append(docs, en.Rel)
-		}
-		rs.root.Docs.Set(docs)
+		rs.root.Docs.Set(paths)
 		if err := rs.root.RefreshTargets(ctx, 2*d.cfg.Engine.Workers); err != nil && ctx.Err() == nil {
 			d.log.Warn("list the files excluded from processing (links to them may be reported broken)", "root", rs.root.Dir, "err", err)
 		}
@@ -58,40 +54,35 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 		g.SetLimit(catchUpPublishers)
 		var n atomic.Int64
 		eng := d.engine()
-		for _, rel := range docs {
-			if !eng.Applies(rel) {
+		for _, dc := range docs {
+			if !eng.Applies(dc.rel) {
 				continue
 			}
+			old, ok := rs.index.Get(dc.rel)
+			if ok && old.Same(state.FromVersion(dc.v)) {
+				continue
+			}
+			// A file with no record (a first start, a new clone, a lost
+			// index, a file new since) is seen for the first time: a
+			// scan. A recorded file that changed was edited meanwhile.
+			origin := action.OriginUser
+			if !ok {
+				origin = action.OriginScan
+			}
+			n.Add(1)
 			g.Go(func() error {
-				fi, err := rs.root.FS.Lstat(rel)
-				if err != nil {
-					return nil
-				}
-				old, ok := rs.index.Get(rel)
-				if ok && old.Same(state.FromInfo(fi)) {
-					return nil
-				}
-				// A file with no record (a first start, a new clone, a lost
-				// index, a file new since) is seen for the first time: a
-				// scan. A recorded file that changed was edited meanwhile.
-				origin := action.OriginUser
-				if !ok {
-					origin = action.OriginScan
-				}
-				n.Add(1)
-				return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.VersionOf(fi), time.Time{})
+				return d.enqueue(gctx, rs, dc.rel, bus.ReasonCatchup, origin, dc.v, time.Time{})
 			})
 		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		queued = int(n.Load())
 		for _, p := range rs.index.Paths() {
 			if !present[p] {
 				rs.index.Delete(p)
 			}
 		}
-		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", queued)
+		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", n.Load())
 	}
 	return nil
 }

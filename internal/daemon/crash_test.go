@@ -3,7 +3,9 @@ package daemon_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -129,6 +131,10 @@ func TestSigkillDuringBurst(t *testing.T) {
 			busy++
 		}
 		c.kill()
+		// The mark that makes the next start look for temp files.
+		if _, err := os.Stat(filepath.Join(e.dir, "state", "running")); err != nil {
+			t.Errorf("after kill %d: no running mark: %v", round+1, err)
+		}
 		if len(tempFiles(t, e.vault)) > 0 {
 			midWrite++
 		}
@@ -190,6 +196,9 @@ func TestSigkillDuringBurst(t *testing.T) {
 	if code := c.wait(15 * time.Second); code != 0 {
 		c.dumpLog()
 		t.Errorf("exit code after SIGTERM = %d, want 0", code)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "state", "running")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("running mark after a clean stop: %v, want it removed", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -208,7 +209,14 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("journal: %w", err)
 	}
 	defer d.journal.Close()
-	if err := d.openRoots(sd); err != nil {
+	// A daemon that did not shut down cleanly may have left temp files
+	// beside files it was writing: clean them up (a walk of every root),
+	// and only then.
+	crashed, err := markRunning(sd)
+	if err != nil {
+		return err
+	}
+	if err := d.openRoots(sd, crashed); err != nil {
 		return err
 	}
 	defer d.closeRoots()
@@ -287,10 +295,15 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	timer := time.AfterFunc(d.opts.Grace, cancelDrain)
 	err = g.Wait()
 	timer.Stop()
+	clean := true
 	for _, rs := range d.roots {
 		if serr := rs.index.Save(); serr != nil {
 			d.log.Error("save file index", "root", rs.root.Dir, "err", serr)
+			clean = false
 		}
+	}
+	if clean && err == nil {
+		unmarkRunning(sd)
 	}
 	if ctx.Err() != nil && err == nil {
 		return nil
@@ -445,7 +458,26 @@ func (d *Daemon) openRepos() error {
 	return nil
 }
 
-func (d *Daemon) openRoots(stateDir string) error {
+// runningMark, in the state dir, exists while a daemon runs: found at start,
+// it says the last one did not shut down cleanly.
+const runningMark = "running"
+
+// markRunning creates the running mark and reports whether it was there.
+func markRunning(stateDir string) (crashed bool, err error) {
+	p := filepath.Join(stateDir, runningMark)
+	if _, err := os.Lstat(p); err == nil {
+		crashed = true
+	}
+	if err := os.WriteFile(p, []byte("a scribe daemon runs, or did not shut down cleanly\n"), 0o644); err != nil {
+		return crashed, fmt.Errorf("state dir %s: %w", stateDir, err)
+	}
+	return crashed, nil
+}
+
+// unmarkRunning removes the running mark after a clean shutdown.
+func unmarkRunning(stateDir string) { os.Remove(filepath.Join(stateDir, runningMark)) }
+
+func (d *Daemon) openRoots(stateDir string, crashed bool) error {
 	for _, name := range d.cfg.Roots {
 		dir := name
 		if !filepath.IsAbs(dir) {
@@ -458,10 +490,12 @@ func (d *Daemon) openRoots(stateDir string) error {
 		}
 		// A crash mid-write leaves a temp file beside its target; the
 		// target itself is whole. Nothing writes in the root yet.
-		if n, err := safefile.CleanTemps(r.FS); err != nil {
-			d.log.Warn("remove temp files left by a crash", "root", r.Dir, "err", err)
-		} else if n > 0 {
-			d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
+		if crashed {
+			if n, err := safefile.CleanTemps(r.FS); err != nil {
+				d.log.Warn("remove temp files left by a crash", "root", r.Dir, "err", err)
+			} else if n > 0 {
+				d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
+			}
 		}
 		ix, err := state.Load(state.PathFor(stateDir, r.Dir))
 		if err != nil {

@@ -2,6 +2,7 @@ package safefile
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -119,4 +120,27 @@ func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
 	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
+}
+
+// List returns the entries of the directory, as os.File.ReadDir does (the
+// type of each from the directory itself, no stat).
+func (d *Dir) List() ([]fs.DirEntry, error) {
+	entries, err := d.d.f.ReadDir(-1)
+	if err != nil {
+		return entries, fmt.Errorf("read directory %s: %w", d.rel, err)
+	}
+	return entries, nil
+}
+
+// Lstat returns the type and the version of name, an entry of the directory
+// (one path component), without following a symlink: one fstatat(2).
+func (d *Dir) Lstat(name string) (fs.FileMode, Version, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
+		return 0, Version{}, fmt.Errorf("%w %q: not a name in directory %q", ErrInvalidPath, name, d.rel)
+	}
+	st, err := d.d.lstat(name)
+	if err != nil {
+		return 0, Version{}, &fs.PathError{Op: "lstat", Path: name, Err: err}
+	}
+	return fileMode(st.Mode), versionOfStat(&st), nil
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -179,7 +180,15 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		return
 	}
 
-	entries, err := scan.ReadDir(w.root, dirName(j.rel))
+	// One handle on the directory: the listing, then (quiet sessions) one
+	// fstatat per document relative to it, not a walk from the root each.
+	dir, err := safefile.OpenDir(w.root, dirName(j.rel))
+	if err != nil {
+		w.warnOnce(j.rel, "cannot list directory; its documents are not seen until it can be read", err)
+		return
+	}
+	defer dir.Close()
+	entries, err := dir.List()
 	if err != nil {
 		w.warnOnce(j.rel, "cannot list directory; its documents are not seen until it can be read", err)
 		if entries == nil {
@@ -207,8 +216,9 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 	var states []state
 	if s.quiet {
 		states = make([]state, len(docs))
+		now := time.Now()
 		for i, rel := range docs {
-			states[i] = w.probe(f, rel)
+			states[i] = w.probeIn(dir, f, rel, now)
 		}
 	}
 
@@ -253,6 +263,24 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		}
 		w.pushLocked(s, d)
 	}
+}
+
+// probeIn is probe for a document listed in dir (one fstatat): a symbolic
+// link, rare in a vault, is resolved through the root as probe does.
+func (w *Watcher) probeIn(dir *safefile.Dir, f *scan.Filter, rel string, now time.Time) state {
+	_, name := splitRel(rel)
+	mode, v, err := dir.Lstat(name)
+	switch {
+	case err != nil && gone(err):
+		return state{}
+	case err != nil:
+		return state{err: err}
+	case mode&fs.ModeSymlink != 0:
+		return w.probe(f, rel)
+	case !mode.IsRegular():
+		return state{}
+	}
+	return state{doc: true, fp: fingerprintOfVersion(v, now)}
 }
 
 // queueKnownLocked queues every known document at or below dir.

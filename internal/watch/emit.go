@@ -118,7 +118,8 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 		}
 		return state{err: err}
 	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
+	link := fi.Mode()&fs.ModeSymlink != 0
+	if link {
 		// A link is a document when it leads to a regular file inside the
 		// root; a dangling one (an emacs lock) or one that escapes is not.
 		if fi, err = w.root.Stat(name); err != nil {
@@ -128,7 +129,9 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 	if !fi.Mode().IsRegular() {
 		return state{}
 	}
-	return state{doc: true, fp: fingerprintOf(fi, time.Now())}
+	fp := fingerprintOf(fi, time.Now())
+	fp.link = link
+	return state{doc: true, fp: fp}
 }
 
 // resolve decides what to report for a settled path, and records its state.

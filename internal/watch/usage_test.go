@@ -1,10 +1,13 @@
 package watch
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -59,5 +62,37 @@ func TestCurrentUsageSeesOurWatches(t *testing.T) {
 	}
 	if l := KernelLimits(); l.MaxWatches <= 0 || l.MaxInstances <= 0 {
 		t.Fatalf("limits not read: %+v", l)
+	}
+}
+
+// TestKnownIsTheFirstCrawl: after Ready, Known lists exactly the regular
+// documents of the tree with the versions a stat gives, leaving out what the
+// filter excludes and symbolic links (a one-shot run leaves them too), so
+// the daemon's catch-up needs no second walk.
+func TestKnownIsTheFirstCrawl(t *testing.T) {
+	h := start(t, map[string]string{
+		"a.md":          "a",
+		"sub/b.md":      "bb",
+		"sub/deep/c.md": "ccc",
+		"notes.txt":     "not a document",
+		".scribe/x.md":  "state dir",
+		"sub/empty/":    "",
+	}, config{before: func(w *Watcher) {
+		// Before the first crawl, which then finds it.
+		must(t, os.Symlink("a.md", filepath.Join(w.opts.Root, "link.md")))
+	}})
+
+	got := map[string]safefile.Version{}
+	h.w.Known(func(rel string, v safefile.Version) { got[rel] = v })
+	want := []string{"a.md", "sub/b.md", "sub/deep/c.md"}
+	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
+		t.Fatalf("Known lists %q, want %q", keys, want)
+	}
+	for rel, v := range got {
+		fi, err := os.Lstat(h.path(rel))
+		must(t, err)
+		if sv := safefile.VersionOf(fi); v != sv {
+			t.Errorf("%s: Known gives version %+v, a stat gives %+v", rel, v, sv)
+		}
 	}
 }

@@ -284,6 +284,23 @@ func (w *Watcher) Rescan() {
 	}
 }
 
+// Known calls fn with every regular file the watcher knows as a document
+// (after Ready: the whole tree, as its first crawl found it) and its version
+// as last seen, in no particular order; symbolic links to documents are
+// left out, as a one-shot run leaves them. fn must not call the Watcher.
+func (w *Watcher) Known(fn func(rel string, v safefile.Version)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for d, names := range w.known {
+		for n, fp := range names {
+			if fp.link {
+				continue
+			}
+			fn(join(d, n), safefile.Version{Size: fp.size, ModTime: fp.mtime, ChangeTime: fp.ctime, Ino: fp.ino})
+		}
+	}
+}
+
 // Stats returns a snapshot of the counters and state.
 func (w *Watcher) Stats() Stats {
 	w.mu.Lock()
