@@ -58,7 +58,7 @@ func (o *origins) of(root *engine.Root, rel string, snap *safefile.Snapshot) act
 	if !ok {
 		return action.OriginScan
 	}
-	if old.Same(state.Entry{Size: snap.Size, ModTime: snap.ModTime, Ctime: snap.ChangeTime, Ino: snap.Ino}) {
+	if old == snap.Version().Stamp() {
 		return action.OriginScan
 	}
 	return action.OriginUser
@@ -92,7 +92,7 @@ func (o *origins) record(p *project, rep *engine.Report) error {
 			continue
 		}
 		if fi, err := root.FS.Lstat(res.Path); err == nil && fi.Mode().IsRegular() {
-			o.indexes[root].Set(res.Path, state.FromInfo(fi))
+			o.indexes[root].Set(res.Path, state.StampOf(fi))
 		}
 	}
 	if err := state.PrepareDir(absStateDir(p)); err != nil {

@@ -184,7 +184,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 	st.Plugins = d.currentPlugins().Status()
 	for _, rs := range d.roots {
 		ws := rs.watcher.Stats()
-		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,
+		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: rs.watcher.Documents(), Watches: ws.Watches,
 			Degraded: ws.Degraded, Overflows: ws.Overflows, Rescans: ws.Rescans})
 	}
 	states := d.breakerStates()

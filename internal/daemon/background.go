@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -19,8 +18,8 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
-	"github.com/scribe-md/scribe/internal/state"
 )
 
 // catchUpPublishers bounds the catch-up's publishes in flight.
@@ -28,23 +27,17 @@ const catchUpPublishers = 128
 
 // catchUp compares every root with its file index and queues what changed
 // while the daemon was down; files gone since are forgotten. It works from
-// what the watcher's first crawl found (the documents and their versions):
-// the tree is walked and stated once at start, not twice.
+// what the watcher's first crawl found (each document's stamp), one
+// directory at a time: the tree is walked and stated once at start, and no
+// structure of the whole tree is built for the comparison.
 func (d *Daemon) catchUp(ctx context.Context) error {
 	for _, rs := range d.roots {
-		type doc struct {
-			rel string
-			v   safefile.Version
-		}
-		var docs []doc
-		rs.watcher.Known(func(rel string, v safefile.Version) { docs = append(docs, doc{rel, v}) })
-		paths := make([]string, len(docs))
-		present := make(map[string]bool, len(docs))
-		for i, dc := range docs {
-			paths[i] = dc.rel
-			present[dc.rel] = true
-		}
-		rs.root.Docs.Set(paths)
+		// The document list is built from the watcher if an action asks.
+		rs.root.Docs.SetSource(func(yield func(string)) {
+			for _, dir := range rs.watcher.Dirs() {
+				rs.watcher.Known(dir, func(name string, _ safefile.Stamp) { yield(pathmap.Join(dir, name)) })
+			}
+		})
 		if err := rs.root.RefreshTargets(ctx, 2*d.cfg.Engine.Workers); err != nil && ctx.Err() == nil {
 			d.log.Warn("list the files excluded from processing (links to them may be reported broken)", "root", rs.root.Dir, "err", err)
 		}
@@ -52,37 +45,48 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 		// at once keep a cold start (every file queued) short.
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(catchUpPublishers)
-		var n atomic.Int64
+		var docs, queued int
 		eng := d.engine()
-		for _, dc := range docs {
-			if !eng.Applies(dc.rel) {
-				continue
+		type doc struct {
+			name  string
+			stamp safefile.Stamp
+		}
+		var batch []doc
+		for _, dir := range rs.watcher.Dirs() {
+			batch = batch[:0]
+			rs.watcher.Known(dir, func(name string, s safefile.Stamp) { batch = append(batch, doc{name, s}) })
+			docs += len(batch)
+			for _, dc := range batch {
+				rel := pathmap.Join(dir, dc.name)
+				if !eng.Applies(rel) {
+					continue
+				}
+				old, ok := rs.index.Get(rel)
+				if ok && old == dc.stamp {
+					continue
+				}
+				// A file with no record (a first start, a new clone, a
+				// lost index, a file new since) is seen for the first
+				// time: a scan. A recorded file that changed was edited
+				// meanwhile.
+				origin := action.OriginUser
+				if !ok {
+					origin = action.OriginScan
+				}
+				queued++
+				g.Go(func() error {
+					return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.Version{}, time.Time{})
+				})
 			}
-			old, ok := rs.index.Get(dc.rel)
-			if ok && old.Same(state.FromVersion(dc.v)) {
-				continue
+			if gctx.Err() != nil {
+				break
 			}
-			// A file with no record (a first start, a new clone, a lost
-			// index, a file new since) is seen for the first time: a
-			// scan. A recorded file that changed was edited meanwhile.
-			origin := action.OriginUser
-			if !ok {
-				origin = action.OriginScan
-			}
-			n.Add(1)
-			g.Go(func() error {
-				return d.enqueue(gctx, rs, dc.rel, bus.ReasonCatchup, origin, dc.v, time.Time{})
-			})
 		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		for _, p := range rs.index.Paths() {
-			if !present[p] {
-				rs.index.Delete(p)
-			}
-		}
-		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", n.Load())
+		rs.index.Retain(rs.watcher.IsDocument)
+		d.log.Info("caught up", "root", rs.root.Dir, "documents", docs, "queued", queued)
 	}
 	return nil
 }

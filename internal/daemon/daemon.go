@@ -79,7 +79,6 @@ type Daemon struct {
 	metrics *metrics
 	hub     *hub
 	locks   pathLocks
-	bulk    bulkJobs // the bulk events waiting in the queue, per file
 	loops   *loopBreaker
 
 	apiPaused    atomic.Bool
@@ -110,6 +109,7 @@ type rootState struct {
 	// "dir/").
 	repo    *vcs.Repo
 	repoRel string
+	bulk    bulkJobs // the bulk events waiting in the queue, per file
 }
 
 // New prepares a daemon; Run starts it.

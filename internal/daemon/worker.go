@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"io/fs"
 	"strconv"
 	"sync"
@@ -66,8 +67,10 @@ const forwardPublishers = 16
 
 // enqueue publishes "rel may have changed", and where the change came from as
 // far as the caller knows. v is the file's version as the caller saw it
-// (zero: enqueue looks). The message id names the version (size, times,
-// inode), so repeats of one version are stored once.
+// (zero: enqueue looks, except for a catch-up, whose files the watcher has
+// just listed: the worker reads them anyway). The message id of a live event
+// names the version (size, times, inode), so repeats of one version are
+// stored once.
 //
 // A catch-up, a rescan, or a change made by a git operation is bulk work: it
 // waits behind every live change (an edit), so that an edit made during a
@@ -75,7 +78,7 @@ const forwardPublishers = 16
 // bulk event waiting: another bulk change of it is covered by that one (the
 // worker reads the file as it is then), and a live one replaces it.
 func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, seen time.Time) error {
-	if v == (safefile.Version{}) {
+	if v == (safefile.Version{}) && reason != bus.ReasonCatchup {
 		fi, err := rs.root.FS.Lstat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			d.removed(rs, rel)
@@ -91,99 +94,96 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	}
 	bulk := reason == bus.ReasonCatchup || reason == bus.ReasonRescan ||
 		reason == bus.ReasonEvent && rs.repo != nil && rs.repo.ActiveAt(seen)
-	key := rs.name + "\x00" + rel
 	if bulk {
-		if !d.bulk.reserve(key) {
+		if !rs.bulk.reserve(rel) {
 			d.metrics.coalesced.Inc()
 			return nil
 		}
-	} else if seq := d.bulk.take(key); seq != 0 {
+	} else if seq := rs.bulk.take(rel); seq != 0 {
 		// The file's bulk event would only do again what this one does.
 		if err := d.bus.DeleteFile(ctx, seq); err != nil {
 			d.log.Warn("drop the bulk event of a file edited meanwhile", "path", rel, "err", err)
 		}
 	}
-	id := fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, v.Size, v.ModTime, v.ChangeTime, v.Ino)
-	switch reason {
-	case bus.ReasonRequeue:
-		id += "\x00requeue\x00" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	case bus.ReasonCatchup:
-		// The queue was emptied at start: a version the previous run
-		// published is queued again.
-		id += "\x00catchup\x00" + strconv.FormatInt(d.started.UnixNano(), 10)
+	// A bulk event needs no message id (the registry above keeps it to one
+	// per file), which spares the server a deduplication entry per file of
+	// a big catch-up.
+	var id string
+	if !bulk {
+		id = fmt.Sprintf("%s\x00%s\x00%d.%d.%d.%d", rs.name, rel, v.Size, v.ModTime, v.ChangeTime, v.Ino)
+		if reason == bus.ReasonRequeue {
+			id += "\x00requeue\x00" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		}
 	}
 	seq, err := d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Bulk: bulk, Time: seen}, id)
 	if bulk {
-		d.bulk.published(key, seq, err)
+		rs.bulk.published(rel, seq, err)
 	}
 	return err
 }
 
-// bulkJobs remembers, per file, the bulk event waiting in the queue (its
-// stream sequence, 0 while its publish is in flight), from just before it is
-// published until a worker starts it. An entry can only be missing when an
-// event waits (a live change then publishes without dropping it: one more
-// check, never a lost one), not the other way round.
+// bulkJobs remembers, per file of a root, the bulk event waiting in the
+// queue (its stream sequence, 0 while its publish is in flight), from just
+// before it is published until a worker starts it. An entry can only be
+// missing when an event waits (a live change then publishes without dropping
+// it: one more check, never a lost one), not the other way round.
 type bulkJobs struct {
 	mu sync.Mutex
-	m  map[string]uint64
+	m  pathmap.Map[uint64]
 }
 
-// reserve records a bulk event about to be published for key, unless one
+// reserve records a bulk event about to be published for rel, unless one
 // waits already.
-func (b *bulkJobs) reserve(key string) bool {
+func (b *bulkJobs) reserve(rel string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.m[key]; ok {
+	if _, ok := b.m.Get(rel); ok {
 		return false
 	}
-	if b.m == nil {
-		b.m = map[string]uint64{}
-	}
-	b.m[key] = 0
+	b.m.Set(rel, 0)
 	return true
 }
 
-// published records the sequence of key's bulk event, or forgets it when the
+// published records the sequence of rel's bulk event, or forgets it when the
 // publish failed. A worker may have started the event already.
-func (b *bulkJobs) published(key string, seq uint64, err error) {
+func (b *bulkJobs) published(rel string, seq uint64, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cur, ok := b.m[key]
+	cur, ok := b.m.Get(rel)
 	switch {
 	case !ok || cur != 0:
 	case err != nil:
-		delete(b.m, key)
+		b.m.Delete(rel)
 	default:
-		b.m[key] = seq
+		b.m.Set(rel, seq)
 	}
 }
 
-// take forgets key's waiting bulk event and returns its sequence (0: none, or
+// take forgets rel's waiting bulk event and returns its sequence (0: none, or
 // its publish is still in flight).
-func (b *bulkJobs) take(key string) uint64 {
+func (b *bulkJobs) take(rel string) uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	seq := b.m[key]
+	seq, _ := b.m.Get(rel)
 	if seq != 0 {
-		delete(b.m, key)
+		b.m.Delete(rel)
 	}
 	return seq
 }
 
-// started forgets key's bulk event: a worker took it (or an older one; the
+// started forgets rel's bulk event: a worker took it (or an older one; the
 // file is read as it is now either way).
-func (b *bulkJobs) started(key string) {
+func (b *bulkJobs) started(rel string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	delete(b.m, key)
+	b.m.Delete(rel)
 }
 
-// clear forgets every waiting bulk event (the queue was emptied).
-func (b *bulkJobs) clear() {
+// waiting returns how many bulk events wait.
+func (b *bulkJobs) waiting() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	clear(b.m)
+	return b.m.Len()
 }
 
 func (d *Daemon) removed(rs *rootState, rel string) {
@@ -213,7 +213,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	defer unlock()
 	if ev.Bulk {
-		d.bulk.started(rs.name + "\x00" + ev.Path)
+		rs.bulk.started(ev.Path)
 	}
 	if d.loops.quarantined(rs.name, ev.Path) {
 		if !d.loops.userChanged(rs, ev.Path) {
@@ -269,10 +269,10 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		d.removed(rs, ev.Path)
 	case res.Failed():
 	case res.Version != (safefile.Version{}):
-		rs.index.Set(ev.Path, state.FromVersion(res.Version))
+		rs.index.Set(ev.Path, res.Version.Stamp())
 	default:
 		if fi, err := rs.root.FS.Lstat(ev.Path); err == nil {
-			rs.index.Set(ev.Path, state.FromInfo(fi))
+			rs.index.Set(ev.Path, state.StampOf(fi))
 		}
 	}
 	for _, ev2 := range res.Events {
@@ -448,14 +448,21 @@ func (l *loopBreaker) seen(rs *rootState, path, reason string, v safefile.Versio
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
 		return
 	}
-	if e, ok := rs.index.Get(path); ok {
+	if reason == bus.ReasonCatchup && v == (safefile.Version{}) {
+		// Queued because it differs from the index: an outside change.
+		l.mu.Lock()
+		l.epoch++
+		l.mu.Unlock()
+		return
+	}
+	if s, ok := rs.index.Get(path); ok {
 		// The version the event was made on is the one the engine left:
 		// no outside change.
-		if v != (safefile.Version{}) && state.FromVersion(v).Same(e) {
+		if v != (safefile.Version{}) && v.Stamp() == s {
 			return
 		}
 		if v == (safefile.Version{}) {
-			if fi, err := rs.root.FS.Lstat(path); err == nil && state.FromInfo(fi).Same(e) {
+			if fi, err := rs.root.FS.Lstat(path); err == nil && state.StampOf(fi) == s {
 				return
 			}
 		}

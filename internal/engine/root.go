@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -103,13 +104,23 @@ func (r *Root) Close() error { return r.FS.Close() }
 // Docs is the engine's implementation of action.Docs for one root: the list of
 // documents as of the last scan (kept current by the daemon through Add and
 // Remove), and confined, size-limited reads.
+//
+// The daemon gives a source instead of a list (SetSource): its watcher knows
+// every document, and the list is only built when an action first asks for
+// it (links, index, catalog, naming), so that a daemon whose rules never
+// need it does not hold every path of the tree a second time. A list handed
+// out is never changed: Add and Remove collect changes that the next List
+// merges in.
 type Docs struct {
 	root    *Root
 	maxSize atomic.Int64
 
-	mu    sync.RWMutex
-	paths []string // sorted
-	extra []string // sorted: excluded from processing, still there
+	mu      sync.Mutex
+	source  func(yield func(rel string)) // lists the documents; nil once built
+	paths   []string                     // sorted; never modified in place
+	added   map[string]struct{}          // since paths was built
+	removed map[string]struct{}          // since paths was built
+	extra   []string                     // sorted: excluded from processing, still there
 }
 
 // Set replaces the document list (sorted copy).
@@ -117,7 +128,19 @@ func (d *Docs) Set(paths []string) {
 	p := slices.Clone(paths)
 	slices.Sort(p)
 	d.mu.Lock()
-	d.paths = p
+	d.source, d.paths = nil, p
+	clear(d.added)
+	clear(d.removed)
+	d.mu.Unlock()
+}
+
+// SetSource drops the list: the first List (or Targets, or Len) builds it
+// from source, which yields every document once, in any order.
+func (d *Docs) SetSource(source func(yield func(rel string))) {
+	d.mu.Lock()
+	d.source, d.paths = source, nil
+	clear(d.added)
+	clear(d.removed)
 	d.mu.Unlock()
 }
 
@@ -125,9 +148,18 @@ func (d *Docs) Set(paths []string) {
 func (d *Docs) Add(path string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	i, found := slices.BinarySearch(d.paths, path)
-	if !found {
-		d.paths = slices.Insert(d.paths, i, path)
+	if d.source != nil {
+		return // the source lists it
+	}
+	if _, gone := d.removed[path]; gone {
+		delete(d.removed, path)
+		return
+	}
+	if _, found := slices.BinarySearch(d.paths, path); !found {
+		if d.added == nil {
+			d.added = map[string]struct{}{}
+		}
+		d.added[path] = struct{}{}
 	}
 }
 
@@ -135,8 +167,18 @@ func (d *Docs) Add(path string) {
 func (d *Docs) Remove(path string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if i, found := slices.BinarySearch(d.paths, path); found {
-		d.paths = slices.Delete(d.paths, i, i+1)
+	if d.source != nil {
+		return
+	}
+	if _, ok := d.added[path]; ok {
+		delete(d.added, path)
+		return
+	}
+	if _, found := slices.BinarySearch(d.paths, path); found {
+		if d.removed == nil {
+			d.removed = map[string]struct{}{}
+		}
+		d.removed[path] = struct{}{}
 	}
 }
 
@@ -145,9 +187,13 @@ func (d *Docs) Remove(path string) {
 func (d *Docs) Rename(from, to string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.source != nil {
+		return
+	}
 	prefix := from + "/"
-	out := d.paths[:0:0]
-	for _, p := range d.paths {
+	list := d.listLocked()
+	out := make([]string, 0, len(list))
+	for _, p := range list {
 		switch {
 		case p == from:
 			out = append(out, to)
@@ -163,19 +209,55 @@ func (d *Docs) Rename(from, to string) {
 
 // List returns every document path, sorted. The caller must not modify it.
 func (d *Docs) List() []string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.paths
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.listLocked()
+}
+
+// Len returns the number of documents.
+func (d *Docs) Len() int { return len(d.List()) }
+
+// listLocked builds the list from the source, or merges the changes since it
+// was built, into a new slice: one a caller holds stays as it was.
+func (d *Docs) listLocked() []string {
+	if d.source != nil {
+		var p []string
+		d.source(func(rel string) { p = append(p, rel) })
+		slices.Sort(p)
+		d.source, d.paths = nil, p
+		return p
+	}
+	if len(d.added) == 0 && len(d.removed) == 0 {
+		return d.paths
+	}
+	add := slices.Sorted(maps.Keys(d.added))
+	out := make([]string, 0, len(d.paths)+len(add)-len(d.removed))
+	i := 0
+	for _, p := range d.paths {
+		for i < len(add) && add[i] < p {
+			out = append(out, add[i])
+			i++
+		}
+		if _, gone := d.removed[p]; !gone {
+			out = append(out, p)
+		}
+	}
+	out = append(out, add[i:]...)
+	clear(d.added)
+	clear(d.removed)
+	d.paths = out
+	return out
 }
 
 // Targets returns, sorted, every document and every file that exists but is
 // excluded from processing by the configuration's exclude globs: what a
 // link may point at (action.Targets).
 func (d *Docs) Targets() []string {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	paths := d.listLocked()
 	if len(d.extra) == 0 {
-		return d.paths
+		return paths
 	}
 	out := make([]string, 0, len(d.paths)+len(d.extra))
 	i, j := 0, 0
@@ -222,7 +304,9 @@ func (r *Root) refresh(ctx context.Context, workers int) ([]scan.Entry, []error,
 		}
 	}
 	r.Docs.mu.Lock()
-	r.Docs.paths = paths // scan.List returns entries sorted by Rel
+	r.Docs.source, r.Docs.paths = nil, paths // scan.List returns entries sorted by Rel
+	clear(r.Docs.added)
+	clear(r.Docs.removed)
 	r.Docs.mu.Unlock()
 	if err := r.RefreshTargets(ctx, workers); err != nil {
 		return nil, errs, err

@@ -56,3 +56,31 @@ func settled(mtime, ctime int64, now time.Time) bool {
 	age := now.Sub(time.Unix(0, ctime))
 	return age >= RacyWindow(time.Unix(0, mtime))
 }
+
+// Stamp is a digest of a Version in 62 bits (the top two are zero, for
+// callers to keep flags in): what the daemon's file index and its watcher
+// hold per file, a quarter of a Version. Two versions with the same stamp
+// are taken as the same; different versions share a stamp with a chance of
+// one in 2^62.
+type Stamp uint64
+
+// StampBits masks the bits of a Stamp.
+const StampBits = 1<<62 - 1
+
+// Stamp returns the stamp of v. It is stable across processes and releases
+// (the daemon persists it), so the function must never change.
+func (v Version) Stamp() Stamp {
+	h := mix64(uint64(v.Size) ^ 0x9e3779b97f4a7c15)
+	h = mix64(h ^ uint64(v.ModTime))
+	h = mix64(h ^ uint64(v.ChangeTime))
+	h = mix64(h ^ v.Ino)
+	return Stamp(h & StampBits)
+}
+
+// mix64 is the finalizer of SplitMix64: a bijection of 64-bit words that
+// spreads every input bit over the output.
+func mix64(x uint64) uint64 {
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}

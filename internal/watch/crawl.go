@@ -139,11 +139,11 @@ func (w *Watcher) finishLocked(s *session) {
 	}
 	if s.full {
 		now := time.Now()
-		for d, names := range w.known {
+		for d := range w.known.Dirs() {
 			if _, ok := s.visited[d]; ok {
 				continue
 			}
-			for n := range names {
+			for n := range w.known.Dir(d) {
 				w.addLocked(join(d, n), now, s.reason, true, false)
 			}
 		}
@@ -238,7 +238,7 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		w.addLocked(rel, now, s.reason, s.verify, false)
 	}
 	if s.verify {
-		if names := w.known[j.rel]; len(names) > 0 {
+		if names := w.known.Dir(j.rel); len(names) > 0 {
 			listed := make(map[string]struct{}, len(docs))
 			for _, rel := range docs {
 				_, n := splitRel(rel)
@@ -280,16 +280,16 @@ func (w *Watcher) probeIn(dir *safefile.Dir, f *scan.Filter, rel string, now tim
 	case !mode.IsRegular():
 		return state{}
 	}
-	return state{doc: true, fp: fingerprintOfVersion(v, now)}
+	return state{doc: true, v: v, fp: fingerprintOf(v, false, now)}
 }
 
 // queueKnownLocked queues every known document at or below dir.
 func (w *Watcher) queueKnownLocked(dir string, now time.Time, reason Reason) {
-	for d, names := range w.known {
+	for d := range w.known.Dirs() {
 		if !under(d, dir) {
 			continue
 		}
-		for n := range names {
+		for n := range w.known.Dir(d) {
 			w.addLocked(join(d, n), now, reason, true, false)
 		}
 	}

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"os"
 	"path"
 	"path/filepath"
@@ -162,8 +163,7 @@ func (w *Watcher) isDirLocked(rel string) bool {
 	if _, ok := w.unwatched[rel]; ok {
 		return true
 	}
-	_, ok := w.known[rel]
-	return ok
+	return len(w.known.Dir(rel)) > 0
 }
 
 // dropSubtreeLocked forgets the directory rel, which was removed or renamed
@@ -186,11 +186,11 @@ func (w *Watcher) dropSubtreeLocked(rel string, now time.Time) {
 		}
 	}
 	w.updateDegradedLocked()
-	for d, names := range w.known {
+	for d := range w.known.Dirs() {
 		if !under(d, rel) {
 			continue
 		}
-		for n := range names {
+		for n := range w.known.Dir(d) {
 			w.addLocked(join(d, n), now, ReasonEvent, true, false)
 		}
 	}
@@ -212,21 +212,10 @@ func under(p, dir string) bool {
 }
 
 // join joins a directory ("" for the root) and a name.
-func join(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return dir + "/" + name
-}
+func join(dir, name string) string { return pathmap.Join(dir, name) }
 
 // splitRel splits rel into its directory ("" at the top) and name.
-func splitRel(rel string) (dir, name string) {
-	i := strings.LastIndexByte(rel, '/')
-	if i < 0 {
-		return "", rel
-	}
-	return rel[:i], rel[i+1:]
-}
+func splitRel(rel string) (dir, name string) { return pathmap.Split(rel) }
 
 // rootIntact reports whether the root path still names the directory the
 // watcher opened.

@@ -100,6 +100,7 @@ func (w *Watcher) deferLocked(now time.Time) bool {
 // state is what probe found at a path.
 type state struct {
 	doc bool // a document: included, and a regular file (or a link to one inside the root)
+	v   safefile.Version
 	fp  fingerprint
 	err error // the state is unknown (permissions, I/O)
 }
@@ -129,9 +130,8 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 	if !fi.Mode().IsRegular() {
 		return state{}
 	}
-	fp := fingerprintOf(fi, time.Now())
-	fp.link = link
-	return state{doc: true, fp: fp}
+	v := safefile.VersionOf(fi)
+	return state{doc: true, v: v, fp: fingerprintOf(v, link, time.Now())}
 }
 
 // resolve decides what to report for a settled path, and records its state.
@@ -166,15 +166,15 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	w.mu.Unlock()
 
 	if p.verify && had && old.same(st.fp) {
-		if !old.racy {
+		if !old.racy() {
 			return Change{}, false
 		}
-		if st.fp.racy {
+		if st.fp.racy() {
 			// The file may still change within its mtime's timestamp
 			// tick without its fingerprint showing it: decide once the
 			// tick is surely over.
 			w.mu.Lock()
-			mtime := time.Unix(0, st.fp.mtime)
+			mtime := time.Unix(0, st.v.ModTime)
 			w.recheckLocked(p.rel, mtime.Add(racyWindow(mtime)), p.reason)
 			w.mu.Unlock()
 			return Change{}, false
@@ -189,7 +189,7 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		}
 	}
 	c.Op = Changed
-	c.Version = safefile.Version{Size: st.fp.size, ModTime: st.fp.mtime, ChangeTime: st.fp.ctime, Ino: st.fp.ino}
+	c.Version = st.v
 	return c, true
 }
 
@@ -218,35 +218,16 @@ func (w *Watcher) refilter() {
 }
 
 // knownGetLocked returns the recorded state of document rel.
-func (w *Watcher) knownGetLocked(rel string) (fingerprint, bool) {
-	d, n := splitRel(rel)
-	fp, ok := w.known[d][n]
-	return fp, ok
-}
+func (w *Watcher) knownGetLocked(rel string) (fingerprint, bool) { return w.known.Get(rel) }
 
 // isKnownLocked reports whether rel is a known document.
 func (w *Watcher) isKnownLocked(rel string) bool {
-	_, ok := w.knownGetLocked(rel)
+	_, ok := w.known.Get(rel)
 	return ok
 }
 
 // knownSetLocked records the state of document rel.
-func (w *Watcher) knownSetLocked(rel string, fp fingerprint) {
-	d, n := splitRel(rel)
-	names := w.known[d]
-	if names == nil {
-		names = make(map[string]fingerprint)
-		w.known[d] = names
-	}
-	names[n] = fp
-}
+func (w *Watcher) knownSetLocked(rel string, fp fingerprint) { w.known.Set(rel, fp) }
 
 // knownDelLocked forgets document rel.
-func (w *Watcher) knownDelLocked(rel string) {
-	d, n := splitRel(rel)
-	names := w.known[d]
-	delete(names, n)
-	if len(names) == 0 {
-		delete(w.known, d)
-	}
-}
+func (w *Watcher) knownDelLocked(rel string) { w.known.Delete(rel) }

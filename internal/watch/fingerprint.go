@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"io/fs"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/safefile"
@@ -11,36 +10,38 @@ import (
 // that window of its mtime even when its fingerprint looks unchanged.
 var racyWindow = safefile.RacyWindow
 
-// fingerprint is the state of a document as the last stat saw it. Two equal
-// fingerprints mean "unchanged" for a rescan; kernel events are reported
-// whatever the fingerprint says.
-type fingerprint struct {
-	ino   uint64
-	size  int64
-	mtime int64 // ns
-	ctime int64 // ns; 0 where the platform does not expose it
-	racy  bool
-	link  bool // a symbolic link to a document: the target's state
-}
+// fingerprint is the state of a document as the last stat saw it, in eight
+// bytes (a watcher holds one per document of the tree): the stamp of its
+// version (safefile.Stamp: inode, size, mtime, ctime) and two flags in the
+// bits a stamp leaves free. Two equal fingerprints mean "unchanged" for a
+// rescan; kernel events are reported whatever the fingerprint says.
+type fingerprint uint64
 
-// same reports whether f and g describe the same state, racy aside.
-func (f fingerprint) same(g fingerprint) bool {
-	return f.ino == g.ino && f.size == g.size && f.mtime == g.mtime && f.ctime == g.ctime && f.link == g.link
-}
+const (
+	fpLink fingerprint = 1 << 63 // a symbolic link to a document: the target's version
+	fpRacy fingerprint = 1 << 62 // recorded within its mtime's timestamp tick
+)
 
-// fingerprintOf builds the fingerprint of fi, recorded at now.
-func fingerprintOf(fi fs.FileInfo, now time.Time) fingerprint {
-	f := fingerprint{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	f.ino, f.ctime = statExtra(fi)
-	f.racy = racyAt(fi.ModTime(), now)
+// fingerprintOf builds the fingerprint of version v, recorded at now.
+func fingerprintOf(v safefile.Version, link bool, now time.Time) fingerprint {
+	f := fingerprint(v.Stamp())
+	if link {
+		f |= fpLink
+	}
+	if racyAt(time.Unix(0, v.ModTime), now) {
+		f |= fpRacy
+	}
 	return f
 }
 
-// fingerprintOfVersion builds the fingerprint of a file version, recorded
-// at now.
-func fingerprintOfVersion(v safefile.Version, now time.Time) fingerprint {
-	return fingerprint{ino: v.Ino, size: v.Size, mtime: v.ModTime, ctime: v.ChangeTime, racy: racyAt(time.Unix(0, v.ModTime), now)}
-}
+// same reports whether f and g describe the same state, racy aside.
+func (f fingerprint) same(g fingerprint) bool { return f&^fpRacy == g&^fpRacy }
+
+func (f fingerprint) racy() bool { return f&fpRacy != 0 }
+func (f fingerprint) link() bool { return f&fpLink != 0 }
+
+// stamp is the stamp of the version f was made from.
+func (f fingerprint) stamp() safefile.Stamp { return safefile.Stamp(f) & safefile.StampBits }
 
 // racyAt reports whether a file with this mtime, recorded at now, may still
 // change within its timestamp tick. An mtime well in the future (a clock set

@@ -44,7 +44,7 @@ func FuzzHandle(f *testing.F) {
 		w := newTestWatcher(t, dir, root)
 		w.bk = &kernel{be: nopBackend{}}
 		w.watched["d"] = struct{}{}
-		w.knownSetLocked("d/k.md", fingerprint{})
+		w.knownSetLocked("d/k.md", 0)
 		ev := fsnotify.Event{Name: w.prefix + name, Op: fsnotify.Op(op) & (fsnotify.Create | fsnotify.Write | fsnotify.Remove | fsnotify.Rename | fsnotify.Chmod)}
 		_ = w.handle(ev)
 		for rel := range w.co.byPath {

@@ -3,6 +3,7 @@ package watch
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"os"
 	"path/filepath"
 	"testing"
@@ -104,7 +105,7 @@ func TestRacy(t *testing.T) {
 		{mt.Add(time.Second), false},
 		{mt.Add(-time.Hour), false},
 	} {
-		if got := fingerprintOf(fi, c.now).racy; got != c.racy {
+		if got := fingerprintOf(safefile.VersionOf(fi), false, c.now).racy(); got != c.racy {
 			t.Errorf("recorded %v after the mtime: racy = %v, want %v", c.now.Sub(mt), got, c.racy)
 		}
 	}
@@ -112,7 +113,7 @@ func TestRacy(t *testing.T) {
 	must(t, os.Chtimes(p, whole, whole))
 	fi, err = os.Lstat(p)
 	must(t, err)
-	if !fingerprintOf(fi, whole.Add(time.Second)).racy {
+	if !fingerprintOf(safefile.VersionOf(fi), false, whole.Add(time.Second)).racy() {
 		t.Error("a whole-second mtime (a coarse file system) is not racy one second later")
 	}
 }

@@ -66,7 +66,8 @@ func TestCurrentUsageSeesOurWatches(t *testing.T) {
 }
 
 // TestKnownIsTheFirstCrawl: after Ready, Known lists exactly the regular
-// documents of the tree with the versions a stat gives, leaving out what the
+// documents of the tree with the stamps of the versions a stat gives, and
+// IsDocument agrees, leaving out what the
 // filter excludes and symbolic links (a one-shot run leaves them too), so
 // the daemon's catch-up needs no second walk.
 func TestKnownIsTheFirstCrawl(t *testing.T) {
@@ -82,17 +83,34 @@ func TestKnownIsTheFirstCrawl(t *testing.T) {
 		must(t, os.Symlink("a.md", filepath.Join(w.opts.Root, "link.md")))
 	}})
 
-	got := map[string]safefile.Version{}
-	h.w.Known(func(rel string, v safefile.Version) { got[rel] = v })
+	got := map[string]safefile.Stamp{}
+	for _, dir := range h.w.Dirs() {
+		h.w.Known(dir, func(name string, s safefile.Stamp) {
+			if !h.w.isKnownLocked(join(dir, name)) { // Known holds the lock
+				t.Errorf("Known gave %q in %q, which the watcher does not hold", name, dir)
+			}
+			got[join(dir, name)] = s
+		})
+	}
 	want := []string{"a.md", "sub/b.md", "sub/deep/c.md"}
 	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
 		t.Fatalf("Known lists %q, want %q", keys, want)
 	}
-	for rel, v := range got {
+	for rel, s := range got {
 		fi, err := os.Lstat(h.path(rel))
 		must(t, err)
-		if sv := safefile.VersionOf(fi); v != sv {
-			t.Errorf("%s: Known gives version %+v, a stat gives %+v", rel, v, sv)
+		if want := safefile.VersionOf(fi).Stamp(); s != want {
+			t.Errorf("%s: Known gives stamp %#x, a stat gives %#x", rel, s, want)
+		}
+		d, n := splitRel(rel)
+		if !h.w.IsDocument(d, n) {
+			t.Errorf("IsDocument(%q, %q) = false", d, n)
+		}
+	}
+	for _, rel := range []string{"link.md", "notes.txt", ".scribe/x.md", "sub/empty", "nope.md"} {
+		d, n := splitRel(rel)
+		if rel != "link.md" && h.w.IsDocument(d, n) {
+			t.Errorf("IsDocument(%q, %q) = true", d, n)
 		}
 	}
 }

@@ -3,9 +3,11 @@ package watch
 import (
 	"errors"
 	"fmt"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,21 +184,21 @@ type Watcher struct {
 	// goroutine.
 	mu        sync.Mutex
 	filter    *scan.Filter
-	bk        *kernel                           // the current kernel watcher; nil outside Run
-	watched   map[string]struct{}               // directories with a watch in bk
-	unwatched map[string]struct{}               // directories polled instead (watch limit)
-	known     map[string]map[string]fingerprint // dir → name → last state of each document
-	co        *coalescer                        // paths waiting to settle
-	inFlight  int                               // popped from co, not yet delivered
-	armed     time.Time                         // the emitter's timer deadline; zero when idle
-	jobs      []job                             // the crawler's stack
-	busy      bool                              // the crawler is working on a job
-	idle      []chan struct{}                   // closed when the crawler is idle
-	cookies   map[string]chan struct{}          // sync cookies in flight
-	suppress  map[string]suppression            // own writes to drop
-	sweptAt   int                               // len(suppress) after the last sweep
-	degraded  string                            // see Stats.Degraded
-	warned    map[string]struct{}               // paths already warned about
+	bk        *kernel                  // the current kernel watcher; nil outside Run
+	watched   map[string]struct{}      // directories with a watch in bk
+	unwatched map[string]struct{}      // directories polled instead (watch limit)
+	known     pathmap.Map[fingerprint] // the last state of each document
+	co        *coalescer               // paths waiting to settle
+	inFlight  int                      // popped from co, not yet delivered
+	armed     time.Time                // the emitter's timer deadline; zero when idle
+	jobs      []job                    // the crawler's stack
+	busy      bool                     // the crawler is working on a job
+	idle      []chan struct{}          // closed when the crawler is idle
+	cookies   map[string]chan struct{} // sync cookies in flight
+	suppress  map[string]suppression   // own writes to drop
+	sweptAt   int                      // len(suppress) after the last sweep
+	degraded  string                   // see Stats.Degraded
+	warned    map[string]struct{}      // paths already warned about
 
 	wakeEmit  chan struct{} // kicks the emitter (buffered, never blocks)
 	wakeCrawl chan struct{} // kicks the crawler (buffered, never blocks)
@@ -253,7 +255,6 @@ func New(o Options) (*Watcher, error) {
 		filter:     o.Filter,
 		watched:    make(map[string]struct{}),
 		unwatched:  make(map[string]struct{}),
-		known:      make(map[string]map[string]fingerprint),
 		co:         newCoalescer(o.Settle, o.MaxWait),
 		cookies:    make(map[string]chan struct{}),
 		suppress:   make(map[string]suppression),
@@ -284,21 +285,43 @@ func (w *Watcher) Rescan() {
 	}
 }
 
-// Known calls fn with every regular file the watcher knows as a document
-// (after Ready: the whole tree, as its first crawl found it) and its version
-// as last seen, in no particular order; symbolic links to documents are
-// left out, as a one-shot run leaves them. fn must not call the Watcher.
-func (w *Watcher) Known(fn func(rel string, v safefile.Version)) {
+// Dirs returns every directory ("" for the root) in which the watcher knows
+// documents (after Ready: the whole tree, as its first crawl found it), in no
+// particular order.
+func (w *Watcher) Dirs() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for d, names := range w.known {
-		for n, fp := range names {
-			if fp.link {
-				continue
-			}
-			fn(join(d, n), safefile.Version{Size: fp.size, ModTime: fp.mtime, ChangeTime: fp.ctime, Ino: fp.ino})
+	return slices.Collect(w.known.Dirs())
+}
+
+// Known calls fn with every regular file the watcher knows as a document in
+// directory dir, by name, with the stamp of its version as last seen, in no
+// particular order; symbolic links to documents are left out, as a one-shot
+// run leaves them. fn must not call the Watcher.
+func (w *Watcher) Known(dir string, fn func(name string, s safefile.Stamp)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for n, fp := range w.known.Dir(dir) {
+		if !fp.link() {
+			fn(n, fp.stamp())
 		}
 	}
+}
+
+// Documents returns how many documents the watcher knows.
+func (w *Watcher) Documents() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.known.Len()
+}
+
+// IsDocument reports whether the watcher knows the file name in directory
+// dir ("" for the root) as a document.
+func (w *Watcher) IsDocument(dir, name string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.known.GetIn(dir, name)
+	return ok
 }
 
 // Stats returns a snapshot of the counters and state.
