@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -276,6 +277,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// 6. Ready. With nothing queued the daemon is idle already: the
 		// moment for an automatic memory budget.
 		if n, err := d.pending(gctx); err == nil && n == 0 {
+			// The start's garbage (the crawl, the catch-up) goes back to
+			// the system now rather than over the next minutes.
+			debug.FreeOSMemory()
 			d.checkMemory(true)
 		}
 		d.ready.Store(true)
