@@ -31,6 +31,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	links := flag.Int("links", 4, "wiki links per note")
 	change := flag.Float64("change", -1, "fraction of notes bench/check.sh's rules change (0 to 1; default: the mix described in the package doc)")
+	dirs := flag.Int("dirs", 100, "number of directories (100: area-NN/topic-NN; more: area-NNNN/topic-NN, 100 topics per area)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "corpus: -out is required")
@@ -40,22 +41,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "corpus: -change must be a fraction from 0 to 1")
 		os.Exit(2)
 	}
-	if err := generate(*out, *n, *links, *seed, *change); err != nil {
+	if *dirs < 1 {
+		fmt.Fprintln(os.Stderr, "corpus: -dirs must be at least 1")
+		os.Exit(2)
+	}
+	if err := generate(*out, *n, *dirs, *links, *seed, *change); err != nil {
 		fmt.Fprintln(os.Stderr, "corpus:", err)
 		os.Exit(1)
 	}
 }
 
-// generate writes n notes spread over 100 directories (about 200 per
-// directory at 20,000), each 1–4 KiB with front matter, headings, tasks, links.
-// change < 0 keeps the default mix; otherwise see the package doc.
-func generate(out string, n, links int, seed uint64, change float64) error {
+// generate writes n notes spread over dirs directories (about 200 per
+// directory at 20,000 in the default 100), each 1–4 KiB with front matter,
+// headings, tasks, links. change < 0 keeps the default mix; otherwise see the
+// package doc.
+func generate(out string, n, dirs, links int, seed uint64, change float64) error {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	statuses := []string{"draft", "active", "done", "archived"}
 	for i := range n {
 		dir := filepath.Join(out, fmt.Sprintf("area-%02d", i%10), fmt.Sprintf("topic-%02d", (i/10)%10))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+		if dirs != 100 {
+			d := i % dirs
+			dir = filepath.Join(out, fmt.Sprintf("area-%04d", d/100), fmt.Sprintf("topic-%02d", d%100))
+		}
+		if i < dirs {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
 		}
 		// trigger is what makes this note change under -change: 0 none,
 		// 1 a TODO: line, 2 status draft, 3 a priority of 3 or 4.

@@ -25,8 +25,9 @@ func (b *bench) corpus(ctx context.Context, n int) (string, error) {
 	return b.corpusIn(ctx, "n"+strconv.Itoa(n), n)
 }
 
-// corpusIn is corpus in the work directory's subdirectory name.
-func (b *bench) corpusIn(ctx context.Context, name string, n int) (string, error) {
+// corpusIn is corpus in the work directory's subdirectory name, with extra
+// arguments for ./bench/corpus.
+func (b *bench) corpusIn(ctx context.Context, name string, n int, extra ...string) (string, error) {
 	dir := filepath.Join(b.f.work, name)
 	mark := filepath.Join(dir, "corpus.done")
 	if _, err := os.Stat(mark); err == nil {
@@ -36,7 +37,8 @@ func (b *bench) corpusIn(ctx context.Context, name string, n int) (string, error
 		return "", err
 	}
 	fmt.Fprintf(os.Stderr, "writing a corpus of %d notes…\n", n)
-	cmd := exec.CommandContext(ctx, "go", "run", "./bench/corpus", "-n", strconv.Itoa(n), "-out", filepath.Join(dir, "tree"))
+	args := append([]string{"run", "./bench/corpus", "-n", strconv.Itoa(n), "-out", filepath.Join(dir, "tree")}, extra...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go run ./bench/corpus -n %d: %w", n, err)

@@ -9,6 +9,7 @@
 //	go run ./bench/daemon -scenario startup -n 10000,100000
 //	go run ./bench/daemon -scenario rss -n 100000
 //	go run ./bench/daemon -scenario idle -n 20000 -idle 60s
+//	go run ./bench/daemon -scenario million -drain-timeout 30m
 //
 // Run it from the module root: the corpus is written by ./bench/corpus.
 // Scenarios:
@@ -35,6 +36,13 @@
 //     200 KB themselves) and context switches are read at both ends.
 //     -gomemlimit runs it with GOMEMLIMIT set, e.g. 64MiB, the soft limit
 //     scribe watch used to set itself.
+//   - million: a tree of -n notes (default 1,000,000) in n/100 folders. A
+//     cold start queues every file; during that backlog one edit is saved
+//     once a quarter is done (it must be rewritten within a second: live
+//     changes jump the bulk queue) and the daemon is restarted at half (it
+//     must not queue the backlog twice). Reports both starts to ready, the
+//     first pass's rate, the queue's largest size, a warm start with the
+//     whole index, and the resident memory throughout.
 //
 // With -target bare the latency and burst scenarios run against
 // bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the

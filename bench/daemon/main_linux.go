@@ -45,7 +45,7 @@ type flags struct {
 func main() {
 	var f flags
 	var ns string
-	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss or idle")
+	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss, idle or million")
 	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency and burst only")
 	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
@@ -69,10 +69,10 @@ func main() {
 	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")
 	flag.Parse()
 
-	defaults := map[string]string{"latency": "10000", "burst": "10000", "flood": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000"}
+	defaults := map[string]string{"latency": "10000", "burst": "10000", "flood": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000", "million": "1000000"}
 	def, ok := defaults[f.scenario]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, flood, startup, rss or idle\n", f.scenario)
+		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, flood, startup, rss, idle or million\n", f.scenario)
 		os.Exit(2)
 	}
 	if ns == "" {
@@ -143,6 +143,8 @@ func run(ctx context.Context, f *flags) (err error) {
 		rows, err = env.idle(ctx)
 	case "flood":
 		rows, err = env.flood(ctx)
+	case "million":
+		rows, err = env.million(ctx)
 	}
 	printRows(os.Stdout, rows, f.header)
 	return err

@@ -159,7 +159,10 @@ type RuleStatus struct {
 
 // QueueStatus describes the work queue.
 type QueueStatus struct {
+	// Pending counts the events waiting or in progress, and the files the
+	// start's catch-up has yet to queue (CatchUp).
 	Pending int `json:"pending"`
+	CatchUp int `json:"catch_up"`
 }
 
 func (d *Daemon) status(ctx context.Context) Status {
@@ -191,8 +194,8 @@ func (d *Daemon) status(ctx context.Context) Status {
 	for _, r := range d.currentRules().Rules {
 		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID]})
 	}
-	if n, err := d.pending(ctx); err == nil {
-		st.Queue.Pending = n
+	if n, c, err := d.queued(ctx); err == nil {
+		st.Queue.Pending, st.Queue.CatchUp = n, c
 	} else {
 		st.Errors["queue"] = err.Error()
 	}
@@ -211,7 +214,28 @@ func (d *Daemon) pending(ctx context.Context) (int, error) {
 	if d.bus == nil {
 		return 0, errors.New("bus not started")
 	}
-	return d.bus.Pending(ctx)
+	n, _, err := d.queued(ctx)
+	return n, err
+}
+
+// queued returns the work pending, and of it the files the catch-up has yet
+// to queue. No catch-up publish lands between the two readings (feeding),
+// so no file is missed or counted twice.
+func (d *Daemon) queued(ctx context.Context) (pending, catchUp int, err error) {
+	d.feeding.Lock()
+	defer d.feeding.Unlock()
+	catchUp = d.catchingUp()
+	n, err := d.bus.Pending(ctx)
+	return n + catchUp, catchUp, err
+}
+
+// catchingUp returns how many files the start's catch-up has yet to queue.
+func (d *Daemon) catchingUp() int {
+	n := 0
+	for _, rs := range d.roots {
+		n += int(rs.catchup.Load())
+	}
+	return n
 }
 
 func (d *Daemon) deadLetters(ctx context.Context) ([]bus.DeadLetter, error) {

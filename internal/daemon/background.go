@@ -25,8 +25,15 @@ import (
 // catchUpPublishers bounds the catch-up's publishes in flight.
 const catchUpPublishers = 128
 
-// catchUp compares every root with its file index and queues what changed
-// while the daemon was down; files gone since are forgotten. It works from
+// defaultCatchUpWindow bounds the bulk events waiting in the queue while the
+// catch-up feeds it (Options.CatchUpWindow): about a second of work for the
+// workers, so that the queue's store stays small (a million-file backlog is
+// not a million messages) and a restart has nothing to undo.
+const defaultCatchUpWindow = 4096
+
+// catchUp compares every root with its file index: files changed while the
+// daemon was down are counted (rootState.catchup) for feedCatchUp to queue
+// once the daemon is ready; files gone since are forgotten. It works from
 // what the watcher's first crawl found (each document's stamp), one
 // directory at a time: the tree is walked and stated once at start, and no
 // structure of the whole tree is built for the comparison.
@@ -41,52 +48,102 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 		if err := rs.root.RefreshTargets(ctx, 2*d.cfg.Engine.Workers); err != nil && ctx.Err() == nil {
 			d.log.Warn("list the files excluded from processing (links to them may be reported broken)", "root", rs.root.Dir, "err", err)
 		}
-		// Publishes wait for the server's acknowledgement; a few in flight
-		// at once keep a cold start (every file queued) short.
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(catchUpPublishers)
-		var docs, queued int
-		eng := d.engine()
-		type doc struct {
-			name  string
-			stamp safefile.Stamp
-		}
-		var batch []doc
-		for _, dir := range rs.watcher.Dirs() {
-			batch = batch[:0]
-			rs.watcher.Known(dir, func(name string, s safefile.Stamp) { batch = append(batch, doc{name, s}) })
-			docs += len(batch)
-			for _, dc := range batch {
-				rel := pathmap.Join(dir, dc.name)
-				if !eng.Applies(rel) {
-					continue
-				}
-				old, ok := rs.index.Get(rel)
-				if ok && old == dc.stamp {
-					continue
-				}
-				// A file with no record (a first start, a new clone, a
-				// lost index, a file new since) is seen for the first
-				// time: a scan. A recorded file that changed was edited
-				// meanwhile.
-				origin := action.OriginUser
-				if !ok {
-					origin = action.OriginScan
-				}
-				queued++
-				g.Go(func() error {
-					return d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.Version{}, time.Time{})
-				})
-			}
-			if gctx.Err() != nil {
-				break
-			}
-		}
-		if err := g.Wait(); err != nil {
+		docs, queued := 0, 0
+		err := d.changedSince(ctx, rs, func(string, action.Origin) error {
+			queued++
+			return nil
+		}, &docs)
+		if err != nil {
 			return err
 		}
 		rs.index.Retain(rs.watcher.IsDocument)
+		rs.catchup.Store(int64(queued))
 		d.log.Info("caught up", "root", rs.root.Dir, "documents", docs, "queued", queued)
+	}
+	return nil
+}
+
+// feedCatchUp queues what catchUp counted, keeping at most a window of bulk
+// events waiting (Options.CatchUpWindow, publishes in flight included): the
+// comparison runs again, so a file processed meanwhile (an edit, which goes
+// first) is not queued again.
+func (d *Daemon) feedCatchUp(ctx context.Context) error {
+	window := d.opts.CatchUpWindow
+	if window <= 0 {
+		window = defaultCatchUpWindow
+	}
+	for _, rs := range d.roots {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(min(catchUpPublishers, window))
+		err := d.changedSince(gctx, rs, func(rel string, origin action.Origin) error {
+			if err := rs.bulk.waitBelow(gctx, window); err != nil {
+				return err
+			}
+			g.Go(func() error {
+				d.feeding.RLock()
+				defer d.feeding.RUnlock()
+				err := d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.Version{}, time.Time{})
+				// Queued (or given up on): no longer the catch-up's to do.
+				if rs.catchup.Add(-1) < 0 {
+					rs.catchup.Store(0)
+				}
+				return err
+			})
+			return nil
+		}, nil)
+		if werr := g.Wait(); err == nil {
+			err = werr
+		}
+		rs.catchup.Store(0)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("catch-up of %s: %w", rs.root.Dir, err)
+		}
+	}
+	return nil
+}
+
+// changedSince calls fn with every document of rs that a rule applies to and
+// that differs from its record in the file index, and the origin of that
+// change: a file with no record (a first start, a new clone, a lost index, a
+// file new since) is seen for the first time, a scan; a recorded file that
+// changed was edited meanwhile. docs, if not nil, receives the number of
+// documents compared.
+func (d *Daemon) changedSince(ctx context.Context, rs *rootState, fn func(rel string, origin action.Origin) error, docs *int) error {
+	type doc struct {
+		name  string
+		stamp safefile.Stamp
+	}
+	var batch []doc
+	eng := d.engine()
+	for _, dir := range rs.watcher.Dirs() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch = batch[:0]
+		rs.watcher.Known(dir, func(name string, s safefile.Stamp) { batch = append(batch, doc{name, s}) })
+		if docs != nil {
+			*docs += len(batch)
+		}
+		for _, dc := range batch {
+			rel := pathmap.Join(dir, dc.name)
+			if !eng.Applies(rel) {
+				continue
+			}
+			old, ok := rs.index.Get(rel)
+			if ok && old == dc.stamp {
+				continue
+			}
+			origin := action.OriginUser
+			if !ok {
+				origin = action.OriginScan
+			}
+			if err := fn(rel, origin); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

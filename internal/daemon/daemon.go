@@ -57,6 +57,9 @@ type Options struct {
 	Clock func() time.Time
 	// Rescan is the watchers' periodic full rescan (0: the watcher's default).
 	Rescan time.Duration
+	// CatchUpWindow bounds the catch-up's bulk events waiting in the queue
+	// at once (0: 4096).
+	CatchUpWindow int
 }
 
 // Daemon is the running engine of `scribe watch`.
@@ -73,6 +76,9 @@ type Daemon struct {
 	old     []*rule.Set // replaced rule sets, closed at exit
 
 	roots   []*rootState
+	// feeding is read-locked by each catch-up publish and its count, and
+	// locked to read the queue's size (queued).
+	feeding sync.RWMutex
 	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
 	bus     *bus.Bus
 	liveBus atomic.Pointer[bus.Bus] // bus, for Alive: set once it is open
@@ -111,6 +117,9 @@ type rootState struct {
 	repo    *vcs.Repo
 	repoRel string
 	bulk    bulkJobs // the bulk events waiting in the queue, per file
+	// catchup counts the files the start's catch-up found changed and has
+	// not queued yet (they are pending work all the same).
+	catchup atomic.Int64
 }
 
 // New prepares a daemon; Run starts it.
@@ -283,6 +292,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			d.checkMemory(true)
 		}
 		d.ready.Store(true)
+		g.Go(func() error { return d.feedCatchUp(gctx) })
 		d.hub.publish(Event{Type: "ready"})
 		d.log.Info("ready", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "http", d.Addr(), "startup", time.Since(d.started).Round(time.Millisecond))
 		if d.opts.Ready != nil {

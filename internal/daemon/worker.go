@@ -128,8 +128,40 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 // missing when an event waits (a live change then publishes without dropping
 // it: one more check, never a lost one), not the other way round.
 type bulkJobs struct {
-	mu sync.Mutex
-	m  pathmap.Map[uint64]
+	mu    sync.Mutex
+	m     pathmap.Map[uint64]
+	freed chan struct{} // a signal for waitBelow: an entry went
+}
+
+// forgetLocked forgets rel and signals waitBelow.
+func (b *bulkJobs) forgetLocked(rel string) {
+	if b.m.Delete(rel) && b.freed != nil {
+		select {
+		case b.freed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// waitBelow returns once fewer than n bulk events wait. One caller at a time
+// (a root's catch-up).
+func (b *bulkJobs) waitBelow(ctx context.Context, n int) error {
+	for {
+		b.mu.Lock()
+		if b.freed == nil {
+			b.freed = make(chan struct{}, 1)
+		}
+		short, freed := b.m.Len() < n, b.freed
+		b.mu.Unlock()
+		if short {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-freed:
+		}
+	}
 }
 
 // reserve records a bulk event about to be published for rel, unless one
@@ -153,7 +185,7 @@ func (b *bulkJobs) published(rel string, seq uint64, err error) {
 	switch {
 	case !ok || cur != 0:
 	case err != nil:
-		b.m.Delete(rel)
+		b.forgetLocked(rel)
 	default:
 		b.m.Set(rel, seq)
 	}
@@ -166,7 +198,7 @@ func (b *bulkJobs) take(rel string) uint64 {
 	defer b.mu.Unlock()
 	seq, _ := b.m.Get(rel)
 	if seq != 0 {
-		b.m.Delete(rel)
+		b.forgetLocked(rel)
 	}
 	return seq
 }
@@ -176,7 +208,7 @@ func (b *bulkJobs) take(rel string) uint64 {
 func (b *bulkJobs) started(rel string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.m.Delete(rel)
+	b.forgetLocked(rel)
 }
 
 // waiting returns how many bulk events wait.
