@@ -40,9 +40,16 @@ type Rule struct {
 
 	files   []string
 	exclude []string
+	// include is set when files are the configuration's include globs
+	// (the rule names none).
+	include bool
 	re      *regexp.Regexp
 	lit     []byte // a literal every match contains (prefilter), or nil
 	when    *vm.Program
+	whenSrc string
+	// reads are the variables and front-matter fields the condition reads
+	// (see Inputs).
+	reads []read
 }
 
 // Step is one action of a rule.
@@ -89,7 +96,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	at := func(field string) string { return fmt.Sprintf("rules[%d]%s", i, field) }
 	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, RewriteCommitted: rc.RewriteCommitted, files: rc.Files, exclude: rc.Exclude}
 	if len(r.files) == 0 {
-		r.files = cfg.Include
+		r.files, r.include = cfg.Include, true
 	}
 	for j, g := range rc.Files {
 		if e := checkGlob(cfg, at(fmt.Sprintf(".files[%d]", j)), g); e != nil {
@@ -120,7 +127,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		case checkOrigins(rc.When) != "":
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
-			r.when = prog
+			r.when, r.whenSrc, r.reads = prog, rc.When, conditionReads(rc.When)
 		}
 	}
 	bb := b
@@ -236,18 +243,34 @@ func (r *Rule) close(ctx context.Context) error {
 
 // MatchPath reports whether the rule's globs select rel (slash-separated,
 // relative to the root).
-func (r *Rule) MatchPath(rel string) bool {
+func (r *Rule) MatchPath(rel string) bool { return r.ExplainPath(rel).Matched }
+
+// PathMatch is how a rule's globs decide a path (Rule.ExplainPath).
+type PathMatch struct {
+	// Matched: the rule selects the path.
+	Matched bool `json:"matched"`
+	// Glob is the files glob that matched, or with Excluded the rule's
+	// exclude glob that matched; "" when no files glob matched.
+	Glob string `json:"glob,omitempty"`
+	// Excluded: an exclude glob of the rule matched (it wins).
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// ExplainPath says whether the rule's globs select rel and which glob
+// decided: the first exclude glob that matches, else the first files glob
+// that matches.
+func (r *Rule) ExplainPath(rel string) PathMatch {
 	for _, g := range r.exclude {
 		if ok, _ := doublestar.Match(g, rel); ok {
-			return false
+			return PathMatch{Glob: g, Excluded: true}
 		}
 	}
 	for _, g := range r.files {
 		if ok, _ := doublestar.Match(g, rel); ok {
-			return true
+			return PathMatch{Matched: true, Glob: g}
 		}
 	}
-	return false
+	return PathMatch{}
 }
 
 // HasMatch reports whether the rule has a content regex.
