@@ -24,6 +24,16 @@
 // write to it: they run as in a check, reporting findings but changing
 // nothing.
 //
+// # Explain
+//
+// Explain answers "why did (or didn't) my rule run on this file?": it runs
+// ProcessChange on a dry copy of the engine with a trace attached to the
+// Change, and the trace records each decision where the engine makes it
+// (the rule's globs, regex, condition and the values it read, each action's
+// result, git's view, undone rules), so the explanation cannot drift from
+// what the engine does. Without a trace (every other caller) the hooks are
+// nil checks.
+//
 // # Concurrency
 //
 // Process may be called from many goroutines at once, but never twice at once

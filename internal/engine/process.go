@@ -92,11 +92,11 @@ type Options struct {
 // VCSInfo is what git knows of a file's content (Options.VCS).
 type VCSInfo struct {
 	// Committed: the content is git's index or HEAD blob of the file.
-	Committed bool
+	Committed bool `json:"committed"`
 	// Tracked: git has the file in its index or HEAD.
-	Tracked bool
+	Tracked bool `json:"tracked"`
 	// DuringOp: the file last changed while a git operation ran.
-	DuringOp bool
+	DuringOp bool `json:"during_op,omitempty"`
 }
 
 // Engine applies a rule set to files.
@@ -154,6 +154,9 @@ type Change struct {
 	// later change is taken for an edit: a scan, or Scribe's own requeue,
 	// that comes after the user saved describes an older version.
 	Of Version
+
+	// trace, when set, records why each rule did or did not act (Explain).
+	trace *trace
 }
 
 // Version identifies a version of a file by its metadata.
@@ -167,7 +170,7 @@ type Version struct {
 // other files. The caller guarantees ProcessChange is not running
 // concurrently for the same file.
 func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch Change, w *Writes) *Result {
-	origin := ch.Origin
+	origin, tr := ch.Origin, ch.trace
 	res := &Result{Root: root.Dir, Path: rel}
 	var rules []*rule.Rule
 	for _, r := range e.rules.Rules {
@@ -188,13 +191,14 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		if ch.Of != (Version{}) && ch.Of != versionOf(snap) {
 			origin = action.OriginUser
 		}
-		origin, leave := e.classify(root, rel, origin, snap)
+		origin, leave := e.classify(root, rel, origin, snap, tr)
 		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
 			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		tr.start(leave, held)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res, tr)
 		if errors.Is(err, ErrHeld) {
 			e.holdBack(res, err)
 			return res
@@ -282,15 +286,27 @@ func versionOf(s *safefile.Snapshot) Version {
 }
 
 // classify returns the origin of the content read and whether writing rules
-// must leave it alone (Options.LeaveCommitted).
-func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot) (action.Origin, bool) {
+// must leave it alone (Options.LeaveCommitted). tr, when set, is told what
+// git knows of the file.
+func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot, tr *trace) (action.Origin, bool) {
 	if origin == "" {
 		origin = action.OriginUser
 	}
-	if e.opts.VCS == nil || origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+	if e.opts.VCS == nil {
 		return origin, false
 	}
-	g := e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	var g VCSInfo
+	if tr != nil {
+		// An explanation shows what git knows even where it changes nothing.
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+		tr.git = &g
+	}
+	if origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+		return origin, false
+	}
+	if tr == nil {
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	}
 	if origin == action.OriginUser && (g.Committed || g.DuringOp && g.Tracked) {
 		origin = action.OriginVCS
 	}
@@ -345,7 +361,7 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // (see Options.Undone), and, with leave, every rule without
 // rewrite_committed (listed in res.LeftCommitted; see
 // Options.LeaveCommitted).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result, tr *trace) ([]byte, error) {
 	cur := content
 	var fm map[string]any
 	var fmErr error
@@ -363,6 +379,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
+		tr.regex(r, cur, m, ok)
 		if !ok {
 			continue
 		}
@@ -370,9 +387,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			f, err := frontMatter(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
+				tr.skip(r, OutcomeFrontMatterInvalid, err)
 				continue
 			}
 			ok, err := r.Eval(f, rel, m, origin)
+			tr.condition(r, f, rel, m, origin, ok, err)
 			if err != nil {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "when", Severity: action.SeverityError, Message: err.Error()})
 				continue
@@ -387,6 +406,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			if !allowed {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "breaker", Severity: action.SeverityWarning,
 					Message: "rule skipped: its circuit breaker is open after repeated failures"})
+				tr.skip(r, OutcomeBreakerOpen, nil)
 				continue
 			}
 			done = d
@@ -401,7 +421,8 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			scratch, scratchChanged := cur, false
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res)
+		before := *target
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res, tr)
 		if err != nil {
 			done(false)
 			if ctx.Err() != nil {
@@ -412,9 +433,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			}
 			cur, changed = res.rollback(mark)
 			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
+			tr.failed(r, step, err)
 			continue
 		}
 		done(true)
+		tr.ran(r, before, *target, undone, dry && !undone)
 		if dry {
 			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:mark.changedBy], res.Events[:mark.events], res.Affected[:mark.affected]
 			switch {
@@ -445,7 +468,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 // output. dry runs them as a check does. On failure it returns the name of
 // the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) (string, error) {
+	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result, tr *trace) (string, error) {
 	for _, st := range r.Steps {
 		f, err := frontMatter(*cur)
 		if err != nil {
@@ -460,6 +483,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 		if e.opts.ActionDone != nil {
 			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
 		}
+		tr.action(r, st, *cur, out, err)
 		if err != nil {
 			if ctx.Err() != nil {
 				return st.Name, ctx.Err()
