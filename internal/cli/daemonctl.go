@@ -48,8 +48,14 @@ func newClient(g *globals) (*client, *config.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	c, err := clientFor(cfg)
+	return c, cfg, err
+}
+
+// clientFor returns a client for the daemon of a loaded configuration.
+func clientFor(cfg *config.Config) (*client, error) {
 	if cfg.HTTP.Listen == "" {
-		return nil, cfg, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
+		return nil, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
 	}
 	// One request per command: no idle connection outlives it.
 	tr := &http.Transport{DisableKeepAlives: true}
@@ -85,7 +91,7 @@ func newClient(g *globals) (*client, *config.Config, error) {
 		c.base = scheme + "://" + net.JoinHostPort(host, port)
 	}
 	c.token, c.tokenErr = httpapi.ReadToken(c.tokenPath)
-	return c, cfg, nil
+	return c, nil
 }
 
 func (c *client) do(ctx context.Context, method, path string, out any) error {

@@ -122,7 +122,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
-		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
+		newTestCmd(g), newExplainCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	root.AddCommand(newManCmd(g))

@@ -117,6 +117,23 @@ func summarize(rep *engine.Report) summary {
 	return s
 }
 
+// diffStat counts the added and removed lines of a unified diff.
+func diffStat(diff string) (add, del int) {
+	hunks := false // the ---/+++ header lines come before the first hunk
+	for line := range strings.Lines(diff) {
+		switch {
+		case strings.HasPrefix(line, "@@"):
+			hunks = true
+		case !hunks:
+		case strings.HasPrefix(line, "+"):
+			add++
+		case strings.HasPrefix(line, "-"):
+			del++
+		}
+	}
+	return add, del
+}
+
 func diffOf(name string, r *engine.Result) string {
 	if !r.Changed || r.RenamedTo != "" {
 		return ""
