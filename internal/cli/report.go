@@ -13,10 +13,12 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/escape"
+	"github.com/scribe-md/scribe/internal/rule"
 )
 
 // ReportVersion is the version of the JSON report schema (doc/OUTPUT.md).
@@ -57,10 +59,17 @@ type jsonFile struct {
 	Written   bool                 `json:"written"`
 	RenamedTo string               `json:"renamed_to,omitempty"`
 	Diff      string               `json:"diff,omitempty"`
+	DiffStat  *diffStatJSON        `json:"diff_stat,omitempty"`
 	Skipped   string               `json:"skipped,omitempty"`
 	Error     string               `json:"error,omitempty"`
 	Failures  []engine.RuleFailure `json:"failures,omitempty"`
 	Findings  []action.Finding     `json:"findings"`
+}
+
+// diffStatJSON counts the lines a change adds and removes.
+type diffStatJSON struct {
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
 }
 
 type jsonEvent struct {
@@ -141,13 +150,80 @@ func diffOf(name string, r *engine.Result) string {
 	return udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))
 }
 
+// Values of --diff.
+const (
+	diffAuto    = "auto" // full diffs of files' own changes, stat of generated files
+	diffFull    = "full"
+	diffSummary = "stat"
+	diffNone    = "none"
+)
+
+// reportOptions are the flags of run and check that shape their report.
+type reportOptions struct {
+	// diff is --diff; diffSet says it was given (JSON defaults to full).
+	diff    string
+	diffSet bool
+	// rules are the configuration's rules (SARIF lists them).
+	rules *rule.Set
+}
+
+// Report formats of run and check.
+var reportFormats = []string{"text", "json", "github", "sarif", "junit"}
+
+func addReportFlags(cmd *cobra.Command, g *globals, ro *reportOptions) {
+	cmd.Flags().StringVar(&g.format, "format", "text", "output format: text, json, github (workflow commands), sarif (SARIF 2.1.0) or junit (JUnit XML)")
+	cmd.Flags().StringVar(&ro.diff, "diff", diffAuto, "diffs of changed files: auto (full for files' own changes, a line count for generated files), full, stat or none")
+}
+
+func checkReportFlags(cmd *cobra.Command, g *globals, ro *reportOptions) error {
+	if !slices.Contains(reportFormats, g.format) {
+		return fail(ExitUsage, fmt.Errorf("--format must be one of %s, not %q", strings.Join(reportFormats, ", "), g.format))
+	}
+	if !slices.Contains([]string{diffAuto, diffFull, diffSummary, diffNone}, ro.diff) {
+		return fail(ExitUsage, fmt.Errorf("--diff must be auto, full, stat or none, not %q", ro.diff))
+	}
+	ro.diffSet = cmd.Flags().Changed("diff")
+	return nil
+}
+
+// diffMode returns how the change of r is shown: full, stat or none. A file
+// written by an action on behalf of others (an index, a catalog) is
+// summarised unless --diff full: its diff can be as long as the vault. JSON
+// is read by programs, and shows every diff unless --diff says otherwise.
+func (ro reportOptions) diffMode(format string, r *engine.Result) string {
+	switch {
+	case ro.diff != diffAuto:
+		return ro.diff
+	case format == "json" && !ro.diffSet:
+		return diffFull
+	case r.Via != "":
+		return diffSummary
+	}
+	return diffFull
+}
+
 // printReport writes the report in the chosen format; it returns the summary.
-// run is the run's id in the journal ("" for a check).
-func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool) summary {
+// run is the run's id in the journal ("" for a check); dry is true for a
+// check, whose report shows changes as diffs.
+func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro reportOptions) summary {
 	d := newDisplay()
 	s := summarize(rep)
 	if !slices.ContainsFunc(rep.Results, func(r *engine.Result) bool { return r.Written && r.RenamedTo == "" }) {
 		run = "" // nothing journaled under it
+	}
+	switch g.format {
+	case "github":
+		printGitHub(g, d, cmd, rep, dry, ro)
+		printSummary(g, cmd, run, s, rep)
+		return s
+	case "sarif":
+		printSARIF(g, d, rep, dry, ro)
+		printSummary(g, cmd, run, s, rep)
+		return s
+	case "junit":
+		printJUnit(g, d, cmd, rep, s, dry, ro)
+		printSummary(g, cmd, run, s, rep)
+		return s
 	}
 	if g.format == "json" {
 		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
@@ -166,8 +242,13 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 				f.Path = escape.JSON(f.Path)
 				jf.Findings[i] = f
 			}
-			if withDiff {
-				jf.Diff = diffOf(jf.Rel, r)
+			if r.Changed && r.RenamedTo == "" {
+				diff := diffOf(jf.Rel, r)
+				add, del := diffStat(diff)
+				jf.DiffStat = &diffStatJSON{Added: add, Removed: del}
+				if dry && ro.diffMode(g.format, r) == diffFull {
+					jf.Diff = diff
+				}
 			}
 			out.Files = append(out.Files, jf)
 		}
@@ -178,21 +259,31 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 	}
 	// Names and text from files are escaped (escape.Name, escape.Text): a
 	// file name or a note's content must not be able to drive the terminal.
+	// -q keeps only what went wrong: error findings and failures.
 	w := g.stdout
 	for _, r := range rep.Results {
 		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
-		case r.RenamedTo != "" && withDiff:
+		case g.quiet:
+		case r.RenamedTo != "" && dry:
 			fmt.Fprintf(w, "rename %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.RenamedTo != "":
 			fmt.Fprintf(w, "renamed %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
-		case r.Changed && withDiff:
-			io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
-		case r.Written && !g.quiet:
+		case r.Changed && dry:
+			switch ro.diffMode(g.format, r) {
+			case diffFull:
+				io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
+			case diffSummary:
+				add, del := diffStat(diffOf(r.Path, r))
+				fmt.Fprintf(w, "would change %s%s: +%d -%d lines (--diff full shows the diff)\n", name, via(r), add, del)
+			default:
+				fmt.Fprintf(w, "would change %s%s\n", name, via(r))
+			}
+		case r.Written:
 			fmt.Fprintf(w, "wrote %s%s\n", name, via(r))
 		}
 		for _, f := range r.Findings {
-			if f.Severity == action.SeverityInfo && !g.verbose {
+			if f.Severity == action.SeverityInfo && !g.verbose || g.quiet && f.Severity != action.SeverityError {
 				continue
 			}
 			fmt.Fprintln(w, escape.Name(formatFinding(d.path(r.Root, f.Path), f)))
@@ -204,21 +295,28 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, withDiff bool)
 			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(r.Error))
 		}
 		for _, ev := range r.Events {
+			if g.quiet {
+				break
+			}
 			// JSON escapes control characters itself.
 			b, _ := json.Marshal(jsonEvent{Path: escape.JSON(d.path(r.Root, r.Path)), Event: ev})
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}
+	printSummary(g, cmd, run, s, rep)
+	return s
+}
+
+// printSummary writes, on stderr, the directories that could not be read,
+// the summary line and the run's id: with every format, and with -q too.
+func printSummary(g *globals, cmd, run string, s summary, rep *engine.Report) {
 	for _, e := range rep.WalkErrors {
 		fmt.Fprintf(g.stderr, "scribe: %s\n", escape.Name(e))
 	}
-	if !g.quiet {
-		fmt.Fprintln(g.stderr, summaryLine(cmd, s, rep.Duration))
-		if run != "" {
-			fmt.Fprintf(g.stderr, "run %s journaled: `scribe history --run %s` lists its writes, `scribe undo --run %s` restores them\n", run, run, run)
-		}
+	fmt.Fprintln(g.stderr, summaryLine(cmd, s, rep.Duration))
+	if run != "" && !g.quiet {
+		fmt.Fprintf(g.stderr, "run %s journaled: `scribe history --run %s` lists its writes, `scribe undo --run %s` restores them\n", run, run, run)
 	}
-	return s
 }
 
 func via(r *engine.Result) string {
