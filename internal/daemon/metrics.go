@@ -29,7 +29,7 @@ func newMetrics(d *Daemon) *metrics {
 		Name: "scribe_events_received_total", Help: "Settled file changes reported by the watchers, by reason.",
 	}, []string{"reason"})
 	m.processed = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "scribe_files_processed_total", Help: "Files processed, by rule and result (written, unchanged, failed, skipped).",
+		Name: "scribe_files_processed_total", Help: "Files processed, by rule and what that rule did: written (it changed the file), unchanged (it ran, findings or not), failed, skipped (the file was not read).",
 	}, []string{"rule", "result"})
 	m.actionDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "scribe_action_duration_seconds", Help: "Duration of one action call.",

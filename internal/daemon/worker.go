@@ -147,17 +147,9 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 	}
 	d.processed.Add(1)
-	result := "unchanged"
-	switch {
-	case res.Failed():
-		result = "failed"
-	case res.Skipped != "":
-		result = "skipped"
-	case res.Written:
-		result = "written"
-	}
 	for _, r := range res.Rules {
-		d.metrics.processed.WithLabelValues(r, result).Inc()
+		// Per rule: one that only reported findings did not write.
+		d.metrics.processed.WithLabelValues(r, res.RuleOutcome(r)).Inc()
 	}
 	if res.Written {
 		d.written.Add(1)

@@ -209,7 +209,10 @@ func (e *Engine) Explain(ctx context.Context, root *Root, rel string, origin act
 	tr := &trace{at: map[*rule.Rule]int{}}
 	for i, r := range e.rules.Rules {
 		re := RuleExplanation{ID: r.ID, Name: r.Name, Files: r.Files(), FilesFromInclude: r.FilesFromInclude(),
-			Exclude: r.Exclude(), Path: r.ExplainPath(rel), Findings: []action.Finding{}}
+			Exclude: r.Exclude(), Path: r.ExplainPath(rel), Findings: []action.Finding{}, Actions: []ActionExplanation{}}
+		if re.Files == nil {
+			re.Files = []string{}
+		}
 		for _, st := range r.Steps {
 			_, agg := st.Action.(action.Finisher)
 			re.Actions = append(re.Actions, ActionExplanation{Name: st.Name, Aggregates: agg})
@@ -346,6 +349,9 @@ func (t *trace) condition(r *rule.Rule, fm map[string]any, rel string, m *action
 	}
 	re := t.rule(r)
 	re.Condition = &ConditionExplanation{Expr: r.Condition(), Result: ok && err == nil, Inputs: r.Inputs(fm, rel, m, origin)}
+	if re.Condition.Inputs == nil {
+		re.Condition.Inputs = []rule.Input{} // [] in JSON, never null
+	}
 	switch {
 	case err != nil:
 		re.Outcome, re.Error, re.Condition.Error = OutcomeConditionError, err.Error(), err.Error()

@@ -107,3 +107,29 @@ func TestExplainGitAndUndone(t *testing.T) {
 		t.Errorf("undone: rules = %+v, undone %v", ex.Rules, ex.Undone)
 	}
 }
+
+// TestRuleOutcome: each rule is labelled by what it did, not by what
+// happened to the file (a findings-only rule beside a writing one did not
+// write).
+func TestRuleOutcome(t *testing.T) {
+	set := rules(t,
+		config.Rule{ID: "w", Actions: []config.ActionRef{act("test.append", "W")}},
+		config.Rule{ID: "f", Actions: []config.ActionRef{act("test.finding", "look")}},
+		config.Rule{ID: "x", Files: []string{"bad.md"}, Actions: []config.ActionRef{act("test.fail", nil)}},
+	)
+	root := openRoot(t, map[string]string{"a.md": "a\n", "bad.md": "b\n"})
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	a, bad := result(rep, "a.md"), result(rep, "bad.md")
+	for _, c := range []struct {
+		res        *engine.Result
+		rule, want string
+	}{{a, "w", "written"}, {a, "f", "unchanged"}, {bad, "x", "failed"}, {bad, "w", "written"}, {bad, "f", "unchanged"}} {
+		if got := c.res.RuleOutcome(c.rule); got != c.want {
+			t.Errorf("%s: RuleOutcome(%s) = %q, want %q", c.res.Path, c.rule, got, c.want)
+		}
+	}
+	skipped := &engine.Result{Skipped: "binary"}
+	if got := skipped.RuleOutcome("w"); got != "skipped" {
+		t.Errorf("skipped file: %q", got)
+	}
+}
