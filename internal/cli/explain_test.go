@@ -168,3 +168,55 @@ func TestExplainUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigValidateOnePass: one `scribe config validate` reports the
+// problems of every stage (schema, semantics, globs, regexes, conditions,
+// action parameters), not only the first stage that has some.
+func TestConfigValidateOnePass(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"scribe.yaml": `version: 1
+engine:
+  settle: fast
+rules:
+  - name: no id
+    files: "[bad"
+    actions:
+      - frontmatter.set: { a: 1 }
+  - id: x
+    match: "(unclosed"
+    actions:
+      - Bad.Name: {}
+      - replace: { with: 3 }
+  - id: x
+    when: "fm.a +"
+    actions:
+      - log: { message: "hi", level: loud }
+      - nosuch.action: {}
+`})
+	code, out, errOut := scribe(t, "config", "validate", "-c", filepath.Join(dir, "scribe.yaml"))
+	if code != cli.ExitUsage {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	want := []string{
+		`:3:11: engine.settle: expected a duration`,
+		`:5:5: rules[0]: missing required field "id"`,
+		`:6:12: rules[0].files[0]: invalid glob "[bad"`,
+		`:10:12: rules[1].match: invalid regular expression`,
+		`:12:9: rules[1].actions[0].Bad.Name: invalid action name`,
+		`:13:26: rules[1].actions[1].replace.with: got number, want string`,
+		`:14:9: rules[2].id: duplicate rule id "x"`,
+		`:15:11: rules[2].when: invalid condition`,
+		`:17:38: rules[2].actions[0].log.level: value must be one of`,
+		`:18:24: rules[2].actions[1].nosuch.action: unknown action "nosuch.action"`,
+		"scribe: 10 configuration error(s)",
+	}
+	for _, w := range want {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("missing %q in:\n%s", w, errOut)
+		}
+	}
+	// Each problem once: the invalid action name is not also an unknown action.
+	if n := strings.Count(errOut, "Bad.Name"); n != 2 { // the path and the message
+		t.Errorf("Bad.Name reported %d times:\n%s", n, errOut)
+	}
+}

@@ -38,6 +38,9 @@ type Config struct {
 	// Positions maps field paths (as in Error.Path, e.g. "rules[0].match")
 	// to where they were written.
 	Positions map[string]Position `json:"-"`
+
+	// invalid holds the field paths that had an error (LoadAll).
+	invalid map[string]bool
 }
 
 // Engine tunes processing.

@@ -128,6 +128,7 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 				hint = "every rule needs an id and at least one action"
 			}
 			t.errorAt(at, path, hint, "missing required field %q", m)
+			t.errs[len(t.errs)-1].missing = m
 		}
 	case *kind.MinItems:
 		switch {
