@@ -10,8 +10,10 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/scribe-md/scribe/internal/cli"
+	"github.com/scribe-md/scribe/internal/vcs/vcstest"
 )
 
 // ciConfig has every kind of result a CI report shows: changes (todo), a
@@ -319,5 +321,49 @@ func TestQuiet(t *testing.T) {
 	}
 	if strings.Contains(out, "warning") || strings.Contains(out, "+++") {
 		t.Errorf("-q printed warnings or diffs:\n%s", out)
+	}
+}
+
+// TestCIDocCommands: the workflows of doc/CI.md are YAML, and every scribe
+// command in them is one scribe accepts (no usage error), run on a vault
+// with the variables they use set as CI would.
+func TestCIDocCommands(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join(testdata, "..", "..", "..", "doc", "CI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(page), -1)
+	if len(blocks) < 4 {
+		t.Fatalf("found %d YAML blocks in doc/CI.md", len(blocks))
+	}
+	var cmds []string
+	for _, b := range blocks {
+		var doc any
+		if err := yaml.Unmarshal([]byte(b[1]), &doc); err != nil {
+			t.Errorf("a workflow in doc/CI.md is not YAML: %v\n%s", err, b[1])
+		}
+		for _, line := range strings.Split(b[1], "\n") {
+			if _, cmd, ok := strings.Cut(line, "scribe check"); ok {
+				cmds = append(cmds, "check"+cmd)
+			}
+		}
+	}
+	if len(cmds) < 4 {
+		t.Fatalf("found %d scribe commands in doc/CI.md", len(cmds))
+	}
+	dir := ciVault(t)
+	vcstest.Git(t, dir, "init", "-q", "-b", "main")
+	vcstest.Git(t, dir, "add", "-A")
+	vcstest.Git(t, dir, "commit", "-q", "-m", "notes")
+	vcstest.Git(t, dir, "update-ref", "refs/remotes/origin/main", "HEAD")
+	vars := strings.NewReplacer(`"origin/$GITHUB_BASE_REF"`, "origin/main", `"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"`, "origin/main")
+	for _, c := range cmds {
+		c = vars.Replace(c)
+		c, _, _ = strings.Cut(c, " >")
+		args := strings.Fields(c)
+		code, out, errOut := scribe(t, args...)
+		if code == cli.ExitUsage || strings.Contains(c, "$") {
+			t.Errorf("scribe %s: exit %d\n%s%s", c, code, out, errOut)
+		}
 	}
 }
