@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/scribe-md/scribe/internal/action/builtin" // register the built-in actions
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/telemetry"
 
 	"github.com/scribe-md/scribe/internal/escape"
 )
@@ -97,6 +98,9 @@ func checkFormat(g *globals) error {
 	return nil
 }
 
+// logInfo, as a command annotation, makes info its default log level.
+const logInfo = "scribe/log-info"
+
 // newRoot builds the command tree.
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -106,20 +110,27 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			// One-shot commands print results, and log only what goes
+			// wrong; the daemon also says what it is doing (start, ready,
+			// findings, pauses, reloads) at info.
 			level := slog.LevelWarn
+			if cmd.Annotations[logInfo] != "" {
+				level = slog.LevelInfo
+			}
 			switch {
 			case g.verbose:
 				level = slog.LevelDebug
 			case g.quiet:
 				level = slog.LevelError
 			}
-			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			// Records logged with a span's context carry its trace ids.
+			g.log = slog.New(telemetry.LogHandler(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})))
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
-	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
-	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "log only errors")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "log debug lines too (the default: warnings, and info for watch)")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),

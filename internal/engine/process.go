@@ -12,6 +12,9 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/rule"
@@ -87,6 +90,10 @@ type Options struct {
 	// OriginOf, when set, says why Run processes each file; nil means
 	// OriginScan for every file (nothing is known about changes).
 	OriginOf func(root *Root, rel string) action.Origin
+	// Tracer, when set, makes a span of each file processed, with a child
+	// per action called, the write and its journal entry (Wrote); nil
+	// makes none.
+	Tracer trace.Tracer
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
@@ -178,6 +185,12 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 	if len(rules) == 0 {
 		return res
 	}
+	if e.opts.Tracer != nil {
+		var span trace.Span
+		ctx, span = e.opts.Tracer.Start(ctx, "engine process", trace.WithAttributes(
+			attribute.String("scribe.root", root.Dir), attribute.String("scribe.path", rel), attribute.String("scribe.origin", string(origin))))
+		defer func() { endProcessSpan(span, res) }()
+	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
 		snap, err := e.read(root, rel)
@@ -222,12 +235,17 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
+		_, wspan := e.span(ctx, "write", attribute.String("scribe.path", rel), attribute.Int("scribe.bytes", len(out)))
 		err = safefile.Replace(root.FS, rel, snap, out)
+		endSpan(wspan, err)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
 			res.Written = true
-			if err := e.wrote(root, res); err != nil {
+			_, jspan := e.span(ctx, "journal", attribute.String("scribe.path", rel))
+			err := e.wrote(root, res)
+			endSpan(jspan, err)
+			if err != nil {
 				res.Error = err.Error()
 			}
 			return res
@@ -456,7 +474,13 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
-		out, err := action.Call(ctx, st.Action, in, st.Timeout)
+		actx, span := e.span(ctx, "action "+st.Name, attribute.String("scribe.rule", r.ID), attribute.String("scribe.action", st.Name))
+		if sc := span.SpanContext(); sc.IsValid() {
+			// What the action logs joins its span.
+			in.Host.Logger = in.Host.Logger.With("trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+		}
+		out, err := action.Call(actx, st.Action, in, st.Timeout)
+		endSpan(span, err)
 		if e.opts.ActionDone != nil {
 			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
 		}
