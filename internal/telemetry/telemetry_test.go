@@ -3,8 +3,13 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -97,5 +102,34 @@ func TestLogHandler(t *testing.T) {
 	}
 	if TraceID(ctx) != tid || TraceID(context.Background()) != "" {
 		t.Errorf("TraceID = %q / %q", TraceID(ctx), TraceID(context.Background()))
+	}
+}
+
+// Spans reach an OTLP/HTTP collector at the configured endpoint (here a
+// test server standing in for one): Shutdown flushes them.
+func TestExportHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%s %s %s %d", r.Method, r.URL.Path, r.Header.Get("Content-Type"), len(body)))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer srv.Close()
+	tr, err := Start(context.Background(), Options{Endpoint: srv.URL, Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tr.Tracer().Start(context.Background(), "watch change")
+	span.End()
+	if err := tr.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || !strings.HasPrefix(got[0], "POST /v1/traces application/x-protobuf ") || strings.HasSuffix(got[0], " 0") {
+		t.Errorf("collector received %q; want one POST of spans to /v1/traces", got)
 	}
 }
