@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -158,22 +159,23 @@ func (d *Daemon) findingsPage(q findings.Query) findings.Page {
 	return d.findings.Query(q)
 }
 
-// startSpan starts a span when tracing is on; off, it returns ctx and a
-// no-op span without allocating.
-func (d *Daemon) startSpan(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+// fileSpan starts a span about one file when tracing is on: kind, the
+// start time (zero: now), the file, why it is looked at and the delivery
+// (0 before the bus). Off, it returns ctx and a no-op span, allocating
+// nothing: the attributes are made only when traced.
+func (d *Daemon) fileSpan(ctx context.Context, name string, kind trace.SpanKind, start time.Time, root, path, reason string, delivery int) (context.Context, trace.Span) {
 	if d.tracer == nil {
 		return ctx, noSpan
 	}
-	return d.tracer.Start(ctx, name, opts...)
+	attrs := []attribute.KeyValue{attribute.String("scribe.root", root), attribute.String("scribe.path", path), attribute.String("scribe.reason", reason)}
+	if delivery > 0 {
+		attrs = append(attrs, attribute.Int("scribe.delivery", delivery))
+	}
+	return d.tracer.Start(ctx, name, trace.WithSpanKind(kind), trace.WithTimestamp(start), trace.WithAttributes(attrs...))
 }
 
 // noSpan is the span of a context with none: it records nothing.
 var noSpan = trace.SpanFromContext(context.Background())
-
-// fileAttrs are the attributes of a span about one file.
-func fileAttrs(root, path string) trace.SpanStartOption {
-	return trace.WithAttributes(attribute.String("scribe.root", root), attribute.String("scribe.path", path))
-}
 
 // endSpan ends span, marking it failed when err is not nil.
 func endSpan(span trace.Span, err error) {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
@@ -58,8 +57,7 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 				defer wg.Done()
 				defer func() { <-slots }()
 				// A change's trace starts when the watcher first saw it.
-				sctx, span := d.startSpan(ctx, "watch change", trace.WithTimestamp(ch.Seen), fileAttrs(rs.root.Dir, ch.Rel),
-					trace.WithAttributes(attribute.String("scribe.reason", reason)))
+				sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
 				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Seen)
 				endSpan(span, err)
 				if err != nil && ctx.Err() == nil {
@@ -100,8 +98,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 		seen = time.Now()
 	}
 	v := bus.Version{Size: e.Size, ModTime: e.ModTime, ChangeTime: e.Ctime, Ino: e.Ino}
-	pctx, span := d.startSpan(ctx, "bus publish", trace.WithSpanKind(trace.SpanKindProducer), fileAttrs(rs.root.Dir, rel),
-		trace.WithAttributes(attribute.String("scribe.reason", reason)))
+	pctx, span := d.fileSpan(ctx, "bus publish", trace.SpanKindProducer, time.Time{}, rs.root.Dir, rel, reason, 0)
 	err = d.bus.PublishFile(pctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Time: seen}, id)
 	endSpan(span, err)
 	return err
@@ -123,9 +120,10 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	// queue rather than being held.
 	ctx := d.drainCtx
 	// The span joins the trace of the change that queued the event.
-	ctx, span := d.startSpan(trace.ContextWithRemoteSpanContext(ctx, trace.SpanContextFromContext(hctx)), "bus process",
-		trace.WithSpanKind(trace.SpanKindConsumer), fileAttrs(ev.Root, ev.Path),
-		trace.WithAttributes(attribute.String("scribe.reason", ev.Reason), attribute.Int("scribe.delivery", ev.Deliveries)))
+	if sc := trace.SpanContextFromContext(hctx); sc.IsValid() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+	}
+	ctx, span := d.fileSpan(ctx, "bus process", trace.SpanKindConsumer, time.Time{}, ev.Root, ev.Path, ev.Reason, ev.Deliveries)
 	defer span.End()
 	rs := d.rootNamed(ev.Root)
 	if rs == nil {

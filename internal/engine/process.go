@@ -235,14 +235,14 @@ func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch C
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
-		_, wspan := e.span(ctx, "write", attribute.String("scribe.path", rel), attribute.Int("scribe.bytes", len(out)))
+		wspan := e.writeSpan(ctx, rel, len(out))
 		err = safefile.Replace(root.FS, rel, snap, out)
 		endSpan(wspan, err)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
 			res.Written = true
-			_, jspan := e.span(ctx, "journal", attribute.String("scribe.path", rel))
+			jspan := e.journalSpan(ctx, rel)
 			err := e.wrote(root, res)
 			endSpan(jspan, err)
 			if err != nil {
@@ -474,7 +474,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
-		actx, span := e.span(ctx, "action "+st.Name, attribute.String("scribe.rule", r.ID), attribute.String("scribe.action", st.Name))
+		actx, span := e.actionSpan(ctx, r.ID, st.Name)
 		if sc := span.SpanContext(); sc.IsValid() {
 			// What the action logs joins its span.
 			in.Host.Logger = in.Host.Logger.With("trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())

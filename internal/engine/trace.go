@@ -12,13 +12,31 @@ import (
 // noSpan records nothing: the span of a context with none.
 var noSpan = trace.SpanFromContext(context.Background())
 
-// span starts a child span of ctx when Options.Tracer is set; without one
-// it returns ctx and noSpan, allocating nothing.
-func (e *Engine) span(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+// actionSpan, writeSpan and journalSpan start the child spans of a file's
+// span when Options.Tracer is set. Without one they return ctx and noSpan,
+// and allocate nothing: names and attributes are made only when traced.
+func (e *Engine) actionSpan(ctx context.Context, ruleID, actionName string) (context.Context, trace.Span) {
 	if e.opts.Tracer == nil {
 		return ctx, noSpan
 	}
-	return e.opts.Tracer.Start(ctx, name, trace.WithAttributes(attrs...))
+	return e.opts.Tracer.Start(ctx, "action "+actionName, trace.WithAttributes(
+		attribute.String("scribe.rule", ruleID), attribute.String("scribe.action", actionName)))
+}
+
+func (e *Engine) writeSpan(ctx context.Context, rel string, size int) trace.Span {
+	if e.opts.Tracer == nil {
+		return noSpan
+	}
+	_, span := e.opts.Tracer.Start(ctx, "write", trace.WithAttributes(attribute.String("scribe.path", rel), attribute.Int("scribe.bytes", size)))
+	return span
+}
+
+func (e *Engine) journalSpan(ctx context.Context, rel string) trace.Span {
+	if e.opts.Tracer == nil {
+		return noSpan
+	}
+	_, span := e.opts.Tracer.Start(ctx, "journal", trace.WithAttributes(attribute.String("scribe.path", rel)))
+	return span
 }
 
 // endSpan ends span, marking it failed when err is not nil.
