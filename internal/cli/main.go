@@ -12,7 +12,6 @@ import (
 
 	_ "github.com/scribe-md/scribe/internal/action/builtin" // register the built-in actions
 	"github.com/scribe-md/scribe/internal/config"
-	"github.com/scribe-md/scribe/internal/telemetry"
 
 	"github.com/scribe-md/scribe/internal/escape"
 )
@@ -123,14 +122,13 @@ func newRoot(g *globals) *cobra.Command {
 			case g.quiet:
 				level = slog.LevelError
 			}
-			// Records logged with a span's context carry its trace ids.
-			g.log = slog.New(telemetry.LogHandler(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})))
+			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
-	pf.BoolVarP(&g.quiet, "quiet", "q", false, "log only errors")
-	pf.BoolVarP(&g.verbose, "verbose", "v", false, "log debug lines too (the default: warnings, and info for watch)")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
+	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -98,6 +99,8 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// holds makes the collector run without pause, idle or not.
 			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
 			// and GOGC still apply when the user sets them.
+			// Records logged with a span's context carry its trace ids.
+			g.log = slog.New(telemetry.LogHandler(g.log.Handler()))
 			tracing, err := telemetry.Start(ctx, telemetry.Options{
 				Endpoint: cfg.Telemetry.Traces.Endpoint, Protocol: cfg.Telemetry.Traces.Protocol,
 				ServiceVersion: Version, Logger: g.log.With("component", "telemetry"),

@@ -31,6 +31,10 @@ type Options struct {
 	DryRun bool
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
+	// Tracer, when set, makes a span of each file ProcessChange processes,
+	// with a child per action called, the write and its journal entry
+	// (Wrote); nil makes none.
+	Tracer trace.Tracer
 	// Clock is the time actions see; nil means time.Now.
 	Clock func() time.Time
 	// Commands is the runner actions use for allow-listed commands, per root
@@ -90,10 +94,6 @@ type Options struct {
 	// OriginOf, when set, says why Run processes each file; nil means
 	// OriginScan for every file (nothing is known about changes).
 	OriginOf func(root *Root, rel string) action.Origin
-	// Tracer, when set, makes a span of each file processed, with a child
-	// per action called, the write and its journal entry (Wrote); nil
-	// makes none.
-	Tracer trace.Tracer
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
