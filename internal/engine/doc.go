@@ -24,6 +24,13 @@
 // write to it: they run as in a check, reporting findings but changing
 // nothing.
 //
+// # Traces
+//
+// With Options.Tracer set, ProcessChange makes an "engine process" span (a
+// child of ctx's), with a child per action called ("action NAME"), the
+// write and its journal entry; what an action logs carries the trace ids.
+// Without one it starts no span.
+//
 // # Concurrency
 //
 // Process may be called from many goroutines at once, but never twice at once

@@ -12,6 +12,9 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/rule"
@@ -28,6 +31,10 @@ type Options struct {
 	DryRun bool
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
+	// Tracer, when set, makes a span of each file ProcessChange processes,
+	// with a child per action called, the write and its journal entry
+	// (Wrote); nil makes none.
+	Tracer trace.Tracer
 	// Clock is the time actions see; nil means time.Now.
 	Clock func() time.Time
 	// Commands is the runner actions use for allow-listed commands, per root
@@ -235,6 +242,12 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 	}
 	sl := slot{ch: p.slots}
 	defer sl.release()
+	if e.opts.Tracer != nil {
+		var span trace.Span
+		ctx, span = e.opts.Tracer.Start(ctx, "engine process", trace.WithAttributes(
+			attribute.String("scribe.root", root.Dir), attribute.String("scribe.path", rel), attribute.String("scribe.origin", string(origin))))
+		defer func() { endProcessSpan(span, res) }()
+	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
 		snap, err := e.read(root, rel, p.listed && attempt == 0)
@@ -287,12 +300,17 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
+		wspan := e.writeSpan(ctx, rel, len(out))
 		err = safefile.Replace(root.FS, rel, snap, out)
+		endSpan(wspan, err)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
 			res.Written = true
-			if err := e.wrote(root, res); err != nil {
+			jspan := e.journalSpan(ctx, rel)
+			err := e.wrote(root, res)
+			endSpan(jspan, err)
+			if err != nil {
 				res.Error = err.Error()
 			}
 			return res
@@ -514,7 +532,13 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
-		out, err := action.Call(ctx, st.Action, in, st.Timeout)
+		actx, span := e.actionSpan(ctx, r.ID, st.Name)
+		if sc := span.SpanContext(); sc.IsValid() {
+			// What the action logs joins its span.
+			in.Host.Logger = in.Host.Logger.With("trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+		}
+		out, err := action.Call(actx, st.Action, in, st.Timeout)
+		endSpan(span, err)
 		if e.opts.ActionDone != nil {
 			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
 		}
