@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aymanbagabas/go-udiff"
@@ -202,6 +206,30 @@ func (ro reportOptions) diffMode(format string, r *engine.Result) string {
 	return diffFull
 }
 
+// diffsOf calls diff on every changed result (renames aside) on every core:
+// a check with thousands of changes spends most of its printing computing
+// diffs, and each is independent of the others. Others are "".
+func diffsOf(results []*engine.Result, diff func(*engine.Result) string) []string {
+	out := make([]string, len(results))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(results)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(results) {
+					return
+				}
+				if r := results[i]; r.Changed && r.RenamedTo == "" {
+					out[i] = diff(r)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 // printReport writes the report in the chosen format; it returns the summary.
 // run is the run's id in the journal ("" for a check); dry is true for a
 // check, whose report shows changes as diffs.
@@ -226,8 +254,13 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 		return s
 	}
 	if g.format == "json" {
+		// Every change's diff: its line counts (diff_stat) are always given.
+		diffs := diffsOf(rep.Results, func(r *engine.Result) string { return diffOf(escape.JSON(r.Path), r) })
 		out := jsonReport{Version: ReportVersion, Command: cmd, Run: run, Summary: s, Files: []jsonFile{}, Events: []jsonEvent{}, Errors: rep.WalkErrors}
-		for _, r := range rep.Results {
+		for i, r := range rep.Results {
+			if len(r.Events) == 0 && !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
+				continue
+			}
 			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
 				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
@@ -243,7 +276,7 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 				jf.Findings[i] = f
 			}
 			if r.Changed && r.RenamedTo == "" {
-				diff := diffOf(jf.Rel, r)
+				diff := diffs[i]
 				add, del := diffStat(diff)
 				jf.DiffStat = &diffStatJSON{Added: add, Removed: del}
 				if dry && ro.diffMode(g.format, r) == diffFull {
@@ -252,16 +285,26 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 			}
 			out.Files = append(out.Files, jf)
 		}
-		enc := json.NewEncoder(g.stdout)
+		w := bufio.NewWriterSize(g.stdout, 64<<10)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(out)
+		w.Flush()
 		return s
 	}
 	// Names and text from files are escaped (escape.Name, escape.Text): a
 	// file name or a note's content must not be able to drive the terminal.
 	// -q keeps only what went wrong: error findings and failures.
-	w := g.stdout
-	for _, r := range rep.Results {
+	var changes []string
+	if dry && !g.quiet {
+		changes = diffsOf(rep.Results, func(r *engine.Result) string { return changeText(d, ro, g.format, r) })
+	}
+	// Buffered: one write per 64 KiB rather than one per line printed.
+	w := bufio.NewWriterSize(g.stdout, 64<<10)
+	for i, r := range rep.Results {
+		if !r.Changed && !r.Written && r.RenamedTo == "" && len(r.Findings) == 0 && len(r.Failures) == 0 && r.Error == "" && len(r.Events) == 0 {
+			continue // nothing to say about it (most files of a check)
+		}
 		name := escape.Name(d.path(r.Root, r.Path))
 		switch {
 		case g.quiet:
@@ -270,15 +313,7 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 		case r.RenamedTo != "":
 			fmt.Fprintf(w, "renamed %s → %s\n", name, escape.Name(d.path(r.Root, r.RenamedTo)))
 		case r.Changed && dry:
-			switch ro.diffMode(g.format, r) {
-			case diffFull:
-				io.WriteString(w, escape.Text(udiff.Unified("a/"+name, "b/"+name, string(r.Before), string(r.After))))
-			case diffSummary:
-				add, del := diffStat(diffOf(r.Path, r))
-				fmt.Fprintf(w, "would change %s%s: +%d -%d lines (--diff full shows the diff)\n", name, via(r), add, del)
-			default:
-				fmt.Fprintf(w, "would change %s%s\n", name, via(r))
-			}
+			io.WriteString(w, changes[i])
 		case r.Written:
 			fmt.Fprintf(w, "wrote %s%s\n", name, via(r))
 		}
@@ -303,8 +338,24 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}
+	// Results before what goes to stderr, as when nothing was buffered.
+	w.Flush()
 	printSummary(g, cmd, run, s, rep)
 	return s
+}
+
+// changeText is what the text report of a check says of r's change, as
+// --diff asks: the diff, its line counts, or that the file would change.
+func changeText(d display, ro reportOptions, format string, r *engine.Result) string {
+	name := escape.Name(d.path(r.Root, r.Path))
+	switch ro.diffMode(format, r) {
+	case diffFull:
+		return escape.Text(diffOf(name, r))
+	case diffSummary:
+		add, del := diffStat(diffOf(r.Path, r))
+		return fmt.Sprintf("would change %s%s: +%d -%d lines (--diff full shows the diff)\n", name, via(r), add, del)
+	}
+	return fmt.Sprintf("would change %s%s\n", name, via(r))
 }
 
 // printSummary writes, on stderr, the directories that could not be read,

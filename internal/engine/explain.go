@@ -196,7 +196,7 @@ type OtherWrite struct {
 // engine's own (ProcessChange), observed as they happen.
 //
 // The engine's options apply as they are, except that nothing is written,
-// published, counted or gated: Explain works on a dry copy. The root's
+// published, counted, gated or traced: Explain works on a dry copy. The root's
 // document list should be current (Root.Refresh), as links resolve against
 // it. History is left for the caller.
 func (e *Engine) Explain(ctx context.Context, root *Root, rel string, origin action.Origin) *Explanation {
@@ -206,7 +206,7 @@ func (e *Engine) Explain(ctx context.Context, root *Root, rel string, origin act
 	ex := &Explanation{Root: root.Dir, Path: rel, AssumedOrigin: origin, Excluded: root.Filter.Explain(rel),
 		Rules: make([]RuleExplanation, 0, len(e.rules.Rules)), Findings: []action.Finding{}, History: []journal.Entry{}}
 	ex.Document = ex.Excluded == nil
-	tr := &trace{at: map[*rule.Rule]int{}}
+	tr := &explainTrace{at: map[*rule.Rule]int{}}
 	for i, r := range e.rules.Rules {
 		re := RuleExplanation{ID: r.ID, Name: r.Name, Files: r.Files(), FilesFromInclude: r.FilesFromInclude(),
 			Exclude: r.Exclude(), Path: r.ExplainPath(rel), Findings: []action.Finding{}, Actions: []ActionExplanation{}}
@@ -236,10 +236,12 @@ func (e *Engine) Explain(ctx context.Context, root *Root, rel string, origin act
 	opts := e.opts
 	opts.DryRun = true
 	opts.Gate, opts.Wrote, opts.BeforeWrite, opts.ActionDone, opts.MayWrite, opts.Publisher = nil, nil, nil, nil, nil, nil
+	// An explanation is not processing: it makes no spans either.
+	opts.Tracer = nil
 	dry := New(e.rules, opts)
 	defer dry.dirs.close()
 	w := &Writes{}
-	res := dry.ProcessChange(ctx, root, rel, Change{Origin: origin, trace: tr}, w)
+	res := dry.ProcessChange(ctx, root, rel, Change{Origin: origin, explain: tr}, w)
 
 	ex.Skipped, ex.Error = res.Skipped, res.Error
 	ex.Origin = res.Origin
@@ -280,19 +282,19 @@ func (e *Engine) Explain(ctx context.Context, root *Root, rel string, origin act
 	return ex
 }
 
-// trace records, for Explain, what ProcessChange decided for each rule. All
+// explainTrace records, for Explain, what ProcessChange decided for each rule. All
 // its methods do nothing on a nil trace, which is every other caller's.
-type trace struct {
+type explainTrace struct {
 	ex *Explanation
 	at map[*rule.Rule]int // index in ex.Rules
 	// git is what Options.VCS said of the content.
 	git *VCSInfo
 }
 
-func (t *trace) rule(r *rule.Rule) *RuleExplanation { return &t.ex.Rules[t.at[r]] }
+func (t *explainTrace) rule(r *rule.Rule) *RuleExplanation { return &t.ex.Rules[t.at[r]] }
 
 // start records how the file is classified, once it is read.
-func (t *trace) start(leave bool, held []string) {
+func (t *explainTrace) start(leave bool, held []string) {
 	if t == nil {
 		return
 	}
@@ -302,7 +304,7 @@ func (t *trace) start(leave bool, held []string) {
 // maxMatchText bounds the match text an explanation quotes.
 const maxMatchText = 200
 
-func (t *trace) regex(r *rule.Rule, content []byte, m *action.Match, ok bool) {
+func (t *explainTrace) regex(r *rule.Rule, content []byte, m *action.Match, ok bool) {
 	if t == nil {
 		return
 	}
@@ -343,7 +345,7 @@ func (t *trace) regex(r *rule.Rule, content []byte, m *action.Match, ok bool) {
 	re.Match = x
 }
 
-func (t *trace) condition(r *rule.Rule, fm map[string]any, rel string, m *action.Match, origin action.Origin, ok bool, err error) {
+func (t *explainTrace) condition(r *rule.Rule, fm map[string]any, rel string, m *action.Match, origin action.Origin, ok bool, err error) {
 	if t == nil {
 		return
 	}
@@ -360,7 +362,7 @@ func (t *trace) condition(r *rule.Rule, fm map[string]any, rel string, m *action
 	}
 }
 
-func (t *trace) skip(r *rule.Rule, outcome string, err error) {
+func (t *explainTrace) skip(r *rule.Rule, outcome string, err error) {
 	if t == nil {
 		return
 	}
@@ -374,7 +376,7 @@ func (t *trace) skip(r *rule.Rule, outcome string, err error) {
 	}
 }
 
-func (t *trace) action(r *rule.Rule, st rule.Step, in []byte, out action.Output, err error) {
+func (t *explainTrace) action(r *rule.Rule, st rule.Step, in []byte, out action.Output, err error) {
 	if t == nil {
 		return
 	}
@@ -393,7 +395,7 @@ func (t *trace) action(r *rule.Rule, st rule.Step, in []byte, out action.Output,
 	}
 }
 
-func (t *trace) failed(r *rule.Rule, step string, err error) {
+func (t *explainTrace) failed(r *rule.Rule, step string, err error) {
 	if t == nil {
 		return
 	}
@@ -403,7 +405,7 @@ func (t *trace) failed(r *rule.Rule, step string, err error) {
 
 // ran records a rule whose actions all ran; undone and leave say it ran as
 // a check (see apply).
-func (t *trace) ran(r *rule.Rule, before, after []byte, undone, leave bool) {
+func (t *explainTrace) ran(r *rule.Rule, before, after []byte, undone, leave bool) {
 	if t == nil {
 		return
 	}

@@ -138,6 +138,9 @@ func New(b Backend, metrics http.Handler) http.Handler {
 		}
 		respond(w, map[string]any{"retried": id}, b.RetryDeadLetter(r.Context(), id))
 	})
+	if o, ok := b.(Observer); ok {
+		serveObserver(mux, o)
+	}
 	return mux
 }
 

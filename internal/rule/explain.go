@@ -53,7 +53,10 @@ func (r *Rule) Inputs(fm map[string]any, path string, m *action.Match, origin ac
 	if len(r.reads) == 0 {
 		return nil
 	}
-	env := whenEnv(fm, path, m, origin)
+	if fm == nil {
+		fm = noFrontMatter
+	}
+	env := map[string]any{"fm": fm, "path": path, "match": matchVars(m), "origin": string(origin)}
 	out := make([]Input, 0, len(r.reads))
 	for _, rd := range r.reads {
 		v := env[rd.root]
@@ -84,13 +87,17 @@ func (rd read) name() string {
 	return rd.root + "[" + strconv.Quote(rd.key) + "]"
 }
 
-// conditionReads lists what src reads, without repeats: fm.x and match.x
-// member accesses with a constant key, and the variables fm, match, path and
-// origin used otherwise (fm as a whole, say `"tags" in fm`).
+// conditionReads lists what src reads, without repeats, in the order it
+// first reads them: fm.x and match.x member accesses with a constant key
+// (a string; match's groups by number too), and the variables fm, match,
+// path and origin used otherwise (fm as a whole, say `"tags" in fm`). Both
+// `scribe explain` (Inputs) and the front-matter fast path (fmFields) use
+// it.
 func conditionReads(src string) []read {
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil
+		// Not for a compiled condition; say it reads everything.
+		return []read{{root: "fm"}, {root: "match"}, {root: "path"}, {root: "origin"}}
 	}
 	c := &readCollector{bases: map[*ast.IdentifierNode]bool{}}
 	// ast.Walk visits children before parents: first find the identifiers
@@ -111,11 +118,12 @@ type readCollector struct {
 func (c *readCollector) Visit(n *ast.Node) {
 	switch x := (*n).(type) {
 	case *ast.MemberNode:
+		// A method call (fm.keys()) uses the variable whole.
 		id, ok := x.Node.(*ast.IdentifierNode)
-		if !ok || id.Value != "fm" && id.Value != "match" {
+		if !ok || id.Value != "fm" && id.Value != "match" || x.Method {
 			return
 		}
-		key, ok := memberKey(x.Property)
+		key, ok := memberKey(x.Property, id.Value == "match")
 		if !ok {
 			return
 		}
@@ -137,12 +145,14 @@ func (c *readCollector) add(rd read) {
 	}
 }
 
-func memberKey(n ast.Node) (string, bool) {
+// memberKey is the constant key of a member access: a string, or with
+// numbered (match's groups) an integer.
+func memberKey(n ast.Node, numbered bool) (string, bool) {
 	switch p := n.(type) {
 	case *ast.StringNode:
 		return p.Value, true
 	case *ast.IntegerNode:
-		return strconv.Itoa(p.Value), true
+		return strconv.Itoa(p.Value), numbered
 	}
 	return "", false
 }

@@ -3,8 +3,10 @@
 // A Filter combines the configuration's include and exclude doublestar globs
 // with the ignore files of the tree (.gitignore and .scribeignore, git's
 // syntax and semantics at any depth), and always excludes .git and the state
-// directory. Walk lists a root in parallel through an os.Root; List is Walk
-// collected and sorted.
+// directory. Walk lists a root in parallel through an os.Root, reading the
+// kernel's directory records (getdents: the type from d_type, an lstat only
+// where the file system gives none) at one allocation per entry, its path;
+// List is Walk collected and sorted.
 //
 // # Usage
 //

@@ -124,13 +124,13 @@ func (f *Filter) exclusion(v verdict) *Exclusion {
 	x := &Exclusion{Reason: v.reason}
 	switch {
 	case v.glob != nil:
-		x.Pattern = v.glob.pattern
+		x.Pattern = v.glob.String()
 	case v.pat != nil:
 		x.Pattern, x.File, x.Line = v.pat.text, v.set.file, v.pat.line
 	case v.reason == ExcludedNotIncluded:
 		var gs []string
 		for _, g := range f.include {
-			gs = append(gs, g.pattern)
+			gs = append(gs, g.String())
 		}
 		x.Detail = strings.Join(gs, ", ")
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/scribe-md/scribe/internal/glob"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
@@ -28,8 +29,8 @@ const maxIgnoreFileSize = 4 << 20
 // which names matter). A Filter is safe for concurrent use.
 type Filter struct {
 	rootDir  string
-	include  []glob
-	exclude  []glob
+	include  []glob.Glob
+	exclude  []glob.Glob
 	stateDir string // slash-separated, relative to the root; "" for none
 
 	// includeBases are the literal directory prefixes of the include globs,
@@ -94,10 +95,10 @@ func NewFilter(rootDir string, include, exclude []string, stateDir string) (*Fil
 		return nil, errors.Join(errs...)
 	}
 	for _, g := range include {
-		f.include = append(f.include, compileGlob(g))
+		f.include = append(f.include, glob.Compile(g))
 	}
 	for _, g := range exclude {
-		f.exclude = append(f.exclude, compileGlob(g))
+		f.exclude = append(f.exclude, glob.Compile(g))
 	}
 	f.stateDir = sd
 	f.includeBases = includeBases(include)
@@ -198,7 +199,7 @@ func (f *Filter) dirExcluded(parent *dirNode, rel, name string) bool {
 // Explain can never disagree with the walk.
 type verdict struct {
 	reason string
-	glob   *glob          // ExcludedByGlob
+	glob   *glob.Glob     // ExcludedByGlob
 	set    *ignoreSet     // ExcludedByIgnoreFile
 	pat    *ignorePattern // ExcludedByIgnoreFile
 }
@@ -217,7 +218,7 @@ func (f *Filter) fileVerdict(parent *dirNode, rel, name string) verdict {
 	if len(f.include) > 0 {
 		in := false
 		for i := range f.include {
-			if f.include[i].match(rel, name) {
+			if f.include[i].Match(rel, name) {
 				in = true
 				break
 			}
@@ -227,7 +228,7 @@ func (f *Filter) fileVerdict(parent *dirNode, rel, name string) verdict {
 		}
 	}
 	for i := range f.exclude {
-		if f.exclude[i].match(rel, name) {
+		if f.exclude[i].Match(rel, name) {
 			return verdict{reason: ExcludedByGlob, glob: &f.exclude[i]}
 		}
 	}
@@ -248,7 +249,7 @@ func (f *Filter) dirVerdict(parent *dirNode, rel, name string) verdict {
 		return verdict{reason: ExcludedNotIncluded}
 	}
 	for i := range f.exclude {
-		if f.exclude[i].match(rel, name) {
+		if f.exclude[i].Match(rel, name) {
 			return verdict{reason: ExcludedByGlob, glob: &f.exclude[i]}
 		}
 	}

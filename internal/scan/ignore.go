@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/scribe-md/scribe/internal/glob"
 )
 
 // IsIgnoreFile reports whether name (a base name) is one of the ignore files
@@ -38,7 +40,7 @@ type ignorePattern struct {
 	negate   bool
 	dirOnly  bool
 	basename bool
-	m        glob // glob compiled, on the path relative to the ignore file
+	m        glob.Glob // glob compiled, on the path relative to the ignore file
 	// line is the pattern's 1-based line in its file and text the line as
 	// written, for Filter.Explain.
 	line int
@@ -75,7 +77,7 @@ func decide(sets []*ignoreSet, rel, name string, isDir bool) (*ignoreSet, *ignor
 			if p.dirOnly && !isDir {
 				continue
 			}
-			if p.m.match(sub, name) {
+			if p.m.Match(sub, name) {
 				return s, p
 			}
 		}
@@ -148,9 +150,9 @@ func parseIgnoreLine(line string) (p ignorePattern, ok bool) {
 		return p, false
 	}
 	if p.basename {
-		p.m = compileGlob("**/" + p.glob)
+		p.m = glob.Compile("**/" + p.glob)
 	} else {
-		p.m = compileGlob(p.glob)
+		p.m = glob.Compile(p.glob)
 	}
 	return p, true
 }
