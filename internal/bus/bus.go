@@ -31,6 +31,7 @@ type Bus struct {
 	cons, bulkCons  jetstream.Consumer // live and bulk file events
 
 	lastErr errorMemo
+	dead    deadIndex // the subjects of the dead letters, to clear them cheaply
 
 	connClosed chan struct{} // closed by the connection's ClosedHandler
 	done       chan struct{} // closed when Close starts
@@ -148,6 +149,9 @@ func (b *Bus) open(ctx context.Context) error {
 		return err
 	}
 	b.wq, b.dlq, b.events, b.cons, b.bulkCons = t.wq, t.dlq, t.events, t.cons, t.bulkCons
+	if err := b.dead.load(ctx, b.dlq, b.n.dlq); err != nil {
+		return err
+	}
 	if b.o.noMover {
 		return nil
 	}
@@ -200,9 +204,12 @@ func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		MaxMsgs:     b.o.DeadLetterMaxMsgs,
-		Discard:     jetstream.DiscardOld,
-		Duplicates:  b.o.Duplicates,
-		Replicas:    replicas,
+		// One subject per file (deadToken), one message per subject: a
+		// file that fails again replaces its dead letter.
+		MaxMsgsPerSubject: 1,
+		Discard:           jetstream.DiscardOld,
+		Duplicates:        b.o.Duplicates,
+		Replicas:          replicas,
 	})
 	if err != nil {
 		return t, streamError(b.n.dlqStream, err)

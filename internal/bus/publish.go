@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -14,7 +15,9 @@ import (
 // modification time): an event whose dedupID was published within the
 // Duplicates window is dropped by the server, and PublishFile returns the
 // sequence of the first. An empty dedupID disables deduplication. A full
-// store gives an error matching ErrStorageFull.
+// store gives an error matching ErrStorageFull. A span in ctx travels with
+// the event (W3C traceparent), so the handler's context carries it as its
+// remote parent.
 func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) (uint64, error) {
 	if err := b.check(); err != nil {
 		return 0, err
@@ -30,7 +33,8 @@ func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) (ui
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupHeader(dedupID)))
 	}
-	ack, err := b.js.Publish(ctx, fileSubject(b.n, ev), data, opts...)
+	m := &nats.Msg{Subject: fileSubject(b.n, ev), Data: data, Header: injectTrace(ctx)}
+	ack, err := b.js.PublishMsg(ctx, m, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
 	}

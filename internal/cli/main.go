@@ -103,6 +103,9 @@ func checkFormat(g *globals) error {
 	return nil
 }
 
+// logInfo, as a command annotation, makes info its default log level.
+const logInfo = "scribe/log-info"
+
 // newRoot builds the command tree.
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -112,7 +115,13 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			// One-shot commands print results, and log only what goes
+			// wrong; the daemon also says what it is doing (start, ready,
+			// findings, pauses, reloads) at info.
 			level := slog.LevelWarn
+			if cmd.Annotations[logInfo] != "" {
+				level = slog.LevelInfo
+			}
 			switch {
 			case g.verbose:
 				level = slog.LevelDebug
@@ -131,7 +140,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.MarkHidden("cpuprofile")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
-		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
+		newTestCmd(g), newExplainCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	root.AddCommand(newManCmd(g))

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,13 +19,15 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/service"
+	"github.com/scribe-md/scribe/internal/telemetry"
 )
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
 	cmd := &cobra.Command{
-		Use:   "watch [PATH...]",
-		Short: "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
+		Annotations: map[string]string{logInfo: "yes"},
+		Use:         "watch [PATH...]",
+		Short:       "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -96,8 +99,25 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// holds makes the collector run without pause, idle or not.
 			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
 			// and GOGC still apply when the user sets them.
+			// Records logged with a span's context carry its trace ids.
+			g.log = slog.New(telemetry.LogHandler(g.log.Handler()))
+			tracing, err := telemetry.Start(ctx, telemetry.Options{
+				Endpoint: cfg.Telemetry.Traces.Endpoint, Protocol: cfg.Telemetry.Traces.Protocol,
+				ServiceVersion: Version, Logger: g.log.With("component", "telemetry"),
+			})
+			if err != nil {
+				return fail(ExitUsage, fmt.Errorf("telemetry: %w", err))
+			}
+			// Last: the spans of the files drained at shutdown go out too.
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := tracing.Shutdown(sctx); err != nil {
+					g.log.Warn("send the last traces", "err", err)
+				}
+			}()
 			ready := make(chan struct{})
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}

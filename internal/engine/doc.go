@@ -24,6 +24,23 @@
 // write to it: they run as in a check, reporting findings but changing
 // nothing.
 //
+// # Explain
+//
+// Explain answers "why did (or didn't) my rule run on this file?": it runs
+// ProcessChange on a dry copy of the engine with an explainTrace attached
+// to the Change, and it records each decision where the engine makes it
+// (the rule's globs, regex, condition and the values it read, each action's
+// result, git's view, undone rules), so the explanation cannot drift from
+// what the engine does. Without one (every other caller) the hooks are
+// nil checks.
+//
+// # Traces
+//
+// With Options.Tracer set, ProcessChange makes an "engine process" span (a
+// child of ctx's), with a child per action called ("action NAME"), the
+// write and its journal entry; what an action logs carries the trace ids.
+// Without one it starts no span.
+//
 // # Concurrency
 //
 // Process may be called from many goroutines at once, but never twice at once

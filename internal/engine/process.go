@@ -12,6 +12,9 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/rule"
@@ -28,6 +31,10 @@ type Options struct {
 	DryRun bool
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
+	// Tracer, when set, makes a span of each file ProcessChange processes,
+	// with a child per action called, the write and its journal entry
+	// (Wrote); nil makes none.
+	Tracer trace.Tracer
 	// Clock is the time actions see; nil means time.Now.
 	Clock func() time.Time
 	// Commands is the runner actions use for allow-listed commands, per root
@@ -100,11 +107,11 @@ type Options struct {
 // VCSInfo is what git knows of a file's content (Options.VCS).
 type VCSInfo struct {
 	// Committed: the content is git's index or HEAD blob of the file.
-	Committed bool
+	Committed bool `json:"committed"`
 	// Tracked: git has the file in its index or HEAD.
-	Tracked bool
+	Tracked bool `json:"tracked"`
 	// DuringOp: the file last changed while a git operation ran.
-	DuringOp bool
+	DuringOp bool `json:"during_op,omitempty"`
 }
 
 // Engine applies a rule set to files.
@@ -168,6 +175,10 @@ type Change struct {
 	// later change is taken for an edit: a scan, or Scribe's own requeue,
 	// that comes after the user saved describes an older version.
 	Of safefile.Version
+
+	// explain, when set, records why each rule did or did not act
+	// (Explain).
+	explain *explainTrace
 }
 
 // ProcessChange runs every applicable rule on one file and writes the result
@@ -219,7 +230,7 @@ func (s *slot) release() {
 }
 
 func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change, p pass, w *Writes) *Result {
-	origin := ch.Origin
+	origin, tr := ch.Origin, ch.explain
 	res := &Result{Root: root.Dir, Path: rel}
 	// The rules that select rel by path, without allocating for the usual
 	// few.
@@ -235,6 +246,12 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 	}
 	sl := slot{ch: p.slots}
 	defer sl.release()
+	if e.opts.Tracer != nil {
+		var span trace.Span
+		ctx, span = e.opts.Tracer.Start(ctx, "engine process", trace.WithAttributes(
+			attribute.String("scribe.root", root.Dir), attribute.String("scribe.path", rel), attribute.String("scribe.origin", string(origin))))
+		defer func() { endProcessSpan(span, res) }()
+	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
 		snap, err := e.read(root, rel, p.listed && attempt == 0)
@@ -248,13 +265,14 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		if ch.Of != (safefile.Version{}) && ch.Of != snap.Version() {
 			origin = action.OriginUser
 		}
-		origin, leave := e.classify(root, rel, origin, snap)
+		origin, leave := e.classify(root, rel, origin, snap, tr)
 		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
 			held = e.opts.Undone(root, rel, snapHash(snap))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res)
+		tr.start(leave, held)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
 		if out == nil && len(res.Rules) == 0 {
 			// No action saw the content and no result holds it: its
 			// buffer serves the next read.
@@ -288,12 +306,17 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
+		wspan := e.writeSpan(ctx, rel, len(out))
 		res.Version, err = safefile.Replace(root.FS, rel, snap, out)
+		endSpan(wspan, err)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
 			res.Written = true
-			if err := e.wrote(root, res); err != nil {
+			jspan := e.journalSpan(ctx, rel)
+			err := e.wrote(root, res)
+			endSpan(jspan, err)
+			if err != nil {
 				res.Error = err.Error()
 			}
 			return res
@@ -344,15 +367,27 @@ func (e *Engine) holdBack(res *Result, err error) {
 }
 
 // classify returns the origin of the content read and whether writing rules
-// must leave it alone (Options.LeaveCommitted).
-func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot) (action.Origin, bool) {
+// must leave it alone (Options.LeaveCommitted). tr, when set, is told what
+// git knows of the file.
+func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot, tr *explainTrace) (action.Origin, bool) {
 	if origin == "" {
 		origin = action.OriginUser
 	}
-	if e.opts.VCS == nil || origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+	if e.opts.VCS == nil {
 		return origin, false
 	}
-	g := e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	var g VCSInfo
+	if tr != nil {
+		// An explanation shows what git knows even where it changes nothing.
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+		tr.git = &g
+	}
+	if origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+		return origin, false
+	}
+	if tr == nil {
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	}
 	if origin == action.OriginUser && (g.Committed || g.DuringOp && g.Tracked) {
 		origin = action.OriginVCS
 	}
@@ -409,12 +444,13 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // Options.LeaveCommitted).
 //
 // sl is taken before the first action runs (see pass.slots).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result) ([]byte, error) {
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result, tr *explainTrace) ([]byte, error) {
 	cur := content
 	fmc := fmCache{fields: e.condFields, all: e.condAll}
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
+		tr.regex(r, cur, m, ok)
 		if !ok {
 			continue
 		}
@@ -422,9 +458,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			f, err := fmc.forCondition(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
+				tr.skip(r, OutcomeFrontMatterInvalid, err)
 				continue
 			}
 			ok, err := r.Eval(f, rel, m, origin)
+			tr.condition(r, f, rel, m, origin, ok, err)
 			if err != nil {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "when", Severity: action.SeverityError, Message: err.Error()})
 				continue
@@ -442,6 +480,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			if !allowed {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "breaker", Severity: action.SeverityWarning,
 					Message: "rule skipped: its circuit breaker is open after repeated failures"})
+				tr.skip(r, OutcomeBreakerOpen, nil)
 				continue
 			}
 			done = d
@@ -456,7 +495,8 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			scratch, scratchChanged := cur, false
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res)
+		before := *target
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res, tr)
 		if err != nil {
 			done(false)
 			if ctx.Err() != nil {
@@ -467,9 +507,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			}
 			cur, changed = res.rollback(mark)
 			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
+			tr.failed(r, step, err)
 			continue
 		}
 		done(true)
+		tr.ran(r, before, *target, undone, dry && !undone)
 		if dry {
 			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:mark.changedBy], res.Events[:mark.events], res.Affected[:mark.affected]
 			switch {
@@ -500,7 +542,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 // output. dry runs them as a check does. On failure it returns the name of
 // the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	fmc *fmCache, w *Writes, res *Result) (string, error) {
+	fmc *fmCache, w *Writes, res *Result, tr *explainTrace) (string, error) {
 	for _, st := range r.Steps {
 		f, err := fmc.get(*cur)
 		if err != nil {
@@ -511,10 +553,17 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
-		out, err := action.Call(ctx, st.Action, in, st.Timeout)
+		actx, span := e.actionSpan(ctx, r.ID, st.Name)
+		if sc := span.SpanContext(); sc.IsValid() {
+			// What the action logs joins its span.
+			in.Host.Logger = in.Host.Logger.With("trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+		}
+		out, err := action.Call(actx, st.Action, in, st.Timeout)
+		endSpan(span, err)
 		if e.opts.ActionDone != nil {
 			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
 		}
+		tr.action(r, st, *cur, out, err)
 		if err != nil {
 			if ctx.Err() != nil {
 				return st.Name, ctx.Err()

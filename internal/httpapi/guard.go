@@ -18,8 +18,10 @@ import (
 //     (net/http.CrossOriginProtection: Sec-Fetch-Site, else Origin against
 //     Host): 403.
 //  3. it needs credentials and none of Auth accepts it: 401. Every request
-//     that is not GET, HEAD or OPTIONS needs them; with PrivateReads every
-//     request does except /healthz and /readyz.
+//     that is not GET, HEAD or OPTIONS needs them, and so does the explain
+//     endpoint, which runs the rules (commands, plugins) and so is not left
+//     to any web page's simple GET; with PrivateReads every request does
+//     except /healthz and /readyz.
 //
 // The zero Guard accepts loopback Hosts only and refuses every state change.
 type Guard struct {
@@ -91,9 +93,10 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 }
 
 func (g *Guard) needsAuth(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
+	switch {
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
+		return true
+	case r.URL.Path == ExplainPath:
 		return true
 	}
 	return g.PrivateReads && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"

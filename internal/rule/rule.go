@@ -42,13 +42,21 @@ type Rule struct {
 
 	files   []string
 	exclude []string
+	// include is set when files are the configuration's include globs
+	// (the rule names none).
+	include bool
 	// filesM and excludeM are files and exclude compiled for matching.
 	filesM, excludeM []glob.Glob
 	re               *regexp.Regexp
 	lit              []byte // a literal every match contains (prefilter), or nil
 	when             *vm.Program
+	whenSrc          string
+	// reads are the variables and front-matter fields the condition reads
+	// (see Inputs).
+	reads []read
 	// whenFields are the front-matter keys the condition reads (fm.KEY or
-	// fm["KEY"]); whenAll is set when it uses fm any other way.
+	// fm["KEY"]); whenAll is set when it uses fm any other way. Both come
+	// from reads.
 	whenFields []string
 	whenAll    bool
 }
@@ -97,7 +105,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	at := func(field string) string { return fmt.Sprintf("rules[%d]%s", i, field) }
 	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, RewriteCommitted: rc.RewriteCommitted, files: rc.Files, exclude: rc.Exclude}
 	if len(r.files) == 0 {
-		r.files = cfg.Include
+		r.files, r.include = cfg.Include, true
 	}
 	for _, g := range r.files {
 		r.filesM = append(r.filesM, glob.Compile(g))
@@ -134,8 +142,8 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		case checkOrigins(rc.When) != "":
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
-			r.when = prog
-			r.whenFields, r.whenAll = fmFields(rc.When)
+			r.when, r.whenSrc, r.reads = prog, rc.When, conditionReads(rc.When)
+			r.whenFields, r.whenAll = fmFieldsOf(r.reads)
 		}
 	}
 	bb := b
@@ -251,18 +259,34 @@ func (r *Rule) close(ctx context.Context) error {
 
 // MatchPath reports whether the rule's globs select rel (slash-separated,
 // relative to the root).
-func (r *Rule) MatchPath(rel string) bool {
+func (r *Rule) MatchPath(rel string) bool { return r.ExplainPath(rel).Matched }
+
+// PathMatch is how a rule's globs decide a path (Rule.ExplainPath).
+type PathMatch struct {
+	// Matched: the rule selects the path.
+	Matched bool `json:"matched"`
+	// Glob is the files glob that matched, or with Excluded the rule's
+	// exclude glob that matched; "" when no files glob matched.
+	Glob string `json:"glob,omitempty"`
+	// Excluded: an exclude glob of the rule matched (it wins).
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// ExplainPath says whether the rule's globs select rel and which glob
+// decided: the first exclude glob that matches, else the first files glob
+// that matches.
+func (r *Rule) ExplainPath(rel string) PathMatch {
 	for i := range r.excludeM {
 		if r.excludeM[i].MatchPath(rel) {
-			return false
+			return PathMatch{Glob: r.excludeM[i].String(), Excluded: true}
 		}
 	}
 	for i := range r.filesM {
 		if r.filesM[i].MatchPath(rel) {
-			return true
+			return PathMatch{Matched: true, Glob: r.filesM[i].String()}
 		}
 	}
-	return false
+	return PathMatch{}
 }
 
 // HasMatch reports whether the rule has a content regex.
@@ -335,40 +359,20 @@ func (s *Set) ConditionFields() (fields []string, all bool) {
 // (fm.status, fm["status"], fm?.status); any other use reads fm whole. A
 // variable the condition declares with the name fm only adds keys, never
 // hides a use.
-func fmFields(src string) (fields []string, all bool) {
-	tree, err := parser.Parse(src)
-	if err != nil {
-		return nil, true
-	}
-	v := &fmVisitor{}
-	ast.Walk(&tree.Node, v)
-	if v.uses != v.keyed {
-		return nil, true
-	}
-	return v.fields, false
-}
+func fmFields(src string) (fields []string, all bool) { return fmFieldsOf(conditionReads(src)) }
 
-type fmVisitor struct {
-	uses, keyed int
-	fields      []string
-}
-
-func (v *fmVisitor) Visit(n *ast.Node) {
-	switch n := (*n).(type) {
-	case *ast.IdentifierNode:
-		if n.Value == "fm" {
-			v.uses++
-		}
-	case *ast.MemberNode:
-		id, ok := n.Node.(*ast.IdentifierNode)
-		key, isStr := n.Property.(*ast.StringNode)
-		if ok && id.Value == "fm" && isStr && !n.Method {
-			v.keyed++
-			if !slices.Contains(v.fields, key.Value) {
-				v.fields = append(v.fields, key.Value)
-			}
+// fmFieldsOf is fmFields from the condition's reads (conditionReads).
+func fmFieldsOf(reads []read) (fields []string, all bool) {
+	for _, rd := range reads {
+		switch {
+		case rd.root != "fm":
+		case rd.key == "":
+			return nil, true
+		default:
+			fields = append(fields, rd.key)
 		}
 	}
+	return fields, false
 }
 
 // Eval evaluates the rule's condition. With no condition it returns true.

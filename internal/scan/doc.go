@@ -21,6 +21,12 @@
 // before it watches a directory, and builds a new Filter when an ignore file
 // changes (see IsIgnoreFile): a Filter caches what it read.
 //
+// f.Explain(rel) says why a path is not a document (nil when it is one):
+// the include globs, an exclude glob, the ignore file and line (as `git
+// check-ignore -v` names them), .git, the state directory, or a directory
+// on the way that is a symbolic link. It decides through the same code as
+// Included and the walk, so it never disagrees with them.
+//
 // # Glob semantics
 //
 // Globs match the slash-separated path relative to the root, with
