@@ -38,7 +38,9 @@ func (b *bench) million(ctx context.Context) ([]row, error) {
 	sc := "million"
 	setting := fmt.Sprintf("daemon, %d files in %d folders, %d workers", n, dirs, b.f.workers)
 	var rows []row
-	add := func(metric, value, goal, verdict string) { rows = append(rows, row{sc, setting, metric, value, goal, verdict}) }
+	add := func(metric, value, goal, verdict string) {
+		rows = append(rows, row{sc, setting, metric, value, goal, verdict})
+	}
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "%s "+format+" (load %s)\n", append([]any{time.Now().Format("15:04:05")}, append(args, loadAvg())...)...)
 	}

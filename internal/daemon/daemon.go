@@ -81,7 +81,7 @@ type Daemon struct {
 	brk     *breakers
 	old     []*rule.Set // replaced rule sets, closed at exit
 
-	roots   []*rootState
+	roots []*rootState
 	// feeding is read-locked by each catch-up publish and its count, and
 	// locked to read the queue's size (queued).
 	feeding sync.RWMutex
