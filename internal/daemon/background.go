@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -202,13 +203,25 @@ func (d *Daemon) finisher(ctx context.Context) error {
 				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
 			}
 		}
+		idle := err == nil && n == 0 && len(again) == 0
+		if idle && d.sinceFree.Load() >= freeAfter {
+			// A backlog drained (a catch-up, a checkout): its garbage goes
+			// back to the system now rather than over the next minutes, so
+			// an idle daemon's footprint is its live state.
+			d.sinceFree.Store(0)
+			debug.FreeOSMemory()
+		}
 		// Memory is looked at when work was done, and only then.
-		d.checkMemory(err == nil && n == 0 && len(again) == 0)
+		d.checkMemory(idle)
 	}
 }
 
 // finishTick is how long the finisher lets a batch grow.
 const finishTick = 250 * time.Millisecond
+
+// freeAfter is how many files processed make a drained queue worth a
+// collection that returns memory to the system (a few milliseconds).
+const freeAfter = 1000
 
 // markDirty records that files were processed, so that aggregating actions
 // finish the batch.

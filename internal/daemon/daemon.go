@@ -107,7 +107,8 @@ type Daemon struct {
 	finishKick   chan struct{} // a worker marked the batch dirty
 	memory       memoryBudget
 	ready        atomic.Bool
-	dirty        atomic.Bool // a batch ran since aggregating actions last finished
+	dirty        atomic.Bool  // a batch ran since aggregating actions last finished
+	sinceFree    atomic.Int64 // files processed since memory was last returned (finisher)
 	drainCtx     context.Context
 	processed    atomic.Int64
 	written      atomic.Int64

@@ -326,7 +326,9 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
 		}
 	}
-	if len(res.Rules) > 0 {
+	// A backlog's end wakes the finisher too, which returns its garbage to
+	// the system.
+	if len(res.Rules) > 0 || d.sinceFree.Add(1) >= freeAfter {
 		d.markDirty()
 	}
 	var failure string
