@@ -20,6 +20,7 @@ import (
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/watch"
 
@@ -150,6 +151,23 @@ type Status struct {
 	Counters    map[string]int64  `json:"counters"`
 	Memory      MemoryStatus      `json:"memory"`
 	Errors      map[string]string `json:"errors,omitempty"`
+	// Remote is the scale-out state (engine.remote), absent otherwise.
+	Remote *RemoteStatus `json:"remote,omitempty"`
+}
+
+// RemoteStatus is the owner's view of scale-out: its workers (those whose
+// heartbeat has not expired, the owner's own runner included) and its jobs.
+type RemoteStatus struct {
+	// Revision is the configuration revision jobs are made under (short).
+	Revision string `json:"revision"`
+	// Jobs waiting in the jobs stream or running; Waiting the files the
+	// owner has out as jobs now; Sent and Dropped (results of redelivered
+	// jobs, never applied) since it started.
+	Jobs    int                 `json:"jobs"`
+	Waiting int64               `json:"waiting"`
+	Sent    int64               `json:"sent"`
+	Dropped int64               `json:"dropped"`
+	Workers []remote.WorkerInfo `json:"workers"`
 }
 
 // FindingsSummary counts the current findings.
@@ -230,6 +248,9 @@ func (d *Daemon) status(ctx context.Context) Status {
 	}
 	// The counters last: a failure is counted before its event becomes a
 	// dead letter, so the dead letters listed are counted too.
+	if d.owner != nil {
+		st.Remote = d.remoteStatus(ctx, st.Errors)
+	}
 	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}
 	return st
 }
