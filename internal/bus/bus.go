@@ -189,9 +189,6 @@ func (b *Bus) Replicas() int {
 	return b.o.Replicas
 }
 
-// AckWait returns Options.AckWait (with its default applied).
-func (b *Bus) AckWait() time.Duration { return b.o.AckWait }
-
 // topology holds handles to the streams and the consumer. They address the
 // server by name, so they stay valid if the objects are deleted and created
 // again.

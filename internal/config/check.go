@@ -36,8 +36,8 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 	if c.Engine.Remote && c.Bus.URL == "" && !bad["engine.remote"] {
 		at("engine.remote", "set bus.url to the NATS cluster the workers share (doc/SCALE-OUT.md)", "remote needs bus.url: remote workers reach the owner through a NATS cluster")
 	}
-	if c.Bus.AckWait <= 0 && !bad["bus.ack_wait"] {
-		at("bus.ack_wait", `the default is "30s"`, "ack_wait must be greater than zero")
+	if c.Engine.RemoteAckWait <= 0 && !bad["engine.remote_ack_wait"] {
+		at("engine.remote_ack_wait", `the default is "30s"`, "remote_ack_wait must be greater than zero")
 	}
 	if c.HTTP.Listen != "" && !bad["http.listen"] {
 		t.checkHTTP(c, bad)

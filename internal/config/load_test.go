@@ -52,9 +52,10 @@ func TestLoadFull(t *testing.T) {
 			StateDir:      ".state",
 			VCS:           "auto",
 			// Defaults of the fields the file leaves out.
+			RemoteAckWait:  Duration(30 * time.Second),
 			RemoteInFlight: 256,
 		},
-		Bus:  Bus{URL: "nats://a:4222,nats://b:4222", Replicas: 1, AckWait: Duration(30 * time.Second)},
+		Bus:  Bus{URL: "nats://a:4222,nats://b:4222", Replicas: 1},
 		HTTP: HTTP{Listen: ""},
 		Security: Security{
 			// The symlink is resolved to the program it points to.

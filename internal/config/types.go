@@ -77,6 +77,9 @@ type Engine struct {
 	// of its roots and sends each file's rules as a job to `scribe worker`
 	// processes; Workers is then how many jobs it runs itself (0: none).
 	Remote bool `json:"remote"`
+	// RemoteAckWait is how long a worker may hold a job without a sign
+	// of life before the server gives it to another worker.
+	RemoteAckWait Duration `json:"remote_ack_wait"`
 	// RemoteInFlight bounds the files the owner has out as jobs at once.
 	RemoteInFlight int `json:"remote_in_flight"`
 }
@@ -88,9 +91,6 @@ type Bus struct {
 	// Replicas is how many servers of an external cluster keep each
 	// stream (the embedded server keeps 1).
 	Replicas int `json:"replicas"`
-	// AckWait is how long a worker may hold a file event or a job without
-	// a sign of life before the server redelivers it.
-	AckWait Duration `json:"ack_wait"`
 }
 
 // Telemetry configures OpenTelemetry. Off by default; the standard

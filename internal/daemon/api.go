@@ -231,15 +231,22 @@ func (d *Daemon) status(ctx context.Context) Status {
 	for _, r := range d.currentRules().Rules {
 		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID]})
 	}
-	if n, c, err := d.queued(ctx); err == nil {
-		st.Queue.Pending, st.Queue.CatchUp = n, c
+	// The bus (and, in scale-out, the owner's side) is set once it is
+	// open; a status asked for before then says so.
+	started := d.liveBus.Load() != nil
+	if !started {
+		st.Errors["bus"] = "not connected yet"
 	} else {
-		st.Errors["queue"] = err.Error()
-	}
-	if dl, err := d.listDeadLetters(ctx, "", true, statusDeadLetters); err == nil {
-		st.DeadLetters, st.DeadLetterCount, st.DeadLetterGroups = dl.DeadLetters, dl.Count, dl.Groups
-	} else {
-		st.Errors["dead_letters"] = err.Error()
+		if n, c, err := d.queued(ctx); err == nil {
+			st.Queue.Pending, st.Queue.CatchUp = n, c
+		} else {
+			st.Errors["queue"] = err.Error()
+		}
+		if dl, err := d.listDeadLetters(ctx, "", true, statusDeadLetters); err == nil {
+			st.DeadLetters, st.DeadLetterCount, st.DeadLetterGroups = dl.DeadLetters, dl.Count, dl.Groups
+		} else {
+			st.Errors["dead_letters"] = err.Error()
+		}
 	}
 	counts, files := d.findings.Counts()
 	st.Findings = FindingsSummary{Files: files, Counts: counts}
@@ -248,7 +255,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 	}
 	// The counters last: a failure is counted before its event becomes a
 	// dead letter, so the dead letters listed are counted too.
-	if d.owner != nil {
+	if started && d.owner != nil {
 		st.Remote = d.remoteStatus(ctx, st.Errors)
 	}
 	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}

@@ -217,7 +217,6 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		StoreDir:   filepath.Join(sd, "nats"),
 		MaxDeliver: d.maxDeliver,
 		Replicas:   d.cfg.Bus.Replicas,
-		AckWait:    d.cfg.Bus.AckWait.Std(),
 		// The bus is never the state (RELIABILITY rule 10): the file index
 		// only records a file once it is processed, and the catch-up queues
 		// whatever differs, so an event lost to an OS crash before the next
@@ -230,7 +229,6 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
 	}
-	d.liveBus.Store(d.bus)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -254,6 +252,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// After the workers' files in flight, before the bus closes.
 		defer stopRemote()
 	}
+	// From here the HTTP handlers may use the bus (and the owner's side).
+	d.liveBus.Store(d.bus)
 
 	// 2. Journal and file indexes.
 	d.loadAPIPause()

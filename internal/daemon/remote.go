@@ -21,7 +21,7 @@ import (
 // published, and, with engine.workers above 0, the owner's own runner. It
 // returns a function that stops them, to call once no file is in flight.
 func (d *Daemon) startRemote(ctx context.Context) (stop func(), err error) {
-	owner, err := remote.NewOwner(ctx, d.bus, d.log)
+	owner, err := remote.NewOwner(ctx, d.bus, d.cfg.Engine.RemoteAckWait.Std(), d.log)
 	if err != nil {
 		return nil, fmt.Errorf("scale-out: %w", err)
 	}

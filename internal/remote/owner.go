@@ -37,9 +37,10 @@ type Owner struct {
 }
 
 // NewOwner creates the scale-out objects on b's server (cluster) and
-// returns the owner's side. Call Run to receive results.
-func NewOwner(ctx context.Context, b *bus.Bus, log *slog.Logger) (*Owner, error) {
-	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), b.AckWait())
+// returns the owner's side. ackWait is how long a worker may hold a job
+// without a sign of life. Call Run to receive results.
+func NewOwner(ctx context.Context, b *bus.Bus, ackWait time.Duration, log *slog.Logger) (*Owner, error) {
+	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), ackWait)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (w *Owner) Publish(ctx context.Context, rev Revision) (string, error) {
 // Run receives results until ctx ends. A result whose job nobody waits for
 // is dropped.
 func (w *Owner) Run(ctx context.Context) error {
-	cc, err := w.o.results.Consume(func(msg jetstream.Msg) { w.receive(ctx, msg) },
+	cc, err := w.o.results.Consume(w.receive,
 		jetstream.PullMaxMessages(256),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
@@ -87,7 +88,7 @@ func (w *Owner) Run(ctx context.Context) error {
 	return nil
 }
 
-func (w *Owner) receive(ctx context.Context, msg jetstream.Msg) {
+func (w *Owner) receive(msg jetstream.Msg) {
 	var r resultMsg
 	if err := decode(msg.Data(), &r, func(r *resultMsg) int { return r.V }); err != nil {
 		w.log.Error("result that cannot be read; dropped", "err", err)
@@ -106,9 +107,9 @@ func (w *Owner) receive(ctx context.Context, msg jetstream.Msg) {
 	} else {
 		ch <- r // buffered, one result per id
 	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := msg.DoubleAck(actx); err != nil {
+	// Not waited for: this callback must keep up with the results (a
+	// lost ack only redelivers a result, which is then dropped).
+	if err := msg.Ack(); err != nil {
 		w.log.Debug("acknowledge result", "job", r.ID, "err", err)
 	}
 }

@@ -35,14 +35,14 @@ func newPair(t *testing.T, config string) *pair {
 	t.Helper()
 	srv := bustest.External(t)
 	o := bustest.New(t)
-	o.URL, o.StoreDir, o.AckWait = srv.URL(), "", 2*time.Second
+	o.URL, o.StoreDir = srv.URL(), ""
 	b := bustest.Open(t, o)
 	log := bustest.Logger(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	owner, err := remote.NewOwner(ctx, b, log)
+	owner, err := remote.NewOwner(ctx, b, 2*time.Second, log)
 	if err != nil {
 		t.Fatal(err)
 	}
