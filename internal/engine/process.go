@@ -154,7 +154,7 @@ func New(rules *rule.Set, opts Options) *Engine {
 	}
 	e := &Engine{rules: rules, opts: opts, log: log}
 	e.condFields, e.condAll = rules.ConditionFields()
-	for _, r := range rules.Rules {
+	for _, r := range rulesOf(rules) {
 		for _, st := range r.Steps {
 			if action.IsLocal(st.Action) {
 				if e.local == nil {
@@ -715,4 +715,12 @@ func snapHash(snap *safefile.Snapshot) string {
 func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// rulesOf returns set's rules (none for a nil set).
+func rulesOf(set *rule.Set) []*rule.Rule {
+	if set == nil {
+		return nil
+	}
+	return set.Rules
 }

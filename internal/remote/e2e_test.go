@@ -16,7 +16,7 @@ import (
 // notes/, jobs for remote workers only (engine.workers: 0), streams with 3
 // replicas, a 2 s ack wait for jobs. The rule pipes the content through a command
 // that waits delay (an I/O-bound action), then stamps the front matter.
-func project(t *testing.T, c *cluster, delay string) string {
+func project(t testing.TB, c *cluster, delay string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
@@ -53,7 +53,7 @@ rules:
 
 // startAll starts the owner and n workers and waits until the owner is
 // ready and lists the workers.
-func startAll(t *testing.T, c *cluster, dir string, n int) (*proc, []*proc) {
+func startAll(t testing.TB, c *cluster, dir string, n int) (*proc, []*proc) {
 	t.Helper()
 	owner := start(t, "owner", dir, "watch")
 	var workers []*proc

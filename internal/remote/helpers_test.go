@@ -31,7 +31,7 @@ var (
 )
 
 // scribeBinary builds cmd/scribe into a temporary directory (once).
-func scribeBinary(t *testing.T) string {
+func scribeBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "scribe-e2e-")
@@ -60,12 +60,12 @@ func cleanupBinary() {
 // cluster is three nats-server nodes with JetStream, clustered by routes on
 // loopback.
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	nodes []*server.Server
 	urls  []string
 }
 
-func startCluster(t *testing.T) *cluster {
+func startCluster(t testing.TB) *cluster {
 	t.Helper()
 	ports := freePorts(t, 3)
 	var routes []string
@@ -122,7 +122,7 @@ func (c *cluster) kill(i int) {
 	c.nodes[i].WaitForShutdown()
 }
 
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ls []net.Listener
 	var ports []int
@@ -163,7 +163,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // start runs the scribe binary with args in dir; it is stopped (SIGTERM,
 // then SIGKILL) when the test ends, and its output logged if the test
 // failed.
-func start(t *testing.T, name, dir string, args ...string) *proc {
+func start(t testing.TB, name, dir string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	p.cmd = exec.Command(scribeBinary(t), args...)
@@ -194,7 +194,7 @@ func (p *proc) output() string {
 }
 
 // stop sends SIGTERM and waits (SIGKILL after 20 s); safe to repeat.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	select {
 	case <-p.done:
 		return
@@ -217,7 +217,7 @@ func (p *proc) kill() {
 }
 
 // runScribe runs the binary to completion and returns its stdout.
-func runScribe(t *testing.T, dir string, args ...string) []byte {
+func runScribe(t testing.TB, dir string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(scribeBinary(t), args...)
 	cmd.Dir = dir
