@@ -192,7 +192,9 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 // the rules are redone on it.
 func TestRacingEditIsKept(t *testing.T) {
 	c := startCluster(t)
-	dir := project(t, c, "1.5")
+	// Longer than two heartbeats of the worker (every 2 s), so that its
+	// load shows the job while it runs.
+	dir := project(t, c, "5")
 	startAll(t, c, dir, 1)
 
 	file := filepath.Join(dir, "notes", "race.md")
@@ -216,7 +218,7 @@ func TestRacingEditIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := stamp + "# Race\n\nthe user's line\n"
-	bustest.CheckFor(t, 30*time.Second, 50*time.Millisecond, func() error {
+	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return err
