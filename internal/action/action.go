@@ -29,6 +29,28 @@ type Finisher interface {
 	Finish(ctx context.Context, h Host) (Output, error)
 }
 
+// Local is implemented by actions that say whether they must run where
+// the files are: in scale-out mode (doc/SCALE-OUT.md) the owner daemon
+// sends a file's rules to remote workers, which have its content and
+// nothing else, only when none of them is local. An action is local when
+// it reads other documents (Host.Docs), writes other files (Host.Writer),
+// or gathers state across files; see IsLocal.
+type Local interface {
+	Local() bool
+}
+
+// IsLocal reports whether a must run where the files are: it says so
+// (Local), or it aggregates over files (Finisher) and does not say
+// otherwise. An action that implements neither runs anywhere: it sees the
+// content it is given and nothing else.
+func IsLocal(a Action) bool {
+	if l, ok := a.(Local); ok {
+		return l.Local()
+	}
+	_, agg := a.(Finisher)
+	return agg
+}
+
 // Closer is implemented by actions that hold resources (processes, caches).
 // Close must succeed even when ctx is already done.
 type Closer interface {

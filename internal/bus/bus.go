@@ -102,29 +102,8 @@ func (b *Bus) open(ctx context.Context) error {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(min(timeout, time.Until(d)), time.Millisecond)
 	}
-	copts := []nats.Option{
-		nats.Name(b.o.Name),
-		nats.Timeout(timeout),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.ReconnectJitter(100*time.Millisecond, time.Second),
-		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
-			subj := ""
-			if sub != nil {
-				subj = sub.Subject
-			}
-			b.log.Warn("nats asynchronous error", "subject", subj, "err", err)
-		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				b.log.Warn("nats disconnected; reconnecting", "err", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) {
-			b.log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
-		}),
-		nats.ClosedHandler(func(*nats.Conn) { close(b.connClosed) }),
-	}
+	copts := ClientOptions(b.o.Name, timeout, b.log)
+	copts = append(copts, nats.ClosedHandler(func(*nats.Conn) { close(b.connClosed) }))
 
 	var err error
 	if b.o.URL == "" {
@@ -163,6 +142,51 @@ func (b *Bus) open(ctx context.Context) error {
 		}
 	}
 	return b.startMover()
+}
+
+// ClientOptions are the NATS client options of every Scribe connection:
+// named, reconnecting forever (a cluster node's loss, a restart), and
+// logging disconnects, reconnects and asynchronous errors to log. timeout
+// bounds the initial connection. `scribe worker` connects with them too.
+func ClientOptions(name string, timeout time.Duration, log *slog.Logger) []nats.Option {
+	return []nats.Option{
+		nats.Name(name),
+		nats.Timeout(timeout),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.ReconnectJitter(100*time.Millisecond, time.Second),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			log.Warn("nats asynchronous error", "subject", subj, "err", err)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+		}),
+	}
+}
+
+// Redact hides the credentials in a NATS URL list, for messages.
+func Redact(urls string) string { return redact(urls) }
+
+// Name returns Options.Name, the prefix of every subject, stream and
+// consumer: a package that adds its own (internal/remote) uses it.
+func (b *Bus) Name() string { return b.o.Name }
+
+// Replicas returns the replication factor the streams were made with (1
+// on the embedded server).
+func (b *Bus) Replicas() int {
+	if b.srv != nil {
+		return 1
+	}
+	return b.o.Replicas
 }
 
 // topology holds handles to the streams and the consumer. They address the

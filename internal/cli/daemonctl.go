@@ -294,6 +294,22 @@ func printStatus(g *globals, st daemon.Status) {
 		}
 		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
 	}
+	if r := st.Remote; r != nil {
+		fmt.Fprintf(w, "scale-out:\trevision %s, %d jobs queued or running, %d files out, %d sent, %d duplicate results dropped\n", r.Revision, r.Jobs, r.Waiting, r.Sent, r.Dropped)
+		if len(r.Workers) == 0 {
+			fmt.Fprintf(w, "workers:\tnone connected\n")
+		}
+		for _, wk := range r.Workers {
+			line := fmt.Sprintf("%s pid %d, %d/%d jobs running, %d done, %d failed", wk.Host, wk.PID, wk.InFlight, wk.Capacity, wk.Done, wk.Failed)
+			if wk.Local {
+				line += " (the owner's own)"
+			}
+			if wk.Refused != "" {
+				line += "; REFUSED " + wk.Refused
+			}
+			fmt.Fprintf(w, "worker %s:\t%s\n", escape.Name(wk.ID), escape.Name(line))
+		}
+	}
 	w.Flush()
 	printFindingsSummary(g, st.Findings)
 	printDeadLetters(g, st)

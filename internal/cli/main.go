@@ -139,7 +139,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
 	pf.MarkHidden("cpuprofile")
 	root.AddCommand(
-		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
+		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newWorkerCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newExplainCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)

@@ -30,8 +30,14 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 	if c.Engine.ActionTimeout <= 0 && !bad["engine.action_timeout"] {
 		at("engine.action_timeout", `actions need a deadline; the default is "10s"`, "action_timeout must be greater than zero")
 	}
-	if c.Engine.Workers < 1 && !bad["engine.workers"] {
-		at("engine.workers", "", "workers must be at least 1, got %d", c.Engine.Workers)
+	if c.Engine.Workers < 1 && !c.Engine.Remote && !bad["engine.workers"] {
+		at("engine.workers", "0 is for an owner that leaves every job to remote workers (engine.remote: true)", "workers must be at least 1, got %d", c.Engine.Workers)
+	}
+	if c.Engine.Remote && c.Bus.URL == "" && !bad["engine.remote"] {
+		at("engine.remote", "set bus.url to the NATS cluster the workers share (doc/SCALE-OUT.md)", "remote needs bus.url: remote workers reach the owner through a NATS cluster")
+	}
+	if c.Engine.RemoteAckWait <= 0 && !bad["engine.remote_ack_wait"] {
+		at("engine.remote_ack_wait", `the default is "30s"`, "remote_ack_wait must be greater than zero")
 	}
 	if c.HTTP.Listen != "" && !bad["http.listen"] {
 		t.checkHTTP(c, bad)

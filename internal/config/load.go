@@ -28,14 +28,17 @@ func Default() *Config {
 		Roots:   []string{"."},
 		Include: []string{"**/*.md"},
 		Engine: Engine{
-			Workers:       4,
-			Settle:        Duration(50 * time.Millisecond),
-			MaxWait:       Duration(2 * time.Second),
-			MaxFileSize:   8 << 20,
-			ActionTimeout: Duration(10 * time.Second),
-			StateDir:      ".scribe",
-			VCS:           "auto",
+			Workers:        4,
+			Settle:         Duration(50 * time.Millisecond),
+			MaxWait:        Duration(2 * time.Second),
+			MaxFileSize:    8 << 20,
+			ActionTimeout:  Duration(10 * time.Second),
+			StateDir:       ".scribe",
+			VCS:            "auto",
+			RemoteAckWait:  Duration(30 * time.Second),
+			RemoteInFlight: 256,
 		},
+		Bus:       Bus{Replicas: 1},
 		HTTP:      HTTP{Listen: "127.0.0.1:9469"},
 		Security:  Security{Env: []string{"PATH", "HOME", "LANG"}},
 		Dir:       ".",
@@ -118,6 +121,7 @@ func loadBytes(name string, data []byte) (*Config, error) {
 	c := Default()
 	c.File = name
 	c.Dir = configDir(name)
+	c.Raw = data
 	t.decode(root, reflect.ValueOf(c).Elem(), "", bad)
 	t.check(c, bad)
 	c.Positions = t.pos

@@ -32,7 +32,7 @@ func loadFixture(t *testing.T, path, tmp string) *Config {
 // comparable strips what depends on where the file was read from.
 func comparable(c *Config) Config {
 	cc := *c
-	cc.File, cc.Dir, cc.Positions = "", "", nil
+	cc.File, cc.Dir, cc.Positions, cc.Raw = "", "", nil, nil
 	return cc
 }
 
@@ -51,8 +51,11 @@ func TestLoadFull(t *testing.T) {
 			ActionTimeout: Duration(5 * time.Second),
 			StateDir:      ".state",
 			VCS:           "auto",
+			// Defaults of the fields the file leaves out.
+			RemoteAckWait:  Duration(30 * time.Second),
+			RemoteInFlight: 256,
 		},
-		Bus:  Bus{URL: "nats://a:4222,nats://b:4222"},
+		Bus:  Bus{URL: "nats://a:4222,nats://b:4222", Replicas: 1},
 		HTTP: HTTP{Listen: ""},
 		Security: Security{
 			// The symlink is resolved to the program it points to.

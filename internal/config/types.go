@@ -41,6 +41,10 @@ type Config struct {
 	// to where they were written.
 	Positions map[string]Position `json:"-"`
 
+	// Raw is the file's bytes as loaded: scale-out publishes them for
+	// the workers, and their hash names the configuration's revision.
+	Raw []byte `json:"-"`
+
 	// invalid holds the field paths that had an error (LoadAll).
 	invalid map[string]bool
 }
@@ -69,12 +73,24 @@ type Engine struct {
 	// it; it is never enforced. Zero means twice what the daemon holds when
 	// it first goes idle after it started, and at least 256 MiB.
 	MemoryBudget Size `json:"memory_budget"`
+	// Remote turns on scale-out (needs Bus.URL): the daemon is the owner
+	// of its roots and sends each file's rules as a job to `scribe worker`
+	// processes; Workers is then how many jobs it runs itself (0: none).
+	Remote bool `json:"remote"`
+	// RemoteAckWait is how long a worker may hold a job without a sign
+	// of life before the server gives it to another worker.
+	RemoteAckWait Duration `json:"remote_ack_wait"`
+	// RemoteInFlight bounds the files the owner has out as jobs at once.
+	RemoteInFlight int `json:"remote_in_flight"`
 }
 
 // Bus selects the message bus.
 type Bus struct {
 	// URL is empty for the embedded server, else nats://host:port[,...].
 	URL string `json:"url"`
+	// Replicas is how many servers of an external cluster keep each
+	// stream (the embedded server keeps 1).
+	Replicas int `json:"replicas"`
 }
 
 // Telemetry configures OpenTelemetry. Off by default; the standard

@@ -20,6 +20,7 @@ import (
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/watch"
 
@@ -150,6 +151,23 @@ type Status struct {
 	Counters    map[string]int64  `json:"counters"`
 	Memory      MemoryStatus      `json:"memory"`
 	Errors      map[string]string `json:"errors,omitempty"`
+	// Remote is the scale-out state (engine.remote), absent otherwise.
+	Remote *RemoteStatus `json:"remote,omitempty"`
+}
+
+// RemoteStatus is the owner's view of scale-out: its workers (those whose
+// heartbeat has not expired, the owner's own runner included) and its jobs.
+type RemoteStatus struct {
+	// Revision is the configuration revision jobs are made under (short).
+	Revision string `json:"revision"`
+	// Jobs waiting in the jobs stream or running; Waiting the files the
+	// owner has out as jobs now; Sent and Dropped (results of redelivered
+	// jobs, never applied) since it started.
+	Jobs    int                 `json:"jobs"`
+	Waiting int64               `json:"waiting"`
+	Sent    int64               `json:"sent"`
+	Dropped int64               `json:"dropped"`
+	Workers []remote.WorkerInfo `json:"workers"`
 }
 
 // FindingsSummary counts the current findings.
@@ -213,15 +231,22 @@ func (d *Daemon) status(ctx context.Context) Status {
 	for _, r := range d.currentRules().Rules {
 		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID]})
 	}
-	if n, c, err := d.queued(ctx); err == nil {
-		st.Queue.Pending, st.Queue.CatchUp = n, c
+	// The bus (and, in scale-out, the owner's side) is set once it is
+	// open; a status asked for before then says so.
+	started := d.liveBus.Load() != nil
+	if !started {
+		st.Errors["bus"] = "not connected yet"
 	} else {
-		st.Errors["queue"] = err.Error()
-	}
-	if dl, err := d.listDeadLetters(ctx, "", true, statusDeadLetters); err == nil {
-		st.DeadLetters, st.DeadLetterCount, st.DeadLetterGroups = dl.DeadLetters, dl.Count, dl.Groups
-	} else {
-		st.Errors["dead_letters"] = err.Error()
+		if n, c, err := d.queued(ctx); err == nil {
+			st.Queue.Pending, st.Queue.CatchUp = n, c
+		} else {
+			st.Errors["queue"] = err.Error()
+		}
+		if dl, err := d.listDeadLetters(ctx, "", true, statusDeadLetters); err == nil {
+			st.DeadLetters, st.DeadLetterCount, st.DeadLetterGroups = dl.DeadLetters, dl.Count, dl.Groups
+		} else {
+			st.Errors["dead_letters"] = err.Error()
+		}
 	}
 	counts, files := d.findings.Counts()
 	st.Findings = FindingsSummary{Files: files, Counts: counts}
@@ -230,6 +255,9 @@ func (d *Daemon) status(ctx context.Context) Status {
 	}
 	// The counters last: a failure is counted before its event becomes a
 	// dead letter, so the dead letters listed are counted too.
+	if started && d.owner != nil {
+		st.Remote = d.remoteStatus(ctx, st.Errors)
+	}
 	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}
 	return st
 }

@@ -506,7 +506,11 @@ func (d *Daemon) stopped() bool {
 // of ack wait, and deliveries, during a long pause.
 func (d *Daemon) consume(ctx context.Context) error {
 	d.mu.RLock()
-	workers := d.cfg.Engine.Workers
+	inFlight := d.cfg.Engine.Workers * filesPerWorker
+	if d.owner != nil {
+		// The owner's handlers mostly wait for remote results.
+		inFlight = d.cfg.Engine.RemoteInFlight
+	}
 	d.mu.RUnlock()
 	for {
 		d.logStopped()
@@ -534,7 +538,7 @@ func (d *Daemon) consume(ctx context.Context) error {
 				}
 			}
 		}()
-		err := d.bus.Consume(cctx, workers*filesPerWorker, d.handle)
+		err := d.bus.Consume(cctx, max(inFlight, 1), d.handle)
 		paused := cctx.Err() != nil
 		cancel()
 		<-stopped

@@ -25,6 +25,7 @@ import (
 	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
@@ -119,6 +120,14 @@ type Daemon struct {
 
 	maxDeliver int // the bus's MaxDeliver, set once in Run
 	failures   failureCount
+
+	// Scale-out (engine.remote): the owner's side, set once in Run before
+	// the workers start; the owner's own runner and its scratch root
+	// (nil with engine.workers: 0); the current revision (under mu).
+	owner      *remote.Owner
+	runner     *remote.Worker
+	runnerRoot *engine.Root
+	revision   string
 }
 
 type rootState struct {
@@ -208,6 +217,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		URL:        d.cfg.Bus.URL,
 		StoreDir:   filepath.Join(sd, "nats"),
 		MaxDeliver: d.maxDeliver,
+		Replicas:   d.cfg.Bus.Replicas,
 		// The bus is never the state (RELIABILITY rule 10): the file index
 		// only records a file once it is processed, and the catch-up queues
 		// whatever differs, so an event lost to an OS crash before the next
@@ -220,7 +230,6 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
 	}
-	d.liveBus.Store(d.bus)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -235,6 +244,17 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.bus.PurgeFiles(ctx); err != nil {
 		return fmt.Errorf("bus: %w", err)
 	}
+
+	if d.cfg.Engine.Remote {
+		stopRemote, err := d.startRemote(ctx)
+		if err != nil {
+			return err
+		}
+		// After the workers' files in flight, before the bus closes.
+		defer stopRemote()
+	}
+	// From here the HTTP handlers may use the bus (and the owner's side).
+	d.liveBus.Store(d.bus)
 
 	// 2. Journal and file indexes.
 	d.loadAPIPause()
@@ -360,9 +380,23 @@ func (d *Daemon) install(cfg *config.Config, rules *rule.Set, plugins *plugin.Se
 	if d.rules != nil && d.rules != rules {
 		d.old = append(d.old, d.rules)
 	}
+	d.mu.Unlock()
+	var rev string
+	if d.owner != nil {
+		rev = d.publishRevision(cfg, plugins)
+	}
+	d.mu.Lock()
 	prev := d.plugins
 	d.cfg, d.rules, d.plugins, d.brk = cfg, rules, plugins, brk
-	d.eng = engine.New(rules, d.engineOptions(cfg, brk))
+	opts := d.engineOptions(cfg, brk)
+	if rev != "" {
+		opts.Offload = d.owner.For(rev)
+		if d.runner != nil {
+			d.runner.Provide(rev, d.runnerRuntime(cfg, rules))
+		}
+	}
+	d.revision = rev
+	d.eng = engine.New(rules, opts)
 	d.mu.Unlock()
 	if prev != nil && prev != plugins {
 		prev.Retire(context.Background(), plugins)
@@ -411,7 +445,7 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 	runners := sync.Map{}
 	return engine.Options{
 		Workers:     cfg.Engine.Workers,
-		RuleSlots:   make(chan struct{}, cfg.Engine.Workers),
+		RuleSlots:   make(chan struct{}, max(cfg.Engine.Workers, 1)),
 		MaxFileSize: int64(cfg.Engine.MaxFileSize),
 		Logger:      d.log,
 		Clock:       d.opts.Clock,

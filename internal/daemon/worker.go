@@ -279,7 +279,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	var res *engine.Result
 	for {
-		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: ev.Version}, &engine.Writes{})
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: ev.Version, Heartbeat: heartbeat}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}

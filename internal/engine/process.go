@@ -102,6 +102,14 @@ type Options struct {
 	// without another stat); nil means OriginScan for every file (nothing
 	// is known about changes).
 	OriginOf func(root *Root, rel string, snap *safefile.Snapshot) action.Origin
+	// Offload, when set, runs a file's rules elsewhere (scale-out: a
+	// remote worker's Compute) when none of the rules that select it is
+	// local (action.IsLocal): ProcessChange reads the file, hands Offload
+	// the content and what it decided about it, and writes the result
+	// with the usual compare-and-swap; if the file changed meanwhile it
+	// reads it again and offloads again. heartbeat, from Change, says the
+	// caller is still alive while it waits (nil: nothing to tell).
+	Offload func(ctx context.Context, j Job, heartbeat func()) (*Computed, error)
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
@@ -124,6 +132,9 @@ type Engine struct {
 	// (all of it with condAll).
 	condFields []string
 	condAll    bool
+	// local holds the rules with an action that needs the files
+	// (action.IsLocal): a file one of them selects is never offloaded.
+	local map[*rule.Rule]bool
 }
 
 // New returns an engine for rules.
@@ -143,6 +154,16 @@ func New(rules *rule.Set, opts Options) *Engine {
 	}
 	e := &Engine{rules: rules, opts: opts, log: log}
 	e.condFields, e.condAll = rules.ConditionFields()
+	for _, r := range rulesOf(rules) {
+		for _, st := range r.Steps {
+			if action.IsLocal(st.Action) {
+				if e.local == nil {
+					e.local = map[*rule.Rule]bool{}
+				}
+				e.local[r] = true
+			}
+		}
+	}
 	return e
 }
 
@@ -175,6 +196,11 @@ type Change struct {
 	// later change is taken for an edit: a scan, or Scribe's own requeue,
 	// that comes after the user saved describes an older version.
 	Of safefile.Version
+
+	// Heartbeat, when set, is called now and then while the rules run
+	// elsewhere (Options.Offload), so that whoever gave the caller the
+	// change knows it is still being worked on.
+	Heartbeat func()
 
 	// explain, when set, records why each rule did or did not act
 	// (Explain).
@@ -272,7 +298,12 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			held = e.opts.Undone(root, rel, snapHash(snap))
 		}
 		tr.start(leave, held)
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
+		var out []byte
+		if e.offloads(rules, tr) {
+			out, err = e.offload(ctx, root, rel, rules, Job{Root: root.Dir, Path: rel, Content: snap.Content, Origin: origin, Leave: leave, Held: held}, ch.Heartbeat, res)
+		} else {
+			out, err = e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
+		}
 		if out == nil && len(res.Rules) == 0 {
 			// No action saw the content and no result holds it: its
 			// buffer serves the next read.
@@ -684,4 +715,12 @@ func snapHash(snap *safefile.Snapshot) string {
 func hashHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// rulesOf returns set's rules (none for a nil set).
+func rulesOf(set *rule.Set) []*rule.Rule {
+	if set == nil {
+		return nil
+	}
+	return set.Rules
 }

@@ -51,8 +51,11 @@ type runtime interface {
 type Plugin struct {
 	m           *Manifest
 	fingerprint string
-	rt          runtime // nil when missing
-	missing     error   // why the plugin cannot run (its program or module is absent)
+	// program is the file the plugin runs: a process plugin's pinned
+	// program (see prepare), a wasm plugin's module; "" when missing.
+	program string
+	rt      runtime // nil when missing
+	missing error   // why the plugin cannot run (its program or module is absent)
 
 	calls, failures atomic.Int64
 	hist            histogram
@@ -427,6 +430,10 @@ func prepare(m *Manifest, commands map[string]string, env []string, stateDir str
 			Logger:      log,
 		})
 		p.fingerprint = fingerprint(m, root, bin, env)
+		p.program = bin
+		if inFolder {
+			p.program = filepath.Join(m.Dir, program)
+		}
 	case "wasm":
 		mod, err := readModule(root, m.Module)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -454,8 +461,29 @@ func prepare(m *Manifest, commands map[string]string, env []string, stateDir str
 			Logger:      log,
 		})
 		p.fingerprint = fingerprint(m, root, "", nil)
+		p.program = filepath.Join(m.Dir, m.Module)
 	}
 	return p, nil
+}
+
+// Digests returns, per plugin name, the sha256 (hex) of its manifest and
+// of the program or module it runs: what the plugin is, wherever it is
+// installed. Scale-out compares them between the owner and its workers
+// (doc/SCALE-OUT.md); a program that cannot be read hashes as absent.
+func (s *Set) Digests() map[string]string {
+	out := map[string]string{}
+	for _, p := range s.Plugins() {
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00", p.m.Raw)
+		if p.program != "" {
+			if f, err := os.Open(p.program); err == nil {
+				io.Copy(h, f)
+				f.Close()
+			}
+		}
+		out[p.m.Name] = hex.EncodeToString(h.Sum(nil))
+	}
+	return out
 }
 
 func readModule(root *os.Root, name string) ([]byte, error) {

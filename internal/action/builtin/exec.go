@@ -86,7 +86,15 @@ type execAction struct {
 	severity   action.Severity
 }
 
-var _ action.Action = (*execAction)(nil)
+var (
+	_ action.Action = (*execAction)(nil)
+	_ action.Local  = (*execAction)(nil)
+)
+
+// Local is true when the command is given the file's path or runs in a
+// directory of the root: it needs the files. A filter with files: false
+// and no dir sees only the content, and runs on a remote worker too.
+func (a *execAction) Local() bool { return a.files || a.dir != "" }
 
 // execDecode decodes schema-valid parameters into a struct, refusing unknown
 // fields (the schemas already do; this guards the Go side).

@@ -104,7 +104,14 @@ type naming struct {
 	fixMu  sync.Mutex // fix runs one at a time: renames must not interleave
 }
 
-var _ action.Action = (*naming)(nil)
+var (
+	_ action.Action = (*naming)(nil)
+	_ action.Local  = (*naming)(nil)
+)
+
+// Local is true: naming looks at the file's siblings, renames files and
+// rewrites the links to them.
+func (a *naming) Local() bool { return true }
 
 func newNaming(params any, _ action.Build) (action.Action, error) {
 	var p namingParams

@@ -79,7 +79,18 @@ var (
 	_ action.Action   = (*pipelineAction)(nil)
 	_ action.Finisher = (*pipelineAction)(nil)
 	_ action.Closer   = (*pipelineAction)(nil)
+	_ action.Local    = (*pipelineAction)(nil)
 )
+
+// Local reports whether any stage must run where the files are.
+func (a *pipelineAction) Local() bool {
+	for _, st := range a.stages {
+		if action.IsLocal(st.a) {
+			return true
+		}
+	}
+	return false
+}
 
 // Merge strategies for parallel stages that change the content.
 const (

@@ -1,0 +1,234 @@
+package remote_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+)
+
+// project writes an owner's configuration in a fresh directory: root
+// notes/, jobs for remote workers only (engine.workers: 0), streams with 3
+// replicas, a 2 s ack wait for jobs. The rule pipes the content through a command
+// that waits delay (an I/O-bound action), then stamps the front matter.
+func project(t testing.TB, c *cluster, delay string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	port := freePorts(t, 1)[0]
+	cfg := fmt.Sprintf(`roots: [notes]
+engine:
+  remote: true
+  workers: 0
+  settle: 10ms
+  state_dir: state
+  vcs: "off"
+  remote_ack_wait: 2s
+bus:
+  url: %q
+  replicas: 3
+http:
+  listen: 127.0.0.1:%d
+security:
+  commands:
+    - {name: sh, path: /bin/sh}
+rules:
+  - id: stamp
+    actions:
+      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
+      - frontmatter.set: {stamped: "yes"}
+`, c.URL(), port, delay)
+	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startAll starts the owner and n workers and waits until the owner is
+// ready and lists the workers.
+func startAll(t testing.TB, c *cluster, dir string, n int) (*proc, []*proc) {
+	t.Helper()
+	owner := start(t, "owner", dir, "watch")
+	var workers []*proc
+	for i := range n {
+		workers = append(workers, start(t, fmt.Sprintf("worker %d", i+1), t.TempDir(), "worker", "--bus", c.URL(), "--concurrency", "8"))
+	}
+	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		st, err := ownerStatus(dir)
+		if err != nil {
+			return err
+		}
+		if !st.Ready || st.Remote == nil || len(st.Remote.Workers) != n {
+			return fmt.Errorf("owner status %+v; want ready with %d workers", st, n)
+		}
+		return nil
+	})
+	return owner, workers
+}
+
+const stamp = "---\nstamped: \"yes\"\n---\n"
+
+// TestClusterBurstExactlyOnce: 2,000 changes on a 3-node cluster, one owner
+// and two worker processes; mid-burst a NATS node is shut down and a worker
+// SIGKILLed. Every file ends stamped once, with its own content; no read
+// ever sees anything but the old or the new content; the journal holds one
+// write per file.
+func TestClusterBurstExactlyOnce(t *testing.T) {
+	files := 2000
+	if testing.Short() {
+		files = 300
+	}
+	c := startCluster(t)
+	dir := project(t, c, "0.02")
+	_, workers := startAll(t, c, dir, 2)
+
+	body := func(i int) string { return fmt.Sprintf("# Note %d\n\nbody of note %d\n", i, i) }
+	notes := filepath.Join(dir, "notes")
+	for i := range files {
+		sub := filepath.Join(notes, fmt.Sprintf("d%02d", i%20))
+		os.MkdirAll(sub, 0o755)
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("n%04d.md", i)), []byte(body(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := func(i int) string {
+		return filepath.Join(notes, fmt.Sprintf("d%02d", i%20), fmt.Sprintf("n%04d.md", i))
+	}
+
+	// scan reads every file: each must be whole (its old or its new
+	// content) and it returns how many are stamped.
+	scan := func() (int, error) {
+		n := 0
+		for i := range files {
+			b, err := os.ReadFile(path(i))
+			if err != nil {
+				return 0, err
+			}
+			switch string(b) {
+			case body(i):
+			case stamp + body(i):
+				n++
+			default:
+				return 0, fmt.Errorf("%s is torn or wrong: %q", path(i), b)
+			}
+		}
+		return n, nil
+	}
+	// Mid-burst: a node and a worker go.
+	bustest.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+		n, err := scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < files/5 {
+			return fmt.Errorf("%d of %d stamped", n, files)
+		}
+		return nil
+	})
+	c.kill(0)
+	workers[0].kill()
+	done, _ := scan()
+	if done == files {
+		t.Fatalf("the burst was over before the node and the worker went; nothing was tested")
+	}
+	t.Logf("node n1 shut down and worker 1 killed with %d of %d files stamped", done, files)
+
+	bustest.CheckFor(t, 90*time.Second, 500*time.Millisecond, func() error {
+		n, err := scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < files {
+			st, err := ownerStatus(dir)
+			if err != nil {
+				return fmt.Errorf("%d of %d stamped; %v", n, files, err)
+			}
+			b, _ := json.Marshal(st)
+			return fmt.Errorf("%d of %d stamped; owner %s", n, files, b)
+		}
+		return nil
+	})
+	// Exactly once: one journaled write per file.
+	var entries []struct {
+		Path string `json:"path"`
+		Rule string `json:"rule"`
+	}
+	out := runScribe(t, dir, "history", "--format", "json", "--limit", fmt.Sprint(files*2))
+	if err := json.Unmarshal(out, &entries); err != nil {
+		t.Fatal(err)
+	}
+	writes := map[string]int{}
+	for _, e := range entries {
+		writes[e.Path]++
+	}
+	if len(entries) != files || len(writes) != files {
+		var twice []string
+		for p, n := range writes {
+			if n > 1 {
+				twice = append(twice, p)
+			}
+		}
+		t.Fatalf("%d journal entries for %d files (%d distinct); written more than once: %v", len(entries), files, len(writes), twice)
+	}
+	st, err := ownerStatus(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Counters["written"] != int64(files) {
+		t.Errorf("owner counted %d writes, want %d", st.Counters["written"], files)
+	}
+	t.Logf("results of redelivered jobs dropped: %d", st.Remote.Dropped)
+}
+
+// TestRacingEditIsKept: the user saves while a remote job runs on the
+// file's previous content; the job's result does not overwrite the save:
+// the rules are redone on it.
+func TestRacingEditIsKept(t *testing.T) {
+	c := startCluster(t)
+	// Longer than two heartbeats of the worker (every 2 s), so that its
+	// load shows the job while it runs.
+	dir := project(t, c, "5")
+	startAll(t, c, dir, 1)
+
+	file := filepath.Join(dir, "notes", "race.md")
+	if err := os.WriteFile(file, []byte("# Race\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until a worker runs the job, then save over it.
+	bustest.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		st, err := ownerStatus(dir)
+		if err != nil {
+			return err
+		}
+		for _, w := range st.Remote.Workers {
+			if w.InFlight > 0 {
+				return nil
+			}
+		}
+		return fmt.Errorf("no job running yet")
+	})
+	if err := os.WriteFile(file, []byte("# Race\n\nthe user's line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := stamp + "# Race\n\nthe user's line\n"
+	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(b), "the user's line") {
+			t.Fatalf("the user's save was overwritten: %q", b)
+		}
+		if string(b) != want {
+			return fmt.Errorf("content %q, want %q", b, want)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,263 @@
+package remote_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+)
+
+// The end-to-end tests run the real binary, built once per test run.
+var (
+	buildOnce sync.Once
+	binDir    string
+	binPath   string
+	buildErr  error
+)
+
+// scribeBinary builds cmd/scribe into a temporary directory (once).
+func scribeBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "scribe-e2e-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "scribe")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/scribe").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// cleanupBinary removes the scribe binary built for the end-to-end tests.
+func cleanupBinary() {
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+}
+
+// cluster is three nats-server nodes with JetStream, clustered by routes on
+// loopback.
+type cluster struct {
+	t     testing.TB
+	nodes []*server.Server
+	urls  []string
+}
+
+func startCluster(t testing.TB) *cluster {
+	t.Helper()
+	ports := freePorts(t, 3)
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	c := &cluster{t: t}
+	for i := range 3 {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1, NoSigs: true,
+			JetStream: true, StoreDir: t.TempDir(), JetStreamMaxMemory: 64 << 20, JetStreamMaxStore: 512 << 20,
+			Cluster: server.ClusterOpts{Name: "scribe-e2e", Host: "127.0.0.1", Port: ports[i]},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+		}
+		s, err := server.NewServer(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats node not ready")
+		}
+		c.nodes = append(c.nodes, s)
+		c.urls = append(c.urls, s.ClientURL())
+	}
+	t.Cleanup(func() {
+		for _, s := range c.nodes {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+	})
+	// JetStream is usable once the meta group has a leader.
+	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+		nc, err := nats.Connect(c.URL())
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_, err = js.AccountInfo(ctx)
+		return err
+	})
+	return c
+}
+
+// URL lists every node, as bus.url does.
+func (c *cluster) URL() string { return strings.Join(c.urls, ",") }
+
+// kill shuts node i down.
+func (c *cluster) kill(i int) {
+	c.nodes[i].Shutdown()
+	c.nodes[i].WaitForShutdown()
+}
+
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// proc is a scribe process started by a test.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	mu   *sync.Mutex
+	done chan struct{}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// start runs the scribe binary with args in dir; it is stopped (SIGTERM,
+// then SIGKILL) when the test ends, and its output logged if the test
+// failed.
+func start(t testing.TB, name, dir string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, out: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	p.cmd = exec.Command(scribeBinary(t), args...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout = lockedWriter{p.mu, p.out}
+	p.cmd.Stderr = lockedWriter{p.mu, p.out}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("SCRIBE_E2E_STACKS") != "" {
+			// Where it was stuck: the Go runtime prints every goroutine.
+			p.cmd.Process.Signal(syscall.SIGQUIT)
+		}
+		p.stop(t)
+		if t.Failed() {
+			t.Logf("--- output of %s:\n%s", name, p.output())
+		}
+	})
+	return p
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// stop sends SIGTERM and waits (SIGKILL after 20 s); safe to repeat.
+func (p *proc) stop(t testing.TB) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		t.Errorf("%s did not stop after SIGTERM; killed", p.name)
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// kill sends SIGKILL and waits.
+func (p *proc) kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// runScribe runs the binary to completion and returns its stdout.
+func runScribe(t testing.TB, dir string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(scribeBinary(t), args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("scribe %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}
+
+// status is the part of `scribe status --format json` the tests read.
+type status struct {
+	Ready    bool             `json:"ready"`
+	Counters map[string]int64 `json:"counters"`
+	Remote   *struct {
+		Workers []struct {
+			ID       string `json:"id"`
+			Local    bool   `json:"local"`
+			Capacity int    `json:"capacity"`
+			InFlight int    `json:"in_flight"`
+			Done     int64  `json:"done"`
+		} `json:"workers"`
+		Dropped int64 `json:"dropped"`
+		Jobs    int   `json:"jobs"`
+		Waiting int64 `json:"waiting"`
+	} `json:"remote"`
+}
+
+func ownerStatus(dir string) (*status, error) {
+	cmd := exec.Command(binPath, "status", "--format", "json")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("scribe status: %v", err)
+	}
+	var st status
+	if err := json.Unmarshal(out, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}

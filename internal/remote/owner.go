@@ -1,0 +1,271 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/engine"
+)
+
+// Owner is the owner daemon's side: it publishes revisions, sends jobs,
+// and hands results to the Offload calls waiting for them.
+type Owner struct {
+	o   *objects
+	log *slog.Logger
+
+	prefix string // of job ids: random per Owner, so ids never repeat across restarts
+	seq    atomic.Uint64
+
+	mu      sync.Mutex
+	waiting map[string]chan resultMsg
+
+	sent, dropped atomic.Int64
+}
+
+// NewOwner creates the scale-out objects on b's server (cluster) and
+// returns the owner's side. ackWait is how long a worker may hold a job
+// without a sign of life. Call Run to receive results.
+func NewOwner(ctx context.Context, b *bus.Bus, ackWait time.Duration, log *slog.Logger) (*Owner, error) {
+	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), ackWait)
+	if err != nil {
+		return nil, err
+	}
+	var r [6]byte
+	rand.Read(r[:])
+	return &Owner{o: o, log: log.With("component", "remote"), prefix: hex.EncodeToString(r[:]), waiting: map[string]chan resultMsg{}}, nil
+}
+
+// Publish stores rev for the workers and returns its id. It is idempotent.
+func (w *Owner) Publish(ctx context.Context, rev Revision) (string, error) {
+	id := rev.ID()
+	if rev.Made.IsZero() {
+		rev.Made = time.Now().UTC()
+	}
+	data, err := json.Marshal(rev)
+	if err != nil {
+		return "", err
+	}
+	err = retry(ctx, 30*time.Second, func(ctx context.Context) error {
+		_, err := w.o.config.Put(ctx, id, data)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("publish configuration revision %s: %w", short(id), err)
+	}
+	return id, nil
+}
+
+// Run receives results until ctx ends. A result whose job nobody waits for
+// is dropped.
+func (w *Owner) Run(ctx context.Context) error {
+	cc, err := w.o.results.Consume(w.receive,
+		jetstream.PullMaxMessages(256),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
+				w.log.Debug("receive results", "err", err)
+			}
+		}))
+	if err != nil {
+		return fmt.Errorf("receive results: %w", err)
+	}
+	<-ctx.Done()
+	cc.Stop()
+	<-cc.Closed()
+	return nil
+}
+
+func (w *Owner) receive(msg jetstream.Msg) {
+	var r resultMsg
+	if err := decode(msg.Data(), &r, func(r *resultMsg) int { return r.V }); err != nil {
+		w.log.Error("result that cannot be read; dropped", "err", err)
+		msg.Term()
+		return
+	}
+	w.mu.Lock()
+	ch := w.waiting[r.ID]
+	delete(w.waiting, r.ID)
+	w.mu.Unlock()
+	if ch == nil {
+		// A second result of a redelivered job, or one for an earlier
+		// run of the owner: its file is (or will be) processed anew.
+		w.dropped.Add(1)
+		w.log.Debug("result of a job nobody waits for; dropped", "job", r.ID, "worker", r.Worker)
+	} else {
+		ch <- r // buffered, one result per id
+	}
+	// Not waited for: this callback must keep up with the results (a
+	// lost ack only redelivers a result, which is then dropped).
+	if err := msg.Ack(); err != nil {
+		w.log.Debug("acknowledge result", "job", r.ID, "err", err)
+	}
+}
+
+// For returns the engine's Offload for rules of revision rev.
+func (w *Owner) For(rev string) func(context.Context, engine.Job, func()) (*engine.Computed, error) {
+	return func(ctx context.Context, j engine.Job, heartbeat func()) (*engine.Computed, error) {
+		return w.Offload(ctx, rev, j, heartbeat)
+	}
+}
+
+// Offload sends j as a job of revision rev and waits for its result, or
+// for ctx to end, calling heartbeat (when set) every second meanwhile.
+func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat func()) (*engine.Computed, error) {
+	id := w.prefix + "-" + strconv.FormatUint(w.seq.Add(1), 36)
+	ch := make(chan resultMsg, 1)
+	w.mu.Lock()
+	w.waiting[id] = ch
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		delete(w.waiting, id)
+		w.mu.Unlock()
+	}()
+
+	m := jobMsg{V: wireVersion, ID: id, Revision: rev, Job: j, Made: time.Now().UTC()}
+	if len(j.Content) > InlineMax {
+		m.Object, m.Job.Content = id+".in", nil
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+			_, err := w.o.content.PutBytes(ctx, m.Object, j.Content)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store the content of %s for a worker: %w", j.Path, err)
+		}
+		defer w.deleteObject(m.Object)
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var seq uint64
+	err = retry(ctx, 30*time.Second, func(ctx context.Context) error {
+		ack, err := w.o.js.PublishMsg(ctx, &nats.Msg{Subject: w.o.n.jobs, Data: data},
+			jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.n.jobsStream))
+		if err == nil {
+			seq = ack.Sequence
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue the job of %s: %w", j.Path, err)
+	}
+	w.sent.Add(1)
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-ch:
+			return w.result(ctx, j, r)
+		case <-tick.C:
+			if heartbeat != nil {
+				heartbeat()
+			}
+		case <-ctx.Done():
+			// Nobody will write what the job produces: take it back if
+			// no worker has it yet (a worker that has it finishes, and
+			// its result is dropped).
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			w.o.jobs.DeleteMsg(dctx, seq)
+			cancel()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (w *Owner) result(ctx context.Context, j engine.Job, r resultMsg) (*engine.Computed, error) {
+	if r.Error != "" {
+		return nil, fmt.Errorf("worker %s: %s", r.Worker, r.Error)
+	}
+	if r.Computed == nil {
+		return nil, fmt.Errorf("worker %s returned no result for %s", r.Worker, j.Path)
+	}
+	if r.Object != "" {
+		defer w.deleteObject(r.Object)
+		var b []byte
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+			var err error
+			b, err = w.o.content.GetBytes(ctx, r.Object)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("fetch the new content of %s from worker %s: %w", j.Path, r.Worker, err)
+		}
+		r.Computed.Content = b
+	}
+	if r.Computed.Content != nil && bytes.Equal(r.Computed.Content, j.Content) {
+		r.Computed.Content = nil
+	}
+	return r.Computed, nil
+}
+
+func (w *Owner) deleteObject(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.o.content.Delete(ctx, name); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		w.log.Debug("delete stored content; it expires by itself", "object", name, "err", err)
+	}
+}
+
+// Workers lists the workers whose heartbeat has not expired, sorted by id.
+func (w *Owner) Workers(ctx context.Context) ([]WorkerInfo, error) {
+	return listWorkers(ctx, w.o.workers)
+}
+
+func listWorkers(ctx context.Context, kv jetstream.KeyValue) ([]WorkerInfo, error) {
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list workers: %w", err)
+	}
+	var out []WorkerInfo
+	for k := range keys.Keys() {
+		e, err := kv.Get(ctx, k)
+		if err != nil {
+			continue // expired meanwhile
+		}
+		var wi WorkerInfo
+		if json.Unmarshal(e.Value(), &wi) == nil {
+			out = append(out, wi)
+		}
+	}
+	sortWorkers(out)
+	return out, nil
+}
+
+// Jobs returns how many jobs wait in the jobs stream or run on a worker.
+func (w *Owner) Jobs(ctx context.Context) (int, error) {
+	info, err := w.o.jobs.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jobs stream: %w", err)
+	}
+	return int(info.State.Msgs), nil
+}
+
+// Stats are the owner's counters since it started.
+type Stats struct {
+	// Sent counts jobs sent; Waiting the Offload calls waiting now;
+	// Dropped the results nobody waited for (redelivered jobs' seconds).
+	Sent, Waiting, Dropped int64
+}
+
+// Stats returns the owner's counters.
+func (w *Owner) Stats() Stats {
+	w.mu.Lock()
+	n := len(w.waiting)
+	w.mu.Unlock()
+	return Stats{Sent: w.sent.Load(), Waiting: int64(n), Dropped: w.dropped.Load()}
+}
