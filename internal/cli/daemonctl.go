@@ -201,7 +201,7 @@ func daemonCommands(g *globals) []*cobra.Command {
 			return postSimple(cmd, g, "/api/v1/deadletters/"+strconv.FormatUint(retry, 10)+"/retry", "requeued dead letter "+args[0])
 		},
 	}
-	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g)}
+	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g), newDashboardCmd(g)}
 }
 
 func postSimple(cmd *cobra.Command, g *globals, path, msg string) error {

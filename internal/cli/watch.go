@@ -15,6 +15,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/service"
@@ -97,7 +98,15 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
 			// and GOGC still apply when the user sets them.
 			ready := make(chan struct{})
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready})
+			// The dashboard's login link is a credential: printed for the
+			// user at the terminal (or in the journal of a service), never
+			// logged.
+			dashboard := func(u string) {
+				if !g.quiet {
+					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %s; `scribe dashboard` prints a new one)\n", u, httpapi.CodeTTL)
+				}
+			}
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Dashboard: dashboard})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
@@ -36,6 +37,12 @@ type Event struct {
 	Rules      []string `json:"rules,omitempty"`
 	Origin     string   `json:"origin,omitempty"` // processed: user, vcs, scribe or scan
 	Written    bool     `json:"written,omitempty"`
+	// Result is what processing did (processed): written, unchanged,
+	// failed or skipped; FailedRules the rules that failed, and
+	// DurationMS how long the rules took, in milliseconds.
+	Result      string   `json:"result,omitempty"`
+	FailedRules []string `json:"failed_rules,omitempty"`
+	DurationMS  float64  `json:"duration_ms,omitempty"`
 	// LeftCommitted lists the rules whose changes were not written because
 	// the content is its committed version (processed).
 	LeftCommitted []string       `json:"left_committed,omitempty"`
@@ -47,11 +54,13 @@ type Event struct {
 }
 
 // hub fans events out to subscribers. A slow subscriber loses events rather
-// than slowing the engine down.
+// than slowing the engine down; tap, set once before the daemon runs, sees
+// every event, synchronously (it must not block).
 type hub struct {
 	mu     sync.Mutex
 	subs   map[chan []byte]struct{}
 	closed bool
+	tap    func(Event)
 }
 
 func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
@@ -59,6 +68,9 @@ func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
 func (h *hub) publish(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
+	}
+	if h.tap != nil {
+		h.tap(ev)
 	}
 	if ev.PathBase64 = escape.Base64(ev.Path); ev.PathBase64 != "" {
 		ev.Path = escape.Name(ev.Path)
@@ -110,8 +122,9 @@ func (h *hub) close() {
 	}
 }
 
-func (d *Daemon) handler() http.Handler {
-	return httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+func (d *Daemon) handler(g *httpapi.Guard) http.Handler {
+	api := httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	return dashboard.Handler(dashboard.Options{API: api, Activity: d.activity, Writes: writes{d}, Guard: g})
 }
 
 // Status is the JSON document of GET /api/v1/status and `scribe status`.

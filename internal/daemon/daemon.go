@@ -18,6 +18,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
@@ -55,6 +56,9 @@ type Options struct {
 	Clock func() time.Time
 	// Rescan is the watchers' periodic full rescan (0: the watcher's default).
 	Rescan time.Duration
+	// Dashboard, when set, is called once HTTP listens on TCP with a
+	// one-time login link of the dashboard (`scribe watch` prints it).
+	Dashboard func(loginURL string)
 }
 
 // Daemon is the running engine of `scribe watch`.
@@ -96,6 +100,8 @@ type Daemon struct {
 
 	maxDeliver int // the bus's MaxDeliver, set once in Run
 	failures   failureCount
+
+	activity *dashboard.Activity // the dashboard's chart and rule counts, fed by the hub
 }
 
 type rootState struct {
@@ -124,6 +130,8 @@ func New(opts Options) (*Daemon, error) {
 	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit),
 		pauseChanged: make(chan struct{}), finishKick: make(chan struct{}, 1)}
 	d.metrics = newMetrics(d)
+	d.activity = dashboard.NewActivity(d.pending)
+	d.hub.tap = d.recordActivity
 	return d, nil
 }
 
@@ -156,7 +164,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			return err
 		}
 		d.addr.Store(ln.Addr().String())
-		srv = &http.Server{Handler: guard.Wrap(d.handler()), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Handler: guard.Wrap(d.handler(guard)), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -241,6 +249,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	g.Go(func() error { return d.saver(gctx) })
 	g.Go(func() error { return d.reloader(gctx) })
 	g.Go(func() error { return d.pruner(gctx) })
+	g.Go(func() error { return d.activity.Run(gctx) })
 
 	// 5. Catch-up once every watcher has its watches in place.
 	g.Go(func() error {

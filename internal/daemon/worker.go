@@ -133,6 +133,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		origin = action.OriginUser
 	}
 	var res *engine.Result
+	began := time.Now()
 	for {
 		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: engine.Version(ev.Version)}, &engine.Writes{})
 		if res.Held == "" {
@@ -190,7 +191,8 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if err := res.Err(); err != nil {
 		failure = err.Error()
 	}
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped})
+	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped,
+		Result: result, FailedRules: failedRules(res), DurationMS: float64(time.Since(began).Microseconds()) / 1000})
 	if res.Failed() {
 		// A failed rule fails the event, so the whole file is retried (the
 		// other rules' write already landed; they are idempotent, so a
