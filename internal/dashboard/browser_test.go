@@ -226,6 +226,22 @@ func startDaemon(t testing.TB, rules, security string, files map[string]string) 
 	cfg := "version: 1\nroots: [vault]\nengine:\n  workers: 2\n  settle: 50ms\n  max_wait: 2s\n  state_dir: state\n" +
 		"http:\n  listen: " + freePort(t) + "\n" + security + "rules:\n" + rules
 	must(t, os.WriteFile(d.cfg, []byte(cfg), 0o644))
+	d.run()
+	return d
+}
+
+// startDaemonWith runs `scribe watch` with the configuration file cfg,
+// whose root is vault.
+func startDaemonWith(t testing.TB, cfg, vault string) *daemon {
+	d := &daemon{t: t, dir: filepath.Dir(cfg), vault: vault, cfg: cfg, stderr: &syncBuffer{}, done: make(chan int, 1)}
+	d.run()
+	return d
+}
+
+// run runs `scribe watch` and waits until it is ready.
+func (d *daemon) run() {
+	t := d.t
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go func() {
@@ -248,7 +264,6 @@ func startDaemon(t testing.TB, rules, security string, files map[string]string) 
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return d
 }
 
 // stop stops the daemon and checks it exited cleanly.

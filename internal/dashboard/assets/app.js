@@ -34,6 +34,17 @@
     return e;
   }
 
+  // pathText is a file path as text with a line-break opportunity after
+  // each slash, so long paths wrap between folders rather than in a name.
+  function pathText(path) {
+    const f = document.createDocumentFragment();
+    path.split('/').forEach((part, i, all) => {
+      f.append(document.createTextNode(part + (i < all.length - 1 ? '/' : '')));
+      if (i < all.length - 1) f.append(document.createElement('wbr'));
+    });
+    return f;
+  }
+
   // field reads a key that may be written snake_case or PascalCase.
   function field(o, ...names) {
     for (const n of names) if (o && o[n] !== undefined) return o[n];
@@ -165,7 +176,7 @@
           dataset: {key: 'retry-' + d.id}, 'aria-label': 'Retry ' + (ev.path || 'dead letter ' + d.id),
           onclick: () => retryDeadLetter(d.id, ev.path)}, 'Retry');
         return el('tr', {dataset: {id: String(d.id), path: ev.path || ''}},
-          el('td', {className: 'path'}, ev.path || '?'),
+          el('td', {className: 'path'}, pathText(ev.path || '?')),
           el('td', {className: 'error'}, d.error || ''),
           el('td', {className: 'num'}, d.deliveries ?? ''),
           el('td', {}, when(d.time)),
@@ -264,8 +275,8 @@
     const dur = typeof ev.duration_ms === 'number' ? (ev.duration_ms < 10 ? ev.duration_ms.toFixed(1) : Math.round(ev.duration_ms)) + ' ms' : '';
     const row = el('tr', {dataset: {type: ev.type, path: ev.path || '', result, arrived: String(Date.now())}},
       el('td', {}, when(ev.time)),
-      el('td', {className: 'path'}, ev.path || ''),
-      el('td', {}, detail, extra ? el('div', {className: 'meta'}, extra) : null),
+      el('td', {className: 'path'}, pathText(ev.path || '')),
+      el('td', {className: 'rules'}, detail, extra ? el('div', {className: 'meta'}, extra) : null),
       el('td', {}, el('span', {className: 'result ' + result}, result)),
       el('td', {className: 'num'}, dur));
     const body = $('events').tBodies[0];
@@ -336,7 +347,7 @@
       if (removed) what += ' · removed';
       return el('li', {dataset: {id: String(id), path}},
         el('div', {className: 'head'},
-          el('span', {className: 'path'}, path),
+          el('span', {className: 'path'}, pathText(path)),
           el('span', {className: 'meta'}, '#' + id + ' · ' + what + ' · ' + when(field(e, 'time', 'Time'))),
           el('span', {className: 'buttons'}, toggle, undo)),
         box);
