@@ -156,8 +156,10 @@ func (a *Activity) rule(id string) *RuleCount {
 
 // Snapshot is the document of GET /api/v1/activity.
 type Snapshot struct {
-	// IntervalSeconds is the width of a sample.
+	// IntervalSeconds is the width of a sample, WindowSeconds how far
+	// back the samples go at most.
 	IntervalSeconds int `json:"interval_seconds"`
+	WindowSeconds   int `json:"window_seconds"`
 	// Samples cover the last Window (or the time since the daemon
 	// started), oldest first, one per interval, the current one last.
 	Samples []Sample `json:"samples"`
@@ -186,7 +188,7 @@ func (a *Activity) Snapshot(ctx context.Context) Snapshot {
 	if start := a.started.Truncate(Interval); start.After(from) {
 		from = start
 	}
-	snap := Snapshot{IntervalSeconds: int(Interval / time.Second), Samples: []Sample{}, Rules: []RuleCount{}}
+	snap := Snapshot{IntervalSeconds: int(Interval / time.Second), WindowSeconds: int(Window / time.Second), Samples: []Sample{}, Rules: []RuleCount{}}
 	for t := from; !t.After(now); t = t.Add(Interval) {
 		out := Sample{Time: t}
 		if s := a.ring[int(t.UnixNano()/int64(Interval))%slots]; s.start.Equal(t) {

@@ -92,6 +92,7 @@ func openPage(t testing.TB, width, height int64) *page {
 			chromedp.Flag("disable-background-networking", true),
 			chromedp.Flag("disable-component-update", true),
 			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true), // containers with a small /dev/shm
 			chromedp.UserDataDir(browser.profile),
 			chromedp.WindowSize(1280, 800),
 		)

@@ -224,7 +224,7 @@
   }
 
   function drawChart(a) {
-    const W = 600, H = 150, top = 8, slots = Math.round(600 / a.interval_seconds);
+    const W = 600, H = 150, top = 8, slots = Math.round(a.window_seconds / a.interval_seconds);
     const samples = a.samples || [];
     const bw = W / slots;
     const maxN = Math.max(1, ...samples.map((s) => s.processed));
