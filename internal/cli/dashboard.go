@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -15,8 +16,8 @@ func newDashboardCmd(g *globals) *cobra.Command {
 		Short: "Print a one-time login link to a running daemon's dashboard",
 		Long: "Print a link that opens the dashboard of the running daemon (`scribe watch`)\n" +
 			"logged in, so that its buttons (pause, resume, retry, undo) work. The link\n" +
-			"works once, within " + httpapi.CodeTTL.String() + "; the browser then keeps a session cookie. Reading\n" +
-			"the dashboard on a loopback address needs no login.",
+			"works once, within " + strconv.Itoa(int(httpapi.CodeTTL.Minutes())) + " minutes; the browser then keeps a session cookie.\nReading" +
+			" the dashboard on a loopback address needs no login.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, cfg, err := newClient(g)

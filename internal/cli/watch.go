@@ -103,7 +103,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// logged.
 			dashboard := func(u string) {
 				if !g.quiet {
-					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %s; `scribe dashboard` prints a new one)\n", u, httpapi.CodeTTL)
+					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %d minutes; `scribe dashboard` prints a new one)\n", u, int(httpapi.CodeTTL.Minutes()))
 				}
 			}
 			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Dashboard: dashboard})

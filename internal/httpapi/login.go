@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -104,7 +105,11 @@ func (l *Logins) exchange(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if session == "" {
-		writeError(w, http.StatusForbidden, "this login link was used already or has expired (a link works once, within "+CodeTTL.String()+"); run `scribe dashboard` for a new one")
+		// A page, since a person opened the link in a browser.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, loginFailedPage, int(CodeTTL.Minutes()))
 		return true
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -129,6 +134,14 @@ func (l *Logins) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: l.cookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: l.secure, SameSite: http.SameSiteStrictMode})
 }
+
+const loginFailedPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Scribe: login link spent</title></head>
+<body><h1>This login link was used already or has expired</h1>
+<p>A login link works once, within %d minutes. Run <code>scribe dashboard</code> for a new one,
+or <a href="/">read the dashboard</a> without logging in.</p></body></html>
+`
 
 // add puts k in m, first dropping what expired and, when m is full, the entry
 // that expires first.
