@@ -177,7 +177,7 @@
           onclick: () => retryDeadLetter(d.id, ev.path)}, 'Retry');
         return el('tr', {dataset: {id: String(d.id), path: ev.path || ''}},
           el('td', {className: 'path'}, pathText(ev.path || '?')),
-          el('td', {className: 'error'}, d.error || ''),
+          el('td', {className: 'error'}, d.error || '', d.rule ? el('div', {className: 'meta'}, 'rule ' + d.rule) : null),
           el('td', {className: 'num'}, d.deliveries ?? ''),
           el('td', {}, when(d.time)),
           el('td', {}, retry));
@@ -293,7 +293,7 @@
       case 'removed':
         soonActivity();
         break;
-      case 'dead-letter': case 'pause': case 'resume': case 'breaker': case 'ready': case 'reload': case 'loop':
+      case 'dead-letter': case 'dead-letter-cleared': case 'pause': case 'resume': case 'breaker': case 'ready': case 'reload': case 'loop':
         soonStatus();
         break;
     }
