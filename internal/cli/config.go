@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 )
 
@@ -46,12 +47,30 @@ func newConfigCmd(g *globals) *cobra.Command {
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of the configuration file",
-		Args:  cobra.NoArgs,
+		Short: "Print the JSON Schema of the configuration file, with every built-in action's parameters",
+		Long: "Print the JSON Schema (draft 2020-12) of the configuration file, with the\n" +
+			"parameters of every built-in action, for editors to validate and complete\n" +
+			"rules (doc/CONFIG.md says how to point yours at it). Plugin actions are\n" +
+			"accepted with any parameters; `scribe config validate` checks them.",
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := g.stdout.Write(config.Schema())
+			b, err := config.FullSchema(builtinActionDocs())
+			if err != nil {
+				return err
+			}
+			_, err = g.stdout.Write(append(b, '\n'))
 			return err
 		},
 	})
 	return cmd
+}
+
+// builtinActionDocs lists the built-in actions for config.FullSchema.
+func builtinActionDocs() []config.ActionDoc {
+	var docs []config.ActionDoc
+	for _, n := range action.Names() {
+		s, _ := action.Lookup(n)
+		docs = append(docs, config.ActionDoc{Name: n, Summary: s.Summary, Schema: []byte(s.Schema)})
+	}
+	return docs
 }

@@ -48,8 +48,14 @@ func newClient(g *globals) (*client, *config.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	c, err := clientFor(cfg)
+	return c, cfg, err
+}
+
+// clientFor returns a client for the daemon of a loaded configuration.
+func clientFor(cfg *config.Config) (*client, error) {
 	if cfg.HTTP.Listen == "" {
-		return nil, cfg, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
+		return nil, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
 	}
 	// One request per command: no idle connection outlives it.
 	tr := &http.Transport{DisableKeepAlives: true}
@@ -85,7 +91,7 @@ func newClient(g *globals) (*client, *config.Config, error) {
 		c.base = scheme + "://" + net.JoinHostPort(host, port)
 	}
 	c.token, c.tokenErr = httpapi.ReadToken(c.tokenPath)
-	return c, cfg, nil
+	return c, nil
 }
 
 func (c *client) do(ctx context.Context, method, path string, out any) error {
@@ -150,10 +156,15 @@ func unreachable(err error) error {
 }
 
 func daemonCommands(g *globals) []*cobra.Command {
+	var fq findingsQuery
 	status := &cobra.Command{
 		Use:   "status",
-		Short: "Show a running daemon's state: roots, rules, queue, breakers, dead letters, pause",
-		Args:  cobra.NoArgs,
+		Short: "Show a running daemon's state: roots, rules, queue, breakers, findings, dead letters, pause",
+		Long: "Show a running daemon's state: roots, rules, queue, breakers, findings, dead letters, pause.\n\n" +
+			"--findings lists the current findings instead, grouped by rule (at most --limit per rule;\n" +
+			"--limit 0 lists them all), filtered by --rule, --severity and --path (a file, or a\n" +
+			"directory ending in /).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(g); err != nil {
 				return err
@@ -161,6 +172,9 @@ func daemonCommands(g *globals) []*cobra.Command {
 			c, _, err := newClient(g)
 			if err != nil {
 				return unreachable(err)
+			}
+			if fq.on {
+				return showFindings(cmd, g, c, fq)
 			}
 			var raw json.RawMessage
 			if err := c.do(cmd.Context(), "GET", "/api/v1/status", &raw); err != nil {
@@ -179,6 +193,7 @@ func daemonCommands(g *globals) []*cobra.Command {
 		},
 	}
 	addFormatFlag(status, g)
+	addFindingsFlags(status, &fq)
 	pause := &cobra.Command{
 		Use: "pause", Short: "Pause processing in a running daemon (changes are queued)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -189,18 +204,35 @@ func daemonCommands(g *globals) []*cobra.Command {
 		Use: "resume", Short: "Resume processing in a running daemon", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return postSimple(cmd, g, "/api/v1/resume", "resumed") },
 	}
-	var retry uint64
+	var retryAll bool
+	var retryRule string
 	dl := &cobra.Command{
-		Use: "retry-dead-letter ID", Short: "Put a dead letter (see `scribe status`) back on the queue", Args: cobra.ExactArgs(1),
+		Use:   "retry-dead-letter ID | --all | --rule ID",
+		Short: "Put dead letters (see `scribe status`) back on the queue: one, all, or those of a rule",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fail(ExitUsage, fmt.Errorf("ID must be a number, not %q", args[0]))
+			ways := len(args)
+			if retryAll {
+				ways++
 			}
-			retry = id
-			return postSimple(cmd, g, "/api/v1/deadletters/"+strconv.FormatUint(retry, 10)+"/retry", "requeued dead letter "+args[0])
+			if cmd.Flags().Changed("rule") {
+				ways++
+			}
+			if ways != 1 {
+				return fail(ExitUsage, errors.New("say which dead letters to retry: an ID, --all, or --rule ID"))
+			}
+			if len(args) == 1 {
+				id, err := strconv.ParseUint(args[0], 10, 64)
+				if err != nil {
+					return fail(ExitUsage, fmt.Errorf("ID must be a number, not %q", args[0]))
+				}
+				return postSimple(cmd, g, "/api/v1/deadletters/"+strconv.FormatUint(id, 10)+"/retry", "requeued dead letter "+args[0])
+			}
+			return retryDeadLetters(cmd, g, retryAll, retryRule)
 		},
 	}
+	dl.Flags().BoolVar(&retryAll, "all", false, "retry every dead letter")
+	dl.Flags().StringVar(&retryRule, "rule", "", "retry the dead letters of this rule")
 	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g), newDashboardCmd(g)}
 }
 
@@ -263,12 +295,8 @@ func printStatus(g *globals, st daemon.Status) {
 		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
 	}
 	w.Flush()
-	if len(st.DeadLetters) > 0 {
-		fmt.Fprintf(g.stdout, "dead letters (retry with `scribe retry-dead-letter ID`):\n")
-		for _, d := range st.DeadLetters {
-			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), escape.Name(d.Event.Path), d.Deliveries, escape.Name(d.Error))
-		}
-	}
+	printFindingsSummary(g, st.Findings)
+	printDeadLetters(g, st)
 	for _, q := range st.Quarantined {
 		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", escape.Name(q))
 	}

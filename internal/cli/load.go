@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -82,13 +83,20 @@ func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	if err != nil {
 		return nil, fail(ExitUsage, err)
 	}
-	cfg, err := config.Load(path)
-	if err != nil {
+	// Every stage reports what it finds, even when an earlier one found
+	// problems: one `scribe config validate` lists them all.
+	cfg, err := config.LoadAll(path)
+	var errs config.Errors
+	if cfg == nil || err != nil && !errors.As(err, &errs) {
 		return nil, err
 	}
 	plugins, err := plugin.Load(cfg, plugin.Options{Logger: g.log, Previous: prev})
 	if err != nil {
-		return nil, err
+		var perrs config.Errors
+		if !errors.As(err, &perrs) {
+			return nil, err
+		}
+		return nil, mergeErrors(cfg, errs, perrs)
 	}
 	pool := action.NewPool(cfg.Engine.Workers)
 	b := buildContext(cfg, pool)
@@ -96,9 +104,36 @@ func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	rules, err := rule.Compile(cfg, b)
 	if err != nil {
 		plugins.Retire(context.Background(), prev)
-		return nil, err
+		var rerrs config.Errors
+		if !errors.As(err, &rerrs) {
+			return nil, err
+		}
+		return nil, mergeErrors(cfg, errs, rerrs)
+	}
+	if len(errs) > 0 {
+		rules.Close(context.Background())
+		plugins.Retire(context.Background(), prev)
+		return nil, errs
 	}
 	return &loaded{cfg: cfg, plugins: plugins, rules: rules, pool: pool}, nil
+}
+
+// mergeErrors adds a later stage's errors to the configuration's own,
+// leaving out those about fields that already have one, in file order.
+func mergeErrors(cfg *config.Config, errs, more config.Errors) config.Errors {
+	out := slices.Clone(errs)
+	for _, e := range more {
+		if !cfg.Invalid(e.Path) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *config.Error) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+	return out
 }
 
 func buildContext(cfg *config.Config, pool *action.Pool) action.Build {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,10 @@ type globals struct {
 	format  string
 	quiet   bool
 	verbose bool
+	// cpuProfile, from the hidden --cpuprofile flag, is where a CPU profile
+	// of the whole command goes (doc/PERFORMANCE.md uses it).
+	cpuProfile string
+	profile    *os.File
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -62,6 +67,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	defer stopProfile(g)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -97,6 +103,9 @@ func checkFormat(g *globals) error {
 	return nil
 }
 
+// logInfo, as a command annotation, makes info its default log level.
+const logInfo = "scribe/log-info"
+
 // newRoot builds the command tree.
 func newRoot(g *globals) *cobra.Command {
 	root := &cobra.Command{
@@ -106,7 +115,13 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			// One-shot commands print results, and log only what goes
+			// wrong; the daemon also says what it is doing (start, ready,
+			// findings, pauses, reloads) at info.
 			level := slog.LevelWarn
+			if cmd.Annotations[logInfo] != "" {
+				level = slog.LevelInfo
+			}
 			switch {
 			case g.verbose:
 				level = slog.LevelDebug
@@ -114,15 +129,18 @@ func newRoot(g *globals) *cobra.Command {
 				level = slog.LevelError
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			startProfile(g)
 		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
+	pf.MarkHidden("cpuprofile")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
-		newTestCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
+		newTestCmd(g), newExplainCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	root.AddCommand(newManCmd(g))

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,13 +20,15 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/service"
+	"github.com/scribe-md/scribe/internal/telemetry"
 )
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
 	cmd := &cobra.Command{
-		Use:   "watch [PATH...]",
-		Short: "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
+		Annotations: map[string]string{logInfo: "yes"},
+		Use:         "watch [PATH...]",
+		Short:       "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -97,6 +100,23 @@ func newWatchCmd(g *globals) *cobra.Command {
 			// holds makes the collector run without pause, idle or not.
 			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
 			// and GOGC still apply when the user sets them.
+			// Records logged with a span's context carry its trace ids.
+			g.log = slog.New(telemetry.LogHandler(g.log.Handler()))
+			tracing, err := telemetry.Start(ctx, telemetry.Options{
+				Endpoint: cfg.Telemetry.Traces.Endpoint, Protocol: cfg.Telemetry.Traces.Protocol,
+				ServiceVersion: Version, Logger: g.log.With("component", "telemetry"),
+			})
+			if err != nil {
+				return fail(ExitUsage, fmt.Errorf("telemetry: %w", err))
+			}
+			// Last: the spans of the files drained at shutdown go out too.
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := tracing.Shutdown(sctx); err != nil {
+					g.log.Warn("send the last traces", "err", err)
+				}
+			}()
 			ready := make(chan struct{})
 			// The dashboard's login link is a credential: printed for the
 			// user at the terminal (or in the journal of a service), never
@@ -106,7 +126,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %d minutes; `scribe dashboard` prints a new one)\n", u, int(httpapi.CodeTTL.Minutes()))
 				}
 			}
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Dashboard: dashboard})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing, Dashboard: dashboard})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}

@@ -462,3 +462,34 @@ func TestCommandBareNameLookedUpInPATH(t *testing.T) {
 		t.Fatalf("a program found through a relative PATH entry: err = %v", err)
 	}
 }
+
+// TestLoadAllPartial: with errors, LoadAll still gives what it could decode
+// and says which fields were in error; Load gives nothing.
+func TestLoadAllPartial(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scribe.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\nengine: {workers: many}\nrules:\n  - name: n\n    match: x\n    actions: [{log: {message: m}}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(path); c != nil || err == nil {
+		t.Fatalf("Load = %v, %v; want nil and errors", c, err)
+	}
+	c, err := LoadAll(path)
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 || c == nil {
+		t.Fatalf("LoadAll = %v, %v; want a config and 2 errors", c, err)
+	}
+	if c.Engine.Workers != Default().Engine.Workers || len(c.Rules) != 1 || c.Rules[0].Match != "x" {
+		t.Errorf("partial config = %+v", c)
+	}
+	for p, want := range map[string]bool{
+		"engine.workers": true, "engine": false, "engine.settle": false,
+		"rules[0].id": true, "rules[0]": false, "rules[0].match": false, "rules[0].actions[0].log": false,
+	} {
+		if got := c.Invalid(p); got != want {
+			t.Errorf("Invalid(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if c, err := LoadAll(filepath.Join(t.TempDir(), "none.yaml")); c != nil || err == nil {
+		t.Errorf("LoadAll of a missing file = %v, %v", c, err)
+	}
+}

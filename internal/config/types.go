@@ -25,6 +25,8 @@ type Config struct {
 	HTTP HTTP `json:"http"`
 	// Security lists what actions may run.
 	Security Security `json:"security"`
+	// Telemetry sends the daemon's traces to an OpenTelemetry collector.
+	Telemetry Telemetry `json:"telemetry"`
 	// Plugins are plugin folders (each holding a scribe-plugin.yaml),
 	// relative to Dir; internal/plugin loads them.
 	Plugins []string `json:"plugins,omitempty"`
@@ -38,11 +40,16 @@ type Config struct {
 	// Positions maps field paths (as in Error.Path, e.g. "rules[0].match")
 	// to where they were written.
 	Positions map[string]Position `json:"-"`
+
+	// invalid holds the field paths that had an error (LoadAll).
+	invalid map[string]bool
 }
 
 // Engine tunes processing.
 type Engine struct {
-	// Workers is how many files are processed at once.
+	// Workers is how many files are processed at once: in a one-shot run,
+	// how many files run their actions at once, while reading and matching
+	// use at least one goroutine per core.
 	Workers int `json:"workers"`
 	// Settle is the quiet time after a path's last event before it runs.
 	Settle Duration `json:"settle"`
@@ -68,6 +75,24 @@ type Engine struct {
 type Bus struct {
 	// URL is empty for the embedded server, else nats://host:port[,...].
 	URL string `json:"url"`
+}
+
+// Telemetry configures OpenTelemetry. Off by default; the standard
+// OTEL_EXPORTER_OTLP_* environment variables turn it on too.
+type Telemetry struct {
+	// Traces says where spans go.
+	Traces Traces `json:"traces"`
+}
+
+// Traces says where the daemon's spans go over OTLP.
+type Traces struct {
+	// Endpoint is the collector's base URL (http://localhost:4318 for
+	// HTTP, http://localhost:4317 for gRPC); it wins over
+	// OTEL_EXPORTER_OTLP_ENDPOINT. "" leaves tracing to the environment.
+	Endpoint string `json:"endpoint"`
+	// Protocol is "http" (HTTP/protobuf) or "grpc"; "" takes
+	// OTEL_EXPORTER_OTLP_PROTOCOL, else http.
+	Protocol string `json:"protocol"`
 }
 
 // HTTP configures the daemon's HTTP surface and who may use its API

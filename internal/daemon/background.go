@@ -90,6 +90,11 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 				rs.index.Delete(p)
 			}
 		}
+		for _, p := range d.findings.Paths(rs.root.Dir) {
+			if !present[p] {
+				d.forgetFindings(rs, p)
+			}
+		}
 		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", queued)
 	}
 	return nil
@@ -176,6 +181,7 @@ func (d *Daemon) saver(ctx context.Context) error {
 					d.log.Error("save file index", "root", rs.root.Dir, "err", err)
 				}
 			}
+			d.saveFindings()
 		}
 	}
 }
@@ -326,8 +332,8 @@ func (d *Daemon) reload(ctx context.Context, why string) {
 		return
 	}
 	old := d.cfg
-	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir {
-		d.log.Warn("roots, bus, http and state_dir changes take effect at the next start")
+	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir || cfg.Telemetry != old.Telemetry {
+		d.log.Warn("roots, bus, http, state_dir and telemetry changes take effect at the next start")
 	}
 	d.install(cfg, rules, plugins)
 	if err := plugins.Start(ctx); err != nil {
@@ -437,9 +443,11 @@ func (d *Daemon) consume(ctx context.Context) error {
 	workers := d.cfg.Engine.Workers
 	d.mu.RUnlock()
 	for {
+		d.logStopped()
 		if err := d.waitWhileStopped(ctx, func() {}); err != nil {
 			return nil
 		}
+		d.logStopped()
 		cctx, cancel := context.WithCancel(ctx)
 		stopped := make(chan struct{})
 		go func() {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -20,6 +21,7 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
@@ -27,6 +29,7 @@ import (
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/telemetry"
 	"github.com/scribe-md/scribe/internal/vcs"
 	"github.com/scribe-md/scribe/internal/watch"
 )
@@ -56,6 +59,9 @@ type Options struct {
 	Clock func() time.Time
 	// Rescan is the watchers' periodic full rescan (0: the watcher's default).
 	Rescan time.Duration
+	// Tracing makes the spans of each change (watch → bus → engine →
+	// actions → write → journal); nil or off makes none.
+	Tracing *telemetry.Tracing
 	// Dashboard, when set, is called once HTTP listens on TCP with a
 	// one-time login link of the dashboard (`scribe watch` prints it).
 	Dashboard func(loginURL string)
@@ -83,6 +89,13 @@ type Daemon struct {
 	hub     *hub
 	locks   pathLocks
 	loops   *loopBreaker
+	// findings are the current findings of every file processed.
+	findings *findings.Store
+	// tracer makes spans; nil when tracing is off (no span is started).
+	tracer trace.Tracer
+	// lastStop is what the workers were last stopped by ("" running), to
+	// log each pause and resume once.
+	lastStop atomic.Value
 
 	apiPaused    atomic.Bool
 	pauseMu      sync.Mutex
@@ -97,6 +110,7 @@ type Daemon struct {
 	failed       atomic.Int64
 	started      time.Time
 	addr         atomic.Value // string: the HTTP address actually listened on
+	dashURL      string       // the dashboard's URL ("" without HTTP), set once in Run
 
 	maxDeliver int // the bus's MaxDeliver, set once in Run
 	failures   failureCount
@@ -128,7 +142,9 @@ func New(opts Options) (*Daemon, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit),
-		pauseChanged: make(chan struct{}), finishKick: make(chan struct{}, 1)}
+		pauseChanged: make(chan struct{}), finishKick: make(chan struct{}, 1),
+		findings: findings.New(findings.Limits{}), tracer: opts.Tracing.Tracer()}
+	d.lastStop.Store("")
 	d.metrics = newMetrics(d)
 	d.activity = dashboard.NewActivity(d.pending)
 	d.hub.tap = d.recordActivity
@@ -154,6 +170,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := state.PrepareDir(sd); err != nil {
 		return err
 	}
+	if err := d.findings.Load(filepath.Join(sd, findingsFile)); err != nil {
+		d.log.Warn("findings of the last run not loaded", "err", err)
+	}
+	defer d.saveFindings()
 
 	// HTTP first, so health and status answer during start-up; /readyz says
 	// 503 until the catch-up is done.
@@ -164,7 +184,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			return err
 		}
 		d.addr.Store(ln.Addr().String())
+		d.dashURL = dashboardURL(d.cfg, ln.Addr().String())
 		srv = &http.Server{Handler: guard.Wrap(d.handler(guard)), ReadHeaderTimeout: 5 * time.Second}
+		if u := d.loginURL(guard); u != "" && d.opts.Dashboard != nil {
+			d.opts.Dashboard(u)
+		}
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -173,6 +197,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			srv.Shutdown(sctx)
 		}()
 	}
+
+	d.logStart()
 
 	// 1. Bus.
 	d.maxDeliver = maxTries(d.opts.Rules) + redeliverySlack
@@ -187,7 +213,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// every second either, since the server syncs each stream's state
 		// file at every interval even when nothing changed.
 		SyncInterval: busSyncInterval,
-		Logger:       d.log.With("component", "bus"),
+		Logger:       d.log, // the bus names itself (component=bus)
 	})
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
@@ -273,7 +299,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		}
 		d.ready.Store(true)
 		d.hub.publish(Event{Type: "ready"})
-		d.log.Info("ready", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "http", d.Addr(), "startup", time.Since(d.started).Round(time.Millisecond))
+		d.log.Info("ready: watching for changes", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "dashboard", orOff(d.dashURL), "startup", time.Since(d.started).Round(time.Millisecond))
 		if d.opts.Ready != nil {
 			close(d.opts.Ready)
 		}
@@ -382,6 +408,7 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 			d.metrics.actionDur.WithLabelValues(name).Observe(dur.Seconds())
 		},
 		Wrote:  d.recordWrite,
+		Tracer: d.tracer,
 		Undone: d.undoneRules,
 		// Inside a git work tree: content equal to its committed version
 		// is git's, and left alone when it arrived through git or a scan;

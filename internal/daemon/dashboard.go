@@ -24,6 +24,20 @@ func (d *Daemon) recordActivity(ev Event) {
 	}
 }
 
+// outcome is what processing did to the file as a whole, for the event
+// stream: failed, skipped, written or unchanged.
+func outcome(res *engine.Result) string {
+	switch {
+	case res.Failed():
+		return "failed"
+	case res.Skipped != "":
+		return "skipped"
+	case res.Written:
+		return "written"
+	}
+	return "unchanged"
+}
+
 // failedRules lists the rules that failed on a file; all that applied when
 // the whole file failed.
 func failedRules(res *engine.Result) []string {
@@ -37,27 +51,13 @@ func failedRules(res *engine.Result) []string {
 	return out
 }
 
-// loginURL returns a one-time login link of the dashboard served at addr
-// (the bound address), or "" when it offers no logins (a unix socket).
-func loginURL(g *httpapi.Guard, addr string, tls bool) string {
-	if g.Login == nil {
+// loginURL returns a one-time login link: the dashboard's address with a
+// new code, or "" when the dashboard offers no logins (a unix socket).
+func (d *Daemon) loginURL(g *httpapi.Guard) string {
+	if g.Login == nil || !strings.HasPrefix(d.dashURL, "http") {
 		return ""
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return ""
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1" // every interface: this machine's browser
-		if ip.To4() == nil {
-			host = "::1"
-		}
-	}
-	scheme := "http"
-	if tls {
-		scheme = "https"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port) + httpapi.LoginPath(g.Login.Code())
+	return strings.TrimSuffix(d.dashURL, "/") + httpapi.LoginPath(g.Login.Code())
 }
 
 // cookieName names the session cookie after the port: browsers send a

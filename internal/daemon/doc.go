@@ -70,4 +70,21 @@
 // on top, so they do not send a file to the dead letters. The catch-up at
 // start queues every file that changed since the file index, even a version
 // the previous run had already queued: what the bus lost is found again.
+//
+// # What it tells
+//
+// At info level: a line at start (roots, rules, the dashboard's URL), when
+// ready, paused and resumed (logStopped, from the workers' loop), reloaded;
+// each new finding once, with its place (recordFindings; the findings store
+// decides what is new), and every line about a file names it. The current
+// findings per file live in a findings.Store, saved with the file index and
+// served at /api/v1/findings; dead letters are one per file, cleared when
+// the file later succeeds, grouped by rule and error in the status.
+//
+// # Traces
+//
+// With Options.Tracing on, a change is one trace: "watch change" (started at
+// the watcher's first sight) → "bus publish" → "bus process" (its parent
+// arrives through the bus as a remote span context) → the engine's spans.
+// Off, no span is started at all.
 package daemon

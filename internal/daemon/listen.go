@@ -73,9 +73,6 @@ func (d *Daemon) listen() (net.Listener, *httpapi.Guard, error) {
 	// The dashboard's logins: a browser has no token, so a one-time link
 	// gets it a session cookie.
 	g.Login = httpapi.NewLogins(cookieName(bound.String()), cfg.HTTP.TLS.Cert != "")
-	if d.opts.Dashboard != nil {
-		d.opts.Dashboard(loginURL(g, bound.String(), cfg.HTTP.TLS.Cert != ""))
-	}
 	return ln, g, nil
 }
 

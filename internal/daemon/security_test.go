@@ -70,14 +70,21 @@ type world struct {
 	content     string
 	history     int
 	deadLetters int
+	// deadLetterIDs changes when a dead letter is retried, even if the
+	// retry fails again and makes a new one.
+	deadLetterIDs string
 }
 
 func (r *running) world(rel string) world {
 	r.e.t.Helper()
 	st := r.status()
 	_, err := os.Stat(filepath.Join(r.e.dir, "state", "paused"))
+	ids := ""
+	for _, dl := range st.DeadLetters {
+		ids += strconv.FormatUint(dl.ID, 10) + " "
+	}
 	return world{paused: st.Paused, pauseFile: err == nil, content: r.e.read(rel),
-		history: len(r.history(r.e.path(rel))), deadLetters: len(st.DeadLetters)}
+		history: len(r.history(r.e.path(rel))), deadLetters: len(st.DeadLetters), deadLetterIDs: ids}
 }
 
 // failingGate is a rule whose command fails until flag exists: a dead letter
@@ -135,7 +142,8 @@ func TestAPIRefusesForeignRequests(t *testing.T) {
 
 	evil := map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain"}
 	crossSite := map[string]string{"Sec-Fetch-Site": "cross-site"}
-	mutations := []string{"/api/v1/pause", "/api/v1/undo/" + id + "?force=1", "/api/v1/deadletters/" + dlID + "/retry"}
+	mutations := []string{"/api/v1/pause", "/api/v1/undo/" + id + "?force=1", "/api/v1/deadletters/" + dlID + "/retry",
+		"/api/v1/deadletters/retry?all=1", "/api/v1/deadletters/retry?rule=gate"}
 	var reqs []request
 	for _, p := range mutations {
 		sep := "?"
@@ -154,7 +162,7 @@ func TestAPIRefusesForeignRequests(t *testing.T) {
 			request{"the token in the query", "POST", p + sep + "token=" + r.token, "", nil, "", 401},
 		)
 	}
-	for _, p := range []string{"/api/v1/status", "/api/v1/history", "/api/v1/events", "/metrics", "/readyz"} {
+	for _, p := range []string{"/api/v1/status", "/api/v1/history", "/api/v1/events", "/api/v1/findings", "/api/v1/deadletters", "/metrics", "/readyz"} {
 		reqs = append(reqs, request{"DNS rebinding read", "GET", p, "evil.example:9469", nil, "", 403},
 			request{"DNS rebinding read with a trailing dot", "GET", p, "evil.example.", nil, "", 403})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Rules see where a change came from, and content that arrived through git
@@ -75,8 +76,8 @@ func TestOriginAndCommittedContent(t *testing.T) {
 	}
 }
 
-// A one-shot run asks OriginOf for each file; without it every file is a
-// scan (nothing is known about edits).
+// A one-shot run asks OriginOf for each file, given the file as read;
+// without it every file is a scan (nothing is known about edits).
 func TestRunOrigins(t *testing.T) {
 	set := rules(t, config.Rule{ID: "stamp", When: `origin == "user"`, Actions: []config.ActionRef{act("test.append", "stamped")}})
 	root := openRoot(t, map[string]string{"edited.md": "e\n", "old.md": "o\n"})
@@ -84,7 +85,10 @@ func TestRunOrigins(t *testing.T) {
 	if read(t, root, "edited.md") != "e\n" || read(t, root, "old.md") != "o\n" {
 		t.Fatal("a scan-only run fired an on-edit rule")
 	}
-	run(t, engine.New(set, engine.Options{OriginOf: func(_ *engine.Root, rel string) action.Origin {
+	run(t, engine.New(set, engine.Options{OriginOf: func(_ *engine.Root, rel string, snap *safefile.Snapshot) action.Origin {
+		if want := map[string]string{"edited.md": "e\n", "old.md": "o\n"}[rel]; string(snap.Content) != want || snap.Size != int64(len(want)) || snap.Ino == 0 {
+			t.Errorf("OriginOf(%s) got content %q, size %d, inode %d", rel, snap.Content, snap.Size, snap.Ino)
+		}
 		if rel == "edited.md" {
 			return action.OriginUser
 		}

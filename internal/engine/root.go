@@ -209,6 +209,14 @@ func (d *Docs) Stat(path string) (fs.FileInfo, error) {
 	return d.root.FS.Lstat(path)
 }
 
+// Refresh lists the root's documents into Docs, as a one-shot run does
+// before it starts (the daemon keeps them current itself). It returns the
+// directories that could not be read.
+func (r *Root) Refresh(ctx context.Context, workers int) ([]error, error) {
+	_, errs, err := r.refresh(ctx, workers)
+	return errs, err
+}
+
 // refresh lists the root's documents and stores them in Docs.
 func (r *Root) refresh(ctx context.Context, workers int) ([]scan.Entry, []error, error) {
 	entries, errs, err := scan.List(ctx, r.FS, r.Filter, workers)

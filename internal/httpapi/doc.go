@@ -3,6 +3,10 @@
 // processing, pause/resume, and the journal (history, undo) and dead-letter
 // retry that the CLI uses while a daemon holds the state.
 //
+// A Backend that is also an Observer gets GET /api/v1/findings (filters
+// and pages), GET /api/v1/deadletters (grouped) and POST
+// /api/v1/deadletters/retry (all=1 or rule=ID).
+//
 // The package knows nothing of the engine: it talks to a Backend.
 //
 // # Access

@@ -18,8 +18,10 @@ import (
 //     (net/http.CrossOriginProtection: Sec-Fetch-Site, else Origin against
 //     Host): 403.
 //  3. it needs credentials and none of Auth (nor Login) accepts it: 401.
-//     Every request that is not GET, HEAD or OPTIONS needs them; with
-//     PrivateReads every request does except /healthz and /readyz.
+//     Every request that is not GET, HEAD or OPTIONS needs them, and so
+//     does the explain endpoint, which runs the rules (commands, plugins)
+//     and so is not left to any web page's simple GET; with PrivateReads
+//     every request does except /healthz and /readyz.
 //
 // Between 2 and 3, a Guard with Login exchanges a dashboard's one-time login
 // link (GET /?login=CODE) for a session cookie: the code is the credential.
@@ -103,24 +105,42 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 }
 
 func (g *Guard) needsAuth(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
+	switch {
+	case r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions:
+		return true
+	case r.URL.Path == ExplainPath:
 		return true
 	}
 	return g.PrivateReads && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"
 }
 
 // Authenticated reports whether r carries credentials the Guard accepts:
-// those of Auth, or a session cookie of Login. The dashboard asks it to know
-// whether to offer its buttons.
+// those of Auth, or a session cookie of Login on a request from the
+// daemon's own pages. The dashboard asks it to know whether to offer its
+// buttons.
 func (g *Guard) Authenticated(r *http.Request) bool {
 	for _, a := range g.Auth {
 		if a.Authenticate(r) {
 			return true
 		}
 	}
-	return g.Login != nil && g.Login.Authenticate(r)
+	return g.Login != nil && fromOwnPage(r) && g.Login.Authenticate(r)
+}
+
+// sameOrigin is the check of a state-changing request, applied by
+// fromOwnPage to every request that a cookie is to authenticate.
+var sameOrigin = http.NewCrossOriginProtection()
+
+// fromOwnPage reports whether a browser sent r from one of the daemon's
+// pages, or from none (a typed address): the cross-origin check of a state
+// change, whatever r's method. SameSite keeps the session cookie off
+// requests from other sites, but a site spans every port of a host, so a
+// page served on another local port could otherwise make a simple GET
+// (an explain, which runs the rules) with the cookie.
+func fromOwnPage(r *http.Request) bool {
+	post := *r // CrossOriginProtection passes every GET, HEAD and OPTIONS
+	post.Method = http.MethodPost
+	return sameOrigin.Check(&post) == nil
 }
 
 // hostAllowed reports whether a Host header names this daemon.

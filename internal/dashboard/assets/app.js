@@ -45,12 +45,6 @@
     return f;
   }
 
-  // field reads a key that may be written snake_case or PascalCase.
-  function field(o, ...names) {
-    for (const n of names) if (o && o[n] !== undefined) return o[n];
-    return undefined;
-  }
-
   class APIError extends Error {
     constructor(status, message) { super(message); this.status = status; }
   }
@@ -325,13 +319,13 @@
   function renderHistory(list) {
     const ol = $('writes');
     ol.replaceChildren(...list.map((e) => {
-      const id = field(e, 'id', 'ID');
-      const path = field(e, 'path', 'Path') || '';
-      const rule = field(e, 'rule', 'Rule') || '';
-      const via = field(e, 'via', 'Via');
-      const undoes = field(e, 'undoes', 'Undoes');
-      const created = !field(e, 'before_hash', 'BeforeHash');
-      const removed = !field(e, 'after_hash', 'AfterHash');
+      const id = e.id;
+      const path = e.path || '';
+      const rule = e.rule || '';
+      const via = e.via;
+      const undoes = e.undoes;
+      const created = !e.before_hash;
+      const removed = !e.after_hash;
       const diffID = 'diff-' + id;
       const toggle = el('button', {type: 'button', className: 'secondary diff-toggle', dataset: {key: 'diff-' + id},
         'aria-expanded': page.open.has(id) ? 'true' : 'false', 'aria-controls': diffID,
@@ -348,7 +342,7 @@
       return el('li', {dataset: {id: String(id), path}},
         el('div', {className: 'head'},
           el('span', {className: 'path'}, pathText(path)),
-          el('span', {className: 'meta'}, '#' + id + ' · ' + what + ' · ' + when(field(e, 'time', 'Time'))),
+          el('span', {className: 'meta'}, '#' + id + ' · ' + what + ' · ' + when(e.time)),
           el('span', {className: 'buttons'}, toggle, undo)),
         box);
     }));
@@ -399,7 +393,7 @@
   async function undoWrite(id, path, force) {
     try {
       const e = await api('POST', '/api/v1/undo/' + id + (force ? '?force=1' : ''));
-      notice('Undid write #' + id + ': ' + path + ' has its content from before it again (this is write #' + field(e, 'id', 'ID') + ', which can be undone too).', 'ok');
+      notice('Undid write #' + id + ': ' + path + ' has its content from before it again (this is write #' + e.id + ', which can be undone too).', 'ok');
     } catch (e) {
       if (e.status === 409 && !force) {
         notice('Undo of #' + id + ' refused: ' + e.message, 'bad', {label: 'Undo anyway', run: () => undoWrite(id, path, true)});
