@@ -30,7 +30,11 @@ import (
 type Event struct {
 	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter, dead-letter-cleared, memory
 	Time time.Time `json:"time"`
-	Path string    `json:"path,omitempty"`
+	// Root is the absolute directory of Path's root (processed, removed,
+	// loop, dead-letter, dead-letter-cleared), as in the history and the
+	// findings.
+	Root string `json:"root,omitempty"`
+	Path string `json:"path,omitempty"`
 	// PathBase64 holds Path's exact bytes when it is not valid UTF-8; Path
 	// is then in the escaped form (see package escape).
 	PathBase64 string   `json:"path_base64,omitempty"`
@@ -167,6 +171,9 @@ type FindingsSummary struct {
 
 // RootStatus describes one watched root.
 type RootStatus struct {
+	// Name is the root as the configuration writes it; Dir its absolute
+	// directory.
+	Name      string `json:"name"`
 	Dir       string `json:"dir"`
 	Documents int    `json:"documents"`
 	Watches   int    `json:"watches"`
@@ -209,7 +216,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 	st.Plugins = d.currentPlugins().Status()
 	for _, rs := range d.roots {
 		ws := rs.watcher.Stats()
-		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,
+		st.Roots = append(st.Roots, RootStatus{Name: rs.name, Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,
 			Degraded: ws.Degraded, Overflows: ws.Overflows, Rescans: ws.Rescans})
 	}
 	states := d.breakerStates()

@@ -74,6 +74,17 @@ func TestDashboardData(t *testing.T) {
 	if ev.Result != "written" || ev.DurationMS <= 0 || len(ev.FailedRules) != 0 || len(ev.Rules) != 1 || ev.Rules[0] != "todo" {
 		t.Errorf("processed event %+v; want result written, a duration and the rule todo", ev)
 	}
+	// The page names a file's root when there are several, and explains a
+	// file by its absolute path: the event gives the root's directory, the
+	// status its name as configured.
+	if ev.Root != e.vault {
+		t.Errorf("processed event's root %q, want %q", ev.Root, e.vault)
+	}
+	var st daemon.Status
+	r.get("/api/v1/status", &st)
+	if len(st.Roots) != 1 || st.Roots[0].Name != "vault" || st.Roots[0].Dir != e.vault {
+		t.Errorf("status roots %+v; want vault at %s", st.Roots, e.vault)
+	}
 	var a dashboard.Snapshot
 	r.get("/api/v1/activity", &a)
 	n := 0
