@@ -168,3 +168,55 @@ func TestLoginCap(t *testing.T) {
 	}
 	w.login(last)
 }
+
+// The session cookie opens the explain endpoint, which needs credentials
+// although it is a GET (it runs the rules), but only for a request from the
+// daemon's own page or typed by the user: a page served on another port of
+// the same host is same-site, so the browser sends it the cookie too.
+func TestLoginCookieExplain(t *testing.T) {
+	w := newLoginWorld(t, &Guard{Auth: []Authenticator{BearerToken(testToken)}}, false)
+	c := w.login(w.logins.Code())
+	explain := ExplainPath + "?path=a.md"
+	if rec := w.do("GET", explain, ""); rec.Code != http.StatusUnauthorized || w.called != 0 {
+		t.Fatalf("explain without the cookie: %d, want 401", rec.Code)
+	}
+	if rec := w.do("GET", explain, c.Value); rec.Code != http.StatusOK || w.called != 1 {
+		t.Fatalf("explain from the page with the cookie: %d %s, want 200", rec.Code, rec.Body.String())
+	}
+	for _, tc := range []struct {
+		site, origin string
+		code         int
+	}{
+		{"none", "", http.StatusOK},                                     // typed in the address bar
+		{"", "", http.StatusOK},                                         // a browser without fetch metadata, same origin
+		{"", "http://127.0.0.1:9469", http.StatusOK},                    // same, with an Origin
+		{"same-site", "http://127.0.0.1:8000", http.StatusUnauthorized}, // a page on another port
+		{"cross-site", "https://evil.example", http.StatusUnauthorized}, // another site
+		{"", "http://127.0.0.1:8000", http.StatusUnauthorized},          // another port, no fetch metadata
+		{"same-origin", "http://127.0.0.1:9469", http.StatusOK},         // the dashboard
+		{"same-site", "", http.StatusUnauthorized},                      // <img src> from another port
+	} {
+		req := httptest.NewRequest("GET", "http://127.0.0.1:9469"+explain, nil)
+		if tc.site != "" {
+			req.Header.Set("Sec-Fetch-Site", tc.site)
+		}
+		if tc.origin != "" {
+			req.Header.Set("Origin", tc.origin)
+		}
+		req.AddCookie(c)
+		rec := httptest.NewRecorder()
+		w.h.ServeHTTP(rec, req)
+		if rec.Code != tc.code {
+			t.Errorf("explain with the cookie, Sec-Fetch-Site %q, Origin %q: %d, want %d", tc.site, tc.origin, rec.Code, tc.code)
+		}
+	}
+	// The token works from anywhere the Host and cross-origin checks allow:
+	// it is no ambient credential a browser adds by itself.
+	req := httptest.NewRequest("GET", "http://127.0.0.1:9469"+explain, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("explain with the token: %d, want 200", rec.Code)
+	}
+}
