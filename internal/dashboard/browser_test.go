@@ -546,3 +546,143 @@ func TestPhoneWidth(t *testing.T) {
 	}
 	p.noConsoleErrors()
 }
+
+// A file's name opens its explanation, in the words of `scribe explain`:
+// here a note whose write the user undid, in the second of two roots, so
+// that the page names the root and the rule shows the diff it holds back.
+// Escape closes the explanation and gives the focus back to the file. A
+// page that is not logged in says that explaining needs a login, and asks
+// the daemon nothing.
+func TestExplainOnClick(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	must(t, err)
+	cfg := filepath.Join(dir, "scribe.yaml")
+	must(t, os.WriteFile(cfg, []byte("version: 1\nroots: [inbox, vault]\nengine:\n  workers: 2\n  settle: 50ms\n  max_wait: 2s\n  state_dir: state\n"+
+		"http:\n  listen: "+freePort(t)+"\nrules:\n"+todoRule+`  - id: done
+    files: "**/*.md"
+    when: 'fm.status == "done"'
+    actions:
+      - frontmatter.set: { finished: "yes" }
+`), 0o644))
+	for _, root := range []string{"inbox", "vault"} {
+		must(t, os.MkdirAll(filepath.Join(dir, root), 0o755))
+	}
+	d := startDaemonWith(t, cfg, filepath.Join(dir, "vault"))
+	p := openPage(t, 1280, 800)
+	p.do(chromedp.Navigate(d.login))
+	p.wait(10*time.Second, "logged in", `document.getElementById('readonly').hidden`)
+
+	const note = "---\nstatus: open\n---\nTODO: <b>call</b> the \"plumber\"\n"
+	d.write("note.md", note)
+	item := `#writes li[data-path="note.md"]`
+	p.wait(10*time.Second, "the rule's write in the history", `document.querySelector(`+jsString(item)+`) !== null`)
+	p.click(item + " button.undo")
+	plugintest.Eventually(t, 10*time.Second, "note.md restored", func() bool { return d.read("note.md") == note })
+	p.wait(10*time.Second, "the undo in the history", `document.querySelector(`+jsString(item+" .meta")+`).textContent.includes('undo of #')`)
+	if label := eval[string](p, `document.querySelector(`+jsString(item+" button.file .root")+`).textContent`); label != "vault" {
+		t.Errorf("the history names the root %q, want vault (the daemon has two)", label)
+	}
+
+	file := item + " button.file"
+	key := eval[string](p, `document.querySelector(`+jsString(file)+`).dataset.key`)
+	p.click(file)
+	p.wait(10*time.Second, "the explanation", `document.getElementById('explain').open && !document.getElementById('explain-text').hasAttribute('aria-busy')`)
+	got := eval[string](p, `document.getElementById('explain-text').textContent`)
+
+	for _, line := range []string{"vault/note.md\n", "\nrule todo: runs as a check: it would change the file, but you undid its write", "\n+- [ ] <b>call</b> the \"plumber\"\n",
+		"\nrule done: does not apply: its condition is false\n", "\n    fm.status = \"open\"\n", "an undo of write "} {
+		if !strings.Contains(got, line) {
+			t.Errorf("the explanation lacks %q:\n%s", line, got)
+		}
+	}
+	// Every line shows, inside the box (no style of the page's own hides
+	// one).
+	if hidden := eval[[]string](p, `(() => {
+		const box = document.getElementById('explain-text').getBoundingClientRect();
+		return Array.from(document.querySelectorAll('#explain-text span'))
+			.filter((s) => s.textContent.trim() !== '' && (s.getClientRects().length === 0 || s.getBoundingClientRect().left < box.left || getComputedStyle(s).visibility !== 'visible'))
+			.map((s) => s.className + ': ' + s.textContent);
+	})()`); len(hidden) != 0 {
+		t.Errorf("lines of the explanation not shown: %q", hidden)
+	}
+	if n := eval[int](p, `document.querySelectorAll('#explain-text b, #explain-text span.add').length`); n != 1 {
+		t.Errorf("%d bold elements and added diff lines in the explanation; want the one added line, the note's markup as text", n)
+	}
+
+	// Another origin: the rule sees Scribe's own work, which it leaves alone.
+	p.do(chromedp.SetValue(chromedp.ID("explain-origin"), "scribe"), chromedp.Evaluate[chromedp.Void](`document.getElementById('explain-origin').dispatchEvent(new Event('change'))`))
+	p.wait(10*time.Second, "explained again", `!document.getElementById('explain-text').hasAttribute('aria-busy') && document.getElementById('explain-text').textContent.includes('origin: scribe')`)
+
+	p.do(chromedp.KeyEvent(kb.Escape))
+	p.wait(5*time.Second, "the explanation closed", `!document.getElementById('explain').open`)
+	if k := eval[string](p, `document.activeElement.dataset.key || document.activeElement.id`); k != key {
+		t.Errorf("after Escape the focus is on %q, want the file %q", k, key)
+	}
+
+	// A file of the other root, from the live stream.
+	d.write("../inbox/idea.md", "TODO: try it\n")
+	row := eventRow("idea.md", "written")
+	p.wait(10*time.Second, "inbox/idea.md in the live stream", `document.querySelector(`+jsString(row)+`) !== null`)
+	p.click(row + " button.file")
+	p.wait(10*time.Second, "the explanation of inbox/idea.md", `!document.getElementById('explain-text').hasAttribute('aria-busy') && document.getElementById('explain-text').textContent.startsWith('inbox/idea.md\n')`)
+	if title := eval[string](p, `document.getElementById('explain-title').textContent`); title != "Explain inboxidea.md" {
+		t.Errorf("dialog title %q; want the root's label and the file", title)
+	}
+	p.do(chromedp.Click(chromedp.ID("explain-close")))
+	p.noConsoleErrors()
+
+	// Without a login.
+	q := openPage(t, 1280, 800)
+	q.do(chromedp.Navigate(d.base + "/"))
+	q.wait(10*time.Second, "the history", `document.querySelector(`+jsString(file)+`) !== null`)
+	q.click(file)
+	q.wait(10*time.Second, "the explanation", `document.getElementById('explain').open && !document.getElementById('explain-text').hasAttribute('aria-busy')`)
+	if text := eval[string](q, `document.getElementById('explain-text').textContent`); !strings.Contains(text, "needs a login") || !strings.Contains(text, "scribe dashboard") {
+		t.Errorf("explanation without a login: %q; want it to say a login is needed and how to get one", text)
+	}
+	q.noConsoleErrors()
+
+	// `scribe explain` says the same of note.md, in the same words. It runs
+	// once the daemon has stopped, since it learns of undone writes from
+	// the journal, which a running daemon holds.
+	d.stop()
+	var out, errOut bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"explain", "-c", cfg, d.path("note.md")}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("scribe explain: exit %d: %s", code, errOut.String())
+	}
+	// It names the file from the working directory; the page from the
+	// folder of the configuration.
+	want := strings.ReplaceAll(out.String(), dir+string(filepath.Separator), "")
+	want = strings.Replace(want, "(assumed: --origin chooses)", "(assumed: the Origin menu chooses)", 1)
+	if got != want {
+		t.Errorf("the page explains note.md as\n%s\n`scribe explain` says\n%s", got, want)
+	}
+}
+
+// The findings panel lists each finding with its file, rule and message,
+// and drops it once the file is fixed.
+func TestFindingsPanel(t *testing.T) {
+	rules := `  - id: links
+    actions:
+      - links.check: {}
+`
+	d := startDaemon(t, rules, "", map[string]string{"a.md": "See [[missing note]] and [[b]].\n", "b.md": "Fine.\n"})
+	p := openPage(t, 1280, 800)
+	p.do(chromedp.Navigate(d.base + "/"))
+	row := `#finding-table tr[data-path="a.md"][data-rule="links"]`
+	p.wait(10*time.Second, "the broken link listed", `document.querySelector(`+jsString(row)+`) !== null`)
+	cells := eval[[]string](p, `Array.from(document.querySelector(`+jsString(row)+`).cells, c => c.textContent)`)
+	if len(cells) != 4 || !strings.HasPrefix(cells[0], "a.md:1:") || !strings.HasPrefix(cells[1], "links") || cells[2] == "" || !strings.Contains(cells[3], "missing note") {
+		t.Errorf("finding row %q; want a.md:1:COL, the rule links, a severity and a message naming the link", cells)
+	}
+	if n := eval[int](p, `document.getElementById('finding-table').tBodies[0].rows.length`); n != 1 {
+		t.Errorf("%d findings listed, want 1 (b.md resolves)", n)
+	}
+	if s := eval[string](p, `document.getElementById('findings-summary').textContent`); s != "1 finding in 1 file." {
+		t.Errorf("summary %q", s)
+	}
+
+	d.write("a.md", "See [[b]].\n")
+	p.wait(10*time.Second, "the finding gone once the link is fixed", `document.querySelector(`+jsString(row)+`) === null && !document.getElementById('findings-empty').hidden`)
+	p.noConsoleErrors()
+}

@@ -6,6 +6,7 @@
 (() => {
   const MAX_EVENTS = 200;    // rows kept in the live stream
   const HISTORY_LIMIT = 50;  // writes listed
+  const FINDINGS_LIMIT = 200; // findings listed
   const REFRESH_MS = 5000;   // status and chart, while the page is visible
 
   const $ = (id) => document.getElementById(id);
@@ -16,6 +17,11 @@
     counts: new Map(), // rule id → {applied, failed}
     diffs: new Map(),  // write id → Diff document
     open: new Set(),   // write ids whose diff is shown
+    roots: [],         // {name, dir} of each root, from the status
+    history: [],       // the writes listed
+    findings: null,    // the findings page listed
+    explained: null,   // {root, path, opener} of the open explanation
+    eventSeq: 0,       // numbers the live stream's rows
   };
 
   // el builds an element: el('td', {className: 'path'}, 'text', child...).
@@ -43,6 +49,41 @@
       if (i < all.length - 1) f.append(document.createElement('wbr'));
     });
     return f;
+  }
+
+  // --- roots and files -------------------------------------------------
+
+  // rootOf finds a root by its directory (history, findings, events) or by
+  // its name as configured (dead letters).
+  function rootOf(key) {
+    return page.roots.find((r) => r.dir === key || r.name === key);
+  }
+
+  // rootLabel is the name of a file's root, shown only when there are
+  // several roots.
+  function rootLabel(key) {
+    if (page.roots.length < 2 || !key) return null;
+    const r = rootOf(key);
+    return r ? r.name : key;
+  }
+
+  // fileText is a file's name, after its root's when there are several.
+  function fileText(root, path, suffix) {
+    const label = rootLabel(root);
+    const f = document.createDocumentFragment();
+    if (label) f.append(el('span', {className: 'root'}, label));
+    f.append(pathText(path));
+    if (suffix) f.append(suffix);
+    return f;
+  }
+
+  // fileButton is a file's name as a button that opens its explanation;
+  // key names it for keepFocus.
+  function fileButton(root, path, key, suffix) {
+    const b = el('button', {type: 'button', className: 'file', dataset: {key, root: root || '', path},
+      title: 'Explain ' + path + ': why each rule does or does not apply'}, fileText(root, path, suffix));
+    b.onclick = () => openExplain(root, path, b);
+    return b;
   }
 
   class APIError extends Error {
@@ -142,6 +183,12 @@
     $('f-written').textContent = c.written ?? '–';
     $('f-failed').textContent = c.failed ?? '–';
     $('f-uptime').textContent = st.uptime || '–';
+    const roots = (st.roots || []).map((r) => ({name: r.name, dir: r.dir}));
+    if (JSON.stringify(roots) !== JSON.stringify(page.roots)) {
+      page.roots = roots;
+      keepFocus(() => renderHistory(page.history));
+      if (page.findings) keepFocus(() => renderFindings(page.findings));
+    }
     renderRules();
     renderDeadLetters(st.dead_letters || []);
   }
@@ -169,8 +216,11 @@
         const retry = el('button', {type: 'button', className: 'retry needs-login', disabled: !page.loggedIn,
           dataset: {key: 'retry-' + d.id}, 'aria-label': 'Retry ' + (ev.path || 'dead letter ' + d.id),
           onclick: () => retryDeadLetter(d.id, ev.path)}, 'Retry');
+        // A dead letter names its root as configured.
+        const root = rootOf(ev.root);
+        const dir = root ? root.dir : ev.root;
         return el('tr', {dataset: {id: String(d.id), path: ev.path || ''}},
-          el('td', {className: 'path'}, pathText(ev.path || '?')),
+          el('td', {className: 'path'}, ev.path && !ev.path_base64 ? fileButton(dir, ev.path, 'file-d-' + d.id) : fileText(dir, ev.path || '?')),
           el('td', {className: 'error'}, d.error || '', d.rule ? el('div', {className: 'meta'}, 'rule ' + d.rule) : null),
           el('td', {className: 'num'}, d.deliveries ?? ''),
           el('td', {}, when(d.time)),
@@ -269,7 +319,7 @@
     const dur = typeof ev.duration_ms === 'number' ? (ev.duration_ms < 10 ? ev.duration_ms.toFixed(1) : Math.round(ev.duration_ms)) + ' ms' : '';
     const row = el('tr', {dataset: {type: ev.type, path: ev.path || '', result, arrived: String(Date.now())}},
       el('td', {}, when(ev.time)),
-      el('td', {className: 'path'}, pathText(ev.path || '')),
+      el('td', {className: 'path'}, ev.path && ev.type !== 'removed' && !ev.path_base64 ? fileButton(ev.root, ev.path, 'file-e-' + (++page.eventSeq)) : fileText(ev.root, ev.path || '')),
       el('td', {className: 'rules'}, detail, extra ? el('div', {className: 'meta'}, extra) : null),
       el('td', {}, el('span', {className: 'result ' + result}, result)),
       el('td', {className: 'num'}, dur));
@@ -283,11 +333,17 @@
         if (ev.written) soonHistory();
         if (result === 'failed') soonStatus();
         soonActivity();
+        soonFindings();
         break;
       case 'removed':
         soonActivity();
+        soonFindings();
         break;
-      case 'dead-letter': case 'dead-letter-cleared': case 'pause': case 'resume': case 'breaker': case 'ready': case 'reload': case 'loop':
+      case 'reload':
+        soonStatus();
+        soonFindings();
+        break;
+      case 'dead-letter': case 'dead-letter-cleared': case 'pause': case 'resume': case 'breaker': case 'ready': case 'loop':
         soonStatus();
         break;
     }
@@ -313,7 +369,8 @@
 
   async function refreshHistory() {
     const list = await api('GET', '/api/v1/history?limit=' + HISTORY_LIMIT);
-    keepFocus(() => renderHistory(list || []));
+    page.history = list || [];
+    keepFocus(() => renderHistory(page.history));
   }
 
   function renderHistory(list) {
@@ -341,7 +398,7 @@
       if (removed) what += ' · removed';
       return el('li', {dataset: {id: String(id), path}},
         el('div', {className: 'head'},
-          el('span', {className: 'path'}, pathText(path)),
+          el('span', {className: 'path'}, e.path_base64 ? fileText(e.root, path) : fileButton(e.root, path, 'file-h-' + id)),
           el('span', {className: 'meta'}, '#' + id + ' · ' + what + ' · ' + when(e.time)),
           el('span', {className: 'buttons'}, toggle, undo)),
         box);
@@ -404,16 +461,354 @@
     refreshHistory().catch(failed('History'));
   }
 
+  // --- findings --------------------------------------------------------
+
+  async function refreshFindings() {
+    const p = await api('GET', '/api/v1/findings?limit=' + FINDINGS_LIMIT);
+    page.findings = p || {};
+    keepFocus(() => renderFindings(page.findings));
+  }
+
+  // place is a finding's ":line:column" (or ":line", or nothing).
+  function place(f) {
+    if (!(f.line > 0)) return '';
+    return ':' + f.line + (f.column > 0 ? ':' + f.column : '');
+  }
+
+  function renderFindings(p) {
+    const list = p.findings || [];
+    $('finding-table').tBodies[0].replaceChildren(...list.map((f) => {
+      let msg = f.message || '';
+      if (f.suggestion) msg += ' (did you mean ' + f.suggestion + '?)';
+      const at = place(f);
+      return el('tr', {dataset: {root: f.root || '', path: f.path || '', rule: f.rule || '', severity: f.severity || ''}},
+        el('td', {className: 'path'}, f.path ? fileButton(f.root, f.path, 'file-f-' + f.root + '/' + f.path + at + '/' + f.rule, at ? el('span', {className: 'place'}, at) : null) : ''),
+        el('td', {}, el('code', {}, f.rule || ''), f.action ? el('div', {className: 'meta'}, f.action) : null),
+        el('td', {}, el('span', {className: 'severity ' + (f.severity || '')}, f.severity || '')),
+        el('td', {className: 'message'}, msg));
+    }));
+    const total = p.total || 0, files = p.files || 0;
+    let summary = '';
+    if (total > 0) {
+      summary = total + ' finding' + (total === 1 ? '' : 's') + ' in ' + files + ' file' + (files === 1 ? '' : 's');
+      if (total > list.length) summary += '; the first ' + list.length + ' are listed (`scribe status --findings` lists them all)';
+      summary += '.';
+    }
+    $('findings-summary').textContent = summary;
+    $('findings-empty').hidden = total > 0;
+  }
+
+  // --- explain ---------------------------------------------------------
+
+  // openExplain shows what the rules do with a file and why, in a modal
+  // dialog; closing it (Escape, the Close button) returns the focus to the
+  // file the user came from.
+  async function openExplain(root, path, opener) {
+    page.explained = {root, path, opener};
+    $('explain-title').replaceChildren('Explain ', el('span', {className: 'path'}, fileText(root, path)));
+    $('explain-origin').value = 'user';
+    const d = $('explain');
+    if (!d.open) d.showModal();
+    $('explain-text').focus();
+    await explainAgain();
+  }
+
+  function explainClosed() {
+    const x = page.explained;
+    page.explained = null;
+    explainSeq++; // an answer still on its way is dropped
+    if (!x || !x.opener) return;
+    let back = x.opener;
+    if (!back.isConnected) back = document.querySelector('[data-key="' + CSS.escape(back.dataset.key) + '"]');
+    if (back) back.focus();
+  }
+
+  let explainSeq = 0;
+  const NEEDS_LOGIN = 'Explaining a file runs its rules (commands and plugins too), so it needs a login: ';
+  async function explainAgain() {
+    const x = page.explained;
+    if (!x) return;
+    const seq = ++explainSeq;
+    const out = $('explain-text');
+    out.setAttribute('aria-busy', 'true');
+    out.replaceChildren(el('span', {className: 'note'}, 'Running the rules on ' + x.path + '…'));
+    const r = rootOf(x.root);
+    const target = r ? r.dir.replace(/\/+$/, '') + '/' + x.path : x.path;
+    let lines;
+    if (!page.loggedIn) {
+      // Not asked: the daemon would refuse, and the browser log the refusal.
+      lines = [[NEEDS_LOGIN + 'open the link `scribe watch` printed, or run `scribe dashboard` for a new one.', 'warn']];
+    } else {
+      try {
+        const ex = await api('GET', '/api/v1/explain?' + new URLSearchParams({path: target, origin: $('explain-origin').value}));
+        lines = explainLines(ex);
+      } catch (e) {
+        lines = [[(e.status === 401 ? NEEDS_LOGIN : 'No explanation: ') + e.message, 'bad']];
+      }
+    }
+    if (seq !== explainSeq) return; // a newer request, or the dialog closed
+    out.replaceChildren(...lines.map(([text, cls]) => el('span', {className: cls}, text + '\n')));
+    out.removeAttribute('aria-busy');
+  }
+
+  // displayName is a file as the explanation names it: relative to its
+  // root, under the root's name when there are several (as `scribe
+  // explain` prints it from the configuration's folder).
+  function displayName(root, rel) {
+    const label = rootLabel(root);
+    if (!label || label === '.') return rel;
+    return label.replace(/\/+$/, '') + '/' + rel;
+  }
+
+  // explainLines is an explanation in the lines and words of `scribe
+  // explain` (printExplain in internal/cli/explain.go), each with a class
+  // for its colour. A browser test holds the two to the same text.
+  function explainLines(ex) {
+    const out = [];
+    const put = (text, cls) => out.push([text, cls || '']);
+    const name = displayName(ex.root, ex.path);
+    put(escName(name), 'name');
+    if (!ex.document) {
+      put('  not a document: ' + escName(exclusionText(ex.excluded || {})), 'warn');
+      put('  no rule runs on it (in the daemon and whole-tree runs; `scribe run ' + escName(name) + '` names it, and runs the rules that match)');
+    }
+    if (ex.skipped) put('  not read: skipped (' + escName(ex.skipped) + ')', 'warn');
+    if (ex.error) put('  not read: ' + escName(ex.error), 'bad');
+    if (ex.document) {
+      let l = '  origin: ' + ex.assumed_origin + ' (assumed: the Origin menu chooses)';
+      if (ex.origin && ex.origin !== ex.assumed_origin) {
+        l += '; the rules see ' + ex.origin;
+        if (ex.origin === 'vcs') l += ': the content is what git has';
+      }
+      put(l);
+    }
+    if (ex.git) {
+      const g = ex.git;
+      let l = g.committed ? 'the content is its committed version' : g.tracked ? 'tracked, with changes not committed' : 'not tracked';
+      if (g.during_op) l += '; it last changed while a git operation ran';
+      if (ex.left_alone) l += '; writing rules leave it alone unless they set rewrite_committed';
+      put('  git: ' + l);
+    }
+    if (ex.undone && ex.undone.length) {
+      put('  undone: you undid the write of ' + ex.undone.join(', ') + ' to this content; they leave it alone until you edit it');
+    }
+    historyLines(ex.history || [], put);
+    for (const r of ex.rules || []) {
+      put('');
+      ruleLines(ex, r, put);
+    }
+    put('');
+    let res = 'no change';
+    if (!ex.document || ex.skipped || ex.error) res = 'nothing runs';
+    else if (ex.changed) res = 'would change the file (' + (ex.rules || []).filter((r) => r.changed && r.outcome === 'applied').map((r) => r.id).join(', ') + ')';
+    // Info findings are left out, as `scribe explain` does without -v.
+    const shown = (ex.findings || []).filter((f) => f.severity !== 'info');
+    put('result: ' + res + ', ' + shown.length + ' ' + (shown.length === 1 ? 'finding' : 'findings'), 'result');
+    for (const f of shown) put(escName(findingText(displayName(ex.root, f.path), f)), 'severity ' + f.severity);
+    for (const w of ex.writes || []) {
+      const other = displayName(ex.root, w.path);
+      if (w.renamed_to) {
+        put('would rename ' + escName(other) + ' → ' + escName(displayName(ex.root, w.renamed_to)) + ' (by ' + w.via + ')');
+        continue;
+      }
+      const [add, del] = diffStat(w.diff || '');
+      put('would write ' + escName(other) + ' (by ' + w.via + '): +' + add + ' -' + del + ' lines');
+    }
+    for (const e of ex.events || []) {
+      const data = e.data && Object.keys(e.data).length ? ',"data":' + goJSON(e.data) : '';
+      put('would publish {"type":' + goJSON(e.type) + ',"path":' + goJSON(e.path || '') + data + '}');
+    }
+    return out;
+  }
+
+  function historyLines(hist, put) {
+    if (hist.length === 0) {
+      put('  history: the journal has no write of this file by Scribe');
+      return;
+    }
+    hist.forEach((e, i) => {
+      let by = e.run ? '`scribe run` ' + e.run : 'the daemon';
+      let rule = (e.rule || '').includes(',') ? 'rules ' + e.rule.split(',').join(', ') : 'rule ' + e.rule;
+      if (e.rule === 'undo') {
+        rule = 'an undo of write ' + e.undoes;
+        by = '`scribe undo`';
+      } else if (e.via) {
+        rule += ' (' + e.via + ')';
+      }
+      put((i === 0 ? '  history:' : '          ') + ' write ' + e.id + ' at ' + stamp(e.time) + ', ' + rule + ', by ' + by);
+    });
+  }
+
+  function ruleLines(ex, r, put) {
+    const cls = {applied: 'applies', failed: 'bad', left_committed: 'warn', undone: 'warn'}[r.outcome] || 'not-applied';
+    put('rule ' + r.id + ': ' + ruleHeadline(r), 'rule ' + cls);
+    let files = (r.files || []).join(', ');
+    if (r.files_from_include) files += " (the configuration's include)";
+    const pm = r.path || {};
+    if (pm.excluded) put('  files: ' + files + '; exclude: ' + pm.glob + ' matches');
+    else if (pm.matched) put('  files: ' + files + '; ' + pm.glob + ' matches');
+    else put('  files: ' + files + '; none matches');
+    const m = r.match;
+    if (m && m.matched) {
+      let l = '  match: ' + m.pattern + ' matches ' + goQuote(m.text || '') + ' at ' + (m.line || 0) + ':' + (m.column || 0);
+      const keys = Object.keys(m.groups || {}).sort();
+      if (keys.length) l += ' (' + keys.map((k) => k + '=' + goQuote(m.groups[k])).join(', ') + ')';
+      put(escName(l));
+    } else if (m) {
+      put('  match: ' + escName(m.pattern) + ' does not match');
+    }
+    const c = r.condition;
+    if (c) {
+      put('  when: ' + escName(c.expr) + (c.error ? ' (not evaluated: see above)' : ' is ' + c.result));
+      for (const i of c.inputs || []) put('    ' + i.name + ' = ' + escName(goJSON(i.value)));
+    }
+    if (r.applied) for (const a of r.actions || []) put('  action ' + a.name + ': ' + escName(actionLine(a)));
+    if (r.changed) {
+      for (const line of escText(r.diff || '').split('\n')) {
+        if (line === '') continue;
+        put(line, diffClass(line));
+      }
+    }
+  }
+
+  function ruleHeadline(r) {
+    const n = (r.findings || []).length;
+    switch (r.outcome) {
+      case 'applied':
+        return 'applies' + (r.changed ? ', changes the file' : ', no change') + (n > 0 ? ', ' + n + ' ' + (n === 1 ? 'finding' : 'findings') : '');
+      case 'path_not_matched': return 'does not apply: none of its file globs matches';
+      case 'path_excluded': return 'does not apply: its exclude glob ' + (r.path || {}).glob + ' matches';
+      case 'not_a_document': return 'does not apply: the file is not a document (see above)';
+      case 'file_skipped': return 'does not apply: the file was not read (see above)';
+      case 'regex_not_matched': return 'does not apply: its regex does not match';
+      case 'front_matter_invalid': return 'does not apply: its condition reads the front matter, which is invalid: ' + escName(r.error || '');
+      case 'condition_false': return 'does not apply: its condition is false';
+      case 'condition_error': return 'does not apply: its condition failed: ' + escName(r.error || '');
+      case 'breaker_open': return 'does not apply: its circuit breaker is open after repeated failures';
+      case 'failed': return 'fails: ' + escName(r.error || '') + ' (its changes and findings are dropped; the other rules run)';
+      case 'left_committed': return 'runs as a check: it would change the file, but the content is its committed version and came through git or a scan (set rewrite_committed to let it)';
+      case 'undone': return 'runs as a check: it would change the file, but you undid its write to this content (`scribe undo`); edit the file to let it write again';
+    }
+    return r.outcome;
+  }
+
+  function actionLine(a) {
+    let s = 'no change';
+    if (!a.ran) s = 'not run (an earlier action failed)';
+    else if (a.error) s = 'failed: ' + a.error;
+    else if (a.changed) s = 'changes the content';
+    if (a.findings > 0) s += ', ' + a.findings + ' ' + (a.findings === 1 ? 'finding' : 'findings');
+    if (a.aggregates) s += '; after each batch it also brings its own output up to date (`scribe check` shows that diff)';
+    return s;
+  }
+
+  // exclusionText is scan.Exclusion's String: why a file is not a document.
+  function exclusionText(x) {
+    let s = x.reason;
+    switch (x.reason) {
+      case 'invalid': s = 'not a valid path inside the root (malformed, or deeper than a walk goes)'; break;
+      case 'git': s = 'part of a .git directory, never processed'; break;
+      case 'state_dir': s = 'the state directory, never processed'; break;
+      case 'engine_file': s = 'a file Scribe makes itself (.scribe-*)'; break;
+      case 'not_included': s = (x.dir ? 'out of reach of every include glob (' : 'matched by no include glob (') + (x.detail || '') + ')'; break;
+      case 'exclude': s = 'excluded by the exclude glob ' + goQuote(x.pattern || ''); break;
+      case 'ignore_file': s = 'excluded by ' + x.file + ':' + (x.line || 0) + ' (' + (x.pattern || '') + ')'; break;
+      case 'directory': s = x.detail || ''; break;
+    }
+    return x.dir ? 'in ' + x.dir.replace(/\/+$/, '') + '/, which is ' + s : s;
+  }
+
+  // findingText is a finding as the command line prints it:
+  // FILE:LINE:COL: SEVERITY: MESSAGE (did you mean X?) [RULE/ACTION].
+  function findingText(name, f) {
+    let s = name + place(f) + ': ' + f.severity + ': ' + f.message;
+    if (f.suggestion) s += ' (did you mean ' + f.suggestion + '?)';
+    if (f.rule) s += ' [' + f.rule + '/' + f.action + ']';
+    else if (f.action) s += ' [' + f.action + ']';
+    return s;
+  }
+
+  // diffStat counts the added and removed lines of a unified diff.
+  function diffStat(diff) {
+    let add = 0, del = 0, hunks = false;
+    for (const line of diff.split('\n')) {
+      if (line.startsWith('@@')) hunks = true;
+      else if (!hunks) continue;
+      else if (line.startsWith('+')) add++;
+      else if (line.startsWith('-')) del++;
+    }
+    return [add, del];
+  }
+
+  function diffClass(line) {
+    if (line.startsWith('@@')) return 'hunk';
+    if (line.startsWith('+') && !line.startsWith('+++')) return 'add';
+    if (line.startsWith('-') && !line.startsWith('---')) return 'del';
+    return '';
+  }
+
+  // stamp is a time as the command line prints it, in local time.
+  function stamp(s) {
+    const d = new Date(s);
+    if (isNaN(d)) return '';
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + clock(d);
+  }
+
+  // --- Go's ways of writing text, so that the page says what the CLI says --
+
+  const hex = (c, n) => c.toString(16).padStart(n, '0');
+
+  // escName and escText are package escape's Name and Text: control
+  // characters, bidirectional overrides and isolates become \xNN or \uNNNN,
+  // so that a file cannot make its explanation read other than it is.
+  // escText keeps newlines, tabs and the \r of a CRLF.
+  function escapeChars(s, lines) {
+    const cs = Array.from(s);
+    return cs.map((ch, i) => {
+      const c = ch.codePointAt(0);
+      let needs;
+      if (c < 0x20) needs = !(lines && (c === 10 || c === 9 || (c === 13 && cs[i + 1] === '\n')));
+      else needs = c === 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f;
+      if (!needs) return ch;
+      return c < 0x80 ? '\\x' + hex(c, 2) : '\\u' + hex(c, 4);
+    }).join('');
+  }
+  const escName = (s) => escapeChars(String(s), false);
+  const escText = (s) => escapeChars(String(s), true);
+
+  // goQuote is Go's %q of a string (strconv.Quote).
+  function goQuote(s) {
+    const named = {7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\'};
+    let q = '"';
+    for (const ch of s) {
+      const c = ch.codePointAt(0);
+      if (named[c]) q += named[c];
+      else if (c < 0x20 || c === 0x7f) q += '\\x' + hex(c, 2);
+      else if (c === 0x20 || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) q += ch;
+      else q += c < 0x10000 ? '\\u' + hex(c, 4) : '\\U' + hex(c, 8);
+    }
+    return q + '"';
+  }
+
+  // goJSON is Go's json.Marshal of a decoded value: map keys sorted, and
+  // <, >, & escaped.
+  function goJSON(v) {
+    if (Array.isArray(v)) return '[' + v.map(goJSON).join(',') + ']';
+    if (v && typeof v === 'object') return '{' + Object.keys(v).sort().map((k) => goJSON(k) + ':' + goJSON(v[k])).join(',') + '}';
+    return JSON.stringify(v === undefined ? null : v).replace(/[<>&\u2028\u2029]/g, (c) => '\\u' + hex(c.charCodeAt(0), 4));
+  }
+
   // --- start -----------------------------------------------------------
 
   const soonStatus = debounce(() => refreshStatus().catch(failed('Status')), 200);
   const soonHistory = debounce(() => refreshHistory().catch(failed('History')), 200);
   const soonActivity = debounce(() => refreshActivity().catch(failed('Activity')), 1000);
+  const soonFindings = debounce(() => refreshFindings().catch(failed('Findings')), 300);
 
   async function refreshAll() {
     try {
       await refreshSession();
-      await Promise.all([refreshStatus(), refreshActivity(), refreshHistory()]);
+      await Promise.all([refreshStatus(), refreshActivity(), refreshHistory(), refreshFindings()]);
       if ($('notice').classList.contains('bad')) $('notice').hidden = true;
     } catch (e) {
       failed('Loading')(e);
@@ -422,6 +817,10 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     $('pause').addEventListener('click', togglePause);
+    $('explain-close').addEventListener('click', () => $('explain').close());
+    $('explain-origin').addEventListener('change', explainAgain);
+    $('explain-again').addEventListener('click', explainAgain);
+    $('explain').addEventListener('close', explainClosed);
     $('logout').addEventListener('click', async () => {
       await api('POST', '/api/v1/logout').catch(failed('Log out'));
       await refreshSession().catch(failed('Session'));
