@@ -119,10 +119,14 @@
     return (e) => notice(what + ': ' + e.message, 'bad');
   }
 
-  // debounce runs fn once, wait ms after the last call.
-  function debounce(fn, wait) {
+  // coalesce runs fn once, wait ms after the first of a burst of calls: at
+  // most once per wait while events keep coming (a catch-up sends thousands),
+  // and never later than wait after the last one.
+  function coalesce(fn, wait) {
     let t = null;
-    return () => { clearTimeout(t); t = setTimeout(fn, wait); };
+    return () => {
+      if (t === null) t = setTimeout(() => { t = null; fn(); }, wait);
+    };
   }
 
   // --- time ------------------------------------------------------------
@@ -800,10 +804,10 @@
 
   // --- start -----------------------------------------------------------
 
-  const soonStatus = debounce(() => refreshStatus().catch(failed('Status')), 200);
-  const soonHistory = debounce(() => refreshHistory().catch(failed('History')), 200);
-  const soonActivity = debounce(() => refreshActivity().catch(failed('Activity')), 1000);
-  const soonFindings = debounce(() => refreshFindings().catch(failed('Findings')), 300);
+  const soonStatus = coalesce(() => refreshStatus().catch(failed('Status')), 200);
+  const soonHistory = coalesce(() => refreshHistory().catch(failed('History')), 200);
+  const soonActivity = coalesce(() => refreshActivity().catch(failed('Activity')), 1000);
+  const soonFindings = coalesce(() => refreshFindings().catch(failed('Findings')), 300);
 
   async function refreshAll() {
     try {
