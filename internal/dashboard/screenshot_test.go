@@ -13,12 +13,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var flagScreenshot = flag.String("dashboard.screenshot", "", "TestScreenshot: run the example vault and write a screenshot of its dashboard (PNG, 1280×800) to this file, e.g. ../../doc/dashboard.png")
+var flagScreenshot = flag.String("dashboard.screenshot", "", "TestScreenshot: run the example vault and write a screenshot of its dashboard (PNG, 1280×800) to this file, e.g. ../../doc/dashboard.png, and one of a file's explanation beside it (dashboard-explain.png)")
 
-// TestScreenshot writes the dashboard picture of the README: the example
+// TestScreenshot writes the dashboard pictures of the README: the example
 // vault (examples/vault, with its plugins) under `scribe watch`, a few
-// edits made as a user would, the page logged in. It runs only when asked
-// (-dashboard.screenshot FILE).
+// edits made as a user would, the page logged in; then the explanation of a
+// note with a broken link, opened from the findings. It runs only when
+// asked (-dashboard.screenshot FILE).
 func TestScreenshot(t *testing.T) {
 	if *flagScreenshot == "" {
 		t.Skip("writes doc/dashboard.png only with -dashboard.screenshot FILE")
@@ -79,8 +80,17 @@ func TestScreenshot(t *testing.T) {
 	p.click(`#writes li[data-path="notes/glossary.md"] button.diff-toggle`)
 	p.wait(10*time.Second, "the diff shown", `document.querySelector('#writes pre.diff') !== null`)
 	p.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur(); window.scrollTo(0, 0); document.getElementById('writes').scrollTop = 0`))
-	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
-	must(t, err)
-	must(t, os.WriteFile(out, png, 0o644))
-	t.Logf("wrote %s (%d bytes)", out, len(png))
+	shoot := func(file string) {
+		png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+		must(t, err)
+		must(t, os.WriteFile(file, png, 0o644))
+		t.Logf("wrote %s (%d bytes)", file, len(png))
+	}
+	shoot(out)
+
+	p.click(`#finding-table tr[data-path="notes/meeting-notes.md"][data-rule="links"] button.file`)
+	p.wait(30*time.Second, "the explanation", `document.getElementById('explain').open && !document.getElementById('explain-text').hasAttribute('aria-busy')`)
+	p.do(chromedp.Evaluate[chromedp.Void](`document.activeElement.blur()`))
+	shoot(strings.TrimSuffix(out, ".png") + "-explain.png")
+	p.noConsoleErrors()
 }
