@@ -544,6 +544,12 @@ func TestPhoneWidth(t *testing.T) {
 	if fs := eval[float64](p, `parseFloat(getComputedStyle(document.querySelector('td, li')).fontSize)`); fs < 12 {
 		t.Errorf("text of %v px on a phone", fs)
 	}
+	// The explanation fits the screen too; its long lines scroll in its box.
+	p.click(`#writes li button.file`)
+	p.wait(10*time.Second, "the explanation", `document.getElementById('explain').open && !document.getElementById('explain-text').hasAttribute('aria-busy')`)
+	if r := eval[[]float64](p, `(() => { const r = document.getElementById('explain').getBoundingClientRect(); return [r.left, r.right, window.innerWidth, document.documentElement.scrollWidth]; })()`); r[0] < 0 || r[1] > r[2] || r[3] > r[2] {
+		t.Errorf("the explanation spans %v–%v px (page %v px) in a %v px viewport", r[0], r[1], r[3], r[2])
+	}
 	p.noConsoleErrors()
 }
 
