@@ -233,7 +233,7 @@ func daemonCommands(g *globals) []*cobra.Command {
 	}
 	dl.Flags().BoolVar(&retryAll, "all", false, "retry every dead letter")
 	dl.Flags().StringVar(&retryRule, "rule", "", "retry the dead letters of this rule")
-	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g)}
+	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g), newDashboardCmd(g)}
 }
 
 func postSimple(cmd *cobra.Command, g *globals, path, msg string) error {

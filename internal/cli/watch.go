@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/service"
@@ -117,7 +118,15 @@ func newWatchCmd(g *globals) *cobra.Command {
 				}
 			}()
 			ready := make(chan struct{})
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing})
+			// The dashboard's login link is a credential: printed for the
+			// user at the terminal (or in the journal of a service), never
+			// logged.
+			dashboard := func(u string) {
+				if !g.quiet {
+					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %d minutes; `scribe dashboard` prints a new one)\n", u, int(httpapi.CodeTTL.Minutes()))
+				}
+			}
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing, Dashboard: dashboard})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
@@ -31,7 +32,11 @@ import (
 type Event struct {
 	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter, dead-letter-cleared, memory
 	Time time.Time `json:"time"`
-	Path string    `json:"path,omitempty"`
+	// Root is the absolute directory of Path's root (processed, removed,
+	// loop, dead-letter, dead-letter-cleared), as in the history and the
+	// findings.
+	Root string `json:"root,omitempty"`
+	Path string `json:"path,omitempty"`
 	// PathBase64 holds Path's exact bytes when it is not valid UTF-8; Path
 	// is then in the escaped form (see package escape).
 	PathBase64 string   `json:"path_base64,omitempty"`
@@ -39,6 +44,12 @@ type Event struct {
 	Rules      []string `json:"rules,omitempty"`
 	Origin     string   `json:"origin,omitempty"` // processed: user, vcs, scribe or scan
 	Written    bool     `json:"written,omitempty"`
+	// Result is what processing did (processed): written, unchanged,
+	// failed or skipped; FailedRules the rules that failed, and
+	// DurationMS how long the rules took, in milliseconds.
+	Result      string   `json:"result,omitempty"`
+	FailedRules []string `json:"failed_rules,omitempty"`
+	DurationMS  float64  `json:"duration_ms,omitempty"`
 	// LeftCommitted lists the rules whose changes were not written because
 	// the content is its committed version (processed).
 	LeftCommitted []string       `json:"left_committed,omitempty"`
@@ -53,11 +64,13 @@ type Event struct {
 }
 
 // hub fans events out to subscribers. A slow subscriber loses events rather
-// than slowing the engine down.
+// than slowing the engine down; tap, set once before the daemon runs, sees
+// every event, synchronously (it must not block).
 type hub struct {
 	mu     sync.Mutex
 	subs   map[chan []byte]struct{}
 	closed bool
+	tap    func(Event)
 }
 
 func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
@@ -71,6 +84,9 @@ func (h *hub) publish(ev Event) {
 	}
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
+	}
+	if h.tap != nil {
+		h.tap(ev)
 	}
 	if ev.PathBase64 = escape.Base64(ev.Path); ev.PathBase64 != "" {
 		ev.Path = escape.Name(ev.Path)
@@ -122,8 +138,9 @@ func (h *hub) close() {
 	}
 }
 
-func (d *Daemon) handler() http.Handler {
-	return httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+func (d *Daemon) handler(g *httpapi.Guard) http.Handler {
+	api := httpapi.New(backend{d}, promhttp.HandlerFor(d.metrics.reg, promhttp.HandlerOpts{}))
+	return dashboard.Handler(dashboard.Options{API: api, Activity: d.activity, Writes: writes{d}, Guard: g})
 }
 
 // Status is the JSON document of GET /api/v1/status and `scribe status`.
@@ -179,6 +196,9 @@ type FindingsSummary struct {
 
 // RootStatus describes one watched root.
 type RootStatus struct {
+	// Name is the root as the configuration writes it; Dir its absolute
+	// directory.
+	Name      string `json:"name"`
 	Dir       string `json:"dir"`
 	Documents int    `json:"documents"`
 	Watches   int    `json:"watches"`
@@ -224,7 +244,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 	st.Plugins = d.currentPlugins().Status()
 	for _, rs := range d.roots {
 		ws := rs.watcher.Stats()
-		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: rs.watcher.Documents(), Watches: ws.Watches,
+		st.Roots = append(st.Roots, RootStatus{Name: rs.name, Dir: rs.root.Dir, Documents: rs.watcher.Documents(), Watches: ws.Watches,
 			Degraded: ws.Degraded, Overflows: ws.Overflows, Rescans: ws.Rescans})
 	}
 	states := d.breakerStates()

@@ -21,6 +21,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/journal"
@@ -67,6 +68,9 @@ type Options struct {
 	// Tracing makes the spans of each change (watch → bus → engine →
 	// actions → write → journal); nil or off makes none.
 	Tracing *telemetry.Tracing
+	// Dashboard, when set, is called once HTTP listens on TCP with a
+	// one-time login link of the dashboard (`scribe watch` prints it).
+	Dashboard func(loginURL string)
 }
 
 // Daemon is the running engine of `scribe watch`.
@@ -128,6 +132,7 @@ type Daemon struct {
 	runner     *remote.Worker
 	runnerRoot *engine.Root
 	revision   string
+	activity   *dashboard.Activity // the dashboard's chart and rule counts, fed by the hub
 }
 
 type rootState struct {
@@ -162,6 +167,8 @@ func New(opts Options) (*Daemon, error) {
 		findings: findings.New(findings.Limits{}), tracer: opts.Tracing.Tracer()}
 	d.lastStop.Store("")
 	d.metrics = newMetrics(d)
+	d.activity = dashboard.NewActivity(d.pending)
+	d.hub.tap = d.recordActivity
 	return d, nil
 }
 
@@ -199,7 +206,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		}
 		d.addr.Store(ln.Addr().String())
 		d.dashURL = dashboardURL(d.cfg, ln.Addr().String())
-		srv = &http.Server{Handler: guard.Wrap(d.handler()), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Handler: guard.Wrap(d.handler(guard)), ReadHeaderTimeout: 5 * time.Second}
+		if u := d.loginURL(guard); u != "" && d.opts.Dashboard != nil {
+			d.opts.Dashboard(u)
+		}
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -311,6 +321,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	g.Go(func() error { return d.saver(gctx) })
 	g.Go(func() error { return d.reloader(gctx) })
 	g.Go(func() error { return d.pruner(gctx) })
+	g.Go(func() error { return d.activity.Run(gctx) })
 
 	// 5. Catch-up once every watcher has its watches in place.
 	g.Go(func() error {

@@ -42,7 +42,11 @@
 // which Run writes to the token file (mode 0600) on first use and keeps. An
 // address other machines can reach is refused unless the configuration
 // names a token file or TLS, and logged as a warning when allowed
-// (doc/SECURITY.md).
+// (doc/SECURITY.md). The dashboard (package dashboard) is served in front of
+// the API; on TCP the Guard also takes the dashboard's login links and
+// cookies, and Options.Dashboard gets the first link to print. The hub hands
+// every event to the dashboard's Activity synchronously; its Run goroutine
+// reads the queue depth after activity only.
 //
 // # Idle
 //

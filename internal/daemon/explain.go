@@ -54,6 +54,11 @@ func (b backend) Explain(ctx context.Context, p, origin string) (any, error) {
 		return nil, fmt.Errorf("%w: %s is a directory; explain takes a file", httpapi.ErrBadRequest, p)
 	}
 	ex := b.d.engine().Explain(ctx, rs.root, rel, o)
+	if rs.repo == nil {
+		// The engine asks git of every file, and hears "not tracked"
+		// outside a work tree; `scribe explain` then says nothing of git.
+		ex.Git = nil
+	}
 	hist, err := b.d.journal.List(rs.root.Dir, rel, explainHistory)
 	if err != nil {
 		return nil, err

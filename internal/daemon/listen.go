@@ -27,8 +27,6 @@ func (d *Daemon) listen() (net.Listener, *httpapi.Guard, error) {
 		d.log.Info("wrote a new API token; scribe commands read it from there", "file", tokenPath)
 	}
 	g := &httpapi.Guard{
-		// The place for more credentials: a dashboard's session cookie
-		// would be a second Authenticator here.
 		Auth:      []httpapi.Authenticator{httpapi.BearerToken(tok)},
 		TokenHint: "scribe commands send the one in http.token_file, or in api-token in the state directory",
 	}
@@ -72,6 +70,9 @@ func (d *Daemon) listen() (net.Listener, *httpapi.Guard, error) {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
+	// The dashboard's logins: a browser has no token, so a one-time link
+	// gets it a session cookie.
+	g.Login = httpapi.NewLogins(cookieName(bound.String()), cfg.HTTP.TLS.Cert != "")
 	return ln, g, nil
 }
 

@@ -233,7 +233,7 @@ func (d *Daemon) removed(rs *rootState, rel string) {
 	rs.root.Docs.Remove(rel)
 	d.forgetFindings(rs, rel)
 	d.markDirty()
-	d.hub.publish(Event{Type: "removed", Path: rel})
+	d.hub.publish(Event{Type: "removed", Root: rs.root.Dir, Path: rel})
 }
 
 // handle processes one file event: the worker body.
@@ -278,6 +278,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		origin = action.OriginUser
 	}
 	var res *engine.Result
+	began := time.Now()
 	for {
 		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: ev.Version, Heartbeat: heartbeat}, &engine.Writes{})
 		if res.Held == "" {
@@ -302,7 +303,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		if d.loops.wrote(rs.name, ev.Path, res.BeforeHash, res.AfterHash) {
 			d.metrics.loopBreaks.Inc()
 			d.log.WarnContext(ctx, "a rule keeps rewriting its own output; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
-			d.hub.publish(Event{Type: "loop", Path: ev.Path, Rules: res.Rules, Message: "quarantined: a rule keeps rewriting its own output"})
+			d.hub.publish(Event{Type: "loop", Root: rs.root.Dir, Path: ev.Path, Rules: res.Rules, Message: "quarantined: a rule keeps rewriting its own output"})
 		}
 	}
 	switch {
@@ -336,7 +337,8 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		failure = err.Error()
 	}
 	traceID := telemetry.TraceID(ctx)
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped, TraceID: traceID})
+	d.hub.publish(Event{Type: "processed", Root: rs.root.Dir, Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped, TraceID: traceID,
+		Result: outcome(res), FailedRules: failedRules(res), DurationMS: float64(time.Since(began).Microseconds()) / 1000})
 	if !res.Failed() && res.Skipped != "vanished" {
 		// A failed file keeps its findings until it is processed whole.
 		d.recordFindings(ctx, rs, res)
@@ -354,7 +356,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		if last || ev.Deliveries >= d.maxDeliver {
 			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()
-			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Rule: failedRule(res), Error: failure, TraceID: traceID})
+			d.hub.publish(Event{Type: "dead-letter", Root: rs.root.Dir, Path: ev.Path, Rule: failedRule(res), Error: failure, TraceID: traceID})
 			return bus.Permanent(err)
 		}
 		return err
@@ -365,7 +367,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		d.log.WarnContext(ctx, "clear the dead letter of a file processed since", "path", ev.Path, "err", err)
 	} else if ok {
 		d.log.InfoContext(ctx, "dead letter cleared: the file was processed", "path", ev.Path)
-		d.hub.publish(Event{Type: "dead-letter-cleared", Path: ev.Path, TraceID: traceID})
+		d.hub.publish(Event{Type: "dead-letter-cleared", Root: rs.root.Dir, Path: ev.Path, TraceID: traceID})
 	}
 	return nil
 }

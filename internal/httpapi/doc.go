@@ -18,7 +18,8 @@
 // and, without credentials, every request that is not GET, HEAD or OPTIONS
 // (every one but /healthz and /readyz when the daemon is reachable from
 // other machines). Credentials are Authenticators: the API token as a bearer
-// token is the one there is; a dashboard's login cookie would be another.
+// token, and the dashboard's session cookie (Logins), which the Guard gives
+// a browser in exchange for a one-time login link (GET /?login=CODE).
 // LoadOrCreateToken and ReadToken keep the token in its file (mode 0600).
 //
 // # Concurrency

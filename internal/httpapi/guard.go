@@ -17,11 +17,14 @@ import (
 //  2. it is a cross-origin request from a browser that would change state
 //     (net/http.CrossOriginProtection: Sec-Fetch-Site, else Origin against
 //     Host): 403.
-//  3. it needs credentials and none of Auth accepts it: 401. Every request
-//     that is not GET, HEAD or OPTIONS needs them, and so does the explain
-//     endpoint, which runs the rules (commands, plugins) and so is not left
-//     to any web page's simple GET; with PrivateReads every request does
-//     except /healthz and /readyz.
+//  3. it needs credentials and none of Auth (nor Login) accepts it: 401.
+//     Every request that is not GET, HEAD or OPTIONS needs them, and so
+//     does the explain endpoint, which runs the rules (commands, plugins)
+//     and so is not left to any web page's simple GET; with PrivateReads
+//     every request does except /healthz and /readyz.
+//
+// Between 2 and 3, a Guard with Login exchanges a dashboard's one-time login
+// link (GET /?login=CODE) for a session cookie: the code is the credential.
 //
 // The zero Guard accepts loopback Hosts only and refuses every state change.
 type Guard struct {
@@ -33,9 +36,12 @@ type Guard struct {
 	// listens on every interface and is reached by address.
 	AnyIP bool
 	// Auth are the accepted credentials; a request any of them accepts is
-	// authenticated. The CLI uses a BearerToken; a dashboard would add a
-	// session cookie here (obtained from a one-time login URL).
+	// authenticated. The CLI uses a BearerToken.
 	Auth []Authenticator
+	// Login, when set, are the dashboard's logins: the Guard exchanges
+	// their one-time links for session cookies, and accepts those cookies
+	// as it accepts Auth.
+	Login *Logins
 	// PrivateReads makes reads need credentials too (a daemon reachable
 	// from other machines).
 	PrivateReads bool
@@ -76,9 +82,15 @@ func (g *Guard) Wrap(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, "cross-origin request refused: the API takes no state-changing request from a web page of another origin")
 			return
 		}
-		if g.needsAuth(r) && !g.authenticated(r) {
+		if g.Login != nil && g.Login.exchange(w, r) {
+			return
+		}
+		if g.needsAuth(r) && !g.Authenticated(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="scribe"`)
 			msg := "this request needs the daemon's API token (Authorization: Bearer TOKEN)"
+			if g.Login != nil {
+				msg = "this request needs the daemon's API token (Authorization: Bearer TOKEN), or a dashboard login: open the link `scribe watch` printed, or run `scribe dashboard` for a new one"
+			}
 			if r.Header.Get("Authorization") != "" {
 				msg = "the API token is wrong"
 			}
@@ -102,13 +114,33 @@ func (g *Guard) needsAuth(r *http.Request) bool {
 	return g.PrivateReads && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"
 }
 
-func (g *Guard) authenticated(r *http.Request) bool {
+// Authenticated reports whether r carries credentials the Guard accepts:
+// those of Auth, or a session cookie of Login on a request from the
+// daemon's own pages. The dashboard asks it to know whether to offer its
+// buttons.
+func (g *Guard) Authenticated(r *http.Request) bool {
 	for _, a := range g.Auth {
 		if a.Authenticate(r) {
 			return true
 		}
 	}
-	return false
+	return g.Login != nil && fromOwnPage(r) && g.Login.Authenticate(r)
+}
+
+// sameOrigin is the check of a state-changing request, applied by
+// fromOwnPage to every request that a cookie is to authenticate.
+var sameOrigin = http.NewCrossOriginProtection()
+
+// fromOwnPage reports whether a browser sent r from one of the daemon's
+// pages, or from none (a typed address): the cross-origin check of a state
+// change, whatever r's method. SameSite keeps the session cookie off
+// requests from other sites, but a site spans every port of a host, so a
+// page served on another local port could otherwise make a simple GET
+// (an explain, which runs the rules) with the cookie.
+func fromOwnPage(r *http.Request) bool {
+	post := *r // CrossOriginProtection passes every GET, HEAD and OPTIONS
+	post.Method = http.MethodPost
+	return sameOrigin.Check(&post) == nil
 }
 
 // hostAllowed reports whether a Host header names this daemon.
