@@ -1,7 +1,15 @@
 // Command corpus writes a deterministic tree of Markdown notes for benchmarks:
-// the same seed and count always give the same bytes.
+// the same flags always give the same bytes.
 //
 //	go run ./bench/corpus -n 20000 -out /tmp/corpus
+//	go run ./bench/corpus -vault -n 10000 -out /tmp/vault
+//
+// The default shape is plain notes for rule benchmarks: front matter, prose,
+// a few wiki links, sometimes a TODO line. With -vault it writes what an
+// Obsidian vault holds (see vault.go): aliases and tags, headings and block
+// ids, wiki links to notes, headings and blocks, Markdown links, embeds of
+// attachments, a few broken links and a few badly named files, and a home
+// note with index regions.
 package main
 
 import (
@@ -21,13 +29,18 @@ func main() {
 	n := flag.Int("n", 20000, "number of notes")
 	out := flag.String("out", "", "output directory (created)")
 	seed := flag.Uint64("seed", 1, "random seed")
-	links := flag.Int("links", 4, "wiki links per note")
+	links := flag.Int("links", 4, "wiki links per note (-vault: links of every kind per note)")
+	vault := flag.Bool("vault", false, "write an Obsidian-style vault (see the package comment)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "corpus: -out is required")
 		os.Exit(2)
 	}
-	if err := generate(*out, *n, *links, *seed); err != nil {
+	gen := generate
+	if *vault {
+		gen = generateVault
+	}
+	if err := gen(*out, *n, *links, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "corpus:", err)
 		os.Exit(1)
 	}
