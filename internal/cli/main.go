@@ -49,6 +49,7 @@ type globals struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	prof           profiles
 }
 
 // Main runs the command line and returns the process exit code.
@@ -60,7 +61,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		Long:          "Scribe watches folders of Markdown and text files and, when a file changes,\nruns declarative rules that update front matter, check links, enforce naming,\nregenerate indexes and run allow-listed commands, writing results back atomically.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelWarn
 			switch {
 			case g.verbose:
@@ -69,6 +70,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 				level = slog.LevelError
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			return g.prof.start()
 		},
 	}
 	root.SetArgs(args)
@@ -79,12 +81,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	pf.StringVarP(&g.config, "config", "c", "", "configuration file (default: scribe.yaml, then .scribe.yaml, in the current directory)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print only errors")
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
+	g.prof.flags(pf)
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newPluginsCmd(g), newVersionCmd(g),
 	)
 	root.AddCommand(daemonCommands(g)...)
 	err := root.ExecuteContext(ctx)
+	if perr := g.prof.stop(); perr != nil && err == nil {
+		err = perr
+	}
 	if err == nil {
 		return ExitOK
 	}
