@@ -329,17 +329,24 @@ func (v *lkVault) exists(docs action.Docs, p string) bool {
 	return ok
 }
 
-// input records the content the engine handed to Run. That content may be
-// ahead of the disk (an earlier action of the rule changed it), so p is not
-// re-read from disk in this generation; the next one compares hashes.
-func (v *lkVault) input(ctx context.Context, p string, content []byte) ([]string, error) {
-	if h, ok := v.g.Hash(p); ok && h == links.Hash(content) {
-		return nil, nil // what the graph has: the Stat on record stays valid
+// input records the content the engine handed to Run, and returns it
+// parsed (the graph keeps no document's links: the caller checks them). That
+// content may be ahead of the disk (an earlier action of the rule changed
+// it), so p is not re-read from disk in this generation; the next one
+// compares hashes.
+func (v *lkVault) input(ctx context.Context, p string, content []byte) ([]string, *links.Document, error) {
+	doc, err := links.ParseContext(ctx, content, v.g.Options().Limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := links.Hash(content)
+	if old, ok := v.g.Hash(p); ok && old == h {
+		return nil, doc, nil // what the graph has: the Stat on record stays valid
 	}
 	v.mu.Lock()
 	v.meta[p] = lkMeta{size: -1, checked: v.gen + 1}
 	v.mu.Unlock()
-	return v.g.UpdateContext(ctx, p, content)
+	return v.g.UpdateDocument(p, h, doc), doc, nil
 }
 
 // lkParallel calls fn for every item on up to GOMAXPROCS goroutines and
