@@ -46,6 +46,8 @@ type Build struct {
 	Timeout time.Duration
 	// Pool runs plain functions wrapped with FromFunc.
 	Pool *Pool
+	// Shared is state the actions of one configuration share (nil: none).
+	Shared *Shared
 }
 
 var (

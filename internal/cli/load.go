@@ -89,6 +89,7 @@ func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
 		Pool:      pool,
+		Shared:    action.NewShared(),
 	}
 }
 
