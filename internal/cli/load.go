@@ -129,11 +129,17 @@ func stateDirIn(cfg *config.Config, rootDir string) string {
 }
 
 func (p *project) close() {
-	if p.rules != nil {
-		p.rules.Close(context.Background())
-	}
+	p.closeRules()
 	for _, r := range p.roots {
 		r.Close()
+	}
+}
+
+// closeRules closes the rules' actions and lets go of them.
+func (p *project) closeRules() {
+	if p.rules != nil {
+		p.rules.Close(context.Background())
+		p.rules = nil
 	}
 }
 

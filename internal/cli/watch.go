@@ -17,8 +17,8 @@ import (
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
-// defaultMemoryLimit is the daemon's soft memory limit unless GOMEMLIMIT
-// is set (see runtime/debug.SetMemoryLimit).
+// defaultMemoryLimit is the soft memory limit of the daemon and of one-shot
+// runs unless GOMEMLIMIT is set (see runtime/debug.SetMemoryLimit).
 const defaultMemoryLimit = 64 << 20
 
 func newWatchCmd(g *globals) *cobra.Command {
