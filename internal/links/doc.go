@@ -23,7 +23,7 @@
 // to it and finding whom its changes affect need: its path in the Index, its
 // heading texts, slugs and keys, its block ids, and the distinct targets its
 // links name, each document's strings packed into a few allocations (about
-// 1 KiB per note with the index, against some 7 KiB when whole parsed
+// 1 KiB per note with the index, against some 7.5 KiB when whole parsed
 // documents were kept). Checking a document therefore takes it parsed: a
 // caller that has the content parses it once for UpdateDocument and Check.
 // The reverse index maps a name key to the ids of the documents whose links
