@@ -9,8 +9,8 @@
 #          frontmatter.delete, frontmatter.validate, links.check, naming,
 #          three indexes, catalog, publish, log, pipeline with exec)
 #   run, every built-in action   (on a fresh copy of the vault each time)
-# Every run's figures are printed, then the best time and the highest RSS,
-# as recorded in doc/PERFORMANCE.md.
+# Every run's figures are printed, then the best wall and CPU times and the
+# highest RSS, as recorded in doc/PERFORMANCE.md.
 set -euo pipefail
 n=${1:-10000}
 runs=${RUNS:-3}
@@ -107,17 +107,21 @@ security:
       path: /usr/bin/sed
 YAML
 
-# measure NAME DIR ARGS...: one run; prints "NAME: S s, M MiB" and records it.
-declare -A best_t worst_m
+# measure NAME DIR ARGS...: one run; prints its wall time, CPU time (user +
+# system: less sensitive than wall time to other work on the machine) and
+# peak RSS, and records them.
+declare -A best_t best_c worst_m
 measure() {
   local name=$1 dir=$2; shift 2
   local out="$work/time.txt"
   (cd "$dir" && /usr/bin/time -v -o "$out" "$work/scribe" "$@" >/dev/null 2>&1) || true
-  local t m
+  local t c m
   t=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$out")
+  c=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$out")
   m=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$out")
-  printf '  %-34s %6.2f s %7.1f MiB\n' "$name" "$t" "$m"
+  printf '  %-34s %6.2f s wall %6.2f s CPU %7.1f MiB\n' "$name" "$t" "$c" "$m"
   if [[ -z ${best_t[$name]:-} ]] || (( $(echo "$t < ${best_t[$name]}" | bc -l) )); then best_t[$name]=$t; fi
+  if [[ -z ${best_c[$name]:-} ]] || (( $(echo "$c < ${best_c[$name]}" | bc -l) )); then best_c[$name]=$c; fi
   if [[ -z ${worst_m[$name]:-} ]] || (( $(echo "$m > ${worst_m[$name]}" | bc -l) )); then worst_m[$name]=$m; fi
 }
 
@@ -132,5 +136,5 @@ for _ in $(seq "$runs"); do
 done
 printf 'load after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 for name in "check, links.check" "check, every built-in action" "run, every built-in action"; do
-  printf '%-34s best %.2f s, peak RSS %s MiB (highest of %d runs)\n' "$name:" "${best_t[$name]}" "${worst_m[$name]}" "$runs"
+  printf '%-34s best %.2f s wall, %.2f s CPU; peak RSS %s MiB (highest of %d runs)\n' "$name:" "${best_t[$name]}" "${best_c[$name]}" "${worst_m[$name]}" "$runs"
 done
