@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
 # Benchmark `scribe check` against ripgrep on the same patterns over the same
-# deterministic corpus. Usage: bench/check.sh [N_FILES] (default 20000).
-# Prints both times (best of RUNS) and their ratio, as recorded in doc/PERFORMANCE.md.
+# deterministic corpus, as recorded in doc/PERFORMANCE.md.
+#
+#   bench/check.sh [N_FILES]        (default 20000)
+#
+# Environment:
+#   RUNS=5        runs of each command; the best wall time counts
+#   CHANGE=0.1    fraction of the notes the rules would change (bench/corpus -change)
+#   STRACE=1      also count system calls per file (strace -f -c), once each
+#   SCRIBE=PATH   measure this scribe binary (e.g. a build of another commit)
+#                 instead of building the working tree
+#
+# Two cases: the corpus as generated (CHANGE of the notes would change: their
+# diffs are computed and printed), and the CI case, a tree the rules already
+# settled (`scribe run` once, then `scribe check`). In each, rg runs with the
+# rules' three patterns, both counting matches (-c, reads every file whole)
+# and listing matching files (-l), in the same rounds as scribe (one of each
+# per round, so that the load of a shared machine weighs on all alike);
+# ratios are to the faster rg of the same case.
 set -euo pipefail
 n=${1:-20000}
 runs=${RUNS:-5}
+change=${CHANGE:-0.1}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,8 +30,16 @@ if ! command -v rg >/dev/null; then
   echo "installing ripgrep (apt-get)…" >&2
   (apt-get update -qq && apt-get install -y -qq ripgrep) >/dev/null
 fi
-go build -o "$work/scribe" ./cmd/scribe
-go run ./bench/corpus -n "$n" -out "$work/corpus"
+if [[ ${STRACE:-} == 1 ]] && ! command -v strace >/dev/null; then
+  echo "installing strace (apt-get)…" >&2
+  (apt-get update -qq && apt-get install -y -qq strace) >/dev/null
+fi
+if [[ -n ${SCRIBE:-} ]]; then
+  cp "$SCRIBE" "$work/scribe"
+else
+  go build -o "$work/scribe" ./cmd/scribe
+fi
+go run ./bench/corpus -n "$n" -change "$change" -out "$work/corpus"
 
 # The rule set: two regex rules and two front-matter conditions.
 cat > "$work/corpus/scribe.yaml" <<'YAML'
@@ -37,28 +62,65 @@ rules:
     actions:
       - frontmatter.set: { urgent: true }
 YAML
+patterns=(-e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$')
 
-time_best() { # prints the best wall time in seconds of $runs runs of "$@"
-  local best=999999 t s e
+# t CMD...: the wall time of one run of CMD, in seconds.
+t() {
+  local s e
+  s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+  echo "$e - $s" | bc -l
+}
+min() { printf '%s\n' "$@" | sort -g | head -1; }
+
+# side_by_side: $runs rounds of scribe check, rg -c and rg -l one after the
+# other (so that the machine's load weighs on all three alike); sets
+# scribe_t, rgc_t, rgl_t to the best of each, and rg_t to the faster rg.
+side_by_side() {
+  local a=() b=() c=()
   for _ in $(seq "$runs"); do
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+    a+=("$(t "$work/scribe" check -q)")
+    b+=("$(t rg --no-messages -c "${patterns[@]}" .)")
+    c+=("$(t rg --no-messages -l "${patterns[@]}" .)")
   done
-  printf '%.3f' "$best"
+  scribe_t=$(min "${a[@]}") rgc_t=$(min "${b[@]}") rgl_t=$(min "${c[@]}")
+  rg_t=$(min "$rgc_t" "$rgl_t")
+}
+
+# syscalls_per_file LABEL CMD...: system calls per file from strace -c, all of
+# them and those on files (open, stat, read, close, directory reads).
+syscalls_per_file() {
+  local label=$1 out="$work/strace.txt"
+  shift
+  strace -f -c -o "$out" "$@" >/dev/null 2>&1 || true
+  awk -v files="$files" -v label="$label" '
+    $NF ~ /^(openat|open|read|pread64|close|fstat|newfstatat|statx|lstat|stat|getdents64|lseek|fcntl)$/ { fs += $4 }
+    $NF == "total" { all = $4 }
+    END { printf "%-28s %5.2f file system calls per file (%.2f with the runtime'"'"'s futex, nanosleep, epoll…)\n", label ":", fs / files, all / files }' "$out"
 }
 
 cd "$work/corpus"
-# Warm the page cache once for both tools.
-rg -c -e '^TODO: (.+)$' . >/dev/null || true
-scribe_t=$(time_best "$work/scribe" check -q)
-rg_t=$(time_best rg --no-messages -c -e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$' .)
 files=$(find . -name '*.md' | wc -l)
+# Warm the page cache once for both tools.
+rg -c "${patterns[@]}" . >/dev/null || true
+"$work/scribe" check -q >/dev/null 2>&1 || true
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+side_by_side
+changed_t=$scribe_t changed_rgc=$rgc_t changed_rgl=$rgl_t changed_rg=$rg_t
 changes=$( ("$work/scribe" check --format json 2>/dev/null || true) | grep -m1 '"changed"' | tr -dc 0-9)
+if [[ ${STRACE:-} == 1 ]]; then
+  syscalls_per_file "scribe check, $changes to change" "$work/scribe" check -q
+  syscalls_per_file "rg -c" rg --no-messages -c "${patterns[@]}" .
+  syscalls_per_file "rg -l" rg --no-messages -l "${patterns[@]}" .
+fi
 # The CI case: a tree the rules already settled (run once, then check).
 "$work/scribe" run -q >/dev/null 2>&1 || true
-settled_t=$(time_best "$work/scribe" check -q)
-printf 'files=%d cores=%d load=%s\n' "$files" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
-printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg)\n' "$changes" "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)"
-printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg)\n' "$settled_t" "$(echo "$files / $settled_t" | bc -l)" "$(echo "$settled_t / $rg_t" | bc -l)"
-printf 'rg, same patterns:               %.3f s\n' "$rg_t"
+side_by_side
+if [[ ${STRACE:-} == 1 ]]; then
+  syscalls_per_file "scribe check, settled" "$work/scribe" check -q
+fi
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+printf 'files=%d cores=%d load before=%s after=%s runs=%d\n' "$files" "$(nproc)" "$load0" "$load1" "$runs"
+printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
+  "$changes" "$changed_t" "$(echo "$files / $changed_t" | bc -l)" "$(echo "$changed_t / $changed_rg" | bc -l)" "$changed_rgc" "$changed_rgl"
+printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
+  "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)" "$rgc_t" "$rgl_t"

@@ -39,5 +39,6 @@ if [[ -z "${QUICK:-}" ]]; then
   b -scenario startup -n 100000 -runs 1
   b -scenario startup -n 100000 -cold=false
   b -scenario rss -n 100000
+  b -scenario idle -n 20000
 fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -126,3 +126,26 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("summarize = %+v", sum)
 	}
 }
+
+// readProc reads this process as the idle scenario reads the daemon.
+func TestReadProc(t *testing.T) {
+	p0, err := readProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Burn CPU until a clock tick is counted.
+	var p1 procSample
+	for deadline := time.Now().Add(10 * time.Second); p1.cpuTicks <= p0.cpuTicks; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no CPU time counted after 10 s of work: %+v", p1)
+		}
+		for end := time.Now().Add(20 * time.Millisecond); time.Now().Before(end); {
+		}
+		if p1, err = readProc(os.Getpid()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p1.rss <= 0 || p1.rssAnon <= 0 || p1.rssAnon > p1.rss || p1.switches <= 0 {
+		t.Errorf("readProc = %+v; want RSS, anonymous RSS within it, and context switches", p1)
+	}
+}

@@ -22,7 +22,12 @@ type bench struct {
 // generating it with ./bench/corpus unless a previous run left it there.
 // The daemon's configuration and state live next to tree/, outside it.
 func (b *bench) corpus(ctx context.Context, n int) (string, error) {
-	dir := filepath.Join(b.f.work, "n"+strconv.Itoa(n))
+	return b.corpusIn(ctx, "n"+strconv.Itoa(n), n)
+}
+
+// corpusIn is corpus in the work directory's subdirectory name.
+func (b *bench) corpusIn(ctx context.Context, name string, n int) (string, error) {
+	dir := filepath.Join(b.f.work, name)
 	mark := filepath.Join(dir, "corpus.done")
 	if _, err := os.Stat(mark); err == nil {
 		return dir, nil

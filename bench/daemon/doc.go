@@ -8,6 +8,7 @@
 //	go run ./bench/daemon -scenario burst -files 2000
 //	go run ./bench/daemon -scenario startup -n 10000,100000
 //	go run ./bench/daemon -scenario rss -n 100000
+//	go run ./bench/daemon -scenario idle -n 20000 -idle 60s
 //
 // Run it from the module root: the corpus is written by ./bench/corpus.
 // Scenarios:
@@ -24,6 +25,16 @@
 //     state left by the cold run), catch-up scan included, for each -n.
 //   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files
 //     once ready and once the queue has drained.
+//   - idle: unlike the others, the real `scribe watch` (built from
+//     ./cmd/scribe) as a child process, with every built-in action configured
+//     on its own copy of the corpus. Once it has caught up (a cold start by
+//     default: every file processed) and processed nothing for 15 s (the file
+//     index is saved in that time), nothing changes for -idle while the
+//     child's CPU time (utime+stime of every thread, /proc/PID/stat), RSS,
+//     GC cycles and bytes allocated (/metrics, whose scrapes allocate about
+//     200 KB themselves) and context switches are read at both ends.
+//     -gomemlimit runs it with GOMEMLIMIT set, e.g. 64MiB, the soft limit
+//     scribe watch used to set itself.
 //
 // With -target bare the latency and burst scenarios run against
 // bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the

@@ -18,32 +18,34 @@ import (
 
 // flags are the command line, shared by every scenario.
 type flags struct {
-	scenario string
-	target   string // daemon or bare
-	work     string
-	keep     bool
-	ns       []int
-	settle   string
-	workers  int
-	samples  int
-	warmup   int
-	files    int
-	runs     int
-	timeout  time.Duration
-	drainMax time.Duration
-	dirSync  bool
-	bareWait time.Duration
-	header   bool
-	verbose  bool
-	cpuprof  string
-	memprof  string
-	cold     bool
+	scenario   string
+	target     string // daemon or bare
+	work       string
+	keep       bool
+	ns         []int
+	settle     string
+	workers    int
+	samples    int
+	warmup     int
+	files      int
+	runs       int
+	timeout    time.Duration
+	drainMax   time.Duration
+	dirSync    bool
+	bareWait   time.Duration
+	header     bool
+	verbose    bool
+	cpuprof    string
+	memprof    string
+	cold       bool
+	idle       time.Duration
+	gomemlimit string
 }
 
 func main() {
 	var f flags
 	var ns string
-	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, startup or rss")
+	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, startup, rss or idle")
 	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency and burst only")
 	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
@@ -62,13 +64,15 @@ func main() {
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")
 	flag.StringVar(&f.memprof, "memprofile", "", "rss: write a heap profile to this file once the queue drained")
-	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state)")
+	flag.DurationVar(&f.idle, "idle", 60*time.Second, "idle: how long nothing changes while the daemon's CPU time is measured")
+	flag.StringVar(&f.gomemlimit, "gomemlimit", "", "idle: run scribe watch with this GOMEMLIMIT (e.g. 64MiB, the limit it used to set itself)")
+	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")
 	flag.Parse()
 
-	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000"}
+	defaults := map[string]string{"latency": "10000", "burst": "10000", "startup": "10000,100000", "rss": "100000", "idle": "20000"}
 	def, ok := defaults[f.scenario]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, startup or rss\n", f.scenario)
+		fmt.Fprintf(os.Stderr, "bench/daemon: -scenario %q: use latency, burst, startup, rss or idle\n", f.scenario)
 		os.Exit(2)
 	}
 	if ns == "" {
@@ -135,6 +139,8 @@ func run(ctx context.Context, f *flags) (err error) {
 		rows, err = env.startup(ctx)
 	case "rss":
 		rows, err = env.rss(ctx)
+	case "idle":
+		rows, err = env.idle(ctx)
 	}
 	printRows(os.Stdout, rows, f.header)
 	return err

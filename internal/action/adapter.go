@@ -33,6 +33,20 @@ func (p *Pool) Size() int { return cap(p.slots) }
 // InUse reports how many slots are taken, abandoned functions included.
 func (p *Pool) InUse() int { return len(p.slots) }
 
+// Acquire takes a slot, waiting until one is free or ctx ends. The caller
+// must call release exactly once when its work is over (even if it was
+// abandoned by its own caller meanwhile). Plugin runtimes bound their
+// requests in flight with a Pool too: a plugin with concurrency 1 is the
+// original engine's "sync plugin wrapped in a pool".
+func (p *Pool) Acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case p.slots <- struct{}{}:
+		return func() { <-p.slots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free worker: %w", context.Cause(ctx))
+	}
+}
+
 // FromFunc wraps fn as an Action that runs on pool. Params are fixed at
 // construction. While fn runs, the caller waits for it or for ctx, whichever
 // comes first; on ctx's end the call is abandoned (counted, ErrAbandoned) and fn
@@ -50,10 +64,9 @@ type funcAction struct {
 var _ Action = (*funcAction)(nil)
 
 func (f *funcAction) Run(ctx context.Context, in Input) (Output, error) {
-	select {
-	case f.pool.slots <- struct{}{}:
-	case <-ctx.Done():
-		return Output{}, fmt.Errorf("waiting for a free worker: %w", ctx.Err())
+	release, err := f.pool.Acquire(ctx)
+	if err != nil {
+		return Output{}, err
 	}
 	var m Match
 	if in.Match != nil {
@@ -66,7 +79,7 @@ func (f *funcAction) Run(ctx context.Context, in Input) (Output, error) {
 	done := make(chan result, 1) // buffered: an abandoned fn must not block on send
 	content := string(in.Content)
 	go func() {
-		defer func() { <-f.pool.slots }()
+		defer release()
 		defer func() {
 			if r := recover(); r != nil {
 				done <- result{err: fmt.Errorf("action panicked: %v", r)}

@@ -48,6 +48,42 @@ type Build struct {
 	Pool *Pool
 	// Shared is state the actions of one configuration share (nil: none).
 	Shared *Shared
+	// Plugins are the action kinds of this configuration's plugins, by
+	// full name ("wordcount.stamp"), made with NewSpec. They exist only for
+	// the configuration that loaded them, so they are not registered.
+	Plugins map[string]Spec
+}
+
+// NewSpec checks s's schema and returns s ready for Build.Plugins. Unlike
+// Register it returns an error: plugin schemas come from users.
+func NewSpec(s Spec) (Spec, error) {
+	if s.Schema == "" {
+		s.Schema = `{}`
+	}
+	sch, err := compileSchema(s.Name, s.Schema)
+	if err != nil {
+		return Spec{}, err
+	}
+	s.compiled = sch
+	return s, nil
+}
+
+// Names returns every action name known to b, built-in and plugin, sorted.
+func (b Build) Names() []string {
+	out := Names()
+	for n := range b.Plugins {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b Build) lookup(name string) (Spec, bool) {
+	if s, ok := Lookup(name); ok {
+		return s, true
+	}
+	s, ok := b.Plugins[name]
+	return s, ok
 }
 
 var (
@@ -121,7 +157,7 @@ func (e ParamError) Error() string {
 // New validates params against the named action's schema and constructs it.
 // Schema violations come back as a []ParamError wrapped in *ParamsError.
 func New(name string, params any, b Build) (Action, error) {
-	s, ok := Lookup(name)
+	s, ok := b.lookup(name)
 	if !ok {
 		return nil, &UnknownError{Name: name}
 	}

@@ -31,6 +31,7 @@ type Bus struct {
 	cons            jetstream.Consumer
 
 	lastErr errorMemo
+	dead    deadIndex // the subjects of the dead letters, to clear them cheaply
 
 	connClosed chan struct{} // closed by the connection's ClosedHandler
 	done       chan struct{} // closed when Close starts
@@ -145,6 +146,9 @@ func (b *Bus) open(ctx context.Context) error {
 		return err
 	}
 	b.wq, b.dlq, b.events, b.cons = t.wq, t.dlq, t.events, t.cons
+	if err := b.dead.load(ctx, b.dlq, b.n.dlq); err != nil {
+		return err
+	}
 	if b.o.noMover {
 		return nil
 	}
@@ -197,9 +201,12 @@ func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		MaxMsgs:     b.o.DeadLetterMaxMsgs,
-		Discard:     jetstream.DiscardOld,
-		Duplicates:  b.o.Duplicates,
-		Replicas:    replicas,
+		// One subject per file (deadToken), one message per subject: a
+		// file that fails again replaces its dead letter.
+		MaxMsgsPerSubject: 1,
+		Discard:           jetstream.DiscardOld,
+		Duplicates:        b.o.Duplicates,
+		Replicas:          replicas,
 	})
 	if err != nil {
 		return t, streamError(b.n.dlqStream, err)

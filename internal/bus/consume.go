@@ -203,7 +203,10 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler) {
 	ev.Seq, ev.Deliveries = seq, deliveries
 	log := b.log.With("root", ev.Root, "path", ev.Path, "seq", seq, "delivery", deliveries)
 
-	herr := b.call(ctx, log, handle, ev, b.heartbeat(msg))
+	// The handler's context carries the publisher's span (if any) as its
+	// remote parent; it is cancelled with ctx.
+	tctx := extractTrace(ctx, msg.Headers())
+	herr := b.call(tctx, log, handle, ev, b.heartbeat(msg))
 	switch {
 	case herr == nil:
 		b.lastErr.forget(seq)
@@ -213,18 +216,18 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler) {
 		if err := msg.DoubleAck(actx); err != nil {
 			// The effect is durable; the redelivery that follows finds
 			// nothing to do (handlers are idempotent).
-			log.Warn("acknowledge file event", "err", err)
+			log.WarnContext(tctx, "acknowledge file event", "err", err)
 		}
 	case ctx.Err() != nil:
 		_ = msg.Nak()
 	case IsPermanent(herr) || deliveries >= b.o.MaxDeliver:
-		b.deadLetterDelivered(ctx, msg, seq, deliveries, herr)
+		b.deadLetterDelivered(tctx, msg, seq, deliveries, herr)
 	default:
-		b.lastErr.set(seq, herr.Error())
+		b.lastErr.set(seq, herr)
 		delay := b.o.backOff(deliveries)
-		log.Info("file event failed; will retry", "err", herr, "retry_in", delay)
+		log.InfoContext(tctx, "file event failed; will retry", "err", herr, "retry_in", delay)
 		if err := msg.NakWithDelay(delay); err != nil {
-			log.Warn("nak file event", "err", err) // AckWait expiry redelivers it
+			log.WarnContext(tctx, "nak file event", "err", err) // AckWait expiry redelivers it
 		}
 	}
 }

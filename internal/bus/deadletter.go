@@ -2,6 +2,8 @@ package bus
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +29,9 @@ type DeadLetter struct {
 	// Error is why the event was dead-lettered: the handler's last error, or
 	// that it was never acknowledged.
 	Error string `json:"error"`
+	// Rule is the rule that failed, when the handler said (FailedRule);
+	// "" otherwise.
+	Rule string `json:"rule,omitempty"`
 	// Deliveries is how many times the event was delivered.
 	Deliveries int `json:"deliveries"`
 	// Time is when the event was dead-lettered.
@@ -38,6 +43,7 @@ const (
 	hdrError      = "Scribe-Error"
 	hdrDeliveries = "Scribe-Deliveries"
 	hdrSourceSeq  = "Scribe-Source-Seq"
+	hdrRule       = "Scribe-Rule"
 )
 
 // maxErrorLen bounds the error text kept with a dead letter.
@@ -50,24 +56,63 @@ type deadSource struct {
 	data       []byte
 	deliveries int
 	err        string
+	rule       string // the rule that failed, if known
 }
 
 // publishDeadLetter stores src in the dead-letter stream. Its Nats-Msg-Id is
 // derived from the work-queue sequence, so that the worker, the advisory mover
-// and the startup sweep can all try without making duplicates.
+// and the startup sweep can all try without making duplicates. Its subject
+// names the file (deadSubject), and the stream keeps one message per
+// subject: a file's new dead letter replaces its older one.
 func (b *Bus) publishDeadLetter(ctx context.Context, src deadSource) error {
-	m := nats.NewMsg(b.n.dlq + lastToken(src.subject))
+	subject := b.n.dlq + deadToken(src.data)
+	m := nats.NewMsg(subject)
 	m.Data = src.data
 	m.Header.Set(hdrError, headerSafe(src.err))
 	m.Header.Set(hdrDeliveries, strconv.Itoa(src.deliveries))
 	m.Header.Set(hdrSourceSeq, strconv.FormatUint(src.seq, 10))
+	if src.rule != "" {
+		m.Header.Set(hdrRule, headerSafe(src.rule))
+	}
 	_, err := b.js.PublishMsg(ctx, m,
 		jetstream.WithMsgID(b.n.wqStream+"-dlq-"+strconv.FormatUint(src.seq, 10)),
 		jetstream.WithExpectStream(b.n.dlqStream))
 	if err != nil {
 		return fmt.Errorf("publish dead letter for file event %d: %w", src.seq, classify(err))
 	}
+	b.dead.add(subject)
 	return nil
+}
+
+// deadToken is the last subject token of a file's dead letters: a hash of
+// its root and path (never a byte of the name itself, as for the work
+// queue), long enough that two files never share it; for bytes that are not
+// an event, a hash of the bytes.
+func deadToken(data []byte) string {
+	if ev, err := decodeEvent(data); err == nil {
+		return fileToken(ev.Root, ev.Path)
+	}
+	sum := sha256.Sum256(append([]byte("undecodable\x00"), data...))
+	return hex.EncodeToString(sum[:16])
+}
+
+// fileToken is deadToken of a file.
+func fileToken(root, path string) string {
+	h := sha256.New()
+	h.Write([]byte(root))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// pathAttrs returns the root and path of an event's bytes as log
+// attributes, so that every dead-letter log line names the file.
+func pathAttrs(data []byte) []any {
+	ev, err := decodeEvent(data)
+	if err != nil {
+		return []any{"path", "(undecodable event)"}
+	}
+	return []any{"root", ev.Root, "path", ev.Path}
 }
 
 // deadLetterDelivered dead-letters an event this worker holds, then
@@ -75,20 +120,22 @@ func (b *Bus) publishDeadLetter(ctx context.Context, src deadSource) error {
 // the event is nak'ed: the next delivery, or the MAX_DELIVERIES advisory,
 // tries again.
 func (b *Bus) deadLetterDelivered(ctx context.Context, msg jetstream.Msg, seq uint64, deliveries int, cause error) {
+	tctx := ctx
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
-	src := deadSource{seq: seq, subject: msg.Subject(), data: msg.Data(), deliveries: deliveries, err: cause.Error()}
+	src := deadSource{seq: seq, subject: msg.Subject(), data: msg.Data(), deliveries: deliveries, err: cause.Error(), rule: failedRule(cause)}
+	log := b.log.With(pathAttrs(src.data)...).With("seq", seq)
 	if err := b.publishDeadLetter(ctx, src); err != nil {
-		b.log.Error("dead-letter file event", "seq", seq, "err", err)
+		log.ErrorContext(tctx, "dead-letter file event", "err", err)
 		_ = msg.NakWithDelay(b.o.backOff(deliveries))
 		return
 	}
 	b.lastErr.forget(seq)
 	failpoint("bus-dead-letter")
 	if err := msg.DoubleAck(ctx); err != nil {
-		b.log.Warn("acknowledge dead-lettered file event", "seq", seq, "err", err)
+		log.WarnContext(tctx, "acknowledge dead-lettered file event", "err", err)
 	}
-	b.log.Warn("file event dead-lettered", "seq", seq, "deliveries", deliveries, "err", cause)
+	log.WarnContext(tctx, "file event dead-lettered", "deliveries", deliveries, "rule", src.rule, "err", cause)
 }
 
 // moveToDeadLetter moves work-queue message seq, which the consumer gave up
@@ -103,10 +150,11 @@ func (b *Bus) moveToDeadLetter(ctx context.Context, seq uint64, deliveries int, 
 	if err != nil {
 		return fmt.Errorf("load file event %d: %w", seq, err)
 	}
-	if last := b.lastErr.take(seq); last != "" {
-		why += "; last error: " + last
+	last := b.lastErr.take(seq)
+	if last.msg != "" {
+		why += "; last error: " + last.msg
 	}
-	src := deadSource{seq: seq, subject: raw.Subject, data: raw.Data, deliveries: deliveries, err: why}
+	src := deadSource{seq: seq, subject: raw.Subject, data: raw.Data, deliveries: deliveries, err: why, rule: last.rule}
 	if err := b.publishDeadLetter(ctx, src); err != nil {
 		return err
 	}
@@ -114,7 +162,7 @@ func (b *Bus) moveToDeadLetter(ctx context.Context, seq uint64, deliveries int, 
 	if err := b.wq.DeleteMsg(ctx, seq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("remove dead-lettered file event %d from the queue: %w", seq, err)
 	}
-	b.log.Warn("file event dead-lettered", "seq", seq, "deliveries", deliveries, "err", why)
+	b.log.Warn("file event dead-lettered", append(pathAttrs(raw.Data), "seq", seq, "deliveries", deliveries, "rule", src.rule, "err", why)...)
 	return nil
 }
 
@@ -205,27 +253,67 @@ func (b *Bus) recoverOrphans(ctx context.Context) error {
 	return nil
 }
 
-// DeadLetters lists the dead-letter stream, oldest first.
+// DeadLetters lists the dead-letter stream, oldest first. It reads the
+// stream through an ordered consumer, in batches: one request per message
+// took half a second for 6,000 dead letters (BenchmarkDeadLetters).
 func (b *Bus) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
-	var out []DeadLetter
-	for seq := uint64(1); ; {
-		raw, err := b.dlq.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(b.n.dlq+"*"))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return out, nil
-		}
+	info, err := b.dlq.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	if info.State.Msgs == 0 {
+		return nil, nil
+	}
+	cons, err := b.dlq.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{b.n.dlq + "*"},
+		// The server removes it soon after the last fetch.
+		InactiveThreshold: listInactive,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	out := make([]DeadLetter, 0, min(info.State.Msgs, uint64(listBatch)))
+	for {
+		// No wait: Fetch would wait for a full batch.
+		batch, err := cons.FetchNoWait(listBatch)
 		if err != nil {
 			return nil, fmt.Errorf("list dead letters: %w", err)
 		}
-		out = append(out, toDeadLetter(raw))
-		seq = raw.Sequence + 1
+		got, pending := 0, uint64(1)
+		for msg := range batch.Messages() {
+			got++
+			md, err := msg.Metadata()
+			if err != nil {
+				continue
+			}
+			pending = md.NumPending
+			out = append(out, toDeadLetter(&jetstream.RawStreamMsg{
+				Subject: msg.Subject(), Sequence: md.Sequence.Stream, Header: msg.Headers(), Data: msg.Data(), Time: md.Timestamp,
+			}))
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		// Done when the last message said nothing follows, or when the
+		// stream ran dry meanwhile (dead letters retried or dropped).
+		if got == 0 || pending == 0 {
+			return out, nil
+		}
 	}
 }
 
+// listBatch is how many dead letters DeadLetters fetches per request, and
+// listInactive how soon the server drops its consumer.
+const (
+	listBatch    = 1000
+	listInactive = 10 * time.Second
+)
+
 func toDeadLetter(raw *jetstream.RawStreamMsg) DeadLetter {
-	d := DeadLetter{ID: raw.Sequence, Time: raw.Time, Error: raw.Header.Get(hdrError)}
+	d := DeadLetter{ID: raw.Sequence, Time: raw.Time, Error: raw.Header.Get(hdrError), Rule: raw.Header.Get(hdrRule)}
 	d.Deliveries, _ = strconv.Atoi(raw.Header.Get(hdrDeliveries))
 	ev, err := decodeEvent(raw.Data)
 	if err != nil {
@@ -263,6 +351,7 @@ func (b *Bus) RetryDeadLetter(ctx context.Context, id uint64) error {
 	if err := b.dlq.DeleteMsg(ctx, id); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("retry dead letter %d: requeued, but removing it failed: %w", id, err)
 	}
+	b.dead.take(raw.Subject)
 	return nil
 }
 
@@ -274,7 +363,7 @@ func (b *Bus) DropDeadLetter(ctx context.Context, id uint64) error {
 	}
 	// Look first: the server reports a missing sequence on delete only as a
 	// generic "deletion failed".
-	_, err := b.dlq.GetMsg(ctx, id)
+	raw, err := b.dlq.GetMsg(ctx, id)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return fmt.Errorf("drop dead letter %d: %w", id, ErrNotFound)
 	}
@@ -284,12 +373,8 @@ func (b *Bus) DropDeadLetter(ctx context.Context, id uint64) error {
 	if err != nil {
 		return fmt.Errorf("drop dead letter %d: %w", id, err)
 	}
+	b.dead.take(raw.Subject)
 	return nil
-}
-
-// lastToken returns the part of a subject after its last dot.
-func lastToken(subject string) string {
-	return subject[strings.LastIndexByte(subject, '.')+1:]
 }
 
 // headerSafe makes s fit in a NATS header value: valid UTF-8, no control
@@ -314,29 +399,32 @@ func headerSafe(s string) string {
 // dead letter says only that the event was never acknowledged.
 type errorMemo struct {
 	mu sync.Mutex
-	m  map[uint64]string
+	m  map[uint64]memo
 }
+
+// memo is a remembered handler error and the rule that failed, if known.
+type memo struct{ msg, rule string }
 
 // maxMemo bounds errorMemo; past it new errors are not remembered.
 const maxMemo = 10000
 
-func (e *errorMemo) set(seq uint64, msg string) {
+func (e *errorMemo) set(seq uint64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
-		e.m = make(map[uint64]string)
+		e.m = make(map[uint64]memo)
 	}
 	if _, ok := e.m[seq]; ok || len(e.m) < maxMemo {
-		e.m[seq] = msg
+		e.m[seq] = memo{err.Error(), failedRule(err)}
 	}
 }
 
-func (e *errorMemo) take(seq uint64) string {
+func (e *errorMemo) take(seq uint64) memo {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	msg := e.m[seq]
+	m := e.m[seq]
 	delete(e.m, seq)
-	return msg
+	return m
 }
 
 func (e *errorMemo) forget(seq uint64) { e.take(seq) }

@@ -29,6 +29,8 @@
 //	depth, _ := b.Pending(ctx)
 //	dead, _ := b.DeadLetters(ctx)
 //	err = b.RetryDeadLetter(ctx, dead[0].ID)
+//	n, _ := b.DeadLetterCount(ctx)
+//	_, err = b.ClearDeadLetter(ctx, root, rel) // the file succeeded
 //
 // # What is on the server
 //
@@ -44,9 +46,15 @@
 //   - durable pull consumer scribe-workers: explicit acks, AckWait,
 //     MaxDeliver, MaxAckPending. Deliberately no consumer BackOff, which would
 //     silently replace AckWait; failures are delayed with NakWithDelay.
-//   - stream scribe-dlq, subjects scribe.dlq.<shard>: dead letters, the
-//     original event bytes plus Scribe-Error, Scribe-Deliveries and
-//     Scribe-Source-Seq headers; bounded by count, oldest dropped first.
+//   - stream scribe-dlq, subjects scribe.dlq.<file>: dead letters, the
+//     original event bytes plus Scribe-Error, Scribe-Deliveries,
+//     Scribe-Source-Seq and (when the handler named it with FailedRule)
+//     Scribe-Rule headers; bounded by count, oldest dropped first. <file> is
+//     32 hex digits of a SHA-256 of root and path, and the stream keeps one
+//     message per subject: a file has at most one dead letter, its latest.
+//     ClearDeadLetter purges a file's subject; the Bus remembers which
+//     subjects hold one (read at Open, updated as it makes and removes
+//     them), so that clearing a file with none costs no request.
 //   - stream scribe-events, subjects scribe.events.<type>: action events, in
 //     memory, bounded by age and size (notifications, not state).
 //
@@ -77,6 +85,13 @@
 // subscribes) leaves an orphan: stored, never delivered again. Open sweeps
 // those into the dead-letter stream, with the embedded server only, before
 // anything else connects (see recoverOrphans for the exact rule and its gap).
+//
+// # Trace context
+//
+// PublishFile adds the W3C trace context of its ctx's span (traceparent,
+// tracestate) as message headers; the handler's ctx carries it as a remote
+// span context, so that the worker's spans join the trace of the change
+// that queued the event. Without a span nothing is added.
 //
 // # Durability
 //

@@ -42,6 +42,33 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
+// FailedRule names the rule whose failure err is. A dead letter made from
+// a handler error that carries it (errors.As) records the rule, so that dead
+// letters can be grouped and retried by rule (DeadLetter.Rule).
+func FailedRule(rule string, err error) error {
+	if err == nil || rule == "" {
+		return err
+	}
+	return &ruleError{rule: rule, err: err}
+}
+
+type ruleError struct {
+	rule string
+	err  error
+}
+
+func (e *ruleError) Error() string { return e.err.Error() }
+func (e *ruleError) Unwrap() error { return e.err }
+
+// failedRule returns the rule FailedRule attached to err, or "".
+func failedRule(err error) string {
+	var r *ruleError
+	if errors.As(err, &r) {
+		return r.rule
+	}
+	return ""
+}
+
 // storageError wraps a publish error so that it also matches ErrStorageFull.
 type storageError struct{ err error }
 

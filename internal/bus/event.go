@@ -33,6 +33,14 @@ var reasons = map[string]bool{
 	ReasonEvent: true, ReasonRescan: true, ReasonCatchup: true, ReasonRetry: true, ReasonRequeue: true,
 }
 
+// Version identifies a version of a file by its metadata.
+type Version struct {
+	Size       int64  `json:"size"`
+	ModTime    int64  `json:"mtime"` // unix nanoseconds
+	ChangeTime int64  `json:"ctime"` // unix nanoseconds
+	Ino        uint64 `json:"ino"`
+}
+
 // origins are the values FileEvent.Origin may take.
 var origins = map[string]bool{"": true, "user": true, "vcs": true, "scribe": true, "scan": true}
 
@@ -50,6 +58,10 @@ type FileEvent struct {
 	// "user", "scribe" or "scan" ("" when unknown: the worker takes "user").
 	// The worker refines it (a change git wrote is "vcs").
 	Origin string `json:"origin,omitempty"`
+	// Version is the version of the file the publisher saw (zero when
+	// unknown): a worker that finds another version knows the file changed
+	// since the event was made.
+	Version Version `json:"version,omitzero"`
 	// Seq is the event's stream sequence, set on delivery (ignored on publish).
 	Seq uint64 `json:"seq,omitempty"`
 	// Time is when the event was published; PublishFile sets it when zero.
@@ -75,6 +87,7 @@ type wireEvent struct {
 	PathRaw []byte    `json:"path_raw,omitempty"`
 	Reason  string    `json:"reason"`
 	Origin  string    `json:"origin,omitempty"`
+	Version Version   `json:"version,omitzero"`
 	Time    time.Time `json:"time"`
 }
 
@@ -95,7 +108,7 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	if !origins[ev.Origin] {
 		return nil, fmt.Errorf("file event origin %q is not one of user, vcs, scribe, scan", ev.Origin)
 	}
-	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Time: ev.Time.UTC()}
+	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Time: ev.Time.UTC()}
 	w.Root, w.RootRaw = splitUTF8(ev.Root)
 	w.Path, w.PathRaw = splitUTF8(ev.Path)
 	b, err := json.Marshal(w)
@@ -150,7 +163,7 @@ func decodeEvent(data []byte) (FileEvent, error) {
 	if !origins[w.Origin] {
 		return FileEvent{}, fmt.Errorf("decode file event: unknown origin %q", w.Origin)
 	}
-	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Time: w.Time}, nil
+	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Version: w.Version, Time: w.Time}, nil
 }
 
 func joinUTF8(field string, s *string, raw []byte) (string, error) {

@@ -1,5 +1,7 @@
 package bus
 
+import "context"
+
 // WithoutMover returns o with the dead-letter mover and the startup sweep
 // disabled.
 func WithoutMover(o Options) Options {
@@ -12,3 +14,13 @@ var (
 	EncodeEvent = encodeEvent
 	DecodeEvent = decodeEvent
 )
+
+// PutDeadLetter stores a dead letter for ev as if work-queue event seq had
+// failed with cause (benchmarks and tests that need many).
+func (b *Bus) PutDeadLetter(ctx context.Context, ev FileEvent, seq uint64, cause error) error {
+	data, err := encodeEvent(ev)
+	if err != nil {
+		return err
+	}
+	return b.publishDeadLetter(ctx, deadSource{seq: seq, data: data, deliveries: 1, err: cause.Error(), rule: failedRule(cause)})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -13,7 +14,8 @@ import (
 // modification time): an event whose dedupID was published within the
 // Duplicates window is dropped by the server, and PublishFile returns nil. An
 // empty dedupID disables deduplication. A full store gives an error matching
-// ErrStorageFull.
+// ErrStorageFull. A span in ctx travels with the event (W3C traceparent), so
+// the handler's context carries it as its remote parent.
 func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) error {
 	if err := b.check(); err != nil {
 		return err
@@ -29,7 +31,8 @@ func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) err
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupHeader(dedupID)))
 	}
-	if _, err := b.js.Publish(ctx, fileSubject(b.o.Name, ev.Root, ev.Path), data, opts...); err != nil {
+	m := &nats.Msg{Subject: fileSubject(b.o.Name, ev.Root, ev.Path), Data: data, Header: injectTrace(ctx)}
+	if _, err := b.js.PublishMsg(ctx, m, opts...); err != nil {
 		return fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))
 	}
 	failpoint("bus-publish")

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -359,6 +360,7 @@ func TestUsageErrors(t *testing.T) {
 // The example vault's own rules pass their fixtures, and its configuration
 // uses every built-in action.
 func TestExampleVault(t *testing.T) {
+	buildExampleModule(t)
 	cfg := filepath.Join("..", "..", "examples", "vault", "scribe.yaml")
 	code, out, errOut := scribe(t, "test", "-c", cfg)
 	if code != 0 || !strings.Contains(out, " passed, 0 failed") {
@@ -604,5 +606,23 @@ func TestLinksToExcludedNotes(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "notes/b.md")); string(b) != "- [ ] b\n" {
 		t.Errorf("notes/b.md = %q", b)
+	}
+}
+
+// buildExampleModule builds the example WebAssembly plugin's module, as
+// `go generate ./examples/plugins/...` does (the module is not committed),
+// and swaps it in atomically.
+func buildExampleModule(t *testing.T) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "examples", "plugins", "wasm-readtime")
+	tmp := filepath.Join(dir, ".readtime.wasm.tmp")
+	cmd := exec.Command("go", "build", "-o", filepath.Base(tmp), ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the example module: %v\n%s", err, out)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "readtime.wasm")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 )
 
@@ -19,27 +21,56 @@ func newConfigCmd(g *globals) *cobra.Command {
 		Long:  "Validate the configuration: syntax, schema, and every rule (globs, regular\nexpressions, conditions, action parameters, allow-listed commands). Every error\nis printed with file:line:column and field path.\n\nExit codes: 0 valid, 2 invalid.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, rules, _, err := loadConfig(g, nil)
+			l, err := loadConfig(g, nil, nil)
 			if err != nil {
 				return err
 			}
-			defer rules.Close(cmd.Context())
+			defer l.close(context.WithoutCancel(cmd.Context()))
+			// Plugins are started once, so that a handshake that fails
+			// (a protocol mismatch, actions that differ from the manifest)
+			// is reported here rather than by the first file.
+			if err := l.plugins.Start(cmd.Context()); err != nil {
+				return fail(ExitUsage, err)
+			}
+			for _, st := range l.plugins.Status() {
+				if st.State == "missing" {
+					fmt.Fprintf(g.stderr, "scribe: warning: plugin %s cannot run yet: %s\n", st.Name, st.Error)
+				}
+			}
 			steps := 0
-			for _, r := range rules.Rules {
+			for _, r := range l.rules.Rules {
 				steps += len(r.Steps)
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %d rules, %d actions, %d roots\n", cfg.File, len(rules.Rules), steps, len(cfg.Roots))
+			fmt.Fprintf(g.stdout, "%s: valid: %d rules, %d actions, %d plugins, %d roots\n", l.cfg.File, len(l.rules.Rules), steps, len(l.plugins.Plugins()), len(l.cfg.Roots))
 			return nil
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of the configuration file",
-		Args:  cobra.NoArgs,
+		Short: "Print the JSON Schema of the configuration file, with every built-in action's parameters",
+		Long: "Print the JSON Schema (draft 2020-12) of the configuration file, with the\n" +
+			"parameters of every built-in action, for editors to validate and complete\n" +
+			"rules (doc/CONFIG.md says how to point yours at it). Plugin actions are\n" +
+			"accepted with any parameters; `scribe config validate` checks them.",
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := g.stdout.Write(config.Schema())
+			b, err := config.FullSchema(builtinActionDocs())
+			if err != nil {
+				return err
+			}
+			_, err = g.stdout.Write(append(b, '\n'))
 			return err
 		},
 	})
 	return cmd
+}
+
+// builtinActionDocs lists the built-in actions for config.FullSchema.
+func builtinActionDocs() []config.ActionDoc {
+	var docs []config.ActionDoc
+	for _, n := range action.Names() {
+		s, _ := action.Lookup(n)
+		docs = append(docs, config.ActionDoc{Name: n, Summary: s.Summary, Schema: []byte(s.Schema)})
+	}
+	return docs
 }

@@ -2,11 +2,16 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -17,15 +22,21 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/escape"
+	"github.com/scribe-md/scribe/internal/httpapi"
 )
 
 // errUnreachable means no daemon answered on http.listen.
 var errUnreachable = errors.New("daemon unreachable")
 
-// client talks to a running daemon's HTTP API.
+// client talks to a running daemon's HTTP API, over TCP (HTTPS with
+// http.tls) or the unix socket of http.listen, with the API token.
 type client struct {
-	base string
-	http *http.Client
+	base      string // http://host:port, https://..., or http://localhost for a socket
+	where     string // http.listen, for messages
+	http      *http.Client
+	token     []byte
+	tokenPath string
+	tokenErr  error // why the token could not be read
 }
 
 func newClient(g *globals) (*client, *config.Config, error) {
@@ -37,10 +48,50 @@ func newClient(g *globals) (*client, *config.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	c, err := clientFor(cfg)
+	return c, cfg, err
+}
+
+// clientFor returns a client for the daemon of a loaded configuration.
+func clientFor(cfg *config.Config) (*client, error) {
 	if cfg.HTTP.Listen == "" {
-		return nil, cfg, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
+		return nil, fmt.Errorf("%w: http.listen is empty in %s, so the daemon serves no API", errUnreachable, cfg.File)
 	}
-	return &client{base: "http://" + cfg.HTTP.Listen, http: &http.Client{Timeout: 10 * time.Second}}, cfg, nil
+	// One request per command: no idle connection outlives it.
+	tr := &http.Transport{DisableKeepAlives: true}
+	c := &client{where: cfg.HTTP.Listen, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, tokenPath: cfg.TokenPath()}
+	if sock := cfg.SocketPath(); sock != "" {
+		c.base = "http://localhost"
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		}
+	} else {
+		host, port, _ := net.SplitHostPort(cfg.HTTP.Listen)
+		switch host {
+		case "", "0.0.0.0":
+			host = "127.0.0.1"
+		case "::":
+			host = "::1"
+		}
+		scheme := "http"
+		if cfg.HTTP.TLS.Cert != "" {
+			scheme = "https"
+			// The system's roots, and the daemon's own certificate for a
+			// self-signed one.
+			pool, err := x509.SystemCertPool()
+			if err != nil {
+				pool = x509.NewCertPool()
+			}
+			if pem, err := os.ReadFile(cfg.Abs(cfg.HTTP.TLS.Cert)); err == nil {
+				pool.AppendCertsFromPEM(pem)
+			}
+			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		c.base = scheme + "://" + net.JoinHostPort(host, port)
+	}
+	c.token, c.tokenErr = httpapi.ReadToken(c.tokenPath)
+	return c, nil
 }
 
 func (c *client) do(ctx context.Context, method, path string, out any) error {
@@ -48,12 +99,18 @@ func (c *client) do(ctx context.Context, method, path string, out any) error {
 	if err != nil {
 		return err
 	}
+	if c.token != nil {
+		req.Header.Set("Authorization", "Bearer "+string(c.token))
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w at %s (is `scribe watch` running?): %v", errUnreachable, c.base, err)
+		return fmt.Errorf("%w at %s (is `scribe watch` running?): %v", errUnreachable, c.where, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if resp.StatusCode == http.StatusUnauthorized {
+		return c.unauthorized()
+	}
 	if resp.StatusCode >= 300 {
 		var e struct{ Error string }
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
@@ -69,6 +126,18 @@ func (c *client) do(ctx context.Context, method, path string, out any) error {
 		return nil
 	}
 	return json.Unmarshal(body, out)
+}
+
+// unauthorized explains a 401: the token could not be read, or is not the
+// one the daemon holds.
+func (c *client) unauthorized() error {
+	if c.tokenErr != nil {
+		if errors.Is(c.tokenErr, fs.ErrNotExist) || errors.Is(c.tokenErr, fs.ErrPermission) {
+			return fmt.Errorf("the daemon at %s refused the request: it needs the API token, which `scribe watch` keeps in %s, and this command cannot read it (%v); run it as the user that runs `scribe watch`, with the same configuration", c.where, c.tokenPath, c.tokenErr)
+		}
+		return fmt.Errorf("the daemon at %s refused the request: it needs the API token: %v", c.where, c.tokenErr)
+	}
+	return fmt.Errorf("the daemon at %s refused the API token in %s; was the file replaced while it ran? Restart `scribe watch`, which reads it at start", c.where, c.tokenPath)
 }
 
 // unreachable turns an error talking to the daemon into exit code 3: the
@@ -87,10 +156,15 @@ func unreachable(err error) error {
 }
 
 func daemonCommands(g *globals) []*cobra.Command {
+	var fq findingsQuery
 	status := &cobra.Command{
 		Use:   "status",
-		Short: "Show a running daemon's state: roots, rules, queue, breakers, dead letters, pause",
-		Args:  cobra.NoArgs,
+		Short: "Show a running daemon's state: roots, rules, queue, breakers, findings, dead letters, pause",
+		Long: "Show a running daemon's state: roots, rules, queue, breakers, findings, dead letters, pause.\n\n" +
+			"--findings lists the current findings instead, grouped by rule (at most --limit per rule;\n" +
+			"--limit 0 lists them all), filtered by --rule, --severity and --path (a file, or a\n" +
+			"directory ending in /).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(g); err != nil {
 				return err
@@ -98,6 +172,9 @@ func daemonCommands(g *globals) []*cobra.Command {
 			c, _, err := newClient(g)
 			if err != nil {
 				return unreachable(err)
+			}
+			if fq.on {
+				return showFindings(cmd, g, c, fq)
 			}
 			var raw json.RawMessage
 			if err := c.do(cmd.Context(), "GET", "/api/v1/status", &raw); err != nil {
@@ -116,6 +193,7 @@ func daemonCommands(g *globals) []*cobra.Command {
 		},
 	}
 	addFormatFlag(status, g)
+	addFindingsFlags(status, &fq)
 	pause := &cobra.Command{
 		Use: "pause", Short: "Pause processing in a running daemon (changes are queued)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -126,18 +204,35 @@ func daemonCommands(g *globals) []*cobra.Command {
 		Use: "resume", Short: "Resume processing in a running daemon", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return postSimple(cmd, g, "/api/v1/resume", "resumed") },
 	}
-	var retry uint64
+	var retryAll bool
+	var retryRule string
 	dl := &cobra.Command{
-		Use: "retry-dead-letter ID", Short: "Put a dead letter (see `scribe status`) back on the queue", Args: cobra.ExactArgs(1),
+		Use:   "retry-dead-letter ID | --all | --rule ID",
+		Short: "Put dead letters (see `scribe status`) back on the queue: one, all, or those of a rule",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseUint(args[0], 10, 64)
-			if err != nil {
-				return fail(ExitUsage, fmt.Errorf("ID must be a number, not %q", args[0]))
+			ways := len(args)
+			if retryAll {
+				ways++
 			}
-			retry = id
-			return postSimple(cmd, g, "/api/v1/deadletters/"+strconv.FormatUint(retry, 10)+"/retry", "requeued dead letter "+args[0])
+			if cmd.Flags().Changed("rule") {
+				ways++
+			}
+			if ways != 1 {
+				return fail(ExitUsage, errors.New("say which dead letters to retry: an ID, --all, or --rule ID"))
+			}
+			if len(args) == 1 {
+				id, err := strconv.ParseUint(args[0], 10, 64)
+				if err != nil {
+					return fail(ExitUsage, fmt.Errorf("ID must be a number, not %q", args[0]))
+				}
+				return postSimple(cmd, g, "/api/v1/deadletters/"+strconv.FormatUint(id, 10)+"/retry", "requeued dead letter "+args[0])
+			}
+			return retryDeadLetters(cmd, g, retryAll, retryRule)
 		},
 	}
+	dl.Flags().BoolVar(&retryAll, "all", false, "retry every dead letter")
+	dl.Flags().StringVar(&retryRule, "rule", "", "retry the dead letters of this rule")
 	return []*cobra.Command{status, pause, resume, dl, newHistoryCmd(g), newUndoCmd(g)}
 }
 
@@ -168,6 +263,16 @@ func printStatus(g *globals, st daemon.Status) {
 	fmt.Fprintf(w, "state:\t%s (up %s)\n", state, st.Uptime)
 	fmt.Fprintf(w, "queue:\t%d pending\n", st.Queue.Pending)
 	fmt.Fprintf(w, "processed:\t%d (%d written, %d failed)\n", st.Counters["processed"], st.Counters["written"], st.Counters["failed"])
+	mem := fmt.Sprintf("%d MiB held", st.Memory.Held>>20)
+	switch {
+	case st.Memory.Budget == 0:
+		mem += " (the budget is set when the daemon first goes idle)"
+	case st.Memory.Over:
+		mem += fmt.Sprintf(", OVER the budget of %d MiB (engine.memory_budget; not enforced)", st.Memory.Budget>>20)
+	default:
+		mem += fmt.Sprintf(" of a %d MiB budget", st.Memory.Budget>>20)
+	}
+	fmt.Fprintf(w, "memory:\t%s\n", mem)
 	for _, r := range st.Roots {
 		line := fmt.Sprintf("%d documents, %d watches, %d rescans, %d overflows", r.Documents, r.Watches, r.Rescans, r.Overflows)
 		if r.Degraded != "" {
@@ -182,13 +287,16 @@ func printStatus(g *globals, st daemon.Status) {
 		}
 		fmt.Fprintf(w, "rule %s:\t%s\n", r.ID, br)
 	}
-	w.Flush()
-	if len(st.DeadLetters) > 0 {
-		fmt.Fprintf(g.stdout, "dead letters (retry with `scribe retry-dead-letter ID`):\n")
-		for _, d := range st.DeadLetters {
-			fmt.Fprintf(g.stdout, "  %d  %s  %s  after %d deliveries: %s\n", d.ID, d.Time.Format(time.RFC3339), escape.Name(d.Event.Path), d.Deliveries, escape.Name(d.Error))
+	for _, p := range st.Plugins {
+		line := fmt.Sprintf("%s, %s %s, %d instances, %d calls, %d failed, %d restarts", p.State, p.Runtime, p.Version, p.Instances, p.Calls, p.Failures, p.Restarts)
+		if p.Error != "" {
+			line += "; last error: " + p.Error
 		}
+		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
 	}
+	w.Flush()
+	printFindingsSummary(g, st.Findings)
+	printDeadLetters(g, st)
 	for _, q := range st.Quarantined {
 		fmt.Fprintf(g.stdout, "quarantined (a rule kept rewriting its own output; edit the file to release it): %s\n", escape.Name(q))
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,19 +42,15 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				}
 				file = abs
 			}
-			var entries []journal.Entry
-			c, cfg, err := newClient(g)
-			if cfg == nil {
+			path, err := configPath(g, nil)
+			if err != nil {
+				return fail(ExitUsage, err)
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
 				return err
 			}
-			if err == nil {
-				q := url.Values{"limit": {strconv.Itoa(limit)}, "path": {file}, "run": {run}}
-				err = c.do(cmd.Context(), "GET", "/api/v1/history?"+q.Encode(), &entries)
-			}
-			if errors.Is(err, errUnreachable) {
-				// No daemon: read the journal directly.
-				entries, err = localHistory(cfg, file, run, limit)
-			}
+			entries, err := history(cmd.Context(), cfg, file, run, limit)
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
@@ -88,6 +85,23 @@ func newHistoryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// history lists the engine's writes (of file, an absolute path, or all;
+// of one `scribe run` when run is set), newest first: through the daemon's
+// API when one runs, since it holds the journal, else from the journal.
+func history(ctx context.Context, cfg *config.Config, file, run string, limit int) ([]journal.Entry, error) {
+	var entries []journal.Entry
+	c, err := clientFor(cfg)
+	if err == nil {
+		q := url.Values{"limit": {strconv.Itoa(limit)}, "path": {file}, "run": {run}}
+		err = c.do(ctx, "GET", "/api/v1/history?"+q.Encode(), &entries)
+	}
+	if errors.Is(err, errUnreachable) {
+		// No daemon: read the journal directly.
+		return localHistory(cfg, file, run, limit)
+	}
+	return entries, err
+}
+
 func or(s, alt string) string {
 	if s == "" {
 		return alt
@@ -104,13 +118,7 @@ func short(h, none string) string {
 }
 
 // journalPath is where the configuration's journal lives.
-func journalPath(cfg *config.Config) string {
-	sd := cfg.Engine.StateDir
-	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(cfg.Dir, sd)
-	}
-	return filepath.Join(sd, "journal.db")
-}
+func journalPath(cfg *config.Config) string { return filepath.Join(cfg.StatePath(), "journal.db") }
 
 func localHistory(cfg *config.Config, file, run string, limit int) ([]journal.Entry, error) {
 	j, err := journal.OpenReadOnly(journalPath(cfg))

@@ -60,6 +60,9 @@ func readUndone(g *globals, cfg *config.Config) func(*engine.Root, string, strin
 		g.log.Warn("the journal cannot be read: this check does not know which writes were undone", "err", err)
 		return nil
 	}
+	if len(marks) == 0 {
+		return nil // nothing held: no file needs hashing to ask
+	}
 	held := make(map[string]journal.Undone, len(marks))
 	for _, m := range marks {
 		held[m.Root+"\x00"+m.Path] = m

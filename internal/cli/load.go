@@ -7,21 +7,35 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
-// project is a loaded configuration with its compiled rules and open roots.
+// loaded is a configuration with its plugins and compiled rules.
+type loaded struct {
+	cfg     *config.Config
+	plugins *plugin.Set
+	rules   *rule.Set
+	pool    *action.Pool
+}
+
+// close releases the rules' resources and stops the plugins.
+func (l *loaded) close(ctx context.Context) {
+	l.rules.Close(ctx)
+	l.plugins.Close(ctx)
+}
+
+// project is a loaded configuration with its open roots.
 type project struct {
-	cfg   *config.Config
-	rules *rule.Set
+	*loaded
 	roots []*engine.Root
-	pool  *action.Pool
 }
 
 // configPath returns the configuration file to use: --config; else the
@@ -59,24 +73,67 @@ func configPath(g *globals, args []string) (string, error) {
 	return p, err
 }
 
-// loadConfig loads and fully validates the configuration: schema, semantics
-// and every rule (globs, regexes, conditions, action parameters). All errors
-// come back together as config.Errors.
-func loadConfig(g *globals, args []string) (*config.Config, *rule.Set, *action.Pool, error) {
+// loadConfig loads and fully validates the configuration: schema, semantics,
+// plugin manifests and every rule (globs, regexes, conditions, action
+// parameters). All errors come back together as config.Errors. Plugins are
+// prepared, not started; prev (a running set being replaced, or nil) lends
+// the plugins that did not change.
+func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	path, err := configPath(g, args)
 	if err != nil {
-		return nil, nil, nil, fail(ExitUsage, err)
+		return nil, fail(ExitUsage, err)
 	}
-	cfg, err := config.Load(path)
+	// Every stage reports what it finds, even when an earlier one found
+	// problems: one `scribe config validate` lists them all.
+	cfg, err := config.LoadAll(path)
+	var errs config.Errors
+	if cfg == nil || err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	plugins, err := plugin.Load(cfg, plugin.Options{Logger: g.log, Previous: prev})
 	if err != nil {
-		return nil, nil, nil, err
+		var perrs config.Errors
+		if !errors.As(err, &perrs) {
+			return nil, err
+		}
+		return nil, mergeErrors(cfg, errs, perrs)
 	}
 	pool := action.NewPool(cfg.Engine.Workers)
-	rules, err := rule.Compile(cfg, buildContext(cfg, pool))
+	b := buildContext(cfg, pool)
+	b.Plugins = plugins.Specs()
+	rules, err := rule.Compile(cfg, b)
 	if err != nil {
-		return nil, nil, nil, err
+		plugins.Retire(context.Background(), prev)
+		var rerrs config.Errors
+		if !errors.As(err, &rerrs) {
+			return nil, err
+		}
+		return nil, mergeErrors(cfg, errs, rerrs)
 	}
-	return cfg, rules, pool, nil
+	if len(errs) > 0 {
+		rules.Close(context.Background())
+		plugins.Retire(context.Background(), prev)
+		return nil, errs
+	}
+	return &loaded{cfg: cfg, plugins: plugins, rules: rules, pool: pool}, nil
+}
+
+// mergeErrors adds a later stage's errors to the configuration's own,
+// leaving out those about fields that already have one, in file order.
+func mergeErrors(cfg *config.Config, errs, more config.Errors) config.Errors {
+	out := slices.Clone(errs)
+	for _, e := range more {
+		if !cfg.Invalid(e.Path) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *config.Error) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+	return out
 }
 
 func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
@@ -94,11 +151,12 @@ func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
 }
 
 func loadProject(g *globals, args []string) (*project, error) {
-	cfg, rules, pool, err := loadConfig(g, args)
+	l, err := loadConfig(g, args, nil)
 	if err != nil {
 		return nil, err
 	}
-	p := &project{cfg: cfg, rules: rules, pool: pool}
+	cfg, rules := l.cfg, l.rules
+	p := &project{loaded: l}
 	for _, r := range cfg.Roots {
 		dir := r
 		if !filepath.IsAbs(dir) {
@@ -129,17 +187,22 @@ func stateDirIn(cfg *config.Config, rootDir string) string {
 }
 
 func (p *project) close() {
-	p.closeRules()
+	p.loaded.close(context.Background())
 	for _, r := range p.roots {
 		r.Close()
 	}
 }
 
-// closeRules closes the rules' actions and lets go of them.
+// closeRules closes the rules' actions and lets go of them: what they hold
+// (link graphs, caches of every document) is garbage from here. The rules'
+// ids, names and action names stay for the reports that list them (SARIF);
+// closing again (close) skips the actions let go of.
 func (p *project) closeRules() {
-	if p.rules != nil {
-		p.rules.Close(context.Background())
-		p.rules = nil
+	p.rules.Close(context.Background())
+	for _, r := range p.rules.Rules {
+		for i := range r.Steps {
+			r.Steps[i].Action = nil
+		}
 	}
 }
 

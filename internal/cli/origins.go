@@ -7,6 +7,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/state"
 	"github.com/scribe-md/scribe/internal/vcs"
 )
@@ -47,8 +48,9 @@ func (o *origins) close() {
 	}
 }
 
-// of is engine.Options.OriginOf.
-func (o *origins) of(root *engine.Root, rel string) action.Origin {
+// of is engine.Options.OriginOf: the file as read is compared with its
+// record, with no stat of its own.
+func (o *origins) of(root *engine.Root, rel string, snap *safefile.Snapshot) action.Origin {
 	if o.selection {
 		return action.OriginUser
 	}
@@ -56,8 +58,7 @@ func (o *origins) of(root *engine.Root, rel string) action.Origin {
 	if !ok {
 		return action.OriginScan
 	}
-	fi, err := root.FS.Lstat(rel)
-	if err != nil || old.Same(state.FromInfo(fi)) {
+	if old.Same(state.Entry{Size: snap.Size, ModTime: snap.ModTime, Ctime: snap.ChangeTime, Ino: snap.Ino}) {
 		return action.OriginScan
 	}
 	return action.OriginUser

@@ -5,71 +5,63 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-
-	"github.com/spf13/pflag"
 )
 
-// profiles are the hidden --cpuprofile and --memprofile flags, for finding
-// where a run's time and memory go (doc/PERFORMANCE.md shows how).
-type profiles struct {
-	cpu, mem string
-	cpuFile  *os.File
-}
-
-func (p *profiles) flags(fs *pflag.FlagSet) {
-	fs.StringVar(&p.cpu, "cpuprofile", "", "write a CPU profile to this file")
-	fs.StringVar(&p.mem, "memprofile", "", "write a heap profile to this file when the work is done (run, check: before the report is printed)")
-	_ = fs.MarkHidden("cpuprofile")
-	_ = fs.MarkHidden("memprofile")
-}
-
-// start begins the CPU profile, if asked for.
-func (p *profiles) start() error {
-	if p.cpu == "" {
-		return nil
+// startProfile starts the CPU profile the hidden --cpuprofile flag asks for.
+// A profile that cannot be written is reported and the command goes on: it
+// is a measuring aid, not part of what the command does.
+func startProfile(g *globals) {
+	if g.cpuProfile == "" {
+		return
 	}
-	f, err := os.Create(p.cpu)
-	if err != nil {
-		return fmt.Errorf("--cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return fmt.Errorf("--cpuprofile: %w", err)
-	}
-	p.cpuFile = f
-	return nil
-}
-
-// heap writes the heap profile, if asked for, once: the in-use figures are
-// those of a collection run now, while the caller still holds what it made.
-func (p *profiles) heap() error {
-	if p.mem == "" {
-		return nil
-	}
-	path := p.mem
-	p.mem = ""
-	runtime.GC()
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--memprofile: %w", err)
-	}
-	defer f.Close()
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		return fmt.Errorf("--memprofile: %w", err)
-	}
-	return f.Close()
-}
-
-// stop ends the CPU profile and writes the heap profile if nothing wrote it
-// yet.
-func (p *profiles) stop() error {
-	if p.cpuFile != nil {
-		pprof.StopCPUProfile()
-		err := p.cpuFile.Close()
-		p.cpuFile = nil
+	f, err := os.Create(g.cpuProfile)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
 		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
+			f.Close()
 		}
 	}
-	return p.heap()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "scribe: --cpuprofile: %v\n", err)
+		g.cpuProfile = ""
+		return
+	}
+	g.profile = f
+}
+
+// stopProfile ends the profile startProfile began, if any, and writes the
+// heap profile if nothing wrote it yet.
+func stopProfile(g *globals) {
+	defer heapProfile(g)
+	if g.profile == nil {
+		return
+	}
+	pprof.StopCPUProfile()
+	if err := g.profile.Close(); err != nil {
+		fmt.Fprintf(g.stderr, "scribe: --cpuprofile: %v\n", err)
+	}
+	g.profile = nil
+}
+
+// heapProfile writes the heap profile the hidden --memprofile flag asks for,
+// once: the in-use figures are those of a collection run now, while the
+// caller still holds what it made. run and check call it when the work is
+// done, before the report prints; stopProfile calls it for other commands.
+func heapProfile(g *globals) {
+	if g.memProfile == "" {
+		return
+	}
+	path := g.memProfile
+	g.memProfile = ""
+	runtime.GC()
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(g.stderr, "scribe: --memprofile: %v\n", err)
+	}
 }

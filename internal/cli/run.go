@@ -12,14 +12,17 @@ import (
 )
 
 func newRunCmd(g *globals) *cobra.Command {
-	var sel gitSelection
+	var (
+		sel gitSelection
+		ro  reportOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "run [PATH...]",
 		Short: "Apply every enabled rule once and write changes atomically",
 		Long: "Apply every enabled rule once to every matching file under PATH (default: the\nconfiguration's roots), write changes atomically, and print a summary.\n\n" +
 			"Exit codes: 0 ok, 2 usage or configuration error, 3 some file or action failed.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := oneShot(cmd, g, args, false, sel)
+			s, err := oneShot(cmd, g, args, false, sel, ro)
 			if err != nil {
 				return err
 			}
@@ -29,20 +32,23 @@ func newRunCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	addFormatFlag(cmd, g)
+	addReportFlags(cmd, g, &ro)
 	addGitFlags(cmd, &sel, true)
 	return cmd
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
-	var sel gitSelection
+	var (
+		sel gitSelection
+		ro  reportOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Show the changes and findings a run would produce, writing nothing",
 		Long: "Like run, but writes nothing: prints a unified diff of every change it would\nmake and every finding (broken link, naming violation, schema error).\n\n" +
 			"Exit codes: 0 clean, 1 changes or findings, 2 usage or configuration error, 3 failure.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := oneShot(cmd, g, args, true, sel)
+			s, err := oneShot(cmd, g, args, true, sel, ro)
 			if err != nil {
 				return err
 			}
@@ -55,13 +61,17 @@ func newCheckCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	addFormatFlag(cmd, g)
+	addReportFlags(cmd, g, &ro)
 	addGitFlags(cmd, &sel, false)
 	return cmd
 }
 
-func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSelection) (summary, error) {
-	if err := checkFormat(g); err != nil {
+// defaultMemoryLimit is the soft memory limit of one-shot runs unless
+// GOMEMLIMIT is set (see runtime/debug.SetMemoryLimit).
+const defaultMemoryLimit = 64 << 20
+
+func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSelection, ro reportOptions) (summary, error) {
+	if err := checkReportFlags(cmd, g, &ro); err != nil {
 		return summary{}, err
 	}
 	if err := gs.check(); err != nil {
@@ -72,6 +82,10 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		return summary{}, err
 	}
 	defer p.close()
+	if err := p.plugins.Start(cmd.Context()); err != nil {
+		// Their actions fail file by file, with this error; the rest runs.
+		g.log.Error("plugins failed to start", "err", err)
+	}
 	targets, err := engine.Resolve(p.roots, args)
 	if err != nil {
 		return summary{}, fail(ExitUsage, err)
@@ -148,12 +162,11 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 			g.log.Warn("apply the journal's retention", "err", err)
 		}
 	}
-	if err := g.prof.heap(); err != nil {
-		g.log.Warn("heap profile", "err", err)
-	}
+	heapProfile(g)
 	name := "run"
 	if dry {
 		name = "check"
 	}
-	return printReport(g, name, run, rep, dry), nil
+	ro.rules = p.rules
+	return printReport(g, name, run, rep, dry, ro), nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -21,11 +22,18 @@ func newTestCmd(g *globals) *cobra.Command {
 		Long:  "Run rule fixtures: every directory under DIR (default: tests/ next to the\nconfiguration) holding an input.* file is a case; the rules run on it in a\ntemporary root with a fixed clock, and the result must equal expected.* and\nfindings.txt. See doc/TESTING-RULES.md for the layout.\n\nExit codes: 0 all pass, 1 failures, 2 usage or configuration error.",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, rules, _, err := loadConfig(g, args)
+			l, err := loadConfig(g, args, nil)
 			if err != nil {
 				return err
 			}
-			defer rules.Close(cmd.Context())
+			defer l.close(context.WithoutCancel(cmd.Context()))
+			cfg, rules := l.cfg, l.rules
+			// Started before the cases, so that compiling a module or
+			// starting a process is not charged to the first case's
+			// deadline; one that cannot start fails its cases.
+			if err := l.plugins.Start(cmd.Context()); err != nil {
+				g.log.Error("plugins failed to start", "err", err)
+			}
 			dir := filepath.Join(cfg.Dir, "tests")
 			if len(args) == 1 {
 				dir = args[0]

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
+	"sync"
+
 	"syscall"
 	"time"
 
@@ -14,25 +16,26 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/service"
+	"github.com/scribe-md/scribe/internal/telemetry"
 )
-
-// defaultMemoryLimit is the soft memory limit of the daemon and of one-shot
-// runs unless GOMEMLIMIT is set (see runtime/debug.SetMemoryLimit).
-const defaultMemoryLimit = 64 << 20
 
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
 	cmd := &cobra.Command{
-		Use:   "watch [PATH...]",
-		Short: "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
+		Annotations: map[string]string{logInfo: "yes"},
+		Use:         "watch [PATH...]",
+		Short:       "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, rules, _, err := loadConfig(g, args)
+			l, err := loadConfig(g, args, nil)
 			if err != nil {
 				return err
 			}
+			cfg := l.cfg
 			cfgFile := cfg.File
 			if len(args) > 0 {
 				cfg.Roots = nil
@@ -45,12 +48,15 @@ func newWatchCmd(g *globals) *cobra.Command {
 				}
 			}
 			roots := cfg.Roots
-			load := func() (*config.Config, *rule.Set, error) {
-				c, r, _, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil)
-				if err == nil && len(args) > 0 {
-					c.Roots = roots
+			load := func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
+				nl, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil, prev)
+				if err != nil {
+					return nil, nil, nil, err
 				}
-				return c, r, err
+				if len(args) > 0 {
+					nl.cfg.Roots = roots
+				}
+				return nl.cfg, nl.rules, nl.plugins, nil
 			}
 			ctx, cancel := context.WithCancel(context.WithoutCancel(cmd.Context()))
 			defer cancel()
@@ -89,16 +95,52 @@ func newWatchCmd(g *globals) *cobra.Command {
 					}
 				}
 			}()
-			if os.Getenv("GOMEMLIMIT") == "" {
-				// A daemon should stay small: let the collector work harder
-				// rather than let the heap double between cycles.
-				debug.SetMemoryLimit(defaultMemoryLimit)
+			// No soft memory limit: a fixed one below what the daemon
+			// holds makes the collector run without pause, idle or not.
+			// engine.memory_budget is reported, never enforced; GOMEMLIMIT
+			// and GOGC still apply when the user sets them.
+			// Records logged with a span's context carry its trace ids.
+			g.log = slog.New(telemetry.LogHandler(g.log.Handler()))
+			tracing, err := telemetry.Start(ctx, telemetry.Options{
+				Endpoint: cfg.Telemetry.Traces.Endpoint, Protocol: cfg.Telemetry.Traces.Protocol,
+				ServiceVersion: Version, Logger: g.log.With("component", "telemetry"),
+			})
+			if err != nil {
+				return fail(ExitUsage, fmt.Errorf("telemetry: %w", err))
 			}
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: rules, Load: load, Reload: reload, Logger: g.log, Grace: grace})
+			// Last: the spans of the files drained at shutdown go out too.
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := tracing.Shutdown(sctx); err != nil {
+					g.log.Warn("send the last traces", "err", err)
+				}
+			}()
+			ready := make(chan struct{})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
-			if err := d.Run(ctx); err != nil {
+			// Under systemd (Type=notify): READY=1 once caught up,
+			// STOPPING=1 at the first signal, and watchdog pings while
+			// the daemon proves it is live. Outside systemd, nothing.
+			notifier := service.NewNotifier(g.log)
+			var wg sync.WaitGroup
+			wctx, stopNotify := context.WithCancel(context.Background())
+			wg.Go(func() {
+				select {
+				case <-ready:
+					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(l.rules.Rules), orNone(d.Addr())))
+				case <-wctx.Done():
+				}
+			})
+			wg.Go(func() { notifier.Watchdog(wctx, d.Alive) })
+			stopping := context.AfterFunc(ctx, notifier.Stopping)
+			err = d.Run(ctx)
+			stopping()
+			stopNotify()
+			wg.Wait()
+			if err != nil {
 				return fail(ExitFailure, err)
 			}
 			return nil
@@ -106,4 +148,11 @@ func newWatchCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&grace, "grace", 10*time.Second, "how long shutdown waits for files in flight")
 	return cmd
+}
+
+func orNone(addr string) string {
+	if addr == "" {
+		return "off"
+	}
+	return addr
 }

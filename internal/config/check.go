@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -33,9 +34,7 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 		at("engine.workers", "", "workers must be at least 1, got %d", c.Engine.Workers)
 	}
 	if c.HTTP.Listen != "" && !bad["http.listen"] {
-		if msg := checkListen(c.HTTP.Listen); msg != "" {
-			at("http.listen", `write host:port, e.g. "127.0.0.1:9469", or "" to disable HTTP`, "%s", msg)
-		}
+		t.checkHTTP(c, bad)
 	}
 	if c.Bus.URL != "" && !bad["bus.url"] {
 		if msg := checkBusURL(c.Bus.URL); msg != "" {
@@ -97,9 +96,20 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 // path, or a message and a hint.
 func checkCommand(name, path string) (resolved, msg, hint string) {
 	lookup := fmt.Sprintf("\"command -v %s\" prints where it is", name)
+	if !strings.Contains(path, "/") {
+		// A bare name is looked up in PATH now, once, as a shell would; what
+		// is found is checked below and pinned like an absolute path.
+		// Relative PATH entries ("." or empty) are refused by LookPath.
+		found, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Sprintf("command %q is not in PATH: %v", path, unwrapPathError(errors.Unwrap(err))),
+				"install it, or write its full path"
+		}
+		path = found
+	}
 	if !filepath.IsAbs(path) {
 		return "", fmt.Sprintf("command path %q is not absolute", path),
-			"write the full path; " + lookup
+			"write the full path, or a bare program name to look up in PATH; " + lookup
 	}
 	resolved, err := filepath.EvalSymlinks(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -145,6 +155,38 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
+
+// checkHTTP checks http.listen and what goes with it.
+func (t *tree) checkHTTP(c *Config, bad map[string]bool) {
+	at := func(path, hint, format string, args ...any) {
+		t.errorAt(t.nearest(path), path, hint, format, args...)
+	}
+	if p, ok := strings.CutPrefix(c.HTTP.Listen, "unix:"); ok {
+		switch {
+		case p == "":
+			at("http.listen", `write "unix:" and the socket's path, e.g. "unix:.scribe/api.sock"`, "the unix socket path is empty")
+		case len(c.Abs(p)) >= maxSocketPath:
+			at("http.listen", "use a shorter path, e.g. in the state directory or /run/user", "the unix socket path %s is %d bytes long; Linux allows at most %d", c.Abs(p), len(c.Abs(p)), maxSocketPath-1)
+		}
+		if c.HTTP.TLS.Cert != "" && !bad["http.tls"] {
+			at("http.tls", "remove tls: the socket never leaves this machine", "tls applies to a TCP listen address, not to a unix socket")
+		}
+		return
+	}
+	if msg := checkListen(c.HTTP.Listen); msg != "" {
+		at("http.listen", `write host:port, e.g. "127.0.0.1:9469", "unix:PATH" for a unix socket, or "" to disable HTTP`, "%s", msg)
+		return
+	}
+	if Exposed(c.HTTP.Listen) {
+		if msg, hint := c.ExposedProblem(c.HTTP.Listen); msg != "" {
+			at("http.listen", hint, "%s", msg)
+		}
+	}
+}
+
+// maxSocketPath is the size of sun_path on Linux, the terminating NUL
+// included.
+const maxSocketPath = 108
 
 // checkListen returns a message when addr is not host:port with a valid port.
 func checkListen(addr string) string {

@@ -20,6 +20,9 @@
 // What this package does not check is compiled later, by the stages that own
 // it (globs, regular expressions, `when` expressions, action parameters); they
 // report through Config.Errorf so that their errors carry positions too.
+// LoadAll returns the configuration as far as it decoded along with its
+// errors, so that those stages can run anyway and every problem is reported
+// in one pass; Config.Invalid keeps them from reporting a field twice.
 //
 // Usage:
 //

@@ -25,6 +25,9 @@ type Error struct {
 	Hint string
 
 	cause error
+	// missing is, for a required field that is absent, its name: the
+	// error is about that field, not the rest of the object (Config.Invalid).
+	missing string
 }
 
 // Error formats e as "FILE:LINE:COL: PATH: MESSAGE", followed by

@@ -71,6 +71,35 @@ func fileError(path string, err error) *Error {
 // directory). On failure the error is an Errors holding every problem found,
 // sorted by position.
 func LoadBytes(name string, data []byte) (*Config, error) {
+	c, err := loadBytes(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadAll is Load for the commands that report every problem at once
+// (`scribe config validate`, and every command that loads a configuration):
+// on Errors it also returns the configuration as far as it could be decoded,
+// the fields in error left at their defaults, so that the stages after this
+// package (rules, plugins) can add their own errors to these instead of
+// waiting for a second pass. It returns nil with the errors when the file
+// could not be parsed at all. Config.Invalid tells which fields have an
+// error already, so that later stages do not report them twice.
+func LoadAll(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Errors{fileError(path, err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, Errors{fileError(path, err)}
+	}
+	return loadBytes(path, data)
+}
+
+func loadBytes(name string, data []byte) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, Errors{{File: name, Line: 1, Column: 1,
 			Message: fmt.Sprintf("the file is larger than %d KiB; a configuration is a few KiB", MaxFileSize>>10),
@@ -91,11 +120,35 @@ func LoadBytes(name string, data []byte) (*Config, error) {
 	c.Dir = configDir(name)
 	t.decode(root, reflect.ValueOf(c).Elem(), "", bad)
 	t.check(c, bad)
-	if len(t.errs) > 0 {
-		return nil, t.errs.sorted()
-	}
 	c.Positions = t.pos
+	if len(t.errs) > 0 {
+		c.invalid = map[string]bool{}
+		for _, e := range t.errs {
+			if e.missing != "" {
+				c.invalid[childPath(e.Path, e.missing)] = true
+			} else {
+				c.invalid[e.Path] = true
+			}
+		}
+		return c, t.errs.sorted()
+	}
 	return c, nil
+}
+
+// Invalid reports whether the field at path (as in Error.Path), or a field
+// that holds it, had an error when the configuration was loaded (LoadAll).
+func (c *Config) Invalid(path string) bool {
+	for len(c.invalid) > 0 {
+		if c.invalid[path] {
+			return true
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			return false
+		}
+		path = path[:i]
+	}
+	return false
 }
 
 // parse reads the one YAML document in data into plain values. Size and

@@ -425,3 +425,71 @@ func TestFindUp(t *testing.T) {
 		t.Errorf("FindUp went past a .git file: err = %v", err)
 	}
 }
+
+// A bare program name is looked up in PATH when the configuration loads and
+// replaced by the resolved file, which then passes the same checks as an
+// absolute path; a relative PATH entry is never searched.
+func TestCommandBareNameLookedUpInPATH(t *testing.T) {
+	bin := t.TempDir()
+	tool := filepath.Join(bin, "scribe-test-tool")
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := []byte("security:\n  commands:\n    - name: tool\n      path: scribe-test-tool\n")
+	t.Setenv("PATH", bin)
+	c, err := LoadBytes("scribe.yaml", conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, _ := filepath.EvalSymlinks(tool)
+	if got := c.Security.Commands[0].Path; got != real {
+		t.Fatalf("path = %q, want the resolved %q", got, real)
+	}
+
+	// Found, but writable by others: refused like an absolute path would be.
+	if err := os.Chmod(tool, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadBytes("scribe.yaml", conf); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Fatalf("a group-writable program found in PATH: err = %v", err)
+	}
+	os.Chmod(tool, 0o755)
+
+	// A relative PATH entry (here ".") is not searched.
+	t.Chdir(bin)
+	t.Setenv("PATH", ".")
+	if _, err := LoadBytes("scribe.yaml", conf); err == nil || !strings.Contains(err.Error(), "not in PATH") {
+		t.Fatalf("a program found through a relative PATH entry: err = %v", err)
+	}
+}
+
+// TestLoadAllPartial: with errors, LoadAll still gives what it could decode
+// and says which fields were in error; Load gives nothing.
+func TestLoadAllPartial(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "scribe.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\nengine: {workers: many}\nrules:\n  - name: n\n    match: x\n    actions: [{log: {message: m}}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(path); c != nil || err == nil {
+		t.Fatalf("Load = %v, %v; want nil and errors", c, err)
+	}
+	c, err := LoadAll(path)
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 || c == nil {
+		t.Fatalf("LoadAll = %v, %v; want a config and 2 errors", c, err)
+	}
+	if c.Engine.Workers != Default().Engine.Workers || len(c.Rules) != 1 || c.Rules[0].Match != "x" {
+		t.Errorf("partial config = %+v", c)
+	}
+	for p, want := range map[string]bool{
+		"engine.workers": true, "engine": false, "engine.settle": false,
+		"rules[0].id": true, "rules[0]": false, "rules[0].match": false, "rules[0].actions[0].log": false,
+	} {
+		if got := c.Invalid(p); got != want {
+			t.Errorf("Invalid(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if c, err := LoadAll(filepath.Join(t.TempDir(), "none.yaml")); c != nil || err == nil {
+		t.Errorf("LoadAll of a missing file = %v, %v", c, err)
+	}
+}

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -76,4 +77,58 @@ func propertyNames(s map[string]any) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// ActionDoc is one action kind for FullSchema: its name (the config key),
+// one line saying what it does, and the JSON Schema of its parameters.
+type ActionDoc struct {
+	Name    string
+	Summary string
+	Schema  []byte
+}
+
+// FullSchema returns Schema with the parameters of every action in actions
+// described under its name, so that an editor validates a rule's actions
+// and completes their parameters (`scribe config schema`). Names not listed
+// (a plugin's actions) are still accepted, with any parameters, as Schema
+// accepts them: `scribe config validate` checks those. Loading a
+// configuration validates against Schema, then each action checks its own
+// parameters, so the errors carry the action's own words.
+func FullSchema(actions []ActionDoc) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(schemaJSON, &doc); err != nil {
+		return nil, err
+	}
+	act, _ := doc["$defs"].(map[string]any)["action"].(map[string]any)
+	props, _ := act["properties"].(map[string]any)
+	if act == nil || props == nil {
+		return nil, fmt.Errorf("config: the embedded schema has no $defs/action/properties")
+	}
+	for _, a := range actions {
+		var s map[string]any
+		if err := json.Unmarshal(a.Schema, &s); err != nil {
+			return nil, fmt.Errorf("action %s: its parameter schema is not a JSON object: %w", a.Name, err)
+		}
+		// A subschema is not a resource of its own: it takes the
+		// dialect of the document it is embedded in.
+		delete(s, "$schema")
+		delete(s, "$id")
+		desc := "Parameters of " + a.Name
+		if a.Summary != "" {
+			desc = a.Name + ": " + a.Summary
+		}
+		if d, ok := s["description"].(string); ok && d != "" {
+			desc += ". " + d
+		}
+		s["description"] = desc
+		props[a.Name] = s
+	}
+	if pp, ok := act["patternProperties"].(map[string]any); ok {
+		for _, v := range pp {
+			if m, ok := v.(map[string]any); ok {
+				m["description"] = "Another action (a plugin's, named PLUGIN.ACTION) and its parameters, which `scribe config validate` checks against the plugin's manifest."
+			}
+		}
+	}
+	return json.MarshalIndent(doc, "", "  ")
 }

@@ -25,6 +25,11 @@ type Config struct {
 	HTTP HTTP `json:"http"`
 	// Security lists what actions may run.
 	Security Security `json:"security"`
+	// Telemetry sends the daemon's traces to an OpenTelemetry collector.
+	Telemetry Telemetry `json:"telemetry"`
+	// Plugins are plugin folders (each holding a scribe-plugin.yaml),
+	// relative to Dir; internal/plugin loads them.
+	Plugins []string `json:"plugins,omitempty"`
 	// Rules are applied in order.
 	Rules []Rule `json:"rules,omitempty"`
 
@@ -35,11 +40,16 @@ type Config struct {
 	// Positions maps field paths (as in Error.Path, e.g. "rules[0].match")
 	// to where they were written.
 	Positions map[string]Position `json:"-"`
+
+	// invalid holds the field paths that had an error (LoadAll).
+	invalid map[string]bool
 }
 
 // Engine tunes processing.
 type Engine struct {
-	// Workers is how many files are processed at once.
+	// Workers is how many files are processed at once: in a one-shot run,
+	// how many files run their actions at once, while reading and matching
+	// use at least one goroutine per core.
 	Workers int `json:"workers"`
 	// Settle is the quiet time after a path's last event before it runs.
 	Settle Duration `json:"settle"`
@@ -55,6 +65,10 @@ type Engine struct {
 	// operation runs, leave content that arrived through git alone) or
 	// "off".
 	VCS string `json:"vcs"`
+	// MemoryBudget is the memory the daemon may hold before it reports
+	// it; it is never enforced. Zero means twice what the daemon holds when
+	// it first goes idle after it started, and at least 256 MiB.
+	MemoryBudget Size `json:"memory_budget"`
 }
 
 // Bus selects the message bus.
@@ -63,10 +77,45 @@ type Bus struct {
 	URL string `json:"url"`
 }
 
-// HTTP configures the daemon's HTTP surface.
+// Telemetry configures OpenTelemetry. Off by default; the standard
+// OTEL_EXPORTER_OTLP_* environment variables turn it on too.
+type Telemetry struct {
+	// Traces says where spans go.
+	Traces Traces `json:"traces"`
+}
+
+// Traces says where the daemon's spans go over OTLP.
+type Traces struct {
+	// Endpoint is the collector's base URL (http://localhost:4318 for
+	// HTTP, http://localhost:4317 for gRPC); it wins over
+	// OTEL_EXPORTER_OTLP_ENDPOINT. "" leaves tracing to the environment.
+	Endpoint string `json:"endpoint"`
+	// Protocol is "http" (HTTP/protobuf) or "grpc"; "" takes
+	// OTEL_EXPORTER_OTLP_PROTOCOL, else http.
+	Protocol string `json:"protocol"`
+}
+
+// HTTP configures the daemon's HTTP surface and who may use its API
+// (doc/SECURITY.md).
 type HTTP struct {
-	// Listen is host:port; "" disables HTTP.
+	// Listen is host:port, or unix:PATH for a unix socket (mode 0600, PATH
+	// relative to Dir); "" disables HTTP. A TCP address other machines can
+	// reach needs TokenFile or TLS.
 	Listen string `json:"listen"`
+	// TokenFile is where the API token is kept, relative to Dir; empty means
+	// api-token in the state dir. `scribe watch` creates it (mode 0600) if
+	// it does not exist, and the CLI reads it.
+	TokenFile string `json:"token_file,omitempty"`
+	// TLS serves HTTPS with this certificate and key.
+	TLS TLS `json:"tls,omitzero"`
+}
+
+// TLS names a certificate and its private key, PEM files relative to Dir.
+type TLS struct {
+	// Cert is the certificate chain.
+	Cert string `json:"cert"`
+	// Key is the private key.
+	Key string `json:"key"`
 }
 
 // Security lists the commands actions may run and the environment they get.

@@ -104,6 +104,8 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 			add(fmt.Sprintf("invalid rule id %q", k.Got), "use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. \"touch-updated\"")
 		case strings.HasSuffix(def, "/$defs/command/properties/name"):
 			add(fmt.Sprintf("invalid command name %q", k.Got), "use the program's base name, e.g. \"prettier\"")
+		case strings.HasSuffix(def, "/$defs/telemetry/properties/traces/properties/endpoint"):
+			add(fmt.Sprintf("invalid collector URL %q", k.Got), "write the scheme too, e.g. \"http://localhost:4318\" (https for TLS)")
 		case strings.HasSuffix(def, "/$defs/security/properties/env/items"):
 			add(fmt.Sprintf("invalid environment variable name %q", k.Got), "use letters, digits and '_', not starting with a digit")
 		default:
@@ -128,6 +130,7 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 				hint = "every rule needs an id and at least one action"
 			}
 			t.errorAt(at, path, hint, "missing required field %q", m)
+			t.errs[len(t.errs)-1].missing = m
 		}
 	case *kind.MinItems:
 		switch {

@@ -16,8 +16,10 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/watch"
 
 	"github.com/scribe-md/scribe/internal/escape"
@@ -25,7 +27,7 @@ import (
 
 // Event is one item of the /api/v1/events stream.
 type Event struct {
-	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter
+	Type string    `json:"type"` // processed, removed, event, loop, breaker, reload, pause, resume, ready, dead-letter, dead-letter-cleared, memory
 	Time time.Time `json:"time"`
 	Path string    `json:"path,omitempty"`
 	// PathBase64 holds Path's exact bytes when it is not valid UTF-8; Path
@@ -43,6 +45,9 @@ type Event struct {
 	Error         string         `json:"error,omitempty"`
 	Message       string         `json:"message,omitempty"`
 	Data          map[string]any `json:"data,omitempty"`
+	// TraceID is the OpenTelemetry trace of the change (processed,
+	// dead-letter), when tracing is on.
+	TraceID string `json:"trace_id,omitempty"`
 }
 
 // hub fans events out to subscribers. A slow subscriber loses events rather
@@ -119,15 +124,32 @@ type Status struct {
 	Paused   bool     `json:"paused"`
 	PausedBy []string `json:"paused_by,omitempty"`
 	// Git says why writes are held for a git operation ("" when they are not).
-	Git         string            `json:"git,omitempty"`
-	Uptime      string            `json:"uptime"`
-	Roots       []RootStatus      `json:"roots"`
-	Rules       []RuleStatus      `json:"rules"`
-	Queue       QueueStatus       `json:"queue"`
-	DeadLetters []bus.DeadLetter  `json:"dead_letters"`
+	Git    string       `json:"git,omitempty"`
+	Uptime string       `json:"uptime"`
+	Roots  []RootStatus `json:"roots"`
+	Rules  []RuleStatus `json:"rules"`
+	Queue  QueueStatus  `json:"queue"`
+	// DeadLetters are the newest dead letters (at most 100, oldest
+	// first); DeadLetterCount counts them all and DeadLetterGroups groups
+	// them by rule and error.
+	DeadLetters      []bus.DeadLetter  `json:"dead_letters"`
+	DeadLetterCount  int               `json:"dead_letter_count"`
+	DeadLetterGroups []DeadLetterGroup `json:"dead_letter_groups"`
+	// Findings sums up the current findings (GET /api/v1/findings lists
+	// them).
+	Findings    FindingsSummary   `json:"findings"`
 	Quarantined []string          `json:"quarantined"`
+	Plugins     []plugin.Status   `json:"plugins"`
 	Counters    map[string]int64  `json:"counters"`
+	Memory      MemoryStatus      `json:"memory"`
 	Errors      map[string]string `json:"errors,omitempty"`
+}
+
+// FindingsSummary counts the current findings.
+type FindingsSummary struct {
+	Total  int              `json:"total"`
+	Files  int              `json:"files"`
+	Counts []findings.Count `json:"counts"`
 }
 
 // RootStatus describes one watched root.
@@ -157,10 +179,12 @@ func (d *Daemon) status(ctx context.Context) Status {
 	_, git := d.gitBusy()
 	st := Status{
 		Ready: d.ready.Load(), Paused: p, PausedBy: why, Git: git,
-		Uptime:      time.Since(d.started).Round(time.Second).String(),
-		DeadLetters: []bus.DeadLetter{}, Quarantined: d.loops.list(),
-		Counters: map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()},
-		Errors:   map[string]string{},
+		Uptime: time.Since(d.started).Round(time.Second).String(),
+		// Lists are [] in JSON, never null (TestJSONHasNoNullLists).
+		Roots: []RootStatus{}, Rules: []RuleStatus{},
+		DeadLetters: []bus.DeadLetter{}, DeadLetterGroups: []DeadLetterGroup{}, Quarantined: d.loops.list(),
+		Errors: map[string]string{},
+		Memory: d.checkMemory(false),
 	}
 	if st.Quarantined == nil {
 		st.Quarantined = []string{}
@@ -169,6 +193,7 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Quarantined[i] = escape.JSON(strings.Replace(q, "\x00", ": ", 1))
 	}
 	slices.Sort(st.Quarantined)
+	st.Plugins = d.currentPlugins().Status()
 	for _, rs := range d.roots {
 		ws := rs.watcher.Stats()
 		st.Roots = append(st.Roots, RootStatus{Dir: rs.root.Dir, Documents: len(rs.root.Docs.List()), Watches: ws.Watches,
@@ -183,11 +208,19 @@ func (d *Daemon) status(ctx context.Context) Status {
 	} else {
 		st.Errors["queue"] = err.Error()
 	}
-	if dl, err := d.deadLetters(ctx); err == nil {
-		st.DeadLetters = dl
+	if dl, err := d.listDeadLetters(ctx, "", true, statusDeadLetters); err == nil {
+		st.DeadLetters, st.DeadLetterCount, st.DeadLetterGroups = dl.DeadLetters, dl.Count, dl.Groups
 	} else {
 		st.Errors["dead_letters"] = err.Error()
 	}
+	counts, files := d.findings.Counts()
+	st.Findings = FindingsSummary{Files: files, Counts: counts}
+	for _, c := range counts {
+		st.Findings.Total += c.N
+	}
+	// The counters last: a failure is counted before its event becomes a
+	// dead letter, so the dead letters listed are counted too.
+	st.Counters = map[string]int64{"processed": d.processed.Load(), "written": d.written.Load(), "failed": d.failed.Load()}
 	return st
 }
 
@@ -229,6 +262,7 @@ func (d *Daemon) watchStats() watch.Stats {
 type backend struct{ d *Daemon }
 
 func (b backend) Ready() bool                        { return b.d.ready.Load() }
+func (b backend) Alive(ctx context.Context) error    { return b.d.Alive(ctx) }
 func (b backend) Status(ctx context.Context) any     { return b.d.status(ctx) }
 func (b backend) Subscribe() (<-chan []byte, func()) { return b.d.hub.subscribe() }
 
@@ -307,8 +341,23 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 	} else {
 		b.d.removed(rs, e.Path)
 	}
-	b.d.dirty.Store(true)
+	b.d.markDirty()
 	return ne, nil
+}
+
+func (b backend) Findings(_ context.Context, q httpapi.FindingsQuery) (any, error) {
+	return b.d.findingsPage(findings.Query{Rule: q.Rule, Severity: q.Severity, Path: q.Path, Root: q.Root, Limit: q.Limit, Offset: q.Offset}), nil
+}
+
+func (b backend) DeadLetters(ctx context.Context, rule string, anyRule bool, limit int) (any, error) {
+	if limit <= 0 {
+		limit = statusDeadLetters
+	}
+	return b.d.listDeadLetters(ctx, rule, anyRule, limit)
+}
+
+func (b backend) RetryDeadLetters(ctx context.Context, rule string, all bool) (int, error) {
+	return b.d.retryDeadLetters(ctx, rule, all)
 }
 
 func (b backend) RetryDeadLetter(ctx context.Context, id uint64) error {

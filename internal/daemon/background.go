@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -89,6 +90,11 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 				rs.index.Delete(p)
 			}
 		}
+		for _, p := range d.findings.Paths(rs.root.Dir) {
+			if !present[p] {
+				d.forgetFindings(rs, p)
+			}
+		}
 		d.log.Info("caught up", "root", rs.root.Dir, "documents", len(docs), "queued", queued)
 	}
 	return nil
@@ -96,23 +102,31 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 
 // finisher lets aggregating actions (catalog, index) finish each batch: when
 // files were processed and the queue is empty, or at the latest every second.
+// It sleeps while nothing was processed.
 func (d *Daemon) finisher(ctx context.Context) error {
-	t := time.NewTicker(250 * time.Millisecond)
+	t := time.NewTimer(finishTick)
 	defer t.Stop()
 	last := time.Now()
 	for {
+		if !d.dirty.Load() {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-d.finishKick:
+			}
+			continue
+		}
+		t.Reset(finishTick)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		if !d.dirty.Load() {
-			continue
-		}
 		if busy, _ := d.gitBusy(); busy {
 			continue // the outputs are written once git is done
 		}
-		if n, err := d.pending(ctx); err == nil && n > 0 && time.Since(last) < time.Second {
+		n, err := d.pending(ctx)
+		if err == nil && n > 0 && time.Since(last) < time.Second {
 			continue
 		}
 		d.dirty.Store(false)
@@ -121,12 +135,12 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for i, rs := range d.roots {
 			roots[i] = rs.root
 		}
-		again, _, err := d.engine().Finish(ctx, roots, &engine.Writes{})
-		if err != nil {
+		again, _, ferr := d.engine().Finish(ctx, roots, &engine.Writes{})
+		if ferr != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			d.log.Error("finish batch", "err", err)
+			d.log.Error("finish batch", "err", ferr)
 			continue
 		}
 		for r, paths := range again {
@@ -135,6 +149,21 @@ func (d *Daemon) finisher(ctx context.Context) error {
 				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, time.Time{})
 			}
 		}
+		// Memory is looked at when work was done, and only then.
+		d.checkMemory(err == nil && n == 0 && len(again) == 0)
+	}
+}
+
+// finishTick is how long the finisher lets a batch grow.
+const finishTick = 250 * time.Millisecond
+
+// markDirty records that files were processed, so that aggregating actions
+// finish the batch.
+func (d *Daemon) markDirty() {
+	d.dirty.Store(true)
+	select {
+	case d.finishKick <- struct{}{}:
+	default: // already kicked
 	}
 }
 
@@ -152,6 +181,7 @@ func (d *Daemon) saver(ctx context.Context) error {
 					d.log.Error("save file index", "root", rs.root.Dir, "err", err)
 				}
 			}
+			d.saveFindings()
 		}
 	}
 }
@@ -196,6 +226,21 @@ func (d *Daemon) reloader(ctx context.Context) error {
 	name := filepath.Clean(d.cfg.File)
 	saves := newBurst(reloadSettle, reloadMaxWait)
 	defer saves.stop()
+	// Plugin folders are watched too: a changed manifest, script, binary or
+	// module reloads, and the plugins whose files changed restart.
+	pluginDirs := map[string]bool{}
+	watchPlugins := func() {
+		for _, dir := range d.currentPlugins().Dirs() {
+			if fw != nil && !pluginDirs[dir] {
+				if err := fw.Add(dir); err != nil {
+					d.log.Warn("plugin folder not watched; reload with SIGHUP after changing it", "dir", dir, "err", err)
+				}
+				pluginDirs[dir] = true
+			}
+		}
+	}
+	watchPlugins()
+	why := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -205,14 +250,33 @@ func (d *Daemon) reloader(ctx context.Context) error {
 				fsEvents = nil
 				continue
 			}
-			if filepath.Clean(ev.Name) == name && ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename) != 0 {
-				saves.add()
+			if ev.Op&(fsnotify.Write|fsnotify.Create|fsnotify.Rename|fsnotify.Remove) == 0 {
+				continue
 			}
+			switch {
+			case filepath.Clean(ev.Name) == name:
+				if ev.Op&fsnotify.Remove != 0 {
+					continue // a save by rename removes nothing for long
+				}
+				if why == "" {
+					why = "file changed"
+				}
+			case pluginDirs[filepath.Dir(ev.Name)] && !strings.HasPrefix(filepath.Base(ev.Name), ".") && filepath.Base(ev.Name) != "__pycache__":
+				if why == "" {
+					why = "plugin changed: " + ev.Name
+				}
+			default:
+				continue
+			}
+			saves.add()
 		case <-saves.C():
 			saves.done()
-			d.reload("file changed")
+			d.reload(ctx, why)
+			why = ""
+			watchPlugins()
 		case <-d.opts.Reload:
-			d.reload("SIGHUP")
+			d.reload(ctx, "SIGHUP")
+			watchPlugins()
 		}
 	}
 }
@@ -260,18 +324,21 @@ func (b *burst) done() { b.first = time.Time{} }
 
 func (b *burst) stop() { b.timer.Stop() }
 
-func (d *Daemon) reload(why string) {
-	cfg, rules, err := d.opts.Load()
+func (d *Daemon) reload(ctx context.Context, why string) {
+	cfg, rules, plugins, err := d.opts.Load(d.currentPlugins())
 	if err != nil {
 		d.log.Error("configuration reload failed; the previous configuration keeps running", "why", why, "err", err)
 		d.hub.publish(Event{Type: "reload", Error: err.Error()})
 		return
 	}
 	old := d.cfg
-	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir {
-		d.log.Warn("roots, bus, http and state_dir changes take effect at the next start")
+	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir || cfg.Telemetry != old.Telemetry {
+		d.log.Warn("roots, bus, http, state_dir and telemetry changes take effect at the next start")
 	}
-	d.install(cfg, rules)
+	d.install(cfg, rules, plugins)
+	if err := plugins.Start(ctx); err != nil {
+		d.log.Error("plugins failed to start; their actions fail until they do", "err", err)
+	}
 	d.log.Info("configuration reloaded", "why", why, "rules", len(rules.Rules))
 	d.hub.publish(Event{Type: "reload", Message: fmtCount(len(rules.Rules), "rule")})
 	// Rules changed: look at every file again (cheap for unchanged ones).
@@ -291,6 +358,7 @@ const apiPauseFile = "paused"
 // setAPIPause pauses or resumes through the API and records it.
 func (d *Daemon) setAPIPause(on bool) {
 	d.apiPaused.Store(on)
+	d.stopChanged()
 	p := filepath.Join(d.stateDir(), apiPauseFile)
 	var err error
 	if on {
@@ -309,6 +377,24 @@ func (d *Daemon) loadAPIPause() {
 		d.apiPaused.Store(true)
 		d.log.Info("paused (a pause made through the API before the restart); `scribe resume` resumes")
 	}
+}
+
+// stopChanged wakes whoever waits for a pause, a resume, or the start or end
+// of a git operation.
+func (d *Daemon) stopChanged() {
+	d.pauseMu.Lock()
+	close(d.pauseChanged)
+	d.pauseChanged = make(chan struct{})
+	d.pauseMu.Unlock()
+}
+
+// pauseSignal returns a channel closed at the next pause or resume made
+// through the API, or start or end of a git operation. A .scribe-pause file
+// is looked for every pauseFilePoll.
+func (d *Daemon) pauseSignal() <-chan struct{} {
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	return d.pauseChanged
 }
 
 // paused reports whether processing is paused and why.
@@ -357,24 +443,28 @@ func (d *Daemon) consume(ctx context.Context) error {
 	workers := d.cfg.Engine.Workers
 	d.mu.RUnlock()
 	for {
+		d.logStopped()
 		if err := d.waitWhileStopped(ctx, func() {}); err != nil {
 			return nil
 		}
+		d.logStopped()
 		cctx, cancel := context.WithCancel(ctx)
 		stopped := make(chan struct{})
 		go func() {
 			defer close(stopped)
-			t := time.NewTicker(pausePoll)
+			t := time.NewTicker(pauseFilePoll)
 			defer t.Stop()
 			for {
+				sig := d.pauseSignal()
+				if d.stopped() {
+					cancel()
+					return
+				}
 				select {
 				case <-cctx.Done():
 					return
+				case <-sig:
 				case <-t.C:
-					if d.stopped() {
-						cancel()
-						return
-					}
 				}
 			}
 		}()
@@ -391,22 +481,38 @@ func (d *Daemon) consume(ctx context.Context) error {
 	}
 }
 
-// pausePoll is how often a pause (the API's, a .scribe-pause file, a git
-// operation) is looked for and a paused worker checks for the resume.
-const pausePoll = 200 * time.Millisecond
+// pauseFilePoll is how often a .scribe-pause file is looked for, and a
+// paused worker tells the bus it still holds its event. A pause or resume
+// through the API, and the start or end of a git operation, take effect at
+// once. The workers look for the file before each event too, so no event
+// starts once it exists.
+const pauseFilePoll = time.Second
+
+// gitPoll is how often a worker held by a git operation looks again: the
+// operation's end is signalled, the quiet time after it is not.
+const gitPoll = 50 * time.Millisecond
 
 // waitWhileStopped holds a worker while processing is paused or a git
 // operation runs, telling the bus the message is still being worked on.
 func (d *Daemon) waitWhileStopped(ctx context.Context, heartbeat func()) error {
+	t := time.NewTimer(pauseFilePoll)
+	defer t.Stop()
 	for {
+		sig := d.pauseSignal()
 		if !d.stopped() {
 			return nil
 		}
 		heartbeat()
+		poll := pauseFilePoll
+		if busy, _ := d.gitBusy(); busy {
+			poll = gitPoll
+		}
+		t.Reset(poll)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(pausePoll):
+		case <-sig:
+		case <-t.C:
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -14,18 +13,22 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/telemetry"
 	"github.com/scribe-md/scribe/internal/vcs"
 	"github.com/scribe-md/scribe/internal/watch"
 )
@@ -34,11 +37,15 @@ import (
 type Options struct {
 	// Config is the loaded, valid configuration.
 	Config *config.Config
-	// Load re-reads and compiles the configuration for a hot reload; nil
-	// disables reloading.
-	Load func() (*config.Config, *rule.Set, error)
+	// Load re-reads and compiles the configuration for a hot reload, with
+	// the running plugins as prev (unchanged ones are reused); nil disables
+	// reloading.
+	Load func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error)
 	// Rules are the compiled rules of Config.
 	Rules *rule.Set
+	// Plugins are Config's plugins, prepared (the daemon starts and stops
+	// them); nil for none.
+	Plugins *plugin.Set
 	// Reload receives a value for each explicit reload request (SIGHUP).
 	Reload <-chan struct{}
 	// Grace bounds how long shutdown waits for files in flight (default 10s).
@@ -51,6 +58,9 @@ type Options struct {
 	Clock func() time.Time
 	// Rescan is the watchers' periodic full rescan (0: the watcher's default).
 	Rescan time.Duration
+	// Tracing makes the spans of each change (watch → bus → engine →
+	// actions → write → journal); nil or off makes none.
+	Tracing *telemetry.Tracing
 }
 
 // Daemon is the running engine of `scribe watch`.
@@ -58,31 +68,45 @@ type Daemon struct {
 	opts Options
 	log  *slog.Logger
 
-	mu    sync.RWMutex // guards cfg, rules, eng, brk
-	cfg   *config.Config
-	rules *rule.Set
-	eng   *engine.Engine
-	brk   *breakers
-	old   []*rule.Set // replaced rule sets, closed at exit
+	mu      sync.RWMutex // guards cfg, rules, plugins, eng, brk
+	cfg     *config.Config
+	rules   *rule.Set
+	plugins *plugin.Set
+	eng     *engine.Engine
+	brk     *breakers
+	old     []*rule.Set // replaced rule sets, closed at exit
 
 	roots   []*rootState
 	repos   []*vcs.Repo // the git work trees holding the roots (engine.vcs: auto)
 	bus     *bus.Bus
+	liveBus atomic.Pointer[bus.Bus] // bus, for Alive: set once it is open
 	journal *journal.Journal
 	metrics *metrics
 	hub     *hub
 	locks   pathLocks
 	loops   *loopBreaker
+	// findings are the current findings of every file processed.
+	findings *findings.Store
+	// tracer makes spans; nil when tracing is off (no span is started).
+	tracer trace.Tracer
+	// lastStop is what the workers were last stopped by ("" running), to
+	// log each pause and resume once.
+	lastStop atomic.Value
 
-	apiPaused atomic.Bool
-	ready     atomic.Bool
-	dirty     atomic.Bool // a batch ran since aggregating actions last finished
-	drainCtx  context.Context
-	processed atomic.Int64
-	written   atomic.Int64
-	failed    atomic.Int64
-	started   time.Time
-	addr      atomic.Value // string: the HTTP address actually listened on
+	apiPaused    atomic.Bool
+	pauseMu      sync.Mutex
+	pauseChanged chan struct{} // closed and replaced at each API pause or resume
+	finishKick   chan struct{} // a worker marked the batch dirty
+	memory       memoryBudget
+	ready        atomic.Bool
+	dirty        atomic.Bool // a batch ran since aggregating actions last finished
+	drainCtx     context.Context
+	processed    atomic.Int64
+	written      atomic.Int64
+	failed       atomic.Int64
+	started      time.Time
+	addr         atomic.Value // string: the HTTP address actually listened on
+	dashURL      string       // the dashboard's URL ("" without HTTP), set once in Run
 
 	maxDeliver int // the bus's MaxDeliver, set once in Run
 	failures   failureCount
@@ -111,46 +135,49 @@ func New(opts Options) (*Daemon, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit)}
+	d := &Daemon{opts: opts, log: opts.Logger, hub: newHub(), loops: newLoopBreaker(loopLimit),
+		pauseChanged: make(chan struct{}), finishKick: make(chan struct{}, 1),
+		findings: findings.New(findings.Limits{}), tracer: opts.Tracing.Tracer()}
+	d.lastStop.Store("")
 	d.metrics = newMetrics(d)
 	return d, nil
 }
 
-// Addr returns the HTTP address the daemon listens on ("" before it does).
+// Addr returns the HTTP address the daemon listens on, host:port or a unix
+// socket's path ("" before it listens).
 func (d *Daemon) Addr() string {
 	s, _ := d.addr.Load().(string)
 	return s
 }
 
-func (d *Daemon) stateDir() string {
-	sd := d.cfg.Engine.StateDir
-	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(d.cfg.Dir, sd)
-	}
-	return sd
-}
+func (d *Daemon) stateDir() string { return d.cfg.StatePath() }
 
 // Run runs the daemon until ctx is done, then shuts down in order. It returns
 // nil after a clean shutdown.
 func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.started = time.Now()
-	d.install(d.opts.Config, d.opts.Rules)
+	d.install(d.opts.Config, d.opts.Rules, d.opts.Plugins)
 	defer d.closeRules()
 	sd := d.stateDir()
 	if err := state.PrepareDir(sd); err != nil {
 		return err
 	}
+	if err := d.findings.Load(filepath.Join(sd, findingsFile)); err != nil {
+		d.log.Warn("findings of the last run not loaded", "err", err)
+	}
+	defer d.saveFindings()
 
 	// HTTP first, so health and status answer during start-up; /readyz says
 	// 503 until the catch-up is done.
 	var srv *http.Server
 	if d.cfg.HTTP.Listen != "" {
-		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		ln, guard, err := d.listen()
 		if err != nil {
-			return fmt.Errorf("http.listen %s: %w (another scribe running? change http.listen or set it to \"\" to disable HTTP)", d.cfg.HTTP.Listen, err)
+			return err
 		}
 		d.addr.Store(ln.Addr().String())
-		srv = &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+		d.dashURL = dashboardURL(d.cfg, ln.Addr().String())
+		srv = &http.Server{Handler: guard.Wrap(d.handler()), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -159,6 +186,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			srv.Shutdown(sctx)
 		}()
 	}
+
+	d.logStart()
 
 	// 1. Bus.
 	d.maxDeliver = maxTries(d.opts.Rules) + redeliverySlack
@@ -169,13 +198,16 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// The bus is never the state (RELIABILITY rule 10): the file index
 		// only records a file once it is processed, and the catch-up queues
 		// whatever differs, so an event lost to an OS crash before the next
-		// sync is found again at start. fsync once a second, not per message.
-		SyncInterval: time.Second,
-		Logger:       d.log.With("component", "bus"),
+		// sync is found again at start. So no fsync per message; and not
+		// every second either, since the server syncs each stream's state
+		// file at every interval even when nothing changed.
+		SyncInterval: busSyncInterval,
+		Logger:       d.log, // the bus names itself (component=bus)
 	})
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)
 	}
+	d.liveBus.Store(d.bus)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -199,6 +231,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	// Plugins start before the workers and stop after them (shutdown, then
+	// a kill 2 s later). One that cannot start fails its own actions only.
+	if err := d.currentPlugins().Start(ctx); err != nil {
+		d.log.Error("plugins failed to start; their actions fail until they do", "err", err)
+	}
+	defer d.closePlugins()
+
 	// Workers get a context that outlives ctx by the grace period, so files
 	// in flight at shutdown finish and are acknowledged.
 	drainCtx, cancelDrain := context.WithCancel(context.WithoutCancel(ctx))
@@ -207,7 +246,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, repo := range d.repos {
-		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top)) })
+		g.Go(func() error { return repo.Run(gctx, d.log.With("component", "git", "repo", repo.Top), d.stopChanged) })
 	}
 	// 3. Workers.
 	g.Go(func() error { return d.consume(gctx) })
@@ -241,10 +280,14 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			}
 			return fmt.Errorf("catch-up: %w", err)
 		}
-		// 6. Ready.
+		// 6. Ready. With nothing queued the daemon is idle already: the
+		// moment for an automatic memory budget.
+		if n, err := d.pending(gctx); err == nil && n == 0 {
+			d.checkMemory(true)
+		}
 		d.ready.Store(true)
 		d.hub.publish(Event{Type: "ready"})
-		d.log.Info("ready", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "http", d.Addr(), "startup", time.Since(d.started).Round(time.Millisecond))
+		d.log.Info("ready: watching for changes", "roots", len(d.roots), "rules", len(d.currentRules().Rules), "dashboard", orOff(d.dashURL), "startup", time.Since(d.started).Round(time.Millisecond))
 		if d.opts.Ready != nil {
 			close(d.opts.Ready)
 		}
@@ -270,8 +313,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	return err
 }
 
-// install makes cfg and rules current.
-func (d *Daemon) install(cfg *config.Config, rules *rule.Set) {
+// install makes cfg, rules and plugins current. Plugins of the previous set
+// that the new one does not reuse are shut down.
+func (d *Daemon) install(cfg *config.Config, rules *rule.Set, plugins *plugin.Set) {
 	brk := newBreakers(rules, func(r, from, to string) {
 		d.log.Warn("circuit breaker", "rule", r, "from", from, "to", to)
 		d.hub.publish(Event{Type: "breaker", Rule: r, Message: from + " → " + to})
@@ -280,9 +324,27 @@ func (d *Daemon) install(cfg *config.Config, rules *rule.Set) {
 	if d.rules != nil && d.rules != rules {
 		d.old = append(d.old, d.rules)
 	}
-	d.cfg, d.rules, d.brk = cfg, rules, brk
+	prev := d.plugins
+	d.cfg, d.rules, d.plugins, d.brk = cfg, rules, plugins, brk
 	d.eng = engine.New(rules, d.engineOptions(cfg, brk))
 	d.mu.Unlock()
+	if prev != nil && prev != plugins {
+		prev.Retire(context.Background(), plugins)
+	}
+}
+
+func (d *Daemon) currentPlugins() *plugin.Set {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.plugins
+}
+
+func (d *Daemon) closePlugins() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.currentPlugins().Close(ctx); err != nil {
+		d.log.Warn("stop plugins", "err", err)
+	}
 }
 
 func (d *Daemon) closeRules() {
@@ -334,6 +396,7 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 			d.metrics.actionDur.WithLabelValues(name).Observe(dur.Seconds())
 		},
 		Wrote:  d.recordWrite,
+		Tracer: d.tracer,
 		Undone: d.undoneRules,
 		// Inside a git work tree: content equal to its committed version
 		// is git's, and left alone when it arrived through git or a scan;
@@ -483,6 +546,10 @@ func maxTries(set *rule.Set) int {
 	}
 	return n + 1
 }
+
+// busSyncInterval is how often the embedded NATS server fsyncs its store:
+// about when the kernel writes dirty pages back by itself.
+const busSyncInterval = 30 * time.Second
 
 // redeliverySlack is how many deliveries of a file event, on top of
 // maxTries, may end without the rules failing: a worker interrupted by a

@@ -22,6 +22,10 @@
 // the files in flight (within the grace period), the file index is saved, the
 // journal and the bus close.
 //
+// Alive tells a live daemon from a wedged one (its state lock can be taken
+// and the bus answers, within the caller's deadline); /healthz and the
+// systemd watchdog pings of `scribe watch` use it.
+//
 // # Concurrency
 //
 // Every component runs as a goroutine of one errgroup under the daemon's
@@ -30,6 +34,23 @@
 // the bus holds the queue on disk; workers pull at most engine.workers events.
 // The rule set is swapped atomically on reload; a file in flight finishes with
 // the rules it started with.
+//
+// # HTTP
+//
+// The API listens on http.listen (TCP, TLS or a unix socket) behind an
+// httpapi.Guard: Host check, cross-origin protection, and the API token,
+// which Run writes to the token file (mode 0600) on first use and keeps. An
+// address other machines can reach is refused unless the configuration
+// names a token file or TLS, and logged as a warning when allowed
+// (doc/SECURITY.md).
+//
+// # Idle
+//
+// Nothing runs on a short timer when nothing changes: the finisher sleeps
+// until a worker marks a batch, an API pause or resume wakes the workers
+// through a channel (only the .scribe-pause files are polled, once a
+// second), and memory is compared with engine.memory_budget after batches.
+// No soft memory limit is set.
 //
 // # Pause, retries and dead letters
 //
@@ -45,4 +66,21 @@
 // on top, so they do not send a file to the dead letters. The catch-up at
 // start queues every file that changed since the file index, even a version
 // the previous run had already queued: what the bus lost is found again.
+//
+// # What it tells
+//
+// At info level: a line at start (roots, rules, the dashboard's URL), when
+// ready, paused and resumed (logStopped, from the workers' loop), reloaded;
+// each new finding once, with its place (recordFindings; the findings store
+// decides what is new), and every line about a file names it. The current
+// findings per file live in a findings.Store, saved with the file index and
+// served at /api/v1/findings; dead letters are one per file, cleared when
+// the file later succeeds, grouped by rule and error in the status.
+//
+// # Traces
+//
+// With Options.Tracing on, a change is one trace: "watch change" (started at
+// the watcher's first sight) → "bus publish" → "bus process" (its parent
+// arrives through the bus as a remote span context) → the engine's spans.
+// Off, no span is started at all.
 package daemon

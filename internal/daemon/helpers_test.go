@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,7 +27,9 @@ import (
 	"github.com/scribe-md/scribe/internal/cli"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
@@ -46,7 +50,10 @@ type conf struct {
 	Include  string            // include, a YAML flow list (default: the config default)
 	Exclude  string            // exclude, a YAML flow list (default: none)
 	Commands map[string]string // security.commands: name → absolute path
+	Plugins  string            // plugins, a YAML flow list
 	Rules    string            // the items of rules:, each line indented
+	Engine   string            // more engine: keys, each line indented
+	HTTP     string            // more http: keys, each line indented
 }
 
 func (c conf) yaml() string {
@@ -68,13 +75,16 @@ func (c conf) yaml() string {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	fmt.Fprintf(&b, "engine:\n  workers: %d\n  settle: %s\n  max_wait: 2s\n  state_dir: state\n", workers, settle)
-	fmt.Fprintf(&b, "bus:\n  url: %q\nhttp:\n  listen: %q\n", c.BusURL, listen)
+	fmt.Fprintf(&b, "engine:\n  workers: %d\n  settle: %s\n  max_wait: 2s\n  state_dir: state\n%s", workers, settle, c.Engine)
+	fmt.Fprintf(&b, "bus:\n  url: %q\nhttp:\n  listen: %q\n%s", c.BusURL, listen, c.HTTP)
 	if len(c.Commands) > 0 {
 		b.WriteString("security:\n  commands:\n")
 		for name, path := range c.Commands {
 			fmt.Fprintf(&b, "    - name: %s\n      path: %s\n", name, path)
 		}
+	}
+	if c.Plugins != "" {
+		fmt.Fprintf(&b, "plugins: %s\n", c.Plugins)
 	}
 	b.WriteString("rules:\n")
 	b.WriteString(c.Rules)
@@ -140,9 +150,20 @@ func (e *env) writeConfig(yaml string) {
 
 // load reads and compiles the configuration the way the CLI does.
 func load(path string) (*config.Config, *rule.Set, error) {
+	cfg, rules, _, err := loadWithPlugins(path, nil)
+	return cfg, rules, err
+}
+
+// loadWithPlugins is load with the configuration's plugins, reusing the
+// unchanged ones of prev.
+func loadWithPlugins(path string, prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	plugins, err := plugin.Load(cfg, plugin.Options{Previous: prev})
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	cmds := map[string]string{}
 	for _, c := range cfg.Security.Commands {
@@ -153,11 +174,13 @@ func load(path string) (*config.Config, *rule.Set, error) {
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
 		Pool:      action.NewPool(cfg.Engine.Workers),
+		Plugins:   plugins.Specs(),
 	})
 	if err != nil {
-		return nil, nil, err
+		plugins.Retire(context.Background(), prev)
+		return nil, nil, nil, err
 	}
-	return cfg, rules, nil
+	return cfg, rules, plugins, nil
 }
 
 // waitFor polls cond until it holds, and fails the test if it does not
@@ -174,19 +197,68 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// httpClient keeps no idle connections, so that no transport goroutine
-// outlives a request (the leak checks would see it).
-var httpClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
-
 // api talks to a daemon's HTTP API.
 type api struct {
-	t    testing.TB
-	base string // http://host:port
+	t      testing.TB
+	base   string       // http://host:port, https://host:port, http://localhost for a socket
+	token  string       // the API token
+	client *http.Client // sends the token with every request
+	raw    *http.Client // sends what the request holds
+}
+
+// withToken adds the API token to requests that carry no Authorization.
+type withToken struct {
+	rt    http.RoundTripper
+	token string
+}
+
+func (w withToken) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Authorization") == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", "Bearer "+w.token)
+	}
+	return w.rt.RoundTrip(req)
+}
+
+// readAPI returns an api for reads over TCP at base, without the token.
+func readAPI(t testing.TB, base string) api {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+	return api{t: t, base: base, client: c, raw: c}
+}
+
+// apiFor returns an api for the daemon d runs with cfg: over TCP, TLS or the
+// unix socket of http.listen, with the token from the token file.
+func apiFor(t testing.TB, cfg *config.Config, d *daemon.Daemon) api {
+	t.Helper()
+	tok, err := httpapi.ReadToken(cfg.TokenPath())
+	must(t, err)
+	// No idle connections, so that no transport goroutine outlives a
+	// request (the leak checks would see it).
+	tr := &http.Transport{DisableKeepAlives: true}
+	a := api{t: t, base: "http://" + d.Addr(), token: string(tok),
+		client: &http.Client{Transport: withToken{tr, string(tok)}, Timeout: 30 * time.Second},
+		raw:    &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	switch {
+	case cfg.SocketPath() != "":
+		a.base = "http://localhost"
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var dl net.Dialer
+			return dl.DialContext(ctx, "unix", cfg.SocketPath())
+		}
+	case cfg.HTTP.TLS.Cert != "":
+		pem, err := os.ReadFile(cfg.Abs(cfg.HTTP.TLS.Cert))
+		must(t, err)
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+		a.base = "https://" + d.Addr()
+	}
+	return a
 }
 
 func (a api) get(path string, out any) {
 	a.t.Helper()
-	resp, err := httpClient.Get(a.base + path)
+	resp, err := a.client.Get(a.base + path)
 	must(a.t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -203,7 +275,10 @@ func (a api) get(path string, out any) {
 
 func (a api) post(path string) {
 	a.t.Helper()
-	resp, err := httpClient.Post(a.base+path, "", nil)
+	req, err := http.NewRequest(http.MethodPost, a.base+path, nil)
+	must(a.t, err)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := a.client.Do(req)
 	must(a.t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -214,7 +289,7 @@ func (a api) post(path string) {
 
 // getStatus returns the HTTP status code of GET path (0 when unreachable).
 func (a api) getStatus(path string) int {
-	resp, err := httpClient.Get(a.base + path)
+	resp, err := a.client.Get(a.base + path)
 	if err != nil {
 		return 0
 	}
@@ -243,7 +318,7 @@ func (a api) history(abs string) []journal.Entry {
 // `scribe_files_processed_total{result="written",rule="todo"}`), or -1.
 func (a api) metric(series string) float64 {
 	a.t.Helper()
-	resp, err := httpClient.Get(a.base + "/metrics")
+	resp, err := a.client.Get(a.base + "/metrics")
 	must(a.t, err)
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -271,7 +346,7 @@ type events struct {
 // registered the subscription, so no later event is missed.
 func subscribe(t testing.TB, a api) *events {
 	t.Helper()
-	resp, err := httpClient.Get(a.base + "/api/v1/events")
+	resp, err := a.client.Get(a.base + "/api/v1/events")
 	must(t, err)
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
@@ -359,12 +434,14 @@ type running struct {
 // stopped when the test ends, if the test did not stop it.
 func (e *env) start(tweak ...func(*daemon.Options)) *running {
 	e.t.Helper()
-	cfg, rules, err := load(e.cfgPath)
+	cfg, rules, plugins, err := loadWithPlugins(e.cfgPath, nil)
 	must(e.t, err)
 	ready := make(chan struct{})
 	opts := daemon.Options{
-		Config: cfg, Rules: rules,
-		Load:   func() (*config.Config, *rule.Set, error) { return load(e.cfgPath) },
+		Config: cfg, Rules: rules, Plugins: plugins,
+		Load: func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
+			return loadWithPlugins(e.cfgPath, prev)
+		},
 		Logger: bustest.Logger(e.t),
 		Ready:  ready,
 		Grace:  10 * time.Second,
@@ -388,7 +465,7 @@ func (e *env) start(tweak ...func(*daemon.Options)) *running {
 	case <-time.After(60 * time.Second):
 		e.t.Fatal("daemon not ready after 60 s")
 	}
-	r.api = api{t: e.t, base: "http://" + d.Addr()}
+	r.api = apiFor(e.t, cfg, d)
 	if code := r.getStatus("/readyz"); code != http.StatusOK {
 		e.t.Fatalf("/readyz = %d after Ready was closed", code)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/scribe-md/scribe/internal/cli"
+	"github.com/scribe-md/scribe/internal/plugin/plugintest"
 )
 
 // childEnv, when set to "1", makes the test binary run the command line
@@ -41,10 +42,16 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
+	plugintest.Main() // the test binary as a plugin (plugin_test.go)
 	code := m.Run()
+	plugintest.Cleanup()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+		if left := plugintest.Processes(); len(left) > 0 {
+			fmt.Fprintln(os.Stderr, "plugin processes left running:", left)
 			code = 1
 		}
 	}

@@ -29,7 +29,7 @@ func newMetrics(d *Daemon) *metrics {
 		Name: "scribe_events_received_total", Help: "Settled file changes reported by the watchers, by reason.",
 	}, []string{"reason"})
 	m.processed = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "scribe_files_processed_total", Help: "Files processed, by rule and result (written, unchanged, failed, skipped).",
+		Name: "scribe_files_processed_total", Help: "Files processed, by rule and what that rule did: written (it changed the file), unchanged (it ran, findings or not), failed, skipped (the file was not read).",
 	}, []string{"rule", "result"})
 	m.actionDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "scribe_action_duration_seconds", Help: "Duration of one action call.",
@@ -55,12 +55,17 @@ func newMetrics(d *Daemon) *metrics {
 				n, _ := d.pending(ctx)
 				return float64(n)
 			}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_dead_letters", Help: "Events in the dead-letter queue."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_dead_letters", Help: "Files in the dead-letter queue (one entry per file)."},
 			func() float64 {
+				// One request, whatever the count (listing them within
+				// the deadline read 0 for 6,283).
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				defer cancel()
-				dl, _ := d.deadLetters(ctx)
-				return float64(len(dl))
+				if d.bus == nil {
+					return 0
+				}
+				n, _ := d.bus.DeadLetterCount(ctx)
+				return float64(n)
 			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_actions_abandoned_total", Help: "Action calls abandoned after ignoring their deadline."},
 			func() float64 { return float64(action.Abandoned()) }),
@@ -70,6 +75,15 @@ func newMetrics(d *Daemon) *metrics {
 			func() float64 { return float64(d.watchStats().Overflows) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scribe_rescans_total", Help: "Full rescans of the roots, the first crawl included."},
 			func() float64 { return float64(d.watchStats().Rescans) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_memory_budget_bytes", Help: "engine.memory_budget, or the automatic budget (0 until set); reported, never enforced."},
+			func() float64 { return float64(d.checkMemory(false).Budget) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_memory_over_budget", Help: "1 while the daemon holds more memory than its budget."},
+			func() float64 {
+				if d.checkMemory(false).Over {
+					return 1
+				}
+				return 0
+			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scribe_paused", Help: "1 while processing is paused."},
 			func() float64 {
 				if p, _ := d.paused(); p {
@@ -78,8 +92,41 @@ func newMetrics(d *Daemon) *metrics {
 				return 0
 			}),
 	)
-	m.reg.MustRegister(breakerCollector{d})
+	m.reg.MustRegister(breakerCollector{d}, pluginCollector{d}, findingsCollector{d})
 	return m
+}
+
+// pluginCollector exports each plugin's calls, failures, restarts, running
+// instances and call durations, read from the current plugin set (it
+// changes on reload; a reused plugin keeps its counts).
+type pluginCollector struct{ d *Daemon }
+
+var (
+	pluginCallsDesc     = prometheus.NewDesc("scribe_plugin_calls_total", "Plugin action calls.", []string{"plugin"}, nil)
+	pluginFailuresDesc  = prometheus.NewDesc("scribe_plugin_failures_total", "Plugin action calls that failed.", []string{"plugin"}, nil)
+	pluginRestartsDesc  = prometheus.NewDesc("scribe_plugin_restarts_total", "Plugin instances that ended on their own (crash, hang, protocol violation) or failed to start.", []string{"plugin"}, nil)
+	pluginInstancesDesc = prometheus.NewDesc("scribe_plugin_instances", "Plugin instances running.", []string{"plugin"}, nil)
+	pluginDurationDesc  = prometheus.NewDesc("scribe_plugin_call_duration_seconds", "Duration of one plugin action call.", []string{"plugin"}, nil)
+)
+
+func (c pluginCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{pluginCallsDesc, pluginFailuresDesc, pluginRestartsDesc, pluginInstancesDesc, pluginDurationDesc} {
+		ch <- d
+	}
+}
+
+func (c pluginCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.d.currentPlugins().Metrics() {
+		ch <- prometheus.MustNewConstMetric(pluginCallsDesc, prometheus.CounterValue, float64(m.Calls), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginFailuresDesc, prometheus.CounterValue, float64(m.Failures), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginRestartsDesc, prometheus.CounterValue, float64(m.Restarts), m.Name)
+		ch <- prometheus.MustNewConstMetric(pluginInstancesDesc, prometheus.GaugeValue, float64(m.Instances), m.Name)
+		buckets := make(map[float64]uint64, len(m.Buckets))
+		for i, b := range m.Buckets {
+			buckets[b] = m.Counts[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(pluginDurationDesc, uint64(m.Calls), m.Sum, buckets, m.Name)
+	}
 }
 
 // breakerCollector exports each rule's breaker state: 0 closed, 1 half-open, 2 open.
@@ -100,4 +147,26 @@ func (c breakerCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(breakerDesc, prometheus.GaugeValue, v, id)
 	}
+}
+
+// findingsCollector exports the current findings by rule and severity, and
+// the files that have any.
+type findingsCollector struct{ d *Daemon }
+
+var (
+	findingsDesc      = prometheus.NewDesc("scribe_findings", "Current findings (broken links, schema violations, ...) by rule and severity.", []string{"rule", "severity"}, nil)
+	findingsFilesDesc = prometheus.NewDesc("scribe_files_with_findings", "Files that have findings.", nil, nil)
+)
+
+func (c findingsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- findingsDesc
+	ch <- findingsFilesDesc
+}
+
+func (c findingsCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, files := c.d.findings.Counts()
+	for _, n := range counts {
+		ch <- prometheus.MustNewConstMetric(findingsDesc, prometheus.GaugeValue, float64(n.N), n.Rule, n.Severity)
+	}
+	ch <- prometheus.MustNewConstMetric(findingsFilesDesc, prometheus.GaugeValue, float64(files))
 }

@@ -38,7 +38,7 @@ func (e *env) spawn(listen string, args ...string) *child {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	must(e.t, cmd.Start())
-	c := &child{t: e.t, api: api{t: e.t, base: "http://" + listen}, cmd: cmd, logf: logf.Name(), done: make(chan struct{})}
+	c := &child{t: e.t, api: readAPI(e.t, "http://"+listen), cmd: cmd, logf: logf.Name(), done: make(chan struct{})}
 	go func() {
 		c.exit = cmd.Wait()
 		c.exited = time.Now()

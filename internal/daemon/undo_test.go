@@ -49,7 +49,7 @@ func TestUndoAndHistoryThroughTheCLI(t *testing.T) {
 
 	must(t, r.stop())
 	code, out, errOut := scribe(t, "history", e.path("notes/a.md"), "--format", "json", "-c", e.cfgPath)
-	if code != 0 || strings.Count(out, `"ID"`) != 2 {
+	if code != 0 || strings.Count(out, `"id"`) != 2 {
 		t.Fatalf("scribe history without a daemon: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -10,11 +10,15 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/state"
+	"github.com/scribe-md/scribe/internal/telemetry"
 	"github.com/scribe-md/scribe/internal/watch"
 )
 
@@ -52,8 +56,12 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 			go func() {
 				defer wg.Done()
 				defer func() { <-slots }()
-				if err := d.enqueue(ctx, rs, ch.Rel, reason, action.OriginUser, ch.Seen); err != nil && ctx.Err() == nil {
-					d.log.Error("queue file event", "path", ch.Rel, "err", err)
+				// A change's trace starts when the watcher first saw it.
+				sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
+				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Seen)
+				endSpan(span, err)
+				if err != nil && ctx.Err() == nil {
+					d.log.ErrorContext(sctx, "queue file event", "path", ch.Rel, "err", err)
 				}
 			}()
 		}
@@ -89,13 +97,18 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	if seen.IsZero() {
 		seen = time.Now()
 	}
-	return d.bus.PublishFile(ctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Time: seen}, id)
+	v := bus.Version{Size: e.Size, ModTime: e.ModTime, ChangeTime: e.Ctime, Ino: e.Ino}
+	pctx, span := d.fileSpan(ctx, "bus publish", trace.SpanKindProducer, time.Time{}, rs.root.Dir, rel, reason, 0)
+	err = d.bus.PublishFile(pctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Time: seen}, id)
+	endSpan(span, err)
+	return err
 }
 
 func (d *Daemon) removed(rs *rootState, rel string) {
 	rs.index.Delete(rel)
 	rs.root.Docs.Remove(rel)
-	d.dirty.Store(true)
+	d.forgetFindings(rs, rel)
+	d.markDirty()
 	d.hub.publish(Event{Type: "removed", Path: rel})
 }
 
@@ -106,6 +119,12 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	// the workers stop (pause or shutdown): the event then goes back to the
 	// queue rather than being held.
 	ctx := d.drainCtx
+	// The span joins the trace of the change that queued the event.
+	if sc := trace.SpanContextFromContext(hctx); sc.IsValid() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+	}
+	ctx, span := d.fileSpan(ctx, "bus process", trace.SpanKindConsumer, time.Time{}, ev.Root, ev.Path, ev.Reason, ev.Deliveries)
+	defer span.End()
 	rs := d.rootNamed(ev.Root)
 	if rs == nil {
 		return bus.Permanent(fmt.Errorf("event for root %q, which the configuration no longer has", ev.Root))
@@ -133,37 +152,29 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	var res *engine.Result
 	for {
-		res = eng.ProcessFrom(ctx, rs.root, ev.Path, origin, &engine.Writes{})
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: engine.Version(ev.Version)}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}
 		// A git operation started while the rules ran: nothing was
 		// written; wait for it to end (or give the event back to the
 		// queue if the workers stop meanwhile), then start over.
-		d.log.Debug("write held", "path", ev.Path, "why", res.Held)
+		d.log.DebugContext(ctx, "write held", "path", ev.Path, "why", res.Held)
 		if err := d.waitWhileStopped(hctx, heartbeat); err != nil {
 			return err
 		}
 	}
 	d.processed.Add(1)
-	result := "unchanged"
-	switch {
-	case res.Failed():
-		result = "failed"
-	case res.Skipped != "":
-		result = "skipped"
-	case res.Written:
-		result = "written"
-	}
 	for _, r := range res.Rules {
-		d.metrics.processed.WithLabelValues(r, result).Inc()
+		// Per rule: one that only reported findings did not write.
+		d.metrics.processed.WithLabelValues(r, res.RuleOutcome(r)).Inc()
 	}
 	if res.Written {
 		d.written.Add(1)
 		d.metrics.latency.Observe(time.Since(ev.Time).Seconds())
 		if d.loops.wrote(rs.name, ev.Path, res.BeforeHash, res.AfterHash) {
 			d.metrics.loopBreaks.Inc()
-			d.log.Warn("a rule keeps rewriting its own output; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
+			d.log.WarnContext(ctx, "a rule keeps rewriting its own output; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
 			d.hub.publish(Event{Type: "loop", Path: ev.Path, Rules: res.Rules, Message: "quarantined: a rule keeps rewriting its own output"})
 		}
 	}
@@ -174,7 +185,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	for _, ev2 := range res.Events {
 		if err := d.publishEvent(ctx, ev2); err != nil {
-			d.log.Warn("publish event", "type", ev2.Type, "err", err)
+			d.log.WarnContext(ctx, "publish event", "type", ev2.Type, "path", ev.Path, "err", err)
 		}
 	}
 	for _, p := range res.Affected {
@@ -183,32 +194,54 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 	}
 	if len(res.Rules) > 0 {
-		d.dirty.Store(true)
+		d.markDirty()
 	}
 	var failure string
 	if err := res.Err(); err != nil {
 		failure = err.Error()
 	}
-	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped})
+	traceID := telemetry.TraceID(ctx)
+	d.hub.publish(Event{Type: "processed", Path: ev.Path, Origin: string(res.Origin), Rules: res.Rules, Written: res.Written, LeftCommitted: res.LeftCommitted, Findings: len(res.Findings), Error: failure, Skipped: res.Skipped, TraceID: traceID})
+	if !res.Failed() && res.Skipped != "vanished" {
+		// A failed file keeps its findings until it is processed whole.
+		d.recordFindings(ctx, rs, res)
+	}
 	if res.Failed() {
+		span.SetStatus(codes.Error, failure)
 		// A failed rule fails the event, so the whole file is retried (the
 		// other rules' write already landed; they are idempotent, so a
 		// retry finds nothing more to do for them).
 		d.failed.Add(1)
-		err := res.Err()
+		err := bus.FailedRule(failedRule(res), res.Err())
 		// Deliveries also count redeliveries the rules never failed
 		// (interrupted workers, crashes), so the failures are counted here.
 		last := d.failures.add(ev.Seq) >= maxTries(d.currentRules())
 		if last || ev.Deliveries >= d.maxDeliver {
 			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()
-			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Error: failure})
+			d.hub.publish(Event{Type: "dead-letter", Path: ev.Path, Rule: failedRule(res), Error: failure, TraceID: traceID})
 			return bus.Permanent(err)
 		}
 		return err
 	}
 	d.failures.forget(ev.Seq)
+	// A file that succeeds has no business in the dead letters.
+	if ok, err := d.bus.ClearDeadLetter(ctx, ev.Root, ev.Path); err != nil {
+		d.log.WarnContext(ctx, "clear the dead letter of a file processed since", "path", ev.Path, "err", err)
+	} else if ok {
+		d.log.InfoContext(ctx, "dead letter cleared: the file was processed", "path", ev.Path)
+		d.hub.publish(Event{Type: "dead-letter-cleared", Path: ev.Path, TraceID: traceID})
+	}
 	return nil
+}
+
+// failedRule is the first rule that failed on the file ("" for a failure
+// of the whole file).
+func failedRule(res *engine.Result) string {
+	if len(res.Failures) > 0 {
+		return res.Failures[0].Rule
+	}
+	return ""
 }
 
 // failureCount counts, per event (stream sequence), the deliveries whose

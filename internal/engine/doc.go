@@ -24,10 +24,40 @@
 // write to it: they run as in a check, reporting findings but changing
 // nothing.
 //
+// # Explain
+//
+// Explain answers "why did (or didn't) my rule run on this file?": it runs
+// ProcessChange on a dry copy of the engine with an explainTrace attached
+// to the Change, and it records each decision where the engine makes it
+// (the rule's globs, regex, condition and the values it read, each action's
+// result, git's view, undone rules), so the explanation cannot drift from
+// what the engine does. Without one (every other caller) the hooks are
+// nil checks.
+//
+// # Traces
+//
+// With Options.Tracer set, ProcessChange makes an "engine process" span (a
+// child of ctx's), with a child per action called ("action NAME"), the
+// write and its journal entry; what an action logs carries the trace ids.
+// Without one it starts no span.
+//
 // # Concurrency
 //
 // Process may be called from many goroutines at once, but never twice at once
 // for the same file: the caller (Run here, the daemon's workers) guarantees it.
-// Run bounds files in flight with Options.Workers. Each action call runs under
-// its deadline via action.Call, so a stuck action never blocks a worker past it.
+// Run reads and matches files on max(Options.Workers, GOMAXPROCS) goroutines
+// (reading a warm tree is CPU work: system calls), and bounds the files whose
+// actions run at once by Options.Workers. Each action call runs under its
+// deadline via action.Call, so a stuck action never blocks a worker past it.
+//
+// # One-shot reads
+//
+// A dry run reads every file through one safefile.Dir per directory, and a
+// file its listing showed as regular with safefile.Dir.ReadListed: four
+// system calls, a pooled buffer given back when no action saw the content,
+// no hash unless the file changes or an undo mark names it. A writing run
+// reads each file with safefile.Read (every check, a hash for the
+// compare-and-swap). Files no rule selects by path are never read; a rule's
+// condition is evaluated on the front-matter keys it reads
+// (markdown.ParseFields), actions get the whole front matter.
 package engine

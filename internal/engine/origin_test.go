@@ -2,13 +2,17 @@ package engine_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // Rules see where a change came from, and content that arrived through git
@@ -52,7 +56,7 @@ func TestOriginAndCommittedContent(t *testing.T) {
 					return engine.VCSInfo{Committed: tracked && string(content) == committed, Tracked: tracked, DuringOp: c.duringOp}
 				},
 			})
-			res := eng.ProcessFrom(context.Background(), root, "a.md", c.origin, &engine.Writes{})
+			res := eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: c.origin}, &engine.Writes{})
 			if res.Failed() {
 				t.Fatal(res.Error)
 			}
@@ -72,8 +76,8 @@ func TestOriginAndCommittedContent(t *testing.T) {
 	}
 }
 
-// A one-shot run asks OriginOf for each file; without it every file is a
-// scan (nothing is known about edits).
+// A one-shot run asks OriginOf for each file, given the file as read;
+// without it every file is a scan (nothing is known about edits).
 func TestRunOrigins(t *testing.T) {
 	set := rules(t, config.Rule{ID: "stamp", When: `origin == "user"`, Actions: []config.ActionRef{act("test.append", "stamped")}})
 	root := openRoot(t, map[string]string{"edited.md": "e\n", "old.md": "o\n"})
@@ -81,7 +85,10 @@ func TestRunOrigins(t *testing.T) {
 	if read(t, root, "edited.md") != "e\n" || read(t, root, "old.md") != "o\n" {
 		t.Fatal("a scan-only run fired an on-edit rule")
 	}
-	run(t, engine.New(set, engine.Options{OriginOf: func(_ *engine.Root, rel string) action.Origin {
+	run(t, engine.New(set, engine.Options{OriginOf: func(_ *engine.Root, rel string, snap *safefile.Snapshot) action.Origin {
+		if want := map[string]string{"edited.md": "e\n", "old.md": "o\n"}[rel]; string(snap.Content) != want || snap.Size != int64(len(want)) || snap.Ino == 0 {
+			t.Errorf("OriginOf(%s) got content %q, size %d, inode %d", rel, snap.Content, snap.Size, snap.Ino)
+		}
 		if rel == "edited.md" {
 			return action.OriginUser
 		}
@@ -89,5 +96,31 @@ func TestRunOrigins(t *testing.T) {
 	}}), root)
 	if read(t, root, "edited.md") != "e\nstamped\n" || read(t, root, "old.md") != "o\n" {
 		t.Fatalf("edited.md = %q, old.md = %q", read(t, root, "edited.md"), read(t, root, "old.md"))
+	}
+}
+
+// A change seen on an older version of the file (a scan, or Scribe's own
+// requeue, queued before the user saved) is processed as the user's edit
+// when the file read is no longer that version.
+func TestChangeOfAnOlderVersionIsAnEdit(t *testing.T) {
+	set := rules(t, config.Rule{ID: "stamp", When: `origin == "user"`, Actions: []config.ActionRef{act("test.append", "stamped")}})
+	root := openRoot(t, map[string]string{"a.md": "a\n"})
+	eng := engine.New(set, engine.Options{})
+	fi, err := os.Lstat(filepath.Join(root.Dir, "a.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	seen := engine.Version{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), ChangeTime: st.Ctim.Nano(), Ino: st.Ino}
+	res := eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: action.OriginScan, Of: seen}, &engine.Writes{})
+	if res.Origin != action.OriginScan || read(t, root, "a.md") != "a\n" {
+		t.Fatalf("the version seen: origin %q, content %q", res.Origin, read(t, root, "a.md"))
+	}
+	if err := os.WriteFile(filepath.Join(root.Dir, "a.md"), []byte("a, edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: action.OriginScan, Of: seen}, &engine.Writes{})
+	if res.Origin != action.OriginUser || read(t, root, "a.md") != "a, edited\nstamped\n" {
+		t.Fatalf("a newer version: origin %q, content %q", res.Origin, read(t, root, "a.md"))
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/rule"
@@ -28,6 +31,10 @@ type Options struct {
 	DryRun bool
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
+	// Tracer, when set, makes a span of each file ProcessChange processes,
+	// with a child per action called, the write and its journal entry
+	// (Wrote); nil makes none.
+	Tracer trace.Tracer
 	// Clock is the time actions see; nil means time.Now.
 	Clock func() time.Time
 	// Commands is the runner actions use for allow-listed commands, per root
@@ -84,19 +91,21 @@ type Options struct {
 	// the file's (the staged version for `scribe check --staged`); ok false
 	// reads the file.
 	Content func(root *Root, rel string) (content []byte, ok bool)
-	// OriginOf, when set, says why Run processes each file; nil means
-	// OriginScan for every file (nothing is known about changes).
-	OriginOf func(root *Root, rel string) action.Origin
+	// OriginOf, when set, says why Run processes each file, given the file
+	// as read (its identity tells whether it changed since a previous run
+	// without another stat); nil means OriginScan for every file (nothing
+	// is known about changes).
+	OriginOf func(root *Root, rel string, snap *safefile.Snapshot) action.Origin
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
 type VCSInfo struct {
 	// Committed: the content is git's index or HEAD blob of the file.
-	Committed bool
+	Committed bool `json:"committed"`
 	// Tracked: git has the file in its index or HEAD.
-	Tracked bool
+	Tracked bool `json:"tracked"`
 	// DuringOp: the file last changed while a git operation ran.
-	DuringOp bool
+	DuringOp bool `json:"during_op,omitempty"`
 }
 
 // Engine applies a rule set to files.
@@ -105,6 +114,10 @@ type Engine struct {
 	opts  Options
 	log   *slog.Logger
 	dirs  dirCache // dry runs only
+	// condFields are the front-matter keys the rules' conditions read
+	// (all of it with condAll).
+	condFields []string
+	condAll    bool
 }
 
 // New returns an engine for rules.
@@ -122,7 +135,9 @@ func New(rules *rule.Set, opts Options) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{rules: rules, opts: opts, log: log}
+	e := &Engine{rules: rules, opts: opts, log: log}
+	e.condFields, e.condAll = rules.ConditionFields()
+	return e
 }
 
 // Rules returns the engine's rule set.
@@ -139,19 +154,88 @@ func (e *Engine) Applies(rel string) bool {
 }
 
 // Process runs every applicable rule on one file, as for a user's edit
-// (OriginUser); see ProcessFrom.
+// (OriginUser); see ProcessChange.
 func (e *Engine) Process(ctx context.Context, root *Root, rel string, w *Writes) *Result {
-	return e.ProcessFrom(ctx, root, rel, action.OriginUser, w)
+	return e.ProcessChange(ctx, root, rel, Change{Origin: action.OriginUser}, w)
 }
 
-// ProcessFrom runs every applicable rule on one file and writes the result
-// back (unless DryRun). origin is where the change came from as far as the
-// caller knows (Options.VCS may refine a user's change to OriginVCS). w
-// receives the writes actions make to other files. The caller guarantees
-// ProcessFrom is not running concurrently for the same file.
-func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin action.Origin, w *Writes) *Result {
+// Change says why a file is processed.
+type Change struct {
+	// Origin is where the change came from as far as the caller knows
+	// (Options.VCS may refine a user's change to OriginVCS).
+	Origin action.Origin
+	// Of is the version of the file the caller saw the change on (zero:
+	// unknown). A file read as another version changed since, and that
+	// later change is taken for an edit: a scan, or Scribe's own requeue,
+	// that comes after the user saved describes an older version.
+	Of Version
+
+	// explain, when set, records why each rule did or did not act
+	// (Explain).
+	explain *explainTrace
+}
+
+// Version identifies a version of a file by its metadata.
+type Version struct {
+	Size, ModTime, ChangeTime int64 // unix nanoseconds for the times
+	Ino                       uint64
+}
+
+// ProcessChange runs every applicable rule on one file and writes the result
+// back (unless DryRun). ch says why. w receives the writes actions make to
+// other files. The caller guarantees ProcessChange is not running
+// concurrently for the same file.
+func (e *Engine) ProcessChange(ctx context.Context, root *Root, rel string, ch Change, w *Writes) *Result {
+	return e.process(ctx, root, rel, ch, pass{}, w)
+}
+
+// pass says how Run processes the files of one pass; the zero pass is
+// ProcessChange's.
+type pass struct {
+	// originOf, when set, gives the origin from the file as read (its
+	// first read; a redo after a conflict is the user's edit).
+	originOf func(*Root, string, *safefile.Snapshot) action.Origin
+	// listed: the run's listing showed the file as a regular file.
+	listed bool
+	// slots, when set, bounds the files whose actions run at once: Run
+	// reads and matches on more goroutines than Options.Workers.
+	slots chan struct{}
+}
+
+// slot is one file's claim on a pass's slots, taken before its first
+// action runs and given back when the file is done.
+type slot struct {
+	ch   chan struct{}
+	held bool
+}
+
+func (s *slot) take(ctx context.Context) error {
+	if s.ch == nil || s.held {
+		return nil
+	}
+	select {
+	case s.ch <- struct{}{}:
+		s.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *slot) release() {
+	if s.held {
+		<-s.ch
+		s.held = false
+	}
+}
+
+func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change, p pass, w *Writes) *Result {
+	origin, tr := ch.Origin, ch.explain
 	res := &Result{Root: root.Dir, Path: rel}
-	var rules []*rule.Rule
+	// The rules that select rel by path, without allocating for the usual
+	// few.
+	var buf [8]*rule.Rule
+	rules := buf[:0]
 	for _, r := range e.rules.Rules {
 		if r.MatchPath(rel) {
 			rules = append(rules, r)
@@ -160,20 +244,40 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 	if len(rules) == 0 {
 		return res
 	}
+	sl := slot{ch: p.slots}
+	defer sl.release()
+	if e.opts.Tracer != nil {
+		var span trace.Span
+		ctx, span = e.opts.Tracer.Start(ctx, "engine process", trace.WithAttributes(
+			attribute.String("scribe.root", root.Dir), attribute.String("scribe.path", rel), attribute.String("scribe.origin", string(origin))))
+		defer func() { endProcessSpan(span, res) }()
+	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := e.read(root, rel)
+		snap, err := e.read(root, rel, p.listed && attempt == 0)
 		if err != nil {
 			e.readFailed(res, err)
 			return res
 		}
-		origin, leave := e.classify(root, rel, origin, snap)
+		if p.originOf != nil && attempt == 0 {
+			origin = p.originOf(root, rel, snap)
+		}
+		if ch.Of != (Version{}) && ch.Of != versionOf(snap) {
+			origin = action.OriginUser
+		}
+		origin, leave := e.classify(root, rel, origin, snap, tr)
 		res.Origin = origin
 		var held []string
 		if e.opts.Undone != nil {
-			held = e.opts.Undone(root, rel, hex.EncodeToString(snap.Hash[:]))
+			held = e.opts.Undone(root, rel, snapHash(snap))
 		}
-		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, w, res)
+		tr.start(leave, held)
+		out, err := e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
+		if out == nil && len(res.Rules) == 0 {
+			// No action saw the content and no result holds it: its
+			// buffer serves the next read.
+			snap.Release()
+		}
 		if errors.Is(err, ErrHeld) {
 			e.holdBack(res, err)
 			return res
@@ -188,7 +292,7 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 		}
 		res.Changed = true
 		res.Before, res.After = snap.Content, out
-		res.BeforeHash, res.AfterHash = hex.EncodeToString(snap.Hash[:]), hashHex(out)
+		res.BeforeHash, res.AfterHash = snapHash(snap), hashHex(out)
 		if e.opts.DryRun {
 			return res
 		}
@@ -201,12 +305,17 @@ func (e *Engine) ProcessFrom(ctx context.Context, root *Root, rel string, origin
 		if e.opts.BeforeWrite != nil {
 			e.opts.BeforeWrite(root, rel, out)
 		}
+		wspan := e.writeSpan(ctx, rel, len(out))
 		err = safefile.Replace(root.FS, rel, snap, out)
+		endSpan(wspan, err)
 		var conflict *safefile.ConflictError
 		switch {
 		case err == nil:
 			res.Written = true
-			if err := e.wrote(root, res); err != nil {
+			jspan := e.journalSpan(ctx, rel)
+			err := e.wrote(root, res)
+			endSpan(jspan, err)
+			if err != nil {
 				res.Error = err.Error()
 			}
 			return res
@@ -256,16 +365,32 @@ func (e *Engine) holdBack(res *Result, err error) {
 	res.Changed, res.Before, res.After, res.BeforeHash, res.AfterHash = false, nil, nil, "", ""
 }
 
+func versionOf(s *safefile.Snapshot) Version {
+	return Version{Size: s.Size, ModTime: s.ModTime, ChangeTime: s.ChangeTime, Ino: s.Ino}
+}
+
 // classify returns the origin of the content read and whether writing rules
-// must leave it alone (Options.LeaveCommitted).
-func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot) (action.Origin, bool) {
+// must leave it alone (Options.LeaveCommitted). tr, when set, is told what
+// git knows of the file.
+func (e *Engine) classify(root *Root, rel string, origin action.Origin, snap *safefile.Snapshot, tr *explainTrace) (action.Origin, bool) {
 	if origin == "" {
 		origin = action.OriginUser
 	}
-	if e.opts.VCS == nil || origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+	if e.opts.VCS == nil {
 		return origin, false
 	}
-	g := e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	var g VCSInfo
+	if tr != nil {
+		// An explanation shows what git knows even where it changes nothing.
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+		tr.git = &g
+	}
+	if origin == action.OriginScribe || origin == action.OriginScan && !e.opts.LeaveCommitted {
+		return origin, false
+	}
+	if tr == nil {
+		g = e.opts.VCS(root, rel, snap.Content, time.Unix(0, snap.ChangeTime))
+	}
 	if origin == action.OriginUser && (g.Committed || g.DuringOp && g.Tracked) {
 		origin = action.OriginVCS
 	}
@@ -320,34 +445,27 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // (see Options.Undone), and, with leave, every rule without
 // rewrite_committed (listed in res.LeftCommitted; see
 // Options.LeaveCommitted).
-func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, w *Writes, res *Result) ([]byte, error) {
+//
+// sl is taken before the first action runs (see pass.slots).
+func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result, tr *explainTrace) ([]byte, error) {
 	cur := content
-	var fm map[string]any
-	var fmErr error
-	fmFor := []byte(nil)
-	frontMatter := func(c []byte) (map[string]any, error) {
-		if fm == nil || !sameSlice(fmFor, c) {
-			fm, fmErr = markdown.Parse(c)
-			fmFor = c
-			if fm == nil {
-				fm = map[string]any{}
-			}
-		}
-		return fm, fmErr
-	}
+	fmc := fmCache{fields: e.condFields, all: e.condAll}
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
+		tr.regex(r, cur, m, ok)
 		if !ok {
 			continue
 		}
 		if r.HasCondition() {
-			f, err := frontMatter(cur)
+			f, err := fmc.forCondition(cur)
 			if err != nil {
 				res.Findings = append(res.Findings, fmFinding(rel, r.ID, err))
+				tr.skip(r, OutcomeFrontMatterInvalid, err)
 				continue
 			}
 			ok, err := r.Eval(f, rel, m, origin)
+			tr.condition(r, f, rel, m, origin, ok, err)
 			if err != nil {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "when", Severity: action.SeverityError, Message: err.Error()})
 				continue
@@ -356,12 +474,16 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				continue
 			}
 		}
+		if err := sl.take(ctx); err != nil {
+			return nil, err
+		}
 		done := func(bool) {}
 		if e.opts.Gate != nil {
 			d, allowed := e.opts.Gate(r.ID)
 			if !allowed {
 				res.Findings = append(res.Findings, action.Finding{Path: rel, Rule: r.ID, Action: "breaker", Severity: action.SeverityWarning,
 					Message: "rule skipped: its circuit breaker is open after repeated failures"})
+				tr.skip(r, OutcomeBreakerOpen, nil)
 				continue
 			}
 			done = d
@@ -376,7 +498,8 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			scratch, scratchChanged := cur, false
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, frontMatter, writes, res)
+		before := *target
+		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res, tr)
 		if err != nil {
 			done(false)
 			if ctx.Err() != nil {
@@ -387,9 +510,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			}
 			cur, changed = res.rollback(mark)
 			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
+			tr.failed(r, step, err)
 			continue
 		}
 		done(true)
+		tr.ran(r, before, *target, undone, dry && !undone)
 		if dry {
 			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:mark.changedBy], res.Events[:mark.events], res.Affected[:mark.affected]
 			switch {
@@ -420,9 +545,9 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 // output. dry runs them as a check does. On failure it returns the name of
 // the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
-	frontMatter func([]byte) (map[string]any, error), w *Writes, res *Result) (string, error) {
+	fmc *fmCache, w *Writes, res *Result, tr *explainTrace) (string, error) {
 	for _, st := range r.Steps {
-		f, err := frontMatter(*cur)
+		f, err := fmc.get(*cur)
 		if err != nil {
 			f = map[string]any{}
 		}
@@ -431,10 +556,17 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
 		}
 		start := time.Now()
-		out, err := action.Call(ctx, st.Action, in, st.Timeout)
+		actx, span := e.actionSpan(ctx, r.ID, st.Name)
+		if sc := span.SpanContext(); sc.IsValid() {
+			// What the action logs joins its span.
+			in.Host.Logger = in.Host.Logger.With("trace_id", sc.TraceID().String(), "span_id", sc.SpanID().String())
+		}
+		out, err := action.Call(actx, st.Action, in, st.Timeout)
+		endSpan(span, err)
 		if e.opts.ActionDone != nil {
 			e.opts.ActionDone(r.ID, st.Name, time.Since(start), err)
 		}
+		tr.action(r, st, *cur, out, err)
 		if err != nil {
 			if ctx.Err() != nil {
 				return st.Name, ctx.Err()
@@ -500,9 +632,56 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry
 	return h
 }
 
+// fmCache parses one file's front matter at most once per content: whole
+// for actions, and for conditions only the keys they read (see
+// rule.Set.ConditionFields), which on most files is all that is parsed.
+type fmCache struct {
+	fields []string // the keys conditions read, unless all
+	all    bool
+
+	full, cond       map[string]any
+	fullErr, condErr error
+	fullFor, condFor []byte
+}
+
+// get returns the whole front matter of content.
+func (c *fmCache) get(content []byte) (map[string]any, error) {
+	if c.full == nil || !sameSlice(c.fullFor, content) {
+		c.full, c.fullErr = markdown.Parse(content)
+		c.fullFor = content
+		if c.full == nil {
+			c.full = map[string]any{}
+		}
+	}
+	return c.full, c.fullErr
+}
+
+// forCondition returns a front matter of content holding at least the keys
+// conditions read, with Parse's error.
+func (c *fmCache) forCondition(content []byte) (map[string]any, error) {
+	if c.all || c.full != nil && sameSlice(c.fullFor, content) {
+		return c.get(content)
+	}
+	if c.condFor == nil || !sameSlice(c.condFor, content) {
+		c.cond, c.condErr = markdown.ParseFields(content, c.fields)
+		c.condFor = content
+	}
+	return c.cond, c.condErr
+}
+
 // sameSlice reports whether a and b are the same backing bytes (not just equal).
 func sameSlice(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// snapHash is the hex sha256 of what snap holds. A dry run's listed read
+// leaves Snapshot.Hash zero (safefile.Dir.ReadListed): it is computed here,
+// for the few files that need it, and kept in snap.
+func snapHash(snap *safefile.Snapshot) string {
+	if snap.Hash == ([32]byte{}) {
+		snap.Hash = sha256.Sum256(snap.Content)
+	}
+	return hex.EncodeToString(snap.Hash[:])
 }
 
 func hashHex(b []byte) string {

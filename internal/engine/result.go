@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -97,6 +98,23 @@ func (r *Result) Err() error {
 		msgs = append(msgs, f.String())
 	}
 	return errors.New(strings.Join(msgs, "; "))
+}
+
+// RuleOutcome is how one rule fared on the file, for the daemon's
+// per-rule metrics: "failed" (the rule failed, or the whole file did),
+// "skipped" (the file was not read), "written" (the rule changed the file
+// and the change was written), else "unchanged" (the rule ran and changed
+// nothing, whatever it found).
+func (r *Result) RuleOutcome(rule string) string {
+	switch {
+	case r.Error != "" || slices.ContainsFunc(r.Failures, func(f RuleFailure) bool { return f.Rule == rule }):
+		return "failed"
+	case r.Skipped != "":
+		return "skipped"
+	case r.Written && slices.Contains(r.ChangedBy, rule):
+		return "written"
+	}
+	return "unchanged"
 }
 
 // resetRules forgets what the rules produced, before they are redone.

@@ -31,7 +31,7 @@ type Root struct {
 	// targets lists the files that exist but are not processed because the
 	// configuration's exclude globs leave them out (nil without excludes):
 	// exclusion limits what is processed, not what links can point at.
-	targets *scan.Filter
+	targets  *scan.Filter
 	stateDir string // slash path relative to Dir; "" when outside it
 
 	scanned []scan.Entry // the last one-shot listing
@@ -207,6 +207,14 @@ func (d *Docs) ReadFile(path string) ([]byte, error) {
 // Stat returns a document's file info without following a final symlink.
 func (d *Docs) Stat(path string) (fs.FileInfo, error) {
 	return d.root.FS.Lstat(path)
+}
+
+// Refresh lists the root's documents into Docs, as a one-shot run does
+// before it starts (the daemon keeps them current itself). It returns the
+// directories that could not be read.
+func (r *Root) Refresh(ctx context.Context, workers int) ([]error, error) {
+	_, errs, err := r.refresh(ctx, workers)
+	return errs, err
 }
 
 // refresh lists the root's documents and stores them in Docs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -90,9 +91,17 @@ func rootList(roots []*Root) string {
 	return strings.Join(s, ", ")
 }
 
+// fileKey names one file of one root.
+type fileKey struct {
+	root *Root
+	rel  string
+}
+
 type job struct {
 	root *Root
 	rel  string
+	// listed: the run's listing showed rel as a regular file.
+	listed bool
 }
 
 // Run processes every document of the targets once, with Options.Workers
@@ -104,7 +113,9 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	rep := &Report{}
 	var jobs []job
 	seen := map[*Root]bool{}
-	listed := map[job]bool{} // overlapping PATH arguments name a file once
+	// Overlapping PATH arguments name a file once; one target needs no set.
+	dedupe := len(targets) > 1
+	listed := map[fileKey]bool{}
 	for _, t := range targets {
 		if !seen[t.Root] {
 			seen[t.Root] = true
@@ -116,7 +127,7 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 					e.log.Info("removed temporary files left by an interrupted write", "root", t.Root.Dir, "count", n)
 				}
 			}
-			entries, werrs, err := t.Root.refresh(ctx, e.opts.Workers*2)
+			entries, werrs, err := t.Root.refresh(ctx, 2*e.goroutines())
 			if err != nil {
 				return nil, err
 			}
@@ -126,29 +137,34 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 			t.Root.scanned = entries
 		}
 		for _, en := range t.Root.scanned {
-			if !t.covers(en.Rel) || listed[job{t.Root, en.Rel}] {
+			if !t.covers(en.Rel) {
 				continue
 			}
-			listed[job{t.Root, en.Rel}] = true
+			if dedupe {
+				if listed[fileKey{t.Root, en.Rel}] {
+					continue
+				}
+				listed[fileKey{t.Root, en.Rel}] = true
+			}
 			rep.Scanned++
 			if !en.Type.IsRegular() {
 				rep.Results = append(rep.Results, specialResult(t.Root, en))
 				continue
 			}
 			if e.Applies(en.Rel) {
-				jobs = append(jobs, job{t.Root, en.Rel})
+				jobs = append(jobs, job{t.Root, en.Rel, true})
 			}
 		}
-		if t.File && !t.Root.Filter.Included(t.Rel) && !listed[job{t.Root, t.Rel}] {
+		if t.File && !t.Root.Filter.Included(t.Rel) && !listed[fileKey{t.Root, t.Rel}] {
 			// An explicitly named file is processed even if the globs
 			// would not list it: the user asked for it.
-			listed[job{t.Root, t.Rel}] = true
+			listed[fileKey{t.Root, t.Rel}] = true
 			rep.Scanned++
-			jobs = append(jobs, job{t.Root, t.Rel})
+			jobs = append(jobs, job{t.Root, t.Rel, false})
 		}
 	}
 	w := &Writes{}
-	results, err := e.runJobs(ctx, jobs, e.originOf, w, progress)
+	results, err := e.runJobs(ctx, jobs, e.opts.OriginOf, w, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +179,7 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	if len(again) > 0 {
 		// These files were written by aggregating actions, or depend on
 		// what they wrote: Scribe's own change.
-		more, err := e.runJobs(ctx, again, func(*Root, string) action.Origin { return action.OriginScribe }, w, nil)
+		more, err := e.runJobs(ctx, again, func(*Root, string, *safefile.Snapshot) action.Origin { return action.OriginScribe }, w, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -219,22 +235,29 @@ func specialResult(root *Root, en scan.Entry) *Result {
 	}}}
 }
 
-// originOf says why Run processes a file (Options.OriginOf).
-func (e *Engine) originOf(root *Root, rel string) action.Origin {
-	if e.opts.OriginOf == nil {
-		return action.OriginScan
-	}
-	return e.opts.OriginOf(root, rel)
+// goroutines is how many files a run reads and matches at once: at least
+// one per core, so that reading (system calls on a warm page cache: CPU
+// work) uses the machine; Options.Workers still bounds the files whose
+// actions run at once (pass.slots).
+func (e *Engine) goroutines() int {
+	return max(e.opts.Workers, runtime.GOMAXPROCS(0))
 }
 
-func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, string) action.Origin, w *Writes, progress Progress) ([]*Result, error) {
+// runJobs processes jobs on e.goroutines() goroutines. origin, when set,
+// gives each file's origin from the file as read; nil is OriginScan.
+func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, string, *safefile.Snapshot) action.Origin, w *Writes, progress Progress) ([]*Result, error) {
 	results := make([]*Result, len(jobs))
 	var next, done atomic.Int64
 	var mu sync.Mutex
+	n := e.goroutines()
+	var slots chan struct{}
+	if n > e.opts.Workers {
+		slots = make(chan struct{}, e.opts.Workers)
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	// A fixed set of workers pulls jobs: their stacks grow once, not once per
-	// file.
-	for range min(e.opts.Workers, len(jobs)) {
+	// A fixed set of goroutines pulls jobs: their stacks grow once, not
+	// once per file.
+	for range min(n, len(jobs)) {
 		g.Go(func() error {
 			for {
 				i := int(next.Add(1)) - 1
@@ -244,7 +267,8 @@ func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, str
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				results[i] = e.ProcessFrom(gctx, jobs[i].root, jobs[i].rel, origin(jobs[i].root, jobs[i].rel), w)
+				j := jobs[i]
+				results[i] = e.process(gctx, j.root, j.rel, Change{Origin: action.OriginScan}, pass{originOf: origin, listed: j.listed, slots: slots}, w)
 				if progress != nil {
 					n := done.Add(1)
 					mu.Lock()
@@ -309,7 +333,7 @@ func (e *Engine) finishRound(ctx context.Context, roots map[*Root]bool, w *Write
 				for _, p := range out.Affected {
 					if k := root.Dir + "\x00" + p; !queued[k] {
 						queued[k] = true
-						*again = append(*again, job{root, p})
+						*again = append(*again, job{root: root, rel: p})
 					}
 				}
 			}

@@ -30,17 +30,53 @@ type Backend interface {
 	RetryDeadLetter(ctx context.Context, id uint64) error
 }
 
+// Explainer is implemented by a Backend that says what the rules do with
+// one file and why (GET /api/v1/explain?path=PATH&origin=ORIGIN; path as
+// for History, origin user by default). The answer runs the rules as a
+// check would: nothing is written, but allow-listed commands and plugins
+// run, so the request needs the token although it is a read (see Guard).
+type Explainer interface {
+	Explain(ctx context.Context, path, origin string) (any, error)
+}
+
+// ExplainPath is the explain endpoint's path.
+const ExplainPath = "/api/v1/explain"
+
+// Liveness is implemented by a Backend that can tell a live daemon from a
+// wedged one: /healthz then answers 503 while Alive fails, and the same
+// check gates systemd's watchdog pings.
+type Liveness interface {
+	Alive(ctx context.Context) error
+}
+
+// livenessTimeout bounds the check behind /healthz.
+const livenessTimeout = 2 * time.Second
+
 // ErrNotFound is returned by a Backend for an unknown id.
 var ErrNotFound = errors.New("not found")
 
 // ErrConflict is returned by a Backend when an operation would clobber data.
 var ErrConflict = errors.New("conflict")
 
+// ErrBadRequest is returned by a Backend for a request it cannot answer as
+// asked (a path outside every root, an unknown origin).
+var ErrBadRequest = errors.New("bad request")
+
 // New returns the API handler. metrics serves /metrics.
 func New(b Backend, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if l, ok := b.(Liveness); ok {
+			ctx, cancel := context.WithTimeout(r.Context(), livenessTimeout)
+			err := l.Alive(ctx)
+			cancel()
+			if err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintln(w, "not live:", err)
+				return
+			}
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
@@ -71,6 +107,20 @@ func New(b Backend, metrics http.Handler) http.Handler {
 		v, err := b.History(r.Context(), q.Get("path"), q.Get("run"), limit)
 		respond(w, v, err)
 	})
+	mux.HandleFunc("GET "+ExplainPath, func(w http.ResponseWriter, r *http.Request) {
+		ex, ok := b.(Explainer)
+		if !ok {
+			writeError(w, http.StatusNotFound, "this daemon does not explain files")
+			return
+		}
+		q := r.URL.Query()
+		if q.Get("path") == "" {
+			writeError(w, http.StatusBadRequest, "path is missing: GET "+ExplainPath+"?path=FILE")
+			return
+		}
+		v, err := ex.Explain(r.Context(), q.Get("path"), q.Get("origin"))
+		respond(w, v, err)
+	})
 	mux.HandleFunc("POST /api/v1/undo/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 		if err != nil {
@@ -88,6 +138,9 @@ func New(b Backend, metrics http.Handler) http.Handler {
 		}
 		respond(w, map[string]any{"retried": id}, b.RetryDeadLetter(r.Context(), id))
 	})
+	if o, ok := b.(Observer); ok {
+		serveObserver(mux, o)
+	}
 	return mux
 }
 
@@ -99,6 +152,8 @@ func respond(w http.ResponseWriter, v any, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, ErrBadRequest):
+		writeError(w, http.StatusBadRequest, err.Error())
 	default:
 		writeError(w, http.StatusInternalServerError, err.Error())
 	}

@@ -21,35 +21,35 @@ const RuleUndo = "undo"
 // Entry is one write of the engine.
 type Entry struct {
 	// ID identifies the entry; IDs only grow. Record assigns it.
-	ID uint64
+	ID uint64 `json:"id"`
 	// Time is when the write was recorded.
-	Time time.Time
+	Time time.Time `json:"time"`
 	// Root is the absolute directory of the root the file is in.
-	Root string
+	Root string `json:"root"`
 	// Path is the file, relative to Root, slash-separated.
-	Path string
+	Path string `json:"path"`
 	// Rule is the ID of the rule that wrote the file (several, comma-
 	// separated, when more than one rule changed it in one write), or
 	// RuleUndo. Entries written before Via existed hold the action name
 	// here for writes to other files.
-	Rule string
+	Rule string `json:"rule"`
 	// Via is the action that wrote this file on behalf of another one
 	// (index, catalog, naming), "" for a file's own rules.
-	Via string `json:",omitempty"`
+	Via string `json:"via,omitempty"`
 	// Run is the id of the `scribe run` that made the write ("" for the
 	// daemon's writes and for undos).
-	Run string `json:",omitempty"`
+	Run string `json:"run,omitempty"`
 	// BeforeHash is the sha256 (lowercase hex) of the content the write
 	// replaced, "" when the write created the file.
-	BeforeHash string
+	BeforeHash string `json:"before_hash"`
 	// AfterHash is the sha256 of the content the write left, "" when the
 	// write removed the file.
-	AfterHash string
+	AfterHash string `json:"after_hash"`
 	// Size is the length of the replaced content.
-	Size int64
+	Size int64 `json:"size"`
 	// Undoes is, for an entry with Rule RuleUndo, the ID of the entry it
 	// undid.
-	Undoes uint64
+	Undoes uint64 `json:"undoes"`
 }
 
 // Hash returns the sha256 of content as Entry hashes are written.
@@ -251,11 +251,12 @@ func (d *decoder) string() string {
 }
 
 // entryJSON is Entry's JSON form (history over the daemon's API, --format
-// json): Path in the escaped form when it is not valid UTF-8, with its exact
-// bytes in PathBase64.
+// json), in snake_case like every other JSON Scribe writes: path in the
+// escaped form when it is not valid UTF-8, with its exact bytes in
+// path_base64.
 type entryJSON struct {
 	plainEntry
-	PathBase64 string `json:",omitempty"`
+	PathBase64 string `json:"path_base64,omitempty"`
 }
 
 type plainEntry Entry

@@ -438,11 +438,33 @@ func TestNonUTF8Path(t *testing.T) {
 	}
 	// JSON (history through the daemon's API) keeps the bytes too.
 	b, err := json.Marshal(es)
-	if err != nil || !utf8.Valid(b) || !strings.Contains(string(b), `"Path":"notes/caf\\xe9.md"`) {
+	if err != nil || !utf8.Valid(b) || !strings.Contains(string(b), `"path":"notes/caf\\xe9.md"`) || !strings.Contains(string(b), `"path_base64":"`) {
 		t.Fatalf("JSON = %s, %v", b, err)
 	}
 	var back []Entry
 	if err := json.Unmarshal(b, &back); err != nil || len(back) != 1 || back[0].Path != rel || back[0].ID != id || !back[0].Time.Equal(es[0].Time) {
 		t.Fatalf("JSON round trip = %+v, %v", back, err)
+	}
+}
+
+// TestEntryJSONKeys: history's JSON uses snake_case keys, like every other
+// JSON document Scribe writes.
+func TestEntryJSONKeys(t *testing.T) {
+	b, err := json.Marshal(Entry{ID: 1, Root: "/r", Path: "a.md", Rule: "r", Via: "index", Run: "x", AfterHash: Hash(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"id", "time", "root", "path", "rule", "via", "run", "before_hash", "after_hash", "size", "undoes"}
+	for _, k := range want {
+		if _, ok := m[k]; !ok {
+			t.Errorf("key %q missing from %s", k, b)
+		}
+	}
+	if len(m) != len(want) {
+		t.Errorf("keys of %s, want exactly %v", b, want)
 	}
 }

@@ -17,10 +17,28 @@ import (
 // caller then uses the full parser. FuzzFastParse holds the two to the same
 // results.
 func parseFast(src []byte) (m map[string]any, ok bool) {
+	return parseFastFields(src, nil, true)
+}
+
+// parseFastFields is parseFast keeping only the keys in fields (all of them
+// when all is true). Every line is checked as parseFast checks it, so it
+// accepts exactly what parseFast accepts; only the values of other keys are
+// not built.
+func parseFastFields(src []byte, fields []string, all bool) (m map[string]any, ok bool) {
 	if !utf8.Valid(src) {
 		return nil, false
 	}
-	m = make(map[string]any, 12)
+	// Most front matter has a handful of keys: a map of up to eight is one
+	// allocation, a larger hint a table of groups. With fields, the map is
+	// made for the first of them found: nil when there is none.
+	if all {
+		m = make(map[string]any, 8)
+	}
+	// Keys seen, for the duplicate check, without a string each: slices of
+	// src, in a set only past a few dozen.
+	var seenBuf [32][]byte
+	seen := seenBuf[:0]
+	var seenSet map[string]bool
 	for len(src) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(src, '\n'); i >= 0 {
@@ -49,21 +67,48 @@ func parseFast(src []byte) (m map[string]any, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		if _, dup := m[key]; dup {
-			return nil, false
+		if seenSet == nil && len(seen) == cap(seen) {
+			seenSet = make(map[string]bool, 2*len(seen))
+			for _, k := range seen {
+				seenSet[string(k)] = true
+			}
 		}
-		v, ok := fastValue(rest)
+		if seenSet != nil {
+			if seenSet[string(key)] {
+				return nil, false
+			}
+			seenSet[string(key)] = true
+		} else {
+			for _, k := range seen {
+				if bytes.Equal(k, key) {
+					return nil, false
+				}
+			}
+			seen = append(seen, key)
+		}
+		want := all
+		for _, f := range fields {
+			if !want && string(key) == f {
+				want = true
+			}
+		}
+		v, ok := fastValue(rest, want)
 		if !ok {
 			return nil, false
 		}
-		m[key] = v
+		if want {
+			if m == nil {
+				m = make(map[string]any, len(fields))
+			}
+			m[string(key)] = v
+		}
 	}
 	return m, true
 }
 
 // fastKey splits `key: rest` where key is an ASCII identifier (letters,
 // digits, '_' and '-', not starting with a digit or '-').
-func fastKey(line []byte) (key string, rest []byte, ok bool) {
+func fastKey(line []byte) (key, rest []byte, ok bool) {
 	i := 0
 	for i < len(line) {
 		c := line[i]
@@ -74,16 +119,18 @@ func fastKey(line []byte) (key string, rest []byte, ok bool) {
 		break
 	}
 	if i == 0 || i == len(line) || line[i] != ':' {
-		return "", nil, false
+		return nil, nil, false
 	}
 	if i+1 < len(line) && line[i+1] != ' ' {
-		return "", nil, false
+		return nil, nil, false
 	}
-	return string(line[:i]), bytes.TrimLeft(line[i+1:], " "), true
+	return line[:i], bytes.TrimLeft(line[i+1:], " "), true
 }
 
-// fastValue reads the value of a `key: value` line (after the blanks).
-func fastValue(rest []byte) (any, bool) {
+// fastValue reads the value of a `key: value` line (after the blanks). With
+// build false it only checks that the value is one the fast path reads,
+// and returns nil.
+func fastValue(rest []byte, build bool) (any, bool) {
 	if len(rest) == 0 || rest[0] == '#' {
 		return nil, true
 	}
@@ -98,6 +145,9 @@ func fastValue(rest []byte) (any, bool) {
 		if !safeText(text) || (q == '"' && bytes.IndexByte(text, '\\') >= 0) || !onlyComment(rest[j+1:]) {
 			return nil, false
 		}
+		if !build {
+			return nil, true
+		}
 		return string(text), true
 	case '[':
 		j := bytes.IndexByte(rest, ']')
@@ -105,7 +155,10 @@ func fastValue(rest []byte) (any, bool) {
 			return nil, false
 		}
 		inner := bytes.Trim(rest[1:j], " ")
-		list := []any{}
+		var list []any
+		if build {
+			list = []any{}
+		}
 		if len(inner) == 0 {
 			return list, true
 		}
@@ -114,7 +167,9 @@ func fastValue(rest []byte) (any, bool) {
 			if len(item) == 0 || !fastPlain(item) || bytes.ContainsAny(item, "[{#:?'\"") {
 				return nil, false
 			}
-			list = append(list, resolvePlain(string(item)))
+			if build {
+				list = append(list, resolvePlain(string(item)))
+			}
 		}
 		return list, true
 	}
@@ -124,6 +179,9 @@ func fastValue(rest []byte) (any, bool) {
 	rest = bytes.TrimRight(rest, " ")
 	if !fastPlain(rest) || bytes.Contains(rest, []byte(": ")) || rest[len(rest)-1] == ':' || bytes.ContainsAny(rest, "[]{}") {
 		return nil, false
+	}
+	if !build {
+		return nil, true
 	}
 	return resolvePlain(string(rest)), true
 }

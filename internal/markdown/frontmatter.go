@@ -248,6 +248,24 @@ func Parse(content []byte) (map[string]any, error) {
 	return d.values, nil
 }
 
+// ParseFields is Parse for a reader that needs only some top-level keys (a
+// condition that reads fm.status): the map holds at least those of fields
+// that the front matter has, each with the value Parse gives it (it may be
+// nil when it has none of them), and the error is Parse's. Front matter of the common simple shape is checked line
+// by line as Parse checks it, but only the values asked for are built; any
+// other goes through Parse whole. FuzzParseFields holds it to Parse.
+func ParseFields(content []byte, fields []string) (map[string]any, error) {
+	b := Find(content)
+	if b.Present && b.Format == YAML {
+		if src := content[b.YAMLStart:b.YAMLEnd]; len(src) <= maxYAML {
+			if m, ok := parseFastFields(src, fields, false); ok {
+				return m, nil
+			}
+		}
+	}
+	return Parse(content)
+}
+
 // yamlLine returns the file line number of the first line of b's YAML text.
 func yamlLine(content []byte, b Block) int {
 	return 1 + bytes.Count(content[:b.YAMLStart], []byte{'\n'})

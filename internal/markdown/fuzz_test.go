@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -262,6 +263,36 @@ func FuzzDelete(f *testing.F) {
 		for k, old := range before {
 			if k != key && !equal(after[k], old) {
 				t.Fatalf("key %q changed from %#v to %#v", k, old, after[k])
+			}
+		}
+	})
+}
+
+// FuzzParseFields holds ParseFields to Parse: the same error, and for every
+// key asked for, the same value (or the same absence).
+func FuzzParseFields(f *testing.F) {
+	for _, d := range seedDocs() {
+		f.Add([]byte(d), "title,status,tags")
+	}
+	for _, s := range []string{"---\na: b\nb: 1\n---\n", "---\na: 1\na: 2\n---\n", "---\nx: [1, 2]\ny: 'q' # c\n---\n",
+		"---\npriority: 3\nstatus: draft\ncreated: 2026-01-02\n---\nbody\n", "---\nbad: \"open\n---\n", "---\nk: v\n  indented: x\n---\n"} {
+		f.Add([]byte(s), "priority,a,y")
+	}
+	f.Fuzz(func(t *testing.T, content []byte, keys string) {
+		fields := strings.Split(keys, ",")
+		want, werr := Parse(content)
+		got, gerr := ParseFields(content, fields)
+		if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+			t.Fatalf("errors differ on %q: Parse %v, ParseFields %v", content, werr, gerr)
+		}
+		if werr != nil {
+			return
+		}
+		for _, k := range fields {
+			wv, wok := want[k]
+			gv, gok := got[k]
+			if wok != gok || !equal(map[string]any{k: wv}, map[string]any{k: gv}) {
+				t.Fatalf("key %q of %q: Parse %#v (%v), ParseFields %#v (%v)", k, content, wv, wok, gv, gok)
 			}
 		}
 	})

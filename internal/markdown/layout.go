@@ -162,10 +162,11 @@ func newFastEditor(content []byte, b Block) (*editor, bool) {
 		}
 		text := content[l.start:l.end]
 		if len(text) > 0 && text[0] != '#' && text[0] != ' ' {
-			key, rest, ok := fastKey(text)
+			k, rest, ok := fastKey(text)
 			if !ok {
 				return nil, false
 			}
+			key := string(k)
 			e := entry{key: key, first: len(ed.lines), last: len(ed.lines), colon: keyColon(text, 0, key)}
 			if e.colon < 0 {
 				return nil, false

@@ -8,6 +8,11 @@
 // (front matter; a missing field is nil), `path` and `match` (groups by number
 // and name), type-checked to return a boolean when the configuration loads.
 //
+// ExplainPath, Files, Pattern, Condition and Inputs say what that decision
+// looked at (which glob matched, which front-matter values the condition
+// read), for `scribe explain`; MatchPath is ExplainPath, so the two never
+// disagree.
+//
 // A compiled Set is immutable and safe for concurrent use. Its actions are too,
 // by the action contract.
 package rule

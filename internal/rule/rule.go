@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/glob"
 )
 
 // Set is the compiled rules of one configuration, in config order.
@@ -40,9 +42,23 @@ type Rule struct {
 
 	files   []string
 	exclude []string
-	re      *regexp.Regexp
-	lit     []byte // a literal every match contains (prefilter), or nil
-	when    *vm.Program
+	// include is set when files are the configuration's include globs
+	// (the rule names none).
+	include bool
+	// filesM and excludeM are files and exclude compiled for matching.
+	filesM, excludeM []glob.Glob
+	re               *regexp.Regexp
+	lit              []byte // a literal every match contains (prefilter), or nil
+	when             *vm.Program
+	whenSrc          string
+	// reads are the variables and front-matter fields the condition reads
+	// (see Inputs).
+	reads []read
+	// whenFields are the front-matter keys the condition reads (fm.KEY or
+	// fm["KEY"]); whenAll is set when it uses fm any other way. Both come
+	// from reads.
+	whenFields []string
+	whenAll    bool
 }
 
 // Step is one action of a rule.
@@ -89,7 +105,13 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	at := func(field string) string { return fmt.Sprintf("rules[%d]%s", i, field) }
 	r := &Rule{ID: rc.ID, Name: rc.Name, OnError: rc.OnError, RewriteCommitted: rc.RewriteCommitted, files: rc.Files, exclude: rc.Exclude}
 	if len(r.files) == 0 {
-		r.files = cfg.Include
+		r.files, r.include = cfg.Include, true
+	}
+	for _, g := range r.files {
+		r.filesM = append(r.filesM, glob.Compile(g))
+	}
+	for _, g := range r.exclude {
+		r.excludeM = append(r.excludeM, glob.Compile(g))
 	}
 	for j, g := range rc.Files {
 		if e := checkGlob(cfg, at(fmt.Sprintf(".files[%d]", j)), g); e != nil {
@@ -120,7 +142,8 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		case checkOrigins(rc.When) != "":
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
-			r.when = prog
+			r.when, r.whenSrc, r.reads = prog, rc.When, conditionReads(rc.When)
+			r.whenFields, r.whenAll = fmFieldsOf(r.reads)
 		}
 	}
 	bb := b
@@ -130,7 +153,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		path := at(fmt.Sprintf(".actions[%d].%s", j, ar.Name))
 		a, err := action.New(ar.Name, ar.Params, bb)
 		if err != nil {
-			errs = append(errs, actionErrors(cfg, path, ar.Name, err)...)
+			errs = append(errs, actionErrors(cfg, path, ar.Name, b.Names(), err)...)
 			continue
 		}
 		timeout := ar.Timeout
@@ -163,13 +186,13 @@ func checkGlob(cfg *config.Config, path, g string) *config.Error {
 	return nil
 }
 
-func actionErrors(cfg *config.Config, path, name string, err error) config.Errors {
+func actionErrors(cfg *config.Config, path, name string, names []string, err error) config.Errors {
 	var unk *action.UnknownError
 	var pe *action.ParamsError
 	switch {
 	case errors.As(err, &unk):
 		hint := "run `scribe plugins` to list the actions"
-		if s := config.DidYouMean(name, action.Names()); s != "" {
+		if s := config.DidYouMean(name, names); s != "" {
 			hint = s + " (`scribe plugins` lists them all)"
 		}
 		return config.Errors{cfg.Errorf(path, hint, "unknown action %q", name)}
@@ -236,18 +259,34 @@ func (r *Rule) close(ctx context.Context) error {
 
 // MatchPath reports whether the rule's globs select rel (slash-separated,
 // relative to the root).
-func (r *Rule) MatchPath(rel string) bool {
-	for _, g := range r.exclude {
-		if ok, _ := doublestar.Match(g, rel); ok {
-			return false
+func (r *Rule) MatchPath(rel string) bool { return r.ExplainPath(rel).Matched }
+
+// PathMatch is how a rule's globs decide a path (Rule.ExplainPath).
+type PathMatch struct {
+	// Matched: the rule selects the path.
+	Matched bool `json:"matched"`
+	// Glob is the files glob that matched, or with Excluded the rule's
+	// exclude glob that matched; "" when no files glob matched.
+	Glob string `json:"glob,omitempty"`
+	// Excluded: an exclude glob of the rule matched (it wins).
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// ExplainPath says whether the rule's globs select rel and which glob
+// decided: the first exclude glob that matches, else the first files glob
+// that matches.
+func (r *Rule) ExplainPath(rel string) PathMatch {
+	for i := range r.excludeM {
+		if r.excludeM[i].MatchPath(rel) {
+			return PathMatch{Glob: r.excludeM[i].String(), Excluded: true}
 		}
 	}
-	for _, g := range r.files {
-		if ok, _ := doublestar.Match(g, rel); ok {
-			return true
+	for i := range r.filesM {
+		if r.filesM[i].MatchPath(rel) {
+			return PathMatch{Matched: true, Glob: r.filesM[i].String()}
 		}
 	}
-	return false
+	return PathMatch{}
 }
 
 // HasMatch reports whether the rule has a content regex.
@@ -288,12 +327,71 @@ func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
 	return m, true
 }
 
+// ConditionFields returns the top-level front-matter keys the rule's
+// condition reads, or all true when it reads fm as a whole (passes it to a
+// function, iterates it, or indexes it with a computed key). A rule with no
+// condition reads none. Eval needs a front matter holding at least those
+// keys (markdown.ParseFields).
+func (r *Rule) ConditionFields() (fields []string, all bool) {
+	return r.whenFields, r.whenAll
+}
+
+// ConditionFields is the union of the rules' ConditionFields.
+func (s *Set) ConditionFields() (fields []string, all bool) {
+	if s == nil {
+		return nil, false
+	}
+	for _, r := range s.Rules {
+		if r.whenAll {
+			return nil, true
+		}
+		for _, f := range r.whenFields {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	return fields, false
+}
+
+// fmFields finds the front-matter keys a condition reads: every use of the
+// identifier fm must be the object of a member access by a constant string
+// (fm.status, fm["status"], fm?.status); any other use reads fm whole. A
+// variable the condition declares with the name fm only adds keys, never
+// hides a use.
+func fmFields(src string) (fields []string, all bool) { return fmFieldsOf(conditionReads(src)) }
+
+// fmFieldsOf is fmFields from the condition's reads (conditionReads).
+func fmFieldsOf(reads []read) (fields []string, all bool) {
+	for _, rd := range reads {
+		switch {
+		case rd.root != "fm":
+		case rd.key == "":
+			return nil, true
+		default:
+			fields = append(fields, rd.key)
+		}
+	}
+	return fields, false
+}
+
 // Eval evaluates the rule's condition. With no condition it returns true.
 func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin action.Origin) (bool, error) {
 	if r.when == nil {
 		return true, nil
 	}
-	out, err := expr.Run(r.when, whenEnv(fm, path, m, origin))
+	// A condition runs once per rule and file: the machine and the
+	// variables' map are reused rather than made each time. Neither is kept
+	// by what Run returns (a bool).
+	ev := evals.Get().(*evaluation)
+	defer evals.Put(ev)
+	env := ev.env
+	env["fm"], env["path"], env["match"], env["origin"] = fm, path, matchVars(m), string(origin)
+	if fm == nil {
+		env["fm"] = noFrontMatter
+	}
+	out, err := ev.vm.Run(r.when, env)
+	clear(env)
 	if err != nil {
 		return false, fmt.Errorf("rule %s: evaluate condition: %s", r.ID, oneLine(err.Error()))
 	}
@@ -301,21 +399,32 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin acti
 	return b, nil
 }
 
-func whenEnv(fm map[string]any, path string, m *action.Match, origin action.Origin) map[string]any {
-	if fm == nil {
-		fm = map[string]any{}
+// noFrontMatter is fm for a file without front matter. Shared: a condition
+// cannot change a map.
+var noFrontMatter = map[string]any{}
+
+// evaluation is what one condition evaluation needs, pooled.
+type evaluation struct {
+	vm  vm.VM
+	env map[string]any
+}
+
+var evals = sync.Pool{New: func() any { return &evaluation{env: make(map[string]any, 4)} }}
+
+// matchVars is the condition's match variable: the groups by number and
+// name, nil without a regex.
+func matchVars(m *action.Match) map[string]any {
+	if m == nil {
+		return nil
 	}
-	var match map[string]any
-	if m != nil {
-		match = make(map[string]any, len(m.Groups)+len(m.Named))
-		for i, g := range m.Groups {
-			match[strconv.Itoa(i)] = g
-		}
-		for k, v := range m.Named {
-			match[k] = v
-		}
+	match := make(map[string]any, len(m.Groups)+len(m.Named))
+	for i, g := range m.Groups {
+		match[strconv.Itoa(i)] = g
 	}
-	return map[string]any{"fm": fm, "path": path, "match": match, "origin": string(origin)}
+	for k, v := range m.Named {
+		match[k] = v
+	}
+	return match
 }
 
 // origins are the values of the condition variable origin.

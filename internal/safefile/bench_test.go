@@ -35,3 +35,23 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadListed measures a read of a 4 KiB file through a Dir as a
+// dry run's listing makes it, its buffer released for the next.
+func BenchmarkReadListed(b *testing.B) {
+	dir, root := newRoot(b)
+	writeFile(b, filepath.Join(dir, "bench.md"), bytes.Repeat([]byte("a"), 4096), 0o644)
+	d, err := OpenDir(root, ".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := d.ReadListed("bench.md", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Release()
+	}
+}

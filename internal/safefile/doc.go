@@ -11,6 +11,13 @@
 //	var ce *safefile.ConflictError
 //	if errors.As(err, &ce) { /* redo the rule on ce.Current */ }
 //
+// A reader of many files opens their directory once (OpenDir) and reads
+// through it: Dir.Read makes Read's checks on the file alone, and
+// Dir.ReadListed, for a dry run whose own listing classified the file,
+// makes four system calls (openat, fstat, read, close) into a pooled buffer
+// (Snapshot.Release); its doc comment gives the safety argument for each
+// check it leaves out.
+//
 // Paths are relative, slash-separated and clean ("a/b.md", never "./a" or
 // "a/../b"). Every operation opens the parent directory through the root and
 // then works on the last component with *at system calls, which never follow

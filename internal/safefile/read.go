@@ -7,21 +7,27 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // Snapshot is a file as read: content plus the identity used for compare-and-swap.
 type Snapshot struct {
-	Content             []byte
-	Hash                [32]byte // sha256 of Content
+	Content []byte
+	// Hash is the sha256 of Content; zero from Dir.ReadListed, which
+	// leaves hashing to the callers that need it.
+	Hash                [32]byte
 	Ino, Dev, Nlink     uint64
 	Size                int64
 	ModTime, ChangeTime int64 // unix nanoseconds
 	Mode                fs.FileMode
 	Uid, Gid            uint32
+
+	buf *[]byte // the pooled buffer Content lives in (Release)
 }
 
 const (
@@ -74,14 +80,41 @@ func ReadRaw(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 	return d.read(rel, base, maxSize, false)
 }
 
+// readSpec says how one read goes.
+type readSpec struct {
+	// maxSize is the size limit (<= 0: none).
+	maxSize int64
+	// text refuses what is not UTF-8 text (Read); ReadRaw leaves it false.
+	text bool
+	// listed: the caller's directory listing showed the name as a regular
+	// file, so the lstat before the open is skipped (see Dir.ReadListed).
+	listed bool
+	// once: a single fstat, and no second one after the read (see
+	// Dir.ReadListed).
+	once bool
+	// pooled reads into a pooled buffer (Snapshot.Release); otherwise the
+	// content gets a buffer of its own size, for callers that keep it.
+	pooled bool
+	// noHash leaves Snapshot.Hash zero (see Dir.ReadListed).
+	noHash bool
+}
+
 // read is Read (text true) or ReadRaw on an already opened parent directory.
 func (d *dir) read(rel, base string, maxSize int64, text bool) (*Snapshot, error) {
+	return d.readWith(rel, base, readSpec{maxSize: maxSize, text: text})
+}
+
+// readWith reads as sp says, retrying a file that changed during the read.
+func (d *dir) readWith(rel, base string, sp readSpec) (*Snapshot, error) {
 	backoff := time.Millisecond
 	for range readAttempts {
-		s, err := d.readOnce(rel, base, maxSize, text)
+		s, err := d.readOnce(rel, base, sp)
 		if !errors.Is(err, errChanged) {
 			return s, err
 		}
+		// The entry is not what the listing said, or changed during the
+		// read: the next attempt classifies it afresh.
+		sp.listed = false
 		// Give a writer in the middle of a save a moment to finish.
 		time.Sleep(backoff)
 		backoff *= 2
@@ -89,22 +122,26 @@ func (d *dir) read(rel, base string, maxSize int64, text bool) (*Snapshot, error
 	return nil, fmt.Errorf("read %s: %w", rel, ErrUnstable)
 }
 
-func (d *dir) readOnce(rel, base string, maxSize int64, text bool) (*Snapshot, error) {
-	// Classify by lstat first so that FIFOs, devices and sockets are never
-	// opened at all: opening a device can have side effects.
-	st, err := d.lstat(base)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "lstat", Path: rel, Err: err})
+func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
+	var st unix.Stat_t
+	if !sp.listed {
+		// Classify by lstat first so that FIFOs, devices and sockets are
+		// never opened at all: opening a device can have side effects.
+		var err error
+		if st, err = d.lstat(base); err != nil {
+			return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "lstat", Path: rel, Err: err})
+		}
+		if skip := classify(d, rel, base, &st, sp.maxSize); skip != nil {
+			return nil, skip
+		}
 	}
-	if skip := classify(d, rel, base, &st, maxSize); skip != nil {
-		return nil, skip
-	}
-	fd, err := unix.Openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	fd, err := openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC)
 	switch {
 	case err == unix.ENOENT:
 		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "open", Path: rel, Err: err})
 	case err == unix.ELOOP || err == unix.ENXIO || err == unix.EAGAIN || err == unix.EISDIR:
-		// Swapped for a symlink, socket or other kind since the lstat.
+		// Swapped for a symlink, socket or other kind since the lstat (or
+		// the listing).
 		return nil, errChanged
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "open", Path: rel, Err: err})
@@ -118,43 +155,98 @@ func (d *dir) readOnce(rel, base string, maxSize int64, text bool) (*Snapshot, e
 	if err := unix.Fstat(fd, &st1); err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
 	}
-	if st1.Ino != st.Ino || st1.Dev != st.Dev {
+	if !sp.listed && (st1.Ino != st.Ino || st1.Dev != st.Dev) {
 		return nil, errChanged
 	}
-	if skip := classify(d, rel, base, &st1, maxSize); skip != nil {
+	if skip := classify(d, rel, base, &st1, sp.maxSize); skip != nil {
+		if sp.listed && st1.Mode&unix.S_IFMT != unix.S_IFREG {
+			// Not the regular file the listing showed: say what it is
+			// now, from an lstat, as an unlisted read would.
+			return nil, errChanged
+		}
 		return nil, skip
 	}
 	// Read at most one byte past what is allowed (or past the size when
 	// unlimited is not asked for), so a file growing during the read can
 	// never make us read without bound.
 	limit := st1.Size + 1
-	if maxSize > 0 {
-		limit = min(limit, maxSize+1)
+	if sp.maxSize > 0 {
+		limit = min(limit, sp.maxSize+1)
 	}
-	content, err := readFD(fd, st1.Size, limit)
+	var buf *[]byte
+	var content []byte
+	if sp.pooled {
+		buf = getBuf(min(st1.Size, limit) + 1)
+		content = (*buf)[:0]
+	} else {
+		content = make([]byte, 0, min(st1.Size, limit)+1)
+	}
+	content, err = readFD(fd, content, st1.Size, limit)
 	if err != nil {
+		putBuf(buf)
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	var st2 unix.Stat_t
-	if err := unix.Fstat(fd, &st2); err != nil {
-		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+	last := &st1
+	if sp.once {
+		// A size that changed is seen for free; see Dir.ReadListed for
+		// what a single fstat gives up.
+		if int64(len(content)) != st1.Size {
+			putBuf(buf)
+			return nil, errChanged
+		}
+	} else {
+		var st2 unix.Stat_t
+		if err := unix.Fstat(fd, &st2); err != nil {
+			putBuf(buf)
+			return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+		}
+		if !sameVersion(&st1, &st2) || int64(len(content)) != st2.Size {
+			putBuf(buf)
+			return nil, errChanged
+		}
+		last = &st2
 	}
-	if !sameVersion(&st1, &st2) || int64(len(content)) != st2.Size {
-		return nil, errChanged
+	if sp.text {
+		if reason, detail := sniff(content); reason != "" {
+			putBuf(buf)
+			return nil, &SkipError{Path: rel, Reason: reason, Detail: detail}
+		}
 	}
-	if reason, detail := sniff(content); text && reason != "" {
-		return nil, &SkipError{Path: rel, Reason: reason, Detail: detail}
+	s := &Snapshot{Content: content, buf: buf}
+	if !sp.noHash {
+		s.Hash = sha256.Sum256(content)
 	}
-	s := &Snapshot{Content: content, Hash: sha256.Sum256(content)}
-	s.setStat(&st2)
+	s.setStat(last)
 	return s, nil
 }
 
-// readFD reads from fd until it has size bytes, EOF, or limit bytes. It
-// does not read again to see EOF once size bytes are in: the fstat after the
-// read tells whether the file grew meanwhile.
-func readFD(fd int, size, limit int64) ([]byte, error) {
-	buf := make([]byte, 0, min(size, limit)+1)
+// openat is unix.Openat without its allocation: the name is made
+// NUL-terminated in a buffer on the stack (a name of one path component is
+// at most NAME_MAX, 255 bytes, on Linux file systems; a longer one takes
+// unix.Openat's way, and fails there as the kernel says).
+func openat(dirfd int, name string, flags int) (int, error) {
+	var buf [256]byte
+	if len(name) >= len(buf) || strings.IndexByte(name, 0) >= 0 {
+		return unix.Openat(dirfd, name, flags, 0)
+	}
+	copy(buf[:], name)
+	for {
+		fd, _, errno := unix.Syscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(&buf[0])), uintptr(flags), 0, 0, 0)
+		switch errno {
+		case 0:
+			return int(fd), nil
+		case unix.EINTR:
+			continue
+		}
+		return -1, errno
+	}
+}
+
+// readFD appends to buf from fd until it has size bytes, EOF, or limit
+// bytes. It does not read again to see EOF once size bytes are in: the
+// caller compares what it got with the size (and re-stats) to tell whether
+// the file changed meanwhile.
+func readFD(fd int, buf []byte, size, limit int64) ([]byte, error) {
 	for int64(len(buf)) < limit {
 		if int64(len(buf)) >= size && len(buf) > 0 {
 			return buf, nil
@@ -168,7 +260,7 @@ func readFD(fd int, size, limit int64) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return buf, err
 		}
 		if n == 0 {
 			return buf, nil

@@ -42,6 +42,12 @@
 // under a cgroup (systemd KillMode=control-group) to contain even a process
 // that escapes some other way.
 //
+// Start runs a long-lived command (a process plugin) under the same rules,
+// with pipes to its standard input, output and error instead of captured
+// output and a timeout: the caller owns the conversation, Process.Stop ends
+// it gracefully then forcefully (the whole group), and Process.Kill at once;
+// both are safe to repeat.
+//
 // # Limits
 //
 // The identity check and the exec are two steps; the check stops binaries

@@ -3,8 +3,10 @@
 // A Filter combines the configuration's include and exclude doublestar globs
 // with the ignore files of the tree (.gitignore and .scribeignore, git's
 // syntax and semantics at any depth), and always excludes .git and the state
-// directory. Walk lists a root in parallel through an os.Root; List is Walk
-// collected and sorted.
+// directory. Walk lists a root in parallel through an os.Root, reading the
+// kernel's directory records (getdents: the type from d_type, an lstat only
+// where the file system gives none) at one allocation per entry, its path;
+// List is Walk collected and sorted.
 //
 // # Usage
 //
@@ -18,6 +20,12 @@
 // A daemon asks f.Included(rel) for each event path and f.ExcludedDir(rel)
 // before it watches a directory, and builds a new Filter when an ignore file
 // changes (see IsIgnoreFile): a Filter caches what it read.
+//
+// f.Explain(rel) says why a path is not a document (nil when it is one):
+// the include globs, an exclude glob, the ignore file and line (as `git
+// check-ignore -v` names them), .git, the state directory, or a directory
+// on the way that is a symbolic link. It decides through the same code as
+// Included and the walk, so it never disagrees with them.
 //
 // # Glob semantics
 //

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/scribe-md/scribe/internal/glob"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
@@ -28,8 +29,8 @@ const maxIgnoreFileSize = 4 << 20
 // which names matter). A Filter is safe for concurrent use.
 type Filter struct {
 	rootDir  string
-	include  []glob
-	exclude  []glob
+	include  []glob.Glob
+	exclude  []glob.Glob
 	stateDir string // slash-separated, relative to the root; "" for none
 
 	// includeBases are the literal directory prefixes of the include globs,
@@ -46,6 +47,9 @@ type dirNode struct {
 	// excluded is set when the directory or one of its parents is excluded,
 	// or its ignore files could not be read (fail closed).
 	excluded bool
+	// why says, for a directory excluded by what it is rather than by a
+	// pattern (a symbolic link, an unreadable ignore file), what it is.
+	why string
 	// absent is set when the directory does not exist (or is not a
 	// directory), so that its subdirectories need no I/O.
 	absent bool
@@ -91,10 +95,10 @@ func NewFilter(rootDir string, include, exclude []string, stateDir string) (*Fil
 		return nil, errors.Join(errs...)
 	}
 	for _, g := range include {
-		f.include = append(f.include, compileGlob(g))
+		f.include = append(f.include, glob.Compile(g))
 	}
 	for _, g := range exclude {
-		f.exclude = append(f.exclude, compileGlob(g))
+		f.exclude = append(f.exclude, glob.Compile(g))
 	}
 	f.stateDir = sd
 	f.includeBases = includeBases(include)
@@ -182,43 +186,77 @@ const engineFilePrefix = ".scribe-"
 // fileIncluded decides a non-directory entry of a directory that is not
 // excluded.
 func (f *Filter) fileIncluded(parent *dirNode, rel, name string) bool {
-	if name == ".git" || rel == f.stateDir || strings.HasPrefix(name, engineFilePrefix) {
-		return false
+	return f.fileVerdict(parent, rel, name).reason == ""
+}
+
+// dirExcluded decides a subdirectory of a directory that is not excluded.
+func (f *Filter) dirExcluded(parent *dirNode, rel, name string) bool {
+	return f.dirVerdict(parent, rel, name).reason != ""
+}
+
+// verdict is why an entry is excluded: reason "" when it is not. It is
+// what fileIncluded and dirExcluded decide, with what decided it, so that
+// Explain can never disagree with the walk.
+type verdict struct {
+	reason string
+	glob   *glob.Glob     // ExcludedByGlob
+	set    *ignoreSet     // ExcludedByIgnoreFile
+	pat    *ignorePattern // ExcludedByIgnoreFile
+}
+
+// fileVerdict decides a non-directory entry of a directory that is not
+// excluded.
+func (f *Filter) fileVerdict(parent *dirNode, rel, name string) verdict {
+	switch {
+	case name == ".git":
+		return verdict{reason: ExcludedGit}
+	case rel == f.stateDir:
+		return verdict{reason: ExcludedStateDir}
+	case strings.HasPrefix(name, engineFilePrefix):
+		return verdict{reason: ExcludedEngineFile}
 	}
 	if len(f.include) > 0 {
 		in := false
 		for i := range f.include {
-			if f.include[i].match(rel, name) {
+			if f.include[i].Match(rel, name) {
 				in = true
 				break
 			}
 		}
 		if !in {
-			return false
+			return verdict{reason: ExcludedNotIncluded}
 		}
 	}
 	for i := range f.exclude {
-		if f.exclude[i].match(rel, name) {
-			return false
+		if f.exclude[i].Match(rel, name) {
+			return verdict{reason: ExcludedByGlob, glob: &f.exclude[i]}
 		}
 	}
-	return !match(parent.ignores, rel, name, false)
+	if s, p := decide(parent.ignores, rel, name, false); p != nil && !p.negate {
+		return verdict{reason: ExcludedByIgnoreFile, set: s, pat: p}
+	}
+	return verdict{}
 }
 
-// dirExcluded decides a subdirectory of a directory that is not excluded.
-func (f *Filter) dirExcluded(parent *dirNode, rel, name string) bool {
-	if name == ".git" || rel == f.stateDir {
-		return true
-	}
-	if f.includeBases != nil && !f.reachable(rel) {
-		return true
+// dirVerdict decides a subdirectory of a directory that is not excluded.
+func (f *Filter) dirVerdict(parent *dirNode, rel, name string) verdict {
+	switch {
+	case name == ".git":
+		return verdict{reason: ExcludedGit}
+	case rel == f.stateDir:
+		return verdict{reason: ExcludedStateDir}
+	case f.includeBases != nil && !f.reachable(rel):
+		return verdict{reason: ExcludedNotIncluded}
 	}
 	for i := range f.exclude {
-		if f.exclude[i].match(rel, name) {
-			return true
+		if f.exclude[i].Match(rel, name) {
+			return verdict{reason: ExcludedByGlob, glob: &f.exclude[i]}
 		}
 	}
-	return match(parent.ignores, rel, name, true)
+	if s, p := decide(parent.ignores, rel, name, true); p != nil && !p.negate {
+		return verdict{reason: ExcludedByIgnoreFile, set: s, pat: p}
+	}
+	return verdict{}
 }
 
 // reachable reports whether some include glob may match a path under dir.
@@ -294,7 +332,7 @@ func (f *Filter) lazyNode(parent *dirNode, dir string) *dirNode {
 		if errors.Is(err, fs.ErrNotExist) {
 			return absent
 		}
-		return &dirNode{excluded: true}
+		return &dirNode{excluded: true, why: "skipped because the root cannot be opened: " + err.Error()}
 	}
 	defer root.Close()
 	name := dir
@@ -306,11 +344,11 @@ func (f *Filter) lazyNode(parent *dirNode, dir string) *dirNode {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 		return absent
 	case err != nil:
-		return &dirNode{excluded: true}
+		return &dirNode{excluded: true, why: "skipped because it cannot be read: " + err.Error()}
 	case fi.Mode()&fs.ModeSymlink != 0:
 		// Paths through a symbolic link are not part of the tree: the walk
 		// never follows links.
-		return &dirNode{excluded: true}
+		return &dirNode{excluded: true, why: "a symbolic link, never followed"}
 	case !fi.IsDir():
 		return absent
 	}
@@ -373,7 +411,7 @@ func (f *Filter) buildNode(parent *dirNode, dir string, load loader, hasGit, has
 		}
 		data, err := load(rel)
 		if err != nil {
-			return &dirNode{excluded: true}, err
+			return &dirNode{excluded: true, why: "skipped because an ignore file in it cannot be read: " + err.Error()}, err
 		}
 		ps := parseIgnore(data)
 		if len(ps) == 0 {
@@ -384,7 +422,7 @@ func (f *Filter) buildNode(parent *dirNode, dir string, load loader, hasGit, has
 			n.ignores = append(make([]*ignoreSet, 0, len(n.ignores)+2), n.ignores...)
 		}
 		own++
-		n.ignores = append(n.ignores, &ignoreSet{prefixLen: prefix, patterns: ps})
+		n.ignores = append(n.ignores, &ignoreSet{prefixLen: prefix, patterns: ps, file: rel})
 	}
 	return n, nil
 }

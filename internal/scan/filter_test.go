@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/glob"
 )
 
 // docTree is a small vault used by several tests.
@@ -288,7 +290,7 @@ func TestParseIgnoreLine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got, ok := parseIgnoreLine(tc.line)
-		got.m = glob{} // compileGlob has its own test
+		got.m = glob.Glob{} // glob.Compile has its own test
 		if ok != tc.ok || (ok && got != tc.want) {
 			t.Errorf("parseIgnoreLine(%q) = %+v, %v; want %+v, %v", tc.line, got, ok, tc.want, tc.ok)
 		}

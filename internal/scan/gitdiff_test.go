@@ -56,6 +56,8 @@ func TestIgnoreMatchesGit(t *testing.T) {
 			sameSet(t, got, want)
 			return
 		}
+		// Explain names the line git names: `git check-ignore -v`.
+		explainMatchesGit(t, gitBin, home, dir, tree, got, ignores)
 		// The lazy path agrees with the walk.
 		lazy := mustFilter(t, dir, nil, nil, "")
 		for rel := range tree {
@@ -65,6 +67,44 @@ func TestIgnoreMatchesGit(t *testing.T) {
 			if in, want := lazy.Included(rel), contains(got, rel); in != want {
 				t.Errorf("seed %d: Included(%q) = %v, walk says %v; ignore files:\n%s", seed, rel, in, want, ignores)
 			}
+		}
+	}
+}
+
+// explainMatchesGit checks, for every file the walk left out, that
+// Filter.Explain names the ignore file, line and pattern that `git
+// check-ignore -v` names.
+func explainMatchesGit(t *testing.T, gitBin, home, dir string, tree map[string]string, listed []string, ignores string) {
+	t.Helper()
+	args := []string{"-C", dir, "check-ignore", "-v", "-z", "--no-index", "--stdin"}
+	var ignored []string
+	for rel := range tree {
+		if !strings.HasSuffix(rel, "/") && !contains(listed, rel) && path.Base(rel) != ".gitignore" {
+			ignored = append(ignored, rel)
+		}
+	}
+	if len(ignored) == 0 {
+		return
+	}
+	ci := exec.Command(gitBin, args...)
+	ci.Env = gitEnv(home)
+	ci.Stdin = strings.NewReader(strings.Join(ignored, "\x00") + "\x00")
+	out, err := ci.Output()
+	if err != nil {
+		t.Fatalf("git check-ignore: %v", err)
+	}
+	// -z -v: source NUL line NUL pattern NUL path NUL, per path.
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	f := mustFilter(t, dir, nil, nil, "")
+	for i := 0; i+3 < len(fields); i += 4 {
+		src, line, pat, rel := fields[i], fields[i+1], fields[i+2], fields[i+3]
+		x := f.Explain(rel)
+		if x == nil || x.Reason != ExcludedByIgnoreFile {
+			t.Errorf("Explain(%q) = %+v; git: %s:%s:%s\n%s", rel, x, src, line, pat, ignores)
+			continue
+		}
+		if got := fmt.Sprintf("%s:%d:%s", x.File, x.Line, x.Pattern); got != src+":"+line+":"+pat {
+			t.Errorf("Explain(%q) names %s, git names %s:%s:%s\n%s", rel, got, src, line, pat, ignores)
 		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/scribe-md/scribe/internal/glob"
 )
 
 // IsIgnoreFile reports whether name (a base name) is one of the ignore files
@@ -38,7 +40,11 @@ type ignorePattern struct {
 	negate   bool
 	dirOnly  bool
 	basename bool
-	m        glob // glob compiled, on the path relative to the ignore file
+	m        glob.Glob // glob compiled, on the path relative to the ignore file
+	// line is the pattern's 1-based line in its file and text the line as
+	// written, for Filter.Explain.
+	line int
+	text string
 }
 
 // ignoreSet is the patterns of one ignore file.
@@ -47,6 +53,8 @@ type ignoreSet struct {
 	// path relative to the ignore file's directory ("a/b/" is 4).
 	prefixLen int
 	patterns  []ignorePattern
+	// file is the ignore file, relative to the root (Filter.Explain).
+	file string
 }
 
 // match reports the verdict of the last pattern of sets that matches rel (the
@@ -54,6 +62,13 @@ type ignoreSet struct {
 // nothing matches. Later sets (deeper directories, .scribeignore after
 // .gitignore) and later lines win, as in git.
 func match(sets []*ignoreSet, rel, name string, isDir bool) bool {
+	_, p := decide(sets, rel, name, isDir)
+	return p != nil && !p.negate
+}
+
+// decide returns the pattern that decides rel, and its file: the last one of
+// sets that matches (see match), or nil when none does.
+func decide(sets []*ignoreSet, rel, name string, isDir bool) (*ignoreSet, *ignorePattern) {
 	for i := len(sets) - 1; i >= 0; i-- {
 		s := sets[i]
 		sub := rel[s.prefixLen:]
@@ -62,12 +77,12 @@ func match(sets []*ignoreSet, rel, name string, isDir bool) bool {
 			if p.dirOnly && !isDir {
 				continue
 			}
-			if p.m.match(sub, name) {
-				return !p.negate
+			if p.m.Match(sub, name) {
+				return s, p
 			}
 		}
 	}
-	return false
+	return nil, nil
 }
 
 // parseIgnore parses the content of a .gitignore-syntax file. Lines that git
@@ -76,14 +91,16 @@ func match(sets []*ignoreSet, rel, name string, isDir bool) bool {
 func parseIgnore(data []byte) []ignorePattern {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []ignorePattern
-	for len(data) > 0 {
+	for n := 1; len(data) > 0; n++ {
 		var line []byte
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
 			line, data = data, nil
 		}
-		if p, ok := parseIgnoreLine(string(bytes.TrimSuffix(line, []byte("\r")))); ok {
+		text := string(bytes.TrimSuffix(line, []byte("\r")))
+		if p, ok := parseIgnoreLine(text); ok {
+			p.line, p.text = n, text
 			out = append(out, p)
 		}
 	}
@@ -133,9 +150,9 @@ func parseIgnoreLine(line string) (p ignorePattern, ok bool) {
 		return p, false
 	}
 	if p.basename {
-		p.m = compileGlob("**/" + p.glob)
+		p.m = glob.Compile("**/" + p.glob)
 	} else {
-		p.m = compileGlob(p.glob)
+		p.m = glob.Compile(p.glob)
 	}
 	return p, true
 }

@@ -130,6 +130,7 @@ type walker struct {
 
 // work reads directories until none are left or the walk stops.
 func (w *walker) work() {
+	sc := scratch{buf: make([]byte, direntBufSize)}
 	w.mu.Lock()
 	for {
 		for len(w.stack) == 0 && w.active > 0 && !w.stopped {
@@ -153,7 +154,7 @@ func (w *walker) work() {
 		w.active++
 		w.mu.Unlock()
 
-		children, stop := w.readDir(job)
+		children, stop := w.readDir(job, &sc)
 
 		w.mu.Lock()
 		w.active--
@@ -175,9 +176,16 @@ func (w *walker) work() {
 	}
 }
 
+// scratch is one walk worker's memory, reused from one directory to the
+// next: the buffer getdents fills and the entries listed.
+type scratch struct {
+	buf  []byte
+	ents []dirent
+}
+
 // readDir lists one directory: it reports included entries and returns the
 // subdirectories to read. stop is set when fn failed or ctx ended.
-func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
+func (w *walker) readDir(job dirJob, sc *scratch) (children []dirJob, stop bool) {
 	if w.ctx.Err() != nil {
 		return nil, true
 	}
@@ -189,10 +197,15 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 		w.onErr(job.rel, ErrTooDeep)
 		return nil, false
 	}
-	entries, err := ReadDir(w.root, name)
+	prefix := ""
+	if job.rel != "" {
+		prefix = job.rel + "/"
+	}
+	entries, err := listDir(w.root, name, prefix, sc.ents[:0], sc.buf)
+	sc.ents = entries
 	if err != nil {
 		w.onErr(name, err)
-		if entries == nil {
+		if len(entries) == 0 {
 			return nil, false
 		}
 		// Keep what was listed; the rest of the directory is lost.
@@ -200,8 +213,8 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 
 	var hasGit, hasScribe bool
 	for _, e := range entries {
-		if e.Type().IsRegular() {
-			switch e.Name() {
+		if e.typ.IsRegular() {
+			switch e.name(prefix) {
 			case gitignoreName:
 				hasGit = true
 			case scribeignoreName:
@@ -219,17 +232,11 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 		return nil, false // Cached earlier by Included: a link or an unreadable ignore file.
 	}
 
-	prefix := ""
-	if job.rel != "" {
-		prefix = job.rel + "/"
-	}
 	for i, e := range entries {
 		if i%ctxCheckEvery == ctxCheckEvery-1 && w.ctx.Err() != nil {
 			return nil, true
 		}
-		n := e.Name()
-		rel := prefix + n
-		t := e.Type()
+		rel, n, t := e.rel, e.name(prefix), e.typ
 		if t.IsDir() {
 			if !w.f.dirExcluded(node, rel, n) {
 				children = append(children, dirJob{rel: rel, parent: node})
@@ -257,7 +264,9 @@ func (w *walker) readDir(job dirJob) (children []dirJob, stop bool) {
 // directory swapped for a FIFO since it was listed fails to open rather than
 // blocks), then reads a duplicate of the descriptor as a plain file: a File
 // opened in a Root lstats every entry in ReadDir, which would cost a syscall
-// per file where the kernel's d_type already tells the type.
+// per file where the kernel's d_type already tells the type. (Walk itself
+// reads the kernel's records directly, see listDir, to spend one allocation
+// per entry.)
 func ReadDir(root *os.Root, name string) ([]fs.DirEntry, error) {
 	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {

@@ -9,9 +9,10 @@ import (
 )
 
 // Run watches the git directory until ctx is done, keeping Busy and
-// ActiveAt current without polling. Without it (or if the directory
-// cannot be watched) Busy looks at the git directory on every call.
-func (r *Repo) Run(ctx context.Context, log *slog.Logger) error {
+// ActiveAt current without polling, and calls changed (when not nil) each
+// time an operation starts or ends. Without it (or if the directory cannot
+// be watched) Busy looks at the git directory on every call.
+func (r *Repo) Run(ctx context.Context, log *slog.Logger, changed func()) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -46,7 +47,9 @@ func (r *Repo) Run(ctx context.Context, log *slog.Logger) error {
 			if !ok {
 				return nil
 			}
-			r.touched(time.Now())
+			if r.touched(time.Now()) && changed != nil {
+				changed()
+			}
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
@@ -54,7 +57,9 @@ func (r *Repo) Run(ctx context.Context, log *slog.Logger) error {
 			// An overflow may have hidden a marker's creation or removal:
 			// look again, and count it as activity.
 			log.Debug("git directory watch", "err", err)
-			r.touched(time.Now())
+			if r.touched(time.Now()) && changed != nil {
+				changed()
+			}
 		}
 	}
 }

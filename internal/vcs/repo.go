@@ -167,8 +167,9 @@ const maxSpans = 256
 // little out of order.
 const margin = 50 * time.Millisecond
 
-// touched records a change of the git directory.
-func (r *Repo) touched(now time.Time) {
+// touched records a change of the git directory, and reports whether an
+// operation started or ended.
+func (r *Repo) touched(now time.Time) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.last = now
@@ -183,7 +184,9 @@ func (r *Repo) touched(now time.Time) {
 			r.spans = r.spans[len(r.spans)-maxSpans:]
 		}
 	}
+	was := r.op
 	r.op = op
+	return (was == "") != (op == "")
 }
 
 // ActiveAt reports whether a git operation was in progress at t (within a

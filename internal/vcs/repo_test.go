@@ -97,7 +97,7 @@ func TestMonitorQuietTime(t *testing.T) {
 	r := open(t, top, 200*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- r.Run(ctx, nil) }()
+	go func() { done <- r.Run(ctx, nil, nil) }()
 	defer func() { cancel(); <-done }()
 	// The monitor may not have its watch yet: touch the git directory until
 	// it sees a change, then let the quiet time pass.

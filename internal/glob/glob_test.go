@@ -1,4 +1,4 @@
-package scan
+package glob
 
 import (
 	"io/fs"
@@ -7,7 +7,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 )
 
-// FuzzGlob checks that the shortcuts of compileGlob agree with doublestar on
+// FuzzGlob checks that the shortcuts of Compile agree with doublestar on
 // every pattern and path.
 func FuzzGlob(f *testing.F) {
 	for _, s := range [][2]string{
@@ -19,7 +19,8 @@ func FuzzGlob(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, pattern, p string) {
-		// The filter only matches valid, non-root relative paths.
+		// Paths matched are valid, non-root relative paths (FuzzSuffixAnyPath
+		// takes names that are not UTF-8).
 		if !doublestar.ValidatePattern(pattern) || !fs.ValidPath(p) || p == "." {
 			return
 		}
@@ -30,9 +31,12 @@ func FuzzGlob(f *testing.F) {
 				break
 			}
 		}
-		g := compileGlob(pattern)
-		if got, want := g.match(p, name), doublestar.MatchUnvalidated(pattern, p); got != want {
+		g := Compile(pattern)
+		if got, want := g.Match(p, name), doublestar.MatchUnvalidated(pattern, p); got != want {
 			t.Errorf("pattern %q path %q: compiled (kind %d) %v, doublestar %v", pattern, p, g.kind, got, want)
+		}
+		if got, want := g.MatchPath(p), g.Match(p, name); got != want {
+			t.Errorf("pattern %q path %q: MatchPath %v, Match %v", pattern, p, got, want)
 		}
 	})
 }

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/doctor"
+)
+
+func newDoctorCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the setup and say what to fix",
+		Long: "Check the configuration, the roots, the inotify limits against the size of the\n" +
+			"trees, the state directory and journal, a running daemon, the bus, the git work\n" +
+			"trees and an installed service, and print one line per finding with what to do.\n" +
+			"Exit 0 when nothing failed (warnings allowed), 1 when something did.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(g); err != nil {
+				return err
+			}
+			env := doctorEnv(g)
+			results := doctor.Run(cmd.Context(), env, doctor.Checks())
+			if g.format == "json" {
+				if results == nil {
+					results = []doctor.Result{}
+				}
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					OK     bool            `json:"ok"`
+					Checks []doctor.Result `json:"checks"`
+				}{!doctor.Failed(results), results}); err != nil {
+					return err
+				}
+			} else {
+				printDoctor(g, results)
+			}
+			if doctor.Failed(results) {
+				return silent(ExitProblems)
+			}
+			return nil
+		},
+	}
+	addFormatFlag(cmd, g)
+	return cmd
+}
+
+// doctorEnv finds and loads the configuration as every command does, but
+// keeps what loaded when something did not.
+func doctorEnv(g *globals) *doctor.Env {
+	env := &doctor.Env{}
+	if exe, err := os.Executable(); err == nil {
+		env.Executable, _ = filepath.EvalSymlinks(exe)
+	}
+	path, err := configPath(g, nil)
+	if err != nil {
+		env.FindErr = err
+		return env
+	}
+	env.ConfigFile = path
+	cfg, err := config.Load(path)
+	if err != nil {
+		env.ConfigErr = err
+		return env
+	}
+	env.Config = cfg
+	// Again with plugins and rules, as every command loads it.
+	l, err := loadConfig(&globals{config: path, log: g.log}, nil, nil)
+	if err != nil {
+		env.ConfigErr = err
+		return env
+	}
+	l.rules.Close(context.Background())
+	env.Plugins = l.plugins
+	return env
+}
+
+func printDoctor(g *globals, rs []doctor.Result) {
+	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fails, warns := 0, 0
+	for _, r := range rs {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", r.Status, r.Check, r.Message)
+		if r.Fix != "" {
+			fmt.Fprintf(w, "\t\t→ %s\n", r.Fix)
+		}
+		switch r.Status {
+		case doctor.Fail:
+			fails++
+		case doctor.Warn:
+			warns++
+		}
+	}
+	w.Flush()
+	switch {
+	case fails > 0:
+		fmt.Fprintf(g.stdout, "%d failed, %d warning(s): fix what failed, then run `scribe doctor` again\n", fails, warns)
+	case warns > 0:
+		fmt.Fprintf(g.stdout, "no failures, %d warning(s)\n", warns)
+	default:
+		fmt.Fprintln(g.stdout, "all good")
+	}
+}

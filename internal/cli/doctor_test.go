@@ -1,0 +1,278 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/cli"
+	"github.com/scribe-md/scribe/internal/vcs/vcstest"
+)
+
+type doctorResult struct {
+	Check, Status, Message, Fix string
+}
+
+// doctorJSON runs `scribe doctor --format json` and returns its exit code and
+// results.
+func doctorJSON(t *testing.T, args ...string) (int, []doctorResult) {
+	t.Helper()
+	code, out, errOut := scribe(t, append([]string{"doctor", "--format", "json"}, args...)...)
+	var rep struct {
+		OK     bool           `json:"ok"`
+		Checks []doctorResult `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("doctor output is not JSON: %v\n%s\n%s", err, out, errOut)
+	}
+	if rep.OK != (code == 0) {
+		t.Fatalf("ok=%v with exit %d", rep.OK, code)
+	}
+	return code, rep.Checks
+}
+
+// find returns the results of one check.
+func find(rs []doctorResult, check string) []doctorResult {
+	var out []doctorResult
+	for _, r := range rs {
+		if r.Check == check {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func wantResult(t *testing.T, rs []doctorResult, check, status, text string) doctorResult {
+	t.Helper()
+	for _, r := range find(rs, check) {
+		if r.Status == status && strings.Contains(r.Message+" "+r.Fix, text) {
+			return r
+		}
+	}
+	t.Fatalf("no %s result %q mentioning %q in %+v", check, status, text, find(rs, check))
+	return doctorResult{}
+}
+
+// doctorVault is a vault whose daemon would listen on a free port.
+func doctorVault(t *testing.T, extra string) (dir, cfg, listen string) {
+	t.Helper()
+	dir = t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen = ln.Addr().String()
+	ln.Close()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml":  fmt.Sprintf("version: 1\nhttp:\n  listen: %q\n%srules:\n  - id: t\n    match: '(?m)^TODO: (.+)$'\n    actions:\n      - replace: { with: \"- [ ] $1\" }\n", listen, extra),
+		"notes/a.md":   "TODO: a\n",
+		"notes/x/b.md": "b\n",
+	})
+	return dir, filepath.Join(dir, "scribe.yaml"), listen
+}
+
+func TestDoctorHealthyVault(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	_, cfg, _ := doctorVault(t, "")
+	code, rs := doctorJSON(t, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %+v", code, rs)
+	}
+	wantResult(t, rs, "config", "ok", "1 root, 1 rule")
+	wantResult(t, rs, "inotify", "ok", "3 directories to watch") // ., notes, notes/x
+	wantResult(t, rs, "daemon", "warn", "no daemon runs")
+	wantResult(t, rs, "bus", "ok", "created at the first start")
+	wantResult(t, rs, "service", "ok", "no systemd unit")
+	// A run creates the state: the journal and the embedded store are
+	// then opened and checked for real.
+	if code, _, errOut := scribe(t, "run", "-c", cfg); code != 0 {
+		t.Fatalf("run: %d %s", code, errOut)
+	}
+	code, rs = doctorJSON(t, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d after a run: %+v", code, rs)
+	}
+	wantResult(t, rs, "state", "ok", "journal readable")
+	// The text form: one line per result, the fix below it.
+	_, out, _ := scribe(t, "doctor", "-c", cfg)
+	if !strings.Contains(out, "ok    config") || !strings.Contains(out, "warn  daemon") || !strings.Contains(out, "→ `scribe watch` runs it") {
+		t.Fatalf("text report:\n%s", out)
+	}
+
+	// An installed unit is verified; once the binary it names is gone,
+	// that is a failure.
+	if _, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Log("systemd-analyze not installed: the installed unit is not verified")
+		return
+	}
+	// A copy of a real executable stands in for the installed scribe.
+	bin := filepath.Join(t.TempDir(), "scribe")
+	b, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip("no /bin/true to stand in for the binary")
+	}
+	must(t, os.WriteFile(bin, b, 0o755))
+	if code, out, errOut := scribe(t, "service", "install", "--no-start", "--binary", bin, "-c", cfg); code != 0 {
+		t.Fatalf("install: %d %s %s", code, out, errOut)
+	}
+	_, rs = doctorJSON(t, "-c", cfg)
+	wantResult(t, rs, "service", "ok", "verified by systemd-analyze")
+	must(t, os.Remove(bin))
+	code, rs = doctorJSON(t, "-c", cfg)
+	if code != cli.ExitProblems {
+		t.Fatalf("exit %d with the unit's binary gone", code)
+	}
+	wantResult(t, rs, "service", "FAIL", "not executable")
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDoctorProblems(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Run("no configuration", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		code, rs := doctorJSON(t)
+		if code != cli.ExitProblems {
+			t.Fatalf("exit %d", code)
+		}
+		wantResult(t, rs, "config", "FAIL", "scribe init")
+		wantResult(t, rs, "state", "skip", "needs a configuration")
+	})
+	t.Run("invalid configuration", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"scribe.yaml": "version: 1\nrules:\n  - id: x\n    match: '('\n    actions: [ { log: { message: x } } ]\n"})
+		code, rs := doctorJSON(t, "-c", filepath.Join(dir, "scribe.yaml"))
+		if code != cli.ExitProblems {
+			t.Fatalf("exit %d", code)
+		}
+		wantResult(t, rs, "config", "FAIL", "scribe.yaml:4:")
+		// The configuration loaded; only a rule is wrong: the other checks run.
+		wantResult(t, rs, "state", "ok", "created at the first run")
+	})
+	t.Run("missing root, state dir is a file, damaged journal", func(t *testing.T) {
+		dir, cfg, _ := doctorVault(t, "roots: [notes, gone]\nengine:\n  state_dir: st\n")
+		writeFiles(t, dir, map[string]string{"st": "not a directory"})
+		code, rs := doctorJSON(t, "-c", cfg)
+		if code != cli.ExitProblems {
+			t.Fatalf("exit %d", code)
+		}
+		wantResult(t, rs, "roots", "FAIL", filepath.Join(dir, "gone"))
+		wantResult(t, rs, "roots", "ok", filepath.Join(dir, "notes"))
+		wantResult(t, rs, "state", "FAIL", "is not a directory")
+		must(t, os.Remove(filepath.Join(dir, "st")))
+		writeFiles(t, dir, map[string]string{"st/journal.db": strings.Repeat("garbage ", 1000)})
+		_, rs = doctorJSON(t, "-c", cfg)
+		wantResult(t, rs, "state", "FAIL", "move the journal aside")
+	})
+	t.Run("something else on http.listen", func(t *testing.T) {
+		_, cfg, listen := doctorVault(t, "")
+		ln, err := net.Listen("tcp", listen)
+		must(t, err)
+		srv := &http.Server{Handler: http.NotFoundHandler()}
+		go srv.Serve(ln)
+		defer srv.Close()
+		code, rs := doctorJSON(t, "-c", cfg)
+		if code != cli.ExitProblems {
+			t.Fatalf("exit %d", code)
+		}
+		wantResult(t, rs, "daemon", "FAIL", "not scribe")
+	})
+	t.Run("external bus", func(t *testing.T) {
+		srv := bustest.External(t)
+		_, cfg, _ := doctorVault(t, fmt.Sprintf("bus:\n  url: %q\n", srv.URL()))
+		code, rs := doctorJSON(t, "-c", cfg)
+		if code != 0 {
+			t.Fatalf("exit %d: %+v", code, rs)
+		}
+		wantResult(t, rs, "bus", "ok", "JetStream")
+		srv.Stop()
+		code, rs = doctorJSON(t, "-c", cfg)
+		if code != cli.ExitProblems {
+			t.Fatalf("exit %d with the bus down", code)
+		}
+		wantResult(t, rs, "bus", "FAIL", "nats-server -js")
+	})
+	t.Run("git merge in progress", func(t *testing.T) {
+		repo := vcstest.Init(t)
+		vcstest.Commit(t, repo, "base", map[string]string{"a.md": "base\n", "scribe.yaml": "version: 1\nhttp:\n  listen: \"\"\nrules: []\n"})
+		vcstest.Git(t, repo, "checkout", "-q", "-b", "other")
+		vcstest.Commit(t, repo, "other", map[string]string{"a.md": "other\n"})
+		vcstest.Git(t, repo, "checkout", "-q", "main")
+		vcstest.Commit(t, repo, "main", map[string]string{"a.md": "main\n"})
+		if _, err := vcstest.Run(repo, "merge", "other"); err == nil {
+			t.Fatal("the merge did not conflict")
+		}
+		code, rs := doctorJSON(t, "-c", filepath.Join(repo, "scribe.yaml"))
+		if code != 0 {
+			t.Fatalf("exit %d: %+v", code, rs)
+		}
+		wantResult(t, rs, "git", "warn", "a merge is in progress")
+		wantResult(t, rs, "daemon", "skip", "http.listen is empty")
+	})
+}
+
+// With a daemon running: its watches are not counted twice, its journal
+// and bus are reported in use (never opened beside it), and it is live.
+func TestDoctorWithDaemon(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	_, cfg, listen := doctorVault(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errb bytes.Buffer
+	go func() { done <- cli.Main(ctx, []string{"watch", "-c", cfg}, strings.NewReader(""), &out, &errb) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("watch exit %d: %s", code, errb.String())
+		}
+	}()
+	bustest.CheckFor(t, 60*time.Second, 20*time.Millisecond, func() error {
+		resp, err := http.Get("http://" + listen + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	code, rs := doctorJSON(t, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %+v", code, rs)
+	}
+	wantResult(t, rs, "daemon", "ok", "live, ready")
+	wantResult(t, rs, "bus", "ok", "in use by the running daemon")
+	wantResult(t, rs, "state", "ok", "journal held by a running scribe")
+}
+
+// A plugin that cannot run (its module is not built) fails the plugins check
+// with what to do; a vault without plugins passes it.
+func TestDoctorPlugins(t *testing.T) {
+	_, cfg, _ := doctorVault(t, "")
+	_, rs := doctorJSON(t, "-c", cfg)
+	wantResult(t, rs, "plugins", "ok", "none configured")
+
+	dir, cfg, _ := doctorVault(t, "plugins: [plugins/rt]\n")
+	writeFiles(t, dir, map[string]string{"plugins/rt/scribe-plugin.yaml": "name: rt\nversion: 1.0.0\nprotocol: 1\nruntime: wasm\nmodule: rt.wasm\nactions:\n  - name: stamp\n    params: { type: object }\n    permissions: [read]\n"})
+	code, rs := doctorJSON(t, "-c", cfg)
+	if code != cli.ExitProblems {
+		t.Fatalf("doctor with an unbuilt module: exit %d, want 1", code)
+	}
+	wantResult(t, rs, "plugins", "FAIL", "rt.wasm")
+}

@@ -1,0 +1,99 @@
+// Command hostile is a WebAssembly plugin that tries what a malicious or
+// broken plugin would: escape its sandbox, spin, allocate without bound.
+// The wasm runtime's tests build it with GOOS=wasip1 GOARCH=wasm.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/scribe-md/scribe/plugin"
+)
+
+// protocol is what initialize answers; tests build a variant with 2.
+var protocol = "1"
+
+func main() {
+	if protocol != "1" {
+		// Answer the handshake by hand with the wrong version.
+		buf := make([]byte, 4096)
+		n, _ := os.Stdin.Read(buf)
+		id := "1"
+		if i := strings.Index(string(buf[:n]), `"id":`); i >= 0 {
+			id = strings.SplitN(string(buf[i+5:n]), ",", 2)[0]
+		}
+		fmt.Printf(`{"jsonrpc":"2.0","id":%s,"result":{"protocol":%s,"actions":["noop"]}}`+"\n", id, protocol)
+		return
+	}
+	err := plugin.Serve(plugin.Actions{
+		"noop": func(context.Context, plugin.Request) (plugin.RunResult, error) { return plugin.RunResult{}, nil },
+		"spin": func(context.Context, plugin.Request) (plugin.RunResult, error) {
+			for {
+			}
+		},
+		"alloc": func(context.Context, plugin.Request) (plugin.RunResult, error) {
+			var keep [][]byte
+			for {
+				b := make([]byte, 1<<20)
+				for i := range b {
+					b[i] = 1
+				}
+				keep = append(keep, b)
+			}
+		},
+		"flood": func(context.Context, plugin.Request) (plugin.RunResult, error) {
+			s := strings.Repeat("x", 1<<20)
+			for range 1 << 10 {
+				fmt.Fprint(os.Stdout, s)
+			}
+			return plugin.RunResult{}, nil
+		},
+		// escape tries to read, write and link outside the sandbox and
+		// reports what happened, one finding per attempt.
+		"escape": func(_ context.Context, req plugin.Request) (plugin.RunResult, error) {
+			var p struct {
+				Canary string `json:"canary"`
+				Dir    string `json:"dir"`
+			}
+			req.Decode(&p)
+			var res plugin.RunResult
+			report := func(what string, err error) {
+				msg := "DENIED " + what
+				if err == nil {
+					msg = "ALLOWED " + what
+				}
+				res.Findings = append(res.Findings, plugin.Finding{Message: msg})
+			}
+			_, err := os.ReadFile("/etc/passwd")
+			report("read /etc/passwd", err)
+			_, err = os.ReadFile("../../etc/passwd")
+			report("read ../../etc/passwd", err)
+			_, err = os.ReadDir(".")
+			report("list .", err)
+			err = os.WriteFile(p.Dir+"/created", []byte("x"), 0o644)
+			report("write "+p.Dir+"/created", err)
+			err = os.WriteFile("created", []byte("x"), 0o644)
+			report("write ./created", err)
+			err = os.Symlink("/etc/passwd", p.Dir+"/link")
+			report("symlink", err)
+			f, err := os.OpenFile(p.Canary, os.O_RDONLY, 0)
+			if err == nil {
+				f.Close()
+			}
+			report("open the canary FIFO", err)
+			if len(os.Environ()) > 0 {
+				report("environment: "+strings.Join(os.Environ(), " "), nil)
+			}
+			if len(os.Args) != 1 {
+				report(fmt.Sprintf("arguments: %q", os.Args), nil)
+			}
+			return res, nil
+		},
+	}, plugin.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

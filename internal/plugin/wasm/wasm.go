@@ -1,0 +1,411 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/scribe-md/scribe/internal/action"
+	wire "github.com/scribe-md/scribe/plugin"
+)
+
+// Defaults of Config.
+const (
+	DefaultMemoryPages = 1024 // 64 MiB
+	DefaultMaxReply    = 17 << 20
+	// maxStderrLine caps one logged line of a module's standard error, and
+	// maxStderrLines the lines logged per call.
+	maxStderrLine  = 4 << 10
+	maxStderrLines = 100
+)
+
+// Config describes a WebAssembly plugin's runtime.
+type Config struct {
+	// Name is the plugin's name, used in logs and errors.
+	Name string
+	// Module is the module's bytes (read, and checked against the pin, once).
+	Module []byte
+	// CacheDir holds wazero's compilation cache ("" for none).
+	CacheDir string
+	// MemoryPages caps each instance's memory, in 64 KiB pages.
+	MemoryPages uint32
+	// Instances bounds the instances running at once.
+	Instances int
+	// Handshake checks the initialize result; an error refuses the plugin.
+	Handshake func(wire.InitializeResult) error
+	// MaxReply caps what an instance may write to standard output.
+	MaxReply int
+	// Logger receives the modules' standard error, line by line.
+	Logger *slog.Logger
+}
+
+// Runtime runs one WebAssembly plugin: the module compiled once, an
+// instance per request.
+type Runtime struct {
+	cfg  Config
+	log  *slog.Logger
+	pool *action.Pool
+
+	mu       sync.Mutex
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	compiled wazero.CompiledModule
+	ready    bool  // handshake done
+	refused  error // permanent
+	lastErr  error
+	closed   bool
+
+	running atomic.Int64
+	nextID  atomic.Int64
+}
+
+// ErrClosed is returned by calls after Close.
+var ErrClosed = errors.New("plugin stopped")
+
+// New returns a runtime; nothing is compiled until Start or the first Call.
+func New(cfg Config) *Runtime {
+	if cfg.MemoryPages == 0 {
+		cfg.MemoryPages = DefaultMemoryPages
+	}
+	if cfg.MaxReply <= 0 {
+		cfg.MaxReply = DefaultMaxReply
+	}
+	cfg.Instances = max(cfg.Instances, 1)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Runtime{cfg: cfg, log: cfg.Logger, pool: action.NewPool(cfg.Instances)}
+}
+
+// Start compiles the module (or loads it from the compilation cache) and
+// checks the handshake in a first instance.
+func (r *Runtime) Start(ctx context.Context) error {
+	_, _, err := r.prepare(ctx)
+	return err
+}
+
+// prepare compiles and handshakes once; later calls return the result.
+func (r *Runtime) prepare(ctx context.Context) (wazero.Runtime, wazero.CompiledModule, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return nil, nil, ErrClosed
+	case r.refused != nil:
+		return nil, nil, fmt.Errorf("refused to load: %w", r.refused)
+	case r.ready:
+		return r.rt, r.compiled, nil
+	}
+	if r.rt == nil {
+		rc := wazero.NewRuntimeConfig().
+			// The deadline of a call is enforced by closing the module
+			// when its context ends (off by default: RELIABILITY rule 13).
+			WithCloseOnContextDone(true).
+			WithMemoryLimitPages(r.cfg.MemoryPages)
+		if r.cfg.CacheDir != "" {
+			cache, err := wazero.NewCompilationCacheWithDir(r.cfg.CacheDir)
+			if err != nil {
+				r.log.Warn("wasm compilation cache unusable; compiling without it", "dir", r.cfg.CacheDir, "err", err)
+			} else {
+				r.cache = cache
+				rc = rc.WithCompilationCache(cache)
+			}
+		}
+		rt := wazero.NewRuntimeWithConfig(context.WithoutCancel(ctx), rc)
+		if _, err := wasi_snapshot_preview1.Instantiate(context.WithoutCancel(ctx), rt); err != nil {
+			rt.Close(context.Background())
+			return nil, nil, fmt.Errorf("wasi: %w", err)
+		}
+		r.rt = rt
+	}
+	if r.compiled == nil {
+		cm, err := r.rt.CompileModule(context.WithoutCancel(ctx), r.cfg.Module)
+		if err != nil {
+			r.refused = fmt.Errorf("compile module: %w", err)
+			return nil, nil, fmt.Errorf("refused to load: %w", r.refused)
+		}
+		if err := checkImports(cm); err != nil {
+			r.refused = err
+			return nil, nil, fmt.Errorf("refused to load: %w", err)
+		}
+		r.compiled = cm
+	}
+	raw, err := r.instantiate(ctx, r.rt, r.compiled, wire.MethodInitialize, wire.InitializeParams{Protocol: wire.Protocol})
+	if err != nil {
+		r.lastErr = err
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
+	var ir wire.InitializeResult
+	if err := json.Unmarshal(raw, &ir); err != nil {
+		r.refused = fmt.Errorf("malformed initialize result: %v", err)
+		return nil, nil, fmt.Errorf("refused to load: %w", r.refused)
+	}
+	if r.cfg.Handshake != nil {
+		if err := r.cfg.Handshake(ir); err != nil {
+			r.refused = err
+			return nil, nil, fmt.Errorf("refused to load: %w", err)
+		}
+	}
+	r.ready = true
+	return r.rt, r.compiled, nil
+}
+
+// checkImports refuses a module that imports anything but WASI preview 1:
+// a host function Scribe does not provide is a capability it does not grant.
+func checkImports(cm wazero.CompiledModule) error {
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod != wasi_snapshot_preview1.ModuleName {
+			return fmt.Errorf("the module imports %s.%s; a plugin may import only %s (WASI preview 1)", mod, name, wasi_snapshot_preview1.ModuleName)
+		}
+	}
+	if f, ok := cm.ExportedFunctions()["_start"]; !ok || len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
+		return errors.New("the module is not a WASI command module: it exports no _start function (build it with GOOS=wasip1 GOARCH=wasm, as a main package)")
+	}
+	if len(cm.ImportedMemories()) > 0 {
+		return errors.New("the module imports a memory; a WASI command module defines its own")
+	}
+	return nil
+}
+
+// Call instantiates the module with the run request on its standard input
+// and returns the result it writes on standard output. ctx's deadline is
+// the instance's: when it passes, the instance is closed.
+func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, error) {
+	release, err := r.pool.Acquire(ctx)
+	if err != nil {
+		return wire.RunResult{}, err
+	}
+	defer release()
+	rt, cm, err := r.prepare(ctx)
+	if err != nil {
+		return wire.RunResult{}, err
+	}
+	raw, err := r.instantiate(ctx, rt, cm, wire.MethodRun, p)
+	if err != nil {
+		r.mu.Lock()
+		r.lastErr = err
+		r.mu.Unlock()
+		return wire.RunResult{}, err
+	}
+	var res wire.RunResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return wire.RunResult{}, fmt.Errorf("malformed run result: %v", err)
+	}
+	return res, nil
+}
+
+// instantiate runs one instance with one request and returns the result of
+// its reply. The instance has no file system, no environment, no arguments
+// but its name, no network (WASI preview 1 has none) and the runtime's
+// memory cap.
+func (r *Runtime) instantiate(ctx context.Context, rt wazero.Runtime, cm wazero.CompiledModule, method string, params any) (json.RawMessage, error) {
+	id := r.nextID.Add(1)
+	pb, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	rawID := json.RawMessage(strconv.FormatInt(id, 10))
+	req, _ := json.Marshal(wire.Message{JSONRPC: "2.0", ID: &rawID, Method: method, Params: pb})
+	req = append(req, '\n')
+	stdout := &capWriter{limit: r.cfg.MaxReply}
+	stderr := &lineLogger{log: r.log}
+	mc := wazero.NewModuleConfig().
+		WithName(""). // anonymous: instances run side by side
+		WithArgs(r.cfg.Name).
+		WithStdin(bytes.NewReader(req)).
+		WithStdout(stdout).
+		WithStderr(stderr)
+	r.running.Add(1)
+	mod, err := rt.InstantiateModule(ctx, cm, mc)
+	r.running.Add(-1)
+	if mod != nil {
+		mod.Close(context.WithoutCancel(ctx))
+	}
+	stderr.flush()
+	if err != nil {
+		var ee *sys.ExitError
+		switch {
+		case errors.As(err, &ee) && ee.ExitCode() == sys.ExitCodeDeadlineExceeded:
+			return nil, fmt.Errorf("no reply before the deadline; the instance was closed: %w", context.DeadlineExceeded)
+		case errors.As(err, &ee) && ee.ExitCode() == sys.ExitCodeContextCanceled:
+			return nil, fmt.Errorf("canceled; the instance was closed: %w", context.Canceled)
+		case errors.As(err, &ee):
+			return nil, fmt.Errorf("the module exited with status %d%s", ee.ExitCode(), stderr.tail())
+		}
+		return nil, fmt.Errorf("the module failed: %v%s", oneLine(err.Error()), stderr.tail())
+	}
+	if stdout.over {
+		return nil, fmt.Errorf("reply longer than %d bytes", r.cfg.MaxReply)
+	}
+	return reply(stdout.buf.Bytes(), id, stderr)
+}
+
+// reply finds the response to request id in what an instance wrote: one
+// JSON-RPC response per line; anything else breaks the protocol.
+func reply(out []byte, id int64, stderr *lineLogger) (json.RawMessage, error) {
+	lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the module exited without a reply%s", stderr.tail())
+	}
+	for _, line := range lines {
+		var m wire.Message
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("malformed reply (not JSON: %v): %s", err, quote(line))
+		}
+		var got int64
+		if m.JSONRPC != "2.0" || m.ID == nil || json.Unmarshal(*m.ID, &got) != nil || (m.Error == nil) == (m.Result == nil) {
+			return nil, fmt.Errorf("malformed reply (not a JSON-RPC 2.0 response): %s", quote(line))
+		}
+		if got != id {
+			return nil, fmt.Errorf("out-of-order reply: id %d, but the request was %d", got, id)
+		}
+		if m.Error != nil {
+			return nil, fmt.Errorf("the plugin answered with error %d: %s", m.Error.Code, m.Error.Message)
+		}
+		return m.Result, nil
+	}
+	return nil, errors.New("no reply")
+}
+
+// Close closes the compiled module, the runtime (ending instances still
+// running) and the cache. It succeeds even when ctx is done.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	if r.rt != nil {
+		errs = append(errs, r.rt.Close(ctx))
+		r.rt = nil
+	}
+	if r.cache != nil {
+		errs = append(errs, r.cache.Close(ctx))
+		r.cache = nil
+	}
+	return errors.Join(errs...)
+}
+
+// State reports "idle", "running", "refused" or "closed", with the last
+// error.
+func (r *Runtime) State() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return "closed", nil
+	case r.refused != nil:
+		return "refused", r.refused
+	case r.running.Load() > 0:
+		return "running", r.lastErr
+	}
+	return "idle", r.lastErr
+}
+
+// Running counts the instances running now.
+func (r *Runtime) Running() int { return int(r.running.Load()) }
+
+// Restarts is always 0: every request gets a fresh instance.
+func (r *Runtime) Restarts() int64 { return 0 }
+
+// capWriter keeps at most limit bytes and fails writes past it, so that a
+// module flooding its output costs no more than the cap.
+type capWriter struct {
+	buf   bytes.Buffer
+	limit int
+	over  bool
+}
+
+var errCapped = errors.New("output cap reached")
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if w.over || w.buf.Len()+len(p) > w.limit {
+		w.over = true
+		return 0, errCapped
+	}
+	return w.buf.Write(p)
+}
+
+// lineLogger logs what a module writes to standard error, line by line.
+type lineLogger struct {
+	log   *slog.Logger
+	part  []byte
+	lines int
+	first []string // the first lines (a Go panic's message)
+	last  []string // and the last (a Python traceback's)
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if len(l.part)+len(p) <= maxStderrLine {
+				l.part = append(l.part, p...)
+			}
+			break
+		}
+		if len(l.part)+i <= maxStderrLine {
+			l.part = append(l.part, p[:i]...)
+		}
+		l.emit()
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func (l *lineLogger) emit() {
+	s := strings.ToValidUTF8(string(l.part), "\uFFFD")
+	l.part = l.part[:0]
+	if l.lines++; l.lines <= maxStderrLines {
+		l.log.Info("plugin stderr", "line", s)
+	}
+	if len(l.first) < 2 {
+		l.first = append(l.first, s)
+		return
+	}
+	l.last = append(l.last, s)
+	if len(l.last) > 3 {
+		l.last = l.last[1:]
+	}
+}
+
+func (l *lineLogger) flush() {
+	if len(l.part) > 0 {
+		l.emit()
+	}
+}
+
+func (l *lineLogger) tail() string {
+	if len(l.first) == 0 {
+		return " (nothing on stderr)"
+	}
+	lines := l.first
+	if l.lines > len(l.first)+len(l.last) {
+		lines = append(lines, "…")
+	}
+	return "; stderr: " + strings.Join(append(lines, l.last...), " | ")
+}
+
+func quote(line []byte) string {
+	const n = 120
+	s := strings.ToValidUTF8(string(line), "\uFFFD")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,314 @@
+package wasm_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/scribe-md/scribe/internal/plugin/wasm"
+	wire "github.com/scribe-md/scribe/plugin"
+)
+
+func newRuntime(t *testing.T, module []byte, memoryPages uint32, instances int) *wasm.Runtime {
+	t.Helper()
+	r := wasm.New(wasm.Config{
+		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances,
+		Handshake: func(r wire.InitializeResult) error {
+			if r.Protocol != wire.Protocol {
+				return fmt.Errorf("the plugin speaks protocol %d, this Scribe speaks protocol %d", r.Protocol, wire.Protocol)
+			}
+			return nil
+		},
+		MaxReply: 1 << 20,
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	t.Cleanup(func() {
+		if err := r.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+func call(ctx context.Context, r *wasm.Runtime, act string, params any, content string) (wire.RunResult, error) {
+	pb, _ := json.Marshal(params)
+	return r.Call(ctx, wire.RunParams{Action: act, Params: pb, File: wire.File{Path: "a.md", Content: &content, FrontMatter: map[string]any{}}})
+}
+
+func within(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// The example plugin, built from examples/plugins/wasm-readtime, answers
+// the handshake and a run request.
+func TestExampleModule(t *testing.T) {
+	r := newRuntime(t, modules["readtime"], 0, 2)
+	if err := r.Start(within(t, 60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	content := "# T\n<!-- readtime -->?<!-- /readtime -->\n" + strings.Repeat("word ", 450)
+	res, err := call(within(t, 10*time.Second), r, "stamp", map[string]int{"wpm": 200}, content)
+	if err != nil || res.Content == nil || !strings.Contains(*res.Content, "<!-- readtime -->3 min read<!-- /readtime -->") {
+		t.Fatalf("stamp: %+v, %v", res, err)
+	}
+	// Instances run side by side.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := call(within(t, 20*time.Second), r, "stamp", nil, content); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// X3: a module has no file system, no environment and no arguments but its
+// name: every attempt to read, write, list or link fails, nothing is
+// created, and the canary FIFO outside is never opened.
+func TestNoFilesystemNoEnvironment(t *testing.T) {
+	t.Setenv("SCRIBE_SECRET", "s3cret")
+	dir := t.TempDir()
+	canary := filepath.Join(dir, "canary")
+	if err := syscall.Mkfifo(canary, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newRuntime(t, modules["hostile"], 0, 1)
+	res, err := call(within(t, 60*time.Second), r, "escape", map[string]string{"canary": canary, "dir": dir}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) < 7 {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+	for _, f := range res.Findings {
+		if !strings.HasPrefix(f.Message, "DENIED ") {
+			t.Errorf("sandbox escape: %s", f.Message)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("the module created files: %v", ents)
+	}
+	if f, err := os.OpenFile(canary, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		f.Close()
+		t.Fatal("the canary FIFO has a reader: the module opened it")
+	}
+}
+
+// X1: a module that never returns is closed at its deadline, and the next
+// call gets a fresh instance.
+func TestInfiniteLoopStoppedAtDeadline(t *testing.T) {
+	r := newRuntime(t, modules["hostile"], 0, 1)
+	if err := r.Start(within(t, 60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	const deadline = 300 * time.Millisecond
+	start := time.Now()
+	_, err := call(within(t, deadline), r, "spin", nil, "")
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+	t.Logf("a spinning module returned %v after its %v deadline", took-deadline, deadline)
+	if took > deadline+200*time.Millisecond {
+		t.Fatalf("returned after %v; deadline %v", took, deadline)
+	}
+	if _, err := call(within(t, 10*time.Second), r, "noop", nil, ""); err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+}
+
+// X1 and X2 with hand-assembled modules (no Go runtime in between): `loop
+// br 0` is stopped at the deadline; memory.grow is refused at the cap.
+func TestRawModules(t *testing.T) {
+	loop := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 4, 1, 0x60, 0, 0, // type: func () -> ()
+		3, 2, 1, 0, // func 0 has type 0
+		7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, // export _start
+		10, 9, 1, 7, 0, 0x03, 0x40, 0x0c, 0, 0x0b, 0x0b} // loop br 0 end end
+	r := newRuntime(t, loop, 0, 1)
+	start := time.Now()
+	err := r.Start(within(t, 200*time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "deadline") || time.Since(start) > time.Second {
+		t.Fatalf("loop br 0: err = %v after %v", err, time.Since(start))
+	}
+	t.Logf("loop br 0 stopped %v after its 200ms deadline", time.Since(start)-200*time.Millisecond)
+
+	// memory 1 page; _start grows it by 16 pages until refused, then traps.
+	grow := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 4, 1, 0x60, 0, 0,
+		3, 2, 1, 0,
+		5, 3, 1, 0, 1, // memory: min 1 page, no max
+		7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0,
+		10, 17, 1, 15, 0, 0x03, 0x40, 0x41, 16, 0x40, 0, 0x41, 0x7f, 0x47, 0x0d, 0, 0x0b, 0x00, 0x0b}
+	const pages = 256 // 16 MiB
+	r = newRuntime(t, grow, pages, 1)
+	before := vmHWM(t)
+	err = r.Start(within(t, 10*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("memory bomb: err = %v; want the trap after memory.grow was refused", err)
+	}
+	t.Logf("memory bomb capped at %d pages: host peak RSS grew by %d MiB", pages, (vmHWM(t)-before)>>20)
+
+	// An import Scribe does not provide is a capability it does not grant.
+	imp := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 4, 1, 0x60, 0, 0,
+		2, 12, 1, 3, 'e', 'n', 'v', 4, 'e', 'v', 'i', 'l', 0, 0, // import env.evil
+		3, 2, 1, 0,
+		7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 1,
+		10, 4, 1, 2, 0, 0x0b}
+	// A module that is not a WASI command (no _start) is refused too.
+	lib := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+		7, 7, 1, 3, 'l', 'i', 'b', 0, 0, 10, 4, 1, 2, 0, 0x0b}
+	r = newRuntime(t, lib, 0, 1)
+	if err := r.Start(within(t, 10*time.Second)); err == nil || !strings.Contains(err.Error(), "exports no _start") {
+		t.Fatalf("no _start: %v", err)
+	}
+
+	r = newRuntime(t, imp, 0, 1)
+	if err := r.Start(within(t, 10*time.Second)); err == nil || !strings.Contains(err.Error(), "imports env.evil") {
+		t.Fatalf("undeclared import: %v", err)
+	}
+	if st, _ := r.State(); st != "refused" {
+		t.Fatalf("state %q, want refused", st)
+	}
+}
+
+// X2 with a Go module that allocates without bound: the allocation fails
+// at the memory cap, the module dies, the call fails; the host is fine.
+func TestMemoryBombCapped(t *testing.T) {
+	const pages = 1024 // 64 MiB
+	r := newRuntime(t, modules["hostile"], pages, 1)
+	if err := r.Start(within(t, 60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	before := vmHWM(t)
+	_, err := call(within(t, 30*time.Second), r, "alloc", nil, "")
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v; want the module to fail at its memory cap", err)
+	}
+	grew := vmHWM(t) - before
+	t.Logf("alloc failed at the 64 MiB cap (%v); host peak RSS grew by %d MiB", err, grew>>20)
+	// Growing copies the memory into a larger buffer, and the collector
+	// frees the old ones later: a few times the cap at worst.
+	if grew > 4*64<<20 && !raceEnabled {
+		t.Fatalf("host peak RSS grew by %d MiB for a 64 MiB cap", grew>>20)
+	}
+	if _, err := call(within(t, 10*time.Second), r, "noop", nil, ""); err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+}
+
+// A module that floods its output fails at the reply cap.
+func TestOutputCapped(t *testing.T) {
+	r := newRuntime(t, modules["hostile"], 0, 1)
+	_, err := call(within(t, 60*time.Second), r, "flood", nil, "")
+	if err == nil || !strings.Contains(err.Error(), "reply longer than 1048576 bytes") && !strings.Contains(err.Error(), "exited") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// X5: a module that speaks another protocol is refused, for good.
+func TestWrongProtocolRefused(t *testing.T) {
+	r := newRuntime(t, modules["protocol2"], 0, 1)
+	err := r.Start(within(t, 60*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "refused to load") || !strings.Contains(err.Error(), "speaks protocol 2") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := call(within(t, 5*time.Second), r, "noop", nil, ""); err == nil || !strings.Contains(err.Error(), "speaks protocol 2") {
+		t.Fatalf("call after refusal: %v", err)
+	}
+}
+
+// The compilation cache makes a second runtime of the same module start
+// without compiling again.
+func TestCompilationCacheUsed(t *testing.T) {
+	r1 := newRuntime(t, modules["readtime"], 0, 1)
+	if err := r1.Start(within(t, 60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(cacheDir)
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("the cache dir is empty: %v", err)
+	}
+	start := time.Now()
+	r2 := newRuntime(t, modules["readtime"], 0, 1)
+	if err := r2.Start(within(t, 60*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("start from the cache: %v", time.Since(start))
+}
+
+// vmHWM is this process's peak resident set size.
+func vmHWM(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(string(v)), " kB"), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkCall is the per-call cost of a WebAssembly plugin: a fresh
+// instance of the compiled module per request (target ≤ 1 ms). noop-go is a
+// Go module (its runtime starts in every instance); bare is the smallest
+// module there is (_start returns), instantiated with wazero directly: the
+// floor under any plugin.
+func BenchmarkCall(b *testing.B) {
+	b.Run("noop-go", func(b *testing.B) {
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		req := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := r.Call(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bare", func(b *testing.B) {
+		bare := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+			7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, 10, 4, 1, 2, 0, 0x0b}
+		ctx := context.Background()
+		rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+		defer rt.Close(ctx)
+		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		cm, err := rt.CompileModule(ctx, bare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			m, err := rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStdin(bytes.NewReader(nil)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			m.Close(ctx)
+		}
+	})
+}

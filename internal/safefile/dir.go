@@ -1,0 +1,122 @@
+package safefile
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Dir is one directory of a root, opened once to read many of its files:
+// each read then costs the system calls on the file itself, not a walk from
+// the root to its directory.
+//
+// A Dir keeps its directory open. Were the directory moved out of the root
+// meanwhile, reads through the Dir would follow it there; that is harmless
+// for reads whose results write nothing (a dry run), and is why writes never
+// go through a Dir.
+//
+// A Dir is safe for concurrent use; Close it once every read is done.
+type Dir struct {
+	d   *dir
+	rel string // relative to the root; "." for the root itself
+}
+
+// OpenDir opens the directory rel of root ("." for the root itself).
+// Symlinks among its components are followed only while they stay inside
+// the root, as for every path here.
+func OpenDir(root *os.Root, rel string) (*Dir, error) {
+	if rel != "." {
+		if err := checkRel(rel); err != nil {
+			return nil, err
+		}
+	}
+	d, err := openDir(root, rel)
+	if err != nil {
+		return nil, fmt.Errorf("open directory %s: %w", rel, err)
+	}
+	return &Dir{d: d, rel: rel}, nil
+}
+
+// Close releases the directory's descriptor.
+func (d *Dir) Close() error { return d.d.f.Close() }
+
+// base returns the name of rel inside d, or an error if rel does not name
+// something directly inside d. rel is relative to the root, as for Read,
+// and errors name it.
+func (d *Dir) base(rel string) (string, error) {
+	if err := checkRel(rel); err != nil {
+		return "", err
+	}
+	base := rel
+	if d.rel != "." {
+		if len(rel) <= len(d.rel)+1 || !strings.HasPrefix(rel, d.rel) || rel[len(d.rel)] != '/' {
+			return "", fmt.Errorf("%w %q: not in directory %q", ErrInvalidPath, rel, d.rel)
+		}
+		base = rel[len(d.rel)+1:]
+	}
+	if strings.IndexByte(base, '/') >= 0 {
+		return "", fmt.Errorf("%w %q: not directly in directory %q", ErrInvalidPath, rel, d.rel)
+	}
+	return base, nil
+}
+
+// Read is Read for rel, a file directly inside d, with every check Read
+// makes, into a pooled buffer (see Snapshot.Release).
+func (d *Dir) Read(rel string, maxSize int64) (*Snapshot, error) {
+	base, err := d.base(rel)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, pooled: true})
+}
+
+// ReadListed is Read for a file that the caller's directory listing showed
+// as a regular file (the kernel's d_type, or an lstat where the file system
+// gives no type: what scan.Entry.Type holds), for a dry run. It makes four
+// system calls on the file (openat, fstat, read, close) where Dir.Read
+// makes six (an fstatat before the open, an fstat after the read) and Read
+// more (it opens the directory through the root each time), and reads into
+// a pooled buffer (see Snapshot.Release). What each check it leaves out did,
+// and why a dry run does not need it:
+//
+//   - The fstatat before the open kept FIFOs, sockets and devices from ever
+//     being opened. The listing already classified the entry as a regular
+//     file, exactly as that fstatat would have; both are checks before the
+//     open, so neither closes the window in which the entry is swapped for
+//     something else, ReadListed's window is only longer. What it opens is
+//     still judged by fstat on the descriptor before a byte is read: a
+//     FIFO opened with O_NONBLOCK does not block and is closed unread, a
+//     socket fails to open (ENXIO), a symlink fails (O_NOFOLLOW), and
+//     O_NOCTTY keeps a terminal from becoming ours. Such a swap is then
+//     read again as Read would, from an lstat, and skipped with the same
+//     finding. Putting a device node in the user's tree for us to open
+//     takes CAP_MKNOD: a user who has it can do worse than that.
+//   - The fstat after the read showed whether the file changed during it;
+//     without it, a same-size rewrite in place during the read can give
+//     content that mixes two versions (a change of size is still seen: the
+//     length read must equal the size fstat gave, or the read is retried).
+//     A dry run writes nothing and records nothing: at worst it reports a
+//     diff of a file that was being saved while it was read, a report on a
+//     tree in motion that is stale a moment later anyway. The snapshot's
+//     identity is from before the read, so even handed to Replace, a
+//     change during the read would be a conflict (and Replace checks the
+//     hash of what it swaps out), but writers read with Read.
+//
+// Every other property of Read holds: symlinks are never followed, a FIFO
+// never blocks, the size limit is enforced from the inode's size before
+// reading, hard-linked files are skipped, and so is content that is not
+// UTF-8 text.
+//
+// The snapshot's Hash is left zero: hashing every file costs as much as a
+// system call, and a dry run needs the hash of few of them (those it would
+// change, or that an undo mark names); the caller computes it where it
+// needs it. A zero Hash is the hash of no content, so a snapshot from
+// ReadListed given to Replace as it is could only ever conflict, never
+// overwrite.
+func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
+	base, err := d.base(rel)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
+}
