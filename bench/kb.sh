@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Time and memory of the knowledge-base actions on an Obsidian-style vault.
-# Usage: bench/kb.sh [N_NOTES] (default 10000); RUNS=n runs of each (default 3).
+# Usage: bench/kb.sh [N_NOTES] (default 10000); RUNS=n runs of each (default 3);
+# SCRIBE=PATH measures this scribe binary (e.g. a build of another commit)
+# instead of building the working tree.
 #
 # Writes `go run ./bench/corpus -vault -n N -links 10` and measures, with
 # /usr/bin/time -v (wall time and peak RSS of the real binary):
@@ -22,7 +24,11 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/scribe" ./cmd/scribe
+if [[ -n ${SCRIBE:-} ]]; then
+  cp "$SCRIBE" "$work/scribe"
+else
+  go build -o "$work/scribe" ./cmd/scribe
+fi
 go run ./bench/corpus -vault -n "$n" -links 10 -out "$work/vault"
 cd "$work/vault"
 
