@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/gctune"
 	"github.com/scribe-md/scribe/internal/journal"
 )
 
@@ -66,10 +65,6 @@ func newCheckCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// defaultMemoryLimit is the soft memory limit of one-shot runs unless
-// GOMEMLIMIT is set (see runtime/debug.SetMemoryLimit).
-const defaultMemoryLimit = 64 << 20
-
 func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSelection, ro reportOptions) (summary, error) {
 	if err := checkReportFlags(cmd, g, &ro); err != nil {
 		return summary{}, err
@@ -98,16 +93,10 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		defer sel.close()
 		targets = sel.targets
 	}
-	if os.Getenv("GOGC") == "" {
-		// A one-shot run is short and holds little: collect less often.
-		debug.SetGCPercent(400)
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// But not at any size: past the daemon's limit the collector works
-		// harder instead (a 10,000-note vault holds some 20 MiB; at 400 the
-		// heap would grow to five times that before a collection).
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
+	// A one-shot run is short and keeps little: few collections while the
+	// heap is small, and a limit that follows the live heap when it is not
+	// (unless GOGC or GOMEMLIMIT is set).
+	defer gctune.Apply(gctune.OneShot)()
 	// A run journals every write under its own id, so that it can be
 	// undone; a check reads the journal only to leave alone what was undone.
 	orig := loadOrigins(p, sel)
