@@ -82,7 +82,9 @@ ts() {
   if [[ ! -x /usr/bin/time ]]; then t "$@"; return; fi
   local s e
   s=$(date +%s.%N); /usr/bin/time -f '%U %S %M' -o "$work/time.txt" "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-  awk '{printf "%.2f %.1f\n", $1 + $2, $3 / 1024}' "$work/time.txt" >> "$work/res.txt"
+  # (GNU time writes "Command exited with non-zero status 1" first when a
+  # check finds changes: the figures are on the last line.)
+  tail -1 "$work/time.txt" | awk '{printf "%.2f %.1f\n", $1 + $2, $3 / 1024}' >> "$work/res.txt"
   echo "$e - $s" | bc -l
 }
 
