@@ -31,8 +31,9 @@ var state struct {
 	mu       sync.Mutex
 	users    int
 	policy   Policy
-	moving   bool // the limit follows the live heap
-	prevGOGC int  // -1: GOGC was left alone
+	setGOGC  bool // GOGC was set: prevGOGC is to be restored
+	moving   bool // the limit follows the live heap: prevMem is to be restored
+	prevGOGC int
 	prevMem  int64
 	gen      int // counts Apply-to-stop spans, so a stale finalizer stops
 }
@@ -44,14 +45,17 @@ func Apply(p Policy) (stop func()) {
 	defer s.mu.Unlock()
 	s.users++
 	if s.users == 1 {
-		s.policy, s.prevGOGC, s.prevMem, s.moving = p, -1, -1, false
+		s.policy = p
 		gogc, limit := os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT")
-		if gogc == "" {
+		s.setGOGC = gogc == ""
+		if s.setGOGC {
 			s.prevGOGC = debug.SetGCPercent(p.GOGC)
 		}
-		if limit == "" && gogc != "off" {
-			s.prevMem = debug.SetMemoryLimit(p.Floor)
-			s.moving = true
+		s.moving = limit == "" && gogc != "off"
+		if s.moving {
+			// The last collection's live heap may already be past the floor.
+			live, other := heap()
+			s.prevMem = debug.SetMemoryLimit(limitFor(p, live, other))
 			s.gen++
 			arm(s.gen)
 		}
@@ -67,7 +71,7 @@ func release() {
 	if s.users--; s.users > 0 {
 		return
 	}
-	if s.prevGOGC != -1 {
+	if s.setGOGC {
 		debug.SetGCPercent(s.prevGOGC)
 	}
 	if s.moving {

@@ -153,6 +153,20 @@ func TestFollowsLiveHeap(t *testing.T) {
 	}
 }
 
+// TestApplyOverAHeldHeap: a process that already holds more than the floor
+// gets a limit above what it holds at once, not at the next collection.
+func TestApplyOverAHeldHeap(t *testing.T) {
+	unset(t)
+	live = make([]byte, 32<<20)
+	defer func() { live = nil }()
+	runtime.GC()
+	stop := Apply(Policy{GOGC: 400, Floor: 8 << 20, Ratio: 1.5})
+	defer stop()
+	if l := limit(); l < 48<<20 {
+		t.Errorf("limit %d MiB right after Apply over a 32 MiB live heap; want at least 48 MiB", l>>20)
+	}
+}
+
 // churn allocates n bytes of short-lived garbage and returns the
 // collections it took.
 func churn(n int) uint64 {
