@@ -11,6 +11,9 @@
 #   SCRIBE=PATH   measure this scribe binary (e.g. a build of another commit)
 #                 instead of building the working tree
 #
+# With GNU time (/usr/bin/time) present, scribe's runs also report their CPU
+# time (user + system; best of the runs) and peak RSS (highest of the runs).
+#
 # Two cases: the corpus as generated (CHANGE of the notes would change: their
 # diffs are computed and printed), and the CI case, a tree the rules already
 # settled (`scribe run` once, then `scribe check`). In each, rg runs with the
@@ -71,6 +74,26 @@ t() {
   echo "$e - $s" | bc -l
 }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
+max() { printf '%s\n' "$@" | sort -g | tail -1; }
+
+# ts CMD...: like t, for scribe: also appends its CPU time (user + system)
+# and peak RSS (MiB) to $work/res.txt when GNU time is there.
+ts() {
+  if [[ ! -x /usr/bin/time ]]; then t "$@"; return; fi
+  local s e
+  s=$(date +%s.%N); /usr/bin/time -f '%U %S %M' -o "$work/time.txt" "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
+  # (GNU time writes "Command exited with non-zero status 1" first when a
+  # check finds changes: the figures are on the last line.)
+  tail -1 "$work/time.txt" | awk '{printf "%.2f %.1f\n", $1 + $2, $3 / 1024}' >> "$work/res.txt"
+  echo "$e - $s" | bc -l
+}
+
+# usage: CPU time and RSS of the scribe runs since the last call, as text.
+usage() {
+  [[ -s $work/res.txt ]] || return 0
+  printf '; CPU %.2f s, peak RSS %.1f MiB' "$(min $(awk '{print $1}' "$work/res.txt"))" "$(max $(awk '{print $2}' "$work/res.txt"))"
+  rm -f "$work/res.txt"
+}
 
 # side_by_side: $runs rounds of scribe check, rg -c and rg -l one after the
 # other (so that the machine's load weighs on all three alike); sets
@@ -78,7 +101,7 @@ min() { printf '%s\n' "$@" | sort -g | head -1; }
 side_by_side() {
   local a=() b=() c=()
   for _ in $(seq "$runs"); do
-    a+=("$(t "$work/scribe" check -q)")
+    a+=("$(ts "$work/scribe" check -q)")
     b+=("$(t rg --no-messages -c "${patterns[@]}" .)")
     c+=("$(t rg --no-messages -l "${patterns[@]}" .)")
   done
@@ -106,6 +129,7 @@ rg -c "${patterns[@]}" . >/dev/null || true
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 side_by_side
 changed_t=$scribe_t changed_rgc=$rgc_t changed_rgl=$rgl_t changed_rg=$rg_t
+changed_usage=$(usage)
 changes=$( ("$work/scribe" check --format json 2>/dev/null || true) | grep -m1 '"changed"' | tr -dc 0-9)
 if [[ ${STRACE:-} == 1 ]]; then
   syscalls_per_file "scribe check, $changes to change" "$work/scribe" check -q
@@ -115,12 +139,13 @@ fi
 # The CI case: a tree the rules already settled (run once, then check).
 "$work/scribe" run -q >/dev/null 2>&1 || true
 side_by_side
+settled_usage=$(usage)
 if [[ ${STRACE:-} == 1 ]]; then
   syscalls_per_file "scribe check, settled" "$work/scribe" check -q
 fi
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 printf 'files=%d cores=%d load before=%s after=%s runs=%d\n' "$files" "$(nproc)" "$load0" "$load1" "$runs"
-printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
-  "$changes" "$changed_t" "$(echo "$files / $changed_t" | bc -l)" "$(echo "$changed_t / $changed_rg" | bc -l)" "$changed_rgc" "$changed_rgl"
-printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s\n' \
-  "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)" "$rgc_t" "$rgl_t"
+printf 'scribe check, %d files to change: %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s%s\n' \
+  "$changes" "$changed_t" "$(echo "$files / $changed_t" | bc -l)" "$(echo "$changed_t / $changed_rg" | bc -l)" "$changed_rgc" "$changed_rgl" "$changed_usage"
+printf 'scribe check, settled tree:      %.3f s (%.0f files/s, %.2fx rg); rg -c %.3f s, rg -l %.3f s%s\n' \
+  "$scribe_t" "$(echo "$files / $scribe_t" | bc -l)" "$(echo "$scribe_t / $rg_t" | bc -l)" "$rgc_t" "$rgl_t" "$settled_usage"

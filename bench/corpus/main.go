@@ -3,13 +3,20 @@
 //
 //	go run ./bench/corpus -n 20000 -out /tmp/corpus
 //	go run ./bench/corpus -n 20000 -change 0.1 -out /tmp/corpus
+//	go run ./bench/corpus -vault -n 10000 -out /tmp/vault
 //
-// By default about 10% of the notes hold a `TODO:` line, a quarter have
-// status draft and a third a priority from 0 to 4. With -change F, exactly
-// the fraction F of the notes (spread evenly) holds one of what the rule set
-// of bench/check.sh changes — a `TODO:` line, status draft, or priority 3 or
-// 4 — and no other note holds any of them, so a check of that tree has
-// exactly that many files to change.
+// The default shape is plain notes for rule benchmarks: front matter, prose,
+// a few wiki links. About 10% of the notes hold a `TODO:` line, a quarter
+// have status draft and a third a priority from 0 to 4. With -change F,
+// exactly the fraction F of the notes (spread evenly) holds one of what the
+// rule set of bench/check.sh changes — a `TODO:` line, status draft, or
+// priority 3 or 4 — and no other note holds any of them, so a check of that
+// tree has exactly that many files to change.
+//
+// With -vault it writes what an Obsidian vault holds (see vault.go): aliases
+// and tags, headings and block ids, wiki links to notes, headings and blocks,
+// Markdown links, embeds of attachments, a few broken links and a few badly
+// named files, and a home note with index regions.
 package main
 
 import (
@@ -29,9 +36,10 @@ func main() {
 	n := flag.Int("n", 20000, "number of notes")
 	out := flag.String("out", "", "output directory (created)")
 	seed := flag.Uint64("seed", 1, "random seed")
-	links := flag.Int("links", 4, "wiki links per note")
+	links := flag.Int("links", 4, "wiki links per note (-vault: links of every kind per note)")
 	change := flag.Float64("change", -1, "fraction of notes bench/check.sh's rules change (0 to 1; default: the mix described in the package doc)")
 	dirs := flag.Int("dirs", 100, "number of directories (100: area-NN/topic-NN; more: area-NNNN/topic-NN, 100 topics per area)")
+	vault := flag.Bool("vault", false, "write an Obsidian-style vault (see the package comment)")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "corpus: -out is required")
@@ -45,7 +53,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "corpus: -dirs must be at least 1")
 		os.Exit(2)
 	}
-	if err := generate(*out, *n, *dirs, *links, *seed, *change); err != nil {
+	if *vault && *change != -1 {
+		fmt.Fprintln(os.Stderr, "corpus: -change does not apply to -vault")
+		os.Exit(2)
+	}
+	var err error
+	if *vault {
+		err = generateVault(*out, *n, *links, *seed)
+	} else {
+		err = generate(*out, *n, *dirs, *links, *seed, *change)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "corpus:", err)
 		os.Exit(1)
 	}

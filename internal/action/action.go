@@ -189,6 +189,13 @@ type Docs interface {
 	Stat(path string) (fs.FileInfo, error)
 }
 
+// InfoReader is implemented by a Docs that can read a document and return
+// the file info of that same read: one open where Stat then ReadFile take
+// two, and an info that describes exactly the content returned.
+type InfoReader interface {
+	ReadFileInfo(path string) ([]byte, fs.FileInfo, error)
+}
+
 // Targets is implemented by a Docs that also knows the files that exist but
 // are excluded from processing (the configuration's exclude globs): links
 // to them resolve, since exclusion limits what is processed, not what

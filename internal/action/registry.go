@@ -46,6 +46,8 @@ type Build struct {
 	Timeout time.Duration
 	// Pool runs plain functions wrapped with FromFunc.
 	Pool *Pool
+	// Shared is state the actions of one configuration share (nil: none).
+	Shared *Shared
 	// Plugins are the action kinds of this configuration's plugins, by
 	// full name ("wordcount.stamp"), made with NewSpec. They exist only for
 	// the configuration that loaded them, so they are not registered.

@@ -146,6 +146,7 @@ func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
 		Pool:      pool,
+		Shared:    action.NewShared(),
 	}
 }
 
@@ -189,6 +190,19 @@ func (p *project) close() {
 	p.loaded.close(context.Background())
 	for _, r := range p.roots {
 		r.Close()
+	}
+}
+
+// closeRules closes the rules' actions and lets go of them: what they hold
+// (link graphs, caches of every document) is garbage from here. The rules'
+// ids, names and action names stay for the reports that list them (SARIF);
+// closing again (close) skips the actions let go of.
+func (p *project) closeRules() {
+	p.rules.Close(context.Background())
+	for _, r := range p.rules.Rules {
+		for i := range r.Steps {
+			r.Steps[i].Action = nil
+		}
 	}
 }
 

@@ -50,9 +50,10 @@ type globals struct {
 	quiet   bool
 	verbose bool
 	// cpuProfile, from the hidden --cpuprofile flag, is where a CPU profile
-	// of the whole command goes (doc/PERFORMANCE.md uses it).
-	cpuProfile string
-	profile    *os.File
+	// of the whole command goes; memProfile, from --memprofile, is where a
+	// heap profile goes when the work is done (doc/PERFORMANCE.md uses them).
+	cpuProfile, memProfile string
+	profile                *os.File
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -138,6 +139,8 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "print debug logs")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) of the command to this file")
 	pf.MarkHidden("cpuprofile")
+	pf.StringVar(&g.memProfile, "memprofile", "", "write a heap profile (pprof) to this file when the work is done (run, check: before the report prints)")
+	pf.MarkHidden("memprofile")
 	root.AddCommand(
 		newRunCmd(g), newCheckCmd(g), newWatchCmd(g), newWorkerCmd(g), newConfigCmd(g), newInitCmd(g),
 		newTestCmd(g), newExplainCmd(g), newPluginsCmd(g), newPluginCmd(g), newVersionCmd(g), newServiceCmd(g), newDoctorCmd(g),

@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/gctune"
 	"github.com/scribe-md/scribe/internal/journal"
 )
 
@@ -94,10 +93,10 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		defer sel.close()
 		targets = sel.targets
 	}
-	if os.Getenv("GOGC") == "" {
-		// A one-shot run is short and holds little: collect less often.
-		debug.SetGCPercent(400)
-	}
+	// A one-shot run is short and keeps little: few collections while the
+	// heap is small, and a limit that follows the live heap when it is not
+	// (unless GOGC or GOMEMLIMIT is set).
+	defer gctune.Apply(gctune.OneShot)()
 	// A run journals every write under its own id, so that it can be
 	// undone; a check reads the journal only to leave alone what was undone.
 	orig := loadOrigins(p, sel)
@@ -130,6 +129,9 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 			return summary{}, fail(ExitFailure, err)
 		}
 	}
+	// The actions are done: what they hold (link graphs, caches of every
+	// document) is garbage while the report prints.
+	p.closeRules()
 	if sel != nil {
 		rep.Results = append(rep.Results, sel.refused...)
 	}
@@ -149,6 +151,7 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 			g.log.Warn("apply the journal's retention", "err", err)
 		}
 	}
+	heapProfile(g)
 	name := "run"
 	if dry {
 		name = "check"

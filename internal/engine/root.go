@@ -12,7 +12,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
@@ -285,6 +287,31 @@ func (d *Docs) ReadFile(path string) ([]byte, error) {
 	}
 	return s.Content, nil
 }
+
+// ReadFileInfo reads a document like ReadFile and returns the file info of
+// the read (action.InfoReader).
+func (d *Docs) ReadFileInfo(rel string) ([]byte, fs.FileInfo, error) {
+	s, err := safefile.Read(d.root.FS, rel, d.maxSize.Load())
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Content, snapshotInfo{name: path.Base(rel), s: s}, nil
+}
+
+var _ action.InfoReader = (*Docs)(nil)
+
+// snapshotInfo is the fs.FileInfo of a safefile read.
+type snapshotInfo struct {
+	name string
+	s    *safefile.Snapshot
+}
+
+func (i snapshotInfo) Name() string       { return i.name }
+func (i snapshotInfo) Size() int64        { return i.s.Size }
+func (i snapshotInfo) Mode() fs.FileMode  { return i.s.Mode }
+func (i snapshotInfo) ModTime() time.Time { return time.Unix(0, i.s.ModTime) }
+func (i snapshotInfo) IsDir() bool        { return i.s.Mode.IsDir() }
+func (i snapshotInfo) Sys() any           { return nil }
 
 // Stat returns a document's file info without following a final symlink.
 func (d *Docs) Stat(path string) (fs.FileInfo, error) {

@@ -59,7 +59,7 @@ func BenchmarkGraphCheck10k(b *testing.B) {
 		}
 		n := 0
 		for p := range v {
-			n += len(g.Check(p, nil))
+			n += len(g.Check(p, Parse(v[p]), nil))
 		}
 		if n == 0 {
 			b.Fatal("no problems found")
@@ -80,7 +80,11 @@ func BenchmarkGraphUpdate(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		for _, a := range g.Update(p, versions[i%2]) {
-			g.Check(a, nil)
+			c := v[a]
+			if a == p {
+				c = versions[i%2]
+			}
+			g.Check(a, Parse(c), nil)
 		}
 		i++
 	}

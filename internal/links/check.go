@@ -56,12 +56,14 @@ type Problem struct {
 	SuggestedPath string
 }
 
-// Check resolves every link of document src (which must have been added
-// with Update) and returns the problems, in document order. exists, when not
-// nil, is asked about paths that are not indexed documents (images and other
+// Check resolves every link of document src, doc being its parsed content,
+// and returns the problems, in document order. The graph resolves against
+// what it recorded of the other documents (and of src: Update it first, so
+// that links to its own headings resolve). exists, when not nil, is asked
+// about paths that are not indexed documents (images and other
 // attachments); it is called without the graph's lock held.
-func (g *Graph) Check(src string, exists func(p string) bool) []Problem {
-	probs, _ := g.CheckLimit(src, exists, nil, -1)
+func (g *Graph) Check(src string, doc *Document, exists func(p string) bool) []Problem {
+	probs, _ := g.CheckLimit(src, doc, exists, nil, -1)
 	return probs
 }
 
@@ -70,19 +72,16 @@ func (g *Graph) Check(src string, exists func(p string) bool) []Problem {
 // keep accepted. keep sees a problem before its suggestion is computed, so
 // problems it drops, and those past max, cost neither a suggestion nor
 // memory: a note with thousands of broken links is checked in bounded space.
-func (g *Graph) CheckLimit(src string, exists func(p string) bool, keep func(Problem) bool, max int) ([]Problem, int) {
-	g.mu.RLock()
-	e := g.notes[src]
-	g.mu.RUnlock()
-	if e == nil || e.doc == nil {
+func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool, keep func(Problem) bool, max int) ([]Problem, int) {
+	if doc == nil {
 		return nil, 0
 	}
 	// The links are resolved a chunk at a time, so that exists runs
-	// without the lock; e.doc is never modified, only replaced.
+	// without the lock.
 	const chunk = 256
 	var probs, pending []Problem
 	more := 0
-	links := e.doc.Links
+	links := doc.Links
 	for len(links) > 0 {
 		n := min(chunk, len(links))
 		pending = pending[:0]
@@ -140,31 +139,29 @@ func anyExists(paths []string, exists func(string) bool) bool {
 }
 
 // checkFragment checks l's heading or block fragment against target. It
-// returns 0 when the fragment resolves or cannot be checked.
+// returns 0 when the fragment resolves or cannot be checked. Callers hold
+// mu for reading.
 func (g *Graph) checkFragment(l Link, target string) ProblemKind {
 	if !l.HasFragment || l.Fragment == "" {
 		return 0
 	}
-	te := g.notes[target]
-	if te == nil || te.doc == nil {
+	te := g.lookup(target)
+	if te == nil || !te.note {
 		return 0 // an attachment: "file.pdf#page=2" is the viewer's business
 	}
 	frag := l.Fragment
 	obsidian := l.Kind.IsWiki() || g.idx.opts.MarkdownByName
 	if obsidian && strings.HasPrefix(frag, "^") {
-		for _, b := range te.doc.Blocks {
-			if strings.EqualFold(b.ID, frag[1:]) {
+		for id := range te.blocks.all() {
+			if strings.EqualFold(id, frag[1:]) {
 				return 0
 			}
 		}
 		return MissingBlock
 	}
 	if !l.Kind.IsWiki() {
-		f := fold(frag)
-		for _, h := range te.doc.Headings {
-			if h.Slug == f {
-				return 0
-			}
+		if te.slugs.contains(fold(frag)) {
+			return 0
 		}
 		if !obsidian {
 			return MissingHeading
@@ -174,11 +171,8 @@ func (g *Graph) checkFragment(l Link, target string) ProblemKind {
 	if k := strings.LastIndexByte(frag, '#'); k >= 0 {
 		frag = frag[k+1:]
 	}
-	key := HeadingKey(frag)
-	for _, hk := range te.hkeys {
-		if hk == key {
-			return 0
-		}
+	if te.hkeys.contains(HeadingKey(frag)) {
+		return 0
 	}
 	return MissingHeading
 }
@@ -196,8 +190,8 @@ func (g *Graph) suggest(p *Problem) {
 		p.SuggestedPath = best
 		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, g.targetText(p.Source, l, best))
 	case MissingHeading:
-		te := g.notes[p.Path]
-		if te == nil || te.doc == nil {
+		te := g.lookup(p.Path)
+		if te == nil || !te.note {
 			return // changed since the check: no suggestion
 		}
 		frag := l.Fragment
@@ -207,30 +201,23 @@ func (g *Graph) suggest(p *Problem) {
 				frag = frag[k+1:]
 			}
 			want := HeadingKey(frag)
-			i := closest(want, te.hkeys)
-			if i >= 0 {
+			if i := closest(want, te.hkeys.strings()); i >= 0 {
 				p.SuggestedPath = p.Path
-				p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, te.doc.Headings[i].Text)
+				p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, te.texts.strings()[i])
 			}
 			return
 		}
-		slugs := make([]string, len(te.doc.Headings))
-		for i, h := range te.doc.Headings {
-			slugs[i] = h.Slug
-		}
+		slugs := te.slugs.strings()
 		if i := closest(fold(frag), slugs); i >= 0 {
 			p.SuggestedPath = p.Path
 			p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, slugs[i])
 		}
 	case MissingBlock:
-		te := g.notes[p.Path]
-		if te == nil || te.doc == nil {
+		te := g.lookup(p.Path)
+		if te == nil || !te.note {
 			return
 		}
-		ids := make([]string, len(te.doc.Blocks))
-		for i, b := range te.doc.Blocks {
-			ids[i] = b.ID
-		}
+		ids := te.blocks.strings()
 		if i := closest(l.Fragment[1:], ids); i >= 0 {
 			p.SuggestedPath = p.Path
 			p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, "^"+ids[i])

@@ -30,7 +30,7 @@ func FuzzExtractLinks(f *testing.F) {
 		g := NewGraph(Options{})
 		g.Update("dir/a.md", content)
 		g.Update("b.md", content)
-		for _, p := range g.Check("dir/a.md", func(string) bool { return false }) {
+		for _, p := range g.Check("dir/a.md", d, func(string) bool { return false }) {
 			_ = p.Message()
 		}
 		if len(g.Remove("dir/a.md")) > 2 {

@@ -1,6 +1,7 @@
 package links
 
 import (
+	"cmp"
 	"context"
 	"hash/maphash"
 	"path"
@@ -9,17 +10,21 @@ import (
 	"sync"
 )
 
-// Graph is the link graph of one root: each document's parsed links,
-// headings and block identifiers, the Index links resolve against, and a
-// reverse index of which documents refer to which names. It is safe for
-// concurrent use: Update and Remove parse outside the lock and hold the write
-// lock only to splice the result in; Check and the other readers share a read
-// lock.
+// Graph is the link graph of one root: the Index links resolve against, each
+// document's headings and block identifiers, and a reverse index of which
+// documents refer to which names. It keeps no document's links or content:
+// checking a document takes its parsed form (Check), and what the graph
+// needs to say which documents a change affects is the list of distinct
+// targets each document links to. It is safe for concurrent use: Update and
+// Remove parse outside the lock and hold the write lock only to splice the
+// result in; Check and the other readers share a read lock.
 type Graph struct {
 	mu    sync.RWMutex
 	idx   *Index
-	notes map[string]*entry
-	refs  map[string]map[string]struct{} // name key -> documents whose links use it
+	ids   map[string]int32 // path -> its slot in notes
+	notes []entry          // by id; the slots of removed paths are reused
+	free  []int32
+	refs  map[string][]int32 // name key -> ids of the documents whose links use it, ascending
 
 	// sug memoises the closest name of a missing target; it is dropped
 	// whenever a path is added or removed.
@@ -31,12 +36,22 @@ type Graph struct {
 // nameEntry is one name key and the path suggestions would name for it.
 type nameEntry struct{ key, path string }
 
+// entry is what the graph keeps of one path: what links to it need
+// (headings, block ids) and what says whom its changes affect (the targets
+// it links to), about a hundred bytes for a typical note.
 type entry struct {
-	hash    uint64
-	doc     *Document // nil for a file that is not parsed (an attachment)
-	anchors uint64    // hash of heading slugs and block ids: what linkers see
-	hkeys   []string  // HeadingKey of each heading
-	keys    []string  // name keys this document's links use
+	path      string
+	hash      uint64 // of the content; 0 for a file that is not parsed
+	anchors   uint64 // hash of heading slugs and block ids: what linkers see
+	note      bool   // parsed (false: an attachment, which links may point at)
+	moreLinks bool   // the document held more links than the limit kept
+	texts     packed // each heading's plain text
+	slugs     packed // each heading's GitHub slug
+	hkeys     packed // each heading's HeadingKey
+	blocks    packed // block ids
+	// targets are the distinct targets of the document's links, each after
+	// a byte saying how it resolves ('w' wiki, 'm' Markdown).
+	targets packed
 }
 
 var seed = maphash.MakeSeed()
@@ -47,8 +62,11 @@ func Hash(content []byte) uint64 { return maphash.Bytes(seed, content) }
 
 // NewGraph returns an empty graph.
 func NewGraph(opts Options) *Graph {
-	return &Graph{idx: NewIndex(opts), notes: map[string]*entry{}, refs: map[string]map[string]struct{}{}}
+	return &Graph{idx: NewIndex(opts), ids: map[string]int32{}, refs: map[string][]int32{}}
 }
+
+// Options returns the options the graph was made with.
+func (g *Graph) Options() Options { return g.idx.opts }
 
 // Update records document p's content and returns the paths whose check
 // results may have changed, sorted: p itself, and the documents referring to
@@ -65,20 +83,24 @@ func (g *Graph) Update(p string, content []byte) []string {
 // Options.Limits.
 func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]string, error) {
 	h := Hash(content)
-	g.mu.RLock()
-	old := g.notes[p]
-	g.mu.RUnlock()
-	if old != nil && old.doc != nil && old.hash == h {
+	if old, ok := g.Hash(p); ok && old == h {
 		return nil, nil
 	}
 	doc, err := ParseContext(ctx, content, g.idx.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	ne := newEntry(h, doc)
+	return g.UpdateDocument(p, h, doc), nil
+}
+
+// UpdateDocument is Update for a document the caller parsed (within the
+// graph's Options.Limits) from content whose Hash is hash: a caller that
+// checks the document parses it once. The graph keeps nothing of doc.
+func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
+	ne := newEntry(hash, doc)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.put(p, ne), nil
+	return g.put(p, ne)
 }
 
 // AddFile records a file that links may point at but that is not parsed
@@ -86,41 +108,61 @@ func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]
 func (g *Graph) AddFile(p string) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, ok := g.notes[p]; ok {
+	if _, ok := g.ids[p]; ok {
 		return nil
 	}
-	return g.put(p, &entry{})
+	return g.put(p, entry{})
 }
 
-func (g *Graph) put(p string, ne *entry) []string {
-	old := g.notes[p]
-	if old != nil && old.doc != nil && ne.doc != nil && old.hash == ne.hash {
-		return nil // an equal update won the race
+func (g *Graph) put(p string, ne entry) []string {
+	id, known := g.ids[p]
+	var old entry
+	if known {
+		old = g.notes[id]
+		if old.note && ne.note && old.hash == ne.hash {
+			return nil // an equal update won the race
+		}
+		g.unref(id, old.targets)
+	} else {
+		id = g.alloc(p)
 	}
-	g.notes[p] = ne
-	if old != nil {
-		g.unref(p, old.keys)
-	}
-	g.ref(p, ne.keys)
+	ne.path = g.notes[id].path
+	g.notes[id] = ne
+	g.ref(id, ne.targets)
 	affected := map[string]struct{}{}
-	if ne.doc != nil {
+	if ne.note {
 		affected[p] = struct{}{}
 	}
 	switch {
-	case old == nil:
+	case !known:
 		g.idx.Add(p)
 		g.dropSuggestions()
-		for s := range g.refs[NameKey(p)] {
-			affected[s] = struct{}{}
+		for _, s := range g.refs[NameKey(p)] {
+			affected[g.notes[s].path] = struct{}{}
 		}
 	case old.anchors != ne.anchors:
-		for s := range g.refs[NameKey(p)] {
-			if _, done := affected[s]; !done && g.linksTo(s, p) {
-				affected[s] = struct{}{}
+		for _, s := range g.refs[NameKey(p)] {
+			sp := g.notes[s].path
+			if _, done := affected[sp]; !done && g.linksTo(s, p) {
+				affected[sp] = struct{}{}
 			}
 		}
 	}
 	return sortedKeys(affected)
+}
+
+// alloc gives p a slot. Callers hold mu.
+func (g *Graph) alloc(p string) int32 {
+	var id int32
+	if n := len(g.free); n > 0 {
+		id, g.free = g.free[n-1], g.free[:n-1]
+	} else {
+		id = int32(len(g.notes))
+		g.notes = append(g.notes, entry{})
+	}
+	g.ids[p] = id
+	g.notes[id].path = p
+	return id
 }
 
 // Remove forgets p and returns the documents that referred to its name,
@@ -128,17 +170,19 @@ func (g *Graph) put(p string, ne *entry) []string {
 func (g *Graph) Remove(p string) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	old, ok := g.notes[p]
+	id, ok := g.ids[p]
 	if !ok {
 		return nil
 	}
-	delete(g.notes, p)
-	g.unref(p, old.keys)
+	g.unref(id, g.notes[id].targets)
+	g.notes[id] = entry{}
+	delete(g.ids, p)
+	g.free = append(g.free, id)
 	g.idx.Remove(p)
 	g.dropSuggestions()
 	affected := map[string]struct{}{}
-	for s := range g.refs[NameKey(p)] {
-		affected[s] = struct{}{}
+	for _, s := range g.refs[NameKey(p)] {
+		affected[g.notes[s].path] = struct{}{}
 	}
 	return sortedKeys(affected)
 }
@@ -149,36 +193,46 @@ func (g *Graph) dropSuggestions() {
 	g.sugMu.Unlock()
 }
 
-func (g *Graph) ref(p string, keys []string) {
-	for _, k := range keys {
-		m := g.refs[k]
-		if m == nil {
-			m = map[string]struct{}{}
-			g.refs[k] = m
+// targetKey is the name key a link target is found under in refs.
+func targetKey(t string) string {
+	return NameKey(path.Clean(strings.TrimSuffix(t, "/")))
+}
+
+func (g *Graph) ref(id int32, targets packed) {
+	for t := range targets.all() {
+		k := targetKey(t[1:])
+		ids := g.refs[k]
+		if i, found := slices.BinarySearch(ids, id); !found {
+			g.refs[k] = slices.Insert(ids, i, id)
 		}
-		m[p] = struct{}{}
 	}
 }
 
-func (g *Graph) unref(p string, keys []string) {
-	for _, k := range keys {
-		if m := g.refs[k]; m != nil {
-			delete(m, p)
-			if len(m) == 0 {
+func (g *Graph) unref(id int32, targets packed) {
+	for t := range targets.all() {
+		k := targetKey(t[1:])
+		ids := g.refs[k]
+		if i, found := slices.BinarySearch(ids, id); found {
+			ids = slices.Delete(ids, i, i+1)
+			if len(ids) == 0 {
 				delete(g.refs, k)
+			} else {
+				g.refs[k] = ids
 			}
 		}
 	}
 }
 
-// linksTo reports whether some link of s resolves to p. Callers hold mu.
-func (g *Graph) linksTo(s, p string) bool {
-	e := g.notes[s]
-	if e == nil || e.doc == nil {
-		return false
-	}
-	for _, l := range e.doc.Links {
-		if l.Target != "" && g.idx.Resolve(s, l).Path == p {
+// linksTo reports whether some link of document s resolves to p. Callers
+// hold mu.
+func (g *Graph) linksTo(s int32, p string) bool {
+	e := &g.notes[s]
+	for t := range e.targets.all() {
+		l := Link{Kind: Inline, Target: t[1:]}
+		if t[0] == 'w' {
+			l.Kind = Wiki
+		}
+		if g.idx.Resolve(e.path, l).Path == p {
 			return true
 		}
 	}
@@ -191,20 +245,35 @@ func (g *Graph) Linkers(p string) []string {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var out []string
-	for s := range g.refs[NameKey(p)] {
-		if s != p && g.linksTo(s, p) {
-			out = append(out, s)
+	for _, s := range g.refs[NameKey(p)] {
+		if sp := g.notes[s].path; sp != p && g.linksTo(s, p) {
+			out = append(out, sp)
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
+// Referrers returns the documents with a link whose target has one of the
+// name keys (see NameKey), whatever it resolves to, sorted: the documents
+// whose links may change meaning when paths with those names come or go.
+func (g *Graph) Referrers(keys []string) []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	set := map[string]struct{}{}
+	for _, k := range keys {
+		for _, s := range g.refs[k] {
+			set[g.notes[s].path] = struct{}{}
+		}
+	}
+	return sortedKeys(set)
+}
+
 // Has reports whether p is in the graph.
 func (g *Graph) Has(p string) bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	_, ok := g.notes[p]
+	_, ok := g.ids[p]
 	return ok
 }
 
@@ -213,30 +282,28 @@ func (g *Graph) Has(p string) bool {
 func (g *Graph) Hash(p string) (uint64, bool) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	e := g.notes[p]
-	if e == nil || e.doc == nil {
+	id, ok := g.ids[p]
+	if !ok || !g.notes[id].note {
 		return 0, false
 	}
-	return e.hash, true
+	return g.notes[id].hash, true
 }
 
-// Document returns p's parsed document (nil when unknown or not parsed).
-// The result is shared: do not modify it.
-func (g *Graph) Document(p string) *Document {
+// MoreLinks reports whether document p held more links than the graph's
+// Options.Limits keep: some of its links are unknown to the graph.
+func (g *Graph) MoreLinks(p string) bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	if e := g.notes[p]; e != nil {
-		return e.doc
-	}
-	return nil
+	id, ok := g.ids[p]
+	return ok && g.notes[id].moreLinks
 }
 
 // Paths returns every path in the graph, sorted.
 func (g *Graph) Paths() []string {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	out := make([]string, 0, len(g.notes))
-	for p := range g.notes {
+	out := make([]string, 0, len(g.ids))
+	for p := range g.ids {
 		out = append(out, p)
 	}
 	slices.Sort(out)
@@ -249,7 +316,7 @@ func (g *Graph) Absent(list []string) (absent []string, present int) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	for _, p := range list {
-		if _, ok := g.notes[p]; ok {
+		if _, ok := g.ids[p]; ok {
 			present++
 		} else {
 			absent = append(absent, p)
@@ -262,7 +329,7 @@ func (g *Graph) Absent(list []string) (absent []string, present int) {
 func (g *Graph) Len() int {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return len(g.notes)
+	return len(g.ids)
 }
 
 // Index returns a copy of the graph's index.
@@ -279,43 +346,69 @@ func (g *Graph) Resolve(src string, l Link) Resolution {
 	return g.idx.Resolve(src, l)
 }
 
-func newEntry(h uint64, doc *Document) *entry {
-	e := &entry{hash: h, doc: doc}
+// lookup returns p's entry, or nil. Callers hold mu; the pointer is valid
+// until they release it.
+func (g *Graph) lookup(p string) *entry {
+	if id, ok := g.ids[p]; ok {
+		return &g.notes[id]
+	}
+	return nil
+}
+
+// target is a link target and how it resolves, for deduplication.
+type target struct {
+	wiki bool
+	t    string
+}
+
+func newEntry(h uint64, doc *Document) entry {
+	e := entry{hash: h, note: true, moreLinks: doc.MoreLinks}
 	var mh maphash.Hash
 	mh.SetSeed(seed)
-	if len(doc.Headings) > 0 {
-		e.hkeys = make([]string, len(doc.Headings))
-	}
-	for i, hd := range doc.Headings {
-		e.hkeys[i] = HeadingKey(hd.Text)
+	var texts, slugs, hkeys, blocks packer
+	for _, hd := range doc.Headings {
+		texts.add(hd.Text)
+		slugs.add(hd.Slug)
+		hkeys.add(HeadingKey(hd.Text))
 		mh.WriteString(hd.Slug)
 		mh.WriteByte(0)
 	}
 	mh.WriteByte(1)
 	for _, b := range doc.Blocks {
+		blocks.add(b.ID)
 		mh.WriteString(b.ID)
 		mh.WriteByte(0)
 	}
 	e.anchors = mh.Sum64()
-	var seen map[string]struct{}
-	if len(doc.Links) > 16 {
-		seen = make(map[string]struct{}, len(doc.Links))
-	}
+	e.texts, e.slugs, e.hkeys, e.blocks = texts.done(), slugs.done(), hkeys.done(), blocks.done()
+
+	ts := make([]target, 0, len(doc.Links))
 	for _, l := range doc.Links {
-		if l.Target == "" {
-			continue
+		if l.Target != "" {
+			ts = append(ts, target{l.Kind.IsWiki(), l.Target})
 		}
-		k := NameKey(path.Clean(strings.TrimSuffix(l.Target, "/")))
-		if seen != nil {
-			if _, dup := seen[k]; dup {
-				continue
-			}
-			seen[k] = struct{}{}
-		} else if slices.Contains(e.keys, k) {
-			continue
-		}
-		e.keys = append(e.keys, k)
 	}
+	slices.SortFunc(ts, func(a, b target) int {
+		if a.wiki != b.wiki {
+			if a.wiki {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.t, b.t)
+	})
+	var tp packer
+	for i, t := range ts {
+		if i > 0 && t == ts[i-1] {
+			continue
+		}
+		kind := byte('m')
+		if t.wiki {
+			kind = 'w'
+		}
+		tp.addTagged(kind, t.t)
+	}
+	e.targets = tp.done()
 	return e
 }
 

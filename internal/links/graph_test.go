@@ -8,6 +8,11 @@ import (
 	"testing"
 )
 
+// check parses content and checks it as document src of g.
+func check(g *Graph, src, content string, exists func(string) bool) []Problem {
+	return g.Check(src, Parse([]byte(content)), exists)
+}
+
 // vault builds a graph from path -> content.
 func vault(t testing.TB, opts Options, files map[string]string) *Graph {
 	t.Helper()
@@ -128,9 +133,9 @@ func TestResolveMarkdownByName(t *testing.T) {
 	}
 }
 
-func problems(g *Graph, src string) string {
+func problems(g *Graph, src, content string) string {
 	var b strings.Builder
-	for _, p := range g.Check(src, nil) {
+	for _, p := range check(g, src, content, nil) {
 		fmt.Fprintf(&b, "%d:%d %s %s", p.Link.Line, p.Link.Column, p.Kind, p.Message())
 		if p.Suggestion != "" {
 			fmt.Fprintf(&b, " => %s", p.Suggestion)
@@ -141,21 +146,22 @@ func problems(g *Graph, src string) string {
 }
 
 func TestCheck(t *testing.T) {
+	src := strings.Join([]string{
+		"[[Project Plan]] [[Project Plann]] [[Project Plan#goals & risks]] [[Project Plan#Timelin]]",
+		"[[Project Plan#^para-1]] [[Project Plan#^para-2]] ![[logo.png]] ![[logo.jpg]]",
+		"[ok](docs/setup.md#install-step-1) [bad](docs/setup.md#install-stepp) [gone](docs/setp.md)",
+		"[[#Local]] [[#Locl]] [x](#local) [y](#lokal) [[Dup]] `[[Ignored]]`",
+		"# Local",
+	}, "\n")
 	g := vault(t, Options{}, map[string]string{
 		"notes/Project Plan.md": "# Goals & Risks\n## Timeline\nA paragraph ^para-1\n",
 		"docs/setup.md":         "# Install step\n# Install step\n",
 		"img/logo.png":          "",
 		"a/Dup.md":              "",
 		"b/c/Dup.md":            "",
-		"src.md": strings.Join([]string{
-			"[[Project Plan]] [[Project Plann]] [[Project Plan#goals & risks]] [[Project Plan#Timelin]]",
-			"[[Project Plan#^para-1]] [[Project Plan#^para-2]] ![[logo.png]] ![[logo.jpg]]",
-			"[ok](docs/setup.md#install-step-1) [bad](docs/setup.md#install-stepp) [gone](docs/setp.md)",
-			"[[#Local]] [[#Locl]] [x](#local) [y](#lokal) [[Dup]] `[[Ignored]]`",
-			"# Local",
-		}, "\n"),
+		"src.md":                src,
 	})
-	got := problems(g, "src.md")
+	got := problems(g, "src.md", src)
 	want := `1:18 missing-target broken link [[Project Plann]]: no note named "Project Plann" => [[Project Plan]]
 1:67 missing-heading broken link [[Project Plan#Timelin]]: "notes/Project Plan.md" has no heading "Timelin" => [[Project Plan#Timeline]]
 2:26 missing-block broken link [[Project Plan#^para-2]]: "notes/Project Plan.md" has no block ^para-2 => [[Project Plan#^para-1]]
@@ -171,8 +177,9 @@ func TestCheck(t *testing.T) {
 	}
 	// The exists callback is asked about attachments that are not indexed.
 	var asked []string
-	g.Update("pics.md", []byte("![](shots/one.png) ![[two.png]]"))
-	probs := g.Check("pics.md", func(p string) bool { asked = append(asked, p); return p == "shots/one.png" })
+	const pics = "![](shots/one.png) ![[two.png]]"
+	g.Update("pics.md", []byte(pics))
+	probs := check(g, "pics.md", pics, func(p string) bool { asked = append(asked, p); return p == "shots/one.png" })
 	if len(probs) != 1 || probs[0].Link.Target != "two.png" {
 		t.Errorf("with exists: %+v", probs)
 	}
@@ -182,8 +189,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestIncremental(t *testing.T) {
+	const a = "[[Target]] [[Target#One]]"
 	g := vault(t, Options{}, map[string]string{
-		"a.md":      "[[Target]] [[Target#One]]",
+		"a.md":      a,
 		"b.md":      "[see](Target.md)",
 		"c.md":      "[[Unrelated]]",
 		"Target.md": "# One\n",
@@ -199,11 +207,11 @@ func TestIncremental(t *testing.T) {
 	eq("body edit", g.Update("Target.md", []byte("# One\nmore text\n")), "Target.md")
 	eq("heading edit", g.Update("Target.md", []byte("# Two\n")), "Target.md", "a.md", "b.md", "d.md")
 	eq("remove", g.Remove("Target.md"), "a.md", "b.md", "d.md")
-	if got := problems(g, "a.md"); !strings.Contains(got, "missing-target") {
+	if got := problems(g, "a.md", a); !strings.Contains(got, "missing-target") {
 		t.Errorf("after remove, a.md problems = %q", got)
 	}
 	eq("re-add", g.Update("Target.md", []byte("# One\n")), "Target.md", "a.md", "b.md", "d.md")
-	if got := problems(g, "a.md"); got != "" {
+	if got := problems(g, "a.md", a); got != "" {
 		t.Errorf("after re-add, a.md problems = %q", got)
 	}
 	// A linker that changes its links moves in the reverse index.
@@ -217,14 +225,20 @@ func TestIncremental(t *testing.T) {
 func TestGraphConcurrent(t *testing.T) {
 	g := NewGraph(Options{})
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	last := map[string]string{}
 	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				p := fmt.Sprintf("n%d.md", (w*31+i)%50)
-				g.Update(p, []byte(fmt.Sprintf("# H%d\n[[n%d]] [[n%d#H%d]]", i, (i+1)%50, (i+2)%50, i)))
-				g.Check(p, nil)
+				c := fmt.Sprintf("# H%d\n[[n%d]] [[n%d#H%d]]", i, (i+1)%50, (i+2)%50, i)
+				g.Update(p, []byte(c))
+				mu.Lock()
+				last[p] = c
+				mu.Unlock()
+				check(g, p, c, nil)
 				if i%7 == 0 {
 					g.Remove(fmt.Sprintf("n%d.md", (i+3)%50))
 				}
@@ -234,7 +248,7 @@ func TestGraphConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for _, p := range g.Paths() {
-		g.Check(p, nil)
+		check(g, p, last[p], nil)
 	}
 }
 

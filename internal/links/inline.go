@@ -55,6 +55,9 @@ const (
 	maxTitle      = 1024
 )
 
+// prepassSpecial are the bytes prepass looks at.
+var prepassSpecial = [256]bool{'\\': true, '`': true, '[': true, ']': true}
+
 var inlineSpecial = [256]bool{'\\': true, '`': true, '[': true, '!': true, '<': true, '%': true}
 
 // inline scans the paragraph [a, b) for links.
@@ -189,7 +192,12 @@ func (s *scanner) prepass(a, b int) {
 		if s.stopped(i) {
 			return
 		}
-		switch src[i] {
+		c := src[i]
+		if !prepassSpecial[c] {
+			i++
+			continue
+		}
+		switch c {
 		case '\\':
 			if i+1 < b && isASCIIPunct(src[i+1]) {
 				i += 2

@@ -128,12 +128,13 @@ func TestCheckLimit(t *testing.T) {
 		fmt.Fprintf(&b, "[[missing %d]] [[img%d.png]]\n", i, i)
 	}
 	g.Update("a.md", []byte(b.String()))
-	all := g.Check("a.md", nil)
+	doc := Parse([]byte(b.String()))
+	all := g.Check("a.md", doc, nil)
 	if len(all) != 1200 {
 		t.Fatalf("Check found %d problems, want 1200", len(all))
 	}
 	notImages := func(p Problem) bool { return !LooksLikeAttachment(p.Link.Target) }
-	got, more := g.CheckLimit("a.md", nil, notImages, 100)
+	got, more := g.CheckLimit("a.md", doc, nil, notImages, 100)
 	if len(got) != 100 || more != 500 {
 		t.Fatalf("CheckLimit kept %d and counted %d more; want 100 and 500", len(got), more)
 	}
@@ -143,7 +144,7 @@ func TestCheckLimit(t *testing.T) {
 		}
 	}
 	// exists is still asked before a problem counts.
-	got, more = g.CheckLimit("a.md", func(string) bool { return true }, nil, 10)
+	got, more = g.CheckLimit("a.md", doc, func(string) bool { return true }, nil, 10)
 	if len(got) != 0 || more != 0 {
 		t.Fatalf("with every attachment present: %d problems, %d more; want none", len(got), more)
 	}

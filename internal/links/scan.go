@@ -121,11 +121,15 @@ type scanner struct {
 // stopped reports whether the scan must end, looking at ctx when the scan
 // has passed offset nextCheck.
 func (s *scanner) stopped(off int) bool {
+	if off < s.nextCheck && s.err == nil {
+		return false // the common case, inlined in the byte loops
+	}
+	return s.lookAtContext(off)
+}
+
+func (s *scanner) lookAtContext(off int) bool {
 	if s.err != nil {
 		return true
-	}
-	if off < s.nextCheck {
-		return false
 	}
 	s.nextCheck = off + checkEvery
 	s.err = s.ctx.Err()

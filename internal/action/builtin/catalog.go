@@ -19,7 +19,6 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/escape"
-	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/query"
 )
 
@@ -73,16 +72,18 @@ type catalogParams struct {
 	Fields *[]string      `json:"fields"`
 }
 
-// catalogAction keeps, per root, a cache of every document's entry and the
-// bytes it last wrote. Run only notes which files changed; Finish refreshes
-// the cache (re-reading a file only when Run saw it or its size or modification
-// time changed), then writes the catalog through the Writer when its bytes
-// differ from the last ones written.
+// catalogAction keeps, per root, each document's encoded entry and a digest
+// of the bytes it last wrote; the documents' entries are in the kbCache it
+// shares with the index actions. Run only notes which files changed; Finish
+// refreshes the cache (re-reading a file only when Run saw it or its size or
+// modification time changed), then writes the catalog through the Writer
+// when its bytes differ from the last ones written.
 type catalogAction struct {
 	output string
 	filter *query.Query // only From is used
 	fields []string     // nil: every field
 	all    bool         // fields not given
+	caches *kbCaches
 
 	mu    sync.Mutex
 	roots map[any]*catalogState
@@ -91,10 +92,12 @@ type catalogAction struct {
 type catalogState struct {
 	finishMu sync.Mutex // serializes Finish for one root
 
-	cache kbCache
+	cache *kbCache
 	mu    sync.Mutex
 	dirty map[string]bool
-	last  []byte // bytes last handed to the Writer successfully
+	// wrote is set once the Writer took a catalog; last is its digest.
+	wrote bool
+	last  [sha256.Size]byte
 
 	// encoded caches each document's JSON object by the entry it was made
 	// from, so an unchanged document is not encoded again. Finish only.
@@ -127,7 +130,7 @@ func newCatalog(params any, b action.Build) (action.Action, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	a := &catalogAction{output: out, filter: q, all: p.Fields == nil, roots: map[any]*catalogState{}}
+	a := &catalogAction{output: out, filter: q, all: p.Fields == nil, caches: kbCachesOf(b), roots: map[any]*catalogState{}}
 	if p.Fields != nil {
 		a.fields = slices.Clone(*p.Fields)
 	}
@@ -140,7 +143,7 @@ func (a *catalogAction) state(d action.Docs) *catalogState {
 	defer a.mu.Unlock()
 	s := a.roots[k]
 	if s == nil {
-		s = &catalogState{dirty: map[string]bool{}}
+		s = &catalogState{dirty: map[string]bool{}, cache: a.caches.of(d)}
 		a.roots[k] = s
 	}
 	return s
@@ -185,10 +188,7 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 	}
 
 	var out action.Output
-	list := h.Docs.List()
-	if !slices.IsSorted(list) {
-		list = slices.Sorted(slices.Values(list)) // the catalog's order must not depend on the port
-	}
+	list := kbList(h.Docs)
 	docs := make([][]byte, 0, len(list))
 	if s.encoded == nil {
 		s.encoded = map[string]catalogEncoded{}
@@ -235,7 +235,7 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 		}
 		docs = append(docs, enc.json)
 	}
-	s.cache.retain(listed)
+	s.cache.forget(list)
 	for p := range s.encoded {
 		if !listed[p] {
 			delete(s.encoded, p)
@@ -243,14 +243,15 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 	}
 
 	b := assembleCatalog(docs)
-	if s.last != nil && bytes.Equal(b, s.last) {
+	sum := sha256.Sum256(b)
+	if s.wrote && sum == s.last {
 		return out, nil
 	}
 	if err := h.Writer.WriteFile(ctx, a.output, b); err != nil {
 		requeue()
 		return action.Output{}, fmt.Errorf("write catalog: %w", err)
 	}
-	s.last = b
+	s.wrote, s.last = true, sum
 	return out, nil
 }
 
@@ -297,7 +298,8 @@ func encodeCatalogDoc(d catalogDoc) ([]byte, error) {
 	if err := enc.Encode(d); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	// A copy of its own size: the entry is cached, the buffer grew past it.
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
 
 // assembleCatalog joins entries, already in path order, into the catalog file: the same bytes json.Encoder with a
@@ -402,85 +404,6 @@ func kbJSONFloat(f float64, bits int) any {
 		return strconv.FormatFloat(f, 'g', -1, bits)
 	}
 	return f
-}
-
-// kbEntry is what the knowledge-base actions (catalog, index) know of one
-// document. Entries are immutable once cached.
-type kbEntry struct {
-	size  int64
-	mod   time.Time
-	sum   [sha256.Size]byte // of the content
-	fm    map[string]any    // never nil
-	fmErr string            // why the front matter could not be read
-	fmSum [sha256.Size]byte // of the front matter's value: index fingerprints
-}
-
-// kbCache maps document paths to entries, re-reading a document only when
-// its size or modification time changed (or when told to). Safe for
-// concurrent use.
-type kbCache struct {
-	mu      sync.Mutex
-	entries map[string]*kbEntry
-}
-
-// load returns p's entry, reading the file when it is new, changed by size
-// or modification time, or force is set.
-func (c *kbCache) load(docs action.Docs, p string, force bool) (*kbEntry, error) {
-	fi, err := docs.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
-	c.mu.Lock()
-	e := c.entries[p]
-	c.mu.Unlock()
-	if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-		return e, nil
-	}
-	b, err := docs.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
-	e = newKBEntry(b, fi.ModTime())
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]*kbEntry{}
-	}
-	c.entries[p] = e
-	c.mu.Unlock()
-	return e, nil
-}
-
-// retain forgets every path not in keep.
-func (c *kbCache) retain(keep map[string]bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for p := range c.entries {
-		if !keep[p] {
-			delete(c.entries, p)
-		}
-	}
-}
-
-func newKBEntry(content []byte, mod time.Time) *kbEntry {
-	// The size is the content's, not the stat's: if the file changed between
-	// the two, the next stat differs and the entry is read again.
-	e := &kbEntry{size: int64(len(content)), mod: mod, sum: sha256.Sum256(content)}
-	fm, err := markdown.Parse(content)
-	if err != nil {
-		e.fmErr = err.Error()
-		fm = nil
-	}
-	if fm == nil {
-		fm = map[string]any{}
-	}
-	e.fm = fm
-	// %#v prints maps with sorted keys and values with their types, so equal
-	// front matter gives equal digests and "1" differs from 1.
-	e.fmSum = sha256.Sum256(fmt.Appendf(nil, "%#v\x00%s", fm, e.fmErr))
-	return e
 }
 
 // kbRootKey is the key under which an action keeps per-root state: the

@@ -108,13 +108,14 @@ type indexAction struct {
 	empty  string
 	header string
 	footer string
+	caches *kbCaches
 
 	mu    sync.Mutex
 	roots map[any]*indexState
 }
 
 type indexState struct {
-	cache kbCache
+	cache *kbCache // shared with the other index and catalog actions
 
 	mu      sync.Mutex
 	regions map[string]idxFingerprint // region file → inputs at its last generation
@@ -136,7 +137,7 @@ func newIndex(params any, b action.Build) (action.Action, error) {
 	if err := kbDecode(params, &p); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	a := &indexAction{name: p.Name, empty: p.Empty, header: p.Header, footer: p.Footer, roots: map[any]*indexState{}}
+	a := &indexAction{name: p.Name, empty: p.Empty, header: p.Header, footer: p.Footer, caches: kbCachesOf(b), roots: map[any]*indexState{}}
 	label := "index"
 	switch {
 	case p.Name != "" && p.Output != "":
@@ -179,7 +180,7 @@ func (a *indexAction) state(d action.Docs) *indexState {
 	defer a.mu.Unlock()
 	s := a.roots[k]
 	if s == nil {
-		s = &indexState{regions: map[string]idxFingerprint{}}
+		s = &indexState{regions: map[string]idxFingerprint{}, cache: a.caches.of(d)}
 		a.roots[k] = s
 	}
 	return s
@@ -218,7 +219,7 @@ func (a *indexAction) Run(ctx context.Context, in action.Input) (action.Output, 
 	if in.Host.Docs == nil {
 		return action.Output{}, fmt.Errorf("index %s needs to read other documents: %w", a.name, action.ErrNotPermitted)
 	}
-	snap, err := a.snapshot(ctx, in.Host.Docs, &s.cache, in.Path)
+	snap, err := a.snapshot(ctx, in.Host.Docs, s.cache, in.Path)
 	if err != nil {
 		return action.Output{}, err
 	}
@@ -274,7 +275,7 @@ func (a *indexAction) Finish(ctx context.Context, h action.Host) (action.Output,
 	if h.Docs == nil {
 		return action.Output{}, fmt.Errorf("index %s needs to read other documents: %w", a.name, action.ErrNotPermitted)
 	}
-	snap, err := a.snapshot(ctx, h.Docs, &s.cache, "")
+	snap, err := a.snapshot(ctx, h.Docs, s.cache, "")
 	if err != nil {
 		return action.Output{}, err
 	}
@@ -307,7 +308,7 @@ func (a *indexAction) finishFile(ctx context.Context, h action.Host, s *indexSta
 	if h.Docs == nil || h.Writer == nil {
 		return action.Output{}, fmt.Errorf("index needs to read documents and write %s: %w", a.output, action.ErrNotPermitted)
 	}
-	snap, err := a.snapshot(ctx, h.Docs, &s.cache, a.output)
+	snap, err := a.snapshot(ctx, h.Docs, s.cache, a.output)
 	if err != nil {
 		return action.Output{}, err
 	}
@@ -339,13 +340,9 @@ type idxSnapshot struct {
 // size or modification time changed.
 func (a *indexAction) snapshot(ctx context.Context, docs action.Docs, cache *kbCache, skip string) (idxSnapshot, error) {
 	var snap idxSnapshot
-	keep := map[string]bool{}
-	for _, p := range docs.List() {
-		if !a.q.Covers(p) {
-			continue
-		}
-		keep[p] = true
-		if p == skip {
+	list := kbList(docs)
+	for _, p := range list {
+		if !a.q.Covers(p) || p == skip {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -363,7 +360,7 @@ func (a *indexAction) snapshot(ctx context.Context, docs action.Docs, cache *kbC
 		snap.docs = append(snap.docs, query.Doc{Path: p, FM: e.fm})
 		snap.sums = append(snap.sums, e.fmSum)
 	}
-	cache.retain(keep)
+	cache.forget(list)
 	return snap, nil
 }
 

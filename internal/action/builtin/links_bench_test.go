@@ -137,14 +137,17 @@ func BenchmarkLinksFullCheck10k(b *testing.B) {
 	dir := b.TempDir()
 	docs := &lkBenchDocs{lkDir: openLKDir(b, dir), list: lkGenVault(b, dir, 10000)}
 	b.Run("cold", func(b *testing.B) {
+		base := heapLive()
+		var a action.Action
 		cpu := lkCPUTime()
 		for b.Loop() {
-			a := lkNew(b, "links.check", lkBenchParams)
+			a = lkNew(b, "links.check", lkBenchParams)
 			if n := lkCheckAll(b, a, docs); n == 0 {
 				b.Fatal("no findings: the generated typos were not caught")
 			}
 		}
 		lkReportCPU(b, cpu)
+		reportLive(b, base, a)
 	})
 	b.Run("warm", func(b *testing.B) {
 		// A second full run of the same action (a new generation): Stat
@@ -157,6 +160,25 @@ func BenchmarkLinksFullCheck10k(b *testing.B) {
 		}
 		lkReportCPU(b, cpu)
 	})
+}
+
+// heapLive returns the bytes of heap in use after a collection.
+func heapLive() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// reportLive reports, as live-MiB, the heap that keep holds beyond base:
+// what an action keeps between calls (its graph, its caches). A regression
+// in what is kept per document shows here long before it shows in RSS.
+func reportLive(b *testing.B, base uint64, keep ...any) {
+	live := heapLive()
+	runtime.KeepAlive(keep)
+	if live > base {
+		b.ReportMetric(float64(live-base)/(1<<20), "live-MiB")
+	}
 }
 
 // lkReportCPU reports the process CPU time per operation since start.

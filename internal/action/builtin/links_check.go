@@ -164,20 +164,16 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 			affected[p] = struct{}{}
 		}
 	}
-	ps, err := v.input(ctx, in.Path, in.Content)
+	ps, doc, err := v.input(ctx, in.Path, in.Content)
 	if err != nil {
 		return action.Output{}, err
 	}
 	add(ps)
-	doc := v.g.Document(in.Path)
-	if doc == nil { // removed meanwhile by a list sync that raced with us
-		if ps, err = v.input(ctx, in.Path, in.Content); err != nil {
+	if !v.g.Has(in.Path) { // removed meanwhile by a list sync that raced with us
+		if ps, doc, err = v.input(ctx, in.Path, in.Content); err != nil {
 			return action.Output{}, err
 		}
 		add(ps)
-		if doc = v.g.Document(in.Path); doc == nil {
-			return action.Output{}, nil
-		}
 	}
 	unresolved := false
 	for i, l := range doc.Links {
@@ -207,7 +203,7 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 	var out action.Output
 	out.Findings = append(out.Findings, a.capFindings(doc)...)
 	keep := func(p links.Problem) bool { _, ok := a.severityOf(p); return ok }
-	probs, extra := v.g.CheckLimit(in.Path, exists, keep, action.MaxFindings-1-len(out.Findings))
+	probs, extra := v.g.CheckLimit(in.Path, doc, exists, keep, action.MaxFindings-1-len(out.Findings))
 	for _, p := range probs {
 		if f, ok := a.finding(p); ok {
 			out.Findings = append(out.Findings, f)

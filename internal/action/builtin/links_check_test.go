@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -387,6 +388,81 @@ func TestLinksCheckSeesChangedTargets(t *testing.T) {
 	out, _ := a.Run(context.Background(), d.input(t, "a.md"))
 	if len(out.Findings) != 1 {
 		t.Fatalf("findings %+v", out.Findings)
+	}
+}
+
+// lkInfoDir is an lkDir that also reads a file with its info
+// (action.InfoReader), as the engine's Docs does, and counts the Stats of
+// notes.
+type lkInfoDir struct {
+	*lkDir
+	infoReads, noteStats atomic.Int64
+}
+
+var _ action.InfoReader = (*lkInfoDir)(nil)
+
+func (d *lkInfoDir) ReadFileInfo(p string) ([]byte, fs.FileInfo, error) {
+	d.infoReads.Add(1)
+	f, err := d.root.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := io.ReadAll(f)
+	return b, fi, err
+}
+
+func (d *lkInfoDir) Stat(p string) (fs.FileInfo, error) {
+	if isNote(p) {
+		d.noteStats.Add(1)
+	}
+	return d.lkDir.Stat(p)
+}
+
+// TestLinksCheckLoadsWithOneRead: with an InfoReader, the first load reads
+// each note once and takes no Stat of it; the next generation compares the
+// read's info with a Stat, as it does without one.
+func TestLinksCheckLoadsWithOneRead(t *testing.T) {
+	files := map[string]string{"a.md": "[[T#Old]]\n", "b.md": "[[Missing]]\n", "T.md": "# Old\n"}
+	want, _ := newLKDir(t, files).runAll(t, lkNew(t, "links.check", ""))
+
+	d := &lkInfoDir{lkDir: newLKDir(t, files)}
+	a := lkNew(t, "links.check", "")
+	run := func(p string) string {
+		in := d.input(t, p)
+		in.Host.Docs = d
+		out, err := a.Run(context.Background(), in)
+		if err != nil {
+			t.Fatalf("Run(%s): %v", p, err)
+		}
+		return strings.Join(lkRender(p, out.Findings), "")
+	}
+	var got string
+	for _, p := range d.List() {
+		got += run(p)
+	}
+	if got != want {
+		t.Errorf("findings with an InfoReader:\n%s\nwithout:\n%s", got, want)
+	}
+	if n, s, r := d.infoReads.Load(), d.noteStats.Load(), d.reads.Load(); n != 3 || s != 0 || r != 0 {
+		t.Errorf("first load: %d reads with info, %d Stats of notes, %d plain reads; want 3, 0, 0", n, s, r)
+	}
+
+	// T.md grows on disk: the next generation's Stat sees it and reads it
+	// again; the unchanged notes are not read.
+	d.write(t, "T.md", "# New heading, longer\n")
+	if _, err := a.(action.Finisher).Finish(context.Background(), action.Host{Docs: d}); err != nil {
+		t.Fatal(err)
+	}
+	if got := run("a.md"); !strings.Contains(got, `has no heading "Old"`) {
+		t.Errorf("a.md after T.md changed: %q", got)
+	}
+	if n, r := d.infoReads.Load(), d.reads.Load(); n != 3 || r != 1 {
+		t.Errorf("next generation: %d reads with info, %d plain reads; want 3 and 1 (T.md)", n, r)
 	}
 }
 

@@ -268,6 +268,12 @@ func (v *lkVault) refresh(ctx context.Context, docs action.Docs, p string) []str
 // refreshPath Stats p and re-reads it when it changed (or when it is not in
 // the graph yet). A vanished document is removed.
 func (v *lkVault) refreshPath(ctx context.Context, docs action.Docs, p string, listed bool) []string {
+	if r, ok := docs.(action.InfoReader); ok && isNote(p) && !v.g.Has(p) {
+		// Not in the graph yet (a first load reads every note): nothing to
+		// compare a Stat with, so read at once, and keep the read's info.
+		content, fi, err := r.ReadFileInfo(p)
+		return v.update(ctx, p, content, fi, err)
+	}
 	fi, err := docs.Stat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -293,14 +299,26 @@ func (v *lkVault) refreshPath(ctx context.Context, docs action.Docs, p string, l
 		return v.g.AddFile(p)
 	}
 	content, err := docs.ReadFile(p)
+	return v.update(ctx, p, content, nil, err)
+}
+
+// update puts p's content, just read, into the graph. fi, when not nil, is
+// the file info of that read, recorded as p's (refreshPath recorded its
+// Stat before reading); err is the read's error.
+func (v *lkVault) update(ctx context.Context, p string, content []byte, fi fs.FileInfo, err error) []string {
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return v.g.Remove(p)
-		}
 		v.mu.Lock()
 		delete(v.meta, p) // try again next time
 		v.mu.Unlock()
+		if errors.Is(err, fs.ErrNotExist) {
+			return v.g.Remove(p)
+		}
 		return nil
+	}
+	if fi != nil {
+		v.mu.Lock()
+		v.meta[p] = lkMeta{size: fi.Size(), mod: fi.ModTime(), checked: v.gen + 1}
+		v.mu.Unlock()
 	}
 	affected, err := v.g.UpdateContext(ctx, p, content)
 	if err != nil { // cancelled: the graph keeps the old version
@@ -329,17 +347,24 @@ func (v *lkVault) exists(docs action.Docs, p string) bool {
 	return ok
 }
 
-// input records the content the engine handed to Run. That content may be
-// ahead of the disk (an earlier action of the rule changed it), so p is not
-// re-read from disk in this generation; the next one compares hashes.
-func (v *lkVault) input(ctx context.Context, p string, content []byte) ([]string, error) {
-	if h, ok := v.g.Hash(p); ok && h == links.Hash(content) {
-		return nil, nil // what the graph has: the Stat on record stays valid
+// input records the content the engine handed to Run, and returns it
+// parsed (the graph keeps no document's links: the caller checks them). That
+// content may be ahead of the disk (an earlier action of the rule changed
+// it), so p is not re-read from disk in this generation; the next one
+// compares hashes.
+func (v *lkVault) input(ctx context.Context, p string, content []byte) ([]string, *links.Document, error) {
+	doc, err := links.ParseContext(ctx, content, v.g.Options().Limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := links.Hash(content)
+	if old, ok := v.g.Hash(p); ok && old == h {
+		return nil, doc, nil // what the graph has: the Stat on record stays valid
 	}
 	v.mu.Lock()
 	v.meta[p] = lkMeta{size: -1, checked: v.gen + 1}
 	v.mu.Unlock()
-	return v.g.UpdateContext(ctx, p, content)
+	return v.g.UpdateDocument(p, h, doc), doc, nil
 }
 
 // lkParallel calls fn for every item on up to GOMAXPROCS goroutines and

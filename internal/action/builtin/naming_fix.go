@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,7 +56,7 @@ func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (a
 	if err != nil {
 		return action.Output{}, fmt.Errorf("refresh the link graph: %w", err)
 	}
-	if _, err := v.input(ctx, in.Path, in.Content); err != nil {
+	if _, _, err := v.input(ctx, in.Path, in.Content); err != nil {
 		return action.Output{}, err
 	}
 	if f, ok := lkTooManyLinks(v.g, in.Path, renames); ok {
@@ -101,11 +103,11 @@ func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (a
 // would be left broken.
 func lkTooManyLinks(g *links.Graph, p string, renames []lkRename) (action.Finding, bool) {
 	for _, src := range g.Paths() {
-		if doc := g.Document(src); doc != nil && doc.MoreLinks {
+		if g.MoreLinks(src) {
 			return action.Finding{
 				Path: p, Severity: action.SeverityError,
 				Message: fmt.Sprintf("cannot rename %s to %s: %s holds more than %d links, too many to rewrite safely; fix or exclude that note",
-					renames[0].from, renames[0].to, src, len(doc.Links)),
+					renames[0].from, renames[0].to, src, g.Options().Limits.MaxLinks()),
 			}, true
 		}
 	}
@@ -199,27 +201,13 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *lkVault, re
 		p.keys[links.NameKey(nw)] = true
 	}
 	var writes []lkWrite
-	for _, src := range g.Paths() {
+	for _, src := range lkRewriteCandidates(g, in.Path, moved, renames, p.keys) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		doc := g.Document(src)
-		if doc == nil {
-			continue
-		}
 		srcAfter := lkMovePath(src, renames)
-		need := false
-		for _, l := range doc.Links {
-			if text, ok := p.rewrite(src, srcAfter, l); ok && text != lkWritten(l) {
-				need = true
-				break
-			}
-		}
 		isInput := src == in.Path
-		if !need && !(isInput && srcAfter != src) {
-			continue
-		}
-		// Rewrite from the current bytes, not the graph's copy.
+		// The graph keeps no links: read the current bytes and parse them.
 		content := in.Content
 		if !isInput {
 			b, err := in.Host.Docs.ReadFile(src)
@@ -241,6 +229,9 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *lkVault, re
 				edits = append(edits, links.Edit{Start: l.TargetStart, End: l.TargetEnd, Text: text})
 			}
 		}
+		if len(edits) == 0 && !(isInput && srcAfter != src) {
+			continue
+		}
 		newContent := links.Apply(content, edits)
 		old := content
 		if isInput {
@@ -256,6 +247,37 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *lkVault, re
 		writes = append(writes, lkWrite{path: srcAfter, old: old, new: newContent, links: len(edits)})
 	}
 	return writes, moved, nil
+}
+
+// lkRewriteCandidates returns the notes whose links a rename may change,
+// sorted: the notes that move (their relative links change) and those whose
+// links use the name of a moved document, old or new (keys). A directory
+// renamed may also move attachments the graph does not know (a link to
+// "dir/picture.png" that is not a document), so then every note is a
+// candidate.
+func lkRewriteCandidates(g *links.Graph, input string, moved map[string]string, renames []lkRename, keys map[string]bool) []string {
+	all := false
+	for _, r := range renames {
+		if _, ok := moved[r.from]; !ok {
+			all = true // not a document of the graph: a directory
+		}
+	}
+	var out []string
+	if all {
+		out = g.Paths()
+	} else {
+		out = g.Referrers(slices.Collect(maps.Keys(keys)))
+		for old := range moved {
+			out = append(out, old)
+		}
+		out = append(out, input)
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return slices.DeleteFunc(out, func(p string) bool {
+		_, note := g.Hash(p)
+		return !note // an attachment
+	})
 }
 
 // lkPlan is what rewriting links needs to know about the planned renames.

@@ -1,0 +1,151 @@
+package gctune
+
+import (
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	rtmetrics "runtime/metrics"
+	"sync"
+)
+
+// Policy is how the collector of a short command is paced.
+type Policy struct {
+	// GOGC is the collector's target percentage (debug.SetGCPercent).
+	GOGC int
+	// Floor is the soft memory limit while the live heap is small.
+	Floor int64
+	// Ratio is how many times the live heap the limit is kept at, at
+	// least, once that is above Floor (1.5: the heap may grow by half of
+	// what is live between collections, as at GOGC=50).
+	Ratio float64
+}
+
+// OneShot is the policy of `scribe run` and `scribe check`: Ratio 1.5 keeps
+// the every-action check and run of 10,000 notes under 128 MiB of RSS, where
+// 2 went to 142 MiB; the figures are in doc/PERFORMANCE.md.
+var OneShot = Policy{GOGC: 400, Floor: 64 << 20, Ratio: 1.5}
+
+// state is the one applied policy of the process.
+var state struct {
+	mu       sync.Mutex
+	users    int
+	policy   Policy
+	setGOGC  bool // GOGC was set: prevGOGC is to be restored
+	moving   bool // the limit follows the live heap: prevMem is to be restored
+	prevGOGC int
+	prevMem  int64
+	gen      int // counts Apply-to-stop spans, so a stale finalizer stops
+}
+
+// Apply sets p for the process and returns the function that undoes it.
+func Apply(p Policy) (stop func()) {
+	s := &state
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users++
+	if s.users == 1 {
+		s.policy = p
+		gogc, limit := os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT")
+		s.setGOGC = gogc == ""
+		if s.setGOGC {
+			s.prevGOGC = debug.SetGCPercent(p.GOGC)
+		}
+		s.moving = limit == "" && gogc != "off"
+		if s.moving {
+			// The last collection's live heap may already be past the floor.
+			live, other := heap()
+			s.prevMem = debug.SetMemoryLimit(limitFor(p, live, other))
+			s.gen++
+			arm(s.gen)
+		}
+	}
+	var once sync.Once
+	return func() { once.Do(release) }
+}
+
+func release() {
+	s := &state
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users--; s.users > 0 {
+		return
+	}
+	if s.setGOGC {
+		debug.SetGCPercent(s.prevGOGC)
+	}
+	if s.moving {
+		debug.SetMemoryLimit(s.prevMem)
+		s.moving = false
+		s.gen++ // the armed finalizer sees it and stops
+	}
+}
+
+// sentinel is garbage as soon as it is made: its finalizer runs after the
+// next collection. It holds a pointer so that it is not a tiny allocation
+// (those share a block, and a finalizer waits for the whole block).
+type sentinel struct {
+	gen  int
+	self *sentinel
+}
+
+func arm(gen int) {
+	runtime.SetFinalizer(&sentinel{gen: gen}, func(x *sentinel) {
+		if follow(x.gen) {
+			arm(x.gen)
+		}
+	})
+}
+
+// follow moves the limit to the live heap of the collection just done, and
+// reports whether the policy is still in force.
+func follow(gen int) bool {
+	s := &state
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.moving || s.gen != gen {
+		return false
+	}
+	live, other := heap()
+	debug.SetMemoryLimit(limitFor(s.policy, live, other))
+	return true
+}
+
+// limitFor is the soft limit for a live heap of live bytes when the runtime
+// holds other bytes beside the heap: the limit counts all of it, so the heap
+// may grow to Ratio times live before a collection.
+func limitFor(p Policy, live, other uint64) int64 {
+	want := p.Ratio*float64(live) + float64(other)
+	if want >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return max(p.Floor, int64(want))
+}
+
+// heap returns the heap marked live by the last collection, and the memory
+// the runtime holds that is not heap (stacks, the collector's metadata, its
+// buffers), as the memory limit counts it. Reading runtime metrics does not
+// stop the world.
+func heap() (live, other uint64) {
+	m := []rtmetrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
+	rtmetrics.Read(m)
+	var v [6]uint64
+	for i := range m {
+		if m[i].Value.Kind() != rtmetrics.KindUint64 {
+			return 0, 0
+		}
+		v[i] = m[i].Value.Uint64()
+	}
+	held := v[1] - v[2] - v[3] - v[4] - v[5]
+	if v[1] < v[2]+v[3]+v[4]+v[5] {
+		held = 0
+	}
+	return v[0], held
+}

@@ -1,0 +1,219 @@
+package gctune
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	rtmetrics "runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/plugin/plugintest"
+)
+
+// The tests change process-wide settings: none of them is parallel.
+
+func gogc() int {
+	v := debug.SetGCPercent(100)
+	debug.SetGCPercent(v)
+	return v
+}
+
+func limit() int64 { return debug.SetMemoryLimit(-1) }
+
+func cycles() uint64 {
+	m := []rtmetrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	rtmetrics.Read(m)
+	return m[0].Value.Uint64()
+}
+
+// unset clears GOGC and GOMEMLIMIT for the test, as if the user set neither.
+func unset(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+}
+
+func TestLimitFor(t *testing.T) {
+	p := Policy{GOGC: 400, Floor: 64 << 20, Ratio: 2}
+	for _, c := range []struct {
+		name        string
+		live, other uint64
+		want        int64
+	}{
+		{"nothing live", 0, 0, 64 << 20},
+		{"small heap: the floor", 20 << 20, 8 << 20, 64 << 20},
+		{"at the floor", 28 << 20, 8 << 20, 64 << 20},
+		{"past it: twice the heap and the rest", 100 << 20, 10 << 20, 210 << 20},
+		{"no overflow", math.MaxUint64, 0, math.MaxInt64},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := limitFor(p, c.live, c.other); got != c.want {
+				t.Errorf("limitFor(live %d, other %d) = %d, want %d", c.live, c.other, got, c.want)
+			}
+		})
+	}
+}
+
+func TestApplyAndRestore(t *testing.T) {
+	unset(t)
+	g0, l0 := gogc(), limit()
+	stop := Apply(Policy{GOGC: 400, Floor: 64 << 20, Ratio: 2})
+	if g, l := gogc(), limit(); g != 400 || l < 64<<20 {
+		t.Errorf("applied: GOGC %d, limit %d; want 400 and at least 64 MiB", g, l)
+	}
+	stop()
+	stop() // a second call does nothing
+	if g, l := gogc(), limit(); g != g0 || l != l0 {
+		t.Errorf("stopped: GOGC %d, limit %d; want the settings before, %d and %d", g, l, g0, l0)
+	}
+}
+
+func TestNested(t *testing.T) {
+	unset(t)
+	g0, l0 := gogc(), limit()
+	outer := Apply(Policy{GOGC: 400, Floor: 64 << 20, Ratio: 2})
+	inner := Apply(Policy{GOGC: 300, Floor: 32 << 20, Ratio: 3})
+	if g := gogc(); g != 400 {
+		t.Errorf("nested Apply changed GOGC to %d; the first policy holds", g)
+	}
+	inner()
+	if g := gogc(); g != 400 {
+		t.Errorf("an inner stop restored GOGC (%d) while the outer policy holds", g)
+	}
+	outer()
+	if g, l := gogc(), limit(); g != g0 || l != l0 {
+		t.Errorf("after the last stop: GOGC %d, limit %d; want %d and %d", g, l, g0, l0)
+	}
+}
+
+// TestEnvironmentWins: what the user set is left alone. (The runtime read
+// the variables when the test binary started; here Apply only reads them.)
+func TestEnvironmentWins(t *testing.T) {
+	for _, c := range []struct {
+		gogc, memlimit       string
+		wantGOGC, wantLimits bool // whether Apply sets them
+	}{
+		{"", "", true, true},
+		{"150", "", false, true},
+		{"", "1GiB", true, false},
+		{"150", "1GiB", false, false},
+		{"off", "", false, false}, // GOGC=off asks for no collection: no limit either
+	} {
+		t.Run("GOGC="+c.gogc+",GOMEMLIMIT="+c.memlimit, func(t *testing.T) {
+			t.Setenv("GOGC", c.gogc)
+			t.Setenv("GOMEMLIMIT", c.memlimit)
+			const mark = 1<<40 + 12345 // a limit nobody sets
+			old := debug.SetMemoryLimit(mark)
+			defer debug.SetMemoryLimit(old)
+			oldGOGC := debug.SetGCPercent(123)
+			defer debug.SetGCPercent(oldGOGC)
+
+			stop := Apply(Policy{GOGC: 400, Floor: 64 << 20, Ratio: 2})
+			g, l := gogc(), limit()
+			stop()
+			if set := g != 123; set != c.wantGOGC {
+				t.Errorf("GOGC became %d; want it set: %v", g, c.wantGOGC)
+			}
+			if set := l != mark; set != c.wantLimits {
+				t.Errorf("the limit became %d; want it set: %v", l, c.wantLimits)
+			}
+			if g, l := gogc(), limit(); g != 123 || l != mark {
+				t.Errorf("after stop: GOGC %d, limit %d; want 123 and %d", g, l, mark)
+			}
+		})
+	}
+}
+
+var live, garbage []byte
+
+// TestFollowsLiveHeap: the limit rises with a live heap above the floor and
+// falls back when the heap is freed.
+func TestFollowsLiveHeap(t *testing.T) {
+	unset(t)
+	const floor = 8 << 20
+	stop := Apply(Policy{GOGC: 400, Floor: floor, Ratio: 2})
+	defer stop()
+	live = make([]byte, 32<<20)
+	defer func() { live = nil }()
+	runtime.GC()
+	plugintest.Eventually(t, 10*time.Second, "the limit to reach twice the 32 MiB live heap", func() bool {
+		return limit() >= 64<<20
+	})
+	live = nil
+	plugintest.Eventually(t, 10*time.Second, "the limit to fall back once the heap is freed", func() bool {
+		runtime.GC()
+		return limit() < 32<<20
+	})
+	stop()
+	want := limit()
+	runtime.GC()
+	runtime.GC()
+	if l := limit(); l != want {
+		t.Errorf("the limit moved to %d after stop", l)
+	}
+}
+
+// TestApplyOverAHeldHeap: a process that already holds more than the floor
+// gets a limit above what it holds at once, not at the next collection.
+func TestApplyOverAHeldHeap(t *testing.T) {
+	unset(t)
+	live = make([]byte, 32<<20)
+	defer func() { live = nil }()
+	runtime.GC()
+	stop := Apply(Policy{GOGC: 400, Floor: 8 << 20, Ratio: 1.5})
+	defer stop()
+	if l := limit(); l < 48<<20 {
+		t.Errorf("limit %d MiB right after Apply over a 32 MiB live heap; want at least 48 MiB", l>>20)
+	}
+}
+
+// churn allocates n bytes of short-lived garbage and returns the
+// collections it took.
+func churn(n int) uint64 {
+	c0 := cycles()
+	for range n / (64 << 10) {
+		garbage = make([]byte, 64<<10)
+	}
+	garbage = nil
+	return cycles() - c0
+}
+
+// TestNoSpin is the reason for the package: with a live heap above a fixed
+// limit the collector runs back to back; with the moving limit it collects
+// about once per live heap's worth of allocation, as at GOGC=100.
+func TestNoSpin(t *testing.T) {
+	unset(t)
+	const (
+		floor   = 8 << 20
+		held    = 32 << 20
+		churned = 512 << 20
+	)
+	live = make([]byte, held)
+	defer func() { live = nil }()
+
+	stop := Apply(Policy{GOGC: 400, Floor: floor, Ratio: 2})
+	runtime.GC()
+	plugintest.Eventually(t, 10*time.Second, "the limit to follow the live heap", func() bool {
+		return limit() >= 2*held
+	})
+	moving := churn(churned)
+	stop()
+
+	// The policy this package replaced: GOGC=400 and a fixed limit.
+	oldGOGC, oldLimit := debug.SetGCPercent(400), debug.SetMemoryLimit(floor)
+	runtime.GC()
+	fixed := churn(churned)
+	debug.SetGCPercent(oldGOGC)
+	debug.SetMemoryLimit(oldLimit)
+
+	t.Logf("%d MiB churned over a %d MiB live heap: %d collections with the moving limit, %d with a fixed %d MiB one",
+		churned>>20, held>>20, moving, fixed, floor>>20)
+	// About churned/held = 16 collections; twice that is the bound.
+	if moving > 2*churned/held {
+		t.Errorf("moving limit: %d collections for %d MiB churned over %d MiB live; want at most %d", moving, churned>>20, held>>20, 2*churned/held)
+	}
+	// The comparison shows the test can tell a spinning collector.
+	if fixed < 4*moving {
+		t.Errorf("the fixed limit took only %d collections against %d: the test no longer tells a spinning collector", fixed, moving)
+	}
+}

@@ -1,0 +1,177 @@
+package links
+
+import (
+	"fmt"
+	"math/rand"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestIncrementalMatchesRebuild is the property the daemon relies on: after
+// any sequence of edits, creations and deletions, re-checking only the
+// documents Update, AddFile and Remove name as affected gives every
+// document the problems a graph built from scratch finds. It also holds
+// Linkers to a brute-force answer. The graph keeps only each document's
+// distinct link targets, headings and block ids, so this is what shows that
+// nothing it dropped was needed.
+//
+// Suggestions are left out of the comparison: a new note may become the
+// closest name for a broken link elsewhere without that link's note being
+// re-checked (a hint, not a result). Links to directories are not generated
+// for the same reason: a directory that gains its first note does not
+// affect the links naming it.
+func TestIncrementalMatchesRebuild(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60)
+		})
+	}
+}
+
+func incrementalMatchesRebuild(t *testing.T, seed int64, steps int) {
+	r := newRand(seed)
+	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
+	files := []string{"img.png", "a/img.png", "pic.jpg"}
+	opts := Options{MarkdownByName: r.Intn(2) == 0, CaseSensitive: r.Intn(4) == 0}
+
+	content := map[string]string{} // the vault: notes and files ("" content)
+	g := NewGraph(opts)
+	results := map[string]string{} // note -> problems at its last (re-)check
+	recheck := func(ps []string) {
+		for _, p := range ps {
+			c, ok := content[p]
+			if !ok {
+				t.Fatalf("affected %q is not in the vault", p)
+			}
+			results[p] = render(g.Check(p, Parse([]byte(c)), nil))
+		}
+	}
+	for step := range steps {
+		var what string
+		switch k := r.Intn(10); {
+		case k < 6: // write a note
+			p := paths[r.Intn(len(paths))]
+			c := randomNote(r, p, paths, files)
+			content[p] = c
+			what = "write " + p
+			recheck(g.Update(p, []byte(c)))
+		case k < 8: // delete a note
+			p := paths[r.Intn(len(paths))]
+			if _, ok := content[p]; !ok {
+				continue
+			}
+			delete(content, p)
+			delete(results, p)
+			what = "delete " + p
+			recheck(g.Remove(p))
+		case k == 8: // add an attachment
+			f := files[r.Intn(len(files))]
+			if _, ok := content[f]; ok {
+				continue
+			}
+			content[f] = ""
+			what = "add " + f
+			recheck(g.AddFile(f))
+		default: // delete an attachment
+			f := files[r.Intn(len(files))]
+			if _, ok := content[f]; !ok {
+				continue
+			}
+			delete(content, f)
+			what = "delete " + f
+			recheck(g.Remove(f))
+		}
+
+		fresh := NewGraph(opts)
+		for p, c := range content {
+			if strings.HasSuffix(p, ".md") {
+				fresh.Update(p, []byte(c))
+			} else {
+				fresh.AddFile(p)
+			}
+		}
+		for p, c := range content {
+			if !strings.HasSuffix(p, ".md") {
+				continue
+			}
+			if want := render(fresh.Check(p, Parse([]byte(c)), nil)); results[p] != want {
+				t.Fatalf("step %d (%s): %s\nincremental:\n%s\nrebuilt:\n%s\nvault: %q", step, what, p, results[p], want, content)
+			}
+		}
+		for p := range content {
+			var want []string
+			for s, c := range content {
+				if s == p || !strings.HasSuffix(s, ".md") {
+					continue
+				}
+				for _, l := range Parse([]byte(c)).Links {
+					if l.Target != "" && fresh.Resolve(s, l).Path == p {
+						want = append(want, s)
+						break
+					}
+				}
+			}
+			slices.Sort(want)
+			if got := g.Linkers(p); !slices.Equal(got, want) {
+				t.Fatalf("step %d (%s): Linkers(%s) = %q, want %q", step, what, p, got, want)
+			}
+		}
+	}
+}
+
+// render is problems without suggestions, one per line.
+func render(probs []Problem) string {
+	var b strings.Builder
+	for _, p := range probs {
+		fmt.Fprintf(&b, "%d:%d %s %s %q\n", p.Link.Line, p.Link.Column, p.Kind, p.Message(), p.Candidates)
+	}
+	return b.String()
+}
+
+// randomNote writes a note with random headings, block ids and links of
+// every kind to the other paths (and some to nothing).
+func randomNote(r *rand.Rand, self string, paths, files []string) string {
+	headings := []string{"Intro", "Set up", "Q: why?", "Intro", "Details"}
+	var b strings.Builder
+	for range r.Intn(3) {
+		fmt.Fprintf(&b, "%s %s\n\n", strings.Repeat("#", 1+r.Intn(3)), headings[r.Intn(len(headings))])
+	}
+	for range r.Intn(3) {
+		fmt.Fprintf(&b, "A line ^b%d\n\n", r.Intn(3))
+	}
+	for range r.Intn(8) {
+		p := paths[r.Intn(len(paths))]
+		stem := strings.TrimSuffix(path.Base(p), ".md")
+		frag := ""
+		switch r.Intn(4) {
+		case 0:
+			frag = "#" + headings[r.Intn(len(headings))]
+		case 1:
+			frag = fmt.Sprintf("#^b%d", r.Intn(3))
+		}
+		switch r.Intn(8) {
+		case 0:
+			fmt.Fprintf(&b, "[[%s%s]] ", strings.ToLower(stem), frag)
+		case 1:
+			fmt.Fprintf(&b, "[[%s%s|alias]] ", strings.TrimSuffix(p, ".md"), frag)
+		case 2:
+			rel := RelPath(path.Dir(self), p)
+			anchor := ""
+			if r.Intn(2) == 0 {
+				anchor = "#" + Slug(headings[r.Intn(len(headings))])
+			}
+			fmt.Fprintf(&b, "[x](%s%s) ", EncodeDest(rel, false), anchor)
+		case 3:
+			fmt.Fprintf(&b, "![[%s]] ", path.Base(files[r.Intn(len(files))]))
+		case 4:
+			fmt.Fprintf(&b, "[[Missing %d]] ", r.Intn(2))
+		case 5:
+			fmt.Fprintf(&b, "[[#%s]] ", headings[r.Intn(len(headings))])
+		default:
+			fmt.Fprintf(&b, "[[%s%s]] ", stem, frag)
+		}
+	}
+	return b.String()
+}
