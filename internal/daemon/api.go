@@ -76,17 +76,19 @@ type hub struct {
 func newHub() *hub { return &hub{subs: map[chan []byte]struct{}{}} }
 
 func (h *hub) publish(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	// The tap (the dashboard's activity) sees every event, listened to or
+	// not.
+	if h.tap != nil {
+		h.tap(ev)
+	}
 	h.mu.Lock()
 	n := len(h.subs)
 	h.mu.Unlock()
 	if n == 0 {
 		return // nobody listens: no encoding per processed file
-	}
-	if ev.Time.IsZero() {
-		ev.Time = time.Now()
-	}
-	if h.tap != nil {
-		h.tap(ev)
 	}
 	if ev.PathBase64 = escape.Base64(ev.Path); ev.PathBase64 != "" {
 		ev.Path = escape.Name(ev.Path)
