@@ -45,26 +45,7 @@ fi
 go run ./bench/corpus -n "$n" -change "$change" -out "$work/corpus"
 
 # The rule set: two regex rules and two front-matter conditions.
-cat > "$work/corpus/scribe.yaml" <<'YAML'
-version: 1
-roots: ["."]
-include: ["**/*.md"]
-engine: { workers: 4 }
-rules:
-  - id: todo-to-task
-    match: '(?m)^TODO: (.+)$'
-    actions:
-      - replace: { with: "- [ ] $1" }
-  - id: draft-review
-    match: '(?m)^status: draft$'
-    when: 'fm.status == "draft"'
-    actions:
-      - frontmatter.set: { review: "pending" }
-  - id: priority
-    when: 'fm.priority != nil && fm.priority >= 3'
-    actions:
-      - frontmatter.set: { urgent: true }
-YAML
+cp bench/rules.yaml "$work/corpus/scribe.yaml"
 patterns=(-e '^TODO: (.+)$' -e '^status: draft$' -e '^priority: [34]$')
 
 # t CMD...: the wall time of one run of CMD, in seconds.

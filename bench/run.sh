@@ -10,7 +10,7 @@
 #   CHANGE=0.1    fraction of the notes the rules change (bench/corpus -change)
 #   SCRIBE=PATH   measure this scribe binary instead of building the working tree
 #
-# The rules are bench/check.sh's: a `TODO:` line becomes a task, drafts get
+# The rules are bench/rules.yaml (bench/check.sh's): a `TODO:` line becomes a task, drafts get
 # `review: pending`, priorities 3 and 4 get `urgent: true`. The sed script
 # makes the same three edits to the files rg lists. Each round copies the
 # pristine corpus twice (not timed) and runs both on their own copy, one
@@ -35,26 +35,7 @@ else
   go build -o "$work/scribe" ./cmd/scribe
 fi
 go run ./bench/corpus -n "$n" -change "$change" -out "$work/corpus"
-cat > "$work/corpus/scribe.yaml" <<'YAML'
-version: 1
-roots: ["."]
-include: ["**/*.md"]
-engine: { workers: 4 }
-rules:
-  - id: todo-to-task
-    match: '(?m)^TODO: (.+)$'
-    actions:
-      - replace: { with: "- [ ] $1" }
-  - id: draft-review
-    match: '(?m)^status: draft$'
-    when: 'fm.status == "draft"'
-    actions:
-      - frontmatter.set: { review: "pending" }
-  - id: priority
-    when: 'fm.priority != nil && fm.priority >= 3'
-    actions:
-      - frontmatter.set: { urgent: true }
-YAML
+cp bench/rules.yaml "$work/corpus/scribe.yaml"
 
 # t DIR CMD...: the wall time of one run of CMD in DIR, in seconds.
 t() {
