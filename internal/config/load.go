@@ -49,6 +49,16 @@ func Default() *Config {
 // Load reads and checks the configuration file at path. On failure the error
 // is an Errors holding every problem found.
 func Load(path string) (*Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return LoadBytes(path, data)
+}
+
+// readFile reads the configuration file at path, at most one byte past
+// MaxFileSize (loadBytes refuses a larger file with its own message).
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Errors{fileError(path, err)}
@@ -58,7 +68,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, Errors{fileError(path, err)}
 	}
-	return LoadBytes(path, data)
+	return data, nil
 }
 
 func fileError(path string, err error) *Error {
@@ -90,14 +100,9 @@ func LoadBytes(name string, data []byte) (*Config, error) {
 // could not be parsed at all. Config.Invalid tells which fields have an
 // error already, so that later stages do not report them twice.
 func LoadAll(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, Errors{fileError(path, err)}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, Errors{fileError(path, err)}
+		return nil, err
 	}
 	return loadBytes(path, data)
 }
