@@ -206,32 +206,7 @@ func TestReadListedUnstable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	stop, started, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			close(started)
-			return
-		}
-		defer f.Close()
-		for i := 0; ; i++ {
-			if i == 1 {
-				close(started)
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if i%500 == 499 {
-				f.Truncate(int64(len(head)))
-			} else {
-				f.Write([]byte(line))
-			}
-		}
-	}()
-	<-started
+	stop := churnLog(path, head, line)
 	sizes := map[int64]bool{}
 	reads, unstable := 0, 0
 	for deadline := time.Now().Add(10 * time.Second); reads < 200 || len(sizes) < 2 && time.Now().Before(deadline); reads++ {
@@ -249,8 +224,7 @@ func TestReadListedUnstable(t *testing.T) {
 			s.Release()
 		}
 	}
-	close(stop)
-	<-done
+	stop()
 	t.Logf("%d reads: %d distinct sizes, %d ErrUnstable", reads, len(sizes), unstable)
 	if len(sizes) < 2 {
 		t.Error("the file never changed between reads: the racer did not run")

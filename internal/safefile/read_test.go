@@ -196,32 +196,7 @@ func TestReadUnstable(t *testing.T) {
 	path := filepath.Join(dir, "log.md")
 	const head, line = "start\n", "line line line line\n"
 	writeFile(t, path, []byte(head), 0o644)
-	stop, started, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			close(started)
-			return
-		}
-		defer f.Close()
-		for i := 0; ; i++ {
-			if i == 1 {
-				close(started)
-			}
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if i%500 == 499 {
-				f.Truncate(int64(len(head))) // atomic: never cuts into head
-			} else {
-				f.Write([]byte(line))
-			}
-		}
-	}()
-	<-started
+	stop := churnLog(path, head, line)
 	var ok, unstable int
 	sizes := map[int64]bool{}
 	reads := 0
@@ -245,11 +220,46 @@ func TestReadUnstable(t *testing.T) {
 			}
 		}
 	}
-	close(stop)
-	<-done
+	stop()
 	t.Logf("%d reads of a file being appended to and truncated: %d consistent snapshots (%d distinct sizes), %d ErrUnstable", reads, ok, len(sizes), unstable)
 	if len(sizes) < 2 {
 		t.Error("the file never changed between reads: the racer did not run")
+	}
+}
+
+// churnLog appends line to the file at path without pause, truncating it
+// back to head every 500 lines (a truncation is atomic: it never cuts into
+// head), from when it returns until stop is called.
+func churnLog(path, head, line string) (stop func()) {
+	quit, started, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			close(started)
+			return
+		}
+		defer f.Close()
+		for i := 0; ; i++ {
+			if i == 1 {
+				close(started)
+			}
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			if i%500 == 499 {
+				f.Truncate(int64(len(head)))
+			} else {
+				f.Write([]byte(line))
+			}
+		}
+	}()
+	<-started
+	return func() {
+		close(quit)
+		<-done
 	}
 }
 
