@@ -75,8 +75,9 @@ const forwardPublishers = 16
 
 // enqueue publishes "rel may have changed", and where the change came from as
 // far as the caller knows. v is the file's version as the caller saw it
-// (zero: enqueue looks, except for a catch-up, whose files the watcher has
-// just listed: the worker reads them anyway). The message id of a live event
+// (zero: enqueue looks; a catch-up's event needs it too, so that a user's
+// edit landing before a worker takes it is seen as an edit, not a scan).
+// The message id of a live event
 // names the version (size, times, inode), so repeats of one version are
 // stored once.
 //
@@ -86,7 +87,7 @@ const forwardPublishers = 16
 // bulk event waiting: another bulk change of it is covered by that one (the
 // worker reads the file as it is then), and a live one replaces it.
 func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, seen time.Time) error {
-	if v == (safefile.Version{}) && reason != bus.ReasonCatchup {
+	if v == (safefile.Version{}) {
 		fi, err := rs.root.FS.Lstat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			d.removed(rs, rel)
@@ -513,13 +514,6 @@ func newLoopBreaker(limit int) *loopBreaker {
 // the file: a read would touch its access time, which the watcher sees.
 func (l *loopBreaker) seen(rs *rootState, path, reason string, v safefile.Version) {
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
-		return
-	}
-	if reason == bus.ReasonCatchup && v == (safefile.Version{}) {
-		// Queued because it differs from the index: an outside change.
-		l.mu.Lock()
-		l.epoch++
-		l.mu.Unlock()
 		return
 	}
 	if s, ok := rs.index.Get(path); ok {
