@@ -482,9 +482,9 @@ const loopLimit = 3
 // every save is never stopped; so does a change from outside to any other
 // file (it starts every count afresh), so a hub that an index or catalog
 // regenerates because its inputs changed (A→B→A) is never taken for a
-// loop. A loop that
-// feeds itself through requeues (a hub among its own inputs, rules of two
-// files rewriting each other) sees no outside change, and trips.
+// loop. A loop that feeds itself through requeues (a hub among its own
+// inputs, rules of two files rewriting each other) sees no outside change,
+// and trips.
 type loopBreaker struct {
 	limit int
 	mu    sync.Mutex
