@@ -25,6 +25,14 @@ type burstResult struct {
 	// the first save to the last rewrite: the target's work plus the
 	// saves, which cost the same for every target.
 	cpu time.Duration
+	// peak is the process's resident peak (VmHWM) from the first save to
+	// the end of the burst, reset before it; 0 where the kernel cannot
+	// reset it.
+	peak int64
+	// anon and file split the resident set at the end of the burst into
+	// anonymous memory (heaps, stacks) and file pages (the binary, the
+	// journal's memory map).
+	anon, file int64
 }
 
 // burst runs the burst scenario.
@@ -40,14 +48,19 @@ func (b *bench) burst(ctx context.Context) ([]row, error) {
 	defer done()
 	var best burstResult
 	var runs []string
+	var peak int64 // the highest of the runs
+	var split string
 	for r := range b.f.runs {
 		res, err := b.oneBurst(ctx, s, tgt)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "run %d: saving %s, drain %s after the last save, %.0f files/s, CPU %s, missed %d, double %d, target counted %d (load %s)\n",
-			r+1, ms(res.saving), ms(res.drain), float64(b.f.files)/res.total.Seconds(), ms(res.cpu), res.missed, res.double, res.writtenCnt, loadAvg())
+		fmt.Fprintf(os.Stderr, "run %d: saving %s, drain %s after the last save, %.0f files/s, CPU %s, missed %d, double %d, target counted %d, peak RSS %s (load %s)\n",
+			r+1, ms(res.saving), ms(res.drain), float64(b.f.files)/res.total.Seconds(), ms(res.cpu), res.missed, res.double, res.writtenCnt, mib(res.peak), loadAvg())
 		runs = append(runs, ms(res.drain))
+		if res.peak > peak {
+			peak, split = res.peak, fmt.Sprintf("%s anonymous, %s file pages", mib(res.anon), mib(res.file))
+		}
 		if r == 0 || better(res, best) {
 			best = res
 		}
@@ -69,6 +82,16 @@ func (b *bench) burst(ctx context.Context) ([]row, error) {
 		{sc, setting, "double writes (inotify)", fmt.Sprint(best.double), "0", okIf(best.double == 0)},
 		{sc, setting, "rewrites counted by the target", fmt.Sprint(best.writtenCnt), fmt.Sprint(b.f.files), okIf(best.writtenCnt == int64(b.f.files))},
 		{sc, setting, "every run: drain", strings.Join(runs, "; "), "", ""},
+	}
+	if peak > 0 {
+		goal, verdict := "", ""
+		if b.f.target == "daemon" {
+			g := rssGoal(n)
+			goal, verdict = "≤ "+mib(g), okIf(peak <= g)
+		}
+		rows = append(rows,
+			row{sc, setting, "VmHWM (peak) during a burst, the highest run: this process (target, saver and observer)", mib(peak), goal, verdict},
+			row{sc, setting, "of which, at the end of that burst", split, "", ""})
 	}
 	return rows, nil
 }
@@ -104,6 +127,9 @@ func (b *bench) oneBurst(ctx context.Context, s *saver, tgt target) (burstResult
 	if err != nil {
 		return res, err
 	}
+	// Writing 5 to clear_refs resets VmHWM, so that the peak is the
+	// burst's, not the start's.
+	resetPeak := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	cpu0 := cpuTime()
 	var cpuDone time.Duration
 	for _, e := range edits {
@@ -155,6 +181,9 @@ wait:
 		return res, err
 	}
 	res.writtenCnt = after - before
+	if st, err := procStatus(); err == nil && resetPeak {
+		res.peak, res.anon, res.file = st["VmHWM"], st["RssAnon"], st["RssFile"]
+	}
 	for _, e := range edits {
 		if e.doneAt.IsZero() {
 			res.missed++

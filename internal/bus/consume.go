@@ -255,11 +255,9 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler) {
 	case herr == nil:
 		b.lastErr.forget(seq)
 		failpoint("bus-ack")
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
-		defer cancel()
-		if err := msg.DoubleAck(actx); err != nil {
-			// The effect is durable; the redelivery that follows finds
-			// nothing to do (handlers are idempotent).
+		if err := msg.Ack(); err != nil {
+			// The effect is durable; a redelivery finds nothing to do
+			// (handlers are idempotent). Not awaited (see doc.go).
 			log.WarnContext(tctx, "acknowledge file event", "err", err)
 		}
 	case ctx.Err() != nil:

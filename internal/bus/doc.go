@@ -67,7 +67,11 @@
 // compare-and-swap write makes a repeated event a no-op). The handler's result
 // decides:
 //
-//   - nil: AckSync; the event leaves the queue.
+//   - nil: Ack, without waiting for the server's confirmation; the event
+//     leaves the queue. The effect is durable before the ack is sent, so an
+//     ack lost on the way (a dropped connection) only costs a redelivery the
+//     handler finds nothing to do for; waiting for the confirmation would
+//     hold a handler slot for a round trip per event.
 //   - an error: NakWithDelay(BackOff[n-1]) after the n-th delivery, and the
 //     error is remembered (in memory, per stream sequence).
 //   - an error on the last delivery (MaxDeliver), an error marked with

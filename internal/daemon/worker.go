@@ -480,28 +480,32 @@ const loopLimit = 3
 // changed from outside the engine in between. It counts such writes per
 // file. A user's save of the file resets its count, so a rule that stamps
 // every save is never stopped; so does a change from outside to any other
-// file (the epoch moves), so a hub that an index or catalog regenerates
-// because its inputs changed (A→B→A) is never taken for a loop. A loop that
-// feeds itself through requeues (a hub among its own inputs, rules of two
-// files rewriting each other) sees no outside change, and trips.
+// file (it starts every count afresh), so a hub that an index or catalog
+// regenerates because its inputs changed (A→B→A) is never taken for a
+// loop. A loop that feeds itself through requeues (a hub among its own
+// inputs, rules of two files rewriting each other) sees no outside change,
+// and trips.
 type loopBreaker struct {
 	limit int
 	mu    sync.Mutex
-	last  map[string]loopState
-	// epoch counts changes seen from outside the engine (a user's save, a
-	// git checkout, a file found changed by a rescan), in any file.
-	epoch uint64
+	// last holds the engine's last write of each file written since the
+	// latest outside change. An outside change empties it: a write made
+	// before one can no longer count towards a loop, so the map holds the
+	// files written since then, not every file ever written (a
+	// million-file catch-up, where every event is an outside change,
+	// keeps it near empty).
+	last map[string]loopState
+	// quarantine holds the hash of the last output of each stopped file.
+	quarantine map[string]string
 }
 
 type loopState struct {
-	after       string // hash of the last content the engine wrote
-	epoch       uint64 // the epoch at that write
-	count       int
-	quarantined bool
+	after string // hash of the last content the engine wrote
+	count int
 }
 
 func newLoopBreaker(limit int) *loopBreaker {
-	return &loopBreaker{limit: limit, last: map[string]loopState{}}
+	return &loopBreaker{limit: limit, last: map[string]loopState{}, quarantine: map[string]string{}}
 }
 
 // seen is told about every event a worker takes. An event from the watcher,
@@ -529,7 +533,9 @@ func (l *loopBreaker) seen(rs *rootState, path, reason string, v safefile.Versio
 		}
 	}
 	l.mu.Lock()
-	l.epoch++
+	if len(l.last) > 0 {
+		l.last = map[string]loopState{}
+	}
 	l.mu.Unlock()
 }
 
@@ -538,32 +544,33 @@ func (l *loopBreaker) wrote(root, path, before, after string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := root + "\x00" + path
-	st := l.last[k]
-	if before != "" && before == st.after && st.epoch == l.epoch {
+	st, ok := l.last[k]
+	if ok && before != "" && before == st.after {
 		st.count++
 	} else {
 		st.count = 1
 	}
-	st.after, st.epoch = after, l.epoch
-	tripped := st.count > l.limit && !st.quarantined
-	if tripped {
-		st.quarantined = true
-	}
+	st.after = after
 	l.last[k] = st
-	return tripped
+	if _, stopped := l.quarantine[k]; stopped || st.count <= l.limit {
+		return false
+	}
+	l.quarantine[k] = after
+	return true
 }
 
 func (l *loopBreaker) quarantined(root, path string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.last[root+"\x00"+path].quarantined
+	_, ok := l.quarantine[root+"\x00"+path]
+	return ok
 }
 
 // userChanged reports whether the file no longer holds the engine's last
 // output (the user edited it), which lifts the quarantine.
 func (l *loopBreaker) userChanged(rs *rootState, path string) bool {
 	l.mu.Lock()
-	after := l.last[rs.name+"\x00"+path].after
+	after := l.quarantine[rs.name+"\x00"+path]
 	l.mu.Unlock()
 	b, err := rs.root.Docs.ReadFile(path)
 	if err != nil {
@@ -576,16 +583,15 @@ func (l *loopBreaker) release(root, path string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.last, root+"\x00"+path)
+	delete(l.quarantine, root+"\x00"+path)
 }
 
 func (l *loopBreaker) list() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
-	for k, st := range l.last {
-		if st.quarantined {
-			out = append(out, k)
-		}
+	for k := range l.quarantine {
+		out = append(out, k)
 	}
 	return out
 }

@@ -229,7 +229,7 @@ type pass struct {
 }
 
 // slot is one file's claim on a pass's slots, taken before its first
-// action runs and given back when the file is done.
+// action runs and given back when its actions are done, before the write.
 type slot struct {
 	ch   chan struct{}
 	held bool
@@ -304,6 +304,10 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		} else {
 			out, err = e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
 		}
+		// The slot bounds the files whose actions run, not those waiting
+		// for the disk: writes in flight together share their fsyncs and
+		// the journal's commit (a redo takes a slot again).
+		sl.release()
 		if out == nil && len(res.Rules) == 0 {
 			// No action saw the content and no result holds it: its
 			// buffer serves the next read.

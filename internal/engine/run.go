@@ -235,21 +235,32 @@ func specialResult(root *Root, en scan.Entry) *Result {
 	}}}
 }
 
-// goroutines is how many files a run reads and matches at once: at least
-// one per core, so that reading (system calls on a warm page cache: CPU
-// work) uses the machine; Options.Workers still bounds the files whose
-// actions run at once (pass.slots).
+// goroutines is how many files a run has in hand at once: at least one
+// per core, so that reading (system calls on a warm page cache: CPU work)
+// uses the machine. Options.Workers still bounds the files whose actions
+// run at once (pass.slots).
 func (e *Engine) goroutines() int {
 	return max(e.opts.Workers, runtime.GOMAXPROCS(0))
 }
 
-// runJobs processes jobs on e.goroutines() goroutines. origin, when set,
+// writers is how many files a run that writes has in hand at once: a few
+// per goroutine, so that files waiting for their write to be durable (an
+// fsync, the journal's commit) share those waits rather than queue for
+// them.
+func (e *Engine) writers() int {
+	if e.opts.DryRun {
+		return e.goroutines()
+	}
+	return 4 * e.goroutines()
+}
+
+// runJobs processes jobs on e.writers() goroutines. origin, when set,
 // gives each file's origin from the file as read; nil is OriginScan.
 func (e *Engine) runJobs(ctx context.Context, jobs []job, origin func(*Root, string, *safefile.Snapshot) action.Origin, w *Writes, progress Progress) ([]*Result, error) {
 	results := make([]*Result, len(jobs))
 	var next, done atomic.Int64
 	var mu sync.Mutex
-	n := e.goroutines()
+	n := e.writers()
 	var slots chan struct{}
 	if n > e.opts.Workers {
 		slots = make(chan struct{}, e.opts.Workers)

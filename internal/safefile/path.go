@@ -57,9 +57,8 @@ func checkRel(rel string) error {
 // system calls, which then only ever take a single path component: nothing
 // below the root is reached by name from outside it.
 type dir struct {
-	f   *os.File
-	fd  int
-	dev uint64 // the file system, for durable
+	f  *os.File
+	fd int
 }
 
 // openDir opens rel (a directory, "." for the root) through root. Symlinks
@@ -79,7 +78,7 @@ func openDir(root *os.Root, rel string) (*dir, error) {
 		f.Close()
 		return nil, &fs.PathError{Op: "open", Path: rel, Err: unix.ENOTDIR}
 	}
-	return &dir{f: f, fd: fd, dev: uint64(st.Dev)}, nil
+	return &dir{f: f, fd: fd}, nil
 }
 
 // openParent validates rel and opens its parent directory, returning it with
@@ -97,9 +96,8 @@ func openParent(root *os.Root, rel string) (*dir, string, error) {
 
 func (d *dir) close() { d.f.Close() }
 
-// sync makes the directory's entries durable (merged with other requests of
-// the moment: see durable).
-func (d *dir) sync() error { return durable(d.dev, d.fd) }
+// sync makes the directory's entries durable (see durable.go).
+func (d *dir) sync() error { return fsync(d.fd) }
 
 // lstat stats name in d without following a symlink.
 func (d *dir) lstat(name string) (unix.Stat_t, error) {

@@ -19,14 +19,6 @@ const TempPrefix = ".scribe-tmp-"
 
 var fallbackWrites atomic.Int64
 
-// groupedSyncs counts the durability requests answered by a shared
-// syncfs(2) rather than their own fsync (see durable).
-var groupedSyncs atomic.Uint64
-
-// GroupedSyncs returns how many durability requests a shared syncfs(2)
-// answered since the process started.
-func GroupedSyncs() uint64 { return groupedSyncs.Load() }
-
 // FallbackWrites returns how many writes used the non-atomic fallbacks
 // (check-then-rename for Replace, link for Create and check-then-rename for
 // Rename) because the file system lacks renameat2 flags.
@@ -103,7 +95,7 @@ func (t *temp) writeErr(err error) error {
 
 // finish makes the temp file's data and metadata durable and closes it.
 func (t *temp) finish() error {
-	if err := durable(t.d.dev, int(t.f.Fd())); err != nil {
+	if err := fsync(int(t.f.Fd())); err != nil {
 		return fmt.Errorf("sync temporary file: %w", err)
 	}
 	failpoint("fsync")
