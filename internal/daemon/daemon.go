@@ -28,6 +28,7 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
@@ -449,10 +450,7 @@ func (d *Daemon) engine() *engine.Engine {
 }
 
 func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options {
-	cmds := map[string]string{}
-	for _, c := range cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
+	cmds := ruleset.Commands(cfg)
 	runners := sync.Map{}
 	return engine.Options{
 		Workers:     cfg.Engine.Workers,

@@ -13,6 +13,7 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
@@ -104,11 +105,7 @@ func (d *Daemon) publishRevision(cfg *config.Config, plugins *plugin.Set) string
 // on a scratch root, with no circuit breakers (the owner's engine asks
 // them before it sends the job).
 func (d *Daemon) runnerRuntime(cfg *config.Config, rules *rule.Set) *remote.Runtime {
-	cmds := map[string]string{}
-	for _, c := range cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
-	runner := sandbox.NewRunner(d.runnerRoot.Dir, cmds, cfg.Security.Env, sandbox.DefaultOutputCap)
+	runner := sandbox.NewRunner(d.runnerRoot.Dir, ruleset.Commands(cfg), cfg.Security.Env, sandbox.DefaultOutputCap)
 	eng := engine.New(rules, engine.Options{
 		Workers: cfg.Engine.Workers, MaxFileSize: int64(cfg.Engine.MaxFileSize),
 		Logger: d.log, Clock: d.opts.Clock, Tracer: d.tracer,
