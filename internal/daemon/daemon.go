@@ -403,6 +403,8 @@ func (d *Daemon) install(cfg *config.Config, rules *rule.Set, plugins *plugin.Se
 	opts := d.engineOptions(cfg, brk)
 	if rev != "" {
 		opts.Offload = d.owner.For(rev)
+		// A job no worker can run is run here, if this owner runs jobs.
+		opts.OffloadFallback = cfg.Engine.Workers > 0
 		if d.runner != nil {
 			d.runner.Provide(rev, d.runnerRuntime(cfg, rules))
 		}

@@ -22,7 +22,9 @@ import (
 // published, and, with engine.workers above 0, the owner's own runner. It
 // returns a function that stops them, to call once no file is in flight.
 func (d *Daemon) startRemote(ctx context.Context) (stop func(), err error) {
-	owner, err := remote.NewOwner(ctx, d.bus, d.cfg.Engine.RemoteAckWait.Std(), d.log)
+	owner, err := remote.NewOwner(ctx, d.bus, remote.OwnerOptions{
+		AckWait: d.cfg.Engine.RemoteAckWait.Std(), Wait: d.cfg.Engine.RemoteWait.Std(), Logger: d.log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("scale-out: %w", err)
 	}
@@ -122,7 +124,7 @@ func (d *Daemon) remoteStatus(ctx context.Context, errs map[string]string) *Remo
 	rev := d.revision
 	d.mu.RUnlock()
 	s := d.owner.Stats()
-	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Dropped: s.Dropped, Workers: []remote.WorkerInfo{}}
+	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Dropped: s.Dropped, Untaken: s.Untaken, Workers: []remote.WorkerInfo{}}
 	if n, err := d.owner.Jobs(ctx); err == nil {
 		st.Jobs = n
 	} else {

@@ -232,9 +232,15 @@ func runScribe(t testing.TB, dir string, args ...string) []byte {
 
 // status is the part of `scribe status --format json` the tests read.
 type status struct {
-	Ready    bool             `json:"ready"`
-	Counters map[string]int64 `json:"counters"`
-	Remote   *struct {
+	Ready       bool             `json:"ready"`
+	Counters    map[string]int64 `json:"counters"`
+	DeadLetters []struct {
+		Event struct {
+			Path string `json:"path"`
+		} `json:"event"`
+		Error string `json:"error"`
+	} `json:"dead_letters"`
+	Remote *struct {
 		Workers []struct {
 			ID       string `json:"id"`
 			Local    bool   `json:"local"`
@@ -243,6 +249,7 @@ type status struct {
 			Done     int64  `json:"done"`
 		} `json:"workers"`
 		Dropped int64 `json:"dropped"`
+		Untaken int64 `json:"untaken"`
 		Jobs    int   `json:"jobs"`
 		Waiting int64 `json:"waiting"`
 	} `json:"remote"`

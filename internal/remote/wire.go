@@ -94,10 +94,12 @@ type WorkerInfo struct {
 	// Revisions are the configuration revisions it has loaded (short ids).
 	Revisions []string `json:"revisions,omitempty"`
 	// Refused says why it refused the last revision it could not load ("":
-	// none).
-	Refused string    `json:"refused,omitempty"`
-	Started time.Time `json:"started"`
-	Seen    time.Time `json:"seen"`
+	// none); RefusedRevisions are the revisions it refuses now (short
+	// ids): it tries them again every 30 s.
+	Refused          string    `json:"refused,omitempty"`
+	RefusedRevisions []string  `json:"refused_revisions,omitempty"`
+	Started          time.Time `json:"started"`
+	Seen             time.Time `json:"seen"`
 }
 
 // short is a revision id as shown to people.

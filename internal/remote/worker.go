@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -431,6 +432,9 @@ func (w *Worker) Info() WorkerInfo {
 	}
 	if len(w.refused) > 0 {
 		wi.Refused = w.refusal
+		for _, id := range slices.Sorted(maps.Keys(w.refused)) {
+			wi.RefusedRevisions = append(wi.RefusedRevisions, short(id))
+		}
 	}
 	w.mu.Unlock()
 	wi.Seen = time.Now().UTC()
