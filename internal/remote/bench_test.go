@@ -1,14 +1,20 @@
 package remote_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/remote"
 )
 
 // benchProject writes an owner's configuration on cluster c: with remote,
@@ -149,4 +155,45 @@ func written(b testing.TB, dir string) int64 {
 		return 0
 	}
 	return st.Counters["written"]
+}
+
+// BenchmarkOffload: one job's round trip, owner → worker → owner, on a
+// 3-node cluster with 3 replicas, in this process: what the remote path
+// adds to a file's processing, without the file system or the settle time.
+// The rule is a front-matter stamp (microseconds), so ns/op is the trip.
+func BenchmarkOffload(b *testing.B) {
+	c := startCluster(b)
+	o := bustest.New(b)
+	o.URL, o.StoreDir, o.Replicas = c.URL(), "", 3
+	bs := bustest.Open(b, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	b.Cleanup(func() { cancel(); wg.Wait() })
+	owner, err := remote.NewOwner(ctx, bs, remote.OwnerOptions{AckWait: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wg.Go(func() { owner.Run(ctx) })
+	file := filepath.Join(b.TempDir(), "scribe.yaml")
+	os.WriteFile(file, []byte(stampConfig), 0o644)
+	rev, err := owner.Publish(ctx, remote.Revision{File: file, Config: []byte(stampConfig)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := remote.NewWorker(remote.WorkerOptions{JetStream: bs.JetStream(), Bus: bs.Name(), Concurrency: 2,
+		Load: remote.ConfigLoader("", 2, slog.New(slog.DiscardHandler))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wg.Go(func() { w.Run(ctx) })
+	job := engine.Job{Root: "/r", Path: "a.md", Content: []byte("# A\n"), Origin: action.OriginUser}
+	// The first job loads the revision.
+	if _, err := owner.Offload(ctx, rev, job, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := owner.Offload(ctx, rev, job, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
