@@ -115,19 +115,29 @@ func (w *Owner) Run(ctx context.Context) error {
 		hb.Stop()
 		<-hbDone
 	}()
-	cc, err := w.o.results.Consume(w.receive,
-		jetstream.PullMaxMessages(256),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				w.log.Debug("receive results", "err", err)
-			}
-		}))
+	nc := w.o.js.Conn()
+	sub, err := nc.Subscribe(w.o.n.results, w.receive)
 	if err != nil {
 		return fmt.Errorf("receive results: %w", err)
 	}
+	handled := make(chan struct{})
+	sub.SetClosedHandler(func(string) { close(handled) })
+	// A burst of results must not count as a slow consumer: each is
+	// handled at once, and one dropped costs a worker a retry.
+	sub.SetPendingLimits(-1, 256<<20)
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		w.log.Warn("receive results: flush the subscription", "err", err)
+	}
 	<-ctx.Done()
-	cc.Stop()
-	<-cc.Closed()
+	// Drain hands the results that arrived to receive, then closes.
+	if err := sub.Drain(); err != nil {
+		sub.Unsubscribe()
+	}
+	select {
+	case <-handled:
+	case <-time.After(5 * time.Second):
+		return errors.New("receive results: the subscription did not close")
+	}
 	return nil
 }
 
@@ -176,11 +186,18 @@ func (w *Owner) canRun(rev string) (ok bool, why string) {
 	return false, "every worker refused configuration revision " + short(rev) + " (" + strings.Join(refusals, "; ") + ")"
 }
 
-func (w *Owner) receive(msg jetstream.Msg) {
+// receive hands a result to the Offload call waiting for it, and only then
+// tells the worker it has it: the worker acknowledges the job after this
+// reply, so a result lost on the way is a job redelivered, never a job
+// lost. A second result of a job (redelivered after a lost reply or ack)
+// finds nobody waiting and is dropped: a job is applied at most once.
+func (w *Owner) receive(msg *nats.Msg) {
 	var r resultMsg
-	if err := decode(msg.Data(), &r, func(r *resultMsg) int { return r.V }); err != nil {
+	if err := decode(msg.Data, &r, func(r *resultMsg) int { return r.V }); err != nil {
+		// Replied to all the same: no owner of this release will ever
+		// take it, and the worker must let the job go.
 		w.log.Error("result that cannot be read; dropped", "err", err)
-		msg.Term()
+		msg.Respond(nil)
 		return
 	}
 	w.mu.Lock()
@@ -195,10 +212,8 @@ func (w *Owner) receive(msg jetstream.Msg) {
 	} else {
 		ch <- r // buffered, one result per id
 	}
-	// Not waited for: this callback must keep up with the results (a
-	// lost ack only redelivers a result, which is then dropped).
-	if err := msg.Ack(); err != nil {
-		w.log.Debug("acknowledge result", "job", r.ID, "err", err)
+	if err := msg.Respond(nil); err != nil {
+		w.log.Debug("reply to a result; the worker sends it again", "job", r.ID, "err", err)
 	}
 }
 
