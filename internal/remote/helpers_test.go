@@ -68,7 +68,6 @@ type cluster struct {
 func startCluster(t testing.TB) *cluster {
 	t.Helper()
 	c := &cluster{t: t}
-	t.Cleanup(c.shutdown)
 	// The route ports are free when picked, not necessarily when a node
 	// listens on them (another program on this machine may take one):
 	// a cluster that does not come up is tried again on other ports.
@@ -82,6 +81,9 @@ func startCluster(t testing.TB) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered after the nodes' temporary directories, so that it runs
+	// before they are removed.
+	t.Cleanup(c.shutdown)
 	// JetStream is usable once the meta group has a leader.
 	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
 		nc, err := nats.Connect(c.URL())
