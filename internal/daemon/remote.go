@@ -18,9 +18,10 @@ import (
 )
 
 // startRemote makes this daemon the owner of its roots in scale-out mode
-// (engine.remote): the jobs and results streams, the current revision
-// published, and, with engine.workers above 0, the owner's own runner. It
-// returns a function that stops them, to call once no file is in flight.
+// (engine.remote): the jobs stream and the results subscription, the
+// current revision published, and, with engine.workers above 0, the
+// owner's own runner. It returns a function that stops them, to call once
+// no file is in flight.
 func (d *Daemon) startRemote(ctx context.Context) (stop func(), err error) {
 	owner, err := remote.NewOwner(ctx, d.bus, remote.OwnerOptions{
 		AckWait: d.cfg.Engine.RemoteAckWait.Std(), Wait: d.cfg.Engine.RemoteWait.Std(), Logger: d.log,
