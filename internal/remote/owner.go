@@ -61,11 +61,17 @@ type OwnerOptions struct {
 }
 
 // NewOwner creates the scale-out objects on b's server (cluster) and
-// returns the owner's side. Call Run to receive results.
+// returns the owner's side. Call Run to receive results. Jobs left in the
+// stream by an earlier run of the owner are removed: nobody waits for
+// their results (the file events that made them were not acknowledged, so
+// the owner processes those files again).
 func NewOwner(ctx context.Context, b *bus.Bus, opts OwnerOptions) (*Owner, error) {
 	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), opts.AckWait)
 	if err != nil {
 		return nil, err
+	}
+	if err := o.jobs.Purge(ctx); err != nil {
+		return nil, fmt.Errorf("remove the jobs of an earlier run from %s: %w", o.n.jobsStream, err)
 	}
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second

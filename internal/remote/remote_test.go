@@ -288,3 +288,28 @@ func TestEngineRunsHereWhenNoWorkerCan(t *testing.T) {
 		})
 	}
 }
+
+// A restarted owner removes the jobs of its earlier run: nobody waits for
+// their results any more.
+func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
+	p := newOwner(t, stampConfig, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.owner.Offload(ctx, p.rev, engine.Job{Root: "/r", Path: "a.md", Content: []byte("# A\n")}, nil)
+		done <- err
+	}()
+	defer func() { cancel(); <-done }()
+	bustest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if n, err := p.owner.Jobs(context.Background()); err != nil || n != 1 {
+			return fmt.Errorf("%d jobs queued (%v), want 1", n, err)
+		}
+		return nil
+	})
+	if _, err := remote.NewOwner(context.Background(), p.b, remote.OwnerOptions{AckWait: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.owner.Jobs(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d jobs left (%v) after the owner started again; want none", n, err)
+	}
+}

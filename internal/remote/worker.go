@@ -367,8 +367,10 @@ func (w *Worker) reply(ctx context.Context, msg jetstream.Msg, log *slog.Logger,
 		})
 	}
 	if err != nil {
+		// The owner is gone (a restarted one removes the jobs of the
+		// earlier run) or unreachable: not again soon.
 		log.Warn("send the job's result to the owner; the job is given back", "err", err)
-		msg.NakWithDelay(time.Second)
+		msg.NakWithDelay(10 * time.Second)
 		return
 	}
 	w.done.Add(1)
