@@ -295,7 +295,7 @@ func printStatus(g *globals, st daemon.Status) {
 		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
 	}
 	if r := st.Remote; r != nil {
-		fmt.Fprintf(w, "scale-out:\trevision %s, %d jobs queued or running, %d files out, %d sent, %d duplicate results dropped\n", r.Revision, r.Jobs, r.Waiting, r.Sent, r.Dropped)
+		fmt.Fprintf(w, "scale-out:\trevision %s, %d jobs queued or running, %d files out, %d sent, %d duplicate results dropped, %d taken back for want of a worker\n", r.Revision, r.Jobs, r.Waiting, r.Sent, r.Dropped, r.Untaken)
 		if len(r.Workers) == 0 {
 			fmt.Fprintf(w, "workers:\tnone connected\n")
 		}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -15,6 +14,7 @@ import (
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
@@ -90,64 +90,11 @@ func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	if cfg == nil || err != nil && !errors.As(err, &errs) {
 		return nil, err
 	}
-	plugins, err := plugin.Load(cfg, plugin.Options{Logger: g.log, Previous: prev})
+	set, err := ruleset.Load(cfg, errs, ruleset.Options{Logger: g.log, Previous: prev})
 	if err != nil {
-		var perrs config.Errors
-		if !errors.As(err, &perrs) {
-			return nil, err
-		}
-		return nil, mergeErrors(cfg, errs, perrs)
+		return nil, err
 	}
-	pool := action.NewPool(cfg.Engine.Workers)
-	b := buildContext(cfg, pool)
-	b.Plugins = plugins.Specs()
-	rules, err := rule.Compile(cfg, b)
-	if err != nil {
-		plugins.Retire(context.Background(), prev)
-		var rerrs config.Errors
-		if !errors.As(err, &rerrs) {
-			return nil, err
-		}
-		return nil, mergeErrors(cfg, errs, rerrs)
-	}
-	if len(errs) > 0 {
-		rules.Close(context.Background())
-		plugins.Retire(context.Background(), prev)
-		return nil, errs
-	}
-	return &loaded{cfg: cfg, plugins: plugins, rules: rules, pool: pool}, nil
-}
-
-// mergeErrors adds a later stage's errors to the configuration's own,
-// leaving out those about fields that already have one, in file order.
-func mergeErrors(cfg *config.Config, errs, more config.Errors) config.Errors {
-	out := slices.Clone(errs)
-	for _, e := range more {
-		if !cfg.Invalid(e.Path) {
-			out = append(out, e)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *config.Error) int {
-		if a.Line != b.Line {
-			return a.Line - b.Line
-		}
-		return a.Column - b.Column
-	})
-	return out
-}
-
-func buildContext(cfg *config.Config, pool *action.Pool) action.Build {
-	cmds := map[string]string{}
-	for _, c := range cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
-	return action.Build{
-		ConfigDir: cfg.Dir,
-		Commands:  cmds,
-		Timeout:   cfg.Engine.ActionTimeout.Std(),
-		Pool:      pool,
-		Shared:    action.NewShared(),
-	}
+	return &loaded{cfg: cfg, plugins: set.Plugins, rules: set.Rules, pool: set.Pool}, nil
 }
 
 func loadProject(g *globals, args []string) (*project, error) {
@@ -208,10 +155,7 @@ func (p *project) closeRules() {
 
 func (p *project) engineOptions(g *globals, dry bool) engine.Options {
 	env := p.cfg.Security.Env
-	cmds := map[string]string{}
-	for _, c := range p.cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
+	cmds := ruleset.Commands(p.cfg)
 	runners := map[*engine.Root]action.CommandRunner{}
 	for _, r := range p.roots {
 		runners[r] = sandbox.NewRunner(r.Dir, cmds, env, commandOutputCap)

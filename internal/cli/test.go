@@ -10,6 +10,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/fixture"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
@@ -45,10 +46,7 @@ func newTestCmd(g *globals) *cobra.Command {
 			if len(cases) == 0 {
 				return fail(ExitUsage, fmt.Errorf("no fixtures under %s: a fixture is a directory holding an input.* file", dir))
 			}
-			cmds := map[string]string{}
-			for _, c := range cfg.Security.Commands {
-				cmds[c.Name] = c.Path
-			}
+			cmds := ruleset.Commands(cfg)
 			r := &fixture.Runner{Config: cfg, Rules: rules, Update: update, Logger: g.log,
 				Commands: func(rootDir string) action.CommandRunner {
 					return sandbox.NewRunner(rootDir, cmds, cfg.Security.Env, commandOutputCap)

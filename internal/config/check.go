@@ -39,6 +39,9 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 	if c.Engine.RemoteAckWait <= 0 && !bad["engine.remote_ack_wait"] {
 		at("engine.remote_ack_wait", `the default is "30s"`, "remote_ack_wait must be greater than zero")
 	}
+	if c.Engine.RemoteWait <= 0 && !bad["engine.remote_wait"] {
+		at("engine.remote_wait", `the default is "30s"`, "remote_wait must be greater than zero")
+	}
 	if c.HTTP.Listen != "" && !bad["http.listen"] {
 		t.checkHTTP(c, bad)
 	}

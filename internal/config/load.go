@@ -37,6 +37,7 @@ func Default() *Config {
 			VCS:            "auto",
 			RemoteAckWait:  Duration(30 * time.Second),
 			RemoteInFlight: 256,
+			RemoteWait:     Duration(30 * time.Second),
 		},
 		Bus:       Bus{Replicas: 1},
 		HTTP:      HTTP{Listen: "127.0.0.1:9469"},

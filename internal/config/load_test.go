@@ -53,6 +53,7 @@ func TestLoadFull(t *testing.T) {
 			VCS:           "auto",
 			// Defaults of the fields the file leaves out.
 			RemoteAckWait:  Duration(30 * time.Second),
+			RemoteWait:     Duration(30 * time.Second),
 			RemoteInFlight: 256,
 		},
 		Bus:  Bus{URL: "nats://a:4222,nats://b:4222", Replicas: 1},

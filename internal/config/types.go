@@ -82,6 +82,11 @@ type Engine struct {
 	RemoteAckWait Duration `json:"remote_ack_wait"`
 	// RemoteInFlight bounds the files the owner has out as jobs at once.
 	RemoteInFlight int `json:"remote_in_flight"`
+	// RemoteWait is how long a job may wait while no worker can run it
+	// (none is connected, or every one refused its configuration
+	// revision). Then the owner runs the rules itself when Workers is
+	// above 0; otherwise the file fails (retried, then a dead letter).
+	RemoteWait Duration `json:"remote_wait"`
 }
 
 // Bus selects the message bus.

@@ -7,10 +7,17 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
+	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
-var errRuleFailed = errors.New("rule failed")
+var (
+	errRuleFailed = errors.New("rule failed")
+	// errNotRun is a rule let through that came to no verdict (no
+	// worker ran it, or the daemon stopped): excluded from the counts,
+	// and a half-open breaker's probe is given back.
+	errNotRun = errors.New("rule did not run")
+)
 
 // breakers holds one circuit breaker per rule that configures one.
 type breakers struct {
@@ -36,6 +43,7 @@ func newBreakers(set *rule.Set, onChange func(rule, from, to string)) *breakers 
 			ReadyToTrip: func(c gobreaker.Counts) bool {
 				return c.ConsecutiveFailures >= failures
 			},
+			IsExcluded: func(err error) bool { return errors.Is(err, errNotRun) },
 			OnStateChange: func(name string, from, to gobreaker.State) {
 				if onChange != nil {
 					onChange(name, from.String(), to.String())
@@ -47,22 +55,25 @@ func newBreakers(set *rule.Set, onChange func(rule, from, to string)) *breakers 
 }
 
 // gate is engine.Options.Gate.
-func (b *breakers) gate(ruleID string) (func(bool), bool) {
+func (b *breakers) gate(ruleID string) (func(engine.Verdict), bool) {
 	b.mu.Lock()
 	cb := b.m[ruleID]
 	b.mu.Unlock()
 	if cb == nil {
-		return func(bool) {}, true
+		return func(engine.Verdict) {}, true
 	}
 	done, err := cb.Allow()
 	if err != nil { // gobreaker.ErrOpenState or ErrTooManyRequests
 		return nil, false
 	}
-	return func(ok bool) {
-		if ok {
+	return func(v engine.Verdict) {
+		switch v {
+		case engine.Succeeded:
 			done(nil)
-		} else {
+		case engine.Failed:
 			done(errRuleFailed)
+		default:
+			done(errNotRun)
 		}
 	}, true
 }

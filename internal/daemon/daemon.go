@@ -28,6 +28,7 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
@@ -402,6 +403,8 @@ func (d *Daemon) install(cfg *config.Config, rules *rule.Set, plugins *plugin.Se
 	opts := d.engineOptions(cfg, brk)
 	if rev != "" {
 		opts.Offload = d.owner.For(rev)
+		// A job no worker can run is run here, if this owner runs jobs.
+		opts.OffloadFallback = cfg.Engine.Workers > 0
 		if d.runner != nil {
 			d.runner.Provide(rev, d.runnerRuntime(cfg, rules))
 		}
@@ -449,10 +452,7 @@ func (d *Daemon) engine() *engine.Engine {
 }
 
 func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options {
-	cmds := map[string]string{}
-	for _, c := range cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
+	cmds := ruleset.Commands(cfg)
 	runners := sync.Map{}
 	return engine.Options{
 		Workers:     cfg.Engine.Workers,

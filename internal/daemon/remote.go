@@ -13,15 +13,19 @@ import (
 	"github.com/scribe-md/scribe/internal/plugin"
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
 // startRemote makes this daemon the owner of its roots in scale-out mode
-// (engine.remote): the jobs and results streams, the current revision
-// published, and, with engine.workers above 0, the owner's own runner. It
-// returns a function that stops them, to call once no file is in flight.
+// (engine.remote): the jobs stream and the results subscription, the
+// current revision published, and, with engine.workers above 0, the
+// owner's own runner. It returns a function that stops them, to call once
+// no file is in flight.
 func (d *Daemon) startRemote(ctx context.Context) (stop func(), err error) {
-	owner, err := remote.NewOwner(ctx, d.bus, d.cfg.Engine.RemoteAckWait.Std(), d.log)
+	owner, err := remote.NewOwner(ctx, d.bus, remote.OwnerOptions{
+		AckWait: d.cfg.Engine.RemoteAckWait.Std(), Wait: d.cfg.Engine.RemoteWait.Std(), Logger: d.log,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("scale-out: %w", err)
 	}
@@ -104,11 +108,7 @@ func (d *Daemon) publishRevision(cfg *config.Config, plugins *plugin.Set) string
 // on a scratch root, with no circuit breakers (the owner's engine asks
 // them before it sends the job).
 func (d *Daemon) runnerRuntime(cfg *config.Config, rules *rule.Set) *remote.Runtime {
-	cmds := map[string]string{}
-	for _, c := range cfg.Security.Commands {
-		cmds[c.Name] = c.Path
-	}
-	runner := sandbox.NewRunner(d.runnerRoot.Dir, cmds, cfg.Security.Env, sandbox.DefaultOutputCap)
+	runner := sandbox.NewRunner(d.runnerRoot.Dir, ruleset.Commands(cfg), cfg.Security.Env, sandbox.DefaultOutputCap)
 	eng := engine.New(rules, engine.Options{
 		Workers: cfg.Engine.Workers, MaxFileSize: int64(cfg.Engine.MaxFileSize),
 		Logger: d.log, Clock: d.opts.Clock, Tracer: d.tracer,
@@ -125,7 +125,7 @@ func (d *Daemon) remoteStatus(ctx context.Context, errs map[string]string) *Remo
 	rev := d.revision
 	d.mu.RUnlock()
 	s := d.owner.Stats()
-	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Dropped: s.Dropped, Workers: []remote.WorkerInfo{}}
+	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Dropped: s.Dropped, Untaken: s.Untaken, Workers: []remote.WorkerInfo{}}
 	if n, err := d.owner.Jobs(ctx); err == nil {
 		st.Jobs = n
 	} else {

@@ -61,6 +61,17 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 				// A change's trace starts when the watcher first saw it.
 				sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
 				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, ch.Seen)
+				// A publish fails while a cluster elects a new leader
+				// for the queue (a node lost): tried again, since the
+				// change would otherwise wait for the next rescan.
+				for wait, giveUp := 100*time.Millisecond, time.Now().Add(enqueueRetry); err != nil && ctx.Err() == nil && time.Now().Before(giveUp); wait = min(2*wait, 2*time.Second) {
+					d.log.WarnContext(sctx, "queue file event; retrying", "path", ch.Rel, "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(wait):
+						err = d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, ch.Seen)
+					}
+				}
 				endSpan(span, err)
 				if err != nil && ctx.Err() == nil {
 					d.log.ErrorContext(sctx, "queue file event", "path", ch.Rel, "err", err)
@@ -72,6 +83,10 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 
 // forwardPublishers bounds the publishes in flight from one watcher.
 const forwardPublishers = 16
+
+// enqueueRetry is how long a change's publish is retried before the change
+// is left to the next rescan: longer than a cluster's leader election.
+const enqueueRetry = 30 * time.Second
 
 // enqueue publishes "rel may have changed", and where the change came from as
 // far as the caller knows. v is the file's version as the caller saw it

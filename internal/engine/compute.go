@@ -99,9 +99,9 @@ func (e *Engine) offloads(rules []*rule.Rule, tr *explainTrace) bool {
 // in res, as apply would. Rules whose circuit breaker is open are skipped
 // with a finding; the others' breakers learn how they fared.
 func (e *Engine) offload(ctx context.Context, root *Root, rel string, rules []*rule.Rule, j Job, heartbeat func(), res *Result) ([]byte, error) {
-	var dones map[string]func(bool)
+	var dones map[string]func(Verdict)
 	if e.opts.Gate != nil {
-		dones = map[string]func(bool){}
+		dones = map[string]func(Verdict){}
 		for _, r := range rules {
 			d, allowed := e.opts.Gate(r.ID)
 			if !allowed {
@@ -115,8 +115,16 @@ func (e *Engine) offload(ctx context.Context, root *Root, rel string, rules []*r
 	}
 	c, err := e.opts.Offload(ctx, j, heartbeat)
 	for id, done := range dones {
-		// A failure to reach a worker is no failure of the rule.
-		done(err != nil || !slices.ContainsFunc(c.Failures, func(f RuleFailure) bool { return f.Rule == id }))
+		switch {
+		case err != nil:
+			// No worker ran it (or the owner is stopping): the rule
+			// did not fail, and did not succeed either.
+			done(NotRun)
+		case slices.ContainsFunc(c.Failures, func(f RuleFailure) bool { return f.Rule == id }):
+			done(Failed)
+		default:
+			done(Succeeded)
+		}
 	}
 	if err != nil {
 		return nil, err

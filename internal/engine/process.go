@@ -49,7 +49,7 @@ type Options struct {
 	// Gate, when set, is asked before a rule runs on a file; it returns
 	// whether the rule may run and a function to report how it went. The
 	// daemon's per-rule circuit breakers plug in here.
-	Gate func(rule string) (done func(ok bool), allowed bool)
+	Gate func(rule string) (done func(Verdict), allowed bool)
 	// BeforeWrite, when set, is called just before the engine writes a file
 	// (its own or, through the Writer, another) with the content about to
 	// land. The daemon uses it to recognise its own writes.
@@ -110,6 +110,10 @@ type Options struct {
 	// reads it again and offloads again. heartbeat, from Change, says the
 	// caller is still alive while it waits (nil: nothing to tell).
 	Offload func(ctx context.Context, j Job, heartbeat func()) (*Computed, error)
+	// OffloadFallback: when Offload fails with ErrNoWorker (no worker could
+	// run the rules), ProcessChange runs them here instead of failing the
+	// file.
+	OffloadFallback bool
 }
 
 // VCSInfo is what git knows of a file's content (Options.VCS).
@@ -299,9 +303,16 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		}
 		tr.start(leave, held)
 		var out []byte
-		if e.offloads(rules, tr) {
+		local := !e.offloads(rules, tr)
+		if !local {
+			findings := len(res.Findings)
 			out, err = e.offload(ctx, root, rel, rules, Job{Root: root.Dir, Path: rel, Content: snap.Content, Origin: origin, Leave: leave, Held: held}, ch.Heartbeat, res)
-		} else {
+			if errors.Is(err, ErrNoWorker) && e.opts.OffloadFallback {
+				e.log.WarnContext(ctx, "running the rules here", "path", rel, "why", err)
+				res.Findings, local = res.Findings[:findings], true
+			}
+		}
+		if local {
 			out, err = e.apply(ctx, root, rel, rules, snap.Content, origin, leave, held, &sl, w, res, tr)
 		}
 		// The slot bounds the files whose actions run, not those waiting
@@ -393,6 +404,25 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 
 // ErrHeld is wrapped by the errors of Options.MayWrite that hold writes.
 var ErrHeld = errors.New("writes are held")
+
+// ErrNoWorker is wrapped by the errors of Options.Offload that mean no
+// worker ran the rules (none could take the job in time, or the job could
+// not be queued): not a failure of the rules (Verdict NotRun).
+var ErrNoWorker = errors.New("no worker ran the rules")
+
+// Verdict is how a rule fared on a file, as Options.Gate is told.
+type Verdict int
+
+const (
+	// Succeeded: the rule ran to its end.
+	Succeeded Verdict = iota
+	// Failed: an action of the rule failed.
+	Failed
+	// NotRun: the rule was let through but did not run to a verdict
+	// (no worker ran it, or the engine stopped): neither a success nor
+	// a failure.
+	NotRun
+)
 
 // holdBack marks res as not written because writes are held: nothing
 // failed, the file must be processed again once they are allowed.
@@ -509,7 +539,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 		if err := sl.take(ctx); err != nil {
 			return nil, err
 		}
-		done := func(bool) {}
+		done := func(Verdict) {}
 		if e.opts.Gate != nil {
 			d, allowed := e.opts.Gate(r.ID)
 			if !allowed {
@@ -533,19 +563,22 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 		before := *target
 		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res, tr)
 		if err != nil {
-			done(false)
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
+				// Stopped, or held for a git operation: not failed.
+				done(NotRun)
 				return nil, ctx.Err()
-			}
-			if errors.Is(err, ErrHeld) {
+			case errors.Is(err, ErrHeld):
+				done(NotRun)
 				return nil, err
 			}
+			done(Failed)
 			cur, changed = res.rollback(mark)
 			res.Failures = append(res.Failures, RuleFailure{Rule: r.ID, Action: step, Error: err.Error()})
 			tr.failed(r, step, err)
 			continue
 		}
-		done(true)
+		done(Succeeded)
 		tr.ran(r, before, *target, undone, dry && !undone)
 		if dry {
 			res.ChangedBy, res.Events, res.Affected = res.ChangedBy[:mark.changedBy], res.Events[:mark.events], res.Affected[:mark.affected]

@@ -11,16 +11,26 @@
 // goes on the jobs stream (Nats-Msg-Id: the job id), its content inline up
 // to InlineMax, in the object store beyond. Workers (Worker.Run: the
 // `scribe worker` processes, and the owner's own engine.workers running
-// the same code in-process) pull jobs, compute, publish the result on the
-// results stream (Nats-Msg-Id: the job id again, so that the result of a
-// redelivered job is dropped), and only then acknowledge the job. The
-// owner's result loop hands each result to the Offload call waiting for
-// it; the engine writes it with its compare-and-swap against the content
-// it read, and if the file changed meanwhile reads it again and sends a
-// new job. A result whose job nobody waits for (a second one, or one for
-// an owner that restarted) is dropped: a job is applied at most once, and
-// the file event that made it stays unacknowledged on the owner until it
-// is, so nothing is lost either.
+// the same code in-process) pull jobs, compute, and send the result to the
+// owner as a request on the results subject; the owner hands it to the
+// Offload call waiting for it and replies, and only then does the worker
+// acknowledge the job. A result or a reply lost on the way leaves the job
+// unacknowledged: it is redelivered and run again. The engine writes the
+// result with its compare-and-swap against the content it read, and if the
+// file changed meanwhile reads it again and sends a new job. A result whose
+// job nobody waits for (a second one, or one for an owner that restarted)
+// is dropped: a job is applied at most once, and the file event that made
+// it stays unacknowledged on the owner until it is, so nothing is lost
+// either.
+//
+// # No worker
+//
+// The owner follows the workers' heartbeats. A job that no worker can run
+// for OwnerOptions.Wait (none has a fresh heartbeat, or every one refuses
+// its revision) is taken back (deleted from the stream) and Offload fails
+// with engine.ErrNoWorker, which the engine turns into running the rules
+// itself (Options.OffloadFallback) or a failure of the file. Jobs queued
+// behind busy workers wait as long as it takes.
 //
 // # Revisions
 //
@@ -45,16 +55,17 @@
 // # What is on the server
 //
 // With the bus name N: stream N-jobs (subject N.jobs, work queue) and its
-// durable consumer N-runners; stream N-results (subject N.results, work
-// queue) and its durable consumer N-owner; key-value buckets N-config
-// (revisions) and N-workers (heartbeats, entries expire); object store
-// N-content (contents above InlineMax, deleted once the job is done,
-// expiring after a day otherwise). All with the bus's replicas.
+// durable consumer N-runners; the subject N.results (core NATS requests to
+// the owner, nothing stored); key-value buckets N-config (revisions) and
+// N-workers (heartbeats, entries expire); object store N-content
+// (contents above InlineMax, deleted once the job is done, expiring after
+// a day otherwise). All with the bus's replicas.
 //
 // # Concurrency
 //
 // An Owner is safe for concurrent use: Offload is called by the owner's
-// file workers at once, Run consumes results on one goroutine (the
-// client's). Worker.Run runs Concurrency pull loops and one heartbeat
-// loop; all have ended when it returns.
+// file workers at once; Run receives results on one goroutine (the NATS
+// subscription's) and follows heartbeats on another; both have ended
+// when it returns. Worker.Run runs Concurrency pull loops and one
+// heartbeat loop; all have ended when it returns.
 package remote

@@ -232,3 +232,65 @@ func TestRacingEditIsKept(t *testing.T) {
 		return nil
 	})
 }
+
+// TestNoWorkerDeadLetter: an owner that runs no jobs itself (engine.workers:
+// 0) and has no worker gives a file's job up after engine.remote_wait; the
+// file is a dead letter in scribe status saying why, and is left as it
+// was. Once a worker is there, the next save is processed and clears it.
+func TestNoWorkerDeadLetter(t *testing.T) {
+	c := startCluster(t)
+	dir := project(t, c, "0")
+	cfgFile := filepath.Join(dir, "scribe.yaml")
+	cfg, _ := os.ReadFile(cfgFile)
+	s := strings.Replace(string(cfg), "  remote_ack_wait: 2s\n", "  remote_ack_wait: 2s\n  remote_wait: 1s\n", 1)
+	s = strings.Replace(s, "  - id: stamp\n", "  - id: stamp\n    on_error: {retries: 0}\n", 1)
+	if err := os.WriteFile(cfgFile, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startAll(t, c, dir, 0)
+
+	file := filepath.Join(dir, "notes", "alone.md")
+	if err := os.WriteFile(file, []byte("# Alone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bustest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		st, err := ownerStatus(dir)
+		if err != nil {
+			return err
+		}
+		for _, dl := range st.DeadLetters {
+			if dl.Event.Path == "alone.md" {
+				if !strings.Contains(dl.Error, "no worker ran the rules") || !strings.Contains(dl.Error, "no worker is connected") {
+					t.Fatalf("dead letter says %q; want that no worker is connected", dl.Error)
+				}
+				if st.Remote.Untaken < 1 || st.Remote.Jobs != 0 {
+					t.Fatalf("owner status %+v; want the job taken back", st.Remote)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no dead letter yet: %+v", st.DeadLetters)
+	})
+	if b, _ := os.ReadFile(file); string(b) != "# Alone\n" {
+		t.Fatalf("file %q; want it left as it was", b)
+	}
+
+	start(t, "worker", t.TempDir(), "worker", "--bus", c.URL(), "--concurrency", "2")
+	if err := os.WriteFile(file, []byte("# Alone no more\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bustest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+		b, _ := os.ReadFile(file)
+		if string(b) != stamp+"# Alone no more\n" {
+			return fmt.Errorf("file %q not stamped yet", b)
+		}
+		st, err := ownerStatus(dir)
+		if err != nil {
+			return err
+		}
+		if len(st.DeadLetters) != 0 {
+			return fmt.Errorf("dead letters %+v; want it cleared", st.DeadLetters)
+		}
+		return nil
+	})
+}

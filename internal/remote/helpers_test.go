@@ -67,36 +67,23 @@ type cluster struct {
 
 func startCluster(t testing.TB) *cluster {
 	t.Helper()
-	ports := freePorts(t, 3)
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
 	c := &cluster{t: t}
-	for i := range 3 {
-		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1, NoSigs: true,
-			JetStream: true, StoreDir: t.TempDir(), JetStreamMaxMemory: 64 << 20, JetStreamMaxStore: 512 << 20,
-			Cluster: server.ClusterOpts{Name: "scribe-e2e", Host: "127.0.0.1", Port: ports[i]},
-			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+	// The route ports are free when picked, not necessarily when a node
+	// listens on them (another program on this machine may take one):
+	// a cluster that does not come up is tried again on other ports.
+	var err error
+	for range 3 {
+		if err = c.start(); err == nil {
+			break
 		}
-		s, err := server.NewServer(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatal("nats node not ready")
-		}
-		c.nodes = append(c.nodes, s)
-		c.urls = append(c.urls, s.ClientURL())
+		c.shutdown()
 	}
-	t.Cleanup(func() {
-		for _, s := range c.nodes {
-			s.Shutdown()
-			s.WaitForShutdown()
-		}
-	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered after the nodes' temporary directories, so that it runs
+	// before they are removed.
+	t.Cleanup(c.shutdown)
 	// JetStream is usable once the meta group has a leader.
 	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
 		nc, err := nats.Connect(c.URL())
@@ -111,6 +98,41 @@ func startCluster(t testing.TB) *cluster {
 		return err
 	})
 	return c
+}
+
+func (c *cluster) start() error {
+	ports := freePorts(c.t, 3)
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
+	}
+	for i := range 3 {
+		o := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1, NoSigs: true,
+			JetStream: true, StoreDir: c.t.TempDir(), JetStreamMaxMemory: 64 << 20, JetStreamMaxStore: 512 << 20,
+			Cluster: server.ClusterOpts{Name: "scribe-e2e", Host: "127.0.0.1", Port: ports[i]},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
+		}
+		s, err := server.NewServer(o)
+		if err != nil {
+			return err
+		}
+		c.nodes = append(c.nodes, s)
+		s.Start()
+		if !s.ReadyForConnections(10 * time.Second) {
+			return fmt.Errorf("nats node %s not ready (cluster port %d)", o.ServerName, ports[i])
+		}
+		c.urls = append(c.urls, s.ClientURL())
+	}
+	return nil
+}
+
+func (c *cluster) shutdown() {
+	for _, s := range c.nodes {
+		s.Shutdown()
+		s.WaitForShutdown()
+	}
+	c.nodes, c.urls = nil, nil
 }
 
 // URL lists every node, as bus.url does.
@@ -232,9 +254,15 @@ func runScribe(t testing.TB, dir string, args ...string) []byte {
 
 // status is the part of `scribe status --format json` the tests read.
 type status struct {
-	Ready    bool             `json:"ready"`
-	Counters map[string]int64 `json:"counters"`
-	Remote   *struct {
+	Ready       bool             `json:"ready"`
+	Counters    map[string]int64 `json:"counters"`
+	DeadLetters []struct {
+		Event struct {
+			Path string `json:"path"`
+		} `json:"event"`
+		Error string `json:"error"`
+	} `json:"dead_letters"`
+	Remote *struct {
 		Workers []struct {
 			ID       string `json:"id"`
 			Local    bool   `json:"local"`
@@ -243,6 +271,7 @@ type status struct {
 			Done     int64  `json:"done"`
 		} `json:"workers"`
 		Dropped int64 `json:"dropped"`
+		Untaken int64 `json:"untaken"`
 		Jobs    int   `json:"jobs"`
 		Waiting int64 `json:"waiting"`
 	} `json:"remote"`

@@ -13,8 +13,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
-	"github.com/scribe-md/scribe/internal/plugin"
-	"github.com/scribe-md/scribe/internal/rule"
+	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
@@ -53,29 +52,18 @@ func ConfigLoader(dir string, concurrency int, log *slog.Logger) Loader {
 			}
 		}()
 		cfg.Engine.StateDir = filepath.Join(scratch, "state")
-		plugins, err := plugin.Load(cfg, plugin.Options{Logger: log})
+		set, err := ruleset.Load(cfg, nil, ruleset.Options{Logger: log, Pool: action.NewPool(max(concurrency, 1))})
 		if err != nil {
 			return nil, err
 		}
-		closers = append(closers, func() { plugins.Close(context.Background()) })
-		if d := plugins.Digests(); !maps.Equal(d, rev.Plugins) {
+		closers = append(closers, func() { set.Close(context.Background()) })
+		if d := set.Plugins.Digests(); !maps.Equal(d, rev.Plugins) {
 			return nil, fmt.Errorf("plugins differ from the owner's (%s): install the same plugin versions on this worker", diffDigests(rev.Plugins, d))
 		}
-		if err := plugins.Start(ctx); err != nil {
+		if err := set.Plugins.Start(ctx); err != nil {
 			return nil, fmt.Errorf("start plugins: %w", err)
 		}
-		cmds := map[string]string{}
-		for _, c := range cfg.Security.Commands {
-			cmds[c.Name] = c.Path
-		}
-		rules, err := rule.Compile(cfg, action.Build{
-			ConfigDir: cfg.Dir, Commands: cmds, Timeout: cfg.Engine.ActionTimeout.Std(),
-			Pool: action.NewPool(max(concurrency, 1)), Plugins: plugins.Specs(),
-		})
-		if err != nil {
-			return nil, err
-		}
-		closers = append(closers, func() { rules.Close(context.Background()) })
+		cmds := ruleset.Commands(cfg)
 		work := filepath.Join(scratch, "root")
 		if err := os.Mkdir(work, 0o700); err != nil {
 			return nil, err
@@ -86,7 +74,7 @@ func ConfigLoader(dir string, concurrency int, log *slog.Logger) Loader {
 		}
 		closers = append(closers, func() { root.Close() })
 		runner := sandbox.NewRunner(root.Dir, cmds, cfg.Security.Env, sandbox.DefaultOutputCap)
-		eng := engine.New(rules, engine.Options{
+		eng := engine.New(set.Rules, engine.Options{
 			Workers: max(concurrency, 1), MaxFileSize: int64(cfg.Engine.MaxFileSize),
 			Logger:   log.With("revision", short(id)),
 			Commands: func(*engine.Root) action.CommandRunner { return runner },

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,8 +26,9 @@ import (
 // Owner is the owner daemon's side: it publishes revisions, sends jobs,
 // and hands results to the Offload calls waiting for them.
 type Owner struct {
-	o   *objects
-	log *slog.Logger
+	o    *objects
+	log  *slog.Logger
+	wait time.Duration
 
 	prefix string // of job ids: random per Owner, so ids never repeat across restarts
 	seq    atomic.Uint64
@@ -33,20 +36,53 @@ type Owner struct {
 	mu      sync.Mutex
 	waiting map[string]chan resultMsg
 
-	sent, dropped atomic.Int64
+	// seen are the workers' heartbeats by worker id, with when each
+	// arrived here (Run's watcher keeps it).
+	seenMu sync.Mutex
+	seen   map[string]heartbeat
+
+	sent, dropped, untaken atomic.Int64
+}
+
+type heartbeat struct {
+	info WorkerInfo
+	at   time.Time
+}
+
+// OwnerOptions configure an Owner.
+type OwnerOptions struct {
+	// AckWait is how long a worker may hold a job without a sign of life.
+	AckWait time.Duration
+	// Wait is how long a job may wait while no worker can run it (none
+	// is connected, or every one refused its revision); Offload then
+	// fails with engine.ErrNoWorker. Default 30s.
+	Wait   time.Duration
+	Logger *slog.Logger
 }
 
 // NewOwner creates the scale-out objects on b's server (cluster) and
-// returns the owner's side. ackWait is how long a worker may hold a job
-// without a sign of life. Call Run to receive results.
-func NewOwner(ctx context.Context, b *bus.Bus, ackWait time.Duration, log *slog.Logger) (*Owner, error) {
-	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), ackWait)
+// returns the owner's side. Call Run to receive results. Jobs left in the
+// stream by an earlier run of the owner are removed: nobody waits for
+// their results (the file events that made them were not acknowledged, so
+// the owner processes those files again).
+func NewOwner(ctx context.Context, b *bus.Bus, opts OwnerOptions) (*Owner, error) {
+	o, err := setup(ctx, b.JetStream(), b.Name(), b.Replicas(), opts.AckWait)
 	if err != nil {
 		return nil, err
 	}
+	if err := o.jobs.Purge(ctx); err != nil {
+		return nil, fmt.Errorf("remove the jobs of an earlier run from %s: %w", o.n.jobsStream, err)
+	}
+	if opts.Wait <= 0 {
+		opts.Wait = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	var r [6]byte
 	rand.Read(r[:])
-	return &Owner{o: o, log: log.With("component", "remote"), prefix: hex.EncodeToString(r[:]), waiting: map[string]chan resultMsg{}}, nil
+	return &Owner{o: o, log: opts.Logger.With("component", "remote"), wait: opts.Wait, prefix: hex.EncodeToString(r[:]),
+		waiting: map[string]chan resultMsg{}, seen: map[string]heartbeat{}}, nil
 }
 
 // Publish stores rev for the workers and returns its id. It is idempotent.
@@ -69,30 +105,105 @@ func (w *Owner) Publish(ctx context.Context, rev Revision) (string, error) {
 	return id, nil
 }
 
-// Run receives results until ctx ends. A result whose job nobody waits for
-// is dropped.
+// Run receives results, and follows the workers' heartbeats, until ctx
+// ends. A result whose job nobody waits for is dropped.
 func (w *Owner) Run(ctx context.Context) error {
-	cc, err := w.o.results.Consume(w.receive,
-		jetstream.PullMaxMessages(256),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrNoHeartbeat) {
-				w.log.Debug("receive results", "err", err)
-			}
-		}))
+	hb, err := w.o.workers.WatchAll(ctx)
+	if err != nil {
+		return fmt.Errorf("follow the workers' heartbeats: %w", err)
+	}
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		w.follow(hb)
+	}()
+	defer func() {
+		hb.Stop()
+		<-hbDone
+	}()
+	nc := w.o.js.Conn()
+	sub, err := nc.Subscribe(w.o.n.results, w.receive)
 	if err != nil {
 		return fmt.Errorf("receive results: %w", err)
 	}
+	handled := make(chan struct{})
+	sub.SetClosedHandler(func(string) { close(handled) })
+	// A burst of results must not count as a slow consumer: each is
+	// handled at once, and one dropped costs a worker a retry.
+	sub.SetPendingLimits(-1, 256<<20)
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		w.log.Warn("receive results: flush the subscription", "err", err)
+	}
 	<-ctx.Done()
-	cc.Stop()
-	<-cc.Closed()
+	// Drain hands the results that arrived to receive, then closes.
+	if err := sub.Drain(); err != nil {
+		sub.Unsubscribe()
+	}
+	select {
+	case <-handled:
+	case <-time.After(5 * time.Second):
+		return errors.New("receive results: the subscription did not close")
+	}
 	return nil
 }
 
-func (w *Owner) receive(msg jetstream.Msg) {
+// follow keeps seen up to date with the heartbeats until hb stops. A
+// heartbeat's entry expires on the server without a notice, so each one
+// is stamped with when it arrived here.
+func (w *Owner) follow(hb jetstream.KeyWatcher) {
+	for e := range hb.Updates() {
+		if e == nil {
+			continue // the initial values are in
+		}
+		w.seenMu.Lock()
+		if e.Operation() == jetstream.KeyValuePut {
+			var wi WorkerInfo
+			if json.Unmarshal(e.Value(), &wi) == nil {
+				w.seen[e.Key()] = heartbeat{info: wi, at: time.Now()}
+			}
+		} else {
+			delete(w.seen, e.Key())
+		}
+		w.seenMu.Unlock()
+	}
+}
+
+// canRun reports whether some worker can run jobs of revision rev: one
+// whose heartbeat is recent and that has not refused rev. When none can,
+// why says so, with the workers' refusals.
+func (w *Owner) canRun(rev string) (ok bool, why string) {
+	w.seenMu.Lock()
+	defer w.seenMu.Unlock()
+	var refusals []string
+	for id, h := range w.seen {
+		if time.Since(h.at) > heartbeatTTL {
+			delete(w.seen, id)
+			continue
+		}
+		if !slices.Contains(h.info.RefusedRevisions, short(rev)) {
+			return true, ""
+		}
+		refusals = append(refusals, fmt.Sprintf("worker %s: %s", id, h.info.Refused))
+	}
+	if len(refusals) == 0 {
+		return false, "no worker is connected"
+	}
+	slices.Sort(refusals)
+	return false, "every worker refused configuration revision " + short(rev) + " (" + strings.Join(refusals, "; ") + ")"
+}
+
+// receive hands a result to the Offload call waiting for it, and only then
+// tells the worker it has it: the worker acknowledges the job after this
+// reply, so a result lost on the way is a job redelivered, never a job
+// lost. A second result of a job (redelivered after a lost reply or ack)
+// finds nobody waiting and is dropped: a job is applied at most once.
+func (w *Owner) receive(msg *nats.Msg) {
 	var r resultMsg
-	if err := decode(msg.Data(), &r, func(r *resultMsg) int { return r.V }); err != nil {
+	if err := decode(msg.Data, &r, func(r *resultMsg) int { return r.V }); err != nil {
+		// Replied to all the same: no owner of this release will ever
+		// take it, and the worker must let the job go.
 		w.log.Error("result that cannot be read; dropped", "err", err)
-		msg.Term()
+		msg.Respond(nil)
 		return
 	}
 	w.mu.Lock()
@@ -107,10 +218,8 @@ func (w *Owner) receive(msg jetstream.Msg) {
 	} else {
 		ch <- r // buffered, one result per id
 	}
-	// Not waited for: this callback must keep up with the results (a
-	// lost ack only redelivers a result, which is then dropped).
-	if err := msg.Ack(); err != nil {
-		w.log.Debug("acknowledge result", "job", r.ID, "err", err)
+	if err := msg.Respond(nil); err != nil {
+		w.log.Debug("reply to a result; the worker sends it again", "job", r.ID, "err", err)
 	}
 }
 
@@ -123,6 +232,9 @@ func (w *Owner) For(rev string) func(context.Context, engine.Job, func()) (*engi
 
 // Offload sends j as a job of revision rev and waits for its result, or
 // for ctx to end, calling heartbeat (when set) every second meanwhile.
+// When no worker can run the job for the owner's Wait (none is connected,
+// or every one refused rev), it takes the job back and fails with
+// engine.ErrNoWorker; so it does when the job cannot be queued.
 func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat func()) (*engine.Computed, error) {
 	id := w.prefix + "-" + strconv.FormatUint(w.seq.Add(1), 36)
 	ch := make(chan resultMsg, 1)
@@ -161,31 +273,55 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue the job of %s: %w", j.Path, err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: queue the job of %s: %w", engine.ErrNoWorker, j.Path, err)
 	}
 	w.sent.Add(1)
 
-	tick := time.NewTicker(time.Second)
+	// takeBack stops waiting and removes the job if no worker has it
+	// yet; one that has it finishes, and its result is dropped.
+	takeBack := func() {
+		w.mu.Lock()
+		delete(w.waiting, id)
+		w.mu.Unlock()
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		w.o.jobs.DeleteMsg(dctx, seq)
+		cancel()
+	}
+	runnable := time.Now() // last time some worker could run it
+	tick := time.NewTicker(waitTick)
 	defer tick.Stop()
 	for {
 		select {
 		case r := <-ch:
 			return w.result(ctx, j, r)
-		case <-tick.C:
+		case now := <-tick.C:
 			if heartbeat != nil {
 				heartbeat()
 			}
+			ok, why := w.canRun(rev)
+			if ok {
+				runnable = now
+				continue
+			}
+			if now.Sub(runnable) >= w.wait {
+				takeBack()
+				w.untaken.Add(1)
+				return nil, fmt.Errorf("%w for %s in %s: %s", engine.ErrNoWorker, j.Path, w.wait, why)
+			}
 		case <-ctx.Done():
-			// Nobody will write what the job produces: take it back if
-			// no worker has it yet (a worker that has it finishes, and
-			// its result is dropped).
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-			w.o.jobs.DeleteMsg(dctx, seq)
-			cancel()
+			// Nobody will write what the job produces.
+			takeBack()
 			return nil, ctx.Err()
 		}
 	}
 }
+
+// waitTick is how often Offload heartbeats and looks for a worker that can
+// run its job.
+const waitTick = time.Second
 
 func (w *Owner) result(ctx context.Context, j engine.Job, r resultMsg) (*engine.Computed, error) {
 	if r.Error != "" {
@@ -258,8 +394,9 @@ func (w *Owner) Jobs(ctx context.Context) (int, error) {
 // Stats are the owner's counters since it started.
 type Stats struct {
 	// Sent counts jobs sent; Waiting the Offload calls waiting now;
-	// Dropped the results nobody waited for (redelivered jobs' seconds).
-	Sent, Waiting, Dropped int64
+	// Dropped the results nobody waited for (redelivered jobs' seconds);
+	// Untaken the jobs taken back because no worker could run them.
+	Sent, Waiting, Dropped, Untaken int64
 }
 
 // Stats returns the owner's counters.
@@ -267,5 +404,5 @@ func (w *Owner) Stats() Stats {
 	w.mu.Lock()
 	n := len(w.waiting)
 	w.mu.Unlock()
-	return Stats{Sent: w.sent.Load(), Waiting: int64(n), Dropped: w.dropped.Load()}
+	return Stats{Sent: w.sent.Load(), Waiting: int64(n), Dropped: w.dropped.Load(), Untaken: w.untaken.Load()}
 }

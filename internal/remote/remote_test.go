@@ -3,18 +3,23 @@ package remote_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/remote"
+	"github.com/scribe-md/scribe/internal/ruleset"
 )
 
 const stampConfig = `rules:
@@ -23,15 +28,22 @@ const stampConfig = `rules:
       - frontmatter.set: {stamped: "yes"}
 `
 
-// pair is an owner and a worker sharing an external NATS server, both in
-// this process.
+// pair is an owner and (once started) a worker sharing an external NATS
+// server, both in this process.
 type pair struct {
+	t      *testing.T
+	b      *bus.Bus
+	ctx    context.Context
+	wg     *sync.WaitGroup
 	owner  *remote.Owner
 	worker *remote.Worker
 	rev    string
+	file   string
 }
 
-func newPair(t *testing.T, config string) *pair {
+// newOwner starts an owner whose jobs wait wait for a worker, and
+// publishes config as its revision.
+func newOwner(t *testing.T, config string, wait time.Duration) *pair {
 	t.Helper()
 	srv := bustest.External(t)
 	o := bustest.New(t)
@@ -42,7 +54,7 @@ func newPair(t *testing.T, config string) *pair {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	owner, err := remote.NewOwner(ctx, b, 2*time.Second, log)
+	owner, err := remote.NewOwner(ctx, b, remote.OwnerOptions{AckWait: 2 * time.Second, Wait: wait, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,15 +68,28 @@ func newPair(t *testing.T, config string) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &pair{t: t, b: b, ctx: ctx, wg: &wg, owner: owner, rev: rev, file: file}
+}
+
+// startWorker starts the pair's worker (2 jobs at once).
+func (p *pair) startWorker() {
+	log := bustest.Logger(p.t)
 	w, err := remote.NewWorker(remote.WorkerOptions{
-		JetStream: b.JetStream(), Bus: b.Name(), Concurrency: 2, Logger: log,
+		JetStream: p.b.JetStream(), Bus: p.b.Name(), Concurrency: 2, Logger: log,
 		Load: remote.ConfigLoader("", 2, log),
 	})
 	if err != nil {
-		t.Fatal(err)
+		p.t.Fatal(err)
 	}
-	wg.Go(func() { w.Run(ctx) })
-	return &pair{owner: owner, worker: w, rev: rev}
+	p.worker = w
+	p.wg.Go(func() { w.Run(p.ctx) })
+}
+
+func newPair(t *testing.T, config string) *pair {
+	t.Helper()
+	p := newOwner(t, config, time.Second)
+	p.startWorker()
+	return p
 }
 
 func offload(t *testing.T, p *pair, rev string, content []byte, timeout time.Duration) (*engine.Computed, error) {
@@ -118,9 +143,9 @@ func TestLargeContentTravelsThroughTheObjectStore(t *testing.T) {
 func TestUnknownRevisionIsRefusedNotRun(t *testing.T) {
 	p := newPair(t, stampConfig)
 	rev := strings.Repeat("ab", 32) // published nowhere
-	_, err := offload(t, p, rev, []byte("# A\n"), 3*time.Second)
-	if err == nil {
-		t.Fatal("a job of an unknown revision got a result")
+	_, err := offload(t, p, rev, []byte("# A\n"), 30*time.Second)
+	if !errors.Is(err, engine.ErrNoWorker) || !strings.Contains(err.Error(), "every worker refused configuration revision abababababab") {
+		t.Fatalf("err %v; want no worker, every one refusing the revision", err)
 	}
 	info := p.worker.Info()
 	if !strings.Contains(info.Refused, "abababababab") || info.Done != 0 {
@@ -140,10 +165,151 @@ func TestWorkerRefusesARevisionWhosePluginsDiffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := offload(t, p, rev, []byte("# A\n"), 3*time.Second); err == nil {
-		t.Fatal("a job whose plugins differ got a result")
+	_, err = offload(t, p, rev, []byte("# A\n"), 30*time.Second)
+	if !errors.Is(err, engine.ErrNoWorker) || !strings.Contains(err.Error(), "wordcount: missing here") {
+		t.Fatalf("err %v; want no worker, the refusal naming the missing plugin", err)
 	}
 	if info := p.worker.Info(); !strings.Contains(info.Refused, "wordcount: missing here") {
 		t.Fatalf("refusal %q; want it to name the missing plugin", info.Refused)
+	}
+}
+
+// A job that no worker takes, because none is connected, fails after the
+// owner's wait with the reason, and is taken back: a worker that comes
+// later does not run it.
+func TestJobWithNoWorkerFailsAfterTheWait(t *testing.T) {
+	p := newOwner(t, stampConfig, time.Second)
+	_, err := offload(t, p, p.rev, []byte("# A\n"), 30*time.Second)
+	if !errors.Is(err, engine.ErrNoWorker) || !strings.Contains(err.Error(), "no worker is connected") {
+		t.Fatalf("err %v; want no worker connected", err)
+	}
+	if n, err := p.owner.Jobs(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d jobs left in the stream (%v); want the job taken back", n, err)
+	}
+	if st := p.owner.Stats(); st.Untaken != 1 || st.Waiting != 0 {
+		t.Fatalf("stats %+v; want one job taken back, none waiting", st)
+	}
+	// A worker that connects now gets the next job, not that one.
+	p.startWorker()
+	if c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second); err != nil || !strings.HasSuffix(string(c.Content), "# B\n") {
+		t.Fatalf("the next job: %+v, %v", c, err)
+	}
+	// The worker counts a job once the owner has its result.
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if done := p.worker.Info().Done; done != 1 {
+			return fmt.Errorf("worker did %d jobs; want only the second", done)
+		}
+		return nil
+	})
+}
+
+// A backlog is no reason to give up: jobs wait behind a busy worker past
+// the owner's wait, and all of them run there.
+func TestBusyWorkerIsNoReasonToGiveUp(t *testing.T) {
+	p := newOwner(t, `security:
+  commands:
+    - {name: sh, path: /bin/sh}
+rules:
+  - id: slow
+    actions:
+      - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
+`, time.Second)
+	p.startWorker() // 2 at once: 6 jobs take 3 s, past the 1 s wait
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for i := range 6 {
+		wg.Go(func() {
+			_, err := offload(t, p, p.rev, fmt.Appendf(nil, "# %d\n", i), 60*time.Second)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a job behind a busy worker failed: %v", err)
+		}
+	}
+}
+
+// The owner's engine with OffloadFallback runs the rules of a file no
+// worker can take itself; without, the file fails with the reason, and
+// the rule's breaker hears that it did not run (neither success nor
+// failure).
+func TestEngineRunsHereWhenNoWorkerCan(t *testing.T) {
+	for _, fallback := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fallback=%v", fallback), func(t *testing.T) {
+			p := newOwner(t, stampConfig, time.Second)
+			cfg, err := config.LoadBytes(p.file, []byte(stampConfig))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set, err := ruleset.Load(cfg, nil, ruleset.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer set.Close(context.Background())
+			var mu sync.Mutex
+			var verdicts []engine.Verdict
+			eng := engine.New(set.Rules, engine.Options{
+				Workers: 1, Offload: p.owner.For(p.rev), OffloadFallback: fallback,
+				Gate: func(string) (func(engine.Verdict), bool) {
+					return func(v engine.Verdict) { mu.Lock(); verdicts = append(verdicts, v); mu.Unlock() }, true
+				},
+			})
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			root, err := engine.OpenRoot(dir, nil, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			res := eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: action.OriginUser}, &engine.Writes{})
+			got, _ := os.ReadFile(filepath.Join(dir, "a.md"))
+			mu.Lock()
+			defer mu.Unlock()
+			if fallback {
+				if res.Error != "" || !res.Written || string(got) != "---\nstamped: \"yes\"\n---\n# A\n" {
+					t.Fatalf("result %+v, file %q; want the rules run here and the file stamped", res, got)
+				}
+				if !slices.Equal(verdicts, []engine.Verdict{engine.NotRun, engine.Succeeded}) {
+					t.Fatalf("verdicts %v; want not run (remote), then succeeded (here)", verdicts)
+				}
+				return
+			}
+			if !strings.Contains(res.Error, "no worker is connected") || res.Written || string(got) != "# A\n" {
+				t.Fatalf("result %+v, file %q; want the file failed for want of a worker, and untouched", res, got)
+			}
+			if !slices.Equal(verdicts, []engine.Verdict{engine.NotRun}) {
+				t.Fatalf("verdicts %v; want not run", verdicts)
+			}
+		})
+	}
+}
+
+// A restarted owner removes the jobs of its earlier run: nobody waits for
+// their results any more.
+func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
+	p := newOwner(t, stampConfig, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.owner.Offload(ctx, p.rev, engine.Job{Root: "/r", Path: "a.md", Content: []byte("# A\n")}, nil)
+		done <- err
+	}()
+	defer func() { cancel(); <-done }()
+	bustest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+		if n, err := p.owner.Jobs(context.Background()); err != nil || n != 1 {
+			return fmt.Errorf("%d jobs queued (%v), want 1", n, err)
+		}
+		return nil
+	})
+	if _, err := remote.NewOwner(context.Background(), p.b, remote.OwnerOptions{AckWait: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.owner.Jobs(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d jobs left (%v) after the owner started again; want none", n, err)
 	}
 }

@@ -17,15 +17,18 @@ const InlineMax = 256 << 10
 // names are the server objects of one bus name.
 type names struct {
 	jobsStream, jobs, runners            string
-	resultsStream, results, owner        string
+	results                              string
 	configBucket, workersBucket, objects string
+	// oldResults is the results stream of wire version 1, removed.
+	oldResults string
 }
 
 func newNames(bus string) names {
 	return names{
 		jobsStream: bus + "-jobs", jobs: bus + ".jobs", runners: bus + "-runners",
-		resultsStream: bus + "-results", results: bus + ".results", owner: bus + "-owner",
+		results:      bus + ".results",
 		configBucket: bus + "-config", workersBucket: bus + "-workers", objects: bus + "-content",
+		oldResults: bus + "-results",
 	}
 }
 
@@ -45,7 +48,6 @@ type objects struct {
 	js      jetstream.JetStream
 	jobs    jetstream.Stream
 	runners jetstream.Consumer
-	results jetstream.Consumer
 	config  jetstream.KeyValue
 	workers jetstream.KeyValue
 	content jetstream.ObjectStore
@@ -72,21 +74,10 @@ func setup(ctx context.Context, js jetstream.JetStream, bus string, replicas int
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", o.n.runners, err)
 	}
-	res, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: o.n.resultsStream, Description: "Scribe scale-out: what the rules produced, for the owner to write",
-		Subjects: []string{o.n.results}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
-		Duplicates: dedupWindow, Replicas: replicas,
-	})
-	if err != nil {
-		return nil, streamErr(o.n.resultsStream, err)
-	}
-	o.results, err = res.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: o.n.owner, Description: "Scribe owner: results to write",
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: ackWait, MaxDeliver: -1, MaxAckPending: 10000,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create consumer %s: %w", o.n.owner, err)
+	// Results travel as requests to the owner now; the stream that
+	// carried them (an earlier release's) would answer them too.
+	if err := js.DeleteStream(ctx, o.n.oldResults); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("delete the results stream %s of an earlier release: %w", o.n.oldResults, err)
 	}
 	o.config, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: o.n.configBucket, Description: "Scribe scale-out: configuration revisions", History: 1,

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -13,7 +14,8 @@ import (
 )
 
 // wireVersion is the version of jobs and results; a side refuses others.
-const wireVersion = 1
+// Version 2: results are requests to the owner, no longer a stream.
+const wireVersion = 2
 
 // jobMsg is a job on the jobs stream.
 type jobMsg struct {
@@ -27,7 +29,8 @@ type jobMsg struct {
 	Made   time.Time  `json:"made"`
 }
 
-// resultMsg is a worker's answer on the results stream.
+// resultMsg is a worker's answer, a request to the owner on the results
+// subject; the owner's reply (empty) says it has it.
 type resultMsg struct {
 	V      int    `json:"v"`
 	ID     string `json:"id"`
@@ -46,10 +49,13 @@ func decode[T any](data []byte, v *T, version func(*T) int) error {
 		return err
 	}
 	if got := version(v); got != wireVersion {
-		return fmt.Errorf("wire version %d, want %d (owner and workers must run the same Scribe release)", got, wireVersion)
+		return fmt.Errorf("%w: wire version %d, want %d (owner and workers must run the same Scribe release)", errVersion, got, wireVersion)
 	}
 	return nil
 }
+
+// errVersion is a message of another release.
+var errVersion = errors.New("another release")
 
 // Revision is a configuration as the owner publishes it for its workers.
 type Revision struct {
@@ -94,10 +100,12 @@ type WorkerInfo struct {
 	// Revisions are the configuration revisions it has loaded (short ids).
 	Revisions []string `json:"revisions,omitempty"`
 	// Refused says why it refused the last revision it could not load ("":
-	// none).
-	Refused string    `json:"refused,omitempty"`
-	Started time.Time `json:"started"`
-	Seen    time.Time `json:"seen"`
+	// none); RefusedRevisions are the revisions it refuses now (short
+	// ids): it tries them again every 30 s.
+	Refused          string    `json:"refused,omitempty"`
+	RefusedRevisions []string  `json:"refused_revisions,omitempty"`
+	Started          time.Time `json:"started"`
+	Seen             time.Time `json:"seen"`
 }
 
 // short is a revision id as shown to people.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -268,6 +269,14 @@ func (w *Worker) pull(ctx, drain context.Context) {
 func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	var m jobMsg
 	if err := decode(msg.Data(), &m, func(m *jobMsg) int { return m.V }); err != nil {
+		if errors.Is(err, errVersion) && m.Revision != "" {
+			// An owner of another release: refused like a revision
+			// that cannot load, so that the owner sees it.
+			w.log.Warn("job refused: made by another Scribe release", "revision", short(m.Revision), "err", err)
+			w.refuse(m.Revision, err)
+			msg.NakWithDelay(2 * time.Second)
+			return
+		}
 		w.log.Error("job that cannot be read; dropped", "err", err)
 		msg.Term()
 		return
@@ -341,27 +350,32 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	w.reply(ctx, msg, log, r)
 }
 
-// reply publishes r (its message id is the job's, so that the result of a
-// redelivered job is dropped) and then acknowledges the job.
+// reply sends r to the owner, a request it answers once it has it, and
+// then acknowledges the job. Until the owner has answered, the job stays
+// the server's to redeliver: an answer or a result lost on the way costs a
+// second run, whose result the owner drops. The ack is not waited for
+// either: a lost one redelivers the job, with the same outcome.
 func (w *Worker) reply(ctx context.Context, msg jetstream.Msg, log *slog.Logger, r resultMsg) {
 	data, err := json.Marshal(r)
 	if err == nil {
+		nc := w.o.js.Conn()
+		// No responders: the owner is reconnecting, or its
+		// subscription has not reached this server yet; retried.
 		err = retry(ctx, 30*time.Second, func(ctx context.Context) error {
-			_, err := w.o.js.PublishMsg(ctx, &nats.Msg{Subject: w.o.n.results, Data: data},
-				jetstream.WithMsgID(r.ID), jetstream.WithExpectStream(w.o.n.resultsStream))
+			_, err := nc.RequestWithContext(ctx, w.o.n.results, data)
 			return err
 		})
 	}
 	if err != nil {
-		log.Warn("publish the job's result; the job is given back", "err", err)
-		msg.Nak()
+		// The owner is gone (a restarted one removes the jobs of the
+		// earlier run) or unreachable: not again soon.
+		log.Warn("send the job's result to the owner; the job is given back", "err", err)
+		msg.NakWithDelay(10 * time.Second)
 		return
 	}
 	w.done.Add(1)
-	err = retry(ctx, 10*time.Second, func(ctx context.Context) error { return msg.DoubleAck(ctx) })
-	if err != nil {
-		// The result is stored; the redelivered job's result is dropped.
-		log.Debug("acknowledge the job", "err", err)
+	if err := msg.Ack(); err != nil {
+		log.Debug("acknowledge the job; it will be redelivered, and its result dropped", "err", err)
 	}
 }
 
@@ -377,13 +391,25 @@ func (w *Worker) runtime(ctx context.Context, id string) (*Runtime, error) {
 	}
 	rt, err := w.load(ctx, id)
 	if err != nil {
-		w.refused[id] = time.Now()
-		w.refusal = fmt.Sprintf("revision %s: %v", short(id), err)
+		w.refuseLocked(id, err)
 		return nil, err
 	}
 	w.log.Info("configuration revision loaded", "revision", short(id))
 	w.addLocked(id, rt)
 	return rt, nil
+}
+
+// refuse records that jobs of revision id cannot run here, and why (the
+// heartbeat tells the owner).
+func (w *Worker) refuse(id string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.refuseLocked(id, err)
+}
+
+func (w *Worker) refuseLocked(id string, err error) {
+	w.refused[id] = time.Now()
+	w.refusal = fmt.Sprintf("revision %s: %v", short(id), err)
 }
 
 func (w *Worker) load(ctx context.Context, id string) (*Runtime, error) {
@@ -431,6 +457,9 @@ func (w *Worker) Info() WorkerInfo {
 	}
 	if len(w.refused) > 0 {
 		wi.Refused = w.refusal
+		for _, id := range slices.Sorted(maps.Keys(w.refused)) {
+			wi.RefusedRevisions = append(wi.RefusedRevisions, short(id))
+		}
 	}
 	w.mu.Unlock()
 	wi.Seen = time.Now().UTC()
