@@ -56,6 +56,9 @@ func setupHelp(root *cobra.Command, g *globals) {
 Help topics (scribe help TOPIC):{{range helpTopics}}
   {{rpad .Name 12}} {{.Short}}{{end}}
 {{end}}`)
-	cobra.AddTemplateFunc("helpTopics", help.Topics)
 	root.SetUsageTemplate(root.UsageTemplate() + b.String())
 }
+
+// cobra's template functions are one map for the whole process: added once,
+// here, rather than by every Main (tests run Main in parallel).
+func init() { cobra.AddTemplateFunc("helpTopics", help.Topics) }
