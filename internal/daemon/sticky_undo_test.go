@@ -42,8 +42,11 @@ func TestUndoneDaemonWriteSticks(t *testing.T) {
 		"index.md":   "# Notes\n<!-- scribe:index notes -->\n<!-- /scribe:index -->\n",
 	})
 	r := e.start()
-	waitFor(t, 10*time.Second, "the rule's write and the index", func() bool {
-		return e.read("notes/a.md") == doneNote && strings.Contains(e.read("index.md"), "- A: done")
+	// The journal entry is committed just after the file is replaced: wait
+	// for it too.
+	waitFor(t, 10*time.Second, "the rule's write, its journal entry and the index", func() bool {
+		return e.read("notes/a.md") == doneNote && strings.Contains(e.read("index.md"), "- A: done") &&
+			len(r.history(e.path("notes/a.md"))) > 0
 	})
 	hist := r.history(e.path("notes/a.md"))
 	if len(hist) != 1 || hist[0].Rule != "done" || hist[0].AfterHash != sha(doneNote) {

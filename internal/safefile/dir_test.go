@@ -199,7 +199,7 @@ func TestDirPaths(t *testing.T) {
 func TestReadListedUnstable(t *testing.T) {
 	dir, root := newRoot(t)
 	path := filepath.Join(dir, "log.md")
-	const head, line = "start\n", "line line line line\n"
+	const head, line = logHead, logLine
 	writeFile(t, path, []byte(head), 0o644)
 	d, err := OpenDir(root, ".")
 	if err != nil {

@@ -194,7 +194,7 @@ func TestReadSparseHuge(t *testing.T) {
 func TestReadUnstable(t *testing.T) {
 	dir, root := newRoot(t)
 	path := filepath.Join(dir, "log.md")
-	const head, line = "start\n", "line line line line\n"
+	const head, line = logHead, logLine
 	writeFile(t, path, []byte(head), 0o644)
 	stop := churnLog(path, head, line)
 	var ok, unstable int
@@ -226,6 +226,14 @@ func TestReadUnstable(t *testing.T) {
 		t.Error("the file never changed between reads: the racer did not run")
 	}
 }
+
+// logHead and logLine are 16 bytes each, so no line straddles a page
+// boundary: the kernel copies a write that crosses one a page at a time and
+// moves the file's size after each, so a reader can see, and a file can
+// truly hold for a moment, a line cut at 4096 bytes. That is the file's
+// state, not a torn read, and these tests check that reads follow whole
+// writes.
+const logHead, logLine = "the log starts:\n", "a line of a log\n"
 
 // churnLog appends line to the file at path without pause, truncating it
 // back to head every 500 lines (a truncation is atomic: it never cuts into
