@@ -33,8 +33,7 @@ func newRuntime(t *testing.T, module []byte, memoryPages uint32, instances int) 
 func newRuntimeWith(t *testing.T, module []byte, memoryPages uint32, instances, prestart int) *wasm.Runtime {
 	t.Helper()
 	r := wasm.New(wasm.Config{
-		Prestart: prestart,
-		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances,
+		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances, Prestart: prestart,
 		Handshake: func(r wire.InitializeResult) error {
 			if r.Protocol != wire.Protocol {
 				return fmt.Errorf("the plugin speaks protocol %d, this Scribe speaks protocol %d", r.Protocol, wire.Protocol)
