@@ -75,20 +75,24 @@ func (r *Runtime) prestart(rt wazero.Runtime, cm wazero.CompiledModule) {
 	if mod != nil {
 		mod.Close(context.Background())
 	}
-	mem.release() // the instance has stopped: nothing can touch its memory now
 	w.stderr.flush()
-	if !in.waited {
-		// It ended before it read: never taken, so still counted.
-		r.mu.Lock()
-		r.warming--
-		if !r.closed {
-			r.noPrestart = true
-			r.log.Warn("a pre-started wasm instance ended before it read its request; starting instances per request from now on",
-				"plugin", r.cfg.Name, "err", err, "stderr", w.stderr.tail())
-		}
-		r.mu.Unlock()
+	if in.waited {
+		// The call that took it has its reply: unmapping the memory (the
+		// instance has stopped, nothing can touch it now) is not its wait.
+		w.done <- err
+		mem.release()
+		return
 	}
-	w.done <- err
+	mem.release()
+	// It ended before it read: never offered, so still counted.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.warming--
+	if !r.closed {
+		r.noPrestart = true
+		r.log.Warn("a pre-started wasm instance ended before it read its request; starting instances per request from now on",
+			"plugin", r.cfg.Name, "err", err, "stderr", w.stderr.tail())
+	}
 }
 
 // serve hands a run request to a pre-started instance and returns its

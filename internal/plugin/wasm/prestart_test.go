@@ -85,3 +85,22 @@ func TestNoPrestart(t *testing.T) {
 		t.Fatalf("%d instances waiting", n)
 	}
 }
+
+// A plugin whose instance ends before it reads its request (here: one that
+// answers the handshake blind) turns pre-starting off instead of starting
+// an instance for nothing at every call.
+func TestPrestartOffForPluginThatDoesNotRead(t *testing.T) {
+	r := newRuntime(t, modules["noread"], 0, 1)
+	if err := r.Start(within(t, 120*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	plugintest.Eventually(t, 60*time.Second, "pre-starting turned off", func() bool { return !r.Prestarting() })
+	for range 3 {
+		if _, err := call(within(t, 10*time.Second), r, "noop", nil, ""); err == nil || !strings.Contains(err.Error(), "out-of-order reply") {
+			t.Fatalf("err = %v; want the blind reply refused", err)
+		}
+	}
+	if n := r.Waiting(); n != 0 || r.Prestarting() {
+		t.Fatalf("%d instances waiting, prestarting %v", n, r.Prestarting())
+	}
+}

@@ -17,7 +17,16 @@ import (
 // protocol is what initialize answers; tests build a variant with 2.
 var protocol = "1"
 
+// noread, set by a test build, makes the module answer the handshake
+// without reading its input: a plugin whose pre-started instances end
+// before they read a request.
+var noread = ""
+
 func main() {
+	if noread != "" {
+		fmt.Println(`{"jsonrpc":"2.0","id":1,"result":{"protocol":1,"actions":["noop"]}}`)
+		return
+	}
 	if protocol != "1" {
 		// Answer the handshake by hand with the wrong version.
 		buf := make([]byte, 4096)
