@@ -18,8 +18,9 @@ import (
 // it reads its request. A pre-started instance does that part ahead: it is
 // instantiated on its own goroutine with a standard input that blocks
 // until a request is handed to it, so it runs its start code and waits in
-// its first read. A call takes a waiting instance if there is one (and
-// starts the next), hands it the request, and waits for it to end. An
+// its first read. A call takes a waiting instance if there is one, hands
+// it the request, waits for it to end, and then starts the next (not
+// before: the next start would compete with the request for the CPU). An
 // instance still serves exactly one request and is never reused, so
 // requests stay as isolated as with an instance made for each; the start
 // still costs the same CPU, only no longer while a request waits.

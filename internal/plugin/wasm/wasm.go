@@ -253,8 +253,10 @@ func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, e
 		r.mu.Lock()
 		r.warming--
 		r.mu.Unlock()
-		r.refill() // the next request's instance starts now, beside this one
 		raw, err = r.serve(ctx, w, p)
+		// The next instance starts once this request has its reply, so
+		// that its start does not compete with the request for the CPU.
+		r.refill()
 	default:
 		r.refill()
 		raw, err = r.instantiate(ctx, rt, cm, wire.MethodRun, p)

@@ -347,6 +347,24 @@ func BenchmarkCall(b *testing.B) {
 		}
 		reportRusage(b, before)
 	})
+	b.Run("readtime/cold", func(b *testing.B) {
+		// The example plugin on a note of ≈300 words, as in BenchmarkRun10k.
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["readtime"], CacheDir: cacheDir, Prestart: -1})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		note := "---\ntitle: Note\n---\n# Note\n\n<!-- readtime -->?<!-- /readtime -->\n\n" + strings.Repeat("lorem ipsum dolor sit amet ", 60) + "\n"
+		req := wire.RunParams{Action: "stamp", Params: json.RawMessage(`{}`), File: wire.File{Path: "a.md", Content: &note, FrontMatter: map[string]any{"title": "Note"}}}
+		b.ResetTimer()
+		before := rusage(b)
+		for range b.N {
+			if _, err := r.Call(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRusage(b, before)
+	})
 	b.Run("bare", func(b *testing.B) {
 		bare := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
 			7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, 10, 4, 1, 2, 0, 0x0b}
