@@ -1,5 +1,7 @@
 package wasm
 
+import "github.com/tetratelabs/wazero/experimental"
+
 // Internals for the tests of package wasm_test.
 var (
 	MergeData       = mergeData
@@ -14,4 +16,11 @@ func (r *Runtime) Prestarting() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return !r.noPrestart && r.cfg.Prestart > 0
+}
+
+// InstanceMemory returns the memory allocator of one instantiation and the
+// function that unmaps its memory once the instance has stopped.
+func InstanceMemory() (experimental.MemoryAllocator, func()) {
+	m := &instanceMemory{}
+	return m, m.release
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/scribe-md/scribe/internal/plugin/wasm"
@@ -385,4 +386,58 @@ func BenchmarkCall(b *testing.B) {
 			m.Close(ctx)
 		}
 	})
+}
+
+// BenchmarkInstantiate is the start of a Go plugin's instance from the
+// compiled module up to its end when its standard input is empty (the Go
+// runtime's start, plugin.Serve's JSON warm-up, the exit): what a
+// pre-started instance does before its request. wazero-defaults is the
+// module as built, with wazero's default memory; merged-mapped is how the
+// runtime instantiates it (data segments merged, memory mapped).
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	merged, _, _, err := wasm.MergeData(modules["hostile"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		module []byte
+		mapped bool
+	}{
+		{"go/wazero-defaults", modules["hostile"], false},
+		{"go/merged-mapped", merged, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cache.Close(ctx)
+			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithCompilationCache(cache).WithMemoryLimitPages(wasm.DefaultMemoryPages))
+			defer rt.Close(ctx)
+			wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+			cm, err := rt.CompileModule(ctx, tc.module)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			before := rusage(b)
+			for range b.N {
+				ictx, release := ctx, func() {}
+				if tc.mapped {
+					var alloc experimental.MemoryAllocator
+					alloc, release = wasm.InstanceMemory()
+					ictx = experimental.WithMemoryAllocator(ctx, alloc)
+				}
+				m, err := rt.InstantiateModule(ictx, cm, wazero.NewModuleConfig().WithName("").WithStdin(bytes.NewReader(nil)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Close(ctx)
+				release()
+			}
+			reportRusage(b, before)
+		})
+	}
 }
