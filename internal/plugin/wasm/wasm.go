@@ -234,9 +234,10 @@ func checkImports(cm wazero.CompiledModule) error {
 	return nil
 }
 
-// Call instantiates the module with the run request on its standard input
-// and returns the result it writes on standard output. ctx's deadline is
-// the instance's: when it passes, the instance is closed.
+// Call gives the run request to a fresh instance of the module on its
+// standard input (one started ahead and waiting, if there is one; else one
+// instantiated now) and returns the result it writes on standard output.
+// ctx's deadline is the instance's: when it passes, the instance is closed.
 func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, error) {
 	release, err := r.pool.Acquire(ctx)
 	if err != nil {
@@ -254,13 +255,12 @@ func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, e
 		r.warming--
 		r.mu.Unlock()
 		raw, err = r.serve(ctx, w, p)
-		// The next instance starts once this request has its reply, so
-		// that its start does not compete with the request for the CPU.
-		r.refill()
 	default:
-		r.refill()
 		raw, err = r.instantiate(ctx, rt, cm, wire.MethodRun, p)
 	}
+	// The next instance starts once this request has its reply, so that
+	// its start does not compete with the request for the CPU.
+	r.refill()
 	if err != nil {
 		r.mu.Lock()
 		r.lastErr = err
