@@ -34,6 +34,11 @@
 // Test a handler with Exchange, which runs one request through the real
 // wire format.
 //
+// Scribe starts a WebAssembly instance ahead of its request, and the
+// instance runs until it first reads standard input: set-up done before
+// Serve (or in init functions) is then off the request's path. Serve itself
+// builds its JSON codecs before it reads.
+//
 // # Concurrency
 //
 // Serve reads requests in order and runs each on its own goroutine (at most

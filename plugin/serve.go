@@ -86,6 +86,7 @@ func ServeIO(ctx context.Context, r io.Reader, w io.Writer, actions Actions, opt
 		s.slots = make(chan struct{}, opts.Concurrency)
 	}
 	defer s.wg.Wait()
+	warmUp()
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -211,6 +212,28 @@ func (s *server) reply(id *json.RawMessage, result any, rpcErr *Error) {
 	defer s.wmu.Unlock()
 	s.w.Write(b)
 }
+
+// warmUp decodes a request and encodes replies once, before the first
+// request is read. encoding/json builds its codec for a type on first use,
+// which costs microseconds in a native process but milliseconds in a
+// WebAssembly instance, where every request meets a fresh runtime. Scribe
+// starts a WebAssembly instance ahead of its request, up to its first
+// read: done here, that work is off the request's path.
+func warmUp() {
+	var m Message
+	if json.Unmarshal(warmRequest, &m) != nil {
+		return
+	}
+	var p RunParams
+	json.Unmarshal(m.Params, &p)
+	content := "x"
+	res, _ := json.Marshal(RunResult{Content: &content, Findings: []Finding{{Line: 1, Column: 1, Severity: "warning", Message: "x"}}})
+	json.Marshal(Message{JSONRPC: "2.0", ID: m.ID, Result: res})
+	json.Marshal(Message{JSONRPC: "2.0", ID: m.ID, Error: &Error{Code: CodeActionFailed, Message: "x"}})
+}
+
+var warmRequest = []byte(`{"jsonrpc":"2.0","id":1,"method":"run","params":{"action":"a","params":{"k":"v"},` +
+	`"file":{"path":"a.md","content":"x","front_matter":{"s":"x","n":1.5,"b":true,"z":null,"l":["x",2],"o":{"k":"v"}}}}}`)
 
 var errLineTooLong = errors.New("line too long")
 

@@ -6,6 +6,16 @@
 // module afresh with the request line on its standard input; the reply is
 // the line it writes on standard output (capped at MaxReply).
 //
+// # Speed
+//
+// A Go-built plugin starts the Go runtime in every instance. Three things
+// keep that short without sharing anything between requests: the module's
+// data segments are merged before it is compiled (segments.go), each
+// instance's memory is a fresh mapping of its cap that grows without
+// copying (memory.go), and an instance is started ahead of its request and
+// waits for it in its first read of standard input (prestart.go). Each
+// instance still serves exactly one request.
+//
 // # Sandbox
 //
 // An instance gets no file system (no mounts at all, so every path
@@ -22,8 +32,11 @@
 //
 // # Concurrency
 //
-// Instances are bounded by an action.Pool of Instances slots. A Runtime is
-// safe for concurrent use; instances never share memory. Close closes the
-// runtime (ending running instances) and the cache; it succeeds even when
-// ctx is done.
+// Instances serving requests are bounded by an action.Pool of Instances
+// slots; Prestart more may wait for a request, each on its own goroutine,
+// started when the handshake passes and again after each call. A
+// Runtime is safe for concurrent use; instances never share memory. Close
+// ends the waiting instances and waits for their goroutines, then closes
+// the runtime (ending running instances) and the cache; it succeeds even
+// when ctx is done.
 package wasm

@@ -32,6 +32,7 @@ func TestMain(m *testing.M) {
 			"readtime":  {"../../../examples/plugins/wasm-readtime"},
 			"hostile":   {"./testdata/hostile"},
 			"protocol2": {"-ldflags=-X main.protocol=2", "./testdata/hostile"},
+			"noread":    {"-ldflags=-X main.noread=1", "./testdata/hostile"},
 		} {
 			out := filepath.Join(buildDir, name+".wasm")
 			cmd := exec.Command("go", append([]string{"build", "-o", out}, args...)...)

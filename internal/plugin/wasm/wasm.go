@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
@@ -24,6 +27,10 @@ import (
 const (
 	DefaultMemoryPages = 1024 // 64 MiB
 	DefaultMaxReply    = 17 << 20
+	DefaultPrestart    = 1
+	// prestartTimeout bounds how long a pre-started instance may take to
+	// reach its first read of standard input.
+	prestartTimeout = 30 * time.Second
 	// maxStderrLine caps one logged line of a module's standard error, and
 	// maxStderrLines the lines logged per call.
 	maxStderrLine  = 4 << 10
@@ -48,6 +55,10 @@ type Config struct {
 	MaxReply int
 	// Logger receives the modules' standard error, line by line.
 	Logger *slog.Logger
+	// Prestart is how many instances are started ahead of requests (their
+	// start code runs until they wait for their request on standard
+	// input); 0 means DefaultPrestart, a negative number none.
+	Prestart int
 }
 
 // Runtime runs one WebAssembly plugin: the module compiled once, an
@@ -68,6 +79,17 @@ type Runtime struct {
 
 	running atomic.Int64
 	nextID  atomic.Int64
+
+	// Pre-started instances (prestart.go): warmed holds those waiting for
+	// their request; warming counts those started and not yet taken by a
+	// call (under mu); stopped ends at Close, and with it those not
+	// taken; bg waits for their goroutines.
+	warmed     chan *warm
+	warming    int
+	noPrestart bool // an instance ended before it read its request
+	stopped    context.Context
+	stop       context.CancelFunc
+	bg         sync.WaitGroup
 }
 
 // ErrClosed is returned by calls after Close.
@@ -85,7 +107,15 @@ func New(cfg Config) *Runtime {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runtime{cfg: cfg, log: cfg.Logger, pool: action.NewPool(cfg.Instances)}
+	switch {
+	case cfg.Prestart == 0:
+		cfg.Prestart = DefaultPrestart
+	case cfg.Prestart < 0:
+		cfg.Prestart = 0
+	}
+	stopped, stop := context.WithCancel(context.Background())
+	return &Runtime{cfg: cfg, log: cfg.Logger, pool: action.NewPool(cfg.Instances),
+		warmed: make(chan *warm, cfg.Prestart), stopped: stopped, stop: stop}
 }
 
 // Start compiles the module (or loads it from the compilation cache) and
@@ -130,7 +160,7 @@ func (r *Runtime) prepare(ctx context.Context) (wazero.Runtime, wazero.CompiledM
 		r.rt = rt
 	}
 	if r.compiled == nil {
-		cm, err := r.rt.CompileModule(context.WithoutCancel(ctx), r.cfg.Module)
+		cm, err := r.compile(context.WithoutCancel(ctx))
 		if err != nil {
 			r.refused = fmt.Errorf("compile module: %w", err)
 			return nil, nil, fmt.Errorf("refused to load: %w", r.refused)
@@ -158,7 +188,32 @@ func (r *Runtime) prepare(ctx context.Context) (wazero.Runtime, wazero.CompiledM
 		}
 	}
 	r.ready = true
+	r.refillLocked()
 	return r.rt, r.compiled, nil
+}
+
+// compile compiles the module with its data segments merged (mergeData),
+// or as it is when they cannot be. The rewrite is a pure function of the
+// module's bytes, so the compilation cache, keyed by the bytes compiled,
+// serves the rewritten module on later starts. Should the rewritten module
+// not compile where the original does, that is a bug of the rewrite: it is
+// logged and the original is used.
+func (r *Runtime) compile(ctx context.Context) (wazero.CompiledModule, error) {
+	merged, before, after, err := mergeData(r.cfg.Module)
+	if err != nil {
+		r.log.Debug("wasm data segments left as they are", "plugin", r.cfg.Name, "segments", before, "reason", err)
+		return r.rt.CompileModule(ctx, r.cfg.Module)
+	}
+	cm, err := r.rt.CompileModule(ctx, merged)
+	if err != nil {
+		cm, orig := r.rt.CompileModule(ctx, r.cfg.Module)
+		if orig == nil {
+			r.log.Warn("wasm data segments merged into an invalid module; using the original (a bug in scribe, please report it)", "plugin", r.cfg.Name, "err", err)
+		}
+		return cm, orig
+	}
+	r.log.Debug("wasm data segments merged", "plugin", r.cfg.Name, "before", before, "after", after)
+	return cm, nil
 }
 
 // checkImports refuses a module that imports anything but WASI preview 1:
@@ -179,9 +234,10 @@ func checkImports(cm wazero.CompiledModule) error {
 	return nil
 }
 
-// Call instantiates the module with the run request on its standard input
-// and returns the result it writes on standard output. ctx's deadline is
-// the instance's: when it passes, the instance is closed.
+// Call gives the run request to a fresh instance of the module on its
+// standard input (one started ahead and waiting, if there is one; else one
+// instantiated now) and returns the result it writes on standard output.
+// ctx's deadline is the instance's: when it passes, the instance is closed.
 func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, error) {
 	release, err := r.pool.Acquire(ctx)
 	if err != nil {
@@ -192,7 +248,19 @@ func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, e
 	if err != nil {
 		return wire.RunResult{}, err
 	}
-	raw, err := r.instantiate(ctx, rt, cm, wire.MethodRun, p)
+	var raw json.RawMessage
+	select {
+	case w := <-r.warmed:
+		r.mu.Lock()
+		r.warming--
+		r.mu.Unlock()
+		raw, err = r.serve(ctx, w, p)
+	default:
+		raw, err = r.instantiate(ctx, rt, cm, wire.MethodRun, p)
+	}
+	// The next instance starts once this request has its reply, so that
+	// its start does not compete with the request for the CPU.
+	r.refill()
 	if err != nil {
 		r.mu.Lock()
 		r.lastErr = err
@@ -211,37 +279,63 @@ func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, e
 // but its name, no network (WASI preview 1 has none) and the runtime's
 // memory cap.
 func (r *Runtime) instantiate(ctx context.Context, rt wazero.Runtime, cm wazero.CompiledModule, method string, params any) (json.RawMessage, error) {
-	id := r.nextID.Add(1)
-	pb, err := json.Marshal(params)
+	id, req, err := r.request(method, params)
 	if err != nil {
-		return nil, fmt.Errorf("encode request: %w", err)
+		return nil, err
 	}
-	rawID := json.RawMessage(strconv.FormatInt(id, 10))
-	req, _ := json.Marshal(wire.Message{JSONRPC: "2.0", ID: &rawID, Method: method, Params: pb})
-	req = append(req, '\n')
 	stdout := &capWriter{limit: r.cfg.MaxReply}
 	stderr := &lineLogger{log: r.log}
-	mc := wazero.NewModuleConfig().
-		WithName(""). // anonymous: instances run side by side
-		WithArgs(r.cfg.Name).
-		WithStdin(bytes.NewReader(req)).
-		WithStdout(stdout).
-		WithStderr(stderr)
+	mem := &instanceMemory{}
 	r.running.Add(1)
-	mod, err := rt.InstantiateModule(ctx, cm, mc)
+	mod, err := rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mem), cm, r.moduleConfig(bytes.NewReader(req), stdout, stderr))
 	r.running.Add(-1)
 	if mod != nil {
 		mod.Close(context.WithoutCancel(ctx))
 	}
+	mem.release() // the instance has stopped: nothing can touch its memory now
 	stderr.flush()
+	return r.outcome(ctx, err, id, stdout, stderr)
+}
+
+// request encodes a request line with a new id.
+func (r *Runtime) request(method string, params any) (int64, []byte, error) {
+	id := r.nextID.Add(1)
+	pb, err := json.Marshal(params)
+	if err != nil {
+		return 0, nil, fmt.Errorf("encode request: %w", err)
+	}
+	rawID := json.RawMessage(strconv.FormatInt(id, 10))
+	req, _ := json.Marshal(wire.Message{JSONRPC: "2.0", ID: &rawID, Method: method, Params: pb})
+	return id, append(req, '\n'), nil
+}
+
+// moduleConfig is an instance's: no file system, no environment, no
+// arguments but its name (and no network: WASI preview 1 has none).
+func (r *Runtime) moduleConfig(stdin io.Reader, stdout *capWriter, stderr *lineLogger) wazero.ModuleConfig {
+	return wazero.NewModuleConfig().
+		WithName(""). // anonymous: instances run side by side
+		WithArgs(r.cfg.Name).
+		WithStdin(stdin).
+		WithStdout(stdout).
+		WithStderr(stderr)
+}
+
+// outcome is the result of request id given how its instance ended (err,
+// from InstantiateModule) and what it wrote. ctx is the request's: when
+// it ended the instance, its error says why.
+func (r *Runtime) outcome(ctx context.Context, err error, id int64, stdout *capWriter, stderr *lineLogger) (json.RawMessage, error) {
 	if err != nil {
 		var ee *sys.ExitError
-		switch {
-		case errors.As(err, &ee) && ee.ExitCode() == sys.ExitCodeDeadlineExceeded:
-			return nil, fmt.Errorf("no reply before the deadline; the instance was closed: %w", context.DeadlineExceeded)
-		case errors.As(err, &ee) && ee.ExitCode() == sys.ExitCodeContextCanceled:
-			return nil, fmt.Errorf("canceled; the instance was closed: %w", context.Canceled)
-		case errors.As(err, &ee):
+		if errors.As(err, &ee) && (ee.ExitCode() == sys.ExitCodeDeadlineExceeded || ee.ExitCode() == sys.ExitCodeContextCanceled) {
+			switch {
+			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+				return nil, fmt.Errorf("no reply before the deadline; the instance was closed: %w", context.DeadlineExceeded)
+			case ctx.Err() != nil:
+				return nil, fmt.Errorf("canceled; the instance was closed: %w", context.Canceled)
+			}
+			return nil, fmt.Errorf("the instance was closed: %w", ErrClosed) // a pre-started one, at Close
+		}
+		if errors.As(err, &ee) {
 			return nil, fmt.Errorf("the module exited with status %d%s", ee.ExitCode(), stderr.tail())
 		}
 		return nil, fmt.Errorf("the module failed: %v%s", oneLine(err.Error()), stderr.tail())
@@ -283,8 +377,14 @@ func reply(out []byte, id int64, stderr *lineLogger) (json.RawMessage, error) {
 // running) and the cache. It succeeds even when ctx is done.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.closed = true
+	r.mu.Unlock()
+	// Pre-started instances not taken by a call end before the runtime
+	// closes (their goroutines take mu only to count, never to wait).
+	r.stop()
+	r.bg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	ctx = context.WithoutCancel(ctx)
 	var errs []error
 	if r.rt != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/scribe-md/scribe/internal/plugin/wasm"
@@ -25,8 +26,15 @@ import (
 
 func newRuntime(t *testing.T, module []byte, memoryPages uint32, instances int) *wasm.Runtime {
 	t.Helper()
+	return newRuntimeWith(t, module, memoryPages, instances, 0)
+}
+
+// newRuntimeWith is newRuntime with prestart instances started ahead (0:
+// the default, -1: none).
+func newRuntimeWith(t *testing.T, module []byte, memoryPages uint32, instances, prestart int) *wasm.Runtime {
+	t.Helper()
 	r := wasm.New(wasm.Config{
-		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances,
+		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances, Prestart: prestart,
 		Handshake: func(r wire.InitializeResult) error {
 			if r.Protocol != wire.Protocol {
 				return fmt.Errorf("the plugin speaks protocol %d, this Scribe speaks protocol %d", r.Protocol, wire.Protocol)
@@ -271,25 +279,92 @@ func vmHWM(t *testing.T) int64 {
 	return 0
 }
 
+// rusage is this process's resource use so far.
+func rusage(b *testing.B) syscall.Rusage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru
+}
+
+// reportRusage reports the CPU time (user and system) and the page faults
+// per iteration since before: on a shared machine, CPU time is steadier
+// than wall time, and page faults are what a fresh memory costs.
+func reportRusage(b *testing.B, before syscall.Rusage) {
+	after := rusage(b)
+	cpu := time.Duration(after.Utime.Nano() - before.Utime.Nano() + after.Stime.Nano() - before.Stime.Nano())
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(after.Minflt-before.Minflt)/float64(b.N), "faults/op")
+}
+
 // BenchmarkCall is the per-call cost of a WebAssembly plugin: a fresh
 // instance of the compiled module per request (target ≤ 1 ms). noop-go is a
-// Go module (its runtime starts in every instance); bare is the smallest
-// module there is (_start returns), instantiated with wazero directly: the
-// floor under any plugin.
+// Go module (its runtime starts in every instance): cold starts an
+// instance for each call, one call after the other (the CPU cost of a
+// request); prestarted is a call that finds an instance started ahead and
+// waiting (the latency of a request to an idle runtime; the start of the
+// next instance, after the timer stops, is in cpu-µs/op). bare is the
+// smallest module there is (_start returns), instantiated with wazero
+// directly: the floor under any plugin.
 func BenchmarkCall(b *testing.B) {
-	b.Run("noop-go", func(b *testing.B) {
-		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir})
+	req := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
+	b.Run("noop-go/cold", func(b *testing.B) {
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir, Prestart: -1})
 		defer r.Close(context.Background())
 		if err := r.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		req := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
 		b.ResetTimer()
-		for b.Loop() {
+		before := rusage(b)
+		for range b.N {
 			if _, err := r.Call(context.Background(), req); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportRusage(b, before)
+	})
+	b.Run("noop-go/prestarted", func(b *testing.B) {
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir, Prestart: 1})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		waitReady := func() {
+			for r.Waiting() == 0 {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		waitReady()
+		b.ResetTimer()
+		before := rusage(b)
+		for range b.N {
+			if _, err := r.Call(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			waitReady()
+			b.StartTimer()
+		}
+		reportRusage(b, before)
+	})
+	b.Run("readtime/cold", func(b *testing.B) {
+		// The example plugin on a note of ≈300 words, as in BenchmarkRun10k.
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["readtime"], CacheDir: cacheDir, Prestart: -1})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		note := "---\ntitle: Note\n---\n# Note\n\n<!-- readtime -->?<!-- /readtime -->\n\n" + strings.Repeat("lorem ipsum dolor sit amet ", 60) + "\n"
+		req := wire.RunParams{Action: "stamp", Params: json.RawMessage(`{}`), File: wire.File{Path: "a.md", Content: &note, FrontMatter: map[string]any{"title": "Note"}}}
+		b.ResetTimer()
+		before := rusage(b)
+		for range b.N {
+			if _, err := r.Call(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRusage(b, before)
 	})
 	b.Run("bare", func(b *testing.B) {
 		bare := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
@@ -311,4 +386,58 @@ func BenchmarkCall(b *testing.B) {
 			m.Close(ctx)
 		}
 	})
+}
+
+// BenchmarkInstantiate is the start of a Go plugin's instance from the
+// compiled module up to its end when its standard input is empty (the Go
+// runtime's start, plugin.Serve's JSON warm-up, the exit): what a
+// pre-started instance does before its request. wazero-defaults is the
+// module as built, with wazero's default memory; merged-mapped is how the
+// runtime instantiates it (data segments merged, memory mapped).
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	merged, _, _, err := wasm.MergeData(modules["hostile"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		module []byte
+		mapped bool
+	}{
+		{"go/wazero-defaults", modules["hostile"], false},
+		{"go/merged-mapped", merged, true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cache.Close(ctx)
+			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithCompilationCache(cache).WithMemoryLimitPages(wasm.DefaultMemoryPages))
+			defer rt.Close(ctx)
+			wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+			cm, err := rt.CompileModule(ctx, tc.module)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			before := rusage(b)
+			for range b.N {
+				ictx, release := ctx, func() {}
+				if tc.mapped {
+					var alloc experimental.MemoryAllocator
+					alloc, release = wasm.InstanceMemory()
+					ictx = experimental.WithMemoryAllocator(ctx, alloc)
+				}
+				m, err := rt.InstantiateModule(ictx, cm, wazero.NewModuleConfig().WithName("").WithStdin(bytes.NewReader(nil)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Close(ctx)
+				release()
+			}
+			reportRusage(b, before)
+		})
+	}
 }

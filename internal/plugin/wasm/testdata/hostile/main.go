@@ -4,10 +4,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
+	"unsafe"
 
 	"github.com/scribe-md/scribe/plugin"
 )
@@ -15,7 +17,16 @@ import (
 // protocol is what initialize answers; tests build a variant with 2.
 var protocol = "1"
 
+// noread, set by a test build, makes the module answer the handshake
+// without reading its input: a plugin whose pre-started instances end
+// before they read a request.
+var noread = ""
+
 func main() {
+	if noread != "" {
+		fmt.Println(`{"jsonrpc":"2.0","id":1,"result":{"protocol":1,"actions":["noop"]}}`)
+		return
+	}
 	if protocol != "1" {
 		// Answer the handshake by hand with the wrong version.
 		buf := make([]byte, 4096)
@@ -49,6 +60,25 @@ func main() {
 				fmt.Fprint(os.Stdout, s)
 			}
 			return plugin.RunResult{}, nil
+		},
+		// stash fills 8 MiB of memory with the inverse of the secret
+		// parameter, and scan counts the copies of that pattern anywhere in
+		// linear memory. The pattern is made and searched for from the
+		// secret without ever being written as a needle, so a copy found
+		// by scan was left by an earlier request: what a fresh instance per
+		// request must make impossible. stashscan does both in one request,
+		// the control that shows scan finds what is there.
+		"stash": func(_ context.Context, req plugin.Request) (plugin.RunResult, error) {
+			stashed = stash(secret(req))
+			return plugin.RunResult{}, nil
+		},
+		"scan": func(_ context.Context, req plugin.Request) (plugin.RunResult, error) {
+			return found(scan(secret(req))), nil
+		},
+		"stashscan": func(_ context.Context, req plugin.Request) (plugin.RunResult, error) {
+			s := secret(req)
+			stashed = stash(s)
+			return found(scan(s)), nil
 		},
 		// escape tries to read, write and link outside the sandbox and
 		// reports what happened, one finding per attempt.
@@ -96,4 +126,59 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// stashed keeps the stash alive until the instance ends.
+var stashed []byte
+
+func secret(req plugin.Request) []byte {
+	var p struct {
+		Secret string `json:"secret"`
+	}
+	req.Decode(&p)
+	if len(p.Secret) < 8 {
+		panic("the secret must be at least 8 bytes")
+	}
+	return []byte(p.Secret)
+}
+
+func stash(secret []byte) []byte {
+	b := make([]byte, 8<<20)
+	for i := range b {
+		b[i] = ^secret[i%len(secret)]
+	}
+	return b
+}
+
+// scan counts where the inverse of secret starts, anywhere between address
+// 1 and the end of a fresh 32 MiB allocation: past all memory an earlier
+// instance of this module could have touched with stash.
+func scan(secret []byte) int {
+	top := make([]byte, 32<<20)
+	p := unsafe.Pointer(&top[len(top)-1])
+	end := int(uintptr(p))
+	mem := unsafe.Slice((*byte)(unsafe.Add(p, 1-end)), end)
+	n, first := 0, ^secret[0]
+	for i := 0; i+len(secret) <= len(mem); i++ {
+		k := bytes.IndexByte(mem[i:], first)
+		if k < 0 {
+			break
+		}
+		if i += k; i+len(secret) > len(mem) {
+			break
+		}
+		j := 0
+		for j < len(secret) && mem[i+j] == ^secret[j] {
+			j++
+		}
+		if j == len(secret) {
+			n++
+			i += len(secret) - 1
+		}
+	}
+	return n
+}
+
+func found(n int) plugin.RunResult {
+	return plugin.RunResult{Findings: []plugin.Finding{{Message: fmt.Sprintf("found %d", n)}}}
 }
