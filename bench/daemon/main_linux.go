@@ -63,7 +63,7 @@ func main() {
 	flag.BoolVar(&f.header, "header", true, "print the table header")
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")
-	flag.StringVar(&f.memprof, "memprofile", "", "rss: write a heap profile to this file once the queue drained")
+	flag.StringVar(&f.memprof, "memprofile", "", "rss, million: write a heap profile to this file once the queue drained")
 	flag.DurationVar(&f.idle, "idle", 60*time.Second, "idle: how long nothing changes while the daemon's CPU time is measured")
 	flag.StringVar(&f.gomemlimit, "gomemlimit", "", "idle: run scribe watch with this GOMEMLIMIT (e.g. 64MiB, the limit it used to set itself)")
 	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")

@@ -142,6 +142,13 @@ func (b *bench) million(ctx context.Context) ([]row, error) {
 		add("one edit during the backlog: save → rewritten", ms(editLatency), "≤ 1 s", atMost(editLatency, time.Second))
 	}
 	add("VmRSS once drained / VmHWM (peak) so far", mib(rss["VmRSS"])+" / "+mib(rss["VmHWM"]), "≤ 256 MiB", okIf(rss["VmHWM"] <= 256<<20))
+	m := goMemory()
+	add("of which, once drained: anonymous / file pages; Go heap live / runtime total", fmt.Sprintf("%s / %s; %s / %s", mib(rss["RssAnon"]), mib(rss["RssFile"]), mib(m.live), mib(m.total)), "", "")
+	if b.f.memprof != "" {
+		if err := writeHeapProfile(b.f.memprof); err != nil {
+			return rows, err
+		}
+	}
 	if err := t.stop(); err != nil {
 		return rows, err
 	}
