@@ -555,7 +555,7 @@ func (d *Daemon) consume(ctx context.Context) error {
 // worker: rules run on at most engine.workers files at once (the engine's
 // RuleSlots), while the others wait for the disk (fsyncs, the journal's
 // commit), which then serves several files at a time.
-const filesPerWorker = 16
+const filesPerWorker = 8
 
 // pauseFilePoll is how often a .scribe-pause file is looked for, and a
 // paused worker tells the bus it still holds its event. A pause or resume
