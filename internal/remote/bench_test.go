@@ -2,10 +2,8 @@ package remote_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,7 +19,6 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/engine"
-	"github.com/scribe-md/scribe/internal/remote"
 )
 
 // benchProject writes an owner's configuration on cluster c: with remote,
@@ -201,30 +198,9 @@ func BenchmarkSingleSave(b *testing.B) {
 // trip's. Each op is 200 trips, one after the other; it reports their
 // median.
 func BenchmarkOffload(b *testing.B) {
-	c := startCluster(b)
-	o := bustest.New(b)
-	o.URL, o.StoreDir, o.Replicas = c.URL(), "", 3
-	bs := bustest.Open(b, o)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	b.Cleanup(func() { cancel(); wg.Wait() })
-	owner, err := remote.NewOwner(ctx, bs, remote.OwnerOptions{AckWait: 30 * time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	wg.Go(func() { owner.Run(ctx) })
-	file := filepath.Join(b.TempDir(), "scribe.yaml")
-	os.WriteFile(file, []byte(stampConfig), 0o644)
-	rev, err := owner.Publish(ctx, remote.Revision{File: file, Config: []byte(stampConfig)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := remote.NewWorker(remote.WorkerOptions{JetStream: bs.JetStream(), Bus: bs.Name(), Concurrency: 2,
-		Load: remote.ConfigLoader("", 2, slog.New(slog.DiscardHandler))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	wg.Go(func() { w.Run(ctx) })
+	p := startOwner(b, stampConfig, ownerSetup{url: startCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
+	p.startWorker(2)
+	ctx, owner, rev := p.ctx, p.owner, p.rev
 	job := engine.Job{Root: "/r", Path: "a.md", Content: []byte("# A\n"), Origin: action.OriginUser}
 	// The first job loads the revision.
 	if _, err := owner.Offload(ctx, rev, job, nil); err != nil {
@@ -337,30 +313,9 @@ rules:
       - exec: {command: [sh, -c, "sleep 0.05; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
 `
-	c := startCluster(b)
-	o := bustest.New(b)
-	o.URL, o.StoreDir, o.Replicas = c.URL(), "", 3
-	bs := bustest.Open(b, o)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	b.Cleanup(func() { cancel(); wg.Wait() })
-	owner, err := remote.NewOwner(ctx, bs, remote.OwnerOptions{AckWait: 30 * time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	wg.Go(func() { owner.Run(ctx) })
-	file := filepath.Join(b.TempDir(), "scribe.yaml")
-	os.WriteFile(file, []byte(config), 0o644)
-	rev, err := owner.Publish(ctx, remote.Revision{File: file, Config: []byte(config)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := remote.NewWorker(remote.WorkerOptions{JetStream: bs.JetStream(), Bus: bs.Name(), Concurrency: 8,
-		Load: remote.ConfigLoader("", 8, slog.New(slog.DiscardHandler))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	wg.Go(func() { w.Run(ctx) })
+	p := startOwner(b, config, ownerSetup{url: startCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
+	p.startWorker(8)
+	ctx, owner, rev := p.ctx, p.owner, p.rev
 	const jobs = 400
 	for b.Loop() {
 		start := time.Now()

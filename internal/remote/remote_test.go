@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,10 +29,11 @@ const stampConfig = `rules:
       - frontmatter.set: {stamped: "yes"}
 `
 
-// pair is an owner and (once started) a worker sharing an external NATS
-// server, both in this process.
+// pair is an owner and (once started) a worker sharing a NATS server or
+// cluster, both in this process.
 type pair struct {
-	t      *testing.T
+	t      testing.TB
+	log    *slog.Logger
 	b      *bus.Bus
 	ctx    context.Context
 	wg     *sync.WaitGroup
@@ -45,16 +47,36 @@ type pair struct {
 // publishes config as its revision.
 func newOwner(t *testing.T, config string, wait time.Duration) *pair {
 	t.Helper()
-	srv := bustest.External(t)
+	return startOwner(t, config, ownerSetup{ackWait: 2 * time.Second, wait: wait, log: bustest.Logger(t)})
+}
+
+// ownerSetup is how startOwner sets up a pair's owner.
+type ownerSetup struct {
+	url      string // the NATS cluster; "" starts a server of the pair's own
+	replicas int
+	ackWait  time.Duration
+	wait     time.Duration // remote.OwnerOptions.Wait
+	log      *slog.Logger  // the owner's and the worker's; nil discards
+}
+
+// startOwner starts an owner as s says and publishes config as its revision.
+func startOwner(t testing.TB, config string, s ownerSetup) *pair {
+	t.Helper()
 	o := bustest.New(t)
-	o.URL, o.StoreDir = srv.URL(), ""
+	o.URL, o.StoreDir, o.Replicas = s.url, "", s.replicas
+	if o.URL == "" {
+		o.URL = bustest.External(t).URL()
+	}
 	b := bustest.Open(t, o)
-	log := bustest.Logger(t)
+	log := s.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	owner, err := remote.NewOwner(ctx, b, remote.OwnerOptions{AckWait: 2 * time.Second, Wait: wait, Logger: log})
+	owner, err := remote.NewOwner(ctx, b, remote.OwnerOptions{AckWait: s.ackWait, Wait: s.wait, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,15 +90,14 @@ func newOwner(t *testing.T, config string, wait time.Duration) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pair{t: t, b: b, ctx: ctx, wg: &wg, owner: owner, rev: rev, file: file}
+	return &pair{t: t, log: log, b: b, ctx: ctx, wg: &wg, owner: owner, rev: rev, file: file}
 }
 
-// startWorker starts the pair's worker (2 jobs at once).
-func (p *pair) startWorker() {
-	log := bustest.Logger(p.t)
+// startWorker starts the pair's worker, running concurrency jobs at once.
+func (p *pair) startWorker(concurrency int) {
 	w, err := remote.NewWorker(remote.WorkerOptions{
-		JetStream: p.b.JetStream(), Bus: p.b.Name(), Concurrency: 2, Logger: log,
-		Load: remote.ConfigLoader("", 2, log),
+		JetStream: p.b.JetStream(), Bus: p.b.Name(), Concurrency: concurrency, Logger: p.log,
+		Load: remote.ConfigLoader("", concurrency, p.log),
 	})
 	if err != nil {
 		p.t.Fatal(err)
@@ -88,7 +109,7 @@ func (p *pair) startWorker() {
 func newPair(t *testing.T, config string) *pair {
 	t.Helper()
 	p := newOwner(t, config, time.Second)
-	p.startWorker()
+	p.startWorker(2)
 	return p
 }
 
@@ -190,7 +211,7 @@ func TestJobWithNoWorkerFailsAfterTheWait(t *testing.T) {
 		t.Fatalf("stats %+v; want one job taken back, none waiting", st)
 	}
 	// A worker that connects now gets the next job, not that one.
-	p.startWorker()
+	p.startWorker(2)
 	if c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second); err != nil || !strings.HasSuffix(string(c.Content), "# B\n") {
 		t.Fatalf("the next job: %+v, %v", c, err)
 	}
@@ -214,7 +235,7 @@ rules:
     actions:
       - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
 `, time.Second)
-	p.startWorker() // 2 at once: 6 jobs take 3 s, past the 1 s wait
+	p.startWorker(2) // 2 at once: 6 jobs take 3 s, past the 1 s wait
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
 	for i := range 6 {
