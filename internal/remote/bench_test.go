@@ -21,44 +21,6 @@ import (
 	"github.com/scribe-md/scribe/internal/engine"
 )
 
-// benchProject writes an owner's configuration on cluster c: with remote,
-// jobs go to remote workers only (engine.workers: 0); without, the owner
-// runs the rules itself (engine.workers: 4), on the same cluster, so that
-// the two differ only by the jobs' round trip. It returns the project's
-// directory and the owner's HTTP port.
-func benchProject(b *testing.B, c *cluster, remote bool, actions string) (string, int) {
-	dir := b.TempDir()
-	os.Mkdir(filepath.Join(dir, "notes"), 0o755)
-	workers := 4
-	if remote {
-		workers = 0
-	}
-	port := freePorts(b, 1)[0]
-	cfg := fmt.Sprintf(`roots: [notes]
-engine:
-  remote: %t
-  workers: %d
-  settle: 10ms
-  state_dir: state
-  vcs: "off"
-bus:
-  url: %q
-  replicas: 3
-http:
-  listen: 127.0.0.1:%d
-security:
-  commands:
-    - {name: sh, path: /bin/sh}
-rules:
-  - id: stamp
-    actions:
-%s`, remote, workers, c.URL(), port, actions)
-	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(cfg), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return dir, port
-}
-
 // BenchmarkThroughput: files per second through 1, 2 and 4 remote workers
 // (2 jobs at once each) of an I/O-bound rule, a command that waits 50 ms
 // per file. Target (doc/PERFORMANCE.md): N workers do at least 0.8 × N ×
@@ -74,7 +36,7 @@ func BenchmarkThroughput(b *testing.B) {
 	for _, n := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
 			c := startCluster(b)
-			dir, port := benchProject(b, c, true, `      - exec: {command: [sh, -c, "sleep 0.05; cat"], filter: true, files: false}
+			dir, port := ownerProject(b, c, true, "", `      - exec: {command: [sh, -c, "sleep 0.05; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
 `)
 			owner := start(b, "owner", dir, "watch")
@@ -131,7 +93,7 @@ func BenchmarkSingleSave(b *testing.B) {
 	}
 	open := func(remote bool) side {
 		c := startCluster(b)
-		dir, _ := benchProject(b, c, remote, "      - frontmatter.set: {stamped: \"yes\"}\n")
+		dir, _ := ownerProject(b, c, remote, "", "      - frontmatter.set: {stamped: \"yes\"}\n")
 		start(b, "owner", dir, "watch")
 		n := 0
 		if remote {

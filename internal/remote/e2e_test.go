@@ -18,36 +18,9 @@ import (
 // that waits delay (an I/O-bound action), then stamps the front matter.
 func project(t testing.TB, c *cluster, delay string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	port := freePorts(t, 1)[0]
-	cfg := fmt.Sprintf(`roots: [notes]
-engine:
-  remote: true
-  workers: 0
-  settle: 10ms
-  state_dir: state
-  vcs: "off"
-  remote_ack_wait: 2s
-bus:
-  url: %q
-  replicas: 3
-http:
-  listen: 127.0.0.1:%d
-security:
-  commands:
-    - {name: sh, path: /bin/sh}
-rules:
-  - id: stamp
-    actions:
-      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
+	dir, _ := ownerProject(t, c, true, "  remote_ack_wait: 2s\n", fmt.Sprintf(`      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
-`, c.URL(), port, delay)
-	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`, delay))
 	return dir
 }
 

@@ -290,3 +290,46 @@ func ownerStatus(dir string) (*status, error) {
 	}
 	return &st, nil
 }
+
+// ownerProject writes an owner's configuration on cluster c, in a fresh
+// directory with the root notes/ and streams of 3 replicas: with remote,
+// jobs go to remote workers only (engine.workers: 0); without, the owner
+// runs the rules itself (engine.workers: 4), on the same cluster, so that
+// the two differ only by the jobs' round trip. engine holds more lines of
+// the engine section, actions the rule's actions (each line indented six
+// spaces). It returns the directory and the owner's HTTP port.
+func ownerProject(t testing.TB, c *cluster, remote bool, engine, actions string) (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	workers := 4
+	if remote {
+		workers = 0
+	}
+	port := freePorts(t, 1)[0]
+	cfg := fmt.Sprintf(`roots: [notes]
+engine:
+  remote: %t
+  workers: %d
+  settle: 10ms
+  state_dir: state
+  vcs: "off"
+%sbus:
+  url: %q
+  replicas: 3
+http:
+  listen: 127.0.0.1:%d
+security:
+  commands:
+    - {name: sh, path: /bin/sh}
+rules:
+  - id: stamp
+    actions:
+%s`, remote, workers, engine, c.URL(), port, actions)
+	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, port
+}
