@@ -40,5 +40,7 @@ if [[ -z "${QUICK:-}" ]]; then
   b -scenario startup -n 100000 -cold=false
   b -scenario rss -n 100000
   b -scenario idle -n 20000
+  b -scenario flood -files 20000 -target bare -workers 16
+  b -scenario flood -files 20000 -runs 1
 fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -149,3 +149,28 @@ func TestReadProc(t *testing.T) {
 		t.Errorf("readProc = %+v; want RSS, anonymous RSS within it, and context switches", p1)
 	}
 }
+
+// TestFloodAgainstBareLoop runs the flood scenario's measurement against the
+// bare loop, which must find the folder made before it started and rewrite
+// every file as the daemon would (oneFlood checks each byte for byte).
+func TestFloodAgainstBareLoop(t *testing.T) {
+	dir := tinyTree(t, 4)
+	ctx := context.Background()
+	b := testBench(200)
+	flood := filepath.Join(dir, "tree", "flood")
+	if err := os.Mkdir(flood, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := b.startBare(ctx, filepath.Join(dir, "tree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.stop()
+	took, _, err := b.oneFlood(ctx, tgt, flood)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := tgt.written(ctx); n < 200 || took <= 0 {
+		t.Errorf("flood: %d rewrites in %v, want 200", n, took)
+	}
+}

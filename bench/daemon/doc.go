@@ -6,6 +6,8 @@
 //	go run ./bench/daemon -scenario latency -n 10000 -settle 50ms
 //	go run ./bench/daemon -scenario latency -target bare
 //	go run ./bench/daemon -scenario burst -files 2000
+//	go run ./bench/daemon -scenario flood -files 20000
+//	go run ./bench/daemon -scenario flood -files 20000 -target bare -workers 16
 //	go run ./bench/daemon -scenario startup -n 10000,100000
 //	go run ./bench/daemon -scenario rss -n 100000
 //	go run ./bench/daemon -scenario idle -n 20000 -idle 60s
@@ -22,6 +24,15 @@
 //     reports the time from the last save to the last rewrite, files never
 //     rewritten within -timeout (missed) and files renamed over more than
 //     once (double writes), cross-checked with the daemon's written counter.
+//   - flood: -files new notes written back to back into one new folder (by
+//     default more than the kernel's inotify queue holds, so the daemon's
+//     watcher overflows and rescans); reports the time from the first file
+//     written to the last rewrite, and checks every file byte for byte.
+//     Each run writes its own folder, created before the target starts, and
+//     leaves it in place: on ext4 without a journal, deleting 20,000 files
+//     makes creating files in their block group slow for minutes after
+//     (the kernel skips recently freed inodes one by one), which would
+//     weigh on the next runs, bare or not.
 //   - startup: time from Run to Ready, cold (no state dir) then warm (the
 //     state left by the cold run), catch-up scan included, for each -n.
 //   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files
@@ -44,10 +55,12 @@
 //     first pass's rate, the queue's largest size, a warm start with the
 //     whole index, and the resident memory throughout.
 //
-// With -target bare the latency and burst scenarios run against
+// With -target bare the latency, burst and flood scenarios run against
 // bench/bareloop instead: a bare inotify-plus-rewrite loop with fsync, the
-// baseline for what the hardware allows (-bare-settle gives it a timer per
-// event, to compare with the daemon's settle time).
+// baseline for what the hardware allows (-workers sets its rewriting
+// goroutines; -bare-settle gives it a timer per event, to compare with the
+// daemon's settle time). The bare loop does not recover from an overflow of
+// the kernel's queue: a flood it falls behind on ends with an error.
 //
 // -work DIR keeps the corpora (one per size) and the daemon's state between
 // invocations; startup -cold=false then measures warm starts only.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/gctune"
 )
 
 // flags are the command line, shared by every scenario.
@@ -46,7 +48,7 @@ func main() {
 	var f flags
 	var ns string
 	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss, idle or million")
-	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency and burst only")
+	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process) or bare (bench/bareloop); latency, burst and flood only")
 	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
 	flag.StringVar(&ns, "n", "", "corpus size, or a comma-separated list for startup (default 10000; startup 10000,100000; rss 100000)")
@@ -127,6 +129,11 @@ func run(ctx context.Context, f *flags) (err error) {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	env := &bench{f: f, log: log}
+	if f.target == "daemon" {
+		// The collector's pace of `scribe watch` (the idle scenario runs
+		// the binary itself, which sets it).
+		defer gctune.Apply(gctune.Daemon)()
+	}
 
 	fmt.Fprintf(os.Stderr, "machine: %d CPUs, load %s, %s\n", runtime.NumCPU(), loadAvg(), runtime.Version())
 	var rows []row

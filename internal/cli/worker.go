@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/gctune"
 	"github.com/scribe-md/scribe/internal/remote"
 )
 
@@ -67,6 +68,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return fail(ExitUsage, err)
 			}
 			g.log.Info("scribe worker starting", "id", w.ID(), "bus", bus.Redact(url), "concurrency", concurrency)
+			defer gctune.Apply(gctune.Daemon)()
 			if err := w.Run(cmd.Context()); err != nil {
 				return fail(ExitFailure, err)
 			}

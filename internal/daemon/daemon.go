@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -344,7 +343,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		if n, err := d.pending(gctx); err == nil && n == 0 {
 			// The start's garbage (the crawl, the catch-up) goes back to
 			// the system now rather than over the next minutes.
-			debug.FreeOSMemory()
+			d.releaseMemory()
 			d.checkMemory(true)
 		}
 		d.ready.Store(true)

@@ -1,8 +1,12 @@
 package daemon
 
 import (
+	"errors"
+	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"sync"
+
+	"github.com/scribe-md/scribe/internal/journal"
 )
 
 // memoryFloor is the smallest automatic memory budget.
@@ -38,6 +42,19 @@ func memoryHeld() uint64 {
 		return 0
 	}
 	return s[0].Value.Uint64() - s[1].Value.Uint64()
+}
+
+// releaseMemory gives back what the daemon holds and does not need once a
+// backlog is done: the runtime's free heap, and the journal's pages that its
+// lookups and commits mapped (file cache, counted in the RSS while mapped).
+func (d *Daemon) releaseMemory() {
+	debug.FreeOSMemory()
+	if d.journal == nil {
+		return
+	}
+	if err := d.journal.ReleaseMemory(); err != nil && !errors.Is(err, journal.ErrClosed) {
+		d.log.Warn("release the journal's mapped pages", "err", err)
+	}
 }
 
 // checkMemory compares the memory held with the budget and logs a crossing,

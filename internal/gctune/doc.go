@@ -1,6 +1,6 @@
-// Package gctune paces the garbage collector of a short command: few
-// collections while the heap is small, and never a collector that runs
-// without pause when it is not.
+// Package gctune paces the garbage collector: for a short command few
+// collections while the heap is small, for the daemon a heap that stays
+// near what is live, and for both never a collector that runs without pause.
 //
 // A one-shot `scribe run` or `scribe check` allocates a lot and keeps
 // little, so a high GOGC saves collections; but at GOGC=400 alone the heap
@@ -15,9 +15,15 @@
 // per (Ratio-1) live heaps of allocation, a fixed trade (Ratio 1.5 is
 // GOGC=50's), instead of spinning.
 //
+// The daemon (policy Daemon) lives long and its live heap is mostly the
+// paths it holds: at the runtime's default GOGC=100 its heap grows to twice
+// that between collections, and the runtime keeps what it grew to. The same
+// moving limit, over a floor, keeps it at 1.5 times.
+//
 // # Usage
 //
-//	defer gctune.Apply(gctune.OneShot)()
+//	defer gctune.Apply(gctune.OneShot)() // scribe run, scribe check
+//	defer gctune.Apply(gctune.Daemon)()  // scribe watch, scribe worker
 //
 // GOGC and GOMEMLIMIT in the environment win: Apply leaves alone what the
 // user set (and sets no limit under GOGC=off, which asks for no collection).

@@ -69,10 +69,13 @@
 // byte and the content; "refs" counts the entries that use each blob, so
 // Prune drops a blob with its last entry; "meta" holds the format version and
 // running totals. Record returns once its commit is durable (bbolt fsyncs on
-// commit); a lone Record commits at once, concurrent ones are batched into
-// one commit (bbolt Batch, up to 1 ms apart). Compression happens
-// before the transaction, so transactions stay short. Get verifies the
-// content against its hash, so a damaged store is reported, never restored.
+// commit); a lone Record commits at once, and Records that arrive while a
+// commit runs share the next one (groupCommit, no timer). Compression
+// happens before the transaction, so transactions stay short. Get verifies
+// the content against its hash, so a damaged store is reported, never
+// restored. bbolt reads the file through a memory mapping, whose pages stay
+// in the process's resident set once touched; ReleaseMemory unmaps them
+// (they stay in the page cache), which the daemon does when a backlog drains.
 //
 // # Concurrency
 //
