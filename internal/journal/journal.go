@@ -89,9 +89,12 @@ type Journal struct {
 	readOnly bool
 	closed   atomic.Bool
 	group    groupCommit // merges concurrent Record commits
-	enc      *zstd.Encoder
-	dec      *zstd.Decoder
-	now      func() time.Time // clock for new entries; replaced in tests
+	// sinceRelease counts the entries committed since the mapped pages
+	// were last released (see releaseEvery).
+	sinceRelease atomic.Int64
+	enc          *zstd.Encoder
+	dec          *zstd.Decoder
+	now          func() time.Time // clock for new entries; replaced in tests
 }
 
 // Open opens (creating it and its directory if needed) the journal at path

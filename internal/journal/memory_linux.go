@@ -14,7 +14,8 @@ import (
 // the file's cache, which the kernel could reclaim. madvise(MADV_DONTNEED)
 // unmaps them from the process; they stay in the page cache, and a later
 // access maps them again. Nothing is lost: the mapping is never written
-// through. The daemon calls it when a backlog has drained.
+// through. The journal calls it itself every releaseEvery committed
+// entries, and the daemon when a backlog has drained.
 //
 // It runs inside a read transaction, which holds bbolt's mapping in place
 // (a remap waits for it), so the range given is the current mapping.
@@ -22,6 +23,7 @@ func (j *Journal) ReleaseMemory() error {
 	if err := j.usable(false); err != nil {
 		return err
 	}
+	j.sinceRelease.Store(0)
 	err := j.db.View(func(tx *bolt.Tx) error {
 		addr, size := j.db.Info().Data, uintptr(tx.Size())
 		if _, _, e := unix.Syscall(unix.SYS_MADVISE, addr, size, unix.MADV_DONTNEED); e != 0 {
