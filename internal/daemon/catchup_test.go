@@ -75,8 +75,8 @@ func TestCatchUpFeedsAWindow(t *testing.T) {
 	waitFor(t, 120*time.Second, "every file processed", func() bool { sample(); return done() == n })
 	waitFor(t, 30*time.Second, "an empty queue", func() bool { return sample().Queue.Pending == 0 })
 	// The window, publishes in flight (as many), the files in progress
-	// (eight per worker, one worker) and the edit.
-	if bound := 2*window + 8 + 1; maxQueued > bound {
+	// (daemon.FilesPerWorker, one worker) and the edit.
+	if bound := 2*window + daemon.FilesPerWorker + 1; maxQueued > bound {
 		t.Errorf("the queue held %d events at most, want at most %d", maxQueued, bound)
 	}
 	for i := range n {

@@ -6,3 +6,6 @@ func (d *Daemon) HoldStateLock() (release func()) {
 	d.mu.Lock()
 	return d.mu.Unlock
 }
+
+// FilesPerWorker is how many files the daemon keeps in flight per worker.
+const FilesPerWorker = filesPerWorker
