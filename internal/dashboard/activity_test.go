@@ -80,10 +80,15 @@ func TestActivitySnapshot(t *testing.T) {
 		if !first.Time.Equal(start.Truncate(Interval)) || first.Processed != 3 || first.Written != 1 || first.Failed != 1 || first.Pending == nil || *first.Pending != 0 {
 			t.Errorf("first sample %+v; want 3 processed, 1 written, 1 failed, depth 0", first)
 		}
-		for _, s := range snap.Samples[1:3] {
-			if s.Processed != 0 || s.Pending != nil {
-				t.Errorf("quiet sample %+v; want nothing processed and no depth reading", s)
-			}
+		// Run may take the first event's kick and read the depth before
+		// the other two arrive; those then kick one more reading, an
+		// interval later (see TestActivityReadsDepthOnlyAfterActivity).
+		// Which happens is up to the scheduler.
+		if s := snap.Samples[1]; s.Processed != 0 || s.Pending != nil && *s.Pending != 0 {
+			t.Errorf("sample after the burst %+v; want nothing processed and at most the burst's follow-up reading, depth 0", s)
+		}
+		if s := snap.Samples[2]; s.Processed != 0 || s.Pending != nil {
+			t.Errorf("quiet sample %+v; want nothing processed and no depth reading", s)
 		}
 		if last.Pending == nil || *last.Pending != 4 {
 			t.Errorf("last sample %+v; want the depth read by the snapshot, 4", last)
