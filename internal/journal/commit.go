@@ -63,7 +63,7 @@ func (j *Journal) commit(fn func(*bolt.Tx) error) error {
 // per 2,048 writes. 6,145 entries of 1.5 KiB notes mapped 9.9 MB of a 16 MB
 // journal without it (TestMappedPagesStayFew); in a million-file first
 // pass, the daemon's peak RSS went from 376 to 335–338 MiB.
-const releaseEvery = 2048
+const releaseEvery = 256
 
 // runBatch commits batch in one transaction. A function that fails gets its
 // error and the others are committed without it.
