@@ -59,10 +59,12 @@ func (j *Journal) commit(fn func(*bolt.Tx) error) error {
 }
 
 // releaseEvery is how many committed entries the journal's mapping may
-// gather pages for before they are released (ReleaseMemory), for a madvise
-// per 2,048 writes. 6,145 entries of 1.5 KiB notes mapped 9.9 MB of a 16 MB
-// journal without it (TestMappedPagesStayFew); in a million-file first
-// pass, the daemon's peak RSS went from 376 to 335–338 MiB.
+// gather pages for before they are released (ReleaseMemory): a madvise per
+// 256 writes, a fraction of a millisecond. Each write into a big journal
+// maps pages all over its trees (random keys); in a million-file first pass
+// the daemon's peak RSS was 376 MiB with releases only once the backlog
+// drained, 335–338 MiB with one per 2,048 entries, and 269 MiB with one
+// per 256 (doc/PERFORMANCE.md).
 const releaseEvery = 256
 
 // runBatch commits batch in one transaction. A function that fails gets its

@@ -75,7 +75,8 @@
 // the content against its hash, so a damaged store is reported, never
 // restored. bbolt reads the file through a memory mapping, whose pages stay
 // in the process's resident set once touched; ReleaseMemory unmaps them
-// (they stay in the page cache), which the daemon does when a backlog drains.
+// (they stay in the page cache). The journal does so every 256 committed
+// entries, and the daemon when a backlog drains.
 //
 // # Concurrency
 //
