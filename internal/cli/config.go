@@ -25,23 +25,23 @@ func newConfigCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close(context.WithoutCancel(cmd.Context()))
+			defer l.Close(context.WithoutCancel(cmd.Context()))
 			// Plugins are started once, so that a handshake that fails
 			// (a protocol mismatch, actions that differ from the manifest)
 			// is reported here rather than by the first file.
-			if err := l.plugins.Start(cmd.Context()); err != nil {
+			if err := l.Plugins.Start(cmd.Context()); err != nil {
 				return fail(ExitUsage, err)
 			}
-			for _, st := range l.plugins.Status() {
+			for _, st := range l.Plugins.Status() {
 				if st.State == "missing" {
 					fmt.Fprintf(g.stderr, "scribe: warning: plugin %s cannot run yet: %s\n", st.Name, st.Error)
 				}
 			}
 			steps := 0
-			for _, r := range l.rules.Rules {
+			for _, r := range l.Rules.Rules {
 				steps += len(r.Steps)
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %d rules, %d actions, %d plugins, %d roots\n", l.cfg.File, len(l.rules.Rules), steps, len(l.plugins.Plugins()), len(l.cfg.Roots))
+			fmt.Fprintf(g.stdout, "%s: valid: %d rules, %d actions, %d plugins, %d roots\n", l.Config.File, len(l.Rules.Rules), steps, len(l.Plugins.Plugins()), len(l.Config.Roots))
 			return nil
 		},
 	})

@@ -79,8 +79,8 @@ func doctorEnv(g *globals) *doctor.Env {
 		env.ConfigErr = err
 		return env
 	}
-	l.rules.Close(context.Background())
-	env.Plugins = l.plugins
+	l.Rules.Close(context.Background())
+	env.Plugins = l.Plugins
 	return env
 }
 

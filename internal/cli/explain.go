@@ -65,11 +65,11 @@ func explain(cmd *cobra.Command, g *globals, path string, origin action.Origin) 
 	if !t.File || t.Rel == "." || t.Rel == "" {
 		return fail(ExitUsage, fmt.Errorf("%s is a directory; explain takes a file", path))
 	}
-	if err := p.plugins.Start(cmd.Context()); err != nil {
+	if err := p.Plugins.Start(cmd.Context()); err != nil {
 		// Their actions fail with this error; the explanation says so.
 		g.log.Error("plugins failed to start", "err", err)
 	}
-	werrs, err := t.Root.Refresh(cmd.Context(), p.cfg.Engine.Workers*2)
+	werrs, err := t.Root.Refresh(cmd.Context(), p.Config.Engine.Workers*2)
 	if err != nil {
 		return fail(ExitFailure, err)
 	}
@@ -81,13 +81,13 @@ func explain(cmd *cobra.Command, g *globals, path string, origin action.Origin) 
 	orig := loadOrigins(p, nil)
 	defer orig.close()
 	opts := p.engineOptions(g, true)
-	opts.Undone = readUndone(g, p.cfg)
+	opts.Undone = readUndone(g, p.Config)
 	opts.VCS = orig.vcs()
 	opts.LeaveCommitted = opts.VCS != nil
-	ex := engine.New(p.rules, opts).Explain(cmd.Context(), t.Root, t.Rel, origin)
+	ex := engine.New(p.Rules, opts).Explain(cmd.Context(), t.Root, t.Rel, origin)
 
 	abs := filepath.Join(t.Root.Dir, filepath.FromSlash(t.Rel))
-	hist, herr := history(cmd.Context(), p.cfg, abs, "", explainHistory)
+	hist, herr := history(cmd.Context(), p.Config, abs, "", explainHistory)
 	if herr != nil {
 		g.log.Warn("the journal cannot be read: the explanation leaves out past writes", "err", herr)
 	}

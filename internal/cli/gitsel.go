@@ -82,12 +82,12 @@ func (sel *selected) close() {
 // resolve lists the files git selects, keeps the documents inside targets,
 // and (with --staged) reads their staged content.
 func (s gitSelection) resolve(ctx context.Context, p *project, targets []engine.Target, dry bool) (*selected, error) {
-	repo, err := vcs.Open(p.cfg.Dir, vcs.Options{})
+	repo, err := vcs.Open(p.Config.Dir, vcs.Options{})
 	if err != nil {
 		return nil, fail(ExitFailure, fmt.Errorf("%s: %w", s.flag(), err))
 	}
 	if repo == nil {
-		return nil, fail(ExitUsage, fmt.Errorf("%s needs a git work tree, and %s is not inside one", s.flag(), p.cfg.Dir))
+		return nil, fail(ExitUsage, fmt.Errorf("%s needs a git work tree, and %s is not inside one", s.flag(), p.Config.Dir))
 	}
 	sel := &selected{repo: repo}
 	var paths []string

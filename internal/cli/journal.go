@@ -113,7 +113,7 @@ func refreshAggregates(ctx context.Context, g *globals, j *journal.Journal, dirs
 		return nil, "", err
 	}
 	defer p.close()
-	set := aggregating(p.rules)
+	set := aggregating(p.Rules)
 	var targets []engine.Target
 	for _, r := range p.roots {
 		if dirs[r.Dir] {

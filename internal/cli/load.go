@@ -13,28 +13,13 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/plugin"
-	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/ruleset"
 	"github.com/scribe-md/scribe/internal/sandbox"
 )
 
-// loaded is a configuration with its plugins and compiled rules.
-type loaded struct {
-	cfg     *config.Config
-	plugins *plugin.Set
-	rules   *rule.Set
-	pool    *action.Pool
-}
-
-// close releases the rules' resources and stops the plugins.
-func (l *loaded) close(ctx context.Context) {
-	l.rules.Close(ctx)
-	l.plugins.Close(ctx)
-}
-
 // project is a loaded configuration with its open roots.
 type project struct {
-	*loaded
+	*ruleset.Set
 	roots []*engine.Root
 }
 
@@ -78,7 +63,7 @@ func configPath(g *globals, args []string) (string, error) {
 // parameters). All errors come back together as config.Errors. Plugins are
 // prepared, not started; prev (a running set being replaced, or nil) lends
 // the plugins that did not change.
-func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
+func loadConfig(g *globals, args []string, prev *plugin.Set) (*ruleset.Set, error) {
 	path, err := configPath(g, args)
 	if err != nil {
 		return nil, fail(ExitUsage, err)
@@ -90,11 +75,7 @@ func loadConfig(g *globals, args []string, prev *plugin.Set) (*loaded, error) {
 	if cfg == nil || err != nil && !errors.As(err, &errs) {
 		return nil, err
 	}
-	set, err := ruleset.Load(cfg, errs, ruleset.Options{Logger: g.log, Previous: prev})
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{cfg: cfg, plugins: set.Plugins, rules: set.Rules, pool: set.Pool}, nil
+	return ruleset.Load(cfg, errs, ruleset.Options{Logger: g.log, Previous: prev})
 }
 
 func loadProject(g *globals, args []string) (*project, error) {
@@ -102,8 +83,8 @@ func loadProject(g *globals, args []string) (*project, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, rules := l.cfg, l.rules
-	p := &project{loaded: l}
+	cfg, rules := l.Config, l.Rules
+	p := &project{Set: l}
 	for _, r := range cfg.Roots {
 		dir := r
 		if !filepath.IsAbs(dir) {
@@ -134,7 +115,7 @@ func stateDirIn(cfg *config.Config, rootDir string) string {
 }
 
 func (p *project) close() {
-	p.loaded.close(context.Background())
+	p.Set.Close(context.Background())
 	for _, r := range p.roots {
 		r.Close()
 	}
@@ -145,8 +126,8 @@ func (p *project) close() {
 // ids, names and action names stay for the reports that list them (SARIF);
 // closing again (close) skips the actions let go of.
 func (p *project) closeRules() {
-	p.rules.Close(context.Background())
-	for _, r := range p.rules.Rules {
+	p.Rules.Close(context.Background())
+	for _, r := range p.Rules.Rules {
 		for i := range r.Steps {
 			r.Steps[i].Action = nil
 		}
@@ -154,15 +135,15 @@ func (p *project) closeRules() {
 }
 
 func (p *project) engineOptions(g *globals, dry bool) engine.Options {
-	env := p.cfg.Security.Env
-	cmds := ruleset.Commands(p.cfg)
+	env := p.Config.Security.Env
+	cmds := ruleset.Commands(p.Config)
 	runners := map[*engine.Root]action.CommandRunner{}
 	for _, r := range p.roots {
 		runners[r] = sandbox.NewRunner(r.Dir, cmds, env, commandOutputCap)
 	}
 	return engine.Options{
-		Workers:     p.cfg.Engine.Workers,
-		MaxFileSize: int64(p.cfg.Engine.MaxFileSize),
+		Workers:     p.Config.Engine.Workers,
+		MaxFileSize: int64(p.Config.Engine.MaxFileSize),
 		DryRun:      dry,
 		Logger:      g.log,
 		Commands:    func(r *engine.Root) action.CommandRunner { return runners[r] },

@@ -36,8 +36,8 @@ func loadOrigins(p *project, sel *selected) *origins {
 		ix, _ := state.Load(state.PathFor(sd, r.Dir))
 		o.indexes[r] = ix
 	}
-	if sel == nil && p.cfg.Engine.VCS != "off" {
-		o.repo, _ = vcs.Open(p.cfg.Dir, vcs.Options{})
+	if sel == nil && p.Config.Engine.VCS != "off" {
+		o.repo, _ = vcs.Open(p.Config.Dir, vcs.Options{})
 	}
 	return o
 }
@@ -108,9 +108,9 @@ func (o *origins) record(p *project, rep *engine.Report) error {
 
 // absStateDir is the configuration's state directory, absolute.
 func absStateDir(p *project) string {
-	sd := p.cfg.Engine.StateDir
+	sd := p.Config.Engine.StateDir
 	if !filepath.IsAbs(sd) {
-		sd = filepath.Join(p.cfg.Dir, sd)
+		sd = filepath.Join(p.Config.Dir, sd)
 	}
 	return sd
 }

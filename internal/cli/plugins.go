@@ -41,8 +41,8 @@ func newPluginsCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				defer l.close(context.WithoutCancel(cmd.Context()))
-				specs := l.plugins.Specs()
+				defer l.Close(context.WithoutCancel(cmd.Context()))
+				specs := l.Plugins.Specs()
 				names := make([]string, 0, len(specs))
 				for n := range specs {
 					names = append(names, n)

@@ -77,7 +77,7 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		return summary{}, err
 	}
 	defer p.close()
-	if err := p.plugins.Start(cmd.Context()); err != nil {
+	if err := p.Plugins.Start(cmd.Context()); err != nil {
 		// Their actions fail file by file, with this error; the rest runs.
 		g.log.Error("plugins failed to start", "err", err)
 	}
@@ -111,9 +111,9 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 		run string
 	)
 	if dry {
-		opts.Undone = readUndone(g, p.cfg)
+		opts.Undone = readUndone(g, p.Config)
 	} else {
-		if j, err = openJournal(p.cfg, "run"); err != nil {
+		if j, err = openJournal(p.Config, "run"); err != nil {
 			return summary{}, err
 		}
 		defer j.Close()
@@ -123,7 +123,7 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 	rep := &engine.Report{}
 	if len(targets) > 0 {
 		prog, done := progress(g)
-		rep, err = engine.New(p.rules, opts).Run(cmd.Context(), targets, prog)
+		rep, err = engine.New(p.Rules, opts).Run(cmd.Context(), targets, prog)
 		done()
 		if err != nil {
 			return summary{}, fail(ExitFailure, err)
@@ -156,6 +156,6 @@ func oneShot(cmd *cobra.Command, g *globals, args []string, dry bool, gs gitSele
 	if dry {
 		name = "check"
 	}
-	ro.rules = p.rules
+	ro.rules = p.Rules
 	return printReport(g, name, run, rep, dry, ro), nil
 }

@@ -98,8 +98,8 @@ func serviceSpec(g *globals, f *serviceFlags) (service.Spec, *config.Config, err
 	if err != nil {
 		return service.Spec{}, nil, err
 	}
-	l.close(context.Background())
-	cfg := l.cfg
+	l.Close(context.Background())
+	cfg := l.Config
 	cfgFile, err := filepath.Abs(cfg.File)
 	if err != nil {
 		return service.Spec{}, nil, fail(ExitUsage, err)

@@ -27,12 +27,12 @@ func newTestCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer l.close(context.WithoutCancel(cmd.Context()))
-			cfg, rules := l.cfg, l.rules
+			defer l.Close(context.WithoutCancel(cmd.Context()))
+			cfg, rules := l.Config, l.Rules
 			// Started before the cases, so that compiling a module or
 			// starting a process is not charged to the first case's
 			// deadline; one that cannot start fails its cases.
-			if err := l.plugins.Start(cmd.Context()); err != nil {
+			if err := l.Plugins.Start(cmd.Context()); err != nil {
 				g.log.Error("plugins failed to start", "err", err)
 			}
 			dir := filepath.Join(cfg.Dir, "tests")

@@ -37,7 +37,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg := l.cfg
+			cfg := l.Config
 			cfgFile := cfg.File
 			if len(args) > 0 {
 				cfg.Roots = nil
@@ -56,9 +56,9 @@ func newWatchCmd(g *globals) *cobra.Command {
 					return nil, nil, nil, err
 				}
 				if len(args) > 0 {
-					nl.cfg.Roots = roots
+					nl.Config.Roots = roots
 				}
-				return nl.cfg, nl.rules, nl.plugins, nil
+				return nl.Config, nl.Rules, nl.Plugins, nil
 			}
 			ctx, cancel := context.WithCancel(context.WithoutCancel(cmd.Context()))
 			defer cancel()
@@ -127,7 +127,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 					fmt.Fprintf(g.stderr, "scribe: dashboard at %s (this link logs you in once, within %d minutes; `scribe dashboard` prints a new one)\n", u, int(httpapi.CodeTTL.Minutes()))
 				}
 			}
-			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.rules, Plugins: l.plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing, Dashboard: dashboard})
+			d, err := daemon.New(daemon.Options{Config: cfg, Rules: l.Rules, Plugins: l.Plugins, Load: load, Reload: reload, Logger: g.log, Grace: grace, Ready: ready, Tracing: tracing, Dashboard: dashboard})
 			if err != nil {
 				return fail(ExitFailure, err)
 			}
@@ -140,7 +140,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			wg.Go(func() {
 				select {
 				case <-ready:
-					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(l.rules.Rules), orNone(d.Addr())))
+					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(l.Rules.Rules), orNone(d.Addr())))
 				case <-wctx.Done():
 				}
 			})

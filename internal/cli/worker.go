@@ -37,12 +37,12 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				l.close(cmd.Context())
+				l.Close(cmd.Context())
 				if url == "" {
-					url = l.cfg.Bus.URL
+					url = l.Config.Bus.URL
 				}
 				if dir == "" {
-					dir = l.cfg.Dir
+					dir = l.Config.Dir
 				}
 			}
 			if url == "" {
