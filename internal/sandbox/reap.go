@@ -3,11 +3,11 @@ package sandbox
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -118,11 +118,16 @@ func readStat(pid int) (procStat, error) {
 }
 
 // sweep kills and reaps the processes the command k, whose main process
-// was pid (also its process group) and has been reaped, left behind, as
-// described above. It waits (up to sweepWait) for the members of the group,
-// all sent SIGKILL, to die and be reparented, and repeats while killing one
-// reparents its children to us. It returns how many of the processes it
-// killed had left the group and were still running.
+// was pid (also its process group; it has exited, and its zombie keeps the
+// group's id), left behind, as described above. It repeats while killing
+// one reparents its children to us, and returns how many of the processes
+// it killed had left the group and were still running.
+//
+// Only our own children can be what a command left (a subreaper gets every
+// orphan of its descendants: the main process's at its exit, before sweep
+// runs), so sweep reads those of each of our threads
+// (/proc/self/task/*/children) rather than the stat of every process on
+// the machine.
 func sweep(k *int, pid int) int {
 	running.Lock()
 	start := running.starts[k]
@@ -145,43 +150,73 @@ func sweep(k *int, pid int) int {
 		return true
 	}
 	left := 0
-	deadline := time.Now().Add(sweepWait)
 	for {
-		ents, err := os.ReadDir("/proc")
-		if err != nil {
-			return left
-		}
-		killed, dying := 0, 0
-		for _, e := range ents {
-			p, err := strconv.Atoi(e.Name())
-			if err != nil || p == pid {
+		killed := 0
+		for _, p := range children() {
+			if p == pid {
 				continue
 			}
 			st, err := readStat(p)
-			switch {
-			case err != nil:
-			case ours(st):
-				if kill(p, st) {
-					killed++
-					if st.pgid != pid && st.state != 'Z' {
-						left++ // a zombie (a child it left unreaped) ran already
-					}
+			if err != nil || !ours(st) {
+				continue
+			}
+			if kill(p, st) {
+				killed++
+				if st.pgid != pid && st.state != 'Z' {
+					left++ // a zombie (a child it left unreaped) ran already
 				}
-			case st.pgid == pid:
-				dying++ // killed with the group, not yet reparented to us
 			}
 		}
-		if killed == 0 && (dying == 0 || time.Now().After(deadline)) {
-			return left
-		}
+		// A process gives its children to its reaper when it exits, so
+		// once the children killed here are reaped, what they had is ours
+		// and the next round finds it. A round that kills nothing has
+		// found all there is.
 		if killed == 0 {
-			time.Sleep(time.Millisecond)
+			return left
 		}
 	}
 }
 
-// sweepWait bounds how long sweep waits for the members of a killed group.
-const sweepWait = 2 * time.Second
+// children lists the children of every thread of this process. A child
+// that appears or goes while the files are read may be missed or listed
+// gone; sweep's loop reads them again while the group has members. Where
+// the kernel has no children files (CONFIG_PROC_CHILDREN), it lists every
+// process, and sweep's test of the parent does the rest.
+func children() []int {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil || noChildrenFiles {
+		return allProcesses()
+	}
+	var pids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if errors.Is(err, fs.ErrNotExist) && t.Name() == strconv.Itoa(os.Getpid()) {
+			return allProcesses() // the main thread has no such file
+		}
+		for _, f := range bytes.Fields(b) {
+			if p, err := strconv.Atoi(string(f)); err == nil {
+				pids = append(pids, p)
+			}
+		}
+	}
+	return pids
+}
+
+// noChildrenFiles makes children list every process, as on a kernel
+// without children files; tests set it.
+var noChildrenFiles bool
+
+// allProcesses lists every process of the machine.
+func allProcesses() []int {
+	ents, _ := os.ReadDir("/proc")
+	pids := make([]int, 0, len(ents))
+	for _, e := range ents {
+		if p, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, p)
+		}
+	}
+	return pids
+}
 
 // kill sends SIGKILL to p, a child of ours, and reaps it. A pidfd pins the
 // process, so that a pid reused meanwhile is not hit.
