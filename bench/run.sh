@@ -54,19 +54,24 @@ export -f sed_all
 files=$(find "$work/corpus" -name '*.md' | wc -l)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 a=() b=() written=""
-for _ in $(seq "$runs"); do
-  rm -rf "$work/s" "$work/r"
-  cp -a "$work/corpus" "$work/s"
-  cp -a "$work/corpus" "$work/r"
+# Each round copies into new folders and nothing is deleted until the end:
+# on a file system without a journal, ext4 skips the inodes freed in the last
+# minutes, and creating files (both commands' temporary files) is several
+# times slower right after a tree was deleted (doc/PERFORMANCE.md, "The flood
+# next to the bare loop, and the disk under both").
+for r in $(seq "$runs"); do
+  s="$work/s$r" d="$work/r$r"
+  cp -a "$work/corpus" "$s"
+  cp -a "$work/corpus" "$d"
   sync
-  a+=("$(t "$work/s" "$work/scribe" run -q)")
-  b+=("$(t "$work/r" bash -c sed_all)")
-  written=$(cd "$work/s" && "$work/scribe" history --limit 1000000 --format json 2>/dev/null | grep -c '"id"' || true)
+  a+=("$(t "$s" "$work/scribe" run -q)")
+  b+=("$(t "$d" bash -c sed_all)")
+  written=$(cd "$s" && "$work/scribe" history --limit 1000000 --format json 2>/dev/null | grep -c '"id"' || true)
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 # The two trees agree on what changed (the same files differ from the corpus).
-ds=$(diff -rq "$work/corpus" "$work/s" -x .scribe | grep -c differ || true)
-dr=$(diff -rq "$work/corpus" "$work/r" | grep -c differ || true)
+ds=$(diff -rq "$work/corpus" "$s" -x .scribe | grep -c differ || true)
+dr=$(diff -rq "$work/corpus" "$d" | grep -c differ || true)
 scribe_t=$(min "${a[@]}") sed_t=$(min "${b[@]}")
 printf 'files=%d cores=%d load before=%s after=%s runs=%d\n' "$files" "$(nproc)" "$load0" "$load1" "$runs"
 printf 'scribe run: %.3f s, %d files rewritten (%s journaled), %.2fx rg -l | xargs sed -i (%.3f s, %d files rewritten)\n' \

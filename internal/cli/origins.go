@@ -79,8 +79,8 @@ func (o *origins) vcs() func(*engine.Root, string, []byte, time.Time) engine.VCS
 	}
 }
 
-// record remembers the files a run processed, as they are now, so that the
-// next run knows which ones were edited since.
+// record remembers the files a run processed, as the run left them, so
+// that the next run knows which ones were edited since.
 func (o *origins) record(p *project, rep *engine.Report) error {
 	byDir := map[string]*engine.Root{}
 	for _, r := range p.roots {
@@ -91,7 +91,12 @@ func (o *origins) record(p *project, rep *engine.Report) error {
 		if root == nil || res.Via != "" || res.Skipped != "" || res.Failed() || res.Held != "" {
 			continue
 		}
-		if fi, err := root.FS.Lstat(res.Path); err == nil && fi.Mode().IsRegular() {
+		// The version processing left (read, or written) is the one
+		// Scribe finished with; a save since then is the user's edit for
+		// the next run. Only files no rule read need a stat.
+		if res.Version != (safefile.Version{}) {
+			o.indexes[root].Set(res.Path, res.Version.Stamp())
+		} else if fi, err := root.FS.Lstat(res.Path); err == nil && fi.Mode().IsRegular() {
 			o.indexes[root].Set(res.Path, state.StampOf(fi))
 		}
 	}

@@ -9,12 +9,18 @@ import (
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
-// dirCache keeps one safefile.Dir per directory during a dry run, so reading
+// dirCache keeps one safefile.Dir per directory during a run, so reading
 // the files of a directory opens it once rather than once per file (walking
 // every path component through the root each time is most of a read's system
-// calls). Only dry runs use it: a directory handle kept open could outlive a
-// rename of that directory out of the root, which is harmless for a read that
-// writes nothing, and not something a writing run should risk.
+// calls). Only reads use it, never writes.
+//
+// A directory handle kept open could outlive a rename of that directory out
+// of the root, and a read through it would then see a file outside the
+// root. For a dry run that is harmless: it writes nothing. A run that writes
+// reads through the cache only on a file's first attempt: its write goes
+// through the root (safefile.Replace), which finds the file at that path to
+// be another one than the snapshot (another inode, or another content) and
+// reports a conflict, and the redo reads through the root.
 type dirCache struct {
 	mu   sync.Mutex
 	dirs map[dirKey]*safefile.Dir
@@ -25,11 +31,14 @@ type dirKey struct {
 	dir  string
 }
 
-// read reads rel safely, through a cached directory handle in a dry run.
-// listed says that the run's own listing showed rel as a regular file: a
-// dry run then reads it with safefile.Dir.ReadListed (no lstat before the
-// open, one fstat), whose safety argument is written there.
-func (e *Engine) read(root *Root, rel string, listed bool) (*safefile.Snapshot, error) {
+// read reads rel safely. A dry run reads through the cache of directory
+// handles, and so does a run that writes when cached is set (a file's first
+// attempt in Run; see dirCache). listed says that the run's own listing
+// showed rel as a regular file: a dry run then reads it with
+// safefile.Dir.ReadListed (no lstat before the open, one fstat), whose
+// safety argument is written there; a run that writes reads with every
+// check (safefile.Dir.Read).
+func (e *Engine) read(root *Root, rel string, listed, cached bool) (*safefile.Snapshot, error) {
 	if e.opts.DryRun && e.opts.Content != nil {
 		if c, ok := e.opts.Content(root, rel); ok {
 			if m := e.opts.MaxFileSize; m > 0 && int64(len(c)) > m {
@@ -38,14 +47,14 @@ func (e *Engine) read(root *Root, rel string, listed bool) (*safefile.Snapshot, 
 			return &safefile.Snapshot{Content: c, Hash: sha256.Sum256(c), Size: int64(len(c))}, nil
 		}
 	}
-	if !e.opts.DryRun {
+	if !e.opts.DryRun && !cached {
 		return safefile.Read(root.FS, rel, e.opts.MaxFileSize)
 	}
 	d, err := e.dirs.get(root, path.Dir(rel))
 	if err != nil {
 		return safefile.Read(root.FS, rel, e.opts.MaxFileSize)
 	}
-	if listed {
+	if listed && e.opts.DryRun {
 		return d.ReadListed(rel, e.opts.MaxFileSize)
 	}
 	return d.Read(rel, e.opts.MaxFileSize)

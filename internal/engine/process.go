@@ -227,6 +227,9 @@ type pass struct {
 	originOf func(*Root, string, *safefile.Snapshot) action.Origin
 	// listed: the run's listing showed the file as a regular file.
 	listed bool
+	// cached: the first read goes through the run's directory handles
+	// (see dirCache).
+	cached bool
 	// slots, when set, bounds the files whose actions run at once: Run
 	// reads and matches on more goroutines than Options.Workers.
 	slots chan struct{}
@@ -284,7 +287,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := e.read(root, rel, p.listed && attempt == 0)
+		snap, err := e.read(root, rel, p.listed && attempt == 0, p.cached && attempt == 0)
 		if err != nil {
 			e.readFailed(res, err)
 			return res

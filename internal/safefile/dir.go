@@ -13,8 +13,9 @@ import (
 //
 // A Dir keeps its directory open. Were the directory moved out of the root
 // meanwhile, reads through the Dir would follow it there; that is harmless
-// for reads whose results write nothing (a dry run), and is why writes never
-// go through a Dir.
+// for reads whose results write nothing (a dry run) or are written through
+// the root by Replace, which then finds another file than the snapshot at
+// the path and reports a conflict; it is why writes never go through a Dir.
 //
 // A Dir is safe for concurrent use; Close it once every read is done.
 type Dir struct {

@@ -302,3 +302,44 @@ func TestReadListedSnapshotCannotReplace(t *testing.T) {
 		t.Fatalf("file = %q after a refused Replace", got)
 	}
 }
+
+// TestReplaceRefusesASnapshotFromAMovedDir: a Dir whose directory was moved
+// out of the root reads the file there; Replace, going through the root,
+// finds another file at the path (even one with the same content) and
+// reports a conflict, so neither file is written. The engine's runs rely on
+// this to read through cached directory handles.
+func TestReplaceRefusesASnapshotFromAMovedDir(t *testing.T) {
+	dir, root := newRoot(t)
+	outside := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "d", "x.md"), []byte("same\n"), 0o644)
+	d, err := OpenDir(root, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := os.Rename(filepath.Join(dir, "d"), filepath.Join(outside, "d")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "d", "x.md"), []byte("same\n"), 0o644)
+
+	snap, err := d.Read("d/x.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Replace(root, "d/x.md", snap, []byte("rewritten\n"))
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) {
+		t.Fatalf("Replace with a snapshot read outside the root: %v, want a conflict", err)
+	}
+	for _, p := range []string{filepath.Join(dir, "d", "x.md"), filepath.Join(outside, "d", "x.md")} {
+		if b, err := os.ReadFile(p); err != nil || string(b) != "same\n" {
+			t.Errorf("%s = %q, %v; want it untouched", p, b, err)
+		}
+	}
+}

@@ -26,13 +26,13 @@ const direntBufSize = 8 << 10
 
 // listDir appends the entries of the directory name of root to ents, each
 // with its path prefix+name, in directory order, and returns them. It is
-// ReadDir for the walk, with the kernel's records read directly: an entry
+// safefile.ReadDir for the walk, with the kernel's records read directly: an entry
 // costs one allocation, its path, where an fs.DirEntry costs three. The
 // type comes from the record (d_type); where the file system gives none
 // (DT_UNKNOWN), from an lstat of the entry, as os.ReadDir does. buf is
 // scratch space of direntBufSize bytes or more.
 //
-// Opening is as in ReadDir: through the root, with O_DIRECTORY. A read
+// Opening is as in safefile.ReadDir: through the root, with O_DIRECTORY. A read
 // error returns the entries listed until then with the error.
 func listDir(root *os.Root, name, prefix string, ents []dirent, buf []byte) ([]dirent, error) {
 	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)

@@ -11,9 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // maxDepth bounds how deep a walk goes. Symbolic links are never followed,
@@ -257,46 +254,6 @@ func (w *walker) readDir(job dirJob, sc *scratch) (children []dirJob, stop bool)
 		}
 	}
 	return children, false
-}
-
-// ReadDir lists the directory name of root in directory order. It opens the
-// directory through root (so no link leads outside it) with O_DIRECTORY (so a
-// directory swapped for a FIFO since it was listed fails to open rather than
-// blocks), then reads a duplicate of the descriptor as a plain file: a File
-// opened in a Root lstats every entry in ReadDir, which would cost a syscall
-// per file where the kernel's d_type already tells the type. (Walk itself
-// reads the kernel's records directly, see listDir, to spend one allocation
-// per entry.)
-func ReadDir(root *os.Root, name string) ([]fs.DirEntry, error) {
-	d, err := root.OpenFile(name, os.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open directory: %w", err)
-	}
-	sc, err := d.SyscallConn()
-	if err != nil {
-		d.Close()
-		return nil, fmt.Errorf("open directory: %w", err)
-	}
-	var (
-		fd     int
-		dupErr error
-	)
-	if err := sc.Control(func(raw uintptr) {
-		fd, dupErr = unix.FcntlInt(raw, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		dupErr = err
-	}
-	d.Close()
-	if dupErr != nil {
-		return nil, fmt.Errorf("open directory: dup: %w", dupErr)
-	}
-	plain := os.NewFile(uintptr(fd), name)
-	defer plain.Close()
-	entries, err := plain.ReadDir(-1)
-	if err != nil {
-		return entries, fmt.Errorf("read directory: %w", err)
-	}
-	return entries, nil
 }
 
 // load reads an ignore file the directory listing showed as regular.

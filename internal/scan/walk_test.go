@@ -130,7 +130,7 @@ func TestWalkSpecialFiles(t *testing.T) {
 	}
 	// A directory swapped for a FIFO after it was listed fails to open
 	// instead of blocking.
-	if _, err := ReadDir(openRoot(t, dir), "pipe.md"); !errors.Is(err, syscall.ENOTDIR) {
+	if _, err := listDir(openRoot(t, dir), "pipe.md", "pipe.md/", nil, make([]byte, direntBufSize)); !errors.Is(err, syscall.ENOTDIR) {
 		t.Errorf("listDir on a FIFO: %v, want ENOTDIR", err)
 	}
 	want := map[string]fs.FileMode{"a.md": 0, "pipe.md": fs.ModeNamedPipe, "zero.md": fs.ModeSymlink, "sock.md": fs.ModeSocket}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -56,7 +57,7 @@ func CountDirs(ctx context.Context, root *os.Root, f *scan.Filter) (int, error) 
 		rel := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		n++
-		entries, _ := scan.ReadDir(root, dirName(rel))
+		entries, _ := safefile.ReadDir(root, dirName(rel))
 		for _, e := range entries {
 			if e.Type()&fs.ModeType != fs.ModeDir {
 				continue
