@@ -179,10 +179,9 @@ func (ix *Index) encode(w io.Writer) error {
 	}
 	uvarint(uint64(dirs))
 	for d := range ix.m.Dirs() {
-		names := ix.m.Dir(d)
 		str(d)
-		uvarint(uint64(len(names)))
-		for n, s := range names {
+		uvarint(uint64(ix.m.DirLen(d)))
+		for n, s := range ix.m.InDir(d) {
 			str(n)
 			bw.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(s)))
 		}

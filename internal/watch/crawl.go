@@ -143,7 +143,7 @@ func (w *Watcher) finishLocked(s *session) {
 			if _, ok := s.visited[d]; ok {
 				continue
 			}
-			for n := range w.known.Dir(d) {
+			for n := range w.known.InDir(d) {
 				w.addLocked(join(d, n), now, s.reason, true, false)
 			}
 		}
@@ -238,13 +238,13 @@ func (w *Watcher) crawl(ctx context.Context, j job) {
 		w.addLocked(rel, now, s.reason, s.verify, false)
 	}
 	if s.verify {
-		if names := w.known.Dir(j.rel); len(names) > 0 {
+		if w.known.DirLen(j.rel) > 0 {
 			listed := make(map[string]struct{}, len(docs))
 			for _, rel := range docs {
 				_, n := splitRel(rel)
 				listed[n] = struct{}{}
 			}
-			for n := range names {
+			for n := range w.known.InDir(j.rel) {
 				if _, ok := listed[n]; !ok {
 					w.addLocked(join(j.rel, n), now, s.reason, true, false)
 				}
@@ -289,7 +289,7 @@ func (w *Watcher) queueKnownLocked(dir string, now time.Time, reason Reason) {
 		if !under(d, dir) {
 			continue
 		}
-		for n := range w.known.Dir(d) {
+		for n := range w.known.InDir(d) {
 			w.addLocked(join(d, n), now, reason, true, false)
 		}
 	}

@@ -163,7 +163,7 @@ func (w *Watcher) isDirLocked(rel string) bool {
 	if _, ok := w.unwatched[rel]; ok {
 		return true
 	}
-	return len(w.known.Dir(rel)) > 0
+	return w.known.DirLen(rel) > 0
 }
 
 // dropSubtreeLocked forgets the directory rel, which was removed or renamed
@@ -190,7 +190,7 @@ func (w *Watcher) dropSubtreeLocked(rel string, now time.Time) {
 		if !under(d, rel) {
 			continue
 		}
-		for n := range w.known.Dir(d) {
+		for n := range w.known.InDir(d) {
 			w.addLocked(join(d, n), now, ReasonEvent, true, false)
 		}
 	}

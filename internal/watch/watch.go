@@ -297,11 +297,12 @@ func (w *Watcher) Dirs() []string {
 // Known calls fn with every regular file the watcher knows as a document in
 // directory dir, by name, with the stamp of its version as last seen, in no
 // particular order; symbolic links to documents are left out, as a one-shot
-// run leaves them. fn must not call the Watcher.
+// run leaves them. A name shares the watcher's memory (pathmap.Map.InDir):
+// fn copies it to keep it long. fn must not call the Watcher.
 func (w *Watcher) Known(dir string, fn func(name string, s safefile.Stamp)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for n, fp := range w.known.Dir(dir) {
+	for n, fp := range w.known.InDir(dir) {
 		if !fp.link() {
 			fn(n, fp.stamp())
 		}
