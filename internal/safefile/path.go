@@ -57,8 +57,9 @@ func checkRel(rel string) error {
 // system calls, which then only ever take a single path component: nothing
 // below the root is reached by name from outside it.
 type dir struct {
-	f  *os.File
-	fd int
+	f   *os.File
+	fd  int
+	key dirKey // the directory's identity, for sharing its fsyncs
 }
 
 // openDir opens rel (a directory, "." for the root) through root. Symlinks
@@ -78,7 +79,7 @@ func openDir(root *os.Root, rel string) (*dir, error) {
 		f.Close()
 		return nil, &fs.PathError{Op: "open", Path: rel, Err: unix.ENOTDIR}
 	}
-	return &dir{f: f, fd: fd}, nil
+	return &dir{f: f, fd: fd, key: dirKey{uint64(st.Dev), st.Ino}}, nil
 }
 
 // openParent validates rel and opens its parent directory, returning it with
@@ -97,7 +98,7 @@ func openParent(root *os.Root, rel string) (*dir, string, error) {
 func (d *dir) close() { d.f.Close() }
 
 // sync makes the directory's entries durable (see durable.go).
-func (d *dir) sync() error { return fsync(d.fd) }
+func (d *dir) sync() error { return syncDir(d.fd, d.key) }
 
 // lstat stats name in d without following a symlink.
 func (d *dir) lstat(name string) (unix.Stat_t, error) {
