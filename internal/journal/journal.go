@@ -104,7 +104,13 @@ func Open(path string, r Retention) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open journal: create state directory: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType})
+	// The list of free pages is not written at each commit
+	// (NoFreelistSync) but rebuilt from the tree at open: a journal at its
+	// retention limit has many free pages (22,308 in a 168 MB journal of
+	// the benchmarks), and writing their list made each commit 0.8 ms of
+	// CPU and 44 more pages to flush; without it a commit took 30–47 µs.
+	// Close writes the list once for the next open.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -183,6 +189,18 @@ func (j *Journal) Path() string { return j.path }
 func (j *Journal) Close() error {
 	if j.closed.Swap(true) {
 		return nil
+	}
+	if !j.readOnly {
+		// Write the list of free pages once, so that the next open reads
+		// it rather than rebuilding it from the whole file (see Open):
+		// 2.7 s for a 168 MB journal not in the page cache, 9 ms with the
+		// list. Only an open after a crash rebuilds it. The commit reads
+		// the flag under bbolt's writer lock, which the other commits
+		// take too.
+		_ = j.db.Update(func(tx *bolt.Tx) error {
+			tx.DB().NoFreelistSync = false
+			return nil
+		})
 	}
 	err := j.db.Close()
 	if j.enc != nil {

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -467,4 +468,56 @@ func TestEntryJSONKeys(t *testing.T) {
 	if len(m) != len(want) {
 		t.Errorf("keys of %s, want exactly %v", b, want)
 	}
+}
+
+// TestFreelistWrittenOnlyAtClose: commits leave the list of free pages out
+// (the newest meta page says "no free list"), and Close writes it, so that
+// the next open reads it instead of scanning the whole file.
+func TestFreelistWrittenOnlyAtClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec(t, j, "/r", "a.md", "r", []byte("a\n"), []byte("b\n"), time.Now())
+	if freelistSynced(t, path) {
+		t.Error("a commit wrote the free list")
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !freelistSynced(t, path) {
+		t.Error("Close did not write the free list")
+	}
+	j, err = Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if es, err := j.List("/r", "a.md", 10); err != nil || len(es) != 1 {
+		t.Errorf("after reopening: %d entries, %v", len(es), err)
+	}
+}
+
+// freelistSynced reads bbolt's newest meta page (of the two at the start of
+// the file) and reports whether it points to a free-list page.
+func freelistSynced(t *testing.T, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A page starts with a 16-byte header; a meta page then holds magic,
+	// version, page size, flags (4 bytes each), the root bucket (16), the
+	// free list's page id (8), the high-water page id (8) and the txid.
+	le := binary.LittleEndian
+	pageSize := int(le.Uint32(b[16+8:]))
+	var freelist, txid uint64
+	for _, off := range []int{0, pageSize} {
+		m := b[off+16:]
+		if tx := le.Uint64(m[48:]); tx >= txid {
+			txid, freelist = tx, le.Uint64(m[32:])
+		}
+	}
+	return freelist != ^uint64(0)
 }
