@@ -180,7 +180,10 @@ func TestEditorSaves(t *testing.T) {
     actions:
       - replace: { with: "- [ ] $1" }
 `
-	e := newEnv(t, conf{Workers: 1, Include: `["**"]`, Rules: rules}, nil)
+	// A save is one change when its steps fall within the settle window;
+	// under -race on a loaded machine this test's own steps can be 50 ms
+	// (the default) apart, so the window is wider here.
+	e := newEnv(t, conf{Workers: 1, Include: `["**"]`, Rules: rules, Settle: "500ms"}, nil)
 	r := e.start()
 	// Created after the start (no catch-up run), and processed before
 	// counting starts.
