@@ -221,3 +221,43 @@ func TestCompact(t *testing.T) {
 		t.Errorf("%.1f bytes a path, Go maps of strings %.1f: want at most 80 %%", ours, goMaps)
 	}
 }
+
+// BenchmarkMap: setting and then looking up 100,000 paths, 100 to a
+// directory (the daemon benchmark's shape), against Go maps of names.
+func BenchmarkMap(b *testing.B) {
+	rels := make([]string, 100_000)
+	for i := range rels {
+		rels[i] = fmt.Sprintf("d%04d/note-%07d.md", i%1000, i)
+	}
+	b.Run("pathmap", func(b *testing.B) {
+		for b.Loop() {
+			var m Map[uint64]
+			for i, rel := range rels {
+				m.Set(rel, uint64(i))
+			}
+			for _, rel := range rels {
+				if _, ok := m.Get(rel); !ok {
+					b.Fatal(rel)
+				}
+			}
+		}
+	})
+	b.Run("go-maps", func(b *testing.B) {
+		for b.Loop() {
+			dirs := map[string]map[string]uint64{}
+			for i, rel := range rels {
+				d, n := Split(rel)
+				if dirs[d] == nil {
+					dirs[strings.Clone(d)] = map[string]uint64{}
+				}
+				dirs[d][strings.Clone(n)] = uint64(i)
+			}
+			for _, rel := range rels {
+				d, n := Split(rel)
+				if _, ok := dirs[d][n]; !ok {
+					b.Fatal(rel)
+				}
+			}
+		}
+	})
+}
