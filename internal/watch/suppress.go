@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -65,11 +66,17 @@ func (w *Watcher) hashFile(rel string) ([32]byte, error) {
 		return sum, fmt.Errorf("hash %s: %w", rel, errNotHashable)
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(fh, maxHashSize+1)); err != nil {
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	if _, err := io.CopyBuffer(h, io.LimitReader(fh, maxHashSize+1), *buf); err != nil {
 		return sum, fmt.Errorf("hash %s: %w", rel, err)
 	}
 	h.Sum(sum[:0])
 	return sum, nil
 }
+
+// hashBufs holds hashFile's read buffers: io.Copy would allocate (and
+// clear) 32 KiB for every write Scribe makes.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 var errNotHashable = errors.New("not a regular file of hashable size")
