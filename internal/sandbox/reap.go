@@ -178,10 +178,12 @@ func sweep(k *int, pid int) int {
 }
 
 // children lists the children of every thread of this process. A child
-// that appears or goes while the files are read may be missed or listed
-// gone; sweep's loop reads them again while the group has members. Where
-// the kernel has no children files (CONFIG_PROC_CHILDREN), it lists every
-// process, and sweep's test of the parent does the rest.
+// that goes while the files are read may still be listed (readStat then
+// fails, or kill finds another process); one that arrives may be missed,
+// and sweep reads the files again after every round that killed something,
+// which is when what the command left arrives. Where the kernel has no
+// children files (CONFIG_PROC_CHILDREN), it lists every process, and
+// sweep's test of the parent does the rest.
 func children() []int {
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil || noChildrenFiles {
