@@ -156,10 +156,21 @@ func (p *page) wait(within time.Duration, what, expr string) {
 	}
 }
 
-// click clicks the element a CSS selector names.
+// click clicks the element a CSS selector names. The page may re-render the
+// element between the query and the click (a list refreshed by the live
+// stream); the browser then no longer knows the node the query found, and
+// the click is tried again on a fresh query.
 func (p *page) click(sel string) {
 	p.t.Helper()
-	p.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	for try := 1; ; try++ {
+		err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		if err == nil {
+			return
+		}
+		if try == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
+			p.t.Fatalf("click %s: %v", sel, err)
+		}
+	}
 }
 
 // noConsoleErrors fails the test if the page reported an error.
