@@ -373,7 +373,8 @@ func TestPublishEvent(t *testing.T) {
 }
 
 // The file store keeps unacknowledged events across a restart of the
-// embedded server, including one whose handler was interrupted.
+// embedded server, including one whose handler was interrupted, and a stop
+// costs each event one delivery at most.
 func TestRestartKeepsUnackedEvents(t *testing.T) {
 	o := bustest.New(t)
 	ctx := t.Context()
@@ -414,6 +415,13 @@ func TestRestartKeepsUnackedEvents(t *testing.T) {
 	for i := range 5 {
 		if n := rec.count(fmt.Sprintf("%d.md", i)); n != 1 {
 			t.Errorf("%d.md handled %d times after restart, want 1", i, n)
+		}
+	}
+	// The stop gave each event back once: the interrupted one was
+	// delivered to its handler, the others at most into the pull buffer.
+	for _, ev := range rec.all() {
+		if ev.Deliveries > 2 {
+			t.Errorf("%s: delivery %d after the restart, want at most 2 (the stop naked it while a pull request was open, which delivered it again)", ev.Path, ev.Deliveries)
 		}
 	}
 }

@@ -118,9 +118,14 @@
 // drains the connection, and shuts the embedded server down (Shutdown then
 // WaitForShutdown). Later calls return ErrClosed.
 //
-// Consume owns its goroutines: one pull loop, a fetcher per consumer, at most
-// concurrency handler goroutines, and a small watcher of Close; all have ended
-// when it returns. Each pull iterator buffers a few events per handler ahead
+// Consume owns its goroutines: one pull loop, a fetcher per consumer,
+// handler goroutines, and a small watcher of Close; all have ended when it
+// returns. At most concurrency events are handled at once. A handler
+// goroutine takes the next event when one is waiting and exits after a
+// second without one, so that a busy queue is served by goroutines whose
+// stacks have grown already; one is started when none is free, so their
+// number can briefly exceed concurrency (by those releasing their slot at
+// that moment), never twice it. Each pull iterator buffers a few events per handler ahead
 // (a pull request per event would set the pace); back-pressure: nothing more
 // is pulled while those wait.
 // Handlers run concurrently, in no particular order; events of one file are
