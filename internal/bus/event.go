@@ -55,6 +55,11 @@ type FileEvent struct {
 	// unknown): a worker that finds another version knows the file changed
 	// since the event was made.
 	Version safefile.Version `json:"version,omitzero"`
+	// Stamp is the stamp of the version the publisher saw, when it knew
+	// only that (a catch-up compares the stamps its watcher holds); zero
+	// when unknown or when Version is set. A worker compares it as it
+	// would Version.
+	Stamp safefile.Stamp `json:"stamp,omitzero"`
 	// Bulk queues the event behind every live one: a catch-up, a rescan, the
 	// changes of a git operation. Workers take live events first.
 	Bulk bool `json:"bulk,omitempty"`
@@ -84,6 +89,7 @@ type wireEvent struct {
 	Reason  string           `json:"reason"`
 	Origin  string           `json:"origin,omitempty"`
 	Version safefile.Version `json:"version,omitzero"`
+	Stamp   safefile.Stamp   `json:"stamp,omitzero"`
 	Bulk    bool             `json:"bulk,omitempty"`
 	Time    time.Time        `json:"time"`
 }
@@ -105,7 +111,7 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	if !origins[ev.Origin] {
 		return nil, fmt.Errorf("file event origin %q is not one of user, vcs, scribe, scan", ev.Origin)
 	}
-	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Bulk: ev.Bulk, Time: ev.Time.UTC()}
+	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Stamp: ev.Stamp, Bulk: ev.Bulk, Time: ev.Time.UTC()}
 	w.Root, w.RootRaw = splitUTF8(ev.Root)
 	w.Path, w.PathRaw = splitUTF8(ev.Path)
 	b, err := json.Marshal(w)
@@ -160,7 +166,7 @@ func decodeEvent(data []byte) (FileEvent, error) {
 	if !origins[w.Origin] {
 		return FileEvent{}, fmt.Errorf("decode file event: unknown origin %q", w.Origin)
 	}
-	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Version: w.Version, Bulk: w.Bulk, Time: w.Time}, nil
+	return FileEvent{Root: root, Path: path, Reason: w.Reason, Origin: w.Origin, Version: w.Version, Stamp: w.Stamp, Bulk: w.Bulk, Time: w.Time}, nil
 }
 
 func joinUTF8(field string, s *string, raw []byte) (string, error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 var subjectRE = regexp.MustCompile(`^[a-z]+\.(files|bulk)\.[0-9a-f]+$`)
@@ -77,12 +78,12 @@ func TestDecodeEventRejects(t *testing.T) {
 
 func FuzzEventRoundTrip(f *testing.F) {
 	for _, n := range hostileNames {
-		f.Add("/vault", n, "event", int64(0))
+		f.Add("/vault", n, "event", int64(0), uint64(0))
 	}
-	f.Add("", "a", "rescan", int64(1700000000000000000))
-	f.Add("\xff", "\x00", "retry", int64(-1))
-	f.Fuzz(func(t *testing.T, root, path, reason string, nanos int64) {
-		ev := bus.FileEvent{Root: root, Path: path, Reason: reason, Time: time.Unix(0, nanos).UTC()}
+	f.Add("", "a", "rescan", int64(1700000000000000000), uint64(1))
+	f.Add("\xff", "\x00", "catchup", int64(-1), uint64(safefile.StampBits))
+	f.Fuzz(func(t *testing.T, root, path, reason string, nanos int64, stamp uint64) {
+		ev := bus.FileEvent{Root: root, Path: path, Reason: reason, Stamp: safefile.Stamp(stamp), Time: time.Unix(0, nanos).UTC()}
 		data, err := bus.EncodeEvent(ev)
 		if err != nil {
 			return // empty path, unknown reason, oversized: refused, not mangled
@@ -94,7 +95,7 @@ func FuzzEventRoundTrip(f *testing.F) {
 		if ev.Reason == "" {
 			ev.Reason = bus.ReasonEvent
 		}
-		if got.Root != ev.Root || got.Path != ev.Path || got.Reason != ev.Reason || !got.Time.Equal(ev.Time) {
+		if got.Root != ev.Root || got.Path != ev.Path || got.Reason != ev.Reason || got.Stamp != ev.Stamp || !got.Time.Equal(ev.Time) {
 			t.Fatalf("round trip changed the event:\n got %+v\nwant %+v", got, ev)
 		}
 	})

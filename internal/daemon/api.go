@@ -418,7 +418,7 @@ func (b backend) Undo(_ context.Context, id uint64, force bool) (any, error) {
 		return nil, err
 	}
 	if fi, serr := rs.root.FS.Lstat(e.Path); serr == nil {
-		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, action.OriginScribe, safefile.VersionOf(fi), time.Time{}); qerr != nil {
+		if qerr := b.d.enqueue(b.d.drainCtx, rs, e.Path, bus.ReasonRequeue, action.OriginScribe, safefile.VersionOf(fi), 0, time.Time{}); qerr != nil {
 			b.d.log.Warn("queue the undone file; indexes catch up at its next change", "path", e.Path, "err", qerr)
 		}
 	} else {

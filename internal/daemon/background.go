@@ -49,7 +49,7 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 			d.log.Warn("list the files excluded from processing (links to them may be reported broken)", "root", rs.root.Dir, "err", err)
 		}
 		docs, queued := 0, 0
-		err := d.changedSince(ctx, rs, func(string, action.Origin) error {
+		err := d.changedSince(ctx, rs, func(string, action.Origin, safefile.Stamp) error {
 			queued++
 			return nil
 		}, &docs)
@@ -77,25 +77,45 @@ func (d *Daemon) feedCatchUp(ctx context.Context) error {
 	if window <= 0 {
 		window = defaultCatchUpWindow
 	}
+	type job struct {
+		rel    string
+		origin action.Origin
+		stamp  safefile.Stamp
+	}
 	for _, rs := range d.roots {
 		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(min(catchUpPublishers, window))
-		err := d.changedSince(gctx, rs, func(rel string, origin action.Origin) error {
+		// A fixed set of publishers rather than a goroutine per file: each
+		// keeps the stack its first publish grew.
+		jobs := make(chan job)
+		for range min(catchUpPublishers, window) {
+			g.Go(func() error {
+				for j := range jobs {
+					d.feeding.RLock()
+					err := d.enqueue(gctx, rs, j.rel, bus.ReasonCatchup, j.origin, safefile.Version{}, j.stamp, time.Time{})
+					d.feeding.RUnlock()
+					// Queued (or given up on): no longer the catch-up's to do.
+					if rs.catchup.Add(-1) < 0 {
+						rs.catchup.Store(0)
+					}
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		err := d.changedSince(gctx, rs, func(rel string, origin action.Origin, stamp safefile.Stamp) error {
 			if err := rs.bulk.waitBelow(gctx, window); err != nil {
 				return err
 			}
-			g.Go(func() error {
-				d.feeding.RLock()
-				defer d.feeding.RUnlock()
-				err := d.enqueue(gctx, rs, rel, bus.ReasonCatchup, origin, safefile.Version{}, time.Time{})
-				// Queued (or given up on): no longer the catch-up's to do.
-				if rs.catchup.Add(-1) < 0 {
-					rs.catchup.Store(0)
-				}
-				return err
-			})
-			return nil
+			select {
+			case jobs <- job{rel, origin, stamp}:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
 		}, nil)
+		close(jobs)
 		if werr := g.Wait(); err == nil {
 			err = werr
 		}
@@ -116,7 +136,7 @@ func (d *Daemon) feedCatchUp(ctx context.Context) error {
 // file new since) is seen for the first time, a scan; a recorded file that
 // changed was edited meanwhile. docs, if not nil, receives the number of
 // documents compared.
-func (d *Daemon) changedSince(ctx context.Context, rs *rootState, fn func(rel string, origin action.Origin) error, docs *int) error {
+func (d *Daemon) changedSince(ctx context.Context, rs *rootState, fn func(rel string, origin action.Origin, stamp safefile.Stamp) error, docs *int) error {
 	type doc struct {
 		name  string
 		stamp safefile.Stamp
@@ -145,7 +165,7 @@ func (d *Daemon) changedSince(ctx context.Context, rs *rootState, fn func(rel st
 			if !ok {
 				origin = action.OriginScan
 			}
-			if err := fn(rel, origin); err != nil {
+			if err := fn(rel, origin, dc.stamp); err != nil {
 				return err
 			}
 		}
@@ -199,7 +219,7 @@ func (d *Daemon) finisher(ctx context.Context) error {
 		for r, paths := range again {
 			rs := d.rootOf(r)
 			for _, p := range paths {
-				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
+				d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, 0, time.Time{})
 			}
 		}
 		idle := err == nil && n == 0 && len(again) == 0

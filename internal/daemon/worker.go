@@ -60,7 +60,7 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 				defer func() { <-slots }()
 				// A change's trace starts when the watcher first saw it.
 				sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
-				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, ch.Seen)
+				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
 				// A publish fails while a cluster elects a new leader
 				// for the queue (a node lost): tried again, since the
 				// change would otherwise wait for the next rescan.
@@ -69,7 +69,7 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 					select {
 					case <-ctx.Done():
 					case <-time.After(wait):
-						err = d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, ch.Seen)
+						err = d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
 					}
 				}
 				endSpan(span, err)
@@ -89,20 +89,27 @@ const forwardPublishers = 16
 const enqueueRetry = 30 * time.Second
 
 // enqueue publishes "rel may have changed", and where the change came from as
-// far as the caller knows. v is the file's version as the caller saw it
-// (zero: enqueue looks; a catch-up's event needs it too, so that a user's
-// edit landing before a worker takes it is seen as an edit, not a scan).
-// The message id of a live event
-// names the version (size, times, inode), so repeats of one version are
-// stored once.
+// far as the caller knows. v is the file's version as the caller saw it, or
+// stamp its stamp when the caller holds only that (a catch-up compares the
+// watcher's stamps); with neither, enqueue looks. A catch-up's event needs
+// it too, so that a user's edit landing before a worker takes it is seen as
+// an edit, not a scan; a bulk event goes with the stamp alone, which spares
+// a catch-up a stat of every file through the root. The message id of a
+// live event names the version (size, times, inode), so repeats of one
+// version are stored once.
 //
 // A catch-up, a rescan, or a change made by a git operation is bulk work: it
 // waits behind every live change (an edit), so that an edit made during a
 // big catch-up or a checkout is processed at once. A file has at most one
 // bulk event waiting: another bulk change of it is covered by that one (the
 // worker reads the file as it is then), and a live one replaces it.
-func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, seen time.Time) error {
-	if v == (safefile.Version{}) {
+func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string, origin action.Origin, v safefile.Version, stamp safefile.Stamp, seen time.Time) error {
+	if seen.IsZero() {
+		seen = time.Now()
+	}
+	bulk := reason == bus.ReasonCatchup || reason == bus.ReasonRescan ||
+		reason == bus.ReasonEvent && rs.repo != nil && rs.repo.ActiveAt(seen)
+	if v == (safefile.Version{}) && (stamp == 0 || !bulk) {
 		fi, err := rs.root.FS.Lstat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			d.removed(rs, rel)
@@ -111,13 +118,8 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 		if err != nil {
 			return err
 		}
-		v = safefile.VersionOf(fi)
+		v, stamp = safefile.VersionOf(fi), 0
 	}
-	if seen.IsZero() {
-		seen = time.Now()
-	}
-	bulk := reason == bus.ReasonCatchup || reason == bus.ReasonRescan ||
-		reason == bus.ReasonEvent && rs.repo != nil && rs.repo.ActiveAt(seen)
 	if bulk {
 		if !rs.bulk.reserve(rel) {
 			d.metrics.coalesced.Inc()
@@ -140,7 +142,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 		}
 	}
 	pctx, span := d.fileSpan(ctx, "bus publish", trace.SpanKindProducer, time.Time{}, rs.root.Dir, rel, reason, 0)
-	seq, err := d.bus.PublishFile(pctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Bulk: bulk, Time: seen}, id)
+	seq, err := d.bus.PublishFile(pctx, bus.FileEvent{Root: rs.name, Path: rel, Reason: reason, Origin: string(origin), Version: v, Stamp: stamp, Bulk: bulk, Time: seen}, id)
 	endSpan(span, err)
 	if bulk {
 		rs.bulk.published(rel, seq, err)
@@ -286,7 +288,13 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		}
 		d.loops.release(rs.name, ev.Path)
 	}
-	d.loops.seen(rs, ev.Path, ev.Reason, ev.Version)
+	// The version the event was made on, as a stamp (a catch-up's event
+	// carries only that).
+	of := ev.Stamp
+	if ev.Version != (safefile.Version{}) {
+		of = ev.Version.Stamp()
+	}
+	d.loops.seen(rs, ev.Path, ev.Reason, of)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
 	origin := action.Origin(ev.Origin)
@@ -296,7 +304,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	var res *engine.Result
 	began := time.Now()
 	for {
-		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: ev.Version, Heartbeat: heartbeat}, &engine.Writes{})
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: of, Heartbeat: heartbeat}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}
@@ -340,7 +348,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	}
 	for _, p := range res.Affected {
 		if p != ev.Path {
-			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, time.Time{})
+			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, 0, time.Time{})
 		}
 	}
 	// A backlog's end wakes the finisher too, which returns its garbage to
@@ -528,20 +536,21 @@ func newLoopBreaker(limit int) *loopBreaker {
 // are suppressed at the watcher), unless the file is still the version the
 // daemon last processed (its file index entry: inode, size, times), as after
 // an echo of the engine's own write; requeues come from the engine itself,
-// and an operator's retry changes nothing. It compares the version the event
-// was made on (v), or stats the file when the event has none; it never reads
-// the file: a read would touch its access time, which the watcher sees.
-func (l *loopBreaker) seen(rs *rootState, path, reason string, v safefile.Version) {
+// and an operator's retry changes nothing. It compares the stamp of the
+// version the event was made on (of), or stats the file when the event has
+// none; it never reads the file: a read would touch its access time, which
+// the watcher sees.
+func (l *loopBreaker) seen(rs *rootState, path, reason string, of safefile.Stamp) {
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
 		return
 	}
 	if s, ok := rs.index.Get(path); ok {
 		// The version the event was made on is the one the engine left:
 		// no outside change.
-		if v != (safefile.Version{}) && v.Stamp() == s {
+		if of != 0 && of == s {
 			return
 		}
-		if v == (safefile.Version{}) {
+		if of == 0 {
 			if fi, err := rs.root.FS.Lstat(path); err == nil && state.StampOf(fi) == s {
 				return
 			}

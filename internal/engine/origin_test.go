@@ -109,7 +109,7 @@ func TestChangeOfAnOlderVersionIsAnEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := safefile.VersionOf(fi)
+	seen := safefile.VersionOf(fi).Stamp()
 	res := eng.ProcessChange(context.Background(), root, "a.md", engine.Change{Origin: action.OriginScan, Of: seen}, &engine.Writes{})
 	if res.Origin != action.OriginScan || read(t, root, "a.md") != "a\n" {
 		t.Fatalf("the version seen: origin %q, content %q", res.Origin, read(t, root, "a.md"))

@@ -195,11 +195,11 @@ type Change struct {
 	// Origin is where the change came from as far as the caller knows
 	// (Options.VCS may refine a user's change to OriginVCS).
 	Origin action.Origin
-	// Of is the version of the file the caller saw the change on (zero:
-	// unknown). A file read as another version changed since, and that
-	// later change is taken for an edit: a scan, or Scribe's own requeue,
-	// that comes after the user saved describes an older version.
-	Of safefile.Version
+	// Of is the stamp of the version of the file the caller saw the change
+	// on (zero: unknown). A file read as another version changed since, and
+	// that later change is taken for an edit: a scan, or Scribe's own
+	// requeue, that comes after the user saved describes an older version.
+	Of safefile.Stamp
 
 	// Heartbeat, when set, is called now and then while the rules run
 	// elsewhere (Options.Offload), so that whoever gave the caller the
@@ -295,7 +295,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		if p.originOf != nil && attempt == 0 {
 			origin = p.originOf(root, rel, snap)
 		}
-		if ch.Of != (safefile.Version{}) && ch.Of != snap.Version() {
+		if ch.Of != 0 && ch.Of != snap.Version().Stamp() {
 			origin = action.OriginUser
 		}
 		origin, leave := e.classify(root, rel, origin, snap, tr)
