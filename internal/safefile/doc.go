@@ -19,10 +19,12 @@
 // check it leaves out.
 //
 // Paths are relative, slash-separated and clean ("a/b.md", never "./a" or
-// "a/../b"). Every operation opens the parent directory through the root and
-// then works on the last component with *at system calls, which never follow
-// a symlink: a symlink is a file like any other (Read skips it; Resolve says
-// where it leads inside the root).
+// "a/../b"). Every operation opens the parent directory through the root
+// (in one openat2 call with RESOLVE_BENEATH where the kernel has it, which
+// resolves the path as os.Root does) and then works on the last component
+// with *at system calls, which never follow a symlink: a symlink is a file
+// like any other (Read skips it; Resolve says where it leads inside the
+// root).
 //
 // # Guarantees
 //

@@ -64,10 +64,17 @@ type dir struct {
 
 // openDir opens rel (a directory, "." for the root) through root. Symlinks
 // among its components are followed only while they stay inside the root.
+// It asks the kernel to resolve rel that way in one call where it can
+// (openBeneath), and walks it with os.Root otherwise.
 func openDir(root *os.Root, rel string) (*dir, error) {
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, err
+	var f *os.File
+	if fd, ok := openBeneath(root, rel); ok {
+		f = os.NewFile(uintptr(fd), rel)
+	} else {
+		var err error
+		if f, err = root.Open(rel); err != nil {
+			return nil, err
+		}
 	}
 	fd := int(f.Fd())
 	var st unix.Stat_t

@@ -1,0 +1,104 @@
+package safefile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// beneathTree is a root with directories reached directly and through
+// symlinks that stay inside it or leave it, and things that are not
+// directories; outside is a directory beside the root.
+func beneathTree(t testing.TB) (*os.Root, string) {
+	t.Helper()
+	base := t.TempDir()
+	dir, outside := filepath.Join(base, "root"), filepath.Join(base, "outside")
+	for _, d := range []string{filepath.Join(dir, "a", "b"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "file.md"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		"in":      "a",                     // inside
+		"a/up":    "../a/b",                // inside, by way of ..
+		"esc":     "../outside",            // leaves the root
+		"a/esc":   "../../outside",         // leaves it from below
+		"abs":     filepath.Join(dir, "a"), // absolute, to inside
+		"absout":  outside,                 // absolute, outside
+		"loop":    "loop",                  // a loop
+		"tofile":  "file.md",               // not a directory
+		"proc":    "/proc/self/cwd",        // a magic link
+		"dangles": "nothing",               // to nothing
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root, outside
+}
+
+// openDir through openat2 opens exactly what it opens through os.Root, and
+// fails exactly where os.Root fails: the kernel's RESOLVE_BENEATH and
+// os.Root's walk agree on every kind of path here.
+func TestOpenDirBeneathAgreesWithRoot(t *testing.T) {
+	root, _ := beneathTree(t)
+	if fd, ok := openBeneath(root, "a/b"); !ok {
+		t.Skip("openat2 is not available here")
+	} else {
+		unix.Close(fd)
+	}
+	for _, rel := range []string{".", "a", "a/b", "in", "in/b", "a/up", "esc", "a/esc", "in/esc", "abs", "absout", "loop", "tofile", "file.md", "proc", "dangles", "missing", "a/missing/b"} {
+		t.Run(rel, func(t *testing.T) {
+			fast, ferr := openDir(root, rel)
+			noOpenat2.Store(true)
+			slow, serr := openDir(root, rel)
+			noOpenat2.Store(false)
+			if (ferr == nil) != (serr == nil) {
+				t.Fatalf("openat2: %v; os.Root: %v", ferr, serr)
+			}
+			if ferr != nil {
+				t.Logf("refused: %v", serr)
+				return
+			}
+			defer fast.close()
+			defer slow.close()
+			if fast.key != slow.key {
+				t.Errorf("openat2 opened %v, os.Root %v", fast.key, slow.key)
+			}
+		})
+	}
+	// Every refusal above was os.Root's; none turned openat2 off.
+	if noOpenat2.Load() {
+		t.Error("openat2 was turned off")
+	}
+}
+
+func BenchmarkOpenDir(b *testing.B) {
+	root, _ := beneathTree(b)
+	for _, way := range []struct {
+		name string
+		off  bool
+	}{{"openat2", false}, {"os.Root", true}} {
+		b.Run(way.name, func(b *testing.B) {
+			noOpenat2.Store(way.off)
+			defer noOpenat2.Store(false)
+			for b.Loop() {
+				d, err := openDir(root, "a/b")
+				if err != nil {
+					b.Fatal(err)
+				}
+				d.close()
+			}
+		})
+	}
+}
