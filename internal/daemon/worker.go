@@ -110,7 +110,7 @@ func (d *Daemon) enqueue(ctx context.Context, rs *rootState, rel, reason string,
 	bulk := reason == bus.ReasonCatchup || reason == bus.ReasonRescan ||
 		reason == bus.ReasonEvent && rs.repo != nil && rs.repo.ActiveAt(seen)
 	if v == (safefile.Version{}) && (stamp == 0 || !bulk) {
-		fi, err := rs.root.FS.Lstat(rel)
+		fi, err := safefile.Lstat(rs.root.FS, rel)
 		if errors.Is(err, fs.ErrNotExist) {
 			d.removed(rs, rel)
 			return nil
@@ -337,7 +337,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	case res.Version != (safefile.Version{}):
 		rs.index.Set(ev.Path, res.Version.Stamp())
 	default:
-		if fi, err := rs.root.FS.Lstat(ev.Path); err == nil {
+		if fi, err := safefile.Lstat(rs.root.FS, ev.Path); err == nil {
 			rs.index.Set(ev.Path, state.StampOf(fi))
 		}
 	}
@@ -551,7 +551,7 @@ func (l *loopBreaker) seen(rs *rootState, path, reason string, of safefile.Stamp
 			return
 		}
 		if of == 0 {
-			if fi, err := rs.root.FS.Lstat(path); err == nil && state.StampOf(fi) == s {
+			if fi, err := safefile.Lstat(rs.root.FS, path); err == nil && state.StampOf(fi) == s {
 				return
 			}
 		}

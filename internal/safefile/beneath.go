@@ -1,10 +1,14 @@
 package safefile
 
 import (
+	"io/fs"
 	"os"
+	"path"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"time"
 	"weak"
 
 	"golang.org/x/sys/unix"
@@ -80,3 +84,53 @@ func rootFD(root *os.Root) (int, bool) {
 	}
 	return int(f.Fd()), true
 }
+
+// Lstat is root.Lstat(rel) for a path that ValidRel accepts, with the
+// parent directory opened as every operation here opens it (openBeneath):
+// three system calls (openat2, fstatat, close) where os.Root makes an
+// openat and a close per directory on the way. Its results are os.Root's:
+// it hands over to root.Lstat for any other path, and for any failure but
+// a missing file or directory, so that errors read the same.
+func Lstat(root *os.Root, rel string) (fs.FileInfo, error) {
+	dir, base := path.Split(rel)
+	if dir == "" || !ValidRel(rel) {
+		return root.Lstat(rel) // in the root itself, one call either way
+	}
+	fd, ok := openBeneath(root, dir[:len(dir)-1])
+	if !ok {
+		return root.Lstat(rel)
+	}
+	var st unix.Stat_t
+	err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW)
+	unix.Close(fd)
+	switch {
+	case err == nil:
+		return newStatInfo(base, &st), nil
+	case err == unix.ENOENT:
+		return nil, &fs.PathError{Op: "lstat", Path: rel, Err: err}
+	}
+	return root.Lstat(rel)
+}
+
+// statInfo is the fs.FileInfo of an lstat, as os makes it: its Sys is a
+// *syscall.Stat_t, which VersionOf reads.
+type statInfo struct {
+	name string
+	st   syscall.Stat_t
+}
+
+func newStatInfo(name string, st *unix.Stat_t) *statInfo {
+	ts := func(t unix.Timespec) syscall.Timespec { return syscall.Timespec{Sec: t.Sec, Nsec: t.Nsec} }
+	return &statInfo{name: name, st: syscall.Stat_t{
+		Dev: st.Dev, Ino: st.Ino, Nlink: st.Nlink, Mode: st.Mode, Uid: st.Uid, Gid: st.Gid,
+		Rdev: st.Rdev, Size: st.Size, Blksize: st.Blksize, Blocks: st.Blocks,
+		Atim: ts(st.Atim), Mtim: ts(st.Mtim), Ctim: ts(st.Ctim),
+	}}
+}
+
+func (fi *statInfo) Name() string       { return fi.name }
+func (fi *statInfo) Size() int64        { return fi.st.Size }
+func (fi *statInfo) Mode() fs.FileMode  { return fileMode(fi.st.Mode) }
+func (fi *statInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
+func (fi *statInfo) IsDir() bool        { return fi.Mode().IsDir() }
+func (fi *statInfo) Sys() any           { return &fi.st }

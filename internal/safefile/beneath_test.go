@@ -1,6 +1,8 @@
 package safefile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -98,6 +100,35 @@ func BenchmarkOpenDir(b *testing.B) {
 					b.Fatal(err)
 				}
 				d.close()
+			}
+		})
+	}
+}
+
+// Lstat gives what os.Root's Lstat gives, file information and errors alike.
+func TestLstatAgreesWithRoot(t *testing.T) {
+	root, _ := beneathTree(t)
+	if err := root.WriteFile("a/b/note.md", []byte("note"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"file.md", "in", "a/b", "a/up", "a/esc", "a/b/note.md", "in/b/note.md", "a/up/note.md",
+		"esc/x", "abs/b", "a/missing", "a/missing/x", "file.md/x", "loop/x", "a/b/../b", "a//b", "/a", "", "."} {
+		t.Run(rel, func(t *testing.T) {
+			got, gerr := Lstat(root, rel)
+			want, werr := root.Lstat(rel)
+			if (gerr == nil) != (werr == nil) {
+				t.Fatalf("Lstat: %v; os.Root: %v", gerr, werr)
+			}
+			if werr != nil {
+				if errors.Is(gerr, fs.ErrNotExist) != errors.Is(werr, fs.ErrNotExist) {
+					t.Errorf("Lstat: %v; os.Root: %v", gerr, werr)
+				}
+				return
+			}
+			if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
+				!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() || VersionOf(got) != VersionOf(want) {
+				t.Errorf("Lstat: %s %d %v %v %v; os.Root: %s %d %v %v %v", got.Name(), got.Size(), got.Mode(), got.ModTime(), VersionOf(got),
+					want.Name(), want.Size(), want.Mode(), want.ModTime(), VersionOf(want))
 			}
 		})
 	}

@@ -82,7 +82,7 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 		w.mu.Unlock()
 	}
 	if ev.Has(fsnotify.Create) {
-		if fi, err := w.root.Lstat(filepath.FromSlash(rel)); err == nil && fi.IsDir() {
+		if fi, err := safefile.Lstat(w.root, rel); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
 			// lists it, and reports what it holds.
 			w.mu.Lock()

@@ -112,7 +112,7 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 		return state{}
 	}
 	name := filepath.FromSlash(rel)
-	fi, err := w.root.Lstat(name)
+	fi, err := safefile.Lstat(w.root, rel)
 	if err != nil {
 		if gone(err) {
 			return state{}
