@@ -125,9 +125,11 @@
 // second without one, so that a busy queue is served by goroutines whose
 // stacks have grown already; one is started when none is free, so their
 // number can briefly exceed concurrency (by those releasing their slot at
-// that moment), never twice it. Each pull iterator buffers a few events per handler ahead
-// (a pull request per event would set the pace); back-pressure: nothing more
-// is pulled while those wait.
+// that moment), never twice it. Each pull iterator buffers a few events per
+// handler ahead (a pull request per event would set the pace);
+// back-pressure: nothing more is pulled while those wait. A stopping Consume
+// gives back the events it holds unhandled only once its iterators are
+// closed, so that a stop costs an event one delivery.
 // Handlers run concurrently, in no particular order; events of one file are
 // not serialised by the bus. The heartbeat function passed to a handler may be
 // called from any goroutine.
