@@ -32,7 +32,9 @@
 //     leaves it in place: on ext4 without a journal, deleting 20,000 files
 //     makes creating files in their block group slow for minutes after
 //     (the kernel skips recently freed inodes one by one), which would
-//     weigh on the next runs, bare or not.
+//     weigh on the next runs, bare or not. The folders go in a corpus of
+//     their own (nN-flood in -work), so that they do not pile up in the
+//     corpus that the other scenarios of the same size start on.
 //   - startup: time from Run to Ready, cold (no state dir) then warm (the
 //     state left by the cold run), catch-up scan included, for each -n.
 //   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files

@@ -16,7 +16,7 @@ import (
 // writes reaching them all, then checks every file byte for byte.
 func (b *bench) flood(ctx context.Context) ([]row, error) {
 	n := b.f.ns[0]
-	dir, err := b.corpus(ctx, n)
+	dir, err := b.corpusIn(ctx, fmt.Sprintf("n%d-flood", n), n)
 	if err != nil {
 		return nil, err
 	}
