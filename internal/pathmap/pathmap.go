@@ -288,30 +288,24 @@ func (t *table) reindex(size int) {
 	}
 	t.index = make([]uint32, n)
 	mask := uint64(n - 1)
-	for r := uint32(0); r < uint32(len(t.recs)); {
-		name, v, gone := record(t.recs, r)
-		if !gone {
-			i := maphash.String(seed, name) & mask
-			for t.index[i] != 0 {
-				i = (i + 1) & mask
-			}
-			t.index[i] = r + 1
+	live(t.recs, func(r uint32, name string, _ uint32) bool {
+		i := maphash.String(seed, name) & mask
+		for t.index[i] != 0 {
+			i = (i + 1) & mask
 		}
-		r = v + 8
-	}
+		t.index[i] = r + 1
+		return true
+	})
 }
 
 // pack copies the live records into a new slice, leaving the old one (and
 // any name yielded from it) as it is.
 func (t *table) pack() {
 	recs := make([]byte, 0, len(t.recs)*t.live/(t.live+t.dead)+64)
-	for r := uint32(0); r < uint32(len(t.recs)); {
-		_, v, gone := record(t.recs, r)
-		if !gone {
-			recs = append(recs, t.recs[r:v+8]...)
-		}
-		r = v + 8
-	}
+	live(t.recs, func(r uint32, _ string, v uint32) bool {
+		recs = append(recs, t.recs[r:v+8]...)
+		return true
+	})
 	t.recs, t.dead = recs, 0
 	t.reindex(2 * (t.live + 1))
 }
@@ -322,9 +316,18 @@ func (t *table) pack() {
 // meanwhile may or may not be yielded.
 func (t *table) each(yield func(string, uint64) bool) bool {
 	recs := t.recs
+	return live(recs, func(_ uint32, name string, v uint32) bool {
+		return yield(name, binary.LittleEndian.Uint64(recs[v:]))
+	})
+}
+
+// live calls fn with the offset, the name and the value's offset of every
+// record of recs that was not removed, in order, until fn returns false,
+// and reports whether it went through them all.
+func live(recs []byte, fn func(r uint32, name string, val uint32) bool) bool {
 	for r := uint32(0); r < uint32(len(recs)); {
 		name, v, gone := record(recs, r)
-		if !gone && !yield(name, binary.LittleEndian.Uint64(recs[v:])) {
+		if !gone && !fn(r, name, v) {
 			return false
 		}
 		r = v + 8
