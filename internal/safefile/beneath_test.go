@@ -108,10 +108,13 @@ func BenchmarkOpenDir(b *testing.B) {
 // Lstat gives what os.Root's Lstat gives, file information and errors alike.
 func TestLstatAgreesWithRoot(t *testing.T) {
 	root, _ := beneathTree(t)
-	if err := root.WriteFile("a/b/note.md", []byte("note"), 0o640); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"a/b/note.md", "a/b/new\nline.md", "a/b/\xff\xfe.md", "a/b/ a b .md"} {
+		if err := root.WriteFile(name, []byte("note"), 0o640); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, rel := range []string{"file.md", "in", "a/b", "a/up", "a/esc", "a/b/note.md", "in/b/note.md", "a/up/note.md",
+		"a/b/new\nline.md", "a/b/\xff\xfe.md", "a/b/ a b .md",
 		"esc/x", "abs/b", "a/missing", "a/missing/x", "file.md/x", "loop/x", "a/b/../b", "a//b", "/a", "", "."} {
 		t.Run(rel, func(t *testing.T) {
 			got, gerr := Lstat(root, rel)
