@@ -68,21 +68,37 @@
 // to the file's undo mark; "blobs" maps a sha256 to a codec
 // byte and the content; "refs" counts the entries that use each blob, so
 // Prune drops a blob with its last entry; "meta" holds the format version and
-// running totals. Record returns once its commit is durable (bbolt fsyncs on
-// commit); a lone Record commits at once, and Records that arrive while a
-// commit runs share the next one (groupCommit, no timer). Compression
-// happens before the transaction, so transactions stay short. Get verifies
-// the content against its hash, so a damaged store is reported, never
-// restored. bbolt reads the file through a memory mapping, whose pages stay
-// in the process's resident set once touched; ReleaseMemory unmaps them
-// (they stay in the page cache). The journal does so every 256 committed
-// entries, and the daemon when a backlog drains.
+// running totals.
+//
+// Record does not write the store itself: it appends the entry, with its
+// compressed content, to a log beside it (journal.db-log.N segment files)
+// and returns once the log is fsynced. A lone Record appends at once, and
+// Records that arrive meanwhile share the next write and fsync (no timer).
+// Every 1,024 entries or 4 MiB the log rotates to a new segment and the
+// entries are copied into the store in one transaction, in the background;
+// the segment is deleted once that commit is durable. Reads of entries (Get,
+// List, ListRun, Stats) and Prune first copy whatever the log holds, so they
+// see every Record that returned; an undo and its mark are written to the
+// store directly, after the log. An open replays what a crashed process
+// left: every whole frame (length, payload, CRC-32C) whose ID is above the
+// store's last one, up to the first torn frame of each segment. OpenReadOnly,
+// when no writer holds the journal and a log is left, opens it for writing
+// once to do the same. See log.go for why.
+//
+// Get verifies the content against its hash, so a damaged store is
+// reported, never restored. bbolt reads the file through a memory mapping,
+// whose pages stay in the process's resident set once touched;
+// ReleaseMemory unmaps them (they stay in the page cache). The journal does
+// so after every copy of the log, and the daemon when a backlog drains.
 //
 // # Concurrency
 //
-// A Journal is safe for concurrent use. bbolt serialises writers (Record,
-// Prune in batches of a few hundred entries, Undo) and lets readers (List,
-// Get, Stats) run alongside. Only one process may open the file read-write;
+// A Journal is safe for concurrent use. Records append to the log
+// together; the Record whose entry fills a segment copies the log into the
+// store after its own entry is durable, in its own goroutine, while the
+// others append to the next segment. bbolt serialises the store's writers
+// (that copy, Prune in batches of a few hundred entries, Undo) and lets
+// readers run alongside. Only one process may open the file read-write;
 // read-only opens share it with each other but not with a writer (flock,
 // which also holds between two opens in one process). Close waits for
 // running transactions; no goroutine outlives it. The engine should record

@@ -88,7 +88,7 @@ type Journal struct {
 	keep     Retention
 	readOnly bool
 	closed   atomic.Bool
-	group    groupCommit // merges concurrent Record commits
+	log      entryLog // Record's way in (see log.go); unused when read-only
 	// sinceRelease counts the entries committed since the mapped pages
 	// were last released (see releaseEvery).
 	sinceRelease atomic.Int64
@@ -124,6 +124,10 @@ func Open(path string, r Retention) (*Journal, error) {
 		j.Close()
 		return nil, err
 	}
+	if err := j.openLog(); err != nil {
+		j.Close()
+		return nil, err
+	}
 	return j, nil
 }
 
@@ -138,6 +142,19 @@ func OpenReadOnly(path string) (*Journal, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: readOnlyLockTimeout, ReadOnly: true})
 	if err != nil {
 		return nil, openError(path, err)
+	}
+	if leftLog(path) {
+		// No writer holds the journal, yet there is a log: a writer
+		// crashed, and its last entries are not in the store. Opening
+		// for writing once applies them (best effort: without the right
+		// to write, they wait for the next writer).
+		db.Close()
+		if w, err := Open(path, Retention{}); err == nil {
+			w.Close()
+		}
+		if db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: readOnlyLockTimeout, ReadOnly: true}); err != nil {
+			return nil, openError(path, err)
+		}
 	}
 	j, err := newJournal(db, path, Retention{}, true)
 	if err != nil {
@@ -163,6 +180,7 @@ func openError(path string, err error) error {
 
 func newJournal(db *bolt.DB, path string, r Retention, readOnly bool) (*Journal, error) {
 	j := &Journal{db: db, path: path, keep: r.normalize(), readOnly: readOnly, now: time.Now}
+	j.log.idle.L = &j.log.mu
 	var err error
 	if !readOnly {
 		// One encoder state per call in flight is plenty: EncodeAll is
@@ -191,7 +209,9 @@ func (j *Journal) Close() error {
 	if j.closed.Swap(true) {
 		return nil
 	}
+	var err error
 	if !j.readOnly {
+		err = j.closeLog()
 		// Write the list of free pages once, so that the next open reads
 		// it rather than rebuilding it from the whole file (see Open):
 		// 2.7 s for a 168 MB journal not in the page cache, 9 ms with the
@@ -203,7 +223,7 @@ func (j *Journal) Close() error {
 			return nil
 		})
 	}
-	err := j.db.Close()
+	err = errors.Join(err, j.db.Close())
 	if j.enc != nil {
 		err = errors.Join(err, j.enc.Close())
 	}

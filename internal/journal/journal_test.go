@@ -386,6 +386,9 @@ func TestGetReportsDamagedContent(t *testing.T) {
 	content := bytes.Repeat([]byte("compressible "), 100)
 	id := rec(t, j, "/r", "a.md", "r", content, []byte("b"), time.Time{})
 	h, _ := decodeHash(Hash(content))
+	if err := j.exclusive(nil); err != nil { // the entry reaches the store
+		t.Fatal(err)
+	}
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketBlobs)
 		v := bytes.Clone(b.Get(h))

@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if p := os.Getenv(helperEnv); p != "" {
 		os.Exit(holdJournal(p))
 	}
+	if p := os.Getenv(recordEnv); p != "" {
+		os.Exit(recordForever(p))
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -53,6 +56,9 @@ func openTest(t testing.TB, r Retention) *Journal {
 // not test durability.
 func fast(j *Journal) *Journal {
 	j.db.NoSync = true
+	j.log.mu.Lock()
+	j.log.noSync = true
+	j.log.mu.Unlock()
 	return j
 }
 

@@ -88,15 +88,15 @@ func TestReleaseMemory(t *testing.T) {
 	}
 }
 
-// TestMappedPagesStayFew records three rounds of releaseEvery writes of
-// distinct small notes, whose compressed content lives in the leaf pages
+// TestMappedPagesStayFew records three rounds of applyEvery writes of
+// distinct small notes (each round copied from the log into the store), whose compressed content lives in the leaf pages
 // that every insert reads, and checks that the journal's mapped pages stay
 // well under what the file holds: the journal releases them as it goes.
 func TestMappedPagesStayFew(t *testing.T) {
 	j := fast(openTest(t, Retention{}))
 	rng := rand.New(rand.NewPCG(3, 4))
 	words := strings.Fields("the quick brown fox jumps over a lazy dog while notes pile up in folders of a vault")
-	for i := range 3*releaseEvery + 1 {
+	for i := range 3*applyEvery + 1 {
 		var b strings.Builder
 		for b.Len() < 1500 {
 			b.WriteString(words[rng.IntN(len(words))])
@@ -110,6 +110,6 @@ func TestMappedPagesStayFew(t *testing.T) {
 		t.Fatal(err)
 	}
 	if mapped := mappedRSS(t, j.Path()); int64(mapped)<<10 > fi.Size()/3 {
-		t.Errorf("%d KiB of the journal mapped after %d writes, of a %d KiB file; want under a third", mapped, 3*releaseEvery+1, fi.Size()>>10)
+		t.Errorf("%d KiB of the journal mapped after %d writes, of a %d KiB file; want under a third", mapped, 3*applyEvery+1, fi.Size()>>10)
 	}
 }

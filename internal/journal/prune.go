@@ -25,6 +25,9 @@ func (j *Journal) Prune(now time.Time) (removed int, err error) {
 	if err := j.usable(true); err != nil {
 		return 0, fmt.Errorf("prune journal: %w", err)
 	}
+	if err := j.exclusive(nil); err != nil {
+		return 0, fmt.Errorf("prune journal: %w", err)
+	}
 	var cutoff int64
 	if j.keep.MaxAge > 0 {
 		cutoff = now.Add(-j.keep.MaxAge).UnixNano()

@@ -16,6 +16,9 @@ func (j *Journal) Get(id uint64) (Entry, []byte, error) {
 	if err := j.usable(false); err != nil {
 		return Entry{}, nil, fmt.Errorf("get entry %d: %w", id, err)
 	}
+	if err := j.exclusive(nil); err != nil {
+		return Entry{}, nil, fmt.Errorf("get entry %d: %w", id, err)
+	}
 	var (
 		e       Entry
 		content []byte
@@ -64,6 +67,9 @@ func (j *Journal) Get(id uint64) (Entry, []byte, error) {
 // that file (relative to the root, exact match).
 func (j *Journal) List(root, path string, limit int) ([]Entry, error) {
 	if err := j.usable(false); err != nil {
+		return nil, fmt.Errorf("list journal: %w", err)
+	}
+	if err := j.exclusive(nil); err != nil {
 		return nil, fmt.Errorf("list journal: %w", err)
 	}
 	var out []Entry
@@ -137,6 +143,9 @@ func (j *Journal) Stats() (Stats, error) {
 	if err := j.usable(false); err != nil {
 		return Stats{}, fmt.Errorf("journal stats: %w", err)
 	}
+	if err := j.exclusive(nil); err != nil {
+		return Stats{}, fmt.Errorf("journal stats: %w", err)
+	}
 	var s Stats
 	err := j.db.View(func(tx *bolt.Tx) error {
 		s.FileBytes = tx.Size()
@@ -170,6 +179,9 @@ func (j *Journal) ListRun(run string) ([]Entry, error) {
 	}
 	if run == "" {
 		return nil, fmt.Errorf("list run: the run id is empty")
+	}
+	if err := j.exclusive(nil); err != nil {
+		return nil, fmt.Errorf("list run %s: %w", run, err)
 	}
 	var out []Entry
 	err := j.db.View(func(tx *bolt.Tx) error {

@@ -14,10 +14,10 @@ import (
 // be the sha256 of before; when it is "" (the write created the file) before
 // must be empty.
 //
-// Record returns once the entry is durable. Concurrent calls are batched
-// into one commit (and one fsync pair) without waiting for company (see
-// groupCommit); content is compressed before the transaction and stored once
-// however many entries refer to it.
+// Record returns once the entry is durable: appended to the journal's log,
+// whose write and fsync concurrent calls share without waiting for company
+// (see log.go). The log is copied into the store in batches; content is
+// compressed first and stored once however many entries refer to it.
 func (j *Journal) Record(e Entry, before []byte) (uint64, error) {
 	return j.record(e, before, nil)
 }
@@ -50,62 +50,58 @@ func (j *Journal) record(e Entry, before []byte, also func(b *buckets, id uint64
 	e.Time = e.Time.Round(0) // drop the monotonic reading: only wall time is stored
 	e.Size = int64(len(before))
 
-	// Compress outside the transaction, unless the content is already there
-	// (the common case for a file rewritten back and forth).
-	var blob []byte
-	if hash != nil {
-		var have bool
-		err := j.db.View(func(tx *bolt.Tx) error {
-			if b := tx.Bucket(bucketRefs); b != nil {
-				have = b.Get(hash) != nil
-			}
-			return nil
-		})
+	if also == nil {
+		// The usual write: durable through the log (see log.go). The
+		// content is packed even when the store has it already (a file
+		// rewritten back and forth): the store may drop its copy before
+		// the entry is applied, and the log must not depend on it.
+		r := &logRec{root: e.Root, path: e.Path, entry: encodeEntry(&e), hash: hash, raw: uint64(len(before))}
+		if hash != nil {
+			r.blob = j.packBlob(before)
+		}
+		id, err := j.appendRec(r)
 		if err != nil {
-			return 0, fmt.Errorf("record %s: %w", e.Path, txError(err))
+			return 0, fmt.Errorf("record %s: %w", e.Path, err)
 		}
-		if !have {
-			blob = j.packBlob(before)
-		}
+		return id, nil
 	}
 
+	// An undo: its entry and its mark go into the store in one transaction,
+	// with the log applied first and no other entry in between.
 	var id uint64
-	// Concurrent Records share one commit (see groupCommit); a function
-	// that runs again after another failed only touches the transaction
-	// and id.
-	err := j.commit(func(tx *bolt.Tx) error {
-		b, err := openBuckets(tx)
-		if err != nil {
-			return err
-		}
-		if hash != nil {
-			if blob == nil && b.refs.Get(hash) == nil {
-				// Pruned between the check and now: pack it after all.
-				blob = j.packBlob(before)
-			}
-			if err := b.addRef(hash, blob, uint64(len(before))); err != nil {
+	err := j.exclusive(func(nextID func() uint64) error {
+		return txError(j.db.Update(func(tx *bolt.Tx) error {
+			b, err := openBuckets(tx)
+			if err != nil {
 				return err
 			}
-		}
-		if id, err = b.entries.NextSequence(); err != nil {
-			return err
-		}
-		e.ID = id
-		if err := b.entries.Put(idKey(id), encodeEntry(&e)); err != nil {
-			return err
-		}
-		if err := b.byPath.Put(pathKey(e.Root, e.Path, id), nil); err != nil {
-			return err
-		}
-		if also != nil {
+			if hash != nil {
+				var blob []byte
+				if b.refs.Get(hash) == nil {
+					blob = j.packBlob(before)
+				}
+				if err := b.addRef(hash, blob, uint64(len(before))); err != nil {
+					return err
+				}
+			}
+			id = nextID()
+			if err := b.entries.SetSequence(id); err != nil {
+				return err
+			}
+			if err := b.entries.Put(idKey(id), encodeEntry(&e)); err != nil {
+				return err
+			}
+			if err := b.byPath.Put(pathKey(e.Root, e.Path, id), nil); err != nil {
+				return err
+			}
 			if err := also(b, id); err != nil {
 				return err
 			}
-		}
-		return addCounter(b.meta, keyEntries, 1)
+			return addCounter(b.meta, keyEntries, 1)
+		}))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("record %s: %w", e.Path, txError(err))
+		return 0, fmt.Errorf("record %s: %w", e.Path, err)
 	}
 	return id, nil
 }

@@ -163,6 +163,10 @@ func (j *Journal) undoFailed(root *os.Root, e *Entry, err error) error {
 // forget removes entry id (an undo whose write failed) and puts back prev,
 // the file's undo mark before it.
 func (j *Journal) forget(id uint64, prev *Undone) error {
+	return j.exclusive(func(func() uint64) error { return j.forgetTx(id, prev) })
+}
+
+func (j *Journal) forgetTx(id uint64, prev *Undone) error {
 	return txError(j.db.Update(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {

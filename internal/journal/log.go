@@ -1,0 +1,541 @@
+package journal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The log in front of the store. A bbolt commit writes every page its
+// change touched, the branch pages above them and a meta page, with an
+// fdatasync before and after the meta page: for one entry about ten pages
+// and two flushes of the disk's cache. Record instead appends the entry, its
+// content included, to a log file next to the store, with one write and one
+// fdatasync for every Record of the moment (group commit, no timer), and
+// the log is copied into the store in one transaction every applyEvery
+// entries or applyBytes bytes, in the background. Until then the entries
+// live in memory too (pending); every read of entries applies them first,
+// so readers never see the difference.
+//
+// The log is a series of segment files, <journal>-log.<n>. Copying rotates
+// to a new segment first, so Records go on while the old one is applied,
+// and deletes the old one once its entries are committed. A frame is
+// uvarint(len(payload)) payload crc32c(payload); an open reads every
+// segment, stops at the first torn or damaged frame of each, applies the
+// entries whose ID is above the store's sequence (IDs are given in log
+// order, and the store's sequence is the last ID applied), and deletes the
+// segments. An entry is therefore durable once its frame is, and applied
+// exactly once.
+
+const (
+	// logInfix names the segment files: journal.db-log.1, ...
+	logInfix = "-log."
+	// applyEvery and applyBytes are how many entries, and how many bytes
+	// of them, the log gathers before they are copied into the store.
+	applyEvery = 1024
+	applyBytes = 4 << 20
+)
+
+// releaseEvery is how many applied entries the journal's mapping may
+// gather pages for before they are released (ReleaseMemory): a madvise per
+// 256 writes, a fraction of a millisecond. Each write into a big journal
+// maps pages all over its trees (random keys); in a million-file first pass
+// the daemon's peak RSS was 376 MiB with releases only once the backlog
+// drained, 335–338 MiB with one per 2,048 entries, and 269 MiB with one
+// per 256 (doc/PERFORMANCE.md).
+const releaseEvery = 256
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// logRec is one entry in the log.
+type logRec struct {
+	id    uint64
+	root  string
+	path  string
+	entry []byte // encodeEntry
+	hash  []byte // sha256 of the content replaced; nil for a created file
+	raw   uint64 // its size
+	blob  []byte // its packed content (packBlob); nil with hash
+}
+
+// appendFrame appends r's frame to dst.
+func (r *logRec) appendFrame(dst []byte) []byte {
+	p := make([]byte, 0, 16+len(r.entry)+len(r.hash)+len(r.blob))
+	p = binary.AppendUvarint(p, r.id)
+	p = binary.AppendUvarint(p, uint64(len(r.entry)))
+	p = append(p, r.entry...)
+	p = append(p, byte(len(r.hash)))
+	p = append(p, r.hash...)
+	p = binary.AppendUvarint(p, r.raw)
+	p = binary.AppendUvarint(p, uint64(len(r.blob)))
+	p = append(p, r.blob...)
+	dst = binary.AppendUvarint(dst, uint64(len(p)))
+	dst = append(dst, p...)
+	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(p, crcTable))
+}
+
+// size is an estimate of the memory r holds.
+func (r *logRec) size() int { return 64 + len(r.entry) + len(r.hash) + len(r.blob) }
+
+// readFrames decodes the frames of a segment up to the first torn or damaged
+// one.
+func readFrames(b []byte) []*logRec {
+	var out []*logRec
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) || uint64(len(b)-k)-n < 4 {
+			break
+		}
+		p := b[k : k+int(n)]
+		if binary.LittleEndian.Uint32(b[k+int(n):]) != crc32.Checksum(p, crcTable) {
+			break
+		}
+		r, ok := decodeFrame(p)
+		if !ok {
+			break
+		}
+		out = append(out, r)
+		b = b[k+int(n)+4:]
+	}
+	return out
+}
+
+func decodeFrame(p []byte) (*logRec, bool) {
+	d := decoder{b: p}
+	r := &logRec{id: d.uvarint()}
+	r.entry = d.bytes(int(min(d.uvarint(), uint64(len(p)))))
+	r.hash = d.bytes(int(d.byte()))
+	r.raw = d.uvarint()
+	r.blob = d.bytes(int(min(d.uvarint(), uint64(len(p)))))
+	created := len(r.hash) == 0
+	if d.err != nil || len(d.b) != 0 || r.id == 0 || !created && len(r.hash) != 32 || created != (len(r.blob) == 0) {
+		return nil, false
+	}
+	e, err := decodeEntry(r.id, r.entry)
+	if err != nil {
+		return nil, false
+	}
+	r.root, r.path = e.Root, e.Path
+	if len(r.hash) == 0 {
+		r.hash, r.blob = nil, nil
+	}
+	return r, true
+}
+
+// entryLog is the journal's log: its current segment, the entries waiting to
+// be applied and the group commit of appends.
+type entryLog struct {
+	mu   sync.Mutex
+	idle sync.Cond // signalled when running goes false
+
+	f      *os.File
+	seg    uint64 // number of the current segment
+	size   int64  // bytes of whole frames in it
+	nextID uint64
+	noSync bool // tests that do not test durability
+
+	// running: a leader is appending (or an exclusive operation runs);
+	// the others queue. excl counts exclusive operations waiting, which
+	// leaders let in before handing the lead on.
+	running bool
+	queue   []*logReq
+	excl    int
+
+	pending      []*logRec // durable in the log, not yet in the store, in ID order
+	pendingBytes int
+	applying     bool     // an apply runs (its entries are no longer in pending)
+	old          []string // rotated segments whose entries are not all applied
+}
+
+type logReq struct {
+	rec  *logRec
+	done chan error
+	lead chan struct{}
+}
+
+// segmentName is the file of segment n.
+func (j *Journal) segmentName(n uint64) string {
+	return j.path + logInfix + strconv.FormatUint(n, 10)
+}
+
+// segments returns the numbers of the log's segment files, in order.
+func (j *Journal) segments() ([]uint64, error) {
+	dir, base := filepath.Split(j.path)
+	ents, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), base+logInfix)
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(rest, 10, 64); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// openLog replays what a previous process left in the log into the store,
+// deletes the old segments and starts a new one.
+func (j *Journal) openLog() error {
+	segs, err := j.segments()
+	if err != nil {
+		return fmt.Errorf("open journal log: %w", err)
+	}
+	var seq uint64
+	if err := j.db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketEntries).Sequence()
+		return nil
+	}); err != nil {
+		return fmt.Errorf("open journal log: %w", err)
+	}
+	var recs []*logRec
+	last := seq
+	for _, n := range segs {
+		b, err := os.ReadFile(j.segmentName(n))
+		if err != nil {
+			return fmt.Errorf("replay journal log: %w", err)
+		}
+		for _, r := range readFrames(b) {
+			if r.id > last {
+				recs = append(recs, r)
+				last = r.id
+			}
+		}
+	}
+	if len(recs) > 0 {
+		if err := j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, recs) }); err != nil {
+			return fmt.Errorf("replay journal log %s: %w", j.segmentName(segs[0]), err)
+		}
+	}
+	for _, n := range segs {
+		if err := os.Remove(j.segmentName(n)); err != nil {
+			return fmt.Errorf("replay journal log: %w", err)
+		}
+	}
+	l := &j.log
+	l.nextID = last + 1
+	if len(segs) > 0 {
+		l.seg = segs[len(segs)-1]
+	}
+	return j.newSegment()
+}
+
+// newSegment creates the next segment and makes it the current one. Its
+// name is made durable (a directory fsync) before any entry goes in. Called
+// while holding the lead, or before the journal is in use.
+func (j *Journal) newSegment() error {
+	l := &j.log
+	name := j.segmentName(l.seg + 1)
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal log: %w", err)
+	}
+	if !l.noSync {
+		if err := syncPath(filepath.Dir(name)); err != nil {
+			f.Close()
+			os.Remove(name)
+			return fmt.Errorf("journal log: %w", err)
+		}
+	}
+	l.f, l.seg, l.size = f, l.seg+1, 0
+	return nil
+}
+
+func syncPath(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// appendRec makes r durable in the log, giving it its ID. Concurrent calls
+// share one write and one fsync: the first to come leads, and those
+// that arrive meanwhile queue for the next round, led by the first of them.
+func (j *Journal) appendRec(r *logRec) (uint64, error) {
+	l := &j.log
+	req := &logReq{rec: r, done: make(chan error, 1), lead: make(chan struct{})}
+	l.mu.Lock()
+	l.queue = append(l.queue, req)
+	if l.running {
+		l.mu.Unlock()
+		select {
+		case err := <-req.done:
+			return r.id, err
+		case <-req.lead:
+		}
+		l.mu.Lock()
+	}
+	l.running = true
+	batch := l.queue
+	l.queue = nil
+	var err error
+	if l.f == nil {
+		err = ErrClosed
+	} else {
+		for _, q := range batch {
+			q.rec.id = l.nextID
+			l.nextID++
+		}
+	}
+	f, size := l.f, l.size
+	l.mu.Unlock()
+
+	var n int
+	if err == nil {
+		n, err = j.writeFrames(f, size, batch)
+	}
+
+	l.mu.Lock()
+	var job *applyJob
+	if err == nil {
+		for _, q := range batch {
+			l.pending = append(l.pending, q.rec)
+			l.pendingBytes += q.rec.size()
+		}
+		l.size += int64(n)
+		if !l.applying && (len(l.pending) >= applyEvery || l.pendingBytes >= applyBytes) {
+			// Rotate while holding the lead: no append is in flight into
+			// the segment that is set aside.
+			if rerr := j.rotateLocked(); rerr == nil {
+				job = j.takePendingLocked()
+			}
+		}
+	}
+	j.passLeadLocked()
+	l.mu.Unlock()
+	for _, q := range batch {
+		q.done <- err
+	}
+	if job != nil {
+		j.apply(job)
+	}
+	return r.id, <-req.done
+}
+
+// writeFrames appends the frames of batch to f, which holds size bytes of
+// whole frames, and syncs them; it returns how many bytes it appended. On
+// failure it cuts f back to size, so that no torn frame stops a replay
+// before later ones.
+func (j *Journal) writeFrames(f *os.File, size int64, batch []*logReq) (int, error) {
+	var buf []byte
+	for _, q := range batch {
+		buf = q.rec.appendFrame(buf)
+	}
+	_, err := f.Write(buf)
+	if err == nil && !j.log.noSync {
+		// fsync: an append changes the file's size, which an
+		// fdatasync would flush too.
+		err = f.Sync()
+	}
+	if err != nil {
+		if terr := f.Truncate(size); terr != nil {
+			return 0, fmt.Errorf("write journal log: %w (and cutting it back: %v)", err, terr)
+		}
+		return 0, fmt.Errorf("write journal log: %w", err)
+	}
+	return len(buf), nil
+}
+
+// passLeadLocked ends a leader's turn: an exclusive operation waiting goes
+// first, else the first queued request leads the next round.
+func (j *Journal) passLeadLocked() {
+	l := &j.log
+	switch {
+	case l.excl > 0:
+		l.running = false
+		l.idle.Broadcast()
+	case len(l.queue) > 0:
+		close(l.queue[0].lead)
+	default:
+		l.running = false
+		l.idle.Broadcast()
+	}
+}
+
+// rotateLocked sets the current segment aside (it is deleted once its
+// entries are applied) and starts a new one. The caller holds the lead.
+func (j *Journal) rotateLocked() error {
+	l := &j.log
+	f, name := l.f, j.segmentName(l.seg)
+	if err := j.newSegment(); err != nil {
+		return err
+	}
+	f.Close()
+	l.old = append(l.old, name)
+	return nil
+}
+
+// applyJob is a set of entries to copy into the store and the segments to
+// delete once they are.
+type applyJob struct {
+	recs []*logRec
+	segs []string
+}
+
+// takePendingLocked takes every pending entry, and the segments set aside,
+// for an apply.
+func (j *Journal) takePendingLocked() *applyJob {
+	l := &j.log
+	job := &applyJob{recs: l.pending, segs: l.old}
+	l.pending, l.pendingBytes, l.old = nil, 0, nil
+	l.applying = true
+	return job
+}
+
+// apply copies job's entries into the store in one transaction and deletes
+// its segments. On failure the entries go back to pending (and the segments
+// stay) for the next apply: they are durable in the log either way, and the
+// next read, which applies them itself, reports the failure.
+func (j *Journal) apply(job *applyJob) error {
+	var err error
+	if len(job.recs) > 0 {
+		err = j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, job.recs) })
+	}
+	if err == nil {
+		for _, s := range job.segs {
+			if rerr := os.Remove(s); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+				err = fmt.Errorf("remove applied journal log: %w", rerr)
+				break
+			}
+		}
+	}
+	l := &j.log
+	l.mu.Lock()
+	l.applying = false
+	l.idle.Broadcast()
+	if err != nil {
+		err = fmt.Errorf("apply journal log: %w", txError(err))
+		l.pending = append(job.recs, l.pending...)
+		for _, r := range job.recs {
+			l.pendingBytes += r.size()
+		}
+		l.old = append(job.segs, l.old...)
+	}
+	l.mu.Unlock()
+	if err == nil && j.sinceRelease.Add(int64(len(job.recs))) >= releaseEvery {
+		// Best effort: the pages are the file's cache either way, and
+		// its only errors are a closed journal and a failed madvise.
+		_ = j.ReleaseMemory()
+	}
+	return err
+}
+
+// applyRecs stores recs, in ID order, and sets the entries' sequence to the
+// last ID.
+func applyRecs(tx *bolt.Tx, recs []*logRec) error {
+	b, err := openBuckets(tx)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.hash != nil {
+			if err := b.addRef(r.hash, r.blob, r.raw); err != nil {
+				return err
+			}
+		}
+		if err := b.entries.Put(idKey(r.id), r.entry); err != nil {
+			return err
+		}
+		if err := b.byPath.Put(pathKey(r.root, r.path, r.id), nil); err != nil {
+			return err
+		}
+	}
+	if err := addCounter(b.meta, keyEntries, int64(len(recs))); err != nil {
+		return err
+	}
+	return b.entries.SetSequence(max(b.entries.Sequence(), recs[len(recs)-1].id))
+}
+
+// exclusive applies every entry of the log to the store and runs fn with no
+// append in flight and none starting until it returns; with fn nil it only
+// applies. Reads of entries call it first, so they see every Record that
+// returned; an undo and Prune write the store directly through it.
+func (j *Journal) exclusive(fn func(nextID func() uint64) error) error {
+	if j.readOnly {
+		if fn == nil {
+			return nil
+		}
+		return fn(nil)
+	}
+	l := &j.log
+	l.mu.Lock()
+	l.excl++
+	for l.running || l.applying {
+		l.idle.Wait()
+	}
+	l.excl--
+	l.running = true
+	if l.f == nil {
+		j.passLeadLocked()
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	job := j.takePendingLocked()
+	l.mu.Unlock()
+
+	err := j.apply(job)
+	if err == nil && l.size > 0 {
+		// Everything in the current segment is in the store now.
+		if terr := l.f.Truncate(0); terr == nil {
+			l.size = 0
+		}
+	}
+	if err == nil && fn != nil {
+		err = fn(func() uint64 {
+			id := l.nextID
+			l.nextID++
+			return id
+		})
+	}
+	l.mu.Lock()
+	j.passLeadLocked()
+	l.mu.Unlock()
+	return err
+}
+
+// closeLog applies what is left and closes and deletes the current segment.
+func (j *Journal) closeLog() error {
+	l := &j.log
+	var ferr error
+	err := j.exclusive(func(func() uint64) error {
+		l.mu.Lock()
+		f, name := l.f, j.segmentName(l.seg)
+		l.f = nil
+		l.mu.Unlock()
+		if f == nil {
+			return nil
+		}
+		ferr = f.Close()
+		if ferr == nil {
+			ferr = os.Remove(name)
+		}
+		return nil
+	})
+	if errors.Is(err, ErrClosed) {
+		err = nil
+	}
+	return errors.Join(err, ferr)
+}
+
+// leftLog reports whether the journal at path has log segments.
+func leftLog(path string) bool {
+	dir, base := filepath.Split(path)
+	m, _ := filepath.Glob(filepath.Join(filepath.Clean(dir), base+logInfix+"*"))
+	return len(m) > 0
+}

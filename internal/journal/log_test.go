@@ -1,0 +1,278 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// recordEnv makes the test binary, re-executed as a child, record entries
+// into a journal until it is killed, printing "i id" once entry i is durable.
+const recordEnv = "JOURNAL_TEST_RECORD"
+
+func recordForever(path string) int {
+	j, err := Open(path, Retention{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	w := bufio.NewWriter(os.Stdout)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	// Four writers, so that appends share rounds as the engine's do.
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; ; i += 4 {
+				c := killContent(i)
+				id, err := j.Record(Entry{Root: "/r", Path: fmt.Sprintf("n%d.md", i), Rule: "r", BeforeHash: Hash(c), AfterHash: Hash([]byte("x"))}, c)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				mu.Lock()
+				fmt.Fprintf(w, "%d %d\n", i, id)
+				w.Flush()
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return 0
+}
+
+func killContent(i int) []byte {
+	return bytes.Repeat(fmt.Appendf(nil, "note %d, the content a write replaced\n", i), 1+i%7)
+}
+
+// abandon drops j as a killed process would: no apply, no close of the log.
+func abandon(t *testing.T, j *Journal) {
+	t.Helper()
+	l := &j.log
+	l.mu.Lock()
+	for l.running || l.applying {
+		l.idle.Wait()
+	}
+	f := l.f
+	l.f = nil
+	l.mu.Unlock()
+	j.closed.Store(true)
+	f.Close()
+	j.db.Close()
+	j.enc.Close()
+	j.dec.Close()
+}
+
+// TestRecordSurvivesKill kills a process that records entries as fast as it
+// can, several Records at a time, past the point where the log is copied
+// into the store (applyEvery), and checks that every entry whose Record had
+// returned is there after a reopen, with its content, and that IDs go on
+// growing.
+func TestRecordSurvivesKill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	for round := range 2 {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), recordEnv+"="+path)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := map[int]uint64{}
+		sc := bufio.NewScanner(out)
+		want := applyEvery*2 + 300*round
+		for len(done) < want && sc.Scan() {
+			var i int
+			var id uint64
+			if _, err := fmt.Sscan(sc.Text(), &i, &id); err != nil {
+				t.Fatalf("child wrote %q", sc.Text())
+			}
+			done[i] = id
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if len(done) < want {
+			t.Fatalf("round %d: child stopped after %d entries", round, len(done))
+		}
+
+		j, err := Open(path, Retention{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var maxID uint64
+		for i, id := range done {
+			e, c, err := j.Get(id)
+			if err != nil {
+				t.Fatalf("round %d: entry %d (note %d) lost after the kill: %v", round, id, i, err)
+			}
+			if e.Path != fmt.Sprintf("n%d.md", i) || !bytes.Equal(c, killContent(i)) {
+				t.Fatalf("round %d: entry %d is %s with %q; want n%d.md", round, id, e.Path, c, i)
+			}
+			maxID = max(maxID, id)
+		}
+		segs, err := j.segments()
+		if err != nil || len(segs) != 1 {
+			t.Errorf("round %d: segments after the replay = %v, %v; want the new one only", round, segs, err)
+		}
+		id := rec(t, j, "/r", "after.md", "r", []byte("a"), []byte("b"), time.Time{})
+		if id <= maxID {
+			t.Errorf("round %d: new ID %d after the replay; want above %d", round, id, maxID)
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("round %d: %d entries confirmed before the kill, all kept", round, len(done))
+	}
+}
+
+// TestReplayStopsAtTornFrame appends half a frame, as a crash in the middle
+// of a write leaves it, and checks that the whole frames before it count.
+func TestReplayStopsAtTornFrame(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []uint64
+	for i := range 3 {
+		want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
+	}
+	seg := j.segmentName(j.log.seg)
+	abandon(t, j)
+	torn := (&logRec{id: 99, root: "/r", path: "b.md", entry: encodeEntry(&Entry{Root: "/r", Path: "b.md", Rule: "r"})}).appendFrame(nil)
+	f, err := os.OpenFile(seg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(torn[:len(torn)-3])
+	f.Close()
+
+	j, err = Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	es, err := j.List("/r", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ids(es)); got != fmt.Sprint([]uint64{want[2], want[1], want[0]}) {
+		t.Errorf("entries after the replay = %s; want %v, newest first", got, want)
+	}
+	if es, _ := j.List("/r", "b.md", 0); len(es) != 0 {
+		t.Errorf("the torn entry was applied: %v", es)
+	}
+}
+
+// TestReplaySkipsAppliedEntries leaves a segment whose entries are in the
+// store already (a crash between the apply and the segment's removal) and
+// checks that they are not applied twice.
+func TestReplaySkipsAppliedEntries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i%2)), []byte("w"), time.Time{})
+	}
+	seg := j.segmentName(j.log.seg)
+	kept, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := j.Stats() // applies the log
+	if err != nil {
+		t.Fatal(err)
+	}
+	abandon(t, j)
+	if err := os.WriteFile(seg, kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err = Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	after, err := j.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Entries != 5 || after.Blobs != 2 || after != before {
+		t.Errorf("stats after replaying applied entries = %+v; want %+v (5 entries, 2 blobs)", after, before)
+	}
+}
+
+// TestReadOnlyOpenAppliesLeftLog: history read by the CLI after a crash
+// shows the entries the crashed writer had confirmed.
+func TestReadOnlyOpenAppliesLeftLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
+	abandon(t, j)
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, c, err := ro.Get(id); err != nil || string(c) != "old" {
+		t.Errorf("Get(%d) read-only after a crash = %q, %v; want \"old\"", id, c, err)
+	}
+	if leftLog(path) {
+		t.Error("the log is still there after the read-only open applied it")
+	}
+}
+
+// TestLogRotatesAndApplies records past several applies while other
+// goroutines read, and checks the store has everything, once, and that only
+// the current segment is left.
+func TestLogRotatesAndApplies(t *testing.T) {
+	j := fast(openTest(t, Retention{}))
+	const workers, each = 4, applyEvery * 3 / 4
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				c := fmt.Appendf(nil, "w%d i%d", w, i)
+				if _, err := j.Record(Entry{Root: "/r", Path: fmt.Sprintf("w%d.md", w), Rule: "r", BeforeHash: Hash(c)}, c); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 10 {
+			if _, err := j.List("/r", "w0.md", 5); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	s, err := j.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Entries != workers*each || s.Blobs != workers*each {
+		t.Errorf("stats = %+v; want %d entries and blobs", s, workers*each)
+	}
+	if segs, err := j.segments(); err != nil || len(segs) != 1 {
+		t.Errorf("segments = %v, %v; want one", segs, err)
+	}
+	if j.log.seg < 3 {
+		t.Errorf("segment %d is the current one; want the log to have rotated at least twice", j.log.seg)
+	}
+}
