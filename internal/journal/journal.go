@@ -89,6 +89,9 @@ type Journal struct {
 	readOnly bool
 	closed   atomic.Bool
 	log      entryLog // Record's way in (see log.go); unused when read-only
+	// marks is false while the store holds no undo mark, which spares
+	// UndoneRules, asked about every file the rules see, a transaction.
+	marks atomic.Bool
 	// sinceRelease counts the entries committed since the mapped pages
 	// were last released (see releaseEvery).
 	sinceRelease atomic.Int64
@@ -128,6 +131,10 @@ func Open(path string, r Retention) (*Journal, error) {
 		j.Close()
 		return nil, err
 	}
+	if err := j.loadMarks(); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
 	return j, nil
 }
 
@@ -164,6 +171,10 @@ func OpenReadOnly(path string) (*Journal, error) {
 	if err := j.db.View(j.checkVersion); err != nil {
 		j.Close()
 		return nil, err
+	}
+	if err := j.loadMarks(); err != nil {
+		j.Close()
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
 	}
 	return j, nil
 }

@@ -118,7 +118,7 @@ func (j *Journal) Undo(root *os.Root, id uint64, force bool) (Entry, error) {
 		}
 		mu := u
 		mu.ID = uid
-		return putUndone(b.undone, e.Root, e.Path, markFor(&e, &mu, prev, curHash))
+		return j.putUndone(b.undone, e.Root, e.Path, markFor(&e, &mu, prev, curHash))
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("undo %d: %w", id, err)
@@ -188,7 +188,7 @@ func (j *Journal) forgetTx(id uint64, prev *Undone) error {
 		if err != nil || ok && m.Undo != id {
 			return err // a later undo's mark: keep it
 		}
-		return putUndone(b.undone, e.Root, e.Path, prev)
+		return j.putUndone(b.undone, e.Root, e.Path, prev)
 	}))
 }
 

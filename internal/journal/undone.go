@@ -34,6 +34,9 @@ func (j *Journal) UndoneRules(root, path, hash string) ([]string, error) {
 	if err := j.usable(false); err != nil {
 		return nil, fmt.Errorf("undone rules of %s: %w", path, err)
 	}
+	if !j.marks.Load() {
+		return nil, nil
+	}
 	var (
 		m     Undone
 		found bool
@@ -129,10 +132,12 @@ func markFor(e *Entry, u *Entry, prev *Undone, cur string) *Undone {
 
 // putUndone stores m as the mark of its file, or removes the file's mark
 // when m has no rules.
-func putUndone(b *bolt.Bucket, root, path string, m *Undone) error {
+func (j *Journal) putUndone(b *bolt.Bucket, root, path string, m *Undone) error {
 	if m == nil || len(m.Rules) == 0 {
 		return b.Delete(pathPrefix(root, path))
 	}
+	// Before the commit: UndoneRules may look for nothing, never miss one.
+	j.marks.Store(true)
 	return b.Put(pathPrefix(root, path), encodeUndone(m))
 }
 
@@ -207,4 +212,16 @@ func decodeUndone(v []byte) (Undone, error) {
 		return Undone{}, fmt.Errorf("%w: undo mark: %s", errDamaged, d.err)
 	}
 	return m, nil
+}
+
+// loadMarks sets marks when the store holds an undo mark.
+func (j *Journal) loadMarks() error {
+	return j.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketUndone); b != nil {
+			if k, _ := b.Cursor().First(); k != nil {
+				j.marks.Store(true)
+			}
+		}
+		return nil
+	})
 }

@@ -78,6 +78,9 @@ func TestUndoMarksTheRestoredContent(t *testing.T) {
 	if err != nil || len(marks) != 1 || marks[0].Undo != u.ID || marks[0].Hash != Hash(before) || marks[0].Path != "a.md" || marks[0].Root != r.dir {
 		t.Fatalf("marks after a reopen = %+v, %v", marks, err)
 	}
+	if got := undone(t, j, r.dir, "a.md", Hash(before)); len(got) != 2 {
+		t.Fatalf("undone rules after a reopen = %q", got)
+	}
 	// The user edited the file: the decision is spent, even if the old
 	// content comes back later.
 	if got := undone(t, j, r.dir, "a.md", Hash([]byte("edited"))); got != nil {
