@@ -34,10 +34,10 @@ type dirKey struct {
 // read reads rel safely. A dry run reads through the cache of directory
 // handles, and so does a run that writes when cached is set (a file's first
 // attempt in Run; see dirCache). listed says that the run's own listing
-// showed rel as a regular file: a dry run then reads it with
-// safefile.Dir.ReadListed (no lstat before the open, one fstat), whose
-// safety argument is written there; a run that writes reads with every
-// check (safefile.Dir.Read).
+// showed rel as a regular file: it is then read with no lstat before the
+// open and one fstat (safefile.Dir.ReadListed, whose safety argument is
+// written there, or for a run that writes ReadListedToWrite, which keeps
+// the hash that Replace checks).
 func (e *Engine) read(root *Root, rel string, listed, cached bool) (*safefile.Snapshot, error) {
 	if e.opts.DryRun && e.opts.Content != nil {
 		if c, ok := e.opts.Content(root, rel); ok {
@@ -54,8 +54,11 @@ func (e *Engine) read(root *Root, rel string, listed, cached bool) (*safefile.Sn
 	if err != nil {
 		return safefile.Read(root.FS, rel, e.opts.MaxFileSize)
 	}
-	if listed && e.opts.DryRun {
-		return d.ReadListed(rel, e.opts.MaxFileSize)
+	if listed {
+		if e.opts.DryRun {
+			return d.ReadListed(rel, e.opts.MaxFileSize)
+		}
+		return d.ReadListedToWrite(rel, e.opts.MaxFileSize)
 	}
 	return d.Read(rel, e.opts.MaxFileSize)
 }

@@ -123,6 +123,22 @@ func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
 	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
 }
 
+// ReadListedToWrite is ReadListed for a run that may write the file: the
+// snapshot's Hash is set, so it can be given to Replace. It is never
+// Settled (no fstat after the read proves the content did not change
+// during it), so Replace hashes the file again under its lease before the
+// exchange, as for any racy snapshot: content mixed from two versions by a
+// save during the read is a conflict there, never written over. That costs
+// a read of the files written, against an fstatat and an fstat spared on
+// every file read.
+func (d *Dir) ReadListedToWrite(rel string, maxSize int64) (*Snapshot, error) {
+	base, err := d.base(rel)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true})
+}
+
 // List returns the entries of the directory, as os.File.ReadDir does (the
 // type of each from the directory itself, no stat).
 func (d *Dir) List() ([]fs.DirEntry, error) {

@@ -88,7 +88,7 @@ func TestDirReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	reads := map[string]func(string, int64) (*Snapshot, error){"Read": d.Read, "ReadListed": d.ReadListed}
+	reads := map[string]func(string, int64) (*Snapshot, error){"Read": d.Read, "ReadListed": d.ReadListed, "ReadListedToWrite": d.ReadListedToWrite}
 	for how, read := range reads {
 		for name, reason := range want {
 			t.Run(how+"/"+name, func(t *testing.T) {
@@ -117,6 +117,9 @@ func TestDirReads(t *testing.T) {
 				if how == "ReadListed" {
 					wantHash = [32]byte{} // left to the caller
 				}
+				if how == "ReadListedToWrite" && s.Settled {
+					t.Errorf("%s gave a settled snapshot; want Replace to hash the file again", how)
+				}
 				if !bytes.Equal(s.Content, content) || s.Hash != wantHash || s.Size != plain.Size || s.Ino != plain.Ino ||
 					s.ModTime != plain.ModTime || s.ChangeTime != plain.ChangeTime || s.Mode != plain.Mode || s.Nlink != 1 {
 					t.Fatalf("%s snapshot %+v differs from Read's %+v", how, s, plain)
@@ -124,6 +127,50 @@ func TestDirReads(t *testing.T) {
 				s.Release()
 			})
 		}
+	}
+}
+
+// A snapshot from ReadListedToWrite replaces the file it read, and one of a
+// file saved in place since (same size, same inode) is a conflict, never
+// written over.
+func TestReadListedToWriteReplaces(t *testing.T) {
+	dir, root := newRoot(t)
+	writeFile(t, filepath.Join(dir, "n.md"), []byte("TODO: one\n"), 0o644)
+	d, err := OpenDir(root, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s, err := d.ReadListedToWrite("n.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Replace(root, "n.md", s, []byte("- [ ] one\n")); err != nil {
+		t.Fatalf("Replace with a ReadListedToWrite snapshot: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, "n.md")); string(got) != "- [ ] one\n" {
+		t.Fatalf("after Replace: %q", got)
+	}
+
+	s, err = d.ReadListedToWrite("n.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "n.md"), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("- [x] one\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Replace(root, "n.md", s, []byte("ours\n"))
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Replace over a save made after the read = %v, want a conflict", err)
+	}
+	if got := readFile(t, filepath.Join(dir, "n.md")); string(got) != "- [x] one\n" {
+		t.Fatalf("the user's save was lost: %q", got)
 	}
 }
 
