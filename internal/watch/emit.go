@@ -28,8 +28,14 @@ func (w *Watcher) emitter(ctx context.Context) {
 		now := time.Now()
 		if w.deferLocked(now) {
 			w.armed = time.Time{}
+			// The drain goroutine's kick ends the wait; the timer only
+			// bounds it by the path's cap, after which it is flushed
+			// anyway. (A timer of the settle time instead spun this
+			// loop with settle: 0 for as long as the drain goroutine was
+			// behind: a quarter of the daemon's CPU in a burst.)
+			capAt := w.co.h[0].first.Add(w.co.maxWait)
 			w.mu.Unlock()
-			timer.Reset(w.opts.Settle)
+			timer.Reset(capAt.Sub(now))
 			select {
 			case <-ctx.Done():
 				return
