@@ -276,7 +276,10 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 	req := &logReq{rec: r, done: make(chan error, 1), lead: make(chan struct{})}
 	l.mu.Lock()
 	l.queue = append(l.queue, req)
-	if l.running {
+	if l.running || l.excl > 0 {
+		// Queued: led by the request before, or after an exclusive
+		// operation waiting now (which would otherwise wait as long as
+		// new Records kept coming).
 		l.mu.Unlock()
 		select {
 		case err := <-req.done:
