@@ -74,9 +74,9 @@
 // compressed content, to a log beside it (journal.db-log.N segment files)
 // and returns once the log is fsynced. A lone Record appends at once, and
 // Records that arrive meanwhile share the next write and fsync (no timer).
-// Every 256 entries or 1 MiB the log rotates to a new segment and the
-// entries are copied into the store in one transaction, in the background;
-// the segment is deleted once that commit is durable. Reads of entries (Get,
+// Every 1,024 entries or 4 MiB the log rotates to a new segment and the
+// entries are copied into the store, 256 to a transaction, in the
+// background; the segment is deleted once they are all committed. Reads of entries (Get,
 // List, ListRun, Stats) and Prune first copy whatever the log holds, so they
 // see every Record that returned; an undo and its mark are written to the
 // store directly, after the log. An open replays what a crashed process

@@ -21,8 +21,8 @@ import (
 // and two flushes of the disk's cache. Record instead appends the entry, its
 // content included, to a log file next to the store, with one write and one
 // fsync for every Record of the moment (group commit, no timer), and the
-// log is copied into the store in one transaction every applyEvery entries
-// or applyBytes bytes, in the background. Until then the entries
+// log is copied into the store every applyEvery entries or applyBytes
+// bytes, in the background. Until then the entries
 // live in memory too (pending); every read of entries applies them first,
 // so readers never see the difference.
 //
@@ -40,13 +40,17 @@ const (
 	// logInfix names the segment files: journal.db-log.1, ...
 	logInfix = "-log."
 	// applyEvery and applyBytes are how many entries, and how many bytes
-	// of them, the log gathers before they are copied into the store. The
-	// copy's transaction holds a node in memory for every page it touches,
-	// and entries land all over the store's trees: in the million-file
-	// scenario 1,024 at a time raised the daemon's peak RSS from 229 to
-	// 273 MiB, with no gain in speed (doc/PERFORMANCE.md).
-	applyEvery = 256
-	applyBytes = 1 << 20
+	// of them, the log gathers before they are copied into the store:
+	// each copy is a burst of page writes and fsyncs that the saves of
+	// the moment wait behind, so copies are rare.
+	applyEvery = 1024
+	applyBytes = 4 << 20
+	// applyChunk bounds the entries of one transaction of a copy. A
+	// transaction holds a node in memory for every page it touches, and
+	// entries land all over the store's trees: in the million-file
+	// scenario, 1,024 entries a transaction raised the daemon's peak RSS
+	// from 229 to 273 MiB (doc/PERFORMANCE.md).
+	applyChunk = 256
 )
 
 // releaseEvery is how many applied entries the journal's mapping may
@@ -405,14 +409,24 @@ func (j *Journal) takePendingLocked() *applyJob {
 	return job
 }
 
-// apply copies job's entries into the store in one transaction and deletes
-// its segments. On failure the entries go back to pending (and the segments
-// stay) for the next apply: they are durable in the log either way, and the
+// apply copies job's entries into the store, applyChunk to a transaction,
+// and deletes its segments. On failure the entries not committed go back to
+// pending (and the segments stay) for the next apply: they are durable in the log either way, and the
 // next read, which applies them itself, reports the failure.
 func (j *Journal) apply(job *applyJob) error {
 	var err error
-	if len(job.recs) > 0 {
-		err = j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, job.recs) })
+	recs := job.recs
+	for len(recs) > 0 && err == nil {
+		n := min(len(recs), applyChunk)
+		if err = j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, recs[:n]) }); err == nil {
+			recs = recs[n:]
+			if j.sinceRelease.Add(int64(n)) >= releaseEvery {
+				// Best effort: the pages are the file's cache either
+				// way, and its only errors are a closed journal and a
+				// failed madvise.
+				_ = j.ReleaseMemory()
+			}
+		}
 	}
 	if err == nil {
 		for _, s := range job.segs {
@@ -428,18 +442,14 @@ func (j *Journal) apply(job *applyJob) error {
 	l.idle.Broadcast()
 	if err != nil {
 		err = fmt.Errorf("apply journal log: %w", txError(err))
-		l.pending = append(job.recs, l.pending...)
-		for _, r := range job.recs {
+		// What was committed stays; the rest waits for the next copy.
+		l.pending = append(recs, l.pending...)
+		for _, r := range recs {
 			l.pendingBytes += r.size()
 		}
 		l.old = append(job.segs, l.old...)
 	}
 	l.mu.Unlock()
-	if err == nil && j.sinceRelease.Add(int64(len(job.recs))) >= releaseEvery {
-		// Best effort: the pages are the file's cache either way, and
-		// its only errors are a closed journal and a failed madvise.
-		_ = j.ReleaseMemory()
-	}
 	return err
 }
 
