@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -274,5 +276,110 @@ func TestLogRotatesAndApplies(t *testing.T) {
 	}
 	if j.log.seg < 3 {
 		t.Errorf("segment %d is the current one; want the log to have rotated at least twice", j.log.seg)
+	}
+}
+
+// fullEnv makes the test binary, re-executed as a child, record into a
+// journal while a file size limit makes its log's writes fail halfway, as a
+// full disk does.
+const fullEnv = "JOURNAL_TEST_FULL"
+
+// fullDiskChild records entries, then lowers RLIMIT_FSIZE to just past the
+// log's size, so that the next frame is written in part and then refused,
+// records more (which must fail), lifts the limit, records more (which
+// must succeed), and exits without closing the journal. It prints "ok i id"
+// and "fail i" lines.
+func fullDiskChild(path string) int {
+	signal.Ignore(syscall.SIGXFSZ) // EFBIG rather than death
+	j, err := Open(path, Retention{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	record := func(i int) {
+		c := killContent(i)
+		id, err := j.Record(Entry{Root: "/r", Path: fmt.Sprintf("n%d.md", i), Rule: "r", BeforeHash: Hash(c)}, c)
+		if err != nil {
+			fmt.Printf("fail %d %v\n", i, err)
+			return
+		}
+		fmt.Printf("ok %d %d\n", i, id)
+	}
+	for i := range 10 {
+		record(i)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	j.log.mu.Lock()
+	size := j.log.size
+	j.log.mu.Unlock()
+	full := lim
+	full.Cur = uint64(size) + 40 // a frame is longer: it is cut
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for i := 10; i < 13; i++ {
+		record(i)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for i := 13; i < 20; i++ {
+		record(i)
+	}
+	return 0 // no Close: the reopen replays the log
+}
+
+// TestRecordOnFullDisk: a log write refused halfway (a full disk) fails
+// that Record with the system's error and leaves no torn frame, so the
+// entries recorded once there is room again survive a crash with the ones
+// before.
+func TestRecordOnFullDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fullEnv+"="+path)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	ok := map[int]uint64{}
+	failed := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var i int
+		var id uint64
+		switch {
+		case strings.HasPrefix(line, "ok "):
+			if _, err := fmt.Sscan(line[3:], &i, &id); err != nil {
+				t.Fatalf("child wrote %q", line)
+			}
+			ok[i] = id
+		case strings.HasPrefix(line, "fail "):
+			failed++
+			if !strings.Contains(line, "write journal log") || !strings.Contains(line, "file too large") {
+				t.Errorf("failure %q does not say what went wrong", line)
+			}
+		}
+	}
+	if failed != 3 || len(ok) != 17 {
+		t.Fatalf("child: %d recorded, %d failed; want 17 and 3:\n%s", len(ok), failed, out)
+	}
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for i, id := range ok {
+		if _, c, err := j.Get(id); err != nil || !bytes.Equal(c, killContent(i)) {
+			t.Errorf("entry %d (note %d) after the reopen: %q, %v", id, i, c, err)
+		}
+	}
+	s, err := j.Stats()
+	if err != nil || s.Entries != 17 {
+		t.Errorf("stats = %+v, %v; want 17 entries", s, err)
 	}
 }

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if p := os.Getenv(recordEnv); p != "" {
 		os.Exit(recordForever(p))
 	}
+	if p := os.Getenv(fullEnv); p != "" {
+		os.Exit(fullDiskChild(p))
+	}
 	goleak.VerifyTestMain(m)
 }
 
