@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+
+	"github.com/valyala/fastjson"
 )
 
 // Request is one run request as a handler sees it.
@@ -86,7 +88,6 @@ func ServeIO(ctx context.Context, r io.Reader, w io.Writer, actions Actions, opt
 		s.slots = make(chan struct{}, opts.Concurrency)
 	}
 	defer s.wg.Wait()
-	warmUp()
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -110,6 +111,7 @@ func ServeIO(ctx context.Context, r io.Reader, w io.Writer, actions Actions, opt
 }
 
 type server struct {
+	parser  fastjson.Parser // dispatch's; a value lives until the next parse
 	w       io.Writer
 	wmu     sync.Mutex
 	actions Actions
@@ -119,8 +121,8 @@ type server struct {
 
 // dispatch handles one line and reports whether serving should stop.
 func (s *server) dispatch(ctx context.Context, line []byte) (stop bool) {
-	var m Message
-	if err := json.Unmarshal(line, &m); err != nil {
+	m, p, pErr, err := decodeRequest(&s.parser, line)
+	if err != nil {
 		s.reply(nil, nil, &Error{Code: CodeParseError, Message: "invalid JSON: " + err.Error()})
 		return false
 	}
@@ -138,9 +140,8 @@ func (s *server) dispatch(ctx context.Context, line []byte) (stop bool) {
 		if m.ID == nil {
 			return false // a notification cannot be answered
 		}
-		var p RunParams
-		if err := json.Unmarshal(m.Params, &p); err != nil {
-			s.reply(m.ID, nil, &Error{Code: CodeInvalidParams, Message: "invalid run params: " + err.Error()})
+		if pErr != nil {
+			s.reply(m.ID, nil, &Error{Code: CodeInvalidParams, Message: "invalid run params: " + pErr.Error()})
 			return false
 		}
 		h, ok := s.actions[p.Action]
@@ -189,51 +190,21 @@ func call(ctx context.Context, h Handler, req Request) (res RunResult, err error
 	return h(ctx, req)
 }
 
+// reply writes the response to id (nil: JSON null): result, a RunResult
+// or an InitializeResult, or rpcErr.
 func (s *server) reply(id *json.RawMessage, result any, rpcErr *Error) {
-	m := Message{JSONRPC: "2.0", ID: id, Error: rpcErr}
-	if id == nil {
-		null := json.RawMessage("null")
-		m.ID = &null
+	var res []byte
+	switch r := result.(type) {
+	case RunResult:
+		res = appendRunResult(nil, r)
+	case InitializeResult:
+		res = appendInitializeResult(nil, r)
 	}
-	if rpcErr == nil {
-		b, err := json.Marshal(result)
-		if err != nil {
-			m.Error = &Error{Code: CodeInternalError, Message: "encode result: " + err.Error()}
-		} else {
-			m.Result = b
-		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
-	b = append(b, '\n')
+	b := appendReply(nil, id, res, rpcErr)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.w.Write(b)
 }
-
-// warmUp decodes a request and encodes replies once, before the first
-// request is read. encoding/json builds its codec for a type on first use,
-// which costs microseconds in a native process but milliseconds in a
-// WebAssembly instance, where every request meets a fresh runtime. Scribe
-// starts a WebAssembly instance ahead of its request, up to its first
-// read: done here, that work is off the request's path.
-func warmUp() {
-	var m Message
-	if json.Unmarshal(warmRequest, &m) != nil {
-		return
-	}
-	var p RunParams
-	json.Unmarshal(m.Params, &p)
-	content := "x"
-	res, _ := json.Marshal(RunResult{Content: &content, Findings: []Finding{{Line: 1, Column: 1, Severity: "warning", Message: "x"}}})
-	json.Marshal(Message{JSONRPC: "2.0", ID: m.ID, Result: res})
-	json.Marshal(Message{JSONRPC: "2.0", ID: m.ID, Error: &Error{Code: CodeActionFailed, Message: "x"}})
-}
-
-var warmRequest = []byte(`{"jsonrpc":"2.0","id":1,"method":"run","params":{"action":"a","params":{"k":"v"},` +
-	`"file":{"path":"a.md","content":"x","front_matter":{"s":"x","n":1.5,"b":true,"z":null,"l":["x",2],"o":{"k":"v"}}}}}`)
 
 var errLineTooLong = errors.New("line too long")
 
