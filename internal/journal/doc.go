@@ -81,7 +81,11 @@
 // see every Record that returned; an undo and its mark are written to the
 // store directly, after the log. An open replays what a crashed process
 // left: every whole frame (length, payload, CRC-32C) whose ID is above the
-// store's last one, up to the first torn frame of each segment. OpenReadOnly,
+// store's last one, up to the first torn frame of each segment (new IDs
+// start past any the bytes after it could have held). A copy that fails
+// leaves the entries in the log and is tried again 1,024 entries later; an
+// entry the store refuses alone while others go in (damage where it goes)
+// is dropped, and the read that copied it says so. OpenReadOnly,
 // when no writer holds the journal and a log is left, opens it for writing
 // once to do the same. See log.go for why.
 //

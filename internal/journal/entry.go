@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -68,6 +69,11 @@ func (e *Entry) validate() error {
 	}
 	if e.Rule == "" {
 		return errors.New("rule is empty")
+	}
+	if n := len(pathKey(e.Root, e.Path, 0)); n > bolt.MaxKeySize {
+		// The store could never take it: refused here, not when the log
+		// is copied into the store.
+		return fmt.Errorf("root and path are %d bytes together, more than the %d a journal stores", n, bolt.MaxKeySize)
 	}
 	if e.BeforeHash == "" && e.AfterHash == "" {
 		return errors.New("before and after hash are both empty: a write must leave or replace a file")

@@ -51,6 +51,9 @@ const (
 	// scenario, 1,024 entries a transaction raised the daemon's peak RSS
 	// from 229 to 273 MiB (doc/PERFORMANCE.md).
 	applyChunk = 256
+	// minFrame is less than the smallest frame: length, ID, an entry of
+	// format, time, root, path and rule, flags and a hash, sizes, CRC.
+	minFrame = 40
 )
 
 // releaseEvery is how many applied entries the journal's mapping may
@@ -95,9 +98,10 @@ func (r *logRec) appendFrame(dst []byte) []byte {
 func (r *logRec) size() int { return 64 + len(r.entry) + len(r.hash) + len(r.blob) }
 
 // readFrames decodes the frames of a segment up to the first torn or damaged
-// one.
-func readFrames(b []byte) []*logRec {
+// one, and returns how many bytes follow the last whole frame.
+func readFrames(b []byte) (recs []*logRec, rest int) {
 	var out []*logRec
+	defer func() { rest = len(b) }()
 	for len(b) > 0 {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) || uint64(len(b)-k)-n < 4 {
@@ -114,7 +118,7 @@ func readFrames(b []byte) []*logRec {
 		out = append(out, r)
 		b = b[k+int(n)+4:]
 	}
-	return out
+	return out, len(b)
 }
 
 func decodeFrame(p []byte) (*logRec, bool) {
@@ -162,6 +166,8 @@ type entryLog struct {
 	pendingBytes int
 	applying     bool     // an apply runs (its entries are no longer in pending)
 	old          []string // rotated segments whose entries are not all applied
+	retryAt      int      // after a failed copy, the pending count to try again at
+	broken       error    // set when the log can take no more frames
 }
 
 type logReq struct {
@@ -176,8 +182,12 @@ func (j *Journal) segmentName(n uint64) string {
 }
 
 // segments returns the numbers of the log's segment files, in order.
-func (j *Journal) segments() ([]uint64, error) {
-	dir, base := filepath.Split(j.path)
+func (j *Journal) segments() ([]uint64, error) { return segmentsOf(j.path) }
+
+// segmentsOf returns the numbers of the segment files of the journal at
+// path, in order.
+func segmentsOf(path string) ([]uint64, error) {
+	dir, base := filepath.Split(path)
 	ents, err := os.ReadDir(filepath.Clean(dir))
 	if err != nil {
 		return nil, err
@@ -211,23 +221,26 @@ func (j *Journal) openLog() error {
 		return fmt.Errorf("open journal log: %w", err)
 	}
 	var recs []*logRec
-	last := seq
+	last, gap := seq, uint64(0)
 	for _, n := range segs {
 		b, err := os.ReadFile(j.segmentName(n))
 		if err != nil {
 			return fmt.Errorf("replay journal log: %w", err)
 		}
-		for _, r := range readFrames(b) {
+		frames, rest := readFrames(b)
+		for _, r := range frames {
 			if r.id > last {
 				recs = append(recs, r)
 				last = r.id
 			}
 		}
+		// Bytes after the last whole frame: a torn write, or damage that
+		// hides whole frames behind it. Their IDs may have been handed
+		// out, so new ones start past as many as those bytes could hold.
+		gap += uint64(rest / minFrame)
 	}
-	if len(recs) > 0 {
-		if err := j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, recs) }); err != nil {
-			return fmt.Errorf("replay journal log %s: %w", j.segmentName(segs[0]), err)
-		}
+	if _, err := j.applyAll(recs); err != nil {
+		return fmt.Errorf("replay journal log %s: %w", j.segmentName(segs[0]), err)
 	}
 	for _, n := range segs {
 		if err := os.Remove(j.segmentName(n)); err != nil {
@@ -235,7 +248,7 @@ func (j *Journal) openLog() error {
 		}
 	}
 	l := &j.log
-	l.nextID = last + 1
+	l.nextID = last + 1 + gap
 	if len(segs) > 0 {
 		l.seg = segs[len(segs)-1]
 	}
@@ -296,9 +309,12 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 	batch := l.queue
 	l.queue = nil
 	var err error
-	if l.f == nil {
+	switch {
+	case l.f == nil:
 		err = ErrClosed
-	} else {
+	case l.broken != nil:
+		err = l.broken
+	default:
 		for _, q := range batch {
 			q.rec.id = l.nextID
 			l.nextID++
@@ -314,13 +330,22 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 
 	l.mu.Lock()
 	var job *applyJob
+	var torn *tornError
+	if errors.As(err, &torn) {
+		// No later frame goes behind the torn one: the next ones go to a
+		// new segment, and this one is deleted once its whole frames are
+		// in the store. If even that fails, appends fail from now on.
+		if rerr := j.rotateLocked(); rerr != nil {
+			l.broken = fmt.Errorf("%w; a new log segment failed too (%v): restart scribe", err, rerr)
+		}
+	}
 	if err == nil {
 		for _, q := range batch {
 			l.pending = append(l.pending, q.rec)
 			l.pendingBytes += q.rec.size()
 		}
 		l.size += int64(n)
-		if !l.applying && (len(l.pending) >= applyEvery || l.pendingBytes >= applyBytes) {
+		if !l.applying && len(l.pending) >= l.retryAt && (len(l.pending) >= applyEvery || l.pendingBytes >= applyBytes) {
 			// Rotate while holding the lead: no append is in flight into
 			// the segment that is set aside.
 			if rerr := j.rotateLocked(); rerr == nil {
@@ -356,12 +381,18 @@ func (j *Journal) writeFrames(f *os.File, size int64, batch []*logReq) (int, err
 	}
 	if err != nil {
 		if terr := f.Truncate(size); terr != nil {
-			return 0, fmt.Errorf("write journal log: %w (and cutting it back: %v)", err, terr)
+			return 0, &tornError{fmt.Errorf("write journal log: %w (and cutting it back: %v)", err, terr)}
 		}
 		return 0, fmt.Errorf("write journal log: %w", err)
 	}
 	return len(buf), nil
 }
+
+// tornError is a failed append that could not be cut back: the segment may
+// end in part of a frame, behind which a replay would not read.
+type tornError struct{ error }
+
+func (e *tornError) Unwrap() error { return e.error }
 
 // passLeadLocked ends a leader's turn: an exclusive operation waiting goes
 // first, else the first queued request leads the next round.
@@ -409,48 +440,92 @@ func (j *Journal) takePendingLocked() *applyJob {
 	return job
 }
 
-// apply copies job's entries into the store, applyChunk to a transaction,
-// and deletes its segments. On failure the entries not committed go back to
-// pending (and the segments stay) for the next apply: they are durable in the log either way, and the
-// next read, which applies them itself, reports the failure.
+// apply copies job's entries into the store (applyAll) and deletes its
+// segments. Entries that could not be committed go back to pending (and the
+// segments stay) for a later copy: they are durable in the log either way,
+// and the next read, which copies them itself, reports the failure.
 func (j *Journal) apply(job *applyJob) error {
-	var err error
-	recs := job.recs
-	for len(recs) > 0 && err == nil {
-		n := min(len(recs), applyChunk)
-		if err = j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, recs[:n]) }); err == nil {
-			recs = recs[n:]
-			if j.sinceRelease.Add(int64(n)) >= releaseEvery {
-				// Best effort: the pages are the file's cache either
-				// way, and its only errors are a closed journal and a
-				// failed madvise.
-				_ = j.ReleaseMemory()
-			}
-		}
-	}
-	if err == nil {
-		for _, s := range job.segs {
+	left, err := j.applyAll(job.recs)
+	segs := job.segs
+	if len(left) == 0 {
+		// Every entry is in the store, or dropped for good.
+		var kept []string
+		for _, s := range segs {
 			if rerr := os.Remove(s); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-				err = fmt.Errorf("remove applied journal log: %w", rerr)
-				break
+				err = errors.Join(err, fmt.Errorf("remove applied journal log: %w", rerr))
+				kept = append(kept, s)
 			}
 		}
+		segs = kept
 	}
 	l := &j.log
 	l.mu.Lock()
 	l.applying = false
 	l.idle.Broadcast()
+	l.old = append(segs, l.old...)
 	if err != nil {
 		err = fmt.Errorf("apply journal log: %w", txError(err))
-		// What was committed stays; the rest waits for the next copy.
-		l.pending = append(recs, l.pending...)
-		for _, r := range recs {
+	}
+	if len(left) > 0 {
+		l.pending = append(left, l.pending...)
+		for _, r := range left {
 			l.pendingBytes += r.size()
 		}
-		l.old = append(job.segs, l.old...)
+		// Retried once as many entries again have come, not with every
+		// append (a full disk would otherwise rotate at every one).
+		l.retryAt = len(l.pending) + applyEvery
+	} else {
+		l.retryAt = 0
 	}
 	l.mu.Unlock()
 	return err
+}
+
+// applyAll copies recs into the store, applyChunk to a transaction, and
+// returns those it could not. A transaction that fails is retried an entry
+// at a time: an entry that fails alone while others succeed can never be
+// stored (damage in the store where it goes), so it is dropped, and the
+// error names it; if none succeeds the store itself is failing (a full
+// disk), and every entry is kept for later.
+func (j *Journal) applyAll(recs []*logRec) (left []*logRec, err error) {
+	commit := func(rs []*logRec) error {
+		err := j.db.Update(func(tx *bolt.Tx) error { return applyRecs(tx, rs) })
+		if err == nil && j.sinceRelease.Add(int64(len(rs))) >= releaseEvery {
+			// Best effort: the pages are the file's cache either way,
+			// and its only errors are a closed journal and a failed
+			// madvise.
+			_ = j.ReleaseMemory()
+		}
+		return err
+	}
+	var dropped []error
+	for len(recs) > 0 {
+		n := min(len(recs), applyChunk)
+		if err := commit(recs[:n]); err == nil {
+			recs = recs[n:]
+			continue
+		}
+		var failed []*logRec
+		var errs []error
+		ok := 0
+		for _, r := range recs[:n] {
+			if err := commit([]*logRec{r}); err != nil {
+				failed = append(failed, r)
+				errs = append(errs, fmt.Errorf("entry %d (%s): %w", r.id, r.path, err))
+			} else {
+				ok++
+			}
+		}
+		if ok == 0 {
+			return recs, errors.Join(append(dropped, errs...)...)
+		}
+		dropped = append(dropped, errs...)
+		recs = recs[n:]
+	}
+	if len(dropped) > 0 {
+		return nil, fmt.Errorf("entries dropped, the store cannot take them: %w", errors.Join(dropped...))
+	}
+	return nil, nil
 }
 
 // applyRecs stores recs, in ID order, and sets the entries' sequence to the
@@ -526,11 +601,11 @@ func (j *Journal) exclusive(fn func(nextID func() uint64) error) error {
 	return err
 }
 
-// closeLog applies what is left and closes and deletes the current segment.
+// closeLog applies what is left and closes and deletes the current segment;
+// if the copy fails, it closes the segment and keeps it for the next open.
 func (j *Journal) closeLog() error {
 	l := &j.log
-	var ferr error
-	err := j.exclusive(func(func() uint64) error {
+	closeSegment := func(remove bool) error {
 		l.mu.Lock()
 		f, name := l.f, j.segmentName(l.seg)
 		l.f = nil
@@ -538,21 +613,31 @@ func (j *Journal) closeLog() error {
 		if f == nil {
 			return nil
 		}
-		ferr = f.Close()
-		if ferr == nil {
-			ferr = os.Remove(name)
+		err := f.Close()
+		if err == nil && remove {
+			err = os.Remove(name)
 		}
+		return err
+	}
+	var ferr error
+	err := j.exclusive(func(func() uint64) error {
+		ferr = closeSegment(true)
 		return nil
 	})
 	if errors.Is(err, ErrClosed) {
 		err = nil
+	}
+	if err != nil {
+		// An append that started before Close may still take the lead
+		// and find the file closed: it fails, and its entry is lost with
+		// its caller told so.
+		ferr = closeSegment(false)
 	}
 	return errors.Join(err, ferr)
 }
 
 // leftLog reports whether the journal at path has log segments.
 func leftLog(path string) bool {
-	dir, base := filepath.Split(path)
-	m, _ := filepath.Glob(filepath.Join(filepath.Clean(dir), base+logInfix+"*"))
-	return len(m) > 0
+	segs, _ := segmentsOf(path)
+	return len(segs) > 0
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // recordEnv makes the test binary, re-executed as a child, record entries
@@ -381,5 +383,120 @@ func TestRecordOnFullDisk(t *testing.T) {
 	s, err := j.Stats()
 	if err != nil || s.Entries != 17 {
 		t.Errorf("stats = %+v, %v; want 17 entries", s, err)
+	}
+}
+
+// TestEntryTheStoreCannotTake: a path too long for the store's keys is
+// refused by Record, not acknowledged and then stuck in the log.
+func TestEntryTheStoreCannotTake(t *testing.T) {
+	j := openTest(t, Retention{})
+	long := strings.Repeat("a/", 17000) + "x.md"
+	_, err := j.Record(Entry{Root: "/r", Path: long, Rule: "r", AfterHash: Hash([]byte("x"))}, nil)
+	if err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("Record of a %d-byte path = %v, want a refusal", len(long), err)
+	}
+	id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
+	if _, c, err := j.Get(id); err != nil || string(c) != "old" {
+		t.Fatalf("Get(%d) after the refusal = %q, %v", id, c, err)
+	}
+}
+
+// TestDamagedStoreDropsOnlyItsEntry: an entry whose content's reference
+// count is damaged in the store cannot be copied there. The read that
+// copies the log says so, the other entries get in, later reads work, and
+// the journal opens again after a crash.
+func TestDamagedStoreDropsOnlyItsEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []byte("content")
+	h, _ := decodeHash(Hash(bad))
+	if err := j.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRefs).Put(h, []byte{0xff}) // damaged
+	}); err != nil {
+		t.Fatal(err)
+	}
+	badID := rec(t, j, "/r", "a.md", "r", bad, []byte("x"), time.Time{})
+	good := rec(t, j, "/r", "b.md", "r", []byte("other"), []byte("y"), time.Time{})
+	if _, err := j.List("", "", 0); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("entry %d", badID)) {
+		t.Errorf("the read that copies the log = %v, want an error naming entry %d", err, badID)
+	}
+	if _, c, err := j.Get(good); err != nil || string(c) != "other" {
+		t.Errorf("Get(%d) = %q, %v", good, c, err)
+	}
+	if _, _, err := j.Get(badID); err == nil {
+		t.Errorf("Get(%d), the dropped entry, succeeded", badID)
+	}
+	// The next entries go in as usual; then a crash.
+	after := rec(t, j, "/r", "c.md", "r", []byte("third"), []byte("z"), time.Time{})
+	abandon(t, j)
+	j, err = Open(path, Retention{})
+	if err != nil {
+		t.Fatalf("open after the crash: %v", err)
+	}
+	defer j.Close()
+	for id, want := range map[uint64]string{good: "other", after: "third"} {
+		if _, c, err := j.Get(id); err != nil || string(c) != want {
+			t.Errorf("after the reopen, Get(%d) = %q, %v", id, c, err)
+		}
+	}
+}
+
+// TestLeftLogFoundWhateverTheName: a state directory whose name holds glob
+// characters still has its left log applied by a read-only open.
+func TestLeftLogFoundWhateverTheName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "notes [work]*?")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
+	abandon(t, j)
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, c, err := ro.Get(id); err != nil || string(c) != "old" {
+		t.Errorf("Get(%d) read-only after a crash = %q, %v", id, c, err)
+	}
+}
+
+// TestIDsNeverReusedAfterDamage: a damaged frame in the middle of a segment
+// hides the whole frames behind it; the IDs they had are not given again.
+func TestIDsNeverReusedAfterDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for i := range 6 {
+		ids = append(ids, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
+	}
+	seg := j.segmentName(j.log.seg)
+	abandon(t, j)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/3] ^= 0xff // damage a frame near the start
+	if err := os.WriteFile(seg, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err = Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	id := rec(t, j, "/r", "b.md", "r", []byte("new"), []byte("w"), time.Time{})
+	if id <= ids[len(ids)-1] {
+		t.Errorf("new ID %d after damage; IDs up to %d were given before it", id, ids[len(ids)-1])
 	}
 }
