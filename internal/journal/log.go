@@ -22,9 +22,9 @@ import (
 // content included, to a log file next to the store, with one write and one
 // fsync for every Record of the moment (group commit, no timer), and the
 // log is copied into the store every applyEvery entries or applyBytes
-// bytes, in the background. Until then the entries
-// live in memory too (pending); every read of entries applies them first,
-// so readers never see the difference.
+// bytes, in the background. Until then the entries live in memory too
+// (pending); every read of entries applies them first, so readers never see
+// the difference.
 //
 // The log is a series of segment files, <journal>-log.<n>. Copying rotates
 // to a new segment first, so Records go on while the old one is applied,
@@ -99,9 +99,8 @@ func (r *logRec) size() int { return 64 + len(r.entry) + len(r.hash) + len(r.blo
 
 // readFrames decodes the frames of a segment up to the first torn or damaged
 // one, and returns how many bytes follow the last whole frame.
-func readFrames(b []byte) (recs []*logRec, rest int) {
+func readFrames(b []byte) ([]*logRec, int) {
 	var out []*logRec
-	defer func() { rest = len(b) }()
 	for len(b) > 0 {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || n > uint64(len(b)-k) || uint64(len(b)-k)-n < 4 {
@@ -240,7 +239,8 @@ func (j *Journal) openLog() error {
 		gap += uint64(rest / minFrame)
 	}
 	if _, err := j.applyAll(recs); err != nil {
-		return fmt.Errorf("replay journal log %s: %w", j.segmentName(segs[0]), err)
+		return fmt.Errorf("replay journal log %s: %w (move the %s%s* files aside to open the journal without the entries they hold)",
+			j.segmentName(segs[0]), err, filepath.Base(j.path), logInfix)
 	}
 	for _, n := range segs {
 		if err := os.Remove(j.segmentName(n)); err != nil {
