@@ -56,6 +56,17 @@ func killContent(i int) []byte {
 	return bytes.Repeat(fmt.Appendf(nil, "note %d, the content a write replaced\n", i), 1+i%7)
 }
 
+// openAt opens the journal at path for a test that drops it (abandon) or
+// closes it itself.
+func openAt(t *testing.T, path string) *Journal {
+	t.Helper()
+	j, err := Open(path, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
 // abandon drops j as a killed process would: no apply, no close of the log.
 func abandon(t *testing.T, j *Journal) {
 	t.Helper()
@@ -143,10 +154,7 @@ func TestRecordSurvivesKill(t *testing.T) {
 // of a write leaves it, and checks that the whole frames before it count.
 func TestReplayStopsAtTornFrame(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openAt(t, path)
 	var want []uint64
 	for i := range 3 {
 		want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
@@ -183,10 +191,7 @@ func TestReplayStopsAtTornFrame(t *testing.T) {
 // checks that they are not applied twice.
 func TestReplaySkipsAppliedEntries(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openAt(t, path)
 	for i := range 5 {
 		rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i%2)), []byte("w"), time.Time{})
 	}
@@ -218,25 +223,27 @@ func TestReplaySkipsAppliedEntries(t *testing.T) {
 }
 
 // TestReadOnlyOpenAppliesLeftLog: history read by the CLI after a crash
-// shows the entries the crashed writer had confirmed.
+// shows the entries the crashed writer had confirmed, whatever the state
+// directory is called (glob characters included).
 func TestReadOnlyOpenAppliesLeftLog(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
-	abandon(t, j)
-	ro, err := OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	if _, c, err := ro.Get(id); err != nil || string(c) != "old" {
-		t.Errorf("Get(%d) read-only after a crash = %q, %v; want \"old\"", id, c, err)
-	}
-	if leftLog(path) {
-		t.Error("the log is still there after the read-only open applied it")
+	for _, dir := range []string{"state", "notes [work]*?"} {
+		t.Run(dir, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), dir, "journal.db")
+			j := openAt(t, path)
+			id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
+			abandon(t, j)
+			ro, err := OpenReadOnly(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ro.Close()
+			if _, c, err := ro.Get(id); err != nil || string(c) != "old" {
+				t.Errorf("Get(%d) read-only after a crash = %q, %v; want \"old\"", id, c, err)
+			}
+			if leftLog(path) {
+				t.Error("the log is still there after the read-only open applied it")
+			}
+		})
 	}
 }
 
@@ -407,10 +414,7 @@ func TestEntryTheStoreCannotTake(t *testing.T) {
 // the journal opens again after a crash.
 func TestDamagedStoreDropsOnlyItsEntry(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openAt(t, path)
 	bad := []byte("content")
 	h, _ := decodeHash(Hash(bad))
 	if err := j.db.Update(func(tx *bolt.Tx) error {
@@ -432,7 +436,7 @@ func TestDamagedStoreDropsOnlyItsEntry(t *testing.T) {
 	// The next entries go in as usual; then a crash.
 	after := rec(t, j, "/r", "c.md", "r", []byte("third"), []byte("z"), time.Time{})
 	abandon(t, j)
-	j, err = Open(path, Retention{})
+	j, err := Open(path, Retention{})
 	if err != nil {
 		t.Fatalf("open after the crash: %v", err)
 	}
@@ -444,38 +448,11 @@ func TestDamagedStoreDropsOnlyItsEntry(t *testing.T) {
 	}
 }
 
-// TestLeftLogFoundWhateverTheName: a state directory whose name holds glob
-// characters still has its left log applied by a read-only open.
-func TestLeftLogFoundWhateverTheName(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "notes [work]*?")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := rec(t, j, "/r", "a.md", "r", []byte("old"), []byte("new"), time.Time{})
-	abandon(t, j)
-	ro, err := OpenReadOnly(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	if _, c, err := ro.Get(id); err != nil || string(c) != "old" {
-		t.Errorf("Get(%d) read-only after a crash = %q, %v", id, c, err)
-	}
-}
-
 // TestIDsNeverReusedAfterDamage: a damaged frame in the middle of a segment
 // hides the whole frames behind it; the IDs they had are not given again.
 func TestIDsNeverReusedAfterDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, Retention{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := openAt(t, path)
 	var ids []uint64
 	for i := range 6 {
 		ids = append(ids, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
