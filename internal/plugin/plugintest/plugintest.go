@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -274,8 +275,17 @@ func serveGood() int {
 	return 0
 }
 
-// Processes returns the pids of running helper processes (a /proc scan).
+// Processes returns the pids of running processes of this test binary's
+// helper (a /proc scan). A process counts by the file it runs, this
+// binary's copy: test binaries of other packages, run at the same time,
+// have helpers of their own, with the same name.
 func Processes() []int {
+	mu.Lock()
+	want := helperPath
+	mu.Unlock()
+	if want == "" {
+		return nil // no helper was made, so none runs
+	}
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {
@@ -283,25 +293,16 @@ func Processes() []int {
 		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil || pid == os.Getpid() {
 			continue
 		}
-		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
 		if err != nil {
 			continue
 		}
-		arg0, _, _ := bytesCut(cmd, 0)
-		if filepath.Base(string(arg0)) == HelperName {
+		// Cleanup may have removed the copy already.
+		if strings.TrimSuffix(exe, " (deleted)") == want {
 			out = append(out, pid)
 		}
 	}
 	return out
-}
-
-func bytesCut(b []byte, sep byte) ([]byte, []byte, bool) {
-	for i, c := range b {
-		if c == sep {
-			return b[:i], b[i+1:], true
-		}
-	}
-	return b, nil, false
 }
 
 // Eventually polls cond until it holds or within passes.
