@@ -151,12 +151,14 @@ func OpenReadOnly(path string) (*Journal, error) {
 		return nil, openError(path, err)
 	}
 	if leftLog(path) {
-		// No writer holds the journal, yet there is a log: a writer
-		// crashed, and its last entries are not in the store. Opening
-		// for writing once applies them (best effort: without the right
-		// to write, they wait for the next writer).
+		// No writer holds the journal, yet there is a log: the last
+		// writer's last entries, which it left for the next open (or
+		// could not copy: it crashed), are not in the store. Opening for
+		// writing once copies them (best effort: without the right to
+		// write, they wait for the next writer).
 		db.Close()
 		if w, err := Open(path, Retention{}); err == nil {
+			w.exclusive(nil)
 			w.Close()
 		}
 		if db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: readOnlyLockTimeout, ReadOnly: true}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -475,5 +476,139 @@ func TestIDsNeverReusedAfterDamage(t *testing.T) {
 	id := rec(t, j, "/r", "b.md", "r", []byte("new"), []byte("w"), time.Time{})
 	if id <= ids[len(ids)-1] {
 		t.Errorf("new ID %d after damage; IDs up to %d were given before it", id, ids[len(ids)-1])
+	}
+}
+
+// storeSeq reads the store's sequence, the last ID copied into it, from the
+// closed journal at path.
+func storeSeq(t *testing.T, path string) uint64 {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var seq uint64
+	db.View(func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bucketEntries).Sequence()
+		return nil
+	})
+	return seq
+}
+
+// TestCloseLeavesTheLog: Close copies nothing into the store; the next open
+// takes the log up, so its entries are read, kept through a crash of that
+// process, and copied once with the next copy.
+func TestCloseLeavesTheLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j := openAt(t, path)
+	var want []uint64
+	for i := range 5 {
+		want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if seq := storeSeq(t, path); seq != 0 {
+		t.Errorf("store sequence after Close = %d; want 0, nothing copied", seq)
+	}
+	if !leftLog(path) {
+		t.Fatal("Close removed the log that holds the entries")
+	}
+
+	// Taken up, then the process dies: the entries are still in the log.
+	j = openAt(t, path)
+	want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v5"), []byte("w"), time.Time{}))
+	abandon(t, j)
+	if seq := storeSeq(t, path); seq != 0 {
+		t.Errorf("store sequence after an open and a crash = %d; want 0", seq)
+	}
+
+	j = openAt(t, path)
+	defer j.Close()
+	es, err := j.List("/r", "a.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(want)
+	if got := ids(es); !slices.Equal(got, want) {
+		t.Errorf("entries = %v; want %v, newest first", got, want)
+	}
+	for i, e := range es {
+		if _, c, err := j.Get(e.ID); err != nil || string(c) != "v"+strconv.Itoa(5-i) {
+			t.Errorf("Get(%d) = %q, %v; want v%d", e.ID, c, err, 5-i)
+		}
+	}
+	s, err := j.Stats()
+	if err != nil || s.Entries != 6 || s.Blobs != 6 {
+		t.Errorf("stats = %+v, %v; want 6 entries and blobs, each once", s, err)
+	}
+	if segs, err := j.segments(); err != nil || len(segs) != 1 {
+		t.Errorf("segments after the read copied the log = %v, %v; want the current one only", segs, err)
+	}
+}
+
+// TestLeftSegmentsDoNotPileUp: processes that each record a little and close
+// leave a segment each; past maxLeftSegments, an open copies them.
+func TestLeftSegmentsDoNotPileUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	var most int
+	for i := range 2*maxLeftSegments + 3 {
+		j := openAt(t, path)
+		segs, err := j.segments()
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, len(segs))
+		rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{})
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if most != maxLeftSegments+1 {
+		t.Errorf("at most %d segments at an open; want %d (those left and the new one)", most, maxLeftSegments+1)
+	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if s, err := ro.Stats(); err != nil || s.Entries != 2*maxLeftSegments+3 {
+		t.Errorf("stats = %+v, %v; want %d entries", s, err, 2*maxLeftSegments+3)
+	}
+	if leftLog(path) {
+		t.Error("the log is still there after the read-only open copied it")
+	}
+}
+
+// TestPruneWithNothingToRemove: a Prune that has nothing to remove copies
+// nothing and commits nothing; one that has, counts the log's entries too.
+func TestPruneWithNothingToRemove(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path, Retention{MaxEntries: 3, MaxAge: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := range 3 {
+		rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), now)
+	}
+	writes := func() int64 { st := j.db.Stats(); return st.TxStats.GetWrite() }
+	before := writes()
+	if n, err := j.Prune(now); n != 0 || err != nil {
+		t.Fatalf("Prune = %d, %v; want 0", n, err)
+	}
+	if got := writes(); got != before {
+		t.Errorf("a Prune with nothing to remove wrote the store (%d page writes, %d before)", got, before)
+	}
+	rec(t, j, "/r", "a.md", "r", []byte("v3"), []byte("w"), now)
+	if n, err := j.Prune(now); n != 1 || err != nil {
+		t.Errorf("Prune with 4 entries for 3, all in the log = %d, %v; want 1", n, err)
+	}
+	if n, err := j.Prune(now.Add(2 * time.Hour)); n != 3 || err != nil {
+		t.Errorf("Prune two hours later = %d, %v; want the 3 left", n, err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -25,12 +25,17 @@ func (j *Journal) Prune(now time.Time) (removed int, err error) {
 	if err := j.usable(true); err != nil {
 		return 0, fmt.Errorf("prune journal: %w", err)
 	}
-	if err := j.exclusive(nil); err != nil {
-		return 0, fmt.Errorf("prune journal: %w", err)
-	}
 	var cutoff int64
 	if j.keep.MaxAge > 0 {
 		cutoff = now.Add(-j.keep.MaxAge).UnixNano()
+	}
+	if !j.pruneDue(cutoff) {
+		// Nothing to remove: the log need not be copied for it, nor a
+		// transaction committed (a one-shot run prunes as it ends).
+		return 0, nil
+	}
+	if err := j.exclusive(nil); err != nil {
+		return 0, fmt.Errorf("prune journal: %w", err)
 	}
 	for {
 		n := 0
@@ -85,4 +90,61 @@ func (j *Journal) Prune(now time.Time) (removed int, err error) {
 			return removed, nil
 		}
 	}
+}
+
+// pruneDue reports whether Prune could remove anything: whether the oldest
+// entry, stored or in the log, is older than cutoff, or the entries or
+// their content, stored and in the log, exceed the retention's bounds. The
+// log's content is counted as if none of it were stored yet, so that an
+// answer errs towards a Prune; so does a copy in flight or an error.
+func (j *Journal) pruneDue(cutoff int64) bool {
+	l := &j.log
+	l.mu.Lock()
+	if l.applying {
+		l.mu.Unlock()
+		return true
+	}
+	count, stored := uint64(len(l.pending)), uint64(0)
+	for _, r := range l.pending {
+		stored += uint64(len(r.blob))
+	}
+	var first *logRec
+	if len(l.pending) > 0 {
+		first = l.pending[0]
+	}
+	l.mu.Unlock()
+
+	var oldest int64
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		n, err := getUvarint(b.meta, keyEntries)
+		if err != nil {
+			return err
+		}
+		bytes, err := getUvarint(b.meta, keyStored)
+		if err != nil {
+			return err
+		}
+		count, stored = count+n, stored+bytes
+		id, v := b.entries.Cursor().First()
+		if id == nil && first != nil {
+			id, v = idKey(first.id), first.entry
+		}
+		if id == nil {
+			return nil
+		}
+		if len(id) != 8 {
+			return fmt.Errorf("%w: bad key %x", errDamaged, id)
+		}
+		e, err := decodeEntry(binary.BigEndian.Uint64(id), v)
+		oldest = e.Time.UnixNano()
+		return err
+	})
+	return err != nil ||
+		(j.keep.MaxAge > 0 && count > 0 && oldest < cutoff) ||
+		(j.keep.MaxEntries > 0 && count > uint64(j.keep.MaxEntries)) ||
+		(j.keep.MaxBytes > 0 && stored > uint64(j.keep.MaxBytes))
 }
