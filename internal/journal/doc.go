@@ -84,7 +84,7 @@
 // every whole frame (length, payload, CRC-32C) whose ID is above the
 // store's last one, up to the first torn frame of each segment (new IDs
 // start past any the bytes after it could have held); past eight segments
-// left, it copies them at once. A Prune with nothing to remove copies
+// or a copy's worth of entries left, it copies them at once. A Prune with nothing to remove copies
 // nothing. A copy that fails
 // leaves the entries in the log and is tried again 1,024 entries later; an
 // entry the store refuses alone while others go in (damage where it goes)

@@ -40,8 +40,10 @@ import (
 // takes it up, so a one-shot run or a daemon's stop does not wait for a
 // copy (the last 1,000 entries of a run of 2,000 writes took 8 bbolt
 // commits after its last write). Only when more than maxLeftSegments
-// segments are left (many short processes, each leaving a few entries)
-// does an open copy them at once, so that they do not pile up.
+// segments are left (many short processes, each leaving a few entries), or
+// a copy's worth of entries (a crash can leave up to two), does an open
+// copy them at once, so that neither the files nor the memory they take
+// pile up.
 
 const (
 	// logInfix names the segment files: journal.db-log.1, ...
@@ -217,8 +219,8 @@ func segmentsOf(path string) ([]uint64, error) {
 
 // openLog takes up what a previous process left in the log: its entries
 // not yet in the store become pending, to be copied with the next copy, and
-// a new segment is started. Past maxLeftSegments segments, it copies them
-// now and deletes them.
+// a new segment is started. Past maxLeftSegments segments, or as many
+// entries or bytes as a copy takes, it copies them now and deletes them.
 func (j *Journal) openLog() error {
 	segs, err := j.segments()
 	if err != nil {
@@ -251,7 +253,11 @@ func (j *Journal) openLog() error {
 		gap += uint64(rest / minFrame)
 	}
 	l := &j.log
-	if len(segs) > maxLeftSegments {
+	bytes := 0
+	for _, r := range recs {
+		bytes += r.size()
+	}
+	if len(segs) > maxLeftSegments || len(recs) >= applyEvery || bytes >= applyBytes {
 		if _, err := j.applyAll(recs); err != nil {
 			return fmt.Errorf("replay journal log %s: %w (move the %s%s* files aside to open the journal without the entries they hold)",
 				j.segmentName(segs[0]), err, filepath.Base(j.path), logInfix)
@@ -262,10 +268,7 @@ func (j *Journal) openLog() error {
 			}
 		}
 	} else {
-		l.pending = recs
-		for _, r := range recs {
-			l.pendingBytes += r.size()
-		}
+		l.pending, l.pendingBytes = recs, bytes
 		for _, n := range segs {
 			l.old = append(l.old, j.segmentName(n))
 		}

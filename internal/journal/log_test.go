@@ -612,3 +612,29 @@ func TestPruneWithNothingToRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLeftCopyIsCopiedAtOpen: a log holding a copy's worth of entries (a
+// crash can leave that much) is copied at open, not held in memory.
+func TestLeftCopyIsCopiedAtOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j := openAt(t, path)
+	seg := j.segmentName(j.log.seg)
+	abandon(t, j)
+	var frames []byte
+	for id := uint64(1); id <= applyEvery; id++ {
+		e := &Entry{Root: "/r", Path: fmt.Sprintf("n%d.md", id), Rule: "r"}
+		frames = (&logRec{id: id, root: e.Root, path: e.Path, entry: encodeEntry(e)}).appendFrame(frames)
+	}
+	if err := os.WriteFile(seg, frames, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j = openAt(t, path)
+	pending := len(j.log.pending)
+	j.Close()
+	if pending != 0 {
+		t.Errorf("%d entries held in memory after the open; want them copied", pending)
+	}
+	if seq := storeSeq(t, path); seq != applyEvery {
+		t.Errorf("store sequence after the open = %d; want %d", seq, applyEvery)
+	}
+}
