@@ -105,6 +105,52 @@ func TestBurstAgainstDaemon(t *testing.T) {
 	}
 }
 
+// TestBurstAgainstProcess runs a burst against `scribe watch` in a child
+// process, whose peak memory and CPU the burst reads from /proc.
+func TestBurstAgainstProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds scribe and starts it with embedded NATS")
+	}
+	dir := tinyTree(t, 40)
+	ctx := context.Background()
+	b := testBench(30)
+	b.f.work = t.TempDir()
+	tgt, err := b.startProcess(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := tgt.stop(); err != nil {
+			t.Errorf("scribe watch: %v", err)
+		}
+	}()
+	if targetPID(tgt) == 0 {
+		t.Fatal("the target runs in this process")
+	}
+	if _, err := tgt.drain(ctx, b.f.drainMax); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSaver(filepath.Join(dir, "tree"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res, err := b.oneBurst(ctx, s, tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 || res.drain <= 0 {
+		t.Errorf("burst = %+v, want 30 rewrites, none missed or doubled", res)
+	}
+	own, err := procStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.peak <= 0 || res.peak == own["VmHWM"] {
+		t.Errorf("peak %d; want the child's (this process: %d)", res.peak, own["VmHWM"])
+	}
+}
+
 func TestPercentile(t *testing.T) {
 	var s []time.Duration
 	for i := 1; i <= 100; i++ {

@@ -6,6 +6,7 @@
 //	go run ./bench/daemon -scenario latency -n 10000 -settle 50ms
 //	go run ./bench/daemon -scenario latency -target bare
 //	go run ./bench/daemon -scenario burst -files 2000
+//	go run ./bench/daemon -scenario burst -files 2000 -target process
 //	go run ./bench/daemon -scenario flood -files 20000
 //	go run ./bench/daemon -scenario flood -files 20000 -target bare -workers 16
 //	go run ./bench/daemon -scenario startup -n 10000,100000
@@ -63,6 +64,12 @@
 // goroutines; -bare-settle gives it a timer per event, to compare with the
 // daemon's settle time). The bare loop does not recover from an overflow of
 // the kernel's queue: a flood it falls behind on ends with an error.
+//
+// With -target process they run against `scribe watch`, built from this
+// checkout, in a child process with the same configuration: the burst's
+// peak memory is then the daemon's alone, not shared with the saver and the
+// observer (and the binary's own pages are those of the real command), and
+// the CPU figures add the child's to this process's.
 //
 // -work DIR keeps the corpora (one per size) and the daemon's state between
 // invocations; startup -cold=false then measures warm starts only.

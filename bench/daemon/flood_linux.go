@@ -72,7 +72,7 @@ func (b *bench) oneFlood(ctx context.Context, t target, dir string) (time.Durati
 	if err != nil {
 		return 0, 0, err
 	}
-	cpu0 := cpuTime()
+	cpu0 := cpuWith(targetPID(t))
 	start := time.Now()
 	for i := range b.f.files {
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%06d.md", i)), fmt.Appendf(nil, "# %d\nTODO: flood %d\n", i, i), 0o644); err != nil {
@@ -97,7 +97,7 @@ func (b *bench) oneFlood(ctx context.Context, t target, dir string) (time.Durati
 		case <-time.After(20 * time.Millisecond): // the status is not free to compute
 		}
 	}
-	took, cpu := time.Since(start), cpuTime()-cpu0
+	took, cpu := time.Since(start), cpuWith(targetPID(t))-cpu0
 	for i := range b.f.files {
 		p := filepath.Join(dir, fmt.Sprintf("f%06d.md", i))
 		got, err := os.ReadFile(p)

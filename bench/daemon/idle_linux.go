@@ -92,11 +92,9 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(b.f.work, "scribe")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/scribe")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("go build ./cmd/scribe: %w", err)
+	bin, err := b.buildScribe(ctx)
+	if err != nil {
+		return nil, err
 	}
 	cat, err := exec.LookPath("cat")
 	if err != nil {

@@ -215,7 +215,7 @@ func (b *bench) latency(ctx context.Context) ([]row, error) {
 	var goal50, goal99 string
 	var lim50, lim99 time.Duration
 	settle, perr := time.ParseDuration(b.f.settle)
-	if b.f.target == "daemon" && perr == nil {
+	if b.f.target != "bare" && perr == nil {
 		// The "settle: 0" goals hold for any settle under a
 		// millisecond (settle: 0 itself means the 50ms default to the
 		// watcher; see doc/PERFORMANCE.md).

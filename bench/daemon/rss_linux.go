@@ -92,8 +92,11 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 }
 
 // procStatus returns the memory fields of /proc/self/status in bytes.
-func procStatus() (map[string]int64, error) {
-	f, err := os.Open("/proc/self/status")
+func procStatus() (map[string]int64, error) { return procStatusOf(0) }
+
+// procStatusOf is procStatus of process pid, or of this one for 0.
+func procStatusOf(pid int) (map[string]int64, error) {
+	f, err := os.Open(procPath(pid, "status"))
 	if err != nil {
 		return nil, err
 	}

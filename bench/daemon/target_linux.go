@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,7 @@ engine:
   max_wait: 2s
   state_dir: state
 http:
-  listen: "127.0.0.1:0"
+  listen: "%s"
 rules:
   - id: todo-to-task
     match: '(?m)^TODO: (.+)$'
@@ -45,9 +46,11 @@ rules:
       - replace: { with: "- [ ] $1" }
 `
 
-// daemonTarget is the real daemon running in this process.
+// daemonTarget is the real daemon running in this process, or `scribe
+// watch` in a child process (cmd set).
 type daemonTarget struct {
 	d      *daemon.Daemon
+	cmd    *exec.Cmd
 	cancel context.CancelFunc
 	errc   chan error
 	base   string // http://addr
@@ -63,7 +66,7 @@ var httpClient = &http.Client{Timeout: 10 * time.Second}
 // startDaemon writes dir/scribe.yaml, compiles it as the CLI does and runs
 // the daemon until ready.
 func (b *bench) startDaemon(ctx context.Context, dir string) (*daemonTarget, error) {
-	yaml := fmt.Sprintf(configYAML, b.f.workers, b.f.settle)
+	yaml := fmt.Sprintf(configYAML, b.f.workers, b.f.settle, "127.0.0.1:0")
 	name := filepath.Join(dir, "scribe.yaml")
 	if err := os.WriteFile(name, []byte(yaml), 0o644); err != nil {
 		return nil, err
@@ -163,8 +166,88 @@ func (t *daemonTarget) drain(ctx context.Context, limit time.Duration) (time.Dur
 }
 
 func (t *daemonTarget) stop() error {
+	if t.cmd != nil {
+		// scribe watch stops on SIGINT; a minute is plenty.
+		t.cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-t.errc:
+			return err
+		case <-time.After(time.Minute):
+			t.cmd.Process.Kill()
+			return <-t.errc
+		}
+	}
 	t.cancel()
 	return <-t.errc
+}
+
+// pid is the process whose memory and CPU are the target's: 0 for this one.
+func (t *daemonTarget) pid() int {
+	if t.cmd == nil {
+		return 0
+	}
+	return t.cmd.Process.Pid
+}
+
+// startProcess runs `scribe watch`, built from this checkout, in a child
+// process on dir's corpus with the same configuration as startDaemon, until
+// it reports ready (-target process): its memory and CPU are then its own,
+// not shared with the benchmark's saver and observer.
+func (b *bench) startProcess(ctx context.Context, dir string) (*daemonTarget, error) {
+	bin, err := b.buildScribe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	name := filepath.Join(dir, "scribe.yaml")
+	if err := os.WriteFile(name, fmt.Appendf(nil, configYAML, b.f.workers, b.f.settle, addr), 0o644); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "daemon.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close() // the child holds its own descriptor
+	cmd := exec.Command(bin, "watch", "-c", name)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	t := &daemonTarget{cmd: cmd, errc: make(chan error, 1), base: "http://" + addr}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { t.errc <- cmd.Wait() }()
+	for {
+		select {
+		case err := <-t.errc:
+			return nil, fmt.Errorf("scribe watch exited before ready: %v (see %s)", err, logf.Name())
+		case <-ctx.Done():
+			t.stop()
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if st, err := t.status(ctx); err == nil && st.Ready {
+			t.ready = time.Since(start)
+			return t, nil
+		}
+		if time.Since(start) > readyLimit {
+			t.stop()
+			return nil, fmt.Errorf("scribe watch not ready after %v", readyLimit)
+		}
+	}
+}
+
+// buildScribe builds cmd/scribe into the work directory.
+func (b *bench) buildScribe(ctx context.Context) (string, error) {
+	bin := filepath.Join(b.f.work, "scribe")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/scribe-md/scribe/cmd/scribe")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build cmd/scribe: %w", err)
+	}
+	return bin, nil
 }
 
 // bareTarget is bench/bareloop running in this process.
@@ -206,7 +289,11 @@ func (b *bench) startTarget(ctx context.Context, dir string) (target, string, er
 		t, err := b.startBare(ctx, tree)
 		return t, fmt.Sprintf("bare loop, settle %v, %d workers, dirsync %v", b.f.bareWait, b.f.workers, b.f.dirSync), err
 	}
-	t, err := b.startDaemon(ctx, dir)
+	start, where := b.startDaemon, "daemon"
+	if b.f.target == "process" {
+		start, where = b.startProcess, "scribe watch (a child process)"
+	}
+	t, err := start(ctx, dir)
 	if err != nil {
 		return nil, "", err
 	}
@@ -216,5 +303,5 @@ func (b *bench) startTarget(ctx context.Context, dir string) (target, string, er
 		return nil, "", err
 	}
 	fmt.Fprintf(os.Stderr, "daemon ready after %s, queue drained %s later\n", ms(t.ready), ms(d))
-	return t, fmt.Sprintf("daemon, settle %s, %d workers", b.f.settle, b.f.workers), nil
+	return t, fmt.Sprintf("%s, settle %s, %d workers", where, b.f.settle, b.f.workers), nil
 }
