@@ -76,21 +76,20 @@
 // Records that arrive meanwhile share the next write and fsync (no timer).
 // Every 1,024 entries or 4 MiB the log rotates to a new segment and the
 // entries are copied into the store, 256 to a transaction, in the
-// background; the segment is deleted once they are all committed. Reads of entries (Get,
-// List, ListRun, Stats) and Prune first copy whatever the log holds, so they
-// see every Record that returned; an undo and its mark are written to the
-// store directly, after the log. Close does not copy: an open takes up
-// what the last process left, closed or crashed, as entries still to copy:
-// every whole frame (length, payload, CRC-32C) whose ID is above the
-// store's last one, up to the first torn frame of each segment (new IDs
-// start past any the bytes after it could have held); past eight segments
-// or a copy's worth of entries left, it copies them at once. A Prune with nothing to remove copies
-// nothing. A copy that fails
-// leaves the entries in the log and is tried again 1,024 entries later; an
-// entry the store refuses alone while others go in (damage where it goes)
-// is dropped, and the read that copied it says so. OpenReadOnly,
-// when no writer holds the journal and a log is left, opens it for writing
-// once to copy it. See log.go for why.
+// background; the segment is deleted once they are all committed. Reads of
+// entries (Get, List, ListRun, Stats) and Prune first copy whatever the log
+// holds, so they see every Record that returned; an undo and its mark are
+// written to the store directly, after the log. Close does not copy: an open
+// takes up what the last process left, closed or crashed, as entries still
+// to copy: every whole frame (length, payload, CRC-32C) whose ID is above
+// the store's last one, up to the first torn frame of each segment (new IDs
+// start past any the bytes after it could have held); past eight segments or
+// a copy's worth of entries left, it copies them at once. A Prune with
+// nothing to remove copies nothing. A copy that fails leaves the entries in
+// the log and is tried again 1,024 entries later; an entry the store refuses
+// alone while others go in (damage where it goes) is dropped, and the read
+// that copied it says so. OpenReadOnly, when no writer holds the journal and
+// a log is left, opens it for writing once to copy it. See log.go for why.
 //
 // Get verifies the content against its hash, so a damaged store is
 // reported, never restored. bbolt reads the file through a memory mapping,

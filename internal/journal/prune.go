@@ -97,6 +97,7 @@ func (j *Journal) Prune(now time.Time) (removed int, err error) {
 // their content, stored and in the log, exceed the retention's bounds. The
 // log's content is counted as if none of it were stored yet, so that an
 // answer errs towards a Prune; so does a copy in flight or an error.
+// Records still being appended are not counted: the next Prune sees them.
 func (j *Journal) pruneDue(cutoff int64) bool {
 	l := &j.log
 	l.mu.Lock()
