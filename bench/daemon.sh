@@ -34,6 +34,7 @@ b -scenario latency -settle 1us
 b -scenario latency -settle 50ms
 b -scenario burst -target bare
 b -scenario burst -settle 50ms
+b -scenario burst -settle 50ms -target process   # the daemon's memory alone
 b -scenario startup -n 10000
 if [[ -z "${QUICK:-}" ]]; then
   b -scenario startup -n 100000 -runs 1
