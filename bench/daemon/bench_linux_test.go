@@ -76,33 +76,7 @@ func TestBurstAgainstDaemon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the daemon with embedded NATS")
 	}
-	dir := tinyTree(t, 40)
-	ctx := context.Background()
-	b := testBench(30)
-	tgt, err := b.startDaemon(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := tgt.stop(); err != nil {
-			t.Errorf("daemon: %v", err)
-		}
-	}()
-	if _, err := tgt.drain(ctx, b.f.drainMax); err != nil {
-		t.Fatal(err)
-	}
-	s, err := newSaver(filepath.Join(dir, "tree"), 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	res, err := b.oneBurst(ctx, s, tgt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 || res.drain <= 0 {
-		t.Errorf("burst = %+v, want 30 rewrites, none missed or doubled", res)
-	}
+	testBurst(t, func(b *bench, dir string) (*daemonTarget, error) { return b.startDaemon(context.Background(), dir) })
 }
 
 // TestBurstAgainstProcess runs a burst against `scribe watch` in a child
@@ -111,22 +85,38 @@ func TestBurstAgainstProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds scribe and starts it with embedded NATS")
 	}
+	res := testBurst(t, func(b *bench, dir string) (*daemonTarget, error) {
+		b.f.work = t.TempDir()
+		tgt, err := b.startProcess(context.Background(), dir)
+		if err == nil && targetPID(tgt) == 0 {
+			t.Error("the target runs in this process")
+		}
+		return tgt, err
+	})
+	own, err := procStatus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.peak <= 0 || res.peak == own["VmHWM"] {
+		t.Errorf("peak %d; want the child's (this process: %d)", res.peak, own["VmHWM"])
+	}
+}
+
+// testBurst starts a target on a tree of 40 notes, saves 30 of them at once
+// and checks that each is rewritten once.
+func testBurst(t *testing.T, start func(*bench, string) (*daemonTarget, error)) burstResult {
 	dir := tinyTree(t, 40)
 	ctx := context.Background()
 	b := testBench(30)
-	b.f.work = t.TempDir()
-	tgt, err := b.startProcess(ctx, dir)
+	tgt, err := start(b, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
 		if err := tgt.stop(); err != nil {
-			t.Errorf("scribe watch: %v", err)
+			t.Errorf("target: %v", err)
 		}
 	}()
-	if targetPID(tgt) == 0 {
-		t.Fatal("the target runs in this process")
-	}
 	if _, err := tgt.drain(ctx, b.f.drainMax); err != nil {
 		t.Fatal(err)
 	}
@@ -142,13 +132,7 @@ func TestBurstAgainstProcess(t *testing.T) {
 	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 || res.drain <= 0 {
 		t.Errorf("burst = %+v, want 30 rewrites, none missed or doubled", res)
 	}
-	own, err := procStatus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.peak <= 0 || res.peak == own["VmHWM"] {
-		t.Errorf("peak %d; want the child's (this process: %d)", res.peak, own["VmHWM"])
-	}
+	return res
 }
 
 func TestPercentile(t *testing.T) {
