@@ -464,8 +464,17 @@ func TestUndoButton(t *testing.T) {
 	}
 
 	p.click(item + " button.undo")
-	plugintest.Eventually(t, 10*time.Second, "note.md restored", func() bool { return d.read("note.md") == before })
-	p.wait(10*time.Second, "the undo confirmed", `document.getElementById('notice').textContent.startsWith('Undid write')`)
+	// The page's answer first: a refusal says why, and a timeout here prints
+	// the page (a click that never reached the button shows no notice).
+	p.wait(10*time.Second, "the undo's notice", `/^(Undid write|Undo of)/.test(document.getElementById('notice').textContent)`)
+	if n := eval[string](p, `document.getElementById('notice').textContent`); !strings.HasPrefix(n, "Undid write") {
+		t.Fatalf("undo refused: %s", n)
+	}
+	for deadline := time.Now().Add(10 * time.Second); d.read("note.md") != before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("note.md not restored 10 s after the undo was confirmed; it holds %q", d.read("note.md"))
+		}
+	}
 	p.wait(10*time.Second, "the undo in the history", `document.querySelector('#writes li[data-path="note.md"] .meta').textContent.includes('undo of #')`)
 	if title := eval[string](p, `document.title`); title != "Scribe" {
 		t.Errorf("title %q: the note's markup ran", title)
