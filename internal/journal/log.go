@@ -87,7 +87,7 @@ type logRec struct {
 	entry []byte // encodeEntry
 	hash  []byte // sha256 of the content replaced; nil for a created file
 	raw   uint64 // its size
-	blob  []byte // its packed content (packBlob); nil with hash
+	blob  []byte // its packed content (packBlob); nil when hash is, or when an undo finds the store holds it
 }
 
 // appendFrame appends r's frame to dst.
@@ -553,13 +553,19 @@ func (j *Journal) applyAll(recs []*logRec) (left []*logRec, err error) {
 	return nil, nil
 }
 
-// applyRecs stores recs, in ID order, and sets the entries' sequence to the
-// last ID.
+// applyRecs stores recs in the store (see store).
 func applyRecs(tx *bolt.Tx, recs []*logRec) error {
 	b, err := openBuckets(tx)
 	if err != nil {
 		return err
 	}
+	return b.store(recs)
+}
+
+// store stores recs, in ID order, and sets the entries' sequence to the
+// last ID. A record whose content the store holds already may come without
+// its blob.
+func (b *buckets) store(recs []*logRec) error {
 	for _, r := range recs {
 		if r.hash != nil {
 			if err := b.addRef(r.hash, r.blob, r.raw); err != nil {

@@ -50,12 +50,12 @@ func (j *Journal) record(e Entry, before []byte, also func(b *buckets, id uint64
 	e.Time = e.Time.Round(0) // drop the monotonic reading: only wall time is stored
 	e.Size = int64(len(before))
 
+	r := &logRec{root: e.Root, path: e.Path, entry: encodeEntry(&e), hash: hash, raw: uint64(len(before))}
 	if also == nil {
 		// The usual write: durable through the log (see log.go). The
 		// content is packed even when the store has it already (a file
 		// rewritten back and forth): the store may drop its copy before
 		// the entry is applied, and the log must not depend on it.
-		r := &logRec{root: e.Root, path: e.Path, entry: encodeEntry(&e), hash: hash, raw: uint64(len(before))}
 		if hash != nil {
 			r.blob = j.packBlob(before)
 		}
@@ -68,42 +68,26 @@ func (j *Journal) record(e Entry, before []byte, also func(b *buckets, id uint64
 
 	// An undo: its entry and its mark go into the store in one transaction,
 	// with the log applied first and no other entry in between.
-	var id uint64
 	err := j.exclusive(func(nextID func() uint64) error {
 		return txError(j.db.Update(func(tx *bolt.Tx) error {
 			b, err := openBuckets(tx)
 			if err != nil {
 				return err
 			}
-			if hash != nil {
-				var blob []byte
-				if b.refs.Get(hash) == nil {
-					blob = j.packBlob(before)
-				}
-				if err := b.addRef(hash, blob, uint64(len(before))); err != nil {
-					return err
-				}
+			if hash != nil && b.refs.Get(hash) == nil {
+				r.blob = j.packBlob(before)
 			}
-			id = nextID()
-			if err := b.entries.SetSequence(id); err != nil {
+			r.id = nextID()
+			if err := b.store([]*logRec{r}); err != nil {
 				return err
 			}
-			if err := b.entries.Put(idKey(id), encodeEntry(&e)); err != nil {
-				return err
-			}
-			if err := b.byPath.Put(pathKey(e.Root, e.Path, id), nil); err != nil {
-				return err
-			}
-			if err := also(b, id); err != nil {
-				return err
-			}
-			return addCounter(b.meta, keyEntries, 1)
+			return also(b, r.id)
 		}))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record %s: %w", e.Path, err)
 	}
-	return id, nil
+	return r.id, nil
 }
 
 // addRef counts one more use of the blob hash, storing blob if it is new.
