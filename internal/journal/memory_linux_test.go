@@ -89,9 +89,10 @@ func TestReleaseMemory(t *testing.T) {
 }
 
 // TestMappedPagesStayFew records three rounds of applyEvery writes of
-// distinct small notes (each round copied from the log into the store), whose compressed content lives in the leaf pages
-// that every insert reads, and checks that the journal's mapped pages stay
-// well under what the file holds: the journal releases them as it goes.
+// distinct small notes (each round copied from the log into the store),
+// whose compressed content lives in the leaf pages that every insert reads,
+// and checks that the journal's mapped pages stay well under what the file
+// holds: the journal releases them as it goes.
 func TestMappedPagesStayFew(t *testing.T) {
 	j := fast(openTest(t, Retention{}))
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -116,11 +116,7 @@ func (d *Dir) Read(rel string, maxSize int64) (*Snapshot, error) {
 // ReadListed given to Replace as it is could only ever conflict, never
 // overwrite.
 func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
-	base, err := d.base(rel)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", rel, err)
-	}
-	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
+	return d.readListed(rel, maxSize, false)
 }
 
 // ReadListedToWrite is ReadListed for a run that may write the file: the
@@ -132,11 +128,15 @@ func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
 // a read of the files written, against an fstatat and an fstat spared on
 // every file read.
 func (d *Dir) ReadListedToWrite(rel string, maxSize int64) (*Snapshot, error) {
+	return d.readListed(rel, maxSize, true)
+}
+
+func (d *Dir) readListed(rel string, maxSize int64, hash bool) (*Snapshot, error) {
 	base, err := d.base(rel)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true})
+	return d.d.readWith(rel, base, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: !hash})
 }
 
 // List returns the entries of the directory, as os.File.ReadDir does (the

@@ -75,6 +75,10 @@ func (c *coalescer) dueOf(p *pending) time.Time {
 	return d
 }
 
+// firstCap is when the path due first is flushed however its events go on:
+// its first event plus maxWait. Something must be pending.
+func (c *coalescer) firstCap() time.Time { return c.h[0].first.Add(c.maxWait) }
+
 // next returns the earliest due time, and false when nothing is pending.
 func (c *coalescer) next() (time.Time, bool) {
 	if len(c.h) == 0 {

@@ -33,7 +33,7 @@ func (w *Watcher) emitter(ctx context.Context) {
 			// anyway. (A timer of the settle time instead spun this
 			// loop with settle: 0 for as long as the drain goroutine was
 			// behind: a quarter of the daemon's CPU in a burst.)
-			capAt := w.co.h[0].first.Add(w.co.maxWait)
+			capAt := w.co.firstCap()
 			w.mu.Unlock()
 			timer.Reset(capAt.Sub(now))
 			select {
@@ -92,7 +92,7 @@ func (w *Watcher) emitter(ctx context.Context) {
 // flag is raised before the channel is looked at, so that kick is not lost).
 func (w *Watcher) deferLocked(now time.Time) bool {
 	d, ok := w.co.next()
-	if !ok || d.After(now) || w.bk == nil || !now.Before(w.co.h[0].first.Add(w.co.maxWait)) {
+	if !ok || d.After(now) || w.bk == nil || !now.Before(w.co.firstCap()) {
 		return false
 	}
 	w.waitDrain.Store(true)
