@@ -18,9 +18,9 @@ import (
 // that waits delay (an I/O-bound action), then stamps the front matter.
 func project(t testing.TB, c *cluster, delay string) string {
 	t.Helper()
-	dir, _ := ownerProject(t, c, true, "  remote_ack_wait: 2s\n", fmt.Sprintf(`      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
+	dir, _ := ownerProject(t, c, ownerConfig{remote: true, engine: "  remote_ack_wait: 2s\n", actions: fmt.Sprintf(`      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
-`, delay))
+`, delay)})
 	return dir
 }
 

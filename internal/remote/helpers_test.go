@@ -291,21 +291,32 @@ func ownerStatus(dir string) (*status, error) {
 	return &st, nil
 }
 
+// ownerConfig is what an owner's configuration holds beyond ownerProject's
+// base.
+type ownerConfig struct {
+	// remote sends jobs to remote workers only (engine.workers: 0); without
+	// it the owner runs the rules itself (engine.workers: 4), on the same
+	// cluster, so that the two differ only by the jobs' round trip.
+	remote bool
+	// engine holds more lines of the engine section, top more top-level
+	// keys (plugins), commands more entries of security.commands (which
+	// lists sh), each line indented as in the file.
+	engine, top, commands string
+	// actions are the rule's actions, each line indented six spaces.
+	actions string
+}
+
 // ownerProject writes an owner's configuration on cluster c, in a fresh
-// directory with the root notes/ and streams of 3 replicas: with remote,
-// jobs go to remote workers only (engine.workers: 0); without, the owner
-// runs the rules itself (engine.workers: 4), on the same cluster, so that
-// the two differ only by the jobs' round trip. engine holds more lines of
-// the engine section, actions the rule's actions (each line indented six
-// spaces). It returns the directory and the owner's HTTP port.
-func ownerProject(t testing.TB, c *cluster, remote bool, engine, actions string) (string, int) {
+// directory with the root notes/ and streams of 3 replicas. It returns the
+// directory and the owner's HTTP port.
+func ownerProject(t testing.TB, c *cluster, o ownerConfig) (string, int) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	workers := 4
-	if remote {
+	if o.remote {
 		workers = 0
 	}
 	port := freePorts(t, 1)[0]
@@ -321,13 +332,13 @@ engine:
   replicas: 3
 http:
   listen: 127.0.0.1:%d
-security:
+%ssecurity:
   commands:
     - {name: sh, path: /bin/sh}
-rules:
+%srules:
   - id: stamp
     actions:
-%s`, remote, workers, engine, c.URL(), port, actions)
+%s`, o.remote, workers, o.engine, c.URL(), port, o.top, o.commands, o.actions)
 	if err := os.WriteFile(filepath.Join(dir, "scribe.yaml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
