@@ -100,9 +100,9 @@ func (d *Dir) Read(rel string, maxSize int64) (*Snapshot, error) {
 //     A dry run writes nothing and records nothing: at worst it reports a
 //     diff of a file that was being saved while it was read, a report on a
 //     tree in motion that is stale a moment later anyway. The snapshot's
-//     identity is from before the read, so even handed to Replace, a
-//     change during the read would be a conflict (and Replace checks the
-//     hash of what it swaps out), but writers read with Read.
+//     identity is from before the read, so handed to Replace, a change
+//     during the read is a conflict (see ReadListedToWrite, for runs that
+//     write).
 //
 // Every other property of Read holds: symlinks are never followed, a FIFO
 // never blocks, the size limit is enforced from the inode's size before
@@ -120,13 +120,14 @@ func (d *Dir) ReadListed(rel string, maxSize int64) (*Snapshot, error) {
 }
 
 // ReadListedToWrite is ReadListed for a run that may write the file: the
-// snapshot's Hash is set, so it can be given to Replace. It is never
-// Settled (no fstat after the read proves the content did not change
-// during it), so Replace hashes the file again under its lease before the
-// exchange, as for any racy snapshot: content mixed from two versions by a
-// save during the read is a conflict there, never written over. That costs
-// a read of the files written, against an fstatat and an fstat spared on
-// every file read.
+// snapshot's Hash is set, so it can be given to Replace. Its stat is from
+// before the read, so a save during the read does not show in it; but that
+// save set the file's ctime after the stat was taken. When the file had
+// last changed at least a timestamp tick (RacyWindow) before that stat,
+// the snapshot is Settled: a save during or after the read shows as a
+// stat that differs under Replace's lease, a conflict, never written over.
+// A file changed more recently than that is racy, and Replace hashes it
+// again under its lease before the exchange, as for any racy snapshot.
 func (d *Dir) ReadListedToWrite(rel string, maxSize int64) (*Snapshot, error) {
 	return d.readListed(rel, maxSize, true)
 }

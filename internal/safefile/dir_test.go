@@ -117,8 +117,8 @@ func TestDirReads(t *testing.T) {
 				if how == "ReadListed" {
 					wantHash = [32]byte{} // left to the caller
 				}
-				if how == "ReadListedToWrite" && s.Settled {
-					t.Errorf("%s gave a settled snapshot; want Replace to hash the file again", how)
+				if how == "ReadListed" && s.Settled {
+					t.Errorf("%s gave a settled snapshot without a hash", how)
 				}
 				if !bytes.Equal(s.Content, content) || s.Hash != wantHash || s.Size != plain.Size || s.Ino != plain.Ino ||
 					s.ModTime != plain.ModTime || s.ChangeTime != plain.ChangeTime || s.Mode != plain.Mode || s.Nlink != 1 {
@@ -128,6 +128,75 @@ func TestDirReads(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A ReadListedToWrite snapshot is settled when the file had last changed a
+// timestamp tick before the read, and not when it changed just before; a
+// settled one, which Replace does not hash again, still never overwrites a
+// save made after the read, even one that put the mtime back.
+func TestReadListedToWriteSettles(t *testing.T) {
+	dir, root := newRoot(t)
+	name := filepath.Join(dir, "n.md")
+	d, err := OpenDir(root, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	changed := func() time.Time {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		return time.Unix(st.Ctim.Unix())
+	}
+
+	writeFile(t, name, []byte("TODO: one\n"), 0o644)
+	before := time.Now()
+	s, err := d.ReadListedToWrite("n.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Racy only if the read began within the tick; a test stalled longer
+	// than that proves nothing either way.
+	if before.Sub(changed()) < RacyWindow(changed())/2 && s.Settled {
+		t.Errorf("a file read right after it changed gave a settled snapshot")
+	}
+	s.Release()
+
+	for time.Since(changed()) <= RacyWindow(changed()) {
+		time.Sleep(10 * time.Millisecond) // the file's tick must be over
+	}
+	s, err = d.ReadListedToWrite("n.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Settled {
+		t.Fatalf("a file last changed %v ago gave a racy snapshot", time.Since(changed()))
+	}
+	mtime := time.Unix(0, s.ModTime)
+	// A save in place of the same size, its mtime put back: only the
+	// ctime tells it from the version read.
+	f, err := os.OpenFile(name, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("TODO: two\n"), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(name, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Replace(root, "n.md", s, []byte("- [ ] one\n"))
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Replace over a save made after a settled read = %v, want a conflict", err)
+	}
+	if got := readFile(t, name); string(got) != "TODO: two\n" {
+		t.Fatalf("the user's save was lost: %q", got)
+	}
+	s.Release()
 }
 
 // A snapshot from ReadListedToWrite replaces the file it read, and one of a

@@ -156,6 +156,12 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 	// for nothing (a regular file is always ready).
 	defer unix.Close(fd)
 
+	// A single-fstat read is settled by the age its file had before that
+	// fstat (see Snapshot.Settled), so the clock is read first.
+	var statAt time.Time
+	if sp.once {
+		statAt = time.Now()
+	}
 	var st1 unix.Stat_t
 	if err := unix.Fstat(fd, &st1); err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
@@ -222,9 +228,19 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 		s.Hash = sha256.Sum256(content)
 	}
 	s.setStat(last)
-	// Only a full read (hashed, stat before and after) can vouch for what a
-	// later stat shows; a single-fstat listed read cannot.
-	s.Settled = !sp.once && !sp.noHash && settled(s.ModTime, s.ChangeTime, time.Now())
+	// A full read's stat is from after the read, which the stat before it
+	// showed unchanged. A single-fstat read's is from before the read: a
+	// write during the read went unseen, but it set a ctime after that
+	// fstat, which is a later tick than the stat's when the file was
+	// already settled then; so a later stat equal to this one still proves
+	// the content read. A snapshot without its hash vouches for nothing.
+	switch {
+	case sp.noHash:
+	case sp.once:
+		s.Settled = settled(s.ModTime, s.ChangeTime, statAt)
+	default:
+		s.Settled = settled(s.ModTime, s.ChangeTime, time.Now())
+	}
 	return s, nil
 }
 
