@@ -99,8 +99,9 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// waitPlugin is a process plugin whose one action waits 50 ms and leaves
-// the content alone: BenchmarkThroughput's I/O-bound plugin.
+// waitManifest and waitMain are a process plugin whose one action waits
+// 50 ms and leaves the content alone: BenchmarkThroughput's I/O-bound
+// plugin.
 const (
 	waitManifest = `name: wait
 version: 1.0.0
