@@ -1,6 +1,9 @@
 package safefile
 
 import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -134,3 +137,83 @@ func (fi *statInfo) Mode() fs.FileMode  { return fileMode(fi.st.Mode) }
 func (fi *statInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
 func (fi *statInfo) IsDir() bool        { return fi.Mode().IsDir() }
 func (fi *statInfo) Sys() any           { return &fi.st }
+
+// Hash returns the SHA-256 of the regular file rel below root and its size,
+// read without following a symlink in its last component and without
+// blocking on a FIFO; it fails for anything that is not a regular file of
+// at most maxSize bytes. It opens the file with one openat2(2) where the
+// kernel has it (see openBeneath), through os.Root otherwise, and reads it
+// through its descriptor, not an *os.File.
+func Hash(root *os.Root, rel string, maxSize int64) ([32]byte, int64, error) {
+	fd, err := openFileBeneath(root, rel)
+	if err != nil {
+		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > maxSize {
+		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+	}
+	h := sha256.New()
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	var n int64
+	for {
+		m, err := unix.Read(fd, *buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "read", Path: rel, Err: err})
+		}
+		if m == 0 {
+			return [32]byte(h.Sum(nil)), n, nil
+		}
+		if n += int64(m); n > maxSize {
+			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+		}
+		h.Write((*buf)[:m])
+	}
+}
+
+// ErrNotHashable is Hash's error for what is not a regular file of at most
+// the size asked for.
+var ErrNotHashable = errors.New("not a regular file of hashable size")
+
+// hashBufs holds Hash's read buffers.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// openFileBeneath opens rel below root read-only, as Hash describes.
+func openFileBeneath(root *os.Root, rel string) (int, error) {
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+	if !noOpenat2.Load() && ValidRel(rel) {
+		if rfd, ok := rootFD(root); ok {
+			fd, err := unix.Openat2(rfd, rel, &unix.OpenHow{
+				Flags:   flags,
+				Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+			})
+			runtime.KeepAlive(root)
+			switch {
+			case err == nil:
+				return fd, nil
+			case err == unix.ENOENT || err == unix.ELOOP || err == unix.ENXIO:
+				return -1, &fs.PathError{Op: "open", Path: rel, Err: err}
+			case err == unix.ENOSYS || err == unix.EPERM:
+				noOpenat2.Store(true)
+			}
+		}
+	}
+	d, base, err := openParent(root, rel)
+	if err != nil {
+		return -1, err
+	}
+	defer d.close()
+	fd, err := openat(d.fd, base, flags)
+	if err != nil {
+		return -1, &fs.PathError{Op: "open", Path: rel, Err: err}
+	}
+	return fd, nil
+}

@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"os"
@@ -132,6 +133,48 @@ func TestLstatAgreesWithRoot(t *testing.T) {
 				!got.ModTime().Equal(want.ModTime()) || got.IsDir() != want.IsDir() || VersionOf(got) != VersionOf(want) {
 				t.Errorf("Lstat: %s %d %v %v %v; os.Root: %s %d %v %v %v", got.Name(), got.Size(), got.Mode(), got.ModTime(), VersionOf(got),
 					want.Name(), want.Size(), want.Mode(), want.ModTime(), VersionOf(want))
+			}
+		})
+	}
+}
+
+// Hash hashes a regular file below the root, through symlinks among the
+// directories that stay inside it, and refuses the rest (a symlink as the
+// last component, a path that leaves the root, a directory, a FIFO without
+// blocking, a file over the size asked for), the same with openat2 and
+// through os.Root.
+func TestHash(t *testing.T) {
+	root, outside := beneathTree(t)
+	if err := root.WriteFile("a/b/note.md", []byte("note\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret.md"), []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(filepath.Join(root.Name(), "a", "fifo.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256([]byte("note\n"))
+	for _, way := range []struct {
+		name string
+		off  bool
+	}{{"openat2", false}, {"os.Root", true}} {
+		t.Run(way.name, func(t *testing.T) {
+			noOpenat2.Store(way.off)
+			defer noOpenat2.Store(false)
+			for _, rel := range []string{"a/b/note.md", "in/b/note.md", "a/up/note.md"} {
+				h, n, err := Hash(root, rel, 1<<20)
+				if err != nil || h != want || n != 5 {
+					t.Errorf("Hash(%s) = %x, %d, %v; want %x, 5", rel, h, n, err, want)
+				}
+			}
+			if _, _, err := Hash(root, "a/b/note.md", 4); !errors.Is(err, ErrNotHashable) {
+				t.Errorf("Hash of 5 bytes with a limit of 4: %v; want ErrNotHashable", err)
+			}
+			for _, rel := range []string{"tofile", "esc/secret.md", "a/esc/secret.md", "absout/secret.md", "a", "a/fifo.md", "a/missing.md", "../outside/secret.md", "proc/x"} {
+				if h, _, err := Hash(root, rel, 1<<20); err == nil {
+					t.Errorf("Hash(%s) = %x; want an error", rel, h)
+				}
 			}
 		})
 	}

@@ -1,15 +1,9 @@
 package watch
 
 import (
-	"crypto/sha256"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // maxHashSize bounds how much of a file is hashed to compare it with an own
@@ -49,34 +43,8 @@ func (w *Watcher) Suppress(rel string, hash [32]byte) {
 	w.suppress[rel] = suppression{hash: hash, until: now.Add(suppressTTL)}
 }
 
-// hashFile returns the SHA-256 of the regular file rel, read through the
-// root without blocking on a FIFO.
+// hashFile returns the SHA-256 of the regular file rel.
 func (w *Watcher) hashFile(rel string) ([32]byte, error) {
-	var sum [32]byte
-	fh, err := w.root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return sum, fmt.Errorf("hash %s: %w", rel, err)
-	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return sum, fmt.Errorf("hash %s: %w", rel, err)
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxHashSize {
-		return sum, fmt.Errorf("hash %s: %w", rel, errNotHashable)
-	}
-	h := sha256.New()
-	buf := hashBufs.Get().(*[]byte)
-	defer hashBufs.Put(buf)
-	if _, err := io.CopyBuffer(h, io.LimitReader(fh, maxHashSize+1), *buf); err != nil {
-		return sum, fmt.Errorf("hash %s: %w", rel, err)
-	}
-	h.Sum(sum[:0])
-	return sum, nil
+	h, _, err := safefile.Hash(w.root, rel, maxHashSize)
+	return h, err
 }
-
-// hashBufs holds hashFile's read buffers: io.Copy would allocate (and
-// clear) 32 KiB for every write Scribe makes.
-var hashBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-var errNotHashable = errors.New("not a regular file of hashable size")
