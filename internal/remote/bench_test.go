@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -47,7 +46,7 @@ func BenchmarkThroughput(b *testing.B) {
 				c := startCluster(b)
 				dir, port := ownerProject(b, c, waitRule(b, kind))
 				if kind == "plugin" {
-					installWaitPlugin(b, dir)
+					waitPlugin.install(b, dir)
 				}
 				owner := start(b, "owner", dir, "watch")
 				var workers []*proc
@@ -99,37 +98,9 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// waitManifest and waitMain are a process plugin whose one action waits
-// 50 ms and leaves the content alone: BenchmarkThroughput's I/O-bound
-// plugin.
-const (
-	waitManifest = `name: wait
-version: 1.0.0
-protocol: 1
-runtime: process
-command: [python3, main.py]
-concurrency: 1
-instances: 2
-actions:
-  - name: wait
-    description: Wait 50 ms, as a call to a remote service would
-    permissions: [read]
-    timeout: 5s
-`
-	waitMain = `import json, sys, time
-for line in sys.stdin:
-    msg = json.loads(line)
-    if msg.get("method") == "shutdown":
-        break
-    if msg.get("method") == "initialize":
-        result = {"protocol": 1, "actions": ["wait"]}
-    else:
-        time.sleep(0.05)
-        result = {}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}) + "\n")
-    sys.stdout.flush()
-`
-)
+// waitPlugin is BenchmarkThroughput's I/O-bound plugin: its action waits
+// 50 ms, as a call to a remote service would, and leaves the content alone.
+var waitPlugin = pythonPlugin{name: "wait", permissions: "read", instances: 2, run: "        time.sleep(0.05)\n        result = {}"}
 
 // waitRule is BenchmarkThroughput's rule: the I/O-bound action of kind
 // (exec or plugin), then a front-matter stamp.
@@ -139,30 +110,7 @@ func waitRule(b *testing.B, kind string) ownerConfig {
 		return ownerConfig{remote: true, actions: `      - exec: {command: [sh, -c, "sleep 0.05; cat"], filter: true, files: false}
 ` + stampLine}
 	}
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		b.Skip("no python3")
-	}
-	return ownerConfig{
-		remote:   true,
-		top:      "plugins: [plugins/wait]\n",
-		commands: fmt.Sprintf("    - {name: python3, path: %q}\n", python),
-		actions:  "      - wait.wait: {}\n" + stampLine,
-	}
-}
-
-// installWaitPlugin writes the wait plugin into the project directory dir,
-// where the workers, on this machine, find it too.
-func installWaitPlugin(b *testing.B, dir string) {
-	plug := filepath.Join(dir, "plugins", "wait")
-	if err := os.MkdirAll(plug, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	for name, body := range map[string]string{"scribe-plugin.yaml": waitManifest, "main.py": waitMain} {
-		if err := os.WriteFile(filepath.Join(plug, name), []byte(body), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return waitPlugin.config(b, "      - wait.wait: {}\n"+stampLine)
 }
 
 // BenchmarkSingleSave: the time from a save to the rule's write landing,

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -207,50 +206,20 @@ func TestRacingEditIsKept(t *testing.T) {
 	})
 }
 
-// markPlugin is a process plugin whose action appends a line naming the
-// process that started it (its parent, the Scribe process that runs the
-// rules), once.
-const markPlugin = `import json, os, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    if msg.get("method") == "shutdown":
-        break
-    if msg.get("method") == "initialize":
-        result = {"protocol": 1, "actions": ["mark"]}
-    else:
-        content = msg["params"]["file"]["content"]
-        result = {} if "marked by" in content else {"content": content + "marked by %d\n" % os.getppid()}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}) + "\n")
-    sys.stdout.flush()
-`
+// markPlugin's action appends a line naming the process that started it
+// (its parent, the Scribe process that runs the rules), once.
+var markPlugin = pythonPlugin{name: "mark", permissions: "read, write", run: `        content = p["file"]["content"]
+        result = {} if "marked by" in content else {"content": content + "marked by %d\n" % os.getppid()}`}
 
 // TestPluginActionRunsOnAWorker: a rule whose action is a process plugin
 // runs on the worker, which starts the plugin from the folder the owner's
 // configuration names (the owner runs no rules: engine.workers 0); what the
 // plugin returns is what the owner writes, once per file.
 func TestPluginActionRunsOnAWorker(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
-	}
+	cfg := markPlugin.config(t, "      - mark.mark: {}\n")
 	c := startCluster(t)
-	dir, _ := ownerProject(t, c, ownerConfig{
-		remote:   true,
-		top:      "plugins: [plugins/mark]\n",
-		commands: fmt.Sprintf("    - {name: python3, path: %q}\n", python),
-		actions:  "      - mark.mark: {}\n",
-	})
-	plug := filepath.Join(dir, "plugins", "mark")
-	if err := os.MkdirAll(plug, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	manifest := "name: mark\nversion: 1.0.0\nprotocol: 1\nruntime: process\ncommand: [python3, main.py]\n" +
-		"actions:\n  - name: mark\n    permissions: [read, write]\n    timeout: 10s\n"
-	for name, body := range map[string]string{"scribe-plugin.yaml": manifest, "main.py": markPlugin} {
-		if err := os.WriteFile(filepath.Join(plug, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, _ := ownerProject(t, c, cfg)
+	markPlugin.install(t, dir)
 	owner, workers := startAll(t, c, dir, 1)
 
 	const files = 20

@@ -344,3 +344,62 @@ http:
 	}
 	return dir, port
 }
+
+// pythonPlugin is a process plugin in Python (protocol 1) with one action
+// of its own name, for the tests and benchmarks that run plugins on
+// workers.
+type pythonPlugin struct {
+	name        string
+	permissions string // the action's, as listed in the manifest
+	instances   int
+	// run is Python that sets result from p, the request's params; json,
+	// os, sys and time are imported. Each line is indented eight spaces.
+	run string
+}
+
+// pluginLoop is a pythonPlugin's program: the protocol's loop around run.
+const pluginLoop = `import json, os, sys, time
+for line in sys.stdin:
+    msg = json.loads(line)
+    if msg.get("method") == "shutdown":
+        break
+    if msg.get("method") == "initialize":
+        result = {"protocol": 1, "actions": [%q]}
+    else:
+        p = msg["params"]
+%s
+    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}) + "\n")
+    sys.stdout.flush()
+`
+
+// config returns the owner configuration that loads the plugin from
+// plugins/NAME with the rule's actions; it skips where python3 is missing.
+func (pp pythonPlugin) config(t testing.TB, actions string) ownerConfig {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	return ownerConfig{
+		remote:   true,
+		top:      fmt.Sprintf("plugins: [plugins/%s]\n", pp.name),
+		commands: fmt.Sprintf("    - {name: python3, path: %q}\n", python),
+		actions:  actions,
+	}
+}
+
+// install writes the plugin into the project directory dir, where the
+// workers, on this machine, find it too.
+func (pp pythonPlugin) install(t testing.TB, dir string) {
+	t.Helper()
+	plug := filepath.Join(dir, "plugins", pp.name)
+	if err := os.MkdirAll(plug, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	manifest := fmt.Sprintf("name: %s\nversion: 1.0.0\nprotocol: 1\nruntime: process\ncommand: [python3, main.py]\ninstances: %d\n"+
+		"actions:\n  - name: %s\n    permissions: [%s]\n    timeout: 10s\n", pp.name, max(pp.instances, 1), pp.name, pp.permissions)
+	for name, body := range map[string]string{"scribe-plugin.yaml": manifest, "main.py": fmt.Sprintf(pluginLoop, pp.name, pp.run)} {
+		if err := os.WriteFile(filepath.Join(plug, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
