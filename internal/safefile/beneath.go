@@ -142,8 +142,8 @@ func (fi *statInfo) Sys() any           { return &fi.st }
 // read without following a symlink in its last component and without
 // blocking on a FIFO; it fails for anything that is not a regular file of
 // at most maxSize bytes. It opens the file with one openat2(2) where the
-// kernel has it (see openBeneath), through os.Root otherwise, and reads it
-// through its descriptor, not an *os.File.
+// kernel has it (see openBeneath), else through its parent directory as
+// Read does, and reads it through its descriptor, not an *os.File.
 func Hash(root *os.Root, rel string, maxSize int64) ([32]byte, int64, error) {
 	fd, err := openFileBeneath(root, rel)
 	if err != nil {
