@@ -193,3 +193,21 @@ func TestCallCapsFindings(t *testing.T) {
 		}
 	}
 }
+
+// A registered schema is compiled when first used: one that does not
+// compile fails CheckSchemas and every validation of its parameters with a
+// message naming the action.
+func TestInvalidSchemaFailsAtFirstUse(t *testing.T) {
+	action.Register(action.Spec{Name: "test.broken", Schema: `{"type": 7}`, New: func(any, action.Build) (action.Action, error) { return nil, nil }})
+	defer action.Unregister("test.broken")
+	if err := action.CheckSchemas(); err == nil || !strings.Contains(err.Error(), "test.broken") {
+		t.Fatalf("CheckSchemas = %v; want the broken schema named", err)
+	}
+	s, _ := action.Lookup("test.broken")
+	for range 2 {
+		errs := s.ValidateParams(map[string]any{})
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "test.broken has an invalid schema") {
+			t.Fatalf("ValidateParams = %v; want the invalid schema reported", errs)
+		}
+	}
+}

@@ -158,3 +158,11 @@ func TestSchemasRefuse(t *testing.T) {
 		}
 	}
 }
+
+// Every built-in action's schema compiles (they are compiled when first
+// used, not when registered).
+func TestBuiltinSchemasCompile(t *testing.T) {
+	if err := action.CheckSchemas(); err != nil {
+		t.Fatal(err)
+	}
+}
