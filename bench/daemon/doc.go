@@ -69,7 +69,10 @@
 // checkout, in a child process with the same configuration: the burst's
 // peak memory is then the daemon's alone, not shared with the saver and the
 // observer (and the binary's own pages are those of the real command), and
-// the CPU figures add the child's to this process's.
+// the CPU figures add the child's to this process's. -scribe BINARY runs
+// that binary instead of building one, to compare two builds (the daemon
+// target is compiled into this program, so comparing it takes two builds
+// of the benchmark).
 //
 // -work DIR keeps the corpora (one per size) and the daemon's state between
 // invocations; startup -cold=false then measures warm starts only.

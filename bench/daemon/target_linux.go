@@ -239,8 +239,12 @@ func (b *bench) startProcess(ctx context.Context, dir string) (*daemonTarget, er
 	}
 }
 
-// buildScribe builds cmd/scribe into the work directory.
+// buildScribe builds cmd/scribe into the work directory, or returns the
+// binary -scribe names.
 func (b *bench) buildScribe(ctx context.Context) (string, error) {
+	if b.f.scribe != "" {
+		return filepath.Abs(b.f.scribe)
+	}
 	bin := filepath.Join(b.f.work, "scribe")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/scribe-md/scribe/cmd/scribe")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
