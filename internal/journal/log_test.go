@@ -156,10 +156,7 @@ func TestRecordSurvivesKill(t *testing.T) {
 func TestReplayStopsAtTornFrame(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openAt(t, path)
-	var want []uint64
-	for i := range 3 {
-		want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
-	}
+	want := recVersions(t, j, 3)
 	seg := j.segmentName(j.log.seg)
 	abandon(t, j)
 	torn := (&logRec{id: 99, root: "/r", path: "b.md", entry: encodeEntry(&Entry{Root: "/r", Path: "b.md", Rule: "r"})}).appendFrame(nil)
@@ -454,10 +451,7 @@ func TestDamagedStoreDropsOnlyItsEntry(t *testing.T) {
 func TestIDsNeverReusedAfterDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openAt(t, path)
-	var ids []uint64
-	for i := range 6 {
-		ids = append(ids, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
-	}
+	ids := recVersions(t, j, 6)
 	seg := j.segmentName(j.log.seg)
 	abandon(t, j)
 	b, err := os.ReadFile(seg)
@@ -502,10 +496,7 @@ func storeSeq(t *testing.T, path string) uint64 {
 func TestCloseLeavesTheLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openAt(t, path)
-	var want []uint64
-	for i := range 5 {
-		want = append(want, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
-	}
+	want := recVersions(t, j, 5)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -80,6 +81,17 @@ func rec(t testing.TB, j *Journal, root, path, rule string, before, after []byte
 		t.Fatal(err)
 	}
 	return id
+}
+
+// recVersions records n rewrites of /r a.md, whose replaced contents are
+// v0, v1, …, and returns their IDs.
+func recVersions(t testing.TB, j *Journal, n int) []uint64 {
+	t.Helper()
+	ids := make([]uint64, 0, n)
+	for i := range n {
+		ids = append(ids, rec(t, j, "/r", "a.md", "r", []byte("v"+strconv.Itoa(i)), []byte("w"), time.Time{}))
+	}
+	return ids
 }
 
 // ids returns the IDs of entries, for comparing lists.
