@@ -45,11 +45,7 @@ func (j *Journal) Prune(now time.Time) (removed int, err error) {
 			if err != nil {
 				return err
 			}
-			count, err := getUvarint(b.meta, keyEntries)
-			if err != nil {
-				return err
-			}
-			stored, err := getUvarint(b.meta, keyStored)
+			count, stored, err := b.sizes()
 			if err != nil {
 				return err
 			}
@@ -121,11 +117,7 @@ func (j *Journal) pruneDue(cutoff int64) bool {
 		if err != nil {
 			return err
 		}
-		n, err := getUvarint(b.meta, keyEntries)
-		if err != nil {
-			return err
-		}
-		bytes, err := getUvarint(b.meta, keyStored)
+		n, bytes, err := b.sizes()
 		if err != nil {
 			return err
 		}

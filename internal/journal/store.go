@@ -113,6 +113,15 @@ type buckets struct {
 	entries, byPath, blobs, refs, undone, meta *bolt.Bucket
 }
 
+// sizes reads the store's counters of entries and of stored content bytes.
+func (b *buckets) sizes() (entries, stored uint64, err error) {
+	if entries, err = getUvarint(b.meta, keyEntries); err != nil {
+		return 0, 0, err
+	}
+	stored, err = getUvarint(b.meta, keyStored)
+	return entries, stored, err
+}
+
 func openBuckets(tx *bolt.Tx) (*buckets, error) {
 	b := &buckets{
 		entries: tx.Bucket(bucketEntries),
