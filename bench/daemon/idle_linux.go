@@ -118,33 +118,18 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 			return nil, err
 		}
 	}
-	logf, err := os.Create(filepath.Join(dir, "daemon.log"))
+	var env []string
+	if b.f.gomemlimit != "" {
+		env = append(env, "GOMEMLIMIT="+b.f.gomemlimit)
+	}
+	start := time.Now()
+	w, err := spawnWatch(bin, cfg, dir, env...)
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "watch", "-c", cfg)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = os.Environ()
-	if b.f.gomemlimit != "" {
-		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+b.f.gomemlimit)
-	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	pid := cmd.Process.Pid
+	exited := w.exited
+	defer stopWatch(w.cmd, exited, 30*time.Second)
+	pid := w.cmd.Process.Pid
 	base := "http://" + addr
 
 	// Caught up: ready, the queue empty, and nothing processed for quiet,
@@ -157,7 +142,7 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	for {
 		select {
 		case err := <-exited:
-			return nil, fmt.Errorf("scribe watch exited before going idle: %v (see %s)", err, logf.Name())
+			return nil, fmt.Errorf("scribe watch exited before going idle: %v (see %s)", err, w.log)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(500 * time.Millisecond):
@@ -191,7 +176,7 @@ func (b *bench) idle(ctx context.Context) ([]row, error) {
 	}
 	select {
 	case err := <-exited:
-		return nil, fmt.Errorf("scribe watch exited while idle: %v (see %s)", err, logf.Name())
+		return nil, fmt.Errorf("scribe watch exited while idle: %v (see %s)", err, w.log)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-time.After(b.f.idle):

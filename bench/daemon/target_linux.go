@@ -167,15 +167,7 @@ func (t *daemonTarget) drain(ctx context.Context, limit time.Duration) (time.Dur
 
 func (t *daemonTarget) stop() error {
 	if t.cmd != nil {
-		// scribe watch stops on SIGINT; a minute is plenty.
-		t.cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-t.errc:
-			return err
-		case <-time.After(time.Minute):
-			t.cmd.Process.Kill()
-			return <-t.errc
-		}
+		return stopWatch(t.cmd, t.errc, time.Minute)
 	}
 	t.cancel()
 	return <-t.errc
@@ -206,23 +198,16 @@ func (b *bench) startProcess(ctx context.Context, dir string) (*daemonTarget, er
 	if err := os.WriteFile(name, fmt.Appendf(nil, configYAML, b.f.workers, b.f.settle, addr), 0o644); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "daemon.log"))
+	start := time.Now()
+	w, err := spawnWatch(bin, name, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close() // the child holds its own descriptor
-	cmd := exec.Command(bin, "watch", "-c", name)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	t := &daemonTarget{cmd: cmd, errc: make(chan error, 1), base: "http://" + addr}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { t.errc <- cmd.Wait() }()
+	t := &daemonTarget{cmd: w.cmd, errc: w.exited, base: "http://" + addr}
 	for {
 		select {
 		case err := <-t.errc:
-			return nil, fmt.Errorf("scribe watch exited before ready: %v (see %s)", err, logf.Name())
+			return nil, fmt.Errorf("scribe watch exited before ready: %v (see %s)", err, w.log)
 		case <-ctx.Done():
 			t.stop()
 			return nil, ctx.Err()
@@ -236,6 +221,45 @@ func (b *bench) startProcess(ctx context.Context, dir string) (*daemonTarget, er
 			t.stop()
 			return nil, fmt.Errorf("scribe watch not ready after %v", readyLimit)
 		}
+	}
+}
+
+// watchProcess is `scribe watch` started by spawnWatch.
+type watchProcess struct {
+	cmd    *exec.Cmd
+	exited chan error // receives cmd.Wait's error once it exits
+	log    string     // where its output goes
+}
+
+// spawnWatch starts bin watch -c cfg with its output in dir/daemon.log and
+// env added to this process's environment.
+func spawnWatch(bin, cfg, dir string, env ...string) (*watchProcess, error) {
+	logf, err := os.Create(filepath.Join(dir, "daemon.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close() // the child holds its own descriptor
+	cmd := exec.Command(bin, "watch", "-c", cfg)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	w := &watchProcess{cmd: cmd, exited: make(chan error, 1), log: logf.Name()}
+	go func() { w.exited <- cmd.Wait() }()
+	return w, nil
+}
+
+// stopWatch stops a scribe watch that spawnWatch started, with SIGINT as a
+// user would, and kills it if it has not exited after limit.
+func stopWatch(cmd *exec.Cmd, exited <-chan error, limit time.Duration) error {
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		return <-exited
 	}
 }
 
