@@ -104,3 +104,28 @@ func TestLinksToExcludedNotesResolve(t *testing.T) {
 		t.Errorf("an excluded note was processed: %q", got)
 	}
 }
+
+// An index hub follows an edit of a note that no rule selects, made when
+// nothing else is being processed: the edit alone must wake the actions
+// that aggregate the notes (it did only while the hub's own regenerations
+// kept them awake, so this failed about one run in ten under load).
+func TestIndexFollowsAnInputNoRuleSelects(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: board
+    files: "board.md"
+    actions:
+      - index: { name: tasks, from: "tasks/*.md", template: "- {{ .Name }}: {{ .FM.state }}" }
+`
+	e := newEnv(t, conf{Rules: rules}, map[string]string{
+		"tasks/a.md": "---\nstate: open\n---\n",
+		"board.md":   "# Board\n<!-- scribe:index tasks -->\n<!-- /scribe:index -->\n",
+	})
+	r := e.start()
+	waitFor(t, 30*time.Second, "the first board", func() bool { return strings.Contains(e.read("board.md"), "- a: open\n") })
+	r.sync()
+	// Not an assertion on time: the edit is to come after the batch of the
+	// board's regeneration has been finished, which is the case to test.
+	time.Sleep(time.Second)
+	e.write("tasks/a.md", "---\nstate: done\n---\n")
+	waitFor(t, 30*time.Second, "the board showing a: done", func() bool { return strings.Contains(e.read("board.md"), "- a: done\n") })
+}

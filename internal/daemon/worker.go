@@ -351,11 +351,14 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 			d.enqueue(ctx, rs, p, bus.ReasonRequeue, action.OriginScribe, safefile.Version{}, 0, time.Time{})
 		}
 	}
-	// A backlog's end wakes the finisher too, which returns its garbage to
-	// the system.
-	if len(res.Rules) > 0 || d.sinceFree.Add(1) >= freeAfter {
-		d.markDirty()
-	}
+	// Every processed file wakes the finisher, rules or not: a file no
+	// rule selects can still be an input of an aggregating action (the
+	// notes an index lists), whose hub must follow it. (Only files a rule
+	// ran on did, and an index hub then followed an edit of its inputs
+	// only while its own regenerations kept the finisher awake.) The
+	// finisher also returns a drained backlog's garbage to the system.
+	d.sinceFree.Add(1)
+	d.markDirty()
 	var failure string
 	if err := res.Err(); err != nil {
 		failure = err.Error()
