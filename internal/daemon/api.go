@@ -180,12 +180,15 @@ type RemoteStatus struct {
 	// Revision is the configuration revision jobs are made under (short).
 	Revision string `json:"revision"`
 	// Jobs waiting in the jobs stream or running; Waiting the files the
-	// owner has out as jobs now; Sent, Dropped (results of redelivered
-	// jobs, never applied) and Untaken (jobs taken back because no worker
-	// could run them for engine.remote_wait) since it started.
+	// owner has out as jobs now; Sent, Direct (those of them a worker
+	// took directly, without the stream), Dropped (results of
+	// redelivered jobs, never applied) and Untaken (jobs taken back
+	// because no worker could run them for engine.remote_wait) since it
+	// started.
 	Jobs    int                 `json:"jobs"`
 	Waiting int64               `json:"waiting"`
 	Sent    int64               `json:"sent"`
+	Direct  int64               `json:"direct"`
 	Dropped int64               `json:"dropped"`
 	Untaken int64               `json:"untaken"`
 	Workers []remote.WorkerInfo `json:"workers"`

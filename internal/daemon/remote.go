@@ -125,7 +125,7 @@ func (d *Daemon) remoteStatus(ctx context.Context, errs map[string]string) *Remo
 	rev := d.revision
 	d.mu.RUnlock()
 	s := d.owner.Stats()
-	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Dropped: s.Dropped, Untaken: s.Untaken, Workers: []remote.WorkerInfo{}}
+	st := &RemoteStatus{Revision: rev[:min(len(rev), 12)], Waiting: s.Waiting, Sent: s.Sent, Direct: s.Direct, Dropped: s.Dropped, Untaken: s.Untaken, Workers: []remote.WorkerInfo{}}
 	if n, err := d.owner.Jobs(ctx); err == nil {
 		st.Jobs = n
 	} else {

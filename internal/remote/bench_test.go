@@ -124,8 +124,8 @@ func waitRule(b *testing.B, kind string) ownerConfig {
 // could use.
 func BenchmarkSingleSave(b *testing.B) {
 	type side struct {
-		file string
-		fw   *fsnotify.Watcher
+		dir, file string
+		fw        *fsnotify.Watcher
 	}
 	open := func(remote bool) side {
 		c := startCluster(b)
@@ -145,7 +145,7 @@ func BenchmarkSingleSave(b *testing.B) {
 		if err := fw.Add(filepath.Join(dir, "notes")); err != nil {
 			b.Fatal(err)
 		}
-		return side{file: filepath.Join(dir, "notes", "save.md"), fw: fw}
+		return side{dir: dir, file: filepath.Join(dir, "notes", "save.md"), fw: fw}
 	}
 	save := func(s side, i int) time.Duration {
 		body := fmt.Sprintf("# save %d\n", i)
@@ -186,6 +186,12 @@ func BenchmarkSingleSave(b *testing.B) {
 		b.ReportMetric(ms(r), "remote-ms/save")
 		b.ReportMetric(ms(added), "added-ms/save")
 		b.ReportMetric(load1(), "load1")
+	}
+	// How many of the remote jobs the worker took from the direct
+	// hand-off rather than from the stream.
+	if st, err := ownerStatus(remote.dir); err == nil && st.Remote != nil && len(st.Remote.Workers) == 1 {
+		wk := st.Remote.Workers[0]
+		b.ReportMetric(float64(wk.Direct)/float64(max(wk.Done, 1)), "direct/job")
 	}
 }
 

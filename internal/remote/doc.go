@@ -23,6 +23,17 @@
 // it stays unacknowledged on the owner until it is, so nothing is lost
 // either.
 //
+// # The direct hand-off
+//
+// While the workers' heartbeats announce more slots than the owner has
+// jobs out, Offload first offers an inline job on the direct subject, a
+// core NATS request to the workers' queue group; the worker it reaches
+// takes it (a free slot, the revision loaded) or answers busy, and
+// anything but taken within directWait queues the job on the stream. A
+// job taken so has no stored copy: the owner stands in for the stream,
+// queueing it when its worker gives it back or sends no progress for
+// AckWait (direct.go).
+//
 // # No worker
 //
 // The owner follows the workers' heartbeats. A job that no worker can run
@@ -55,8 +66,9 @@
 // # What is on the server
 //
 // With the bus name N: stream N-jobs (subject N.jobs, work queue) and its
-// durable consumer N-runners; the subject N.results (core NATS requests to
-// the owner, nothing stored); key-value buckets N-config (revisions) and
+// durable consumer N-runners; the subjects N.direct (offers, core NATS
+// requests to the workers' queue group) and N.results (core NATS requests
+// to the owner, and a direct job's progress; nothing stored); key-value buckets N-config (revisions) and
 // N-workers (heartbeats, entries expire); object store N-content
 // (contents above InlineMax, deleted once the job is done, expiring after
 // a day otherwise). All with the bus's replicas.
@@ -66,6 +78,7 @@
 // An Owner is safe for concurrent use: Offload is called by the owner's
 // file workers at once; Run receives results on one goroutine (the NATS
 // subscription's) and follows heartbeats on another; both have ended
-// when it returns. Worker.Run runs Concurrency pull loops and one
-// heartbeat loop; all have ended when it returns.
+// when it returns. Worker.Run runs Concurrency pull loops, one heartbeat
+// loop and a goroutine per direct job, all sharing Concurrency slots; all
+// have ended when it returns.
 package remote

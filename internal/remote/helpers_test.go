@@ -269,6 +269,7 @@ type status struct {
 			Capacity int    `json:"capacity"`
 			InFlight int    `json:"in_flight"`
 			Done     int64  `json:"done"`
+			Direct   int64  `json:"direct"`
 		} `json:"workers"`
 		Dropped int64 `json:"dropped"`
 		Untaken int64 `json:"untaken"`

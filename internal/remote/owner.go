@@ -26,22 +26,30 @@ import (
 // Owner is the owner daemon's side: it publishes revisions, sends jobs,
 // and hands results to the Offload calls waiting for them.
 type Owner struct {
-	o    *objects
-	log  *slog.Logger
-	wait time.Duration
+	o       *objects
+	log     *slog.Logger
+	wait    time.Duration
+	ackWait time.Duration
 
 	prefix string // of job ids: random per Owner, so ids never repeat across restarts
 	seq    atomic.Uint64
 
 	mu      sync.Mutex
-	waiting map[string]chan resultMsg
+	waiting map[string]*waiter
 
 	// seen are the workers' heartbeats by worker id, with when each
 	// arrived here (Run's watcher keeps it).
 	seenMu sync.Mutex
 	seen   map[string]heartbeat
 
-	sent, dropped, untaken atomic.Int64
+	sent, direct, dropped, untaken atomic.Int64
+}
+
+// waiter is an Offload call waiting for its job's result.
+type waiter struct {
+	result chan resultMsg // buffered: one result per job
+	back   chan struct{}  // buffered: a direct job given back
+	heard  atomic.Int64   // when its direct job's worker was last heard of (Unix ns)
 }
 
 type heartbeat struct {
@@ -76,13 +84,16 @@ func NewOwner(ctx context.Context, b *bus.Bus, opts OwnerOptions) (*Owner, error
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second
 	}
+	if opts.AckWait <= 0 {
+		opts.AckWait = 30 * time.Second // the server's default
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	var r [6]byte
 	rand.Read(r[:])
-	return &Owner{o: o, log: opts.Logger.With("component", "remote"), wait: opts.Wait, prefix: hex.EncodeToString(r[:]),
-		waiting: map[string]chan resultMsg{}, seen: map[string]heartbeat{}}, nil
+	return &Owner{o: o, log: opts.Logger.With("component", "remote"), wait: opts.Wait, ackWait: opts.AckWait,
+		prefix: hex.EncodeToString(r[:]), waiting: map[string]*waiter{}, seen: map[string]heartbeat{}}, nil
 }
 
 // Publish stores rev for the workers and returns its id. It is idempotent.
@@ -206,17 +217,33 @@ func (w *Owner) receive(msg *nats.Msg) {
 		msg.Respond(nil)
 		return
 	}
+	if r.State != "" {
+		// News of a job taken directly; no reply is expected.
+		w.mu.Lock()
+		wt := w.waiting[r.ID]
+		w.mu.Unlock()
+		if wt != nil {
+			wt.heard.Store(time.Now().UnixNano())
+			if r.State == stateReleased {
+				select {
+				case wt.back <- struct{}{}:
+				default:
+				}
+			}
+		}
+		return
+	}
 	w.mu.Lock()
-	ch := w.waiting[r.ID]
+	wt := w.waiting[r.ID]
 	delete(w.waiting, r.ID)
 	w.mu.Unlock()
-	if ch == nil {
+	if wt == nil {
 		// A second result of a redelivered job, or one for an earlier
 		// run of the owner: its file is (or will be) processed anew.
 		w.dropped.Add(1)
 		w.log.Debug("result of a job nobody waits for; dropped", "job", r.ID, "worker", r.Worker)
 	} else {
-		ch <- r // buffered, one result per id
+		wt.result <- r // buffered, one result per id
 	}
 	if err := msg.Respond(nil); err != nil {
 		w.log.Debug("reply to a result; the worker sends it again", "job", r.ID, "err", err)
@@ -230,16 +257,18 @@ func (w *Owner) For(rev string) func(context.Context, engine.Job, func()) (*engi
 	}
 }
 
-// Offload sends j as a job of revision rev and waits for its result, or
-// for ctx to end, calling heartbeat (when set) every second meanwhile.
+// Offload sends j as a job of revision rev, to an idle worker directly if
+// one takes it (direct.go), else on the jobs stream, and waits for its
+// result, or for ctx to end, calling heartbeat (when set) every second
+// meanwhile.
 // When no worker can run the job for the owner's Wait (none is connected,
 // or every one refused rev), it takes the job back and fails with
 // engine.ErrNoWorker; so it does when the job cannot be queued.
 func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat func()) (*engine.Computed, error) {
 	id := w.prefix + "-" + strconv.FormatUint(w.seq.Add(1), 36)
-	ch := make(chan resultMsg, 1)
+	wt := &waiter{result: make(chan resultMsg, 1), back: make(chan struct{}, 1)}
 	w.mu.Lock()
-	w.waiting[id] = ch
+	w.waiting[id] = wt
 	w.mu.Unlock()
 	defer func() {
 		w.mu.Lock()
@@ -263,22 +292,34 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 	if err != nil {
 		return nil, err
 	}
-	var seq uint64
-	err = retry(ctx, 30*time.Second, func(ctx context.Context) error {
-		ack, err := w.o.js.PublishMsg(ctx, &nats.Msg{Subject: w.o.n.jobs, Data: data},
-			jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.n.jobsStream))
-		if err == nil {
-			seq = ack.Sequence
-		}
-		return err
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%w: queue the job of %s: %w", engine.ErrNoWorker, j.Path, err)
-	}
 	w.sent.Add(1)
+	var seq uint64 // of the job on the stream, once queued
+	queue := func() error {
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+			ack, err := w.o.js.PublishMsg(ctx, &nats.Msg{Subject: w.o.n.jobs, Data: data},
+				jetstream.WithMsgID(id), jetstream.WithExpectStream(w.o.n.jobsStream))
+			if err == nil {
+				seq = ack.Sequence
+			}
+			return err
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w: queue the job of %s: %w", engine.ErrNoWorker, j.Path, err)
+		}
+		return nil
+	}
+	// direct is true while a worker that took the job directly runs it
+	// (direct.go).
+	direct := m.Object == "" && w.slotFree() && w.handOff(ctx, id, rev, data)
+	if direct {
+		w.direct.Add(1)
+		wt.heard.Store(time.Now().UnixNano())
+	} else if err := queue(); err != nil {
+		return nil, err
+	}
 
 	// takeBack stops waiting and removes the job if no worker has it
 	// yet; one that has it finishes, and its result is dropped.
@@ -286,6 +327,9 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 		w.mu.Lock()
 		delete(w.waiting, id)
 		w.mu.Unlock()
+		if seq == 0 {
+			return
+		}
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		w.o.jobs.DeleteMsg(dctx, seq)
 		cancel()
@@ -295,11 +339,29 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 	defer tick.Stop()
 	for {
 		select {
-		case r := <-ch:
+		case r := <-wt.result:
 			return w.result(ctx, j, r)
+		case <-wt.back:
+			if direct {
+				direct = false
+				w.log.Debug("a job taken directly was given back; queued", "job", id, "path", j.Path)
+				if err := queue(); err != nil {
+					return nil, err
+				}
+			}
 		case now := <-tick.C:
 			if heartbeat != nil {
 				heartbeat()
+			}
+			if direct && now.Sub(time.Unix(0, wt.heard.Load())) > w.ackWait {
+				// As the stream redelivers a job whose worker fell
+				// silent; if that worker answers after all, the
+				// first result is applied.
+				direct = false
+				w.log.Warn("the worker that took a job directly fell silent; queued", "job", id, "path", j.Path, "ack_wait", w.ackWait)
+				if err := queue(); err != nil {
+					return nil, err
+				}
 			}
 			ok, why := w.canRun(rev)
 			if ok {
@@ -317,6 +379,34 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// slotFree reports whether the workers' slots outnumber the jobs waiting
+// for a result, so that a direct offer is likely to be taken; in a burst
+// the offers would only cost a round trip each.
+func (w *Owner) slotFree() bool {
+	slots := 0
+	w.seenMu.Lock()
+	for _, h := range w.seen {
+		if time.Since(h.at) <= heartbeatTTL {
+			slots += h.info.Capacity
+		}
+	}
+	w.seenMu.Unlock()
+	w.mu.Lock()
+	n := len(w.waiting) // this job's call included
+	w.mu.Unlock()
+	return n <= slots
+}
+
+// handOff offers job id to the workers directly and reports whether one
+// took it.
+func (w *Owner) handOff(ctx context.Context, id, rev string, data []byte) bool {
+	rctx, cancel := context.WithTimeout(ctx, directWait)
+	defer cancel()
+	reply, err := w.o.js.Conn().RequestMsgWithContext(rctx, &nats.Msg{Subject: w.o.n.direct, Data: data,
+		Header: nats.Header{jetstream.MsgIDHeader: {id}, revisionHeader: {rev}}})
+	return err == nil && string(reply.Data) == directTaken
 }
 
 // waitTick is how often Offload heartbeats and looks for a worker that can
@@ -393,10 +483,11 @@ func (w *Owner) Jobs(ctx context.Context) (int, error) {
 
 // Stats are the owner's counters since it started.
 type Stats struct {
-	// Sent counts jobs sent; Waiting the Offload calls waiting now;
-	// Dropped the results nobody waited for (redelivered jobs' seconds);
-	// Untaken the jobs taken back because no worker could run them.
-	Sent, Waiting, Dropped, Untaken int64
+	// Sent counts jobs sent; Direct those of them a worker took
+	// directly; Waiting the Offload calls waiting now; Dropped the
+	// results nobody waited for (redelivered jobs' seconds); Untaken the
+	// jobs taken back because no worker could run them.
+	Sent, Direct, Waiting, Dropped, Untaken int64
 }
 
 // Stats returns the owner's counters.
@@ -404,5 +495,5 @@ func (w *Owner) Stats() Stats {
 	w.mu.Lock()
 	n := len(w.waiting)
 	w.mu.Unlock()
-	return Stats{Sent: w.sent.Load(), Waiting: int64(n), Dropped: w.dropped.Load(), Untaken: w.untaken.Load()}
+	return Stats{Sent: w.sent.Load(), Direct: w.direct.Load(), Waiting: int64(n), Dropped: w.dropped.Load(), Untaken: w.untaken.Load()}
 }

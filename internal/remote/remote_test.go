@@ -41,6 +41,7 @@ type pair struct {
 	worker *remote.Worker
 	rev    string
 	file   string
+	url    string // of the server or cluster
 }
 
 // newOwner starts an owner whose jobs wait wait for a worker, and
@@ -90,7 +91,7 @@ func startOwner(t testing.TB, config string, s ownerSetup) *pair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pair{t: t, log: log, b: b, ctx: ctx, wg: &wg, owner: owner, rev: rev, file: file}
+	return &pair{t: t, log: log, b: b, ctx: ctx, wg: &wg, owner: owner, rev: rev, file: file, url: o.URL}
 }
 
 // startWorker starts the pair's worker, running concurrency jobs at once.
@@ -104,6 +105,30 @@ func (p *pair) startWorker(concurrency int) {
 	}
 	p.worker = w
 	p.wg.Go(func() { w.Run(p.ctx) })
+}
+
+// startWorkerAlone starts a worker with a context and a connection of its
+// own, so that a test can stop it or cut it off: stop cancels its context
+// (it then has 50 ms for the jobs it runs), cut closes its connection.
+func (p *pair) startWorkerAlone(concurrency int) (w *remote.Worker, stop func(), cut func()) {
+	p.t.Helper()
+	o := bustest.New(p.t)
+	o.URL, o.StoreDir = p.url, ""
+	b := bustest.Open(p.t, o)
+	w, err := remote.NewWorker(remote.WorkerOptions{
+		JetStream: b.JetStream(), Bus: b.Name(), Concurrency: concurrency, Logger: p.log, Grace: 50 * time.Millisecond,
+		Load: remote.ConfigLoader("", concurrency, p.log),
+	})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	p.wg.Go(func() { w.Run(ctx) })
+	return w, cancel, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		b.Close(ctx)
+	}
 }
 
 func newPair(t *testing.T, config string) *pair {
@@ -333,4 +358,122 @@ func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
 	if n, err := p.owner.Jobs(context.Background()); err != nil || n != 0 {
 		t.Fatalf("%d jobs left (%v) after the owner started again; want none", n, err)
 	}
+}
+
+// slowConfig's rule takes a second.
+const slowConfig = `security:
+  commands:
+    - {name: sh, path: /bin/sh}
+rules:
+  - id: slow
+    actions:
+      - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
+      - frontmatter.set: {stamped: "yes"}
+`
+
+// An idle worker takes a job directly, without the stream: each job
+// after the first (which goes through the stream, as the worker has not
+// loaded the revision yet) is taken so.
+func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
+	p := newOwner(t, stampConfig, time.Second)
+	p.startWorker(3) // a job's slot may still be held as the next one comes
+
+	for i := range 6 {
+		body := fmt.Sprintf("# %d\n", i)
+		c, err := offload(t, p, p.rev, []byte(body), 20*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := stamp + body; string(c.Content) != want {
+			t.Fatalf("job %d: %q; want %q", i, c.Content, want)
+		}
+	}
+	if st := p.owner.Stats(); st.Sent != 6 || st.Direct != 5 || st.Dropped != 0 {
+		t.Fatalf("owner stats %+v; want 6 jobs sent, 5 of them taken directly, no result dropped", st)
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if wi := p.worker.Info(); wi.Done != 6 || wi.Direct != 5 {
+			return fmt.Errorf("worker did %d jobs, %d directly; want 6 and 5", wi.Done, wi.Direct)
+		}
+		return nil
+	})
+	jobs, err := p.b.JetStream().Stream(context.Background(), p.b.Name()+"-jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := jobs.Info(context.Background()); err != nil || info.State.LastSeq != 1 || info.State.Msgs != 0 {
+		t.Fatalf("jobs stream %+v (%v); want only the first job stored, and gone", info.State, err)
+	}
+}
+
+// A job taken directly by a worker that then falls silent (its connection
+// cut) goes on the stream after the ack wait, as the stream would
+// redeliver it, and another worker runs it.
+func TestJobOfASilentDirectWorkerIsQueued(t *testing.T) {
+	p := newOwner(t, slowConfig, time.Minute) // ack wait 2 s
+	// Two slots: the second job comes as the first one's slot is freed.
+	a, _, cut := p.startWorkerAlone(2)
+	if _, err := offload(t, p, p.rev, []byte("# loads the revision\n"), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second)
+		if err == nil && string(c.Content) != stamp+"# B\n" {
+			err = fmt.Errorf("content %q", c.Content)
+		}
+		done <- err
+	}()
+	bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		if n := a.Info().Direct; n != 1 {
+			return fmt.Errorf("worker a took %d jobs directly; want 1", n)
+		}
+		return nil
+	})
+	cut()
+	p.startWorker(1)
+	if err := <-done; err != nil {
+		t.Fatalf("the job worker a fell silent on: %v", err)
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if wi := p.worker.Info(); wi.Done != 1 || wi.Direct != 0 {
+			return fmt.Errorf("worker b did %d jobs, %d directly; want the one from the stream", wi.Done, wi.Direct)
+		}
+		return nil
+	})
+}
+
+// A job taken directly by a worker that stops before it finishes is given
+// back and goes on the stream at once, long before the ack wait.
+func TestDirectJobGivenBackIsQueued(t *testing.T) {
+	p := startOwner(t, slowConfig, ownerSetup{ackWait: time.Hour, wait: time.Minute, log: bustest.Logger(t)})
+	a, stop, _ := p.startWorkerAlone(2)
+	if _, err := offload(t, p, p.rev, []byte("# loads the revision\n"), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second)
+		if err == nil && string(c.Content) != stamp+"# B\n" {
+			err = fmt.Errorf("content %q", c.Content)
+		}
+		done <- err
+	}()
+	bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		if n := a.Info().Direct; n != 1 {
+			return fmt.Errorf("worker a took %d jobs directly; want 1", n)
+		}
+		return nil
+	})
+	stop() // its 50 ms of grace end before the rule's second does
+	p.startWorker(1)
+	if err := <-done; err != nil {
+		t.Fatalf("the job worker a gave back: %v", err)
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if wi := p.worker.Info(); wi.Done != 1 {
+			return fmt.Errorf("worker b did %d jobs; want the one given back", wi.Done)
+		}
+		return nil
+	})
 }

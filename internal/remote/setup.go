@@ -17,7 +17,7 @@ const InlineMax = 256 << 10
 // names are the server objects of one bus name.
 type names struct {
 	jobsStream, jobs, runners            string
-	results                              string
+	results, direct                      string
 	configBucket, workersBucket, objects string
 	// oldResults is the results stream of wire version 1, removed.
 	oldResults string
@@ -26,7 +26,7 @@ type names struct {
 func newNames(bus string) names {
 	return names{
 		jobsStream: bus + "-jobs", jobs: bus + ".jobs", runners: bus + "-runners",
-		results:      bus + ".results",
+		results: bus + ".results", direct: bus + ".direct",
 		configBucket: bus + "-config", workersBucket: bus + "-workers", objects: bus + "-content",
 		oldResults: bus + "-results",
 	}

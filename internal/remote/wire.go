@@ -42,6 +42,10 @@ type resultMsg struct {
 	// Error is a failure of the whole job (the worker could not run its
 	// rules); a rule's failure is in Computed.Failures.
 	Error string `json:"error,omitempty"`
+	// State, when set, makes this no result but news of a job taken
+	// directly (stateProgress, stateReleased), published with no reply
+	// expected.
+	State string `json:"state,omitempty"`
 }
 
 func decode[T any](data []byte, v *T, version func(*T) int) error {
@@ -97,6 +101,9 @@ type WorkerInfo struct {
 	InFlight int   `json:"in_flight"`
 	Done     int64 `json:"done"`
 	Failed   int64 `json:"failed"`
+	// Direct counts the jobs it took from the owner's direct hand-off
+	// rather than from the jobs stream (part of Done).
+	Direct int64 `json:"direct"`
 	// Revisions are the configuration revisions it has loaded (short ids).
 	Revisions []string `json:"revisions,omitempty"`
 	// Refused says why it refused the last revision it could not load ("":

@@ -71,9 +71,15 @@ type Worker struct {
 	order    []string             // revision ids, oldest first
 	refused  map[string]time.Time // revision id → when it was refused
 	refusal  string
+	stopping bool // no more direct jobs
 
-	inFlight     atomic.Int64
-	done, failed atomic.Int64
+	// slots bound the jobs running at once (Concurrency): a pull loop
+	// takes one once it has a job, a direct job only if one is free.
+	slots chan struct{}
+	jobs  sync.WaitGroup // direct jobs running; added to under mu
+
+	inFlight             atomic.Int64
+	done, failed, direct atomic.Int64
 }
 
 // keepRevisions is how many loaded revisions a worker keeps: a reload on
@@ -112,7 +118,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Local {
 		id = "owner-" + id
 	}
-	w := &Worker{opts: o, runtimes: map[string]*Runtime{}, refused: map[string]time.Time{},
+	w := &Worker{opts: o, runtimes: map[string]*Runtime{}, refused: map[string]time.Time{}, slots: make(chan struct{}, o.Concurrency),
 		info: WorkerInfo{ID: id, Host: host, PID: os.Getpid(), Local: o.Local, Capacity: o.Concurrency, Started: time.Now().UTC()}}
 	w.log = o.Logger.With("component", "worker", "worker", id)
 	return w, nil
@@ -161,6 +167,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Jobs in flight outlive ctx by the grace period.
 	drain, cancelDrain := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelDrain()
+	directSub, err := w.o.js.Conn().QueueSubscribe(w.o.n.direct, w.o.n.direct, w.takeDirect(drain))
+	if err != nil {
+		return fmt.Errorf("take direct jobs: %w", err)
+	}
 	var wg sync.WaitGroup
 	for range w.opts.Concurrency {
 		wg.Go(func() { w.pull(ctx, drain) })
@@ -171,8 +181,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.heartbeats(ctx)
 	}()
 	<-ctx.Done()
+	directSub.Unsubscribe()
+	w.mu.Lock()
+	w.stopping = true
+	w.mu.Unlock()
 	timer := time.AfterFunc(w.opts.Grace, cancelDrain)
 	wg.Wait()
+	w.jobs.Wait()
 	timer.Stop()
 	<-hbDone
 	dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -243,7 +258,7 @@ func (w *Worker) pull(ctx, drain context.Context) {
 		batch, err := w.o.runners.Fetch(1, jetstream.FetchContext(fctx))
 		if err == nil {
 			for msg := range batch.Messages() {
-				w.handle(drain, msg)
+				w.handle(drain, msg, false)
 			}
 			err = batch.Error()
 		}
@@ -265,8 +280,9 @@ func (w *Worker) pull(ctx, drain context.Context) {
 }
 
 // handle runs one job and settles it: ack once its result is stored, nak
-// (now, or later for a revision refused) otherwise.
-func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+// (now, or later for a revision refused) otherwise. It waits for a slot
+// unless it has one.
+func (w *Worker) handle(ctx context.Context, msg delivery, slot bool) {
 	var m jobMsg
 	if err := decode(msg.Data(), &m, func(m *jobMsg) int { return m.V }); err != nil {
 		if errors.Is(err, errVersion) && m.Revision != "" {
@@ -288,10 +304,8 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		msg.NakWithDelay(2 * time.Second)
 		return
 	}
-	w.inFlight.Add(1)
-	defer w.inFlight.Add(-1)
-
-	// Progress keeps the job from being redelivered while it runs.
+	// Progress keeps the job from being redelivered while it waits for a
+	// slot and while it runs.
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -306,6 +320,17 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 			}
 		}
 	}()
+	if !slot {
+		select {
+		case w.slots <- struct{}{}:
+			defer func() { <-w.slots }()
+		case <-ctx.Done():
+			msg.Nak()
+			return
+		}
+	}
+	w.inFlight.Add(1)
+	defer w.inFlight.Add(-1)
 
 	if m.Object != "" {
 		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
@@ -355,7 +380,7 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 // the server's to redeliver: an answer or a result lost on the way costs a
 // second run, whose result the owner drops. The ack is not waited for
 // either: a lost one redelivers the job, with the same outcome.
-func (w *Worker) reply(ctx context.Context, msg jetstream.Msg, log *slog.Logger, r resultMsg) {
+func (w *Worker) reply(ctx context.Context, msg delivery, log *slog.Logger, r resultMsg) {
 	data, err := json.Marshal(r)
 	if err == nil {
 		nc := w.o.js.Conn()
@@ -450,7 +475,7 @@ func (w *Worker) closeRuntimes() {
 func (w *Worker) Info() WorkerInfo {
 	wi := w.info
 	wi.InFlight = int(w.inFlight.Load())
-	wi.Done, wi.Failed = w.done.Load(), w.failed.Load()
+	wi.Done, wi.Failed, wi.Direct = w.done.Load(), w.failed.Load(), w.direct.Load()
 	w.mu.Lock()
 	for _, id := range w.order {
 		wi.Revisions = append(wi.Revisions, short(id))
