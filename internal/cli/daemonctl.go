@@ -295,12 +295,12 @@ func printStatus(g *globals, st daemon.Status) {
 		fmt.Fprintf(w, "plugin %s:\t%s\n", p.Name, line)
 	}
 	if r := st.Remote; r != nil {
-		fmt.Fprintf(w, "scale-out:\trevision %s, %d jobs queued or running, %d files out, %d sent, %d duplicate results dropped, %d taken back for want of a worker\n", r.Revision, r.Jobs, r.Waiting, r.Sent, r.Dropped, r.Untaken)
+		fmt.Fprintf(w, "scale-out:\trevision %s, %d jobs queued or running, %d files out, %d sent (%d taken directly), %d duplicate results dropped, %d taken back for want of a worker\n", r.Revision, r.Jobs, r.Waiting, r.Sent, r.Direct, r.Dropped, r.Untaken)
 		if len(r.Workers) == 0 {
 			fmt.Fprintf(w, "workers:\tnone connected\n")
 		}
 		for _, wk := range r.Workers {
-			line := fmt.Sprintf("%s pid %d, %d/%d jobs running, %d done, %d failed", wk.Host, wk.PID, wk.InFlight, wk.Capacity, wk.Done, wk.Failed)
+			line := fmt.Sprintf("%s pid %d, %d/%d jobs running, %d done (%d taken directly), %d failed", wk.Host, wk.PID, wk.InFlight, wk.Capacity, wk.Done, wk.Direct, wk.Failed)
 			if wk.Local {
 				line += " (the owner's own)"
 			}
