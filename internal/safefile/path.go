@@ -59,7 +59,7 @@ func checkRel(rel string) error {
 type dir struct {
 	f   *os.File
 	fd  int
-	key dirKey // the directory's identity, for sharing its fsyncs
+	key dirKey // the directory's identity, for sharing its fsyncs and its entry lock
 }
 
 // openDir opens rel (a directory, "." for the root) through root. Symlinks

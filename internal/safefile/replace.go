@@ -159,7 +159,11 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	}
 	if st1.Ino == old.Ino && uint64(st1.Dev) == old.Dev && d.stillOld(&st1, old, cur, leased) {
 		failpoint("check")
-		if err := unix.Unlinkat(d.fd, t.name, 0); err != nil {
+		l := d.entryLock()
+		l.Lock()
+		err := unix.Unlinkat(d.fd, t.name, 0)
+		l.Unlock()
+		if err != nil {
 			return fmt.Errorf("remove old version %s: %w", t.name, err)
 		}
 		failpoint("unlink-old")
