@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,5 +67,48 @@ func BenchmarkPublishConsume(b *testing.B) {
 				return err
 			})
 		})
+	}
+}
+
+// BenchmarkEventLatency: one file event at a time through the embedded
+// server, as the daemon sends a single save (a periodic sync, the
+// daemon's setting): the time from PublishFile to the handler's call. It
+// reports the median and the 99th percentile of 500 events, each sent
+// 2 ms after the last was handled.
+func BenchmarkEventLatency(b *testing.B) {
+	ctx := context.Background()
+	bs, err := bus.Open(ctx, bus.Options{StoreDir: b.TempDir(), SyncInterval: 30 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bs.Close(ctx)
+	got := make(chan time.Time, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- bs.Consume(cctx, 4, func(context.Context, bus.FileEvent, func()) error {
+			got <- time.Now()
+			return nil
+		})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	i := 0
+	for b.Loop() {
+		var took []time.Duration
+		for range 500 {
+			i++
+			t0 := time.Now()
+			if _, err := bs.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: fmt.Sprintf("notes/%d.md", i)}, fmt.Sprint(i)); err != nil {
+				b.Fatal(err)
+			}
+			took = append(took, (<-got).Sub(t0))
+			time.Sleep(2 * time.Millisecond)
+		}
+		slices.Sort(took)
+		b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
 	}
 }
