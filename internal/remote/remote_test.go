@@ -29,6 +29,17 @@ const stampConfig = `rules:
       - frontmatter.set: {stamped: "yes"}
 `
 
+// slowConfig's rule takes a second.
+const slowConfig = `security:
+  commands:
+    - {name: sh, path: /bin/sh}
+rules:
+  - id: slow
+    actions:
+      - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
+      - frontmatter.set: {stamped: "yes"}
+`
+
 // pair is an owner and (once started) a worker sharing a NATS server or
 // cluster, both in this process.
 type pair struct {
@@ -252,14 +263,7 @@ func TestJobWithNoWorkerFailsAfterTheWait(t *testing.T) {
 // A backlog is no reason to give up: jobs wait behind a busy worker past
 // the owner's wait, and all of them run there.
 func TestBusyWorkerIsNoReasonToGiveUp(t *testing.T) {
-	p := newOwner(t, `security:
-  commands:
-    - {name: sh, path: /bin/sh}
-rules:
-  - id: slow
-    actions:
-      - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
-`, time.Second)
+	p := newOwner(t, slowConfig, time.Second)
 	p.startWorker(2) // 2 at once: 6 jobs take 3 s, past the 1 s wait
 	var wg sync.WaitGroup
 	errs := make(chan error, 6)
@@ -360,17 +364,6 @@ func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
 	}
 }
 
-// slowConfig's rule takes a second.
-const slowConfig = `security:
-  commands:
-    - {name: sh, path: /bin/sh}
-rules:
-  - id: slow
-    actions:
-      - exec: {command: [sh, -c, "sleep 1; cat"], filter: true, files: false}
-      - frontmatter.set: {stamped: "yes"}
-`
-
 // An idle worker takes a job directly, without the stream: each job
 // after the first (which goes through the stream, as the worker has not
 // loaded the revision yet) is taken so.
@@ -406,74 +399,53 @@ func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
 	}
 }
 
-// A job taken directly by a worker that then falls silent (its connection
-// cut) goes on the stream after the ack wait, as the stream would
-// redeliver it, and another worker runs it.
-func TestJobOfASilentDirectWorkerIsQueued(t *testing.T) {
-	p := newOwner(t, slowConfig, time.Minute) // ack wait 2 s
-	// Two slots: the second job comes as the first one's slot is freed.
-	a, _, cut := p.startWorkerAlone(2)
-	if _, err := offload(t, p, p.rev, []byte("# loads the revision\n"), 30*time.Second); err != nil {
-		t.Fatal(err)
+// A job taken directly goes on the stream when its worker cannot finish
+// it, and another worker runs it from there: a worker that stops gives it
+// back at once (the ack wait is an hour here), and one whose connection is
+// cut falls silent, so the owner queues the job after the ack wait (2 s),
+// as the stream redelivers a job whose worker died.
+func TestDirectJobOfALostWorkerIsQueued(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		ackWait time.Duration
+		silent  bool
+	}{{"given back", time.Hour, false}, {"silent", 2 * time.Second, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startOwner(t, slowConfig, ownerSetup{ackWait: tc.ackWait, wait: time.Minute, log: bustest.Logger(t)})
+			// Two slots: the second job comes as the first one's slot is freed.
+			a, stop, cut := p.startWorkerAlone(2)
+			if _, err := offload(t, p, p.rev, []byte("# loads the revision\n"), 30*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second)
+				if err == nil && string(c.Content) != stamp+"# B\n" {
+					err = fmt.Errorf("content %q", c.Content)
+				}
+				done <- err
+			}()
+			bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+				if n := a.Info().Direct; n != 1 {
+					return fmt.Errorf("worker a took %d jobs directly; want 1", n)
+				}
+				return nil
+			})
+			if tc.silent {
+				cut()
+			} else {
+				stop() // its 50 ms of grace end before the rule's second does
+			}
+			p.startWorker(1)
+			if err := <-done; err != nil {
+				t.Fatalf("the job worker a took: %v", err)
+			}
+			bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+				if wi := p.worker.Info(); wi.Done != 1 || wi.Direct != 0 {
+					return fmt.Errorf("worker b did %d jobs, %d directly; want the one from the stream", wi.Done, wi.Direct)
+				}
+				return nil
+			})
+		})
 	}
-	done := make(chan error, 1)
-	go func() {
-		c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second)
-		if err == nil && string(c.Content) != stamp+"# B\n" {
-			err = fmt.Errorf("content %q", c.Content)
-		}
-		done <- err
-	}()
-	bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-		if n := a.Info().Direct; n != 1 {
-			return fmt.Errorf("worker a took %d jobs directly; want 1", n)
-		}
-		return nil
-	})
-	cut()
-	p.startWorker(1)
-	if err := <-done; err != nil {
-		t.Fatalf("the job worker a fell silent on: %v", err)
-	}
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if wi := p.worker.Info(); wi.Done != 1 || wi.Direct != 0 {
-			return fmt.Errorf("worker b did %d jobs, %d directly; want the one from the stream", wi.Done, wi.Direct)
-		}
-		return nil
-	})
-}
-
-// A job taken directly by a worker that stops before it finishes is given
-// back and goes on the stream at once, long before the ack wait.
-func TestDirectJobGivenBackIsQueued(t *testing.T) {
-	p := startOwner(t, slowConfig, ownerSetup{ackWait: time.Hour, wait: time.Minute, log: bustest.Logger(t)})
-	a, stop, _ := p.startWorkerAlone(2)
-	if _, err := offload(t, p, p.rev, []byte("# loads the revision\n"), 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		c, err := offload(t, p, p.rev, []byte("# B\n"), 30*time.Second)
-		if err == nil && string(c.Content) != stamp+"# B\n" {
-			err = fmt.Errorf("content %q", c.Content)
-		}
-		done <- err
-	}()
-	bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
-		if n := a.Info().Direct; n != 1 {
-			return fmt.Errorf("worker a took %d jobs directly; want 1", n)
-		}
-		return nil
-	})
-	stop() // its 50 ms of grace end before the rule's second does
-	p.startWorker(1)
-	if err := <-done; err != nil {
-		t.Fatalf("the job worker a gave back: %v", err)
-	}
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if wi := p.worker.Info(); wi.Done != 1 {
-			return fmt.Errorf("worker b did %d jobs; want the one given back", wi.Done)
-		}
-		return nil
-	})
 }
