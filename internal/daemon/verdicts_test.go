@@ -13,22 +13,11 @@ import (
 // caused by a user's save of a task, never quarantine it.
 func TestIndexRegenerationIsNoLoop(t *testing.T) {
 	t.Parallel()
-	rules := `  - id: board
-    files: "board.md"
-    actions:
-      - index: { name: tasks, from: "tasks/*.md", template: "- {{ .Name }}: {{ .FM.state }}" }
-`
-	e := newEnv(t, conf{Rules: rules}, map[string]string{
-		"tasks/a.md": "---\nstate: open\n---\n",
-		"tasks/b.md": "---\nstate: open\n---\n",
-		"board.md":   "# Board\n<!-- scribe:index tasks -->\n<!-- /scribe:index -->\n",
-	})
-	r := e.start()
-	waitFor(t, 30*time.Second, "the first board", func() bool { return strings.Contains(e.read("board.md"), "- a: open\n") })
+	e, r := startBoard(t, "a", "b")
 	states := []string{"done", "open", "done", "open", "done", "open"}
 	for _, s := range states {
 		e.write("tasks/a.md", "---\nstate: "+s+"\n---\n")
-		waitFor(t, 30*time.Second, "the board showing a: "+s, func() bool { return strings.Contains(e.read("board.md"), "- a: "+s+"\n") })
+		waitBoard(t, e, "a: "+s)
 	}
 	r.sync()
 	if n := len(r.history(e.path("board.md"))); n < len(states)+1 {
@@ -42,7 +31,33 @@ func TestIndexRegenerationIsNoLoop(t *testing.T) {
 	}
 	// It still follows its inputs.
 	e.write("tasks/b.md", "---\nstate: done\n---\n")
-	waitFor(t, 30*time.Second, "the board showing b: done", func() bool { return strings.Contains(e.read("board.md"), "- b: done\n") })
+	waitBoard(t, e, "b: done")
+}
+
+// startBoard starts a daemon on a vault of open task notes (tasks/NAME.md)
+// and a hub, board.md, whose index lists each task's state; no rule selects
+// the tasks themselves. It returns once the first board lists task one.
+func startBoard(t *testing.T, tasks ...string) (*env, *running) {
+	t.Helper()
+	rules := `  - id: board
+    files: "board.md"
+    actions:
+      - index: { name: tasks, from: "tasks/*.md", template: "- {{ .Name }}: {{ .FM.state }}" }
+`
+	files := map[string]string{"board.md": "# Board\n<!-- scribe:index tasks -->\n<!-- /scribe:index -->\n"}
+	for _, name := range tasks {
+		files["tasks/"+name+".md"] = "---\nstate: open\n---\n"
+	}
+	e := newEnv(t, conf{Rules: rules}, files)
+	r := e.start()
+	waitBoard(t, e, tasks[0]+": open")
+	return e, r
+}
+
+// waitBoard waits until board.md lists the line "- LINE".
+func waitBoard(t *testing.T, e *env, line string) {
+	t.Helper()
+	waitFor(t, 30*time.Second, "the board showing "+line, func() bool { return strings.Contains(e.read("board.md"), "- "+line+"\n") })
 }
 
 // Two hubs that list each other, each stamped on every run, regenerate each
@@ -111,21 +126,11 @@ func TestLinksToExcludedNotesResolve(t *testing.T) {
 // kept them awake, so this failed about one run in ten under load).
 func TestIndexFollowsAnInputNoRuleSelects(t *testing.T) {
 	t.Parallel()
-	rules := `  - id: board
-    files: "board.md"
-    actions:
-      - index: { name: tasks, from: "tasks/*.md", template: "- {{ .Name }}: {{ .FM.state }}" }
-`
-	e := newEnv(t, conf{Rules: rules}, map[string]string{
-		"tasks/a.md": "---\nstate: open\n---\n",
-		"board.md":   "# Board\n<!-- scribe:index tasks -->\n<!-- /scribe:index -->\n",
-	})
-	r := e.start()
-	waitFor(t, 30*time.Second, "the first board", func() bool { return strings.Contains(e.read("board.md"), "- a: open\n") })
+	e, r := startBoard(t, "a")
 	r.sync()
 	// Not an assertion on time: the edit is to come after the batch of the
 	// board's regeneration has been finished, which is the case to test.
 	time.Sleep(time.Second)
 	e.write("tasks/a.md", "---\nstate: done\n---\n")
-	waitFor(t, 30*time.Second, "the board showing a: done", func() bool { return strings.Contains(e.read("board.md"), "- a: done\n") })
+	waitBoard(t, e, "a: done")
 }
