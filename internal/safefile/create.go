@@ -59,7 +59,7 @@ func Create(root *os.Root, rel string, content []byte, perm fs.FileMode) error {
 		err = unix.Linkat(d.fd, t.name, d.fd, base, 0)
 		if err == nil {
 			fallbackWrites.Add(1)
-			unix.Unlinkat(d.fd, t.name, 0)
+			d.unlink(t.name)
 		}
 	}
 	if err == unix.EEXIST {

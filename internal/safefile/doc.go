@@ -59,10 +59,10 @@
 // All functions are safe for concurrent use. Concurrent Replace calls on one
 // path are safe too: one wins, the others get a *ConflictError. Nothing here
 // starts goroutines or holds locks across calls. Within a call, the system
-// calls that change a directory's entries (create, rename, unlink) take a
-// lock of that directory (striped by its identity), so that writers of one
-// folder wait asleep rather than spinning on its inode lock, and concurrent
-// writes to one directory share its fsyncs (durable.go).
+// calls that change a directory's entries (create, rename within it,
+// unlink) take a lock of that directory (striped by its identity), so that
+// writers of one folder wait asleep rather than spinning on its inode lock,
+// and concurrent writes to one directory share its fsyncs (durable.go).
 //
 // # Failpoints
 //

@@ -159,11 +159,7 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	}
 	if st1.Ino == old.Ino && uint64(st1.Dev) == old.Dev && d.stillOld(&st1, old, cur, leased) {
 		failpoint("check")
-		l := d.entryLock()
-		l.Lock()
-		err := unix.Unlinkat(d.fd, t.name, 0)
-		l.Unlock()
-		if err != nil {
+		if err := d.unlink(t.name); err != nil {
 			return fmt.Errorf("remove old version %s: %w", t.name, err)
 		}
 		failpoint("unlink-old")
@@ -248,7 +244,7 @@ func (d *dir) swapBack(name, base string) error {
 // drop unlinks name (if any), syncs the directory and returns result.
 func (d *dir) drop(name string, result error) error {
 	if name != "" {
-		if err := unix.Unlinkat(d.fd, name, 0); err != nil && err != unix.ENOENT {
+		if err := d.unlink(name); err != nil && err != unix.ENOENT {
 			return fmt.Errorf("remove %s: %w", name, err)
 		}
 	}

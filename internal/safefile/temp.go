@@ -42,16 +42,26 @@ func renameat2(d1 *dir, from string, d2 *dir, to string, flags uint) error {
 }
 
 // entryLocks serialize the calls that change a directory's entries
-// (create, rename, unlink) per directory, striped by its identity. The
+// (create, rename within it, unlink) per directory, striped by its
+// identity. The
 // kernel runs them one at a time anyway, under the directory's inode lock,
 // and its waiters spin on that lock while the holder runs: on two cores,
 // concurrent writes into one folder burned a core spinning. A goroutine
 // blocked here sleeps, and its thread runs other work.
 var entryLocks [1024]sync.Mutex
 
+// entryLock returns the lock of d's entries.
 func (d *dir) entryLock() *sync.Mutex {
 	h := (d.key.ino ^ d.key.dev<<32) * 0x9e3779b97f4a7c15 // spread neighbouring inodes
 	return &entryLocks[h>>54]
+}
+
+// unlink removes name from d, under d's entry lock.
+func (d *dir) unlink(name string) error {
+	l := d.entryLock()
+	l.Lock()
+	defer l.Unlock()
+	return unix.Unlinkat(d.fd, name, 0)
 }
 
 // unsupported reports whether err from renameat2 means the flag is not
@@ -139,7 +149,7 @@ func (t *temp) remove() {
 		t.f.Close()
 		t.f = nil
 	}
-	unix.Unlinkat(t.d.fd, t.name, 0)
+	t.d.unlink(t.name)
 }
 
 // copyMeta gives the temp file the owner, group, mode, ACL and user.*
