@@ -2,7 +2,8 @@
 // 1 and a server that speaks it over standard input and output. The same
 // program serves both runtimes: built for the host (a process plugin, started
 // once and sent many requests) or with GOOS=wasip1 GOARCH=wasm (a WebAssembly
-// plugin, instantiated per request with that request on its standard input).
+// plugin, instantiated per request with that request on its standard input),
+// best as a reactor module (-buildmode=c-shared).
 //
 // # Protocol
 //
@@ -17,6 +18,30 @@
 // directly.
 //
 // # Usage
+//
+// Register the actions in an init function and make Main the whole of main:
+//
+//	func init() {
+//		plugin.Register(plugin.Actions{
+//			"shout": func(ctx context.Context, req plugin.Request) (plugin.RunResult, error) {
+//				s, _ := req.Content()
+//				return plugin.NewContent(strings.ToUpper(s)), nil
+//			},
+//		}, plugin.Options{})
+//	}
+//
+//	func main() { plugin.Main() }
+//
+// Built for the host, that is a process plugin; with GOOS=wasip1
+// GOARCH=wasm, a WebAssembly command module; with GOOS=wasip1 GOARCH=wasm
+// go build -buildmode=c-shared, a WebAssembly reactor module, which never
+// runs main: it exports the runtime's _initialize, which runs the init
+// functions, and this package's scribe_serve, which serves what Register
+// recorded. Scribe runs _initialize once, keeps the instance's memory and
+// globals as an image, and restores a fresh instance to it for each
+// request, so that no request waits for the Go runtime's start.
+//
+// Serve takes the actions directly, for a main function of its own:
 //
 //	func main() {
 //		err := plugin.Serve(plugin.Actions{
@@ -36,8 +61,9 @@
 //
 // Scribe starts a WebAssembly instance ahead of its request, and the
 // instance runs until it first reads standard input: set-up done before
-// Serve (or in init functions) is then off the request's path. Serve itself
-// builds its JSON codecs before it reads.
+// Serve (or in init functions) is then off the request's path. In a
+// reactor, set-up done in init functions is in the image: done once, when
+// the plugin loads.
 //
 // # Concurrency
 //

@@ -78,6 +78,46 @@ func Serve(actions Actions, opts Options) error {
 	return ServeIO(context.Background(), os.Stdin, os.Stdout, actions, opts)
 }
 
+// Register records the plugin's actions for Main and for a WebAssembly
+// reactor module's scribe_serve export. Call it from an init function: a
+// reactor (built with -buildmode=c-shared) runs the init functions once,
+// when Scribe loads it, and never runs main. A later call replaces the
+// earlier one.
+func Register(actions Actions, opts Options) {
+	registered = &registration{actions: actions, opts: opts}
+}
+
+type registration struct {
+	actions Actions
+	opts    Options
+}
+
+var registered *registration
+
+// Main serves the actions Register recorded on standard input and output,
+// as Serve does, and exits with status 1 and the error on standard error if
+// serving fails. It is the whole main function of a plugin that registers
+// its actions in init, which one program serves as a process plugin, a
+// WebAssembly command module and a WebAssembly reactor:
+//
+//	func init() { plugin.Register(plugin.Actions{"stamp": stamp}, plugin.Options{}) }
+//
+//	func main() { plugin.Main() }
+func Main() {
+	if err := serveRegistered(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// serveRegistered serves what Register recorded.
+func serveRegistered() error {
+	if registered == nil {
+		return errors.New("plugin: no actions registered: call plugin.Register in an init function")
+	}
+	return Serve(registered.actions, registered.opts)
+}
+
 // ServeIO serves the protocol, reading requests from r and writing responses
 // to w, one JSON object per line. It returns nil when r ends or on shutdown,
 // after the requests in flight are answered, and ctx's error if ctx ends

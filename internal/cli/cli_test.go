@@ -616,7 +616,7 @@ func buildExampleModule(t *testing.T) {
 	t.Helper()
 	dir := filepath.Join("..", "..", "examples", "plugins", "wasm-readtime")
 	tmp := filepath.Join(dir, ".readtime.wasm.tmp")
-	cmd := exec.Command("go", "build", "-o", filepath.Base(tmp), ".")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Base(tmp), ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {

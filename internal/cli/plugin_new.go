@@ -29,7 +29,7 @@ func newPluginCmd(g *globals) *cobra.Command {
 		Use:   "new NAME",
 		Short: "Scaffold a plugin: a manifest, a program and a test",
 		Long: "Scaffold a plugin in plugins/NAME (or --dir): its manifest, scribe-plugin.yaml,\na program serving protocol 1 with one example action, and, in Go, a test.\n\n" +
-			"--runtime process: a long-lived program (Go or Python).\n--runtime wasm: a Go program built for WASI preview 1 (GOOS=wasip1 GOARCH=wasm).",
+			"--runtime process: a long-lived program (Go or Python).\n--runtime wasm: a Go program built for WASI preview 1 as a reactor module\n(GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			name := args[0]
@@ -107,7 +107,7 @@ func nextSteps(name, runtime, lang, dir string) string {
 	}
 	switch {
 	case runtime == "wasm":
-		say("go generate    # builds %s.wasm (GOOS=wasip1 GOARCH=wasm)", name)
+		say("go generate    # builds %s.wasm (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared)", name)
 	case lang == "go":
 		say("go build -o %s .", name)
 	}

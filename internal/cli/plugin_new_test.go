@@ -72,7 +72,7 @@ func TestPluginNewScaffoldsWorkingPlugins(t *testing.T) {
 			security := ""
 			switch {
 			case tc.runtime == "wasm":
-				goBuild(t, pdir, []string{"GOOS=wasip1", "GOARCH=wasm"}, "-o", "demo.wasm", ".")
+				goBuild(t, pdir, []string{"GOOS=wasip1", "GOARCH=wasm"}, "-buildmode=c-shared", "-o", "demo.wasm", ".")
 			case tc.lang == "go":
 				goBuild(t, pdir, nil, "-o", "demo", ".")
 				security = fmt.Sprintf("security:\n  commands: [{name: demo, path: %s}]\n", filepath.Join(pdir, "demo"))

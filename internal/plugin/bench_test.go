@@ -42,27 +42,31 @@ func (f actionFunc) Run(ctx context.Context, in action.Input) (action.Output, er
 
 // BenchmarkRun10k is `scribe run` (engine.Run, 4 workers, writes) over
 // 10,000 notes of about 300 words, each with a reading-time region to fill:
-// once with the example WebAssembly plugin (a fresh instance per note),
-// once with the same action built in. Each iteration restores the notes
+// with the action built in, and with the example WebAssembly plugin (a fresh
+// instance per note) built as a reactor and as a command module. Each iteration restores the notes
 // first (not timed).
 func BenchmarkRun10k(b *testing.B) {
 	dir := b.TempDir()
-	pdir := filepath.Join(dir, "plugins", "readtime")
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		b.Fatal(err)
-	}
 	src := filepath.Join("..", "..", "examples", "plugins", "wasm-readtime")
 	manifest, err := os.ReadFile(filepath.Join(src, plugin.ManifestName))
 	if err != nil {
 		b.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(pdir, plugin.ManifestName), manifest, 0o644)
-	abs, _ := filepath.Abs(filepath.Join(pdir, "readtime.wasm"))
-	cmd := exec.Command("go", "build", "-o", abs, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
+	// The example built both ways: as a reactor (its go:generate line) and
+	// as a command module.
+	for kind, flags := range map[string][]string{"wasm-reactor": {"-buildmode=c-shared"}, "wasm-command": nil} {
+		pdir := filepath.Join(dir, "plugins", kind)
+		if err := os.MkdirAll(pdir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(pdir, plugin.ManifestName), manifest, 0o644)
+		abs, _ := filepath.Abs(filepath.Join(pdir, "readtime.wasm"))
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", abs, ".")...)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("build: %v\n%s", err, out)
+		}
 	}
 	const n = 10000
 	note := "---\ntitle: Note\n---\n# Note\n\n<!-- readtime -->?<!-- /readtime -->\n\n" + strings.Repeat("lorem ipsum dolor sit amet ", 60) + "\n"
@@ -78,15 +82,16 @@ func BenchmarkRun10k(b *testing.B) {
 	}
 	reset()
 
-	for _, kind := range []string{"builtin", "wasm"} {
+	for _, kind := range []string{"builtin", "wasm-reactor", "wasm-command"} {
 		b.Run(kind, func(b *testing.B) {
-			act := "readtime.stamp: {}"
+			act, plugins := "readtime.stamp: {}", "plugins/"+kind
 			if kind == "builtin" {
+				plugins = "plugins/wasm-reactor" // loaded, not used
 				action.Register(action.Spec{Name: "bench.readtime", New: func(any, action.Build) (action.Action, error) { return actionFunc(readtime), nil }})
 				defer action.Unregister("bench.readtime")
 				act = "bench.readtime: {}"
 			}
-			conf := fmt.Sprintf("roots: [vault]\nengine: {workers: 4, state_dir: state}\nplugins: [plugins/readtime]\nrules:\n  - id: readtime\n    match: \"<!-- readtime -->\"\n    actions: [{%s}]\n", act)
+			conf := fmt.Sprintf("roots: [vault]\nengine: {workers: 4, state_dir: state}\nplugins: [%s]\nrules:\n  - id: readtime\n    match: \"<!-- readtime -->\"\n    actions: [{%s}]\n", plugins, act)
 			cfgPath := filepath.Join(dir, "scribe.yaml")
 			os.WriteFile(cfgPath, []byte(conf), 0o644)
 			cfg, err := config.Load(cfgPath)

@@ -437,7 +437,7 @@ func prepare(m *Manifest, commands map[string]string, env []string, stateDir str
 	case "wasm":
 		mod, err := readModule(root, m.Module)
 		if errors.Is(err, fs.ErrNotExist) {
-			p.missing = fmt.Errorf("module %s does not exist in %s; build it (e.g. GOOS=wasip1 GOARCH=wasm go build -o %s); a running daemon picks it up", m.Module, m.Dir, m.Module)
+			p.missing = fmt.Errorf("module %s does not exist in %s; build it (e.g. GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o %s); a running daemon picks it up", m.Module, m.Dir, m.Module)
 			p.fingerprint = fingerprint(m, root, "", nil)
 			return p, nil
 		}

@@ -1,14 +1,15 @@
 // Command readtime is an example Scribe WebAssembly plugin: the same SDK as a
-// process plugin, built for WASI preview 1. Each request gets a fresh
-// instance with the request on its standard input. See doc/PLUGINS.md.
+// process plugin, built for WASI preview 1 as a reactor module. Scribe runs
+// its initialization once, and each request gets a fresh instance restored
+// to the state it left, with the request on its standard input. See
+// doc/PLUGINS.md.
 package main
 
-//go:generate env GOOS=wasip1 GOARCH=wasm go build -o readtime.wasm .
+//go:generate env GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o readtime.wasm .
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/scribe-md/scribe/plugin"
@@ -43,9 +44,10 @@ func stamp(_ context.Context, req plugin.Request) (plugin.RunResult, error) {
 	return plugin.NewContent(out), nil
 }
 
-func main() {
-	if err := plugin.Serve(plugin.Actions{"stamp": stamp}, plugin.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, "readtime:", err)
-		os.Exit(1)
-	}
-}
+// init registers the action: a reactor runs init functions (in its
+// _initialize export) and never main.
+func init() { plugin.Register(plugin.Actions{"stamp": stamp}, plugin.Options{}) }
+
+// main serves the registered action when the plugin is built as a command
+// module (without -buildmode=c-shared) or as a process plugin.
+func main() { plugin.Main() }

@@ -1,17 +1,22 @@
 // Package wasm runs WebAssembly plugins in wazero (pure Go, no cgo).
 //
-// A plugin's module is a WASI preview 1 command module. It is compiled once
+// A plugin's module is a WASI preview 1 command module, or a reactor that
+// exports _initialize and scribe_serve (reactor.go). It is compiled once
 // per runtime, through wazero's compilation cache in the state directory, so
-// later starts only load the machine code. Each request instantiates the
-// module afresh with the request line on its standard input; the reply is
+// later starts only load the machine code. Each request gets a fresh
+// instance with the request line on its standard input: a command module's
+// runs _start, a reactor's is restored to the image of the state its
+// _initialize left (run once, at load) and runs scribe_serve. The reply is
 // the line it writes on standard output (capped at MaxReply).
 //
 // # Speed
 //
-// A Go-built plugin starts the Go runtime in every instance. Three things
-// keep that short without sharing anything between requests: the module's
-// data segments are merged before it is compiled (segments.go), each
-// instance's memory is a fresh mapping of its cap that grows without
+// A Go-built command module starts the Go runtime in every instance; a
+// reactor's instance starts from the image instead, which costs a copy of
+// its non-zero pages (reactor.go). Three more things keep an instance's
+// start short without sharing anything between requests: a command
+// module's data segments are merged before it is compiled (segments.go),
+// each instance's memory is a fresh mapping of its cap that grows without
 // copying (memory.go), and an instance is started ahead of its request and
 // waits for it in its first read of standard input (prestart.go). Each
 // instance still serves exactly one request.

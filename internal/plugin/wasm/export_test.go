@@ -1,6 +1,11 @@
 package wasm
 
-import "github.com/tetratelabs/wazero/experimental"
+import (
+	"bytes"
+	"context"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
 
 // Internals for the tests of package wasm_test.
 var (
@@ -23,4 +28,32 @@ func (r *Runtime) Prestarting() bool {
 func InstanceMemory() (experimental.MemoryAllocator, func()) {
 	m := &instanceMemory{}
 	return m, m.release
+}
+
+// Internals of reactor modules.
+var (
+	RewriteReactor = func(module []byte) ([]byte, error) {
+		re, err := rewriteReactor(module)
+		if err != nil {
+			return nil, err
+		}
+		return re.module, nil
+	}
+	ErrNotReactor = errNotReactor
+)
+
+// RunEmpty runs one instance as a call does, with an empty standard input.
+func (r *Runtime) RunEmpty(ctx context.Context) error {
+	rt, cm, err := r.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	mem := &instanceMemory{}
+	mod, err := r.start(experimental.WithMemoryAllocator(ctx, mem), rt, cm,
+		r.moduleConfig(bytes.NewReader(nil), &capWriter{limit: r.cfg.MaxReply}, &lineLogger{log: r.log}))
+	if mod != nil {
+		mod.Close(ctx)
+	}
+	mem.release()
+	return err
 }

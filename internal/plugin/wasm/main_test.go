@@ -29,10 +29,12 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(buildDir)
 		cacheDir = filepath.Join(buildDir, "cache")
 		for name, args := range map[string][]string{
-			"readtime":  {"../../../examples/plugins/wasm-readtime"},
-			"hostile":   {"./testdata/hostile"},
-			"protocol2": {"-ldflags=-X main.protocol=2", "./testdata/hostile"},
-			"noread":    {"-ldflags=-X main.noread=1", "./testdata/hostile"},
+			"readtime":         {"../../../examples/plugins/wasm-readtime"},
+			"readtime-reactor": {"-buildmode=c-shared", "../../../examples/plugins/wasm-readtime"},
+			"hostile":          {"./testdata/hostile"},
+			"hostile-reactor":  {"-buildmode=c-shared", "./testdata/hostile"},
+			"protocol2":        {"-ldflags=-X main.protocol=2", "./testdata/hostile"},
+			"noread":           {"-ldflags=-X main.noread=1", "./testdata/hostile"},
 		} {
 			out := filepath.Join(buildDir, name+".wasm")
 			cmd := exec.Command("go", append([]string{"build", "-o", out}, args...)...)

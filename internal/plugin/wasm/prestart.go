@@ -71,7 +71,7 @@ func (r *Runtime) prestart(rt wazero.Runtime, cm wazero.CompiledModule) {
 	}
 	in := &waitingStdin{r: r, w: w, timer: time.AfterFunc(prestartTimeout, cancel)}
 	mem := &instanceMemory{}
-	mod, err := rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mem), cm, r.moduleConfig(in, w.stdout, w.stderr))
+	mod, err := r.start(experimental.WithMemoryAllocator(ctx, mem), rt, cm, r.moduleConfig(in, w.stdout, w.stderr))
 	in.timer.Stop()
 	if mod != nil {
 		mod.Close(context.Background())

@@ -13,8 +13,10 @@ import (
 
 // An instance is started ahead and waits for its request; a call takes
 // it, and the next one starts at once.
-func TestPrestartedInstanceServes(t *testing.T) {
-	r := newRuntime(t, modules["readtime"], 0, 1)
+func TestPrestartedInstanceServes(t *testing.T) { forms(t, readtimeForms, prestartedInstanceServes) }
+
+func prestartedInstanceServes(t *testing.T, module []byte) {
+	r := newRuntime(t, module, 0, 1)
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +36,11 @@ func TestPrestartedInstanceServes(t *testing.T) {
 // X1 with a pre-started instance: the call's deadline closes it, and a
 // canceled call is reported as canceled.
 func TestPrestartedInstanceDeadline(t *testing.T) {
-	r := newRuntime(t, modules["hostile"], 0, 1)
+	forms(t, hostileForms, prestartedInstanceDeadline)
+}
+
+func prestartedInstanceDeadline(t *testing.T, module []byte) {
+	r := newRuntime(t, module, 0, 1)
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +65,10 @@ func TestPrestartedInstanceDeadline(t *testing.T) {
 
 // Close ends the instances waiting for a request (TestMain's leak check
 // would see their goroutines otherwise), and calls after it fail.
-func TestCloseEndsPrestarted(t *testing.T) {
-	r := newRuntimeWith(t, modules["hostile"], 0, 1, 3)
+func TestCloseEndsPrestarted(t *testing.T) { forms(t, hostileForms, closeEndsPrestarted) }
+
+func closeEndsPrestarted(t *testing.T, module []byte) {
+	r := newRuntimeWith(t, module, 0, 1, 3)
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +82,10 @@ func TestCloseEndsPrestarted(t *testing.T) {
 }
 
 // With pre-starting off, no instance waits, and calls work.
-func TestNoPrestart(t *testing.T) {
-	r := newRuntimeWith(t, modules["hostile"], 0, 1, -1)
+func TestNoPrestart(t *testing.T) { forms(t, hostileForms, noPrestart) }
+
+func noPrestart(t *testing.T, module []byte) {
+	r := newRuntimeWith(t, module, 0, 1, -1)
 	for range 2 {
 		if _, err := call(within(t, 120*time.Second), r, "noop", nil, ""); err != nil {
 			t.Fatal(err)

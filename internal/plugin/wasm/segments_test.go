@@ -172,16 +172,21 @@ func FuzzMergeData(f *testing.F) {
 }
 
 // The example plugin answers byte for byte the same through the runtime
-// (data merged, memory mapped) as the original module instantiated by
-// wazero with its defaults.
+// (data merged, memory mapped; or built as a reactor and restored from its
+// image) as the original command module instantiated by wazero with its
+// defaults.
 func TestExampleAnswersAsOriginal(t *testing.T) {
+	forms(t, readtimeForms, exampleAnswersAsOriginal)
+}
+
+func exampleAnswersAsOriginal(t *testing.T, module []byte) {
 	ctx := context.Background()
 	rt := rawRuntime(t)
 	cm, err := rt.CompileModule(ctx, modules["readtime"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRuntime(t, modules["readtime"], 0, 1)
+	r := newRuntime(t, module, 0, 1)
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -224,13 +229,15 @@ func TestExampleAnswersAsOriginal(t *testing.T) {
 // one at a time and side by side, scan all of theirs for it. The control
 // (stash and scan in one request) shows the scan finds it.
 func TestMemoryNotSharedBetweenRequests(t *testing.T) {
-	for _, prestart := range []int{-1, 2} {
-		t.Run(fmt.Sprintf("prestart=%d", prestart), func(t *testing.T) { memoryNotShared(t, prestart) })
-	}
+	forms(t, hostileForms, func(t *testing.T, module []byte) {
+		for _, prestart := range []int{-1, 2} {
+			t.Run(fmt.Sprintf("prestart=%d", prestart), func(t *testing.T) { memoryNotShared(t, module, prestart) })
+		}
+	})
 }
 
-func memoryNotShared(t *testing.T, prestart int) {
-	r := newRuntimeWith(t, modules["hostile"], 0, 2, prestart)
+func memoryNotShared(t *testing.T, module []byte, prestart int) {
+	r := newRuntimeWith(t, module, 0, 2, prestart)
 	secret := map[string]string{"secret": "s3cr3t-of-request-one"}
 	res, err := call(within(t, 60*time.Second), r, "stashscan", secret, "")
 	if err != nil || len(res.Findings) != 1 || res.Findings[0].Message == "found 0" {

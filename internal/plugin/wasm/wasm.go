@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
@@ -72,8 +73,10 @@ type Runtime struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
-	ready    bool  // handshake done
-	refused  error // permanent
+	reactor  *reactor // a reactor module, or nil
+	image    *image   // a reactor's initialized state: set once, before ready
+	ready    bool     // handshake done
+	refused  error    // permanent
 	lastErr  error
 	closed   bool
 
@@ -160,18 +163,29 @@ func (r *Runtime) prepare(ctx context.Context) (wazero.Runtime, wazero.CompiledM
 		r.rt = rt
 	}
 	if r.compiled == nil {
-		cm, err := r.compile(context.WithoutCancel(ctx))
+		cm, re, err := r.compile(context.WithoutCancel(ctx))
 		if err != nil {
 			r.refused = fmt.Errorf("compile module: %w", err)
 			return nil, nil, fmt.Errorf("refused to load: %w", r.refused)
 		}
-		if err := checkImports(cm); err != nil {
+		if err := checkImports(cm, re != nil); err != nil {
 			r.refused = err
 			return nil, nil, fmt.Errorf("refused to load: %w", err)
 		}
-		r.compiled = cm
+		r.compiled, r.reactor = cm, re
 	}
-	raw, err := r.instantiate(ctx, r.rt, r.compiled, wire.MethodInitialize, wire.InitializeParams{Protocol: wire.Protocol})
+	var raw json.RawMessage
+	var err error
+	if r.reactor != nil {
+		// A reactor answers the handshake in the instance whose image it
+		// keeps (reactor.go).
+		var img *image
+		if img, raw, err = r.makeImage(ctx, r.rt, r.compiled, r.reactor); err == nil {
+			r.image = img
+		}
+	} else {
+		raw, err = r.instantiate(ctx, r.rt, r.compiled, wire.MethodInitialize, wire.InitializeParams{Protocol: wire.Protocol})
+	}
 	if err != nil {
 		r.lastErr = err
 		return nil, nil, fmt.Errorf("handshake: %w", err)
@@ -192,17 +206,36 @@ func (r *Runtime) prepare(ctx context.Context) (wazero.Runtime, wazero.CompiledM
 	return r.rt, r.compiled, nil
 }
 
-// compile compiles the module with its data segments merged (mergeData),
-// or as it is when they cannot be. The rewrite is a pure function of the
+// compile compiles the module: a reactor rewritten for images
+// (reactor.go), a command module with its data segments merged (mergeData),
+// or as it is when they cannot be. Both rewrites are pure functions of the
 // module's bytes, so the compilation cache, keyed by the bytes compiled,
 // serves the rewritten module on later starts. Should the rewritten module
-// not compile where the original does, that is a bug of the rewrite: it is
-// logged and the original is used.
-func (r *Runtime) compile(ctx context.Context) (wazero.CompiledModule, error) {
+// not compile where the original does, that is a bug of the rewrite: a
+// command module is then compiled as it is, a reactor refused.
+func (r *Runtime) compile(ctx context.Context) (wazero.CompiledModule, *reactor, error) {
+	re, err := rewriteReactor(r.cfg.Module)
+	switch {
+	case err == nil:
+		cm, err := r.rt.CompileModule(ctx, re.module)
+		if err != nil {
+			orig, origErr := r.rt.CompileModule(ctx, r.cfg.Module)
+			if origErr != nil {
+				return nil, nil, origErr
+			}
+			orig.Close(ctx)
+			return nil, nil, fmt.Errorf("the reactor rewritten for images is invalid (a bug in scribe, please report it): %w", err)
+		}
+		r.log.Debug("wasm reactor module", "plugin", r.cfg.Name, "globals", len(re.globals), "segments", len(re.segs))
+		return cm, re, nil
+	case !errors.Is(err, errNotReactor):
+		return nil, nil, fmt.Errorf("a reactor module (it exports %s and %s) that Scribe cannot start from an image: %w", exportInitialize, exportServe, err)
+	}
 	merged, before, after, err := mergeData(r.cfg.Module)
 	if err != nil {
 		r.log.Debug("wasm data segments left as they are", "plugin", r.cfg.Name, "segments", before, "reason", err)
-		return r.rt.CompileModule(ctx, r.cfg.Module)
+		cm, err := r.rt.CompileModule(ctx, r.cfg.Module)
+		return cm, nil, err
 	}
 	cm, err := r.rt.CompileModule(ctx, merged)
 	if err != nil {
@@ -210,26 +243,38 @@ func (r *Runtime) compile(ctx context.Context) (wazero.CompiledModule, error) {
 		if orig == nil {
 			r.log.Warn("wasm data segments merged into an invalid module; using the original (a bug in scribe, please report it)", "plugin", r.cfg.Name, "err", err)
 		}
-		return cm, orig
+		return cm, nil, orig
 	}
 	r.log.Debug("wasm data segments merged", "plugin", r.cfg.Name, "before", before, "after", after)
-	return cm, nil
+	return cm, nil, nil
 }
 
 // checkImports refuses a module that imports anything but WASI preview 1:
 // a host function Scribe does not provide is a capability it does not grant.
-func checkImports(cm wazero.CompiledModule) error {
+// A command module must export _start; a reactor, _initialize and
+// scribe_serve with the signatures the Go SDK gives them.
+func checkImports(cm wazero.CompiledModule, reactor bool) error {
 	for _, f := range cm.ImportedFunctions() {
 		mod, name, _ := f.Import()
 		if mod != wasi_snapshot_preview1.ModuleName {
 			return fmt.Errorf("the module imports %s.%s; a plugin may import only %s (WASI preview 1)", mod, name, wasi_snapshot_preview1.ModuleName)
 		}
 	}
-	if f, ok := cm.ExportedFunctions()["_start"]; !ok || len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
-		return errors.New("the module is not a WASI command module: it exports no _start function (build it with GOOS=wasip1 GOARCH=wasm, as a main package)")
-	}
 	if len(cm.ImportedMemories()) > 0 {
-		return errors.New("the module imports a memory; a WASI command module defines its own")
+		return errors.New("the module imports a memory; a WASI module defines its own")
+	}
+	exports := cm.ExportedFunctions()
+	if !reactor {
+		if f, ok := exports[exportStart]; !ok || len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
+			return errors.New("the module is not a WASI command module: it exports no _start function (build it with GOOS=wasip1 GOARCH=wasm, as a main package), nor is it a reactor exporting _initialize and scribe_serve (add -buildmode=c-shared and register the actions with the Go SDK's plugin.Register)")
+		}
+		return nil
+	}
+	if f := exports[exportInitialize]; len(f.ParamTypes()) > 0 || len(f.ResultTypes()) > 0 {
+		return fmt.Errorf("the reactor's %s takes or returns values; it must be func()", exportInitialize)
+	}
+	if f := exports[exportServe]; len(f.ParamTypes()) > 0 || len(f.ResultTypes()) != 1 || f.ResultTypes()[0] != api.ValueTypeI32 {
+		return fmt.Errorf("the reactor's %s must be func() int32 (the Go SDK's)", exportServe)
 	}
 	return nil
 }
@@ -287,7 +332,7 @@ func (r *Runtime) instantiate(ctx context.Context, rt wazero.Runtime, cm wazero.
 	stderr := &lineLogger{log: r.log}
 	mem := &instanceMemory{}
 	r.running.Add(1)
-	mod, err := rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, mem), cm, r.moduleConfig(bytes.NewReader(req), stdout, stderr))
+	mod, err := r.start(experimental.WithMemoryAllocator(ctx, mem), rt, cm, r.moduleConfig(bytes.NewReader(req), stdout, stderr))
 	r.running.Add(-1)
 	if mod != nil {
 		mod.Close(context.WithoutCancel(ctx))
@@ -295,6 +340,15 @@ func (r *Runtime) instantiate(ctx context.Context, rt wazero.Runtime, cm wazero.
 	mem.release() // the instance has stopped: nothing can touch its memory now
 	stderr.flush()
 	return r.outcome(ctx, err, id, stdout, stderr)
+}
+
+// start runs an instance until it ends: a command module's _start, or a
+// reactor's scribe_serve in an instance restored to the image.
+func (r *Runtime) start(ctx context.Context, rt wazero.Runtime, cm wazero.CompiledModule, cfg wazero.ModuleConfig) (api.Module, error) {
+	if r.image != nil {
+		return r.image.run(ctx, rt, cm, cfg)
+	}
+	return rt.InstantiateModule(ctx, cm, cfg)
 }
 
 // request encodes a request line with a new id.
@@ -338,7 +392,10 @@ func (r *Runtime) outcome(ctx context.Context, err error, id int64, stdout *capW
 		if errors.As(err, &ee) {
 			return nil, fmt.Errorf("the module exited with status %d%s", ee.ExitCode(), stderr.tail())
 		}
-		return nil, fmt.Errorf("the module failed: %v%s", oneLine(err.Error()), stderr.tail())
+		// wazero's trap error goes on with the wasm stack trace: the
+		// first line says what happened, stderr (a Go panic) where.
+		msg, _, _ := strings.Cut(err.Error(), "\nwasm stack trace:")
+		return nil, fmt.Errorf("the module failed: %v%s", oneLine(msg), stderr.tail())
 	}
 	if stdout.over {
 		return nil, fmt.Errorf("reply longer than %d bytes", r.cfg.MaxReply)

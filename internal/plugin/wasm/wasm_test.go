@@ -24,6 +24,21 @@ import (
 	wire "github.com/scribe-md/scribe/plugin"
 )
 
+// The hostile and example plugins are built in both forms: a command
+// module, whose instances start the Go runtime, and a reactor, whose
+// instances are restored to the image of its initialization.
+var (
+	hostileForms  = []string{"hostile", "hostile-reactor"}
+	readtimeForms = []string{"readtime", "readtime-reactor"}
+)
+
+// forms runs test once per module of names.
+func forms(t *testing.T, names []string, test func(t *testing.T, module []byte)) {
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { test(t, modules[name]) })
+	}
+}
+
 func newRuntime(t *testing.T, module []byte, memoryPages uint32, instances int) *wasm.Runtime {
 	t.Helper()
 	return newRuntimeWith(t, module, memoryPages, instances, 0)
@@ -33,8 +48,15 @@ func newRuntime(t *testing.T, module []byte, memoryPages uint32, instances int) 
 // the default, -1: none).
 func newRuntimeWith(t *testing.T, module []byte, memoryPages uint32, instances, prestart int) *wasm.Runtime {
 	t.Helper()
+	return newNamedRuntime(t, "test", module, memoryPages, instances, prestart)
+}
+
+// newNamedRuntime is newRuntimeWith with the plugin's name, which is also
+// its instances' only argument.
+func newNamedRuntime(t *testing.T, name string, module []byte, memoryPages uint32, instances, prestart int) *wasm.Runtime {
+	t.Helper()
 	r := wasm.New(wasm.Config{
-		Name: "test", Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances, Prestart: prestart,
+		Name: name, Module: module, CacheDir: cacheDir, MemoryPages: memoryPages, Instances: instances, Prestart: prestart,
 		Handshake: func(r wire.InitializeResult) error {
 			if r.Protocol != wire.Protocol {
 				return fmt.Errorf("the plugin speaks protocol %d, this Scribe speaks protocol %d", r.Protocol, wire.Protocol)
@@ -65,8 +87,10 @@ func within(t *testing.T, d time.Duration) context.Context {
 
 // The example plugin, built from examples/plugins/wasm-readtime, answers
 // the handshake and a run request.
-func TestExampleModule(t *testing.T) {
-	r := newRuntime(t, modules["readtime"], 0, 2)
+func TestExampleModule(t *testing.T) { forms(t, readtimeForms, exampleModule) }
+
+func exampleModule(t *testing.T, module []byte) {
+	r := newRuntime(t, module, 0, 2)
 	if err := r.Start(within(t, 60*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -92,12 +116,16 @@ func TestExampleModule(t *testing.T) {
 // created, and the canary FIFO outside is never opened.
 func TestNoFilesystemNoEnvironment(t *testing.T) {
 	t.Setenv("SCRIBE_SECRET", "s3cret")
+	forms(t, hostileForms, noFilesystemNoEnvironment)
+}
+
+func noFilesystemNoEnvironment(t *testing.T, module []byte) {
 	dir := t.TempDir()
 	canary := filepath.Join(dir, "canary")
 	if err := syscall.Mkfifo(canary, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := newRuntime(t, modules["hostile"], 0, 1)
+	r := newRuntime(t, module, 0, 1)
 	res, err := call(within(t, 60*time.Second), r, "escape", map[string]string{"canary": canary, "dir": dir}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +151,11 @@ func TestNoFilesystemNoEnvironment(t *testing.T) {
 // X1: a module that never returns is closed at its deadline, and the next
 // call gets a fresh instance.
 func TestInfiniteLoopStoppedAtDeadline(t *testing.T) {
-	r := newRuntime(t, modules["hostile"], 0, 1)
+	forms(t, hostileForms, infiniteLoopStoppedAtDeadline)
+}
+
+func infiniteLoopStoppedAtDeadline(t *testing.T, module []byte) {
+	r := newRuntime(t, module, 0, 1)
 	if err := r.Start(within(t, 60*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -201,9 +233,11 @@ func TestRawModules(t *testing.T) {
 
 // X2 with a Go module that allocates without bound: the allocation fails
 // at the memory cap, the module dies, the call fails; the host is fine.
-func TestMemoryBombCapped(t *testing.T) {
+func TestMemoryBombCapped(t *testing.T) { forms(t, hostileForms, memoryBombCapped) }
+
+func memoryBombCapped(t *testing.T, module []byte) {
 	const pages = 1024 // 64 MiB
-	r := newRuntime(t, modules["hostile"], pages, 1)
+	r := newRuntime(t, module, pages, 1)
 	if err := r.Start(within(t, 60*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -225,10 +259,12 @@ func TestMemoryBombCapped(t *testing.T) {
 }
 
 // A module that floods its output fails at the reply cap.
-func TestOutputCapped(t *testing.T) {
-	r := newRuntime(t, modules["hostile"], 0, 1)
+func TestOutputCapped(t *testing.T) { forms(t, hostileForms, outputCapped) }
+
+func outputCapped(t *testing.T, module []byte) {
+	r := newRuntime(t, module, 0, 1)
 	_, err := call(within(t, 60*time.Second), r, "flood", nil, "")
-	if err == nil || !strings.Contains(err.Error(), "reply longer than 1048576 bytes") && !strings.Contains(err.Error(), "exited") {
+	if err == nil || !strings.Contains(err.Error(), "reply longer than 1048576 bytes") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -300,72 +336,59 @@ func reportRusage(b *testing.B, before syscall.Rusage) {
 
 // BenchmarkCall is the per-call cost of a WebAssembly plugin: a fresh
 // instance of the compiled module per request (target ≤ 1 ms). noop-go is a
-// Go module (its runtime starts in every instance): cold starts an
-// instance for each call, one call after the other (the CPU cost of a
-// request); prestarted is a call that finds an instance started ahead and
-// waiting (the latency of a request to an idle runtime; the start of the
-// next instance, after the timer stops, is in cpu-µs/op). bare is the
-// smallest module there is (_start returns), instantiated with wazero
-// directly: the floor under any plugin.
+// Go command module (its runtime starts in every instance), noop-go-reactor
+// the same program built as a reactor (each instance restored to the image
+// of its initialization): cold starts an instance for each call, one call
+// after the other (the CPU cost of a request); prestarted is a call that
+// finds an instance started ahead and waiting (the latency of a request to
+// an idle runtime; the start of the next instance, after the timer stops,
+// is in cpu-µs/op). readtime is the example plugin on a note of ≈300
+// words, as in BenchmarkRun10k. bare is the smallest module there is
+// (_start returns), instantiated with wazero directly: the floor under any
+// plugin.
 func BenchmarkCall(b *testing.B) {
-	req := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
-	b.Run("noop-go/cold", func(b *testing.B) {
-		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir, Prestart: -1})
-		defer r.Close(context.Background())
-		if err := r.Start(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		before := rusage(b)
-		for range b.N {
-			if _, err := r.Call(context.Background(), req); err != nil {
+	noop := wire.RunParams{Action: "noop", File: wire.File{Path: "a.md", FrontMatter: map[string]any{}}}
+	note := "---\ntitle: Note\n---\n# Note\n\n<!-- readtime -->?<!-- /readtime -->\n\n" + strings.Repeat("lorem ipsum dolor sit amet ", 60) + "\n"
+	stamp := wire.RunParams{Action: "stamp", Params: json.RawMessage(`{}`), File: wire.File{Path: "a.md", Content: &note, FrontMatter: map[string]any{"title": "Note"}}}
+	for _, tc := range []struct {
+		name, module string
+		req          wire.RunParams
+		prestart     int
+	}{
+		{"noop-go/cold", "hostile", noop, -1},
+		{"noop-go/prestarted", "hostile", noop, 1},
+		{"noop-go-reactor/cold", "hostile-reactor", noop, -1},
+		{"noop-go-reactor/prestarted", "hostile-reactor", noop, 1},
+		{"readtime/cold", "readtime", stamp, -1},
+		{"readtime-reactor/cold", "readtime-reactor", stamp, -1},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := wasm.New(wasm.Config{Name: "bench", Module: modules[tc.module], CacheDir: cacheDir, Prestart: tc.prestart})
+			defer r.Close(context.Background())
+			if err := r.Start(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-		}
-		reportRusage(b, before)
-	})
-	b.Run("noop-go/prestarted", func(b *testing.B) {
-		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile"], CacheDir: cacheDir, Prestart: 1})
-		defer r.Close(context.Background())
-		if err := r.Start(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		waitReady := func() {
-			for r.Waiting() == 0 {
-				time.Sleep(100 * time.Microsecond)
+			waitReady := func() {
+				for tc.prestart > 0 && r.Waiting() == 0 {
+					time.Sleep(100 * time.Microsecond)
+				}
 			}
-		}
-		waitReady()
-		b.ResetTimer()
-		before := rusage(b)
-		for range b.N {
-			if _, err := r.Call(context.Background(), req); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
 			waitReady()
-			b.StartTimer()
-		}
-		reportRusage(b, before)
-	})
-	b.Run("readtime/cold", func(b *testing.B) {
-		// The example plugin on a note of ≈300 words, as in BenchmarkRun10k.
-		r := wasm.New(wasm.Config{Name: "bench", Module: modules["readtime"], CacheDir: cacheDir, Prestart: -1})
-		defer r.Close(context.Background())
-		if err := r.Start(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		note := "---\ntitle: Note\n---\n# Note\n\n<!-- readtime -->?<!-- /readtime -->\n\n" + strings.Repeat("lorem ipsum dolor sit amet ", 60) + "\n"
-		req := wire.RunParams{Action: "stamp", Params: json.RawMessage(`{}`), File: wire.File{Path: "a.md", Content: &note, FrontMatter: map[string]any{"title": "Note"}}}
-		b.ResetTimer()
-		before := rusage(b)
-		for range b.N {
-			if _, err := r.Call(context.Background(), req); err != nil {
-				b.Fatal(err)
+			b.ResetTimer()
+			before := rusage(b)
+			for range b.N {
+				if _, err := r.Call(context.Background(), tc.req); err != nil {
+					b.Fatal(err)
+				}
+				if tc.prestart > 0 {
+					b.StopTimer()
+					waitReady()
+					b.StartTimer()
+				}
 			}
-		}
-		reportRusage(b, before)
-	})
+			reportRusage(b, before)
+		})
+	}
 	b.Run("bare", func(b *testing.B) {
 		bare := []byte{0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
 			7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, 10, 4, 1, 2, 0, 0x0b}
@@ -393,8 +416,26 @@ func BenchmarkCall(b *testing.B) {
 // runtime's start, plugin.Serve's JSON warm-up, the exit): what a
 // pre-started instance does before its request. wazero-defaults is the
 // module as built, with wazero's default memory; merged-mapped is how the
-// runtime instantiates it (data segments merged, memory mapped).
+// runtime instantiates it (data segments merged, memory mapped);
+// reactor-image is the same program built as a reactor, as the runtime
+// runs it: an instance restored to the image, up to the return of
+// scribe_serve.
 func BenchmarkInstantiate(b *testing.B) {
+	b.Run("go/reactor-image", func(b *testing.B) {
+		r := wasm.New(wasm.Config{Name: "bench", Module: modules["hostile-reactor"], CacheDir: cacheDir, Prestart: -1})
+		defer r.Close(context.Background())
+		if err := r.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		before := rusage(b)
+		for range b.N {
+			if err := r.RunEmpty(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportRusage(b, before)
+	})
 	ctx := context.Background()
 	merged, _, _, err := wasm.MergeData(modules["hostile"])
 	if err != nil {
