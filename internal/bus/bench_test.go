@@ -74,10 +74,22 @@ func BenchmarkPublishConsume(b *testing.B) {
 // server, as the daemon sends a single save (a periodic sync, the
 // daemon's setting): the time from PublishFile to the handler's call. It
 // reports the median and the 99th percentile of 500 events, each sent
-// 2 ms after the last was handled.
+// 2 ms after the last was handled. stream stores every event; hand-off is
+// the daemon's setting (Options.HandOff), which gives an event to the idle
+// handler without the server.
 func BenchmarkEventLatency(b *testing.B) {
+	for _, handOff := range []bool{false, true} {
+		name := "stream"
+		if handOff {
+			name = "hand-off"
+		}
+		b.Run(name, func(b *testing.B) { eventLatency(b, handOff) })
+	}
+}
+
+func eventLatency(b *testing.B, handOff bool) {
 	ctx := context.Background()
-	bs, err := bus.Open(ctx, bus.Options{StoreDir: b.TempDir(), SyncInterval: 30 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	bs, err := bus.Open(ctx, bus.Options{StoreDir: b.TempDir(), SyncInterval: 30 * time.Second, HandOff: handOff, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,14 +107,18 @@ func BenchmarkEventLatency(b *testing.B) {
 		cancel()
 		<-done
 	}()
-	i := 0
+	i, direct := 0, 0
 	for b.Loop() {
 		var took []time.Duration
 		for range 500 {
 			i++
 			t0 := time.Now()
-			if _, err := bs.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: fmt.Sprintf("notes/%d.md", i)}, fmt.Sprint(i)); err != nil {
+			seq, err := bs.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: fmt.Sprintf("notes/%d.md", i)}, fmt.Sprint(i))
+			if err != nil {
 				b.Fatal(err)
+			}
+			if seq == 0 {
+				direct++
 			}
 			took = append(took, (<-got).Sub(t0))
 			time.Sleep(2 * time.Millisecond)
@@ -111,4 +127,5 @@ func BenchmarkEventLatency(b *testing.B) {
 		b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
 	}
+	b.ReportMetric(float64(direct)/float64(i), "handed-off")
 }

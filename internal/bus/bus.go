@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -32,6 +33,14 @@ type Bus struct {
 
 	lastErr errorMemo
 	dead    deadIndex // the subjects of the dead letters, to clear them cheaply
+
+	// Live events handed to an idle handler (direct.go): the pull loops
+	// of this process's Consume calls receive on direct while they have a
+	// free slot; handedOff counts those not settled yet.
+	direct    chan *directEvent
+	handedOff atomic.Int64
+	recent    recentIDs // live events' deduplication ids
+	retries   delayed   // failed events handed off, waiting to be stored
 
 	connClosed chan struct{} // closed by the connection's ClosedHandler
 	done       chan struct{} // closed when Close starts
@@ -89,6 +98,8 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		n:          newNames(o.Name),
 		connClosed: make(chan struct{}),
 		done:       make(chan struct{}),
+		direct:     make(chan *directEvent),
+		recent:     recentIDs{window: o.Duplicates},
 	}
 	if err := b.open(ctx); err != nil {
 		b.abort()
@@ -314,6 +325,7 @@ func (b *Bus) close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close bus: handlers still running: %w", ctx.Err()))
 		}
 	}
+	b.retries.flush() // bounded: a publish each, with a timeout
 	if b.advSub != nil {
 		_ = b.advSub.Unsubscribe()
 	}
@@ -430,7 +442,9 @@ func (b *Bus) Pending(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("file queue depth: %w", err)
 	}
-	return int(min(info.State.Msgs, uint64(maxInt))), nil
+	// An event handed off is pending until it is settled, as one in the
+	// stream is until it is acknowledged.
+	return int(min(info.State.Msgs+uint64(b.handedOff.Load()), uint64(maxInt))), nil
 }
 
 const maxInt = int(^uint(0) >> 1)

@@ -101,20 +101,22 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 		})
 	}
 	slots := make(chan struct{}, concurrency)
-	work := make(chan jetstream.Msg) // to a handler waiting for its next event
+	work := make(chan job) // to a handler waiting for its next event
 	for {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
-		var msg jetstream.Msg
+		var j job
 		select {
-		case msg = <-live:
+		case j.msg = <-live:
+		case j.direct = <-b.direct:
 		default:
 			select {
-			case msg = <-live:
-			case msg = <-bulk:
+			case j.msg = <-live:
+			case j.direct = <-b.direct:
+			case j.msg = <-bulk:
 			case err := <-errc:
 				return err
 			case <-ctx.Done():
@@ -122,15 +124,22 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 			}
 		}
 		select {
-		case work <- msg: // a handler waiting for work took it
+		case work <- j: // a handler waiting for work took it
 		default:
 			handlers.Add(1)
 			go func() {
 				defer handlers.Done()
-				b.handleLoop(ctx, msg, work, slots, handle, stopped)
+				b.handleLoop(ctx, j, work, slots, handle, stopped)
 			}()
 		}
 	}
+}
+
+// job is an event for a handler: delivered by the server (msg) or handed
+// off (direct).
+type job struct {
+	msg    jetstream.Msg
+	direct *directEvent
 }
 
 // handlerIdle is how long a handler goroutine waits for its next event
@@ -144,18 +153,22 @@ func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, han
 // grew; after a second without work it exits and its stack is freed.
 const handlerIdle = time.Second
 
-// handleLoop processes msg, then each event handed to it on work, until none
+// handleLoop processes j, then each event handed to it on work, until none
 // comes for handlerIdle or ctx is done. Each event's slot is released once
 // the event is settled.
-func (b *Bus) handleLoop(ctx context.Context, msg jetstream.Msg, work <-chan jetstream.Msg, slots <-chan struct{}, handle Handler, stopped *heldEvents) {
+func (b *Bus) handleLoop(ctx context.Context, j job, work <-chan job, slots <-chan struct{}, handle Handler, stopped *heldEvents) {
 	idle := time.NewTimer(handlerIdle)
 	defer idle.Stop()
 	for {
-		b.process(ctx, msg, handle, stopped)
+		if j.direct != nil {
+			b.processDirect(ctx, j.direct, handle)
+		} else {
+			b.process(ctx, j.msg, handle, stopped)
+		}
 		<-slots
 		idle.Reset(handlerIdle)
 		select {
-		case msg = <-work:
+		case j = <-work:
 		case <-idle.C:
 			return
 		case <-ctx.Done():
@@ -325,7 +338,9 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler, st
 		_ = msg.Nak()
 		return
 	}
-	seq, deliveries := md.Sequence.Stream, int(md.NumDelivered)
+	// A handed-off try that failed (direct.go) was the first delivery.
+	earlier := earlierFailures(msg.Headers())
+	seq, deliveries := md.Sequence.Stream, int(md.NumDelivered)+earlier
 	ev, err := decodeEvent(msg.Data())
 	if err != nil {
 		// Redelivering cannot fix bytes; keep them for the operator.
@@ -336,7 +351,7 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler, st
 		stopped.add(msg) // stopping: let another worker, or the next start, take it
 		return
 	}
-	ev.Seq, ev.Deliveries = seq, deliveries
+	ev.Seq, ev.Deliveries, ev.EarlierFailures = seq, deliveries, earlier
 	log := b.log.With("root", ev.Root, "path", ev.Path, "seq", seq, "delivery", deliveries)
 
 	// The handler's context carries the publisher's span (if any) as its

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -51,13 +52,16 @@ const maxErrorLen = 1024
 
 // deadSource is a work-queue message on its way to the dead-letter stream.
 type deadSource struct {
-	seq        uint64 // sequence in the work-queue stream
+	seq        uint64 // sequence in the work-queue stream; 0 for an event handed off
 	subject    string
 	data       []byte
 	deliveries int
 	err        string
 	rule       string // the rule that failed, if known
 }
+
+// deadDirect numbers the dead letters of events handed off.
+var deadDirect atomic.Uint64
 
 // publishDeadLetter stores src in the dead-letter stream. Its Nats-Msg-Id is
 // derived from the work-queue sequence, so that the worker, the advisory mover
@@ -74,9 +78,13 @@ func (b *Bus) publishDeadLetter(ctx context.Context, src deadSource) error {
 	if src.rule != "" {
 		m.Header.Set(hdrRule, headerSafe(src.rule))
 	}
-	_, err := b.js.PublishMsg(ctx, m,
-		jetstream.WithMsgID(b.n.wqStream+"-dlq-"+strconv.FormatUint(src.seq, 10)),
-		jetstream.WithExpectStream(b.n.dlqStream))
+	id := b.n.wqStream + "-dlq-" + strconv.FormatUint(src.seq, 10)
+	if src.seq == 0 {
+		// Handed off (direct.go): in no stream, dead-lettered by one
+		// worker only, so any id that is not another's will do.
+		id = b.n.wqStream + "-dlq-direct-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatUint(deadDirect.Add(1), 36)
+	}
+	_, err := b.js.PublishMsg(ctx, m, jetstream.WithMsgID(id), jetstream.WithExpectStream(b.n.dlqStream))
 	if err != nil {
 		return fmt.Errorf("publish dead letter for file event %d: %w", src.seq, classify(err))
 	}

@@ -85,6 +85,18 @@
 //     stream (with the remembered error, if this process saw one) and deletes
 //     it from the queue.
 //
+// # Hand-offs
+//
+// With Options.HandOff (the daemon sets it), PublishFile hands a live event
+// to a handler of this process's Consume that is free at that moment,
+// without the server; otherwise the event is stored as above. An event
+// handed off is counted by Pending until settled; a failure stores it
+// after the first back-off delay, counted as its first delivery
+// (FileEvent.EarlierFailures), a failure for good dead-letters it, an
+// interrupted handler stores it at once; live events are deduplicated by
+// the bus within the Duplicates window, whichever way they went. See
+// direct.go.
+//
 // Every path publishes the dead letter with a Nats-Msg-Id derived from the
 // queue sequence before removing the original, so a crash in between leaves a
 // duplicate that the window drops, never a loss. An advisory sent while

@@ -70,6 +70,10 @@ type FileEvent struct {
 	// Deliveries is how many times this event has been delivered, counting
 	// this one; set on delivery (ignored on publish).
 	Deliveries int `json:"deliveries,omitempty"`
+	// EarlierFailures is how many tries of this event failed before it was
+	// stored (a handed-off try, with Options.HandOff); they are counted in
+	// Deliveries. Set on delivery (ignored on publish).
+	EarlierFailures int `json:"-"`
 }
 
 // wireVersion is the version of the encoded FileEvent. A decoder refuses other

@@ -24,3 +24,13 @@ func (b *Bus) PutDeadLetter(ctx context.Context, ev FileEvent, seq uint64, cause
 	}
 	return b.publishDeadLetter(ctx, deadSource{seq: seq, data: data, deliveries: 1, err: cause.Error(), rule: failedRule(cause)})
 }
+
+// Stored counts the events in the file queue's stream, without those
+// handed off.
+func (b *Bus) Stored(ctx context.Context) (int, error) {
+	info, err := b.wq.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return int(info.State.Msgs), nil
+}

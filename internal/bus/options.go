@@ -74,6 +74,11 @@ type Options struct {
 	// Replicas is the stream replication factor on an external cluster
 	// (default 1). The embedded server always uses 1.
 	Replicas int
+	// HandOff lets PublishFile hand a live event straight to an idle
+	// handler of a Consume running in this process, without the server
+	// (direct.go). For a daemon whose file queue holds nothing across its
+	// restarts: an event handed off is in no stream until it fails.
+	HandOff bool
 
 	// Name prefixes every subject, stream and consumer (default "scribe"). It is
 	// lowercase letters, digits, '-' and '_', starting with a letter, at most 32

@@ -10,7 +10,9 @@ import (
 )
 
 // PublishFile queues ev for the workers (behind every live event when
-// ev.Bulk) and returns once the server has stored it, with its sequence.
+// ev.Bulk) and returns once the server has stored it, with its sequence; or,
+// with Options.HandOff, hands a live event to an idle handler of this
+// process (sequence 0) and returns at once.
 // dedupID names the change (the daemon passes root, path, size and
 // modification time): an event whose dedupID was published within the
 // Duplicates window is dropped by the server, and PublishFile returns the
@@ -29,11 +31,31 @@ func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) (ui
 	if err != nil {
 		return 0, fmt.Errorf("publish file event for %q: %w", ev.Path, err)
 	}
+	m := &nats.Msg{Subject: fileSubject(b.n, ev), Data: data, Header: injectTrace(ctx)}
+	if !b.o.HandOff || ev.Bulk {
+		return b.publishFileMsg(ctx, ev, m, dedupID)
+	}
+	// Live, with hand-offs (direct.go): the bus deduplicates, since an
+	// event handed off never reaches the server's deduplication.
+	if dedupID != "" && b.recent.add(dedupID, time.Now()) {
+		return 0, nil
+	}
+	if b.handOff(m, dedupID) {
+		return 0, nil
+	}
+	seq, err := b.publishFileMsg(ctx, ev, m, dedupID)
+	if err != nil && dedupID != "" {
+		b.recent.forget(dedupID)
+	}
+	return seq, err
+}
+
+// publishFileMsg stores the encoded event m in the file queue.
+func (b *Bus) publishFileMsg(ctx context.Context, ev FileEvent, m *nats.Msg, dedupID string) (uint64, error) {
 	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(b.n.wqStream)}
 	if dedupID != "" {
 		opts = append(opts, jetstream.WithMsgID(dedupHeader(dedupID)))
 	}
-	m := &nats.Msg{Subject: fileSubject(b.n, ev), Data: data, Header: injectTrace(ctx)}
 	ack, err := b.js.PublishMsg(ctx, m, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("publish file event for %q: %w", ev.Path, classify(err))

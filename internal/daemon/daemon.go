@@ -235,7 +235,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// every second either, since the server syncs each stream's state
 		// file at every interval even when nothing changed.
 		SyncInterval: busSyncInterval,
-		Logger:       d.log, // the bus names itself (component=bus)
+		// A live event goes straight to an idle worker: the file queue
+		// holds nothing across a restart anyway (it is emptied below).
+		HandOff: true,
+		Logger:  d.log, // the bus names itself (component=bus)
 	})
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)

@@ -379,7 +379,14 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 		err := bus.FailedRule(failedRule(res), res.Err())
 		// Deliveries also count redeliveries the rules never failed
 		// (interrupted workers, crashes), so the failures are counted here.
-		last := d.failures.add(ev.Seq) >= maxTries(d.currentRules())
+		// An event handed off (Seq 0, bus.Options.HandOff) is on its first
+		// try; the bus stores it to retry it with this failure counted in
+		// EarlierFailures.
+		failures := 1
+		if ev.Seq != 0 {
+			failures = d.failures.add(ev.Seq) + ev.EarlierFailures
+		}
+		last := failures >= maxTries(d.currentRules())
 		if last || ev.Deliveries >= d.maxDeliver {
 			d.failures.forget(ev.Seq)
 			d.metrics.deadAdded.Inc()

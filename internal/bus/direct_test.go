@@ -1,0 +1,254 @@
+package bus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/bus/bustest"
+)
+
+// handOffOptions is an embedded bus that hands live events to idle
+// handlers.
+func handOffOptions(t *testing.T) bus.Options {
+	o := bustest.New(t)
+	o.HandOff = true
+	o.BackOff = []time.Duration{10 * time.Millisecond}
+	return o
+}
+
+// ids numbers the events publishHandedOff publishes, so that none is a
+// repeat of another.
+var ids atomic.Int64
+
+// publishHandedOff publishes live events for path until one is handed off
+// (sequence 0) rather than stored: the pull loop takes them only while it
+// waits with a free slot, which it does soon after Consume starts and after
+// each event it finishes.
+func publishHandedOff(t *testing.T, b *bus.Bus, path string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		seq, err := b.PublishFile(t.Context(), bus.FileEvent{Root: "/r", Path: path}, fmt.Sprintf("%s-%d", path, ids.Add(1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no event for %s was handed off in 20 s", path)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A live event published while a handler is idle goes to it without the
+// stream: sequence 0, one delivery, nothing stored. A bulk event is always
+// stored.
+func TestHandOffToIdleHandler(t *testing.T) {
+	b := bustest.Open(t, handOffOptions(t))
+	ctx := t.Context()
+	var rec recorder
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	publishHandedOff(t, b, "live.md")
+	checkFor(t, pendingIs(ctx, b, 0))
+	var direct int
+	for _, ev := range rec.all() {
+		if ev.Seq == 0 {
+			direct++
+			if ev.Deliveries != 1 || ev.Root != "/r" || ev.Path != "live.md" || ev.Reason != bus.ReasonEvent || ev.Time.IsZero() {
+				t.Errorf("handed-off event = %+v", ev)
+			}
+		}
+	}
+	if direct != 1 {
+		t.Fatalf("%d events handed off, want 1: %+v", direct, rec.all())
+	}
+	if n, err := b.Stored(ctx); err != nil || n != 0 {
+		t.Fatalf("stored %d, %v", n, err)
+	}
+
+	seq, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "bulk.md", Reason: bus.ReasonCatchup, Bulk: true}, "")
+	if err != nil || seq == 0 {
+		t.Fatalf("bulk event: seq %d, %v; want it stored", seq, err)
+	}
+	checkFor(t, func() error {
+		if rec.count("bulk.md") != 1 {
+			return errors.New("the bulk event was not handled")
+		}
+		return nil
+	})
+}
+
+// A handed-off event whose handler fails is stored in the file queue after
+// the first back-off delay and retried from there as its second delivery;
+// Pending counts it all along.
+func TestHandedOffFailureIsQueued(t *testing.T) {
+	b := bustest.Open(t, handOffOptions(t))
+	ctx := t.Context()
+	var rec recorder
+	release := make(chan struct{})
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		if ev.Path == "fails.md" && ev.Seq == 0 {
+			<-release
+			return errors.New("the rules failed")
+		}
+		return nil
+	})
+	publishHandedOff(t, b, "fails.md")
+	checkFor(t, pendingIs(ctx, b, 1)) // in the handler: not stored, still pending
+	if n, _ := b.Stored(ctx); n != 0 {
+		t.Fatalf("stored %d while handed off", n)
+	}
+	close(release)
+	checkFor(t, func() error {
+		// (Events stored before one was handed off come as first
+		// deliveries without earlier failures.)
+		for _, ev := range rec.all() {
+			if ev.Path == "fails.md" && ev.Seq != 0 && ev.EarlierFailures > 0 {
+				if ev.Deliveries != 2 || ev.EarlierFailures != 1 {
+					return fmt.Errorf("the retry came as delivery %d with %d earlier failures; want 2 and 1", ev.Deliveries, ev.EarlierFailures)
+				}
+				return nil
+			}
+		}
+		return errors.New("the failed event was not retried from the stream")
+	})
+	checkFor(t, pendingIs(ctx, b, 0))
+}
+
+// A handed-off event whose Consume stops under it is stored, and the next
+// Consume gets it.
+func TestHandedOffInterruptedIsQueued(t *testing.T) {
+	b := bustest.Open(t, handOffOptions(t))
+	ctx := t.Context()
+	started := make(chan struct{}, 1)
+	stop := consume(t, b, 1, func(hctx context.Context, ev bus.FileEvent, _ func()) error {
+		if ev.Seq == 0 {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+			<-hctx.Done()
+			return hctx.Err()
+		}
+		return nil
+	})
+	publishHandedOff(t, b, "slow.md")
+	<-started
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Stored(ctx); err != nil || n != 1 {
+		t.Fatalf("stored %d, %v; want the interrupted event", n, err)
+	}
+	var rec recorder
+	consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	checkFor(t, pendingIs(ctx, b, 0))
+	if got := rec.all(); len(got) != 1 || got[0].Path != "slow.md" || got[0].Seq == 0 {
+		t.Fatalf("the next Consume handled %+v", got)
+	}
+}
+
+// A handed-off event whose handler fails for good is dead-lettered at once;
+// with MaxDeliver 1, any failure is for good.
+func TestHandedOffPermanentFailureIsDeadLettered(t *testing.T) {
+	o := handOffOptions(t)
+	o.MaxDeliver = 1
+	b := bustest.Open(t, o)
+	ctx := t.Context()
+	var calls atomic.Int64
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		if ev.Seq == 0 { // those stored while no handler was free succeed
+			calls.Add(1)
+			return errors.New("the rules failed")
+		}
+		return nil
+	})
+	publishHandedOff(t, b, "bad.md")
+	checkFor(t, deadLettersAre(ctx, b, 1))
+	checkFor(t, pendingIs(ctx, b, 0))
+	dl, err := b.DeadLetters(ctx)
+	if err != nil || len(dl) != 1 || dl[0].Event.Path != "bad.md" || dl[0].Deliveries != 1 || !strings.Contains(dl[0].Error, "the rules failed") {
+		t.Fatalf("dead letters %+v, %v", dl, err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("the handler ran %d times for a bad event it was handed, want 1", n)
+	}
+	// A second one gets its own dead letter id (a repeat of the first's
+	// would be dropped by the server): it replaces the first as the same
+	// file's.
+	publishHandedOff(t, b, "bad.md")
+	checkFor(t, func() error {
+		if n := calls.Load(); n != 2 {
+			return fmt.Errorf("%d calls", n)
+		}
+		return nil
+	})
+	checkFor(t, pendingIs(ctx, b, 0))
+	checkFor(t, deadLettersAre(ctx, b, 1))
+}
+
+// With hand-offs the bus deduplicates live events itself: a repeat of an
+// id handed off is dropped, as the server drops one it stored.
+func TestHandOffDeduplicates(t *testing.T) {
+	b := bustest.Open(t, handOffOptions(t))
+	ctx := t.Context()
+	var rec recorder
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	publishHandedOff(t, b, "a.md")
+	checkFor(t, pendingIs(ctx, b, 0))
+	before, last := rec.count("a.md"), ids.Load()
+	for i := range 50 {
+		seq, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "a.md"}, fmt.Sprintf("a.md-%d", last-int64(i%before)))
+		if err != nil || seq != 0 {
+			t.Fatalf("repeat %d: seq %d, %v; want it dropped", i, seq, err)
+		}
+	}
+	checkFor(t, pendingIs(ctx, b, 0))
+	if n := rec.count("a.md"); n != before {
+		t.Fatalf("a.md handled %d times after its repeats, %d before", n, before)
+	}
+}
+
+// Close stores the failed events handed off that wait for their retry, so
+// that the next Consume gets them.
+func TestCloseStoresWaitingRetries(t *testing.T) {
+	o := handOffOptions(t)
+	o.BackOff = []time.Duration{time.Hour}
+	first := bustest.Open(t, o)
+	stop := consume(t, first, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		if ev.Seq == 0 {
+			return errors.New("the rules failed")
+		}
+		return nil
+	})
+	publishHandedOff(t, first, "later.md")
+	checkFor(t, pendingIs(t.Context(), first, 1))
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	again := bustest.Open(t, o) // the same store
+	if n, err := again.Stored(t.Context()); err != nil || n != 1 {
+		t.Fatalf("stored %d, %v after Close; want the event waiting for its retry", n, err)
+	}
+}
