@@ -528,7 +528,7 @@ func (t *tree) decode(root map[string]any, m *Manifest, bad map[string]bool) {
 		}
 	case "wasm":
 		if _, set := root["module"]; !set {
-			t.errorAt("", "e.g. module: plugin.wasm (a WASI preview 1 command module)", "a wasm plugin needs a module")
+			t.errorAt("", "e.g. module: plugin.wasm (a WASI preview 1 command or reactor module)", "a wasm plugin needs a module")
 		}
 		if _, set := root["command"]; set {
 			t.errorAt("command", "remove it, or set runtime: process", "command applies to process plugins only")
