@@ -75,7 +75,6 @@ const (
 // Module section ids.
 const (
 	sectionImport = 2
-	sectionMemory = 5
 	sectionGlobal = 6
 	sectionExport = 7
 	sectionStart  = 8
