@@ -22,6 +22,18 @@ func handOffOptions(t *testing.T) bus.Options {
 	return o
 }
 
+// recordedHandOffs opens a bus with hand-offs and consumes its events with
+// two handlers that record them.
+func recordedHandOffs(t *testing.T) (*bus.Bus, *recorder) {
+	b := bustest.Open(t, handOffOptions(t))
+	rec := &recorder{}
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	return b, rec
+}
+
 // ids numbers the events publishHandedOff publishes, so that none is a
 // repeat of another.
 var ids atomic.Int64
@@ -52,13 +64,8 @@ func publishHandedOff(t *testing.T, b *bus.Bus, path string) {
 // stream: sequence 0, one delivery, nothing stored. A bulk event is always
 // stored.
 func TestHandOffToIdleHandler(t *testing.T) {
-	b := bustest.Open(t, handOffOptions(t))
+	b, rec := recordedHandOffs(t)
 	ctx := t.Context()
-	var rec recorder
-	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
-		rec.add(ev)
-		return nil
-	})
 	publishHandedOff(t, b, "live.md")
 	checkFor(t, pendingIs(ctx, b, 0))
 	var direct int
@@ -205,13 +212,8 @@ func TestHandedOffPermanentFailureIsDeadLettered(t *testing.T) {
 // With hand-offs the bus deduplicates live events itself: a repeat of an
 // id handed off is dropped, as the server drops one it stored.
 func TestHandOffDeduplicates(t *testing.T) {
-	b := bustest.Open(t, handOffOptions(t))
+	b, rec := recordedHandOffs(t)
 	ctx := t.Context()
-	var rec recorder
-	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
-		rec.add(ev)
-		return nil
-	})
 	publishHandedOff(t, b, "a.md")
 	checkFor(t, pendingIs(ctx, b, 0))
 	before, last := rec.count("a.md"), ids.Load()
