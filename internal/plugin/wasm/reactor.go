@@ -91,39 +91,6 @@ type reactor struct {
 	globals []string  // the exported names of the defined globals
 }
 
-// section is one section of a module: its id, and its bytes (id and size
-// included) and payload as slices of the module.
-type section struct {
-	id      byte
-	raw     []byte
-	payload []byte
-}
-
-// sections splits a module into its sections.
-func sections(module []byte) ([]section, error) {
-	if !bytes.HasPrefix(module, wasmHeader) {
-		return nil, errors.New("not a WebAssembly binary module (version 1)")
-	}
-	var out []section
-	pos := len(wasmHeader)
-	for pos < len(module) {
-		start := pos
-		id := module[pos]
-		size, n, err := uleb32(module[pos+1:])
-		if err != nil {
-			return nil, fmt.Errorf("section at byte %d: %w", start, err)
-		}
-		pos += 1 + n
-		if uint64(pos)+uint64(size) > uint64(len(module)) {
-			return nil, fmt.Errorf("section %d at byte %d: %d bytes past the end of the module", id, start, uint64(pos)+uint64(size)-uint64(len(module)))
-		}
-		end := pos + int(size)
-		out = append(out, section{id: id, raw: module[start:end], payload: module[pos:end]})
-		pos = end
-	}
-	return out, nil
-}
-
 // rewriteReactor returns module rewritten for images (see above), or
 // errNotReactor for a module that is not a reactor, or the reason a
 // reactor cannot be run from an image.

@@ -61,40 +61,28 @@ type segment struct {
 // the caller compiles the original, and wazero reports what is wrong with
 // it.
 func mergeData(module []byte) (out []byte, before, after int, err error) {
-	if !bytes.HasPrefix(module, wasmHeader) {
-		return nil, 0, 0, errors.New("not a WebAssembly binary module (version 1)")
+	secs, err := sections(module)
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	pos := len(wasmHeader)
-	var dataStart, dataEnd int // the whole data section, id and size included
-	var data []byte
-	for pos < len(module) {
-		start := pos
-		id := module[pos]
-		size, n, err := uleb32(module[pos+1:])
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("section at byte %d: %w", start, err)
-		}
-		pos += 1 + n
-		if uint64(pos)+uint64(size) > uint64(len(module)) {
-			return nil, 0, 0, fmt.Errorf("section %d at byte %d: %d bytes past the end of the module", id, start, uint64(pos)+uint64(size)-uint64(len(module)))
-		}
-		switch id {
+	var data *section
+	for i := range secs {
+		switch secs[i].id {
 		case sectionDataCount:
 			return nil, 0, 0, errNotMergeable
 		case sectionData:
 			if data != nil {
-				return nil, 0, 0, fmt.Errorf("a second data section at byte %d", start)
+				return nil, 0, 0, fmt.Errorf("a second data section at byte %d", secs[i].at)
 			}
-			dataStart, dataEnd, data = start, pos+int(size), module[pos:pos+int(size)]
+			data = &secs[i]
 		}
-		pos += int(size)
 	}
 	if data == nil {
 		return nil, 0, 0, errNotMergeable
 	}
-	segs, err := readSegments(data)
+	segs, err := readSegments(data.payload)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("data section at byte %d: %w", dataStart, err)
+		return nil, 0, 0, fmt.Errorf("data section at byte %d: %w", data.at, err)
 	}
 	merged := joinSegments(segs)
 	if len(merged) == len(segs) {
@@ -108,13 +96,52 @@ func mergeData(module []byte) (out []byte, before, after int, err error) {
 		body = appendULEB(body, uint32(len(s.init)))
 		body = append(body, s.init...)
 	}
-	out = make([]byte, 0, len(module)-(dataEnd-dataStart)+len(body)+6)
-	out = append(out, module[:dataStart]...)
-	out = append(out, sectionData)
-	out = appendULEB(out, uint32(len(body)))
-	out = append(out, body...)
-	out = append(out, module[dataEnd:]...)
+	out = make([]byte, 0, len(module)-len(data.raw)+len(body)+6)
+	out = append(out, wasmHeader...)
+	for _, s := range secs {
+		if s.id != sectionData {
+			out = append(out, s.raw...)
+			continue
+		}
+		out = append(out, sectionData)
+		out = appendULEB(out, uint32(len(body)))
+		out = append(out, body...)
+	}
 	return out, len(segs), len(merged), nil
+}
+
+// section is one section of a module: its id, where it starts, and its
+// bytes (id and size included) and payload as slices of the module.
+type section struct {
+	id      byte
+	at      int
+	raw     []byte
+	payload []byte
+}
+
+// sections splits a module into its sections.
+func sections(module []byte) ([]section, error) {
+	if !bytes.HasPrefix(module, wasmHeader) {
+		return nil, errors.New("not a WebAssembly binary module (version 1)")
+	}
+	var out []section
+	pos := len(wasmHeader)
+	for pos < len(module) {
+		start := pos
+		id := module[pos]
+		size, n, err := uleb32(module[pos+1:])
+		if err != nil {
+			return nil, fmt.Errorf("section at byte %d: %w", start, err)
+		}
+		pos += 1 + n
+		if uint64(pos)+uint64(size) > uint64(len(module)) {
+			return nil, fmt.Errorf("section %d at byte %d: %d bytes past the end of the module", id, start, uint64(pos)+uint64(size)-uint64(len(module)))
+		}
+		end := pos + int(size)
+		out = append(out, section{id: id, at: start, raw: module[start:end], payload: module[pos:end]})
+		pos = end
+	}
+	return out, nil
 }
 
 // readSegments parses a data section's payload and returns its segments
