@@ -45,23 +45,21 @@ import (
 // catch-up finds again whatever was queued, so the daemon loses nothing).
 
 // directEvent is a live event handed off: the message as it would have
-// been published, and the event it decodes to (what a handler gets).
+// been published, and the event it decodes to (what a handler gets; set by
+// processDirect, so that a publisher whose event finds no free handler
+// does not decode it for nothing).
 type directEvent struct {
 	msg     *nats.Msg
-	ev      FileEvent
 	dedupID string
+	ev      FileEvent
 }
 
 // handOff gives the encoded live event m to a pull loop with a free slot,
 // and reports whether one took it.
 func (b *Bus) handOff(m *nats.Msg, dedupID string) bool {
-	ev, err := decodeEvent(m.Data) // the event exactly as a delivery decodes it
-	if err != nil {
-		return false // the stream path reports it
-	}
 	b.handedOff.Add(1)
 	select {
-	case b.direct <- &directEvent{msg: m, ev: ev, dedupID: dedupID}:
+	case b.direct <- &directEvent{msg: m, dedupID: dedupID}:
 		return true
 	default:
 		b.handedOff.Add(-1)
@@ -73,7 +71,13 @@ func (b *Bus) handOff(m *nats.Msg, dedupID string) bool {
 // is stored in the file queue after the first back-off delay; one that is
 // interrupted, at once.
 func (b *Bus) processDirect(ctx context.Context, d *directEvent, handle Handler) {
-	ev := d.ev
+	ev, err := decodeEvent(d.msg.Data) // the event exactly as a delivery decodes it
+	if err != nil {
+		// Redelivering cannot fix bytes; keep them for the operator.
+		b.deadLetterDirect(ctx, b.log, d, Permanent(err))
+		return
+	}
+	d.ev = ev
 	ev.Deliveries = 1
 	log := b.log.With("root", ev.Root, "path", ev.Path, "handed_off", true)
 	tctx := extractTrace(ctx, d.msg.Header)
