@@ -3,12 +3,12 @@ package action
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/scribe-md/scribe/internal/regex"
 )
 
 // Spec describes an action kind: its name (the config key), its parameter
@@ -40,7 +40,7 @@ type Build struct {
 	// Rule is the id of the rule the action belongs to.
 	Rule string
 	// Match is the rule's compiled regex (nil when the rule has none).
-	Match *regexp.Regexp
+	Match *regex.Regexp
 	// ConfigDir is the directory of the configuration file; relative paths in
 	// parameters are resolved against it.
 	ConfigDir string

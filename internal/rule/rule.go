@@ -1,11 +1,9 @@
 package rule
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/glob"
+	"github.com/scribe-md/scribe/internal/regex"
 )
 
 // Set is the compiled rules of one configuration, in config order.
@@ -47,8 +46,7 @@ type Rule struct {
 	include bool
 	// filesM and excludeM are files and exclude compiled for matching.
 	filesM, excludeM []glob.Glob
-	re               *regexp.Regexp
-	lit              []byte // a literal every match contains (prefilter), or nil
+	re               *regex.Regexp
 	when             *vm.Program
 	whenSrc          string
 	// reads are the variables and front-matter fields the condition reads
@@ -124,14 +122,11 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		}
 	}
 	if rc.Match != "" {
-		re, err := regexp.Compile(rc.Match)
+		re, err := regex.Compile(rc.Match)
 		if err != nil {
 			errs = append(errs, cfg.Errorf(at(".match"), "patterns are RE2: no backreferences or lookaround; see https://github.com/google/re2/wiki/Syntax", "invalid regular expression: %s", reError(err)))
 		} else {
 			r.re = re
-			if l := requiredLiteral(rc.Match); l != "" {
-				r.lit = []byte(l)
-			}
 		}
 	}
 	if rc.When != "" {
@@ -301,9 +296,6 @@ func (r *Rule) HasCondition() bool { return r.when != nil }
 func (r *Rule) MatchContent(content []byte) (*action.Match, bool) {
 	if r.re == nil {
 		return nil, true
-	}
-	if r.lit != nil && !bytes.Contains(content, r.lit) {
-		return nil, false
 	}
 	idx := r.re.FindSubmatchIndex(content)
 	if idx == nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
+	"github.com/scribe-md/scribe/internal/regex"
 )
 
 // btClock is the fixed time of every test run.
@@ -120,7 +120,7 @@ func TestSpecs(t *testing.T) {
 			if errs := s.ValidateParams(params); len(errs) > 0 {
 				t.Fatalf("example fails the schema: %v", errs)
 			}
-			b := action.Build{Rule: "example", Match: regexp.MustCompile(`x`), ConfigDir: t.TempDir()}
+			b := action.Build{Rule: "example", Match: regex.MustCompile(`x`), ConfigDir: t.TempDir()}
 			if _, err := action.New(name, params, b); err != nil {
 				t.Fatalf("example does not construct: %v", err)
 			}

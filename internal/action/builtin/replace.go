@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/regex"
 	"github.com/scribe-md/scribe/internal/template"
 )
 
@@ -35,7 +35,7 @@ func init() {
 
 // replaceAction rewrites every match of re.
 type replaceAction struct {
-	re *regexp.Regexp
+	re *regex.Regexp
 	// with is the replacement for ReplaceAll when it has no template actions.
 	with []byte
 	// tmpl is set when the replacement is a template, run once per match.
@@ -65,7 +65,7 @@ func newReplace(params any, b action.Build) (action.Action, error) {
 	}
 	a := &replaceAction{re: b.Match, with: []byte(with), slack: template.MaxOutput}
 	if p, ok := m["pattern"].(string); ok {
-		re, err := regexp.Compile(p)
+		re, err := regex.Compile(p)
 		if err != nil {
 			return nil, fmt.Errorf("replace: invalid pattern %q: %w", p, err)
 		}

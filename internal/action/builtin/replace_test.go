@@ -3,11 +3,11 @@ package builtin
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/regex"
 )
 
 func TestReplace(t *testing.T) {
@@ -45,7 +45,7 @@ func TestReplace(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := action.Build{}
 			if tt.match != "" {
-				b.Match = regexp.MustCompile(tt.match)
+				b.Match = regex.MustCompile(tt.match)
 			}
 			a := btMust(t, "replace", tt.params, b)
 			got, out := btRun(t, a, btInput(t, "notes/Trip.md", tt.in, nil))
@@ -62,7 +62,7 @@ func TestReplace(t *testing.T) {
 func TestReplaceConstructorErrors(t *testing.T) {
 	tests := []struct {
 		params string
-		match  *regexp.Regexp
+		match  *regex.Regexp
 		want   string
 	}{
 		{`{with: x}`, nil, "no pattern: set `pattern`, or give the rule a `match` regex"},
