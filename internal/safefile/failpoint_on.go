@@ -4,6 +4,9 @@ package safefile
 
 import "os"
 
+// failpoints is whether the build has failpoints.
+const failpoints = true
+
 // failpointEnv names the protocol step at which the process exits.
 var failpointEnv = os.Getenv("SCRIBE_FAILPOINT")
 
