@@ -46,11 +46,17 @@
 // as ".scribe-conflict-<random>-<name>" and the error says so; it is never
 // deleted, and CleanTemps leaves it alone.
 //
-// Residual risk, documented rather than hidden: a writer that looked the file
-// up before the swap but is preempted inside open(2) until after the final
-// check writes into the unlinked old inode; and where RENAME_EXCHANGE is not
-// supported (counted by FallbackWrites) a save between the last check and the
-// rename is lost.
+// A writer that looked the file up before the swap but is preempted inside
+// open(2) reaches the old inode only after the check, once it is unlinked.
+// Replace keeps that inode open until the directory is synced and looks at
+// it again then: a save found in it is put back in place of the rewrite
+// (or, if that fails, kept as a conflict copy), and Replace returns a
+// *ConflictError holding it.
+//
+// Residual risk, documented rather than hidden: such a writer preempted for
+// longer than the directory's fsync writes into the unlinked inode unseen;
+// and where RENAME_EXCHANGE is not supported (counted by FallbackWrites) a
+// save between the last check and the rename is lost.
 //
 // Linux only (renameat2, leases, xattrs).
 //

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 var (
@@ -166,6 +168,57 @@ func TestLostUpdates(t *testing.T) {
 	}
 	t.Logf("%d lost user edits in %d races (by style %v %v); %d conflicts redone, %d busy retries; window %v; %d fallback writes",
 		lost, n, [...]string{"truncate", "overwrite", "rename"}, styleLost, conflicts, busy, window, FallbackWrites()-fallback0)
+	if left := temps(t, dir); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// TestLateSaveIntoOldVersion is the residual race of TestLostUpdates made
+// certain: a save whose open(2) looked the name up before the exchange
+// reaches the old version only after Replace unlinked it (here: while the
+// directory is synced, through an O_PATH handle taken before the write).
+// The save is put back in place of the rewrite, and Replace reports a
+// conflict holding it, so that the rules are redone on it.
+func TestLateSaveIntoOldVersion(t *testing.T) {
+	dir, root := newRoot(t)
+	path := filepath.Join(dir, "note.md")
+	writeFile(t, path, []byte("user save 1\n"), 0o644)
+	s, err := Read(root, "note.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := os.OpenFile(path, unix.O_PATH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	late := []byte("user save 2, late\n")
+	var saved bool
+	dirFsync = func(fd int) error {
+		if !saved {
+			saved = true
+			if err := os.WriteFile(fmt.Sprintf("/proc/self/fd/%d", h.Fd()), late, 0o644); err != nil {
+				t.Errorf("late save: %v", err)
+			}
+		}
+		return fsync(fd)
+	}
+	defer func() { dirFsync = fsync }()
+
+	_, err = Replace(root, "note.md", s, []byte("user save 1\nstamped\n"))
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Replace: %v, want a conflict", err)
+	}
+	if !saved {
+		t.Fatal("the directory was never synced")
+	}
+	if got := readFile(t, path); !bytes.Equal(got, late) {
+		t.Fatalf("file holds %q, want the late save %q", got, late)
+	}
+	if ce.Current == nil || !bytes.Equal(ce.Current.Content, late) {
+		t.Fatalf("conflict holds %+v, want the late save", ce.Current)
+	}
 	if left := temps(t, dir); len(left) > 0 {
 		t.Errorf("temp files left: %v", left)
 	}

@@ -1,11 +1,13 @@
 package safefile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -163,11 +165,22 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 			return fmt.Errorf("remove old version %s: %w", t.name, err)
 		}
 		failpoint("unlink-old")
-		cur.Close() // release the lease before the slow directory sync
+		// A save whose open(2) looked the name up before the exchange
+		// reaches the old file only now, unlinked as it is: it waits on
+		// the lease, or it comes after. Keep the old file open past the
+		// slow directory sync (its lease released, as closing it would)
+		// and look at it again then.
+		var gone unix.Stat_t
+		seen := unix.Fstat(int(cur.Fd()), &gone) == nil
+		waiting := leased && !leaseIntact(cur)
+		releaseLease(cur, leased)
 		if err := d.sync(); err != nil {
 			return fmt.Errorf("sync directory: %w", err)
 		}
 		failpoint("dir-fsync")
+		if waiting || seen && writtenSince(cur, &gone) {
+			return d.late(base, cur, &gone, leased, content)
+		}
 		return nil
 	}
 
@@ -343,6 +356,84 @@ func setLease(f *os.File) (bool, error) {
 	default:
 		return false, nil
 	}
+}
+
+// releaseLease gives up the read lease setLease took on f, if it took one.
+func releaseLease(f *os.File, leased bool) {
+	if leased {
+		unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_UNLCK)
+	}
+}
+
+// writtenSince reports whether the file f, whose stat was gone, has been
+// written since.
+func writtenSince(f *os.File, gone *unix.Stat_t) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && changedStat(&st, gone)
+}
+
+func changedStat(st, was *unix.Stat_t) bool {
+	return st.Size != was.Size || st.Mtim != was.Mtim || st.Ctim != was.Ctim
+}
+
+// openForWriting reports whether anyone holds f open for writing: a read
+// lease is refused then.
+func openForWriting(f *os.File) bool {
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
+		return err == unix.EAGAIN
+	}
+	releaseLease(f, true)
+	return false
+}
+
+// lateWait bounds how long late waits for a late save to finish writing.
+const lateWait = 2 * time.Second
+
+// late recovers a save that went into the old version of base after the
+// exchange had swapped it out and settle had unlinked it (old is still open,
+// gone its stat then): once the save is written, its content goes back to
+// base in place of ours, if base still holds ours; a save made to base
+// since stands. Either way the caller gets errConflict, and the rules are
+// redone on the user's version. Should putting it back fail, the save is
+// kept beside the file as a conflict copy, and the error says where.
+func (d *dir) late(base string, old *os.File, gone *unix.Stat_t, leased bool, ours []byte) error {
+	// Wait for the writer: until the file has changed and no one holds it
+	// open for writing, or lateWait.
+	for deadline := time.Now().Add(lateWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		var st unix.Stat_t
+		if unix.Fstat(int(old.Fd()), &st) != nil {
+			break
+		}
+		if changedStat(&st, gone) && (!leased || !openForWriting(old)) {
+			break
+		}
+	}
+	user, err := io.ReadAll(io.NewSectionReader(old, 0, conflictReadLimit+1))
+	if err == nil && len(user) > conflictReadLimit {
+		err = fmt.Errorf("larger than %d MiB", conflictReadLimit>>20)
+	}
+	if err != nil {
+		return fmt.Errorf("a save reached the replaced version of %s after the rewrite, and reading it failed: %w", base, err)
+	}
+	now, err := d.read(base, base, conflictReadLimit, true)
+	if err != nil || !bytes.Equal(now.Content, ours) {
+		return errConflict // a later save stands
+	}
+	err = d.replace(base, now, user)
+	if err == nil || errors.Is(err, errConflict) {
+		return errConflict
+	}
+	t, terr := createTemp(d)
+	if terr == nil {
+		if terr = t.write(user); terr == nil {
+			terr = t.finish()
+		}
+		if terr == nil {
+			return fmt.Errorf("a save reached the replaced version of %s after the rewrite, and putting it back failed (%v): %w", base, err, d.keep(t.name, base))
+		}
+		t.remove()
+	}
+	return fmt.Errorf("a save reached the replaced version of %s after the rewrite, and it could be neither put back (%v) nor kept (%v)", base, err, terr)
 }
 
 // leaseIntact reports whether our read lease on f has not been broken by
