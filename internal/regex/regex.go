@@ -48,10 +48,6 @@ func MustCompile(expr string) *Regexp {
 	return r
 }
 
-// RequiredLiteral returns the literal every match contains, "" when there
-// is none worth looking for.
-func (re *Regexp) RequiredLiteral() string { return string(re.must) }
-
 // Match reports whether b contains a match.
 func (re *Regexp) Match(b []byte) bool {
 	if re.must != nil && !bytes.Contains(b, re.must) {
