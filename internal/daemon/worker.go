@@ -294,10 +294,6 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if ev.Version != (safefile.Version{}) {
 		of = ev.Version.Stamp()
 	}
-	if processedPast(rs, ev.Path, of) {
-		d.log.DebugContext(ctx, "the file was processed past the version of this event; nothing to do", "path", ev.Path, "reason", ev.Reason)
-		return nil
-	}
 	d.loops.seen(rs, ev.Path, ev.Reason, of)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
@@ -308,7 +304,8 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	var res *engine.Result
 	began := time.Now()
 	for {
-		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: of, Heartbeat: heartbeat}, &engine.Writes{})
+		left, _ := rs.index.Get(ev.Path)
+		res = eng.ProcessChange(ctx, rs.root, ev.Path, engine.Change{Origin: origin, Of: of, Left: left, Heartbeat: heartbeat}, &engine.Writes{})
 		if res.Held == "" {
 			break
 		}
@@ -543,30 +540,6 @@ type loopState struct {
 
 func newLoopBreaker(limit int) *loopBreaker {
 	return &loopBreaker{limit: limit, last: map[string]loopState{}, quarantine: map[string]string{}}
-}
-
-// processedPast reports whether an event made on version of (zero:
-// unknown) was overtaken: the file is still the version that the daemon's
-// last processing of it left (its file index entry), and that is not of.
-// That processing ran after the event was made, on a later version, and
-// what the file holds is its result, not an edit. One save can make two
-// events: under load its kernel events straddle the settle time, the first
-// event's run reads the whole save and writes, and the second, made on the
-// save, would find the engine's own output; taken for an edit, it ran the
-// rules on it again (a stamp of edits stamped twice).
-//
-// A stamp holds the change time, which every write moves on, so a file
-// never comes back to an earlier stamp.
-func processedPast(rs *rootState, path string, of safefile.Stamp) bool {
-	if of == 0 {
-		return false
-	}
-	s, ok := rs.index.Get(path)
-	if !ok || s == of {
-		return false
-	}
-	fi, err := safefile.Lstat(rs.root.FS, path)
-	return err == nil && state.StampOf(fi) == s
 }
 
 // seen is told about every event a worker takes. An event from the watcher,

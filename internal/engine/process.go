@@ -200,6 +200,18 @@ type Change struct {
 	// that later change is taken for an edit: a scan, or Scribe's own
 	// requeue, that comes after the user saved describes an older version.
 	Of safefile.Stamp
+	// Left is the stamp of the version the caller's last processing of the
+	// file left (zero: unknown). A change made on another version (Of)
+	// that finds the file still at Left was overtaken: that processing ran
+	// after the change was made, on a later version, and what the file
+	// holds is its result, not an edit. Nothing is done for it. One save
+	// can make two changes (its kernel events straddle the settle time
+	// under load): the first change's run reads the whole save and writes,
+	// and the second, taken for an edit, ran the rules again on the
+	// engine's own output (a stamp of edits stamped twice). A stamp holds
+	// the change time, which every write moves on, so a file never comes
+	// back to an earlier stamp.
+	Left safefile.Stamp
 
 	// Heartbeat, when set, is called now and then while the rules run
 	// elsewhere (Options.Offload), so that whoever gave the caller the
@@ -294,6 +306,11 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		}
 		if p.originOf != nil && attempt == 0 {
 			origin = p.originOf(root, rel, snap)
+		}
+		if attempt == 0 && ch.Of != 0 && ch.Left != 0 && ch.Of != ch.Left && snap.Version().Stamp() == ch.Left {
+			res.Version = snap.Version()
+			snap.Release()
+			return res
 		}
 		if ch.Of != 0 && ch.Of != snap.Version().Stamp() {
 			origin = action.OriginUser
