@@ -81,7 +81,9 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 		}
 		w.mu.Unlock()
 	}
-	if ev.Has(fsnotify.Create) {
+	// A created name may be a directory to watch; Scribe's own temporary
+	// files (one per write the engine makes) never are, and need no stat.
+	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) {
 		if fi, err := safefile.Lstat(w.root, rel); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
 			// lists it, and reports what it holds.
