@@ -28,7 +28,6 @@ import (
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/rule"
 	"github.com/scribe-md/scribe/internal/ruleset"
-	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/state"
@@ -574,14 +573,11 @@ func (d *Daemon) openRoots(stateDir string, crashed bool) error {
 		if err != nil {
 			return err
 		}
-		// A crash mid-write leaves a temp file beside its target; the
-		// target itself is whole. Nothing writes in the root yet.
+		// A crash mid-write leaves a temp file beside its target, which
+		// is whole; rarely, the temp file holds a save to put back.
+		// Nothing writes in the root yet.
 		if crashed {
-			if n, err := safefile.CleanTemps(r.FS); err != nil {
-				d.log.Warn("remove temp files left by a crash", "root", r.Dir, "err", err)
-			} else if n > 0 {
-				d.log.Info("removed temp files left by a crash", "root", r.Dir, "files", n)
-			}
+			r.CleanTemps(d.log)
 		}
 		ix, err := state.Load(state.PathFor(stateDir, r.Dir))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path"
@@ -347,4 +348,24 @@ func (r *Root) refresh(ctx context.Context, workers int) ([]scan.Entry, []error,
 		return nil, errs, err
 	}
 	return entries, errs, nil
+}
+
+// CleanTemps settles the temporary files that interrupted writes left in
+// the root (safefile.CleanTemps) and logs what it did. A save put back, or
+// kept as a conflict copy, is a warning: a crash came within microseconds
+// of a write that had swapped it out.
+func (r *Root) CleanTemps(log *slog.Logger) {
+	c, err := safefile.CleanTemps(r.FS)
+	if err != nil {
+		log.Warn("clean up after interrupted writes", "root", r.Dir, "err", err)
+	}
+	if c.Removed > 0 {
+		log.Info("removed temporary files left by interrupted writes", "root", r.Dir, "files", c.Removed)
+	}
+	for _, p := range c.Restored {
+		log.Warn("an interrupted write had swapped out a save; the save is back in place", "root", r.Dir, "path", p)
+	}
+	for _, p := range c.Kept {
+		log.Warn("a save that an interrupted write had swapped out is kept as a conflict copy: merge it by hand", "root", r.Dir, "copy", p)
+	}
 }

@@ -121,11 +121,9 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 			seen[t.Root] = true
 			if !e.opts.DryRun {
 				// A crash mid-write can leave a temp file beside its target
-				// (the target itself is whole). A check writes nothing, so it
+				// (see Root.CleanTemps). A check writes nothing, so it
 				// leaves them for the next run.
-				if n, err := safefile.CleanTemps(t.Root.FS); err == nil && n > 0 {
-					e.log.Info("removed temporary files left by an interrupted write", "root", t.Root.Dir, "count", n)
-				}
+				t.Root.CleanTemps(e.log)
 			}
 			entries, werrs, err := t.Root.refresh(ctx, 2*e.goroutines())
 			if err != nil {

@@ -109,7 +109,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 	t.Logf("child under RLIMIT_FSIZE=4096:\n%s", out)
-	for _, line := range []string{"REPLACE: replace big.md: write temporary file ", "CREATE: create new.md: write temporary file "} {
+	for _, line := range []string{"REPLACE: replace big.md: write temporary file", "CREATE: create new.md: write temporary file "} {
 		if !strings.Contains(string(out), line) || !strings.Contains(string(out), ": file too large\n") {
 			t.Errorf("output lacks %q ... file too large", line)
 		}

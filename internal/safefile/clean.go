@@ -3,39 +3,63 @@ package safefile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
 	"syscall"
 
+	"github.com/cespare/xxhash/v2"
 	"golang.org/x/sys/unix"
 )
 
 // CleanTemps removes orphaned temp files (TempPrefix*) under the root, left by
-// a crash mid-write, and returns how many it removed. Every such file is a
-// copy of some version whose real name holds a whole version, so removing it
-// loses nothing. It does not follow symlinks and skips .git. Call it at
-// startup, before any writer runs in the root: a temp file of a write in
-// progress would be removed too (that write then fails cleanly).
+// a crash mid-write, and puts back a user's save that such a crash left in
+// one. It does not follow symlinks and skips .git. Call it at startup,
+// before any writer runs in the root: a temp file of a write in progress
+// would be removed too (that write then fails cleanly).
+//
+// A temp file of Replace is named with a tag (see tag) only once its
+// content is whole. After a crash it holds that content, the version it
+// replaced, or a user's save that landed between Replace's last check and
+// its exchange, which the crash stopped Replace from swapping back. The
+// first two are copies of a version older than what the file's real name
+// holds: they are removed, as is every temp file without a tag (cut short,
+// of Create, or of an older version of Scribe). The save is put back in
+// place of the content written, if the file still holds that. Otherwise (a
+// second save raced with the swap-back, the file was saved or deleted
+// since) it is kept as a conflict copy (Cleaned.Kept): then only the user
+// can tell which version is theirs.
 //
 // It lists directories with ReadDir (the type of each entry from the
 // directory itself): a walk through the root's fs.FS would lstat every file
 // of the tree, a system call per file for the few temp files there may be.
-func CleanTemps(root *os.Root) (int, error) {
+func CleanTemps(root *os.Root) (Cleaned, error) {
 	c := cleaner{root: root}
 	if err := c.walk("."); err != nil {
 		c.errs = append(c.errs, err)
 	}
 	if err := errors.Join(c.errs...); err != nil {
-		return c.n, fmt.Errorf("clean temporary files: %w", err)
+		return c.done, fmt.Errorf("clean temporary files: %w", err)
 	}
-	return c.n, nil
+	return c.done, nil
+}
+
+// Cleaned is what CleanTemps did. Paths are relative to the root.
+type Cleaned struct {
+	// Removed counts the temp files removed.
+	Removed int
+	// Restored lists the files to which a user's save was put back.
+	Restored []string
+	// Kept lists the conflict copies made of users' saves that could not
+	// be put back.
+	Kept []string
 }
 
 type cleaner struct {
 	root *os.Root
-	n    int
+	done Cleaned
 	errs []error
 }
 
@@ -49,6 +73,12 @@ func (c *cleaner) walk(rel string) error {
 		}
 		c.errs = append(c.errs, err)
 	}
+	var d *dir // rel, opened for the first tagged temp file
+	defer func() {
+		if d != nil {
+			d.close()
+		}
+	}()
 	for _, e := range ents {
 		p := path.Join(rel, e.Name())
 		switch {
@@ -57,14 +87,119 @@ func (c *cleaner) walk(rel string) error {
 				c.walk(p)
 			}
 		case e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix):
-			if err := c.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				c.errs = append(c.errs, err)
+			tg, tagged := tagOf(e.Name())
+			if !tagged {
+				if err := c.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					c.errs = append(c.errs, err)
+					continue
+				}
+				c.done.Removed++
 				continue
 			}
-			c.n++
+			if d == nil {
+				if d, err = openDir(c.root, rel); err != nil {
+					c.errs = append(c.errs, err)
+					return nil
+				}
+			}
+			if err := c.recover(d, rel, ents, e.Name(), tg); err != nil {
+				c.errs = append(c.errs, fmt.Errorf("%s: %w", p, err))
+			}
 		}
 	}
 	return nil
+}
+
+// recover settles the tagged temp file name of the directory d (rel, whose
+// entries are ents): see CleanTemps.
+func (c *cleaner) recover(d *dir, rel string, ents []fs.DirEntry, name string, tg tag) error {
+	st, sum, err := d.digest(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if versionID(st.Ino, st.Size, st.Mtim.Nano()) == tg.old || sum == tg.content {
+		// The version the write replaced, or the write's own content.
+		if err := d.unlink(name); err != nil && err != unix.ENOENT {
+			return fmt.Errorf("remove: %w", err)
+		}
+		c.done.Removed++
+		return nil
+	}
+	// A user's save, swapped out by a write that the crash cut short.
+	base := targetOf(ents, tg.target)
+	if base != "" {
+		if _, bsum, err := d.digest(base); err == nil && bsum == tg.content && d.putBack(name, base, tg.content) {
+			c.done.Restored = append(c.done.Restored, path.Join(rel, base))
+			return nil
+		}
+	}
+	kept, err := d.keepAs(name, base)
+	if err != nil {
+		return fmt.Errorf("keep a save that a crash left in it: %w", err)
+	}
+	c.done.Kept = append(c.done.Kept, path.Join(rel, kept))
+	return nil
+}
+
+// putBack swaps the save at name into base, which held the content whose
+// digest is ours, and removes what comes back if that is still ours. It
+// reports whether the save is at base and name is gone.
+func (d *dir) putBack(name, base string, ours uint64) bool {
+	err := renameat2(d, name, d, base, unix.RENAME_EXCHANGE)
+	if unsupported(err) {
+		// A save to base since the caller's check is lost; as in
+		// replaceFallback, counted.
+		if err := unix.Renameat(d.fd, name, d.fd, base); err != nil {
+			return false
+		}
+		fallbackWrites.Add(1)
+		d.sync()
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	// A save to base since the caller's check is now at name: it is kept.
+	if _, sum, err := d.digest(name); err != nil || sum != ours {
+		return false
+	}
+	return d.unlink(name) == nil && d.sync() == nil
+}
+
+// targetOf returns the name among ents whose digest is target ("" if none).
+func targetOf(ents []fs.DirEntry, target uint64) string {
+	for _, e := range ents {
+		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), TempPrefix) && xxhash.Sum64String(e.Name()) == target {
+			return e.Name()
+		}
+	}
+	return ""
+}
+
+// digest stats the regular file name in d and digests its content (xxhash,
+// as a tag does).
+func (d *dir) digest(name string) (unix.Stat_t, uint64, error) {
+	var st unix.Stat_t
+	fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return st, 0, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	if err := unix.Fstat(fd, &st); err != nil {
+		return st, 0, &fs.PathError{Op: "fstat", Path: name, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return st, 0, &fs.PathError{Op: "open", Path: name, Err: errors.New("not a regular file")}
+	}
+	h := xxhash.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return st, 0, fmt.Errorf("read %s: %w", name, err)
+	}
+	return st, h.Sum64(), nil
 }
 
 // ReadDir lists the directory name of root in directory order. It opens the

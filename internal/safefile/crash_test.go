@@ -93,11 +93,14 @@ func crashRun(t *testing.T, dir string, bad bool, kills int, stopAtTorn int) (to
 		cmd.Process.Kill()
 		cmd.Wait()
 
-		n, err := CleanTemps(root)
+		c, err := CleanTemps(root)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cleaned += n
+		if len(c.Restored)+len(c.Kept) > 0 {
+			t.Fatalf("CleanTemps restored %q and kept %q, with no save but the writer's", c.Restored, c.Kept)
+		}
+		cleaned += c.Removed
 		if left := temps(t, dir); len(left) > 0 {
 			t.Fatalf("after CleanTemps, temp files remain: %v", left)
 		}

@@ -97,12 +97,12 @@ func TestCleanTemps(t *testing.T) {
 	writeFile(t, outsideTemp, []byte("o"), 0o600)
 	os.Symlink(outside, p("x/linkdir"))
 	os.Symlink(outsideTemp, p(TempPrefix+"link"))
-	n, err := CleanTemps(root)
+	c, err := CleanTemps(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 {
-		t.Errorf("removed %d, want 3", n)
+	if c.Removed != 3 || len(c.Restored)+len(c.Kept) > 0 {
+		t.Errorf("CleanTemps = %+v, want 3 removed", c)
 	}
 	for _, keep := range []string{"keep.md", ".git/" + TempPrefix + "git", TempPrefix + "link"} {
 		if _, err := os.Lstat(p(keep)); err != nil {

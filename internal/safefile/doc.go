@@ -30,7 +30,11 @@
 //
 // A crash at any point leaves every file whole, either the old or the new
 // version; at worst an orphaned temp file (TempPrefix*) remains, which
-// CleanTemps removes at the next start. Replace never overwrites a version it
+// CleanTemps settles at the next start. Replace writes its temp file
+// unnamed (O_TMPFILE) and names it only once it is whole, with a tag that
+// tells what it was for; should the crash come while a user's save that
+// raced with the exchange is swapped out, CleanTemps puts that save back
+// (or keeps it as a conflict copy). Replace never overwrites a version it
 // was not given: it checks the inode, size, mtime, ctime and sha256, swaps the
 // new file in with renameat2(RENAME_EXCHANGE), inspects what it swapped out and
 // swaps back if that was a user's edit. A read lease on the old file makes
@@ -74,6 +78,8 @@
 //
 // Built with -tags failpoints, the process exits with status 137 right after
 // the protocol step named by the environment variable SCRIBE_FAILPOINT:
-// create-temp, write-half, chmod, fsync, close, exchange, check, unlink-old,
-// dir-fsync. Without the tag the hooks compile to nothing.
+// create-temp, write-half, chmod, fsync, close, recheck (Replace's last
+// check, before the exchange), exchange, check, unlink-old, dir-fsync, and
+// swap-back (reached only when a save raced with the exchange). Without
+// the tag, a test of the package can hook the same steps.
 package safefile

@@ -5,6 +5,14 @@ package safefile
 // failpoints is whether the build has failpoints.
 const failpoints = false
 
-// failpoint is a no-op without the failpoints build tag; the compiler inlines
-// it away.
-func failpoint(string) {}
+// testFailpoint, when a test sets it (before any write starts), is called
+// at each failpoint: it can act there (a user's save) or stop the calling
+// goroutine as a crash would stop the process (runtime.Goexit).
+var testFailpoint func(name string)
+
+// failpoint calls testFailpoint, if set: a load and a branch per step.
+func failpoint(name string) {
+	if testFailpoint != nil {
+		testFailpoint(name)
+	}
+}

@@ -16,14 +16,14 @@ import (
 // always the whole old or new version, a created file is absent or whole, and
 // CleanTemps leaves no temp file behind. Run with -tags failpoints.
 func TestFailpoints(t *testing.T) {
-	points := []string{"create-temp", "write-half", "chmod", "fsync", "close", "exchange", "check", "unlink-old", "dir-fsync"}
+	points := []string{"create-temp", "write-half", "chmod", "fsync", "close", "recheck", "exchange", "check", "unlink-old", "dir-fsync"}
 	k := 20
 	if testing.Short() {
 		k = 5
 	}
 	for _, op := range []string{"replace", "create"} {
 		for _, fp := range points {
-			if op == "create" && slices.Contains([]string{"check", "unlink-old"}, fp) {
+			if op == "create" && slices.Contains([]string{"recheck", "check", "unlink-old"}, fp) {
 				continue // steps Create does not have
 			}
 			t.Run(op+"/"+fp, func(t *testing.T) { failpointRun(t, op, fp, k) })
@@ -45,11 +45,14 @@ func failpointRun(t *testing.T, op, fp string, k int) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 137 {
 			t.Fatalf("child did not stop at %s: %v", fp, err)
 		}
-		n, err := CleanTemps(root)
+		c, err := CleanTemps(root)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cleaned += n
+		if len(c.Restored)+len(c.Kept) > 0 {
+			t.Fatalf("CleanTemps restored %q and kept %q, with no save but the writer's", c.Restored, c.Kept)
+		}
+		cleaned += c.Removed
 		if left := temps(t, dir); len(left) > 0 {
 			t.Fatalf("temp files left: %v", left)
 		}

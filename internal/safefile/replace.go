@@ -47,6 +47,9 @@ func Replace(root *os.Root, rel string, old *Snapshot, content []byte) (Version,
 	}
 	defer d.close()
 	err = d.replace(base, old, content)
+	if errors.Is(err, errNoTmpfile) {
+		err = d.replace(base, old, content) // with a named temp file
+	}
 	if errors.Is(err, errConflict) {
 		// Read the user's version only now that the lease is released, so a
 		// writer that was waiting on it has had its turn.
@@ -93,7 +96,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 		return ErrHardLinked
 	}
 
-	t, err := createTemp(d)
+	t, err := createTemp(d, newTag(base, old, content))
 	if err != nil {
 		return err
 	}
@@ -135,6 +138,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 		}
 	}
 
+	failpoint("recheck")
 	err = renameat2(d, t.name, d, base, unix.RENAME_EXCHANGE)
 	if unsupported(err) {
 		return d.replaceFallback(t, base, old, cur, leased, &armed)
@@ -189,6 +193,7 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	if err := d.swapBack(t.name, base); err != nil {
 		return err
 	}
+	failpoint("swap-back")
 	st2, err := d.lstat(t.name)
 	if err != nil {
 		return fmt.Errorf("inspect swapped-back file %s: %w", t.name, err)
@@ -271,7 +276,22 @@ func (d *dir) drop(name string, result error) error {
 // place because saves kept racing with us: it is renamed to a visible
 // conflict copy, never deleted, and CleanTemps leaves it alone.
 func (d *dir) keep(name, base string) error {
-	keepName := ".scribe-conflict-" + name[len(TempPrefix):] + "-" + base
+	keepName, err := d.keepAs(name, base)
+	if err != nil {
+		return fmt.Errorf("edits raced with the rewrite of %s; a version is kept as %s: %w", base, name, err)
+	}
+	return fmt.Errorf("edits raced with the rewrite of %s; another version is kept as %s: merge it by hand", base, keepName)
+}
+
+// keepAs renames the temp file name, which holds a user's version of base
+// ("" if unknown), to a conflict copy, syncs the directory, and returns the
+// copy's name: ".scribe-conflict-", the temp name's random part, and "-"
+// and base.
+func (d *dir) keepAs(name, base string) (string, error) {
+	keepName := ".scribe-conflict-" + name[len(TempPrefix):min(len(name), tempRandLen)]
+	if base != "" {
+		keepName += "-" + base
+	}
 	if len(keepName) > 255 {
 		keepName = keepName[:255]
 	}
@@ -280,11 +300,11 @@ func (d *dir) keep(name, base string) error {
 			err = unix.Renameat(d.fd, name, d.fd, keepName)
 		}
 		if err != nil {
-			return fmt.Errorf("edits raced with the rewrite of %s; a version is kept as %s: %w", base, name, err)
+			return "", err
 		}
 	}
 	d.sync()
-	return fmt.Errorf("edits raced with the rewrite of %s; another version is kept as %s: merge it by hand", base, keepName)
+	return keepName, nil
 }
 
 // replaceFallback installs the temp file with a plain rename after a last
@@ -423,7 +443,7 @@ func (d *dir) late(base string, old *os.File, gone *unix.Stat_t, leased bool, ou
 	if err == nil || errors.Is(err, errConflict) {
 		return errConflict
 	}
-	t, terr := createTemp(d)
+	t, terr := createTemp(d, tag{})
 	if terr == nil {
 		if terr = t.write(user); terr == nil {
 			terr = t.finish()

@@ -2,15 +2,18 @@ package safefile
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/cespare/xxhash/v2"
 	"golang.org/x/sys/unix"
 )
 
@@ -68,24 +71,98 @@ func (d *dir) unlink(name string) error {
 // supported here.
 func unsupported(err error) bool { return err == unix.EINVAL || err == unix.ENOSYS }
 
-func tempName() string {
+// tempName returns a new temp file name: TempPrefix, 16 random hex digits
+// and, for a temp file of Replace, "-" and its tag.
+func tempName(tg tag) string {
 	var b [8]byte
 	rand.Read(b[:])
-	return TempPrefix + hex.EncodeToString(b[:])
+	name := TempPrefix + hex.EncodeToString(b[:])
+	if tg != (tag{}) {
+		name += "-" + tg.String()
+	}
+	return name
+}
+
+// tempRandLen is the length of a temp file name up to its tag.
+const tempRandLen = len(TempPrefix) + 16
+
+// A tag, in the name of a temp file of Replace, says what the file is for:
+// digests of the target's name, of the version it replaces (inode, size,
+// mtime) and of the content written. The file gets its name only once that
+// content is whole. After a crash it holds one of three things, and its tag
+// tells which (CleanTemps): the content written (the crash came before the
+// exchange, or after a swap-back), the version replaced (after the
+// exchange), or a user's save that landed between the last check and the
+// exchange, swapped out and not yet swapped back. Only the last must not be
+// removed.
+type tag struct{ target, old, content uint64 }
+
+// newTag returns the tag of Replace's temp file for writing content over
+// the version old of base.
+func newTag(base string, old *Snapshot, content []byte) tag {
+	return tag{xxhash.Sum64String(base), versionID(old.Ino, old.Size, old.ModTime), xxhash.Sum64(content)}
+}
+
+// versionID digests what of a version an exchange leaves as it was (the
+// rename sets the ctime).
+func versionID(ino uint64, size, mtime int64) uint64 {
+	return mix64(mix64(mix64(ino)^uint64(size)) ^ uint64(mtime))
+}
+
+func (tg tag) String() string {
+	var b [24]byte
+	binary.BigEndian.PutUint64(b[0:], tg.target)
+	binary.BigEndian.PutUint64(b[8:], tg.old)
+	binary.BigEndian.PutUint64(b[16:], tg.content)
+	return hex.EncodeToString(b[:])
+}
+
+// tagOf parses the tag of a temp file's name; false if it has none.
+func tagOf(name string) (tag, bool) {
+	if len(name) != tempRandLen+1+48 || !strings.HasPrefix(name, TempPrefix) || name[tempRandLen] != '-' {
+		return tag{}, false
+	}
+	b, err := hex.DecodeString(name[tempRandLen+1:])
+	if err != nil {
+		return tag{}, false
+	}
+	return tag{binary.BigEndian.Uint64(b[0:]), binary.BigEndian.Uint64(b[8:]), binary.BigEndian.Uint64(b[16:])}, true
 }
 
 // temp is a temporary file being prepared in a directory.
 type temp struct {
 	d    *dir
-	name string
+	tag  tag
+	name string // "" while unnamed (O_TMPFILE)
 	f    *os.File
 	st   unix.Stat_t // after preparation
 }
 
-// createTemp creates an empty temporary file (O_EXCL, mode 0600) in d.
-func createTemp(d *dir) (*temp, error) {
+// noTmpfile is set once O_TMPFILE, or naming such a file through /proc,
+// turned out unsupported here.
+var noTmpfile atomic.Bool
+
+// createTemp creates an empty temporary file (mode 0600) in d, to be given
+// the tag tg (none if zero). A file with a tag stays unnamed (O_TMPFILE)
+// until finish names it, its content whole and synced: so a temp file with
+// a tag never holds the content cut short, which CleanTemps relies on.
+// Where O_TMPFILE is unsupported, it is created under a name without a tag,
+// and finish renames it. A file without a tag is created under its name
+// (O_EXCL).
+func createTemp(d *dir, tg tag) (*temp, error) {
+	if tg != (tag{}) && !noTmpfile.Load() {
+		fd, err := unix.Openat(d.fd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+		if err == nil {
+			failpoint("create-temp")
+			return &temp{d: d, tag: tg, f: os.NewFile(uintptr(fd), TempPrefix)}, nil
+		}
+		if err != unix.EOPNOTSUPP && err != unix.EISDIR && err != unix.EINVAL {
+			return nil, fmt.Errorf("create temporary file: %w", err)
+		}
+		noTmpfile.Store(true)
+	}
 	for range 10 {
-		name := tempName()
+		name := tempName(tag{})
 		l := d.entryLock()
 		l.Lock()
 		fd, err := unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
@@ -97,10 +174,61 @@ func createTemp(d *dir) (*temp, error) {
 			return nil, fmt.Errorf("create temporary file: %w", err)
 		}
 		failpoint("create-temp")
-		return &temp{d: d, name: name, f: os.NewFile(uintptr(fd), name)}, nil
+		return &temp{d: d, tag: tg, name: name, f: os.NewFile(uintptr(fd), name)}, nil
 	}
 	return nil, errors.New("create temporary file: no free name after 10 tries")
 }
+
+// nameTagged gives the temp file its tagged name: links the unnamed file
+// there (through /proc/self/fd, as linkat(2) without privileges allows),
+// or renames the untagged one.
+func (t *temp) nameTagged() error {
+	for range 10 {
+		name := tempName(t.tag)
+		l := t.d.entryLock()
+		l.Lock()
+		var err error
+		if t.name == "" {
+			err = unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(int(t.f.Fd())), t.d.fd, name, unix.AT_SYMLINK_FOLLOW)
+		} else {
+			err = unix.Renameat2(t.d.fd, t.name, t.d.fd, name, unix.RENAME_NOREPLACE)
+			if unsupported(err) {
+				// Without RENAME_NOREPLACE: only a program that guessed
+				// the 64 random bits could have taken the name.
+				err = unix.Renameat(t.d.fd, t.name, t.d.fd, name)
+			}
+		}
+		l.Unlock()
+		switch {
+		case err == unix.EEXIST:
+			continue
+		case err != nil && t.name == "" && !t.d.removed():
+			// No /proc here, or it hides the descriptors: name the
+			// temp files by renaming from now on.
+			noTmpfile.Store(true)
+			return fmt.Errorf("name temporary file: %w (%w)", err, errNoTmpfile)
+		case err != nil:
+			return fmt.Errorf("name temporary file: %w", err)
+		}
+		t.name = name
+		return nil
+	}
+	return errors.New("name temporary file: no free name after 10 tries")
+}
+
+// procFD is where the process's file descriptors are links; a test points
+// it elsewhere.
+var procFD = "/proc/self/fd/"
+
+// removed reports whether the directory d has been removed (no link left).
+func (d *dir) removed() bool {
+	var st unix.Stat_t
+	return unix.Fstat(d.fd, &st) == nil && st.Nlink == 0
+}
+
+// errNoTmpfile: an unnamed temp file could not be named; the caller starts
+// over with a named one (noTmpfile is set).
+var errNoTmpfile = errors.New("O_TMPFILE files cannot be named here")
 
 // write writes content. Built with failpoints it writes two halves, so that
 // a failpoint can crash between them; otherwise one call, a system call less
@@ -129,15 +257,24 @@ func (t *temp) writeErr(err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
+	if t.name == "" {
+		return fmt.Errorf("write temporary file: %w", err)
+	}
 	return fmt.Errorf("write temporary file %s: %w", t.name, err)
 }
 
-// finish makes the temp file's data and metadata durable and closes it.
+// finish makes the temp file's data and metadata durable, gives it its
+// tagged name if it has a tag, and closes it.
 func (t *temp) finish() error {
 	if err := fsync(int(t.f.Fd())); err != nil {
 		return fmt.Errorf("sync temporary file: %w", err)
 	}
 	failpoint("fsync")
+	if t.tag != (tag{}) {
+		if err := t.nameTagged(); err != nil {
+			return err
+		}
+	}
 	if err := unix.Fstat(int(t.f.Fd()), &t.st); err != nil {
 		return fmt.Errorf("stat temporary file: %w", err)
 	}
@@ -156,7 +293,9 @@ func (t *temp) remove() {
 		t.f.Close()
 		t.f = nil
 	}
-	t.d.unlink(t.name)
+	if t.name != "" {
+		t.d.unlink(t.name)
+	}
 }
 
 // copyMeta gives the temp file the owner, group, mode, ACL and user.*

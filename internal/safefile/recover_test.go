@@ -1,0 +1,210 @@
+package safefile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// crashAt runs Replace of note.md in dir with content ours, as a process
+// that dies right after the protocol step stop would: the goroutine ends
+// there, and nothing of Replace's own cleanup that follows runs (its
+// deferred calls do, so stop must come after the exchange, where those no
+// longer touch the directory; TestFailpoints crashes a real process at
+// every step). Before the
+// exchange (step "recheck"), save is called if set: a user's save landing
+// after Replace's last check. It reports whether the crash came.
+func crashAt(t *testing.T, root *os.Root, s *Snapshot, ours []byte, stop string, save func()) bool {
+	t.Helper()
+	testFailpoint = func(name string) {
+		if name == "recheck" && save != nil {
+			save()
+		}
+		if name == stop {
+			runtime.Goexit()
+		}
+	}
+	defer func() { testFailpoint = nil }()
+	crashed := make(chan bool)
+	go func() {
+		ok := false
+		defer func() { crashed <- !ok }()
+		_, err := Replace(root, "note.md", s, ours)
+		ok = true
+		t.Logf("Replace returned %v", err)
+	}()
+	return <-crashed
+}
+
+// A crash while a write has a user's save swapped out (it landed between
+// Replace's last check and its exchange) must not lose the save: the temp
+// file holding it is put back in place of the rewrite, or kept as a
+// conflict copy where the file has changed since or is gone. Every other
+// leftover temp file is a copy of an older version and goes. Each case runs
+// with an unnamed temp file (O_TMPFILE) and with a named one, as where
+// O_TMPFILE is unsupported.
+func TestCleanTempsAfterCrashMidWrite(t *testing.T) {
+	later := []byte("TODO: a later save, made while Scribe was down\n")
+	for _, tc := range []midWriteCrash{
+		{name: "after the exchange", stop: "exchange", want: crashOurs, result: "removed"},
+		{name: "save swapped out", stop: "exchange", race: true, want: crashSave, result: "restored"},
+		{name: "save swapped back", stop: "swap-back", race: true, want: crashSave, result: "removed"},
+		{name: "save swapped out, file saved again", stop: "exchange", race: true,
+			after: func(t *testing.T, path string) { renameSave(t, path, later) },
+			want:  later, kept: true, target: true, result: "kept"},
+		{name: "save swapped out, file deleted", stop: "exchange", race: true,
+			after: func(t *testing.T, path string) { os.Remove(path) },
+			kept:  true, result: "kept"},
+	} {
+		for _, named := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/named=%v", tc.name, named), func(t *testing.T) {
+				noTmpfile.Store(named)
+				defer noTmpfile.Store(false)
+				tc.run(t)
+			})
+		}
+	}
+}
+
+var (
+	crashOld  = []byte("TODO: write the report\n")
+	crashOurs = []byte("- [ ] write the report\n")
+	crashSave = []byte("TODO: write the report\nTODO: and send it\n")
+)
+
+// midWriteCrash is a case of TestCleanTempsAfterCrashMidWrite.
+type midWriteCrash struct {
+	name   string
+	stop   string // the step the crash follows
+	race   bool   // a rename save of crashSave lands after the last check
+	after  func(t *testing.T, path string)
+	want   []byte // what note.md holds after CleanTemps; nil: no note.md
+	kept   bool   // a conflict copy holds crashSave
+	target bool   // the conflict copy's name ends with the file's
+	result string // what CleanTemps did with the temp file
+}
+
+func (tc midWriteCrash) run(t *testing.T) {
+	dir, root := newRoot(t)
+	path := filepath.Join(dir, "note.md")
+	writeFile(t, path, crashOld, 0o644)
+	s, err := Read(root, "note.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var race func()
+	if tc.race {
+		race = func() { renameSave(t, path, crashSave) }
+	}
+	if !crashAt(t, root, s, crashOurs, tc.stop, race) {
+		t.Fatalf("Replace never reached %s", tc.stop)
+	}
+	if left := temps(t, dir); len(left) != 1 {
+		t.Fatalf("temp files after the crash: %q, want 1", left)
+	} else if _, ok := tagOf(filepath.Base(left[0])); !ok {
+		t.Fatalf("temp file %s has no tag", left[0])
+	}
+	if tc.after != nil {
+		tc.after(t, path)
+	}
+
+	c, err := CleanTemps(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	switch {
+	case c.Removed == 1 && len(c.Restored)+len(c.Kept) == 0:
+		got = "removed"
+	case c.Removed == 0 && slices.Equal(c.Restored, []string{"note.md"}) && len(c.Kept) == 0:
+		got = "restored"
+	case c.Removed == 0 && len(c.Restored) == 0 && len(c.Kept) == 1:
+		got = "kept"
+	}
+	if got != tc.result {
+		t.Errorf("CleanTemps = %+v, want the temp file %s", c, tc.result)
+	}
+	if left := temps(t, dir); len(left) > 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+	if tc.want != nil {
+		if b := readFile(t, path); !bytes.Equal(b, tc.want) {
+			t.Errorf("note.md holds %q, want %q", b, tc.want)
+		}
+	} else if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("note.md is back: %v", err)
+	}
+	if tc.kept && len(c.Kept) == 1 {
+		name := c.Kept[0]
+		if !strings.HasPrefix(name, ".scribe-conflict-") || strings.HasSuffix(name, "-note.md") != tc.target {
+			t.Errorf("conflict copy %q", name)
+		}
+		if b := readFile(t, filepath.Join(dir, name)); !bytes.Equal(b, crashSave) {
+			t.Errorf("conflict copy holds %q, want the save %q", b, crashSave)
+		}
+	}
+}
+
+// renameSave saves content to path as an editor's atomic save does.
+func renameSave(t *testing.T, path string, content []byte) {
+	t.Helper()
+	if err := userSave(path, content, saveRename); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A temp file's tag survives its name: what CleanTemps parses is what
+// Replace wrote, and names without one are told apart.
+func TestTagInName(t *testing.T) {
+	s := &Snapshot{Ino: 1234567, Size: 42, ModTime: 1733400000123456789}
+	tg := newTag("a note with spaces – and more.md", s, []byte("content\n"))
+	name := tempName(tg)
+	if got, ok := tagOf(name); !ok || got != tg {
+		t.Errorf("tagOf(%q) = %+v, %v; want %+v", name, got, ok, tg)
+	}
+	if len(name) > 80 {
+		t.Errorf("name %q is %d bytes long", name, len(name))
+	}
+	for _, name := range []string{tempName(tag{}), TempPrefix + "orphan", TempPrefix + "0123456789abcdef-xyz", name[:len(name)-1], name + "0"} {
+		if _, ok := tagOf(name); ok {
+			t.Errorf("tagOf(%q) found a tag", name)
+		}
+	}
+	if newTag("b.md", s, nil) == newTag("a.md", s, nil) || newTag("a.md", s, []byte("x")) == newTag("a.md", s, nil) {
+		t.Error("tags of different targets or contents are equal")
+	}
+}
+
+// Where the unnamed temp file cannot be named (no /proc), Replace starts
+// over with a named one, and goes on that way.
+func TestReplaceWithoutProc(t *testing.T) {
+	dir, root := newRoot(t)
+	path := filepath.Join(dir, "note.md")
+	writeFile(t, path, crashOld, 0o644)
+	procFD = filepath.Join(dir, "no-proc") + "/"
+	defer func() { procFD = "/proc/self/fd/"; noTmpfile.Store(false) }()
+	for i, content := range [][]byte{crashOurs, crashSave} {
+		s, err := Read(root, "note.md", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := replace(root, "note.md", s, content); err != nil {
+			t.Fatalf("write %d: %v", i+1, err)
+		}
+		if b := readFile(t, path); !bytes.Equal(b, content) {
+			t.Fatalf("after write %d the file holds %q", i+1, b)
+		}
+		if !noTmpfile.Load() {
+			t.Fatalf("after write %d, unnamed temp files are still tried", i+1)
+		}
+	}
+	if left := temps(t, dir); len(left) > 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+}
