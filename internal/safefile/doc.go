@@ -45,10 +45,12 @@
 // A lease break is signalled to this process with SIGIO, which the Go runtime
 // ignores unless the program asks for it with signal.Notify.
 //
-// If user saves keep racing with the swap-back (several saves within
-// microseconds), the version that cannot be put back is kept beside the file
-// as ".scribe-conflict-<random>-<name>" and the error says so; it is never
-// deleted, and CleanTemps leaves it alone.
+// A save that lands while the swap-back runs is newer still: Replace swaps
+// again until the newest save is in place, and drops what only an older
+// save of the user's held. If saves keep racing with it past eight swaps
+// (each within microseconds of the last), the version that cannot be put
+// back is kept beside the file as ".scribe-conflict-<random>-<name>" and
+// the error says so; it is never deleted, and CleanTemps leaves it alone.
 //
 // A writer that looked the file up before the swap but is preempted inside
 // open(2) reaches the old inode only after the check, once it is unlinked.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +222,71 @@ func TestLateSaveIntoOldVersion(t *testing.T) {
 	}
 	if left := temps(t, dir); len(left) > 0 {
 		t.Errorf("temp files left: %v", left)
+	}
+}
+
+// TestSavesRacingTheSwapBack makes certain what TestLostUpdates hits by
+// chance: a rename save after Replace's last check, one more while the
+// rewrite is in place, and then one more after each swap-back. Each save
+// lands at the file's name while it holds what the last swap put there;
+// the newest must end up at the name, and no version may be lost: the
+// file holds the last save, or, past the swaps Replace makes, one of the
+// two newest with the other in a conflict copy.
+func TestSavesRacingTheSwapBack(t *testing.T) {
+	for _, more := range []int{0, 1, 2, 5, 6, 7, swapRounds} {
+		t.Run(fmt.Sprintf("%d more", more), func(t *testing.T) {
+			dir, root := newRoot(t)
+			path := filepath.Join(dir, "note.md")
+			writeFile(t, path, []byte("user save 0\n"), 0o644)
+			s, err := Read(root, "note.md", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			saves := 0
+			save := func() {
+				saves++
+				if err := userSave(path, fmt.Appendf(nil, "user save %d\n", saves), saveRename); err != nil {
+					t.Error(err)
+				}
+			}
+			swaps := 0
+			testFailpoint = func(name string) {
+				switch name {
+				case "recheck", "exchange":
+					save()
+				case "swap-back":
+					if swaps++; swaps <= more {
+						save()
+					}
+				}
+			}
+			defer func() { testFailpoint = nil }()
+			_, err = Replace(root, "note.md", s, []byte("user save 0\nstamped\n"))
+			testFailpoint = nil
+			last := fmt.Sprintf("user save %d\n", saves)
+			got := string(readFile(t, path))
+			var copies []string
+			ents, _ := os.ReadDir(dir)
+			for _, e := range ents {
+				if strings.HasPrefix(e.Name(), ".scribe-conflict-") {
+					copies = append(copies, string(readFile(t, filepath.Join(dir, e.Name()))))
+				}
+			}
+			var ce *ConflictError
+			switch {
+			case more+2 <= swapRounds: // a round per save after the check
+				if !errors.As(err, &ce) || got != last || len(copies) > 0 {
+					t.Errorf("after %d saves: Replace: %v; the file holds %q, conflict copies %q; want a conflict and the last save", saves, err, got, copies)
+				}
+			default:
+				if err == nil || !strings.Contains(err.Error(), "merge it by hand") || len(copies) != 1 ||
+					got != last && copies[0] != last {
+					t.Errorf("after %d saves: Replace: %v; the file holds %q, conflict copies %q; want the last save kept", saves, err, got, copies)
+				}
+			}
+			if left := temps(t, dir); len(left) > 0 {
+				t.Errorf("temp files left: %v", left)
+			}
+		})
 	}
 }

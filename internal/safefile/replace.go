@@ -189,29 +189,35 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	}
 
 	// The user changed the file after the check. Their version is at
-	// t.name: swap it back to base.
-	if err := d.swapBack(t.name, base); err != nil {
-		return err
-	}
-	failpoint("swap-back")
-	st2, err := d.lstat(t.name)
-	if err != nil {
-		return fmt.Errorf("inspect swapped-back file %s: %w", t.name, err)
-	}
-	if st2.Ino == t.st.Ino && st2.Dev == t.st.Dev && d.stillOurs(t.name, &st2, t, content) {
-		return d.drop(t.name, errConflict)
-	}
-	// While our file was live the user edited it in place or saved over
-	// it: what came back is newer than what we swapped out. Swap again.
-	if err := d.swapBack(t.name, base); err != nil {
-		return err
-	}
-	st3, err := d.lstat(t.name)
-	if err == nil && st3.Ino == st1.Ino && st3.Dev == st1.Dev {
-		return d.drop(t.name, errConflict) // the user's own superseded save
+	// t.name: swap it back to base. What comes back to t.name was at base
+	// since the previous swap: if it is what that swap put there, the
+	// version now at base is the newest (ours, or a save superseded by the
+	// one at base, is dropped). If not, a later save landed at base
+	// meanwhile (or the file was edited in place there): that one is the
+	// newest, and goes back to base with one more swap.
+	ours, put, back := true, t.st, st1 // the stats of what base and t.name hold
+	for range swapRounds {
+		if err := d.swapBack(t.name, base); err != nil {
+			return err
+		}
+		failpoint("swap-back")
+		st, err := d.lstat(t.name)
+		if err != nil {
+			return fmt.Errorf("inspect swapped-back file %s: %w", t.name, err)
+		}
+		if st.Ino == put.Ino && st.Dev == put.Dev && (ours && d.stillOurs(t.name, &st, t, content) ||
+			!ours && st.Size == put.Size && st.Mtim == put.Mtim) {
+			return d.drop(t.name, errConflict)
+		}
+		ours, put, back = false, back, st
 	}
 	return d.keep(t.name, base)
 }
+
+// swapRounds bounds the swaps that settle makes to put the newest of a
+// user's racing saves back in place: each round is a save that landed
+// within microseconds of the last swap.
+const swapRounds = 8
 
 // stillOld reports whether the inode now at the temp name (opened as cur
 // before the exchange) is unchanged since the check. The exchange itself
