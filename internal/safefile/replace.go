@@ -469,10 +469,14 @@ func leaseIntact(f *os.File) bool {
 	return err == nil && typ == unix.F_RDLCK
 }
 
-// hashFile hashes f from offset 0 without moving its offset.
+// hashFile hashes f from offset 0 without moving its offset, through a
+// pooled buffer: io.Copy would allocate and clear 32 KiB for each call,
+// which a burst's racy rewrites make per file.
 func hashFile(f *os.File) ([32]byte, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62))
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	n, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, 1<<62), *buf)
 	if err != nil {
 		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), err)
 	}
