@@ -98,8 +98,8 @@ func (c *cleaner) walk(rel string) error {
 			}
 			if d == nil {
 				if d, err = openDir(c.root, rel); err != nil {
-					c.errs = append(c.errs, err)
-					return nil
+					c.errs = append(c.errs, fmt.Errorf("%s: %w", p, err))
+					continue
 				}
 			}
 			if err := c.recover(d, rel, ents, e.Name(), tg); err != nil {
