@@ -17,7 +17,7 @@ import (
 // inline job on the direct subject, a core NATS request to the workers'
 // queue group. The worker it reaches answers at once: taken (it has a free
 // slot and the job's revision loaded) or busy; anything else (busy, no
-// worker, no answer within directWait) and the job goes on the stream as
+// worker, no answer within OwnerOptions.DirectWait) and the job goes on the stream as
 // before.
 //
 // A job taken directly has no stored copy, so the owner stands in for the
@@ -37,9 +37,10 @@ const (
 	directBusy  = "busy"
 )
 
-// directWait bounds how long the owner waits for a worker to answer a
-// direct job. A worker that took it and answered later runs it a second
-// time, once from the stream; the owner drops one result.
+// directWait is OwnerOptions.DirectWait's default: how long the owner
+// waits for a worker to answer a direct job. A worker that took it and
+// answered later runs it a second time, once from the stream; the owner
+// drops one result.
 const directWait = 50 * time.Millisecond
 
 // States of a direct job that a worker sends on the results subject

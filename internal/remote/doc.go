@@ -29,10 +29,10 @@
 // jobs out, Offload first offers an inline job on the direct subject, a
 // core NATS request to the workers' queue group; the worker it reaches
 // takes it (a free slot, the revision loaded) or answers busy, and
-// anything but taken within directWait queues the job on the stream. A
-// job taken so has no stored copy: the owner stands in for the stream,
-// queueing it when its worker gives it back or sends no progress for
-// AckWait (direct.go).
+// anything but taken within OwnerOptions.DirectWait (50 ms) queues the job
+// on the stream. A job taken so has no stored copy: the owner stands in
+// for the stream, queueing it when its worker gives it back or sends no
+// progress for AckWait (direct.go).
 //
 // # No worker
 //

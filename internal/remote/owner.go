@@ -26,10 +26,11 @@ import (
 // Owner is the owner daemon's side: it publishes revisions, sends jobs,
 // and hands results to the Offload calls waiting for them.
 type Owner struct {
-	o       *objects
-	log     *slog.Logger
-	wait    time.Duration
-	ackWait time.Duration
+	o          *objects
+	log        *slog.Logger
+	wait       time.Duration
+	ackWait    time.Duration
+	directWait time.Duration // OwnerOptions.DirectWait
 
 	prefix string // of job ids: random per Owner, so ids never repeat across restarts
 	seq    atomic.Uint64
@@ -64,8 +65,13 @@ type OwnerOptions struct {
 	// Wait is how long a job may wait while no worker can run it (none
 	// is connected, or every one refused its revision); Offload then
 	// fails with engine.ErrNoWorker. Default 30s.
-	Wait   time.Duration
-	Logger *slog.Logger
+	Wait time.Duration
+	// DirectWait is how long an offer of a job to an idle worker waits
+	// for its answer before the job goes on the stream (see direct.go).
+	// Default 50ms: a worker on the same network answers within a
+	// millisecond.
+	DirectWait time.Duration
+	Logger     *slog.Logger
 }
 
 // NewOwner creates the scale-out objects on b's server (cluster) and
@@ -87,12 +93,15 @@ func NewOwner(ctx context.Context, b *bus.Bus, opts OwnerOptions) (*Owner, error
 	if opts.AckWait <= 0 {
 		opts.AckWait = 30 * time.Second // the server's default
 	}
+	if opts.DirectWait <= 0 {
+		opts.DirectWait = directWait
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	var r [6]byte
 	rand.Read(r[:])
-	return &Owner{o: o, log: opts.Logger.With("component", "remote"), wait: opts.Wait, ackWait: opts.AckWait,
+	return &Owner{o: o, log: opts.Logger.With("component", "remote"), wait: opts.Wait, ackWait: opts.AckWait, directWait: opts.DirectWait,
 		prefix: hex.EncodeToString(r[:]), waiting: map[string]*waiter{}, seen: map[string]heartbeat{}}, nil
 }
 
@@ -402,7 +411,7 @@ func (w *Owner) slotFree() bool {
 // handOff offers job id to the workers directly and reports whether one
 // took it.
 func (w *Owner) handOff(ctx context.Context, id, rev string, data []byte) bool {
-	rctx, cancel := context.WithTimeout(ctx, directWait)
+	rctx, cancel := context.WithTimeout(ctx, w.directWait)
 	defer cancel()
 	reply, err := w.o.js.Conn().RequestMsgWithContext(rctx, &nats.Msg{Subject: w.o.n.direct, Data: data,
 		Header: nats.Header{jetstream.MsgIDHeader: {id}, revisionHeader: {rev}}})

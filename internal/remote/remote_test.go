@@ -68,6 +68,7 @@ type ownerSetup struct {
 	replicas int
 	ackWait  time.Duration
 	wait     time.Duration // remote.OwnerOptions.Wait
+	direct   time.Duration // remote.OwnerOptions.DirectWait
 	log      *slog.Logger  // the owner's and the worker's; nil discards
 }
 
@@ -88,7 +89,7 @@ func startOwner(t testing.TB, config string, s ownerSetup) *pair {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	owner, err := remote.NewOwner(ctx, b, remote.OwnerOptions{AckWait: s.ackWait, Wait: s.wait, Logger: log})
+	owner, err := remote.NewOwner(ctx, b, remote.OwnerOptions{AckWait: s.ackWait, Wait: s.wait, DirectWait: s.direct, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,10 +369,21 @@ func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
 // after the first (which goes through the stream, as the worker has not
 // loaded the revision yet) is taken so.
 func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
-	p := newOwner(t, stampConfig, time.Second)
+	// An offer waits for its answer as long as it takes: on a loaded
+	// machine the worker may answer after the default 50 ms, and the job
+	// would go on the stream for that alone.
+	p := startOwner(t, stampConfig, ownerSetup{ackWait: 2 * time.Second, wait: time.Second, direct: 20 * time.Second, log: bustest.Logger(t)})
 	p.startWorker(3) // a job's slot may still be held as the next one comes
 
 	for i := range 6 {
+		// The worker has finished the job before (it frees its slot
+		// right after), not only sent its result.
+		bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+			if wi := p.worker.Info(); wi.Done != int64(i) || wi.InFlight != 0 {
+				return fmt.Errorf("worker did %d jobs, %d in flight; want %d and 0", wi.Done, wi.InFlight, i)
+			}
+			return nil
+		})
 		body := fmt.Sprintf("# %d\n", i)
 		c, err := offload(t, p, p.rev, []byte(body), 20*time.Second)
 		if err != nil {
