@@ -27,10 +27,12 @@ import (
 // first two are copies of a version older than what the file's real name
 // holds: they are removed, as is every temp file without a tag (cut short,
 // of Create, or of an older version of Scribe). The save is put back in
-// place of the content written, if the file still holds that. Otherwise (a
-// second save raced with the swap-back, the file was saved or deleted
-// since) it is kept as a conflict copy (Cleaned.Kept): then only the user
-// can tell which version is theirs.
+// place of the content written, if the file still holds that. Where the
+// file holds a save too (a second save raced with the swap-back, or the
+// file was saved since), the later of the two by mtime goes in place and
+// the other is kept as a conflict copy (Cleaned.Kept); so is the save
+// where the file is gone. Only the user can tell which version is theirs
+// then, so none is removed.
 //
 // It lists directories with ReadDir (the type of each entry from the
 // directory itself): a walk through the root's fs.FS would lstat every file
@@ -50,7 +52,8 @@ func CleanTemps(root *os.Root) (Cleaned, error) {
 type Cleaned struct {
 	// Removed counts the temp files removed.
 	Removed int
-	// Restored lists the files to which a user's save was put back.
+	// Restored lists the files to which a user's save was put back (the
+	// later one, where two were found).
 	Restored []string
 	// Kept lists the conflict copies made of users' saves that could not
 	// be put back.
@@ -131,9 +134,22 @@ func (c *cleaner) recover(d *dir, rel string, ents []fs.DirEntry, name string, t
 	// A user's save, swapped out by a write that the crash cut short.
 	base := targetOf(ents, tg.target)
 	if base != "" {
-		if _, bsum, err := d.digest(base); err == nil && bsum == tg.content && d.putBack(name, base, tg.content) {
-			c.done.Restored = append(c.done.Restored, path.Join(rel, base))
-			return nil
+		bst, bsum, err := d.digest(base)
+		switch {
+		case err != nil:
+		case bsum == tg.content:
+			if d.putBack(name, base, tg.content) {
+				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
+				return nil
+			}
+		case st.Mtim.Nano() > bst.Mtim.Nano():
+			// The file holds a save too, written before this one: the
+			// crash came while Replace swapped back saves that kept
+			// racing with it. The later save goes in place; the earlier
+			// one, now here, is kept below.
+			if renameat2(d, name, d, base, unix.RENAME_EXCHANGE) == nil {
+				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
+			}
 		}
 	}
 	kept, err := d.keepAs(name, base)

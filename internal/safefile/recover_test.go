@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // crashAt runs Replace of note.md in dir with content ours, as a process
@@ -17,13 +18,14 @@ import (
 // there, and nothing of Replace's own cleanup that follows runs (its
 // deferred calls do, so stop must come after the exchange, where those no
 // longer touch the directory; TestFailpoints crashes a real process at
-// every step). Before the
-// exchange (step "recheck"), save is called if set: a user's save landing
-// after Replace's last check. It reports whether the crash came.
-func crashAt(t *testing.T, root *os.Root, s *Snapshot, ours []byte, stop string, save func()) bool {
+// every step). At a step named in saves, its save is made, once: a user's
+// save landing after Replace's last check ("recheck"), or while the
+// rewrite is in place ("exchange"). It reports whether the crash came.
+func crashAt(t *testing.T, root *os.Root, s *Snapshot, ours []byte, stop string, saves map[string]func()) bool {
 	t.Helper()
 	testFailpoint = func(name string) {
-		if name == "recheck" && save != nil {
+		if save := saves[name]; save != nil {
+			delete(saves, name)
 			save()
 		}
 		if name == stop {
@@ -55,6 +57,8 @@ func TestCleanTempsAfterCrashMidWrite(t *testing.T) {
 		{name: "after the exchange", stop: "exchange", want: crashOurs, result: "removed"},
 		{name: "save swapped out", stop: "exchange", race: true, want: crashSave, result: "restored"},
 		{name: "save swapped back", stop: "swap-back", race: true, want: crashSave, result: "removed"},
+		{name: "save swapped back, a later one swapped out", stop: "swap-back", race: true, again: true,
+			want: crashAgain, kept: true, target: true, result: "restored and kept"},
 		{name: "save swapped out, file saved again", stop: "exchange", race: true,
 			after: func(t *testing.T, path string) { renameSave(t, path, later) },
 			want:  later, kept: true, target: true, result: "kept"},
@@ -73,9 +77,10 @@ func TestCleanTempsAfterCrashMidWrite(t *testing.T) {
 }
 
 var (
-	crashOld  = []byte("TODO: write the report\n")
-	crashOurs = []byte("- [ ] write the report\n")
-	crashSave = []byte("TODO: write the report\nTODO: and send it\n")
+	crashOld   = []byte("TODO: write the report\n")
+	crashOurs  = []byte("- [ ] write the report\n")
+	crashSave  = []byte("TODO: write the report\nTODO: and send it\n")
+	crashAgain = []byte("TODO: write the report\nTODO: and send it today\n")
 )
 
 // midWriteCrash is a case of TestCleanTempsAfterCrashMidWrite.
@@ -83,6 +88,7 @@ type midWriteCrash struct {
 	name   string
 	stop   string // the step the crash follows
 	race   bool   // a rename save of crashSave lands after the last check
+	again  bool   // one of crashAgain while the rewrite is in place
 	after  func(t *testing.T, path string)
 	want   []byte // what note.md holds after CleanTemps; nil: no note.md
 	kept   bool   // a conflict copy holds crashSave
@@ -98,11 +104,23 @@ func (tc midWriteCrash) run(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var race func()
+	saves := map[string]func(){}
 	if tc.race {
-		race = func() { renameSave(t, path, crashSave) }
+		saves["recheck"] = func() { renameSave(t, path, crashSave) }
 	}
-	if !crashAt(t, root, s, crashOurs, tc.stop, race) {
+	if tc.again {
+		saves["exchange"] = func() {
+			renameSave(t, path, crashAgain)
+			// Later by its mtime, as it would be unless both saves fell
+			// within one tick of the file system's clock; then CleanTemps
+			// cannot tell, and keeps the one it found under the temp name.
+			later := time.Now().Add(time.Second)
+			if err := os.Chtimes(path, later, later); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if !crashAt(t, root, s, crashOurs, tc.stop, saves) {
 		t.Fatalf("Replace never reached %s", tc.stop)
 	}
 	if left := temps(t, dir); len(left) != 1 {
@@ -126,6 +144,8 @@ func (tc midWriteCrash) run(t *testing.T) {
 		got = "restored"
 	case c.Removed == 0 && len(c.Restored) == 0 && len(c.Kept) == 1:
 		got = "kept"
+	case c.Removed == 0 && slices.Equal(c.Restored, []string{"note.md"}) && len(c.Kept) == 1:
+		got = "restored and kept"
 	}
 	if got != tc.result {
 		t.Errorf("CleanTemps = %+v, want the temp file %s", c, tc.result)
