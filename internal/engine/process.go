@@ -307,12 +307,13 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		if p.originOf != nil && attempt == 0 {
 			origin = p.originOf(root, rel, snap)
 		}
-		if attempt == 0 && ch.Of != 0 && ch.Left != 0 && ch.Of != ch.Left && snap.Version().Stamp() == ch.Left {
+		stamp := snap.Version().Stamp()
+		if attempt == 0 && ch.Of != 0 && ch.Left != 0 && ch.Of != ch.Left && stamp == ch.Left {
 			res.Version = snap.Version()
 			snap.Release()
 			return res
 		}
-		if ch.Of != 0 && ch.Of != snap.Version().Stamp() {
+		if ch.Of != 0 && ch.Of != stamp {
 			origin = action.OriginUser
 		}
 		origin, leave := e.classify(root, rel, origin, snap, tr)

@@ -79,6 +79,20 @@ func newRoot(t testing.TB) (string, *os.Root) {
 	return dir, openRoot(t, dir)
 }
 
+// newNote returns a fresh root holding note.md with content, the note's
+// path, and a snapshot of it read as a rewrite would.
+func newNote(t testing.TB, content []byte) (dir string, root *os.Root, path string, s *Snapshot) {
+	t.Helper()
+	dir, root = newRoot(t)
+	path = filepath.Join(dir, "note.md")
+	writeFile(t, path, content, 0o644)
+	s, err := Read(root, "note.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, root, path, s
+}
+
 func writeFile(t testing.TB, path string, data []byte, perm fs.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, perm); err != nil {

@@ -181,13 +181,7 @@ func TestLostUpdates(t *testing.T) {
 // The save is put back in place of the rewrite, and Replace reports a
 // conflict holding it, so that the rules are redone on it.
 func TestLateSaveIntoOldVersion(t *testing.T) {
-	dir, root := newRoot(t)
-	path := filepath.Join(dir, "note.md")
-	writeFile(t, path, []byte("user save 1\n"), 0o644)
-	s, err := Read(root, "note.md", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, root, path, s := newNote(t, []byte("user save 1\n"))
 	h, err := os.OpenFile(path, unix.O_PATH, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -235,13 +229,7 @@ func TestLateSaveIntoOldVersion(t *testing.T) {
 func TestSavesRacingTheSwapBack(t *testing.T) {
 	for _, more := range []int{0, 1, 2, 5, 6, 7, swapRounds} {
 		t.Run(fmt.Sprintf("%d more", more), func(t *testing.T) {
-			dir, root := newRoot(t)
-			path := filepath.Join(dir, "note.md")
-			writeFile(t, path, []byte("user save 0\n"), 0o644)
-			s, err := Read(root, "note.md", 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			dir, root, path, s := newNote(t, []byte("user save 0\n"))
 			saves := 0
 			save := func() {
 				saves++
@@ -261,7 +249,7 @@ func TestSavesRacingTheSwapBack(t *testing.T) {
 				}
 			}
 			defer func() { testFailpoint = nil }()
-			_, err = Replace(root, "note.md", s, []byte("user save 0\nstamped\n"))
+			_, err := Replace(root, "note.md", s, []byte("user save 0\nstamped\n"))
 			testFailpoint = nil
 			last := fmt.Sprintf("user save %d\n", saves)
 			got := string(readFile(t, path))

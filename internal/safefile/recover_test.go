@@ -97,13 +97,7 @@ type midWriteCrash struct {
 }
 
 func (tc midWriteCrash) run(t *testing.T) {
-	dir, root := newRoot(t)
-	path := filepath.Join(dir, "note.md")
-	writeFile(t, path, crashOld, 0o644)
-	s, err := Read(root, "note.md", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, root, path, s := newNote(t, crashOld)
 	saves := map[string]func(){}
 	if tc.race {
 		saves["recheck"] = func() { renameSave(t, path, crashSave) }

@@ -301,16 +301,25 @@ func (d *dir) keepAs(name, base string) (string, error) {
 	if len(keepName) > 255 {
 		keepName = keepName[:255]
 	}
-	if err := renameat2(d, name, d, keepName, unix.RENAME_NOREPLACE); err != nil {
-		if unsupported(err) {
-			err = unix.Renameat(d.fd, name, d.fd, keepName)
-		}
-		if err != nil {
-			return "", err
-		}
+	if err := d.renameFresh(name, keepName); err != nil {
+		return "", err
 	}
 	d.sync()
 	return keepName, nil
+}
+
+// renameFresh renames from to a name of d that no one else uses (a random
+// one), refusing an existing one where RENAME_NOREPLACE is supported;
+// without it, only a program that guessed the name could have taken it.
+func (d *dir) renameFresh(from, to string) error {
+	err := renameat2(d, from, d, to, unix.RENAME_NOREPLACE)
+	if unsupported(err) {
+		l := d.entryLock()
+		l.Lock()
+		defer l.Unlock()
+		err = unix.Renameat(d.fd, from, d.fd, to)
+	}
+	return err
 }
 
 // replaceFallback installs the temp file with a plain rename after a last

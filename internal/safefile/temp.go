@@ -185,20 +185,15 @@ func createTemp(d *dir, tg tag) (*temp, error) {
 func (t *temp) nameTagged() error {
 	for range 10 {
 		name := tempName(t.tag)
-		l := t.d.entryLock()
-		l.Lock()
 		var err error
 		if t.name == "" {
+			l := t.d.entryLock()
+			l.Lock()
 			err = unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(int(t.f.Fd())), t.d.fd, name, unix.AT_SYMLINK_FOLLOW)
+			l.Unlock()
 		} else {
-			err = unix.Renameat2(t.d.fd, t.name, t.d.fd, name, unix.RENAME_NOREPLACE)
-			if unsupported(err) {
-				// Without RENAME_NOREPLACE: only a program that guessed
-				// the 64 random bits could have taken the name.
-				err = unix.Renameat(t.d.fd, t.name, t.d.fd, name)
-			}
+			err = t.d.renameFresh(t.name, name)
 		}
-		l.Unlock()
 		switch {
 		case err == unix.EEXIST:
 			continue
