@@ -71,7 +71,7 @@ func TestIdempotentRuleWritesOncePerSave(t *testing.T) {
 	// The file is created after the start, so no catch-up run muddles the
 	// counts; its creation is processed before counting starts.
 	e.write("notes/a.md", "# A\n")
-	r.sync()
+	r.created("notes/a.md")
 	base := r.ev.count(processed("notes/a.md"))
 	const saves = 5
 	want := "# A\n"
@@ -189,7 +189,7 @@ func TestEditorSaves(t *testing.T) {
 	// counting starts.
 	e.write("notes/v.md", "# V\n")
 	e.write("notes/p.md", "# P\n")
-	r.sync()
+	r.created("notes/v.md", "notes/p.md")
 	base := map[string]int{"notes/v.md": r.ev.count(processed("notes/v.md")), "notes/p.md": r.ev.count(processed("notes/p.md"))}
 	const rounds = 3
 	for i := 1; i <= rounds; i++ {

@@ -507,6 +507,18 @@ func (r *running) sync() {
 	r.syncWithin(30 * time.Second)
 }
 
+// created waits until each file, created after the start, has been
+// processed, then syncs. A sentinel alone is no barrier here: a file in a
+// new folder is found by the folder's scan, which can come after a
+// sentinel written in the root.
+func (r *running) created(rels ...string) {
+	r.e.t.Helper()
+	for _, rel := range rels {
+		waitFor(r.e.t, 10*time.Second, rel+" processed", func() bool { return r.ev.count(processed(rel)) > 0 })
+	}
+	r.sync()
+}
+
 // syncWithin is sync with a deadline for a long queue.
 func (r *running) syncWithin(timeout time.Duration) {
 	r.e.t.Helper()
