@@ -27,12 +27,19 @@ import (
 // first two are copies of a version older than what the file's real name
 // holds: they are removed, as is every temp file without a tag (cut short,
 // of Create, or of an older version of Scribe). The save is put back in
-// place of the content written, if the file still holds that. Where the
-// file holds a save too (a second save raced with the swap-back, or the
-// file was saved since), the later of the two by mtime goes in place and
-// the other is kept as a conflict copy (Cleaned.Kept); so is the save
-// where the file is gone. Only the user can tell which version is theirs
-// then, so none is removed.
+// place of the content written, if the file still holds that.
+//
+// Before each swap-back, Replace renames its temp file with a swap tag (see
+// swapTag), which names the version the swap moves to the file and the one
+// it expects to find there. A crash between two swap-backs, with saves
+// racing them, leaves a save in the temp file and another in the file; the
+// swap tag tells which is the newer, as Replace itself would have, and that
+// one goes in place, the older one going.
+//
+// Where the file holds neither what the write or the swap left there, it
+// was saved since the crash, or it is gone: the save in the temp file is
+// then kept as a conflict copy (Cleaned.Kept). Only the user can tell
+// which version is theirs then, so none is removed.
 //
 // It lists directories with ReadDir (the type of each entry from the
 // directory itself): a walk through the root's fs.FS would lstat every file
@@ -91,7 +98,8 @@ func (c *cleaner) walk(rel string) error {
 			}
 		case e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix):
 			tg, tagged := tagOf(e.Name())
-			if !tagged {
+			sw, swapped := swapTagOf(e.Name())
+			if !tagged && !swapped {
 				if err := c.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 					c.errs = append(c.errs, err)
 					continue
@@ -105,7 +113,12 @@ func (c *cleaner) walk(rel string) error {
 					continue
 				}
 			}
-			if err := c.recover(d, rel, ents, e.Name(), tg); err != nil {
+			if swapped {
+				err = c.recoverSwap(d, rel, ents, e.Name(), sw)
+			} else {
+				err = c.recoverWrite(d, rel, ents, e.Name(), tg)
+			}
+			if err != nil {
 				c.errs = append(c.errs, fmt.Errorf("%s: %w", p, err))
 			}
 		}
@@ -113,9 +126,9 @@ func (c *cleaner) walk(rel string) error {
 	return nil
 }
 
-// recover settles the tagged temp file name of the directory d (rel, whose
-// entries are ents): see CleanTemps.
-func (c *cleaner) recover(d *dir, rel string, ents []fs.DirEntry, name string, tg tag) error {
+// recoverWrite settles the temp file name of the directory d (rel, whose
+// entries are ents), tagged tg by Replace: see CleanTemps.
+func (c *cleaner) recoverWrite(d *dir, rel string, ents []fs.DirEntry, name string, tg tag) error {
 	st, sum, err := d.digest(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -123,35 +136,76 @@ func (c *cleaner) recover(d *dir, rel string, ents []fs.DirEntry, name string, t
 	if err != nil {
 		return err
 	}
-	if versionID(st.Ino, st.Size, st.Mtim.Nano()) == tg.old || sum == tg.content {
+	if statID(&st) == tg.old || sum == tg.content {
 		// The version the write replaced, or the write's own content.
-		if err := d.unlink(name); err != nil && err != unix.ENOENT {
-			return fmt.Errorf("remove: %w", err)
-		}
-		c.done.Removed++
-		return nil
+		return c.remove(d, name)
 	}
-	// A user's save, swapped out by a write that the crash cut short.
+	// A user's save, swapped out by the exchange, and the crash came
+	// before the first swap-back. If the file still holds the content
+	// written, the save goes back in its place. If not, the file was
+	// saved since; the save is kept.
 	base := targetOf(ents, tg.target)
 	if base != "" {
-		bst, bsum, err := d.digest(base)
-		switch {
-		case err != nil:
-		case bsum == tg.content:
-			if d.putBack(name, base, tg.content) {
+		if _, bsum, err := d.digest(base); err == nil && bsum == tg.content {
+			if d.putBack(name, base, func(_ *unix.Stat_t, sum uint64) bool { return sum == tg.content }) {
 				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
 				return nil
 			}
-		case st.Mtim.Nano() > bst.Mtim.Nano():
-			// The file holds a save too, written before this one: the
-			// crash came while Replace swapped back saves that kept
-			// racing with it. The later save goes in place; the earlier
-			// one, now here, is kept below.
-			if renameat2(d, name, d, base, unix.RENAME_EXCHANGE) == nil {
+		}
+	}
+	return c.keep(d, rel, name, base)
+}
+
+// recoverSwap settles the temp file name of the directory d (rel, whose
+// entries are ents), tagged sw by a swap-back of Replace: see CleanTemps.
+func (c *cleaner) recoverSwap(d *dir, rel string, ents []fs.DirEntry, name string, sw swapTag) error {
+	st, err := d.lstat(name)
+	if err == unix.ENOENT {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat: %w", err)
+	}
+	id := statID(&st)
+	if id == sw.at {
+		// The swap was made: this is what it took from the file, a
+		// version that the one it put there superseded.
+		return c.remove(d, name)
+	}
+	// Either the swap was not made (this is put, and the file should
+	// still hold at) or it was, and took from the file a save that
+	// landed after the swap before (newer than put, which the file
+	// should hold). Either way this version is the newer, and goes in;
+	// what comes back is the one checked, superseded. If the file holds
+	// something else, it was saved since: this version is kept.
+	base := targetOf(ents, sw.target)
+	if base != "" {
+		want := sw.put
+		if id == sw.put {
+			want = sw.at
+		}
+		if bst, err := d.lstat(base); err == nil && statID(&bst) == want {
+			if d.putBack(name, base, func(st *unix.Stat_t, _ uint64) bool { return statID(st) == want }) {
 				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
+				return nil
 			}
 		}
 	}
+	return c.keep(d, rel, name, base)
+}
+
+// remove unlinks the temp file name of d, a copy of an older version.
+func (c *cleaner) remove(d *dir, name string) error {
+	if err := d.unlink(name); err != nil && err != unix.ENOENT {
+		return fmt.Errorf("remove: %w", err)
+	}
+	c.done.Removed++
+	return nil
+}
+
+// keep renames the temp file name of d (rel), a user's save of base ("" if
+// unknown), to a conflict copy.
+func (c *cleaner) keep(d *dir, rel, name, base string) error {
 	kept, err := d.keepAs(name, base)
 	if err != nil {
 		return fmt.Errorf("keep a save that a crash left in it: %w", err)
@@ -160,10 +214,10 @@ func (c *cleaner) recover(d *dir, rel string, ents []fs.DirEntry, name string, t
 	return nil
 }
 
-// putBack swaps the save at name into base, which held the content whose
-// digest is ours, and removes what comes back if that is still ours. It
+// putBack swaps the save at name into base, and removes what comes back if
+// superseded says it is the version that base held when checked. It
 // reports whether the save is at base and name is gone.
-func (d *dir) putBack(name, base string, ours uint64) bool {
+func (d *dir) putBack(name, base string, superseded func(st *unix.Stat_t, sum uint64) bool) bool {
 	err := renameat2(d, name, d, base, unix.RENAME_EXCHANGE)
 	if unsupported(err) {
 		// A save to base since the caller's check is lost; as in
@@ -179,7 +233,7 @@ func (d *dir) putBack(name, base string, ours uint64) bool {
 		return false
 	}
 	// A save to base since the caller's check is now at name: it is kept.
-	if _, sum, err := d.digest(name); err != nil || sum != ours {
+	if st, sum, err := d.digest(name); err != nil || !superseded(&st, sum) {
 		return false
 	}
 	return d.unlink(name) == nil && d.sync() == nil

@@ -47,7 +47,10 @@
 //
 // A save that lands while the swap-back runs is newer still: Replace swaps
 // again until the newest save is in place, and drops what only an older
-// save of the user's held. If saves keep racing with it past eight swaps
+// save of the user's held. Before each swap the temp file is renamed with
+// a tag naming the two versions the swap exchanges, so that a crash
+// between two swaps leaves CleanTemps what it needs to put the newer save
+// in place. If saves keep racing with it past eight swaps
 // (each within microseconds of the last), the version that cannot be put
 // back is kept beside the file as ".scribe-conflict-<random>-<name>" and
 // the error says so; it is never deleted, and CleanTemps leaves it alone.
@@ -82,6 +85,8 @@
 // the protocol step named by the environment variable SCRIBE_FAILPOINT:
 // create-temp, write-half, chmod, fsync, close, recheck (Replace's last
 // check, before the exchange), exchange, check, unlink-old, dir-fsync, and
-// swap-back (reached only when a save raced with the exchange). Without
+// swap-tag and swap-back (the renaming of the temp file before a
+// swap-back, and the swap-back, reached only when a save raced with the
+// exchange). Without
 // the tag, a test of the package can hook the same steps.
 package safefile

@@ -20,10 +20,15 @@ import (
 // longer touch the directory; TestFailpoints crashes a real process at
 // every step). At a step named in saves, its save is made, once: a user's
 // save landing after Replace's last check ("recheck"), or while the
-// rewrite is in place ("exchange"). It reports whether the crash came.
+// rewrite is in place ("exchange"). A step reached again is named with its
+// count ("swap-back 2"). It reports whether the crash came.
 func crashAt(t *testing.T, root *os.Root, s *Snapshot, ours []byte, stop string, saves map[string]func()) bool {
 	t.Helper()
+	reached := map[string]int{}
 	testFailpoint = func(name string) {
+		if reached[name]++; reached[name] > 1 {
+			name = fmt.Sprintf("%s %d", name, reached[name])
+		}
 		if save := saves[name]; save != nil {
 			delete(saves, name)
 			save()
@@ -47,24 +52,36 @@ func crashAt(t *testing.T, root *os.Root, s *Snapshot, ours []byte, stop string,
 // A crash while a write has a user's save swapped out (it landed between
 // Replace's last check and its exchange) must not lose the save: the temp
 // file holding it is put back in place of the rewrite, or kept as a
-// conflict copy where the file has changed since or is gone. Every other
-// leftover temp file is a copy of an older version and goes. Each case runs
-// with an unnamed temp file (O_TMPFILE) and with a named one, as where
-// O_TMPFILE is unsupported.
+// conflict copy where the file has changed since or is gone. With a second
+// save racing the swap-backs, the newer of the two ends in place, wherever
+// the crash came. Every other leftover temp file is a copy of an older
+// version and goes. Each case runs with an unnamed temp file (O_TMPFILE)
+// and with a named one, as where O_TMPFILE is unsupported.
 func TestCleanTempsAfterCrashMidWrite(t *testing.T) {
 	later := []byte("TODO: a later save, made while Scribe was down\n")
+	savedAgain := func(t *testing.T, path string) { renameSave(t, path, later) }
 	for _, tc := range []midWriteCrash{
 		{name: "after the exchange", stop: "exchange", want: crashOurs, result: "removed"},
 		{name: "save swapped out", stop: "exchange", race: true, want: crashSave, result: "restored"},
+		{name: "save swapped out, tagged for its swap-back", stop: "swap-tag", race: true, want: crashSave, result: "restored"},
 		{name: "save swapped back", stop: "swap-back", race: true, want: crashSave, result: "removed"},
+		{name: "save tagged, a later one at the file", stop: "swap-tag", race: true, again: true,
+			want: crashAgain, kept: crashSave, result: "kept"},
 		{name: "save swapped back, a later one swapped out", stop: "swap-back", race: true, again: true,
-			want: crashAgain, kept: true, target: true, result: "restored and kept"},
+			want: crashAgain, result: "restored"},
+		{name: "later save tagged for its swap-back", stop: "swap-tag 2", race: true, again: true,
+			want: crashAgain, result: "restored"},
+		{name: "later save swapped back", stop: "swap-back 2", race: true, again: true,
+			want: crashAgain, result: "removed"},
 		{name: "save swapped out, file saved again", stop: "exchange", race: true,
-			after: func(t *testing.T, path string) { renameSave(t, path, later) },
-			want:  later, kept: true, target: true, result: "kept"},
+			after: savedAgain, want: later, kept: crashSave, result: "kept"},
+		{name: "later save swapped out, file saved again", stop: "swap-back", race: true, again: true,
+			after: savedAgain, want: later, kept: crashAgain, result: "kept"},
+		{name: "later save tagged, file saved again", stop: "swap-tag 2", race: true, again: true,
+			after: savedAgain, want: later, kept: crashAgain, result: "kept"},
 		{name: "save swapped out, file deleted", stop: "exchange", race: true,
 			after: func(t *testing.T, path string) { os.Remove(path) },
-			kept:  true, result: "kept"},
+			kept:  crashSave, untargeted: true, result: "kept"},
 	} {
 		for _, named := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/named=%v", tc.name, named), func(t *testing.T) {
@@ -85,34 +102,36 @@ var (
 
 // midWriteCrash is a case of TestCleanTempsAfterCrashMidWrite.
 type midWriteCrash struct {
-	name   string
-	stop   string // the step the crash follows
-	race   bool   // a rename save of crashSave lands after the last check
-	again  bool   // one of crashAgain while the rewrite is in place
-	after  func(t *testing.T, path string)
-	want   []byte // what note.md holds after CleanTemps; nil: no note.md
-	kept   bool   // a conflict copy holds crashSave
-	target bool   // the conflict copy's name ends with the file's
-	result string // what CleanTemps did with the temp file
+	name       string
+	stop       string // the step the crash follows
+	race       bool   // a rename save of crashSave lands after the last check
+	again      bool   // one of crashAgain while the rewrite is in place
+	after      func(t *testing.T, path string)
+	want       []byte // what note.md holds after CleanTemps; nil: no note.md
+	kept       []byte // what the one conflict copy holds, if any
+	untargeted bool   // the conflict copy's name does not end with the file's
+	result     string // what CleanTemps did with the temp file
 }
 
 func (tc midWriteCrash) run(t *testing.T) {
 	dir, root, path, s := newNote(t, crashOld)
-	saves := map[string]func(){}
-	if tc.race {
-		saves["recheck"] = func() { renameSave(t, path, crashSave) }
-	}
-	if tc.again {
-		saves["exchange"] = func() {
-			renameSave(t, path, crashAgain)
-			// Later by its mtime, as it would be unless both saves fell
-			// within one tick of the file system's clock; then CleanTemps
-			// cannot tell, and keeps the one it found under the temp name.
-			later := time.Now().Add(time.Second)
-			if err := os.Chtimes(path, later, later); err != nil {
+	// The saves fall within one tick of the file system's clock, as saves
+	// microseconds apart often do: their mtimes cannot tell which is newer.
+	tick := time.Now().Truncate(time.Second)
+	save := func(content []byte) func() {
+		return func() {
+			renameSave(t, path, content)
+			if err := os.Chtimes(path, tick, tick); err != nil {
 				t.Error(err)
 			}
 		}
+	}
+	saves := map[string]func(){}
+	if tc.race {
+		saves["recheck"] = save(crashSave)
+	}
+	if tc.again {
+		saves["exchange"] = save(crashAgain)
 	}
 	if !crashAt(t, root, s, crashOurs, tc.stop, saves) {
 		t.Fatalf("Replace never reached %s", tc.stop)
@@ -120,7 +139,9 @@ func (tc midWriteCrash) run(t *testing.T) {
 	if left := temps(t, dir); len(left) != 1 {
 		t.Fatalf("temp files after the crash: %q, want 1", left)
 	} else if _, ok := tagOf(filepath.Base(left[0])); !ok {
-		t.Fatalf("temp file %s has no tag", left[0])
+		if _, ok := swapTagOf(filepath.Base(left[0])); !ok || !strings.HasPrefix(tc.stop, "swap-") {
+			t.Fatalf("temp file %s has no tag, or not the one of its step", left[0])
+		}
 	}
 	if tc.after != nil {
 		tc.after(t, path)
@@ -154,13 +175,13 @@ func (tc midWriteCrash) run(t *testing.T) {
 	} else if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("note.md is back: %v", err)
 	}
-	if tc.kept && len(c.Kept) == 1 {
+	if tc.kept != nil && len(c.Kept) == 1 {
 		name := c.Kept[0]
-		if !strings.HasPrefix(name, ".scribe-conflict-") || strings.HasSuffix(name, "-note.md") != tc.target {
+		if !strings.HasPrefix(name, ".scribe-conflict-") || strings.HasSuffix(name, "-note.md") == tc.untargeted {
 			t.Errorf("conflict copy %q", name)
 		}
-		if b := readFile(t, filepath.Join(dir, name)); !bytes.Equal(b, crashSave) {
-			t.Errorf("conflict copy holds %q, want the save %q", b, crashSave)
+		if b := readFile(t, filepath.Join(dir, name)); !bytes.Equal(b, tc.kept) {
+			t.Errorf("conflict copy holds %q, want the save %q", b, tc.kept)
 		}
 	}
 }
@@ -174,7 +195,8 @@ func renameSave(t *testing.T, path string, content []byte) {
 }
 
 // A temp file's tag survives its name: what CleanTemps parses is what
-// Replace wrote, and names without one are told apart.
+// Replace wrote, a write's tag and a swap's are told apart, and so are
+// names without one.
 func TestTagInName(t *testing.T) {
 	s := &Snapshot{Ino: 1234567, Size: 42, ModTime: 1733400000123456789}
 	tg := newTag("a note with spaces – and more.md", s, []byte("content\n"))
@@ -189,6 +211,17 @@ func TestTagInName(t *testing.T) {
 		if _, ok := tagOf(name); ok {
 			t.Errorf("tagOf(%q) found a tag", name)
 		}
+	}
+	sw := swapTag{tg.target, versionID(1, 2, 3), versionID(4, 5, 6)}
+	swapped := sw.name(name)
+	if got, ok := swapTagOf(swapped); !ok || got != sw || !strings.HasPrefix(swapped, name[:tempRandLen]) {
+		t.Errorf("swapTagOf(%q) = %+v, %v; want %+v", swapped, got, ok, sw)
+	}
+	if _, ok := tagOf(swapped); ok {
+		t.Errorf("tagOf(%q) found a write's tag in a swap's", swapped)
+	}
+	if _, ok := swapTagOf(name); ok {
+		t.Errorf("swapTagOf(%q) found a swap's tag in a write's", name)
 	}
 	if newTag("b.md", s, nil) == newTag("a.md", s, nil) || newTag("a.md", s, []byte("x")) == newTag("a.md", s, nil) {
 		t.Error("tags of different targets or contents are equal")

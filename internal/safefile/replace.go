@@ -195,8 +195,18 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	// one at base, is dropped). If not, a later save landed at base
 	// meanwhile (or the file was edited in place there): that one is the
 	// newest, and goes back to base with one more swap.
+	//
+	// Before each swap the temp file is renamed with a swap tag naming
+	// both versions, so that after a crash CleanTemps can tell which of
+	// the two it finds is the newer, as the loop does here.
 	ours, put, back := true, t.st, st1 // the stats of what base and t.name hold
 	for range swapRounds {
+		name := swapTag{t.tag.target, statID(&put), statID(&back)}.name(t.name)
+		if err := d.renameFresh(t.name, name); err != nil {
+			return d.keep(t.name, base)
+		}
+		t.name = name
+		failpoint("swap-tag")
 		if err := d.swapBack(t.name, base); err != nil {
 			return err
 		}

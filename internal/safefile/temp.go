@@ -78,7 +78,7 @@ func tempName(tg tag) string {
 	rand.Read(b[:])
 	name := TempPrefix + hex.EncodeToString(b[:])
 	if tg != (tag{}) {
-		name += "-" + tg.String()
+		name += string(tagSep) + tg.String()
 	}
 	return name
 }
@@ -91,11 +91,26 @@ const tempRandLen = len(TempPrefix) + 16
 // mtime) and of the content written. The file gets its name only once that
 // content is whole. After a crash it holds one of three things, and its tag
 // tells which (CleanTemps): the content written (the crash came before the
-// exchange, or after a swap-back), the version replaced (after the
-// exchange), or a user's save that landed between the last check and the
-// exchange, swapped out and not yet swapped back. Only the last must not be
-// removed.
+// exchange), the version replaced (after the exchange), or a user's save
+// that landed between the last check and the exchange, swapped out and not
+// yet swapped back. Only the last must not be removed.
 type tag struct{ target, old, content uint64 }
+
+// A swapTag replaces the tag before each swap-back (see Replace's settle):
+// digests of the target's name, of the version the swap expects to find
+// there (the one the previous swap put there, or the content written) and
+// of the version the temp file holds, which the swap puts there. A crash
+// before the swap leaves the temp file holding put, after it at, or a save
+// newer than put that landed at the target meanwhile; with the target's
+// version, that tells CleanTemps which of the two is the newer.
+type swapTag struct{ target, at, put uint64 }
+
+// Tag separators: after the random part of a temp file's name, a tag of
+// Replace is "-" and its 48 hex digits, a swap tag "+" and its.
+const (
+	tagSep     = '-'
+	swapTagSep = '+'
+)
 
 // newTag returns the tag of Replace's temp file for writing content over
 // the version old of base.
@@ -109,24 +124,47 @@ func versionID(ino uint64, size, mtime int64) uint64 {
 	return mix64(mix64(mix64(ino)^uint64(size)) ^ uint64(mtime))
 }
 
-func (tg tag) String() string {
-	var b [24]byte
-	binary.BigEndian.PutUint64(b[0:], tg.target)
-	binary.BigEndian.PutUint64(b[8:], tg.old)
-	binary.BigEndian.PutUint64(b[16:], tg.content)
-	return hex.EncodeToString(b[:])
+// statID is the versionID of a stat.
+func statID(st *unix.Stat_t) uint64 { return versionID(st.Ino, st.Size, st.Mtim.Nano()) }
+
+func (tg tag) String() string { return tagString(tg.target, tg.old, tg.content) }
+
+// name returns the name of the temp file named random (its first
+// tempRandLen bytes) with the swap tag tg.
+func (tg swapTag) name(random string) string {
+	return random[:tempRandLen] + string(swapTagSep) + tagString(tg.target, tg.at, tg.put)
+}
+
+func tagString(a, b, c uint64) string {
+	var buf [24]byte
+	binary.BigEndian.PutUint64(buf[0:], a)
+	binary.BigEndian.PutUint64(buf[8:], b)
+	binary.BigEndian.PutUint64(buf[16:], c)
+	return hex.EncodeToString(buf[:])
 }
 
 // tagOf parses the tag of a temp file's name; false if it has none.
 func tagOf(name string) (tag, bool) {
-	if len(name) != tempRandLen+1+48 || !strings.HasPrefix(name, TempPrefix) || name[tempRandLen] != '-' {
-		return tag{}, false
+	a, b, c, ok := parseTag(name, tagSep)
+	return tag{a, b, c}, ok
+}
+
+// swapTagOf parses the swap tag of a temp file's name; false if it has
+// none.
+func swapTagOf(name string) (swapTag, bool) {
+	a, b, c, ok := parseTag(name, swapTagSep)
+	return swapTag{a, b, c}, ok
+}
+
+func parseTag(name string, sep byte) (a, b, c uint64, ok bool) {
+	if len(name) != tempRandLen+1+48 || !strings.HasPrefix(name, TempPrefix) || name[tempRandLen] != sep {
+		return 0, 0, 0, false
 	}
-	b, err := hex.DecodeString(name[tempRandLen+1:])
+	buf, err := hex.DecodeString(name[tempRandLen+1:])
 	if err != nil {
-		return tag{}, false
+		return 0, 0, 0, false
 	}
-	return tag{binary.BigEndian.Uint64(b[0:]), binary.BigEndian.Uint64(b[8:]), binary.BigEndian.Uint64(b[16:])}, true
+	return binary.BigEndian.Uint64(buf[0:]), binary.BigEndian.Uint64(buf[8:]), binary.BigEndian.Uint64(buf[16:]), true
 }
 
 // temp is a temporary file being prepared in a directory.
