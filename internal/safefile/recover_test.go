@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // crashAt runs Replace of note.md in dir with content ours, as a process
@@ -253,5 +254,34 @@ func TestReplaceWithoutProc(t *testing.T) {
 	}
 	if left := temps(t, dir); len(left) > 0 {
 		t.Errorf("temp files left: %q", left)
+	}
+}
+
+// A conflict copy of a file with a long name in UTF-8 gets a name that
+// fits (255 bytes) and is still valid UTF-8.
+func TestConflictCopyOfLongName(t *testing.T) {
+	dir, root := newRoot(t)
+	base := strings.Repeat("é", 118) + ".md" // 239 bytes
+	writeFile(t, filepath.Join(dir, base), crashSave, 0o644)
+	d, err := openDir(root, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	temp := filepath.Join(dir, tempName(tag{}))
+	writeFile(t, temp, crashSave, 0o600)
+	for range 2 { // an odd and an even cut
+		kept, err := d.keepAs(filepath.Base(temp), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) > 255 || !utf8.ValidString(kept) || !strings.HasPrefix(kept, ".scribe-conflict-") {
+			t.Errorf("conflict copy named %q (%d bytes)", kept, len(kept))
+		}
+		if b := readFile(t, filepath.Join(dir, kept)); !bytes.Equal(b, crashSave) {
+			t.Errorf("conflict copy holds %q", b)
+		}
+		writeFile(t, temp, crashSave, 0o600)
+		base = "x" + base
 	}
 }

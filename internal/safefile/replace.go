@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -309,7 +310,13 @@ func (d *dir) keepAs(name, base string) (string, error) {
 		keepName += "-" + base
 	}
 	if len(keepName) > 255 {
-		keepName = keepName[:255]
+		// Cut at a character's start, so that a long name in UTF-8
+		// stays valid (the copy is for the user to find).
+		n := 255
+		for n > 0 && !utf8.RuneStart(keepName[n]) {
+			n--
+		}
+		keepName = keepName[:n]
 	}
 	if err := d.renameFresh(name, keepName); err != nil {
 		return "", err
