@@ -90,6 +90,24 @@ func failpointChild(dir string) error {
 	if err != nil {
 		return err
 	}
+	// A raced write has a user's rename save land after its last check
+	// (version v+2), and, raced twice, another while the rewrite is in
+	// place (v+3): so the steps of the swap-back are reached.
+	saves := map[string]uint64{}
+	switch os.Getenv("SAFEFILE_OP") {
+	case "replace-raced":
+		saves["recheck"] = v + 2
+	case "replace-raced-twice":
+		saves["recheck"], saves["exchange"] = v+2, v+3
+	}
+	testFailpoint = func(name string) {
+		if sv, ok := saves[name]; ok {
+			delete(saves, name)
+			if err := userSave(filepath.Join(dir, "fp.md"), crashContent(sv), saveRename); err != nil {
+				panic(err)
+			}
+		}
+	}
 	return replace(root, "fp.md", s, crashContent(v+1))
 }
 

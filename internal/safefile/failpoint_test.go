@@ -31,6 +31,61 @@ func TestFailpoints(t *testing.T) {
 	}
 }
 
+// TestFailpointsRaced is A2 with real crashes: the child's write races
+// with one or two of the user's rename saves, so that it reaches the
+// swap-back, and exits right after the exchange, the renaming of its temp
+// file for the first swap-back, or that swap-back. After CleanTemps the
+// file holds the last save, whole; a conflict copy, if any, an earlier
+// save, whole; and no temp file is left.
+func TestFailpointsRaced(t *testing.T) {
+	k := 20
+	if testing.Short() {
+		k = 5
+	}
+	for _, op := range []string{"replace-raced", "replace-raced-twice"} {
+		for _, fp := range []string{"exchange", "swap-tag", "swap-back"} {
+			t.Run(op+"/"+fp, func(t *testing.T) {
+				dir := t.TempDir()
+				root := openRoot(t, dir)
+				path := filepath.Join(dir, "fp.md")
+				last := uint64(2) // the last save's version
+				if op == "replace-raced-twice" && fp != "exchange" {
+					last = 3
+				}
+				var restored, kept int
+				for range k {
+					writeFile(t, path, crashContent(0), 0o644)
+					err := helper(t, "failpoint", "SAFEFILE_DIR="+dir, "SAFEFILE_OP="+op, "SCRIBE_FAILPOINT="+fp).Run()
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) || ee.ExitCode() != 137 {
+						t.Fatalf("child did not stop at %s: %v", fp, err)
+					}
+					c, err := CleanTemps(root)
+					if err != nil {
+						t.Fatal(err)
+					}
+					restored += len(c.Restored)
+					kept += len(c.Kept)
+					if left := temps(t, dir); len(left) > 0 {
+						t.Fatalf("temp files left: %v", left)
+					}
+					if v, err := checkCrashContent(readFile(t, path)); err != nil || v != last {
+						t.Fatalf("fp.md holds version %d (%v), want the last save's, %d", v, err, last)
+					}
+					for _, name := range c.Kept {
+						p := filepath.Join(dir, name)
+						if v, err := checkCrashContent(readFile(t, p)); err != nil || v < 2 || v >= last {
+							t.Fatalf("conflict copy %s holds version %d (%v), want an earlier save", name, v, err)
+						}
+						os.Remove(p)
+					}
+				}
+				t.Logf("%d crashes: the last save at the file each time, %d put back, %d earlier saves kept", k, restored, kept)
+			})
+		}
+	}
+}
+
 func failpointRun(t *testing.T, op, fp string, k int) {
 	dir := t.TempDir()
 	root := openRoot(t, dir)
