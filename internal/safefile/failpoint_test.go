@@ -55,20 +55,9 @@ func TestFailpointsRaced(t *testing.T) {
 				var restored, kept int
 				for range k {
 					writeFile(t, path, crashContent(0), 0o644)
-					err := helper(t, "failpoint", "SAFEFILE_DIR="+dir, "SAFEFILE_OP="+op, "SCRIBE_FAILPOINT="+fp).Run()
-					var ee *exec.ExitError
-					if !errors.As(err, &ee) || ee.ExitCode() != 137 {
-						t.Fatalf("child did not stop at %s: %v", fp, err)
-					}
-					c, err := CleanTemps(root)
-					if err != nil {
-						t.Fatal(err)
-					}
+					c := crashAndClean(t, root, dir, op, fp)
 					restored += len(c.Restored)
 					kept += len(c.Kept)
-					if left := temps(t, dir); len(left) > 0 {
-						t.Fatalf("temp files left: %v", left)
-					}
 					if v, err := checkCrashContent(readFile(t, path)); err != nil || v != last {
 						t.Fatalf("fp.md holds version %d (%v), want the last save's, %d", v, err, last)
 					}
@@ -86,6 +75,25 @@ func TestFailpointsRaced(t *testing.T) {
 	}
 }
 
+// crashAndClean runs the child writer of op in dir, which must exit at the
+// step fp, then CleanTemps, which must leave no temp file.
+func crashAndClean(t *testing.T, root *os.Root, dir, op, fp string) Cleaned {
+	t.Helper()
+	err := helper(t, "failpoint", "SAFEFILE_DIR="+dir, "SAFEFILE_OP="+op, "SCRIBE_FAILPOINT="+fp).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 137 {
+		t.Fatalf("child did not stop at %s: %v", fp, err)
+	}
+	c, err := CleanTemps(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := temps(t, dir); len(left) > 0 {
+		t.Fatalf("temp files left: %v", left)
+	}
+	return c
+}
+
 func failpointRun(t *testing.T, op, fp string, k int) {
 	dir := t.TempDir()
 	root := openRoot(t, dir)
@@ -95,22 +103,11 @@ func failpointRun(t *testing.T, op, fp string, k int) {
 	var cleaned, absent, whole int
 	var versions [2]int
 	for range k {
-		err := helper(t, "failpoint", "SAFEFILE_DIR="+dir, "SAFEFILE_OP="+op, "SCRIBE_FAILPOINT="+fp).Run()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 137 {
-			t.Fatalf("child did not stop at %s: %v", fp, err)
-		}
-		c, err := CleanTemps(root)
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := crashAndClean(t, root, dir, op, fp)
 		if len(c.Restored)+len(c.Kept) > 0 {
 			t.Fatalf("CleanTemps restored %q and kept %q, with no save but the writer's", c.Restored, c.Kept)
 		}
 		cleaned += c.Removed
-		if left := temps(t, dir); len(left) > 0 {
-			t.Fatalf("temp files left: %v", left)
-		}
 		if op == "replace" {
 			v, err := checkCrashContent(readFile(t, path))
 			if err != nil {
