@@ -144,16 +144,10 @@ func (c *cleaner) recoverWrite(d *dir, rel string, ents []fs.DirEntry, name stri
 	// before the first swap-back. If the file still holds the content
 	// written, the save goes back in its place. If not, the file was
 	// saved since; the save is kept.
-	base := targetOf(ents, tg.target)
-	if base != "" {
-		if _, bsum, err := d.digest(base); err == nil && bsum == tg.content {
-			if d.putBack(name, base, func(_ *unix.Stat_t, sum uint64) bool { return sum == tg.content }) {
-				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
-				return nil
-			}
-		}
-	}
-	return c.keep(d, rel, name, base)
+	return c.putBackOrKeep(d, rel, ents, name, tg.target, func(n string) bool {
+		_, sum, err := d.digest(n)
+		return err == nil && sum == tg.content
+	})
 }
 
 // recoverSwap settles the temp file name of the directory d (rel, whose
@@ -178,18 +172,27 @@ func (c *cleaner) recoverSwap(d *dir, rel string, ents []fs.DirEntry, name strin
 	// should hold). Either way this version is the newer, and goes in;
 	// what comes back is the one checked, superseded. If the file holds
 	// something else, it was saved since: this version is kept.
-	base := targetOf(ents, sw.target)
-	if base != "" {
-		want := sw.put
-		if id == sw.put {
-			want = sw.at
-		}
-		if bst, err := d.lstat(base); err == nil && statID(&bst) == want {
-			if d.putBack(name, base, func(st *unix.Stat_t, _ uint64) bool { return statID(st) == want }) {
-				c.done.Restored = append(c.done.Restored, path.Join(rel, base))
-				return nil
-			}
-		}
+	want := sw.put
+	if id == sw.put {
+		want = sw.at
+	}
+	return c.putBackOrKeep(d, rel, ents, name, sw.target, func(n string) bool {
+		st, err := d.lstat(n)
+		return err == nil && statID(&st) == want
+	})
+}
+
+// putBackOrKeep puts the save at the temp file name of d (rel, whose
+// entries are ents) in place of the file whose name digests to target, if
+// that file holds what holds says (a version the save supersedes), and
+// removes what comes back if it still does. Otherwise (no such file, it
+// holds something else, or something else came back) the save, or what
+// came back, is kept as a conflict copy.
+func (c *cleaner) putBackOrKeep(d *dir, rel string, ents []fs.DirEntry, name string, target uint64, holds func(name string) bool) error {
+	base := targetOf(ents, target)
+	if base != "" && holds(base) && d.putBack(name, base, holds) {
+		c.done.Restored = append(c.done.Restored, path.Join(rel, base))
+		return nil
 	}
 	return c.keep(d, rel, name, base)
 }
@@ -214,10 +217,11 @@ func (c *cleaner) keep(d *dir, rel, name, base string) error {
 	return nil
 }
 
-// putBack swaps the save at name into base, and removes what comes back if
-// superseded says it is the version that base held when checked. It
-// reports whether the save is at base and name is gone.
-func (d *dir) putBack(name, base string, superseded func(st *unix.Stat_t, sum uint64) bool) bool {
+// putBack swaps the save at name into base, which holds says held the
+// version the save supersedes, and removes what comes back if holds says
+// it still is that. It reports whether the save is at base and name is
+// gone.
+func (d *dir) putBack(name, base string, holds func(name string) bool) bool {
 	err := renameat2(d, name, d, base, unix.RENAME_EXCHANGE)
 	if unsupported(err) {
 		// A save to base since the caller's check is lost; as in
@@ -233,7 +237,7 @@ func (d *dir) putBack(name, base string, superseded func(st *unix.Stat_t, sum ui
 		return false
 	}
 	// A save to base since the caller's check is now at name: it is kept.
-	if st, sum, err := d.digest(name); err != nil || !superseded(&st, sum) {
+	if !holds(name) {
 		return false
 	}
 	return d.unlink(name) == nil && d.sync() == nil
