@@ -130,6 +130,9 @@ func newRoot(g *globals) *cobra.Command {
 				level = slog.LevelError
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			if OwnProcess && cmd.Annotations[writesFiles] != "" {
+				raiseProcs(g.log)
+			}
 			startProfile(g)
 		},
 	}

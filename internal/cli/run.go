@@ -16,8 +16,9 @@ func newRunCmd(g *globals) *cobra.Command {
 		ro  reportOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "run [PATH...]",
-		Short: "Apply every enabled rule once and write changes atomically",
+		Annotations: map[string]string{writesFiles: "yes"},
+		Use:         "run [PATH...]",
+		Short:       "Apply every enabled rule once and write changes atomically",
 		Long: "Apply every enabled rule once to every matching file under PATH (default: the\nconfiguration's roots), write changes atomically, and print a summary.\n\n" +
 			"Exit codes: 0 ok, 2 usage or configuration error, 3 some file or action failed.",
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -27,7 +27,7 @@ import (
 func newWatchCmd(g *globals) *cobra.Command {
 	var grace time.Duration
 	cmd := &cobra.Command{
-		Annotations: map[string]string{logInfo: "yes"},
+		Annotations: map[string]string{logInfo: "yes", writesFiles: "yes"},
 		Use:         "watch [PATH...]",
 		Short:       "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
 		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
