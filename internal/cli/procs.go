@@ -29,12 +29,12 @@ const writesFiles = "scribe/writes-files"
 // woken every 20 µs while that goes on, took 10 % of the daemon's CPU in
 // a burst. With idle Ps to spare, a P stays with its blocked call (the
 // runtime leaves it there for up to 10 ms when another P is idle) and the
-// thread goes on when the call returns. Twice as many Ps as CPUs made
-// `scribe run` rewriting 2,000 of 20,000 notes take a quarter less time
-// and a flood of new files go a third faster, with less CPU, on 2 cores;
-// four times as many did no better (doc/PERFORMANCE.md, "Twice as many Ps
-// as CPUs"). Commands that mostly compute (check, whose link checks and
-// rules run on every core) keep one P per CPU: more only made them slower.
+// thread goes on when the call returns. On 2 cores, twice as many Ps as
+// CPUs made `scribe run` rewriting 2,000 of 20,000 notes take a fifth less
+// time and a flood of new files into the daemon go 25–30 % faster; four
+// times as many did no better (doc/PERFORMANCE.md, "Twice as many Ps as
+// CPUs"). Commands that mostly compute (check, whose link checks and rules
+// run on every core) keep one P per CPU: more made its link check slower.
 const procsPerCPU = 2
 
 var procsOnce sync.Once
