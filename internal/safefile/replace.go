@@ -200,9 +200,11 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 	// Before each swap the temp file is renamed with a swap tag naming
 	// both versions, so that after a crash CleanTemps can tell which of
 	// the two it finds is the newer, as the loop does here.
-	ours, put, back := true, t.st, st1 // the stats of what base and t.name hold
+	// The stats of what base holds (what the last swap put there, which
+	// the next one expects to find) and of what t.name holds.
+	ours, at, held := true, t.st, st1
 	for range swapRounds {
-		name := swapTag{t.tag.target, statID(&put), statID(&back)}.name(t.name)
+		name := swapTag{t.tag.target, statID(&at), statID(&held)}.name(t.name)
 		if err := d.renameFresh(t.name, name); err != nil {
 			return d.keep(t.name, base)
 		}
@@ -216,11 +218,11 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 		if err != nil {
 			return fmt.Errorf("inspect swapped-back file %s: %w", t.name, err)
 		}
-		if st.Ino == put.Ino && st.Dev == put.Dev && (ours && d.stillOurs(t.name, &st, t, content) ||
-			!ours && st.Size == put.Size && st.Mtim == put.Mtim) {
+		if st.Ino == at.Ino && st.Dev == at.Dev && (ours && d.stillOurs(t.name, &st, t, content) ||
+			!ours && st.Size == at.Size && st.Mtim == at.Mtim) {
 			return d.drop(t.name, errConflict)
 		}
-		ours, put, back = false, back, st
+		ours, at, held = false, held, st
 	}
 	return d.keep(t.name, base)
 }
