@@ -46,18 +46,11 @@ var procsOnce sync.Once
 // daemon restarted with its service, does not need.
 func raiseProcs(log *slog.Logger) {
 	procsOnce.Do(func() {
-		if n := procsForWrites(os.Getenv("GOMAXPROCS"), runtime.GOMAXPROCS(0)); n > 0 {
-			runtime.GOMAXPROCS(n)
-			log.Debug("more Ps than CPUs, for the writes' blocking system calls", "GOMAXPROCS", n)
+		if os.Getenv("GOMAXPROCS") != "" {
+			return
 		}
+		n := procsPerCPU * runtime.GOMAXPROCS(0)
+		runtime.GOMAXPROCS(n)
+		log.Debug("more Ps than CPUs, for the writes' blocking system calls", "GOMAXPROCS", n)
 	})
-}
-
-// procsForWrites returns the GOMAXPROCS for a command that writes, given
-// the environment's GOMAXPROCS and the runtime's current value; 0 leaves it.
-func procsForWrites(env string, cur int) int {
-	if env != "" {
-		return 0
-	}
-	return procsPerCPU * cur
 }
