@@ -5,8 +5,8 @@
 // and file, by which rule (and action, for a write to another file), in
 // which `scribe run` (none for the daemon's), the sha256 of the file before
 // and after, and the content it replaced. The store is a single bbolt file under state_dir.
-// Replaced content is kept compressed (zstd) and content-addressed by its
-// hash, so a file that is rewritten back and forth, or many files with the
+// Replaced content is kept compressed (S2; zstd in journals written before
+// it, which are still read) and content-addressed by its hash, so a file that is rewritten back and forth, or many files with the
 // same content, cost one copy. Retention (age, entry count and stored bytes)
 // is applied by Prune, which the daemon calls on a timer.
 //

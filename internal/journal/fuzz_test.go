@@ -95,6 +95,7 @@ func FuzzUnpackBlob(f *testing.F) {
 		f.Add(j.packBlob(c), uint64(len(c)), c)
 	}
 	f.Add([]byte{codecZstd, 0x28, 0xb5, 0x2f, 0xfd, 0, 0x58}, uint64(1<<40), []byte("x"))
+	f.Add([]byte{codecS2, 0xff, 0xff, 0xff, 0xff, 0x0f}, uint64(maxContent), []byte("x"))
 	f.Add([]byte{7}, uint64(0), []byte{})
 	f.Fuzz(func(t *testing.T, v []byte, raw uint64, want []byte) {
 		sum := sha256.Sum256(want)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -95,9 +96,14 @@ type Journal struct {
 	// sinceRelease counts the entries committed since the mapped pages
 	// were last released (see releaseEvery).
 	sinceRelease atomic.Int64
-	enc          *zstd.Encoder
-	dec          *zstd.Decoder
-	now          func() time.Time // clock for new entries; replaced in tests
+	// zstd decodes the blobs of journals written before S2 (see
+	// zstdDecoder).
+	zstd struct {
+		once sync.Once
+		dec  *zstd.Decoder
+		err  error
+	}
+	now func() time.Time // clock for new entries; replaced in tests
 }
 
 // Open opens (creating it and its directory if needed) the journal at path
@@ -194,27 +200,6 @@ func openError(path string, err error) error {
 func newJournal(db *bolt.DB, path string, r Retention, readOnly bool) (*Journal, error) {
 	j := &Journal{db: db, path: path, keep: r.normalize(), readOnly: readOnly, now: time.Now}
 	j.log.idle.L = &j.log.mu
-	var err error
-	if !readOnly {
-		// One encoder state per call in flight is plenty: EncodeAll is
-		// concurrency-safe and Record calls run outside transactions.
-		// The fastest level: an encoder holds 0.6 MiB against the default
-		// level's 1.6 (its tables, cold again by each write), and in a
-		// burst of 2,000 saves compressing took 0.09–0.12 CPU-s instead of
-		// 0.13–0.16, for content stored 6 % larger (42.2 % of its size
-		// against 39.6 % on the benchmark's notes).
-		j.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2))
-		if err != nil {
-			return nil, fmt.Errorf("open journal: %w", err)
-		}
-	}
-	j.dec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxContent), zstd.WithDecoderConcurrency(2))
-	if err != nil {
-		if j.enc != nil {
-			j.enc.Close()
-		}
-		return nil, fmt.Errorf("open journal: %w", err)
-	}
 	return j, nil
 }
 
@@ -242,10 +227,9 @@ func (j *Journal) Close() error {
 		})
 	}
 	err = errors.Join(err, j.db.Close())
-	if j.enc != nil {
-		err = errors.Join(err, j.enc.Close())
+	if j.zstd.dec != nil {
+		j.zstd.dec.Close()
 	}
-	j.dec.Close()
 	if err != nil {
 		return fmt.Errorf("close journal %s: %w", j.path, err)
 	}
