@@ -36,6 +36,9 @@ func OpenDir(root *os.Root, rel string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open directory %s: %w", rel, err)
 	}
+	if d.f == nil { // for List's ReadDir
+		d.f = os.NewFile(uintptr(d.fd), rel)
+	}
 	return &Dir{d: d, rel: rel}, nil
 }
 

@@ -57,6 +57,9 @@ func checkRel(rel string) error {
 // system calls, which then only ever take a single path component: nothing
 // below the root is reached by name from outside it.
 type dir struct {
+	// f is nil when openBeneath opened the directory: its descriptor is
+	// used raw then, as a write's are (see rawFile). OpenDir wraps it for
+	// the listing a Dir gives.
 	f   *os.File
 	fd  int
 	key dirKey // the directory's identity, for sharing its fsyncs and its entry lock
@@ -67,26 +70,27 @@ type dir struct {
 // It asks the kernel to resolve rel that way in one call where it can
 // (openBeneath), and walks it with os.Root otherwise.
 func openDir(root *os.Root, rel string) (*dir, error) {
-	var f *os.File
+	d := &dir{fd: -1}
 	if fd, ok := openBeneath(root, rel); ok {
-		f = os.NewFile(uintptr(fd), rel)
+		d.fd = fd
 	} else {
-		var err error
-		if f, err = root.Open(rel); err != nil {
+		f, err := root.Open(rel)
+		if err != nil {
 			return nil, err
 		}
+		d.f, d.fd = f, int(f.Fd())
 	}
-	fd := int(f.Fd())
 	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		f.Close()
+	if err := unix.Fstat(d.fd, &st); err != nil {
+		d.close()
 		return nil, &fs.PathError{Op: "fstat", Path: rel, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		f.Close()
+		d.close()
 		return nil, &fs.PathError{Op: "open", Path: rel, Err: unix.ENOTDIR}
 	}
-	return &dir{f: f, fd: fd, key: dirKey{uint64(st.Dev), st.Ino}}, nil
+	d.key = dirKey{uint64(st.Dev), st.Ino}
+	return d, nil
 }
 
 // openParent validates rel and opens its parent directory, returning it with
@@ -102,7 +106,13 @@ func openParent(root *os.Root, rel string) (*dir, string, error) {
 	return d, path.Base(rel), nil
 }
 
-func (d *dir) close() { d.f.Close() }
+// close closes the directory's descriptor, through f if it has one.
+func (d *dir) close() error {
+	if d.f != nil {
+		return d.f.Close()
+	}
+	return unix.Close(d.fd)
+}
 
 // sync makes the directory's entries durable (see durable.go).
 func (d *dir) sync() error { return syncDir(d.fd, d.key) }

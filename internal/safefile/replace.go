@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
+
+// geteuid is the process's effective user ID, asked once: scribe never
+// changes it, and every write checks the owner against it.
+var geteuid = sync.OnceValue(os.Geteuid)
 
 // errConflict is internal: the file on disk is not the caller's snapshot.
 var errConflict = errors.New("conflict")
@@ -79,7 +84,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 	if old.Nlink > 1 {
 		return ErrHardLinked
 	}
-	if euid := os.Geteuid(); euid != 0 && old.Uid != uint32(euid) {
+	if euid := geteuid(); euid != 0 && old.Uid != uint32(euid) {
 		return ErrForeignOwner
 	}
 	cur, curSt, err := d.openCurrent(base)
@@ -110,7 +115,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 	if err := t.write(content); err != nil {
 		return err
 	}
-	if err := t.copyMeta(int(cur.Fd()), &curSt); err != nil {
+	if err := t.copyMeta(cur.Fd(), &curSt); err != nil {
 		return err
 	}
 	if err := t.finish(); err != nil {
@@ -123,7 +128,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 	}
 	// Re-check under the lease: from here on no one can start writing the
 	// old file without us noticing.
-	if err := unix.Fstat(int(cur.Fd()), &curSt); err != nil {
+	if err := unix.Fstat(cur.Fd(), &curSt); err != nil {
 		return fmt.Errorf("stat %s: %w", base, err)
 	}
 	if !old.matches(&curSt) || curSt.Nlink != 1 {
@@ -159,7 +164,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 // unlinked only once it is known to be the caller's old version, or our own
 // unchanged file, or a user version that a later user save superseded.
 // Anything else is swapped back or kept.
-func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased bool, content []byte) error {
+func (d *dir) settle(t *temp, base string, old *Snapshot, cur *rawFile, leased bool, content []byte) error {
 	st1, err := d.lstat(t.name)
 	if err != nil {
 		return fmt.Errorf("inspect replaced file %s: %w", t.name, err)
@@ -176,7 +181,7 @@ func (d *dir) settle(t *temp, base string, old *Snapshot, cur *os.File, leased b
 		// slow directory sync (its lease released, as closing it would)
 		// and look at it again then.
 		var gone unix.Stat_t
-		seen := unix.Fstat(int(cur.Fd()), &gone) == nil
+		seen := unix.Fstat(cur.Fd(), &gone) == nil
 		waiting := leased && !leaseIntact(cur)
 		releaseLease(cur, leased)
 		if err := d.sync(); err != nil {
@@ -235,7 +240,7 @@ const swapRounds = 8
 // stillOld reports whether the inode now at the temp name (opened as cur
 // before the exchange) is unchanged since the check. The exchange itself
 // updated its ctime, so size, mtime and, without a lease, the hash decide.
-func (d *dir) stillOld(st *unix.Stat_t, old *Snapshot, cur *os.File, leased bool) bool {
+func (d *dir) stillOld(st *unix.Stat_t, old *Snapshot, cur *rawFile, leased bool) bool {
 	if st.Size != old.Size || st.Mtim.Nano() != old.ModTime || st.Nlink != 1 {
 		return false
 	}
@@ -256,7 +261,7 @@ func (d *dir) stillOurs(name string, st *unix.Stat_t, t *temp, content []byte) b
 	if err != nil {
 		return false
 	}
-	f := os.NewFile(uintptr(fd), name)
+	f := newRawFile(fd, name)
 	defer f.Close()
 	h, n, err := hashFile(f)
 	return err == nil && n == int64(len(content)) && h == sha256.Sum256(content)
@@ -344,7 +349,7 @@ func (d *dir) renameFresh(from, to string) error {
 // replaceFallback installs the temp file with a plain rename after a last
 // re-check, for file systems without RENAME_EXCHANGE. A save landing between
 // the re-check and the rename is lost; FallbackWrites counts these writes.
-func (d *dir) replaceFallback(t *temp, base string, old *Snapshot, cur *os.File, leased bool, armed *bool) error {
+func (d *dir) replaceFallback(t *temp, base string, old *Snapshot, cur *rawFile, leased bool, armed *bool) error {
 	st, err := d.lstat(base)
 	if err != nil {
 		return errConflict
@@ -371,7 +376,7 @@ func (d *dir) replaceFallback(t *temp, base string, old *Snapshot, cur *os.File,
 
 // openCurrent opens the target as it is now, read-only and without following
 // a symlink. Anything other than a regular file there is a conflict.
-func (d *dir) openCurrent(base string) (*os.File, unix.Stat_t, error) {
+func (d *dir) openCurrent(base string) (*rawFile, unix.Stat_t, error) {
 	var st unix.Stat_t
 	fd, err := unix.Openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	switch err {
@@ -381,7 +386,7 @@ func (d *dir) openCurrent(base string) (*os.File, unix.Stat_t, error) {
 	default:
 		return nil, st, fmt.Errorf("open %s: %w", base, err)
 	}
-	f := os.NewFile(uintptr(fd), base)
+	f := newRawFile(fd, base)
 	if err := unix.Fstat(fd, &st); err != nil {
 		f.Close()
 		return nil, st, fmt.Errorf("stat %s: %w", base, err)
@@ -397,11 +402,11 @@ func (d *dir) openCurrent(base string) (*os.File, unix.Stat_t, error) {
 // the file open for writing, which is reported as ErrBusy; where leases are
 // unavailable (another owner without CAP_LEASE, some file systems) it returns
 // false and the hash checks alone guard the write.
-func setLease(f *os.File) (bool, error) {
+func setLease(f *rawFile) (bool, error) {
 	if noLeases.Load() {
 		return false, nil
 	}
-	_, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK)
+	_, err := unix.FcntlInt(uintptr(f.Fd()), unix.F_SETLEASE, unix.F_RDLCK)
 	switch err {
 	case nil:
 		return true, nil
@@ -413,17 +418,17 @@ func setLease(f *os.File) (bool, error) {
 }
 
 // releaseLease gives up the read lease setLease took on f, if it took one.
-func releaseLease(f *os.File, leased bool) {
+func releaseLease(f *rawFile, leased bool) {
 	if leased {
-		unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_UNLCK)
+		unix.FcntlInt(uintptr(f.Fd()), unix.F_SETLEASE, unix.F_UNLCK)
 	}
 }
 
 // writtenSince reports whether the file f, whose stat was gone, has been
 // written since.
-func writtenSince(f *os.File, gone *unix.Stat_t) bool {
+func writtenSince(f *rawFile, gone *unix.Stat_t) bool {
 	var st unix.Stat_t
-	return unix.Fstat(int(f.Fd()), &st) == nil && changedStat(&st, gone)
+	return unix.Fstat(f.Fd(), &st) == nil && changedStat(&st, gone)
 }
 
 func changedStat(st, was *unix.Stat_t) bool {
@@ -432,8 +437,8 @@ func changedStat(st, was *unix.Stat_t) bool {
 
 // openForWriting reports whether anyone holds f open for writing: a read
 // lease is refused then.
-func openForWriting(f *os.File) bool {
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
+func openForWriting(f *rawFile) bool {
+	if _, err := unix.FcntlInt(uintptr(f.Fd()), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
 		return err == unix.EAGAIN
 	}
 	releaseLease(f, true)
@@ -450,12 +455,12 @@ const lateWait = 2 * time.Second
 // since stands. Either way the caller gets errConflict, and the rules are
 // redone on the user's version. Should putting it back fail, the save is
 // kept beside the file as a conflict copy, and the error says where.
-func (d *dir) late(base string, old *os.File, gone *unix.Stat_t, leased bool, ours []byte) error {
+func (d *dir) late(base string, old *rawFile, gone *unix.Stat_t, leased bool, ours []byte) error {
 	// Wait for the writer: until the file has changed and no one holds it
 	// open for writing, or lateWait.
 	for deadline := time.Now().Add(lateWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		var st unix.Stat_t
-		if unix.Fstat(int(old.Fd()), &st) != nil {
+		if unix.Fstat(old.Fd(), &st) != nil {
 			break
 		}
 		if changedStat(&st, gone) && (!leased || !openForWriting(old)) {
@@ -492,15 +497,15 @@ func (d *dir) late(base string, old *os.File, gone *unix.Stat_t, leased bool, ou
 
 // leaseIntact reports whether our read lease on f has not been broken by
 // another open for writing or a truncate.
-func leaseIntact(f *os.File) bool {
-	typ, err := unix.FcntlInt(f.Fd(), unix.F_GETLEASE, 0)
+func leaseIntact(f *rawFile) bool {
+	typ, err := unix.FcntlInt(uintptr(f.Fd()), unix.F_GETLEASE, 0)
 	return err == nil && typ == unix.F_RDLCK
 }
 
 // hashFile hashes f from offset 0 without moving its offset, through a
 // pooled buffer: io.Copy would allocate and clear 32 KiB for each call,
 // which a burst's racy rewrites make per file.
-func hashFile(f *os.File) ([32]byte, int64, error) {
+func hashFile(f *rawFile) ([32]byte, int64, error) {
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(buf)

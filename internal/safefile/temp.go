@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,7 +171,7 @@ type temp struct {
 	d    *dir
 	tag  tag
 	name string // "" while unnamed (O_TMPFILE)
-	f    *os.File
+	f    *rawFile
 	st   unix.Stat_t // after preparation
 }
 
@@ -192,7 +191,7 @@ func createTemp(d *dir, tg tag) (*temp, error) {
 		fd, err := unix.Openat(d.fd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
 		if err == nil {
 			failpoint("create-temp")
-			return &temp{d: d, tag: tg, f: os.NewFile(uintptr(fd), TempPrefix)}, nil
+			return &temp{d: d, tag: tg, f: newRawFile(fd, TempPrefix)}, nil
 		}
 		if err != unix.EOPNOTSUPP && err != unix.EISDIR && err != unix.EINVAL {
 			return nil, fmt.Errorf("create temporary file: %w", err)
@@ -212,7 +211,7 @@ func createTemp(d *dir, tg tag) (*temp, error) {
 			return nil, fmt.Errorf("create temporary file: %w", err)
 		}
 		failpoint("create-temp")
-		return &temp{d: d, tag: tg, name: name, f: os.NewFile(uintptr(fd), name)}, nil
+		return &temp{d: d, tag: tg, name: name, f: newRawFile(fd, name)}, nil
 	}
 	return nil, errors.New("create temporary file: no free name after 10 tries")
 }
@@ -227,7 +226,7 @@ func (t *temp) nameTagged() error {
 		if t.name == "" {
 			l := t.d.entryLock()
 			l.Lock()
-			err = unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(int(t.f.Fd())), t.d.fd, name, unix.AT_SYMLINK_FOLLOW)
+			err = unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(t.f.Fd()), t.d.fd, name, unix.AT_SYMLINK_FOLLOW)
 			l.Unlock()
 		} else {
 			err = t.d.renameFresh(t.name, name)
@@ -299,7 +298,7 @@ func (t *temp) writeErr(err error) error {
 // finish makes the temp file's data and metadata durable, gives it its
 // tagged name if it has a tag, and closes it.
 func (t *temp) finish() error {
-	if err := fsync(int(t.f.Fd())); err != nil {
+	if err := fsync(t.f.Fd()); err != nil {
 		return fmt.Errorf("sync temporary file: %w", err)
 	}
 	failpoint("fsync")
@@ -308,7 +307,7 @@ func (t *temp) finish() error {
 			return err
 		}
 	}
-	if err := unix.Fstat(int(t.f.Fd()), &t.st); err != nil {
+	if err := unix.Fstat(t.f.Fd(), &t.st); err != nil {
 		return fmt.Errorf("stat temporary file: %w", err)
 	}
 	err := t.f.Close()
@@ -336,7 +335,7 @@ func (t *temp) remove() {
 // because chown clears set-user-ID bits; the ACL after the mode because
 // setting an access ACL rewrites the group bits.
 func (t *temp) copyMeta(src int, srcSt *unix.Stat_t) error {
-	fd := int(t.f.Fd())
+	fd := t.f.Fd()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("stat temporary file: %w", err)
