@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,6 +61,10 @@ const (
 	// scenario, 1,024 entries a transaction raised the daemon's peak RSS
 	// from 229 to 273 MiB (doc/PERFORMANCE.md).
 	applyChunk = 256
+	// maxFramesBuf bounds the frame buffer a leader leaves to the next:
+	// a batch's frames are the content of the writes of a moment, and one
+	// burst's large batch should not stay in memory for good.
+	maxFramesBuf = 1 << 20
 	// maxLeftSegments is how many segments an open takes up as they are;
 	// more are copied into the store at once.
 	maxLeftSegments = 8
@@ -90,21 +95,26 @@ type logRec struct {
 	blob  []byte // its packed content (packBlob); nil when hash is, or when an undo finds the store holds it
 }
 
-// appendFrame appends r's frame to dst.
+// appendFrame appends r's frame to dst: its length, its fields and their
+// CRC, written in place (no buffer of its own per frame).
 func (r *logRec) appendFrame(dst []byte) []byte {
-	p := make([]byte, 0, 16+len(r.entry)+len(r.hash)+len(r.blob))
-	p = binary.AppendUvarint(p, r.id)
-	p = binary.AppendUvarint(p, uint64(len(r.entry)))
-	p = append(p, r.entry...)
-	p = append(p, byte(len(r.hash)))
-	p = append(p, r.hash...)
-	p = binary.AppendUvarint(p, r.raw)
-	p = binary.AppendUvarint(p, uint64(len(r.blob)))
-	p = append(p, r.blob...)
-	dst = binary.AppendUvarint(dst, uint64(len(p)))
-	dst = append(dst, p...)
-	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(p, crcTable))
+	n := uvarintLen(r.id) + uvarintLen(uint64(len(r.entry))) + len(r.entry) +
+		1 + len(r.hash) + uvarintLen(r.raw) + uvarintLen(uint64(len(r.blob))) + len(r.blob)
+	dst = binary.AppendUvarint(slices.Grow(dst, binary.MaxVarintLen64+n+4), uint64(n))
+	start := len(dst)
+	dst = binary.AppendUvarint(dst, r.id)
+	dst = binary.AppendUvarint(dst, uint64(len(r.entry)))
+	dst = append(dst, r.entry...)
+	dst = append(dst, byte(len(r.hash)))
+	dst = append(dst, r.hash...)
+	dst = binary.AppendUvarint(dst, r.raw)
+	dst = binary.AppendUvarint(dst, uint64(len(r.blob)))
+	dst = append(dst, r.blob...)
+	return binary.LittleEndian.AppendUint32(dst, crc32.Checksum(dst[start:], crcTable))
 }
+
+// uvarintLen is the length of v as binary.AppendUvarint writes it.
+func uvarintLen(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
 
 // size is an estimate of the memory r holds.
 func (r *logRec) size() int { return 64 + len(r.entry) + len(r.hash) + len(r.blob) }
@@ -165,6 +175,9 @@ type entryLog struct {
 	size   int64  // bytes of whole frames in it
 	nextID uint64
 	noSync bool // tests that do not test durability
+	// frames is the leader's buffer for the frames it appends (see
+	// writeFrames), kept for the next leader up to maxFramesBuf.
+	frames []byte
 
 	// running: a leader is appending (or an exclusive operation runs);
 	// the others queue. excl counts exclusive operations waiting, which
@@ -394,9 +407,12 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 // failure it cuts f back to size, so that no torn frame stops a replay
 // before later ones.
 func (j *Journal) writeFrames(f *os.File, size int64, batch []*logReq) (int, error) {
-	var buf []byte
+	buf := j.log.frames[:0]
 	for _, q := range batch {
 		buf = q.rec.appendFrame(buf)
+	}
+	if cap(buf) <= maxFramesBuf {
+		j.log.frames = buf
 	}
 	_, err := f.Write(buf)
 	if err == nil && !j.log.noSync {

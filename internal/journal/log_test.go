@@ -3,6 +3,8 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -628,5 +630,39 @@ func TestLeftCopyIsCopiedAtOpen(t *testing.T) {
 	}
 	if seq := storeSeq(t, path); seq != applyEvery {
 		t.Errorf("store sequence after the open = %d; want %d", seq, applyEvery)
+	}
+}
+
+// TestFramesRoundTrip writes frames whose lengths and numbers cross the
+// varint boundaries into one buffer, as a leader does, and reads them back
+// whole and in order.
+func TestFramesRoundTrip(t *testing.T) {
+	for _, v := range []uint64{0, 1, 127, 128, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<63 - 1, 1<<64 - 1} {
+		if got, want := uvarintLen(v), len(binary.AppendUvarint(nil, v)); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", v, got, want)
+		}
+	}
+	var recs []*logRec
+	var buf []byte
+	for i, size := range []int{0, 1, 100, 126, 127, 128, 16300, 16400, 200000} {
+		e := &Entry{Root: "/r", Path: fmt.Sprintf("n/%d.md", i), Rule: "r"}
+		r := &logRec{id: uint64(1) << (7 * (i % 9)), root: e.Root, path: e.Path, entry: encodeEntry(e)}
+		if size > 0 {
+			content := bytes.Repeat([]byte{byte('a' + i)}, size)
+			h := sha256.Sum256(content)
+			r.hash, r.raw, r.blob = h[:], uint64(size), append([]byte{codecRaw}, content...)
+		}
+		recs = append(recs, r)
+		buf = r.appendFrame(buf)
+	}
+	got, rest := readFrames(buf)
+	if rest != 0 || len(got) != len(recs) {
+		t.Fatalf("read %d frames, %d bytes left; want %d, 0", len(got), rest, len(recs))
+	}
+	for i, r := range got {
+		w := recs[i]
+		if r.id != w.id || r.path != w.path || r.raw != w.raw || !bytes.Equal(r.hash, w.hash) || !bytes.Equal(r.blob, w.blob) {
+			t.Errorf("frame %d: id %d path %s raw %d, want id %d path %s raw %d", i, r.id, r.path, r.raw, w.id, w.path, w.raw)
+		}
 	}
 }
