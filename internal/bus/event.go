@@ -118,9 +118,12 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Stamp: ev.Stamp, Bulk: ev.Bulk, Time: ev.Time.UTC()}
 	w.Root, w.RootRaw = splitUTF8(ev.Root)
 	w.Path, w.PathRaw = splitUTF8(ev.Path)
-	b, err := json.Marshal(w)
-	if err != nil {
-		return nil, fmt.Errorf("encode file event: %w", err)
+	b, ok := appendWire(make([]byte, 0, 256), &w)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(w); err != nil {
+			return nil, fmt.Errorf("encode file event: %w", err)
+		}
 	}
 	if len(b) > maxEventSize {
 		return nil, fmt.Errorf("file event for a %d-byte path is larger than %d bytes", len(ev.Path), maxEventSize)
@@ -141,14 +144,17 @@ func decodeEvent(data []byte) (FileEvent, error) {
 	if len(data) > maxEventSize {
 		return FileEvent{}, fmt.Errorf("decode file event: %d bytes is larger than %d", len(data), maxEventSize)
 	}
-	var w wireEvent
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return FileEvent{}, fmt.Errorf("decode file event: %w", err)
-	}
-	if dec.More() {
-		return FileEvent{}, errors.New("decode file event: trailing data")
+	w, ok := parseWire(data)
+	if !ok {
+		w = wireEvent{} // what the parse read before it gave up
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&w); err != nil {
+			return FileEvent{}, fmt.Errorf("decode file event: %w", err)
+		}
+		if dec.More() {
+			return FileEvent{}, errors.New("decode file event: trailing data")
+		}
 	}
 	if w.V != wireVersion {
 		return FileEvent{}, fmt.Errorf("decode file event: version %d, want %d", w.V, wireVersion)
