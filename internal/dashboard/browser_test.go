@@ -152,7 +152,9 @@ func (p *page) wait(within time.Duration, what, expr string) {
 	defer cancel()
 	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(10*time.Millisecond), chromedp.WithPollingTimeout(within)))
 	if err != nil {
-		p.t.Fatalf("waiting %v for %s (%s): %v\npage: %s", within, what, expr, err, eval[string](p, "document.querySelector('main').innerText.slice(0, 3000)"))
+		p.t.Fatalf("waiting %v for %s (%s): %v\nnotice: %s\npage: %s", within, what, expr, err,
+			eval[string](p, "(n => (n.hidden ? '(hidden) ' : '') + n.textContent)(document.getElementById('notice'))"),
+			eval[string](p, "document.querySelector('main').innerText.slice(0, 3000)"))
 	}
 }
 
@@ -464,11 +466,12 @@ func TestUndoButton(t *testing.T) {
 	}
 
 	p.click(item + " button.undo")
-	// The page's answer first: a refusal says why, and a timeout here prints
-	// the page (a click that never reached the button shows no notice).
-	p.wait(10*time.Second, "the undo's notice", `/^(Undid write|Undo of)/.test(document.getElementById('notice').textContent)`)
+	// The page's answer first: done, refused ("Undo of #…") or failed
+	// ("Undo: …"), which the failure shows; a timeout here prints the page
+	// and the notice (a click that never reached the button shows none).
+	p.wait(10*time.Second, "the undo's notice", `/^(Undid write|Undo of|Undo:)/.test(document.getElementById('notice').textContent)`)
 	if n := eval[string](p, `document.getElementById('notice').textContent`); !strings.HasPrefix(n, "Undid write") {
-		t.Fatalf("undo refused: %s", n)
+		t.Fatalf("undo not done: %s", n)
 	}
 	for deadline := time.Now().Add(10 * time.Second); d.read("note.md") != before; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

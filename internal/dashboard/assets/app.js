@@ -19,6 +19,7 @@
     open: new Set(),   // write ids whose diff is shown
     roots: [],         // {name, dir} of each root, from the status
     history: [],       // the writes listed
+    historyShown: null, // their JSON when the list was last built
     findings: null,    // the findings page listed
     explained: null,   // {root, path, opener} of the open explanation
     eventSeq: 0,       // numbers the live stream's rows
@@ -372,8 +373,14 @@
   // --- history ---------------------------------------------------------
 
   async function refreshHistory() {
-    const list = await api('GET', '/api/v1/history?limit=' + HISTORY_LIMIT);
-    page.history = list || [];
+    const list = (await api('GET', '/api/v1/history?limit=' + HISTORY_LIMIT)) || [];
+    const shown = JSON.stringify(list);
+    page.history = list;
+    // The same writes as shown: the list stays as it is. Rebuilt, it would
+    // lose a click whose press and release fell on either side of the
+    // rebuild, and fetch every open diff again.
+    if (shown === page.historyShown) return;
+    page.historyShown = shown;
     keepFocus(() => renderHistory(page.history));
   }
 
