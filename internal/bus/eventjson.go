@@ -102,65 +102,38 @@ func plain(s string) bool {
 // parseWire parses data as appendWire writes it, and reports whether it
 // could; anything else is left to encoding/json.
 func parseWire(data []byte) (w wireEvent, ok bool) {
-	p := wireParser{b: data}
-	if !p.lit(`{"v":`) {
-		return w, false
-	}
-	v, ok := p.int()
-	if !ok || int64(int(v)) != v {
-		return w, false
+	p := wireParser{b: data, ok: true}
+	p.need(`{"v":`)
+	v := p.int()
+	if int64(int(v)) != v {
+		p.ok = false
 	}
 	w.V = int(v)
-	if w.Root, w.RootRaw, ok = p.utf8Field(`,"root":`, `,"root_raw":`); !ok {
-		return w, false
-	}
-	if w.Path, w.PathRaw, ok = p.utf8Field(`,"path":`, `,"path_raw":`); !ok {
-		return w, false
-	}
-	if !p.lit(`,"reason":`) {
-		return w, false
-	}
-	if w.Reason, ok = p.str(); !ok {
-		return w, false
-	}
+	w.Root, w.RootRaw = p.utf8Field(`,"root":`, `,"root_raw":`)
+	w.Path, w.PathRaw = p.utf8Field(`,"path":`, `,"path_raw":`)
+	p.need(`,"reason":`)
+	w.Reason = p.str()
 	if p.lit(`,"origin":`) {
-		if w.Origin, ok = p.str(); !ok {
-			return w, false
-		}
+		w.Origin = p.str()
 	}
 	if p.lit(`,"version":{"size":`) {
-		var ino uint64
-		w.Version.Size, ok = p.int()
-		ok = ok && p.lit(`,"mtime":`)
-		if ok {
-			w.Version.ModTime, ok = p.int()
-		}
-		ok = ok && p.lit(`,"ctime":`)
-		if ok {
-			w.Version.ChangeTime, ok = p.int()
-		}
-		ok = ok && p.lit(`,"ino":`)
-		if ok {
-			ino, ok = p.uint()
-		}
-		if !ok || !p.lit(`}`) {
-			return w, false
-		}
-		w.Version.Ino = ino
+		w.Version.Size = p.int()
+		p.need(`,"mtime":`)
+		w.Version.ModTime = p.int()
+		p.need(`,"ctime":`)
+		w.Version.ChangeTime = p.int()
+		p.need(`,"ino":`)
+		w.Version.Ino = p.uint()
+		p.need(`}`)
 	}
 	if p.lit(`,"stamp":`) {
-		s, ok := p.uint()
-		if !ok {
-			return w, false
-		}
-		w.Stamp = safefile.Stamp(s)
+		w.Stamp = safefile.Stamp(p.uint())
 	}
 	w.Bulk = p.lit(`,"bulk":true`)
-	if !p.lit(`,"time":`) {
-		return w, false
-	}
-	ts, ok := p.str()
-	if !ok {
+	p.need(`,"time":`)
+	ts := p.str()
+	p.need(`}`)
+	if !p.ok || len(p.b) != 0 {
 		return w, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
@@ -170,68 +143,81 @@ func parseWire(data []byte) (w wireEvent, ok bool) {
 		return w, false
 	}
 	w.Time = t
-	return w, p.lit(`}`) && len(p.b) == 0
+	return w, true
 }
 
-// wireParser reads data from its start.
-type wireParser struct{ b []byte }
+// wireParser reads data from its start. Once the data leaves the form
+// appendWire writes, ok is false and every read returns a zero value.
+type wireParser struct {
+	b  []byte
+	ok bool
+}
 
 // lit consumes s if the data continues with it.
 func (p *wireParser) lit(s string) bool {
-	if len(p.b) < len(s) || string(p.b[:len(s)]) != s {
+	if !p.ok || len(p.b) < len(s) || string(p.b[:len(s)]) != s {
 		return false
 	}
 	p.b = p.b[len(s):]
 	return true
 }
 
+// need consumes s, which must come next.
+func (p *wireParser) need(s string) {
+	if !p.lit(s) {
+		p.ok = false
+	}
+}
+
 // utf8Field reads the field that starts with plain (a string) or raw (its
 // raw form), if one is next.
-func (p *wireParser) utf8Field(plain, raw string) (*string, []byte, bool) {
+func (p *wireParser) utf8Field(plain, raw string) (*string, []byte) {
 	switch {
 	case p.lit(plain):
-		s, ok := p.str()
-		return &s, nil, ok
+		s := p.str()
+		return &s, nil
 	case p.lit(raw):
-		s, ok := p.str()
-		if !ok || s == "" {
-			return nil, nil, false
-		}
+		s := p.str()
 		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil || base64.StdEncoding.EncodeToString(b) != s {
-			return nil, nil, false
+		if s == "" || err != nil || base64.StdEncoding.EncodeToString(b) != s {
+			p.ok = false
+			return nil, nil
 		}
-		return nil, b, true
+		return nil, b
 	}
-	return nil, nil, true
+	return nil, nil
 }
 
 // str reads a quoted string holding nothing JSON would decode differently
 // from its bytes: no escape, no control character, valid UTF-8.
-func (p *wireParser) str() (string, bool) {
-	if len(p.b) == 0 || p.b[0] != '"' {
-		return "", false
+func (p *wireParser) str() string {
+	if !p.ok || len(p.b) == 0 || p.b[0] != '"' {
+		p.ok = false
+		return ""
 	}
 	end := bytes.IndexByte(p.b[1:], '"')
 	if end < 0 {
-		return "", false
+		p.ok = false
+		return ""
 	}
 	s := p.b[1 : 1+end]
 	for _, c := range s {
 		if c < 0x20 || c == '\\' {
-			return "", false
+			p.ok = false
+			return ""
 		}
 	}
 	if !utf8.Valid(s) {
-		return "", false
+		p.ok = false
+		return ""
 	}
 	p.b = p.b[2+end:]
-	return string(s), true
+	return string(s)
 }
 
 // digits returns the run of digits (after an optional '-') the data starts
 // with, if it is a number as strconv writes one (no leading zero).
-func (p *wireParser) digits(signed bool) ([]byte, bool) {
+func (p *wireParser) digits(signed bool) []byte {
 	n := 0
 	if signed && len(p.b) > 0 && p.b[0] == '-' {
 		n = 1
@@ -241,27 +227,26 @@ func (p *wireParser) digits(signed bool) ([]byte, bool) {
 		n++
 	}
 	d := p.b[:n]
-	if n == start || p.b[start] == '0' && n > start+1 || d[0] == '-' && d[1] == '0' {
-		return nil, false
+	if !p.ok || n == start || p.b[start] == '0' && n > start+1 || d[0] == '-' && d[1] == '0' {
+		p.ok = false
+		return nil
 	}
 	p.b = p.b[n:]
-	return d, true
+	return d
 }
 
-func (p *wireParser) int() (int64, bool) {
-	d, ok := p.digits(true)
-	if !ok {
-		return 0, false
+func (p *wireParser) int() int64 {
+	v, err := strconv.ParseInt(string(p.digits(true)), 10, 64)
+	if err != nil {
+		p.ok = false
 	}
-	v, err := strconv.ParseInt(string(d), 10, 64)
-	return v, err == nil
+	return v
 }
 
-func (p *wireParser) uint() (uint64, bool) {
-	d, ok := p.digits(false)
-	if !ok {
-		return 0, false
+func (p *wireParser) uint() uint64 {
+	v, err := strconv.ParseUint(string(p.digits(false)), 10, 64)
+	if err != nil {
+		p.ok = false
 	}
-	v, err := strconv.ParseUint(string(d), 10, 64)
-	return v, err == nil
+	return v
 }
