@@ -152,3 +152,30 @@ func BenchmarkEventCodec(b *testing.B) {
 		}
 	})
 }
+
+// TestParseWireRefuses: bodies one step from appendWire's form are left to
+// encoding/json (which refuses or reads most of them), never read here.
+func TestParseWireRefuses(t *testing.T) {
+	const ok = `{"v":1,"path":"a.md","reason":"event","version":{"size":1,"mtime":2,"ctime":3,"ino":4},"time":"2026-12-05T23:30:01Z"}`
+	if _, good := parseWire([]byte(ok)); !good {
+		t.Fatalf("parseWire refused its own form: %s", ok)
+	}
+	for _, in := range []string{
+		`{"v":1,"path":"a.md","reason":"event","version":{"size":1,"mtime":2,"ctime":3,"ino":4},"time":"2026-12-05T23:30:01Z"`, // no closing brace
+		`{"v":1,"path":"a.md""event","version":{"size":1,"mtime":2,"ctime":3,"ino":4},"time":"2026-12-05T23:30:01Z"}`,          // no reason key
+		`{"v":1,"path":"a.md","reason":"event","version":{"size":1,"mtime":2,"ctime":3},"time":"2026-12-05T23:30:01Z"}`,        // no ino
+		`{"v":1,"path":"a.md","reason":"event","version":{"size":1,"mtime":2,"ctime":3,"ino":4,"time":"2026-12-05T23:30:01Z"}`, // version not closed
+		`{"path":"a.md","v":1,"reason":"event","time":"2026-12-05T23:30:01Z"}`,                                                 // another order
+		`{"v":01,"path":"a.md","reason":"event","time":"2026-12-05T23:30:01Z"}`,                                                // leading zero
+		`{"v":1,"path":"a.md","path":"b.md","reason":"event","time":"2026-12-05T23:30:01Z"}`,                                   // duplicate
+		`{"v":1,"path":"a\u002emd","reason":"event","time":"2026-12-05T23:30:01Z"}`,                                            // an escape
+		`{"v":1,"path":"a.md","reason":"event","bulk":false,"time":"2026-12-05T23:30:01Z"}`,                                    // bulk written false
+		`{"v":1,"path":"a.md","reason":"event","time":"2026-12-05T23:30:01.100Z"}`,                                             // time not as written
+		`{"v":1,"path":"a.md","reason":"event","time":"2026-12-05T23:30:01Z"} {}`,                                              // trailing data
+		`{"v":1,"path_raw":"","reason":"event","time":"2026-12-05T23:30:01Z"}`,                                                 // empty raw form
+	} {
+		if w, good := parseWire([]byte(in)); good {
+			t.Errorf("parseWire read %+v from %s", w, in)
+		}
+	}
+}
