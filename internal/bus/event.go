@@ -115,9 +115,7 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 	if !origins[ev.Origin] {
 		return nil, fmt.Errorf("file event origin %q is not one of user, vcs, scribe, scan", ev.Origin)
 	}
-	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Stamp: ev.Stamp, Bulk: ev.Bulk, Time: ev.Time.UTC()}
-	w.Root, w.RootRaw = splitUTF8(ev.Root)
-	w.Path, w.PathRaw = splitUTF8(ev.Path)
+	w := toWire(ev)
 	b, ok := appendWire(make([]byte, 0, 256), &w)
 	if !ok {
 		var err error
@@ -129,6 +127,14 @@ func encodeEvent(ev FileEvent) ([]byte, error) {
 		return nil, fmt.Errorf("file event for a %d-byte path is larger than %d bytes", len(ev.Path), maxEventSize)
 	}
 	return b, nil
+}
+
+// toWire returns the wire form of ev, its time in UTC.
+func toWire(ev FileEvent) wireEvent {
+	w := wireEvent{V: wireVersion, Reason: ev.Reason, Origin: ev.Origin, Version: ev.Version, Stamp: ev.Stamp, Bulk: ev.Bulk, Time: ev.Time.UTC()}
+	w.Root, w.RootRaw = splitUTF8(ev.Root)
+	w.Path, w.PathRaw = splitUTF8(ev.Path)
+	return w
 }
 
 func splitUTF8(s string) (*string, []byte) {

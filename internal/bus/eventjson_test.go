@@ -19,10 +19,7 @@ var wireNames = []string{
 
 // wireOf builds an event's wire form as encodeEvent does.
 func wireOf(root, path, reason, origin string, v safefile.Version, stamp uint64, bulk bool, t time.Time) wireEvent {
-	w := wireEvent{V: wireVersion, Reason: reason, Origin: origin, Version: v, Stamp: safefile.Stamp(stamp), Bulk: bulk, Time: t.UTC()}
-	w.Root, w.RootRaw = splitUTF8(root)
-	w.Path, w.PathRaw = splitUTF8(path)
-	return w
+	return toWire(FileEvent{Root: root, Path: path, Reason: reason, Origin: origin, Version: v, Stamp: safefile.Stamp(stamp), Bulk: bulk, Time: t})
 }
 
 // checkWire holds appendWire to json.Marshal (the same bytes, or a refusal)
