@@ -170,14 +170,18 @@ func TestReplayStopsAtTornFrame(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openAt(t, path)
 	want := recVersions(t, j, 3)
-	seg := j.segmentName(j.log.seg)
+	seg, end := j.segmentName(j.log.seg), j.log.size
 	abandon(t, j)
+	// The torn frame goes where the next append would have gone: over
+	// the zeros written ahead.
 	torn := (&logRec{id: 99, root: "/r", path: "b.md", entry: encodeEntry(&Entry{Root: "/r", Path: "b.md", Rule: "r"})}).appendFrame(nil)
-	f, err := os.OpenFile(seg, os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write(torn[:len(torn)-3])
+	if _, err := f.WriteAt(torn[:len(torn)-3], end); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 
 	j, err = Open(path, Retention{})
@@ -477,13 +481,13 @@ func TestIDsNeverReusedAfterDamage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j := openAt(t, path)
 	ids := recVersions(t, j, 6)
-	seg := j.segmentName(j.log.seg)
+	seg, end := j.segmentName(j.log.seg), j.log.size
 	abandon(t, j)
 	b, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[len(b)/3] ^= 0xff // damage a frame near the start
+	b[end/3] ^= 0xff // damage a frame near the start
 	if err := os.WriteFile(seg, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -495,6 +499,62 @@ func TestIDsNeverReusedAfterDamage(t *testing.T) {
 	id := rec(t, j, "/r", "b.md", "r", []byte("new"), []byte("w"), time.Time{})
 	if id <= ids[len(ids)-1] {
 		t.Errorf("new ID %d after damage; IDs up to %d were given before it", id, ids[len(ids)-1])
+	}
+}
+
+// TestZerosAhead: appends overwrite the zeros written ahead of them, so the
+// segment's length stays put while they fit; a replay reads the frames up
+// to the zeros, takes them for no torn write (IDs go on from the last one),
+// and Close leaves no zeros behind.
+func TestZerosAhead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j := openAt(t, path)
+	seg := j.segmentName(j.log.seg)
+	length := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	first := rec(t, j, "/r", "a.md", "r", []byte("v0"), []byte("w"), time.Time{})
+	grown := length()
+	if grown < minAhead || grown <= j.log.size {
+		t.Fatalf("segment after one append: %d bytes, %d of frames; want zeros written ahead, at least %d bytes", grown, j.log.size, minAhead)
+	}
+	want := append([]uint64{first}, recVersions(t, j, 20)...)
+	if n := length(); n != grown {
+		t.Errorf("segment grew from %d to %d bytes while its frames (%d bytes) fit in it", grown, n, j.log.size)
+	}
+	end := j.log.size
+	abandon(t, j)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tail := b[end:]; len(bytes.Trim(tail, "\x00")) != 0 {
+		t.Fatalf("the %d bytes after the frames are not all zeros", len(tail))
+	}
+
+	j = openAt(t, path)
+	es, err := j.List("/r", "a.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(want)
+	if got := ids(es); !slices.Equal(got, want) {
+		t.Errorf("entries after the replay = %v; want %v, newest first", got, want)
+	}
+	if id := rec(t, j, "/r", "b.md", "r", []byte("x"), []byte("w"), time.Time{}); id != want[0]+1 {
+		t.Errorf("ID after the replay = %d; want %d (the zeros are no torn write)", id, want[0]+1)
+	}
+	seg, end = j.segmentName(j.log.seg), j.log.size
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := length(); n != end {
+		t.Errorf("segment after Close: %d bytes; want its %d bytes of frames", n, end)
 	}
 }
 
