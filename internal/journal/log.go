@@ -392,6 +392,9 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 	l.mu.Lock()
 	var job *applyJob
 	var torn *tornError
+	if err == nil || !errors.As(err, &torn) {
+		l.ahead = ahead // on failure the segment was cut back to size
+	}
 	if errors.As(err, &torn) {
 		// No later frame goes behind the torn one: the next ones go to a
 		// new segment, and this one is deleted once its whole frames are
@@ -406,7 +409,6 @@ func (j *Journal) appendRec(r *logRec) (uint64, error) {
 			l.pendingBytes += q.rec.size()
 		}
 		l.size += int64(n)
-		l.ahead = ahead
 		if !l.applying && len(l.pending) >= l.retryAt && (len(l.pending) >= applyEvery || l.pendingBytes >= applyBytes) {
 			// Rotate while holding the lead: no append is in flight into
 			// the segment that is set aside.
@@ -443,7 +445,11 @@ func (j *Journal) writeFrames(f *os.File, size, ahead int64, batch []*logReq) (i
 	grow := end > ahead
 	_, err := f.WriteAt(buf, size)
 	if err == nil && grow {
-		ahead, err = growAhead(f, end)
+		// The zeros only make later flushes cheaper: a disk with room for
+		// the frames but not for them still takes the frames.
+		if ahead, err = growAhead(f, end); err != nil {
+			ahead, err = end, nil
+		}
 	}
 	if err == nil && !j.log.noSync {
 		if grow {

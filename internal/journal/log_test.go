@@ -322,9 +322,11 @@ const fullEnv = "JOURNAL_TEST_FULL"
 
 // fullDiskChild records entries, then lowers RLIMIT_FSIZE to just past the
 // log's size, so that the next frame is written in part and then refused,
-// records more (which must fail), lifts the limit, records more (which
-// must succeed), and exits without closing the journal. It prints "ok i id"
-// and "fail i" lines.
+// records more (which must fail), raises the limit to room for a frame but
+// not for the zeros written ahead of the log's frames (which must succeed:
+// they are an optimization), lifts the limit, records more (which must
+// succeed), and exits without closing the journal. It prints "ok i id" and
+// "fail i" lines.
 func fullDiskChild(path string) int {
 	signal.Ignore(syscall.SIGXFSZ) // EFBIG rather than death
 	j, err := Open(path, Retention{})
@@ -361,11 +363,17 @@ func fullDiskChild(path string) int {
 	for i := 10; i < 13; i++ {
 		record(i)
 	}
+	full.Cur = uint64(size) + 8<<10 // room for a frame, not for the zeros
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &full); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	record(13)
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for i := 13; i < 20; i++ {
+	for i := 14; i < 20; i++ {
 		record(i)
 	}
 	return 0 // no Close: the reopen replays the log
