@@ -89,9 +89,10 @@ const (
 	maxAhead = 1 << 20
 )
 
-// zeros is what a segment is written ahead with. Reading a page of it that
-// was never written maps the kernel's shared zero page: it costs no memory.
-var zeros [maxAhead]byte
+// zeros is what a segment is written ahead with, minAhead at a time: the
+// pages a write reads it from count in the process's resident memory (a
+// 1 MiB array raised a daemon's by as much).
+var zeros [minAhead]byte
 
 // releaseEvery is how many applied entries the journal's mapping may
 // gather pages for before they are released (ReleaseMemory): a madvise per
@@ -473,8 +474,11 @@ func (j *Journal) writeFrames(f *os.File, size, ahead int64, batch []*logReq) (i
 // length.
 func growAhead(f *os.File, end int64) (int64, error) {
 	n := min(max(end, minAhead), maxAhead)
-	if _, err := f.WriteAt(zeros[:n], end); err != nil {
-		return 0, err
+	n = (n + minAhead - 1) / minAhead * minAhead // whole copies of zeros
+	for off := end; off < end+n; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:], off); err != nil {
+			return 0, err
+		}
 	}
 	return end + n, nil
 }
