@@ -236,7 +236,8 @@ func TestReplaceWithoutProc(t *testing.T) {
 	path := filepath.Join(dir, "note.md")
 	writeFile(t, path, crashOld, 0o644)
 	procFD = filepath.Join(dir, "no-proc") + "/"
-	defer func() { procFD = "/proc/self/fd/"; noTmpfile.Store(false) }()
+	noEmptyPath.Store(true) // as for a process linkat(2) refuses AT_EMPTY_PATH
+	defer func() { procFD = "/proc/self/fd/"; noTmpfile.Store(false); noEmptyPath.Store(false) }()
 	for i, content := range [][]byte{crashOurs, crashSave} {
 		s, err := Read(root, "note.md", 0)
 		if err != nil {
@@ -251,6 +252,36 @@ func TestReplaceWithoutProc(t *testing.T) {
 		if !noTmpfile.Load() {
 			t.Fatalf("after write %d, unnamed temp files are still tried", i+1)
 		}
+	}
+	if left := temps(t, dir); len(left) > 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+}
+
+// Where the kernel lets linkat(2) name a file by its descriptor
+// (AT_EMPTY_PATH), the unnamed temp file is named that way, with no
+// /proc at all.
+func TestTempLinkedByDescriptor(t *testing.T) {
+	dir, root := newRoot(t)
+	path := filepath.Join(dir, "note.md")
+	writeFile(t, path, crashOld, 0o644)
+	procFD = filepath.Join(dir, "no-proc") + "/"
+	defer func() { procFD = "/proc/self/fd/"; noTmpfile.Store(false); noEmptyPath.Store(false) }()
+	s, err := Read(root, "note.md", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := replace(root, "note.md", s, crashOurs); err != nil {
+		t.Fatal(err)
+	}
+	if noEmptyPath.Load() {
+		t.Skip("linkat(2) refuses AT_EMPTY_PATH to this process (Linux before 6.10, without CAP_DAC_READ_SEARCH)")
+	}
+	if noTmpfile.Load() {
+		t.Error("the unnamed temp file was not named by its descriptor: Replace fell back to named temp files")
+	}
+	if b := readFile(t, path); !bytes.Equal(b, crashOurs) {
+		t.Errorf("the file holds %q", b)
 	}
 	if left := temps(t, dir); len(left) > 0 {
 		t.Errorf("temp files left: %q", left)
