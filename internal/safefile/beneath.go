@@ -147,44 +147,54 @@ func (fi *statInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
 func (fi *statInfo) IsDir() bool        { return fi.Mode().IsDir() }
 func (fi *statInfo) Sys() any           { return &fi.st }
 
-// Hash returns the SHA-256 of the regular file rel below root and its size,
-// read without following a symlink in its last component and without
-// blocking on a FIFO; it fails for anything that is not a regular file of
-// at most maxSize bytes. It opens the file with one openat2(2) where the
-// kernel has it (see openBeneath), else through its parent directory as
-// Read does, and reads it through its descriptor, not an *os.File.
-func Hash(root *os.Root, rel string, maxSize int64) ([32]byte, int64, error) {
+// Hash returns the SHA-256 of the regular file rel below root and the
+// file's stat (as Lstat gives it: a regular file is not a link), read without
+// following a symlink in its last component and without blocking on a FIFO;
+// it fails for anything that is not a regular file of at most maxSize
+// bytes. It opens the file with one openat2(2) where the kernel has it (see
+// openBeneath), else through its parent directory as Read does, and reads it
+// through its descriptor, not an *os.File. The stat is the descriptor's,
+// taken before the read: a caller that needs both what a path is and what
+// it holds gets them in one open.
+func Hash(root *os.Root, rel string, maxSize int64) ([32]byte, fs.FileInfo, error) {
 	fd, err := openFileBeneath(root, rel)
 	if err != nil {
-		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, err)
+		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, err)
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
+		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "fstat", Path: rel, Err: err})
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > maxSize {
-		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
 	}
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(buf)
 	var n int64
 	for {
-		m, err := unix.Read(fd, *buf)
+		// A read shorter than asked for ends a regular file: the size the
+		// stat gave, plus one byte, takes it in one read with no second
+		// one to find the end.
+		want := *buf
+		if left := st.Size + 1 - n; left > 0 && left < int64(len(want)) {
+			want = want[:left]
+		}
+		m, err := unix.Read(fd, want)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "read", Path: rel, Err: err})
-		}
-		if m == 0 {
-			return [32]byte(h.Sum(nil)), n, nil
+			return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "read", Path: rel, Err: err})
 		}
 		if n += int64(m); n > maxSize {
-			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+			return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
 		}
-		h.Write((*buf)[:m])
+		h.Write(want[:m])
+		if m < len(want) {
+			return [32]byte(h.Sum(nil)), newStatInfo(path.Base(rel), &st), nil
+		}
 	}
 }
 

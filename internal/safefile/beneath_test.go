@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"io/fs"
@@ -162,10 +163,29 @@ func TestHash(t *testing.T) {
 		t.Run(way.name, func(t *testing.T) {
 			noOpenat2.Store(way.off)
 			defer noOpenat2.Store(false)
+			lst, err := Lstat(root, "a/b/note.md")
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, rel := range []string{"a/b/note.md", "in/b/note.md", "a/up/note.md"} {
-				h, n, err := Hash(root, rel, 1<<20)
-				if err != nil || h != want || n != 5 {
-					t.Errorf("Hash(%s) = %x, %d, %v; want %x, 5", rel, h, n, err, want)
+				h, fi, err := Hash(root, rel, 1<<20)
+				if err != nil || h != want {
+					t.Errorf("Hash(%s) = %x, %v; want %x", rel, h, err, want)
+					continue
+				}
+				if fi.Name() != "note.md" || !fi.Mode().IsRegular() || VersionOf(fi) != VersionOf(lst) {
+					t.Errorf("Hash(%s)'s stat: %s %v %+v; want Lstat's: note.md %v %+v", rel, fi.Name(), fi.Mode(), VersionOf(fi), lst.Mode(), VersionOf(lst))
+				}
+			}
+			// Sizes about the read buffer's (32 KiB), which the reads
+			// are cut to the stat's size plus one byte by.
+			for _, size := range []int{0, 1, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_000} {
+				b := bytes.Repeat([]byte("0123456789abcdef\n"), size/17+1)[:size]
+				if err := root.WriteFile("a/size.md", b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if h, fi, err := Hash(root, "a/size.md", 1<<20); err != nil || h != sha256.Sum256(b) || fi.Size() != int64(size) {
+					t.Errorf("Hash of %d bytes = %x, %v; want %x", size, h, err, sha256.Sum256(b))
 				}
 			}
 			if _, _, err := Hash(root, "a/b/note.md", 4); !errors.Is(err, ErrNotHashable) {

@@ -119,6 +119,27 @@ func TestDirRenames(t *testing.T) {
 	}
 }
 
+// TestDocReplacedByDir: a document deleted and a directory of the same
+// name made, or moved in, at once is watched and listed like any new
+// directory, although the watcher knew the name as a document.
+func TestDocReplacedByDir(t *testing.T) {
+	h := start(t, map[string]string{"made.md": "1", "moved.md": "2", "elsewhere/": ""}, config{})
+	must(t, os.MkdirAll(h.path("elsewhere/moved.md/deep"), 0o755))
+	must(t, os.WriteFile(h.path("elsewhere/moved.md/deep/in.md"), []byte("i"), 0o644))
+	must(t, os.Remove(h.path("made.md")))
+	must(t, os.Mkdir(h.path("made.md"), 0o755))
+	must(t, os.WriteFile(h.path("made.md/in.md"), []byte("i"), 0o644))
+	must(t, os.Remove(h.path("moved.md")))
+	must(t, os.Rename(h.path("elsewhere/moved.md"), h.path("moved.md")))
+	h.quiesce()
+	wantChanges(t, h.take(), "removed made.md", "changed made.md/in.md", "removed moved.md", "changed moved.md/deep/in.md")
+	// Both are watched: a write into each is a change.
+	must(t, os.WriteFile(h.path("made.md/new.md"), []byte("n"), 0o644))
+	must(t, os.WriteFile(h.path("moved.md/deep/in.md"), []byte("j"), 0o644))
+	h.quiesce()
+	wantChanges(t, h.take(), "changed made.md/new.md", "changed moved.md/deep/in.md")
+}
+
 // TestSymlinks is W6: links are leaves. Loops, absolute and relative links
 // out of the root, dangling links and chains are never followed or watched,
 // the first crawl ends at once, and nothing outside the root is reported.

@@ -106,6 +106,7 @@ func (w *Watcher) deferLocked(now time.Time) bool {
 // state is what probe found at a path.
 type state struct {
 	doc bool // a document: included, and a regular file (or a link to one inside the root)
+	dir bool // a directory (not a link to one)
 	v   safefile.Version
 	fp  fingerprint
 	err error // the state is unknown (permissions, I/O)
@@ -134,7 +135,7 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 		}
 	}
 	if !fi.Mode().IsRegular() {
-		return state{}
+		return state{dir: !link && fi.IsDir()}
 	}
 	v := safefile.VersionOf(fi)
 	return state{doc: true, v: v, fp: fingerprintOf(v, link, time.Now())}
@@ -147,8 +148,17 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	}
 	w.mu.Lock()
 	f := w.filter
+	sup, armed := w.suppress[p.rel]
 	w.mu.Unlock()
-	st := w.probe(f, p.rel)
+	armed = armed && time.Now().Before(sup.until)
+	// A path the engine wrote a moment ago: one open tells both what it is
+	// and whether it holds that write (probeOwn), where probe and a hash
+	// after it opened it twice. Anything else, a link among them, is
+	// probed.
+	st, own, probed := w.probeOwn(f, p.rel, armed, sup.hash)
+	if !probed {
+		st = w.probe(f, p.rel)
+	}
 	if st.err != nil {
 		w.warnOnce(p.rel, "cannot inspect file; it is retried at the next event or rescan", st.err)
 		return Change{}, false
@@ -161,6 +171,12 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		if had {
 			w.knownDelLocked(p.rel)
 		}
+		if st.dir && had && !w.filter.ExcludedDir(p.rel) {
+			// A document's name made a directory: the drain goroutine
+			// did not look (see handle), so the crawler watches and
+			// lists it now, as for any new directory.
+			w.pushLocked(&session{reason: ReasonEvent}, p.rel)
+		}
 		w.mu.Unlock()
 		// Only a path that was a document can be removed; a temp file
 		// that came and went never existed for the consumer.
@@ -168,7 +184,6 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		return c, had
 	}
 	w.knownSetLocked(p.rel, st.fp)
-	sup, armed := w.suppress[p.rel]
 	w.mu.Unlock()
 
 	if p.verify && had && old.same(st.fp) {
@@ -188,11 +203,9 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		// Unchanged, but it was recorded within its mtime's tick: a
 		// change hidden in that tick is possible, so report it, once.
 	}
-	if armed && time.Now().Before(sup.until) {
-		if h, err := w.hashFile(p.rel); err == nil && h == sup.hash {
-			w.suppressed.Add(1)
-			return Change{}, false
-		}
+	if probed && own || !probed && armed && time.Now().Before(sup.until) && w.holds(p.rel, sup.hash) {
+		w.suppressed.Add(1)
+		return Change{}, false
 	}
 	c.Op = Changed
 	c.Version = st.v

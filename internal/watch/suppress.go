@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/safefile"
+	"github.com/scribe-md/scribe/internal/scan"
 )
 
 // maxHashSize bounds how much of a file is hashed to compare it with an own
@@ -43,8 +44,26 @@ func (w *Watcher) Suppress(rel string, hash [32]byte) {
 	w.suppress[rel] = suppression{hash: hash, until: now.Add(suppressTTL)}
 }
 
-// hashFile returns the SHA-256 of the regular file rel.
-func (w *Watcher) hashFile(rel string) ([32]byte, error) {
+// holds reports whether the regular file rel has content whose SHA-256 is
+// hash.
+func (w *Watcher) holds(rel string, hash [32]byte) bool {
 	h, _, err := safefile.Hash(w.root, rel, maxHashSize)
-	return h, err
+	return err == nil && h == hash
+}
+
+// probeOwn is probe for a path with an armed suppression (armed), by one
+// open that also hashes the content: it returns the path's state, whether
+// its content hashes to hash, and false when it could not tell (not armed,
+// not a candidate, a link, not a regular file, an error), for probe to
+// decide.
+func (w *Watcher) probeOwn(f *scan.Filter, rel string, armed bool, hash [32]byte) (st state, own, ok bool) {
+	if !armed || !candidate(f, rel) {
+		return state{}, false, false
+	}
+	h, fi, err := safefile.Hash(w.root, rel, maxHashSize)
+	if err != nil {
+		return state{}, false, false
+	}
+	v := safefile.VersionOf(fi)
+	return state{doc: true, v: v, fp: fingerprintOf(v, false, time.Now())}, h == hash, true
 }
