@@ -217,7 +217,7 @@ func openFileBeneath(root *os.Root, rel string) (int, error) {
 			return -1, &fs.PathError{Op: "open", Path: rel, Err: err}
 		}
 	}
-	d, base, err := openParent(root, rel)
+	d, base, err := openParentToRead(root, rel)
 	if err != nil {
 		return -1, err
 	}

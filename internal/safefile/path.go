@@ -70,9 +70,19 @@ type dir struct {
 // It asks the kernel to resolve rel that way in one call where it can
 // (openBeneath), and walks it with os.Root otherwise.
 func openDir(root *os.Root, rel string) (*dir, error) {
+	return openDirFor(root, rel, true)
+}
+
+// openDirFor is openDir; with keyed false, a directory that openat2 opened
+// is left without its identity (key), which only writes use: O_DIRECTORY
+// has made sure it is a directory, and a read spares the fstat.
+func openDirFor(root *os.Root, rel string, keyed bool) (*dir, error) {
 	d := &dir{fd: -1}
 	if fd, ok := openBeneath(root, rel); ok {
 		d.fd = fd
+		if !keyed {
+			return d, nil
+		}
 	} else {
 		f, err := root.Open(rel)
 		if err != nil {
@@ -96,10 +106,20 @@ func openDir(root *os.Root, rel string) (*dir, error) {
 // openParent validates rel and opens its parent directory, returning it with
 // the last component of rel.
 func openParent(root *os.Root, rel string) (*dir, string, error) {
+	return openParentFor(root, rel, true)
+}
+
+// openParentToRead is openParent for a read, which needs no identity of
+// the directory (see openDirFor).
+func openParentToRead(root *os.Root, rel string) (*dir, string, error) {
+	return openParentFor(root, rel, false)
+}
+
+func openParentFor(root *os.Root, rel string, keyed bool) (*dir, string, error) {
 	if err := checkRel(rel); err != nil {
 		return nil, "", err
 	}
-	d, err := openDir(root, path.Dir(rel))
+	d, err := openDirFor(root, path.Dir(rel), keyed)
 	if err != nil {
 		return nil, "", err
 	}
@@ -115,7 +135,19 @@ func (d *dir) close() error {
 }
 
 // sync makes the directory's entries durable (see durable.go).
-func (d *dir) sync() error { return syncDir(d.fd, d.key) }
+func (d *dir) sync() error {
+	d.mustBeKeyed()
+	return syncDir(d.fd, d.key)
+}
+
+// mustBeKeyed panics for a directory opened to read (openParentToRead):
+// without its identity, its fsyncs and entry lock would be shared with
+// every other such directory's.
+func (d *dir) mustBeKeyed() {
+	if d.key == (dirKey{}) {
+		panic("safefile: a directory opened to read is used to write")
+	}
+}
 
 // lstat stats name in d without following a symlink.
 func (d *dir) lstat(name string) (unix.Stat_t, error) {

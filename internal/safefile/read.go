@@ -64,7 +64,7 @@ var errChanged = errors.New("changed during read")
 //
 // A missing file returns an error that wraps fs.ErrNotExist.
 func Read(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
-	d, base, err := openParent(root, rel)
+	d, base, err := openParentToRead(root, rel)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
@@ -77,7 +77,7 @@ func Read(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 // Everything else — no symlinks, no special files, the size limit, the
 // re-check for a concurrent change — is the same.
 func ReadRaw(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
-	d, base, err := openParent(root, rel)
+	d, base, err := openParentToRead(root, rel)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}

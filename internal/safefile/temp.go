@@ -54,6 +54,7 @@ var entryLocks [1024]sync.Mutex
 
 // entryLock returns the lock of d's entries.
 func (d *dir) entryLock() *sync.Mutex {
+	d.mustBeKeyed()
 	h := (d.key.ino ^ d.key.dev<<32) * 0x9e3779b97f4a7c15 // spread neighbouring inodes
 	return &entryLocks[h>>54]
 }
