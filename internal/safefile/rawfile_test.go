@@ -1,6 +1,7 @@
 package safefile
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
@@ -58,5 +59,33 @@ func TestRawFile(t *testing.T) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(other.Fd()), &st); err != nil {
 		t.Errorf("another file's descriptor was closed by a second Close: %v", err)
+	}
+}
+
+// hashFile hashes the whole file whatever the size it is told: the stat's
+// (one pread), a smaller one (the file grew since), a larger one (it
+// shrank), about the read buffer's 32 KiB.
+func TestHashFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.md")
+	for _, size := range []int{0, 1, 1111, 32<<10 - 1, 32 << 10, 32<<10 + 1, 100_000} {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = byte('a' + i%26)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newRawFile(fd, path)
+		for _, told := range []int64{int64(size), int64(size) / 2, int64(size) + 4096} {
+			h, n, err := hashFile(f, told)
+			if err != nil || h != sha256.Sum256(b) || n != int64(size) {
+				t.Errorf("hashFile of %d bytes told %d: %x, %d, %v; want %x, %d", size, told, h, n, err, sha256.Sum256(b), size)
+			}
+		}
+		f.Close()
 	}
 }

@@ -137,7 +137,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 	// An unchanged stat of a settled snapshot proves unchanged content
 	// (see Snapshot.Settled); a racy one is hashed again.
 	if !old.Settled {
-		if h, n, err := hashFile(cur); err != nil {
+		if h, n, err := hashFile(cur, curSt.Size); err != nil {
 			return err
 		} else if h != old.Hash || n != old.Size {
 			return errConflict
@@ -248,7 +248,7 @@ func (d *dir) stillOld(st *unix.Stat_t, old *Snapshot, cur *rawFile, leased bool
 		// An intact lease proves no one opened the file for writing.
 		return leaseIntact(cur)
 	}
-	h, n, err := hashFile(cur)
+	h, n, err := hashFile(cur, st.Size)
 	return err == nil && h == old.Hash && n == old.Size
 }
 
@@ -263,7 +263,7 @@ func (d *dir) stillOurs(name string, st *unix.Stat_t, t *temp, content []byte) b
 	}
 	f := newRawFile(fd, name)
 	defer f.Close()
-	h, n, err := hashFile(f)
+	h, n, err := hashFile(f, st.Size)
 	return err == nil && n == int64(len(content)) && h == sha256.Sum256(content)
 }
 
@@ -502,16 +502,33 @@ func leaseIntact(f *rawFile) bool {
 	return err == nil && typ == unix.F_RDLCK
 }
 
-// hashFile hashes f from offset 0 without moving its offset, through a
-// pooled buffer: io.Copy would allocate and clear 32 KiB for each call,
-// which a burst's racy rewrites make per file.
-func hashFile(f *rawFile) ([32]byte, int64, error) {
+// hashFile returns the SHA-256 of f's content and its length, read from
+// offset 0 without moving f's offset, through a pooled buffer (a buffer of
+// its own would be allocated and cleared for each call, and a burst's racy
+// rewrites make one per file). size is the length a stat of f gave: a pread
+// shorter than asked for ends a regular file, so a file of that size takes
+// one pread, of size+1 bytes, and none more to find its end.
+func hashFile(f *rawFile, size int64) ([32]byte, int64, error) {
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(buf)
-	n, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, 1<<62), *buf)
-	if err != nil {
-		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), err)
+	var n int64
+	for {
+		want := *buf
+		if left := size + 1 - n; left > 0 && left < int64(len(want)) {
+			want = want[:left]
+		}
+		m, err := unix.Pread(f.Fd(), want, n)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), &os.PathError{Op: "read", Path: f.Name(), Err: err})
+		}
+		h.Write(want[:m])
+		n += int64(m)
+		if m < len(want) {
+			return [32]byte(h.Sum(nil)), n, nil
+		}
 	}
-	return [32]byte(h.Sum(nil)), n, nil
 }
