@@ -37,8 +37,10 @@ type dirKey struct {
 // showed rel as a regular file: it is then read with no lstat before the
 // open and one fstat (safefile.Dir.ReadListed, whose safety argument is
 // written there, or for a run that writes ReadListedToWrite, which keeps
-// the hash that Replace checks).
-func (e *Engine) read(root *Root, rel string, listed, cached bool) (*safefile.Snapshot, error) {
+// the hash that Replace checks). probed says that the caller saw rel as a
+// document a moment ago (the change's stamp is of its version): it is read
+// with no lstat before the open (safefile.ReadProbed).
+func (e *Engine) read(root *Root, rel string, listed, cached, probed bool) (*safefile.Snapshot, error) {
 	if e.opts.DryRun && e.opts.Content != nil {
 		if c, ok := e.opts.Content(root, rel); ok {
 			if m := e.opts.MaxFileSize; m > 0 && int64(len(c)) > m {
@@ -48,6 +50,9 @@ func (e *Engine) read(root *Root, rel string, listed, cached bool) (*safefile.Sn
 		}
 	}
 	if !e.opts.DryRun && !cached {
+		if probed {
+			return safefile.ReadProbed(root.FS, rel, e.opts.MaxFileSize)
+		}
 		return safefile.Read(root.FS, rel, e.opts.MaxFileSize)
 	}
 	d, err := e.dirs.get(root, path.Dir(rel))

@@ -199,6 +199,8 @@ type Change struct {
 	// on (zero: unknown). A file read as another version changed since, and
 	// that later change is taken for an edit: a scan, or Scribe's own
 	// requeue, that comes after the user saved describes an older version.
+	// A stamp also says that the caller saw the file as a document: its
+	// first read opens it at once (safefile.ReadProbed).
 	Of safefile.Stamp
 	// Left is the stamp of the version the caller's last processing of the
 	// file left (zero: unknown). A change made on another version (Of)
@@ -299,7 +301,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 	}
 	root.Docs.maxSize.Store(e.opts.MaxFileSize)
 	for attempt := 0; ; attempt++ {
-		snap, err := e.read(root, rel, p.listed && attempt == 0, p.cached && attempt == 0)
+		snap, err := e.read(root, rel, p.listed && attempt == 0, p.cached && attempt == 0, ch.Of != 0 && attempt == 0)
 		if err != nil {
 			e.readFailed(res, err)
 			return res

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -85,6 +86,32 @@ func ReadRaw(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 	return d.read(rel, base, maxSize, false)
 }
 
+// ReadProbed is Read for a file that the caller saw as a regular file a
+// moment ago (a watcher's lstat of it, or a listing): it opens the file at
+// once, with one openat2(2) below the root, without the lstat that keeps
+// Read from opening a device or a FIFO at all, and without opening its
+// directory first. The argument is Dir.ReadListed's: a device put there
+// since takes CAP_MKNOD, a FIFO opens without blocking, and the fstat
+// after the open classifies what was opened. The fstat after the read is
+// kept: the snapshot is Read's. Anything other than a regular file opened
+// at the first try (a symlink, a directory, an error) is read again by
+// Read, which words the skip or the error.
+func ReadProbed(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
+	if !ValidRel(rel) {
+		return Read(root, rel, maxSize)
+	}
+	fd, err := beneath(root, rel, readFlags)
+	if err != nil {
+		return Read(root, rel, maxSize)
+	}
+	s, err := readOpened(nil, fd, rel, path.Base(rel), readSpec{maxSize: maxSize, text: true, listed: true}, nil)
+	unix.Close(fd)
+	if errors.Is(err, errChanged) {
+		return Read(root, rel, maxSize)
+	}
+	return s, err
+}
+
 // readSpec says how one read goes.
 type readSpec struct {
 	// maxSize is the size limit (<= 0: none).
@@ -140,7 +167,7 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 			return nil, skip
 		}
 	}
-	fd, err := openat(d.fd, base, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC)
+	fd, err := openat(d.fd, base, readFlags)
 	switch {
 	case err == unix.ENOENT:
 		return nil, fmt.Errorf("read %s: %w", rel, &fs.PathError{Op: "open", Path: rel, Err: err})
@@ -155,7 +182,17 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 	// register it with the runtime's poller, two more system calls per file
 	// for nothing (a regular file is always ready).
 	defer unix.Close(fd)
+	return readOpened(d, fd, rel, base, sp, &st)
+}
 
+// readFlags open a file to read it: never through a symlink, never blocking
+// on a FIFO, never taking a terminal.
+const readFlags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+
+// readOpened is readOnce once the file is open as fd. st is the lstat
+// before the open, unless sp.listed; d may be nil when sp.listed (nothing
+// opened with O_NOFOLLOW is a symlink, whose skip needs its directory).
+func readOpened(d *dir, fd int, rel, base string, sp readSpec, st *unix.Stat_t) (*Snapshot, error) {
 	// A single-fstat read is settled by the age its file had before that
 	// fstat (see Snapshot.Settled), so the clock is read first.
 	var statAt time.Time
@@ -192,7 +229,7 @@ func (d *dir) readOnce(rel, base string, sp readSpec) (*Snapshot, error) {
 	} else {
 		content = make([]byte, 0, min(st1.Size, limit)+1)
 	}
-	content, err = readFD(fd, content, st1.Size, limit)
+	content, err := readFD(fd, content, st1.Size, limit)
 	if err != nil {
 		putBuf(buf)
 		return nil, fmt.Errorf("read %s: %w", rel, err)

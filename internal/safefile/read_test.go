@@ -104,36 +104,65 @@ func TestRead(t *testing.T) {
 		{"./text.md", "", ErrInvalidPath},
 		{"a\x00b", "", ErrInvalidPath},
 	}
-	for _, tt := range tests {
-		t.Run(strings.ReplaceAll(tt.name, "/", "_"), func(t *testing.T) {
-			start := time.Now()
-			s, err := Read(root, tt.name, 8<<20)
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("Read took %v", d)
-			}
-			var se *SkipError
-			switch {
-			case tt.err != nil:
-				if !errors.Is(err, tt.err) {
-					t.Fatalf("Read = %v, want %v", err, tt.err)
-				}
-			case tt.reason != "":
-				if !errors.As(err, &se) || se.Reason != tt.reason {
-					t.Fatalf("Read = %v, want skip %q", err, tt.reason)
-				}
-				if !IsSkip(err) || se.Path != tt.name {
-					t.Fatalf("IsSkip(%v) false or wrong path", err)
-				}
-			default:
-				if err != nil {
-					t.Fatalf("Read = %v, want text", err)
-				}
-				want := readFile(t, filepath.Join(dir, tt.name))
-				if !bytes.Equal(s.Content, want) || s.Size != int64(len(want)) || s.Nlink != 1 || s.Mode != 0o644 {
-					t.Fatalf("snapshot = %d bytes, mode %v, nlink %d", len(s.Content), s.Mode, s.Nlink)
-				}
-			}
-		})
+	// ReadProbed opens without an lstat first; what it returns is Read's.
+	for _, read := range []struct {
+		name string
+		fn   func(*os.Root, string, int64) (*Snapshot, error)
+	}{{"Read", Read}, {"ReadProbed", ReadProbed}} {
+		for _, tt := range tests {
+			t.Run(read.name+"/"+strings.ReplaceAll(tt.name, "/", "_"), func(t *testing.T) {
+				readTestCase(t, root, dir, read.fn, tt.name, tt.reason, tt.err)
+			})
+		}
+	}
+	// The same snapshot, identity and hash included.
+	for _, name := range []string{"text.md", "crlf.md", "empty.md", "sub/deeper/n.md"} {
+		a, err := Read(root, name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := ReadProbed(root, name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Content, b.Content) || a.Hash != b.Hash || a.Hash == ([32]byte{}) || a.Ino != b.Ino || a.Size != b.Size ||
+			a.ModTime != b.ModTime || a.ChangeTime != b.ChangeTime || a.Mode != b.Mode || a.Nlink != b.Nlink || a.Uid != b.Uid {
+			t.Errorf("%s: ReadProbed's snapshot %+v differs from Read's %+v", name, b, a)
+		}
+	}
+}
+
+// readTestCase reads name with read and checks the outcome TestRead's
+// table asks for: a skip for reason, an error wrapping wantErr, or (both
+// empty) the file's content.
+func readTestCase(t *testing.T, root *os.Root, dir string, read func(*os.Root, string, int64) (*Snapshot, error), name, reason string, wantErr error) {
+	t.Helper()
+	start := time.Now()
+	s, err := read(root, name, 8<<20)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("read took %v", d)
+	}
+	var se *SkipError
+	switch {
+	case wantErr != nil:
+		if !errors.Is(err, wantErr) {
+			t.Fatalf("read = %v, want %v", err, wantErr)
+		}
+	case reason != "":
+		if !errors.As(err, &se) || se.Reason != reason {
+			t.Fatalf("read = %v, want skip %q", err, reason)
+		}
+		if !IsSkip(err) || se.Path != name {
+			t.Fatalf("IsSkip(%v) false or wrong path", err)
+		}
+	default:
+		if err != nil {
+			t.Fatalf("read = %v, want text", err)
+		}
+		want := readFile(t, filepath.Join(dir, name))
+		if !bytes.Equal(s.Content, want) || s.Size != int64(len(want)) || s.Nlink != 1 || s.Mode != 0o644 {
+			t.Fatalf("snapshot = %d bytes, mode %v, nlink %d", len(s.Content), s.Mode, s.Nlink)
+		}
 	}
 }
 
@@ -144,18 +173,20 @@ func TestReadFIFONeverBlocks(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.md"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := Read(root, "pipe.md", 0)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if !IsSkip(err) {
-			t.Fatalf("Read(FIFO) = %v, want a skip", err)
+	for _, read := range []func(*os.Root, string, int64) (*Snapshot, error){Read, ReadProbed} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := read(root, "pipe.md", 0)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !IsSkip(err) {
+				t.Fatalf("Read(FIFO) = %v, want a skip", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Read blocked on a FIFO")
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Read blocked on a FIFO")
 	}
 }
 
