@@ -33,7 +33,7 @@ func Create(root *os.Root, rel string, content []byte, perm fs.FileMode) error {
 	if _, err := d.lstat(base); err == nil {
 		return fmt.Errorf("create %s: %w", rel, fs.ErrExist)
 	}
-	t, err := createTemp(d, tag{})
+	t, err := createTemp(d, tag{}, 0o600)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", rel, err)
 	}

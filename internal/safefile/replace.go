@@ -102,7 +102,7 @@ func (d *dir) replace(base string, old *Snapshot, content []byte) error {
 		return ErrHardLinked
 	}
 
-	t, err := createTemp(d, newTag(base, old, content))
+	t, err := createTemp(d, newTag(base, old, content), curSt.Mode)
 	if err != nil {
 		return err
 	}
@@ -482,7 +482,7 @@ func (d *dir) late(base string, old *rawFile, gone *unix.Stat_t, leased bool, ou
 	if err == nil || errors.Is(err, errConflict) {
 		return errConflict
 	}
-	t, terr := createTemp(d, tag{})
+	t, terr := createTemp(d, tag{}, 0o600)
 	if terr == nil {
 		if terr = t.write(user); terr == nil {
 			terr = t.finish()

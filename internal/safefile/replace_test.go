@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -198,6 +199,28 @@ func TestReplaceRefusals(t *testing.T) {
 			t.Fatalf("Replace after the writer closed: %v", err)
 		}
 	})
+}
+
+// TestReplaceKeepsMode: the temp file is created with the target's
+// permissions, which the umask may cut (then a chmod puts them back), or
+// not; with either, the file keeps its mode.
+func TestReplaceKeepsMode(t *testing.T) {
+	dir, root := newRoot(t)
+	// Under the usual umask (022), 0664 and 0666 take the chmod.
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o644, 0o664, 0o666, 0o755, 0o604} {
+		name := fmt.Sprintf("m%o.md", mode)
+		path := filepath.Join(dir, name)
+		writeFile(t, path, []byte("x\n"), 0o600)
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := replace(root, name, mustRead(t, root, name), []byte("y\n")); err != nil {
+			t.Fatal(err)
+		}
+		if s := mustRead(t, root, name); s.Mode != mode || !bytes.Equal(s.Content, []byte("y\n")) {
+			t.Errorf("%s after Replace: mode %v, %q; want %v, \"y\\n\"", name, s.Mode, s.Content, mode)
+		}
+	}
 }
 
 // TestReplaceMetadata is A7: mode, owner, group, user.* attributes and the

@@ -174,22 +174,27 @@ type temp struct {
 	name string // "" while unnamed (O_TMPFILE)
 	f    *rawFile
 	st   unix.Stat_t // after preparation
+	// stated: st is set already (copyMeta's, taken once the content was
+	// written: what the later steps change, its ctime, st is not used for).
+	stated bool
 }
 
 // noTmpfile is set once O_TMPFILE, or naming such a file through /proc,
 // turned out unsupported here.
 var noTmpfile atomic.Bool
 
-// createTemp creates an empty temporary file (mode 0600) in d, to be given
-// the tag tg (none if zero). A file with a tag stays unnamed (O_TMPFILE)
-// until finish names it, its content whole and synced: so a temp file with
-// a tag never holds the content cut short, which CleanTemps relies on.
-// Where O_TMPFILE is unsupported, it is created under a name without a tag,
-// and finish renames it. A file without a tag is created under its name
-// (O_EXCL).
-func createTemp(d *dir, tg tag) (*temp, error) {
+// createTemp creates an empty temporary file in d, to be given the tag tg
+// (none if zero). A file with a tag stays unnamed (O_TMPFILE) until finish
+// names it, its content whole and synced: so a temp file with a tag never
+// holds the content cut short, which CleanTemps relies on. No one can open
+// it by name before then, so it is created with perm, the permissions of
+// the file it will replace (the umask applied), and copyMeta has no chmod
+// to make when they come out the same. Where O_TMPFILE is unsupported, it
+// is created under a name without a tag, mode 0600, and finish renames it.
+// A file without a tag is created under its name (O_EXCL), mode 0600.
+func createTemp(d *dir, tg tag, perm uint32) (*temp, error) {
 	if tg != (tag{}) && !noTmpfile.Load() {
-		fd, err := unix.Openat(d.fd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o600)
+		fd, err := unix.Openat(d.fd, ".", unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, perm&0o777)
 		if err == nil {
 			failpoint("create-temp")
 			return &temp{d: d, tag: tg, f: newRawFile(fd, TempPrefix)}, nil
@@ -330,8 +335,10 @@ func (t *temp) finish() error {
 			return err
 		}
 	}
-	if err := unix.Fstat(t.f.Fd(), &t.st); err != nil {
-		return fmt.Errorf("stat temporary file: %w", err)
+	if !t.stated {
+		if err := unix.Fstat(t.f.Fd(), &t.st); err != nil {
+			return fmt.Errorf("stat temporary file: %w", err)
+		}
 	}
 	err := t.f.Close()
 	t.f = nil
@@ -371,9 +378,15 @@ func (t *temp) copyMeta(src int, srcSt *unix.Stat_t) error {
 			return fmt.Errorf("keep owner %d:%d: %w", srcSt.Uid, srcSt.Gid, err)
 		}
 	}
-	if err := unix.Fchmod(fd, srcSt.Mode&0o7777); err != nil {
-		return fmt.Errorf("keep mode %#o: %w", srcSt.Mode&0o7777, err)
+	if st.Mode&0o7777 != srcSt.Mode&0o7777 {
+		if err := unix.Fchmod(fd, srcSt.Mode&0o7777); err != nil {
+			return fmt.Errorf("keep mode %#o: %w", srcSt.Mode&0o7777, err)
+		}
 	}
+	// The content is written: what comes next (owner, mode, attributes,
+	// the fsync, the name) changes only st's ctime, which finish's st
+	// would hold and no one reads.
+	t.st, t.stated = st, true
 	names, err := xattrNames(src)
 	if err != nil {
 		return err
