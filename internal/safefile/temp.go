@@ -175,7 +175,7 @@ type temp struct {
 	f    *rawFile
 	st   unix.Stat_t // after preparation
 	// stated: st is set already (copyMeta's, taken once the content was
-	// written: what the later steps change, its ctime, st is not used for).
+	// written; see there).
 	stated bool
 }
 
@@ -384,8 +384,8 @@ func (t *temp) copyMeta(src int, srcSt *unix.Stat_t) error {
 		}
 	}
 	// The content is written: what comes next (owner, mode, attributes,
-	// the fsync, the name) changes only st's ctime, which finish's st
-	// would hold and no one reads.
+	// the fsync, the name) leaves the inode, size and mtime as they are,
+	// which is all that is read of t.st, so finish need not stat again.
 	t.st, t.stated = st, true
 	names, err := xattrNames(src)
 	if err != nil {

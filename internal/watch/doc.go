@@ -41,10 +41,10 @@
 // watch existed are not lost. A name created again that is known as a
 // document (a save by rename, the engine's own writes) is not looked at when
 // its event comes; if it is a directory by then, the emitter finds it so and
-// has it watched and listed the same way. A directory removed or moved away has its
-// watches, and those of every directory below it, dropped at once (inotify
-// would otherwise go on reporting events under the old path) and its known
-// documents reported as removed.
+// has it watched and listed the same way. A directory removed or moved away
+// has its watches, and those of every directory below it, dropped at once
+// (inotify would otherwise go on reporting events under the old path) and
+// its known documents reported as removed.
 //
 // Kernel queue overflow (fsnotify.ErrEventOverflow) replaces the kernel
 // watcher with a new one and rescans the root (ReasonOverflow), counted in
@@ -78,8 +78,8 @@
 //   - drain receives fsnotify's events. It never waits on the consumer or on
 //     a crawl: per event it updates a map under the watcher's mutex, lstats a
 //     created entry that is not a known document, or removes the watches of
-//     a vanished directory. A stalled
-//     consumer therefore never stalls the kernel queue.
+//     a vanished directory. A stalled consumer therefore never stalls the
+//     kernel queue.
 //   - the error forwarder turns fsnotify's errors into an overflow signal. It
 //     takes no lock, because fsnotify sends some errors while holding its own.
 //   - the crawler lists directories (new ones, rescans, polls), one job at a
