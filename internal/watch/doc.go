@@ -38,13 +38,10 @@
 //
 // A directory that is created or moved in is watched first and listed
 // second, and its documents are reported, so files written into it before the
-// watch existed are not lost. A name created again that is known as a
-// document (a save by rename, the engine's own writes) is not looked at when
-// its event comes; if it is a directory by then, the emitter finds it so and
-// has it watched and listed the same way. A directory removed or moved away
-// has its watches, and those of every directory below it, dropped at once
-// (inotify would otherwise go on reporting events under the old path) and
-// its known documents reported as removed.
+// watch existed are not lost. A directory removed or moved away has its
+// watches, and those of every directory below it, dropped at once (inotify
+// would otherwise go on reporting events under the old path) and its known
+// documents reported as removed.
 //
 // Kernel queue overflow (fsnotify.ErrEventOverflow) replaces the kernel
 // watcher with a new one and rescans the root (ReasonOverflow), counted in
@@ -77,9 +74,8 @@
 //
 //   - drain receives fsnotify's events. It never waits on the consumer or on
 //     a crawl: per event it updates a map under the watcher's mutex, lstats a
-//     created entry that is not a known document, or removes the watches of
-//     a vanished directory. A stalled consumer therefore never stalls the
-//     kernel queue.
+//     created entry, or removes the watches of a vanished directory. A stalled
+//     consumer therefore never stalls the kernel queue.
 //   - the error forwarder turns fsnotify's errors into an overflow signal. It
 //     takes no lock, because fsnotify sends some errors while holding its own.
 //   - the crawler lists directories (new ones, rescans, polls), one job at a

@@ -81,12 +81,12 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 		}
 		w.mu.Unlock()
 	}
-	// A created name may be a directory to watch. Scribe's own temporary
-	// files (one per write the engine makes) never are, and need no stat;
-	// nor does a name known as a document, which a save (an editor's
-	// rename, or the engine's exchange) created again: should it be a
-	// directory now, resolve finds it so and has it watched.
-	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) && !w.isKnown(rel) {
+	// A created name may be a directory to watch; Scribe's own temporary
+	// files (one per write the engine makes) never are, and need no stat.
+	// A name known as a document is looked at too: the directory must be
+	// watched before Sync returns, which a look when the name settles
+	// would be too late for.
+	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) {
 		if fi, err := safefile.Lstat(w.root, rel); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
 			// lists it, and reports what it holds.
@@ -107,13 +107,6 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	}
 	w.notePath(rel, now, ReasonEvent, false, scan.IsIgnoreFile(name))
 	return nil
-}
-
-// isKnown reports whether rel is a known document.
-func (w *Watcher) isKnown(rel string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.isKnownLocked(rel)
 }
 
 // relOf returns the slash-separated path of name relative to the root ("" for

@@ -106,7 +106,6 @@ func (w *Watcher) deferLocked(now time.Time) bool {
 // state is what probe found at a path.
 type state struct {
 	doc bool // a document: included, and a regular file (or a link to one inside the root)
-	dir bool // a directory (not a link to one)
 	v   safefile.Version
 	fp  fingerprint
 	err error // the state is unknown (permissions, I/O)
@@ -135,7 +134,7 @@ func (w *Watcher) probe(f *scan.Filter, rel string) state {
 		}
 	}
 	if !fi.Mode().IsRegular() {
-		return state{dir: !link && fi.IsDir()}
+		return state{}
 	}
 	v := safefile.VersionOf(fi)
 	return state{doc: true, v: v, fp: fingerprintOf(v, link, time.Now())}
@@ -170,12 +169,6 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	if !st.doc {
 		if had {
 			w.knownDelLocked(p.rel)
-		}
-		if st.dir && had && !w.filter.ExcludedDir(p.rel) {
-			// A document's name made a directory: the drain goroutine
-			// did not look (see handle), so the crawler watches and
-			// lists it now, as for any new directory.
-			w.pushLocked(&session{reason: ReasonEvent}, p.rel)
 		}
 		w.mu.Unlock()
 		// Only a path that was a document can be removed; a temp file
