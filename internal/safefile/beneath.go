@@ -169,31 +169,45 @@ func Hash(root *os.Root, rel string, maxSize int64) ([32]byte, fs.FileInfo, erro
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > maxSize {
 		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
 	}
+	h, _, err := hashFD(fd, st.Size, maxSize)
+	switch {
+	case err == ErrNotHashable:
+		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+	case err != nil:
+		return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "read", Path: rel, Err: err})
+	}
+	return h, newStatInfo(path.Base(rel), &st), nil
+}
+
+// hashFD returns the SHA-256 of the regular file fd from offset 0, and its
+// length, through a pooled buffer and without moving fd's offset. size is
+// the length a stat of fd gave: a pread shorter than asked for ends a
+// regular file, so a file of that size takes one pread, of size+1 bytes,
+// and none more to find its end. Past maxSize bytes it stops with
+// ErrNotHashable; a failed pread returns its errno.
+func hashFD(fd int, size, maxSize int64) ([32]byte, int64, error) {
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(buf)
 	var n int64
 	for {
-		// A read shorter than asked for ends a regular file: the size the
-		// stat gave, plus one byte, takes it in one read with no second
-		// one to find the end.
 		want := *buf
-		if left := st.Size + 1 - n; left > 0 && left < int64(len(want)) {
+		if left := size + 1 - n; left > 0 && left < int64(len(want)) {
 			want = want[:left]
 		}
-		m, err := unix.Read(fd, want)
+		m, err := unix.Pread(fd, want, n)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, &fs.PathError{Op: "read", Path: rel, Err: err})
+			return [32]byte{}, 0, err
 		}
 		if n += int64(m); n > maxSize {
-			return [32]byte{}, nil, fmt.Errorf("hash %s: %w", rel, ErrNotHashable)
+			return [32]byte{}, 0, ErrNotHashable
 		}
 		h.Write(want[:m])
 		if m < len(want) {
-			return [32]byte(h.Sum(nil)), newStatInfo(path.Base(rel), &st), nil
+			return [32]byte(h.Sum(nil)), n, nil
 		}
 	}
 }

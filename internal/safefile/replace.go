@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -502,33 +503,12 @@ func leaseIntact(f *rawFile) bool {
 	return err == nil && typ == unix.F_RDLCK
 }
 
-// hashFile returns the SHA-256 of f's content and its length, read from
-// offset 0 without moving f's offset, through a pooled buffer (a buffer of
-// its own would be allocated and cleared for each call, and a burst's racy
-// rewrites make one per file). size is the length a stat of f gave: a pread
-// shorter than asked for ends a regular file, so a file of that size takes
-// one pread, of size+1 bytes, and none more to find its end.
+// hashFile returns the SHA-256 of f's content and its length, from offset
+// 0 without moving f's offset (hashFD). size is the length a stat of f gave.
 func hashFile(f *rawFile, size int64) ([32]byte, int64, error) {
-	h := sha256.New()
-	buf := hashBufs.Get().(*[]byte)
-	defer hashBufs.Put(buf)
-	var n int64
-	for {
-		want := *buf
-		if left := size + 1 - n; left > 0 && left < int64(len(want)) {
-			want = want[:left]
-		}
-		m, err := unix.Pread(f.Fd(), want, n)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), &os.PathError{Op: "read", Path: f.Name(), Err: err})
-		}
-		h.Write(want[:m])
-		n += int64(m)
-		if m < len(want) {
-			return [32]byte(h.Sum(nil)), n, nil
-		}
+	h, n, err := hashFD(f.Fd(), size, math.MaxInt64)
+	if err != nil {
+		return [32]byte{}, 0, fmt.Errorf("hash %s: %w", f.Name(), &os.PathError{Op: "read", Path: f.Name(), Err: err})
 	}
+	return h, n, nil
 }
