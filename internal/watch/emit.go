@@ -151,9 +151,9 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 	w.mu.Unlock()
 	armed = armed && time.Now().Before(sup.until)
 	// A path the engine wrote a moment ago: one open tells both what it is
-	// and whether it holds that write (probeOwn), where probe and a hash
-	// after it opened it twice. Anything else, a link among them, is
-	// probed.
+	// and whether it holds that write (probeOwn). Anything else is probed,
+	// a link among them: a hash, which opens without following it, could
+	// not have found the write there either.
 	st, own, probed := w.probeOwn(f, p.rel, armed, sup.hash)
 	if !probed {
 		st = w.probe(f, p.rel)
@@ -196,7 +196,7 @@ func (w *Watcher) resolve(p pending) (Change, bool) {
 		// Unchanged, but it was recorded within its mtime's tick: a
 		// change hidden in that tick is possible, so report it, once.
 	}
-	if probed && own || !probed && armed && time.Now().Before(sup.until) && w.holds(p.rel, sup.hash) {
+	if probed && own {
 		w.suppressed.Add(1)
 		return Change{}, false
 	}

@@ -44,13 +44,6 @@ func (w *Watcher) Suppress(rel string, hash [32]byte) {
 	w.suppress[rel] = suppression{hash: hash, until: now.Add(suppressTTL)}
 }
 
-// holds reports whether the regular file rel has content whose SHA-256 is
-// hash.
-func (w *Watcher) holds(rel string, hash [32]byte) bool {
-	h, _, err := safefile.Hash(w.root, rel, maxHashSize)
-	return err == nil && h == hash
-}
-
 // probeOwn is probe for a path with an armed suppression (armed), by one
 // open that also hashes the content: it returns the path's state, whether
 // its content hashes to hash, and false when it could not tell (not armed,
