@@ -158,22 +158,66 @@ func (p *page) wait(within time.Duration, what, expr string) {
 	}
 }
 
-// click clicks the element a CSS selector names. The page may re-render the
-// element between the query and the click (a list refreshed by the live
-// stream); the browser then no longer knows the node the query found, and
-// the click is tried again on a fresh query.
+// click clicks the middle of the element a CSS selector names, as a mouse
+// does. The page may move under the pointer between the look and the click:
+// the live stream adds a row that shifts the lists below it, or a list is
+// rendered again with new nodes. A guard in the page stops a click that would
+// land on anything but the element the selector names at that moment, before
+// a handler of the page sees it, and the click is tried again on a fresh look.
+// A test's click thus never reaches another button, and a click that only
+// moved with the page is not reported as the page failing to answer it.
 func (p *page) click(sel string) {
 	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for try := 1; ; try++ {
-		err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err == nil {
-			return
+		at := eval[*struct{ X, Y float64 }](p, `(`+aimClick+`)(`+jsString(sel)+`)`)
+		if at != nil {
+			p.do(chromedp.MouseClickXY(at.X, at.Y))
+			if eval[bool](p, `window.scribeTestClick.landed === true`) {
+				return
+			}
 		}
-		if try == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
-			p.t.Fatalf("click %s: %v", sel, err)
+		if time.Now().After(deadline) {
+			p.t.Fatalf("click %s: %d tries, none landed on it (last: %s)", sel, try,
+				eval[string](p, `(window.scribeTestClick && window.scribeTestClick.hit) || 'no such visible element'`))
 		}
+		time.Sleep(10 * time.Millisecond) // the page settles
 	}
 }
+
+// aimClick scrolls the element a selector names into view and returns the
+// middle of it, or null when the element is missing, hidden or covered there.
+// It arms the guard click relies on: capture listeners on the window, which
+// run before any of the page's, stop every event of the next click whose
+// target is outside the element the selector names when the event comes,
+// and record whether the click landed.
+const aimClick = `(sel) => {
+	const el = document.querySelector(sel);
+	if (el === null) return null;
+	el.scrollIntoView({block: 'center', inline: 'center'});
+	const r = el.getBoundingClientRect();
+	const x = r.left + r.width / 2, y = r.top + r.height / 2;
+	const hit = document.elementFromPoint(x, y);
+	if (r.width === 0 || r.height === 0 || hit === null || !el.contains(hit)) return null;
+	const state = {landed: false, hit: ''};
+	const types = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click'];
+	const guard = (ev) => {
+		const now = document.querySelector(sel);
+		if (now !== null && now.contains(ev.target)) {
+			if (ev.type === 'click') state.landed = true;
+		} else {
+			ev.preventDefault();
+			ev.stopImmediatePropagation();
+			state.hit = ev.target.outerHTML.slice(0, 200);
+		}
+		if (ev.type === 'click') types.forEach((t) => window.removeEventListener(t, guard, true));
+	};
+	if (window.scribeTestClick) window.scribeTestClick.disarm();
+	state.disarm = () => types.forEach((t) => window.removeEventListener(t, guard, true));
+	window.scribeTestClick = state;
+	types.forEach((t) => window.addEventListener(t, guard, true));
+	return {x, y};
+}`
 
 // noConsoleErrors fails the test if the page reported an error.
 func (p *page) noConsoleErrors() {
