@@ -77,6 +77,8 @@
 // -work DIR keeps the corpora (one per size) and the daemon's state between
 // invocations; startup -cold=false then measures warm starts only.
 // -cpuprofile and -memprofile (rss) write pprof profiles of the daemon.
+// latency -slow D prints each save slower than D with the wall-clock time
+// it was made, to line the tail up with the daemon's log.
 //
 // Each scenario prints a Markdown table (scenario, setting, metric, value,
 // goal, verdict); bench/daemon.sh runs them all. -runs repeats the measurement

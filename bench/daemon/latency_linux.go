@@ -199,6 +199,9 @@ func (b *bench) latency(ctx context.Context) ([]row, error) {
 				missed++
 				continue
 			}
+			if b.f.slow > 0 && lat > b.f.slow {
+				fmt.Fprintf(os.Stderr, "slow save at %s: %s\n", time.Now().Add(-lat).Format("15:04:05.000000"), ms(lat))
+			}
 			samples = append(samples, lat)
 		}
 		sum := summarize(samples)
