@@ -8,20 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/poll"
 	"golang.org/x/sys/unix"
 )
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 func TestRunRewritesSavedFiles(t *testing.T) {
 	for _, settle := range []time.Duration{0, 20 * time.Millisecond} {
@@ -48,7 +37,7 @@ func TestRunRewritesSavedFiles(t *testing.T) {
 				}
 			}
 			const want = "# N\n- [ ] call Bob\n- [ ] x\n"
-			waitFor(t, "the rewrite", func() bool {
+			poll.Until(t, 10*time.Second, "the rewrite", func() bool {
 				b, _ := os.ReadFile(note)
 				return string(b) == want
 			})
@@ -59,7 +48,7 @@ func TestRunRewritesSavedFiles(t *testing.T) {
 			if fi.Mode().Perm() != 0o644 {
 				t.Errorf("mode after rewrite = %v, want 0644", fi.Mode().Perm())
 			}
-			waitFor(t, "the write count", func() bool { return written.Load() == 1 })
+			poll.Until(t, 10*time.Second, "the write count", func() bool { return written.Load() == 1 })
 
 			cancel()
 			if err := <-errc; err != nil {

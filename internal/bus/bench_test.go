@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/bus"
-	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // BenchmarkPublishConsume publishes b.N file events to an embedded server and
@@ -59,7 +59,7 @@ func BenchmarkPublishConsume(b *testing.B) {
 			if err := <-done; err != nil {
 				b.Fatal(err)
 			}
-			bustest.CheckFor(b, 10*time.Second, 10*time.Millisecond, func() error {
+			poll.NoError(b, 10*time.Second, func() error {
 				n, err := bs.Pending(ctx)
 				if err == nil && n != 0 {
 					err = fmt.Errorf("pending %d", n)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 func TestPublishConsumeAck(t *testing.T) {
@@ -26,14 +27,14 @@ func TestPublishConsumeAck(t *testing.T) {
 	if _, err := b.PublishFile(ctx, bus.FileEvent{Root: "/vault", Path: "notes/a b.md", Reason: bus.ReasonRescan}, "d1"); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, pendingIs(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 1))
 
 	var rec recorder
 	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
 		rec.add(ev)
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	got := rec.all()
 	if len(got) != 1 {
 		t.Fatalf("handled %d events, want 1: %+v", len(got), got)
@@ -57,11 +58,11 @@ func TestPublishDeduplicates(t *testing.T) {
 	for range 3 {
 		publish(t, b, "/r", "a.md", "/r\x00a.md\x00120\x00170000")
 	}
-	checkFor(t, pendingIs(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 1))
 	publish(t, b, "/r", "a.md", "/r\x00a.md\x00121\x00170001") // a new change
 	publish(t, b, "/r", "a.md", "")                            // no dedup ID: always stored
 	publish(t, b, "/r", "a.md", "")
-	checkFor(t, pendingIs(ctx, b, 4))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 4))
 }
 
 func TestPublishRejectsBadEvents(t *testing.T) {
@@ -75,7 +76,7 @@ func TestPublishRejectsBadEvents(t *testing.T) {
 			t.Errorf("PublishFile(%+v) succeeded, want an error", ev)
 		}
 	}
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 }
 
 // N3: a handler that always fails sends its event to the dead-letter stream
@@ -98,9 +99,9 @@ func TestPoisonEventIsDeadLettered(t *testing.T) {
 	for i := range 20 {
 		publish(t, b, "/r", fmt.Sprintf("ok-%d.md", i), "")
 	}
-	checkFor(t, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
 	elapsed := time.Since(start)
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 
 	dl, err := b.DeadLetters(ctx)
 	if err != nil {
@@ -143,8 +144,8 @@ func TestPermanentErrorIsDeadLetteredAtOnce(t *testing.T) {
 		return bus.Permanent(errors.New("permission denied"))
 	})
 	publish(t, b, "/r", "locked.md", "")
-	checkFor(t, deadLettersAre(ctx, b, 1))
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	if n := calls.Load(); n != 1 {
 		t.Errorf("handler called %d times, want 1", n)
 	}
@@ -162,7 +163,7 @@ func TestPanickingHandlerIsRetriedThenDeadLettered(t *testing.T) {
 		panic("nil map")
 	})
 	publish(t, b, "/r", "boom.md", "")
-	checkFor(t, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
 	dl, _ := b.DeadLetters(ctx)
 	if !strings.Contains(dl[0].Error, "panicked: nil map") || dl[0].Deliveries != o.MaxDeliver {
 		t.Errorf("dead letter = %+v", dl[0])
@@ -183,7 +184,7 @@ func TestRetryAndDropDeadLetter(t *testing.T) {
 	})
 	publish(t, b, "/r", "x.md", "")
 	publish(t, b, "/r", "y.md", "")
-	checkFor(t, deadLettersAre(ctx, b, 2))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 2))
 	dl, _ := b.DeadLetters(ctx)
 	if dl[0].ID >= dl[1].ID {
 		t.Errorf("dead letters not oldest first: %+v", dl)
@@ -197,13 +198,13 @@ func TestRetryAndDropDeadLetter(t *testing.T) {
 	if err := b.RetryDeadLetter(ctx, byPath["x.md"]); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if rec.count("x.md") != 2 {
 			return fmt.Errorf("x.md handled %d times, want 2", rec.count("x.md"))
 		}
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	last := rec.all()[len(rec.all())-1]
 	if last.Reason != bus.ReasonRetry || last.Deliveries != 1 {
 		t.Errorf("retried event = %+v, want reason retry, delivery 1", last)
@@ -211,7 +212,7 @@ func TestRetryAndDropDeadLetter(t *testing.T) {
 	if err := b.DropDeadLetter(ctx, byPath["y.md"]); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, deadLettersAre(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 0))
 	if err := b.RetryDeadLetter(ctx, byPath["x.md"]); !errors.Is(err, bus.ErrNotFound) {
 		t.Errorf("retry of a retried dead letter: %v, want ErrNotFound", err)
 	}
@@ -236,8 +237,8 @@ func TestUndecodableEventIsDeadLettered(t *testing.T) {
 		calls.Add(1)
 		return nil
 	})
-	checkFor(t, deadLettersAre(ctx, b, 1))
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	if calls.Load() != 0 {
 		t.Errorf("handler called for an undecodable event")
 	}
@@ -288,7 +289,7 @@ func TestHeartbeatPreventsRedelivery(t *testing.T) {
 				}
 			})
 			publish(t, b, "/r", "slow.md", "")
-			checkFor(t, func() error {
+			poll.NoError(t, 20*time.Second, func() error {
 				select {
 				case <-done:
 					return nil
@@ -296,7 +297,7 @@ func TestHeartbeatPreventsRedelivery(t *testing.T) {
 					return errors.New("slow handler has not finished")
 				}
 			})
-			checkFor(t, pendingIs(ctx, b, 0))
+			poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 			n := rec.count("slow.md")
 			if beat && n != 1 {
 				t.Errorf("with heartbeats: delivered %d times, want 1", n)
@@ -337,9 +338,9 @@ func TestStorageFull(t *testing.T) {
 	t0 = time.Now()
 
 	consume(t, b, 4, func(context.Context, bus.FileEvent, func()) error { return nil })
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	t.Logf("drained in %v", time.Since(t0))
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		_, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "")
 		return err
 	})
@@ -405,13 +406,13 @@ func TestRestartKeepsUnackedEvents(t *testing.T) {
 	}
 
 	b2 := bustest.Open(t, o)
-	checkFor(t, pendingIs(ctx, b2, 5))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b2, 5))
 	var rec recorder
 	consume(t, b2, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
 		rec.add(ev)
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b2, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b2, 0))
 	for i := range 5 {
 		if n := rec.count(fmt.Sprintf("%d.md", i)); n != 1 {
 			t.Errorf("%d.md handled %d times after restart, want 1", i, n)
@@ -439,7 +440,7 @@ func TestCloseIsIdempotent(t *testing.T) {
 		consumeErr <- b.Consume(context.Background(), 2, func(context.Context, bus.FileEvent, func()) error { return nil })
 	}()
 	publish(t, b, "/r", "a.md", "")
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 
 	if err := b.Close(ctx); err != nil {
 		t.Fatalf("first Close: %v", err)

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // BenchmarkDeadLetters lists 6,000 dead letters, the size of the dead-letter
@@ -58,18 +60,18 @@ func TestDeadLetterPerFile(t *testing.T) {
 		return bus.Permanent(bus.FailedRule(rule, errors.New("broken "+ev.Path)))
 	})
 	publish(t, b, "/r", "a.md", "a1")
-	checkFor(t, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
 	first, _ := b.DeadLetters(ctx)
 	publish(t, b, "/r", "a.md", "a2") // the same file fails again
 	publish(t, b, "/r", "b.md", "")
 	publish(t, b, "/r", "c.md", "")
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if n := rec.count("a.md") + rec.count("b.md") + rec.count("c.md"); n != 4 {
 			return fmt.Errorf("%d events handled, want 4", n)
 		}
 		return nil
 	})
-	checkFor(t, deadLettersAre(ctx, b, 3))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 3))
 	dl, _ := b.DeadLetters(ctx)
 	byPath := map[string]bus.DeadLetter{}
 	for _, d := range dl {
@@ -95,20 +97,20 @@ func TestDeadLetterPerFile(t *testing.T) {
 	if ok, err := b.ClearDeadLetter(ctx, "/r", "never.md"); ok || err != nil {
 		t.Errorf("ClearDeadLetter(never.md) = %v, %v; want false", ok, err)
 	}
-	checkFor(t, deadLettersAre(ctx, b, 2))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 2))
 
 	healed.Store(true)
 	n, err := b.RetryDeadLetters(ctx, func(d bus.DeadLetter) bool { return d.Rule == "links" })
 	if n != 1 || err != nil {
 		t.Fatalf("RetryDeadLetters(rule links) = %d, %v; want 1", n, err)
 	}
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if rec.count("a.md") != 3 {
 			return fmt.Errorf("a.md handled %d times, want 3", rec.count("a.md"))
 		}
 		return nil
 	})
-	checkFor(t, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
 	if n, err := b.DeadLetterCount(ctx); n != 1 || err != nil {
 		t.Errorf("DeadLetterCount = %d, %v; want 1 (c.md)", n, err)
 	}
@@ -130,5 +132,5 @@ func TestClearDeadLetterAfterRestart(t *testing.T) {
 	if ok, err := b.ClearDeadLetter(ctx, "/r", "x.md"); !ok || err != nil {
 		t.Errorf("ClearDeadLetter after a restart = %v, %v; want true", ok, err)
 	}
-	checkFor(t, deadLettersAre(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 0))
 }

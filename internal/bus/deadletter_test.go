@@ -11,6 +11,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // An event whose handler hangs past AckWait on its last delivery reaches the
@@ -37,8 +38,8 @@ func TestHungHandlerIsDeadLetteredByAdvisory(t *testing.T) {
 		}
 	})
 	publish(t, b, "/r", "hang.md", "")
-	checkFor(t, deadLettersAre(ctx, b, 1))
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	dl, _ := b.DeadLetters(ctx)
 	d := dl[0]
 	if d.Event.Path != "hang.md" || d.Deliveries < o.MaxDeliver {
@@ -48,14 +49,14 @@ func TestHungHandlerIsDeadLetteredByAdvisory(t *testing.T) {
 		t.Errorf("Error = %q, want the ack timeout and the earlier error", d.Error)
 	}
 	close(release) // the late success must not bring it back
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if n := calls.Load(); n != int32(o.MaxDeliver) {
 			return fmt.Errorf("handler called %d times, want %d", n, o.MaxDeliver)
 		}
 		return nil
 	})
-	checkFor(t, deadLettersAre(ctx, b, 1))
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 }
 
 // An event the consumer gave up on while no mover was running (its advisory
@@ -79,7 +80,7 @@ func TestOrphanIsDeadLetteredOnRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, func() error { // the server gave up on it
+	poll.NoError(t, 20*time.Second, func() error { // the server gave up on it
 		ci, err := cons.Info(ctx)
 		if err != nil {
 			return err
@@ -100,8 +101,8 @@ func TestOrphanIsDeadLetteredOnRestart(t *testing.T) {
 	}
 
 	b2 := bustest.Open(t, o)
-	checkFor(t, deadLettersAre(ctx, b2, 1))
-	checkFor(t, pendingIs(ctx, b2, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b2, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b2, 0))
 	dl, _ := b2.DeadLetters(ctx)
 	if dl[0].Event.Path != "orphan.md" || !strings.Contains(dl[0].Error, "before a restart") {
 		t.Errorf("dead letter = %+v", dl[0])

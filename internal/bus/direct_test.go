@@ -11,6 +11,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // handOffOptions is an embedded bus that hands live events to idle
@@ -67,7 +68,7 @@ func TestHandOffToIdleHandler(t *testing.T) {
 	b, rec := recordedHandOffs(t)
 	ctx := t.Context()
 	publishHandedOff(t, b, "live.md")
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	var direct int
 	for _, ev := range rec.all() {
 		if ev.Seq == 0 {
@@ -88,7 +89,7 @@ func TestHandOffToIdleHandler(t *testing.T) {
 	if err != nil || seq == 0 {
 		t.Fatalf("bulk event: seq %d, %v; want it stored", seq, err)
 	}
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if rec.count("bulk.md") != 1 {
 			return errors.New("the bulk event was not handled")
 		}
@@ -113,12 +114,12 @@ func TestHandedOffFailureIsQueued(t *testing.T) {
 		return nil
 	})
 	publishHandedOff(t, b, "fails.md")
-	checkFor(t, pendingIs(ctx, b, 1)) // in the handler: not stored, still pending
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 1)) // in the handler: not stored, still pending
 	if n, _ := b.Stored(ctx); n != 0 {
 		t.Fatalf("stored %d while handed off", n)
 	}
 	close(release)
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		// (Events stored before one was handed off come as first
 		// deliveries without earlier failures.)
 		for _, ev := range rec.all() {
@@ -131,7 +132,7 @@ func TestHandedOffFailureIsQueued(t *testing.T) {
 		}
 		return errors.New("the failed event was not retried from the stream")
 	})
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 }
 
 // A handed-off event whose Consume stops under it is stored, and the next
@@ -166,7 +167,7 @@ func TestHandedOffInterruptedIsQueued(t *testing.T) {
 		rec.add(ev)
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	var again int
 	for _, ev := range rec.all() {
 		if ev.Seq == 0 || ev.Path != "slow.md" {
@@ -197,8 +198,8 @@ func TestHandedOffPermanentFailureIsDeadLettered(t *testing.T) {
 		return nil
 	})
 	publishHandedOff(t, b, "bad.md")
-	checkFor(t, deadLettersAre(ctx, b, 1))
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	dl, err := b.DeadLetters(ctx)
 	if err != nil || len(dl) != 1 || dl[0].Event.Path != "bad.md" || dl[0].Deliveries != 1 || !strings.Contains(dl[0].Error, "the rules failed") {
 		t.Fatalf("dead letters %+v, %v", dl, err)
@@ -210,14 +211,14 @@ func TestHandedOffPermanentFailureIsDeadLettered(t *testing.T) {
 	// would be dropped by the server): it replaces the first as the same
 	// file's.
 	publishHandedOff(t, b, "bad.md")
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if n := calls.Load(); n != 2 {
 			return fmt.Errorf("%d calls", n)
 		}
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b, 0))
-	checkFor(t, deadLettersAre(ctx, b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(ctx, b, 1))
 }
 
 // With hand-offs the bus deduplicates live events itself: a repeat of an
@@ -226,7 +227,7 @@ func TestHandOffDeduplicates(t *testing.T) {
 	b, rec := recordedHandOffs(t)
 	ctx := t.Context()
 	publishHandedOff(t, b, "a.md")
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	before, last := rec.count("a.md"), ids.Load()
 	for i := range 50 {
 		seq, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "a.md"}, fmt.Sprintf("a.md-%d", last-int64(i%before)))
@@ -234,7 +235,7 @@ func TestHandOffDeduplicates(t *testing.T) {
 			t.Fatalf("repeat %d: seq %d, %v; want it dropped", i, seq, err)
 		}
 	}
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	if n := rec.count("a.md"); n != before {
 		t.Fatalf("a.md handled %d times after its repeats, %d before", n, before)
 	}
@@ -253,7 +254,7 @@ func TestCloseStoresWaitingRetries(t *testing.T) {
 		return nil
 	})
 	publishHandedOff(t, first, "later.md")
-	checkFor(t, pendingIs(t.Context(), first, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(t.Context(), first, 1))
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

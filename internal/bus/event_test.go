@@ -13,6 +13,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
@@ -42,7 +43,7 @@ func TestHostileNamesRoundTrip(t *testing.T) {
 		}
 		publish(t, b, "/r\x00oot", name, name)
 	}
-	checkFor(t, pendingIs(ctx, b, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 	var got []string
 	for _, ev := range rec.all() {
 		if ev.Root != "/r\x00oot" {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Two daemons on one external server share the work, and keep working
@@ -31,8 +33,8 @@ func TestExternalServer(t *testing.T) {
 	for i := range n {
 		publish(t, b1, "/r", fmt.Sprintf("%d.md", i), "")
 	}
-	checkFor(t, pendingIs(ctx, b2, 0))
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b2, 0))
+	poll.NoError(t, 20*time.Second, func() error {
 		for i := range n {
 			if c := rec.count(fmt.Sprintf("%d.md", i)); c != 1 {
 				return fmt.Errorf("%d.md handled %d times, want 1", i, c)
@@ -42,15 +44,15 @@ func TestExternalServer(t *testing.T) {
 	})
 
 	srv.Restart()
-	checkFor(t, func() error { // publishes fail until the client reconnects
+	poll.NoError(t, 20*time.Second, func() error { // publishes fail until the client reconnects
 		_, err := b2.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "after.md"}, "after")
 		return err
 	})
-	checkFor(t, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if rec.count("after.md") != 1 {
 			return fmt.Errorf("after.md handled %d times after the restart", rec.count("after.md"))
 		}
 		return nil
 	})
-	checkFor(t, pendingIs(ctx, b1, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b1, 0))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The crash tests re-execute the test binary as a daemon that dies (exit 137,
@@ -111,7 +112,7 @@ func TestCrashAfterPublish(t *testing.T) {
 	store := t.TempDir()
 	crashChild(t, "publish", "bus-publish", store, "")
 	b := bustest.Open(t, crashOptions(store))
-	checkFor(t, pendingIs(t.Context(), b, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(t.Context(), b, 1))
 }
 
 // N2: a crash after the effect and before the ack redelivers the event; the
@@ -132,7 +133,7 @@ func TestCrashBetweenEffectAndAck(t *testing.T) {
 		redelivered.Add(1)
 		return effect(eff, ev.Path)
 	})
-	checkFor(t, pendingIs(t.Context(), b2, 0))
+	poll.NoError(t, 20*time.Second, pendingIs(t.Context(), b2, 0))
 	if redelivered.Load() == 0 {
 		t.Error("the unacknowledged event was not redelivered after the crash")
 	}
@@ -161,6 +162,6 @@ func TestCrashAfterDeadLetter(t *testing.T) {
 	consume(t, b2, 1, func(context.Context, bus.FileEvent, func()) error {
 		return bus.Permanent(errors.New("cannot parse"))
 	})
-	checkFor(t, pendingIs(t.Context(), b2, 0))
-	checkFor(t, deadLettersAre(t.Context(), b2, 1))
+	poll.NoError(t, 20*time.Second, pendingIs(t.Context(), b2, 0))
+	poll.NoError(t, 20*time.Second, deadLettersAre(t.Context(), b2, 1))
 }

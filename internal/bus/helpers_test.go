@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/bus"
-	"github.com/scribe-md/scribe/internal/bus/bustest"
 )
 
 // consume runs b.Consume in the background until the test ends or the
@@ -100,9 +99,4 @@ func publish(t *testing.T, b *bus.Bus, root, path, dedup string) {
 	if _, err := b.PublishFile(t.Context(), bus.FileEvent{Root: root, Path: path}, dedup); err != nil {
 		t.Fatalf("publish %q: %v", path, err)
 	}
-}
-
-func checkFor(t *testing.T, f func() error) {
-	t.Helper()
-	bustest.CheckFor(t, 20*time.Second, 10*time.Millisecond, f)
 }

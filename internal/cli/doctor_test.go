@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/cli"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/vcs/vcstest"
 )
 
@@ -241,7 +242,7 @@ func TestDoctorWithDaemon(t *testing.T) {
 			t.Errorf("watch exit %d: %s", code, errb.String())
 		}
 	}()
-	bustest.CheckFor(t, 60*time.Second, 20*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		resp, err := http.Get("http://" + listen + "/readyz")
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The start's catch-up feeds the queue a window at a time: the queue never
@@ -45,7 +46,7 @@ func TestCatchUpFeedsAWindow(t *testing.T) {
 		maxQueued = max(maxQueued, st.Queue.Pending-st.Queue.CatchUp)
 		return st
 	}
-	waitFor(t, 60*time.Second, "a quarter processed", func() bool { sample(); return done() >= n/4 })
+	poll.Until(t, 60*time.Second, "a quarter processed", func() bool { sample(); return done() >= n/4 })
 
 	// An edit of a file the catch-up has not reached is processed while
 	// the backlog lasts (the bulk queue waits behind live events).
@@ -57,7 +58,7 @@ func TestCatchUpFeedsAWindow(t *testing.T) {
 		}
 	}
 	e.write(path(edited), fmt.Sprintf("# %d\nTODO: edited %d\n", edited, edited))
-	waitFor(t, 30*time.Second, "the edit processed", func() bool {
+	poll.Until(t, 30*time.Second, "the edit processed", func() bool {
 		sample()
 		return strings.Contains(e.read(path(edited)), "- [ ] edited")
 	})
@@ -65,15 +66,15 @@ func TestCatchUpFeedsAWindow(t *testing.T) {
 		t.Errorf("the backlog was over when the edit was processed: it did not go first")
 	}
 
-	waitFor(t, 60*time.Second, "half processed", func() bool { sample(); return done() >= n/2 })
+	poll.Until(t, 60*time.Second, "half processed", func() bool { sample(); return done() >= n/2 })
 	must(t, r.stop())
 	left := n - done()
 	r = e.start(small)
 	if st := r.status(); st.Queue.Pending > left || st.Queue.CatchUp > left {
 		t.Errorf("after a restart midway: pending %d (catch-up %d), but only %d files are left", st.Queue.Pending, st.Queue.CatchUp, left)
 	}
-	waitFor(t, 120*time.Second, "every file processed", func() bool { sample(); return done() == n })
-	waitFor(t, 30*time.Second, "an empty queue", func() bool { return sample().Queue.Pending == 0 })
+	poll.Until(t, 120*time.Second, "every file processed", func() bool { sample(); return done() == n })
+	poll.Until(t, 30*time.Second, "an empty queue", func() bool { return sample().Queue.Pending == 0 })
 	// The window, publishes in flight (as many), the files in progress
 	// (daemon.FilesPerWorker, one worker) and the edit.
 	if bound := 2*window + daemon.FilesPerWorker + 1; maxQueued > bound {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Files of the crash test carry their own checksum: a first line the rule
@@ -126,7 +128,7 @@ func TestSigkillDuringBurst(t *testing.T) {
 		// lands after a random number of its writes.
 		touched := edit(perRound * 2 / 3)
 		after := int64(1 + rng.IntN(max(1, touched/2)))
-		waitFor(t, 60*time.Second, "writes under way", func() bool { return c.api.status().Counters["written"] >= base+after })
+		poll.Until(t, 60*time.Second, "writes under way", func() bool { return c.api.status().Counters["written"] >= base+after })
 		if c.api.status().Queue.Pending > 0 {
 			busy++
 		}
@@ -194,7 +196,7 @@ func TestSigkillDuringBurst(t *testing.T) {
 				t.Fatalf("dead letters after the restarts: %+v", st.DeadLetters)
 			}
 		}
-		waitFor(t, 10*time.Second, "an empty queue", func() bool { return c.api.status().Queue.Pending == 0 })
+		poll.Until(t, 10*time.Second, "an empty queue", func() bool { return c.api.status().Queue.Pending == 0 })
 	}
 	st := c.api.status()
 	if len(st.DeadLetters) > 0 {
@@ -228,7 +230,7 @@ func TestSigtermExitsWithinGrace(t *testing.T) {
 	c.waitReady()
 	files := slowFiles(e, 8)
 	var busy []string
-	waitFor(t, 20*time.Second, "a file in flight", func() bool {
+	poll.Until(t, 20*time.Second, "a file in flight", func() bool {
 		busy = inFlight(e, markers, files)
 		return len(busy) > 0
 	})

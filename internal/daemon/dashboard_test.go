@@ -10,6 +10,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/dashboard"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The diff of a write shows what it changed: the content it left comes from
@@ -27,7 +28,7 @@ func TestWriteDiff(t *testing.T) {
 	}
 
 	e.write("a.md", "TODO: one\n")
-	waitFor(t, 10*time.Second, "the first write journaled", func() bool { return len(r.history(e.path("a.md"))) == 1 })
+	poll.Until(t, 10*time.Second, "the first write journaled", func() bool { return len(r.history(e.path("a.md"))) == 1 })
 	first := r.history(e.path("a.md"))[0].ID
 	want := "--- a/a.md\n+++ b/a.md\n@@ -1 +1 @@\n-TODO: one\n+- [ ] one\n"
 	if d := diff(first); d.Diff != want || d.Note != "" || d.Entry.ID != first {
@@ -36,13 +37,13 @@ func TestWriteDiff(t *testing.T) {
 	// Undone, the file no longer has the write's result; the undo's entry
 	// holds it.
 	r.post("/api/v1/undo/" + strconv.FormatUint(first, 10))
-	waitFor(t, 10*time.Second, "the undo", func() bool { return e.read("a.md") == "TODO: one\n" })
+	poll.Until(t, 10*time.Second, "the undo", func() bool { return e.read("a.md") == "TODO: one\n" })
 	if d := diff(first); d.Diff != want {
 		t.Errorf("diff of the undone write: %+v, want %q", d, want)
 	}
 
 	e.write("b.md", "TODO: two\n")
-	waitFor(t, 10*time.Second, "the write of b.md journaled", func() bool { return len(r.history(e.path("b.md"))) == 1 })
+	poll.Until(t, 10*time.Second, "the write of b.md journaled", func() bool { return len(r.history(e.path("b.md"))) == 1 })
 	e.write("b.md", "edited by hand\n")
 	r.sync()
 	h := r.history(e.path("b.md"))
@@ -69,7 +70,7 @@ func TestDashboardData(t *testing.T) {
 	}
 
 	e.write("a.md", "TODO: x\n")
-	waitFor(t, 10*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) == 1 })
+	poll.Until(t, 10*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) == 1 })
 	ev := r.ev.find(written("a.md"))[0]
 	if ev.Result != "written" || ev.DurationMS <= 0 || len(ev.FailedRules) != 0 || len(ev.Rules) != 1 || ev.Rules[0] != "todo" {
 		t.Errorf("processed event %+v; want result written, a duration and the rule todo", ev)

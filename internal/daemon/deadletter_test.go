@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // A file whose action keeps failing lands in the dead letters after the
@@ -38,7 +39,7 @@ func TestDeadLetterAndRetry(t *testing.T) {
 	e.write("bad.md", "FAIL\n")
 	e.write("good.md", "TODO: unaffected\n")
 	var st daemon.Status
-	waitFor(t, 30*time.Second, "a dead letter", func() bool {
+	poll.Until(t, 30*time.Second, "a dead letter", func() bool {
 		st = r.status()
 		return len(st.DeadLetters) > 0
 	})
@@ -58,7 +59,7 @@ func TestDeadLetterAndRetry(t *testing.T) {
 	if got := e.read("bad.md"); got != "FAIL\n" {
 		t.Errorf("bad.md = %q; a failing rule must leave the file alone", got)
 	}
-	waitFor(t, 5*time.Second, "the dead-letter event", func() bool {
+	poll.Until(t, 5*time.Second, "the dead-letter event", func() bool {
 		return r.ev.count(func(ev daemon.Event) bool { return ev.Type == "dead-letter" && ev.Path == "bad.md" }) == 1
 	})
 	if v := r.metric("scribe_dead_letters"); v != 1 {
@@ -81,8 +82,8 @@ func TestDeadLetterAndRetry(t *testing.T) {
 	if code, out, errOut := scribe(t, "retry-dead-letter", "-c", e.cfgPath, id); code != 0 {
 		t.Fatalf("scribe retry-dead-letter %s: exit %d\n%s%s", id, code, out, errOut)
 	}
-	waitFor(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
-	waitFor(t, 10*time.Second, "no dead letters", func() bool { return len(r.status().DeadLetters) == 0 })
+	poll.Until(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
+	poll.Until(t, 10*time.Second, "no dead letters", func() bool { return len(r.status().DeadLetters) == 0 })
 }
 
 // A failing rule fails alone in the daemon too: the file's other rules write
@@ -108,7 +109,7 @@ func TestFailedRuleOthersWriteOnce(t *testing.T) {
 
 	e.write("bad.md", "FAIL\nTODO: x\n")
 	var st daemon.Status
-	waitFor(t, 30*time.Second, "a dead letter", func() bool {
+	poll.Until(t, 30*time.Second, "a dead letter", func() bool {
 		st = r.status()
 		return len(st.DeadLetters) > 0
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 func sha(s string) string {
@@ -28,18 +29,18 @@ func TestEditProcessedAndJournaled(t *testing.T) {
 		"notes/before.md": "TODO: written while the daemon was down\n",
 	})
 	r := e.start()
-	waitFor(t, 10*time.Second, "catch-up of notes/before.md", func() bool {
+	poll.Until(t, 10*time.Second, "catch-up of notes/before.md", func() bool {
 		return e.read("notes/before.md") == "- [ ] written while the daemon was down\n"
 	})
 
 	user := "# A\nTODO: write the spec\n"
 	want := "# A\n- [ ] write the spec\n"
 	e.write("notes/a.md", user)
-	waitFor(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == want })
+	poll.Until(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == want })
 
 	// The journal entry lands just after the file.
 	var hist []journal.Entry
-	waitFor(t, 10*time.Second, "the journal entry", func() bool {
+	poll.Until(t, 10*time.Second, "the journal entry", func() bool {
 		hist = r.history(e.path("notes/a.md"))
 		return len(hist) > 0
 	})
@@ -50,7 +51,7 @@ func TestEditProcessedAndJournaled(t *testing.T) {
 	if h.Rule != "todo" || h.Path != "notes/a.md" || h.Root != e.vault || h.BeforeHash != sha(user) || h.AfterHash != sha(want) || h.Size != int64(len(user)) {
 		t.Errorf("journal entry = %+v; want rule todo, notes/a.md in %s, before %s, after %s, size %d", h, e.vault, sha(user), sha(want), len(user))
 	}
-	waitFor(t, 10*time.Second, "the processed event", func() bool { return r.ev.count(written("notes/a.md")) == 1 })
+	poll.Until(t, 10*time.Second, "the processed event", func() bool { return r.ev.count(written("notes/a.md")) == 1 })
 	st := r.status()
 	if st.Counters["written"] != 2 || st.Counters["failed"] != 0 || !st.Ready || st.Paused {
 		t.Errorf("status: %+v; want 2 written (catch-up and edit), none failed, ready, not paused", st)
@@ -58,7 +59,7 @@ func TestEditProcessedAndJournaled(t *testing.T) {
 	if n := r.metric(`scribe_files_processed_total{result="written",rule="todo"}`); n != 2 {
 		t.Errorf("scribe_files_processed_total{written,todo} = %v, want 2", n)
 	}
-	waitFor(t, 10*time.Second, `scribe_events_received_total{reason="event"} ≥ 1`, func() bool {
+	poll.Until(t, 10*time.Second, `scribe_events_received_total{reason="event"} ≥ 1`, func() bool {
 		return r.metric(`scribe_events_received_total{reason="event"}`) >= 1
 	})
 }
@@ -78,7 +79,7 @@ func TestIdempotentRuleWritesOncePerSave(t *testing.T) {
 	for i := 1; i <= saves; i++ {
 		e.write("notes/a.md", want+fmt.Sprintf("TODO: item %d\n", i))
 		want += fmt.Sprintf("- [ ] item %d\n", i)
-		waitFor(t, 10*time.Second, fmt.Sprintf("save %d processed", i), func() bool { return e.read("notes/a.md") == want })
+		poll.Until(t, 10*time.Second, fmt.Sprintf("save %d processed", i), func() bool { return e.read("notes/a.md") == want })
 	}
 	// Anything the engine's writes would have set off has settled by the
 	// time two later sentinels are through.
@@ -116,11 +117,11 @@ func TestTimestampRuleDoesNotLoop(t *testing.T) {
 	rescans := func() uint64 { return r.status().Roots[0].Rescans }
 
 	e.write("notes/t.md", "---\ntitle: T\n---\nbody\n")
-	waitFor(t, 10*time.Second, "the stamp", func() bool { return strings.Contains(e.read("notes/t.md"), "updated: ") })
+	poll.Until(t, 10*time.Second, "the stamp", func() bool { return strings.Contains(e.read("notes/t.md"), "updated: ") })
 	// Let two periodic rescans pass over the stamped file, then flush the
 	// queue twice.
 	base := rescans()
-	waitFor(t, 10*time.Second, "two periodic rescans", func() bool { return rescans() >= base+2 })
+	poll.Until(t, 10*time.Second, "two periodic rescans", func() bool { return rescans() >= base+2 })
 	r.sync()
 	r.sync()
 	after1 := e.read("notes/t.md")
@@ -133,12 +134,12 @@ func TestTimestampRuleDoesNotLoop(t *testing.T) {
 
 	// The next user save is stamped again: exactly one more write.
 	e.write("notes/t.md", strings.Replace(after1, "body", "more body", 1))
-	waitFor(t, 10*time.Second, "the second stamp", func() bool {
+	poll.Until(t, 10*time.Second, "the second stamp", func() bool {
 		s := e.read("notes/t.md")
 		return strings.Contains(s, "more body") && s != strings.Replace(after1, "body", "more body", 1)
 	})
 	base = rescans()
-	waitFor(t, 10*time.Second, "two periodic rescans", func() bool { return rescans() >= base+2 })
+	poll.Until(t, 10*time.Second, "two periodic rescans", func() bool { return rescans() >= base+2 })
 	r.sync()
 	if n := len(r.history(e.path("notes/t.md"))); n != 2 {
 		t.Errorf("journal: %d writes after two user saves, want 2", n)
@@ -199,11 +200,11 @@ func TestEditorSaves(t *testing.T) {
 			{"notes/v.md", fmt.Sprintf("# V\n- [ ] vim %d\n", i)},
 			{"notes/p.md", fmt.Sprintf("# P\n- [ ] in place %d\n", i)},
 		} {
-			waitFor(t, 10*time.Second, c.rel+" processed", func() bool { return e.read(c.rel) == c.want })
+			poll.Until(t, 10*time.Second, c.rel+" processed", func() bool { return e.read(c.rel) == c.want })
 		}
 		// Wait until both are through before the next round, so that saves
 		// are not coalesced.
-		waitFor(t, 10*time.Second, "round processed", func() bool {
+		poll.Until(t, 10*time.Second, "round processed", func() bool {
 			return r.ev.count(written("notes/v.md")) == i && r.ev.count(written("notes/p.md")) == i
 		})
 	}

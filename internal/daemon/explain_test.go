@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // GET /api/v1/explain answers for a file with the daemon's rules and its
@@ -20,12 +21,12 @@ func TestExplainAPI(t *testing.T) {
 `, Listen: freePort(t)}, nil)
 	r := e.start()
 	e.write("notes/a.md", "TODO: one\n")
-	waitFor(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] one\n" })
-	waitFor(t, 10*time.Second, "the journal entry", func() bool { return len(r.history(e.path("notes/a.md"))) == 1 })
+	poll.Until(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] one\n" })
+	poll.Until(t, 10*time.Second, "the journal entry", func() bool { return len(r.history(e.path("notes/a.md"))) == 1 })
 	e.write("notes/a.md", "- [ ] one\nTODO: two\n")
 	// The daemon's own rewrite first (a sync sentinel may overtake it on
 	// the other worker), so that a change seen after explain is explain's.
-	waitFor(t, 10*time.Second, "notes/a.md rewritten again", func() bool { return e.read("notes/a.md") == "- [ ] one\n- [ ] two\n" })
+	poll.Until(t, 10*time.Second, "notes/a.md rewritten again", func() bool { return e.read("notes/a.md") == "- [ ] one\n- [ ] two\n" })
 	r.sync()
 	before := e.read("notes/a.md")
 

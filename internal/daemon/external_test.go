@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // With bus.url set, the daemon uses an external NATS server (here one
@@ -22,10 +23,10 @@ func TestExternalBus(t *testing.T) {
 	url := srv.URL()
 	e := newEnv(t, conf{BusURL: url, Rules: todoRule}, map[string]string{"before.md": "TODO: caught up\n"})
 	r := e.start()
-	waitFor(t, 10*time.Second, "catch-up", func() bool { return e.read("before.md") == "- [ ] caught up\n" })
+	poll.Until(t, 10*time.Second, "catch-up", func() bool { return e.read("before.md") == "- [ ] caught up\n" })
 	e.write("a.md", "TODO: over the wire\n")
-	waitFor(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] over the wire\n" })
-	waitFor(t, 10*time.Second, "the journal entry", func() bool { return len(r.history(e.path("a.md"))) == 1 })
+	poll.Until(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] over the wire\n" })
+	poll.Until(t, 10*time.Second, "the journal entry", func() bool { return len(r.history(e.path("a.md"))) == 1 })
 
 	// The catch-up's event went through the external server's work queue
 	// (the edit may have been handed to an idle worker directly).
@@ -49,6 +50,6 @@ func TestExternalBus(t *testing.T) {
 	// The server goes away and comes back: the daemon reconnects and goes on.
 	srv.Restart()
 	e.write("b.md", "TODO: after the outage\n")
-	waitFor(t, 30*time.Second, "b.md processed after the server restarted", func() bool { return e.read("b.md") == "- [ ] after the outage\n" })
+	poll.Until(t, 30*time.Second, "b.md processed after the server restarted", func() bool { return e.read("b.md") == "- [ ] after the outage\n" })
 	must(t, r.stop())
 }

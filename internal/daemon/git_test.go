@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/vcs/vcstest"
 )
 
@@ -48,7 +49,7 @@ func gitSync(r *running, timeout time.Duration) {
 	r.e.t.Helper()
 	name := fmt.Sprintf("sync-%d.md", r.syncs.Add(1))
 	r.e.write(name, "TODO: sync\n")
-	waitFor(r.e.t, timeout, "sentinel "+name+" processed", func() bool { return strings.Contains(r.e.read(name), "- [ ] sync") })
+	poll.Until(r.e.t, timeout, "sentinel "+name+" processed", func() bool { return strings.Contains(r.e.read(name), "- [ ] sync") })
 }
 
 // gitOp runs a git command while the daemon is running and returns what the
@@ -193,7 +194,7 @@ func TestGitCheckout(t *testing.T) {
 	// The user's notes saved during the checkout are bulk work like the
 	// checkout's own changes, which the sentinel, a live edit, may pass:
 	// they are waited for, not assumed done with it.
-	waitFor(t, 30*time.Second, "a user note saved during the checkout processed after it", func() bool {
+	poll.Until(t, 30*time.Second, "a user note saved during the checkout processed after it", func() bool {
 		got := e.read("inbox/u0000.md")
 		return strings.Contains(got, "- [ ] user note") && strings.Contains(got, "edited:")
 	})
@@ -208,10 +209,10 @@ func TestGitCheckout(t *testing.T) {
 	// An edit made right after the operation (once the daemon no longer
 	// holds writes for it) is an edit, processed with the usual latency:
 	// the operation's changes are bulk work, and an edit goes first.
-	waitFor(t, 10*time.Second, "writes no longer held", func() bool { return r.status().Git == "" })
+	poll.Until(t, 10*time.Second, "writes no longer held", func() bool { return r.status().Git == "" })
 	t0 := time.Now()
 	e.write("notes/n00001.md", "# Note 1\nTODO: edited after the checkout\n")
-	waitFor(t, 10*time.Second, "the edit after the checkout processed", func() bool {
+	poll.Until(t, 10*time.Second, "the edit after the checkout processed", func() bool {
 		return strings.Contains(e.read("notes/n00001.md"), "- [ ] edited after the checkout")
 	})
 	t.Logf("an edit after the checkout was processed in %v (%d changes still queued)", time.Since(t0).Round(time.Millisecond), r.status().Queue.Pending)
@@ -307,7 +308,7 @@ func TestGitStash(t *testing.T) {
 	e := newGitEnv(t, map[string]string{"notes/a.md": "# A\n"})
 	r := e.start()
 	e.write("notes/a.md", "# A\nTODO: mine\n")
-	waitFor(t, 10*time.Second, "the edit processed", func() bool { return strings.Contains(e.read("notes/a.md"), "- [ ] mine") })
+	poll.Until(t, 10*time.Second, "the edit processed", func() bool { return strings.Contains(e.read("notes/a.md"), "- [ ] mine") })
 	edited := e.read("notes/a.md")
 	if !strings.Contains(edited, "edited:") {
 		t.Fatalf("the edit was not stamped: %q", edited)
@@ -357,7 +358,7 @@ func TestGitMergeConflict(t *testing.T) {
 	// The daemon holds writes while the merge is unfinished, even for the
 	// user's own edits meanwhile.
 	e.write("notes/b.md", "TODO: written during the merge\n")
-	waitFor(t, 10*time.Second, "the held status", func() bool { return strings.Contains(r.status().Git, "merge") })
+	poll.Until(t, 10*time.Second, "the held status", func() bool { return strings.Contains(r.status().Git, "merge") })
 	time.Sleep(300 * time.Millisecond) // a settle and a pause poll: long enough for a write that should not happen
 	if got := e.read("notes/a.md"); got != conflicted {
 		t.Fatalf("the conflicted file was rewritten during the merge: %q", got)
@@ -391,16 +392,16 @@ func TestEventOnVersionProcessedPast(t *testing.T) {
 	e := newEnv(t, conf{Workers: 1, Rules: gitRules}, map[string]string{"notes/a.md": "# A\n"})
 	r := e.start()
 	// The catch-up queued the file at the start: it goes first.
-	waitFor(t, 10*time.Second, "the catch-up processed", func() bool { return r.status().Queue.Pending == 0 })
+	poll.Until(t, 10*time.Second, "the catch-up processed", func() bool { return r.status().Queue.Pending == 0 })
 	r.post("/api/v1/pause")
 	e.write("notes/a.md", "# A\nTODO: one\n")
 	// Under load a save may make two events itself: wait for at least one
 	// per save.
-	waitFor(t, 10*time.Second, "the first save queued", func() bool { return r.status().Queue.Pending >= 1 })
+	poll.Until(t, 10*time.Second, "the first save queued", func() bool { return r.status().Queue.Pending >= 1 })
 	e.write("notes/a.md", "# A\nTODO: one\nTODO: two\n")
-	waitFor(t, 10*time.Second, "the second save queued", func() bool { return r.status().Queue.Pending >= 2 })
+	poll.Until(t, 10*time.Second, "the second save queued", func() bool { return r.status().Queue.Pending >= 2 })
 	r.post("/api/v1/resume")
-	waitFor(t, 10*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
+	poll.Until(t, 10*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
 	gitSync(r, 30*time.Second)
 	var writes []journal.Entry
 	for _, en := range r.allHistory() {

@@ -30,6 +30,7 @@ import (
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/rule"
 )
 
@@ -181,20 +182,6 @@ func loadWithPlugins(path string, prev *plugin.Set) (*config.Config, *rule.Set, 
 		return nil, nil, nil, err
 	}
 	return cfg, rules, plugins, nil
-}
-
-// waitFor polls cond until it holds, and fails the test if it does not
-// within timeout. The poll starts at 2 ms and backs off to 100 ms, so that a
-// long wait on the status API does not load the daemon it measures.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for wait := 2 * time.Millisecond; !cond(); wait = min(2*wait, 100*time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(wait)
-	}
 }
 
 // api talks to a daemon's HTTP API.
@@ -514,7 +501,7 @@ func (r *running) sync() {
 func (r *running) created(rels ...string) {
 	r.e.t.Helper()
 	for _, rel := range rels {
-		waitFor(r.e.t, 10*time.Second, rel+" processed", func() bool { return r.ev.count(processed(rel)) > 0 })
+		poll.Until(r.e.t, 10*time.Second, rel+" processed", func() bool { return r.ev.count(processed(rel)) > 0 })
 	}
 	r.sync()
 }
@@ -524,7 +511,7 @@ func (r *running) syncWithin(timeout time.Duration) {
 	r.e.t.Helper()
 	name := fmt.Sprintf("sync-%d.md", r.syncs.Add(1))
 	r.e.write(name, "sentinel\n")
-	waitFor(r.e.t, timeout, "sentinel "+name+" processed", func() bool { return r.ev.count(processed(name)) > 0 })
+	poll.Until(r.e.t, timeout, "sentinel "+name+" processed", func() bool { return r.ev.count(processed(name)) > 0 })
 }
 
 // freePort returns a TCP address on 127.0.0.1 that was free a moment ago,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The memory budget is reported, never enforced: a daemon over it says so
@@ -31,10 +32,10 @@ func TestMemoryBudget(t *testing.T) {
 		logs := &logBuffer{}
 		r := e.start(func(o *daemon.Options) { o.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 		e.write("a.md", "TODO: still processed\n")
-		waitFor(t, 10*time.Second, "a.md rewritten", func() bool { return e.read("a.md") == "- [ ] still processed\n" })
+		poll.Until(t, 10*time.Second, "a.md rewritten", func() bool { return e.read("a.md") == "- [ ] still processed\n" })
 		// Crossed at ready (already over), before the event stream was
 		// opened: the log says it.
-		waitFor(t, 10*time.Second, "the warning", func() bool { return strings.Contains(logs.String(), "more memory than its budget") })
+		poll.Until(t, 10*time.Second, "the warning", func() bool { return strings.Contains(logs.String(), "more memory than its budget") })
 		if st := r.status(); !st.Memory.Over || st.Memory.Budget != 1024 {
 			t.Errorf("memory %+v; want over a budget of 1024 bytes", st.Memory)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Names that are not UTF-8, or that hold terminal escape sequences, go
@@ -17,19 +18,19 @@ func TestOddNamesEndToEnd(t *testing.T) {
 	names := []string{latin1, "notes/a\x1b]0;pwned\x07.md", "notes/\x1b[2J.md", "d\xff\xfe/x.md"}
 	e := newEnv(t, conf{Rules: todoRule}, map[string]string{"notes/before.md": "TODO: seed\n"})
 	r := e.start()
-	waitFor(t, 30*time.Second, "the seed processed", func() bool { return e.read("notes/before.md") == "- [ ] seed\n" })
+	poll.Until(t, 30*time.Second, "the seed processed", func() bool { return e.read("notes/before.md") == "- [ ] seed\n" })
 
 	for _, n := range names {
 		e.write(n, "TODO: x\n")
 	}
 	for _, n := range names {
-		waitFor(t, 30*time.Second, "processing of "+n, func() bool { return e.read(n) == "- [ ] x\n" })
+		poll.Until(t, 30*time.Second, "processing of "+n, func() bool { return e.read(n) == "- [ ] x\n" })
 	}
 	// The journal (through the API's JSON) has each write under its exact
 	// name, so history and undo work for it.
 	for _, n := range names {
 		// The journal entry follows the write by a moment.
-		waitFor(t, 10*time.Second, "the journal entry of "+n, func() bool { return len(r.history(e.path(n))) > 0 })
+		poll.Until(t, 10*time.Second, "the journal entry of "+n, func() bool { return len(r.history(e.path(n))) > 0 })
 		h := r.history(e.path(n))
 		if len(h) != 1 || h[0].Path != n || h[0].Rule != "todo" {
 			t.Errorf("history of %q: %+v", n, h)
@@ -37,7 +38,7 @@ func TestOddNamesEndToEnd(t *testing.T) {
 	}
 	// Events carry the escaped name and the exact bytes.
 	b64 := base64.StdEncoding.EncodeToString([]byte(latin1))
-	waitFor(t, 10*time.Second, "the processed event of the latin-1 name", func() bool {
+	poll.Until(t, 10*time.Second, "the processed event of the latin-1 name", func() bool {
 		return r.ev.count(func(ev daemon.Event) bool {
 			return ev.Type == "processed" && ev.Written && ev.PathBase64 == b64 && ev.Path == `notes/caf\xe9.md`
 		}) == 1

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/findings"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/telemetry"
 )
 
@@ -77,7 +78,7 @@ func TestFindingsLoggedListedCounted(t *testing.T) {
 	})
 	r := e.start(func(o *daemon.Options) { o.Logger = logs.logger(t) })
 
-	waitFor(t, 30*time.Second, "a.md's findings logged", func() bool { return len(logs.lines("msg=finding", "path=a.md")) == 2 })
+	poll.Until(t, 30*time.Second, "a.md's findings logged", func() bool { return len(logs.lines("msg=finding", "path=a.md")) == 2 })
 	if l := logs.lines("msg=finding", "at=a.md:1:"); len(l) != 1 || !strings.Contains(l[0], "rule=links") || !strings.Contains(l[0], "missing-one") {
 		t.Errorf("finding line of [[missing-one]]: %q", l)
 	}
@@ -119,14 +120,14 @@ func TestFindingsLoggedListedCounted(t *testing.T) {
 	// Processed again with the same findings: nothing new is logged. The
 	// sync sentinel makes sure the rescan's work is done.
 	e.write("a.md", "see [[target]] and [[missing-one]]\nand [[missing-two]]\nTODO: more\n")
-	waitFor(t, 30*time.Second, "a.md rewritten", func() bool { return r.ev.count(written("a.md")) > 0 })
+	poll.Until(t, 30*time.Second, "a.md rewritten", func() bool { return r.ev.count(written("a.md")) > 0 })
 	r.sync()
 	if n := len(logs.lines("msg=finding", "path=a.md")); n != 2 {
 		t.Errorf("%d finding lines for a.md after a change that kept them, want still 2 (once per finding)", n)
 	}
 	// One fixed.
 	e.write("a.md", "see [[target]]\nand [[missing-two]]\n")
-	waitFor(t, 30*time.Second, "a fixed finding reported", func() bool {
+	poll.Until(t, 30*time.Second, "a fixed finding reported", func() bool {
 		return len(logs.lines(`msg="findings resolved"`, "path=a.md", "resolved=1", "remaining=1")) == 1
 	})
 	r.get("/api/v1/findings", &p)
@@ -143,7 +144,7 @@ func TestFindingsLoggedListedCounted(t *testing.T) {
 		t.Errorf("after a restart: %+v", p)
 	}
 	e.remove("a.md")
-	waitFor(t, 30*time.Second, "a removed file's findings gone", func() bool {
+	poll.Until(t, 30*time.Second, "a removed file's findings gone", func() bool {
 		r.get("/api/v1/findings", &p)
 		return p.Total == 0
 	})
@@ -165,11 +166,11 @@ func TestInfoLines(t *testing.T) {
 		t.Errorf("ready line: %q", l)
 	}
 	r.post("/api/v1/pause")
-	waitFor(t, 10*time.Second, "the pause logged", func() bool { return len(logs.lines(`msg="paused: changes are queued until resumed"`, "by=api")) == 1 })
+	poll.Until(t, 10*time.Second, "the pause logged", func() bool { return len(logs.lines(`msg="paused: changes are queued until resumed"`, "by=api")) == 1 })
 	r.post("/api/v1/resume")
-	waitFor(t, 10*time.Second, "the resume logged", func() bool { return len(logs.lines(`msg="resumed: processing the queued changes"`)) == 1 })
+	poll.Until(t, 10*time.Second, "the resume logged", func() bool { return len(logs.lines(`msg="resumed: processing the queued changes"`)) == 1 })
 	e.writeConfig(strings.Replace(conf{Rules: todoRule}.yaml(), "settle: 50ms", "settle: 60ms", 1))
-	waitFor(t, 10*time.Second, "the reload logged", func() bool { return len(logs.lines(`msg="configuration reloaded"`)) == 1 })
+	poll.Until(t, 10*time.Second, "the reload logged", func() bool { return len(logs.lines(`msg="configuration reloaded"`)) == 1 })
 	for _, banner := range []string{"Starting nats-server", "Version:", "JetStream"} {
 		if l := logs.lines(banner); len(l) > 0 {
 			t.Errorf("the NATS banner at info level: %q", l)
@@ -209,10 +210,10 @@ func TestDeadLettersGroupedClearedRetried(t *testing.T) {
 	for i := range n {
 		e.write(fmt.Sprintf("bad-%02d.md", i), "FAIL\n")
 	}
-	waitFor(t, 60*time.Second, "12 dead letters", func() bool { return r.status().DeadLetterCount == n })
+	poll.Until(t, 60*time.Second, "12 dead letters", func() bool { return r.status().DeadLetterCount == n })
 	// bad-00 fails again: it keeps one dead letter.
 	e.write("bad-00.md", "FAIL\n\n")
-	waitFor(t, 30*time.Second, "bad-00.md failed again", func() bool {
+	poll.Until(t, 30*time.Second, "bad-00.md failed again", func() bool {
 		return r.ev.count(func(ev daemon.Event) bool { return ev.Type == "dead-letter" && ev.Path == "bad-00.md" }) == 2
 	})
 	st := r.status()
@@ -235,7 +236,7 @@ func TestDeadLettersGroupedClearedRetried(t *testing.T) {
 	// Fixed, and bad-01 saved again: it succeeds, and its dead letter goes.
 	must(t, os.WriteFile(flagFile, nil, 0o644))
 	e.write("bad-01.md", "FAIL\n")
-	waitFor(t, 30*time.Second, "bad-01.md's dead letter cleared", func() bool { return r.status().DeadLetterCount == n-1 })
+	poll.Until(t, 30*time.Second, "bad-01.md's dead letter cleared", func() bool { return r.status().DeadLetterCount == n-1 })
 	if l := logs.lines(`msg="dead letter cleared: the file was processed"`, "path=bad-01.md"); len(l) != 1 {
 		t.Errorf("clear log line: %q", l)
 	}
@@ -248,7 +249,7 @@ func TestDeadLettersGroupedClearedRetried(t *testing.T) {
 	if code, out, errOut := scribe(t, "retry-dead-letter", "-c", e.cfgPath, "--rule", "gate"); code != 0 || !strings.Contains(out, "requeued 11 dead letters") {
 		t.Fatalf("retry --rule gate: exit %d\n%s%s", code, out, errOut)
 	}
-	waitFor(t, 30*time.Second, "every file fixed", func() bool {
+	poll.Until(t, 30*time.Second, "every file fixed", func() bool {
 		for i := range n {
 			if e.read(fmt.Sprintf("bad-%02d.md", i)) != "FIXED\n" && e.read(fmt.Sprintf("bad-%02d.md", i)) != "FIXED\n\n" {
 				return false
@@ -256,7 +257,7 @@ func TestDeadLettersGroupedClearedRetried(t *testing.T) {
 		}
 		return true
 	})
-	waitFor(t, 10*time.Second, "no dead letters", func() bool { return r.status().DeadLetterCount == 0 })
+	poll.Until(t, 10*time.Second, "no dead letters", func() bool { return r.status().DeadLetterCount == 0 })
 	if v := r.metric("scribe_dead_letters"); v != 0 {
 		t.Errorf("scribe_dead_letters = %v, want 0", v)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Thousands of files created while processing is paused (20,000 by
@@ -31,7 +33,7 @@ func TestOverflowWhilePaused(t *testing.T) {
 		must(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%05d.md", i)), fmt.Appendf(nil, "TODO: %d\n", i), 0o644))
 	}
 	created := time.Since(t0)
-	waitFor(t, 120*time.Second, fmt.Sprintf("%d changes queued", n), func() bool { return r.status().Queue.Pending >= n })
+	poll.Until(t, 120*time.Second, fmt.Sprintf("%d changes queued", n), func() bool { return r.status().Queue.Pending >= n })
 	queued := time.Since(t0)
 	if st := r.status(); st.Counters["written"] != 0 {
 		t.Fatalf("%d files written while paused", st.Counters["written"])
@@ -39,7 +41,7 @@ func TestOverflowWhilePaused(t *testing.T) {
 
 	t1 := time.Now()
 	r.post("/api/v1/resume")
-	waitFor(t, 180*time.Second, fmt.Sprintf("%d files written", n), func() bool {
+	poll.Until(t, 180*time.Second, fmt.Sprintf("%d files written", n), func() bool {
 		return r.status().Counters["written"] >= int64(n)
 	})
 	took := time.Since(t1)
@@ -51,7 +53,7 @@ func TestOverflowWhilePaused(t *testing.T) {
 			t.Fatalf("%s = %q, want %q", p, b, want)
 		}
 	}
-	waitFor(t, 30*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
+	poll.Until(t, 30*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
 	st := r.status()
 	if st.Counters["written"] != int64(n) || st.Counters["failed"] != 0 || len(st.DeadLetters) != 0 {
 		t.Errorf("counters %v, %d dead letters; want exactly %d written, none failed or given up on", st.Counters, len(st.DeadLetters), n)

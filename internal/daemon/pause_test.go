@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Pausing, through the API, `scribe pause` or a .scribe-pause file in the
@@ -39,7 +40,7 @@ func TestPauseResume(t *testing.T) {
 				if st := r.status(); !st.Paused || !slices.Equal(st.PausedBy, []string{"api"}) {
 					t.Fatalf("after POST /api/v1/pause: paused %v by %q", st.Paused, st.PausedBy)
 				}
-				waitFor(t, 5*time.Second, "the pause event", func() bool {
+				poll.Until(t, 5*time.Second, "the pause event", func() bool {
 					return r.ev.count(func(ev daemon.Event) bool { return ev.Type == "pause" }) == 1
 				})
 			case "file":
@@ -58,7 +59,7 @@ func TestPauseResume(t *testing.T) {
 			}
 			// Every change is on the queue, held by the paused workers or
 			// waiting behind them.
-			waitFor(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
+			poll.Until(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
 			st := r.status()
 			if st.Counters["written"] != 0 || st.Counters["processed"] != 0 {
 				t.Fatalf("while paused: counters %v, want nothing processed", st.Counters)
@@ -82,10 +83,10 @@ func TestPauseResume(t *testing.T) {
 			}
 			for i := range n {
 				rel, want := fmt.Sprintf("notes/%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
-				waitFor(t, 10*time.Second, rel+" processed after resume", func() bool { return e.read(rel) == want })
+				poll.Until(t, 10*time.Second, rel+" processed after resume", func() bool { return e.read(rel) == want })
 			}
 			t.Logf("%d queued changes processed %v after resume", n, time.Since(t0).Round(time.Millisecond))
-			waitFor(t, 10*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
+			poll.Until(t, 10*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
 			if st := r.status(); st.Paused || st.Counters["written"] != n {
 				t.Errorf("after resume: paused %v, counters %v; want %d written", st.Paused, st.Counters, n)
 			}
@@ -111,7 +112,7 @@ func TestLongPause(t *testing.T) {
 	for i := range n {
 		e.write(fmt.Sprintf("%d.md", i), fmt.Sprintf("TODO: task %d\n", i))
 	}
-	waitFor(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
+	poll.Until(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
 	// Watch the whole pause: nothing written, nothing given up on.
 	for end := time.Now().Add(35 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
 		st := r.status()
@@ -122,7 +123,7 @@ func TestLongPause(t *testing.T) {
 	r.post("/api/v1/resume")
 	for i := range n {
 		rel, want := fmt.Sprintf("%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
-		waitFor(t, 10*time.Second, rel+" processed after resume", func() bool { return e.read(rel) == want })
+		poll.Until(t, 10*time.Second, rel+" processed after resume", func() bool { return e.read(rel) == want })
 	}
 	if st := r.status(); len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters after a long pause: %+v", st.DeadLetters)
@@ -141,7 +142,7 @@ func TestStopWhilePaused(t *testing.T) {
 	for i := range n {
 		e.write(fmt.Sprintf("%d.md", i), fmt.Sprintf("TODO: task %d\n", i))
 	}
-	waitFor(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
+	poll.Until(t, 10*time.Second, "the changes queued", func() bool { return r.status().Queue.Pending == n })
 	if err := r.stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
@@ -162,7 +163,7 @@ func TestStopWhilePaused(t *testing.T) {
 	r.post("/api/v1/resume")
 	for i := range n {
 		rel, want := fmt.Sprintf("%d.md", i), fmt.Sprintf("- [ ] task %d\n", i)
-		waitFor(t, 10*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
+		poll.Until(t, 10*time.Second, rel+" processed after the restart", func() bool { return e.read(rel) == want })
 	}
 	if testing.Short() {
 		return
@@ -170,7 +171,7 @@ func TestStopWhilePaused(t *testing.T) {
 	// The events the stopped workers held come back when their ack wait
 	// (30 s) runs out, and are then redone as no-ops, not given up on.
 	t0 := time.Now()
-	waitFor(t, 40*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
+	poll.Until(t, 40*time.Second, "an empty queue", func() bool { return r.status().Queue.Pending == 0 })
 	t.Logf("queue empty %v after the files were processed", time.Since(t0).Round(time.Millisecond))
 	if st := r.status(); len(st.DeadLetters) > 0 {
 		t.Errorf("dead letters: %+v", st.DeadLetters)

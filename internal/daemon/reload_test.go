@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // Saving a valid configuration changes behaviour at once; saving an invalid
@@ -22,7 +23,7 @@ func TestHotReload(t *testing.T) {
 
 	// Before: DONE lines are nobody's business.
 	e.write("a.md", "TODO: one\nDONE: two\n")
-	waitFor(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] one\nDONE: two\n" })
+	poll.Until(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] one\nDONE: two\n" })
 
 	// A new rule takes effect.
 	c.Rules = todoRule + `  - id: done
@@ -31,7 +32,7 @@ func TestHotReload(t *testing.T) {
       - replace: { with: "- [x] $1" }
 `
 	e.writeConfig(c.yaml())
-	waitFor(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
 	if ev := reloads()[0]; ev.Error != "" || ev.Message != "2 rules" {
 		t.Fatalf("reload event %+v, want a success with 2 rules", ev)
 	}
@@ -39,7 +40,7 @@ func TestHotReload(t *testing.T) {
 		t.Errorf("status rules after the reload: %+v", st.Rules)
 	}
 	e.write("b.md", "TODO: three\nDONE: four\n")
-	waitFor(t, 10*time.Second, "b.md processed by both rules", func() bool { return e.read("b.md") == "- [ ] three\n- [x] four\n" })
+	poll.Until(t, 10*time.Second, "b.md processed by both rules", func() bool { return e.read("b.md") == "- [ ] three\n- [x] four\n" })
 
 	// Broken configurations are reported, and the two rules keep running.
 	for i, bad := range []struct{ yaml, want string }{
@@ -47,13 +48,13 @@ func TestHotReload(t *testing.T) {
 		{strings.Replace(c.yaml(), `(?m)^DONE: (.+)$`, `(?m)^DONE: (.+$`, 1), "rules[1].match"},
 	} {
 		e.writeConfig(bad.yaml)
-		waitFor(t, 10*time.Second, "the failed reload event", func() bool { return len(reloads()) == 2+i })
+		poll.Until(t, 10*time.Second, "the failed reload event", func() bool { return len(reloads()) == 2+i })
 		if ev := reloads()[1+i]; !strings.Contains(ev.Error, bad.want) || !strings.Contains(ev.Error, "scribe.yaml:") {
 			t.Errorf("failed reload event %+v; want an error naming the file, line and %s", ev, bad.want)
 		}
 	}
 	e.write("c.md", "TODO: five\nDONE: six\n")
-	waitFor(t, 10*time.Second, "c.md processed by the old rules", func() bool { return e.read("c.md") == "- [ ] five\n- [x] six\n" })
+	poll.Until(t, 10*time.Second, "c.md processed by the old rules", func() bool { return e.read("c.md") == "- [ ] five\n- [x] six\n" })
 	if st := r.status(); len(st.Rules) != 2 {
 		t.Errorf("status rules after a failed reload: %+v", st.Rules)
 	}
@@ -74,7 +75,7 @@ func TestConfigSaveBurstIsOneReload(t *testing.T) {
 		e.writeConfig(c.yaml() + fmt.Sprintf("# save %d\n", i))
 		time.Sleep(150 * time.Millisecond)
 	}
-	waitFor(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) >= 1 })
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) >= 1 })
 	time.Sleep(time.Second) // more than the settle time: a second reload would show by now
 	if n := len(reloads()); n != 1 {
 		t.Fatalf("%d reloads for a burst of 12 saves, want 1", n)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // request is one HTTP request a hostile client makes.
@@ -114,15 +115,15 @@ func prepare(t *testing.T, r *running) uint64 {
 	t.Helper()
 	e := r.e
 	e.write("notes/a.md", "TODO: the rule rewrites this\n")
-	waitFor(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] the rule rewrites this\n" })
+	poll.Until(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] the rule rewrites this\n" })
 	var hist []journal.Entry
-	waitFor(t, 10*time.Second, "the journal entry", func() bool {
+	poll.Until(t, 10*time.Second, "the journal entry", func() bool {
 		hist = r.history(e.path("notes/a.md"))
 		return len(hist) == 1
 	})
 	e.write("notes/a.md", "the user's newer edit\n")
 	e.write("bad.md", "FAIL\n")
-	waitFor(t, 30*time.Second, "a dead letter", func() bool { return len(r.status().DeadLetters) == 1 })
+	poll.Until(t, 30*time.Second, "a dead letter", func() bool { return len(r.status().DeadLetters) == 1 })
 	r.sync()
 	return hist[0].ID
 }
@@ -257,7 +258,7 @@ func TestAPIOverUnixSocket(t *testing.T) {
 	}
 	must(t, os.WriteFile(flag, nil, 0o644))
 	cli("retry-dead-letter", strconv.FormatUint(r.status().DeadLetters[0].ID, 10))
-	waitFor(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
+	poll.Until(t, 10*time.Second, "bad.md processed after the retry", func() bool { return e.read("bad.md") == "FIXED\n" })
 
 	tokenFile := filepath.Join(e.dir, "state", "api-token")
 	tfi, err := os.Stat(tokenFile)

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/safefile"
 )
 
@@ -127,7 +128,7 @@ func TestShutdownInProcessNoLeaks(t *testing.T) {
 	r := e.start()
 	files := slowFiles(e, 8)
 	var busy []string
-	waitFor(t, 20*time.Second, "a file in flight", func() bool {
+	poll.Until(t, 20*time.Second, "a file in flight", func() bool {
 		busy = inFlight(e, markers, files)
 		return len(busy) > 0
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // statusRules mark a note done when its body says DONE, and list the notes
@@ -44,7 +45,7 @@ func TestUndoneDaemonWriteSticks(t *testing.T) {
 	r := e.start()
 	// The journal entry is committed just after the file is replaced: wait
 	// for it too.
-	waitFor(t, 10*time.Second, "the rule's write, its journal entry and the index", func() bool {
+	poll.Until(t, 10*time.Second, "the rule's write, its journal entry and the index", func() bool {
 		return e.read("notes/a.md") == doneNote && strings.Contains(e.read("index.md"), "- A: done") &&
 			len(r.history(e.path("notes/a.md"))) > 0
 	})
@@ -64,8 +65,8 @@ func TestUndoneDaemonWriteSticks(t *testing.T) {
 	}
 	before := r.ev.count(processed("notes/a.md"))
 	r.post("/api/v1/resume")
-	waitFor(t, 10*time.Second, "notes/a.md processed after the resume", func() bool { return r.ev.count(processed("notes/a.md")) > before })
-	waitFor(t, 10*time.Second, "the index to show the undo", func() bool { return strings.Contains(e.read("index.md"), "- A: open") })
+	poll.Until(t, 10*time.Second, "notes/a.md processed after the resume", func() bool { return r.ev.count(processed("notes/a.md")) > before })
+	poll.Until(t, 10*time.Second, "the index to show the undo", func() bool { return strings.Contains(e.read("index.md"), "- A: open") })
 	r.sync()
 	if got := e.read("notes/a.md"); got != openNote {
 		t.Fatalf("the rule redid the undone write after a pause and resume: %q", got)
@@ -89,7 +90,7 @@ func TestUndoneDaemonWriteSticks(t *testing.T) {
 
 	// The user's edit is a new decision: the rule applies again.
 	e.write("notes/a.md", openNote+"edited\n")
-	waitFor(t, 10*time.Second, "the rule on the edited note", func() bool {
+	poll.Until(t, 10*time.Second, "the rule on the edited note", func() bool {
 		return e.read("notes/a.md") == doneNote+"edited\n" && strings.Contains(e.read("index.md"), "- A: done")
 	})
 }

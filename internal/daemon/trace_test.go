@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/telemetry"
 )
 
@@ -37,14 +38,14 @@ func TestTraceOfOneChange(t *testing.T) {
 	})
 
 	e.write("a.md", "TODO: trace me\n")
-	waitFor(t, 30*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) > 0 })
+	poll.Until(t, 30*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) > 0 })
 	ev := r.ev.find(written("a.md"))[0]
 	if len(ev.TraceID) != 32 {
 		t.Fatalf("processed event %+v: want a trace id", ev)
 	}
 	want := []string{"watch change", "bus publish", "bus process", "engine process", "action replace", "action log", "write", "journal"}
 	var spans tracetest.SpanStubs
-	waitFor(t, 10*time.Second, "every span of the change ended", func() bool {
+	poll.Until(t, 10*time.Second, "every span of the change ended", func() bool {
 		spans = nil
 		for _, s := range exp.GetSpans() {
 			if s.SpanContext.TraceID().String() == ev.TraceID {
@@ -103,7 +104,7 @@ func TestTraceOfOneChange(t *testing.T) {
 		t.Errorf("%d watch change spans for a.md, want 1 (the engine's own write must not start another)", n)
 	}
 	// The action's log line, and the daemon's, carry the trace id.
-	waitFor(t, 5*time.Second, "the action's log line", func() bool { return strings.Contains(logs.String(), "tasked a.md") })
+	poll.Until(t, 5*time.Second, "the action's log line", func() bool { return strings.Contains(logs.String(), "tasked a.md") })
 	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, "tasked a.md") && !strings.Contains(line, "trace_id="+ev.TraceID) {
 			t.Errorf("log line without the trace id %s: %s", ev.TraceID, line)
@@ -117,7 +118,7 @@ func TestNoTraceByDefault(t *testing.T) {
 	e := newEnv(t, conf{Rules: todoRule}, nil)
 	r := e.start()
 	e.write("a.md", "TODO: x\n")
-	waitFor(t, 30*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) > 0 })
+	poll.Until(t, 30*time.Second, "a.md written", func() bool { return r.ev.count(written("a.md")) > 0 })
 	if ev := r.ev.find(written("a.md"))[0]; ev.TraceID != "" {
 		t.Errorf("trace id %q with tracing off", ev.TraceID)
 	}

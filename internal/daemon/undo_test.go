@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // `scribe undo` through a running daemon restores the content a write
@@ -19,9 +20,9 @@ func TestUndoAndHistoryThroughTheCLI(t *testing.T) {
 	r := e.start()
 	user := "TODO: keep me as I wrote it\n"
 	e.write("notes/a.md", user)
-	waitFor(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] keep me as I wrote it\n" })
+	poll.Until(t, 10*time.Second, "notes/a.md rewritten", func() bool { return e.read("notes/a.md") == "- [ ] keep me as I wrote it\n" })
 	var hist []journal.Entry
-	waitFor(t, 10*time.Second, "the journal entry", func() bool {
+	poll.Until(t, 10*time.Second, "the journal entry", func() bool {
 		hist = r.history(e.path("notes/a.md"))
 		return len(hist) == 1
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // An index hub regenerated because its inputs changed is no loop, however
@@ -57,7 +58,7 @@ func startBoard(t *testing.T, tasks ...string) (*env, *running) {
 // waitBoard waits until board.md lists the line "- LINE".
 func waitBoard(t *testing.T, e *env, line string) {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the board showing "+line, func() bool { return strings.Contains(e.read("board.md"), "- "+line+"\n") })
+	poll.Until(t, 30*time.Second, "the board showing "+line, func() bool { return strings.Contains(e.read("board.md"), "- "+line+"\n") })
 }
 
 // Two hubs that list each other, each stamped on every run, regenerate each
@@ -75,7 +76,7 @@ func TestHubsFeedingEachOtherAreALoop(t *testing.T) {
 	r := e.start()
 	e.write("hub-a.md", "<!-- scribe:index others -->\n<!-- /scribe:index -->\n")
 	e.write("hub-b.md", "<!-- scribe:index others -->\n<!-- /scribe:index -->\n")
-	waitFor(t, 30*time.Second, "the quarantine", func() bool { return len(r.status().Quarantined) > 0 })
+	poll.Until(t, 30*time.Second, "the quarantine", func() bool { return len(r.status().Quarantined) > 0 })
 	if n := r.metric("scribe_loop_breaks_total"); n < 1 {
 		t.Errorf("scribe_loop_breaks_total = %v, want at least 1", n)
 	}
@@ -87,7 +88,7 @@ func TestHubsFeedingEachOtherAreALoop(t *testing.T) {
 	// A user's edit releases it.
 	before := len(r.history(e.path(hub)))
 	e.write(hub, "<!-- scribe:index others -->\n<!-- /scribe:index -->\nedited\n")
-	waitFor(t, 30*time.Second, "the edit processed", func() bool { return len(r.history(e.path(hub))) > before })
+	poll.Until(t, 30*time.Second, "the edit processed", func() bool { return len(r.history(e.path(hub))) > before })
 }
 
 // In the daemon too, links to notes excluded from processing resolve, and
@@ -103,8 +104,8 @@ func TestLinksToExcludedNotesResolve(t *testing.T) {
 	})
 	r := e.start()
 	e.write("notes/a.md", "[[old#Head]] [[archive/old]] [[gone]]\nTODO: a\n")
-	waitFor(t, 30*time.Second, "notes/a.md processed", func() bool { return e.read("notes/a.md") == "[[old#Head]] [[archive/old]] [[gone]]\n- [ ] a\n" })
-	waitFor(t, 10*time.Second, "the findings of notes/a.md", func() bool {
+	poll.Until(t, 30*time.Second, "notes/a.md processed", func() bool { return e.read("notes/a.md") == "[[old#Head]] [[archive/old]] [[gone]]\n- [ ] a\n" })
+	poll.Until(t, 10*time.Second, "the findings of notes/a.md", func() bool {
 		return r.ev.count(func(ev daemon.Event) bool {
 			return ev.Type == "processed" && ev.Path == "notes/a.md" && ev.Findings > 0
 		}) > 0

@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/scribe-md/scribe/internal/cli"
-	"github.com/scribe-md/scribe/internal/plugin/plugintest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // requireChromium, when set (CI sets it), makes a missing Chromium fail the
@@ -307,14 +307,14 @@ func (d *daemon) run() {
 	}()
 	t.Cleanup(d.stop)
 	link := regexp.MustCompile(`dashboard at (http://127\.0\.0\.1:\d+)(/\?login=[0-9a-f]{64}) `)
-	plugintest.Eventually(t, 30*time.Second, "the dashboard's login link on stderr", func() bool {
+	poll.Until(t, 30*time.Second, "the dashboard's login link on stderr", func() bool {
 		m := link.FindStringSubmatch(d.stderr.String())
 		if m != nil {
 			d.base, d.login = m[1], m[1]+m[2]
 		}
 		return m != nil
 	})
-	plugintest.Eventually(t, 60*time.Second, "the daemon ready", func() bool {
+	poll.Until(t, 60*time.Second, "the daemon ready", func() bool {
 		resp, err := http.Get(d.base + "/readyz")
 		if err != nil {
 			return false
@@ -491,7 +491,7 @@ func TestUndoButton(t *testing.T) {
 
 	const before = "TODO: <img src=x onerror=\"document.title='pwned'\"> & <b>bold</b>\n"
 	d.write("note.md", before)
-	plugintest.Eventually(t, 10*time.Second, "note.md written by the rule", func() bool { return strings.HasPrefix(d.read("note.md"), "- [ ] ") })
+	poll.Until(t, 10*time.Second, "note.md written by the rule", func() bool { return strings.HasPrefix(d.read("note.md"), "- [ ] ") })
 	item := `#writes li[data-path="note.md"]`
 	p.wait(10*time.Second, "the write in the history", `document.querySelector(`+jsString(item)+`) !== null`)
 
@@ -559,7 +559,7 @@ func TestRetryButton(t *testing.T) {
 
 	must(t, os.WriteFile(flagFile, nil, 0o644))
 	p.click(row + " button.retry")
-	plugintest.Eventually(t, 10*time.Second, "bad.md processed after the retry", func() bool { return d.read("bad.md") == "FIXED\n" })
+	poll.Until(t, 10*time.Second, "bad.md processed after the retry", func() bool { return d.read("bad.md") == "FIXED\n" })
 	p.wait(10*time.Second, "the dead letter gone", `document.querySelector(`+jsString(row)+`) === null && !document.getElementById('dead-empty').hidden`)
 	p.noConsoleErrors()
 }
@@ -593,7 +593,7 @@ func TestPauseResume(t *testing.T) {
 
 	p.do(chromedp.Focus(chromedp.ID("pause")), chromedp.KeyEvent(kb.Enter))
 	p.wait(10*time.Second, "resumed", `document.getElementById('state').textContent === 'Watching' && document.getElementById('pause').textContent === 'Pause'`)
-	plugintest.Eventually(t, 10*time.Second, "held.md processed after the resume", func() bool { return d.read("held.md") == "- [ ] later\n" })
+	poll.Until(t, 10*time.Second, "held.md processed after the resume", func() bool { return d.read("held.md") == "- [ ] later\n" })
 	p.wait(10*time.Second, "held.md in the live stream", `document.querySelector(`+jsString(eventRow("held.md", "written"))+`) !== null`)
 	p.noConsoleErrors()
 }
@@ -650,7 +650,7 @@ func TestExplainOnClick(t *testing.T) {
 	item := `#writes li[data-path="note.md"]`
 	p.wait(10*time.Second, "the rule's write in the history", `document.querySelector(`+jsString(item)+`) !== null`)
 	p.click(item + " button.undo")
-	plugintest.Eventually(t, 10*time.Second, "note.md restored", func() bool { return d.read("note.md") == note })
+	poll.Until(t, 10*time.Second, "note.md restored", func() bool { return d.read("note.md") == note })
 	p.wait(10*time.Second, "the undo in the history", `document.querySelector(`+jsString(item+" .meta")+`).textContent.includes('undo of #')`)
 	if label := eval[string](p, `document.querySelector(`+jsString(item+" button.file .root")+`).textContent`); label != "vault" {
 		t.Errorf("the history names the root %q, want vault (the daemon has two)", label)

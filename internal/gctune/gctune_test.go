@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scribe-md/scribe/internal/plugin/plugintest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The tests change process-wide settings: none of them is parallel.
@@ -136,11 +136,11 @@ func TestFollowsLiveHeap(t *testing.T) {
 	live = make([]byte, 32<<20)
 	defer func() { live = nil }()
 	runtime.GC()
-	plugintest.Eventually(t, 10*time.Second, "the limit to reach twice the 32 MiB live heap", func() bool {
+	poll.Until(t, 10*time.Second, "the limit to reach twice the 32 MiB live heap", func() bool {
 		return limit() >= 64<<20
 	})
 	live = nil
-	plugintest.Eventually(t, 10*time.Second, "the limit to fall back once the heap is freed", func() bool {
+	poll.Until(t, 10*time.Second, "the limit to fall back once the heap is freed", func() bool {
 		runtime.GC()
 		return limit() < 32<<20
 	})
@@ -193,7 +193,7 @@ func TestNoSpin(t *testing.T) {
 
 	stop := Apply(Policy{GOGC: 400, Floor: floor, Ratio: 2})
 	runtime.GC()
-	plugintest.Eventually(t, 10*time.Second, "the limit to follow the live heap", func() bool {
+	poll.Until(t, 10*time.Second, "the limit to follow the live heap", func() bool {
 		return limit() >= 2*held
 	})
 	moving := churn(churned)

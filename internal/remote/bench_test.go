@@ -17,8 +17,8 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/scribe-md/scribe/internal/action"
-	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // BenchmarkThroughput: files per second through 1, 2 and 4 remote workers
@@ -64,7 +64,7 @@ func BenchmarkThroughput(b *testing.B) {
 					for i := range count {
 						os.WriteFile(filepath.Join(sub, fmt.Sprintf("n%04d.md", i)), []byte(fmt.Sprintf("# %d\n", i)), 0o644)
 					}
-					bustest.CheckFor(b, 5*time.Minute, 50*time.Millisecond, func() error {
+					poll.NoError(b, 5*time.Minute, func() error {
 						if got := writtenHTTP(port) - before; got < int64(count) {
 							return fmt.Errorf("%d of %d written", got, count)
 						}
@@ -226,7 +226,7 @@ func BenchmarkOffload(b *testing.B) {
 }
 
 func waitWorkers(b testing.TB, dir string, n int) {
-	bustest.CheckFor(b, 30*time.Second, 100*time.Millisecond, func() error {
+	poll.NoError(b, 30*time.Second, func() error {
 		st, err := ownerStatus(dir)
 		if err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // project writes an owner's configuration in a fresh directory: root
@@ -33,7 +33,7 @@ func startAll(t testing.TB, c *cluster, dir string, n int) (*proc, []*proc) {
 	for i := range n {
 		workers = append(workers, start(t, fmt.Sprintf("worker %d", i+1), t.TempDir(), "worker", "--bus", c.URL(), "--concurrency", "8"))
 	}
-	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+	poll.NoError(t, 30*time.Second, func() error {
 		st, err := ownerStatus(dir)
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 		return n, nil
 	}
 	// Mid-burst: a node and a worker go.
-	bustest.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		n, err := scan()
 		if err != nil {
 			t.Fatal(err)
@@ -113,7 +113,7 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 	}
 	t.Logf("node n1 shut down and worker 1 killed with %d of %d files stamped", done, files)
 
-	bustest.CheckFor(t, 90*time.Second, 500*time.Millisecond, func() error {
+	poll.NoError(t, 90*time.Second, func() error {
 		n, err := scan()
 		if err != nil {
 			t.Fatal(err)
@@ -175,7 +175,7 @@ func TestRacingEditIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until a worker runs the job, then save over it.
-	bustest.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		st, err := ownerStatus(dir)
 		if err != nil {
 			return err
@@ -191,7 +191,7 @@ func TestRacingEditIsKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := stamp + "# Race\n\nthe user's line\n"
-	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ func TestPluginActionRunsOnAWorker(t *testing.T) {
 		}
 	}
 	want := func(i int) string { return fmt.Sprintf("# Note %d\nmarked by %d\n", i, workers[0].cmd.Process.Pid) }
-	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		for i := range files {
 			b, err := os.ReadFile(filepath.Join(dir, "notes", fmt.Sprintf("n%02d.md", i)))
 			if err != nil {
@@ -264,7 +264,7 @@ func TestNoWorkerDeadLetter(t *testing.T) {
 	if err := os.WriteFile(file, []byte("# Alone\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bustest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		st, err := ownerStatus(dir)
 		if err != nil {
 			return err
@@ -290,7 +290,7 @@ func TestNoWorkerDeadLetter(t *testing.T) {
 	if err := os.WriteFile(file, []byte("# Alone no more\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bustest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+	poll.NoError(t, 60*time.Second, func() error {
 		b, _ := os.ReadFile(file)
 		if string(b) != stamp+"# Alone no more\n" {
 			return fmt.Errorf("file %q not stamped yet", b)

@@ -18,8 +18,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // The end-to-end tests run the real binary, built once per test run.
@@ -85,7 +84,7 @@ func startCluster(t testing.TB) *cluster {
 	// before they are removed.
 	t.Cleanup(c.shutdown)
 	// JetStream is usable once the meta group has a leader.
-	bustest.CheckFor(t, 30*time.Second, 100*time.Millisecond, func() error {
+	poll.NoError(t, 30*time.Second, func() error {
 		nc, err := nats.Connect(c.URL())
 		if err != nil {
 			return err

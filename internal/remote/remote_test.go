@@ -19,6 +19,7 @@ import (
 	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/remote"
 	"github.com/scribe-md/scribe/internal/ruleset"
 )
@@ -174,7 +175,7 @@ func TestOffloadRunsTheRulesOnAWorker(t *testing.T) {
 	if err != nil || c.Content != nil {
 		t.Fatalf("unchanged content: %q, %v; want nil", c.Content, err)
 	}
-	bustest.CheckFor(t, 10*time.Second, 50*time.Millisecond, func() error {
+	poll.NoError(t, 10*time.Second, func() error {
 		ws, err := p.owner.Workers(context.Background())
 		if err != nil {
 			return err
@@ -253,7 +254,7 @@ func TestJobWithNoWorkerFailsAfterTheWait(t *testing.T) {
 		t.Fatalf("the next job: %+v, %v", c, err)
 	}
 	// The worker counts a job once the owner has its result.
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	poll.NoError(t, 10*time.Second, func() error {
 		if done := p.worker.Info().Done; done != 1 {
 			return fmt.Errorf("worker did %d jobs; want only the second", done)
 		}
@@ -351,7 +352,7 @@ func TestRestartedOwnerRemovesStaleJobs(t *testing.T) {
 		done <- err
 	}()
 	defer func() { cancel(); <-done }()
-	bustest.CheckFor(t, 10*time.Second, 20*time.Millisecond, func() error {
+	poll.NoError(t, 10*time.Second, func() error {
 		if n, err := p.owner.Jobs(context.Background()); err != nil || n != 1 {
 			return fmt.Errorf("%d jobs queued (%v), want 1", n, err)
 		}
@@ -378,7 +379,7 @@ func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
 	for i := range 6 {
 		// The worker has finished the job before (it frees its slot
 		// right after), not only sent its result.
-		bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+		poll.NoError(t, 10*time.Second, func() error {
 			if wi := p.worker.Info(); wi.Done != int64(i) || wi.InFlight != 0 {
 				return fmt.Errorf("worker did %d jobs, %d in flight; want %d and 0", wi.Done, wi.InFlight, i)
 			}
@@ -396,7 +397,7 @@ func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
 	if st := p.owner.Stats(); st.Sent != 6 || st.Direct != 5 || st.Dropped != 0 {
 		t.Fatalf("owner stats %+v; want 6 jobs sent, 5 of them taken directly, no result dropped", st)
 	}
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+	poll.NoError(t, 10*time.Second, func() error {
 		if wi := p.worker.Info(); wi.Done != 6 || wi.Direct != 5 {
 			return fmt.Errorf("worker did %d jobs, %d directly; want 6 and 5", wi.Done, wi.Direct)
 		}
@@ -437,7 +438,7 @@ func TestDirectJobOfALostWorkerIsQueued(t *testing.T) {
 				}
 				done <- err
 			}()
-			bustest.CheckFor(t, 10*time.Second, 5*time.Millisecond, func() error {
+			poll.NoError(t, 10*time.Second, func() error {
 				if n := a.Info().Direct; n != 1 {
 					return fmt.Errorf("worker a took %d jobs directly; want 1", n)
 				}
@@ -452,7 +453,7 @@ func TestDirectJobOfALostWorkerIsQueued(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatalf("the job worker a took: %v", err)
 			}
-			bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+			poll.NoError(t, 10*time.Second, func() error {
 				if wi := p.worker.Info(); wi.Done != 1 || wi.Direct != 0 {
 					return fmt.Errorf("worker b did %d jobs, %d directly; want the one from the stream", wi.Done, wi.Direct)
 				}

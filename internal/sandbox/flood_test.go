@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // TestOutputFloodIsCapped is E3: an endless or huge output is cut at the cap,
@@ -47,7 +48,7 @@ func TestOutputFloodIsCapped(t *testing.T) {
 				t.Fatalf("captured %d bytes, want exactly the cap %d", len(flood), outputCap)
 			}
 			pgid := firstInt(t, other)
-			eventually(t, 2*time.Second, "flooding group killed", func() bool { return len(groupMembers(t, pgid)) == 0 })
+			poll.Until(t, 2*time.Second, "flooding group killed", func() bool { return len(groupMembers(t, pgid)) == 0 })
 			alloc := after.TotalAlloc - before.TotalAlloc
 			if alloc > 3*outputCap {
 				t.Errorf("Run allocated %d bytes for a %d-byte cap", alloc, outputCap)

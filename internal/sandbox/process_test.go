@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // A long-lived process gets the same sandbox as Run: argv as given, the
@@ -76,7 +77,7 @@ func TestStartKillAndStop(t *testing.T) {
 	p.Kill()
 	p.Kill()
 	<-p.Done()
-	eventually(t, 2*time.Second, fmt.Sprintf("process group %d empty", pgid), func() bool { return len(groupMembers(t, pgid)) == 0 })
+	poll.Until(t, 2*time.Second, fmt.Sprintf("process group %d empty", pgid), func() bool { return len(groupMembers(t, pgid)) == 0 })
 	if err := p.Err(); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("Err() = %v", err)
 	}

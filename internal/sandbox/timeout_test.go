@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // shRunner returns a Runner over a temporary root that may run /bin/sh.
@@ -52,7 +53,7 @@ func TestTimeoutKillsGrandchild(t *testing.T) {
 		t.Errorf("ExitCode = %d, want -1", res.ExitCode)
 	}
 	pgid := firstInt(t, res.Stdout)
-	eventually(t, 2*time.Second, fmt.Sprintf("process group %d empty", pgid), func() bool {
+	poll.Until(t, 2*time.Second, fmt.Sprintf("process group %d empty", pgid), func() bool {
 		return len(groupMembers(t, pgid)) == 0
 	})
 	t.Logf("returned after %v (timeout %v); group %d empty", took.Round(time.Millisecond), timeout, pgid)
@@ -76,7 +77,7 @@ func TestLeftoversDieWithTheCommand(t *testing.T) {
 		t.Fatalf("Run took %v for a command that exits at once", took)
 	}
 	pgid := firstInt(t, res.Stdout)
-	eventually(t, 2*time.Second, "leftover killed", func() bool { return len(groupMembers(t, pgid)) == 0 })
+	poll.Until(t, 2*time.Second, "leftover killed", func() bool { return len(groupMembers(t, pgid)) == 0 })
 }
 
 // TestCancelKillsGroup: cancelling the caller's context (not a timeout)
@@ -90,7 +91,7 @@ func TestCancelKillsGroup(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	pgid := firstInt(t, res.Stdout)
-	eventually(t, 2*time.Second, "group empty", func() bool { return len(groupMembers(t, pgid)) == 0 })
+	poll.Until(t, 2*time.Second, "group empty", func() bool { return len(groupMembers(t, pgid)) == 0 })
 }
 
 // uniqueSleep returns a sleep argument no other process has, and kills any

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scribe-md/scribe/internal/bus/bustest"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/service"
 )
 
@@ -168,7 +168,7 @@ func TestWatchdogPingsOnlyWhenAlive(t *testing.T) {
 
 func waitChecks(t *testing.T, checks *atomic.Int64, n int64) {
 	t.Helper()
-	bustest.CheckFor(t, 20*time.Second, 5*time.Millisecond, func() error {
+	poll.NoError(t, 20*time.Second, func() error {
 		if c := checks.Load(); c < n {
 			return fmt.Errorf("%d liveness checks, waiting for %d", c, n)
 		}

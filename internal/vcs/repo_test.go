@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/vcs"
 	"github.com/scribe-md/scribe/internal/vcs/vcstest"
 )
@@ -102,23 +103,23 @@ func TestMonitorQuietTime(t *testing.T) {
 	// The monitor may not have its watch yet: touch the git directory until
 	// it sees a change, then let the quiet time pass.
 	desc := filepath.Join(top, ".git", "description")
-	waitFor(t, "the monitor's first event", func() bool {
+	poll.Until(t, 10*time.Second, "the monitor's first event", func() bool {
 		os.WriteFile(desc, []byte("test\n"), 0o644)
 		busy, _ := r.Busy()
 		return busy
 	})
-	waitFor(t, "idle", func() bool {
+	poll.Until(t, 10*time.Second, "idle", func() bool {
 		busy, _ := r.Busy()
 		return !busy
 	})
 	lock := filepath.Join(top, ".git", "index.lock")
 	os.WriteFile(lock, nil, 0o644)
-	waitFor(t, "busy while index.lock exists", func() bool {
+	poll.Until(t, 10*time.Second, "busy while index.lock exists", func() bool {
 		busy, why := r.Busy()
 		return busy && why != "a git operation just ended"
 	})
 	os.Remove(lock)
-	waitFor(t, "a just-ended operation", func() bool {
+	poll.Until(t, 10*time.Second, "a just-ended operation", func() bool {
 		busy, why := r.Busy()
 		return busy && why == "a git operation just ended"
 	})
@@ -126,7 +127,7 @@ func TestMonitorQuietTime(t *testing.T) {
 	if !r.ActiveAt(ended.Add(-10 * time.Millisecond)) {
 		t.Fatal("ActiveAt during the operation = false")
 	}
-	waitFor(t, "idle after the quiet time", func() bool {
+	poll.Until(t, 10*time.Second, "idle after the quiet time", func() bool {
 		busy, _ := r.Busy()
 		return !busy
 	})
@@ -237,16 +238,5 @@ func TestChangedWithoutACommit(t *testing.T) {
 	got, err := r.Changed(context.Background())
 	if err != nil || !slices.Equal(got, []string{"a.md", "b.md"}) {
 		t.Fatalf("Changed = %q, %v", got, err)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

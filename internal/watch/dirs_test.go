@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // TestNewDirRace is W4: a directory tree created and written into at once is
@@ -196,7 +198,7 @@ func TestSymlinks(t *testing.T) {
 func TestRootRemoved(t *testing.T) {
 	h := start(t, map[string]string{"a.md": "a"}, config{opts: func(o *Options) { o.Poll = 50 * time.Millisecond }})
 	must(t, os.RemoveAll(h.dir))
-	waitFor(t, 10*time.Second, "Run to return", func() bool { return h.err() != nil })
+	poll.Until(t, 10*time.Second, "Run to return", func() bool { return h.err() != nil })
 	if err := h.err(); !strings.Contains(err.Error(), "removed or moved") {
 		t.Errorf("Run error = %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // TestEmitterWaitsForDrain: a path that comes due while kernel events wait
@@ -44,7 +45,7 @@ func TestEmitterWaitsForDrain(t *testing.T) {
 	if time.Since(t0) > settle/2 {
 		t.Skip("the machine is too slow for this test's timing")
 	}
-	waitFor(t, 30*time.Second, "the emitter to wait for the drain goroutine", h.w.waitDrain.Load)
+	poll.Until(t, 30*time.Second, "the emitter to wait for the drain goroutine", h.w.waitDrain.Load)
 	if got := h.snapshot(); len(got) != 0 {
 		t.Fatalf("flushed while the drain goroutine was behind: %v", got)
 	}

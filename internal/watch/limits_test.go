@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // faultyBackend makes Add fail with ENOSPC, as inotify does when the
@@ -44,9 +46,9 @@ var sysctlRE = regexp.MustCompile(`sysctl fs\.inotify\.max_user_watches=(\d+)`)
 // watch (changes there are still seen), and watches them once it can.
 func TestWatchLimit(t *testing.T) {
 	fb := &faultyBackend{fail: func(p string) bool { return strings.Contains(p, string(os.PathSeparator)+"deep") }}
-	const poll = 100 * time.Millisecond
+	const every = 100 * time.Millisecond
 	h := start(t, map[string]string{"a/a.md": "a", "deep/d.md": "d", "deep/sub/s.md": "s"}, config{
-		opts: func(o *Options) { o.Poll = poll },
+		opts: func(o *Options) { o.Poll = every },
 		before: func(w *Watcher) {
 			w.newBackend = func() (backend, error) {
 				be, err := newFsnotify()
@@ -76,11 +78,11 @@ func TestWatchLimit(t *testing.T) {
 	t0 := time.Now()
 	must(t, os.WriteFile(h.path("deep/sub/new.md"), []byte("n"), 0o644))
 	must(t, os.Remove(h.path("deep/d.md")))
-	waitFor(t, 10*time.Second, "polled changes", func() bool { return len(h.snapshot()) >= 2 })
+	poll.Until(t, 10*time.Second, "polled changes", func() bool { return len(h.snapshot()) >= 2 })
 	lat := time.Since(t0)
 	h.quiesce()
 	wantChanges(t, h.take(), "changed deep/sub/new.md", "removed deep/d.md")
-	t.Logf("change in a polled directory seen after %s (poll %s)", lat.Round(time.Millisecond), poll)
+	t.Logf("change in a polled directory seen after %s (poll %s)", lat.Round(time.Millisecond), every)
 
 	// The watched part works as usual.
 	must(t, os.WriteFile(h.path("a/a.md"), []byte("a2"), 0o644))
@@ -89,7 +91,7 @@ func TestWatchLimit(t *testing.T) {
 
 	// The limit is raised: the next poll watches the directories.
 	fb.setFail(nil)
-	waitFor(t, 10*time.Second, "every directory watched", func() bool {
+	poll.Until(t, 10*time.Second, "every directory watched", func() bool {
 		st := h.w.Stats()
 		return st.Polled == 0 && st.Degraded == "" && st.Watches == 4
 	})
@@ -121,7 +123,7 @@ func TestWatchLimitEverywhere(t *testing.T) {
 	}
 	// The poll finds the change.
 	must(t, os.WriteFile(h.path("x/x.md"), []byte("x2"), 0o644))
-	waitFor(t, 10*time.Second, "polled change", func() bool { return len(h.snapshot()) == 1 })
+	poll.Until(t, 10*time.Second, "polled change", func() bool { return len(h.snapshot()) == 1 })
 	wantChanges(t, h.take(), "changed x/x.md")
 	// No cookie event can come without a watch of the root; Sync crawls.
 	must(t, os.WriteFile(h.path("x/y.md"), []byte("y"), 0o644))

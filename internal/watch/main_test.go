@@ -190,18 +190,6 @@ func (h *harness) snapshot() []Change {
 	return slices.Clone(h.changes)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // summary renders changes as sorted "op rel" lines.
 func summary(cs []Change) []string {
 	out := make([]string, 0, len(cs))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/scan"
 )
 
@@ -74,7 +75,7 @@ func TestRescanFindsMissedChanges(t *testing.T) {
 
 	before := h.w.Stats().Rescans
 	h.w.Rescan()
-	waitFor(t, 10*time.Second, "the rescan", func() bool { return h.w.Stats().Rescans > before })
+	poll.Until(t, 10*time.Second, "the rescan", func() bool { return h.w.Stats().Rescans > before })
 	h.quiesce()
 	cs := h.take()
 	wantChanges(t, cs, "changed lost-a.md", "changed d/lost-new.md", "removed d/lost-gone.md")
@@ -96,7 +97,7 @@ func TestPeriodicRescan(t *testing.T) {
 		},
 	})
 	must(t, os.WriteFile(h.path("lost.md"), []byte("b"), 0o644))
-	waitFor(t, 10*time.Second, "the periodic rescan to find the change", func() bool { return len(h.snapshot()) > 0 })
+	poll.Until(t, 10*time.Second, "the periodic rescan to find the change", func() bool { return len(h.snapshot()) > 0 })
 	h.quiesce()
 	wantChanges(t, h.take(), "changed lost.md")
 }
@@ -115,7 +116,7 @@ func TestRefilter(t *testing.T) {
 	})
 	waitRescan := func(n uint64) {
 		t.Helper()
-		waitFor(t, 10*time.Second, "the rescan after the ignore file changed", func() bool { return h.w.Stats().Rescans >= n })
+		poll.Until(t, 10*time.Second, "the rescan after the ignore file changed", func() bool { return h.w.Stats().Rescans >= n })
 		h.quiesce()
 	}
 	r := h.w.Stats().Rescans

@@ -1,6 +1,6 @@
 // Package bustest helps tests run against a real NATS JetStream server: an
 // embedded one per test (New, Open), or an external one listening on a random
-// local port (External), plus the polling helper CheckFor.
+// local port (External). Tests wait on it with internal/poll.
 //
 // Every helper registers its cleanup with t.Cleanup, so a test needs no defer.
 // Helpers may be called from parallel tests; each test gets its own server and
@@ -123,21 +123,6 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.Stop()
 	s.start()
-}
-
-// CheckFor calls f every sleep until it returns nil, and fails the test with
-// f's last error if that has not happened after total.
-func CheckFor(t testing.TB, total, sleep time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = f(); err == nil {
-			return
-		}
-		time.Sleep(sleep)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
 }
 
 // Logger returns a logger that writes to t.Log until the test ends, and

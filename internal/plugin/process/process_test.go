@@ -14,6 +14,7 @@ import (
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/plugin/plugintest"
 	"github.com/scribe-md/scribe/internal/plugin/process"
+	"github.com/scribe-md/scribe/internal/poll"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	wire "github.com/scribe-md/scribe/plugin"
 )
@@ -42,7 +43,7 @@ func newRuntime(t *testing.T, mode string, concurrency, instances int) *process.
 		if err := r.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
-		plugintest.Eventually(t, 5*time.Second, "no plugin process left", func() bool { return len(plugintest.Processes()) == 0 })
+		poll.Until(t, 5*time.Second, "no plugin process left", func() bool { return len(plugintest.Processes()) == 0 })
 	})
 	return r
 }
@@ -192,7 +193,7 @@ func TestHangKilledAtDeadline(t *testing.T) {
 		t.Fatalf("the call returned after %v, deadline 300ms", took)
 	}
 	t.Logf("a hung plugin's call returned %v after its 300ms deadline", took-300*time.Millisecond)
-	plugintest.Eventually(t, 5*time.Second, "the hung process gone", func() bool {
+	poll.Until(t, 5*time.Second, "the hung process gone", func() bool {
 		for _, p := range plugintest.Processes() {
 			for _, b := range before {
 				if p == b {
@@ -202,7 +203,7 @@ func TestHangKilledAtDeadline(t *testing.T) {
 		}
 		return true
 	})
-	plugintest.Eventually(t, 5*time.Second, "the restart counted", func() bool { return r.Restarts() == 1 })
+	poll.Until(t, 5*time.Second, "the restart counted", func() bool { return r.Restarts() == 1 })
 }
 
 // Replies that break the protocol fail the request they held, with a
@@ -219,7 +220,7 @@ func TestProtocolViolations(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
-			plugintest.Eventually(t, 5*time.Second, "the instance replaced", func() bool { return r.Running() == 0 && r.Restarts() == 1 })
+			poll.Until(t, 5*time.Second, "the instance replaced", func() bool { return r.Running() == 0 && r.Restarts() == 1 })
 		})
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scribe-md/scribe/internal/plugin/plugintest"
 	"github.com/scribe-md/scribe/internal/plugin/wasm"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // An instance is started ahead and waits for its request; a call takes
@@ -22,7 +22,7 @@ func prestartedInstanceServes(t *testing.T, module []byte) {
 	}
 	content := "# T\n<!-- readtime -->?<!-- /readtime -->\n" + strings.Repeat("word ", 450)
 	for i := range 3 {
-		plugintest.Eventually(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
+		poll.Until(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
 		res, err := call(within(t, 10*time.Second), r, "stamp", map[string]int{"wpm": 200}, content)
 		if err != nil || res.Content == nil || !strings.Contains(*res.Content, "<!-- readtime -->3 min read<!-- /readtime -->") {
 			t.Fatalf("call %d: %+v, %v", i, res, err)
@@ -44,7 +44,7 @@ func prestartedInstanceDeadline(t *testing.T, module []byte) {
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	plugintest.Eventually(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
+	poll.Until(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
 	const deadline = 300 * time.Millisecond
 	start := time.Now()
 	_, err := call(within(t, deadline), r, "spin", nil, "")
@@ -52,7 +52,7 @@ func prestartedInstanceDeadline(t *testing.T, module []byte) {
 		t.Fatalf("err = %v after %v; want a deadline error after %v", err, took, deadline)
 	}
 
-	plugintest.Eventually(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
+	poll.Until(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	if _, err := call(ctx, r, "spin", nil, ""); !errors.Is(err, context.Canceled) {
@@ -72,7 +72,7 @@ func closeEndsPrestarted(t *testing.T, module []byte) {
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	plugintest.Eventually(t, 60*time.Second, "3 pre-started instances", func() bool { return r.Waiting() == 3 })
+	poll.Until(t, 60*time.Second, "3 pre-started instances", func() bool { return r.Waiting() == 3 })
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestPrestartOffForPluginThatDoesNotRead(t *testing.T) {
 	if err := r.Start(within(t, 120*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	plugintest.Eventually(t, 60*time.Second, "pre-starting turned off", func() bool { return !r.Prestarting() })
+	poll.Until(t, 60*time.Second, "pre-starting turned off", func() bool { return !r.Prestarting() })
 	for range 3 {
 		if _, err := call(within(t, 10*time.Second), r, "noop", nil, ""); err == nil || !strings.Contains(err.Error(), "out-of-order reply") {
 			t.Fatalf("err = %v; want the blind reply refused", err)

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scribe-md/scribe/internal/plugin/plugintest"
 	"github.com/scribe-md/scribe/internal/plugin/wasm"
+	"github.com/scribe-md/scribe/internal/poll"
 )
 
 // A reactor's instances are restored to the image its initialization
@@ -21,7 +21,7 @@ func TestReactorRequestsStartFromImage(t *testing.T) {
 		}
 		for i := range 4 {
 			if prestart > 0 {
-				plugintest.Eventually(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
+				poll.Until(t, 60*time.Second, "a pre-started instance", func() bool { return r.Waiting() == 1 })
 			}
 			res, err := call(within(t, 10*time.Second), r, "count", nil, "")
 			if err != nil || len(res.Findings) != 1 || res.Findings[0].Message != "inits 1 counted 1" {
