@@ -266,15 +266,21 @@ func TestReadOnlyOpenAppliesLeftLog(t *testing.T) {
 // goroutines read, and checks the store has everything, once, and that only
 // the current segment is left.
 //
-// The records come in two waves, each of one and a half applyEvery. The
-// first rotates the log and starts a copy into the store while appends go
-// on. The second starts once that copy is done, so it rotates the log again
-// whatever the copy's speed against the appends': in one wave, appends that
-// all ended during the first copy left no append to rotate a second time
-// (CI, once).
+// The records come in two waves, each of three applyEvery. The first rotates
+// the log and starts a copy into the store while appends go on. The second
+// starts once the copies are done, so it rotates the log again whatever the
+// copy's speed against the appends': in one wave, appends that all ended
+// during the first copy left no append to rotate a second time (CI, once).
 func TestLogRotatesAndApplies(t *testing.T) {
 	j := fast(openTest(t, Retention{}))
-	const workers, each = 4, applyEvery * 3 / 4
+	// A wave's reads each copy what is pending without rotating; with
+	// reads+1 applyEvery entries some stretch between two reads holds
+	// applyEvery, so each wave rotates the log at least once however the
+	// reads fall. (Five reads in a wave of one and a half applyEvery,
+	// spread over it by a loaded machine, kept the log from rotating
+	// twice.)
+	const workers, reads = 4, 2
+	const each = 2 * (reads + 1) * applyEvery / workers // per worker, both waves
 	wave := func(from, to int) {
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -289,7 +295,7 @@ func TestLogRotatesAndApplies(t *testing.T) {
 			})
 		}
 		wg.Go(func() {
-			for range 5 {
+			for range reads {
 				if _, err := j.List("/r", "w0.md", 5); err != nil {
 					t.Error(err)
 				}
