@@ -253,8 +253,13 @@ func runScribe(t testing.TB, dir string, args ...string) []byte {
 
 // status is the part of `scribe status --format json` the tests read.
 type status struct {
-	Ready       bool             `json:"ready"`
-	Counters    map[string]int64 `json:"counters"`
+	Ready    bool             `json:"ready"`
+	Counters map[string]int64 `json:"counters"`
+	// Queue tells a failure's events still waiting from events lost.
+	Queue struct {
+		Pending int `json:"pending"`
+		CatchUp int `json:"catch_up"`
+	} `json:"queue"`
 	DeadLetters []struct {
 		Event struct {
 			Path string `json:"path"`
