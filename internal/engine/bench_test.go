@@ -73,16 +73,7 @@ func BenchmarkDryRun(b *testing.B) {
 					cfg.Rules[i].Files = []string{"tasks/**/*.md"}
 				}
 			}
-			set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second, Pool: action.NewPool(4)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer set.Close(context.Background())
-			root, err := engine.OpenRoot(dir, cfg.Include, nil, "")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer root.Close()
+			set, root := compile(b, dir, cfg)
 			b.ReportAllocs()
 			changed := 0
 			var before, after runtime.MemStats
@@ -120,16 +111,7 @@ func BenchmarkLoneWrite(b *testing.B) {
 	cfg := &config.Config{Include: []string{"**/*.md"}, Rules: []config.Rule{
 		{ID: "todo-to-task", Match: `(?m)^TODO: (.+)$`, Actions: []config.ActionRef{act("replace", map[string]any{"with": "- [ ] $1"})}},
 	}}
-	set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second, Pool: action.NewPool(4)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer set.Close(context.Background())
-	root, err := engine.OpenRoot(dir, cfg.Include, nil, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer root.Close()
+	set, root := compile(b, dir, cfg)
 	j, err := journal.Open(filepath.Join(b.TempDir(), "journal.db"), journal.Retention{})
 	if err != nil {
 		b.Fatal(err)
@@ -148,4 +130,21 @@ func BenchmarkLoneWrite(b *testing.B) {
 			b.Fatalf("not written: %+v", res)
 		}
 	}
+}
+
+// compile compiles cfg's rules and opens dir as their root, both closed
+// when b ends.
+func compile(b *testing.B, dir string, cfg *config.Config) (*rule.Set, *engine.Root) {
+	b.Helper()
+	set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second, Pool: action.NewPool(4)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { set.Close(context.Background()) })
+	root, err := engine.OpenRoot(dir, cfg.Include, nil, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { root.Close() })
+	return set, root
 }
