@@ -224,7 +224,8 @@ func (b *Bus) ensureTopology(ctx context.Context) (topology, error) {
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		// Refuse new work rather than drop queued work: the publisher learns
-		// of it (ErrStorageFull) and the rescan republishes later.
+		// of it (ErrStorageFull), retries, and when it gives up has the file
+		// reported again at the next rescan.
 		Discard:    jetstream.DiscardNew,
 		Duplicates: b.o.Duplicates,
 		Replicas:   replicas,

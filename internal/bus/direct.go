@@ -139,8 +139,12 @@ func (b *Bus) requeue(ctx context.Context, d *directEvent) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
 	if _, err := b.publishFileMsg(pctx, d.ev, d.msg, d.dedupID); err != nil {
-		// The next rescan or start finds the file again.
-		b.log.WarnContext(ctx, "queue a file event handed off", "root", d.ev.Root, "path", d.ev.Path, "err", err)
+		if b.o.Lost == nil {
+			b.log.WarnContext(ctx, "queue a file event handed off; the file waits for the next start", "root", d.ev.Root, "path", d.ev.Path, "err", err)
+			return
+		}
+		b.log.WarnContext(ctx, "queue a file event handed off; the file is looked at again at the next rescan", "root", d.ev.Root, "path", d.ev.Path, "err", err)
+		b.o.Lost(d.ev.Root, d.ev.Path)
 	}
 }
 

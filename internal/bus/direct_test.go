@@ -135,6 +135,55 @@ func TestHandedOffFailureIsQueued(t *testing.T) {
 	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
 }
 
+// A handed-off event whose handler fails and whose store into the file
+// queue is then refused too (the stream takes no more) is reported to
+// Options.Lost, for the daemon's watcher to report the file again.
+func TestHandedOffLostIsReported(t *testing.T) {
+	o := handOffOptions(t)
+	lost := make(chan string, 4)
+	o.Lost = func(root, path string) { lost <- root + " " + path }
+	b := bustest.Open(t, o)
+	ctx := t.Context()
+	release := make(chan struct{})
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		if ev.Path == "fails.md" && ev.Seq == 0 {
+			<-release
+			return errors.New("the rules failed")
+		}
+		return nil
+	})
+	publishHandedOff(t, b, "fails.md")
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 1))
+
+	// The file queue refuses every message from now on.
+	st, err := b.JetStream().Stream(ctx, b.Name()+"-files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := st.CachedInfo().Config
+	cfg.MaxMsgSize = 1
+	if _, err := b.JetStream().UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "refused.md", Bulk: true}, ""); err == nil {
+		t.Fatal("the file queue took an event larger than its largest")
+	}
+	select {
+	case got := <-lost:
+		t.Fatalf("lost %q before the handler failed", got)
+	default:
+	}
+	close(release)
+	select {
+	case got := <-lost:
+		if got != "/r fails.md" {
+			t.Fatalf("lost %q, want /r fails.md", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the event the file queue refused was not reported lost")
+	}
+}
+
 // A handed-off event whose Consume stops under it is stored, and the next
 // Consume gets it.
 func TestHandedOffInterruptedIsQueued(t *testing.T) {

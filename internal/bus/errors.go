@@ -12,8 +12,8 @@ var (
 	ErrClosed = errors.New("bus: closed")
 	// ErrStorageFull is matched (errors.Is) by a publish the server refused
 	// because a JetStream store or stream limit is reached. The caller should
-	// back off: the files on disk stay the truth, and the next rescan
-	// republishes what was refused.
+	// back off: the files on disk stay the truth (the daemon has its watcher
+	// report a file whose event it gave up on again at the next rescan).
 	ErrStorageFull = errors.New("bus: storage full")
 	// ErrNotFound is matched by RetryDeadLetter and DropDeadLetter when no dead
 	// letter has the given ID.

@@ -68,8 +68,8 @@ type Options struct {
 	EventsMaxAge   time.Duration
 	EventsMaxBytes int64
 	// DeadLetterMaxMsgs bounds the dead-letter stream (default 10000; the
-	// oldest entries are dropped first, the files themselves stay on disk and
-	// the next rescan sees them again).
+	// oldest entries are dropped first, the files themselves stay on disk,
+	// and the daemon's next start finds them unprocessed).
 	DeadLetterMaxMsgs int64
 	// Replicas is the stream replication factor on an external cluster
 	// (default 1). The embedded server always uses 1.
@@ -79,6 +79,11 @@ type Options struct {
 	// (direct.go). For a daemon whose file queue holds nothing across its
 	// restarts: an event handed off is in no stream until it fails.
 	HandOff bool
+	// Lost, when set, is told of a file event that could be stored nowhere:
+	// one handed off whose handler failed or was interrupted, and whose
+	// publish into the file queue then failed too. The daemon has its
+	// watcher report the file again at the next rescan (watch.Forget).
+	Lost func(root, path string)
 
 	// Name prefixes every subject, stream and consumer (default "scribe"). It is
 	// lowercase letters, digits, '-' and '_', starting with a letter, at most 32

@@ -237,6 +237,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// A live event goes straight to an idle worker: the file queue
 		// holds nothing across a restart anyway (it is emptied below).
 		HandOff: true,
+		Lost:    d.lostEvent,
 		Logger:  d.log, // the bus names itself (component=bus)
 	})
 	if err != nil {
@@ -618,6 +619,15 @@ func (d *Daemon) rootOf(r *engine.Root) *rootState {
 		}
 	}
 	return nil
+}
+
+// lostEvent is bus.Options.Lost: the event of path in root could be stored
+// nowhere, and its watcher, which has seen this version, reports the file
+// again at its next rescan.
+func (d *Daemon) lostEvent(root, path string) {
+	if rs := d.rootNamed(root); rs != nil && rs.watcher != nil {
+		rs.watcher.Forget(path)
+	}
 }
 
 func (d *Daemon) rootNamed(name string) *rootState {

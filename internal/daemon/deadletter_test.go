@@ -123,3 +123,57 @@ func TestFailedRuleOthersWriteOnce(t *testing.T) {
 		t.Errorf("journal of bad.md: %+v; want one write by the todo rule (retries repeat none)", h)
 	}
 }
+
+// A change whose event the bus could store nowhere (its handler failed, and
+// the file queue then refused it) is not left for the next start: the
+// watcher forgets the version it saw, and its periodic rescans report the
+// file again until the queue takes it. (Without Forget, nothing reports
+// that version again and the file stays unprocessed.)
+func TestLostEventFoundByRescan(t *testing.T) {
+	t.Parallel()
+	testBin, err := exec.LookPath("test")
+	if err != nil {
+		t.Skip("no test(1) program:", err)
+	}
+	testBin, err = filepath.EvalSymlinks(testBin)
+	must(t, err)
+	flagFile := filepath.Join(t.TempDir(), "fixed")
+	rules := `  - id: gate
+    match: '(?m)^FAIL$'
+    actions:
+      - exec: { command: [test, "-e", "` + flagFile + `"], files: false }
+      - replace: { with: "FIXED" }
+    on_error: { retries: 5 }
+`
+	e := newEnv(t, conf{Commands: map[string]string{"test": testBin}, Rules: rules}, nil)
+	r := e.start(func(o *daemon.Options) { o.Rescan = 200 * time.Millisecond })
+
+	// The file queue takes no event from now on.
+	ctx := t.Context()
+	b := r.d.Bus()
+	st, err := b.JetStream().Stream(ctx, b.Name()+"-files")
+	must(t, err)
+	cfg := st.CachedInfo().Config
+	maxSize := cfg.MaxMsgSize
+	cfg.MaxMsgSize = 1
+	_, err = b.JetStream().UpdateStream(ctx, cfg)
+	must(t, err)
+
+	// One change (a rename into place): its event goes to an idle worker
+	// directly, whose rule fails (no flag yet); the retry that the bus then
+	// stores is refused.
+	// Its mtime well past, so that no rescan reports it again as racy (a
+	// file recorded within its mtime's tick is reported once more).
+	must(t, os.WriteFile(e.path("bad.tmp"), []byte("FAIL\n"), 0o644))
+	past := time.Now().Add(-time.Minute)
+	must(t, os.Chtimes(e.path("bad.tmp"), past, past))
+	must(t, os.Rename(e.path("bad.tmp"), e.path("bad.md")))
+	poll.Until(t, 30*time.Second, "the failed run of bad.md given back and refused", func() bool {
+		return r.ev.count(processed("bad.md")) >= 1 && r.status().Queue.Pending == 0
+	})
+	must(t, os.WriteFile(flagFile, nil, 0o644))
+	cfg.MaxMsgSize = maxSize
+	_, err = b.JetStream().UpdateStream(ctx, cfg)
+	must(t, err)
+	poll.Until(t, 30*time.Second, "bad.md processed once the rule can succeed", func() bool { return e.read("bad.md") == "FIXED\n" })
+}

@@ -1,5 +1,7 @@
 package daemon
 
+import "github.com/scribe-md/scribe/internal/bus"
+
 // HoldStateLock takes the daemon's state lock until the returned function is
 // called: a wedged daemon, for the liveness tests.
 func (d *Daemon) HoldStateLock() (release func()) {
@@ -9,3 +11,6 @@ func (d *Daemon) HoldStateLock() (release func()) {
 
 // FilesPerWorker is how many files the daemon keeps in flight per worker.
 const FilesPerWorker = filesPerWorker
+
+// Bus is the daemon's bus, for tests that make its file queue fail.
+func (d *Daemon) Bus() *bus.Bus { return d.bus }

@@ -64,6 +64,8 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 				// A publish fails while a cluster elects a new leader
 				// for the queue (a node lost): tried again, since the
 				// change would otherwise wait for the next rescan.
+				// Given up on, it is forgotten by the watcher, which
+				// has seen this version: the rescan reports it again.
 				for wait, giveUp := 100*time.Millisecond, time.Now().Add(enqueueRetry); err != nil && ctx.Err() == nil && time.Now().Before(giveUp); wait = min(2*wait, 2*time.Second) {
 					d.log.WarnContext(sctx, "queue file event; retrying", "path", ch.Rel, "err", err)
 					select {
@@ -74,7 +76,8 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 				}
 				endSpan(span, err)
 				if err != nil && ctx.Err() == nil {
-					d.log.ErrorContext(sctx, "queue file event", "path", ch.Rel, "err", err)
+					rs.watcher.Forget(ch.Rel)
+					d.log.ErrorContext(sctx, "queue file event; the file is looked at again at the next rescan", "path", ch.Rel, "err", err)
 				}
 			}()
 		}
@@ -85,7 +88,8 @@ func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
 const forwardPublishers = 16
 
 // enqueueRetry is how long a change's publish is retried before the change
-// is left to the next rescan: longer than a cluster's leader election.
+// is left to the next rescan (watch.Forget): longer than a cluster's leader
+// election.
 const enqueueRetry = 30 * time.Second
 
 // enqueue publishes "rel may have changed", and where the change came from as

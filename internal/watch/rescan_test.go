@@ -86,6 +86,41 @@ func TestRescanFindsMissedChanges(t *testing.T) {
 	}
 }
 
+// TestForget: a change the consumer could not act on (its event lost on
+// the bus) is reported again by the next rescan once forgotten; a rescan
+// without Forget reports nothing, the watcher having seen that version.
+func TestForget(t *testing.T) {
+	h := start(t, map[string]string{"a.md": "a", "d/b.md": "b", "c.md": "c"}, config{
+		opts: func(o *Options) { o.Rescan = -1 },
+	})
+	must(t, os.WriteFile(h.path("a.md"), []byte("a2"), 0o644))
+	must(t, os.WriteFile(h.path("d/b.md"), []byte("b2"), 0o644))
+	h.quiesce()
+	wantChanges(t, h.take(), "changed a.md", "changed d/b.md")
+
+	rescan := func() []Change {
+		t.Helper()
+		before := h.w.Stats().Rescans
+		h.w.Rescan()
+		poll.Until(t, 10*time.Second, "the rescan", func() bool { return h.w.Stats().Rescans > before })
+		h.quiesce()
+		return h.take()
+	}
+	wantChanges(t, rescan()) // the versions seen: nothing to report
+
+	h.w.Forget("a.md")
+	h.w.Forget("d/b.md")
+	h.w.Forget("never.md") // not a document: nothing
+	cs := rescan()
+	wantChanges(t, cs, "changed a.md", "changed d/b.md")
+	for _, c := range cs {
+		if c.Reason != ReasonRescan {
+			t.Errorf("%s: reason %s, want rescan", c.Rel, c.Reason)
+		}
+	}
+	wantChanges(t, rescan()) // reported once: seen again
+}
+
 // TestPeriodicRescan: with Options.Rescan set, a missed change is found
 // without anyone asking.
 func TestPeriodicRescan(t *testing.T) {

@@ -285,6 +285,19 @@ func (w *Watcher) Rescan() {
 	}
 }
 
+// Forget drops the version of document rel the watcher last saw, so that the
+// next rescan reports rel as changed. A consumer that could not act on a
+// change it was given (a queue that refused its event) calls it: a rescan
+// only reports what differs from the version last seen, and that was this
+// one. Forgetting a path that is not a known document does nothing.
+func (w *Watcher) Forget(rel string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if fp, ok := w.knownGetLocked(rel); ok {
+		w.knownSetLocked(rel, fp&fpLink) // no version's stamp: unlike what the disk has
+	}
+}
+
 // Dirs returns every directory ("" for the root) in which the watcher knows
 // documents (after Ready: the whole tree, as its first crawl found it), in no
 // particular order.
