@@ -9,10 +9,9 @@
 //	poll.NoError(t, 20*time.Second, func() error { return checkConsumer(js) })
 //
 // A condition is first polled at once, then after 1 ms, with the pause
-// doubling up to 50 ms: a condition that holds soon is seen soon, and one
-// that takes seconds costs few calls. A condition that is costly to check
-// (it reads a tree, or asks a server) is checked less often still: the
-// pause is at least nine times what the last check took.
+// doubling up to 100 ms: a condition that holds soon is seen soon, and one
+// that takes seconds costs few calls (a wait on a daemon's status API does
+// not load the daemon it waits for).
 //
 // # Concurrency
 //

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// maxPause is the longest pause between two polls.
-const maxPause = 50 * time.Millisecond
+// maxPause is the longest pause between two polls: a long wait on a
+// daemon's status API does not load the daemon it waits for.
+const maxPause = 100 * time.Millisecond
 
 // Until calls cond until it returns true, and fails t if it has not within
 // d; what says what was awaited.
@@ -28,22 +29,17 @@ func NoError(t testing.TB, d time.Duration, f func() error) {
 }
 
 // wait polls cond until it holds (true) or d has passed since the call
-// (false, after one more poll at the deadline). The pause after a poll is at
-// least nine times what the poll took: a costly condition (one that reads
-// a tree, or asks a server) takes at most a tenth of the time, and leaves
-// the rest to the work it waits for.
+// (false, after one more poll at the deadline).
 func wait(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for pause := time.Millisecond; ; pause = min(2*pause, maxPause) {
-		start := time.Now()
 		if cond() {
 			return true
 		}
-		took := time.Since(start)
 		left := time.Until(deadline)
 		if left <= 0 {
 			return false
 		}
-		time.Sleep(min(max(pause, 9*took), left))
+		time.Sleep(min(pause, left))
 	}
 }

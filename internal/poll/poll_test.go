@@ -57,10 +57,10 @@ func TestUntil(t *testing.T) {
 	if took := time.Since(start); took < 200*time.Millisecond || !strings.Contains(failed, "waiting for the impossible") {
 		t.Fatalf("failed %q after %v; want a failure naming the condition after 200ms", failed, took)
 	}
-	// 1, 2, 4, …, 50 ms pauses: about a dozen polls in 200 ms, not
+	// 1, 2, 4, …, 100 ms pauses: about ten polls in 200 ms, not
 	// hundreds.
 	if n := calls.Load(); n < 2 || n > 20 {
-		t.Errorf("%d polls in 200ms; want the pause to double from 1ms up to 50ms", n)
+		t.Errorf("%d polls in 200ms; want the pause to double from 1ms up to 100ms", n)
 	}
 }
 
@@ -82,23 +82,5 @@ func TestNoError(t *testing.T) {
 	})
 	if want := fmt.Sprintf("attempt %d", calls.Load()); !strings.HasSuffix(failed, want) {
 		t.Fatalf("failed %q; want the last error, %q", failed, want)
-	}
-}
-
-// A costly condition is polled less often: the pause is at least nine
-// times the check.
-func TestCostlyCondition(t *testing.T) {
-	var calls atomic.Int32
-	run(t, func(tb testing.TB) {
-		Until(tb, 300*time.Millisecond, "never", func() bool {
-			calls.Add(1)
-			time.Sleep(10 * time.Millisecond)
-			return false
-		})
-	})
-	// 10 ms a check and at least 90 ms between: 4 checks in 300 ms (one at
-	// the deadline), where 50 ms pauses would make 6.
-	if n := calls.Load(); n > 4 {
-		t.Errorf("%d checks of 10ms in 300ms; want at most 4", n)
 	}
 }
