@@ -18,6 +18,9 @@
 //
 // The engine calls Suppress(rel, sha256(newContent)) just before it writes a
 // file, so that its own write does not come back as a change.
+// A consumer that could not act on a change (its queue refused the event)
+// calls Forget(rel): the next rescan then reports rel again, where it would
+// otherwise find the version it already reported.
 //
 // # What is reported
 //
@@ -89,6 +92,7 @@
 //
 // Adding or removing a watch happens under the mutex together with the
 // watched-set update, so a directory rename cannot slip between them. The
-// Changes channel is unbuffered and closed when Run returns. Suppress, Sync,
-// Rescan and Stats are safe to call from any goroutine; Sync needs Run.
+// Changes channel is unbuffered and closed when Run returns. Suppress,
+// Forget, Sync, Rescan and Stats are safe to call from any goroutine; Sync
+// needs Run.
 package watch
