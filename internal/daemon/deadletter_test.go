@@ -2,8 +2,6 @@ package daemon_test
 
 import (
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,22 +16,9 @@ import (
 // and `scribe retry-dead-letter` puts it back on the queue.
 func TestDeadLetterAndRetry(t *testing.T) {
 	t.Parallel()
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1) program:", err)
-	}
-	testBin, err = filepath.EvalSymlinks(testBin)
-	must(t, err)
 	// The gate rule's command succeeds only once the flag file exists.
-	flagFile := filepath.Join(t.TempDir(), "fixed")
-	rules := `  - id: gate
-    match: '(?m)^FAIL$'
-    actions:
-      - exec: { command: [test, "-e", "` + flagFile + `"], files: false }
-      - replace: { with: "FIXED" }
-    on_error: { retries: 1 }
-` + todoRule
-	e := newEnv(t, conf{Listen: freePort(t), Commands: map[string]string{"test": testBin}, Rules: rules}, nil)
+	rules, cmds, flagFile := failingGate(t, "    on_error: { retries: 1 }\n")
+	e := newEnv(t, conf{Listen: freePort(t), Commands: cmds, Rules: rules}, nil)
 	r := e.start()
 
 	e.write("bad.md", "FAIL\n")
@@ -91,12 +76,7 @@ func TestDeadLetterAndRetry(t *testing.T) {
 // letter, and the retries repeat no write.
 func TestFailedRuleOthersWriteOnce(t *testing.T) {
 	t.Parallel()
-	testBin, err := exec.LookPath("false")
-	if err != nil {
-		t.Skip("no false(1) program:", err)
-	}
-	testBin, err = filepath.EvalSymlinks(testBin)
-	must(t, err)
+	testBin := tool(t, "false")
 	rules := `  - id: gate
     match: '(?m)^FAIL$'
     actions:
@@ -131,21 +111,8 @@ func TestFailedRuleOthersWriteOnce(t *testing.T) {
 // that version again and the file stays unprocessed.)
 func TestLostEventFoundByRescan(t *testing.T) {
 	t.Parallel()
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1) program:", err)
-	}
-	testBin, err = filepath.EvalSymlinks(testBin)
-	must(t, err)
-	flagFile := filepath.Join(t.TempDir(), "fixed")
-	rules := `  - id: gate
-    match: '(?m)^FAIL$'
-    actions:
-      - exec: { command: [test, "-e", "` + flagFile + `"], files: false }
-      - replace: { with: "FIXED" }
-    on_error: { retries: 5 }
-`
-	e := newEnv(t, conf{Commands: map[string]string{"test": testBin}, Rules: rules}, nil)
+	rules, cmds, flagFile := failingGate(t, "    on_error: { retries: 5 }\n")
+	e := newEnv(t, conf{Commands: cmds, Rules: rules}, nil)
 	r := e.start(func(o *daemon.Options) { o.Rescan = 200 * time.Millisecond })
 
 	// The file queue takes no event from now on.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -182,6 +183,35 @@ func loadWithPlugins(path string, prev *plugin.Set) (*config.Config, *rule.Set, 
 		return nil, nil, nil, err
 	}
 	return cfg, rules, plugins, nil
+}
+
+// tool returns the absolute path of the program name, its links resolved
+// (security.commands pins a binary), and skips the test without it.
+func tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("no %s program: %v", name, err)
+	}
+	p, err = filepath.EvalSymlinks(p)
+	must(t, err)
+	return p
+}
+
+// failingGate is a rule whose command fails on a FAIL line until flag
+// exists, and then turns the line into FIXED, followed by todoRule; extra
+// are more lines of the gate rule (on_error), each indented four spaces.
+// With no retries, a dead letter at the first failure.
+func failingGate(t testing.TB, extra string) (rules string, cmds map[string]string, flag string) {
+	t.Helper()
+	flag = filepath.Join(t.TempDir(), "fixed")
+	rules = `  - id: gate
+    match: '(?m)^FAIL$'
+    actions:
+      - exec: { command: [test, "-e", "` + flag + `"], files: false }
+      - replace: { with: "FIXED" }
+` + extra + todoRule
+	return rules, map[string]string{"test": tool(t, "test")}, flag
 }
 
 // api talks to a daemon's HTTP API.

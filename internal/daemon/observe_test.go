@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -190,21 +188,9 @@ func (e *env) remove(rel string) {
 // them names the file.
 func TestDeadLettersGroupedClearedRetried(t *testing.T) {
 	t.Parallel()
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1) program:", err)
-	}
-	testBin, err = filepath.EvalSymlinks(testBin)
-	must(t, err)
-	flagFile := filepath.Join(t.TempDir(), "fixed")
-	rules := `  - id: gate
-    match: '(?m)^FAIL$'
-    actions:
-      - exec: { command: [test, "-e", "` + flagFile + `"], files: false }
-      - replace: { with: "FIXED" }
-` + todoRule
+	rules, cmds, flagFile := failingGate(t, "")
 	var logs lockedBuffer
-	e := newEnv(t, conf{Listen: freePort(t), Commands: map[string]string{"test": testBin}, Rules: rules}, nil)
+	e := newEnv(t, conf{Listen: freePort(t), Commands: cmds, Rules: rules}, nil)
 	r := e.start(func(o *daemon.Options) { o.Logger = logs.logger(t) })
 	const n = 12
 	for i := range n {

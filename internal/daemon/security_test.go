@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -88,26 +87,6 @@ func (r *running) world(rel string) world {
 		history: len(r.history(r.e.path(rel))), deadLetters: len(st.DeadLetters), deadLetterIDs: ids}
 }
 
-// failingGate is a rule whose command fails until flag exists: a dead letter
-// at the first failure.
-func failingGate(t *testing.T) (rules string, cmds map[string]string, flag string) {
-	t.Helper()
-	testBin, err := exec.LookPath("test")
-	if err != nil {
-		t.Skip("no test(1) program:", err)
-	}
-	testBin, err = filepath.EvalSymlinks(testBin)
-	must(t, err)
-	flag = filepath.Join(t.TempDir(), "fixed")
-	rules = `  - id: gate
-    match: '(?m)^FAIL$'
-    actions:
-      - exec: { command: [test, "-e", "` + flag + `"], files: false }
-      - replace: { with: "FIXED" }
-` + todoRule
-	return rules, map[string]string{"test": testBin}, flag
-}
-
 // prepare gives the daemon a write to undo, newer user edit on top of it
 // (what a forced undo would destroy), and a dead letter; it returns the
 // write's id.
@@ -134,7 +113,7 @@ func prepare(t *testing.T, r *running) uint64 {
 // too), no token, a wrong token. The same requests made properly succeed.
 func TestAPIRefusesForeignRequests(t *testing.T) {
 	t.Parallel()
-	rules, cmds, _ := failingGate(t)
+	rules, cmds, _ := failingGate(t, "")
 	e := newEnv(t, conf{Rules: rules, Commands: cmds}, nil)
 	r := e.start()
 	id := strconv.FormatUint(prepare(t, r), 10)
@@ -202,7 +181,7 @@ func TestAPIRefusesForeignRequests(t *testing.T) {
 // work over it. The token is kept across restarts, mode 0600, never logged.
 func TestAPIOverUnixSocket(t *testing.T) {
 	t.Parallel()
-	rules, cmds, flag := failingGate(t)
+	rules, cmds, flag := failingGate(t, "")
 	e := newEnv(t, conf{Listen: "unix:state/api.sock", Rules: rules, Commands: cmds}, nil)
 	logs := &logBuffer{}
 	r := e.start(func(o *daemon.Options) { o.Logger = slog.New(slog.NewTextHandler(logs, nil)) })

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ import (
 // flight), then sleeps. It returns the rules and security.commands.
 func slowRules(t testing.TB, markers string) (string, map[string]string) {
 	t.Helper()
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh:", err)
-	}
-	sh, err = filepath.EvalSymlinks(sh)
-	must(t, err)
+	sh := tool(t, "sh")
 	return `  - id: slow-todo
     match: '(?m)^TODO: (.+)$'
     actions:
