@@ -394,18 +394,24 @@ func (w *Owner) Offload(ctx context.Context, rev string, j engine.Job, heartbeat
 // for a result, so that a direct offer is likely to be taken; in a burst
 // the offers would only cost a round trip each.
 func (w *Owner) slotFree() bool {
-	slots := 0
-	w.seenMu.Lock()
-	for _, h := range w.seen {
-		if time.Since(h.at) <= heartbeatTTL {
-			slots += h.info.Capacity
-		}
-	}
-	w.seenMu.Unlock()
 	w.mu.Lock()
 	n := len(w.waiting) // this job's call included
 	w.mu.Unlock()
-	return n <= slots
+	return n <= w.slots()
+}
+
+// slots is how many jobs the workers whose heartbeats are fresh can run at
+// once.
+func (w *Owner) slots() int {
+	n := 0
+	w.seenMu.Lock()
+	defer w.seenMu.Unlock()
+	for _, h := range w.seen {
+		if time.Since(h.at) <= heartbeatTTL {
+			n += h.info.Capacity
+		}
+	}
+	return n
 }
 
 // handOff offers job id to the workers directly and reports whether one

@@ -375,6 +375,10 @@ func TestIdleWorkerTakesJobsDirectly(t *testing.T) {
 	// would go on the stream for that alone.
 	p := startOwner(t, stampConfig, ownerSetup{ackWait: 2 * time.Second, wait: time.Second, direct: 20 * time.Second, log: bustest.Logger(t)})
 	p.startWorker(3) // a job's slot may still be held as the next one comes
+	// Offers are made once the owner has the worker's heartbeat (its
+	// watch of the heartbeats lags on a loaded machine: CI once sent the
+	// second and third jobs to the stream for that alone).
+	poll.Until(t, 10*time.Second, "the owner to know the worker's slots", func() bool { return p.owner.Slots() == 3 })
 
 	for i := range 6 {
 		// The worker has finished the job before (it frees its slot
