@@ -155,16 +155,7 @@ func TestHandedOffLostIsReported(t *testing.T) {
 	publishHandedOff(t, b, "fails.md")
 	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 1))
 
-	// The file queue refuses every message from now on.
-	st, err := b.JetStream().Stream(ctx, b.Name()+"-files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := st.CachedInfo().Config
-	cfg.MaxMsgSize = 1
-	if _, err := b.JetStream().UpdateStream(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	bustest.RefuseFiles(t, b)
 	if _, err := b.PublishFile(ctx, bus.FileEvent{Root: "/r", Path: "refused.md", Bulk: true}, ""); err == nil {
 		t.Fatal("the file queue took an event larger than its largest")
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/poll"
 )
@@ -115,16 +116,7 @@ func TestLostEventFoundByRescan(t *testing.T) {
 	e := newEnv(t, conf{Commands: cmds, Rules: rules}, nil)
 	r := e.start(func(o *daemon.Options) { o.Rescan = 200 * time.Millisecond })
 
-	// The file queue takes no event from now on.
-	ctx := t.Context()
-	b := r.d.Bus()
-	st, err := b.JetStream().Stream(ctx, b.Name()+"-files")
-	must(t, err)
-	cfg := st.CachedInfo().Config
-	maxSize := cfg.MaxMsgSize
-	cfg.MaxMsgSize = 1
-	_, err = b.JetStream().UpdateStream(ctx, cfg)
-	must(t, err)
+	accept := bustest.RefuseFiles(t, r.d.Bus())
 
 	// One change (a rename into place): its event goes to an idle worker
 	// directly, whose rule fails (no flag yet); the retry that the bus then
@@ -139,8 +131,6 @@ func TestLostEventFoundByRescan(t *testing.T) {
 		return r.ev.count(processed("bad.md")) >= 1 && r.status().Queue.Pending == 0
 	})
 	must(t, os.WriteFile(flagFile, nil, 0o644))
-	cfg.MaxMsgSize = maxSize
-	_, err = b.JetStream().UpdateStream(ctx, cfg)
-	must(t, err)
+	accept()
 	poll.Until(t, 30*time.Second, "bad.md processed once the rule can succeed", func() bool { return e.read("bad.md") == "FIXED\n" })
 }

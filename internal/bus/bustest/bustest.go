@@ -125,6 +125,31 @@ func (s *Server) Restart() {
 	s.start()
 }
 
+// RefuseFiles makes b's file queue refuse every event from now on, as a
+// full store or a cluster without a leader would: its largest message is
+// set to one byte. accept gives it back its limit.
+func RefuseFiles(t testing.TB, b *bus.Bus) (accept func()) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := b.JetStream().Stream(ctx, b.Name()+"-files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := st.CachedInfo().Config
+	limit := cfg.MaxMsgSize
+	cfg.MaxMsgSize = 1
+	if _, err := b.JetStream().UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		cfg.MaxMsgSize = limit
+		if _, err := b.JetStream().UpdateStream(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Logger returns a logger that writes to t.Log until the test ends, and
 // drops what late goroutines log afterwards (t.Log would panic).
 func Logger(t testing.TB) *slog.Logger {
