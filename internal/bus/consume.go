@@ -352,7 +352,9 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler, st
 		return
 	}
 	ev.Seq, ev.Deliveries, ev.EarlierFailures = seq, deliveries, earlier
-	log := b.log.With("root", ev.Root, "path", ev.Path, "seq", seq, "delivery", deliveries)
+	log := func() *slog.Logger {
+		return b.log.With("root", ev.Root, "path", ev.Path, "seq", seq, "delivery", deliveries)
+	}
 
 	// The handler's context carries the publisher's span (if any) as its
 	// remote parent; it is cancelled with ctx.
@@ -365,7 +367,7 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler, st
 		if err := msg.Ack(); err != nil {
 			// The effect is durable; a redelivery finds nothing to do
 			// (handlers are idempotent). Not awaited (see doc.go).
-			log.WarnContext(tctx, "acknowledge file event", "err", err)
+			log().WarnContext(tctx, "acknowledge file event", "err", err)
 		}
 	case ctx.Err() != nil:
 		stopped.add(msg)
@@ -374,19 +376,21 @@ func (b *Bus) process(ctx context.Context, msg jetstream.Msg, handle Handler, st
 	default:
 		b.lastErr.set(seq, herr)
 		delay := b.o.backOff(deliveries)
-		log.InfoContext(tctx, "file event failed; will retry", "err", herr, "retry_in", delay)
+		log().InfoContext(tctx, "file event failed; will retry", "err", herr, "retry_in", delay)
 		if err := msg.NakWithDelay(delay); err != nil {
-			log.WarnContext(tctx, "nak file event", "err", err) // AckWait expiry redelivers it
+			log().WarnContext(tctx, "nak file event", "err", err) // AckWait expiry redelivers it
 		}
 	}
 }
 
 // call runs handle, turning a panic into an error so that one bad file cannot
-// take the daemon down.
-func (b *Bus) call(ctx context.Context, log *slog.Logger, handle Handler, ev FileEvent, hb func()) (err error) {
+// take the daemon down. log makes the event's logger: only when it logs,
+// since slog's With formats its attributes at once, and most events log
+// nothing.
+func (b *Bus) call(ctx context.Context, log func() *slog.Logger, handle Handler, ev FileEvent, hb func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("file event handler panicked", "panic", r, "stack", string(debug.Stack()))
+			log().Error("file event handler panicked", "panic", r, "stack", string(debug.Stack()))
 			err = fmt.Errorf("handler panicked: %v", r)
 		}
 	}()

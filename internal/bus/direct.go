@@ -79,7 +79,7 @@ func (b *Bus) processDirect(ctx context.Context, d *directEvent, handle Handler)
 	}
 	d.ev = ev
 	ev.Deliveries = 1
-	log := b.log.With("root", ev.Root, "path", ev.Path, "handed_off", true)
+	log := func() *slog.Logger { return b.log.With("root", ev.Root, "path", ev.Path, "handed_off", true) }
 	tctx := extractTrace(ctx, d.msg.Header)
 	herr := ctx.Err()
 	if herr == nil {
@@ -91,10 +91,10 @@ func (b *Bus) processDirect(ctx context.Context, d *directEvent, handle Handler)
 	case ctx.Err() != nil:
 		b.requeue(tctx, d)
 	case IsPermanent(herr) || b.o.MaxDeliver <= 1:
-		b.deadLetterDirect(tctx, log, d, herr)
+		b.deadLetterDirect(tctx, log(), d, herr)
 	default:
 		delay := b.o.backOff(1)
-		log.InfoContext(tctx, "file event failed; will retry", "err", herr, "retry_in", delay)
+		log().InfoContext(tctx, "file event failed; will retry", "err", herr, "retry_in", delay)
 		h := nats.Header{}
 		maps.Copy(h, d.msg.Header)
 		h.Set(headerEarlierFailures, "1")
