@@ -17,6 +17,7 @@
 #   WORK=DIR   corpora and state (default: a temporary directory, removed at
 #              exit); bench/daemon's corpora are kept between invocations
 #   N=20000    notes of the run scenario's corpus
+#   GAP=0s     latency: pause between a rewrite seen and the next save
 set -euo pipefail
 scenario=${1:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
 rounds=${2:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
@@ -39,7 +40,7 @@ burst | latency | flood)
     local target=(-target process -scribe "$1") args=()
     case $scenario in
     burst) args=(-settle 0s) ;;
-    latency) args=(-settle 0s) ;;
+    latency) args=(-settle 0s -gap "${GAP:-0s}") ;;
     flood) args=(-files 20000) ;;
     esac
     if [[ $1 == bare ]]; then

@@ -78,7 +78,11 @@
 // invocations; startup -cold=false then measures warm starts only.
 // -cpuprofile and -memprofile (rss) write pprof profiles of the daemon.
 // latency -slow D prints each save slower than D with the wall-clock time
-// it was made, to line the tail up with the daemon's log.
+// it was made, to line the tail up with the daemon's log. latency -gap D
+// pauses D between a rewrite seen and the next save: back to back (0, the
+// default), the work a target does after its rewrite (fsyncs, a journal
+// entry) still runs when the next save comes; spaced, each save finds the
+// target idle, as a user's saves do.
 //
 // Each scenario prints a Markdown table (scenario, setting, metric, value,
 // goal, verdict); bench/daemon.sh runs them all. -runs repeats the measurement

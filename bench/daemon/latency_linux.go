@@ -183,6 +183,7 @@ func (b *bench) latency(ctx context.Context) ([]row, error) {
 		if _, _, err := s.one(ctx, b.f.timeout); err != nil {
 			return nil, err
 		}
+		time.Sleep(b.f.gap)
 	}
 	var best summary
 	bestMissed := 0
@@ -195,6 +196,7 @@ func (b *bench) latency(ctx context.Context) ([]row, error) {
 			if err != nil {
 				return nil, err
 			}
+			time.Sleep(b.f.gap)
 			if !ok {
 				missed++
 				continue

@@ -44,6 +44,7 @@ type flags struct {
 	gomemlimit string
 	scribe     string // a scribe binary to run instead of building one
 	slow       time.Duration
+	gap        time.Duration
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&f.memprof, "memprofile", "", "rss, million: write a heap profile to this file once the queue drained")
 	flag.DurationVar(&f.idle, "idle", 60*time.Second, "idle: how long nothing changes while the daemon's CPU time is measured")
 	flag.StringVar(&f.scribe, "scribe", "", "process, idle: run this scribe binary instead of building cmd/scribe from the checkout (to compare two builds)")
+	flag.DurationVar(&f.gap, "gap", 0, "latency: pause between a rewrite seen and the next save (0: back to back), for the daemon's work after the rewrite (directory fsync, journal) to end, as between a user's saves")
 	flag.DurationVar(&f.slow, "slow", 0, "latency: print each save slower than this, with the wall-clock time it was made (to line slow saves up with the daemon's log, or GODEBUG=gctrace=1)")
 	flag.StringVar(&f.gomemlimit, "gomemlimit", "", "idle: run scribe watch with this GOMEMLIMIT (e.g. 64MiB, the limit it used to set itself)")
 	flag.BoolVar(&f.cold, "cold", true, "startup: measure cold starts too (false: warm starts only, after one unmeasured cold start if there is no state); idle: start without state, so that the catch-up processes every file")
