@@ -34,3 +34,7 @@ func (b *Bus) Stored(ctx context.Context) (int, error) {
 	}
 	return int(info.State.Msgs), nil
 }
+
+// LiveConsumer names the file queue's stream and its consumer of live
+// events.
+func (b *Bus) LiveConsumer() (stream, consumer string) { return b.n.wqStream, b.n.consumer }

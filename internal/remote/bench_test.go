@@ -17,6 +17,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/poll"
 )
@@ -43,7 +44,7 @@ func BenchmarkThroughput(b *testing.B) {
 	for _, kind := range []string{"exec", "plugin"} {
 		for _, n := range []int{1, 2, 4} {
 			b.Run(fmt.Sprintf("action=%s/workers=%d", kind, n), func(b *testing.B) {
-				c := startCluster(b)
+				c := bustest.StartCluster(b)
 				dir, port := ownerProject(b, c, waitRule(b, kind))
 				if kind == "plugin" {
 					waitPlugin.install(b, dir)
@@ -128,7 +129,7 @@ func BenchmarkSingleSave(b *testing.B) {
 		fw        *fsnotify.Watcher
 	}
 	open := func(remote bool) side {
-		c := startCluster(b)
+		c := bustest.StartCluster(b)
 		dir, _ := ownerProject(b, c, ownerConfig{remote: remote, actions: "      - frontmatter.set: {stamped: \"yes\"}\n"})
 		start(b, "owner", dir, "watch")
 		n := 0
@@ -202,7 +203,7 @@ func BenchmarkSingleSave(b *testing.B) {
 // trip's. Each op is 200 trips, one after the other; it reports their
 // median.
 func BenchmarkOffload(b *testing.B) {
-	p := startOwner(b, stampConfig, ownerSetup{url: startCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
+	p := startOwner(b, stampConfig, ownerSetup{url: bustest.StartCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
 	p.startWorker(2)
 	ctx, owner, rev := p.ctx, p.owner, p.rev
 	job := engine.Job{Root: "/r", Path: "a.md", Content: []byte("# A\n"), Origin: action.OriginUser}
@@ -333,7 +334,7 @@ rules:
       - exec: {command: [sh, -c, "sleep 0.05; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
 `
-	p := startOwner(b, config, ownerSetup{url: startCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
+	p := startOwner(b, config, ownerSetup{url: bustest.StartCluster(b).URL(), replicas: 3, ackWait: 30 * time.Second})
 	p.startWorker(8)
 	ctx, owner, rev := p.ctx, p.owner, p.rev
 	const jobs = 400

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scribe-md/scribe/internal/bus/bustest"
 	"github.com/scribe-md/scribe/internal/poll"
 )
 
@@ -16,7 +17,7 @@ import (
 // notes/, jobs for remote workers only (engine.workers: 0), streams with 3
 // replicas, a 2 s ack wait for jobs. The rule pipes the content through a command
 // that waits delay (an I/O-bound action), then stamps the front matter.
-func project(t testing.TB, c *cluster, delay string) string {
+func project(t testing.TB, c *bustest.Cluster, delay string) string {
 	t.Helper()
 	dir, _ := ownerProject(t, c, ownerConfig{remote: true, engine: "  remote_ack_wait: 2s\n", actions: fmt.Sprintf(`      - exec: {command: [sh, -c, "sleep %s; cat"], filter: true, files: false}
       - frontmatter.set: {stamped: "yes"}
@@ -26,7 +27,7 @@ func project(t testing.TB, c *cluster, delay string) string {
 
 // startAll starts the owner and n workers and waits until the owner is
 // ready and lists the workers.
-func startAll(t testing.TB, c *cluster, dir string, n int) (*proc, []*proc) {
+func startAll(t testing.TB, c *bustest.Cluster, dir string, n int) (*proc, []*proc) {
 	t.Helper()
 	owner := start(t, "owner", dir, "watch")
 	var workers []*proc
@@ -58,7 +59,7 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		files = 300
 	}
-	c := startCluster(t)
+	c := bustest.StartCluster(t)
 	dir := project(t, c, "0.02")
 	_, workers := startAll(t, c, dir, 2)
 
@@ -105,7 +106,7 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 		}
 		return nil
 	})
-	c.kill(0)
+	c.Kill(0)
 	workers[0].kill()
 	done, _ := scan()
 	if done == files {
@@ -164,7 +165,7 @@ func TestClusterBurstExactlyOnce(t *testing.T) {
 // file's previous content; the job's result does not overwrite the save:
 // the rules are redone on it.
 func TestRacingEditIsKept(t *testing.T) {
-	c := startCluster(t)
+	c := bustest.StartCluster(t)
 	// Longer than two heartbeats of the worker (every 2 s), so that its
 	// load shows the job while it runs.
 	dir := project(t, c, "5")
@@ -217,7 +218,7 @@ var markPlugin = pythonPlugin{name: "mark", permissions: "read, write", run: `  
 // plugin returns is what the owner writes, once per file.
 func TestPluginActionRunsOnAWorker(t *testing.T) {
 	cfg := markPlugin.config(t, "      - mark.mark: {}\n")
-	c := startCluster(t)
+	c := bustest.StartCluster(t)
 	dir, _ := ownerProject(t, c, cfg)
 	markPlugin.install(t, dir)
 	owner, workers := startAll(t, c, dir, 1)
@@ -249,7 +250,7 @@ func TestPluginActionRunsOnAWorker(t *testing.T) {
 // file is a dead letter in scribe status saying why, and is left as it
 // was. Once a worker is there, the next save is processed and clears it.
 func TestNoWorkerDeadLetter(t *testing.T) {
-	c := startCluster(t)
+	c := bustest.StartCluster(t)
 	dir := project(t, c, "0")
 	cfgFile := filepath.Join(dir, "scribe.yaml")
 	cfg, _ := os.ReadFile(cfgFile)

@@ -2,10 +2,8 @@ package remote_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/scribe-md/scribe/internal/poll"
+	"github.com/scribe-md/scribe/internal/bus/bustest"
 )
 
 // The end-to-end tests run the real binary, built once per test run.
@@ -54,111 +49,6 @@ func cleanupBinary() {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-}
-
-// cluster is three nats-server nodes with JetStream, clustered by routes on
-// loopback.
-type cluster struct {
-	t     testing.TB
-	nodes []*server.Server
-	urls  []string
-}
-
-func startCluster(t testing.TB) *cluster {
-	t.Helper()
-	c := &cluster{t: t}
-	// The route ports are free when picked, not necessarily when a node
-	// listens on them (another program on this machine may take one):
-	// a cluster that does not come up is tried again on other ports.
-	var err error
-	for range 3 {
-		if err = c.start(); err == nil {
-			break
-		}
-		c.shutdown()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Registered after the nodes' temporary directories, so that it runs
-	// before they are removed.
-	t.Cleanup(c.shutdown)
-	// JetStream is usable once the meta group has a leader.
-	poll.NoError(t, 30*time.Second, func() error {
-		nc, err := nats.Connect(c.URL())
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
-		js, _ := jetstream.New(nc)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_, err = js.AccountInfo(ctx)
-		return err
-	})
-	return c
-}
-
-func (c *cluster) start() error {
-	ports := freePorts(c.t, 3)
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
-	for i := range 3 {
-		o := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: -1, NoSigs: true,
-			JetStream: true, StoreDir: c.t.TempDir(), JetStreamMaxMemory: 64 << 20, JetStreamMaxStore: 512 << 20,
-			Cluster: server.ClusterOpts{Name: "scribe-e2e", Host: "127.0.0.1", Port: ports[i]},
-			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
-		}
-		s, err := server.NewServer(o)
-		if err != nil {
-			return err
-		}
-		c.nodes = append(c.nodes, s)
-		s.Start()
-		if !s.ReadyForConnections(10 * time.Second) {
-			return fmt.Errorf("nats node %s not ready (cluster port %d)", o.ServerName, ports[i])
-		}
-		c.urls = append(c.urls, s.ClientURL())
-	}
-	return nil
-}
-
-func (c *cluster) shutdown() {
-	for _, s := range c.nodes {
-		s.Shutdown()
-		s.WaitForShutdown()
-	}
-	c.nodes, c.urls = nil, nil
-}
-
-// URL lists every node, as bus.url does.
-func (c *cluster) URL() string { return strings.Join(c.urls, ",") }
-
-// kill shuts node i down.
-func (c *cluster) kill(i int) {
-	c.nodes[i].Shutdown()
-	c.nodes[i].WaitForShutdown()
-}
-
-func freePorts(t testing.TB, n int) []int {
-	t.Helper()
-	var ls []net.Listener
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }
 
 // proc is a scribe process started by a test.
@@ -314,7 +204,7 @@ type ownerConfig struct {
 // ownerProject writes an owner's configuration on cluster c, in a fresh
 // directory with the root notes/ and streams of 3 replicas. It returns the
 // directory and the owner's HTTP port.
-func ownerProject(t testing.TB, c *cluster, o ownerConfig) (string, int) {
+func ownerProject(t testing.TB, c *bustest.Cluster, o ownerConfig) (string, int) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "notes"), 0o755); err != nil {
@@ -324,7 +214,7 @@ func ownerProject(t testing.TB, c *cluster, o ownerConfig) (string, int) {
 	if o.remote {
 		workers = 0
 	}
-	port := freePorts(t, 1)[0]
+	port := bustest.FreePorts(t, 1)[0]
 	cfg := fmt.Sprintf(`roots: [notes]
 engine:
   remote: %t

@@ -1,6 +1,7 @@
 // Package bustest helps tests run against a real NATS JetStream server: an
-// embedded one per test (New, Open), or an external one listening on a random
-// local port (External). Tests wait on it with internal/poll.
+// embedded one per test (New, Open), an external one listening on a random
+// local port (External), or a cluster of three on loopback (StartCluster).
+// Tests wait on it with internal/poll.
 //
 // Every helper registers its cleanup with t.Cleanup, so a test needs no defer.
 // Helpers may be called from parallel tests; each test gets its own server and
