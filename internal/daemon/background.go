@@ -17,6 +17,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
@@ -416,20 +417,58 @@ func (d *Daemon) reload(ctx context.Context, why string) {
 		d.hub.publish(Event{Type: "reload", Error: err.Error()})
 		return
 	}
-	old := d.cfg
-	if !slices.Equal(cfg.Roots, old.Roots) || cfg.Bus != old.Bus || cfg.HTTP != old.HTTP || cfg.Engine.StateDir != old.Engine.StateDir || cfg.Telemetry != old.Telemetry {
-		d.log.Warn("roots, bus, http, state_dir and telemetry changes take effect at the next start")
+	later := atNextStart(d.opts.Config, cfg)
+	if len(later) > 0 {
+		d.log.Warn("changed settings that take effect at the next start", "settings", strings.Join(later, ", "))
 	}
 	d.install(cfg, rules, plugins)
 	if err := plugins.Start(ctx); err != nil {
 		d.log.Error("plugins failed to start; their actions fail until they do", "err", err)
 	}
 	d.log.Info("configuration reloaded", "why", why, "rules", len(rules.Rules))
-	d.hub.publish(Event{Type: "reload", Message: fmtCount(len(rules.Rules), "rule")})
+	msg := fmtCount(len(rules.Rules), "rule")
+	if len(later) > 0 {
+		msg += "; at the next start: " + strings.Join(later, ", ")
+	}
+	d.hub.publish(Event{Type: "reload", Message: msg})
 	// Rules changed: look at every file again (cheap for unchanged ones).
 	for _, rs := range d.roots {
 		rs.watcher.Rescan()
 	}
+}
+
+// atNextStart names the settings that differ between the configuration the
+// daemon started with (run) and cfg, and that it reads only when it starts:
+// the watcher's filter and timing, the files in flight, the state, git, the
+// scale-out owner, the bus, the HTTP listener and telemetry. A reload applies
+// the rest at once (rules, actions, plugins, commands, limits); for
+// engine.workers, the rules' slots follow at once, the files in flight at
+// the next start. Compared with run rather than with the last reload, a
+// setting changed and changed back names nothing.
+func atNextStart(run, cfg *config.Config) []string {
+	var names []string
+	add := func(changed bool, name string) {
+		if changed {
+			names = append(names, name)
+		}
+	}
+	e, n := run.Engine, cfg.Engine
+	add(!slices.Equal(run.Roots, cfg.Roots), "roots")
+	add(!slices.Equal(run.Include, cfg.Include), "include")
+	add(!slices.Equal(run.Exclude, cfg.Exclude), "exclude")
+	add(e.Workers != n.Workers, "engine.workers")
+	add(e.Settle != n.Settle, "engine.settle")
+	add(e.MaxWait != n.MaxWait, "engine.max_wait")
+	add(e.StateDir != n.StateDir, "engine.state_dir")
+	add(e.VCS != n.VCS, "engine.vcs")
+	add(e.Remote != n.Remote, "engine.remote")
+	add(e.RemoteAckWait != n.RemoteAckWait, "engine.remote_ack_wait")
+	add(e.RemoteWait != n.RemoteWait, "engine.remote_wait")
+	add(e.RemoteInFlight != n.RemoteInFlight, "engine.remote_in_flight")
+	add(run.Bus != cfg.Bus, "bus")
+	add(run.HTTP != cfg.HTTP, "http")
+	add(run.Telemetry != cfg.Telemetry, "telemetry")
+	return names
 }
 
 // pauseFile in a root pauses processing while it exists.

@@ -33,7 +33,9 @@
 // Back-pressure: the watcher coalesces in its own map while the bus is slow;
 // the bus holds the queue on disk; workers pull at most engine.workers events.
 // The rule set is swapped atomically on reload; a file in flight finishes with
-// the rules it started with.
+// the rules it started with. What the components read only when they start
+// (the watcher's filter and timing, the bus, the listener) waits for the
+// next start, and a reload that changes it names it (atNextStart).
 //
 // # HTTP
 //

@@ -81,3 +81,33 @@ func TestConfigSaveBurstIsOneReload(t *testing.T) {
 		t.Fatalf("%d reloads for a burst of 12 saves, want 1", n)
 	}
 }
+
+// A reload that changes settings the daemon reads only when it starts (the
+// watcher's include and settle here) names them in its event, and a
+// reload back to the running values names nothing.
+func TestReloadNamesSettingsForTheNextStart(t *testing.T) {
+	t.Parallel()
+	c := conf{Rules: todoRule}
+	e := newEnv(t, c, nil)
+	r := e.start()
+	reloads := func() []daemon.Event {
+		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
+	}
+
+	changed := c
+	changed.Include, changed.Settle = `["**/*.md", "**/*.txt"]`, "10ms"
+	e.writeConfig(changed.yaml())
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
+	if ev, want := reloads()[0], "1 rule; at the next start: include, engine.settle"; ev.Error != "" || ev.Message != want {
+		t.Fatalf("reload event %+v, want %q", ev, want)
+	}
+	// The rules were reloaded all the same.
+	e.write("a.md", "TODO: one\n")
+	poll.Until(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] one\n" })
+
+	e.writeConfig(c.yaml())
+	poll.Until(t, 10*time.Second, "the second reload event", func() bool { return len(reloads()) == 2 })
+	if ev := reloads()[1]; ev.Error != "" || ev.Message != "1 rule" {
+		t.Fatalf("reload back to the running settings: event %+v, want %q", ev, "1 rule")
+	}
+}
