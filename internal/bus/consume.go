@@ -183,7 +183,8 @@ func (b *Bus) handleLoop(ctx context.Context, j job, work <-chan job, slots <-ch
 func (b *Bus) fetch(ctx context.Context, cons jetstream.Consumer, concurrency int, out chan<- jetstream.Msg, stopped *heldEvents) error {
 	failures := 0
 	for {
-		iter, err := cons.Messages(jetstream.PullMaxMessages(prefetch(concurrency)))
+		iter, err := cons.Messages(jetstream.PullMaxMessages(prefetch(concurrency)),
+			jetstream.PullHeartbeat(pullHeartbeat), jetstream.WithMessagesErrOnMissingHeartbeat(false))
 		if err == nil {
 			err = b.feed(ctx, iter, out, stopped)
 		}
@@ -262,6 +263,18 @@ const (
 	nextWait    = 50 * time.Millisecond
 	maxNextWait = 5 * time.Second
 )
+
+// pullHeartbeat is how often the server tells the iterator that its waiting
+// pull request is still there. A pull request can be lost on the way (its
+// consumer's leader gone as it arrived, a connection cut): the server never
+// hears of it, and the iterator waits for the events it asked for, which
+// never come. nats.go notices two heartbeats missed and asks again, but only
+// within one Next call, and next's calls last at most maxNextWait: the
+// default heartbeat (15 s, so 30 s of silence) was never noticed, and
+// consuming stopped for good (TestConsumeAfterALostPullRequest). Two missed
+// at 2 s fit in a call of 5 s; the cost is a heartbeat every 2 s per
+// consumer while idle.
+const pullHeartbeat = 2 * time.Second
 
 // next returns the next event of iter, or ctx's error. A cancelled ctx ends
 // the wait at once.

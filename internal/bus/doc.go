@@ -139,7 +139,9 @@
 // number can briefly exceed concurrency (by those releasing their slot at
 // that moment), never twice it. Each pull iterator buffers a few events per
 // handler ahead (a pull request per event would set the pace);
-// back-pressure: nothing more is pulled while those wait. A stopping Consume
+// back-pressure: nothing more is pulled while those wait. A pull request
+// lost on the way is noticed by its missing heartbeats (one every
+// pullHeartbeat) and made again. A stopping Consume
 // gives back the events it holds unhandled only once its iterators are
 // closed, so that a stop costs an event one delivery.
 // Handlers run concurrently, in no particular order; events of one file are

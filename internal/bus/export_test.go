@@ -38,3 +38,12 @@ func (b *Bus) Stored(ctx context.Context) (int, error) {
 // LiveConsumer names the file queue's stream and its consumer of live
 // events.
 func (b *Bus) LiveConsumer() (stream, consumer string) { return b.n.wqStream, b.n.consumer }
+
+// LiveConsumerOf is LiveConsumer for a bus opened with o.
+func LiveConsumerOf(o Options) (stream, consumer string) {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	n := newNames(o.Name)
+	return n.wqStream, n.consumer
+}

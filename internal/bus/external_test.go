@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,30 @@ func TestExternalServer(t *testing.T) {
 		return nil
 	})
 	poll.NoError(t, 20*time.Second, pendingIs(ctx, b1, 0))
+}
+
+// TestConsumeAfterALostPullRequest: the bus's first request for live
+// events is lost on the way to the server (a proxy drops it), and neither
+// side hears of it: the client counts the events it asked for as coming.
+// The pull's heartbeats never come either; the bus notices and asks again,
+// so the event published next is handled.
+func TestConsumeAfterALostPullRequest(t *testing.T) {
+	srv := bustest.External(t)
+	o := bustest.New(t)
+	stream, name := bus.LiveConsumerOf(o)
+	p := startDropProxy(t, strings.TrimPrefix(srv.URL(), "nats://"), "$JS.API.CONSUMER.MSG.NEXT."+stream+"."+name, 1)
+	o.URL, o.StoreDir = p.URL(), ""
+	b := bustest.Open(t, o)
+	var rec recorder
+	consume(t, b, 2, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		return nil
+	})
+	poll.Until(t, 10*time.Second, "the first pull request dropped", func() bool { return p.dropped() == 1 })
+	publish(t, b, "/r", "a.md", "")
+	start := time.Now()
+	handled(t, &rec, "a.md", 30*time.Second)
+	t.Logf("a.md handled %v after its publish", time.Since(start))
 }
 
 // clusterBus opens a bus on a new three-node cluster (file queue with 3
