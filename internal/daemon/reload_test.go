@@ -17,9 +17,6 @@ func TestHotReload(t *testing.T) {
 	c := conf{Rules: todoRule}
 	e := newEnv(t, c, nil)
 	r := e.start()
-	reloads := func() []daemon.Event {
-		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
-	}
 
 	// Before: DONE lines are nobody's business.
 	e.write("a.md", "TODO: one\nDONE: two\n")
@@ -32,8 +29,8 @@ func TestHotReload(t *testing.T) {
       - replace: { with: "- [x] $1" }
 `
 	e.writeConfig(c.yaml())
-	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
-	if ev := reloads()[0]; ev.Error != "" || ev.Message != "2 rules" {
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(r.reloads()) == 1 })
+	if ev := r.reloads()[0]; ev.Error != "" || ev.Message != "2 rules" {
 		t.Fatalf("reload event %+v, want a success with 2 rules", ev)
 	}
 	if st := r.status(); len(st.Rules) != 2 || st.Rules[1].ID != "done" {
@@ -48,8 +45,8 @@ func TestHotReload(t *testing.T) {
 		{strings.Replace(c.yaml(), `(?m)^DONE: (.+)$`, `(?m)^DONE: (.+$`, 1), "rules[1].match"},
 	} {
 		e.writeConfig(bad.yaml)
-		poll.Until(t, 10*time.Second, "the failed reload event", func() bool { return len(reloads()) == 2+i })
-		if ev := reloads()[1+i]; !strings.Contains(ev.Error, bad.want) || !strings.Contains(ev.Error, "scribe.yaml:") {
+		poll.Until(t, 10*time.Second, "the failed reload event", func() bool { return len(r.reloads()) == 2+i })
+		if ev := r.reloads()[1+i]; !strings.Contains(ev.Error, bad.want) || !strings.Contains(ev.Error, "scribe.yaml:") {
 			t.Errorf("failed reload event %+v; want an error naming the file, line and %s", ev, bad.want)
 		}
 	}
@@ -68,16 +65,13 @@ func TestConfigSaveBurstIsOneReload(t *testing.T) {
 	c := conf{Rules: todoRule}
 	e := newEnv(t, c, nil)
 	r := e.start()
-	reloads := func() []daemon.Event {
-		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
-	}
 	for i := range 12 {
 		e.writeConfig(c.yaml() + fmt.Sprintf("# save %d\n", i))
 		time.Sleep(150 * time.Millisecond)
 	}
-	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) >= 1 })
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(r.reloads()) >= 1 })
 	time.Sleep(time.Second) // more than the settle time: a second reload would show by now
-	if n := len(reloads()); n != 1 {
+	if n := len(r.reloads()); n != 1 {
 		t.Fatalf("%d reloads for a burst of 12 saves, want 1", n)
 	}
 }
@@ -90,15 +84,12 @@ func TestReloadNamesSettingsForTheNextStart(t *testing.T) {
 	c := conf{Rules: todoRule}
 	e := newEnv(t, c, nil)
 	r := e.start()
-	reloads := func() []daemon.Event {
-		return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
-	}
 
 	changed := c
 	changed.Include, changed.Settle = `["**/*.md", "**/*.txt"]`, "10ms"
 	e.writeConfig(changed.yaml())
-	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(reloads()) == 1 })
-	if ev, want := reloads()[0], "1 rule; at the next start: include, engine.settle"; ev.Error != "" || ev.Message != want {
+	poll.Until(t, 10*time.Second, "the reload event", func() bool { return len(r.reloads()) == 1 })
+	if ev, want := r.reloads()[0], "1 rule; at the next start: include, engine.settle"; ev.Error != "" || ev.Message != want {
 		t.Fatalf("reload event %+v, want %q", ev, want)
 	}
 	// The rules were reloaded all the same.
@@ -106,8 +97,13 @@ func TestReloadNamesSettingsForTheNextStart(t *testing.T) {
 	poll.Until(t, 10*time.Second, "a.md processed", func() bool { return e.read("a.md") == "- [ ] one\n" })
 
 	e.writeConfig(c.yaml())
-	poll.Until(t, 10*time.Second, "the second reload event", func() bool { return len(reloads()) == 2 })
-	if ev := reloads()[1]; ev.Error != "" || ev.Message != "1 rule" {
+	poll.Until(t, 10*time.Second, "the second reload event", func() bool { return len(r.reloads()) == 2 })
+	if ev := r.reloads()[1]; ev.Error != "" || ev.Message != "1 rule" {
 		t.Fatalf("reload back to the running settings: event %+v, want %q", ev, "1 rule")
 	}
+}
+
+// reloads returns the reload events the daemon sent so far.
+func (r *running) reloads() []daemon.Event {
+	return r.ev.find(func(ev daemon.Event) bool { return ev.Type == "reload" })
 }
