@@ -9,6 +9,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/scribe-md/scribe/internal/regex"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 )
 
 // Spec describes an action kind: its name (the config key), its parameter
@@ -259,17 +260,9 @@ func normalize(v any) any {
 
 func flatten(ve *jsonschema.ValidationError) []ParamError {
 	var out []ParamError
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: e.ErrorKind.LocalizedString(printer)})
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+	for _, e := range schemaerr.Leaves(ve) {
+		out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: schemaerr.Message(e.ErrorKind)})
 	}
-	walk(ve)
 	return out
 }
 

@@ -9,11 +9,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 )
-
-var printer = message.NewPrinter(language.English)
 
 // Hints shared by several messages.
 const (
@@ -39,17 +36,9 @@ func (t *tree) validate(root any) (bad map[string]bool) {
 		t.errorAt(t.pos[""], "", "", "%v", err)
 		return bad
 	}
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
+	for _, e := range schemaerr.Leaves(ve) {
 		t.schemaError(root, e, bad)
 	}
-	walk(ve)
 	return bad
 }
 
@@ -157,9 +146,9 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 			add(msg, hint)
 			return
 		}
-		add(e.ErrorKind.LocalizedString(printer), "")
+		add(schemaerr.Message(e.ErrorKind), "")
 	default:
-		add(e.ErrorKind.LocalizedString(printer), "")
+		add(schemaerr.Message(e.ErrorKind), "")
 	}
 }
 

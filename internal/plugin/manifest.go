@@ -20,11 +20,10 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 	wire "github.com/scribe-md/scribe/plugin"
 )
 
@@ -316,16 +315,15 @@ func childPath(parent, key string) string {
 	return parent + "." + key
 }
 
-var printer = message.NewPrinter(language.English)
-
 // schemaErrors turns every leaf violation into an Error in plain words.
 func (t *tree) schemaErrors(root any, ve *jsonschema.ValidationError, bad map[string]bool) {
-	if len(ve.Causes) > 0 {
-		for _, c := range ve.Causes {
-			t.schemaErrors(root, c, bad)
-		}
-		return
+	for _, e := range schemaerr.Leaves(ve) {
+		t.schemaError(root, e, bad)
 	}
+}
+
+// schemaError turns one leaf violation into an Error.
+func (t *tree) schemaError(root any, ve *jsonschema.ValidationError, bad map[string]bool) {
 	path := fieldPath(root, ve.InstanceLocation)
 	bad[path] = true
 	switch k := ve.ErrorKind.(type) {
@@ -366,7 +364,7 @@ func (t *tree) schemaErrors(root any, ve *jsonschema.ValidationError, bad map[st
 	case *kind.Pattern:
 		t.errorAt(path, patternHint(path), "invalid value %q", k.Got)
 	default:
-		t.errorAt(path, "", "%s", ve.ErrorKind.LocalizedString(printer))
+		t.errorAt(path, "", "%s", schemaerr.Message(ve.ErrorKind))
 	}
 }
 
@@ -603,18 +601,9 @@ func schemaProblem(err error) string {
 		return oneLine(err.Error())
 	}
 	var parts []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := "/" + strings.Join(e.InstanceLocation, "/")
-			parts = append(parts, loc+": "+e.ErrorKind.LocalizedString(printer))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
+	for _, e := range schemaerr.Leaves(ve) {
+		parts = append(parts, "/"+strings.Join(e.InstanceLocation, "/")+": "+schemaerr.Message(e.ErrorKind))
 	}
-	walk(ve)
 	slices.Sort(parts)
 	return strings.Join(slices.Compact(parts), "; ")
 }

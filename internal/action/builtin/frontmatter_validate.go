@@ -19,11 +19,10 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	yaml "go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 	"github.com/scribe-md/scribe/internal/yamlnode"
 )
 
@@ -67,10 +66,6 @@ type validateAction struct {
 }
 
 var _ action.Action = (*validateAction)(nil)
-
-// fvPrinter renders the schema library's messages for the kinds
-// fvMessage does not phrase itself.
-var fvPrinter = message.NewPrinter(language.English)
 
 func newValidate(params any, b action.Build) (action.Action, error) {
 	m, ok := params.(map[string]any)
@@ -425,23 +420,15 @@ type fvViolation struct {
 // per property for "additional properties" so each points at its own key.
 func fvLeaves(ve *jsonschema.ValidationError) []fvViolation {
 	var out []fvViolation
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
+	for _, e := range schemaerr.Leaves(ve) {
 		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
 			for _, p := range ap.Properties {
 				out = append(out, fvViolation{path: append(slices.Clone(e.InstanceLocation), p), msg: "field not allowed by the schema"})
 			}
-			return
+			continue
 		}
 		out = append(out, fvViolation{path: e.InstanceLocation, msg: fvMessage(e.ErrorKind)})
 	}
-	walk(ve)
 	return out
 }
 
@@ -478,7 +465,7 @@ func fvMessage(k jsonschema.ErrorKind) string {
 	case *kind.FalseSchema:
 		return "not allowed by the schema"
 	}
-	return k.LocalizedString(fvPrinter)
+	return schemaerr.Message(k)
 }
 
 // fvArticled puts "a" or "an" before JSON type names.

@@ -1,0 +1,7 @@
+// Package schemaerr reads the errors of the JSON Schema validator
+// (github.com/santhosh-tekuri/jsonschema/v6) one way for every schema
+// Scribe checks: the configuration, plugin manifests, action parameters
+// and frontmatter.validate's schemas. Each phrases a violation in its own
+// words (a field path with a hint, a JSON pointer, a finding), from the
+// same leaves and the validator's same English message.
+package schemaerr
