@@ -35,11 +35,8 @@ func (b *Bus) Stored(ctx context.Context) (int, error) {
 	return int(info.State.Msgs), nil
 }
 
-// LiveConsumer names the file queue's stream and its consumer of live
-// events.
-func (b *Bus) LiveConsumer() (stream, consumer string) { return b.n.wqStream, b.n.consumer }
-
-// LiveConsumerOf is LiveConsumer for a bus opened with o.
+// LiveConsumerOf names the file queue's stream and its consumer of live
+// events, for a bus opened with o.
 func LiveConsumerOf(o Options) (stream, consumer string) {
 	if o.Name == "" {
 		o.Name = DefaultName

@@ -98,7 +98,7 @@ func clusterBus(t *testing.T) (*bustest.Cluster, *bus.Bus, *recorder, jetstream.
 		rec.add(ev)
 		return nil
 	})
-	stream, name := b.LiveConsumer()
+	stream, name := bus.LiveConsumerOf(o)
 	cons, err := b.JetStream().Consumer(t.Context(), stream, name)
 	if err != nil {
 		t.Fatal(err)
