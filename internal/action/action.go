@@ -177,6 +177,15 @@ type Host struct {
 	Publisher Publisher
 }
 
+// Now returns the Host's Clock's time, or the wall clock's when the Host
+// has no Clock.
+func (h Host) Now() time.Time {
+	if h.Clock != nil {
+		return h.Clock()
+	}
+	return time.Now()
+}
+
 // Docs is read access to every document the configuration includes, across
 // all roots, addressed by slash-separated paths relative to their root. Paths of
 // the root a file belongs to are plain; the engine keeps one Docs per root.

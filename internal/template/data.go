@@ -41,11 +41,7 @@ func DataFor(in action.Input) Data {
 	if d.FM == nil {
 		d.FM = map[string]any{}
 	}
-	if in.Host.Clock != nil {
-		d.Now = in.Host.Clock()
-	} else {
-		d.Now = time.Now()
-	}
+	d.Now = in.Host.Now()
 	return d
 }
 

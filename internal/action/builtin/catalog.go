@@ -116,7 +116,7 @@ var (
 
 func newCatalog(params any, b action.Build) (action.Action, error) {
 	var p catalogParams
-	if err := kbDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	if p.Output == "" {

@@ -3,7 +3,6 @@ package builtin
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -26,9 +25,6 @@ func init() {
 	})
 }
 
-// execDurationPattern matches Go duration syntax ("300ms", "1m30s").
-const execDurationPattern = `^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
-
 const execSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
@@ -42,7 +38,7 @@ const execSchema = `{
       "description": "argv: the command name, then one template per argument, each rendered to exactly one argument"
     },
     "filter": {"type": "boolean", "default": false, "description": "send the content on stdin and take stdout as the new content"},
-    "timeout": {"type": "string", "pattern": "` + execDurationPattern + `", "description": "kill the command's process group after this long (Go duration)"},
+    "timeout": {"type": "string", "pattern": "` + action.DurationPattern + `", "description": "kill the command's process group after this long (Go duration)"},
     "dir": {"type": "string", "description": "working directory relative to the root (default: the root)"},
     "files": {"type": "boolean", "default": true, "description": "pass the file's path as the last argument, after --"},
     "allow_empty": {"type": "boolean", "default": false, "description": "filter only: accept empty output as the new (empty) content"},
@@ -96,21 +92,9 @@ var (
 // and no dir sees only the content, and runs on a remote worker too.
 func (a *execAction) Local() bool { return a.files || a.dir != "" }
 
-// execDecode decodes schema-valid parameters into a struct, refusing unknown
-// fields (the schemas already do; this guards the Go side).
-func execDecode(params any, into any) error {
-	b, err := json.Marshal(params)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode(into)
-}
-
 func newExec(params any, b action.Build) (action.Action, error) {
 	var p execParams
-	if err := execDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if len(p.Command) == 0 || p.Command[0] == "" {

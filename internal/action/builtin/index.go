@@ -134,7 +134,7 @@ var (
 
 func newIndex(params any, b action.Build) (action.Action, error) {
 	var p indexParams
-	if err := kbDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
 	a := &indexAction{name: p.Name, empty: p.Empty, header: p.Header, footer: p.Footer, caches: kbCachesOf(b), roots: map[any]*indexState{}}
@@ -230,7 +230,7 @@ func (a *indexAction) Run(ctx context.Context, in action.Input) (action.Output, 
 			break
 		}
 	}
-	body, findings, err := a.render(ctx, snap, in.Path, kbNow(in.Host), in.Path, line)
+	body, findings, err := a.render(ctx, snap, in.Path, in.Host.Now(), in.Path, line)
 	if err != nil {
 		return action.Output{}, err
 	}
@@ -316,7 +316,7 @@ func (a *indexAction) finishFile(ctx context.Context, h action.Host, s *indexSta
 	if s.written && fp == s.fp {
 		return action.Output{}, nil
 	}
-	body, findings, err := a.render(ctx, snap, a.output, kbNow(h), a.output, 0)
+	body, findings, err := a.render(ctx, snap, a.output, h.Now(), a.output, 0)
 	if err != nil {
 		return action.Output{}, err
 	}
@@ -482,13 +482,6 @@ func idxBlock(b *strings.Builder, s string) {
 	}
 }
 
-func kbNow(h action.Host) time.Time {
-	if h.Clock != nil {
-		return h.Clock()
-	}
-	return time.Now()
-}
-
 // kbRel returns the slash path of to relative to the directory of from.
 func kbRel(from, to string) string {
 	dir := path.Dir(from)
@@ -535,23 +528,6 @@ func (s *kbStringOrList) UnmarshalJSON(b []byte) error {
 		return errors.New("want a glob or a list of globs")
 	}
 	*s = many
-	return nil
-}
-
-// kbDecode decodes schema-valid parameters into v.
-func kbDecode(params any, v any) error {
-	if params == nil {
-		return nil
-	}
-	b, err := json.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("invalid parameters: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid parameters: %w", err)
-	}
 	return nil
 }
 

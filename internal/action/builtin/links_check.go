@@ -2,10 +2,8 @@ package builtin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"time"
 	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -111,7 +109,7 @@ var (
 
 func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 	var p linksCheckParams
-	if err := lkDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("links.check: %w", err)
 	}
 	a := &linksCheck{
@@ -152,7 +150,7 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 		return action.Output{}, action.ErrNotPermitted
 	}
 	v := a.vaults.get(docs)
-	if err := v.ensure(ctx, docs, lkNow(in.Host)); err != nil {
+	if err := v.ensure(ctx, docs, in.Host.Now()); err != nil {
 		return action.Output{}, fmt.Errorf("load the link graph: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -292,33 +290,10 @@ func (a *linksCheck) Finish(ctx context.Context, h action.Host) (action.Output, 
 	if v == nil {
 		return action.Output{}, nil // nothing checked on this root yet
 	}
-	v.nextGeneration(lkNow(h))
+	v.nextGeneration(h.Now())
 	ps, err := v.listIfStale(ctx, h.Docs)
 	if err != nil {
 		return action.Output{}, fmt.Errorf("list documents: %w", err)
 	}
 	return action.Output{Affected: v.onlyDocs(ps)}, nil
-}
-
-func lkNow(h action.Host) time.Time {
-	if h.Clock != nil {
-		return h.Clock()
-	}
-	return time.Now()
-}
-
-// lkDecode decodes schema-valid parameters into v (nil parameters leave v
-// as it is).
-func lkDecode(params any, v any) error {
-	if params == nil {
-		return nil
-	}
-	b, err := json.Marshal(params)
-	if err != nil {
-		return fmt.Errorf("parameters: %w", err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("parameters: %w", err)
-	}
-	return nil
 }

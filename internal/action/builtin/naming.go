@@ -115,7 +115,7 @@ func (a *naming) Local() bool { return true }
 
 func newNaming(params any, _ action.Build) (action.Action, error) {
 	var p namingParams
-	if err := lkDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("naming: %w", err)
 	}
 	n := &naming{

@@ -44,7 +44,7 @@ func (n *naming) repair(ctx context.Context, in action.Input, vs []violation) (a
 		return out, nil
 	}
 	v := n.vaults.get(docs)
-	if err := v.ensure(ctx, docs, lkNow(in.Host)); err != nil {
+	if err := v.ensure(ctx, docs, in.Host.Now()); err != nil {
 		return action.Output{}, fmt.Errorf("load the link graph: %w", err)
 	}
 	// Renames are rare and must see every linker: re-check every document.

@@ -33,7 +33,7 @@ func init() {
       "type": "array", "minItems": 1,
       "items": {
         "type": "object", "minProperties": 1, "maxProperties": 2,
-        "properties": {"timeout": {"type": "string", "pattern": "` + execDurationPattern + `"}},
+        "properties": {"timeout": {"type": "string", "pattern": "` + action.DurationPattern + `"}},
         "description": "one action, written as in a rule's actions list: {ACTION: PARAMS}, optionally with timeout: DURATION"
       }
     }
@@ -101,7 +101,7 @@ const (
 
 func newPipeline(params any, b action.Build) (action.Action, error) {
 	var p pipelineParams
-	if err := execDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	a := &pipelineAction{

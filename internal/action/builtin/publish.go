@@ -63,7 +63,7 @@ var _ action.Action = (*publishAction)(nil)
 
 func newPublish(params any, _ action.Build) (action.Action, error) {
 	var p publishParams
-	if err := execDecode(params, &p); err != nil {
+	if err := action.DecodeParams(params, &p); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	if p.Type == "" {
