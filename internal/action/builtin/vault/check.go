@@ -1,0 +1,299 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/links"
+)
+
+func init() {
+	action.Register(action.Spec{
+		Name:    "links.check",
+		Summary: "wiki links, Markdown links, #anchors and ^blocks must resolve; findings with the closest target",
+		Schema:  linksCheckSchema,
+		Example: linksCheckExample,
+		New:     newLinksCheck,
+	})
+}
+
+const linksCheckSchema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": ["object", "null"],
+  "additionalProperties": false,
+  "properties": {
+    "severity": {
+      "description": "severity of a broken link (default error)",
+      "enum": ["error", "warning", "info"]
+    },
+    "case_sensitive": {
+      "description": "match paths and note names with their exact case (default false: ignore case, as Obsidian does)",
+      "type": "boolean"
+    },
+    "markdown_links": {
+      "description": "how Markdown links resolve: relative (as GitHub renders them, the default) or vault (Obsidian: also by note name, .md optional)",
+      "enum": ["relative", "vault"]
+    },
+    "anchors": {
+      "description": "check #heading and #^block fragments (default true)",
+      "type": "boolean"
+    },
+    "attachments": {
+      "description": "check links to files that are not Markdown notes, such as images (default check)",
+      "enum": ["check", "ignore"]
+    },
+    "ambiguous": {
+      "description": "report wiki links whose name matches several notes, with this severity (default ignore)",
+      "enum": ["ignore", "info", "warning", "error"]
+    },
+    "attachment_folders": {
+      "description": "folders where wiki links find attachments by name (relative to the root; ./x: relative to the note), like Obsidian's attachment folder",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1}
+    },
+    "ignore_targets": {
+      "description": "RE2 patterns; a link whose target, as written, matches one is not checked",
+      "type": "array",
+      "items": {"type": "string", "minLength": 1}
+    },
+    "max_links": {
+      "description": "links kept per note (default 20000); past it the rest of the note is not checked and a warning says so",
+      "type": "integer", "minimum": 1
+    },
+    "max_anchors": {
+      "description": "headings, and block ids, kept per note (default 20000); past it links to later ones are reported broken and a warning says so",
+      "type": "integer", "minimum": 1
+    }
+  }
+}`
+
+const linksCheckExample = `links.check:
+  severity: error
+  markdown_links: relative
+  ambiguous: warning
+  attachment_folders: [attachments]
+  ignore_targets: ['^\{\{']   # template placeholders`
+
+type linksCheckParams struct {
+	Severity      string   `json:"severity"`
+	CaseSensitive bool     `json:"case_sensitive"`
+	MarkdownLinks string   `json:"markdown_links"`
+	Anchors       *bool    `json:"anchors"`
+	Attachments   string   `json:"attachments"`
+	Folders       []string `json:"attachment_folders"`
+	Ambiguous     string   `json:"ambiguous"`
+	IgnoreTargets []string `json:"ignore_targets"`
+	MaxLinks      int      `json:"max_links"`
+	MaxAnchors    int      `json:"max_anchors"`
+}
+
+// linksCheck checks every link of the file it is given against the link
+// graph of the file's root, which it keeps across calls (see vault).
+type linksCheck struct {
+	severity    action.Severity
+	ambiguous   action.Severity // "" to ignore
+	anchors     bool
+	attachments bool
+	ignore      []*regexp.Regexp
+	limits      links.Limits
+	vaults      vaults
+}
+
+var (
+	_ action.Action   = (*linksCheck)(nil)
+	_ action.Finisher = (*linksCheck)(nil)
+)
+
+func newLinksCheck(params any, _ action.Build) (action.Action, error) {
+	var p linksCheckParams
+	if err := action.DecodeParams(params, &p); err != nil {
+		return nil, fmt.Errorf("links.check: %w", err)
+	}
+	a := &linksCheck{
+		severity:    action.SeverityError,
+		anchors:     p.Anchors == nil || *p.Anchors,
+		attachments: p.Attachments != "ignore",
+		limits:      links.Limits{Links: p.MaxLinks, Anchors: p.MaxAnchors},
+	}
+	a.vaults = vaults{opts: links.Options{
+		CaseSensitive:     p.CaseSensitive,
+		MarkdownByName:    p.MarkdownLinks == "vault",
+		AttachmentFolders: p.Folders,
+		Limits:            a.limits,
+	}}
+	if p.Severity != "" {
+		a.severity = action.Severity(p.Severity)
+	}
+	if p.Ambiguous != "" && p.Ambiguous != "ignore" {
+		a.ambiguous = action.Severity(p.Ambiguous)
+	}
+	for i, s := range p.IgnoreTargets {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("links.check: ignore_targets[%d]: invalid RE2 pattern %q: %w", i, s, err)
+		}
+		a.ignore = append(a.ignore, re)
+	}
+	return a, nil
+}
+
+// Run updates the graph with the file's content, refreshes the documents its
+// links point at, and reports every link that does not resolve. Affected
+// lists the other files whose results may have changed because this file
+// did (it is new, or its headings or block ids changed).
+func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, error) {
+	docs := in.Host.Docs
+	if docs == nil {
+		return action.Output{}, action.ErrNotPermitted
+	}
+	v := a.vaults.get(docs)
+	if err := v.ensure(ctx, docs, in.Host.Now()); err != nil {
+		return action.Output{}, fmt.Errorf("load the link graph: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return action.Output{}, err
+	}
+	affected := map[string]struct{}{}
+	add := func(ps []string) {
+		for _, p := range ps {
+			affected[p] = struct{}{}
+		}
+	}
+	ps, doc, err := v.input(ctx, in.Path, in.Content)
+	if err != nil {
+		return action.Output{}, err
+	}
+	add(ps)
+	if !v.g.Has(in.Path) { // removed meanwhile by a list sync that raced with us
+		if ps, doc, err = v.input(ctx, in.Path, in.Content); err != nil {
+			return action.Output{}, err
+		}
+		add(ps)
+	}
+	unresolved := false
+	for i, l := range doc.Links {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return action.Output{}, ctx.Err()
+		}
+		r := v.g.Resolve(in.Path, l)
+		switch {
+		case r.Path != "" && r.Path != in.Path:
+			add(v.refresh(ctx, docs, r.Path))
+		case !r.OK():
+			unresolved = true
+		}
+	}
+	if unresolved {
+		// A note may have been created since the list was last read.
+		ps, err := v.listIfStale(ctx, docs)
+		if err != nil {
+			return action.Output{}, fmt.Errorf("list documents: %w", err)
+		}
+		add(ps)
+	}
+	if err := ctx.Err(); err != nil {
+		return action.Output{}, err
+	}
+	exists := func(p string) bool { return a.attachments && v.exists(docs, p) }
+	var out action.Output
+	out.Findings = append(out.Findings, a.capFindings(doc)...)
+	keep := func(p links.Problem) bool { _, ok := a.severityOf(p); return ok }
+	probs, extra := v.g.CheckLimit(in.Path, doc, exists, keep, action.MaxFindings-1-len(out.Findings))
+	for _, p := range probs {
+		if f, ok := a.finding(p); ok {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	if !utf8.ValidString(in.Path) {
+		// Link text is UTF-8, so nothing can name this note.
+		out.Findings = append(out.Findings, action.Finding{
+			Severity:   action.SeverityWarning,
+			Message:    "file name is not valid UTF-8: no link can point at this note",
+			Suggestion: "rename the file to a UTF-8 name",
+		})
+	}
+	out.Findings = action.CapFindings(out.Findings, in.Path, extra)
+	delete(affected, in.Path)
+	out.Affected = v.onlyDocs(sortedKeys(affected))
+	return out, nil
+}
+
+// checkEvery is how many links a loop handles between two looks at its
+// context.
+const checkEvery = 256
+
+// capFindings reports the limits doc hit: what was not checked, and how
+// to check it.
+func (a *linksCheck) capFindings(doc *links.Document) []action.Finding {
+	var out []action.Finding
+	if doc.MoreLinks {
+		out = append(out, action.Finding{
+			Severity: action.SeverityWarning,
+			Message: fmt.Sprintf("this note holds more links than links.check keeps (max_links: %d); only the first %d were checked: raise max_links to check them all",
+				a.limits.MaxLinks(), len(doc.Links)),
+		})
+	}
+	if doc.MoreAnchors {
+		out = append(out, action.Finding{
+			Severity: action.SeverityWarning,
+			Message: fmt.Sprintf("this note holds more headings or block ids than links.check keeps (max_anchors: %d); links to later ones are reported broken: raise max_anchors to keep them all",
+				a.limits.MaxAnchors()),
+		})
+	}
+	return out
+}
+
+// finding turns a problem into a finding, or drops it per the options.
+func (a *linksCheck) finding(p links.Problem) (action.Finding, bool) {
+	sev, ok := a.severityOf(p)
+	if !ok {
+		return action.Finding{}, false
+	}
+	l := p.Link
+	return action.Finding{
+		Path: p.Source, Line: l.Line, Column: l.Column, Severity: sev,
+		Message: p.Message(), Suggestion: p.Suggestion,
+	}, true
+}
+
+// severityOf returns the severity a problem is reported with, and false
+// when the options drop it.
+func (a *linksCheck) severityOf(p links.Problem) (action.Severity, bool) {
+	l := p.Link
+	for _, re := range a.ignore {
+		if re.MatchString(l.Target) {
+			return "", false
+		}
+	}
+	switch p.Kind {
+	case links.MissingHeading, links.MissingBlock:
+		return a.severity, a.anchors
+	case links.MissingTarget:
+		return a.severity, a.attachments || !links.LooksLikeAttachment(l.Target)
+	case links.Ambiguous:
+		return a.ambiguous, a.ambiguous != ""
+	}
+	return a.severity, true
+}
+
+// Finish ends a generation: the next calls Stat the documents they use
+// again, and the document list is reconciled now. Affected lists the files
+// that referred to documents created or deleted meanwhile.
+func (a *linksCheck) Finish(ctx context.Context, h action.Host) (action.Output, error) {
+	if h.Docs == nil {
+		return action.Output{}, nil
+	}
+	v := a.vaults.lookup(h.Docs)
+	if v == nil {
+		return action.Output{}, nil // nothing checked on this root yet
+	}
+	v.nextGeneration(h.Now())
+	ps, err := v.listIfStale(ctx, h.Docs)
+	if err != nil {
+		return action.Output{}, fmt.Errorf("list documents: %w", err)
+	}
+	return action.Output{Affected: v.onlyDocs(ps)}, nil
+}

@@ -1,0 +1,583 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/action/actiontest"
+)
+
+var update = flag.Bool("update", false, "rewrite the links.check and naming golden files")
+
+// noteDir is a real action.Docs and action.Writer over a directory, the shape
+// of the engine's: List returns the Markdown files (as `include: **/*.md`
+// would), other files are reached through Stat only.
+type noteDir struct {
+	dir  string
+	root *os.Root
+
+	reads atomic.Int64 // ReadFile calls
+
+	mu         sync.Mutex
+	failWrite  string // WriteFile of this path fails (fault injection)
+	failRename string // Rename from this path fails
+	log        []string
+}
+
+var (
+	_ action.Docs   = (*noteDir)(nil)
+	_ action.Writer = (*noteDir)(nil)
+)
+
+// newNoteDir makes a directory with files (path -> content).
+func newNoteDir(t testing.TB, files map[string]string) *noteDir {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return openNoteDir(t, dir)
+}
+
+// copyNoteDir copies the fixture tree src into a temporary directory.
+func copyNoteDir(t testing.TB, src string) *noteDir {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newNoteDir(t, files)
+}
+
+func openNoteDir(t testing.TB, dir string) *noteDir {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return &noteDir{dir: dir, root: r}
+}
+
+func (d *noteDir) List() []string {
+	var out []string
+	filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.Type().IsRegular() && strings.HasSuffix(p, ".md") {
+			rel, _ := filepath.Rel(d.dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func (d *noteDir) ReadFile(p string) ([]byte, error) {
+	d.reads.Add(1)
+	return d.root.ReadFile(p)
+}
+
+func (d *noteDir) Stat(p string) (fs.FileInfo, error) { return d.root.Lstat(p) }
+
+func (d *noteDir) WriteFile(ctx context.Context, p string, content []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p == d.failWrite {
+		return fmt.Errorf("write %s: injected failure", p)
+	}
+	if old, err := d.root.ReadFile(p); err == nil && bytes.Equal(old, content) {
+		return nil
+	}
+	if dir := filepath.Dir(p); dir != "." {
+		if err := d.root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	d.log = append(d.log, "write "+p)
+	return d.root.WriteFile(p, content, 0o644)
+}
+
+func (d *noteDir) Rename(ctx context.Context, from, to string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if from == d.failRename {
+		return fmt.Errorf("rename %s: injected failure", from)
+	}
+	if fi, err := d.root.Lstat(to); err == nil {
+		ffi, ferr := d.root.Lstat(from)
+		if !strings.EqualFold(from, to) || ferr != nil || !os.SameFile(fi, ffi) {
+			return fmt.Errorf("rename %s to %s: %w", from, to, fs.ErrExist)
+		}
+	}
+	if dir := filepath.Dir(to); dir != "." {
+		if err := d.root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	d.log = append(d.log, "rename "+from+" -> "+to)
+	return d.root.Rename(from, to)
+}
+
+// snapshot returns every file of the directory (path -> content).
+func (d *noteDir) snapshot(t testing.TB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(d.dir, p)
+			out[filepath.ToSlash(rel)] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func (d *noteDir) write(t testing.TB, p, content string) {
+	t.Helper()
+	full := filepath.Join(d.dir, filepath.FromSlash(p))
+	os.MkdirAll(filepath.Dir(full), 0o755)
+	if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var clock = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// input is what the engine would hand an action for p.
+func (d *noteDir) input(t testing.TB, p string) action.Input {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(d.dir, filepath.FromSlash(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return action.Input{
+		Root: d.dir, Path: p, Content: b, FrontMatter: map[string]any{}, Rule: "r",
+		Host: action.Host{Docs: d, Writer: d, Clock: func() time.Time { return clock }},
+	}
+}
+
+func mustNew(t testing.TB, name, params string) action.Action {
+	t.Helper()
+	a, err := action.New(name, yamlOrNil(t, params), action.Build{})
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, params, err)
+	}
+	return a
+}
+
+func yamlOrNil(t testing.TB, s string) any {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return actiontest.YAML(t, s)
+}
+
+// runAll runs a over every listed document, two at a time as the engine
+// would, then Finish; it returns the findings rendered as golden lines.
+func (d *noteDir) runAll(t testing.TB, a action.Action) (string, []string) {
+	t.Helper()
+	paths := d.List()
+	lines := make([][]string, len(paths))
+	affected := make([][]string, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for i, p := range paths {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out, err := a.Run(context.Background(), d.input(t, p))
+			if err != nil {
+				t.Errorf("Run(%s): %v", p, err)
+				return
+			}
+			lines[i] = render(p, out.Findings)
+			affected[i] = out.Affected
+		}()
+	}
+	wg.Wait()
+	var all []string
+	for _, l := range lines {
+		all = append(all, l...)
+	}
+	var aff []string
+	for _, a := range affected {
+		aff = append(aff, a...)
+	}
+	if f, ok := a.(action.Finisher); ok {
+		out, err := f.Finish(context.Background(), action.Host{Docs: d, Writer: d, Clock: func() time.Time { return clock }})
+		if err != nil {
+			t.Fatalf("Finish: %v", err)
+		}
+		aff = append(aff, out.Affected...)
+	}
+	return strings.Join(all, ""), aff
+}
+
+// render renders findings as `scribe test` does.
+func render(p string, fs []action.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		path := f.Path
+		if path == "" {
+			path = p
+		}
+		s := fmt.Sprintf("%s:%d:%d: %s: %s", path, f.Line, f.Column, f.Severity, f.Message)
+		if f.Suggestion != "" {
+			s += " (did you mean " + f.Suggestion + "?)"
+		}
+		out = append(out, s+"\n")
+	}
+	return out
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", "links", name)
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("differs from %s:\n--- got\n%s--- want\n%s", golden, got, want)
+	}
+}
+
+func TestLinksCheckGolden(t *testing.T) {
+	for _, tc := range []struct{ golden, params string }{
+		{"vault.golden", ""},
+		{"vault-options.golden", "{severity: warning, ambiguous: warning, anchors: false, attachments: ignore, ignore_targets: ['^2023-']}"},
+		{"vault-attachments.golden", "{attachment_folders: [img, ./assets]}"},
+		{"vault-vault-mode.golden", "{markdown_links: vault, case_sensitive: true}"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			d := copyNoteDir(t, "testdata/links/vault")
+			got, _ := d.runAll(t, mustNew(t, "links.check", tc.params))
+			golden(t, tc.golden, got)
+		})
+	}
+}
+
+func TestLinksCheckIncremental(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"a.md":      "[[Target#One]]\n",
+		"b.md":      "[b](Target.md#one)\n",
+		"c.md":      "[[Other]]\n",
+		"Target.md": "# One\n",
+		"img/x.png": "png",
+	})
+	a := mustNew(t, "links.check", "")
+	if got, aff := d.runAll(t, a); got != "c.md:1:1: error: broken link [[Other]]: no note named \"Other\"\n" || len(aff) != 0 {
+		t.Fatalf("first pass: findings %q, affected %q", got, aff)
+	}
+	reads := d.reads.Load()
+
+	// A second pass over an unchanged vault re-reads nothing.
+	if got, _ := d.runAll(t, a); strings.Count(got, "\n") != 1 {
+		t.Fatalf("second pass: %q", got)
+	}
+	if n := d.reads.Load() - reads; n != 0 {
+		t.Errorf("second pass over an unchanged vault read %d files, want 0", n)
+	}
+
+	// Renaming a heading affects its linkers, and only them.
+	d.write(t, "Target.md", "# Once\n")
+	out, err := a.Run(context.Background(), d.input(t, "Target.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(out.Affected, []string{"a.md", "b.md"}) {
+		t.Errorf("heading change: affected %q, want [a.md b.md]", out.Affected)
+	}
+	out, _ = a.Run(context.Background(), d.input(t, "a.md"))
+	if got := strings.Join(render("a.md", out.Findings), ""); !strings.Contains(got, `has no heading "One"`) || !strings.Contains(got, "(did you mean [[Target#Once]]?)") {
+		t.Errorf("a.md after heading change: %q", got)
+	}
+
+	// A body-only edit affects nobody else.
+	d.write(t, "Target.md", "# Once\nmore\n")
+	if out, _ := a.Run(context.Background(), d.input(t, "Target.md")); len(out.Affected) != 0 {
+		t.Errorf("body edit: affected %q", out.Affected)
+	}
+
+	// Creating the missing note: Finish reports its linkers.
+	d.write(t, "Other.md", "x")
+	_, aff := d.runAll(t, a)
+	if !slices.Contains(aff, "c.md") {
+		t.Errorf("new note: affected %q, want c.md among them", aff)
+	}
+
+	// Deleting a target: the next generation sees it gone.
+	if err := os.Remove(filepath.Join(d.dir, "Target.md")); err != nil {
+		t.Fatal(err)
+	}
+	out, err = a.(action.Finisher).Finish(context.Background(), action.Host{Docs: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(out.Affected, []string{"a.md", "b.md"}) {
+		t.Errorf("deleted target: Finish affected %q, want [a.md b.md]", out.Affected)
+	}
+	out, _ = a.Run(context.Background(), d.input(t, "b.md"))
+	if len(out.Findings) != 1 || !strings.Contains(out.Findings[0].Message, "does not exist") {
+		t.Errorf("b.md after delete: %+v", out.Findings)
+	}
+
+	// Content handed to Run wins over the disk (an earlier action changed it).
+	in := d.input(t, "c.md")
+	in.Content = []byte("[[Gone]]\n")
+	out, _ = a.Run(context.Background(), in)
+	if len(out.Findings) != 1 || out.Findings[0].Line != 1 || out.Findings[0].Column != 1 {
+		t.Errorf("in.Content: %+v", out.Findings)
+	}
+}
+
+// TestLinksCheckSeesChangedTargets: a target edited on disk, not through
+// Run, is picked up in the next generation by Stat and hash.
+func TestLinksCheckSeesChangedTargets(t *testing.T) {
+	d := newNoteDir(t, map[string]string{"a.md": "[[T#Old]]", "T.md": "# Old\n"})
+	a := mustNew(t, "links.check", "")
+	d.runAll(t, a)
+	d.write(t, "T.md", "# New heading, longer\n") // size changes: Stat sees it
+	a.(action.Finisher).Finish(context.Background(), action.Host{Docs: d})
+	out, _ := a.Run(context.Background(), d.input(t, "a.md"))
+	if len(out.Findings) != 1 {
+		t.Fatalf("findings %+v", out.Findings)
+	}
+}
+
+// infoDir is an noteDir that also reads a file with its info
+// (action.InfoReader), as the engine's Docs does, and counts the Stats of
+// notes.
+type infoDir struct {
+	*noteDir
+	infoReads, noteStats atomic.Int64
+}
+
+var _ action.InfoReader = (*infoDir)(nil)
+
+func (d *infoDir) ReadFileInfo(p string) ([]byte, fs.FileInfo, error) {
+	d.infoReads.Add(1)
+	f, err := d.root.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := io.ReadAll(f)
+	return b, fi, err
+}
+
+func (d *infoDir) Stat(p string) (fs.FileInfo, error) {
+	if isNote(p) {
+		d.noteStats.Add(1)
+	}
+	return d.noteDir.Stat(p)
+}
+
+// TestLinksCheckLoadsWithOneRead: with an InfoReader, the first load reads
+// each note once and takes no Stat of it; the next generation compares the
+// read's info with a Stat, as it does without one.
+func TestLinksCheckLoadsWithOneRead(t *testing.T) {
+	files := map[string]string{"a.md": "[[T#Old]]\n", "b.md": "[[Missing]]\n", "T.md": "# Old\n"}
+	want, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", ""))
+
+	d := &infoDir{noteDir: newNoteDir(t, files)}
+	a := mustNew(t, "links.check", "")
+	run := func(p string) string {
+		in := d.input(t, p)
+		in.Host.Docs = d
+		out, err := a.Run(context.Background(), in)
+		if err != nil {
+			t.Fatalf("Run(%s): %v", p, err)
+		}
+		return strings.Join(render(p, out.Findings), "")
+	}
+	var got string
+	for _, p := range d.List() {
+		got += run(p)
+	}
+	if got != want {
+		t.Errorf("findings with an InfoReader:\n%s\nwithout:\n%s", got, want)
+	}
+	if n, s, r := d.infoReads.Load(), d.noteStats.Load(), d.reads.Load(); n != 3 || s != 0 || r != 0 {
+		t.Errorf("first load: %d reads with info, %d Stats of notes, %d plain reads; want 3, 0, 0", n, s, r)
+	}
+
+	// T.md grows on disk: the next generation's Stat sees it and reads it
+	// again; the unchanged notes are not read.
+	d.write(t, "T.md", "# New heading, longer\n")
+	if _, err := a.(action.Finisher).Finish(context.Background(), action.Host{Docs: d}); err != nil {
+		t.Fatal(err)
+	}
+	if got := run("a.md"); !strings.Contains(got, `has no heading "Old"`) {
+		t.Errorf("a.md after T.md changed: %q", got)
+	}
+	if n, r := d.infoReads.Load(), d.reads.Load(); n != 3 || r != 1 {
+		t.Errorf("next generation: %d reads with info, %d plain reads; want 3 and 1 (T.md)", n, r)
+	}
+}
+
+func TestLinksCheckNotPermitted(t *testing.T) {
+	a := mustNew(t, "links.check", "")
+	_, err := a.Run(context.Background(), action.Input{Path: "a.md", Content: []byte("[[x]]")})
+	if !errors.Is(err, action.ErrNotPermitted) {
+		t.Fatalf("err = %v, want ErrNotPermitted", err)
+	}
+	if out, err := a.(action.Finisher).Finish(context.Background(), action.Host{}); err != nil || len(out.Affected) != 0 {
+		t.Fatalf("Finish without Docs: %v %v", out, err)
+	}
+}
+
+func TestLinksCheckCancelled(t *testing.T) {
+	d := newNoteDir(t, map[string]string{"a.md": "[[b]]", "b.md": ""})
+	a := mustNew(t, "links.check", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := a.Run(ctx, d.input(t, "a.md")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// A later call loads normally.
+	if out, err := a.Run(context.Background(), d.input(t, "a.md")); err != nil || len(out.Findings) != 0 {
+		t.Fatalf("after cancel: %+v %v", out, err)
+	}
+}
+
+func TestLinksCheckParams(t *testing.T) {
+	for _, bad := range []string{
+		"{severity: fatal}", "{markdown_links: github}", "{unknown: 1}", "{ambiguous: yes}",
+		"{ignore_targets: ['']}", "{anchors: 'no'}",
+	} {
+		if _, err := action.New("links.check", actiontest.YAML(t, bad), action.Build{}); err == nil {
+			t.Errorf("params %s accepted", bad)
+		}
+	}
+	_, err := action.New("links.check", actiontest.YAML(t, "{ignore_targets: ['(']}"), action.Build{})
+	if err == nil || !strings.Contains(err.Error(), "ignore_targets[0]") {
+		t.Errorf("invalid regex: %v", err)
+	}
+	for _, name := range []string{"links.check", "naming"} {
+		s, ok := action.Lookup(name)
+		if !ok {
+			t.Fatalf("%s not registered", name)
+		}
+		ex := actiontest.YAML(t, s.Example).(map[string]any)[name]
+		if errs := s.ValidateParams(ex); len(errs) > 0 {
+			t.Errorf("%s example does not validate: %v", name, errs)
+		}
+		if s.Summary == "" {
+			t.Errorf("%s has no summary", name)
+		}
+		if _, err := action.New(name, ex, action.Build{}); err != nil {
+			t.Errorf("%s example: %v", name, err)
+		}
+	}
+}
+
+func TestLinksCheckDocExamples(t *testing.T) {
+	for _, name := range []string{"links.check", "naming"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "doc", "actions", name+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, block := range yamlBlocks(string(b)) {
+			for _, params := range findKey(actiontest.YAML(t, block), name) {
+				n++
+				if _, err := action.New(name, params, action.Build{}); err != nil {
+					t.Errorf("%s doc example %q: %v", name, block, err)
+				}
+			}
+		}
+		if n < 3 {
+			t.Errorf("%s: only %d examples in its doc", name, n)
+		}
+	}
+}
+
+// findKey returns the values of every map key named key in v.
+func findKey(v any, key string) []any {
+	var out []any
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == key {
+				out = append(out, e)
+			} else {
+				out = append(out, findKey(e, key)...)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			out = append(out, findKey(e, key)...)
+		}
+	}
+	return out
+}
+
+// yamlBlocks returns the ```yaml blocks of a Markdown document.
+func yamlBlocks(doc string) []string {
+	var out []string
+	for {
+		i := strings.Index(doc, "```yaml\n")
+		if i < 0 {
+			return out
+		}
+		doc = doc[i+8:]
+		j := strings.Index(doc, "```")
+		if j < 0 {
+			return out
+		}
+		out = append(out, doc[:j])
+		doc = doc[j+3:]
+	}
+}

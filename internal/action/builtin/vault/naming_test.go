@@ -1,0 +1,361 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/action/actiontest"
+)
+
+func TestNamingConvert(t *testing.T) {
+	for _, tc := range []struct{ in, kebab, snake string }{
+		{"My Note", "my-note", "my_note"},
+		{"myOtherNote", "my-other-note", "my_other_note"},
+		{"HTTPServer Setup", "http-server-setup", "http_server_setup"},
+		{"Old_File", "old-file", "old_file"},
+		{"2024-01-01 Daily", "2024-01-01-daily", "2024_01_01_daily"},
+		{"Don't Panic!", "dont-panic", "dont_panic"},
+		{"Thé Vert", "thé-vert", "thé_vert"},
+		{"v1.2 release", "v1-2-release", "v1_2_release"},
+		{"日本語 ノート", "日本語-ノート", "日本語_ノート"},
+		{"already-kebab", "already-kebab", "already_kebab"},
+		{"___", "", ""},
+		{"Version2Notes", "version2-notes", "version2_notes"},
+	} {
+		if got := convert(tc.in, "-"); got != tc.kebab {
+			t.Errorf("kebab(%q) = %q, want %q", tc.in, got, tc.kebab)
+		}
+		if got := convert(tc.in, "_"); got != tc.snake {
+			t.Errorf("snake(%q) = %q, want %q", tc.in, got, tc.snake)
+		}
+		// A converted name is conventional: fixing twice changes nothing.
+		if k := convert(tc.in, "-"); convert(k, "-") != k {
+			t.Errorf("kebab not idempotent on %q", tc.in)
+		}
+	}
+}
+
+func TestNamingReportGolden(t *testing.T) {
+	for _, tc := range []struct{ golden, params string }{
+		{"naming-report.golden", ""},
+		{"naming-report-snake.golden", "{style: snake_case, severity: error, ignore: ['archive/**', 'Café Notes'], directories: true}"},
+		{"naming-report-regex.golden", "{style: regex, pattern: '^[a-z0-9-]+$', directories: false, ignore_defaults: false}"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			d := copyNoteDir(t, "testdata/naming/vault")
+			before := d.snapshot(t)
+			got, _ := d.runAll(t, mustNew(t, "naming", tc.params))
+			golden(t, tc.golden, got)
+			if !same(before, d.snapshot(t)) {
+				t.Error("report mode changed files")
+			}
+		})
+	}
+}
+
+func same(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// fixAll runs a fix-mode action over every document, then over what it
+// reports as affected (the files under their new names), as a one-shot run
+// does. It returns the rendered findings and the first error.
+func (d *noteDir) fixAll(t *testing.T, a action.Action, dry bool) (string, error) {
+	t.Helper()
+	var lines []string
+	queue := d.List()
+	for round := 0; round < 4 && len(queue) > 0; round++ {
+		var next []string
+		for _, p := range queue {
+			if _, err := d.Stat(p); err != nil {
+				continue // moved by an earlier rename
+			}
+			in := d.input(t, p)
+			in.DryRun = dry
+			if dry {
+				in.Host.Writer = &recorder{}
+			}
+			out, err := a.Run(context.Background(), in)
+			if err != nil {
+				return strings.Join(lines, ""), err
+			}
+			lines = append(lines, render(p, out.Findings)...)
+			next = append(next, out.Affected...)
+		}
+		queue = next
+	}
+	return strings.Join(lines, ""), nil
+}
+
+// dump renders a whole tree for golden comparison.
+func dump(files map[string]string) string {
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		fmt.Fprintf(&b, "=== %s\n%s", p, files[p])
+		if !strings.HasSuffix(files[p], "\n") {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func TestNamingFixGolden(t *testing.T) {
+	d := copyNoteDir(t, "testdata/naming/vault")
+	a := mustNew(t, "naming", "{mode: fix}")
+	findings, err := d.fixAll(t, a, false)
+	if err != nil {
+		t.Fatalf("fix: %v", err)
+	}
+	golden(t, "naming-fix-findings.golden", findings)
+	after := d.snapshot(t)
+	golden(t, "naming-fix-tree.golden", dump(after))
+
+	// Every link that resolved before still resolves after the renames.
+	check := mustNew(t, "links.check", "{attachment_folders: [./images]}")
+	broken, _ := d.runAll(t, check)
+	if broken != "" {
+		t.Errorf("links broken by the renames:\n%s", broken)
+	}
+
+	// A second pass has nothing left to do (except the unnameable file).
+	again, err := d.fixAll(t, mustNew(t, "naming", "{mode: fix}"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(again, "\n") != 1 || !strings.Contains(again, "rename it by hand") {
+		t.Errorf("second pass: %q", again)
+	}
+	if !same(after, d.snapshot(t)) {
+		t.Error("second pass changed files")
+	}
+}
+
+func TestNamingFixCaseOnly(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"Note.md":  "# Note\n",
+		"other.md": "[[Note]] [n](Note.md) [[Note#Note]]\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", "{mode: fix}"), false); err != nil {
+		t.Fatal(err)
+	}
+	got := d.snapshot(t)
+	want := map[string]string{"note.md": "# Note\n", "other.md": "[[note]] [n](note.md) [[note#Note]]\n"}
+	if !same(got, want) {
+		t.Errorf("case-only rename:\n%s\nwant:\n%s", dump(got), dump(want))
+	}
+}
+
+func TestNamingFixConflict(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"My Note.md": "a\n",
+		"my-note.md": "b\n",
+		"x.md":       "[[My Note]]\n",
+	})
+	before := d.snapshot(t)
+	out, err := d.fixAll(t, mustNew(t, "naming", "{mode: fix}"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "My Note.md:0:0: error: cannot rename My Note.md to my-note.md: my-note.md already exists") {
+		t.Errorf("findings: %q", out)
+	}
+	if !same(before, d.snapshot(t)) {
+		t.Error("a blocked rename changed files")
+	}
+}
+
+func TestNamingFixAmbiguousAfterRename(t *testing.T) {
+	// After the rename two notes are named my-note: the by-name link must
+	// become a path so that it keeps pointing at the renamed one.
+	d := newNoteDir(t, map[string]string{
+		"a/My Note.md":   "a\n",
+		"b/c/my-note.md": "b\n",
+		"x.md":           "[[My Note]] [[my-note]]\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", "{mode: fix}"), false); err != nil {
+		t.Fatal(err)
+	}
+	// The renamed note is the shortest my-note now: the link that pointed at
+	// the other one gets its path.
+	if got := d.snapshot(t)["x.md"]; got != "[[my-note]] [[b/c/my-note]]\n" {
+		t.Errorf("x.md = %q", got)
+	}
+}
+
+func TestNamingFixRollback(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		failWrite   string
+		failRename  string
+		wantInError string
+	}{
+		// The directory and the file are renamed, then a linker's rewrite fails.
+		{"write fails", "README.md", "", "README.md: injected failure"},
+		// The directory is renamed, then the file's rename fails.
+		{"second rename fails", "", "my-dir/My Note.md", "injected failure"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newNoteDir(t, map[string]string{
+				"My Dir/My Note.md": "# H\n[[Other]]\n",
+				"My Dir/Other.md":   "[[My Note]]\n",
+				"README.md":         "[[My Note]] [d](My%20Dir/My%20Note.md)\n",
+				"zz.md":             "[[My Note#H]]\n",
+			})
+			d.failWrite, d.failRename = tc.failWrite, tc.failRename
+			before := d.snapshot(t)
+			a := mustNew(t, "naming", "{mode: fix}")
+			_, err := a.Run(context.Background(), d.input(t, "My Dir/My Note.md"))
+			if err == nil || !strings.Contains(err.Error(), tc.wantInError) || !strings.Contains(err.Error(), "every change undone") {
+				t.Fatalf("err = %v", err)
+			}
+			if after := d.snapshot(t); !same(before, after) {
+				t.Errorf("vault not restored:\n%s\nwant:\n%s", dump(after), dump(before))
+			}
+			// With the fault gone the same run succeeds.
+			d.failWrite, d.failRename = "", ""
+			if _, err := a.Run(context.Background(), d.input(t, "My Dir/My Note.md")); err != nil {
+				t.Fatal(err)
+			}
+			got := d.snapshot(t)
+			if got["README.md"] != "[[my-note]] [d](my-dir/my-note.md)\n" || got["zz.md"] != "[[my-note#H]]\n" {
+				t.Errorf("after retry:\n%s", dump(got))
+			}
+		})
+	}
+}
+
+// recorder is the dry-run Writer: it records and writes nothing.
+type recorder struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (r *recorder) WriteFile(_ context.Context, p string, _ []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, "write "+p)
+	return nil
+}
+
+func (r *recorder) Rename(_ context.Context, from, to string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ops = append(r.ops, "rename "+from+" -> "+to)
+	return nil
+}
+
+func TestNamingFixDryRun(t *testing.T) {
+	d := newNoteDir(t, map[string]string{"My Note.md": "x\n", "a.md": "[[My Note]]\n"})
+	before := d.snapshot(t)
+	a := mustNew(t, "naming", "{mode: fix}")
+	rec := &recorder{}
+	in := d.input(t, "My Note.md")
+	in.DryRun, in.Host.Writer = true, rec
+	out, err := a.Run(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.ops, []string{"rename My Note.md -> my-note.md", "write a.md"}) {
+		t.Errorf("recorded %q", rec.ops)
+	}
+	if len(out.Findings) != 1 || !strings.HasPrefix(out.Findings[0].Message, "would rename My Note.md to my-note.md") {
+		t.Errorf("findings %+v", out.Findings)
+	}
+	if !same(before, d.snapshot(t)) {
+		t.Error("dry run changed files")
+	}
+}
+
+func TestNamingFixKeepsEarlierActionsContent(t *testing.T) {
+	// An earlier action of the rule changed the content: it must follow the
+	// file to its new name.
+	d := newNoteDir(t, map[string]string{"My Note.md": "old\n"})
+	in := d.input(t, "My Note.md")
+	in.Content = []byte("new [[My Note]]\n")
+	if _, err := mustNew(t, "naming", "{mode: fix}").Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.snapshot(t); !same(got, map[string]string{"my-note.md": "new [[my-note]]\n"}) {
+		t.Errorf("got %s", dump(got))
+	}
+}
+
+func TestNamingNotPermitted(t *testing.T) {
+	a := mustNew(t, "naming", "{mode: fix}")
+	_, err := a.Run(context.Background(), action.Input{Path: "My Note.md"})
+	if !errors.Is(err, action.ErrNotPermitted) {
+		t.Fatalf("err = %v", err)
+	}
+	// Report mode needs nothing.
+	out, err := mustNew(t, "naming", "").Run(context.Background(), action.Input{Path: "A Dir/My Note.md"})
+	if err != nil || len(out.Findings) != 2 {
+		t.Fatalf("report without Docs: %+v %v", out, err)
+	}
+}
+
+func TestNamingParams(t *testing.T) {
+	for _, bad := range []string{
+		"{style: regex}", // pattern missing
+		"{style: regex, pattern: 'x', mode: fix}", // fix cannot derive names
+		"{style: kebab-case, pattern: 'x'}",       // pattern without regex
+		"{style: camelCase}",                      //
+		"{mode: rename}",                          //
+		"{ignore: [1]}",                           //
+		"{extra: true}",                           //
+	} {
+		if _, err := action.New("naming", actiontest.YAML(t, bad), action.Build{}); err == nil {
+			t.Errorf("params %s accepted", bad)
+		}
+	}
+	for _, tc := range []struct{ params, want string }{
+		{"{style: regex, pattern: '('}", "invalid RE2 pattern"},
+		{"{ignore: ['[']}", "invalid glob"},
+	} {
+		_, err := action.New("naming", actiontest.YAML(t, tc.params), action.Build{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.params, err, tc.want)
+		}
+	}
+}
+
+// FuzzNamingConvert checks that the conventional form of any name is
+// conventional (fixing twice changes nothing) and never panics.
+func FuzzNamingConvert(f *testing.F) {
+	for _, s := range []string{"My Note", "myOtherNote", "HTTPServer", "Thé Vert", "日本語", "a--b", "___", "\xff\xfe", "Ǆemal"} {
+		f.Add(s)
+	}
+	n := mustNew(f, "naming", "").(*naming)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sep := range []string{"-", "_"} {
+			c := convert(s, sep)
+			if convert(c, sep) != c {
+				t.Fatalf("convert(%q) = %q is not a fixed point", s, c)
+			}
+		}
+		if nn, ok := n.conventional(s+".md", false); nn != "" {
+			if again, ok2 := n.conventional(nn, false); !ok2 || again != nn {
+				t.Fatalf("conventional(%q) = %q (ok %v), which is not conventional", s, nn, ok)
+			}
+		}
+	})
+}

@@ -1,0 +1,432 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/links"
+)
+
+// vault is a links.Graph kept in step with one root's documents, shared
+// by the calls of one links.check or naming action on that root.
+//
+// Reading every document costs a walk of the vault, so it happens once, on
+// the first call. After that the graph follows the files the engine hands to
+// Run (their content is authoritative) and refreshes other documents lazily,
+// at most once per generation each: a Stat, and a read and re-parse only when
+// size or modification time moved and the content hash really changed. The
+// document list is reconciled with Docs.List at most once per generation
+// too, when a link does not resolve (a note may have been created) and in
+// Finish. A generation ends at every Finish (a batch boundary in the daemon,
+// the end of a one-shot run) and after generationAge.
+type vault struct {
+	g *links.Graph
+
+	load chan struct{} // a one-slot semaphore: one full load or list sync at a time
+
+	mu       sync.Mutex // guards what follows
+	docs     action.Docs
+	loaded   bool
+	gen      uint64
+	genStart time.Time
+	listed   uint64 // 1 + the generation of the last list sync; 0: never
+	meta     map[string]meta
+	stats    map[string]bool // Stat answers for non-documents, this generation
+	// excluded are link targets that are not documents (action.Targets):
+	// their links and headings count, but they are never named Affected,
+	// so nothing processes them.
+	excluded map[string]struct{}
+}
+
+// meta is what a document's last Stat showed.
+type meta struct {
+	size    int64
+	mod     time.Time
+	checked uint64 // 1 + the generation of that Stat; 0: never
+}
+
+// generationAge bounds how stale a refreshed entry can get when Finish is
+// not called for a long time.
+const generationAge = 2 * time.Second
+
+func newVault(opts links.Options) *vault {
+	return &vault{
+		g:     links.NewGraph(opts),
+		load:  make(chan struct{}, 1),
+		meta:  map[string]meta{},
+		stats: map[string]bool{},
+	}
+}
+
+// vaults maps each root (its Docs) to its vault.
+type vaults struct {
+	opts links.Options
+	mu   sync.Mutex
+	m    map[any]*vault
+}
+
+func (vs *vaults) get(d action.Docs) *vault {
+	k := rootKey(d)
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	if vs.m == nil {
+		vs.m = map[any]*vault{}
+	}
+	v := vs.m[k]
+	if v == nil {
+		v = newVault(vs.opts)
+		vs.m[k] = v
+	}
+	return v
+}
+
+// lookup returns the vault of d if one exists.
+func (vs *vaults) lookup(d action.Docs) *vault {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return vs.m[rootKey(d)]
+}
+
+// rootKey identifies a root by its Docs: the engine keeps one Docs value
+// per root. Values that cannot serve as map keys share one vault.
+func rootKey(d action.Docs) any {
+	if d == nil || !reflect.TypeOf(d).Comparable() {
+		return nil
+	}
+	return d
+}
+
+// isNote reports whether p is parsed as Markdown; other documents are link
+// targets only.
+func isNote(p string) bool {
+	ext := strings.ToLower(path.Ext(p))
+	return ext == ".md" || ext == ".markdown"
+}
+
+func (v *vault) lock(ctx context.Context) error {
+	select {
+	case v.load <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (v *vault) unlock() { <-v.load }
+
+// ensure loads every document of docs on the first call.
+func (v *vault) ensure(ctx context.Context, docs action.Docs, now time.Time) error {
+	v.mu.Lock()
+	v.docs = docs
+	if !v.genStart.IsZero() && now.Sub(v.genStart) > generationAge {
+		v.nextGenLocked(now)
+	} else if v.genStart.IsZero() {
+		v.genStart = now
+	}
+	loaded := v.loaded
+	v.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	if err := v.lock(ctx); err != nil {
+		return err
+	}
+	defer v.unlock()
+	v.mu.Lock()
+	loaded = v.loaded
+	v.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	if _, err := v.syncList(ctx, docs, true); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	v.loaded = true
+	v.mu.Unlock()
+	return nil
+}
+
+// nextGeneration starts a new generation: entries are Stat-ed again on use.
+func (v *vault) nextGeneration(now time.Time) {
+	v.mu.Lock()
+	v.nextGenLocked(now)
+	v.mu.Unlock()
+}
+
+func (v *vault) nextGenLocked(now time.Time) {
+	v.gen++
+	v.genStart = now
+	clear(v.stats)
+}
+
+// listIfStale reconciles the document list unless that was done in this
+// generation. Callers must not hold the load semaphore.
+func (v *vault) listIfStale(ctx context.Context, docs action.Docs) ([]string, error) {
+	v.mu.Lock()
+	fresh := v.listed == v.gen+1
+	v.mu.Unlock()
+	if fresh {
+		return nil, nil
+	}
+	if err := v.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer v.unlock()
+	return v.syncList(ctx, docs, false)
+}
+
+// syncList makes the graph hold exactly the documents Docs lists: new ones
+// are read (in parallel), vanished ones removed. With all, every listed
+// document is also refreshed. It returns the affected paths. Callers hold
+// the load semaphore.
+func (v *vault) syncList(ctx context.Context, docs action.Docs, all bool) ([]string, error) {
+	list := docs.List()
+	var excluded map[string]struct{}
+	if t, ok := docs.(action.Targets); ok {
+		if targets := t.Targets(); len(targets) > len(list) {
+			excluded = make(map[string]struct{}, len(targets)-len(list))
+			for _, p := range targets {
+				if _, found := slices.BinarySearch(list, p); !found {
+					excluded[p] = struct{}{}
+				}
+			}
+			list = targets
+		}
+	}
+	v.mu.Lock()
+	v.excluded = excluded
+	v.mu.Unlock()
+	todo, present := v.g.Absent(list)
+	if all {
+		todo = list
+	}
+	affected := map[string]struct{}{}
+	var amu sync.Mutex
+	add := func(ps []string) {
+		amu.Lock()
+		for _, p := range ps {
+			affected[p] = struct{}{}
+		}
+		amu.Unlock()
+	}
+	if present < v.g.Len() {
+		// Some documents of the graph are not listed: gone, or so new the
+		// list does not show them yet (the engine may hand a file to Run
+		// before its list catches up).
+		listed := make(map[string]struct{}, len(list))
+		for _, p := range list {
+			listed[p] = struct{}{}
+		}
+		for _, p := range v.g.Paths() {
+			if _, ok := listed[p]; ok {
+				continue
+			}
+			if _, err := docs.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				add(v.g.Remove(p))
+				v.mu.Lock()
+				delete(v.meta, p)
+				v.mu.Unlock()
+			}
+		}
+	}
+	if err := parallel(ctx, todo, func(p string) {
+		add(v.refreshPath(ctx, docs, p, true))
+	}); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a document was given up half-way: not in sync
+	}
+	v.mu.Lock()
+	v.listed = v.gen + 1
+	v.mu.Unlock()
+	return sortedKeys(affected), nil
+}
+
+// refresh brings p's entry up to date, at most once per generation.
+func (v *vault) refresh(ctx context.Context, docs action.Docs, p string) []string {
+	v.mu.Lock()
+	m, ok := v.meta[p]
+	done := ok && m.checked == v.gen+1
+	v.mu.Unlock()
+	if done {
+		return nil
+	}
+	return v.refreshPath(ctx, docs, p, false)
+}
+
+// refreshPath Stats p and re-reads it when it changed (or when it is not in
+// the graph yet). A vanished document is removed.
+func (v *vault) refreshPath(ctx context.Context, docs action.Docs, p string, listed bool) []string {
+	if r, ok := docs.(action.InfoReader); ok && isNote(p) && !v.g.Has(p) {
+		// Not in the graph yet (a first load reads every note): nothing to
+		// compare a Stat with, so read at once, and keep the read's info.
+		content, fi, err := r.ReadFileInfo(p)
+		return v.update(ctx, p, content, fi, err)
+	}
+	fi, err := docs.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			v.mu.Lock()
+			delete(v.meta, p)
+			v.mu.Unlock()
+			return v.g.Remove(p)
+		}
+		return nil // unreadable now; keep what we had
+	}
+	v.mu.Lock()
+	old, ok := v.meta[p]
+	gen := v.gen
+	v.meta[p] = meta{size: fi.Size(), mod: fi.ModTime(), checked: gen + 1}
+	v.mu.Unlock()
+	if ok && v.g.Has(p) && old.size == fi.Size() && old.mod.Equal(fi.ModTime()) {
+		return nil
+	}
+	if !isNote(p) {
+		if fi.IsDir() {
+			return nil
+		}
+		return v.g.AddFile(p)
+	}
+	content, err := docs.ReadFile(p)
+	return v.update(ctx, p, content, nil, err)
+}
+
+// update puts p's content, just read, into the graph. fi, when not nil, is
+// the file info of that read, recorded as p's (refreshPath recorded its
+// Stat before reading); err is the read's error.
+func (v *vault) update(ctx context.Context, p string, content []byte, fi fs.FileInfo, err error) []string {
+	if err != nil {
+		v.mu.Lock()
+		delete(v.meta, p) // try again next time
+		v.mu.Unlock()
+		if errors.Is(err, fs.ErrNotExist) {
+			return v.g.Remove(p)
+		}
+		return nil
+	}
+	if fi != nil {
+		v.mu.Lock()
+		v.meta[p] = meta{size: fi.Size(), mod: fi.ModTime(), checked: v.gen + 1}
+		v.mu.Unlock()
+	}
+	affected, err := v.g.UpdateContext(ctx, p, content)
+	if err != nil { // cancelled: the graph keeps the old version
+		v.mu.Lock()
+		delete(v.meta, p)
+		v.mu.Unlock()
+		return nil
+	}
+	return affected
+}
+
+// exists answers whether a non-document path exists (an attachment), once
+// per generation per path.
+func (v *vault) exists(docs action.Docs, p string) bool {
+	v.mu.Lock()
+	ok, known := v.stats[p]
+	v.mu.Unlock()
+	if known {
+		return ok
+	}
+	_, err := docs.Stat(p)
+	ok = err == nil
+	v.mu.Lock()
+	v.stats[p] = ok
+	v.mu.Unlock()
+	return ok
+}
+
+// input records the content the engine handed to Run, and returns it
+// parsed (the graph keeps no document's links: the caller checks them). That
+// content may be ahead of the disk (an earlier action of the rule changed
+// it), so p is not re-read from disk in this generation; the next one
+// compares hashes.
+func (v *vault) input(ctx context.Context, p string, content []byte) ([]string, *links.Document, error) {
+	doc, err := links.ParseContext(ctx, content, v.g.Options().Limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := links.Hash(content)
+	if old, ok := v.g.Hash(p); ok && old == h {
+		return nil, doc, nil // what the graph has: the Stat on record stays valid
+	}
+	v.mu.Lock()
+	v.meta[p] = meta{size: -1, checked: v.gen + 1}
+	v.mu.Unlock()
+	return v.g.UpdateDocument(p, h, doc), doc, nil
+}
+
+// parallel calls fn for every item on up to GOMAXPROCS goroutines and
+// waits for all of them; it stops handing out work when ctx ends.
+func parallel(ctx context.Context, items []string, fn func(string)) error {
+	workers := min(runtime.GOMAXPROCS(0), len(items))
+	if workers <= 1 {
+		for _, it := range items {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fn(it)
+		}
+		return nil
+	}
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range next {
+				fn(it)
+			}
+		}()
+	}
+	var err error
+feed:
+	for _, it := range items {
+		select {
+		case next <- it:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return err
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// onlyDocs drops from ps the link targets that are not documents.
+func (v *vault) onlyDocs(ps []string) []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.excluded) == 0 {
+		return ps
+	}
+	return slices.DeleteFunc(ps, func(p string) bool {
+		_, ok := v.excluded[p]
+		return ok
+	})
+}
