@@ -1,6 +1,7 @@
 package rule_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,34 @@ rules:
 		if ce[i-1].Line > ce[i].Line {
 			t.Fatalf("errors not sorted by position:\n%s", text)
 		}
+	}
+}
+
+// A pipeline's stage that fails to build is reported at the stage, not as
+// an error of the pipeline (an unknown stage action once read as an unknown
+// "pipeline", and a stage's schema error lost the stage).
+func TestPipelineStageErrorsPointAtTheStage(t *testing.T) {
+	_, err := compile(t, `version: 1
+rules:
+  - id: a
+    actions:
+      - pipeline:
+          stages:
+            - log: {message: a}
+            - nope: {}
+            - replace: {pattern: x}
+`)
+	text := fmt.Sprint(err)
+	for _, want := range []string{
+		`scribe.yaml:8:21: rules[0].actions[0].pipeline.stages[1].nope: unknown action "nope"`,
+		`scribe.yaml:9:24: rules[0].actions[0].pipeline.stages[2].replace: missing property 'with'`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors lack %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, `unknown action "pipeline"`) {
+		t.Errorf("the stage's unknown action is reported as the pipeline's:\n%s", text)
 	}
 }
 

@@ -117,13 +117,29 @@ func newPipeline(params any, b action.Build) (action.Action, error) {
 	if len(p.Stages) == 0 {
 		return nil, errors.New("pipeline: `stages` needs at least one action")
 	}
+	// Every stage is built, so that a configuration error lists the
+	// schema errors of all of them; another error is reported when there
+	// are none.
+	pe := &action.ParamsError{Action: "pipeline"}
+	var other error
 	for i, raw := range p.Stages {
 		st, err := newPipelineStage(raw, b)
 		if err != nil {
-			a.closeStages(context.Background())
-			return nil, fmt.Errorf("pipeline stages[%d]: %w", i, err)
+			if errs, ok := stageParamErrors(i, st.name, err); ok {
+				pe.Errors = append(pe.Errors, errs...)
+			} else if other == nil {
+				other = fmt.Errorf("pipeline: stages[%d]: %w", i, err)
+			}
+			continue
 		}
 		a.stages = append(a.stages, st)
+	}
+	if len(pe.Errors) > 0 {
+		other = pe
+	}
+	if other != nil {
+		a.closeStages(context.Background())
+		return nil, other
 	}
 	return a, nil
 }
@@ -156,6 +172,9 @@ func newPipelineStage(raw map[string]any, b action.Build) (pipelineStage, error)
 	}
 	a, err := action.New(st.name, params, b)
 	if err != nil {
+		if strings.HasPrefix(err.Error(), st.name+": ") {
+			return st, err // constructors name their action already
+		}
 		return st, fmt.Errorf("%s: %w", st.name, err)
 	}
 	st.a = a
@@ -317,6 +336,30 @@ func collect(out *action.Output, o action.Output) {
 			out.Affected = append(out.Affected, a)
 		}
 	}
+}
+
+// stageParamErrors places the schema errors of stage i (of action name),
+// or its unknown action, under that stage: paths into the pipeline's own
+// parameters, so that a configuration error points at the stage (for
+// example rules[0].actions[1].pipeline.stages[2].replace.with). Passed on
+// as they are, the rule would take them for its own: an unknown stage read
+// as an unknown "pipeline", and a schema error lost the stage. It reports
+// false for other errors.
+func stageParamErrors(i int, name string, err error) ([]action.ParamError, bool) {
+	at := fmt.Sprintf("/stages/%d/%s", i, strings.NewReplacer("~", "~0", "/", "~1").Replace(name))
+	var unk *action.UnknownError
+	var pe *action.ParamsError
+	switch {
+	case errors.As(err, &unk):
+		return []action.ParamError{{Path: at, Message: unk.Error()}}, true
+	case errors.As(err, &pe):
+		out := make([]action.ParamError, 0, len(pe.Errors))
+		for _, e := range pe.Errors {
+			out = append(out, action.ParamError{Path: at + e.Path, Message: e.Message})
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 func stageError(i int, st pipelineStage, err error) error {

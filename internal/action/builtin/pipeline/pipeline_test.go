@@ -296,12 +296,13 @@ func TestPipelineConstructorErrors(t *testing.T) {
 	cases := []struct{ params, want string }{
 		{`{merge: first, stages: [{publish: {type: a}}]}`, "only applies with mode: parallel"},
 		{`{stages: []}`, "stages"},
-		{`{stages: [{publish: {type: a}}, {nope: {}}]}`, `stages[1]: nope: unknown action "nope"`},
-		{`{stages: [{replace: {}}]}`, "stages[0]: replace: invalid parameters"},
+		{`{stages: [{publish: {type: a}}, {nope: {}}]}`, `invalid parameters for pipeline: /stages/1/nope: unknown action "nope"`},
+		{`{stages: [{replace: {}}]}`, "invalid parameters for pipeline: /stages/0/replace: missing property 'with'"},
+		{`{stages: [{pipeline: {stages: [{replace: {}}]}}]}`, "invalid parameters for pipeline: /stages/0/pipeline/stages/0/replace: missing property 'with'"},
 		{`{stages: [{publish: {type: a}, log: {message: x}}]}`, "names two actions"},
 		{`{stages: [{timeout: 1s}]}`, "names no action"},
 		{`{stages: [{publish: {type: a}, timeout: soon}]}`, "timeout"},
-		{`{stages: [{pipeline: {stages: [{exec: {command: [rm]}}]}}]}`, `stages[0]: pipeline: pipeline stages[0]: exec: exec: command "rm" is not in security.commands`},
+		{`{stages: [{pipeline: {stages: [{exec: {command: [rm]}}]}}]}`, `stages[0]: pipeline: stages[0]: exec: command "rm" is not in security.commands`},
 		{`{mode: both, stages: [{publish: {type: a}}]}`, "mode"},
 		{`{on_error: retry, stages: [{publish: {type: a}}]}`, "on_error"},
 	}
