@@ -3,6 +3,8 @@ package action_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,6 +134,32 @@ func TestRegistryValidatesParams(t *testing.T) {
 		}
 	}()
 	action.Register(action.Spec{Name: "test.params", New: nil})
+}
+
+// A parameter the schema does not allow is an error of its own, at its
+// own path, with the names allowed at that place (for a "did you mean"),
+// nested objects included.
+func TestUnknownParamsNameTheKnownOnes(t *testing.T) {
+	s, err := action.NewSpec(action.Spec{Name: "test.unknown", Schema: `{
+		"type": "object", "additionalProperties": false,
+		"properties": {
+			"max_links": {"type": "integer"},
+			"sort": {"type": "object", "additionalProperties": false, "properties": {"by": {}, "order": {}}},
+			"a/b": {}
+		}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.ValidateParams(map[string]any{"max_link": 1, "sort": map[string]any{"ordr": "asc"}, "x~y": 1})
+	slices.SortFunc(got, func(a, b action.ParamError) int { return strings.Compare(a.Path, b.Path) })
+	want := []action.ParamError{
+		{Path: "/max_link", Message: `unknown parameter "max_link"`, Unknown: "max_link", Known: []string{"a/b", "max_links", "sort"}},
+		{Path: "/sort/ordr", Message: `unknown parameter "ordr"`, Unknown: "ordr", Known: []string{"by", "order"}},
+		{Path: "/x~0y", Message: `unknown parameter "x~y"`, Unknown: "x~y", Known: []string{"a/b", "max_links", "sort"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ValidateParams =\n%+v\nwant\n%+v", got, want)
+	}
 }
 
 func TestPoolConcurrency(t *testing.T) {

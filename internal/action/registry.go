@@ -3,11 +3,16 @@ package action
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/scribe-md/scribe/internal/regex"
 	"github.com/scribe-md/scribe/internal/schemaerr"
 )
@@ -148,6 +153,11 @@ func Names() []string {
 type ParamError struct {
 	Path    string
 	Message string
+	// Unknown is set when Path names a parameter (or, in a pipeline, an
+	// action) that does not exist; Known then lists those that do at that
+	// place, sorted, for a "did you mean" hint.
+	Unknown string
+	Known   []string
 }
 
 func (e ParamError) Error() string {
@@ -197,7 +207,7 @@ func (s Spec) ValidateParams(params any) []ParamError {
 	if !ok {
 		return []ParamError{{Message: err.Error()}}
 	}
-	return flatten(ve)
+	return s.flatten(ve)
 }
 
 // CheckSchemas compiles the schema of every registered action and returns
@@ -258,18 +268,75 @@ func normalize(v any) any {
 	return out
 }
 
-func flatten(ve *jsonschema.ValidationError) []ParamError {
+// flatten turns ve into one ParamError per leaf violation, and one per
+// parameter the schema does not allow, naming those it does.
+func (s Spec) flatten(ve *jsonschema.ValidationError) []ParamError {
 	var out []ParamError
+	var doc any // the schema as JSON, read for the first unknown parameter
 	for _, e := range schemaerr.Leaves(ve) {
-		out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: schemaerr.Message(e.ErrorKind)})
+		ap, ok := e.ErrorKind.(*kind.AdditionalProperties)
+		if !ok {
+			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: schemaerr.Message(e.ErrorKind)})
+			continue
+		}
+		if doc == nil {
+			if err := json.Unmarshal([]byte(s.Schema), &doc); err != nil {
+				doc = map[string]any{}
+			}
+		}
+		_, at, _ := strings.Cut(e.SchemaURL, "#")
+		known := propertyNames(schemaAt(doc, at))
+		for _, p := range ap.Properties {
+			out = append(out, ParamError{
+				Path:    pointer(append(slices.Clip(e.InstanceLocation), p)),
+				Message: fmt.Sprintf("unknown parameter %q", p),
+				Unknown: p, Known: known,
+			})
+		}
 	}
 	return out
 }
 
+// pointer is the JSON pointer of loc.
 func pointer(loc []string) string {
-	p := ""
+	var b strings.Builder
 	for _, s := range loc {
-		p += "/" + s
+		b.WriteByte('/')
+		b.WriteString(pointerEscaper.Replace(s))
 	}
-	return p
+	return b.String()
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// schemaAt returns the schema object at the JSON pointer ptr of doc (nil
+// when there is none).
+func schemaAt(doc any, ptr string) map[string]any {
+	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
+		switch d := doc.(type) {
+		case map[string]any:
+			doc = d[seg]
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(d) {
+				return nil
+			}
+			doc = d[i]
+		default:
+			return nil
+		}
+	}
+	m, _ := doc.(map[string]any)
+	return m
+}
+
+// propertyNames returns the names a schema object's "properties" lists,
+// sorted.
+func propertyNames(s map[string]any) []string {
+	props, _ := s["properties"].(map[string]any)
+	return slices.Sorted(maps.Keys(props))
 }

@@ -119,7 +119,8 @@ func TestParamsValidatedAtLoad(t *testing.T) {
 	got := fmt.Sprint(err)
 	for _, want := range []string{
 		`rules[0].actions[0].p.findings.n: got string, want integer`,
-		`rules[0].actions[0].p.findings: additional properties 'extra' not allowed`,
+		`rules[0].actions[0].p.findings.extra: unknown parameter "extra"`,
+		`hint: known here: n`,
 		`rules[0].actions[1].p.nope: unknown action "p.nope"`,
 	} {
 		if !strings.Contains(got, want) {

@@ -195,7 +195,15 @@ func actionErrors(cfg *config.Config, path, name string, names []string, err err
 		var out config.Errors
 		for _, e := range pe.Errors {
 			p := path + jsonPointerToPath(e.Path)
-			out = append(out, cfg.Errorf(p, "`scribe plugins` shows each action's parameters", "%s", e.Message))
+			hint := "`scribe plugins` shows each action's parameters"
+			if e.Unknown != "" {
+				if h := config.DidYouMean(e.Unknown, e.Known); h != "" {
+					hint = h
+				} else if len(e.Known) > 0 {
+					hint = "known here: " + strings.Join(e.Known, ", ")
+				}
+			}
+			out = append(out, cfg.Errorf(p, hint, "%s", e.Message))
 		}
 		return out
 	default:

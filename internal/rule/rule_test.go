@@ -204,6 +204,33 @@ rules:
 	}
 }
 
+// An unknown parameter, or a pipeline stage's unknown action, is reported
+// at its own place with the nearest known name, as unknown configuration
+// keys are.
+func TestUnknownParametersSuggestTheKnownOnes(t *testing.T) {
+	_, err := compile(t, `version: 1
+rules:
+  - id: a
+    actions:
+      - links.check: {max_link: 3}
+      - pipeline:
+          stages:
+            - lgo: {message: a}
+            - replace: {patern: x, with: y, zzz: 1}
+`)
+	text := fmt.Sprint(err)
+	for _, want := range []string{
+		"scribe.yaml:5:33: rules[0].actions[0].links.check.max_link: unknown parameter \"max_link\"\n  hint: did you mean \"max_links\"?",
+		"scribe.yaml:8:20: rules[0].actions[1].pipeline.stages[0].lgo: unknown action \"lgo\"\n  hint: did you mean \"log\"?",
+		"rules[0].actions[1].pipeline.stages[1].replace.patern: unknown parameter \"patern\"\n  hint: did you mean \"pattern\"?",
+		"rules[0].actions[1].pipeline.stages[1].replace.zzz: unknown parameter \"zzz\"\n  hint: known here: pattern, with",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors lack %q:\n%s", want, text)
+		}
+	}
+}
+
 func TestGlobsWidenInclude(t *testing.T) {
 	set, err := compile(t, "version: 1\ninclude: ['**/*.md']\nrules:\n  - id: t\n    files: ['**/*.txt']\n    actions: [{log: {message: x}}]\n")
 	if err != nil {

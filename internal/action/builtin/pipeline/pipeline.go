@@ -125,7 +125,7 @@ func newPipeline(params any, b action.Build) (action.Action, error) {
 	for i, raw := range p.Stages {
 		st, err := newPipelineStage(raw, b)
 		if err != nil {
-			if errs, ok := stageParamErrors(i, st.name, err); ok {
+			if errs, ok := stageParamErrors(i, st.name, err, b.Names()); ok {
 				pe.Errors = append(pe.Errors, errs...)
 			} else if other == nil {
 				other = fmt.Errorf("pipeline: stages[%d]: %w", i, err)
@@ -343,19 +343,21 @@ func collect(out *action.Output, o action.Output) {
 // parameters, so that a configuration error points at the stage (for
 // example rules[0].actions[1].pipeline.stages[2].replace.with). Passed on
 // as they are, the rule would take them for its own: an unknown stage read
-// as an unknown "pipeline", and a schema error lost the stage. It reports
-// false for other errors.
-func stageParamErrors(i int, name string, err error) ([]action.ParamError, bool) {
+// as an unknown "pipeline", and a schema error lost the stage. An unknown
+// action is given the known ones (names) for a "did you mean" hint. It
+// reports false for other errors.
+func stageParamErrors(i int, name string, err error, names []string) ([]action.ParamError, bool) {
 	at := fmt.Sprintf("/stages/%d/%s", i, strings.NewReplacer("~", "~0", "/", "~1").Replace(name))
 	var unk *action.UnknownError
 	var pe *action.ParamsError
 	switch {
 	case errors.As(err, &unk):
-		return []action.ParamError{{Path: at, Message: unk.Error()}}, true
+		return []action.ParamError{{Path: at, Message: unk.Error(), Unknown: unk.Name, Known: names}}, true
 	case errors.As(err, &pe):
 		out := make([]action.ParamError, 0, len(pe.Errors))
 		for _, e := range pe.Errors {
-			out = append(out, action.ParamError{Path: at + e.Path, Message: e.Message})
+			e.Path = at + e.Path
+			out = append(out, e)
 		}
 		return out, true
 	}
