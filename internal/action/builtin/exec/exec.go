@@ -53,8 +53,8 @@ const execExample = `exec:
   files: false
   timeout: 5s`
 
-// execMaxFindings caps the findings one run reads from a command's output.
-const execMaxFindings = 1000
+// maxFindings caps the findings one run reads from a command's output.
+const maxFindings = 1000
 
 // execParams is the parameter shape users write.
 type execParams struct {
@@ -110,7 +110,7 @@ func newExec(params any, b action.Build) (action.Action, error) {
 		severity:   action.SeverityError,
 	}
 	if _, ok := b.Commands[a.name]; !ok {
-		return nil, execNotAllowed(a.name, b.Commands)
+		return nil, notAllowed(a.name, b.Commands)
 	}
 	for i, text := range p.Command[1:] {
 		t, err := template.Parse(fmt.Sprintf("exec command[%d]", i+1), text)
@@ -141,8 +141,8 @@ func newExec(params any, b action.Build) (action.Action, error) {
 	return a, nil
 }
 
-// execNotAllowed explains that name is not an allow-listed command.
-func execNotAllowed(name string, commands map[string]string) error {
+// notAllowed explains that name is not an allow-listed command.
+func notAllowed(name string, commands map[string]string) error {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -180,13 +180,13 @@ func (a *execAction) Run(ctx context.Context, in action.Input) (action.Output, e
 			// The value came from the file (its name, its front matter):
 			// the command would read it as an option.
 			return action.Output{}, fmt.Errorf("exec %s: command[%d] %q renders to %q, which starts with '-' and would be read as an option; nothing was run. Put the option in the template itself (--file={{ .Path }}), or leave the file to files: true, which passes it after --",
-				a.name, i+1, t.Text(), execClip(s))
+				a.name, i+1, t.Text(), clip(s))
 		}
 		args[i] = s
 	}
 	cmd := action.Command{Name: a.name, Args: args, Dir: a.dir, Timeout: a.timeout}
 	if a.files {
-		cmd.Files = []string{execFileArg(in.Path, a.dir)}
+		cmd.Files = []string{fileArg(in.Path, a.dir)}
 	}
 	if a.filter {
 		cmd.Stdin = in.Content
@@ -198,17 +198,17 @@ func (a *execAction) Run(ctx context.Context, in action.Input) (action.Output, e
 	return a.checkOutput(in, res, err)
 }
 
-// execClip shortens a rendered argument for an error message.
-func execClip(s string) string {
+// clip shortens a rendered argument for an error message.
+func clip(s string) string {
 	if r := []rune(s); len(r) > 60 {
 		return string(r[:60]) + "…"
 	}
 	return s
 }
 
-// execFileArg is the file's path as the command sees it from its working
+// fileArg is the file's path as the command sees it from its working
 // directory dir (both relative to the root).
-func execFileArg(path, dir string) string {
+func fileArg(path, dir string) string {
 	p := filepath.FromSlash(path)
 	if dir == "" {
 		return p
@@ -247,7 +247,7 @@ func (a *execAction) checkOutput(in action.Input, res action.CommandResult, err 
 	}
 	var out action.Output
 	for _, stream := range [][]byte{res.Stdout, res.Stderr} {
-		out.Findings = append(out.Findings, a.parseFindings(in, stream, execMaxFindings-len(out.Findings))...)
+		out.Findings = append(out.Findings, a.parseFindings(in, stream, maxFindings-len(out.Findings))...)
 	}
 	if exited && len(out.Findings) == 0 {
 		out.Findings = append(out.Findings, action.Finding{
@@ -258,20 +258,20 @@ func (a *execAction) checkOutput(in action.Input, res action.CommandResult, err 
 	return out, nil
 }
 
-// execFindingLine splits "file:line:col: message" or "file:line: message",
+// findingLine splits "file:line:col: message" or "file:line: message",
 // the format of compilers, gcc-style linters and grep -n: the file is the
 // shortest non-empty prefix followed by ":DIGITS:". It scans each line once
 // (a regex took ~0.4 s on a 1 MiB line of colons and digits).
-func execFindingLine(line string) (lineNo, col int, msg string, ok bool) {
+func findingLine(line string) (lineNo, col int, msg string, ok bool) {
 	for i := 1; i < len(line); i++ {
 		if line[i] != ':' {
 			continue
 		}
-		n, rest, found := execNumberColon(line[i+1:])
+		n, rest, found := numberColon(line[i+1:])
 		if !found {
 			continue
 		}
-		if c, after, found := execNumberColon(rest); found {
+		if c, after, found := numberColon(rest); found {
 			return n, c, strings.TrimLeft(after, " \t"), true
 		}
 		return n, 0, strings.TrimLeft(rest, " \t"), true
@@ -279,9 +279,9 @@ func execFindingLine(line string) (lineNo, col int, msg string, ok bool) {
 	return 0, 0, "", false
 }
 
-// execNumberColon reads "DIGITS:" at the start of s and returns the number
+// numberColon reads "DIGITS:" at the start of s and returns the number
 // (0 when too large) and what follows the colon.
-func execNumberColon(s string) (n int, rest string, ok bool) {
+func numberColon(s string) (n int, rest string, ok bool) {
 	j := 0
 	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 		j++
@@ -301,7 +301,7 @@ func (a *execAction) parseFindings(in action.Input, out []byte, limit int) []act
 	var fs []action.Finding
 	extra := 0
 	for _, line := range strings.Split(strings.ToValidUTF8(string(out), "\uFFFD"), "\n") {
-		lineNo, col, msg, ok := execFindingLine(strings.TrimRight(line, "\r"))
+		lineNo, col, msg, ok := findingLine(strings.TrimRight(line, "\r"))
 		if !ok {
 			continue
 		}

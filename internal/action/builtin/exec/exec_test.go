@@ -150,7 +150,7 @@ func TestExecFindingsCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Findings) != execMaxFindings || !strings.Contains(out.Findings[execMaxFindings-1].Message, "500 more") {
+	if len(out.Findings) != maxFindings || !strings.Contains(out.Findings[maxFindings-1].Message, "500 more") {
 		t.Fatalf("%d findings, last %+v", len(out.Findings), out.Findings[len(out.Findings)-1])
 	}
 	if out.Findings[0].Severity != action.SeverityInfo {

@@ -17,16 +17,16 @@ func FuzzExecFindings(f *testing.F) {
 		"::::\n:1:\n:1:2:\n",
 		"C:\\x\\y.md:1:2: z",
 		"\xff\xfe:1:1: \xff",
-		strings.Repeat("f:1: x\n", execMaxFindings+3),
+		strings.Repeat("f:1: x\n", maxFindings+3),
 	} {
 		f.Add([]byte(s))
 	}
 	a := &execAction{name: "lint", findings: true, severity: action.SeverityError}
 	in := action.Input{Path: "doc.md", Rule: "r"}
 	f.Fuzz(func(t *testing.T, out []byte) {
-		fs := a.parseFindings(in, out, execMaxFindings)
-		if len(fs) > execMaxFindings {
-			t.Fatalf("%d findings, cap %d", len(fs), execMaxFindings)
+		fs := a.parseFindings(in, out, maxFindings)
+		if len(fs) > maxFindings {
+			t.Fatalf("%d findings, cap %d", len(fs), maxFindings)
 		}
 		for _, x := range fs {
 			if x.Path != "doc.md" || x.Line < 0 || x.Column < 0 || x.Action != "exec" {
