@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	yaml "go.yaml.in/yaml/v3"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/action/actiontest"
 	"github.com/scribe-md/scribe/internal/regex"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Every built-in action is registered with a one-line summary, a strict
