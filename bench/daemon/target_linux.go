@@ -80,7 +80,6 @@ func (b *bench) startDaemon(ctx context.Context, dir string) (*daemonTarget, err
 		ConfigDir: cfg.Dir,
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
-		Pool:      action.NewPool(cfg.Engine.Workers),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("benchmark rules: %w", err)

@@ -18,39 +18,31 @@ type runFunc func(context.Context, action.Input) (action.Output, error)
 
 func (f runFunc) Run(ctx context.Context, in action.Input) (action.Output, error) { return f(ctx, in) }
 
-// A plain blocking function gets its content, match, path and parameters,
-// and its result becomes the new content.
-func TestFromFuncPassesInputs(t *testing.T) {
-	pool := action.NewPool(2)
-	a := action.FromFunc(func(content string, m action.Match, path string, params map[string]any) (string, error) {
-		return content + m.Groups[1] + ":" + path + ":" + params["suffix"].(string), nil
-	}, map[string]any{"suffix": "!"}, pool)
-	out, err := action.Call(context.Background(), a, action.Input{
-		Path: "a.md", Content: []byte("x "), Match: &action.Match{Groups: []string{"all", "g1"}},
-	}, time.Second)
-	if err != nil || string(out.Content) != "x g1:a.md:!" {
-		t.Fatalf("out = %q, %v", out.Content, err)
-	}
-	// Returning the same content means "unchanged" (nil Content).
-	same := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) { return c, nil }, nil, pool)
-	out, err = action.Call(context.Background(), same, action.Input{Content: []byte("y")}, time.Second)
-	if err != nil || out.Content != nil {
-		t.Fatalf("unchanged: %q, %v", out.Content, err)
-	}
+// pooled is an action that takes a slot of pool for each call, as the
+// plugin runtimes do, and runs fn, which may ignore its context.
+func pooled(pool *action.Pool, fn func()) action.Action {
+	return runFunc(func(ctx context.Context, in action.Input) (action.Output, error) {
+		release, err := pool.Acquire(ctx)
+		if err != nil {
+			return action.Output{}, err
+		}
+		defer release()
+		fn()
+		return action.Output{}, nil
+	})
 }
 
-// A function that ignores its deadline is abandoned and counted; it keeps
-// its pool slot until it really returns, so runaway functions are bounded by
-// the pool's size and never block the caller past its deadline.
-func TestFromFuncAbandonsAndBounds(t *testing.T) {
+// An action that ignores its deadline is abandoned and counted; it keeps
+// its pool slot until it really returns, so runaway work is bounded by the
+// pool's size and never blocks the caller past its deadline.
+func TestAbandonedWorkKeepsItsSlot(t *testing.T) {
 	pool := action.NewPool(1)
 	release := make(chan struct{})
 	var running atomic.Int32
-	stuck := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) {
+	stuck := pooled(pool, func() {
 		running.Add(1)
 		<-release
-		return "late", nil
-	}, nil, pool)
+	})
 	before := action.Abandoned()
 	_, err := action.Call(context.Background(), stuck, action.Input{Content: []byte("c")}, 50*time.Millisecond)
 	if !errors.Is(err, action.ErrAbandoned) {
@@ -60,7 +52,7 @@ func TestFromFuncAbandonsAndBounds(t *testing.T) {
 		t.Fatal("abandoned call not counted")
 	}
 	if pool.InUse() != 1 {
-		t.Fatalf("pool in use = %d, want the abandoned function to keep its slot", pool.InUse())
+		t.Fatalf("pool in use = %d, want the abandoned call to keep its slot", pool.InUse())
 	}
 	// The pool is full: the next call waits for a slot and gives up at its
 	// deadline rather than starting a second runaway goroutine.
@@ -72,18 +64,13 @@ func TestFromFuncAbandonsAndBounds(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for pool.InUse() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("the slot was never released after the function returned")
+			t.Fatal("the slot was never released after the call returned")
 		}
 		time.Sleep(time.Millisecond)
 	}
 }
 
 func TestCallRecoversPanics(t *testing.T) {
-	pool := action.NewPool(1)
-	boom := action.FromFunc(func(string, action.Match, string, map[string]any) (string, error) { panic("boom") }, nil, pool)
-	if _, err := action.Call(context.Background(), boom, action.Input{}, time.Second); err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Fatalf("plain function panic: err = %v", err)
-	}
 	ctxAware := runFunc(func(context.Context, action.Input) (action.Output, error) { panic("bang") })
 	if _, err := action.Call(context.Background(), ctxAware, action.Input{}, time.Second); err == nil || !strings.Contains(err.Error(), "bang") {
 		t.Fatalf("action panic: err = %v", err)
@@ -165,7 +152,7 @@ func TestUnknownParamsNameTheKnownOnes(t *testing.T) {
 func TestPoolConcurrency(t *testing.T) {
 	pool := action.NewPool(3)
 	var cur, peak atomic.Int32
-	a := action.FromFunc(func(c string, _ action.Match, _ string, _ map[string]any) (string, error) {
+	a := pooled(pool, func() {
 		n := cur.Add(1)
 		for {
 			p := peak.Load()
@@ -175,8 +162,7 @@ func TestPoolConcurrency(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 		cur.Add(-1)
-		return c, nil
-	}, nil, pool)
+	})
 	var wg sync.WaitGroup
 	for range 30 {
 		wg.Go(func() {

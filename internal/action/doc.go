@@ -1,7 +1,8 @@
 // Package action defines the contract between the engine and the things rules
 // do to a file: the Action interface, its Input and Output, the registry that
-// built-in and plugin actions join in init(), and the adapter that turns a plain
-// blocking function into an Action.
+// built-in actions join in init() (and plugin actions through Build), Call,
+// which holds every call to its deadline, and the Pool that bounds a plugin's
+// requests in flight.
 //
 // # Contract
 //
@@ -21,9 +22,9 @@
 // on its own, counted in Abandoned, and the rule fails with ErrAbandoned. The
 // built-in actions look at their context in every loop (every few hundred
 // iterations or kilobytes), so they stop within milliseconds of the deadline
-// instead of being abandoned. Plain functions wrapped by FromFunc run on a
-// bounded Pool, so abandoned work can never occupy more than the pool's size
-// in goroutines.
+// instead of being abandoned. Plugin requests take a slot of their runtime's
+// Pool until they really return, so abandoned requests can never occupy more
+// than the pool's size in goroutines.
 //
 // # Limits
 //

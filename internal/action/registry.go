@@ -54,8 +54,6 @@ type Build struct {
 	Commands map[string]string
 	// Timeout is the default action timeout.
 	Timeout time.Duration
-	// Pool runs plain functions wrapped with FromFunc.
-	Pool *Pool
 	// Shared is state the actions of one configuration share (nil: none).
 	Shared *Shared
 	// Plugins are the action kinds of this configuration's plugins, by

@@ -175,7 +175,6 @@ func loadWithPlugins(path string, prev *plugin.Set) (*config.Config, *rule.Set, 
 		ConfigDir: cfg.Dir,
 		Commands:  cmds,
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
-		Pool:      action.NewPool(cfg.Engine.Workers),
 		Plugins:   plugins.Specs(),
 	})
 	if err != nil {

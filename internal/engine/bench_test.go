@@ -136,7 +136,7 @@ func BenchmarkLoneWrite(b *testing.B) {
 // when b ends.
 func compile(b *testing.B, dir string, cfg *config.Config) (*rule.Set, *engine.Root) {
 	b.Helper()
-	set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second, Pool: action.NewPool(4)})
+	set, err := rule.Compile(cfg, action.Build{Timeout: 10 * time.Second})
 	if err != nil {
 		b.Fatal(err)
 	}

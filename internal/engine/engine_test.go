@@ -94,7 +94,7 @@ func (f runFunc) Run(ctx context.Context, in action.Input) (action.Output, error
 func rules(t *testing.T, rs ...config.Rule) *rule.Set {
 	t.Helper()
 	cfg := &config.Config{Include: []string{"**/*.md"}, Rules: rs}
-	set, err := rule.Compile(cfg, action.Build{Timeout: 200 * time.Millisecond, Pool: action.NewPool(2)})
+	set, err := rule.Compile(cfg, action.Build{Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}

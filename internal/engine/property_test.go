@@ -79,7 +79,7 @@ func TestPropertyIdempotentRuleSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := rule.Compile(cfg, action.Build{Timeout: 5 * time.Second, Pool: action.NewPool(2)})
+	set, err := rule.Compile(cfg, action.Build{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,7 @@ func ConfigLoader(dir string, concurrency int, log *slog.Logger) Loader {
 			}
 		}()
 		cfg.Engine.StateDir = filepath.Join(scratch, "state")
-		set, err := ruleset.Load(cfg, nil, ruleset.Options{Logger: log, Pool: action.NewPool(max(concurrency, 1))})
+		set, err := ruleset.Load(cfg, nil, ruleset.Options{Logger: log})
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,7 @@ func compile(t *testing.T, yaml string) (*rule.Set, error) {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	return rule.Compile(cfg, action.Build{Timeout: time.Second, Pool: action.NewPool(1)})
+	return rule.Compile(cfg, action.Build{Timeout: time.Second})
 }
 
 func one(t *testing.T, ruleYAML string) *rule.Rule {

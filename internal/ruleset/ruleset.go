@@ -18,8 +18,6 @@ type Set struct {
 	Config  *config.Config
 	Plugins *plugin.Set
 	Rules   *rule.Set
-	// Pool runs the plain actions of the rules.
-	Pool *action.Pool
 }
 
 // Close releases the rules' resources and stops the plugins.
@@ -34,8 +32,6 @@ type Options struct {
 	// Previous is a running plugin set being replaced (a reload), or nil:
 	// it lends the plugins that did not change.
 	Previous *plugin.Set
-	// Pool runs plain actions; nil makes one of engine.workers.
-	Pool *action.Pool
 }
 
 // Load loads cfg's plugins and compiles its rules. cfgErrs are the
@@ -52,11 +48,7 @@ func Load(cfg *config.Config, cfgErrs config.Errors, opts Options) (*Set, error)
 		}
 		return nil, merge(cfg, cfgErrs, perrs)
 	}
-	pool := opts.Pool
-	if pool == nil {
-		pool = action.NewPool(cfg.Engine.Workers)
-	}
-	b := Build(cfg, pool)
+	b := Build(cfg)
 	b.Plugins = plugins.Specs()
 	rules, err := rule.Compile(cfg, b)
 	if err != nil {
@@ -72,17 +64,16 @@ func Load(cfg *config.Config, cfgErrs config.Errors, opts Options) (*Set, error)
 		plugins.Retire(context.Background(), opts.Previous)
 		return nil, cfgErrs
 	}
-	return &Set{Config: cfg, Plugins: plugins, Rules: rules, Pool: pool}, nil
+	return &Set{Config: cfg, Plugins: plugins, Rules: rules}, nil
 }
 
-// Build is the action.Build cfg implies, with pool for plain actions (its
-// Plugins are for the caller to add).
-func Build(cfg *config.Config, pool *action.Pool) action.Build {
+// Build is the action.Build cfg implies (its Plugins are for the caller to
+// add).
+func Build(cfg *config.Config) action.Build {
 	return action.Build{
 		ConfigDir: cfg.Dir,
 		Commands:  Commands(cfg),
 		Timeout:   cfg.Engine.ActionTimeout.Std(),
-		Pool:      pool,
 		Shared:    action.NewShared(),
 	}
 }

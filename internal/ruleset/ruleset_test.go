@@ -45,14 +45,14 @@ rules:
 		t.Fatal(err)
 	}
 	defer set.Close(context.Background())
-	if len(set.Rules.Rules) != 1 || set.Rules.Rules[0].ID != "stamp" || set.Pool == nil {
-		t.Fatalf("set %+v; want rule stamp and a pool", set)
+	if len(set.Rules.Rules) != 1 || set.Rules.Rules[0].ID != "stamp" {
+		t.Fatalf("set %+v; want rule stamp", set)
 	}
 	cmds := ruleset.Commands(set.Config)
 	if len(cmds) != 1 || !strings.HasSuffix(cmds["sh"], "sh") {
 		t.Fatalf("commands %v; want sh resolved", cmds)
 	}
-	if b := ruleset.Build(set.Config, set.Pool); b.ConfigDir != set.Config.Dir || b.Shared == nil || b.Timeout <= 0 {
+	if b := ruleset.Build(set.Config); b.ConfigDir != set.Config.Dir || b.Shared == nil || b.Timeout <= 0 {
 		t.Fatalf("build %+v; want the config's directory, shared state and a timeout", b)
 	}
 }

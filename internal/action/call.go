@@ -7,14 +7,11 @@ import (
 	"time"
 )
 
-// Func is the shape of a plain, blocking action: the Go form of the original
-// engine's synchronous plugin `execute(file_content, match, file_path, params)`.
-// It knows nothing of contexts; FromFunc makes it safe to call.
-type Func func(content string, match Match, path string, params map[string]any) (string, error)
-
-// Pool bounds how many plain functions run at once. A function that outlives
-// its deadline keeps its slot until it really returns, so runaway functions can
-// never hold more than Size goroutines.
+// Pool bounds how many requests run at once. A request that outlives its
+// deadline keeps its slot until it really returns, so runaway work can never
+// hold more than Size goroutines. Plugin runtimes bound their requests in
+// flight with one: a plugin with concurrency 1 is the original engine's
+// "sync plugin wrapped in a pool".
 type Pool struct {
 	slots chan struct{}
 }
@@ -30,76 +27,18 @@ func NewPool(n int) *Pool {
 // Size reports the number of slots.
 func (p *Pool) Size() int { return cap(p.slots) }
 
-// InUse reports how many slots are taken, abandoned functions included.
+// InUse reports how many slots are taken, abandoned requests included.
 func (p *Pool) InUse() int { return len(p.slots) }
 
 // Acquire takes a slot, waiting until one is free or ctx ends. The caller
 // must call release exactly once when its work is over (even if it was
-// abandoned by its own caller meanwhile). Plugin runtimes bound their
-// requests in flight with a Pool too: a plugin with concurrency 1 is the
-// original engine's "sync plugin wrapped in a pool".
+// abandoned by its own caller meanwhile).
 func (p *Pool) Acquire(ctx context.Context) (release func(), err error) {
 	select {
 	case p.slots <- struct{}{}:
 		return func() { <-p.slots }, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for a free worker: %w", context.Cause(ctx))
-	}
-}
-
-// FromFunc wraps fn as an Action that runs on pool. Params are fixed at
-// construction. While fn runs, the caller waits for it or for ctx, whichever
-// comes first; on ctx's end the call is abandoned (counted, ErrAbandoned) and fn
-// finishes in the background, its result discarded.
-func FromFunc(fn Func, params map[string]any, pool *Pool) Action {
-	return &funcAction{fn: fn, params: params, pool: pool}
-}
-
-type funcAction struct {
-	fn     Func
-	params map[string]any
-	pool   *Pool
-}
-
-var _ Action = (*funcAction)(nil)
-
-func (f *funcAction) Run(ctx context.Context, in Input) (Output, error) {
-	release, err := f.pool.Acquire(ctx)
-	if err != nil {
-		return Output{}, err
-	}
-	var m Match
-	if in.Match != nil {
-		m = *in.Match
-	}
-	type result struct {
-		s   string
-		err error
-	}
-	done := make(chan result, 1) // buffered: an abandoned fn must not block on send
-	content := string(in.Content)
-	go func() {
-		defer release()
-		defer func() {
-			if r := recover(); r != nil {
-				done <- result{err: fmt.Errorf("action panicked: %v", r)}
-			}
-		}()
-		s, err := f.fn(content, m, in.Path, f.params)
-		done <- result{s, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return Output{}, r.err
-		}
-		if r.s == content {
-			return Output{}, nil
-		}
-		return Output{Content: []byte(r.s)}, nil
-	case <-ctx.Done():
-		abandoned.Add(1)
-		return Output{}, fmt.Errorf("%w (%v)", ErrAbandoned, context.Cause(ctx))
 	}
 }
 
