@@ -149,6 +149,32 @@ func TestUnknownParamsNameTheKnownOnes(t *testing.T) {
 	}
 }
 
+// A parameter of the wrong value comes with what the schema says of it,
+// and a duration written wrong reads as one.
+func TestParamErrorsSayWhatTheSchemaSays(t *testing.T) {
+	s, err := action.NewSpec(action.Spec{Name: "test.described", Schema: `{
+		"type": "object",
+		"properties": {
+			"timeout": {"type": "string", "pattern": "` + action.DurationPattern + `", "description": "how long to wait"},
+			"level": {"enum": ["low", "high"]}
+		}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.ValidateParams(map[string]any{"timeout": "soon", "level": "mid"})
+	slices.SortFunc(got, func(a, b action.ParamError) int { return strings.Compare(a.Path, b.Path) })
+	want := []action.ParamError{
+		{Path: "/level", Message: "value must be one of 'low', 'high'"},
+		{Path: "/timeout", Message: `expected a duration like "5s" or "300ms", got "soon"`, Description: "how long to wait"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ValidateParams =\n%+v\nwant\n%+v", got, want)
+	}
+	if errs := s.ValidateParams(map[string]any{"timeout": "1m30s"}); len(errs) != 0 {
+		t.Fatalf("a valid duration: %+v", errs)
+	}
+}
+
 func TestPoolConcurrency(t *testing.T) {
 	pool := action.NewPool(3)
 	var cur, peak atomic.Int32

@@ -156,6 +156,9 @@ type ParamError struct {
 	// place, sorted, for a "did you mean" hint.
 	Unknown string
 	Known   []string
+	// Description is what the schema says of the value that failed (its
+	// "description"), when it says something.
+	Description string
 }
 
 func (e ParamError) Error() string {
@@ -266,24 +269,25 @@ func normalize(v any) any {
 	return out
 }
 
-// flatten turns ve into one ParamError per leaf violation, and one per
-// parameter the schema does not allow, naming those it does.
+// flatten turns ve into one ParamError per leaf violation, with the failing
+// schema's description, and one per parameter the schema does not allow,
+// naming those it does.
 func (s Spec) flatten(ve *jsonschema.ValidationError) []ParamError {
 	var out []ParamError
-	var doc any // the schema as JSON, read for the first unknown parameter
+	var doc any // the schema as JSON
+	if err := json.Unmarshal([]byte(s.Schema), &doc); err != nil {
+		doc = map[string]any{}
+	}
 	for _, e := range schemaerr.Leaves(ve) {
+		_, at, _ := strings.Cut(e.SchemaURL, "#")
+		failed := schemaAt(doc, at)
 		ap, ok := e.ErrorKind.(*kind.AdditionalProperties)
 		if !ok {
-			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: schemaerr.Message(e.ErrorKind)})
+			desc, _ := failed["description"].(string)
+			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: message(e.ErrorKind), Description: desc})
 			continue
 		}
-		if doc == nil {
-			if err := json.Unmarshal([]byte(s.Schema), &doc); err != nil {
-				doc = map[string]any{}
-			}
-		}
-		_, at, _ := strings.Cut(e.SchemaURL, "#")
-		known := propertyNames(schemaAt(doc, at))
+		known := propertyNames(failed)
 		for _, p := range ap.Properties {
 			out = append(out, ParamError{
 				Path:    pointer(append(slices.Clip(e.InstanceLocation), p)),
@@ -293,6 +297,20 @@ func (s Spec) flatten(ve *jsonschema.ValidationError) []ParamError {
 		}
 	}
 	return out
+}
+
+// durationRegexp is DurationPattern as the validator compiled it (JSON
+// unescaped).
+var durationRegexp = strings.ReplaceAll(DurationPattern, `\\`, `\`)
+
+// message is the validator's wording of k, but for a duration written
+// wrong, which it would report as a mismatch with DurationPattern's regular
+// expression.
+func message(k jsonschema.ErrorKind) string {
+	if p, ok := k.(*kind.Pattern); ok && p.Want == durationRegexp {
+		return fmt.Sprintf(`expected a duration like "5s" or "300ms", got %q`, p.Got)
+	}
+	return schemaerr.Message(k)
 }
 
 // pointer is the JSON pointer of loc.

@@ -196,6 +196,9 @@ func actionErrors(cfg *config.Config, path, name string, names []string, err err
 		for _, e := range pe.Errors {
 			p := path + jsonPointerToPath(e.Path)
 			hint := "`scribe plugins` shows each action's parameters"
+			if e.Description != "" {
+				hint = e.Description
+			}
 			if e.Unknown != "" {
 				if h := config.DidYouMean(e.Unknown, e.Known); h != "" {
 					hint = h

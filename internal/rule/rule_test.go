@@ -206,7 +206,7 @@ rules:
 
 // An unknown parameter, or a pipeline stage's unknown action, is reported
 // at its own place with the nearest known name, as unknown configuration
-// keys are.
+// keys are; a parameter of the wrong value with what the schema says of it.
 func TestUnknownParametersSuggestTheKnownOnes(t *testing.T) {
 	_, err := compile(t, `version: 1
 rules:
@@ -217,6 +217,7 @@ rules:
           stages:
             - lgo: {message: a}
             - replace: {patern: x, with: y, zzz: 1}
+      - publish: {type: 'a b'}
 `)
 	text := fmt.Sprint(err)
 	for _, want := range []string{
@@ -224,6 +225,9 @@ rules:
 		"scribe.yaml:8:20: rules[0].actions[1].pipeline.stages[0].lgo: unknown action \"lgo\"\n  hint: did you mean \"log\"?",
 		"rules[0].actions[1].pipeline.stages[1].replace.patern: unknown parameter \"patern\"\n  hint: did you mean \"pattern\"?",
 		"rules[0].actions[1].pipeline.stages[1].replace.zzz: unknown parameter \"zzz\"\n  hint: known here: pattern, with",
+		// A value of the wrong shape: the hint is what the schema says of it.
+		"rules[0].actions[2].publish.type: 'a b' does not match pattern",
+		"hint: event type: dot-separated tokens of letters, digits, _ and -",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("errors lack %q:\n%s", want, text)
