@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 	if rc.Match != "" {
 		re, err := regex.Compile(rc.Match)
 		if err != nil {
-			errs = append(errs, cfg.Errorf(at(".match"), "patterns are RE2: no backreferences or lookaround; see https://github.com/google/re2/wiki/Syntax", "invalid regular expression: %s", reError(err)))
+			errs = append(errs, cfg.Errorf(at(".match"), re2Hint, "invalid regular expression: %s", reError(err)))
 		} else {
 			r.re = re
 		}
@@ -212,7 +213,11 @@ func actionErrors(cfg *config.Config, path, name string, names []string, err err
 	default:
 		// Constructors prefix their errors with the action's name, which
 		// the field path already shows.
-		return config.Errors{cfg.Errorf(path, "", "%s", strings.TrimPrefix(err.Error(), name+": "))}
+		hint := ""
+		if se := (*syntax.Error)(nil); errors.As(err, &se) {
+			hint = re2Hint // a pattern among the parameters
+		}
+		return config.Errors{cfg.Errorf(path, hint, "%s", strings.TrimPrefix(err.Error(), name+": "))}
 	}
 }
 
@@ -232,6 +237,9 @@ func jsonPointerToPath(p string) string {
 	}
 	return sb.String()
 }
+
+// re2Hint follows an invalid regular expression.
+const re2Hint = "patterns are RE2: no backreferences or lookaround; see https://github.com/google/re2/wiki/Syntax"
 
 func reError(err error) string {
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")

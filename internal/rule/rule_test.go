@@ -235,6 +235,16 @@ rules:
 	}
 }
 
+// A regular expression among an action's parameters that RE2 refuses gets
+// the hint the rule's own match gets.
+func TestParameterPatternsGetTheRE2Hint(t *testing.T) {
+	_, err := compile(t, "version: 1\nrules:\n  - id: a\n    actions:\n      - replace: {pattern: '(?<!x)y', with: z}\n")
+	want := "rules[0].actions[0].replace: invalid pattern \"(?<!x)y\": error parsing regexp: invalid named capture: `(?<!x)y`\n  hint: patterns are RE2: no backreferences or lookaround"
+	if text := fmt.Sprint(err); !strings.Contains(text, want) {
+		t.Fatalf("errors lack %q:\n%s", want, text)
+	}
+}
+
 func TestGlobsWidenInclude(t *testing.T) {
 	set, err := compile(t, "version: 1\ninclude: ['**/*.md']\nrules:\n  - id: t\n    files: ['**/*.txt']\n    actions: [{log: {message: x}}]\n")
 	if err != nil {
