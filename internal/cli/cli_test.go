@@ -199,7 +199,7 @@ rules:
 		`rules[0].actions[0].frontmatter.sett: unknown action "frontmatter.sett"`,
 		`did you mean "frontmatter.set"?`,
 		"rules[0].actions[1].replace.with:",
-		"4 configuration error(s)",
+		"4 configuration errors",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)

@@ -41,7 +41,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 			for _, r := range l.Rules.Rules {
 				steps += len(r.Steps)
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %d rules, %d actions, %d plugins, %d roots\n", l.Config.File, len(l.Rules.Rules), steps, len(l.Plugins.Plugins()), len(l.Config.Roots))
+			fmt.Fprintf(g.stdout, "%s: valid: %s, %s, %s, %s\n", l.Config.File, count(len(l.Rules.Rules), "rule"), count(steps, "action"), count(len(l.Plugins.Plugins()), "plugin"), count(len(l.Config.Roots), "root"))
 			return nil
 		},
 	})

@@ -102,9 +102,9 @@ func printDoctor(g *globals, rs []doctor.Result) {
 	w.Flush()
 	switch {
 	case fails > 0:
-		fmt.Fprintf(g.stdout, "%d failed, %d warning(s): fix what failed, then run `scribe doctor` again\n", fails, warns)
+		fmt.Fprintf(g.stdout, "%d failed, %s: fix what failed, then run `scribe doctor` again\n", fails, count(warns, "warning"))
 	case warns > 0:
-		fmt.Fprintf(g.stdout, "no failures, %d warning(s)\n", warns)
+		fmt.Fprintf(g.stdout, "no failures, %s\n", count(warns, "warning"))
 	default:
 		fmt.Fprintln(g.stdout, "all good")
 	}

@@ -208,7 +208,7 @@ rules:
 		`:15:11: rules[2].when: invalid condition`,
 		`:17:38: rules[2].actions[0].log.level: value must be one of`,
 		`:18:24: rules[2].actions[1].nosuch.action: unknown action "nosuch.action"`,
-		"scribe: 10 configuration error(s)",
+		"scribe: 10 configuration errors",
 	}
 	for _, w := range want {
 		if !strings.Contains(errOut, w) {

@@ -85,7 +85,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	if errors.As(err, &ce) {
 		fmt.Fprintln(stderr, escape.Text(ce.Error()))
-		fmt.Fprintf(stderr, "scribe: %d configuration error(s); run `scribe config validate` after fixing them\n", len(ce))
+		fmt.Fprintf(stderr, "scribe: %s; run `scribe config validate` after fixing them\n", count(len(ce), "configuration error"))
 		return ExitUsage
 	}
 	// An error may quote a file name or a line of a file.

@@ -140,7 +140,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 			wg.Go(func() {
 				select {
 				case <-ready:
-					notifier.Ready(fmt.Sprintf("watching %d root(s) with %d rule(s); http %s", len(cfg.Roots), len(l.Rules.Rules), orNone(d.Addr())))
+					notifier.Ready(fmt.Sprintf("watching %s with %s; http %s", count(len(cfg.Roots), "root"), count(len(l.Rules.Rules), "rule"), orNone(d.Addr())))
 				case <-wctx.Done():
 				}
 			})

@@ -82,7 +82,7 @@ func TestSdNotifyFromTheBinary(t *testing.T) {
 	if code := c.api.getStatus("/readyz"); code != http.StatusOK {
 		t.Fatalf("READY=1 sent while /readyz = %d", code)
 	}
-	if !strings.Contains(got[len(got)-1], "STATUS=watching 1 root(s) with 1 rule(s); http "+listen) {
+	if !strings.Contains(got[len(got)-1], "STATUS=watching 1 root with 1 rule; http "+listen) {
 		t.Errorf("READY without the status line: %q", got[len(got)-1])
 	}
 	recv("WATCHDOG=1")

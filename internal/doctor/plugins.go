@@ -20,7 +20,7 @@ func checkPlugins(ctx context.Context, env *Env) []Result {
 	env.Plugins.Start(ctx) // each plugin's problem is in its status
 	var out []Result
 	for _, st := range env.Plugins.Status() {
-		r := Result{Status: OK, Message: fmt.Sprintf("%s (%s, %d actions): %s", st.Name, st.Runtime, len(st.Actions), st.State)}
+		r := Result{Status: OK, Message: fmt.Sprintf("%s (%s, %s): %s", st.Name, st.Runtime, plural(len(st.Actions), "action", "actions"), st.State)}
 		switch st.State {
 		case "running", "idle":
 		case "missing":

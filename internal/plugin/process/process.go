@@ -208,7 +208,11 @@ func (r *Runtime) spawn(ctx context.Context) (*instance, error) {
 	r.mu.Unlock()
 	if wait > 0 {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, fmt.Errorf("restarting after %d failure(s) in a row, next start in %v: last: %v", fails, wait.Round(time.Millisecond), last)
+			inARow := fmt.Sprintf("%d failures in a row", fails)
+			if fails == 1 {
+				inARow = "a failure"
+			}
+			return nil, fmt.Errorf("restarting after %s, next start in %v: last: %v", inARow, wait.Round(time.Millisecond), last)
 		}
 		t := time.NewTimer(wait)
 		select {
