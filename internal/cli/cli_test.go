@@ -344,6 +344,23 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// Without fixtures, `scribe test` says how to write the first one.
+func TestNoFixturesSaysHowToStart(t *testing.T) {
+	dir := vault(t)
+	cfg := filepath.Join(dir, "scribe.yaml")
+	code, _, errOut := scribe(t, "test", "-c", cfg)
+	if code != cli.ExitUsage || !strings.Contains(errOut, "tests does not exist") || !strings.Contains(errOut, filepath.Join(dir, "tests", "my-case", "input.md")) || !strings.Contains(errOut, "scribe test --update") {
+		t.Fatalf("no tests folder: exit %d\n%s", code, errOut)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "tests"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = scribe(t, "test", "-c", cfg)
+	if code != cli.ExitUsage || !strings.Contains(errOut, "no fixtures under") || !strings.Contains(errOut, "scribe test --update") {
+		t.Fatalf("an empty tests folder: exit %d\n%s", code, errOut)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	dir := vault(t)
 	if code, _, errOut := scribe(t, "check", "--format", "xml", "-c", filepath.Join(dir, "scribe.yaml")); code != cli.ExitUsage || !strings.Contains(errOut, "--format") {

@@ -65,6 +65,14 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(entries)
 			}
+			if len(entries) == 0 {
+				what := "no writes by Scribe in the journal yet"
+				if file != "" || run != "" {
+					what = "no writes by Scribe match"
+				}
+				fmt.Fprintln(g.stdout, what)
+				return nil
+			}
 			d := newDisplay()
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tTIME\tRUN\tRULE\tFILE\tBEFORE\tAFTER")

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -40,11 +42,15 @@ func newTestCmd(g *globals) *cobra.Command {
 				dir = args[0]
 			}
 			cases, err := fixture.Discover(dir)
-			if err != nil {
+			howTo := fmt.Sprintf("a fixture is a folder holding an input.* file, e.g. %s; `scribe test --update` then writes what the rules make of it, to review (see doc/TESTING-RULES.md)",
+				filepath.Join(dir, "my-case", "input.md"))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return fail(ExitUsage, fmt.Errorf("no fixtures: %s does not exist; %s", dir, howTo))
+			case err != nil:
 				return fail(ExitUsage, err)
-			}
-			if len(cases) == 0 {
-				return fail(ExitUsage, fmt.Errorf("no fixtures under %s: a fixture is a directory holding an input.* file", dir))
+			case len(cases) == 0:
+				return fail(ExitUsage, fmt.Errorf("no fixtures under %s; %s", dir, howTo))
 			}
 			cmds := ruleset.Commands(cfg)
 			r := &fixture.Runner{Config: cfg, Rules: rules, Update: update, Logger: g.log,

@@ -87,6 +87,9 @@ var runIDRe = regexp.MustCompile("`scribe undo --run ([0-9TZ.]+)`")
 // undone writes stay undone for later runs and checks.
 func TestRunIsJournaledAndUndoneWhole(t *testing.T) {
 	dir, cfg := undoVault(t)
+	if code, out, _ := scribe(t, "history", "-c", cfg); code != 0 || out != "no writes by Scribe in the journal yet\n" {
+		t.Fatalf("history before any write: exit %d, %q", code, out)
+	}
 	code, _, errOut := scribe(t, "run", "-c", cfg)
 	m := runIDRe.FindStringSubmatch(errOut)
 	if code != 0 || m == nil {
