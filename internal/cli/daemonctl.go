@@ -281,11 +281,14 @@ func printStatus(g *globals, st daemon.Status) {
 		fmt.Fprintf(w, "root %s:\t%s\n", escape.Name(r.Dir), escape.Name(line))
 	}
 	for _, r := range st.Rules {
-		br := ""
-		if r.Breaker != "" {
-			br = "breaker " + r.Breaker
+		var line []string
+		if r.Name != "" {
+			line = append(line, r.Name)
 		}
-		fmt.Fprintf(w, "rule %s:\t%s\n", r.ID, br)
+		if r.Breaker != "" {
+			line = append(line, "breaker "+r.Breaker)
+		}
+		fmt.Fprintf(w, "rule %s:\t%s\n", r.ID, escape.Name(strings.Join(line, "; ")))
 	}
 	for _, p := range st.Plugins {
 		line := fmt.Sprintf("%s, %s %s, %d instances, %d calls, %d failed, %d restarts", p.State, p.Runtime, p.Version, p.Instances, p.Calls, p.Failures, p.Restarts)
