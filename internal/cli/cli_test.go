@@ -211,6 +211,21 @@ rules:
 	}
 }
 
+// A root that is not there fails every other command, so config validate
+// reports it too, at the root's line.
+func TestValidateReportsAMissingRoot(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nroots: [notes, nope]\nrules:\n  - id: r\n    actions: [{log: {message: x}}]\n",
+		"notes/a.md":  "a\n",
+	})
+	code, out, errOut := scribe(t, "config", "validate", "-c", filepath.Join(dir, "scribe.yaml"))
+	want := "scribe.yaml:2:16: roots[1]: root " + filepath.Join(dir, "nope") + " does not exist"
+	if code != cli.ExitUsage || out != "" || !strings.Contains(errOut, want) || strings.Contains(errOut, "roots[0]") {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant %q", code, out, errOut, want)
+	}
+}
+
 func TestFailureExitThreeAndNothingWritten(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{

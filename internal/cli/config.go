@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +22,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Validate the configuration; print every error with file:line:column and field path",
-		Long:  "Validate the configuration: syntax, schema, and every rule (globs, regular\nexpressions, conditions, action parameters, allow-listed commands). Every error\nis printed with file:line:column and field path.\n\nExit codes: 0 valid, 2 invalid.",
+		Long:  "Validate the configuration: syntax, schema, roots, and every rule (globs,\nregular expressions, conditions, action parameters, allow-listed commands). Every error\nis printed with file:line:column and field path.\n\nExit codes: 0 valid, 2 invalid.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := loadConfig(g, nil, nil)
@@ -26,6 +30,11 @@ func newConfigCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer l.Close(context.WithoutCancel(cmd.Context()))
+			// Roots are read by every other command; one that is missing
+			// fails them all, so it is an error here too.
+			if errs := missingRoots(l.Config); len(errs) > 0 {
+				return errs
+			}
 			// Plugins are started once, so that a handshake that fails
 			// (a protocol mismatch, actions that differ from the manifest)
 			// is reported here rather than by the first file.
@@ -73,4 +82,29 @@ func builtinActionDocs() []config.ActionDoc {
 		docs = append(docs, config.ActionDoc{Name: n, Summary: s.Summary, Schema: []byte(s.Schema)})
 	}
 	return docs
+}
+
+// missingRoots reports each of cfg's roots that is not a folder.
+func missingRoots(cfg *config.Config) config.Errors {
+	var errs config.Errors
+	for i, r := range cfg.Roots {
+		dir := r
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(cfg.Dir, dir)
+		}
+		fi, err := os.Stat(dir)
+		var msg string
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			msg = fmt.Sprintf("root %s does not exist", dir)
+		case err != nil:
+			msg = fmt.Sprintf("root %s: %v", dir, err)
+		case !fi.IsDir():
+			msg = fmt.Sprintf("root %s is not a folder", dir)
+		default:
+			continue
+		}
+		errs = append(errs, cfg.Errorf(fmt.Sprintf("roots[%d]", i), "roots are folders, relative to the configuration file's", "%s", msg))
+	}
+	return errs
 }

@@ -259,7 +259,7 @@ func syntaxHint(data []byte) string {
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
 		indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
 		if bytes.IndexByte(indent, '\t') >= 0 {
-			return "YAML indents with spaces, not tabs"
+			return "replace the tabs at the start of lines with spaces (most editors can convert indentation to spaces)"
 		}
 	}
 	return ""
