@@ -355,6 +355,10 @@ func TestResolveTargets(t *testing.T) {
 	if _, err := engine.Resolve([]*engine.Root{root}, []string{t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not inside any root") {
 		t.Fatalf("outside path: err = %v", err)
 	}
+	missing := filepath.Join(root.Dir, "a", "nope.md")
+	if _, err := engine.Resolve([]*engine.Root{root}, []string{missing}); err == nil || err.Error() != missing+" does not exist" {
+		t.Fatalf("a path that is not there: err = %v", err)
+	}
 }
 
 func TestManyFilesDeterministicOrder(t *testing.T) {

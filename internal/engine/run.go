@@ -75,6 +75,9 @@ func Resolve(roots []*Root, paths []string) ([]Target, error) {
 		rel, _ := filepath.Rel(best.Dir, abs)
 		rel = filepath.ToSlash(rel)
 		st, err := best.FS.Lstat(rel)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist", p)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
