@@ -157,7 +157,7 @@ func TestExplainUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"explain", "notes"}, "is a directory"},
-		{[]string{"explain", "notes/nope.md"}, "no such file"},
+		{[]string{"explain", "notes/nope.md"}, "scribe: notes/nope.md does not exist\n"},
 		{[]string{"explain", "--origin", "git", "notes/two.md"}, "--origin must be"},
 		{[]string{"explain"}, "accepts 1 arg"},
 		{[]string{"explain", "/etc/hostname"}, "not inside any root"},
