@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,10 @@ func TestStarterLoads(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "frontmatter.set,links.check" {
 		t.Errorf("starter actions = %v, want frontmatter.set and links.check", names)
+	}
+	// The fixtures `scribe test` reads by default are no notes to rewrite.
+	if !slices.Contains(c.Exclude, "tests/**") {
+		t.Errorf("starter exclude = %v, want tests/** (scribe test's fixtures)", c.Exclude)
 	}
 	// Every top-level section is present and explained.
 	for _, key := range propertyNames(schemaAt("")) {
