@@ -22,7 +22,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Validate the configuration; print every error with file:line:column and field path",
-		Long:  "Validate the configuration: syntax, schema, roots, and every rule (globs,\nregular expressions, conditions, action parameters, allow-listed commands). Every error\nis printed with file:line:column and field path.\n\nExit codes: 0 valid, 2 invalid.",
+		Long:  "Validate the configuration: syntax, schema, roots, and every rule (globs,\nregular expressions, conditions, action parameters, allow-listed commands).\nEvery error is printed with file:line:column and field path.\n\nExit codes: 0 valid, 2 invalid.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			l, err := loadConfig(g, nil, nil)
@@ -104,7 +104,7 @@ func missingRoots(cfg *config.Config) config.Errors {
 		default:
 			continue
 		}
-		errs = append(errs, cfg.Errorf(fmt.Sprintf("roots[%d]", i), "roots are folders, relative to the configuration file's", "%s", msg))
+		errs = append(errs, cfg.Errorf(fmt.Sprintf("roots[%d]", i), "roots are folders; a relative one starts from the configuration file's folder, "+cfg.Dir, "%s", msg))
 	}
 	return errs
 }
