@@ -3,7 +3,9 @@ package vault
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -217,7 +219,7 @@ func (a *linksCheck) Run(ctx context.Context, in action.Input) (action.Output, e
 	}
 	out.Findings = action.CapFindings(out.Findings, in.Path, extra)
 	delete(affected, in.Path)
-	out.Affected = v.onlyDocs(sortedKeys(affected))
+	out.Affected = v.onlyDocs(slices.Sorted(maps.Keys(affected)))
 	return out, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
 	"runtime"
@@ -250,7 +251,7 @@ func (v *vault) syncList(ctx context.Context, docs action.Docs, all bool) ([]str
 	v.mu.Lock()
 	v.listed = v.gen + 1
 	v.mu.Unlock()
-	return sortedKeys(affected), nil
+	return slices.Sorted(maps.Keys(affected)), nil
 }
 
 // refresh brings p's entry up to date, at most once per generation.
@@ -404,18 +405,6 @@ feed:
 	close(next)
 	wg.Wait()
 	return err
-}
-
-func sortedKeys(m map[string]struct{}) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // onlyDocs drops from ps the link targets that are not documents.
