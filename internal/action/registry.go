@@ -3,10 +3,8 @@ package action
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -280,17 +278,17 @@ func (s Spec) flatten(ve *jsonschema.ValidationError) []ParamError {
 	}
 	for _, e := range schemaerr.Leaves(ve) {
 		_, at, _ := strings.Cut(e.SchemaURL, "#")
-		failed := schemaAt(doc, at)
+		failed := schemaerr.At(doc, at)
 		ap, ok := e.ErrorKind.(*kind.AdditionalProperties)
 		if !ok {
 			desc, _ := failed["description"].(string)
-			out = append(out, ParamError{Path: pointer(e.InstanceLocation), Message: message(e.ErrorKind), Description: desc})
+			out = append(out, ParamError{Path: schemaerr.Pointer(e.InstanceLocation...), Message: message(e.ErrorKind), Description: desc})
 			continue
 		}
-		known := propertyNames(failed)
+		known := schemaerr.PropertyNames(failed)
 		for _, p := range ap.Properties {
 			out = append(out, ParamError{
-				Path:    pointer(append(slices.Clip(e.InstanceLocation), p)),
+				Path:    schemaerr.Pointer(append(slices.Clip(e.InstanceLocation), p)...),
 				Message: fmt.Sprintf("unknown parameter %q", p),
 				Unknown: p, Known: known,
 			})
@@ -311,48 +309,4 @@ func message(k jsonschema.ErrorKind) string {
 		return fmt.Sprintf(`expected a duration like "5s" or "300ms", got %q`, p.Got)
 	}
 	return schemaerr.Message(k)
-}
-
-// pointer is the JSON pointer of loc.
-func pointer(loc []string) string {
-	var b strings.Builder
-	for _, s := range loc {
-		b.WriteByte('/')
-		b.WriteString(pointerEscaper.Replace(s))
-	}
-	return b.String()
-}
-
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-// schemaAt returns the schema object at the JSON pointer ptr of doc (nil
-// when there is none).
-func schemaAt(doc any, ptr string) map[string]any {
-	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		if seg == "" {
-			continue
-		}
-		seg = strings.NewReplacer("~1", "/", "~0", "~").Replace(seg)
-		switch d := doc.(type) {
-		case map[string]any:
-			doc = d[seg]
-		case []any:
-			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(d) {
-				return nil
-			}
-			doc = d[i]
-		default:
-			return nil
-		}
-	}
-	m, _ := doc.(map[string]any)
-	return m
-}
-
-// propertyNames returns the names a schema object's "properties" lists,
-// sorted.
-func propertyNames(s map[string]any) []string {
-	props, _ := s["properties"].(map[string]any)
-	return slices.Sorted(maps.Keys(props))
 }

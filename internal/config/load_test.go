@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/schemaerr"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -256,7 +258,7 @@ func TestStarterLoads(t *testing.T) {
 		t.Errorf("starter exclude = %v, want tests/** (scribe test's fixtures)", c.Exclude)
 	}
 	// Every top-level section is present and explained.
-	for _, key := range propertyNames(schemaAt("")) {
+	for _, key := range schemaerr.PropertyNames(schemaAt("")) {
 		if !bytes.Contains(Starter, []byte("\n"+key+":")) {
 			t.Errorf("starter has no %q section", key)
 		}

@@ -5,12 +5,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 )
 
 //go:embed config.schema.json
@@ -46,37 +44,7 @@ var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, any) {
 // document ("/$defs/engine"), or nil.
 func schemaAt(ptr string) map[string]any {
 	_, doc := compiledSchema()
-	cur := doc
-	if ptr != "" {
-		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			switch c := cur.(type) {
-			case map[string]any:
-				cur = c[tok]
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(c) {
-					return nil
-				}
-				cur = c[i]
-			default:
-				return nil
-			}
-		}
-	}
-	m, _ := cur.(map[string]any)
-	return m
-}
-
-// propertyNames lists the keys a schema object declares, sorted.
-func propertyNames(s map[string]any) []string {
-	props, _ := s["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for k := range props {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
+	return schemaerr.At(doc, ptr)
 }
 
 // ActionDoc is one action kind for FullSchema: its name (the config key),

@@ -155,14 +155,14 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 // unknownKeyHint suggests the nearest known key of the same mapping, or, for
 // a top-level key that belongs in a section, that section.
 func unknownKeyHint(key, path string, s map[string]any) string {
-	known := propertyNames(s)
+	known := schemaerr.PropertyNames(s)
 	if h := DidYouMean(key, known); h != "" {
 		return h
 	}
 	if path == "" {
 		// A top-level key that belongs in a section, maybe misspelt too.
 		for _, sec := range []string{"engine", "bus", "http", "security"} {
-			names := propertyNames(schemaAt("/$defs/" + sec))
+			names := schemaerr.PropertyNames(schemaAt("/$defs/" + sec))
 			if slices.Contains(names, key) {
 				return fmt.Sprintf("%q belongs in the %s section: %s: {%s: ...}", key, sec, sec, key)
 			}

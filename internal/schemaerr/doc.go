@@ -3,5 +3,8 @@
 // Scribe checks: the configuration, plugin manifests, action parameters
 // and frontmatter.validate's schemas. Each phrases a violation in its own
 // words (a field path with a hint, a JSON pointer, a finding), from the
-// same leaves and the validator's same English message.
+// same leaves and the validator's same English message. At and
+// PropertyNames find, in a schema, the object an error's SchemaURL names and
+// the keys it declares (for a "did you mean"); Pointer writes an instance
+// location back as a JSON pointer.
 package schemaerr

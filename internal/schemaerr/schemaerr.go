@@ -1,6 +1,11 @@
 package schemaerr
 
 import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -31,3 +36,48 @@ var printer = message.NewPrinter(language.English)
 
 // Message is the validator's English wording of a violation.
 func Message(k jsonschema.ErrorKind) string { return k.LocalizedString(printer) }
+
+// At returns the schema object at the JSON pointer ptr of doc, a schema as
+// JSON decodes it ("" for doc itself, the fragment of an error's
+// SchemaURL), or nil when there is none.
+func At(doc any, ptr string) map[string]any {
+	if ptr != "" {
+		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+			switch c := doc.(type) {
+			case map[string]any:
+				doc = c[tok]
+			case []any:
+				i, err := strconv.Atoi(tok)
+				if err != nil || i < 0 || i >= len(c) {
+					return nil
+				}
+				doc = c[i]
+			default:
+				return nil
+			}
+		}
+	}
+	m, _ := doc.(map[string]any)
+	return m
+}
+
+// PropertyNames lists the keys a schema object declares ("properties"),
+// sorted.
+func PropertyNames(s map[string]any) []string {
+	props, _ := s["properties"].(map[string]any)
+	return slices.Sorted(maps.Keys(props))
+}
+
+// Pointer is the JSON pointer of the path segments: what an error's
+// InstanceLocation names.
+func Pointer(segments ...string) string {
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(pointerEscaper.Replace(s))
+	}
+	return b.String()
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -1,6 +1,7 @@
 package schemaerr_test
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -57,5 +58,24 @@ func TestLeaves(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("leaves:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// At follows a JSON pointer through objects and arrays, with ~0 and ~1
+// read back as ~ and /, and Pointer writes them so.
+func TestAtAndPointer(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal([]byte(`{"properties": {"a/b": {"items": [{"properties": {"x~y": {}, "b": {}}}]}}}`), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ptr := schemaerr.Pointer("properties", "a/b", "items", "0")
+	if ptr != "/properties/a~1b/items/0" {
+		t.Fatalf("Pointer = %q", ptr)
+	}
+	if got := schemaerr.PropertyNames(schemaerr.At(doc, ptr)); !slices.Equal(got, []string{"b", "x~y"}) {
+		t.Fatalf("PropertyNames(At(%s)) = %v", ptr, got)
+	}
+	if schemaerr.At(doc, "") == nil || schemaerr.At(doc, "/properties/nope/items") != nil || schemaerr.At(doc, ptr[:len(ptr)-1]+"7") != nil {
+		t.Fatal("At: the document itself, or nil where the pointer leads nowhere")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/markdown"
+	"github.com/scribe-md/scribe/internal/schemaerr"
 )
 
 func init() {
@@ -347,7 +349,7 @@ func collect(out *action.Output, o action.Output) {
 // action is given the known ones (names) for a "did you mean" hint. It
 // reports false for other errors.
 func stageParamErrors(i int, name string, err error, names []string) ([]action.ParamError, bool) {
-	at := fmt.Sprintf("/stages/%d/%s", i, strings.NewReplacer("~", "~0", "/", "~1").Replace(name))
+	at := schemaerr.Pointer("stages", strconv.Itoa(i), name)
 	var unk *action.UnknownError
 	var pe *action.ParamsError
 	switch {
