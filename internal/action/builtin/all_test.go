@@ -1,7 +1,9 @@
 package builtin
 
 import (
+	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +142,36 @@ func TestExecDocExamples(t *testing.T) {
 	}
 	if built < 7 {
 		t.Errorf("only %d examples built", built)
+	}
+}
+
+// Every parameter of an action with a page of its own under doc/actions is
+// documented there.
+func TestEveryParameterDocumented(t *testing.T) {
+	checked := 0
+	for _, name := range action.Names() {
+		page, err := os.ReadFile(filepath.Join("..", "..", "..", "doc", "actions", name+".md"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // documented together with others (core.md)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		s, _ := action.Lookup(name)
+		var schema struct {
+			Properties map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal([]byte(s.Schema), &schema); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for p := range schema.Properties {
+			if !strings.Contains(string(page), "`"+p+"`") {
+				t.Errorf("doc/actions/%s.md does not document %q", name, p)
+			}
+		}
+	}
+	if checked < 7 {
+		t.Errorf("only %d actions have a page of their own under doc/actions", checked)
 	}
 }

@@ -329,28 +329,6 @@ func TestCatalogConcurrent(t *testing.T) {
 	}
 }
 
-func TestCatalogSchemaAndDocs(t *testing.T) {
-	spec, ok := action.Lookup("catalog")
-	if !ok {
-		t.Fatal("catalog not registered")
-	}
-	doc, err := os.ReadFile("../../../../doc/actions/catalog.md")
-	if err != nil {
-		t.Fatalf("parameter documentation: %v", err)
-	}
-	var schema struct {
-		Properties map[string]any `json:"properties"`
-	}
-	if err := json.Unmarshal([]byte(spec.Schema), &schema); err != nil {
-		t.Fatal(err)
-	}
-	for p := range schema.Properties {
-		if !strings.Contains(string(doc), "`"+p+"`") {
-			t.Errorf("doc/actions/catalog.md does not document %q", p)
-		}
-	}
-}
-
 func BenchmarkCatalogFinish(b *testing.B) {
 	root := b.TempDir()
 	d := &docDir{root: root, include: "**/*.md"}

@@ -404,31 +404,6 @@ func TestIndexConcurrent(t *testing.T) {
 	}
 }
 
-func TestIndexSchemaAndDocs(t *testing.T) {
-	spec, ok := action.Lookup("index")
-	if !ok {
-		t.Fatal("index not registered")
-	}
-	if spec.Summary == "" || spec.Example == "" {
-		t.Error("missing summary or example")
-	}
-	doc, err := os.ReadFile("../../../../doc/actions/index.md")
-	if err != nil {
-		t.Fatalf("parameter documentation: %v", err)
-	}
-	var schema struct {
-		Properties map[string]any `json:"properties"`
-	}
-	if err := json.Unmarshal([]byte(spec.Schema), &schema); err != nil {
-		t.Fatal(err)
-	}
-	for p := range schema.Properties {
-		if !strings.Contains(string(doc), "`"+p+"`") {
-			t.Errorf("doc/actions/index.md does not document %q", p)
-		}
-	}
-}
-
 // BenchmarkIndexRegion measures regenerating a region over 2,000 documents
 // whose entries are cached (the common case: the holder is processed again
 // and few notes changed).
