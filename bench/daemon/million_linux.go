@@ -143,13 +143,14 @@ func (b *bench) million(ctx context.Context) ([]row, error) {
 		}
 	}
 	rate := float64(n) / passTime.Seconds()
-	// The daemon gives memory back once its finisher sees the queue empty
-	// (every 250 ms): "once drained" is read after that.
+	// The daemon gives memory back once its finisher has seen the queue
+	// empty (every 250 ms) and nothing processed for half a second more:
+	// "once drained" is read after that.
 	select {
 	case <-ctx.Done():
 		t.stop()
 		return rows, ctx.Err()
-	case <-time.After(time.Second):
+	case <-time.After(2 * time.Second):
 	}
 	rss, _ = procStatus()
 	progress("backlog drained: %.0f files/s, RSS %s, peak %s", rate, mib(rss["VmRSS"]), mib(rss["VmHWM"]))

@@ -56,7 +56,8 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 	}
 	memDrain := goMemory()
 	// The daemon returns a drained backlog's garbage to the system once its
-	// finisher sees the queue empty (a tick later): the idle footprint.
+	// finisher has seen the queue empty (a tick later) and nothing
+	// processed for half a second more: the idle footprint.
 	time.Sleep(2 * time.Second)
 	idle, err := procStatus()
 	if err != nil {

@@ -39,6 +39,9 @@ type Bus struct {
 	// free slot; handedOff counts those not settled yet.
 	direct    chan *directEvent
 	handedOff atomic.Int64
+	// consuming counts the pull loops running (Consume), for which a
+	// watcher's change may wait (Options.HandOffWait).
+	consuming atomic.Int32
 	recent    recentIDs // live events' deduplication ids
 	retries   delayed   // failed events handed off, waiting to be stored
 

@@ -84,6 +84,8 @@ func (b *Bus) Consume(ctx context.Context, concurrency int, handle Handler) erro
 // (prefetch); their AckWait runs meanwhile, which the default of 30 s leaves
 // ample room for.
 func (b *Bus) pullLoop(ctx context.Context, concurrency int, handle Handler, handlers *sync.WaitGroup, stopped *heldEvents) error {
+	b.consuming.Add(1)
+	defer b.consuming.Add(-1)
 	fctx, cancel := context.WithCancel(ctx)
 	live, bulk := make(chan jetstream.Msg), make(chan jetstream.Msg)
 	errc := make(chan error, 2)

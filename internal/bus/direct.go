@@ -20,9 +20,20 @@ import (
 // handler slot free and no live event waiting, the stream adds nothing
 // but that trip: PublishFile (with Options.HandOff) then gives the live
 // event to the pull loop directly, on an unbuffered channel that the loop
-// receives on only while it holds a free slot. The send never waits: with
-// no loop ready, the event goes to the stream as before. Bulk events
-// always go to the stream: they wait behind live ones.
+// receives on only while it holds a free slot. With no loop ready, the
+// event goes to the stream as before, at once or, for a watcher's change
+// (ReasonEvent) while a Consume runs, after waiting up to
+// Options.HandOffWait for a slot to free up. Bulk events always go to the
+// stream: they wait behind live ones.
+//
+// The wait is for floods. With every handler busy, each live event made
+// the whole trip through the server (stored, pulled, acknowledged, deleted),
+// a sixth of the daemon's CPU in a flood of 20,000 new files, only to wait
+// there for a handler, which frees up within milliseconds when the files
+// are many. Only a watcher's changes wait: their publisher (the daemon's
+// forwarders) holds nothing else back, the watcher coalescing what follows
+// per path meanwhile; a requeue comes from a handler, whose own slot is one
+// of those waited for.
 //
 // An event handed off is in no stream, so the bus does for it what the
 // stream does for the others:
@@ -55,16 +66,28 @@ type directEvent struct {
 }
 
 // handOff gives the encoded live event m to a pull loop with a free slot,
-// and reports whether one took it.
-func (b *Bus) handOff(m *nats.Msg, dedupID string) bool {
-	b.handedOff.Add(1)
+// and reports whether one took it. With every slot busy it waits up to wait
+// for one to free up.
+func (b *Bus) handOff(ctx context.Context, m *nats.Msg, dedupID string, wait time.Duration) bool {
+	b.handedOff.Add(1) // Pending counts it from here: it is on its way
+	d := &directEvent{msg: m, dedupID: dedupID}
 	select {
-	case b.direct <- &directEvent{msg: m, dedupID: dedupID}:
+	case b.direct <- d:
 		return true
 	default:
-		b.handedOff.Add(-1)
-		return false
 	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case b.direct <- d:
+			return true
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	b.handedOff.Add(-1)
+	return false
 }
 
 // processDirect runs the handler for an event handed off. One that fails

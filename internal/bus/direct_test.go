@@ -306,3 +306,113 @@ func TestCloseStoresWaitingRetries(t *testing.T) {
 		t.Fatalf("stored %d, %v after Close; want the event waiting for its retry", n, err)
 	}
 }
+
+// publishAsync publishes ev in a goroutine and returns a channel that
+// receives its sequence (or -1 on an error) once PublishFile returns.
+func publishAsync(t *testing.T, b *bus.Bus, ev bus.FileEvent) <-chan int64 {
+	t.Helper()
+	done := make(chan int64, 1)
+	go func() {
+		seq, err := b.PublishFile(t.Context(), ev, fmt.Sprintf("%s-%d", ev.Path, ids.Add(1)))
+		if err != nil {
+			t.Error(err)
+			done <- -1
+			return
+		}
+		done <- int64(seq)
+	}()
+	return done
+}
+
+// returnsWithin waits for the sequence done sends, failing the test after
+// limit.
+func returnsWithin(t *testing.T, done <-chan int64, limit time.Duration, what string) int64 {
+	t.Helper()
+	select {
+	case seq := <-done:
+		return seq
+	case <-time.After(limit):
+		t.Fatalf("%s: PublishFile still waits after %v", what, limit)
+		return 0
+	}
+}
+
+// With every handler busy, a watcher's change waits (Options.HandOffWait)
+// for one to free up and is handed to it, never stored; Pending counts it
+// while it waits. Any other live event is stored at once.
+func TestHandOffWaitsForABusyHandler(t *testing.T) {
+	o := handOffOptions(t)
+	o.HandOffWait = time.Hour
+	b := bustest.Open(t, o)
+	ctx := t.Context()
+	var rec recorder
+	release := make(chan struct{})
+	consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		if ev.Path == "busy.md" && ev.Seq == 0 {
+			<-release
+		}
+		return nil
+	})
+	publishHandedOff(t, b, "busy.md") // the only handler is held from here
+
+	requeued := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "requeued.md", Reason: bus.ReasonRequeue})
+	if seq := returnsWithin(t, requeued, 20*time.Second, "a requeue"); seq <= 0 {
+		t.Fatalf("a requeue with no free handler: seq %d, want it stored", seq)
+	}
+
+	stored, err := b.Stored(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "changed.md", Reason: bus.ReasonEvent})
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, stored+2)) // the held event, the stored ones, and this one
+	if n, err := b.Stored(ctx); err != nil || n != stored {
+		t.Fatalf("stored %d (%v) while the change waits, want %d", n, err, stored)
+	}
+	close(release)
+	if seq := returnsWithin(t, changed, 20*time.Second, "a change once a handler is free"); seq != 0 {
+		t.Fatalf("the change waiting for a handler: seq %d, want it handed off (0)", seq)
+	}
+	poll.NoError(t, 20*time.Second, pendingIs(ctx, b, 0))
+	for _, ev := range rec.all() {
+		if ev.Path == "changed.md" && (ev.Seq != 0 || ev.Deliveries != 1) {
+			t.Errorf("changed.md handled as %+v, want handed off", ev)
+		}
+	}
+	if n := rec.count("changed.md"); n != 1 {
+		t.Fatalf("changed.md handled %d times, want 1", n)
+	}
+}
+
+// A watcher's change that finds no handler free within HandOffWait is
+// stored; with no Consume running it does not wait at all.
+func TestHandOffWaitEnds(t *testing.T) {
+	t.Run("busy", func(t *testing.T) {
+		o := handOffOptions(t)
+		o.HandOffWait = 10 * time.Millisecond
+		b := bustest.Open(t, o)
+		release := make(chan struct{})
+		consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+			if ev.Path == "busy.md" && ev.Seq == 0 {
+				<-release
+			}
+			return nil
+		})
+		defer close(release)
+		publishHandedOff(t, b, "busy.md")
+		changed := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "changed.md", Reason: bus.ReasonEvent})
+		if seq := returnsWithin(t, changed, 20*time.Second, "a change with every handler held"); seq <= 0 {
+			t.Fatalf("seq %d, want the change stored", seq)
+		}
+	})
+	t.Run("no consumer", func(t *testing.T) {
+		o := handOffOptions(t)
+		o.HandOffWait = time.Hour
+		b := bustest.Open(t, o)
+		changed := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "changed.md", Reason: bus.ReasonEvent})
+		if seq := returnsWithin(t, changed, 20*time.Second, "a change with no Consume"); seq <= 0 {
+			t.Fatalf("seq %d, want the change stored", seq)
+		}
+	})
+}

@@ -89,7 +89,9 @@
 //
 // With Options.HandOff (the daemon sets it), PublishFile hands a live event
 // to a handler of this process's Consume that is free at that moment,
-// without the server; otherwise the event is stored as above. An event
+// without the server; otherwise the event is stored as above, a watcher's
+// change (ReasonEvent) after waiting up to Options.HandOffWait for a handler
+// to free up. An event
 // handed off is counted by Pending until settled; a failure stores it
 // after the first back-off delay, counted as its first delivery
 // (FileEvent.EarlierFailures), a failure for good dead-letters it, an

@@ -79,6 +79,11 @@ type Options struct {
 	// (direct.go). For a daemon whose file queue holds nothing across its
 	// restarts: an event handed off is in no stream until it fails.
 	HandOff bool
+	// HandOffWait is how long PublishFile, with HandOff, waits for a
+	// handler of a running Consume to free up for a watcher's change
+	// (ReasonEvent) before it stores the event (0: not at all). Other
+	// live events are stored at once when no handler is free.
+	HandOffWait time.Duration
 	// Lost, when set, is told of a file event that could be stored nowhere:
 	// one handed off whose handler failed or was interrupted, and whose
 	// publish into the file queue then failed too. The daemon has its

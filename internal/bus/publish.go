@@ -12,7 +12,9 @@ import (
 // PublishFile queues ev for the workers (behind every live event when
 // ev.Bulk) and returns once the server has stored it, with its sequence; or,
 // with Options.HandOff, hands a live event to an idle handler of this
-// process (sequence 0) and returns at once.
+// process (sequence 0) and returns at once. A watcher's change
+// (ReasonEvent) may first wait up to Options.HandOffWait for a handler to
+// free up.
 // dedupID names the change (the daemon passes root, path, size and
 // modification time): an event whose dedupID was published within the
 // Duplicates window is dropped by the server, and PublishFile returns the
@@ -40,7 +42,11 @@ func (b *Bus) PublishFile(ctx context.Context, ev FileEvent, dedupID string) (ui
 	if dedupID != "" && b.recent.add(dedupID, time.Now()) {
 		return 0, nil
 	}
-	if b.handOff(m, dedupID) {
+	var wait time.Duration
+	if (ev.Reason == ReasonEvent || ev.Reason == "") && b.consuming.Load() > 0 {
+		wait = b.o.HandOffWait
+	}
+	if b.handOff(ctx, m, dedupID, wait) {
 		return 0, nil
 	}
 	seq, err := b.publishFileMsg(ctx, ev, m, dedupID)

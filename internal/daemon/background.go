@@ -176,10 +176,16 @@ func (d *Daemon) changedSince(ctx context.Context, rs *rootState, fn func(rel st
 
 // finisher lets aggregating actions (catalog, index) finish each batch: when
 // files were processed and the queue is empty, or at the latest every second.
-// It sleeps while nothing was processed.
+// It sleeps while nothing was processed. It also returns a drained backlog's
+// memory to the system (releaseMemory), once nothing was processed for
+// freeQuiet.
 func (d *Daemon) finisher(ctx context.Context) error {
 	t := time.NewTimer(finishTick)
 	defer t.Stop()
+	free := time.NewTimer(freeQuiet)
+	free.Stop()
+	defer free.Stop()
+	freeAt := int64(-1) // sinceFree when free was set; -1 when it is not
 	last := time.Now()
 	for {
 		if !d.dirty.Load() {
@@ -187,6 +193,16 @@ func (d *Daemon) finisher(ctx context.Context) error {
 			case <-ctx.Done():
 				return nil
 			case <-d.finishKick:
+			case <-free.C:
+				if d.sinceFree.Load() == freeAt {
+					// A backlog drained (a catch-up, a checkout): its
+					// garbage goes back to the system now rather than over
+					// the next minutes, so an idle daemon's footprint is
+					// its live state.
+					d.sinceFree.Store(0)
+					d.releaseMemory()
+				}
+				freeAt = -1
 			}
 			continue
 		}
@@ -224,12 +240,12 @@ func (d *Daemon) finisher(ctx context.Context) error {
 			}
 		}
 		idle := err == nil && n == 0 && len(again) == 0
-		if idle && d.sinceFree.Load() >= freeAfter {
-			// A backlog drained (a catch-up, a checkout): its garbage goes
-			// back to the system now rather than over the next minutes, so
-			// an idle daemon's footprint is its live state.
-			d.sinceFree.Store(0)
-			d.releaseMemory()
+		if done := d.sinceFree.Load(); idle && done >= freeAfter && done != freeAt {
+			// Not at once: live saves never wait in the queue, so it is
+			// empty between a burst's saves too, and a collection there
+			// would only make the heap grow back.
+			freeAt = done
+			free.Reset(freeQuiet)
 		}
 		// Memory is looked at when work was done, and only then.
 		d.checkMemory(idle)
@@ -242,6 +258,11 @@ const finishTick = 250 * time.Millisecond
 // freeAfter is how many files processed make a drained queue worth a
 // collection that returns memory to the system (a few milliseconds).
 const freeAfter = 1000
+
+// freeQuiet is how long nothing must be processed after such a queue
+// drained before its memory is returned: a burst of saves has gaps of
+// milliseconds between them, a drained backlog is followed by silence.
+const freeQuiet = 500 * time.Millisecond
 
 // markDirty records that files were processed, so that aggregating actions
 // finish the batch.

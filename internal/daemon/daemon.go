@@ -237,8 +237,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		// A live event goes straight to an idle worker: the file queue
 		// holds nothing across a restart anyway (it is emptied below).
 		HandOff: true,
-		Lost:    d.lostEvent,
-		Logger:  d.log, // the bus names itself (component=bus)
+		// A flood of changes goes through the workers without the
+		// server too: a worker frees up within milliseconds then.
+		HandOffWait: handOffWait,
+		Lost:        d.lostEvent,
+		Logger:      d.log, // the bus names itself (component=bus)
 	})
 	if err != nil {
 		return fmt.Errorf("bus: %w", err)

@@ -30,8 +30,10 @@
 //
 // Every component runs as a goroutine of one errgroup under the daemon's
 // context. Never two workers on one file: a per-path lock serialises them.
-// Back-pressure: the watcher coalesces in its own map while the bus is slow;
-// the bus holds the queue on disk; workers pull at most engine.workers events.
+// Back-pressure: the watcher coalesces in its own map while the bus is slow
+// (its changes wait up to handOffWait for a free worker, then go to the
+// queue); the bus holds the queue on disk; workers hold at most
+// filesPerWorker events each, and run rules on engine.workers at once.
 // The rule set is swapped atomically on reload; a file in flight finishes with
 // the rules it started with. What the components read only when they start
 // (the watcher's filter and timing, the bus, the listener) waits for the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/scribe-md/scribe/internal/pathmap"
 	"io/fs"
 	"strconv"
 	"sync"
@@ -18,74 +17,84 @@ import (
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/engine"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/state"
 	"github.com/scribe-md/scribe/internal/telemetry"
 	"github.com/scribe-md/scribe/internal/watch"
 )
 
-// forward turns a watcher's settled changes into bus events.
+// forward turns a watcher's settled changes into bus events, with
+// forwardPublishers goroutines that each take the next change: a publish
+// waits for the server's acknowledgement, and a burst of changes would
+// queue behind one another (order does not matter: an event only says
+// "look at this path"). They are kept for the daemon's life rather than
+// started per change, which cost a goroutine's start, exit and stack growth
+// for each save.
 func (d *Daemon) forward(ctx context.Context, rs *rootState) error {
-	// Publishes wait for the server's acknowledgement; a burst of changes
-	// would queue behind one another, so a few are in flight at once (order
-	// does not matter: an event only says "look at this path").
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	slots := make(chan struct{}, forwardPublishers)
-	for {
+	for range forwardPublishers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ch, ok := <-rs.watcher.Changes():
+					if !ok {
+						return
+					}
+					d.forwardChange(ctx, rs, ch)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+// forwardChange queues one of the watcher's changes.
+func (d *Daemon) forwardChange(ctx context.Context, rs *rootState, ch watch.Change) {
+	d.metrics.events.WithLabelValues(string(ch.Reason)).Inc()
+	if ch.Op == watch.Removed {
+		d.removed(rs, ch.Rel)
+		return
+	}
+	reason := bus.ReasonEvent
+	if ch.Reason != watch.ReasonEvent {
+		reason = bus.ReasonRescan
+	}
+	// A change's trace starts when the watcher first saw it.
+	sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
+	err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
+	// A publish fails while a cluster elects a new leader for the queue (a
+	// node lost): tried again, since the change would otherwise wait for
+	// the next rescan. Given up on, it is forgotten by the watcher, which
+	// has seen this version: the rescan reports it again.
+	for wait, giveUp := 100*time.Millisecond, time.Now().Add(enqueueRetry); err != nil && ctx.Err() == nil && time.Now().Before(giveUp); wait = min(2*wait, 2*time.Second) {
+		d.log.WarnContext(sctx, "queue file event; retrying", "path", ch.Rel, "err", err)
 		select {
 		case <-ctx.Done():
-			return nil
-		case ch, ok := <-rs.watcher.Changes():
-			if !ok {
-				return nil
-			}
-			d.metrics.events.WithLabelValues(string(ch.Reason)).Inc()
-			if ch.Op == watch.Removed {
-				d.removed(rs, ch.Rel)
-				continue
-			}
-			reason := bus.ReasonEvent
-			if ch.Reason != watch.ReasonEvent {
-				reason = bus.ReasonRescan
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-slots }()
-				// A change's trace starts when the watcher first saw it.
-				sctx, span := d.fileSpan(ctx, "watch change", trace.SpanKindInternal, ch.Seen, rs.root.Dir, ch.Rel, reason, 0)
-				err := d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
-				// A publish fails while a cluster elects a new leader
-				// for the queue (a node lost): tried again, since the
-				// change would otherwise wait for the next rescan.
-				// Given up on, it is forgotten by the watcher, which
-				// has seen this version: the rescan reports it again.
-				for wait, giveUp := 100*time.Millisecond, time.Now().Add(enqueueRetry); err != nil && ctx.Err() == nil && time.Now().Before(giveUp); wait = min(2*wait, 2*time.Second) {
-					d.log.WarnContext(sctx, "queue file event; retrying", "path", ch.Rel, "err", err)
-					select {
-					case <-ctx.Done():
-					case <-time.After(wait):
-						err = d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
-					}
-				}
-				endSpan(span, err)
-				if err != nil && ctx.Err() == nil {
-					rs.watcher.Forget(ch.Rel)
-					d.log.ErrorContext(sctx, "queue file event; the file is looked at again at the next rescan", "path", ch.Rel, "err", err)
-				}
-			}()
+		case <-time.After(wait):
+			err = d.enqueue(sctx, rs, ch.Rel, reason, action.OriginUser, ch.Version, 0, ch.Seen)
 		}
+	}
+	endSpan(span, err)
+	if err != nil && ctx.Err() == nil {
+		rs.watcher.Forget(ch.Rel)
+		d.log.ErrorContext(sctx, "queue file event; the file is looked at again at the next rescan", "path", ch.Rel, "err", err)
 	}
 }
 
 // forwardPublishers bounds the publishes in flight from one watcher.
 const forwardPublishers = 16
+
+// handOffWait is how long a watcher's change waits for a free worker
+// before it is stored in the file queue (bus.Options.HandOffWait). A
+// flood of 20,000 new files ran at 2,614–2,711 files/s through the queue
+// and at 3,106–3,428 handed to workers as they freed up
+// (doc/PERFORMANCE.md). Workers busy for longer than this (slow commands
+// or plugins) get the changes through the queue, as before.
+const handOffWait = 100 * time.Millisecond
 
 // enqueueRetry is how long a change's publish is retried before the change
 // is left to the next rescan (watch.Forget): longer than a cluster's leader
