@@ -3,7 +3,6 @@ package watch
 import (
 	"context"
 	"fmt"
-	"github.com/scribe-md/scribe/internal/pathmap"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
@@ -85,9 +85,12 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	// files (one per write the engine makes) never are, and need no stat.
 	// A name known as a document is looked at too: the directory must be
 	// watched before Sync returns, which a look when the name settles
-	// would be too late for.
+	// would be too late for. The look is one lstat(2) of the event's
+	// absolute path, where a stat below the root (safefile.Lstat) takes
+	// three calls: it only tells the crawler to look, and the crawler
+	// opens the directory below the root itself.
 	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) {
-		if fi, err := safefile.Lstat(w.root, rel); err == nil && fi.IsDir() {
+		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
 			// lists it, and reports what it holds.
 			w.mu.Lock()

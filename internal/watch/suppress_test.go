@@ -3,11 +3,12 @@ package watch
 import (
 	"crypto/sha256"
 	"fmt"
-	"github.com/scribe-md/scribe/internal/safefile"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 // writeAtomic replaces p the way the engine does: a temp file beside it,

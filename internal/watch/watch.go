@@ -3,7 +3,6 @@ package watch
 import (
 	"errors"
 	"fmt"
-	"github.com/scribe-md/scribe/internal/pathmap"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
