@@ -28,7 +28,7 @@ import (
 //
 // The wait is for floods. With every handler busy, each live event made
 // the whole trip through the server (stored, pulled, acknowledged, deleted),
-// a sixth of the daemon's CPU in a flood of 20,000 new files, only to wait
+// 13–14 % of the daemon's CPU in a flood of 20,000 new files, only to wait
 // there for a handler, which frees up within milliseconds when the files
 // are many. Only a watcher's changes wait: their publisher (the daemon's
 // forwarders) holds nothing else back, the watcher coalescing what follows
