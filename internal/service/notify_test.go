@@ -140,9 +140,16 @@ func TestWatchdogPingsOnlyWhenAlive(t *testing.T) {
 	base = checks.Load()
 	waitChecks(t, &checks, base+3)
 	mode.Store(0)
+	// The first ping after the failures puts the status back.
 	read(func() bool {
-		return pings >= int(passed.Load()) && strings.Contains(strings.Join(got, "|"), "STATUS=ready")
+		m := got[len(got)-1]
+		return strings.HasPrefix(m, "WATCHDOG=1") && strings.Contains(m, "STATUS=ready")
 	})
+	// A check that passes as ctx ends sends no ping: wedge the checks, and
+	// cancel only once one is wedged. The checks run one at a time, so
+	// every check before it has sent its ping by then.
+	mode.Store(2)
+	waitChecks(t, &checks, checks.Load()+1)
 	cancel()
 	<-done
 	// Watchdog has returned, so every datagram it sent is queued; a sentinel
