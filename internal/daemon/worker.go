@@ -90,8 +90,8 @@ const forwardPublishers = 16
 
 // handOffWait is how long a watcher's change waits for a free worker
 // before it is stored in the file queue (bus.Options.HandOffWait). A
-// flood of 20,000 new files ran at 2,614–2,711 files/s through the queue
-// and at 3,106–3,428 handed to workers as they freed up
+// flood of 20,000 new files ran at 2,240–2,733 files/s through the queue
+// and at 2,545–3,428 handed to workers as they freed up
 // (doc/PERFORMANCE.md). Workers busy for longer than this (slow commands
 // or plugins) get the changes through the queue, as before.
 const handOffWait = 100 * time.Millisecond
