@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -337,24 +338,37 @@ func returnsWithin(t *testing.T, done <-chan int64, limit time.Duration, what st
 	}
 }
 
+// heldHandler opens a bus whose watcher changes wait up to wait for a
+// handler (Options.HandOffWait), consumes it with one handler that records
+// each event, and hands that handler an event (busy.md) it holds until
+// release is called (at the latest when the test ends, before consuming
+// stops).
+func heldHandler(t *testing.T, wait time.Duration) (b *bus.Bus, rec *recorder, release func()) {
+	t.Helper()
+	o := handOffOptions(t)
+	o.HandOffWait = wait
+	b = bustest.Open(t, o)
+	rec = &recorder{}
+	held := make(chan struct{})
+	consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
+		rec.add(ev)
+		if ev.Path == "busy.md" && ev.Seq == 0 {
+			<-held
+		}
+		return nil
+	})
+	release = sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release)
+	publishHandedOff(t, b, "busy.md")
+	return b, rec, release
+}
+
 // With every handler busy, a watcher's change waits (Options.HandOffWait)
 // for one to free up and is handed to it, never stored; Pending counts it
 // while it waits. Any other live event is stored at once.
 func TestHandOffWaitsForABusyHandler(t *testing.T) {
-	o := handOffOptions(t)
-	o.HandOffWait = time.Hour
-	b := bustest.Open(t, o)
+	b, rec, release := heldHandler(t, time.Hour)
 	ctx := t.Context()
-	var rec recorder
-	release := make(chan struct{})
-	consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
-		rec.add(ev)
-		if ev.Path == "busy.md" && ev.Seq == 0 {
-			<-release
-		}
-		return nil
-	})
-	publishHandedOff(t, b, "busy.md") // the only handler is held from here
 
 	requeued := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "requeued.md", Reason: bus.ReasonRequeue})
 	if seq := returnsWithin(t, requeued, 20*time.Second, "a requeue"); seq <= 0 {
@@ -370,7 +384,7 @@ func TestHandOffWaitsForABusyHandler(t *testing.T) {
 	if n, err := b.Stored(ctx); err != nil || n != stored {
 		t.Fatalf("stored %d (%v) while the change waits, want %d", n, err, stored)
 	}
-	close(release)
+	release()
 	if seq := returnsWithin(t, changed, 20*time.Second, "a change once a handler is free"); seq != 0 {
 		t.Fatalf("the change waiting for a handler: seq %d, want it handed off (0)", seq)
 	}
@@ -389,18 +403,7 @@ func TestHandOffWaitsForABusyHandler(t *testing.T) {
 // stored; with no Consume running it does not wait at all.
 func TestHandOffWaitEnds(t *testing.T) {
 	t.Run("busy", func(t *testing.T) {
-		o := handOffOptions(t)
-		o.HandOffWait = 10 * time.Millisecond
-		b := bustest.Open(t, o)
-		release := make(chan struct{})
-		consume(t, b, 1, func(_ context.Context, ev bus.FileEvent, _ func()) error {
-			if ev.Path == "busy.md" && ev.Seq == 0 {
-				<-release
-			}
-			return nil
-		})
-		defer close(release)
-		publishHandedOff(t, b, "busy.md")
+		b, _, _ := heldHandler(t, 10*time.Millisecond)
 		changed := publishAsync(t, b, bus.FileEvent{Root: "/r", Path: "changed.md", Reason: bus.ReasonEvent})
 		if seq := returnsWithin(t, changed, 20*time.Second, "a change with every handler held"); seq <= 0 {
 			t.Fatalf("seq %d, want the change stored", seq)
