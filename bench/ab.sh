@@ -18,6 +18,10 @@
 #              exit); bench/daemon's corpora are kept between invocations
 #   N=20000    notes of the run scenario's corpus
 #   GAP=0s     latency: pause between a rewrite seen and the next save
+#   STATE=DIR  burst, latency: start each run from a copy of DIR as the
+#              state directory (a journal grown by a daemon's use, for
+#              instance a copy of $WORK/n10000/state after runs of
+#              bench/daemon), instead of an empty one
 set -euo pipefail
 scenario=${1:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
 rounds=${2:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
@@ -47,8 +51,12 @@ burst | latency | flood)
       target=(-target bare)
       [[ $scenario == flood ]] && target+=(-workers 16)
     fi
-    # A fresh state directory: a journal grown by earlier runs costs more.
-    [[ $scenario == flood ]] || rm -rf "$work/n10000/state"
+    # A fresh state directory, or a copy of STATE: a journal grown by
+    # earlier runs costs more.
+    if [[ $scenario != flood ]]; then
+      rm -rf "$work/n10000/state"
+      [[ -z ${STATE:-} ]] || cp -a "$STATE" "$work/n10000/state"
+    fi
     "$work/bench-daemon" -work "$work" -runs 1 -scenario "$scenario" "${args[@]}" "${target[@]}" -header=false 2>&1 |
       grep 'run 1:' | sed 's/^run 1: //'
   }

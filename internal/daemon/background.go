@@ -656,14 +656,15 @@ const gitPoll = 50 * time.Millisecond
 
 // waitWhileStopped holds a worker while processing is paused or a git
 // operation runs, telling the bus the message is still being worked on.
+// Every event passes through it: its timer is made only when it waits.
 func (d *Daemon) waitWhileStopped(ctx context.Context, heartbeat func()) error {
+	sig := d.pauseSignal()
+	if !d.stopped() {
+		return nil
+	}
 	t := time.NewTimer(pauseFilePoll)
 	defer t.Stop()
 	for {
-		sig := d.pauseSignal()
-		if !d.stopped() {
-			return nil
-		}
 		heartbeat()
 		poll := pauseFilePoll
 		if busy, _ := d.gitBusy(); busy {
@@ -675,6 +676,10 @@ func (d *Daemon) waitWhileStopped(ctx context.Context, heartbeat func()) error {
 			return ctx.Err()
 		case <-sig:
 		case <-t.C:
+		}
+		sig = d.pauseSignal()
+		if !d.stopped() {
+			return nil
 		}
 	}
 }
