@@ -106,29 +106,36 @@ func (a *replaceAction) Run(ctx context.Context, in action.Input) (action.Output
 	var out []byte
 	var err error
 	if a.tmpl == nil {
-		out, err = a.replaceExpand(ctx, src)
+		out, err = a.replaceExpand(ctx, bom, src)
 	} else {
-		out, err = a.replaceTemplate(ctx, in, src)
+		out, err = a.replaceTemplate(ctx, in, bom, src)
 	}
 	if err != nil {
 		return action.Output{}, err
 	}
-	if out == nil || bytes.Equal(out, src) {
+	if out == nil || bytes.Equal(out[len(bom):], src) {
 		return action.Output{}, nil
 	}
-	return action.Output{Content: append(bom[:len(bom):len(bom)], out...)}, nil
+	return action.Output{Content: out}, nil
+}
+
+// resultBuf returns the buffer a replacement's result is built in, after
+// bom: room for src and some growth, so that a replacement a little longer
+// than its match neither grows it nor is copied again.
+func resultBuf(bom, src []byte) []byte {
+	return append(make([]byte, 0, len(bom)+len(src)+len(src)/8+64), bom...)
 }
 
 // replaceExpand is regexp's ReplaceAll ($1, ${name} in with) under the
-// same growth cap and context checks as replaceTemplate; it returns nil when
-// nothing matched.
-func (a *replaceAction) replaceExpand(ctx context.Context, src []byte) ([]byte, error) {
+// same growth cap and context checks as replaceTemplate; it returns bom and
+// the result, or nil when nothing matched.
+func (a *replaceAction) replaceExpand(ctx context.Context, bom, src []byte) ([]byte, error) {
 	idx := a.re.FindAllSubmatchIndex(src, -1)
 	if len(idx) == 0 {
 		return nil, nil
 	}
-	limit := 4*len(src) + a.slack
-	out := make([]byte, 0, len(src))
+	limit := len(bom) + 4*len(src) + a.slack
+	out := resultBuf(bom, src)
 	last := 0
 	for n, loc := range idx {
 		if n%replaceCheckEvery == 0 {
@@ -147,16 +154,17 @@ func (a *replaceAction) replaceExpand(ctx context.Context, src []byte) ([]byte, 
 }
 
 // replaceTemplate renders the template once per match, with .Match holding
-// that match's groups; it returns nil when nothing matched.
-func (a *replaceAction) replaceTemplate(ctx context.Context, in action.Input, src []byte) ([]byte, error) {
+// that match's groups; it returns bom and the result, or nil when nothing
+// matched.
+func (a *replaceAction) replaceTemplate(ctx context.Context, in action.Input, bom, src []byte) ([]byte, error) {
 	idx := a.re.FindAllSubmatchIndex(src, -1)
 	if len(idx) == 0 {
 		return nil, nil
 	}
-	limit := 4*len(src) + a.slack
+	limit := len(bom) + 4*len(src) + a.slack
 	names := a.re.SubexpNames()
 	d := template.DataFor(in)
-	out := make([]byte, 0, len(src))
+	out := resultBuf(bom, src)
 	last := 0
 	for n, loc := range idx {
 		if n%replaceCheckEvery == 0 {

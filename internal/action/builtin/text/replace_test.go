@@ -39,6 +39,9 @@ func TestReplace(t *testing.T) {
 		{"crlf kept", `{pattern: 'b', with: 'B'}`, "", "---\r\na: b\r\n---\r\nb\r\n", "---\r\na: B\r\n---\r\nB\r\n"},
 		{"bom is not content", `{pattern: '\Ax', with: X}`, "", "\ufeffx", "\ufeffX"},
 		{"bom kept", `{pattern: '(?m)^# (.*)$', with: '# {{ index .Match "1" | upper }}'}`, "", "\ufeff# title\n", "\ufeff# TITLE\n"},
+		{"bom, same text", `{pattern: 'x', with: 'x'}`, "", "\ufeffx", "\ufeffx"},
+		{"bom, same text by template", `{pattern: 'x', with: '{{ index .Match "0" }}'}`, "", "\ufeffx", "\ufeffx"},
+		{"longer", `{pattern: 'a', with: 'aaaa'}`, "", "\ufeffaa" + strings.Repeat("-", 100), "\ufeffaaaaaaaa" + strings.Repeat("-", 100)},
 		{"empty matches", `{pattern: 'x*', with: '-'}`, "", "ab", "-a-b-"},
 		{"unmatched group is empty", `{pattern: '(a)|(b)', with: '[$1|$2]'}`, "", "ab", "[a|][|b]"},
 	}
