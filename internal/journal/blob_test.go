@@ -74,7 +74,10 @@ func TestGetReadsZstdContent(t *testing.T) {
 	old := enc.EncodeAll(content, []byte{codecZstd})
 	enc.Close()
 	h := sha256Sum(content)
-	err = j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketBlobs).Put(h, old) })
+	err = j.db.Update(func(tx *bolt.Tx) error {
+		b, key := storedBlob(t, tx, h)
+		return b.Put(key, old)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

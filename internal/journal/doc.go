@@ -65,10 +65,15 @@
 // Buckets: "entries" maps the big-endian ID (bbolt NextSequence, so IDs only
 // grow, even across pruning) to the encoded entry; "bypath" indexes
 // root NUL path NUL ID for per-file history; "undone" maps root NUL path NUL
-// to the file's undo mark; "blobs" maps a sha256 to a codec
-// byte and the content; "refs" counts the entries that use each blob, so
-// Prune drops a blob with its last entry; "meta" holds the format version and
-// running totals.
+// to the file's undo mark; "content" maps a blob's number (its own bbolt
+// sequence, so new content goes at the end of the tree, in full pages) to a
+// codec byte and the content; "refs" maps the content's sha256 to the
+// number of entries that use the blob, so Prune drops a blob with its last
+// entry, the content's size and the blob's number; "meta" holds the format
+// version and running totals. Format 1 stored content under its sha256 in
+// "blobs", and its references had no number: a writer's open turns such a
+// journal into format 2, and its old content stays where it is, read and
+// pruned as before (see formatVersion).
 //
 // Record does not write the store itself: it appends the entry, with its
 // compressed content, to a log beside it (journal.db-log.N segment files)

@@ -390,10 +390,10 @@ func TestGetReportsDamagedContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := j.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBlobs)
-		v := bytes.Clone(b.Get(h))
+		b, key := storedBlob(t, tx, h)
+		v := bytes.Clone(b.Get(key))
 		v[len(v)/2] ^= 0xFF
-		return b.Put(h, v)
+		return b.Put(key, v)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -418,7 +418,7 @@ func TestOpenRefusesNewerFormat(t *testing.T) {
 		"Open":         func() (*Journal, error) { return Open(path, Retention{}) },
 		"OpenReadOnly": func() (*Journal, error) { return OpenReadOnly(path) },
 	} {
-		if _, err := open(); err == nil || !strings.Contains(err.Error(), "has format 2") {
+		if _, err := open(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("has format %d", formatVersion+1)) {
 			t.Errorf("%s(newer format) = %v, want a format error", name, err)
 		}
 	}

@@ -40,13 +40,20 @@ func (j *Journal) Get(id uint64) (Entry, []byte, error) {
 		if err != nil || hash == nil {
 			return err
 		}
-		ref, blob := tx.Bucket(bucketRefs).Get(hash), tx.Bucket(bucketBlobs).Get(hash)
-		if ref == nil || blob == nil {
+		ref := tx.Bucket(bucketRefs).Get(hash)
+		if ref == nil {
 			return fmt.Errorf("the content it replaced is missing from the journal")
 		}
 		r, err := decodeRef(ref)
 		if err != nil {
 			return err
+		}
+		var blob []byte
+		if blobs, key := blobAt(tx, r, hash); blobs != nil {
+			blob = blobs.Get(key)
+		}
+		if blob == nil {
+			return fmt.Errorf("the content it replaced is missing from the journal")
 		}
 		if content, err = j.unpackBlob(blob, r.raw, hash); err != nil {
 			return fmt.Errorf("the content it replaced is damaged: %w", err)

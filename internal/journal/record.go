@@ -99,9 +99,16 @@ func (b *buckets) addRef(hash, blob []byte, raw uint64) error {
 			return err
 		}
 	} else {
-		if err := b.blobs.Put(hash, blob); err != nil {
+		// A number that only grows: the blob goes at the end of the
+		// tree, never in a page of its own amid the others (formatVersion).
+		num, err := b.content.NextSequence()
+		if err != nil {
 			return err
 		}
+		if err := b.content.Put(idKey(num), blob); err != nil {
+			return err
+		}
+		r.num = num
 		if err := addCounter(b.meta, keyBlobs, 1); err != nil {
 			return err
 		}
@@ -145,11 +152,12 @@ func (b *buckets) deleteEntry(key []byte, e *Entry) (freed int64, err error) {
 		r.refs--
 		return 0, b.refs.Put(hash, r.encode())
 	}
-	freed = int64(len(b.blobs.Get(hash)))
+	blobs, key := blobAt(b.refs.Tx(), r, hash)
+	freed = int64(len(blobs.Get(key)))
 	if err := b.refs.Delete(hash); err != nil {
 		return 0, err
 	}
-	if err := b.blobs.Delete(hash); err != nil {
+	if err := blobs.Delete(key); err != nil {
 		return 0, err
 	}
 	for _, c := range []struct {

@@ -11,8 +11,9 @@ import (
 var (
 	bucketEntries = []byte("entries") // ID (8 bytes, big-endian) → encoded Entry
 	bucketByPath  = []byte("bypath")  // root NUL path NUL ID → empty
-	bucketBlobs   = []byte("blobs")   // sha256 (32 bytes) → codec byte + content
-	bucketRefs    = []byte("refs")    // sha256 → uvarint entries using it, uvarint raw size
+	bucketBlobs   = []byte("blobs")   // format 1: sha256 (32 bytes) → codec byte + content
+	bucketContent = []byte("content") // blob number (8 bytes, big-endian) → codec byte + content
+	bucketRefs    = []byte("refs")    // sha256 → uvarint entries using it, uvarint raw size, uvarint blob number (none in format 1)
 	bucketUndone  = []byte("undone")  // root NUL path NUL → encoded Undone mark
 	bucketMeta    = []byte("meta")
 
@@ -23,14 +24,21 @@ var (
 	keyRaw     = []byte("raw")     // uvarint bytes of content before compression
 )
 
-// formatVersion is the on-disk format this package writes and reads.
-const formatVersion = 1
+// formatVersion is the on-disk format this package writes. Format 2 stores
+// new content under a number that only grows ("content"), where format 1
+// stored it under its hash ("blobs"): hashes are random, and each new blob
+// landed in a page of its own somewhere in the tree, a page fault and a
+// split for each write a copy of the log made (doc/PERFORMANCE.md, "A
+// grown journal"). This package reads both; a writer's open turns a
+// format-1 journal into a format-2 one whose old content stays where it
+// is, and a build that knows only format 1 refuses it from then on.
+const formatVersion = 2
 
-// init creates the buckets and the format version of a new journal and
-// checks the version of an existing one.
+// init creates the buckets and the format version of a new journal, checks
+// the version of an existing one and brings a format-1 journal to format 2.
 func (j *Journal) init() error {
 	return j.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketEntries, bucketByPath, bucketBlobs, bucketRefs, bucketUndone, bucketMeta} {
+		for _, name := range [][]byte{bucketEntries, bucketByPath, bucketBlobs, bucketContent, bucketRefs, bucketUndone, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("init journal %s: %w", j.path, err)
 			}
@@ -39,7 +47,10 @@ func (j *Journal) init() error {
 		if m.Get(keyVersion) == nil {
 			return putUvarint(m, keyVersion, formatVersion)
 		}
-		return j.checkVersion(tx)
+		if err := j.checkVersion(tx); err != nil {
+			return err
+		}
+		return putUvarint(m, keyVersion, formatVersion)
 	})
 }
 
@@ -53,8 +64,8 @@ func (j *Journal) checkVersion(tx *bolt.Tx) error {
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
-	if v != formatVersion {
-		return fmt.Errorf("journal %s has format %d, this scribe reads format %d: use a matching scribe or move the file aside", j.path, v, formatVersion)
+	if v != 1 && v != formatVersion {
+		return fmt.Errorf("journal %s has format %d, this scribe reads formats 1 and %d: use a matching scribe or move the file aside", j.path, v, formatVersion)
 	}
 	return nil
 }
@@ -110,7 +121,7 @@ func addCounter(m *bolt.Bucket, key []byte, delta int64) error {
 
 // buckets are the buckets of one write transaction.
 type buckets struct {
-	entries, byPath, blobs, refs, undone, meta *bolt.Bucket
+	entries, byPath, blobs, content, refs, undone, meta *bolt.Bucket
 }
 
 // sizes reads the store's counters of entries and of stored content bytes.
@@ -127,13 +138,17 @@ func openBuckets(tx *bolt.Tx) (*buckets, error) {
 		entries: tx.Bucket(bucketEntries),
 		byPath:  tx.Bucket(bucketByPath),
 		blobs:   tx.Bucket(bucketBlobs),
+		content: tx.Bucket(bucketContent),
 		refs:    tx.Bucket(bucketRefs),
 		undone:  tx.Bucket(bucketUndone),
 		meta:    tx.Bucket(bucketMeta),
 	}
-	if b.entries == nil || b.byPath == nil || b.blobs == nil || b.refs == nil || b.undone == nil || b.meta == nil {
+	if b.entries == nil || b.byPath == nil || b.blobs == nil || b.content == nil || b.refs == nil || b.undone == nil || b.meta == nil {
 		return nil, fmt.Errorf("journal is missing a bucket: the file is damaged; move it aside to start a new history")
 	}
+	// Their keys only grow: full pages (bbolt splits at half a page by
+	// default, for keys that land anywhere).
+	b.entries.FillPercent, b.content.FillPercent = 1, 1
 	return b, nil
 }
 
@@ -141,20 +156,40 @@ func openBuckets(tx *bolt.Tx) (*buckets, error) {
 type blobRef struct {
 	refs uint64 // entries using the blob
 	raw  uint64 // content size before compression
+	num  uint64 // the blob's key in "content"; 0: under its hash in "blobs" (format 1)
 }
 
 func decodeRef(v []byte) (blobRef, error) {
-	refs, n := binary.Uvarint(v)
-	if n <= 0 {
+	var f [3]uint64
+	i, n := 0, 0
+	for ; i < len(f) && n < len(v); i++ {
+		x, k := binary.Uvarint(v[n:])
+		if k <= 0 {
+			return blobRef{}, fmt.Errorf("damaged blob reference")
+		}
+		f[i], n = x, n+k
+	}
+	if i < 2 || n != len(v) {
 		return blobRef{}, fmt.Errorf("damaged blob reference")
 	}
-	raw, m := binary.Uvarint(v[n:])
-	if m <= 0 || n+m != len(v) {
-		return blobRef{}, fmt.Errorf("damaged blob reference")
-	}
-	return blobRef{refs: refs, raw: raw}, nil
+	return blobRef{refs: f[0], raw: f[1], num: f[2]}, nil
 }
 
 func (r blobRef) encode() []byte {
-	return binary.AppendUvarint(binary.AppendUvarint(nil, r.refs), r.raw)
+	v := binary.AppendUvarint(binary.AppendUvarint(nil, r.refs), r.raw)
+	if r.num != 0 {
+		v = binary.AppendUvarint(v, r.num)
+	}
+	return v
+}
+
+// blobAt returns the bucket and key of the blob of hash that r refers to,
+// in a transaction: in "content" under its number, or in "blobs" under
+// hash, where format 1 stored it. The bucket is nil when the journal does
+// not have it (a format-1 journal opened read-only has no "content").
+func blobAt(tx *bolt.Tx, r blobRef, hash []byte) (*bolt.Bucket, []byte) {
+	if r.num == 0 {
+		return tx.Bucket(bucketBlobs), hash
+	}
+	return tx.Bucket(bucketContent), idKey(r.num)
 }
