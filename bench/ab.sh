@@ -22,6 +22,10 @@
 #              state directory (a journal grown by a daemon's use, for
 #              instance a copy of $WORK/n10000/state after runs of
 #              bench/daemon), instead of an empty one
+#
+# The flood keeps its state between runs, shared by the builds: a build
+# that writes a newer journal format than another makes the other refuse
+# it (internal/journal's formatVersion). Give such builds a WORK each.
 set -euo pipefail
 scenario=${1:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
 rounds=${2:?usage: bench/ab.sh burst|latency|flood|run ROUNDS BINARY...}
