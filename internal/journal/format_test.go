@@ -61,7 +61,7 @@ func TestContentUnderGrowingNumbers(t *testing.T) {
 // its hash in "blobs", references without a number, no "content" bucket):
 // read-only, it is read as it is; opened for writing, it becomes format 2,
 // its old content stays readable, and an entry recorded again with old
-// content, Prune and Undo all find that content where format 1 put it.
+// content and Prune find that content where format 1 put it.
 func TestFormat1Journal(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j, err := Open(path, Retention{})
