@@ -3,9 +3,11 @@ package journal
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -106,5 +108,46 @@ func BenchmarkPackBlob(b *testing.B) {
 			b.SetBytes(int64(in / i))
 			b.ReportMetric(100*float64(out)/float64(in), "stored-%")
 		})
+	}
+}
+
+// BenchmarkCopyIntoGrownJournal records and copies entries into a store
+// that already holds 20,000 of them, each with content of its own, as a
+// daemon's journal grows to (doc/PERFORMANCE.md, "A grown journal"): per
+// entry recorded and copied into the store, without fsyncs, and the store's
+// bytes per entry once done.
+func BenchmarkCopyIntoGrownJournal(b *testing.B) {
+	j := fast(openTest(b, Retention{}))
+	var i uint64
+	words := strings.Fields("the a of to and in is that for on with as it by this be are from at or an was note task link page idea draft review meeting project plan week todo done status tag area")
+	record := func() {
+		i++
+		// About 3 KiB of words, which S2 stores at about two thirds, as
+		// it does notes (BenchmarkPackBlob).
+		rng := rand.New(rand.NewPCG(i, 1))
+		c := fmt.Appendf(nil, "---\nid: %d\n---\n", i)
+		for len(c) < 3072 {
+			c = append(append(c, words[rng.IntN(len(words))]...), " \n"[min(1, rng.IntN(12)/11)])
+		}
+		if _, err := j.Record(Entry{Root: "/r", Path: fmt.Sprintf("n%d/%d.md", i%100, i%10000), Rule: "bench",
+			BeforeHash: Hash(c), AfterHash: Hash(c[:10])}, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range 20_000 {
+		record()
+	}
+	if err := j.exclusive(nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		record()
+	}
+	if err := j.exclusive(nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/entry")
+	if fi, err := os.Stat(j.Path()); err == nil {
+		b.ReportMetric(float64(fi.Size())/float64(i), "store-B/entry")
 	}
 }
