@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/scribe-md/scribe/internal/pathmap"
 	"github.com/scribe-md/scribe/internal/safefile"
@@ -57,6 +58,7 @@ type Index struct {
 	mu     sync.Mutex
 	m      pathmap.Map[safefile.Stamp]
 	dirty  bool
+	size   atomic.Int64 // bytes of the file as last saved or loaded
 }
 
 // Load reads the index at path. A missing, unreadable or outdated index gives
@@ -75,8 +77,23 @@ func Load(path string) (*Index, error) {
 		ix.m.Clear()
 		return ix, fmt.Errorf("file index %s is corrupt, starting afresh: %w", path, err)
 	}
+	if fi, err := f.Stat(); err == nil {
+		ix.size.Store(fi.Size())
+	}
 	return ix, nil
 }
+
+// Changed reports whether the index changed since it was last saved or
+// loaded, that is whether Save would write it.
+func (ix *Index) Changed() bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.dirty
+}
+
+// Size returns the bytes of the index's file as last saved or loaded (0
+// before either): about what the next Save writes.
+func (ix *Index) Size() int64 { return ix.size.Load() }
 
 // Get returns the stamp of rel.
 func (ix *Index) Get(rel string) (safefile.Stamp, bool) {
@@ -137,8 +154,12 @@ func (ix *Index) Save() error {
 	}
 	ix.dirty = false
 	tmp, err := createTemp(ix.path)
+	var size int64
 	if err == nil {
-		if err = ix.encode(tmp); err != nil {
+		if err = ix.encode(tmp); err == nil {
+			size, err = tmp.Seek(0, io.SeekCurrent)
+		}
+		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
@@ -153,6 +174,7 @@ func (ix *Index) Save() error {
 		ix.mu.Unlock()
 		return fmt.Errorf("save file index: %w", err)
 	}
+	ix.size.Store(size)
 	// The index this one replaces, in the format of earlier releases.
 	os.Remove(legacyPath(ix.path))
 	return nil

@@ -171,3 +171,54 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// Size is what the file on disk holds after a save or a load, and Changed
+// whether a save would write: what the daemon spaces its saves by.
+func TestSizeAndChanged(t *testing.T) {
+	path := PathFor(t.TempDir(), "/vault")
+	ix, _ := Load(path)
+	if ix.Size() != 0 || ix.Changed() {
+		t.Fatalf("new index: Size %d, Changed %v; want 0, false", ix.Size(), ix.Changed())
+	}
+	for i := range 1000 {
+		ix.Set(fmt.Sprintf("d%d/note-%d.md", i%10, i), stamp(i))
+	}
+	if !ix.Changed() {
+		t.Fatal("Changed = false after Set")
+	}
+	must(t, ix.Save())
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Size() != fi.Size() || ix.Changed() {
+		t.Fatalf("after Save: Size %d (file %d), Changed %v", ix.Size(), fi.Size(), ix.Changed())
+	}
+	again, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Size() != fi.Size() || again.Changed() {
+		t.Fatalf("after Load: Size %d (file %d), Changed %v", again.Size(), fi.Size(), again.Changed())
+	}
+}
+
+// BenchmarkSave saves an index of a large tree after one change, as the
+// daemon's saver does: encoding, the temporary file, its fsync, the rename.
+func BenchmarkSave(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			ix, _ := Load(PathFor(b.TempDir(), "/vault"))
+			for i := range n {
+				ix.Set(fmt.Sprintf("d%04d/note-%07d.md", i%(n/100), i), stamp(i))
+			}
+			i := 0
+			for b.Loop() {
+				i++
+				ix.Set("changed.md", stamp(i))
+				must(b, ix.Save())
+			}
+			b.SetBytes(ix.Size())
+		})
+	}
+}
