@@ -73,8 +73,8 @@ func TestSaverSpacesTheSavesOfALargeIndex(t *testing.T) {
 		if changedAt(minIndexSave + time.Second) {
 			t.Fatal("a changed index was not saved at the first tick")
 		}
-		// The ticks come every minIndexSave; the first one at least every
-		// after the last save writes it.
+		// Ticks come every minIndexSave: the first one at least every
+		// after the save at the first tick writes the index again.
 		next := minIndexSave + (every+minIndexSave-1)/minIndexSave*minIndexSave
 		for at := minIndexSave + 2*time.Second; at < next; at += minIndexSave {
 			ix.Set("new.md", safefile.Stamp(at))
