@@ -44,11 +44,10 @@ func (j *Journal) init() error {
 			}
 		}
 		m := tx.Bucket(bucketMeta)
-		if m.Get(keyVersion) == nil {
-			return putUvarint(m, keyVersion, formatVersion)
-		}
-		if err := j.checkVersion(tx); err != nil {
-			return err
+		if m.Get(keyVersion) != nil {
+			if err := j.checkVersion(tx); err != nil {
+				return err
+			}
 		}
 		return putUvarint(m, keyVersion, formatVersion)
 	})
