@@ -2,11 +2,14 @@ package daemon_test
 
 import (
 	"fmt"
+	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/gctune"
 	"github.com/scribe-md/scribe/internal/poll"
 )
 
@@ -86,4 +89,39 @@ func TestCatchUpFeedsAWindow(t *testing.T) {
 		}
 	}
 	t.Logf("%d files, window %d: at most %d events queued at once", n, window, maxQueued)
+}
+
+// A catch-up runs on the collector policy's lean floor until a worker has
+// taken the last file it queued; the floor is back after it. Not parallel
+// (t.Setenv): the policy is the process's.
+func TestCatchUpRunsLean(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	// Floors far above the test's heap, so that the limit is the floor.
+	const floor, lean = 1 << 30, 512 << 20
+	defer gctune.Apply(gctune.Policy{GOGC: 100, Floor: floor, Lean: lean, Ratio: 1.5})()
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+
+	const n = 30
+	files := map[string]string{".scribe-pause": ""}
+	for i := range n {
+		files[fmt.Sprintf("n%02d.md", i)] = fmt.Sprintf("TODO: note %d\n", i)
+	}
+	e := newEnv(t, conf{Rules: todoRule}, files)
+	r := e.start()
+	// Paused, the workers take nothing: the catch-up waits, lean.
+	poll.Until(t, 10*time.Second, "the lean floor while the catch-up waits", func() bool { return limit() == lean })
+	if st := r.status(); st.Queue.Pending == 0 {
+		t.Fatalf("nothing pending at ready: %+v", st.Queue)
+	}
+	must(t, os.Remove(e.path(".scribe-pause")))
+	poll.Until(t, 30*time.Second, "every note processed", func() bool {
+		for i := range n {
+			if !strings.HasPrefix(e.read(fmt.Sprintf("n%02d.md", i)), "- [ ] ") {
+				return false
+			}
+		}
+		return true
+	})
+	poll.Until(t, 10*time.Second, "the floor back after the catch-up", func() bool { return limit() == floor })
 }

@@ -58,7 +58,10 @@
 // until a worker marks a batch, an API pause or resume wakes the workers
 // through a channel (only the .scribe-pause files are polled, once a
 // second), and memory is compared with engine.memory_budget after batches.
-// No soft memory limit is set.
+// The package sets no soft memory limit of its own: `scribe watch` applies
+// gctune.Daemon, a limit that follows the live heap, and the catch-up runs
+// in a gctune.Lean span, on a lower floor, until a worker has taken the last
+// file it queued.
 //
 // # Pause, retries and dead letters
 //

@@ -18,12 +18,15 @@
 // The daemon (policy Daemon) lives long and its live heap is mostly the
 // paths it holds: at the runtime's default GOGC=100 its heap grows to twice
 // that between collections, and the runtime keeps what it grew to. The same
-// moving limit, over a floor, keeps it at 1.5 times.
+// moving limit, over a floor, keeps it at 1.5 times. Its catch-up, a
+// backlog nobody waits on, runs in a Lean span: a lower floor (32 MiB for
+// 64), more collections, a smaller peak.
 //
 // # Usage
 //
 //	defer gctune.Apply(gctune.OneShot)() // scribe run, scribe check
 //	defer gctune.Apply(gctune.Daemon)()  // scribe watch, scribe worker
+//	defer gctune.Lean()()                // the daemon's catch-up
 //
 // GOGC and GOMEMLIMIT in the environment win: Apply leaves alone what the
 // user set (and sets no limit under GOGC=off, which asks for no collection).
@@ -31,8 +34,8 @@
 // # Concurrency
 //
 // The limit is moved by a finalizer that re-arms itself at every
-// collection, on the runtime's finalizer goroutine; Apply and the function
-// it returns are safe to call from any goroutine. The settings are
+// collection, on the runtime's finalizer goroutine; Apply, Lean and the
+// functions they return are safe to call from any goroutine. The settings are
 // process-wide: nested or concurrent Apply calls share the first one's
 // settings, and the last stop restores what was there before.
 package gctune

@@ -15,6 +15,9 @@ type Policy struct {
 	GOGC int
 	// Floor is the soft memory limit while the live heap is small.
 	Floor int64
+	// Lean is the floor while a Lean span is open (0: Floor): a backlog
+	// that nobody waits on may cost more collections for a smaller peak.
+	Lean int64
 	// Ratio is how many times the live heap the limit is kept at, at
 	// least, once that is above Floor (1.5: the heap may grow by half of
 	// what is live between collections, as at GOGC=50).
@@ -31,10 +34,14 @@ var OneShot = Policy{GOGC: 400, Floor: 64 << 20, Ratio: 1.5}
 // heap once that is above 64 MiB. Without it the heap of a daemon holding a
 // million paths grew to twice what is live (272 MiB held for 120 MiB live);
 // the figures are in doc/PERFORMANCE.md.
-var Daemon = Policy{GOGC: 100, Floor: 64 << 20, Ratio: 1.5}
+//
+// The daemon's catch-up runs in a Lean span, on a floor of 32 MiB: the peak
+// of a 100,000-file catch-up fell from 68 to 60 MiB of RSS, for a drain 7 %
+// longer.
+var Daemon = Policy{GOGC: 100, Floor: 64 << 20, Lean: 32 << 20, Ratio: 1.5}
 
-// state is the one applied policy of the process.
-var state struct {
+// settings is the applied policy of the process and what it replaced.
+type settings struct {
 	mu       sync.Mutex
 	users    int
 	policy   Policy
@@ -43,7 +50,11 @@ var state struct {
 	prevGOGC int
 	prevMem  int64
 	gen      int // counts Apply-to-stop spans, so a stale finalizer stops
+	lean     int // Lean spans open
 }
+
+// state is the one applied policy of the process.
+var state settings
 
 // Apply sets p for the process and returns the function that undoes it.
 func Apply(p Policy) (stop func()) {
@@ -61,8 +72,7 @@ func Apply(p Policy) (stop func()) {
 		s.moving = limit == "" && gogc != "off"
 		if s.moving {
 			// The last collection's live heap may already be past the floor.
-			live, other := heap()
-			s.prevMem = debug.SetMemoryLimit(limitFor(p, live, other))
+			s.prevMem = debug.SetMemoryLimit(s.limit())
 			s.gen++
 			arm(s.gen)
 		}
@@ -113,9 +123,45 @@ func follow(gen int) bool {
 	if !s.moving || s.gen != gen {
 		return false
 	}
-	live, other := heap()
-	debug.SetMemoryLimit(limitFor(s.policy, live, other))
+	debug.SetMemoryLimit(s.limit())
 	return true
+}
+
+// Lean lowers the floor of the applied policy to its Lean until the
+// returned function is called, for work that may run slower if it holds
+// less: a catch-up. Spans nest; the floor is back once the last one ends.
+// Without an applied policy, or with GOMEMLIMIT or GOGC=off set, it does
+// nothing.
+func Lean() (end func()) {
+	s := &state
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lean++
+	if s.moving {
+		debug.SetMemoryLimit(s.limit())
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.lean--
+			if s.moving {
+				debug.SetMemoryLimit(s.limit())
+			}
+		})
+	}
+}
+
+// limit is the soft limit for the live heap of the last collection, under
+// the applied policy and its lean floor if a span is open. s.mu is held.
+func (s *settings) limit() int64 {
+	p := s.policy
+	if s.lean > 0 && p.Lean > 0 {
+		p.Floor = p.Lean
+	}
+	live, other := heap()
+	return limitFor(p, live, other)
 }
 
 // limitFor is the soft limit for a live heap of live bytes when the runtime

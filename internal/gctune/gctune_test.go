@@ -217,3 +217,48 @@ func TestNoSpin(t *testing.T) {
 		t.Errorf("the fixed limit took only %d collections against %d: the test no longer tells a spinning collector", fixed, moving)
 	}
 }
+
+// TestLean: a Lean span lowers the floor to the policy's Lean, spans nest,
+// and the floor is back once the last one ends; without Lean in the policy,
+// or without a policy, a span changes nothing.
+func TestLean(t *testing.T) {
+	unset(t)
+	runtime.GC() // this package's tests leave no live heap near these floors
+	stop := Apply(Policy{GOGC: 100, Floor: 512 << 20, Lean: 256 << 20, Ratio: 1.5})
+	if l := limit(); l != 512<<20 {
+		t.Fatalf("applied: limit %d MiB, want the floor, 512", l>>20)
+	}
+	outer := Lean()
+	if l := limit(); l != 256<<20 {
+		t.Errorf("in a Lean span: limit %d MiB, want the lean floor, 256", l>>20)
+	}
+	inner := Lean()
+	inner()
+	inner() // a second call does nothing
+	if l := limit(); l != 256<<20 {
+		t.Errorf("an inner span's end raised the limit to %d MiB while the outer one is open", l>>20)
+	}
+	runtime.GC() // the finalizer that follows the live heap keeps the lean floor
+	runtime.GC()
+	if l := limit(); l != 256<<20 {
+		t.Errorf("after collections in a span: limit %d MiB, want 256", l>>20)
+	}
+	outer()
+	if l := limit(); l != 512<<20 {
+		t.Errorf("after the last span: limit %d MiB, want the floor back, 512", l>>20)
+	}
+	stop()
+
+	l0 := limit()
+	Lean()() // no policy applied
+	stop = Apply(Policy{GOGC: 100, Floor: 512 << 20, Ratio: 1.5})
+	end := Lean()
+	if l := limit(); l != 512<<20 {
+		t.Errorf("a policy without Lean: limit %d MiB in a span, want the floor, 512", l>>20)
+	}
+	end()
+	stop()
+	if l := limit(); l != l0 {
+		t.Errorf("after stop: limit %d, want the limit before, %d", l, l0)
+	}
+}
