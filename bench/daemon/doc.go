@@ -39,7 +39,8 @@
 //   - startup: time from Run to Ready, cold (no state dir) then warm (the
 //     state left by the cold run), catch-up scan included, for each -n.
 //   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files
-//     once ready and once the queue has drained.
+//     once ready and once the queue has drained; with -target process, of
+//     `scribe watch` alone in a child process.
 //   - idle: unlike the others, the real `scribe watch` (built from
 //     ./cmd/scribe) as a child process, with every built-in action configured
 //     on its own copy of the corpus. Once it has caught up (a cold start by

@@ -51,7 +51,7 @@ func main() {
 	var f flags
 	var ns string
 	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss, idle or million")
-	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process), process (scribe watch in a child process: its memory and CPU alone) or bare (bench/bareloop); latency, burst and flood only")
+	flag.StringVar(&f.target, "target", "daemon", "daemon (scribe in this process), process (scribe watch in a child process: its memory and CPU alone) or bare (bench/bareloop); latency, burst and flood (rss: daemon or process)")
 	flag.StringVar(&f.work, "work", "", "work directory: corpus, config and state (default: a temporary one, removed at exit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the temporary work directory")
 	flag.StringVar(&ns, "n", "", "corpus size, or a comma-separated list for startup (default 10000; startup 10000,100000; rss 100000)")

@@ -27,11 +27,18 @@ func rssGoal(n int) int64 {
 	}
 }
 
-// rss runs the rss scenario: this process is the daemon (the corpus is
-// written by a child process), so its /proc/self/status is the daemon's.
+// rss runs the rss scenario. With -target daemon this process is the
+// daemon (the corpus is written by a child process), so its
+// /proc/self/status is the daemon's; with -target process, `scribe watch`
+// runs in a child process and the figures are that process's alone.
 func (b *bench) rss(ctx context.Context) ([]row, error) {
-	if b.f.target != "daemon" {
-		return nil, fmt.Errorf("-scenario rss measures the daemon only")
+	start := b.startDaemon
+	switch b.f.target {
+	case "daemon":
+	case "process":
+		start = b.startProcess
+	default:
+		return nil, fmt.Errorf("-scenario rss measures scribe (-target daemon or process), not %s", b.f.target)
 	}
 	n := b.f.ns[0]
 	dir, err := b.corpus(ctx, n)
@@ -39,27 +46,30 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 		return nil, err
 	}
 	_, statErr := os.Stat(filepath.Join(dir, "state"))
-	t, err := b.startDaemon(ctx, dir)
+	t, err := start(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
 	defer t.stop()
-	atReady, err := procStatus()
+	pid := t.pid()
+	atReady, err := procStatusOf(pid)
 	if err != nil {
 		return nil, err
 	}
 	memReady := goMemory()
+	cpuReady := cpuWith(pid)
 	drained, derr := t.drain(ctx, b.f.drainMax)
-	atDrain, err := procStatus()
+	atDrain, err := procStatusOf(pid)
 	if err != nil {
 		return nil, err
 	}
 	memDrain := goMemory()
+	cpuDrain := cpuWith(pid)
 	// The daemon returns a drained backlog's garbage to the system once its
 	// finisher has seen the queue empty (a tick later) and nothing
 	// processed for half a second more: the idle footprint.
 	time.Sleep(2 * time.Second)
-	idle, err := procStatus()
+	idle, err := procStatusOf(pid)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +78,15 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 			return nil, err
 		}
 	}
-	start := "cold (no state)"
+	how := "cold (no state)"
 	if statErr == nil {
-		start = "warm (state present)"
+		how = "warm (state present)"
 	}
-	setting := fmt.Sprintf("daemon, %d files, %s start", n, start)
+	whose := "daemon"
+	if pid != 0 {
+		whose = "scribe watch (a child process)"
+	}
+	setting := fmt.Sprintf("%s, %d files, %s start", whose, n, how)
 	drainNote := "after the queue drained (" + ms(drained) + ")"
 	if derr != nil {
 		drainNote = "queue not drained: " + derr.Error()
@@ -86,8 +100,12 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 		{sc, setting, "VmHWM (peak) " + drainNote, mib(atDrain["VmHWM"]), g, okIf(atDrain["VmHWM"] <= goal)},
 		{sc, setting, "VmRSS idle, 2 s after the drain", mib(idle["VmRSS"]), g, okIf(idle["VmRSS"] <= goal)},
 		{sc, setting, "of which anonymous / file-backed (after drain)", mib(atDrain["RssAnon"]) + " / " + mib(atDrain["RssFile"]), "", ""},
-		{sc, setting, "Go heap live at last GC, ready / after drain", mib(memReady.live) + " / " + mib(memDrain.live), "", ""},
-		{sc, setting, "Go runtime memory held, ready / after drain", mib(memReady.total) + " / " + mib(memDrain.total), "", ""},
+		{sc, setting, "CPU from ready to the drain (this process's included)", ms(cpuDrain - cpuReady), "", ""},
+	}
+	if pid == 0 { // the runtime's figures are this process's
+		rows = append(rows,
+			row{sc, setting, "Go heap live at last GC, ready / after drain", mib(memReady.live) + " / " + mib(memDrain.live), "", ""},
+			row{sc, setting, "Go runtime memory held, ready / after drain", mib(memReady.total) + " / " + mib(memDrain.total), "", ""})
 	}
 	return rows, nil
 }
