@@ -36,6 +36,9 @@ func (b *bench) rss(ctx context.Context) ([]row, error) {
 	switch b.f.target {
 	case "daemon":
 	case "process":
+		if b.f.memprof != "" {
+			return nil, fmt.Errorf("-memprofile profiles this process's heap: use it with -target daemon")
+		}
 		start = b.startProcess
 	default:
 		return nil, fmt.Errorf("-scenario rss measures scribe (-target daemon or process), not %s", b.f.target)
