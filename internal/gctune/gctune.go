@@ -133,23 +133,18 @@ func follow(gen int) bool {
 // Without an applied policy, or with GOMEMLIMIT or GOGC=off set, it does
 // nothing.
 func Lean() (end func()) {
-	s := &state
+	state.addLean(1)
+	var once sync.Once
+	return func() { once.Do(func() { state.addLean(-1) }) }
+}
+
+// addLean opens (1) or ends (-1) a Lean span and moves the limit to match.
+func (s *settings) addLean(delta int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lean++
+	s.lean += delta
 	if s.moving {
 		debug.SetMemoryLimit(s.limit())
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.lean--
-			if s.moving {
-				debug.SetMemoryLimit(s.limit())
-			}
-		})
 	}
 }
 
