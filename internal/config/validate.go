@@ -72,23 +72,23 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 	case *kind.Type:
 		switch {
 		case strings.HasSuffix(def, "/$defs/duration"):
-			add(fmt.Sprintf("expected %s, got %s", durationExample, describe(inst)), unitHint(inst, "s"))
+			add(fmt.Sprintf("expected %s, got %s", durationExample, schemaerr.Value(inst)), unitHint(inst, "s"))
 		case strings.HasSuffix(def, "/$defs/size"):
-			add(fmt.Sprintf("expected %s, got %s", sizeExample, describe(inst)), sizeHint)
+			add(fmt.Sprintf("expected %s, got %s", sizeExample, schemaerr.Value(inst)), sizeHint)
 		case strings.HasSuffix(def, "/$defs/globs"):
-			add(fmt.Sprintf("expected a glob or a list of globs, got %s", describe(inst)), "")
+			add(fmt.Sprintf("expected a glob or a list of globs, got %s", schemaerr.Value(inst)), "")
 		case strings.HasSuffix(def, "/$defs/action"):
-			add(fmt.Sprintf("expected an action entry, got %s", describe(inst)),
+			add(fmt.Sprintf("expected an action entry, got %s", schemaerr.Value(inst)),
 				`write it as "- ACTION: PARAMS", e.g. "- links.check: {}"`)
 		default:
-			add(fmt.Sprintf("expected %s, got %s", typeWords(k.Want), describe(inst)), "")
+			add(fmt.Sprintf("expected %s, got %s", schemaerr.Types(k.Want), schemaerr.Value(inst)), "")
 		}
 	case *kind.Pattern:
 		switch {
 		case strings.HasSuffix(def, "/$defs/duration"):
-			add(fmt.Sprintf("expected %s, got %s", durationExample, describe(inst)), durationHint)
+			add(fmt.Sprintf("expected %s, got %s", durationExample, schemaerr.Value(inst)), durationHint)
 		case strings.HasSuffix(def, "/$defs/size"):
-			add(fmt.Sprintf("expected %s, got %s", sizeExample, describe(inst)), sizeHint)
+			add(fmt.Sprintf("expected %s, got %s", sizeExample, schemaerr.Value(inst)), sizeHint)
 		case strings.HasSuffix(def, "/$defs/rule/properties/id"):
 			add(fmt.Sprintf("invalid rule id %q", k.Got), "use letters, digits, '.', '_' and '-', starting with a letter or digit, e.g. \"touch-updated\"")
 		case strings.HasSuffix(def, "/$defs/command/properties/name"):
@@ -105,13 +105,13 @@ func (t *tree) schemaError(root any, e *jsonschema.ValidationError, bad map[stri
 			add(fmt.Sprintf("unsupported version %s; this Scribe reads version 1", describeBare(inst)), "write version: 1, or leave it out")
 			return
 		}
-		add(fmt.Sprintf("must be %s, got %s", describeBare(k.Want), describe(inst)), "")
+		add(fmt.Sprintf("must be %s, got %s", describeBare(k.Want), schemaerr.Value(inst)), "")
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
 			want[i] = describeBare(w)
 		}
-		add(fmt.Sprintf("must be one of %s, got %s", strings.Join(want, ", "), describe(inst)), "")
+		add(fmt.Sprintf("must be one of %s, got %s", strings.Join(want, ", "), schemaerr.Value(inst)), "")
 	case *kind.Required:
 		for _, m := range k.Missing {
 			hint := ""
@@ -210,43 +210,8 @@ func unitHint(inst any, unit string) string {
 	return durationHint
 }
 
-func typeWords(want []string) string {
-	words := make([]string, len(want))
-	for i, w := range want {
-		switch w {
-		case "string":
-			words[i] = "a string"
-		case "integer":
-			words[i] = "a whole number"
-		case "number":
-			words[i] = "a number"
-		case "boolean":
-			words[i] = "true or false"
-		case "array":
-			words[i] = "a list"
-		case "object":
-			words[i] = "a mapping"
-		default:
-			words[i] = w
-		}
-	}
-	return strings.Join(words, " or ")
-}
-
-// describe names a value for "got ..." in messages: scalars as written,
-// collections by kind.
-func describe(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "a mapping"
-	case []any:
-		return "a list"
-	case nil:
-		return "nothing (null)"
-	}
-	return describeBare(v)
-}
-
+// describeBare writes a value the schema wants (an enum's, a const's) as
+// it would stand in the file: "null", not "nothing (null)".
 func describeBare(v any) string {
 	switch x := v.(type) {
 	case string:

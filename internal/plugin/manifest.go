@@ -346,7 +346,7 @@ func (t *tree) schemaError(root any, ve *jsonschema.ValidationError, bad map[str
 			t.errorAt(path, requiredHint(m), "missing required field %q", m)
 		}
 	case *kind.Type:
-		t.errorAt(path, "", "expected %s, got %s", typeWords(k.Want), describe(valueAt(root, ve.InstanceLocation)))
+		t.errorAt(path, "", "expected %s, got %s", schemaerr.Types(k.Want), schemaerr.Value(valueAt(root, ve.InstanceLocation)))
 	case *kind.Minimum:
 		t.errorAt(path, "", "must be at least %s, got %s", k.Want.RatString(), k.Got.RatString())
 	case *kind.Maximum:
@@ -360,31 +360,12 @@ func (t *tree) schemaError(root any, ve *jsonschema.ValidationError, bad map[str
 		for i, w := range k.Want {
 			want[i] = strconv.Quote(fmt.Sprint(w))
 		}
-		t.errorAt(path, "", "must be one of %s, got %s", strings.Join(want, ", "), describe(k.Got))
+		t.errorAt(path, "", "must be one of %s, got %s", strings.Join(want, ", "), schemaerr.Value(k.Got))
 	case *kind.Pattern:
 		t.errorAt(path, patternHint(path), "invalid value %q", k.Got)
 	default:
 		t.errorAt(path, "", "%s", schemaerr.Message(ve.ErrorKind))
 	}
-}
-
-func typeWords(want []string) string {
-	words := make([]string, len(want))
-	for i, w := range want {
-		switch w {
-		case "integer":
-			words[i] = "a whole number"
-		case "array":
-			words[i] = "a list"
-		case "object":
-			words[i] = "a mapping"
-		case "boolean":
-			words[i] = "true or false"
-		default:
-			words[i] = "a " + w
-		}
-	}
-	return strings.Join(words, " or ")
 }
 
 func requiredHint(field string) string {
@@ -473,20 +454,6 @@ func valueAt(root any, loc []string) any {
 		}
 	}
 	return cur
-}
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nothing (null)"
-	case map[string]any:
-		return "a mapping"
-	case []any:
-		return "a list"
-	case string:
-		return strconv.Quote(x)
-	}
-	return fmt.Sprint(v)
 }
 
 // decode fills m from the schema-checked root and checks what the schema

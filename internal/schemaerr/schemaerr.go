@@ -1,6 +1,7 @@
 package schemaerr
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -36,6 +37,52 @@ var printer = message.NewPrinter(language.English)
 
 // Message is the validator's English wording of a violation.
 func Message(k jsonschema.ErrorKind) string { return k.LocalizedString(printer) }
+
+// Types phrases the JSON types a violation wants for people who write
+// YAML, joined with "or": "a whole number or a list".
+func Types(want []string) string {
+	words := make([]string, len(want))
+	for i, w := range want {
+		words[i] = typeName(w)
+	}
+	return strings.Join(words, " or ")
+}
+
+// typeName is one JSON type's name in a YAML writer's words.
+func typeName(t string) string {
+	switch t {
+	case "integer":
+		return "a whole number"
+	case "array":
+		return "a list"
+	case "object":
+		return "a mapping"
+	case "boolean":
+		return "true or false"
+	case "null":
+		return "nothing (null)"
+	}
+	return "a " + t
+}
+
+// Value describes a decoded value (YAML or JSON) as an error shows what it
+// got: a mapping, a list, nothing (null), or the value itself, a string
+// quoted.
+func Value(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing (null)"
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	case string:
+		return strconv.Quote(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
 
 // At returns the schema object at the JSON pointer ptr of doc, a schema as
 // JSON decodes it ("" for doc itself, the fragment of an error's

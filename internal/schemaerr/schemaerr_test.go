@@ -79,3 +79,36 @@ func TestAtAndPointer(t *testing.T) {
 		t.Fatal("At: the document itself, or nil where the pointer leads nowhere")
 	}
 }
+
+// The configuration, plugin manifests and frontmatter.validate name types
+// and values in the same words, those of a person who writes YAML.
+func TestTypesAndValue(t *testing.T) {
+	for _, c := range []struct {
+		want []string
+		text string
+	}{
+		{[]string{"string"}, "a string"},
+		{[]string{"integer", "array"}, "a whole number or a list"},
+		{[]string{"object", "boolean", "null", "number"}, "a mapping or true or false or nothing (null) or a number"},
+	} {
+		if got := schemaerr.Types(c.want); got != c.text {
+			t.Errorf("Types(%q) = %q, want %q", c.want, got, c.text)
+		}
+	}
+	for _, c := range []struct {
+		v    any
+		text string
+	}{
+		{nil, "nothing (null)"},
+		{map[string]any{"a": 1}, "a mapping"},
+		{[]any{1}, "a list"},
+		{"a \"b\"", `"a \"b\""`},
+		{int64(42), "42"},
+		{1.5e21, "1.5e+21"},
+		{true, "true"},
+	} {
+		if got := schemaerr.Value(c.v); got != c.text {
+			t.Errorf("Value(%#v) = %q, want %q", c.v, got, c.text)
+		}
+	}
+}

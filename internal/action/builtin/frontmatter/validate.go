@@ -448,7 +448,7 @@ func message(k jsonschema.ErrorKind) string {
 	case *kind.Const:
 		return "value must be " + jsonText(k.Want)
 	case *kind.Type:
-		return fmt.Sprintf("value must be %s, not %s", strings.Join(articled(k.Want), " or "), articled([]string{k.Got})[0])
+		return fmt.Sprintf("value must be %s, not %s", schemaerr.Types(k.Want), schemaerr.Types([]string{k.Got}))
 	case *kind.Required:
 		if len(k.Missing) == 1 {
 			return fmt.Sprintf("missing required field %q", k.Missing[0])
@@ -466,26 +466,6 @@ func message(k jsonschema.ErrorKind) string {
 		return "not allowed by the schema"
 	}
 	return schemaerr.Message(k)
-}
-
-// articled puts "a" or "an" before JSON type names.
-func articled(types []string) []string {
-	out := make([]string, len(types))
-	for i, t := range types {
-		switch t {
-		case "array":
-			out[i] = "a list"
-		case "object":
-			out[i] = "a mapping"
-		case "integer":
-			out[i] = "an integer"
-		case "null":
-			out[i] = "null"
-		default:
-			out[i] = "a " + t
-		}
-	}
-	return out
 }
 
 // jsonText renders a schema value in a message: strings in double quotes.

@@ -55,6 +55,8 @@ func TestFrontmatterValidate(t *testing.T) {
 			`3:1 error front matter "status": value must be one of "draft", "done"` + "\n"},
 		{"block list items", "---\ntitle: T\nstatus: done\ntags:\n  - a\n  - {x: 1}\n---\n",
 			`6:5 error front matter "tags[1]": value must be a string, not a mapping` + "\n"},
+		{"an empty list item is null", "---\ntitle: T\nstatus: done\ntags:\n  - a\n  - \n---\n",
+			`6:4 error front matter "tags[1]": value must be a string, not nothing (null)` + "\n"},
 		{"not yaml", "---\ntitle: [T\n---\n", "2:"},
 	}
 	a := actiontest.Must(t, "frontmatter.validate", `{schema: note.json}`, action.Build{ConfigDir: schemaDir(t)})
