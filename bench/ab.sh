@@ -7,8 +7,10 @@
 #   bench/ab.sh SCENARIO ROUNDS BINARY...
 #
 # SCENARIO is burst, latency or flood (bench/daemon, `scribe watch` in a
-# process of its own, next to bench/bareloop) or run (`scribe run -q` on a
-# fresh copy of bench/run.sh's corpus, next to `rg -l … | xargs sed -i`).
+# process of its own, next to bench/bareloop twice: in bench/daemon's own
+# process, "bare", and in a child process of its own as scribe is,
+# "bare-process") or run (`scribe run -q` on a fresh copy of bench/run.sh's
+# corpus, next to `rg -l … | xargs sed -i`).
 # Give each build as a copy made the same way (for instance both with cp):
 # how a binary's file came into the page cache changes how many of its pages
 # end up resident (doc/PERFORMANCE.md).
@@ -44,15 +46,16 @@ mkdir -p "$work"
 case $scenario in
 burst | latency | flood)
   go build -o "$work/bench-daemon" ./bench/daemon
-  one() { # one run of $1 (a binary, or "bare"); prints its result line
+  one() { # one run of $1 (a binary, "bare" or "bare-process"); prints its result line
     local target=(-target process -scribe "$1") args=()
     case $scenario in
     burst) args=(-settle 0s) ;;
     latency) args=(-settle 0s -gap "${GAP:-0s}") ;;
     flood) args=(-files 20000) ;;
     esac
-    if [[ $1 == bare ]]; then
+    if [[ $1 == bare* ]]; then
       target=(-target bare)
+      [[ $1 == bare-process ]] && target+=(-bare-process)
       [[ $scenario == flood ]] && target+=(-workers 16)
     fi
     # A fresh state directory, or a copy of STATE: a journal grown by
@@ -65,7 +68,7 @@ burst | latency | flood)
       grep 'run 1:' | sed 's/^run 1: //'
   }
   for r in $(seq "$rounds"); do
-    for b in "${bins[@]}" bare; do
+    for b in "${bins[@]}" bare bare-process; do
       echo "$r $(basename "$b"): $(one "$b")"
     done
   done

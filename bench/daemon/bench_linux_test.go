@@ -37,16 +37,56 @@ func testBench(files int) *bench {
 	}
 }
 
+// TestMain runs the test binary as the bare loop's child when
+// startBareProcess re-executes it.
+func TestMain(m *testing.M) {
+	if os.Getenv(bareChildEnv) != "" {
+		if err := bareChild(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 func TestLatencySamplesAgainstBareLoop(t *testing.T) {
+	for _, child := range []bool{false, true} {
+		t.Run(fmt.Sprintf("child=%v", child), func(t *testing.T) {
+			testLatencyAgainstBareLoop(t, child)
+		})
+	}
+}
+
+// testLatencyAgainstBareLoop saves notes one at a time under the bare loop,
+// in this process or in a child process of its own (-bare-process), and
+// checks each rewrite and the loop's count of them.
+func testLatencyAgainstBareLoop(t *testing.T, child bool) {
 	dir := tinyTree(t, 10)
 	tree := filepath.Join(dir, "tree")
 	ctx := context.Background()
 	b := testBench(0)
-	tgt, err := b.startBare(ctx, tree)
+	var tgt target
+	var err error
+	if child {
+		var p *bareProcTarget
+		if p, err = b.startBareProcess(ctx, tree); err == nil {
+			if p.pid() == os.Getpid() {
+				t.Fatal("the bare loop's child runs in this process")
+			}
+			tgt = p
+		}
+	} else {
+		tgt, err = b.startBare(ctx, tree)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tgt.stop()
+	defer func() {
+		if err := tgt.stop(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}()
 	s, err := newSaver(tree, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,12 @@
 // goroutines; -bare-settle gives it a timer per event, to compare with the
 // daemon's settle time). The bare loop does not recover from an overflow of
 // the kernel's queue: a flood it falls behind on ends with an error.
+// -bare-process runs it in a child process of its own (this program
+// re-executed), as -target process runs scribe watch: each then pays for a
+// process and a Go runtime of its own, and a burst reports the child's CPU
+// alone beside the total. In this program's process the loop shares the
+// saver's scheduler, which wakes it less often than a separate process is
+// woken (see doc/PERFORMANCE.md, "The bare loop in a process of its own").
 //
 // With -target process they run against `scribe watch`, built from this
 // checkout, in a child process with the same configuration: the burst's

@@ -35,6 +35,7 @@ type flags struct {
 	drainMax   time.Duration
 	dirSync    bool
 	bareWait   time.Duration
+	bareProc   bool
 	header     bool
 	verbose    bool
 	cpuprof    string
@@ -48,6 +49,13 @@ type flags struct {
 }
 
 func main() {
+	if os.Getenv(bareChildEnv) != "" {
+		if err := bareChild(os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/daemon: bare loop's child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var f flags
 	var ns string
 	flag.StringVar(&f.scenario, "scenario", "", "latency, burst, flood, startup, rss, idle or million")
@@ -64,6 +72,7 @@ func main() {
 	flag.DurationVar(&f.timeout, "timeout", 30*time.Second, "a file not rewritten this long after its save is missed")
 	flag.DurationVar(&f.drainMax, "drain-timeout", 90*time.Second, "how long to wait for the daemon's queue to drain")
 	flag.BoolVar(&f.dirSync, "dirsync", true, "bare: fsync the directory after each rename, as scribe does")
+	flag.BoolVar(&f.bareProc, "bare-process", false, "bare: run the loop in a child process of its own (this program re-executed), as -target process runs scribe watch, so that its CPU and memory are measured the same way")
 	flag.DurationVar(&f.bareWait, "bare-settle", 0, "bare: delay each rewrite by this long after its event (a timer, no coalescing)")
 	flag.BoolVar(&f.header, "header", true, "print the table header")
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")

@@ -313,8 +313,13 @@ func (t *bareTarget) stop() error {
 func (b *bench) startTarget(ctx context.Context, dir string) (target, string, error) {
 	tree := filepath.Join(dir, "tree")
 	if b.f.target == "bare" {
+		setting := fmt.Sprintf("bare loop, settle %v, %d workers, dirsync %v", b.f.bareWait, b.f.workers, b.f.dirSync)
+		if b.f.bareProc {
+			t, err := b.startBareProcess(ctx, tree)
+			return t, setting + ", a child process", err
+		}
 		t, err := b.startBare(ctx, tree)
-		return t, fmt.Sprintf("bare loop, settle %v, %d workers, dirsync %v", b.f.bareWait, b.f.workers, b.f.dirSync), err
+		return t, setting, err
 	}
 	start, where := b.startDaemon, "daemon"
 	if b.f.target == "process" {
