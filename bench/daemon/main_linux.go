@@ -107,6 +107,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench/daemon: -target %q: use daemon, process or bare\n", f.target)
 		os.Exit(2)
 	}
+	if f.bareProc && f.target != "bare" {
+		fmt.Fprintln(os.Stderr, "bench/daemon: -bare-process runs the bare loop: use it with -target bare")
+		os.Exit(2)
+	}
 	if f.runs < 1 {
 		f.runs = 1
 	}
