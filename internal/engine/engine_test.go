@@ -21,8 +21,10 @@ import (
 // Test actions, registered once for the package.
 var (
 	userEdits atomic.Int64 // how many simulated user saves test.user-edit made
-	// stuckRelease lets test.stuck return once its test is over.
-	stuckRelease = make(chan struct{})
+	// stuckRelease lets test.stuck return once its test is over: each
+	// run of that test sets a channel of its own before it builds its
+	// rules, so that the test can run again (-count).
+	stuckRelease atomic.Pointer[chan struct{}]
 )
 
 func init() {
@@ -57,8 +59,9 @@ func init() {
 	// test.stuck ignores its deadline.
 	action.Register(action.Spec{Name: "test.stuck",
 		New: func(any, action.Build) (action.Action, error) {
+			release := *stuckRelease.Load()
 			return runFunc(func(context.Context, action.Input) (action.Output, error) {
-				<-stuckRelease
+				<-release
 				return action.Output{Content: []byte("late\n")}, nil
 			}), nil
 		}})
@@ -222,9 +225,11 @@ func TestConcurrentUserEditSurvives(t *testing.T) {
 }
 
 func TestStuckActionIsAbandoned(t *testing.T) {
+	release := make(chan struct{})
+	stuckRelease.Store(&release)
+	defer close(release)
 	set := rules(t, config.Rule{ID: "slow", Actions: []config.ActionRef{act("test.stuck", nil)}})
 	root := openRoot(t, map[string]string{"n.md": "start\n"})
-	defer close(stuckRelease)
 	before := action.Abandoned()
 	// The action never returns on its own: Run returning at all shows the
 	// stuck action did not block it.
