@@ -11,6 +11,8 @@ import (
 	gotemplate "text/template"
 	"text/template/parse"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/config"
 )
 
 // MaxOutput caps the bytes one execution may produce. A template that writes
@@ -210,7 +212,29 @@ func templateError(name string, err error) error {
 	// Execution errors repeat the name: `executing "NAME" at <.X>: msg`.
 	rest = strings.TrimPrefix(rest, fmt.Sprintf("executing %q ", name))
 	e.Message = undoRewrite(rest)
+	if m := undefinedFunc.FindStringSubmatch(e.Message); m != nil {
+		if hint := config.DidYouMean(m[1], funcNames()); hint != "" {
+			e.Message += "; " + hint
+		}
+	}
 	return e
+}
+
+// undefinedFunc finds the name in text/template's error for a call of a
+// function it does not know.
+var undefinedFunc = regexp.MustCompile(`function "([^"]*)" not defined`)
+
+// funcNames lists the functions a template may call: Scribe's and
+// text/template's own, without the internal ones the parser's rewrite adds.
+func funcNames() []string {
+	names := []string{"and", "call", "html", "index", "slice", "js", "len", "not", "or",
+		"print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne"}
+	for k := range funcs(nil) {
+		if !strings.HasPrefix(k, "_scribe") {
+			names = append(names, k)
+		}
+	}
+	return names
 }
 
 // limitedBuffer is a bytes.Buffer that refuses to grow past MaxOutput.

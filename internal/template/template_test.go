@@ -162,7 +162,10 @@ func TestParseErrors(t *testing.T) {
 		line int
 		want string
 	}{
-		{"{{ nowx }}", 1, `function "nowx" not defined`},
+		{"{{ nowx }}", 1, `function "nowx" not defined; did you mean "now"?`},
+		{"x\n{{ now | dat \"2006\" }}", 2, `function "dat" not defined; did you mean "date"?`},
+		{"{{ .Name | uppre }}", 1, `function "uppre" not defined; did you mean "upper"?`},
+		{"{{ frobnicate }}", 1, `function "frobnicate" not defined`},
 		{"first\nsecond {{ .Path", 2, "unclosed action"},
 		{"{{ if .FM.x }}", 1, "unexpected EOF"},
 		{"{{ end }}", 1, "unexpected {{end}}"},
@@ -173,6 +176,9 @@ func TestParseErrors(t *testing.T) {
 		var te *Error
 		if !errors.As(err, &te) {
 			t.Fatalf("%q: error %v is not an *Error", tt.text, err)
+		}
+		if strings.Contains(tt.text, "frobnicate") && strings.Contains(te.Message, "did you mean") {
+			t.Errorf("%q: %q suggests a function nothing like the one written", tt.text, te.Message)
 		}
 		if te.Template != "frontmatter.set updated" || te.Line != tt.line || !strings.Contains(te.Message, tt.want) {
 			t.Errorf("%q: got %+v, want line %d and %q", tt.text, te, tt.line, tt.want)
