@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +128,19 @@ func DidYouMean(word string, candidates []string) string {
 	}
 	return fmt.Sprintf("did you mean %q?", best)
 }
+
+// DidYouMeanName returns DidYouMean's hint for the name that a condition's
+// compile error says it does not know (expr's "unknown name X"), among
+// names, or "".
+func DidYouMeanName(err error, names ...string) string {
+	if m := unknownName.FindStringSubmatch(err.Error()); m != nil {
+		return DidYouMean(m[1], names)
+	}
+	return ""
+}
+
+// unknownName finds the name in expr's error for one it does not know.
+var unknownName = regexp.MustCompile(`unknown name (\S+)`)
 
 // editDistance is the optimal-string-alignment distance between a and b:
 // insertions, deletions, substitutions and adjacent transpositions cost 1, so

@@ -8,6 +8,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
+	"github.com/scribe-md/scribe/internal/config"
 )
 
 // Spec is a query as a user writes it.
@@ -92,7 +93,7 @@ func Compile(s Spec) (*Query, error) {
 			return nil, &Error{
 				Field:   "where",
 				Message: "invalid condition: " + firstLine(err.Error()),
-				Hint:    `a condition is a boolean expression over fm and path, e.g. fm.status == "published" && path startsWith "notes/"`,
+				Hint:    whereHint(err),
 			}
 		}
 		q.where = p
@@ -272,4 +273,14 @@ func lookup(fm map[string]any, key []string) (any, bool) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return strings.TrimSpace(s)
+}
+
+// whereHint is the hint for a condition that does not compile: the name it
+// may have meant when it names one the condition cannot know, else what a
+// condition is.
+func whereHint(err error) string {
+	if h := config.DidYouMeanName(err, "fm", "path"); h != "" {
+		return h
+	}
+	return `a condition is a boolean expression over fm and path, e.g. fm.status == "published" && path startsWith "notes/"`
 }

@@ -130,6 +130,7 @@ func TestCompileErrors(t *testing.T) {
 		{Spec{Where: `path + 1`}, "where", "mismatched types"},
 		{Spec{Where: `path`}, "where", "expected bool"},
 		{Spec{Where: `nosuchvar == 1`}, "where", "unknown name nosuchvar"},
+		{Spec{Where: `pth startsWith "notes/"`}, "where", `unknown name pth`},
 		{Spec{Sort: "fm."}, "sort", "invalid sort key"},
 		{Spec{Sort: "a..b"}, "sort", "invalid sort key"},
 		{Spec{Order: "up"}, "order", `unknown order "up"`},
@@ -144,6 +145,9 @@ func TestCompileErrors(t *testing.T) {
 		}
 		if qe.Field != tt.field || !strings.Contains(err.Error(), tt.says) || qe.Hint == "" {
 			t.Errorf("Compile(%+v) = %q (field %q), want field %q containing %q and a hint", tt.spec, err, qe.Field, tt.field, tt.says)
+		}
+		if strings.Contains(tt.spec.Where, "pth") && qe.Hint != `did you mean "path"?` {
+			t.Errorf("Compile(%+v): hint %q, want the name it may have meant", tt.spec, qe.Hint)
 		}
 		if strings.Contains(err.Error(), "\n") {
 			t.Errorf("error spans lines: %q", err)

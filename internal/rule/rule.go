@@ -134,7 +134,7 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		prog, err := compileWhen(rc.When)
 		switch {
 		case err != nil:
-			errs = append(errs, cfg.Errorf(at(".when"), `a condition is a boolean expression over fm, path, match and origin, e.g. fm.status != "archived"`, "invalid condition: %s", oneLine(err.Error())))
+			errs = append(errs, cfg.Errorf(at(".when"), whenHint(err), "invalid condition: %s", oneLine(err.Error())))
 		case checkOrigins(rc.When) != "":
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
@@ -243,6 +243,16 @@ const re2Hint = "patterns are RE2: no backreferences or lookaround; see https://
 
 func reError(err error) string {
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+// whenHint is the hint for a condition that does not compile: the name it
+// may have meant when it names one the condition cannot know, else what a
+// condition is.
+func whenHint(err error) string {
+	if h := config.DidYouMeanName(err, "fm", "path", "match", "origin"); h != "" {
+		return h
+	}
+	return `a condition is a boolean expression over fm, path, match and origin, e.g. fm.status != "archived"`
 }
 
 func oneLine(s string) string {

@@ -133,6 +133,25 @@ func TestOriginTypoIsRefused(t *testing.T) {
 	}
 }
 
+// A condition naming something it cannot know suggests the name it may
+// have meant, or says what a condition reads when none is close.
+func TestConditionUnknownNameHint(t *testing.T) {
+	for when, hint := range map[string]string{
+		`orgin == "user"`:        `did you mean "origin"?`,
+		`fm.draft && paht != ""`: `did you mean "path"?`,
+		`frobnicate == 1`:        "a condition is a boolean expression over fm, path, match and origin",
+	} {
+		_, err := compile(t, "version: 1\nrules:\n  - id: a\n    when: '"+when+"'\n    actions:\n      - log: {message: x}\n")
+		ce, ok := err.(config.Errors)
+		if !ok || len(ce) != 1 {
+			t.Fatalf("when %s: err = %v, want one configuration error", when, err)
+		}
+		if !strings.Contains(ce[0].Message, "invalid condition: unknown name") || !strings.HasPrefix(ce[0].Hint, hint) {
+			t.Errorf("when %s: message %q, hint %q; want the hint %q", when, ce[0].Message, ce[0].Hint, hint)
+		}
+	}
+}
+
 // Every compile error names its field path and position; all are reported.
 func TestCompileErrors(t *testing.T) {
 	_, err := compile(t, `version: 1
