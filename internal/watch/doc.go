@@ -41,7 +41,10 @@
 //
 // A directory that is created or moved in is watched first and listed
 // second, and its documents are reported, so files written into it before the
-// watch existed are not lost. A directory removed or moved away has its
+// watch existed are not lost. Such a listing, as a rescan does, leaves out a
+// document whose fingerprint is the one already reported: a tree made at once
+// is listed from its parent and again for its creation event, which may come
+// after its files were reported. A directory removed or moved away has its
 // watches, and those of every directory below it, dropped at once (inotify
 // would otherwise go on reporting events under the old path) and its known
 // documents reported as removed.

@@ -92,13 +92,18 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) {
 		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
-			// lists it, and reports what it holds.
+			// lists it, and reports what it holds that it has not
+			// reported as it is (verify). A tree made at once is listed
+			// twice, from its parent's listing and from this event, and
+			// its files' own events come between: the second listing,
+			// later than the settle time under load, would report them
+			// again.
 			w.mu.Lock()
 			f := w.filter
 			w.mu.Unlock()
 			if !f.ExcludedDir(rel) {
 				w.mu.Lock()
-				w.pushLocked(&session{reason: ReasonEvent}, rel)
+				w.pushLocked(&session{reason: ReasonEvent, verify: true}, rel)
 				w.mu.Unlock()
 			}
 			return nil
