@@ -92,12 +92,11 @@ func (w *Watcher) handle(ev fsnotify.Event) error {
 	if ev.Has(fsnotify.Create) && !strings.HasPrefix(name, safefile.TempPrefix) {
 		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
 			// A new or moved-in directory: the crawler watches it, then
-			// lists it, and reports what it holds that it has not
-			// reported as it is (verify). A tree made at once is listed
-			// twice, from its parent's listing and from this event, and
-			// its files' own events come between: the second listing,
-			// later than the settle time under load, would report them
-			// again.
+			// lists it, and reports what it holds unless it reported it
+			// as it is (verify). A tree made at once is listed twice,
+			// from its parent's listing and for this event; an event
+			// that comes later than the settle time (a loaded machine)
+			// would otherwise report its files again.
 			w.mu.Lock()
 			f := w.filter
 			w.mu.Unlock()
