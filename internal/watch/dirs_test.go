@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -207,64 +206,16 @@ func TestRootRemoved(t *testing.T) {
 	}
 }
 
-// injectBackend is the kernel watcher with a way in for events the test
-// makes up: a late event, as a drain that fell behind delivers it.
-type injectBackend struct {
-	backend
-	out  chan fsnotify.Event
-	stop chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
-}
-
-func newInject() (*injectBackend, error) {
-	be, err := newFsnotify()
-	if err != nil {
-		return nil, err
-	}
-	b := &injectBackend{backend: be, out: make(chan fsnotify.Event), stop: make(chan struct{})}
-	b.wg.Go(func() {
-		defer close(b.out)
-		for ev := range be.Events() {
-			select {
-			case b.out <- ev:
-			case <-b.stop:
-				return
-			}
-		}
-	})
-	return b, nil
-}
-
-func (b *injectBackend) Events() <-chan fsnotify.Event { return b.out }
-
-// inject hands ev to the drain, returning once it has taken it.
-func (b *injectBackend) inject(t *testing.T, ev fsnotify.Event) {
-	t.Helper()
-	select {
-	case b.out <- ev:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the drain did not take the injected event in 10 s")
-	}
-}
-
-func (b *injectBackend) Close() error {
-	b.once.Do(func() { close(b.stop) })
-	err := b.backend.Close()
-	b.wg.Wait()
-	return err
-}
-
 // A directory's creation event that reaches the drain after the directory
 // was listed from its parent and its file reported (a drain behind by more
 // than the settle time, as under CI's load) lists it once more: what it
 // holds unchanged is not reported again, and what is new is.
 func TestLateDirEventReportsNothingTwice(t *testing.T) {
-	var be *injectBackend
+	var be *lossyBackend
 	h := start(t, nil, config{before: func(w *Watcher) {
 		w.newBackend = func() (backend, error) {
-			b, err := newInject()
-			be = b
+			b, err := newLossy(func(string) bool { return false })
+			be, _ = b.(*lossyBackend)
 			return b, err
 		}
 	}})

@@ -14,7 +14,7 @@ import (
 )
 
 // lossyBackend drops the events of the paths drop selects, as a kernel queue
-// that lost them would.
+// that lost them would, and takes events that a test makes up (inject).
 type lossyBackend struct {
 	backend
 	drop func(name string) bool
@@ -47,6 +47,17 @@ func newLossy(drop func(string) bool) (backend, error) {
 }
 
 func (l *lossyBackend) Events() <-chan fsnotify.Event { return l.out }
+
+// inject hands the drain an event the test makes up (a late one, as a
+// drain that fell behind gets it), returning once the drain has taken it.
+func (l *lossyBackend) inject(t *testing.T, ev fsnotify.Event) {
+	t.Helper()
+	select {
+	case l.out <- ev:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the drain did not take the injected event in 10 s")
+	}
+}
 
 func (l *lossyBackend) Close() error {
 	l.once.Do(func() { close(l.stop) })
