@@ -78,8 +78,6 @@ func Value(v any) string {
 		return "a list"
 	case string:
 		return strconv.Quote(x)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
 	return fmt.Sprint(v)
 }
