@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/plugin/response"
 	"github.com/scribe-md/scribe/internal/sandbox"
 	wire "github.com/scribe-md/scribe/plugin"
 )
@@ -500,35 +501,19 @@ func (in *instance) readReplies() {
 }
 
 func (in *instance) deliver(line []byte) error {
-	var m wire.Message
-	if err := json.Unmarshal(line, &m); err != nil {
-		return fmt.Errorf("malformed reply (not JSON: %v): %s", err, quote(line))
-	}
-	if m.JSONRPC != "2.0" {
-		return fmt.Errorf("malformed reply (no \"jsonrpc\": \"2.0\"): %s", quote(line))
-	}
-	if m.Method != "" {
-		return fmt.Errorf("malformed reply (a request where a response belongs): %s", quote(line))
-	}
-	var id int64
-	if m.ID == nil || json.Unmarshal(*m.ID, &id) != nil {
-		return fmt.Errorf("malformed reply (no numeric id): %s", quote(line))
-	}
-	if (m.Error == nil) == (m.Result == nil) {
-		return fmt.Errorf("malformed reply to request %d (exactly one of result and error is required): %s", id, quote(line))
+	r, err := response.Parse(line)
+	if err != nil {
+		return err
 	}
 	in.mu.Lock()
-	ch, ok := in.pending[id]
-	delete(in.pending, id)
+	ch, ok := in.pending[r.ID]
+	delete(in.pending, r.ID)
 	in.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("out-of-order reply: id %d matches no request in flight", id)
+		return fmt.Errorf("out-of-order reply: id %d matches no request in flight", r.ID)
 	}
-	if m.Error != nil {
-		ch <- reply{err: fmt.Errorf("the plugin answered with error %d: %s", m.Error.Code, m.Error.Message)}
-	} else {
-		ch <- reply{result: m.Result}
-	}
+	res, err := r.Answer()
+	ch <- reply{result: res, err: err}
 	return nil
 }
 
@@ -651,15 +636,6 @@ func (in *instance) tail() string {
 		return " (nothing on stderr)"
 	}
 	return "; stderr: " + strings.Join(in.stderr, " | ")
-}
-
-func quote(line []byte) string {
-	const n = 120
-	s := strings.ToValidUTF8(string(line), "\uFFFD")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "") + "…"
-	}
-	return strconv.Quote(s)
 }
 
 var errLineTooLong = errors.New("line too long")

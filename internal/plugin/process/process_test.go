@@ -210,7 +210,7 @@ func TestHangKilledAtDeadline(t *testing.T) {
 // message naming the problem, never the caller.
 func TestProtocolViolations(t *testing.T) {
 	for _, tc := range []struct{ mode, want string }{
-		{plugintest.Garbage, "malformed reply (not JSON"},
+		{plugintest.Garbage, "not a JSON-RPC reply to standard output, which carries only replies (write logs to standard error)"},
 		{plugintest.WrongID, "out-of-order reply: id 987654321"},
 		{plugintest.Flood, "reply longer than 1048576 bytes"},
 	} {

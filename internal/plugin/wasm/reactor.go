@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/scribe-md/scribe/internal/plugin/response"
 	wire "github.com/scribe-md/scribe/plugin"
 )
 
@@ -358,7 +359,7 @@ func (r *Runtime) makeImage(ctx context.Context, rt wazero.Runtime, cm wazero.Co
 		return nil, nil, fmt.Errorf("%s: %w", exportInitialize, err)
 	}
 	if stdout.buf.Len() > 0 || stdout.over {
-		return nil, nil, fmt.Errorf("%s wrote to standard output, which belongs to the protocol: %s", exportInitialize, quote(stdout.buf.Bytes()))
+		return nil, nil, fmt.Errorf("%s wrote to standard output, which belongs to the protocol: %s", exportInitialize, response.Quote(stdout.buf.Bytes()))
 	}
 	res, err := mod.ExportedFunction(exportServe).Call(ctx)
 	if err = exitErr(err); err == nil && len(res) == 1 && res[0] != 0 {

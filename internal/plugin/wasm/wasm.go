@@ -21,6 +21,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/plugin/response"
 	wire "github.com/scribe-md/scribe/plugin"
 )
 
@@ -411,21 +412,14 @@ func reply(out []byte, id int64, stderr *lineLogger) (json.RawMessage, error) {
 		return nil, fmt.Errorf("the module exited without a reply%s", stderr.tail())
 	}
 	for _, line := range lines {
-		var m wire.Message
-		if err := json.Unmarshal(line, &m); err != nil {
-			return nil, fmt.Errorf("malformed reply (not JSON: %v): %s", err, quote(line))
+		r, err := response.Parse(line)
+		if err != nil {
+			return nil, err
 		}
-		var got int64
-		if m.JSONRPC != "2.0" || m.ID == nil || json.Unmarshal(*m.ID, &got) != nil || (m.Error == nil) == (m.Result == nil) {
-			return nil, fmt.Errorf("malformed reply (not a JSON-RPC 2.0 response): %s", quote(line))
+		if r.ID != id {
+			return nil, fmt.Errorf("out-of-order reply: id %d, but the request was %d", r.ID, id)
 		}
-		if got != id {
-			return nil, fmt.Errorf("out-of-order reply: id %d, but the request was %d", got, id)
-		}
-		if m.Error != nil {
-			return nil, fmt.Errorf("the plugin answered with error %d: %s", m.Error.Code, m.Error.Message)
-		}
-		return m.Result, nil
+		return r.Answer()
 	}
 	return nil, errors.New("no reply")
 }
@@ -554,15 +548,6 @@ func (l *lineLogger) tail() string {
 		lines = append(lines, "…")
 	}
 	return "; stderr: " + strings.Join(append(lines, l.last...), " | ")
-}
-
-func quote(line []byte) string {
-	const n = 120
-	s := strings.ToValidUTF8(string(line), "\uFFFD")
-	if len(s) > n {
-		s = strings.ToValidUTF8(s[:n], "") + "…"
-	}
-	return strconv.Quote(s)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
