@@ -244,3 +244,31 @@ func TestFloodAgainstBareLoop(t *testing.T) {
 		t.Errorf("flood: %d rewrites in %v, want 200", n, took)
 	}
 }
+
+// The flood's folders leave the tree once a run is over, whole, so that the
+// next invocation starts on the corpus alone.
+func TestRetireMovesFloodsOutOfTheTree(t *testing.T) {
+	dir := tinyTree(t, 2)
+	var floods []string
+	for _, name := range []string{"flood-1-0", "flood-1-1"} {
+		f := filepath.Join(dir, "tree", name)
+		if err := os.Mkdir(f, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f, "f000000.md"), []byte("# 0\n- [ ] flood 0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		floods = append(floods, f)
+	}
+	floods = append(floods, filepath.Join(dir, "tree", "flood-1-2")) // a run that never came
+	retire(dir, floods)
+	for _, f := range floods[:2] {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s still in the tree (%v)", f, err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "spent", filepath.Base(f), "f000000.md"))
+		if err != nil || string(b) != "# 0\n- [ ] flood 0\n" {
+			t.Errorf("moved folder's file: %q, %v", b, err)
+		}
+	}
+}

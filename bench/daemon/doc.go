@@ -29,13 +29,16 @@
 //     default more than the kernel's inotify queue holds, so the daemon's
 //     watcher overflows and rescans); reports the time from the first file
 //     written to the last rewrite, and checks every file byte for byte.
-//     Each run writes its own folder, created before the target starts, and
-//     leaves it in place: on ext4 without a journal, deleting 20,000 files
-//     makes creating files in their block group slow for minutes after
-//     (the kernel skips recently freed inodes one by one), which would
-//     weigh on the next runs, bare or not. The folders go in a corpus of
-//     their own (nN-flood in -work), so that they do not pile up in the
-//     corpus that the other scenarios of the same size start on.
+//     Each run writes its own folder, created before the target starts,
+//     and once the target stopped the folders are moved out of the tree
+//     (into spent/ beside it), not deleted: on ext4 without a journal,
+//     deleting 20,000 files makes creating files in their block group slow
+//     for minutes after (the kernel skips recently freed inodes one by
+//     one), which would weigh on the next runs, bare or not. So every
+//     invocation starts on the same tree: the corpus, in a directory of its
+//     own (nN-flood in -work), apart from the one the other scenarios of
+//     the same size start on. A daemon's state kept from an earlier
+//     invocation finds the moved files gone at its start.
 //   - startup: time from Run to Ready, cold (no state dir) then warm (the
 //     state left by the cold run), catch-up scan included, for each -n.
 //   - rss: VmRSS and VmHWM of this process, which is the daemon, at -n files

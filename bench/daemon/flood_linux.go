@@ -29,6 +29,10 @@ func (b *bench) flood(ctx context.Context) ([]row, error) {
 			return nil, err
 		}
 	}
+	// Once the target stopped (deferred calls run last first), the runs'
+	// folders are moved out of the tree, not deleted (see doc.go), so that
+	// the next invocation's target starts on the corpus it started on here.
+	defer retire(dir, floods)
 	t, setting, err := b.startTarget(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -63,6 +67,21 @@ func (b *bench) flood(ctx context.Context) ([]row, error) {
 		{sc, setting, "CPU, writing the files included", ms(bestCPU), "", ""},
 		{sc, setting, "every run", strings.Join(runs, "; "), "", ""},
 	}, nil
+}
+
+// retire moves the flood folders out of dir's tree into dir/spent, where
+// no target looks. A folder that cannot be moved is reported and left.
+func retire(dir string, floods []string) {
+	spent := filepath.Join(dir, "spent")
+	if err := os.MkdirAll(spent, 0o755); err != nil {
+		fmt.Fprintf(os.Stderr, "bench/daemon: %v; the flood folders stay in the tree\n", err)
+		return
+	}
+	for _, f := range floods {
+		if err := os.Rename(f, filepath.Join(spent, filepath.Base(f))); err != nil && !os.IsNotExist(err) {
+			fmt.Fprintf(os.Stderr, "bench/daemon: %v; the flood folder stays in the tree\n", err)
+		}
+	}
 }
 
 // oneFlood writes the files into dir and waits until the target wrote them
