@@ -104,7 +104,7 @@ func (p *Process) wait(cmd *exec.Cmd, delay time.Duration) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			err = fmt.Errorf("killed by signal %v", ws.Signal())
+			err = fmt.Errorf("was killed by %s", signalName(ws.Signal()))
 		} else {
 			err = fmt.Errorf("exited with status %d", ee.ExitCode())
 		}

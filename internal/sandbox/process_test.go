@@ -78,8 +78,8 @@ func TestStartKillAndStop(t *testing.T) {
 	p.Kill()
 	<-p.Done()
 	poll.Until(t, 2*time.Second, fmt.Sprintf("process group %d empty", pgid), func() bool { return len(groupMembers(t, pgid)) == 0 })
-	if err := p.Err(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Errorf("Err() = %v", err)
+	if err := p.Err(); err == nil || err.Error() != "was killed by SIGKILL (killed)" {
+		t.Errorf("Err() = %v; want it to name the signal", err)
 	}
 
 	// Ignores its input closing: killed after the grace.

@@ -238,6 +238,16 @@ func TestNonZeroExitQuotesStderr(t *testing.T) {
 	}
 }
 
+// A command ended by a signal is told by the signal's name, and its stderr
+// is quoted as for an exit status.
+func TestSignalIsNamed(t *testing.T) {
+	r := shRunner(t, 0)
+	_, err := r.Run(context.Background(), action.Command{Name: "sh", Args: []string{"-c", "echo bye >&2; kill -TERM $$"}, Timeout: 5 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "command sh was killed by SIGTERM (terminated): bye") {
+		t.Fatalf("err = %v; want the signal named and stderr quoted", err)
+	}
+}
+
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)

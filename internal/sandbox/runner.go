@@ -179,7 +179,7 @@ func (r *Runner) outcome(ctx context.Context, c action.Command, res action.Comma
 		return res, nil
 	case errors.As(werr, &ee):
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return res, fmt.Errorf("command %s was killed by signal %v%s", c.Name, ws.Signal(), stderrHead(res.Stderr))
+			return res, fmt.Errorf("command %s was killed by %s%s", c.Name, signalName(ws.Signal()), stderrHead(res.Stderr))
 		}
 		return res, fmt.Errorf("command %s exited with status %d%s", c.Name, res.ExitCode, stderrHead(res.Stderr))
 	case errors.Is(werr, exec.ErrWaitDelay):
@@ -283,6 +283,14 @@ func awaitExit(pid int) {
 			return
 		}
 	}
+}
+
+// signalName names a signal for a message: "SIGTERM (terminated)".
+func signalName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return fmt.Sprintf("%s (%v)", name, sig)
+	}
+	return fmt.Sprintf("signal %d", int(sig))
 }
 
 // stderrHead formats the first lines of a command's standard error for an
