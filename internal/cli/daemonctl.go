@@ -285,6 +285,7 @@ func printStatus(g *globals, st daemon.Status) {
 		if r.Name != "" {
 			line = append(line, r.Name)
 		}
+		line = append(line, fmt.Sprintf("applied to %s, failed on %d", count(int(r.Applied), "file"), r.Failed))
 		if r.Breaker != "" {
 			line = append(line, "breaker "+r.Breaker)
 		}

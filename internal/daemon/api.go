@@ -219,6 +219,10 @@ type RuleStatus struct {
 	ID      string `json:"id"`
 	Name    string `json:"name,omitempty"`
 	Breaker string `json:"breaker,omitempty"`
+	// Applied counts the files the rule applied to since the daemon
+	// started, Failed those it failed on (the dashboard's counts).
+	Applied int64 `json:"applied"`
+	Failed  int64 `json:"failed"`
 }
 
 // QueueStatus describes the work queue.
@@ -254,9 +258,10 @@ func (d *Daemon) status(ctx context.Context) Status {
 		st.Roots = append(st.Roots, RootStatus{Name: rs.name, Dir: rs.root.Dir, Documents: rs.watcher.Documents(), Watches: ws.Watches,
 			Degraded: ws.Degraded, Overflows: ws.Overflows, Rescans: ws.Rescans})
 	}
-	states := d.breakerStates()
+	states, applied := d.breakerStates(), d.activity.Rules()
 	for _, r := range d.currentRules().Rules {
-		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID]})
+		c := applied[r.ID]
+		st.Rules = append(st.Rules, RuleStatus{ID: r.ID, Name: r.Name, Breaker: states[r.ID], Applied: c.Applied, Failed: c.Failed})
 	}
 	// The bus (and, in scale-out, the owner's side) is set once it is
 	// open; a status asked for before then says so.

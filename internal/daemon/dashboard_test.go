@@ -86,6 +86,10 @@ func TestDashboardData(t *testing.T) {
 	if len(st.Roots) != 1 || st.Roots[0].Name != "vault" || st.Roots[0].Dir != e.vault {
 		t.Errorf("status roots %+v; want vault at %s", st.Roots, e.vault)
 	}
+	// The status counts per rule as the dashboard does.
+	if len(st.Rules) != 1 || st.Rules[0].ID != "todo" || st.Rules[0].Applied != 1 || st.Rules[0].Failed != 0 {
+		t.Errorf("status rules %+v; want todo applied to 1 file, failed on none", st.Rules)
+	}
 	var a dashboard.Snapshot
 	r.get("/api/v1/activity", &a)
 	n := 0

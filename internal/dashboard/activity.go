@@ -154,6 +154,18 @@ func (a *Activity) rule(id string) *RuleCount {
 	return c
 }
 
+// Rules returns what each rule did since the daemon started, by rule id
+// (a rule that never applied has no entry).
+func (a *Activity) Rules() map[string]RuleCount {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]RuleCount, len(a.rules))
+	for id, c := range a.rules {
+		out[id] = *c
+	}
+	return out
+}
+
 // Snapshot is the document of GET /api/v1/activity.
 type Snapshot struct {
 	// IntervalSeconds is the width of a sample, WindowSeconds how far
