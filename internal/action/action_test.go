@@ -57,8 +57,8 @@ func TestAbandonedWorkKeepsItsSlot(t *testing.T) {
 	// The pool is full: the next call waits for a slot and gives up at its
 	// deadline rather than starting a second runaway goroutine.
 	_, err = action.Call(context.Background(), stuck, action.Input{Content: []byte("c")}, 50*time.Millisecond)
-	if err == nil || running.Load() != 1 {
-		t.Fatalf("second call: err = %v, running = %d; want a timeout and still one running", err, running.Load())
+	if err == nil || running.Load() != 1 || !strings.Contains(err.Error(), "its one slot stayed busy: context deadline exceeded") {
+		t.Fatalf("second call: err = %v, running = %d; want a timeout naming the busy slot and still one running", err, running.Load())
 	}
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)

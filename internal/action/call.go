@@ -38,7 +38,11 @@ func (p *Pool) Acquire(ctx context.Context) (release func(), err error) {
 	case p.slots <- struct{}{}:
 		return func() { <-p.slots }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for a free worker: %w", context.Cause(ctx))
+		busy := fmt.Sprintf("all %d slots stayed busy", cap(p.slots))
+		if cap(p.slots) == 1 {
+			busy = "its one slot stayed busy"
+		}
+		return nil, fmt.Errorf("%s: %w", busy, context.Cause(ctx))
 	}
 }
 

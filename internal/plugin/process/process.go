@@ -126,7 +126,7 @@ func (r *Runtime) Start(ctx context.Context) error {
 func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, error) {
 	release, err := r.pool.Acquire(ctx)
 	if err != nil {
-		return wire.RunResult{}, err
+		return wire.RunResult{}, fmt.Errorf("no instance free before the deadline (instances × concurrency in the manifest): %w", err)
 	}
 	defer release()
 	inst, err := r.pick(ctx)

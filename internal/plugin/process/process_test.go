@@ -225,6 +225,33 @@ func TestProtocolViolations(t *testing.T) {
 	}
 }
 
+// A call that finds every slot busy until its deadline says so, and where
+// the slots are set, rather than blaming the plugin.
+func TestNoFreeInstanceIsNamed(t *testing.T) {
+	r := newRuntime(t, plugintest.Good, 1, 1)
+	if err := r.Start(timeout(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan error, 1)
+	go func() {
+		_, err := run(timeout(t, 20*time.Second), r, "sleep", map[string]int{"ms": 3000}, "x")
+		held <- err
+	}()
+	// Until the sleep holds the slot, an echo gets it and succeeds.
+	var err error
+	poll.Until(t, 5*time.Second, "a call that finds the slot taken", func() bool {
+		_, err = run(timeout(t, 500*time.Millisecond), r, "echo", nil, "x")
+		return err != nil
+	})
+	want := "no instance free before the deadline (instances × concurrency in the manifest): its one slot stayed busy: context deadline exceeded"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v; want %q", err, want)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("the call holding the slot: %v", err)
+	}
+}
+
 // A plugin that exits before the handshake fails with its status and
 // stderr; calls during the backoff fail at once rather than wait.
 func TestExitAtStart(t *testing.T) {
