@@ -287,7 +287,7 @@ func checkImports(cm wazero.CompiledModule, reactor bool) error {
 func (r *Runtime) Call(ctx context.Context, p wire.RunParams) (wire.RunResult, error) {
 	release, err := r.pool.Acquire(ctx)
 	if err != nil {
-		return wire.RunResult{}, fmt.Errorf("no instance free before the deadline (instances × concurrency in the manifest): %w", err)
+		return wire.RunResult{}, fmt.Errorf("no instance free before the deadline (instances in the manifest): %w", err)
 	}
 	defer release()
 	rt, cm, err := r.prepare(ctx)
