@@ -199,15 +199,17 @@ rules:
 		`rules[0].actions[0].frontmatter.sett: unknown action "frontmatter.sett"`,
 		`did you mean "frontmatter.set"?`,
 		"rules[0].actions[1].replace.with:",
-		"4 configuration errors",
+		"\nscribe: 4 configuration errors\n",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	// run and check refuse an invalid configuration the same way.
-	if code, _, _ := scribe(t, "check", "-c", filepath.Join(dir, "scribe.yaml")); code != cli.ExitUsage {
-		t.Fatalf("check with a bad config exit = %d, want 2", code)
+	// run and check refuse an invalid configuration the same way, and say
+	// how to see the errors again (config validate itself does not).
+	code, _, errOut = scribe(t, "check", "-c", filepath.Join(dir, "scribe.yaml"))
+	if code != cli.ExitUsage || !strings.Contains(errOut, "scribe: 4 configuration errors; run `scribe config validate` after fixing them\n") {
+		t.Fatalf("check with a bad config: exit = %d, want 2; stderr:\n%s", code, errOut)
 	}
 }
 

@@ -69,7 +69,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	defer stopProfile(g)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -85,7 +85,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	if errors.As(err, &ce) {
 		fmt.Fprintln(stderr, escape.Text(ce.Error()))
-		fmt.Fprintf(stderr, "scribe: %s; run `scribe config validate` after fixing them\n", count(len(ce), "configuration error"))
+		again := "; run `scribe config validate` after fixing them"
+		if cmd != nil && cmd.CommandPath() == "scribe config validate" {
+			again = ""
+		}
+		fmt.Fprintf(stderr, "scribe: %s%s\n", count(len(ce), "configuration error"), again)
 		return ExitUsage
 	}
 	// An error may quote a file name or a line of a file.
