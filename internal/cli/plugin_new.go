@@ -29,7 +29,7 @@ func newPluginCmd(g *globals) *cobra.Command {
 		Use:   "new NAME",
 		Short: "Scaffold a plugin: a manifest, a program and a test",
 		Long: "Scaffold a plugin in plugins/NAME (or --dir): its manifest, scribe-plugin.yaml,\na program serving protocol 1 with one example action, and, in Go, a test.\n\n" +
-			"--runtime process: a long-lived program (Go or Python).\n--runtime wasm: a Go program built for WASI preview 1 as a reactor module\n(GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared).",
+			"--runtime process: a long-lived program (Go, Python or Node.js).\n--runtime wasm: a Go program built for WASI preview 1 as a reactor module\n(GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			name := args[0]
@@ -39,11 +39,11 @@ func newPluginCmd(g *globals) *cobra.Command {
 			if runtime != "process" && runtime != "wasm" {
 				return fail(ExitUsage, fmt.Errorf("--runtime must be process or wasm, not %q", runtime))
 			}
-			if lang != "go" && lang != "python" {
-				return fail(ExitUsage, fmt.Errorf("--lang must be go or python, not %q", lang))
+			if lang != "go" && lang != "python" && lang != "node" {
+				return fail(ExitUsage, fmt.Errorf("--lang must be go, python or node, not %q", lang))
 			}
 			if runtime == "wasm" && lang != "go" {
-				return fail(ExitUsage, fmt.Errorf("WebAssembly plugins are scaffolded in Go (GOOS=wasip1 GOARCH=wasm); use --lang go, or --runtime process for Python"))
+				return fail(ExitUsage, fmt.Errorf("WebAssembly plugins are scaffolded in Go (GOOS=wasip1 GOARCH=wasm); use --lang go, or --runtime process for Python or Node.js"))
 			}
 			if dir == "" {
 				dir = filepath.Join("plugins", name)
@@ -52,9 +52,12 @@ func newPluginCmd(g *globals) *cobra.Command {
 				return fail(ExitUsage, fmt.Errorf("%s already exists; choose another --dir or remove it", dir))
 			}
 			files := map[string]string{plugin.ManifestName: "manifest.yaml.tmpl"}
-			if lang == "python" {
+			switch lang {
+			case "python":
 				files["main.py"] = "main.py.tmpl"
-			} else {
+			case "node":
+				files["main.js"] = "main.js.tmpl"
+			default:
 				files["main.go"], files["main_test.go"], files["go.mod"] = "main.go.tmpl", "main_test.go.tmpl", "go.mod.tmpl"
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -71,7 +74,7 @@ func newPluginCmd(g *globals) *cobra.Command {
 					return fail(ExitFailure, err)
 				}
 				mode := os.FileMode(0o644)
-				if out == "main.py" {
+				if out == "main.py" || out == "main.js" {
 					mode = 0o755
 				}
 				if err := os.WriteFile(filepath.Join(dir, out), []byte(b.String()), mode); err != nil {
@@ -83,7 +86,7 @@ func newPluginCmd(g *globals) *cobra.Command {
 		},
 	}
 	newCmd.Flags().StringVar(&runtime, "runtime", "process", "process or wasm")
-	newCmd.Flags().StringVar(&lang, "lang", "go", "go or python")
+	newCmd.Flags().StringVar(&lang, "lang", "go", "go, python or node")
 	newCmd.Flags().StringVar(&dir, "dir", "", "where to write the plugin (default plugins/NAME)")
 	cmd.AddCommand(newCmd)
 	return cmd
@@ -96,7 +99,7 @@ func nextSteps(name, runtime, lang, dir string) string {
 		abs = dir
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "wrote %s (%s plugin in %s)\n\nnext:\n", dir, runtime, map[string]string{"go": "Go", "python": "Python"}[lang])
+	fmt.Fprintf(&b, "wrote %s (%s plugin in %s)\n\nnext:\n", dir, runtime, map[string]string{"go": "Go", "python": "Python", "node": "Node.js"}[lang])
 	step := 1
 	say := func(format string, args ...any) {
 		fmt.Fprintf(&b, "  %d. "+format+"\n", append([]any{step}, args...)...)
@@ -116,6 +119,8 @@ func nextSteps(name, runtime, lang, dir string) string {
 	switch {
 	case runtime == "process" && lang == "python":
 		b.WriteString("     security:\n       commands:\n         - {name: python3, path: python3}   # or its absolute path\n")
+	case runtime == "process" && lang == "node":
+		b.WriteString("     security:\n       commands:\n         - {name: node, path: node}   # or its absolute path\n")
 	case runtime == "process":
 		fmt.Fprintf(&b, "     security:\n       commands:\n         - {name: %s, path: %s}\n", name, filepath.Join(abs, name))
 	}

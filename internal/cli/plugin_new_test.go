@@ -57,10 +57,14 @@ func TestPluginNewScaffoldsWorkingPlugins(t *testing.T) {
 		t.Skip("builds Go programs")
 	}
 	python, pyErr := exec.LookPath("python3")
-	for _, tc := range []struct{ runtime, lang string }{{"process", "python"}, {"process", "go"}, {"wasm", "go"}} {
+	node, nodeErr := exec.LookPath("node")
+	for _, tc := range []struct{ runtime, lang string }{{"process", "python"}, {"process", "node"}, {"process", "go"}, {"wasm", "go"}} {
 		t.Run(tc.runtime+"-"+tc.lang, func(t *testing.T) {
 			if tc.lang == "python" && pyErr != nil {
 				t.Skip("no python3")
+			}
+			if tc.lang == "node" && nodeErr != nil {
+				t.Skip("no node")
 			}
 			dir := t.TempDir()
 			t.Chdir(dir)
@@ -76,6 +80,8 @@ func TestPluginNewScaffoldsWorkingPlugins(t *testing.T) {
 			case tc.lang == "go":
 				goBuild(t, pdir, nil, "-o", "demo", ".")
 				security = fmt.Sprintf("security:\n  commands: [{name: demo, path: %s}]\n", filepath.Join(pdir, "demo"))
+			case tc.lang == "node":
+				security = fmt.Sprintf("security:\n  commands: [{name: node, path: %s}]\n", node)
 			default:
 				security = fmt.Sprintf("security:\n  commands: [{name: python3, path: %s}]\n", python)
 			}
@@ -101,6 +107,7 @@ func TestPluginNewRefusesBadInput(t *testing.T) {
 		{"plugin", "new", "x", "--runtime", "jvm"},
 		{"plugin", "new", "x", "--lang", "rust"},
 		{"plugin", "new", "x", "--runtime", "wasm", "--lang", "python"},
+		{"plugin", "new", "x", "--runtime", "wasm", "--lang", "node"},
 	} {
 		if code, _, errs := scribe(t, args...); code != 2 || errs == "" {
 			t.Errorf("%q: exit %d, %q", args, code, errs)
