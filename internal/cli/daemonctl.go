@@ -274,7 +274,12 @@ func printStatus(g *globals, st daemon.Status) {
 	}
 	fmt.Fprintf(w, "memory:\t%s\n", mem)
 	for _, r := range st.Roots {
-		line := fmt.Sprintf("%d documents, %d watches, %d rescans, %d overflows", r.Documents, r.Watches, r.Rescans, r.Overflows)
+		line := strings.Join([]string{
+			count(r.Documents, "document"),
+			strconv.Itoa(r.Watches) + " " + plural(r.Watches, "watch", "watches"),
+			count(int(r.Rescans), "rescan"),
+			count(int(r.Overflows), "overflow"),
+		}, ", ")
 		if r.Degraded != "" {
 			line += "; DEGRADED: " + r.Degraded
 		}
@@ -292,7 +297,8 @@ func printStatus(g *globals, st daemon.Status) {
 		fmt.Fprintf(w, "rule %s:\t%s\n", r.ID, escape.Name(strings.Join(line, "; ")))
 	}
 	for _, p := range st.Plugins {
-		line := fmt.Sprintf("%s, %s %s, %d instances, %d calls, %d failed, %d restarts", p.State, p.Runtime, p.Version, p.Instances, p.Calls, p.Failures, p.Restarts)
+		line := fmt.Sprintf("%s, %s %s, %s, %s, %d failed, %s", p.State, p.Runtime, p.Version,
+			count(p.Instances, "instance"), count(int(p.Calls), "call"), p.Failures, count(int(p.Restarts), "restart"))
 		if p.Error != "" {
 			line += "; last error: " + p.Error
 		}
