@@ -19,6 +19,9 @@ var scaffoldFS embed.FS
 
 var pluginName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
+// langNames names the languages a plugin is scaffolded in, by --lang.
+var langNames = map[string]string{"go": "Go", "python": "Python", "node": "Node.js"}
+
 func newPluginCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin",
@@ -39,7 +42,7 @@ func newPluginCmd(g *globals) *cobra.Command {
 			if runtime != "process" && runtime != "wasm" {
 				return fail(ExitUsage, fmt.Errorf("--runtime must be process or wasm, not %q", runtime))
 			}
-			if lang != "go" && lang != "python" && lang != "node" {
+			if langNames[lang] == "" {
 				return fail(ExitUsage, fmt.Errorf("--lang must be go, python or node, not %q", lang))
 			}
 			if runtime == "wasm" && lang != "go" {
@@ -99,7 +102,7 @@ func nextSteps(name, runtime, lang, dir string) string {
 		abs = dir
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "wrote %s (%s plugin in %s)\n\nnext:\n", dir, runtime, map[string]string{"go": "Go", "python": "Python", "node": "Node.js"}[lang])
+	fmt.Fprintf(&b, "wrote %s (%s plugin in %s)\n\nnext:\n", dir, runtime, langNames[lang])
 	step := 1
 	say := func(format string, args ...any) {
 		fmt.Fprintf(&b, "  %d. "+format+"\n", append([]any{step}, args...)...)
