@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -225,6 +226,55 @@ func TestValidateReportsAMissingRoot(t *testing.T) {
 	want := "scribe.yaml:2:16: roots[1]: root " + filepath.Join(dir, "nope") + " does not exist"
 	if code != cli.ExitUsage || out != "" || !strings.Contains(errOut, want) || strings.Contains(errOut, "roots[0]") {
 		t.Fatalf("exit %d, stdout %q, stderr:\n%s\nwant %q", code, out, errOut, want)
+	}
+}
+
+// Roots that overlap would process the files they share twice, and in the
+// daemon each root's watcher would take the other's writes for a user's
+// edits: a rule that stamps the time rewrote a note without end. Every
+// command refuses them, and watch refuses PATH arguments that overlap.
+func TestNestedRootsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nroots: [\".\", notes]\nhttp: {listen: \"\"}\nrules:\n  - id: stamp\n    actions: [{frontmatter.set: {seen: x}}]\n",
+		"notes/a.md":  "a\n",
+	})
+	cfg := filepath.Join(dir, "scribe.yaml")
+	want := `scribe.yaml:2:14: roots[1]: root "notes" (` + filepath.Join(dir, "notes") + `) lies inside roots[0] "." (line 2)`
+	for _, cmd := range []string{"validate", "run", "check", "watch"} {
+		args := []string{cmd, "-c", cfg}
+		if cmd == "validate" {
+			args = append([]string{"config"}, args...)
+		}
+		code, out, errOut := scribe(t, args...)
+		if code != cli.ExitUsage || out != "" || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr:\n%s\nwant %q", cmd, code, out, errOut, want)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "notes", "a.md")); err != nil || string(b) != "a\n" {
+		t.Errorf("notes/a.md = %q, %v; want it untouched", b, err)
+	}
+
+	writeFiles(t, dir, map[string]string{"scribe.yaml": "version: 1\nhttp: {listen: \"\"}\nrules:\n  - id: stamp\n    actions: [{frontmatter.set: {seen: x}}]\n"})
+	code, out, errOut := scribe(t, "watch", "-c", cfg, filepath.Join(dir, "notes"), dir)
+	want = dir + " holds " + filepath.Join(dir, "notes") + ": the files they share"
+	if code != cli.ExitUsage || out != "" || !strings.Contains(errOut, want) {
+		t.Errorf("watch with nested PATHs: exit %d, stdout %q, stderr:\n%s\nwant %q", code, out, errOut, want)
+	}
+}
+
+// The summary line counts in words that agree with their numbers: "1 file",
+// "1 finding (1 error, 0 warnings)".
+func TestSummaryLineCounts(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": "version: 1\nrules:\n  - id: s\n    actions: [{frontmatter.validate: {schema: {type: object, required: [title]}}}]\n",
+		"a.md":        "---\nstatus: x\n---\n",
+	})
+	code, _, errOut := scribe(t, "check", "-c", filepath.Join(dir, "scribe.yaml"))
+	re := regexp.MustCompile(`(?m)^check: 1 file in \S+: 0 would change, 1 finding \(1 error, 0 warnings\), 0 skipped, 0 failed$`)
+	if code != cli.ExitChanges || !re.MatchString(errOut) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant a line matching %s", code, errOut, re)
 	}
 }
 

@@ -403,8 +403,9 @@ func summaryLine(cmd string, s summary, d time.Duration) string {
 	if cmd == "run" {
 		verb = "changed"
 	}
-	line := fmt.Sprintf("%s: %d files in %s: %d %s, %d findings (%d errors, %d warnings), %d skipped, %d failed",
-		cmd, s.Files, d.Round(time.Millisecond), s.Changed, verb, s.Findings, s.Errors, s.Warnings, s.Skipped, s.Failed)
+	line := fmt.Sprintf("%s: %s in %s: %d %s, %s (%s, %s), %d skipped, %d failed",
+		cmd, count(s.Files, "file"), d.Round(time.Millisecond), s.Changed, verb,
+		count(s.Findings, "finding"), count(s.Errors, "error"), count(s.Warnings, "warning"), s.Skipped, s.Failed)
 	if s.FailedRules > 0 {
 		// The other rules of those files ran; say how much did not.
 		line += fmt.Sprintf(" (%d failed %s)", s.FailedRules, plural(s.FailedRules, "rule", "rules"))

@@ -30,7 +30,7 @@ func newWatchCmd(g *globals) *cobra.Command {
 		Annotations: map[string]string{logInfo: "yes", writesFiles: "yes"},
 		Use:         "watch [PATH...]",
 		Short:       "Run the daemon: catch up, then watch and process until SIGINT/SIGTERM",
-		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them) and process every change until\nSIGINT or SIGTERM. Serves HTTP on http.listen (health, metrics, API).\n\n" +
+		Long: "Run the daemon: catch up on what changed while it was down, then watch the\nroots (or the PATHs given, which replace them; no two may overlap) and\nprocess every change until SIGINT or SIGTERM. Serves HTTP on http.listen\n(health, metrics, API).\n\n" +
 			"The first signal drains the files in flight (up to --grace) and exits 0; a\nsecond signal exits at once. SIGHUP, or saving the configuration file, reloads\nthe configuration; an invalid one is reported and the running one kept.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := loadConfig(g, args, nil)
@@ -47,6 +47,9 @@ func newWatchCmd(g *globals) *cobra.Command {
 						return fail(ExitUsage, err)
 					}
 					cfg.Roots = append(cfg.Roots, abs)
+				}
+				if err := nestedArgs(args, cfg.Roots); err != nil {
+					return fail(ExitUsage, err)
 				}
 			}
 			roots := cfg.Roots
@@ -169,4 +172,18 @@ func orNone(addr string) string {
 		return "off"
 	}
 	return addr
+}
+
+// nestedArgs reports two of watch's PATH arguments (args, and dirs, the same
+// made absolute) that overlap, as the configuration's roots must not.
+func nestedArgs(args, dirs []string) error {
+	for j := range dirs {
+		for i := range j {
+			dj, di := config.RootDir("", dirs[j]), config.RootDir("", dirs[i])
+			if o := config.OverlapOf(dj, di); o != config.Apart {
+				return fmt.Errorf("%s %s %s: the files they share would be processed twice, and each root's writes would trigger the other's rules; give each folder once", args[j], o, args[i])
+			}
+		}
+	}
+	return nil
 }

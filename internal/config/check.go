@@ -51,6 +51,10 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 		}
 	}
 
+	if !bad["roots"] {
+		t.checkRoots(c, bad)
+	}
+
 	names := map[string]int{}
 	for i := range c.Security.Commands {
 		cmd := &c.Security.Commands[i]
@@ -97,6 +101,92 @@ func (t *tree) check(c *Config, bad map[string]bool) {
 			at(base+".on_error.breaker.reset", `e.g. "60s"`, "the breaker's reset must be greater than zero")
 		}
 	}
+}
+
+// checkRoots reports a root that is another one, or holds it or lies inside
+// it. Its files would be processed twice, and in the daemon each root's
+// watcher would take the other's writes for a user's edits, so a rule that
+// stamps the time would rewrite a file without end.
+func (t *tree) checkRoots(c *Config, bad map[string]bool) {
+	dirs := make([]string, len(c.Roots))
+	for i, r := range c.Roots {
+		if !bad[indexPath("roots", i)] {
+			dirs[i] = RootDir(c.Dir, r)
+		}
+	}
+	for j := range dirs {
+		for i := range j {
+			o := OverlapOf(dirs[j], dirs[i])
+			if o == Apart || dirs[i] == "" || dirs[j] == "" {
+				continue
+			}
+			path := indexPath("roots", j)
+			t.errorAt(t.nearest(path), path,
+				"list a folder once: a root holds every folder under it, and a rule's files: globs choose among them",
+				"root %q (%s) %s roots[%d] %q (line %d): the files they share would be processed twice, and each root's writes would trigger the other's rules",
+				c.Roots[j], dirs[j], o, i, c.Roots[i], t.nearest(indexPath("roots", i)).Line)
+			break
+		}
+	}
+}
+
+// RootDir returns root, a root as configured, as an absolute folder: joined
+// to dir (the configuration file's folder) when relative, with its symbolic
+// links resolved when it exists.
+func RootDir(dir, root string) string {
+	if !filepath.IsAbs(root) {
+		root = filepath.Join(dir, root)
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		return r
+	}
+	return filepath.Clean(root)
+}
+
+// Overlap is how one folder stands to another.
+type Overlap int
+
+const (
+	Apart  Overlap = iota // neither holds the other
+	Same                  // the same folder
+	Inside                // the first lies inside the second
+	Holds                 // the first holds the second
+)
+
+// OverlapOf says how folder a stands to folder b, both absolute and clean
+// (as RootDir returns them).
+func OverlapOf(a, b string) Overlap {
+	switch {
+	case a == b:
+		return Same
+	case inside(b, a):
+		return Inside
+	case inside(a, b):
+		return Holds
+	}
+	return Apart
+}
+
+// String is the relation's words in an error message: "ROOT is the same
+// folder as OTHER".
+func (o Overlap) String() string {
+	switch o {
+	case Same:
+		return "is the same folder as"
+	case Inside:
+		return "lies inside"
+	case Holds:
+		return "holds"
+	}
+	return "is apart from"
+}
+
+// inside reports whether path lies under folder, both absolute and clean.
+func inside(folder, path string) bool {
+	if folder == string(filepath.Separator) {
+		return path != folder
+	}
+	return strings.HasPrefix(path, folder+string(filepath.Separator))
 }
 
 // checkCommand resolves an allow-listed program's path and checks that it is

@@ -47,6 +47,9 @@ func commandFixtures(t *testing.T) string {
 	if err := os.Symlink("ok", filepath.Join(tmp, "bin", "link")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink("wwdir", filepath.Join(tmp, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
 	return tmp
 }
 

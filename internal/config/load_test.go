@@ -504,3 +504,24 @@ func TestLoadAllPartial(t *testing.T) {
 		t.Errorf("LoadAll of a missing file = %v, %v", c, err)
 	}
 }
+
+func TestOverlapOf(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want Overlap
+	}{
+		{"/v", "/v", Same},
+		{"/v/notes", "/v", Inside},
+		{"/v", "/v/notes/deep", Holds},
+		{"/v/notes", "/v/notes2", Apart}, // a name that only starts the same
+		{"/v/notes2", "/v/notes", Apart},
+		{"/a", "/b", Apart},
+		{"/", "/v", Holds},
+		{"/v", "/", Inside},
+		{"/", "/", Same},
+	} {
+		if got := OverlapOf(c.a, c.b); got != c.want {
+			t.Errorf("OverlapOf(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
