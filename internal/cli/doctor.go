@@ -18,9 +18,10 @@ func newDoctorCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the setup and say what to fix",
-		Long: "Check the configuration, the roots, the inotify limits against the size of the\n" +
-			"trees, the state directory and journal, a running daemon, the bus, the git work\n" +
-			"trees and an installed service, and print one line per finding with what to do.\n" +
+		Long: "Check the configuration, the roots, the files each rule selects, the inotify\n" +
+			"limits against the size of the trees, the state directory and journal, a running\n" +
+			"daemon, the bus, the git work trees, the plugins and an installed service, and\n" +
+			"print one line per finding with what to do.\n" +
 			"Exit 0 when nothing failed (warnings allowed), 1 when something did.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,7 +81,7 @@ func doctorEnv(g *globals) *doctor.Env {
 		return env
 	}
 	l.Rules.Close(context.Background())
-	env.Plugins = l.Plugins
+	env.Plugins, env.Rules = l.Plugins, l.Rules
 	return env
 }
 

@@ -90,6 +90,7 @@ func TestDoctorHealthyVault(t *testing.T) {
 		t.Fatalf("exit %d: %+v", code, rs)
 	}
 	wantResult(t, rs, "config", "ok", "1 root, 1 rule")
+	wantResult(t, rs, "rules", "ok", "rule t selects 2 files")
 	wantResult(t, rs, "inotify", "ok", "3 directories to watch") // ., notes, notes/x
 	wantResult(t, rs, "daemon", "warn", "no daemon runs")
 	wantResult(t, rs, "bus", "ok", "created at the first start")
@@ -229,6 +230,36 @@ func TestDoctorProblems(t *testing.T) {
 
 // With a daemon running: its watches are not counted twice, its journal
 // and bus are reported in use (never opened beside it), and it is live.
+// A rule whose globs select no file never runs, and only doctor says so,
+// with what its glob most likely meant.
+func TestDoctorRulesThatSelectNothing(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir, cfg, _ := doctorVault(t, "")
+	rules := "rules:\n" +
+		"  - id: folder\n    files: notes\n    actions: [{log: {message: x}}]\n" +
+		"  - id: typo\n    files: \"note/**/*.md\"\n    actions: [{log: {message: x}}]\n" +
+		"  - id: elsewhere\n    files: \"**/*.txt\"\n    actions: [{log: {message: x}}]\n" +
+		"  - id: fine\n    files: \"notes/x/*.md\"\n    actions: [{log: {message: x}}]\n"
+	writeFiles(t, dir, map[string]string{"scribe.yaml": "version: 1\nhttp: {listen: \"\"}\n" + rules})
+	code, rs := doctorJSON(t, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: a rule that selects nothing is a warning, not a failure: %+v", code, rs)
+	}
+	wantResult(t, rs, "rules", "ok", "rule fine selects 1 file")
+	r := wantResult(t, rs, "rules", "warn", `rule folder selects no file: its files "notes" match none of the 3 files its roots hold`)
+	if want := `"notes" is a folder; a glob of its files is "notes/**/*.md"`; r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+	r = wantResult(t, rs, "rules", "warn", "rule typo selects no file")
+	if want := `no root holds "note": did you mean "notes"?`; r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+	r = wantResult(t, rs, "rules", "warn", "rule elsewhere selects no file")
+	if !strings.Contains(r.Fix, "scribe explain FILE") {
+		t.Errorf("fix %q, want the general advice", r.Fix)
+	}
+}
+
 func TestDoctorWithDaemon(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	_, cfg, listen := doctorVault(t, "")

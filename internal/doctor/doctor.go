@@ -11,6 +11,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/plugin"
+	"github.com/scribe-md/scribe/internal/rule"
 )
 
 // Status is the outcome of one check.
@@ -56,6 +57,10 @@ type Env struct {
 	// pins verified) but not started; the plugins check starts and closes
 	// them. Nil without a configuration.
 	Plugins *plugin.Set
+	// Rules are the configuration's rules, compiled (their actions closed:
+	// the rules check reads their globs only). Nil without a configuration
+	// whose rules compile.
+	Rules *rule.Set
 
 	// daemon is set by the daemon check: a daemon answers on http.listen,
 	// or holds the journal.
@@ -78,6 +83,7 @@ func Checks() []Check {
 	return []Check{
 		{"config", checkConfig},
 		{"roots", checkRoots},
+		{"rules", checkRules},
 		{"inotify", checkInotify},
 		{"state", checkState},
 		{"daemon", checkDaemon},
