@@ -86,7 +86,10 @@
 //
 // -work DIR keeps the corpora (one per size) and the daemon's state between
 // invocations; startup -cold=false then measures warm starts only.
-// -cpuprofile and -memprofile (rss) write pprof profiles of the daemon.
+// -cpuprofile and -memprofile write pprof profiles of the daemon; for
+// latency, burst and flood, -memprofile FILE writes FILE.start too, so that
+// `go tool pprof -sample_index=alloc_space -base FILE.start FILE` shows what
+// the measured part allocated.
 // latency -slow D prints each save slower than D with the wall-clock time
 // it was made, to line the tail up with the daemon's log. latency -gap D
 // pauses D between a rewrite seen and the next save: back to back (0, the

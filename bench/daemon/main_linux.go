@@ -77,7 +77,7 @@ func main() {
 	flag.BoolVar(&f.header, "header", true, "print the table header")
 	flag.BoolVar(&f.verbose, "v", false, "log the daemon's info messages to stderr")
 	flag.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the measured part to this file")
-	flag.StringVar(&f.memprof, "memprofile", "", "rss, million: write a heap profile to this file once the queue drained")
+	flag.StringVar(&f.memprof, "memprofile", "", "rss, million: write a heap profile to this file once the queue drained; latency, burst, flood (-target daemon): one at the start of the measured part (FILE.start) and one at its end (FILE)")
 	flag.DurationVar(&f.idle, "idle", 60*time.Second, "idle: how long nothing changes while the daemon's CPU time is measured")
 	flag.StringVar(&f.scribe, "scribe", "", "process, idle: run this scribe binary instead of building cmd/scribe from the checkout (to compare two builds)")
 	flag.DurationVar(&f.gap, "gap", 0, "latency: pause between a rewrite seen and the next save (0: back to back), for the daemon's work after the rewrite (directory fsync, journal) to end, as between a user's saves")
@@ -176,21 +176,41 @@ func run(ctx context.Context, f *flags) (err error) {
 	return err
 }
 
-// startProfile starts the CPU profile asked for with -cpuprofile, and returns
-// the function that stops it.
+// startProfile starts the CPU profile asked for with -cpuprofile, and
+// returns the function that stops it. With -memprofile (and -target daemon,
+// whose heap is this process's), it writes a heap profile to FILE.start now
+// and to FILE when stopped: `go tool pprof -sample_index=alloc_space -base
+// FILE.start FILE` then shows what the measured part allocated.
 func (b *bench) startProfile() (func(), error) {
-	if b.f.cpuprof == "" {
-		return func() {}, nil
+	stopCPU := func() {}
+	if b.f.cpuprof != "" {
+		pf, err := os.Create(b.f.cpuprof)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return nil, err
+		}
+		stopCPU = func() { pprof.StopCPUProfile(); pf.Close() }
 	}
-	pf, err := os.Create(b.f.cpuprof)
-	if err != nil {
+	if b.f.memprof == "" || b.f.scenario == "million" {
+		return stopCPU, nil // million writes its heap profile once drained
+	}
+	if b.f.target != "daemon" {
+		stopCPU()
+		return nil, fmt.Errorf("-memprofile profiles this process's heap: use it with -target daemon")
+	}
+	if err := writeHeapProfile(b.f.memprof + ".start"); err != nil {
+		stopCPU()
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(pf); err != nil {
-		pf.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+	return func() {
+		stopCPU()
+		if err := writeHeapProfile(b.f.memprof); err != nil {
+			fmt.Fprintf(os.Stderr, "bench/daemon: -memprofile: %v\n", err)
+		}
+	}, nil
 }
 
 // loadAvg returns the 1, 5 and 15 minute load averages.
