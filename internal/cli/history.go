@@ -50,6 +50,11 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if file != "" {
+				if root, _ := locateInRoots(cfg, file); root == "" {
+					return fail(ExitUsage, fmt.Errorf("%s is not under a root of %s (%s): the journal holds writes to files under them", args[0], cfg.File, strings.Join(cfg.Roots, ", ")))
+				}
+			}
 			entries, err := history(cmd.Context(), cfg, file, run, limit)
 			if err != nil {
 				return fail(ExitFailure, err)
@@ -167,7 +172,7 @@ func locateInRoots(cfg *config.Config, file string) (string, string) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(cfg.Dir, dir)
 		}
-		if rel, err := filepath.Rel(dir, file); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel, err := filepath.Rel(dir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return dir, filepath.ToSlash(rel)
 		}
 	}

@@ -96,6 +96,14 @@ func TestRunIsJournaledAndUndoneWhole(t *testing.T) {
 		t.Fatalf("scribe run: exit %d, no run id in\n%s", code, errOut)
 	}
 	run := m[1]
+	// A file outside the roots has no history to show: say so, not "no
+	// writes match" (the path was likely mistyped or the wrong config).
+	if code, out, errOut := scribe(t, "history", "-c", cfg, filepath.Dir(dir)); code != cli.ExitUsage || out != "" || !strings.Contains(errOut, "is not under a root of") {
+		t.Errorf("history of a folder outside the roots: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, out, errOut := scribe(t, "history", "-c", cfg, filepath.Join(dir, "..a.md")); code != 0 || out != "no writes by Scribe match\n" {
+		t.Errorf("history of ..a.md, in the root: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 	if read(t, dir, "notes/a.md") != noteADone || read(t, dir, "notes/b.md") != noteBDone || !strings.Contains(read(t, dir, "index.md"), "- A: done") {
 		t.Fatalf("after the run: a=%q b=%q index=%q", read(t, dir, "notes/a.md"), read(t, dir, "notes/b.md"), read(t, dir, "index.md"))
 	}
