@@ -172,9 +172,15 @@ func locateInRoots(cfg *config.Config, file string) (string, string) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(cfg.Dir, dir)
 		}
-		if rel, err := filepath.Rel(dir, file); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if rel, err := filepath.Rel(dir, file); err == nil && !climbs(rel) {
 			return dir, filepath.ToSlash(rel)
 		}
 	}
 	return "", file
+}
+
+// climbs reports whether rel, a path filepath.Rel returned, leaves the folder
+// it is relative to: ".." or "../…", not a name that starts with two dots.
+func climbs(rel string) bool {
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

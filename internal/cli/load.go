@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
@@ -50,7 +49,7 @@ func configPath(g *globals, args []string) (string, error) {
 			return "", err
 		}
 		// Messages name the file as the user would type it.
-		if rel, rerr := filepath.Rel(wd, p); rerr == nil && !strings.HasPrefix(rel, "..") {
+		if rel, rerr := filepath.Rel(wd, p); rerr == nil && !climbs(rel) {
 			return rel, nil
 		}
 		return p, nil

@@ -93,7 +93,7 @@ func newDisplay() display {
 func (d display) path(root, rel string) string {
 	abs := filepath.Join(root, filepath.FromSlash(rel))
 	if d.wd != "" {
-		if r, err := filepath.Rel(d.wd, abs); err == nil && !strings.HasPrefix(r, "..") {
+		if r, err := filepath.Rel(d.wd, abs); err == nil && !climbs(r) {
 			return r
 		}
 	}
