@@ -14,3 +14,10 @@ const FilesPerWorker = filesPerWorker
 
 // Bus is the daemon's bus, for tests that make its file queue fail.
 func (d *Daemon) Bus() *bus.Bus { return d.bus }
+
+// AnswerWindow and AnswerLimit are the loop breaker's bounds on another
+// program's answers to the engine's writes.
+const (
+	AnswerWindow = answerWindow
+	AnswerLimit  = answerLimit
+)

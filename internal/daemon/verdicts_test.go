@@ -1,9 +1,15 @@
 package daemon_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/poll"
@@ -134,4 +140,93 @@ func TestIndexFollowsAnInputNoRuleSelects(t *testing.T) {
 	time.Sleep(time.Second)
 	e.write("tasks/a.md", "---\nstate: done\n---\n")
 	waitBoard(t, e, "a: done")
+}
+
+// Another program that answers each of the engine's writes to a file with a
+// write of its own (here the test, as a second `scribe watch` on the same
+// files would, stamping a counter of its own) makes every write an outside
+// change: the breaker counts the answers in a row, quarantines the file,
+// and ignores the answer to its last write, so that both stop. A change
+// that is not such an answer lifts the quarantine.
+func TestAnsweredWritesAreALoop(t *testing.T) {
+	t.Parallel()
+	rules := `  - id: stamp
+    files: "notes/**/*.md"
+    actions:
+      - frontmatter.set: { updated: '{{ now | date "15:04:05.000000000" }}' }
+`
+	e := newEnv(t, conf{Rules: rules}, nil)
+	r := e.start()
+	const note = "notes/p.md"
+	p := e.path(note)
+
+	// The other program: whenever the file holds a stamp it did not write,
+	// it writes its own (a counter in the body), as a watcher.
+	const settle = 20 * time.Millisecond
+	w, err := fsnotify.NewWatcher()
+	must(t, err)
+	must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	must(t, w.Add(filepath.Dir(p)))
+	answered := make(chan int)
+	go func() {
+		n, last := 0, ""
+		defer func() { answered <- n }()
+		for ev := range w.Events {
+			if ev.Name != p {
+				continue
+			}
+			// It settles first, as a second daemon does (an answer made
+			// within microseconds of the engine's exchange would be taken
+			// for the engine's own version: see Replace).
+			time.Sleep(settle)
+			b, err := os.ReadFile(p)
+			if s := string(b); err == nil && s != last && strings.Contains(s, "updated: ") {
+				n++
+				last = regexp.MustCompile(`answer \d+`).ReplaceAllString(s, fmt.Sprintf("answer %d", n))
+				tmp := filepath.Join(filepath.Dir(p), ".other.tmp")
+				if os.WriteFile(tmp, []byte(last), 0o644) == nil {
+					os.Rename(tmp, p)
+				}
+			}
+		}
+	}()
+	stop := func() { w.Close() }
+	defer stop()
+	e.write(note, "---\ntitle: P\n---\nanswer 0\n")
+	poll.Until(t, 30*time.Second, "the quarantine", func() bool { return len(r.status().Quarantined) > 0 })
+	// Its answer to the engine's last write is made, and ignored.
+	poll.Until(t, 10*time.Second, "the answer to the last write", func() bool {
+		return strings.Contains(e.read(note), fmt.Sprintf("answer %d", len(r.history(p))))
+	})
+	stop()
+	answers := <-answered
+	r.sync()
+	r.sync()
+	writes := len(r.history(p))
+	if writes < daemon.AnswerLimit+1 || writes > daemon.AnswerLimit+3 {
+		t.Errorf("%d writes (%d answers) before the breaker tripped, want %d (the first, and one for each answer up to the limit)", writes, answers, daemon.AnswerLimit+1)
+	}
+	if answers != writes {
+		t.Errorf("the other program answered %d of %d writes: the answer to the last one was processed (or the test's program missed one)", answers, writes)
+	}
+	if n := r.metric("scribe_loop_breaks_total"); n != 1 {
+		t.Errorf("scribe_loop_breaks_total = %v, want 1", n)
+	}
+	if n := r.ev.count(func(ev daemon.Event) bool {
+		return ev.Type == "loop" && ev.Path == note && strings.Contains(ev.Message, "another program answers each write")
+	}); n != 1 {
+		t.Errorf("%d loop events naming the answers, want 1", n)
+	}
+	if got := r.status().Quarantined; len(got) != 1 || !strings.HasSuffix(got[0], note) {
+		t.Errorf("quarantined %v, want %s", got, note)
+	}
+
+	// A user's edit, made after the answer window, lifts it.
+	last := r.history(p)[0].Time
+	poll.Until(t, 10*time.Second, "the answer window to pass", func() bool { return time.Since(last) > daemon.AnswerWindow })
+	e.write(note, strings.Replace(e.read(note), "title: P", "title: Edited", 1))
+	poll.Until(t, 30*time.Second, "the edit processed", func() bool { return len(r.history(p)) == writes+1 })
+	if got := r.status().Quarantined; len(got) != 0 {
+		t.Errorf("still quarantined after the user's edit: %v", got)
+	}
 }

@@ -295,8 +295,14 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if ev.Bulk {
 		rs.bulk.started(ev.Path)
 	}
+	// When the change was made: its version's modification time, which a
+	// late event (a burst flushed after max_wait, a rescan) does not move.
+	made := ev.Time
+	if ev.Version.ModTime != 0 {
+		made = time.Unix(0, ev.Version.ModTime)
+	}
 	if d.loops.quarantined(rs.name, ev.Path) {
-		if !d.loops.userChanged(rs, ev.Path) {
+		if !d.loops.userChanged(rs, ev.Path, made) {
 			return nil
 		}
 		d.loops.release(rs.name, ev.Path)
@@ -307,7 +313,7 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if ev.Version != (safefile.Version{}) {
 		of = ev.Version.Stamp()
 	}
-	d.loops.seen(rs, ev.Path, ev.Reason, of)
+	d.loops.seen(rs, ev.Path, ev.Reason, of, made)
 	rs.root.Docs.Add(ev.Path)
 	eng := d.engine()
 	origin := action.Origin(ev.Origin)
@@ -338,10 +344,18 @@ func (d *Daemon) handle(hctx context.Context, ev bus.FileEvent, heartbeat func()
 	if res.Written {
 		d.written.Add(1)
 		d.metrics.latency.Observe(time.Since(ev.Time).Seconds())
-		if d.loops.wrote(rs.name, ev.Path, res.BeforeHash, res.AfterHash) {
+		wrote := time.Now()
+		if res.Version.ModTime != 0 {
+			wrote = time.Unix(0, res.Version.ModTime) // the clock of made
+		}
+		if tripped, answered := d.loops.wrote(rs.name, ev.Path, res.BeforeHash, res.AfterHash, wrote); tripped {
 			d.metrics.loopBreaks.Inc()
-			d.log.WarnContext(ctx, "a rule keeps rewriting its own output; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
-			d.hub.publish(Event{Type: "loop", Root: rs.root.Dir, Path: ev.Path, Rules: res.Rules, Message: "quarantined: a rule keeps rewriting its own output"})
+			why := "a rule keeps rewriting its own output"
+			if answered {
+				why = fmt.Sprintf("another program answers each write of the rules with one of its own within %s (another scribe watch on the same files? an editor?)", answerWindow)
+			}
+			d.log.WarnContext(ctx, why+"; file quarantined until it changes", "path", ev.Path, "rules", res.Rules)
+			d.hub.publish(Event{Type: "loop", Root: rs.root.Dir, Path: ev.Path, Rules: res.Rules, Message: "quarantined: " + why})
 		}
 	}
 	switch {
@@ -522,6 +536,20 @@ func (l *pathLocks) lock(ctx context.Context, key string) (func(), error) {
 // file may see before it is quarantined.
 const loopLimit = 3
 
+// answerWindow and answerLimit bound the other loop the breaker stops:
+// another program that answers each of the engine's writes to a file with a
+// write of its own (another `scribe watch` on the same files, an editor that
+// saves what it reloads), which the engine takes for a user's edit. A change
+// made within answerWindow of the engine's last write to the file is an
+// answer; answerLimit writes in a row, each on an answer, are a loop. An
+// editor saving on its own (autosave) waits a second or more after the last
+// keystroke, and a person is slower still; another daemon answers within
+// its settle time.
+const (
+	answerWindow = 500 * time.Millisecond
+	answerLimit  = 5
+)
+
 // loopBreaker detects the engine rewriting its own output with no outside
 // change: a write whose input is the previous write's output, while nothing
 // changed from outside the engine in between. It counts such writes per
@@ -532,9 +560,20 @@ const loopLimit = 3
 // loop. A loop that feeds itself through requeues (a hub among its own
 // inputs, rules of two files rewriting each other) sees no outside change,
 // and trips.
+//
+// It also counts, per file, the engine's writes in a row that each followed
+// an outside change made within answerWindow of the write before (answers):
+// another program answering every write. That loop is quarantined until a
+// change comes that is not such an answer (a user's edit), so that the
+// other program's answer to the last write does not restart it.
 type loopBreaker struct {
 	limit int
 	mu    sync.Mutex
+	// answers holds, for each file the engine wrote within answerWindow,
+	// when it wrote it and how many answered writes led up to it; older
+	// entries are swept once the table doubled (answersSwept).
+	answers      map[string]answer
+	answersSwept int
 	// last holds the engine's last write of each file written since the
 	// latest outside change. An outside change empties it: a write made
 	// before one can no longer count towards a loop, so the map holds the
@@ -542,8 +581,8 @@ type loopBreaker struct {
 	// million-file catch-up, where every event is an outside change,
 	// keeps it near empty).
 	last map[string]loopState
-	// quarantine holds the hash of the last output of each stopped file.
-	quarantine map[string]string
+	// quarantine holds the last output of each stopped file.
+	quarantine map[string]stopped
 }
 
 type loopState struct {
@@ -551,8 +590,22 @@ type loopState struct {
 	count int
 }
 
+// answer is what the breaker knows of the engine's last write to a file.
+type answer struct {
+	wrote time.Time // when the engine wrote it
+	run   int       // answered writes in a row, up to this one
+	quick bool      // an outside change was made within answerWindow since
+}
+
+// stopped is a quarantined file.
+type stopped struct {
+	after    string    // hash of the engine's last output, or of the answer to it ignored
+	answered bool      // stopped for answers, not for rewriting its own output
+	wrote    time.Time // answered: when the engine last wrote it
+}
+
 func newLoopBreaker(limit int) *loopBreaker {
-	return &loopBreaker{limit: limit, last: map[string]loopState{}, quarantine: map[string]string{}}
+	return &loopBreaker{limit: limit, last: map[string]loopState{}, answers: map[string]answer{}, quarantine: map[string]stopped{}}
 }
 
 // seen is told about every event a worker takes. An event from the watcher,
@@ -564,7 +617,10 @@ func newLoopBreaker(limit int) *loopBreaker {
 // version the event was made on (of), or stats the file when the event has
 // none; it never reads the file: a read would touch its access time, which
 // the watcher sees.
-func (l *loopBreaker) seen(rs *rootState, path, reason string, of safefile.Stamp) {
+//
+// at is when the change was made: one made within answerWindow after the
+// engine's last write to the file is an answer to it.
+func (l *loopBreaker) seen(rs *rootState, path, reason string, of safefile.Stamp, at time.Time) {
 	if reason == bus.ReasonRequeue || reason == bus.ReasonRetry {
 		return
 	}
@@ -584,11 +640,24 @@ func (l *loopBreaker) seen(rs *rootState, path, reason string, of safefile.Stamp
 	if len(l.last) > 0 {
 		l.last = map[string]loopState{}
 	}
+	k := rs.name + "\x00" + path
+	if a, ok := l.answers[k]; ok {
+		if answers(a.wrote, at) {
+			a.quick = true
+			l.answers[k] = a
+		} else {
+			delete(l.answers, k)
+		}
+	}
 	l.mu.Unlock()
 }
 
-// wrote records a write and reports whether it tripped the breaker.
-func (l *loopBreaker) wrote(root, path, before, after string) bool {
+// wrote records a write and reports whether it tripped the breaker, and if
+// so for which loop: answered is true when another program answered each of
+// the engine's last writes (answerLimit in a row), false when the engine
+// kept rewriting its own output.
+// at is when the engine's write was made (its modification time).
+func (l *loopBreaker) wrote(root, path, before, after string, at time.Time) (tripped, answered bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := root + "\x00" + path
@@ -600,11 +669,50 @@ func (l *loopBreaker) wrote(root, path, before, after string) bool {
 	}
 	st.after = after
 	l.last[k] = st
-	if _, stopped := l.quarantine[k]; stopped || st.count <= l.limit {
-		return false
+	a := l.answers[k]
+	if a.quick {
+		a.run++
+	} else {
+		a.run = 0
 	}
-	l.quarantine[k] = after
-	return true
+	a.wrote, a.quick = at, false
+	l.keepAnswer(k, a, at)
+	if _, stopped := l.quarantine[k]; stopped {
+		return false, false
+	}
+	switch {
+	case st.count > l.limit:
+		l.quarantine[k] = stopped{after: after}
+		return true, false
+	case a.run >= answerLimit:
+		l.quarantine[k] = stopped{after: after, answered: true, wrote: at}
+		return true, true
+	}
+	return false, false
+}
+
+// answers reports whether a change made at made answers a write made at
+// wrote: it came after it, within answerWindow. A change dated before the
+// write (a copy that kept its modification time) answers nothing.
+func answers(wrote, made time.Time) bool {
+	d := made.Sub(wrote)
+	return d >= 0 && d < answerWindow
+}
+
+// keepAnswer records a for key k, first dropping the entries older than
+// answerWindow once the table doubled since the last sweep: amortized O(1)
+// a write (a million-file catch-up writes thousands of files a second, and
+// only those of the last window matter). l.mu is held.
+func (l *loopBreaker) keepAnswer(k string, a answer, now time.Time) {
+	if n := len(l.answers); n >= 256 && n >= 2*l.answersSwept {
+		for key, old := range l.answers {
+			if now.Sub(old.wrote) >= answerWindow {
+				delete(l.answers, key)
+			}
+		}
+		l.answersSwept = len(l.answers)
+	}
+	l.answers[k] = a
 }
 
 func (l *loopBreaker) quarantined(root, path string) bool {
@@ -615,22 +723,38 @@ func (l *loopBreaker) quarantined(root, path string) bool {
 }
 
 // userChanged reports whether the file no longer holds the engine's last
-// output (the user edited it), which lifts the quarantine.
-func (l *loopBreaker) userChanged(rs *rootState, path string) bool {
+// output (the user edited it), which lifts the quarantine. For a file
+// stopped for answers, a change made (at) within answerWindow of the
+// engine's last write is the other program's answer to it, not an edit:
+// its content becomes the one the quarantine holds to, so that a later
+// event of the same content (a rescan's) does not lift it either.
+func (l *loopBreaker) userChanged(rs *rootState, path string, at time.Time) bool {
+	k := rs.name + "\x00" + path
 	l.mu.Lock()
-	after := l.quarantine[rs.name+"\x00"+path]
+	q := l.quarantine[k]
 	l.mu.Unlock()
 	b, err := rs.root.Docs.ReadFile(path)
 	if err != nil {
 		return true
 	}
-	return journal.Hash(b) != after
+	h := journal.Hash(b)
+	if q.answered && answers(q.wrote, at) {
+		l.mu.Lock()
+		if cur, ok := l.quarantine[k]; ok {
+			cur.after = h
+			l.quarantine[k] = cur
+		}
+		l.mu.Unlock()
+		return false
+	}
+	return h != q.after
 }
 
 func (l *loopBreaker) release(root, path string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.last, root+"\x00"+path)
+	delete(l.answers, root+"\x00"+path)
 	delete(l.quarantine, root+"\x00"+path)
 }
 
