@@ -260,6 +260,36 @@ func TestDoctorRulesThatSelectNothing(t *testing.T) {
 	}
 }
 
+// A configuration inside another's root (a sub-project with its own
+// scribe.yaml) sets two daemons on the same files; doctor says so from
+// either side, unless the outer one excludes the folder.
+func TestDoctorNestedConfigurations(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir, err := filepath.EvalSymlinks(t.TempDir()) // as the messages name folders
+	must(t, err)
+	conf := "version: 1\nhttp: {listen: \"\"}\nrules:\n  - id: s\n    actions: [{log: {message: x}}]\n"
+	writeFiles(t, dir, map[string]string{"scribe.yaml": conf, "sub/scribe.yaml": conf, "sub/a.md": "a\n"})
+	outer, inner := filepath.Join(dir, "scribe.yaml"), filepath.Join(dir, "sub", "scribe.yaml")
+
+	_, rs := doctorJSON(t, "-c", outer)
+	r := wantResult(t, rs, "roots", "warn", "sub/scribe.yaml: another configuration in root "+dir)
+	if want := `add "sub/**" to exclude: in ` + outer; !strings.HasPrefix(r.Fix, want) {
+		t.Errorf("fix %q, want it to start %q", r.Fix, want)
+	}
+	_, rs = doctorJSON(t, "-c", inner)
+	wantResult(t, rs, "roots", "warn", "root "+filepath.Join(dir, "sub")+" lies in root "+dir+" of another configuration, "+outer)
+
+	writeFiles(t, dir, map[string]string{"scribe.yaml": strings.Replace(conf, "version: 1\n", "version: 1\nexclude: [\"sub/**\"]\n", 1)})
+	for _, cfg := range []string{outer, inner} {
+		_, rs = doctorJSON(t, "-c", cfg)
+		for _, r := range find(rs, "roots") {
+			if r.Status != "ok" {
+				t.Errorf("-c %s, with sub/ excluded from the outer one: %+v", cfg, r)
+			}
+		}
+	}
+}
+
 func TestDoctorWithDaemon(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	_, cfg, listen := doctorVault(t, "")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -279,6 +280,10 @@ func configDir(name string) string {
 // findNames are the file names Find looks for, in order: the two the
 // specification names, then the .yml spelling and JSON.
 var findNames = []string{"scribe.yaml", ".scribe.yaml", "scribe.yml", ".scribe.yml", "scribe.json", ".scribe.json"}
+
+// FileNames returns the names a configuration file may have, in the order
+// Find looks for them.
+func FileNames() []string { return slices.Clone(findNames) }
 
 // Find returns the path of the configuration file in dir: the first that
 // exists of scribe.yaml, .scribe.yaml, scribe.yml, .scribe.yml, scribe.json

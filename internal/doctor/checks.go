@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -52,7 +55,7 @@ func checkConfig(_ context.Context, env *Env) []Result {
 		plural(len(cfg.Roots), "root", "roots"), plural(len(cfg.Rules), "rule", "rules"))}}
 }
 
-func checkRoots(_ context.Context, env *Env) []Result {
+func checkRoots(ctx context.Context, env *Env) []Result {
 	if env.Config == nil {
 		return needConfig(env)
 	}
@@ -74,6 +77,95 @@ func checkRoots(_ context.Context, env *Env) []Result {
 			continue
 		}
 		out = append(out, Result{Status: OK, Message: "root " + dir})
+		out = append(out, nestedConfigs(ctx, env, dir)...)
+	}
+	return append(out, enclosingConfig(env)...)
+}
+
+// enclosingConfig warns when a root lies in a root of the configuration
+// nearest above env's (as FindUp finds it from the parent folder), unless
+// that configuration excludes it: the two daemons would both process it.
+func enclosingConfig(env *Env) []Result {
+	own, err := filepath.Abs(env.ConfigFile)
+	if err != nil {
+		return nil
+	}
+	p, err := config.FindUp(filepath.Dir(filepath.Dir(own)))
+	if err != nil {
+		return nil
+	}
+	outer, err := config.Load(p)
+	if err != nil {
+		return nil // not ours to validate
+	}
+	var out []Result
+	for _, dir := range rootDirs(env.Config) {
+		mine := config.RootDir("", dir)
+		for _, r := range outer.Roots {
+			od := config.RootDir(outer.Dir, r)
+			if o := config.OverlapOf(mine, od); o != config.Same && o != config.Inside {
+				continue
+			}
+			rel, err := filepath.Rel(od, mine)
+			if err != nil {
+				continue
+			}
+			rel = filepath.ToSlash(rel)
+			if f, err := scan.NewFilter(od, []string{"**"}, outer.Exclude, relInside(od, stateDir(outer))); err == nil && f.ExcludedDir(rel) {
+				continue
+			}
+			sub := rel + "/**"
+			if rel == "." {
+				sub = "**"
+			}
+			out = append(out, Result{Status: Warn,
+				Message: fmt.Sprintf("root %s lies in root %s of another configuration, %s; a scribe watch of each would process it both, each taking the other's writes for edits", dir, od, p),
+				Fix:     fmt.Sprintf("add %q to exclude: in %s, or keep one configuration", sub, p)})
+			break
+		}
+	}
+	return out
+}
+
+// nestedConfigs warns of each configuration file found under the root dir
+// (other than env's own): a `scribe watch` of it and one of env's would both
+// process the files under its folder, each taking the other's writes for
+// edits. A folder the root's excludes or ignore files leave out is no
+// overlap, and is not looked into.
+func nestedConfigs(ctx context.Context, env *Env, dir string) []Result {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var globs []string
+	for _, n := range config.FileNames() {
+		globs = append(globs, "**/"+n)
+	}
+	f, err := scan.NewFilter(dir, globs, env.Config.Exclude, relInside(dir, stateDir(env.Config)))
+	if err != nil {
+		return nil
+	}
+	own, _ := filepath.Abs(env.ConfigFile)
+	var (
+		mu    sync.Mutex
+		found []string
+	)
+	scan.Walk(ctx, root, f, 0, func(e scan.Entry) error {
+		if p := filepath.Join(dir, filepath.FromSlash(e.Rel)); p != own && e.Type.IsRegular() {
+			mu.Lock()
+			found = append(found, e.Rel)
+			mu.Unlock()
+		}
+		return nil
+	}, nil)
+	slices.Sort(found)
+	var out []Result
+	for _, rel := range found {
+		sub := path.Dir(rel)
+		out = append(out, Result{Status: Warn,
+			Message: fmt.Sprintf("%s: another configuration in root %s; a scribe watch of each would process %s/ both, each taking the other's writes for edits", rel, dir, sub),
+			Fix:     fmt.Sprintf("add %q to exclude: in %s, or keep one configuration", sub+"/**", env.ConfigFile)})
 	}
 	return out
 }
