@@ -40,7 +40,7 @@ const execSchema = `{
     "filter": {"type": "boolean", "default": false, "description": "send the content on stdin and take stdout as the new content"},
     "timeout": {"type": "string", "pattern": "` + action.DurationPattern + `", "description": "kill the command's process group after this long (Go duration)"},
     "dir": {"type": "string", "description": "working directory relative to the root (default: the root)"},
-    "files": {"type": "boolean", "default": true, "description": "pass the file's path as the last argument, after --"},
+    "files": {"type": "boolean", "description": "pass the file's path as the last argument, after -- (default: true for a check, false for a filter, which gets the content on stdin)"},
     "allow_empty": {"type": "boolean", "default": false, "description": "filter only: accept empty output as the new (empty) content"},
     "findings": {"type": "boolean", "default": false, "description": "check only: read file:line:col: message lines of the output as findings instead of failing on a non-zero exit"},
     "severity": {"enum": ["error", "warning", "info"], "default": "error", "description": "severity of findings read from the output"}
@@ -50,7 +50,6 @@ const execSchema = `{
 const execExample = `exec:
   command: [prettier, --parser=markdown, "--stdin-filepath={{ .Path }}"]
   filter: true
-  files: false
   timeout: 5s`
 
 // maxFindings caps the findings one run reads from a command's output.
@@ -104,7 +103,7 @@ func newExec(params any, b action.Build) (action.Action, error) {
 		name:       p.Command[0],
 		filter:     p.Filter,
 		dir:        p.Dir,
-		files:      p.Files == nil || *p.Files,
+		files:      p.Files == nil && !p.Filter || p.Files != nil && *p.Files,
 		allowEmpty: p.AllowEmpty,
 		findings:   p.Findings,
 		severity:   action.SeverityError,

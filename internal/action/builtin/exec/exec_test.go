@@ -37,6 +37,28 @@ func TestExecFilter(t *testing.T) {
 	}
 }
 
+// A filter reads the content on stdin, so it gets no file path unless asked
+// for one: `tr` (or sed, or pandoc) given a path would read the file on
+// disk, or fail on the extra operand. A check gets the path by default.
+func TestExecFilesDefault(t *testing.T) {
+	e := actiontest.NewShell(t)
+	for _, c := range []struct {
+		params, want string
+	}{
+		{`{command: [sh, -c, "echo $# $1; cat"], filter: true}`, "0\nnote\n"},
+		{`{command: [sh, -c, "echo $# $1; cat"], filter: true, files: true}`, "1 a.md\nnote\n"},
+	} {
+		out, err := e.New(t, "exec", c.params).Run(context.Background(), e.Input(t, "a.md", "note\n"))
+		if err != nil || string(out.Content) != c.want {
+			t.Errorf("%s: Run = %q, %v; want %q", c.params, out.Content, err, c.want)
+		}
+	}
+	check := e.New(t, "exec", `{command: [sh, -c, "test \"$1\" = a.md"]}`)
+	if _, err := check.Run(context.Background(), e.Input(t, "a.md", "note\n")); err != nil {
+		t.Errorf("a check without files: did not get the path: %v", err)
+	}
+}
+
 func TestExecFilterEmptyOutput(t *testing.T) {
 	e := actiontest.NewShell(t)
 	empty := e.New(t, "exec", `{command: [sh, -c, "cat >/dev/null"], filter: true, files: false}`)
