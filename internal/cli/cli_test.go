@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -297,6 +298,29 @@ func TestFailureExitThreeAndNothingWritten(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "ok.md")); !strings.Contains(string(b), "x: \"1\"") && !strings.Contains(string(b), "x: 1") {
 		t.Fatalf("good file not processed: %q", b)
+	}
+}
+
+// A failure that quotes a command's standard error shows its lines indented
+// below the first, not run together as \x0a; control characters in them
+// stay escaped.
+func TestFailureReasonLines(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	sh, err = filepath.EvalSymlinks(sh)
+	must(t, err)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"scribe.yaml": fmt.Sprintf("version: 1\nsecurity:\n  commands: [{name: sh, path: %s}]\nrules:\n  - id: t\n    actions:\n"+
+			"      - exec: {command: [sh, -c, 'printf \"one\\ntwo \\033[2J\\n\" >&2; exit 1'], filter: true}\n", sh),
+		"a.md": "a\n",
+	})
+	code, out, errOut := scribe(t, "check", "-c", filepath.Join(dir, "scribe.yaml"))
+	want := "a.md: failed: rule t: action exec: exec: command sh exited with status 1: one\n    two \\x1b[2J\n"
+	if code != cli.ExitFailure || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, stdout:\n%s\nwant it to hold %q\nstderr:\n%s", code, out, want, errOut)
 	}
 }
 

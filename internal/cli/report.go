@@ -324,10 +324,10 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 			fmt.Fprintln(w, escape.Name(formatFinding(d.path(r.Root, f.Path), f)))
 		}
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(f.String()))
+			fmt.Fprintf(w, "%s: failed: %s\n", name, reason(f.String()))
 		}
 		if r.Error != "" {
-			fmt.Fprintf(w, "%s: failed: %s\n", name, escape.Name(r.Error))
+			fmt.Fprintf(w, "%s: failed: %s\n", name, reason(r.Error))
 		}
 		for _, ev := range r.Events {
 			if g.quiet {
@@ -396,6 +396,13 @@ func formatFinding(name string, f action.Finding) string {
 		fmt.Fprintf(&sb, " [%s]", f.Action)
 	}
 	return sb.String()
+}
+
+// reason is a failure's reason for the text report: escaped, with the lines
+// of a command's standard error that it quotes indented below the first,
+// rather than run together as \x0a.
+func reason(s string) string {
+	return strings.ReplaceAll(escape.Text(strings.TrimRight(s, "\n")), "\n", "\n    ")
 }
 
 func summaryLine(cmd string, s summary, d time.Duration) string {
