@@ -2,6 +2,7 @@ package rule
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp/syntax"
@@ -414,10 +415,49 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin acti
 	out, err := ev.vm.Run(r.when, env)
 	clear(env)
 	if err != nil {
-		return false, fmt.Errorf("rule %s: evaluate condition: %s", r.ID, oneLine(err.Error()))
+		return false, r.evalError(err, fm, path, m, origin)
 	}
 	b, _ := out.(bool)
 	return b, nil
+}
+
+// evalError says why the condition failed on a file: expr's message
+// without its copy of the source (the condition is quoted whole), the
+// values the condition read there, and, when one is a missing field, how
+// to write the condition for files that lack it.
+func (r *Rule) evalError(err error, fm map[string]any, path string, m *action.Match, origin action.Origin) error {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	var vals, missing []string
+	for _, in := range r.Inputs(fm, path, m, origin) {
+		if strings.HasPrefix(in.Name, "fm") && in.Name != "fm" && in.Value == nil {
+			vals = append(vals, in.Name+" missing")
+			missing = append(missing, in.Name)
+			continue
+		}
+		vals = append(vals, fmt.Sprintf("%s = %s", in.Name, valueText(in.Value)))
+	}
+	e := fmt.Sprintf("rule %s: condition `%s` failed: %s", r.ID, r.whenSrc, msg)
+	if len(vals) > 0 {
+		e += " (here " + strings.Join(vals, ", ") + ")"
+	}
+	if len(missing) > 0 {
+		f := missing[0]
+		e += fmt.Sprintf("; a missing field is nil: test it first (%s != nil && …) or give it a default (%s ?? DEFAULT)", f, f)
+	}
+	return errors.New(e)
+}
+
+// valueText shows a value a condition read, as JSON writes it (a string
+// quoted, a list in brackets), cut short.
+func valueText(v any) string {
+	s := fmt.Sprint(v)
+	if b, err := json.Marshal(v); err == nil {
+		s = string(b)
+	}
+	if len(s) > 60 {
+		s = s[:57] + "…"
+	}
+	return s
 }
 
 // noFrontMatter is fm for a file without front matter. Shared: a condition

@@ -115,10 +115,22 @@ func TestEvalConditions(t *testing.T) {
 	}
 }
 
+// A condition that fails on a file's values says which values, and for a
+// missing field how to write the condition for files that lack it.
 func TestEvalRuntimeErrorIsReported(t *testing.T) {
-	r := one(t, "  - id: r\n    when: 'fm.n > 3'\n    actions: [{log: {message: x}}]\n")
-	if _, err := r.Eval(map[string]any{"n": "text"}, "a.md", nil, action.OriginUser); err == nil || !strings.Contains(err.Error(), "rule r") {
-		t.Fatalf("err = %v, want an error naming the rule", err)
+	r := one(t, "  - id: r\n    when: 'fm.n > 3 && path != \"x\"'\n    actions: [{log: {message: x}}]\n")
+	for _, c := range []struct {
+		fm   map[string]any
+		want string
+	}{
+		{map[string]any{"n": "text"}, "rule r: condition `fm.n > 3 && path != \"x\"` failed: invalid operation: string > int (1:6) (here fm.n = \"text\", path = \"a.md\")"},
+		{map[string]any{"n": []any{"a", 1}}, `(here fm.n = ["a",1], path = "a.md")`},
+		{map[string]any{}, `(here fm.n missing, path = "a.md"); a missing field is nil: test it first (fm.n != nil && …) or give it a default (fm.n ?? DEFAULT)`},
+	} {
+		_, err := r.Eval(c.fm, "a.md", nil, action.OriginUser)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("fm %v: err = %v, want one line holding %q", c.fm, err, c.want)
+		}
 	}
 }
 
