@@ -10,6 +10,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/fmexpr"
 )
 
 // Spec is a query as a user writes it.
@@ -119,7 +120,7 @@ func Compile(s Spec) (*Query, error) {
 
 func compileWhere(src string) (*vm.Program, error) {
 	env := map[string]any{"fm": map[string]any{}, "path": ""}
-	return expr.Compile(src, expr.Env(env), expr.AsBool())
+	return expr.Compile(src, append(fmexpr.Options(), expr.Env(env), expr.AsBool())...)
 }
 
 // parseSortKey turns "path", "fm.a.b" or "a.b" into nil or the field path.

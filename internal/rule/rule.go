@@ -20,6 +20,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/fmexpr"
 	"github.com/scribe-md/scribe/internal/glob"
 	"github.com/scribe-md/scribe/internal/regex"
 )
@@ -547,7 +548,7 @@ func compileWhen(src string) (*vm.Program, error) {
 		// origin is checked against its four values at load (checkOrigins).
 		"origin": "",
 	}
-	return expr.Compile(src, expr.Env(env), expr.AsBool())
+	return expr.Compile(src, append(fmexpr.Options(), expr.Env(env), expr.AsBool())...)
 }
 
 // Globs returns include plus every enabled rule's own file globs: the paths

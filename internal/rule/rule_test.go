@@ -105,6 +105,19 @@ func TestEvalConditions(t *testing.T) {
 		{`origin == "user"`, nil, "a.md", true},
 		{`origin != "scan"`, nil, "a.md", true},
 		{`origin in ["vcs", "scan"]`, nil, "a.md", false},
+		// A missing field orders with nothing (internal/fmexpr).
+		{`fm.priority >= 3`, map[string]any{}, "a.md", false},
+		{`fm.priority < 3`, map[string]any{}, "a.md", false},
+		{`fm.priority >= 3`, map[string]any{"priority": 4}, "a.md", true},
+		{`fm.a.b > 1`, map[string]any{"a": map[string]any{"b": 2}}, "a.md", true},
+		{`fm.a?.b > 1`, map[string]any{}, "a.md", false},
+		{`fm.due < "2026-01-01"`, map[string]any{"due": "2025-12-31"}, "a.md", true},
+		// A list of one written as one value.
+		{`"draft" in fm.tags`, map[string]any{"tags": "draft"}, "a.md", true},
+		{`"draft" in fm.tags`, map[string]any{"tags": "drafts"}, "a.md", false},
+		{`"draft" not in fm.tags`, map[string]any{"tags": "idea"}, "a.md", true},
+		{`"draft" in fm.tags`, map[string]any{}, "a.md", false},
+		{`"a" in fm.m`, map[string]any{"m": map[string]any{"a": 1}}, "a.md", true},
 	} {
 		r := one(t, "  - id: r\n    match: 'state: (?P<state>\\w+)'\n    when: '"+strings.ReplaceAll(c.when, "'", "''")+"'\n    actions: [{log: {message: x}}]\n")
 		m, _ := r.MatchContent([]byte("state: done"))
@@ -118,18 +131,21 @@ func TestEvalConditions(t *testing.T) {
 // A condition that fails on a file's values says which values, and for a
 // missing field how to write the condition for files that lack it.
 func TestEvalRuntimeErrorIsReported(t *testing.T) {
-	r := one(t, "  - id: r\n    when: 'fm.n > 3 && path != \"x\"'\n    actions: [{log: {message: x}}]\n")
 	for _, c := range []struct {
+		when string
 		fm   map[string]any
-		want string
+		want []string
 	}{
-		{map[string]any{"n": "text"}, "rule r: condition `fm.n > 3 && path != \"x\"` failed: invalid operation: string > int (1:6) (here fm.n = \"text\", path = \"a.md\")"},
-		{map[string]any{"n": []any{"a", 1}}, `(here fm.n = ["a",1], path = "a.md")`},
-		{map[string]any{}, `(here fm.n missing, path = "a.md"); a missing field is nil: test it first (fm.n != nil && …) or give it a default (fm.n ?? DEFAULT)`},
+		{`fm.n > 3 && path != "x"`, map[string]any{"n": "text"}, []string{"rule r: condition `fm.n > 3 && path != \"x\"` failed: invalid operation: string > int", `(here fm.n = "text", path = "a.md")`}},
+		{`fm.n > 3`, map[string]any{"n": []any{"a", 1}}, []string{`(here fm.n = ["a",1])`}},
+		{`fm.n + 1 > 3`, map[string]any{}, []string{`invalid operation: <nil> + int`, `(here fm.n missing); a missing field is nil: test it first (fm.n != nil && …) or give it a default (fm.n ?? DEFAULT)`}},
 	} {
+		r := one(t, "  - id: r\n    when: '"+strings.ReplaceAll(c.when, "'", "''")+"'\n    actions: [{log: {message: x}}]\n")
 		_, err := r.Eval(c.fm, "a.md", nil, action.OriginUser)
-		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("fm %v: err = %v, want one line holding %q", c.fm, err, c.want)
+		for _, w := range c.want {
+			if err == nil || !strings.Contains(err.Error(), w) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%s on %v: err = %v, want one line holding %q", c.when, c.fm, err, w)
+			}
 		}
 	}
 }

@@ -1,0 +1,19 @@
+// Package fmexpr makes front matter read in expr expressions (a rule's
+// `when`, an index's `where`) behave as the front matter of real vaults
+// needs: fields are often missing, and a list of one is often written as a
+// plain value (`tags: draft` beside `tags: [draft, idea]`).
+//
+// Options returns the expr options that do it, by rewriting two kinds of
+// comparison that read the front matter (fm.x, fm["x"], fm.a.b):
+//
+//   - An ordering comparison (<, >, <=, >=) with a missing field is false,
+//     where expr fails on nil: `fm.priority >= 3` selects the notes with a
+//     priority of 3 or more and no others. Values of different types (a
+//     string and a number) still fail, with expr's message.
+//   - `x in fm.tags`, where fm.tags is one value rather than a list, is
+//     `x == fm.tags`, where expr fails on a string; a missing field is
+//     false, as it was.
+//
+// Everything else is expr's own: equality with nil (fm.x == nil), `??`,
+// arithmetic and the built-in functions.
+package fmexpr
