@@ -18,20 +18,21 @@ import (
 func init() {
 	action.Register(action.Spec{
 		Name:    "frontmatter.set",
-		Summary: "set front matter fields (string values are templates), creating the block if needed and keeping every other byte",
+		Summary: "set front matter fields (strings, in lists and mappings too, are templates), creating the block if needed and keeping every other byte",
 		Schema: `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
   "minProperties": 1,
   "propertyNames": {"minLength": 1},
   "additionalProperties": {
-    "description": "a string is a template rendered per file; numbers, booleans, null, lists and mappings are set as written"
+    "description": "a string is a template rendered per file, in a list or mapping too; numbers, booleans and null are set as written"
   }
 }`,
 		Example: `frontmatter.set:
   updated: '{{ now | date "2006-01-02" }}'
   slug: '{{ .FM.title | default .Name | slug }}'
-  reviewed: false`,
+  reviewed: false
+  tags: [inbox, "{{ .Dir }}"]`,
 		New: newSet,
 	})
 }
@@ -47,11 +48,107 @@ type setAction struct {
 	dynamic bool
 }
 
-// setField is one field: a template for string values, else a fixed value.
+// setField is one field and its value.
 type setField struct {
-	key   string
-	tmpl  *template.Template // nil for a fixed value
-	value any
+	key string
+	val value
+}
+
+// value is a value as the configuration gives it, its strings parsed as
+// templates: a fixed value (a template that needs no file is rendered once),
+// a template that needs the file, or a list or mapping holding one.
+type value struct {
+	fixed any                // when tmpl, items and keys are all unset
+	tmpl  *template.Template // a string that needs the file
+	items []value            // a list holding one
+	keys  []string           // a mapping holding one: its keys, sorted,
+	vals  []value            // and their values
+}
+
+// parseValue parses the strings in v, at any depth, as templates named
+// name; dynamic reports whether one needs the file.
+func parseValue(name string, v any) (val value, dynamic bool, err error) {
+	switch v := v.(type) {
+	case string:
+		t, err := template.Parse(name, v)
+		if err != nil {
+			return value{}, false, err
+		}
+		if t.Static() {
+			s, _ := t.Execute(template.Data{})
+			return value{fixed: s}, false, nil
+		}
+		return value{tmpl: t}, true, nil
+	case []any:
+		items := make([]value, len(v))
+		for i, e := range v {
+			var d bool
+			if items[i], d, err = parseValue(fmt.Sprintf("%s[%d]", name, i), e); err != nil {
+				return value{}, false, err
+			}
+			dynamic = dynamic || d
+		}
+		if !dynamic {
+			return value{fixed: v}, false, nil
+		}
+		return value{items: items}, true, nil
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(v))
+		vals := make([]value, len(keys))
+		for i, k := range keys {
+			var d bool
+			if vals[i], d, err = parseValue(name+"."+k, v[k]); err != nil {
+				return value{}, false, err
+			}
+			dynamic = dynamic || d
+		}
+		if !dynamic {
+			return value{fixed: v}, false, nil
+		}
+		return value{keys: keys, vals: vals}, true, nil
+	}
+	return value{fixed: v}, false, nil
+}
+
+// render returns v for the file of d. A rendered string that is not UTF-8
+// (made from a file name that is not) is replaced by its escaped form, with
+// a warning added to findings.
+func (v value) render(key string, d template.Data, findings *[]action.Finding) (any, error) {
+	switch {
+	case v.tmpl != nil:
+		s, err := v.tmpl.Execute(d)
+		if err != nil {
+			return nil, err
+		}
+		if !utf8.ValidString(s) {
+			// YAML text is UTF-8; a value made from a file name that is
+			// not (`{{ .Name }}`) is written in its escaped form.
+			*findings = append(*findings, action.Finding{Severity: action.SeverityWarning,
+				Message:    fmt.Sprintf("value of %q is not valid UTF-8 (made from the file name?); set to its escaped form %q", key, escape.Name(s)),
+				Suggestion: "rename the file to a UTF-8 name"})
+			s = escape.Name(s)
+		}
+		return s, nil
+	case v.items != nil:
+		out := make([]any, len(v.items))
+		for i, e := range v.items {
+			var err error
+			if out[i], err = e.render(key, d, findings); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case v.keys != nil:
+		out := make(map[string]any, len(v.keys))
+		for i, k := range v.keys {
+			var err error
+			if out[k], err = v.vals[i].render(key, d, findings); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return v.fixed, nil
 }
 
 var _ action.Action = (*setAction)(nil)
@@ -64,20 +161,13 @@ func newSet(params any, _ action.Build) (action.Action, error) {
 	a := &setAction{}
 	probe := make([]markdown.Field, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		f := setField{key: k, value: m[k]}
-		if s, ok := m[k].(string); ok {
-			t, err := template.Parse(k, s)
-			if err != nil {
-				return nil, fmt.Errorf("frontmatter.set: %w", err)
-			}
-			if t.Static() {
-				f.value, _ = t.Execute(template.Data{})
-			} else {
-				f.tmpl, f.value, a.dynamic = t, "", true
-			}
+		val, dynamic, err := parseValue(k, m[k])
+		if err != nil {
+			return nil, fmt.Errorf("frontmatter.set: %w", err)
 		}
-		a.fields = append(a.fields, f)
-		probe = append(probe, markdown.Field{Key: k, Value: f.value})
+		a.fields = append(a.fields, setField{key: k, val: val})
+		a.dynamic = a.dynamic || dynamic
+		probe = append(probe, markdown.Field{Key: k, Value: val.fixed}) // nil: the key alone
 	}
 	// Writing the fields into an empty file checks, now rather than on the
 	// first file, that every key and fixed value can be written.
@@ -99,22 +189,11 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 	fields := make([]markdown.Field, len(a.fields))
 	var findings []action.Finding
 	for i, f := range a.fields {
-		fields[i] = markdown.Field{Key: f.key, Value: f.value}
-		if f.tmpl != nil {
-			s, err := f.tmpl.Execute(d)
-			if err != nil {
-				return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
-			}
-			if !utf8.ValidString(s) {
-				// YAML text is UTF-8; a value made from a file name that is
-				// not (`{{ .Name }}`) is written in its escaped form.
-				findings = append(findings, action.Finding{Severity: action.SeverityWarning,
-					Message:    fmt.Sprintf("value of %q is not valid UTF-8 (made from the file name?); set to its escaped form %q", f.key, escape.Name(s)),
-					Suggestion: "rename the file to a UTF-8 name"})
-				s = escape.Name(s)
-			}
-			fields[i].Value = s
+		v, err := f.val.render(f.key, d, &findings)
+		if err != nil {
+			return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
 		}
+		fields[i] = markdown.Field{Key: f.key, Value: v}
 	}
 	out, err := markdown.Set(in.Content, fields)
 	if f, ok := unreadableFrontMatter("frontmatter.set", err); ok {

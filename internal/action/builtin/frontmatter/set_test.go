@@ -31,6 +31,9 @@ func TestFrontmatterSet(t *testing.T) {
 		{"match groups", `{year: '{{ .Match.year }}', all: '{{ index .Match "0" }}'}`, "---\nx: 1\n---\n2024-03\n", "---\nx: 1\nall: \"2024-03\"\nyear: \"2024\"\n---\n2024-03\n"},
 		{"non-string values as written", `{n: 3, f: 1.5, b: true, l: [a, 1], m: {k: v}, z: null}`, "---\nx: 1\n---\n",
 			"---\nx: 1\nb: true\nf: 1.5\nl: [a, 1]\nm: {k: v}\nn: 3\nz: null\n---\n"},
+		{"templates in lists and mappings", `{tags: [inbox, '{{ .Dir }}'], meta: {from: '{{ .Name }}', n: 2, deep: ['{{ .Ext }}']}}`, "---\nx: 1\n---\n",
+			"---\nx: 1\nmeta: {deep: [.md], from: Plan, \"n\": 2}\ntags: [inbox, notes]\n---\n"},
+		{"a list's template unchanged", `{tags: [inbox, '{{ .Dir }}']}`, "---\ntags: [inbox, notes]\n---\n", "---\ntags: [inbox, notes]\n---\n"},
 		{"unchanged", `{status: done, n: 3}`, "---\nstatus: done\nn: 3\n---\n", "---\nstatus: done\nn: 3\n---\n"},
 		{"unchanged with template", `{day: '{{ now | date "2006-01-02" }}'}`, "---\nday: \"2024-03-09\"\n---\n", "---\nday: \"2024-03-09\"\n---\n"},
 		{"comment-only template is text", `{a: 'x{{/* c */}}'}`, "", "---\na: x\n---\n"},
@@ -55,6 +58,8 @@ func TestFrontmatterSetErrors(t *testing.T) {
 	for _, tt := range []struct{ params, want string }{
 		{`{updated: '{{ now | date }'}`, `frontmatter.set: template "updated" line 1: unexpected "}" in operand`},
 		{`{updated: '{{ nope }}'}`, `function "nope" not defined`},
+		{`{tags: [a, '{{ nope }}']}`, `template "tags[1]"`},
+		{`{m: {k: '{{ .Name }'}}`, `template "m.k"`},
 		{`{"a: b": 1}`, `frontmatter.set: set front matter: key "a: b" cannot be written as a plain YAML key`},
 		{`{" lead": 1}`, `cannot be written as a plain YAML key`},
 	} {
