@@ -304,6 +304,39 @@ func TestLinksCheckGolden(t *testing.T) {
 	}
 }
 
+// An Obsidian vault's own attachment folder (.obsidian/app.json) is where
+// embeds are looked for when the action names no attachment_folders; a
+// folder the action names wins.
+func TestLinksCheckObsidianAttachmentFolder(t *testing.T) {
+	note := "![[x.png]] ![[y.png]]\n"
+	broken := func(name string) string {
+		return "a/n.md:1:" + map[string]string{"x": "1", "y": "12"}[name] + ": error: broken embed ![[" + name + ".png]]: no document named \"" + name + ".png\", and no such file at the root, beside this note or in the attachment folders\n"
+	}
+	for _, c := range []struct {
+		name, app, params, want string
+	}{
+		{"a folder of the vault", `{"attachmentFolderPath": "Files"}`, "", broken("y")},
+		{"with a slash", `{"attachmentFolderPath": "/Files/"}`, "", broken("y")},
+		{"beside each note", `{"attachmentFolderPath": "./media"}`, "", broken("x")},
+		{"the root", `{"attachmentFolderPath": "/"}`, "", broken("x") + broken("y")},
+		{"no settings", ``, "", broken("x") + broken("y")},
+		{"not JSON", `{`, "", broken("x") + broken("y")},
+		{"the action's own wins", `{"attachmentFolderPath": "Files"}`, "{attachment_folders: [a/media]}", broken("x")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{"a/n.md": note, "Files/x.png": "png", "a/media/y.png": "png"}
+			if c.app != "" {
+				files[".obsidian/app.json"] = c.app
+			}
+			d := newNoteDir(t, files)
+			got, _ := d.runAll(t, mustNew(t, "links.check", c.params))
+			if got != c.want {
+				t.Errorf("findings:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
+	}
+}
+
 func TestLinksCheckIncremental(t *testing.T) {
 	d := newNoteDir(t, map[string]string{
 		"a.md":      "[[Target#One]]\n",

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"maps"
@@ -84,10 +85,48 @@ func (vs *vaults) get(d action.Docs) *vault {
 	}
 	v := vs.m[k]
 	if v == nil {
-		v = newVault(vs.opts)
+		opts := vs.opts
+		if opts.AttachmentFolders == nil {
+			opts.AttachmentFolders = obsidianAttachments(d)
+		}
+		v = newVault(opts)
 		vs.m[k] = v
 	}
 	return v
+}
+
+// obsidianAttachments returns the attachment folder an Obsidian vault at
+// the root of d names in its settings (.obsidian/app.json,
+// attachmentFolderPath), for an action that names none: "attachments" (a
+// folder of the vault) or "./assets" (a folder beside each note). The
+// vault's root ("/") and the note's own folder ("./"), Obsidian's other
+// choices, are always looked in. Read once, when the root's graph is made.
+func obsidianAttachments(d action.Docs) []string {
+	const settings = ".obsidian/app.json"
+	if d == nil {
+		return nil
+	}
+	if _, err := d.Stat(settings); err != nil {
+		return nil // not an Obsidian vault (a stat, not a failed read, says so)
+	}
+	b, err := d.ReadFile(settings)
+	if err != nil {
+		return nil
+	}
+	var app struct {
+		Folder string `json:"attachmentFolderPath"`
+	}
+	if json.Unmarshal(b, &app) != nil {
+		return nil
+	}
+	f := strings.TrimSuffix(app.Folder, "/")
+	switch {
+	case f == "" || f == ".":
+		return nil
+	case strings.HasPrefix(f, "./"):
+		return []string{f}
+	}
+	return []string{strings.TrimPrefix(f, "/")}
 }
 
 // lookup returns the vault of d if one exists.
