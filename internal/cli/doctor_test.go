@@ -278,6 +278,14 @@ func TestDoctorNestedConfigurations(t *testing.T) {
 	}
 	_, rs = doctorJSON(t, "-c", inner)
 	wantResult(t, rs, "roots", "warn", "root "+filepath.Join(dir, "sub")+" lies in root "+dir+" of another configuration, "+outer)
+	// scribe watch says so too, as it starts (here to stop at once).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	cli.Main(ctx, []string{"watch", "-c", inner}, strings.NewReader(""), &out, &errb)
+	if !strings.Contains(errb.String(), "level=WARN msg=\"root "+filepath.Join(dir, "sub")+" lies in root "+dir) {
+		t.Errorf("scribe watch did not warn of the enclosing configuration:\n%s", errb.String())
+	}
 
 	writeFiles(t, dir, map[string]string{"scribe.yaml": strings.Replace(conf, "version: 1\n", "version: 1\nexclude: [\"sub/**\"]\n", 1)})
 	for _, cfg := range []string{outer, inner} {

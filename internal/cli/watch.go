@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
+	"github.com/scribe-md/scribe/internal/doctor"
 	"github.com/scribe-md/scribe/internal/gctune"
 	"github.com/scribe-md/scribe/internal/httpapi"
 	"github.com/scribe-md/scribe/internal/plugin"
@@ -53,6 +54,9 @@ func newWatchCmd(g *globals) *cobra.Command {
 				}
 			}
 			roots := cfg.Roots
+			for _, r := range doctor.EnclosingConfig(cfg, cfgFile) {
+				g.log.Warn(r.Message, "fix", r.Fix)
+			}
 			load := func(prev *plugin.Set) (*config.Config, *rule.Set, *plugin.Set, error) {
 				nl, err := loadConfig(&globals{config: cfgFile, log: g.log}, nil, prev)
 				if err != nil {

@@ -79,14 +79,15 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 		out = append(out, Result{Status: OK, Message: "root " + dir})
 		out = append(out, nestedConfigs(ctx, env, dir)...)
 	}
-	return append(out, enclosingConfig(env)...)
+	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
 }
 
-// enclosingConfig warns when a root lies in a root of the configuration
-// nearest above env's (as FindUp finds it from the parent folder), unless
-// that configuration excludes it: the two daemons would both process it.
-func enclosingConfig(env *Env) []Result {
-	own, err := filepath.Abs(env.ConfigFile)
+// EnclosingConfig warns when a root of cfg (loaded from file) lies in a
+// root of the configuration nearest above it (as FindUp finds it from the
+// parent folder), unless that configuration excludes it: a daemon of each
+// would process it. `scribe watch` logs these at its start too.
+func EnclosingConfig(cfg *config.Config, file string) []Result {
+	own, err := filepath.Abs(file)
 	if err != nil {
 		return nil
 	}
@@ -99,7 +100,7 @@ func enclosingConfig(env *Env) []Result {
 		return nil // not ours to validate
 	}
 	var out []Result
-	for _, dir := range rootDirs(env.Config) {
+	for _, dir := range rootDirs(cfg) {
 		mine := config.RootDir("", dir)
 		for _, r := range outer.Roots {
 			od := config.RootDir(outer.Dir, r)
@@ -118,7 +119,7 @@ func enclosingConfig(env *Env) []Result {
 			if rel == "." {
 				sub = "**"
 			}
-			out = append(out, Result{Status: Warn,
+			out = append(out, Result{Check: "roots", Status: Warn,
 				Message: fmt.Sprintf("root %s lies in root %s of another configuration, %s; a scribe watch of each would process it both, each taking the other's writes for edits", dir, od, p),
 				Fix:     fmt.Sprintf("add %q to exclude: in %s, or keep one configuration", sub, p)})
 			break
