@@ -67,6 +67,11 @@ func Parse(name, text string) (*Template, error) {
 	if _, err := base.Parse(text); err != nil {
 		return nil, templateError(name, err)
 	}
+	if tree := base.Tree; tree != nil && tree.Root != nil {
+		if err := checkFields(name, tree); err != nil {
+			return nil, err
+		}
+	}
 	t := &Template{name: name, base: base}
 	t.text = text
 	t.plain, t.static = staticText(base)

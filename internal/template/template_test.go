@@ -189,12 +189,42 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// A field the data does not have fails every file, so it is refused when
+// the template is parsed, with the field likely meant; where dot is not the
+// data (range, with, a defined template) any field goes.
+func TestUnknownFieldsRefused(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{`{{ .fm.title }}`, `.fm is not a field of a file's data (.Path, .Dir, .Name, .Ext, .Match, .FM, .Now, .Origin); did you mean .FM?`},
+		{"x\n{{ .title | upper }}", `.title is not a field of a file's data (.Path, .Dir, .Name, .Ext, .Match, .FM, .Now, .Origin); front matter fields are under .FM: did you mean .FM.title?`},
+		{`{{ range .FM.tags }}{{ $.path }}{{ end }}`, `.path is not a field of a file's data`},
+		{`{{ if .Fm }}x{{ end }}`, `did you mean .FM?`},
+		{`{{ range .FM.tags }}{{ else }}{{ .nope }}{{ end }}`, `.nope is not a field`},
+		{`{{ printf "%s" (.name) }}`, `did you mean .Name?`},
+	} {
+		_, err := Parse("t", tt.text)
+		line := fmt.Sprintf(`template "t" line %d column `, 1+strings.Count(tt.text, "\n"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), line) {
+			t.Errorf("%q: err = %v, want %q at %q", tt.text, err, tt.want, line)
+		}
+	}
+	for _, ok := range []string{
+		`{{ .FM.title }} {{ .Path }} {{ .Match.x }} {{ $.FM.x }} {{ .Now }}`,
+		`{{ range .FM.tags }}{{ .x }}{{ end }}`,
+		`{{ with .FM }}{{ .title }}{{ end }}`,
+		`{{ define "row" }}{{ .anything }}{{ end }}{{ template "row" .FM }}`,
+		`{{ $x := .FM }}{{ $x.title }}`,
+	} {
+		if _, err := Parse("t", ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
 func TestExecuteErrors(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{`{{ .FM.status | date "2006" }}`, `at <date "2006">: error calling date: cannot read "draft" as a time`},
 		{`{{ .FM.tags | date "2006" }}`, `cannot read a []interface {} as a time`},
 		{"x\n  {{ .FM.status.x.y }}", `at <.FM.status.x.y>: .FM.status is a string, it has no field "x"`},
-		{`{{ .Nope }}`, `can't evaluate field Nope`},
 		{`{{ $.FM.status.x.y }}`, `at <$.FM.status.x.y>: .FM.status is a string, it has no field "x"`},
 	}
 	for _, tt := range tests {
