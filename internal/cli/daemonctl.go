@@ -37,6 +37,11 @@ type client struct {
 	token     []byte
 	tokenPath string
 	tokenErr  error // why the token could not be read
+	// roots are the configuration's roots; the first request checks that
+	// the daemon answering watches them (checked), and not another
+	// configuration's on the same address.
+	roots   []string
+	checked bool
 }
 
 func newClient(g *globals) (*client, *config.Config, error) {
@@ -60,6 +65,9 @@ func clientFor(cfg *config.Config) (*client, error) {
 	// One request per command: no idle connection outlives it.
 	tr := &http.Transport{DisableKeepAlives: true}
 	c := &client{where: cfg.HTTP.Listen, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, tokenPath: cfg.TokenPath()}
+	for _, r := range cfg.Roots {
+		c.roots = append(c.roots, config.RootDir(cfg.Dir, r))
+	}
 	if sock := cfg.SocketPath(); sock != "" {
 		c.base = "http://localhost"
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -94,7 +102,31 @@ func clientFor(cfg *config.Config) (*client, error) {
 	return c, nil
 }
 
+// do makes one request of the daemon and decodes its JSON answer into out.
+// The client's first request is preceded by a look at the daemon's status:
+// one that watches none of the configuration's roots is another
+// configuration's daemon, reported as errUnreachable (this one's is not
+// running), so that nothing is paused, undone or listed on its behalf.
 func (c *client) do(ctx context.Context, method, path string, out any) error {
+	if !c.checked {
+		c.checked = true
+		var st daemon.Status
+		if err := c.request(ctx, "GET", "/api/v1/status", &st); err != nil {
+			return err
+		}
+		if !st.Serves(c.roots) {
+			dirs := make([]string, len(st.Roots))
+			for i, r := range st.Roots {
+				dirs[i] = r.Dir
+			}
+			return fmt.Errorf("%w: the daemon at %s watches %s, none of this configuration's roots (%s): it is another configuration's; give each its own http.listen (e.g. 127.0.0.1:9470)",
+				errUnreachable, c.where, strings.Join(dirs, ", "), strings.Join(c.roots, ", "))
+		}
+	}
+	return c.request(ctx, method, path, out)
+}
+
+func (c *client) request(ctx context.Context, method, path string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
 	if err != nil {
 		return err

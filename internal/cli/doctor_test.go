@@ -331,6 +331,57 @@ func TestDoctorWithDaemon(t *testing.T) {
 	wantResult(t, rs, "state", "ok", "journal held by a running scribe")
 }
 
+// Two vaults whose configurations name the same http.listen: the commands
+// of the second reach the first one's daemon. They see that it watches
+// none of their roots and say so, rather than showing, pausing or undoing
+// the other vault's; history reads the second vault's own journal, and
+// doctor fails its daemon check with the fix.
+func TestAnotherConfigurationsDaemon(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	_, cfg1, listen := doctorVault(t, "")
+	dir2 := t.TempDir()
+	writeFiles(t, dir2, map[string]string{"scribe.yaml": fmt.Sprintf("version: 1\nhttp:\n  listen: %q\nrules:\n  - id: t\n    actions: [{log: {message: x}}]\n", listen)})
+	cfg2 := filepath.Join(dir2, "scribe.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errb bytes.Buffer
+	go func() { done <- cli.Main(ctx, []string{"watch", "-c", cfg1}, strings.NewReader(""), &out, &errb) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("watch exit %d: %s", code, errb.String())
+		}
+	}()
+	poll.NoError(t, 60*time.Second, func() error {
+		resp, err := http.Get("http://" + listen + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	want := "daemon unreachable: the daemon at " + listen + " watches " + filepath.Dir(cfg1) + ", none of this configuration's roots (" + dir2 + ")"
+	for _, cmd := range []string{"status", "pause"} {
+		code, stdout, stderr := scribe(t, cmd, "-c", cfg2)
+		if code != cli.ExitFailure || stdout != "" || !strings.Contains(stderr, want) {
+			t.Errorf("%s -c the other configuration: exit %d, stdout %q, stderr %q; want exit 3 and %q", cmd, code, stdout, stderr, want)
+		}
+	}
+	_, rs := doctorJSON(t, "-c", cfg2)
+	wantResult(t, rs, "daemon", "FAIL", "the daemon at "+listen+" is another configuration's: it watches "+filepath.Dir(cfg1))
+	_, rs = doctorJSON(t, "-c", cfg1)
+	wantResult(t, rs, "daemon", "ok", "live, ready")
+	if code, stdout, stderr := scribe(t, "history", "-c", cfg2); code != 0 || stdout != "no writes by Scribe in the journal yet\n" {
+		t.Errorf("history -c the other configuration: exit %d, %q, %q; want its own (empty) journal", code, stdout, stderr)
+	}
+	if code, stdout, stderr := scribe(t, "status", "-c", cfg1, "--format", "json"); code != 0 || !strings.Contains(stdout, `"paused": false`) {
+		t.Errorf("status of the daemon's own configuration: exit %d, %q, %q; want it answered and not paused", code, stdout, stderr)
+	}
+}
+
 // A plugin that cannot run (its module is not built) fails the plugins check
 // with what to do; a vault without plugins passes it.
 func TestDoctorPlugins(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/bus"
+	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/dashboard"
 	"github.com/scribe-md/scribe/internal/findings"
 	"github.com/scribe-md/scribe/internal/httpapi"
@@ -202,6 +203,25 @@ type FindingsSummary struct {
 }
 
 // RootStatus describes one watched root.
+// Serves reports whether the daemon watches one of dirs (absolute, clean,
+// as config.RootDir returns them), a folder inside one, or one holding one:
+// whether it is the daemon of a configuration with those roots, rather than
+// another configuration's on the same address. A status without roots
+// serves any.
+func (s Status) Serves(dirs []string) bool {
+	if len(s.Roots) == 0 {
+		return true
+	}
+	for _, r := range s.Roots {
+		for _, d := range dirs {
+			if config.OverlapOf(config.RootDir("", r.Dir), d) != config.Apart {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type RootStatus struct {
 	// Name is the root as the configuration writes it; Dir its absolute
 	// directory.

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/bus"
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/journal"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/service"
@@ -349,6 +351,10 @@ func checkDaemon(ctx context.Context, env *Env) []Result {
 		return []Result{{Status: Fail, Message: fmt.Sprintf("something that is not scribe answers at %s (/healthz: %d)", listen, code),
 			Fix: "set http.listen to a free address"}}
 	}
+	if other := otherDaemon(ctx, c, base, env.Config); other != "" {
+		return []Result{{Status: Fail, Message: fmt.Sprintf("the daemon at %s is another configuration's: it watches %s, none of this one's roots", listen, other),
+			Fix: "give each configuration its own http.listen (e.g. 127.0.0.1:9470), so that scribe commands reach their own daemon"}}
+	}
 	env.daemon = true
 	ready := "ready"
 	if code, _, err := get("/readyz"); err != nil || code != http.StatusOK {
@@ -485,4 +491,35 @@ func checkService(ctx context.Context, env *Env) []Result {
 		return []Result{{Status: Fail, Message: err.Error(), Fix: "reinstall it: scribe service install (the binary it names may have moved)"}}
 	}
 	return []Result{{Status: OK, Message: path + " installed and verified by systemd-analyze"}}
+}
+
+// otherDaemon returns the roots of the daemon at base when it watches none
+// of cfg's (another configuration's daemon on the same address), or "" when
+// it does, or its status cannot be read (reads may need the API token).
+func otherDaemon(ctx context.Context, c *http.Client, base string, cfg *config.Config) string {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/status", nil)
+	if err != nil {
+		return ""
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var st daemon.Status
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&st) != nil {
+		return ""
+	}
+	var mine []string
+	for _, r := range cfg.Roots {
+		mine = append(mine, config.RootDir(cfg.Dir, r))
+	}
+	if st.Serves(mine) {
+		return ""
+	}
+	dirs := make([]string, len(st.Roots))
+	for i, r := range st.Roots {
+		dirs[i] = r.Dir
+	}
+	return strings.Join(dirs, ", ")
 }
