@@ -155,7 +155,9 @@ func nestedConfigs(ctx context.Context, env *Env, dir string) []Result {
 		found []string
 	)
 	scan.Walk(ctx, root, f, 0, func(e scan.Entry) error {
-		if p := filepath.Join(dir, filepath.FromSlash(e.Rel)); p != own && e.Type.IsRegular() {
+		// One beside env's own is an alternative to it (another name
+		// Find would take), not a configuration of a subfolder.
+		if p := filepath.Join(dir, filepath.FromSlash(e.Rel)); filepath.Dir(p) != filepath.Dir(own) && e.Type.IsRegular() {
 			mu.Lock()
 			found = append(found, e.Rel)
 			mu.Unlock()
