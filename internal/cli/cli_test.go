@@ -386,6 +386,33 @@ func TestInitWritesLoadableConfig(t *testing.T) {
 	}
 }
 
+// In an Obsidian vault, init leaves out the templates folders its settings
+// name (core Templates, Templater): their placeholders would be stamped by
+// the starter's rule and reported as broken links by its other.
+func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		".obsidian/templates.json":                       `{"folder": "Templates"}`,
+		".obsidian/plugins/templater-obsidian/data.json": `{"templates_folder": "/Meta/Tpl/", "other": 1}`,
+		"Templates/Daily.md":                             "---\ncreated: {{date}}\n---\n[[{{date}}]]\n",
+		"Meta/Tpl/Note.md":                               "<% tp.file.title %> [[<% tp.date.now() %>]]\n",
+		"notes/a.md":                                     "[[b]]\n",
+		"notes/b.md":                                     "b\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, "Templates/ is this Obsidian vault's templates folder") || !strings.Contains(out, "Meta/Tpl/ is this") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	b, _ := os.ReadFile(cfg)
+	if !strings.Contains(string(b), `exclude: ["tests/**", "Templates/**", "Meta/Tpl/**"]`) {
+		t.Errorf("the starter's exclude:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "check", "-c", cfg); code != 0 {
+		t.Errorf("check of the vault: exit %d, want 0 (the templates left alone)\n%s\n%s", code, out, errOut)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,12 +44,16 @@ func newInitCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fail(ExitUsage, err)
 			}
-			if _, err := f.Write(config.Starter); err != nil {
+			starter, skipped := starterFor(dir)
+			if _, err := f.Write(starter); err != nil {
 				f.Close()
 				return fail(ExitFailure, err)
 			}
 			if err := f.Close(); err != nil {
 				return fail(ExitFailure, err)
+			}
+			for _, t := range skipped {
+				fmt.Fprintf(g.stdout, "%s/ is this Obsidian vault's templates folder: left out (exclude)\n", t)
 			}
 			fmt.Fprintf(g.stdout, "wrote %s; try `scribe check` next\n", path)
 			return nil
@@ -51,4 +61,47 @@ func newInitCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing scribe.yaml")
 	return cmd
+}
+
+// starterExclude is the starter's exclude line, which starterFor extends.
+const starterExclude = `exclude: ["tests/**"]`
+
+// starterFor returns the starter configuration for the folder dir. In an
+// Obsidian vault it also excludes the templates folders the vault's
+// settings name (the core Templates plugin's, Templater's): their notes
+// hold placeholders ({{date}}, <% tp.file.title %>) for the notes made from
+// them, which rules must not stamp, and whose links do not resolve. It
+// returns those folders too.
+func starterFor(dir string) ([]byte, []string) {
+	var folders []string
+	for _, src := range []struct{ file, key string }{
+		{".obsidian/templates.json", "folder"},
+		{".obsidian/plugins/templater-obsidian/data.json", "templates_folder"},
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(src.file)))
+		if err != nil {
+			continue
+		}
+		var m map[string]any
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		f, _ := m[src.key].(string)
+		f = path.Clean(strings.Trim(strings.TrimSpace(f), "/"))
+		if f == "." || f == ".." || strings.HasPrefix(f, "../") || slices.Contains(folders, f) {
+			continue
+		}
+		folders = append(folders, f)
+	}
+	if len(folders) == 0 || !bytes.Contains(config.Starter, []byte(starterExclude)) {
+		return config.Starter, nil
+	}
+	globs := []string{strconv.Quote("tests/**")}
+	for _, f := range folders {
+		globs = append(globs, strconv.Quote(f+"/**"))
+	}
+	line := "# " + strings.Join(folders, "/, ") + "/: this Obsidian vault's templates (see .obsidian/),\n" +
+		"# notes of placeholders that rules must not stamp and whose links do not resolve.\n" +
+		"exclude: [" + strings.Join(globs, ", ") + "]"
+	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), folders
 }
