@@ -386,9 +386,10 @@ func TestInitWritesLoadableConfig(t *testing.T) {
 	}
 }
 
-// In an Obsidian vault, init leaves out the templates folders its settings
-// name (core Templates, Templater): their placeholders would be stamped by
-// the starter's rule and reported as broken links by its other.
+// In an Obsidian vault, init leaves out its trash and the templates folders
+// its settings name (core Templates, Templater): their notes would be
+// stamped by the starter's rule and their placeholders reported as broken
+// links by its other.
 func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -396,16 +397,17 @@ func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
 		".obsidian/plugins/templater-obsidian/data.json": `{"templates_folder": "/Meta/Tpl/", "other": 1}`,
 		"Templates/Daily.md":                             "---\ncreated: {{date}}\n---\n[[{{date}}]]\n",
 		"Meta/Tpl/Note.md":                               "<% tp.file.title %> [[<% tp.date.now() %>]]\n",
+		".trash/old.md":                                  "[[deleted long ago]]\n",
 		"notes/a.md":                                     "[[b]]\n",
 		"notes/b.md":                                     "b\n",
 	})
 	code, out, errOut := scribe(t, "init", dir)
-	if code != 0 || !strings.Contains(out, "Templates/ is this Obsidian vault's templates folder") || !strings.Contains(out, "Meta/Tpl/ is this") {
+	if code != 0 || !strings.Contains(out, ".trash/ is this Obsidian vault's trash: left out") || !strings.Contains(out, "Templates/ is this Obsidian vault's templates folder: left out") || !strings.Contains(out, "Meta/Tpl/ is this") {
 		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
 	}
 	cfg := filepath.Join(dir, "scribe.yaml")
 	b, _ := os.ReadFile(cfg)
-	if !strings.Contains(string(b), `exclude: ["tests/**", "Templates/**", "Meta/Tpl/**"]`) {
+	if !strings.Contains(string(b), `exclude: ["tests/**", ".trash/**", "Templates/**", "Meta/Tpl/**"]`) {
 		t.Errorf("the starter's exclude:\n%s", b)
 	}
 	if code, out, errOut := scribe(t, "check", "-c", cfg); code != 0 {

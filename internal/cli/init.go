@@ -52,8 +52,8 @@ func newInitCmd(g *globals) *cobra.Command {
 			if err := f.Close(); err != nil {
 				return fail(ExitFailure, err)
 			}
-			for _, t := range skipped {
-				fmt.Fprintf(g.stdout, "%s/ is this Obsidian vault's templates folder: left out (exclude)\n", t)
+			for _, why := range skipped {
+				fmt.Fprintf(g.stdout, "%s: left out (exclude)\n", why)
 			}
 			fmt.Fprintf(g.stdout, "wrote %s; try `scribe check` next\n", path)
 			return nil
@@ -67,13 +67,18 @@ func newInitCmd(g *globals) *cobra.Command {
 const starterExclude = `exclude: ["tests/**"]`
 
 // starterFor returns the starter configuration for the folder dir. In an
-// Obsidian vault it also excludes the templates folders the vault's
-// settings name (the core Templates plugin's, Templater's): their notes
-// hold placeholders ({{date}}, <% tp.file.title %>) for the notes made from
-// them, which rules must not stamp, and whose links do not resolve. It
-// returns those folders too.
+// Obsidian vault (a .obsidian folder) it also excludes the vault's trash
+// (.trash/, deleted notes, which Obsidian itself no longer shows) and the
+// templates folders its settings name (the core Templates plugin's,
+// Templater's): their notes hold placeholders ({{date}}, <% tp.file.title
+// %>) for the notes made from them, which rules must not stamp and whose
+// links do not resolve. It returns what it left out, each with why.
 func starterFor(dir string) ([]byte, []string) {
-	var folders []string
+	if fi, err := os.Stat(filepath.Join(dir, ".obsidian")); err != nil || !fi.IsDir() {
+		return config.Starter, nil
+	}
+	folders := []string{".trash"}
+	why := []string{".trash/ is this Obsidian vault's trash"}
 	for _, src := range []struct{ file, key string }{
 		{".obsidian/templates.json", "folder"},
 		{".obsidian/plugins/templater-obsidian/data.json", "templates_folder"},
@@ -92,16 +97,18 @@ func starterFor(dir string) ([]byte, []string) {
 			continue
 		}
 		folders = append(folders, f)
+		why = append(why, f+"/ is this Obsidian vault's templates folder")
 	}
-	if len(folders) == 0 || !bytes.Contains(config.Starter, []byte(starterExclude)) {
+	if !bytes.Contains(config.Starter, []byte(starterExclude)) {
 		return config.Starter, nil
 	}
 	globs := []string{strconv.Quote("tests/**")}
 	for _, f := range folders {
 		globs = append(globs, strconv.Quote(f+"/**"))
 	}
-	line := "# " + strings.Join(folders, "/, ") + "/: this Obsidian vault's templates (see .obsidian/),\n" +
-		"# notes of placeholders that rules must not stamp and whose links do not resolve.\n" +
+	line := "# An Obsidian vault: its trash (deleted notes), and its templates folders\n" +
+		"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n" +
+		"# do not resolve.\n" +
 		"exclude: [" + strings.Join(globs, ", ") + "]"
-	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), folders
+	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
 }
