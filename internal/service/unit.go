@@ -137,6 +137,10 @@ var unitTmpl = template.Must(template.New("unit").Funcs(template.FuncMap{
 Description=Scribe: rules for the files of {{raw .Config}}
 Documentation=man:scribe-watch(1)
 {{.ConfigKey}}={{raw .Config}}
+# Restarted every RestartSec for as long as it fails, never given up: a
+# root that a git checkout took away, or an invalid configuration, stops
+# the daemon until it is back or fixed, and then it starts by itself.
+StartLimitIntervalSec=0
 
 [Service]
 Type=notify
