@@ -116,8 +116,11 @@ func (t *tree) checkRoots(c *Config, bad map[string]bool) {
 	}
 	for j := range dirs {
 		for i := range j {
+			if dirs[i] == "" || dirs[j] == "" {
+				continue
+			}
 			o := OverlapOf(dirs[j], dirs[i])
-			if o == Apart || dirs[i] == "" || dirs[j] == "" {
+			if o == Apart {
 				continue
 			}
 			path := indexPath("roots", j)

@@ -437,7 +437,7 @@ func (r *Rule) evalError(err error, fm map[string]any, path string, m *action.Ma
 		}
 		vals = append(vals, fmt.Sprintf("%s = %s", in.Name, valueText(in.Value)))
 	}
-	e := fmt.Sprintf("rule %s: condition `%s` failed: %s", r.ID, r.whenSrc, msg)
+	e := fmt.Sprintf("rule %s: condition `%s` failed: %s", r.ID, oneLine(r.whenSrc), msg)
 	if len(vals) > 0 {
 		e += " (here " + strings.Join(vals, ", ") + ")"
 	}
@@ -456,7 +456,7 @@ func valueText(v any) string {
 		s = string(b)
 	}
 	if len(s) > 60 {
-		s = s[:57] + "…"
+		s = strings.ToValidUTF8(s[:57], "") + "…"
 	}
 	return s
 }
