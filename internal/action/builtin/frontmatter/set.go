@@ -89,7 +89,11 @@ func parseValue(name string, v any) (val value, dynamic bool, err error) {
 			dynamic = dynamic || d
 		}
 		if !dynamic {
-			return value{fixed: v}, false, nil
+			fixed := make([]any, len(items))
+			for i, e := range items {
+				fixed[i] = e.fixed // a static template's text, rendered
+			}
+			return value{fixed: fixed}, false, nil
 		}
 		return value{items: items}, true, nil
 	case map[string]any:
@@ -103,7 +107,11 @@ func parseValue(name string, v any) (val value, dynamic bool, err error) {
 			dynamic = dynamic || d
 		}
 		if !dynamic {
-			return value{fixed: v}, false, nil
+			fixed := make(map[string]any, len(keys))
+			for i, k := range keys {
+				fixed[k] = vals[i].fixed
+			}
+			return value{fixed: fixed}, false, nil
 		}
 		return value{keys: keys, vals: vals}, true, nil
 	}

@@ -33,6 +33,7 @@ func TestFrontmatterSet(t *testing.T) {
 			"---\nx: 1\nb: true\nf: 1.5\nl: [a, 1]\nm: {k: v}\nn: 3\nz: null\n---\n"},
 		{"templates in lists and mappings", `{tags: [inbox, '{{ .Dir }}'], meta: {from: '{{ .Name }}', n: 2, deep: ['{{ .Ext }}']}}`, "---\nx: 1\n---\n",
 			"---\nx: 1\nmeta: {deep: [.md], from: Plan, \"n\": 2}\ntags: [inbox, notes]\n---\n"},
+		{"static templates in a list", `{l: ['x{{/* c */}}', '{{ "y" }}'], m: {k: 'z{{/* c */}}'}}`, "", "---\nl: [x, \"y\"]\nm: {k: z}\n---\n"},
 		{"a list's template unchanged", `{tags: [inbox, '{{ .Dir }}']}`, "---\ntags: [inbox, notes]\n---\n", "---\ntags: [inbox, notes]\n---\n"},
 		{"unchanged", `{status: done, n: 3}`, "---\nstatus: done\nn: 3\n---\n", "---\nstatus: done\nn: 3\n---\n"},
 		{"unchanged with template", `{day: '{{ now | date "2006-01-02" }}'}`, "---\nday: \"2024-03-09\"\n---\n", "---\nday: \"2024-03-09\"\n---\n"},
