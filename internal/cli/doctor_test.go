@@ -298,19 +298,20 @@ func TestDoctorNestedConfigurations(t *testing.T) {
 	}
 }
 
-func TestDoctorWithDaemon(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	_, cfg, listen := doctorVault(t, "")
+// watchReady runs `scribe watch -c cfg` in this process until the test
+// ends, and waits until it is ready at listen.
+func watchReady(t *testing.T, cfg, listen string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	var out, errb bytes.Buffer
 	go func() { done <- cli.Main(ctx, []string{"watch", "-c", cfg}, strings.NewReader(""), &out, &errb) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
 			t.Errorf("watch exit %d: %s", code, errb.String())
 		}
-	}()
+	})
 	poll.NoError(t, 60*time.Second, func() error {
 		resp, err := http.Get("http://" + listen + "/readyz")
 		if err != nil {
@@ -322,6 +323,12 @@ func TestDoctorWithDaemon(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestDoctorWithDaemon(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	_, cfg, listen := doctorVault(t, "")
+	watchReady(t, cfg, listen)
 	code, rs := doctorJSON(t, "-c", cfg)
 	if code != 0 {
 		t.Fatalf("exit %d: %+v", code, rs)
@@ -342,27 +349,7 @@ func TestAnotherConfigurationsDaemon(t *testing.T) {
 	dir2 := t.TempDir()
 	writeFiles(t, dir2, map[string]string{"scribe.yaml": fmt.Sprintf("version: 1\nhttp:\n  listen: %q\nrules:\n  - id: t\n    actions: [{log: {message: x}}]\n", listen)})
 	cfg2 := filepath.Join(dir2, "scribe.yaml")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	var out, errb bytes.Buffer
-	go func() { done <- cli.Main(ctx, []string{"watch", "-c", cfg1}, strings.NewReader(""), &out, &errb) }()
-	defer func() {
-		cancel()
-		if code := <-done; code != 0 {
-			t.Errorf("watch exit %d: %s", code, errb.String())
-		}
-	}()
-	poll.NoError(t, 60*time.Second, func() error {
-		resp, err := http.Get("http://" + listen + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	})
+	watchReady(t, cfg1, listen)
 	want := "daemon unreachable: the daemon at " + listen + " watches " + filepath.Dir(cfg1) + ", none of this configuration's roots (" + dir2 + ")"
 	for _, cmd := range []string{"status", "pause"} {
 		code, stdout, stderr := scribe(t, cmd, "-c", cfg2)

@@ -49,19 +49,23 @@ func (c *fieldCheck) list(l *parse.ListNode, dot bool) {
 			c.list(n.List, dot)
 			c.list(n.ElseList, dot)
 		case *parse.RangeNode:
-			c.pipe(n.Pipe, dot)
-			c.list(n.List, false)
-			c.list(n.ElseList, dot)
+			c.rebinds(&n.BranchNode, dot)
 		case *parse.WithNode:
-			c.pipe(n.Pipe, dot)
-			c.list(n.List, false)
-			c.list(n.ElseList, dot)
+			c.rebinds(&n.BranchNode, dot)
 		case *parse.TemplateNode:
 			c.pipe(n.Pipe, dot)
 		case *parse.ListNode:
 			c.list(n, dot)
 		}
 	}
+}
+
+// rebinds checks a range or with: dot is its pipeline's value in its list,
+// and what it was in its else branch.
+func (c *fieldCheck) rebinds(b *parse.BranchNode, dot bool) {
+	c.pipe(b.Pipe, dot)
+	c.list(b.List, false)
+	c.list(b.ElseList, dot)
 }
 
 func (c *fieldCheck) pipe(p *parse.PipeNode, dot bool) {
