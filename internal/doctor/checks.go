@@ -13,9 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -79,7 +77,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 			continue
 		}
 		out = append(out, Result{Status: OK, Message: "root " + dir})
-		out = append(out, nestedConfigs(ctx, env, dir)...)
+		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
 	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
 }
@@ -131,40 +129,11 @@ func EnclosingConfig(cfg *config.Config, file string) []Result {
 }
 
 // nestedConfigs warns of each configuration file found under the root dir
-// (other than env's own): a `scribe watch` of it and one of env's would both
+// (found, by the walk): a `scribe watch` of it and one of env's would both
 // process the files under its folder, each taking the other's writes for
 // edits. A folder the root's excludes or ignore files leave out is no
 // overlap, and is not looked into.
-func nestedConfigs(ctx context.Context, env *Env, dir string) []Result {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil
-	}
-	defer root.Close()
-	var globs []string
-	for _, n := range config.FileNames() {
-		globs = append(globs, "**/"+n)
-	}
-	f, err := scan.NewFilter(dir, globs, env.Config.Exclude, relInside(dir, stateDir(env.Config)))
-	if err != nil {
-		return nil
-	}
-	own, _ := filepath.Abs(env.ConfigFile)
-	var (
-		mu    sync.Mutex
-		found []string
-	)
-	scan.Walk(ctx, root, f, 0, func(e scan.Entry) error {
-		// One beside env's own is an alternative to it (another name
-		// Find would take), not a configuration of a subfolder.
-		if p := filepath.Join(dir, filepath.FromSlash(e.Rel)); filepath.Dir(p) != filepath.Dir(own) && e.Type.IsRegular() {
-			mu.Lock()
-			found = append(found, e.Rel)
-			mu.Unlock()
-		}
-		return nil
-	}, nil)
-	slices.Sort(found)
+func nestedConfigs(env *Env, dir string, found []string) []Result {
 	var out []Result
 	for _, rel := range found {
 		sub := path.Dir(rel)

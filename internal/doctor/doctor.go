@@ -65,6 +65,8 @@ type Env struct {
 	// daemon is set by the daemon check: a daemon answers on http.listen,
 	// or holds the journal.
 	daemon bool
+	// tree is what walk found, once it walked the roots.
+	tree *tree
 }
 
 // Check is one check: a name and a function returning its findings (one or

@@ -6,10 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/scribe-md/scribe/internal/config"
-	"github.com/scribe-md/scribe/internal/scan"
 )
 
 // checkRules walks the roots as the engine does and counts the files each
@@ -25,39 +23,11 @@ func checkRules(ctx context.Context, env *Env) []Result {
 	if len(rules) == 0 {
 		return []Result{{Status: OK, Message: "none configured"}}
 	}
-	var (
-		mu     sync.Mutex
-		counts = make([]int, len(rules))
-		files  int
-	)
-	dirs := rootDirs(cfg)
-	for _, dir := range dirs {
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			continue // the roots check says why
-		}
-		// Every file the excludes leave, not only those some rule's
-		// globs include, to say how many there were to select from.
-		f, err := scan.NewFilter(dir, []string{"**"}, cfg.Exclude, relInside(dir, stateDir(cfg)))
-		if err == nil {
-			err = scan.Walk(ctx, root, f, 0, func(e scan.Entry) error {
-				mu.Lock()
-				defer mu.Unlock()
-				files++
-				for i, r := range rules {
-					if r.MatchPath(e.Rel) {
-						counts[i]++
-					}
-				}
-				return nil
-			}, nil)
-		}
-		root.Close()
-		if err != nil {
-			return []Result{{Status: Warn, Message: fmt.Sprintf("could not list the files of %s: %v", dir, err)}}
-		}
+	t := env.walk(ctx)
+	if t.err != nil {
+		return []Result{{Status: Warn, Message: t.err.Error()}}
 	}
-
+	counts, files, dirs := t.counts, t.files, rootDirs(cfg)
 	var out, some []Result
 	for i, r := range rules {
 		if counts[i] > 0 {
