@@ -181,12 +181,13 @@ func orNone(addr string) string {
 // nestedArgs reports two of watch's PATH arguments (args, and dirs, the same
 // made absolute) that overlap, as the configuration's roots must not.
 func nestedArgs(args, dirs []string) error {
-	for j := range dirs {
-		for i := range j {
-			dj, di := config.RootDir("", dirs[j]), config.RootDir("", dirs[i])
-			if o := config.OverlapOf(dj, di); o != config.Apart {
-				return fmt.Errorf("%s %s %s: the files they share would be processed twice, and each root's writes would trigger the other's rules; give each folder once", args[j], o, args[i])
-			}
+	resolved := make([]string, len(dirs))
+	for i, d := range dirs {
+		resolved[i] = config.RootDir("", d)
+	}
+	for j := range resolved {
+		if i, o := config.OverlapWithEarlier(resolved, j); i >= 0 {
+			return fmt.Errorf("%s %s %s: the files they share would be processed twice, and each root's writes would trigger the other's rules; give each folder once", args[j], o, args[i])
 		}
 	}
 	return nil

@@ -115,22 +115,34 @@ func (t *tree) checkRoots(c *Config, bad map[string]bool) {
 		}
 	}
 	for j := range dirs {
-		for i := range j {
-			if dirs[i] == "" || dirs[j] == "" {
-				continue
-			}
-			o := OverlapOf(dirs[j], dirs[i])
-			if o == Apart {
-				continue
-			}
-			path := indexPath("roots", j)
-			t.errorAt(t.nearest(path), path,
-				"list a folder once: a root holds every folder under it, and a rule's files: globs choose among them",
-				"root %q (%s) %s roots[%d] %q (line %d): the files they share would be processed twice, and each root's writes would trigger the other's rules",
-				c.Roots[j], dirs[j], o, i, c.Roots[i], t.nearest(indexPath("roots", i)).Line)
-			break
+		i, o := OverlapWithEarlier(dirs, j)
+		if i < 0 {
+			continue
+		}
+		path := indexPath("roots", j)
+		t.errorAt(t.nearest(path), path,
+			"list a folder once: a root holds every folder under it, and a rule's files: globs choose among them",
+			"root %q (%s) %s roots[%d] %q (line %d): the files they share would be processed twice, and each root's writes would trigger the other's rules",
+			c.Roots[j], dirs[j], o, i, c.Roots[i], t.nearest(indexPath("roots", i)).Line)
+	}
+}
+
+// OverlapWithEarlier returns the first of dirs[:j] that dirs[j] overlaps,
+// and how, or -1 when none does. Folders are absolute and clean, as RootDir
+// returns them; an empty one (a root with an error already) overlaps none.
+func OverlapWithEarlier(dirs []string, j int) (int, Overlap) {
+	if dirs[j] == "" {
+		return -1, Apart
+	}
+	for i := range j {
+		if dirs[i] == "" {
+			continue
+		}
+		if o := OverlapOf(dirs[j], dirs[i]); o != Apart {
+			return i, o
 		}
 	}
+	return -1, Apart
 }
 
 // RootDir returns root, a root as configured, as an absolute folder: joined
