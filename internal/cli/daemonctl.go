@@ -37,10 +37,10 @@ type client struct {
 	token     []byte
 	tokenPath string
 	tokenErr  error // why the token could not be read
-	// roots are the configuration's roots; the first request checks that
-	// the daemon answering watches them (checked), and not another
+	// cfg is the configuration; the first request checks that the daemon
+	// answering watches its roots (checked), and not another
 	// configuration's on the same address.
-	roots   []string
+	cfg     *config.Config
 	checked bool
 }
 
@@ -64,10 +64,7 @@ func clientFor(cfg *config.Config) (*client, error) {
 	}
 	// One request per command: no idle connection outlives it.
 	tr := &http.Transport{DisableKeepAlives: true}
-	c := &client{where: cfg.HTTP.Listen, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, tokenPath: cfg.TokenPath()}
-	for _, r := range cfg.Roots {
-		c.roots = append(c.roots, config.RootDir(cfg.Dir, r))
-	}
+	c := &client{where: cfg.HTTP.Listen, http: &http.Client{Transport: tr, Timeout: 10 * time.Second}, tokenPath: cfg.TokenPath(), cfg: cfg}
 	if sock := cfg.SocketPath(); sock != "" {
 		c.base = "http://localhost"
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -114,13 +111,13 @@ func (c *client) do(ctx context.Context, method, path string, out any) error {
 		if err := c.request(ctx, "GET", "/api/v1/status", &st); err != nil {
 			return err
 		}
-		if !st.Serves(c.roots) {
-			dirs := make([]string, len(st.Roots))
-			for i, r := range st.Roots {
-				dirs[i] = r.Dir
+		if !st.Serves(c.cfg) {
+			var mine []string
+			for _, r := range c.cfg.Roots {
+				mine = append(mine, config.RootDir(c.cfg.Dir, r))
 			}
 			return fmt.Errorf("%w: the daemon at %s watches %s, none of this configuration's roots (%s): it is another configuration's; give each its own http.listen (e.g. 127.0.0.1:9470)",
-				errUnreachable, c.where, strings.Join(dirs, ", "), strings.Join(c.roots, ", "))
+				errUnreachable, c.where, strings.Join(st.RootDirs(), ", "), strings.Join(mine, ", "))
 		}
 	}
 	return c.request(ctx, method, path, out)

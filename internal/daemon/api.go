@@ -203,23 +203,31 @@ type FindingsSummary struct {
 }
 
 // RootStatus describes one watched root.
-// Serves reports whether the daemon watches one of dirs (absolute, clean,
-// as config.RootDir returns them), a folder inside one, or one holding one:
-// whether it is the daemon of a configuration with those roots, rather than
-// another configuration's on the same address. A status without roots
+// Serves reports whether the daemon watches one of cfg's roots, a folder
+// inside one, or one holding one: whether it is the daemon of cfg, rather
+// than another configuration's on the same address. A status without roots
 // serves any.
-func (s Status) Serves(dirs []string) bool {
+func (s Status) Serves(cfg *config.Config) bool {
 	if len(s.Roots) == 0 {
 		return true
 	}
-	for _, r := range s.Roots {
-		for _, d := range dirs {
-			if config.OverlapOf(config.RootDir("", r.Dir), d) != config.Apart {
+	for _, d := range s.RootDirs() {
+		for _, r := range cfg.Roots {
+			if config.OverlapOf(config.RootDir("", d), config.RootDir(cfg.Dir, r)) != config.Apart {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// RootDirs returns the folders of the daemon's roots.
+func (s Status) RootDirs() []string {
+	dirs := make([]string, len(s.Roots))
+	for i, r := range s.Roots {
+		dirs[i] = r.Dir
+	}
+	return dirs
 }
 
 type RootStatus struct {

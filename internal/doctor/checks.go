@@ -481,16 +481,8 @@ func otherDaemon(ctx context.Context, c *http.Client, base string, cfg *config.C
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&st) != nil {
 		return ""
 	}
-	var mine []string
-	for _, r := range cfg.Roots {
-		mine = append(mine, config.RootDir(cfg.Dir, r))
-	}
-	if st.Serves(mine) {
+	if st.Serves(cfg) {
 		return ""
 	}
-	dirs := make([]string, len(st.Roots))
-	for i, r := range st.Roots {
-		dirs[i] = r.Dir
-	}
-	return strings.Join(dirs, ", ")
+	return strings.Join(st.RootDirs(), ", ")
 }
