@@ -40,8 +40,12 @@
 // everywhere. TestOracleAgreement compares Parse with the npm package yaml
 // on thousands of generated blocks (see testdata/oracle).
 //
-// TOML front matter ("+++" fences) and JSON front matter (an object at the
-// top of the file) are read too; Set and Delete refuse them.
+// TOML front matter ("+++" fences, as Hugo writes it) is read and edited
+// the same way: a replaced value's text, an added "key = value" line after
+// the last top-level key, a deleted key's lines; go-toml's parser gives the
+// byte ranges, and a differential test holds what Set writes to Python's
+// tomllib. JSON front matter (an object at the top of the file) is read;
+// Set and Delete refuse it.
 //
 // Most front matter is simple `key: value` lines; Parse reads those with a
 // small dedicated scanner and uses the full YAML parser only when the

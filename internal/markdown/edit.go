@@ -3,6 +3,7 @@ package markdown
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Field is one top-level key to set.
@@ -21,15 +22,18 @@ type Field struct {
 // lines is kept: comments, key order, indentation, line endings, the body.
 //
 // A replaced string value keeps the quotes it had when the new string can be
-// written in them. Lists and mappings are written in flow style ([a, b],
-// {k: v}). A value always reads back equal through Parse.
+// written in them; a replaced date or time stays one when the new value is a
+// string that reads as one (see keepDates). Lists and mappings are written
+// in flow style ([a, b], {k: v}). A value always reads back equal through
+// Parse. TOML front matter is edited the same way (see setTOML); JSON is
+// refused.
 //
 // Set returns content itself (the same bytes) if every key already has an
 // equal value. It returns an error, and changes nothing, for a key that is
 // not a plain YAML key, a value it cannot write, front matter that is not
-// valid YAML or not a mapping, and a layout it cannot edit safely (a flow
-// mapping, a "? key" entry); the result of every edit is parsed again and
-// compared with what was asked before it is returned.
+// valid or not a mapping, and a layout it cannot edit safely (a flow
+// mapping, a "? key" entry, a TOML table); the result of every edit is
+// parsed again and compared with what was asked before it is returned.
 func Set(content []byte, fields []Field) ([]byte, error) {
 	if len(fields) == 0 {
 		return content, nil
@@ -52,13 +56,17 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	if !b.Present {
 		return create(content, b, fields, values)
 	}
-	if b.Format != YAML {
+	switch b.Format {
+	case TOML:
+		return setTOML(content, b, fields, values)
+	case JSON:
 		return nil, notEditable(content, b, "set")
 	}
 	// The common case in a settled tree: every field already has its value.
 	// Parse takes a fast path for simple front matter, so answer it without
 	// building the editor (which runs the full YAML parser).
 	if cur, err := Parse(content); err == nil {
+		keepDates(cur, values)
 		same := true
 		for _, f := range fields {
 			if old, ok := cur[f.Key]; !ok || !equal(old, values[f.Key]) {
@@ -74,6 +82,7 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	keepDates(ed.values, values)
 	want := cloneMap(ed.values)
 	var edits []splice
 	var appended []byte
@@ -113,6 +122,22 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	return out, nil
 }
 
+// keepDates sets a string value that reads as a date or time (2026-12-07,
+// as TimeText writes it) as that time where the key already holds one: a
+// field that is a date stays a date, as a quoted value keeps its quotes.
+// Elsewhere such a string is set as the string it is (quoted in YAML).
+func keepDates(cur, values map[string]any) {
+	for k, v := range values {
+		s, ok := v.(string)
+		if _, date := cur[k].(time.Time); !ok || !date || len(s) < len(time.DateOnly) || s[4] != '-' {
+			continue
+		}
+		if t, ok := parseTimestamp(s); ok && TimeText(t) == s {
+			values[k] = t
+		}
+	}
+}
+
 // Delete removes top-level keys of the front matter: each key's whole lines,
 // including the nested or continued lines of its value, and nothing else.
 // Keys that are absent are ignored; deleting every key leaves an empty block
@@ -126,7 +151,10 @@ func Delete(content []byte, keys []string) ([]byte, error) {
 	if !b.Present {
 		return content, nil
 	}
-	if b.Format != YAML {
+	switch b.Format {
+	case TOML:
+		return deleteTOML(content, b, keys)
+	case JSON:
 		return nil, notEditable(content, b, "delete")
 	}
 	ed, err := newEditor(content, b)

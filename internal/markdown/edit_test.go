@@ -31,6 +31,14 @@ func TestSet(t *testing.T) {
 			"---\na: 1\n# last words\n---\n",
 			[]Field{{"b", 2}},
 			"---\na: 1\n# last words\nb: 2\n---\n"},
+		{"a date stays a date, a quoted one a string, a new one a string",
+			"---\nupdated: 2024-01-01\nquoted: \"2024-01-01\"\nat: 2024-01-01T10:00:00Z\n---\n",
+			[]Field{{"updated", "2026-12-07"}, {"quoted", "2026-12-07"}, {"at", "2026-12-07T02:45:39+01:00"}, {"created", "2026-12-07"}},
+			"---\nupdated: 2026-12-07\nquoted: \"2026-12-07\"\nat: 2026-12-07T02:45:39+01:00\ncreated: \"2026-12-07\"\n---\n"},
+		{"a date set to text that is not one",
+			"---\nupdated: 2024-01-01\ndue: 2024-01-01\n---\n",
+			[]Field{{"updated", "soon"}, {"due", "2024-1-1"}},
+			"---\nupdated: soon\ndue: \"2024-1-1\"\n---\n"},
 		{"double quotes kept",
 			"---\ntitle: \"Old\"\n---\n",
 			[]Field{{"title", "New"}},
@@ -195,6 +203,16 @@ func TestSet(t *testing.T) {
 				t.Errorf("Set is not idempotent: second run gives %q, %v", again, err)
 			}
 		})
+	}
+}
+
+// TestSetDateUnchanged: a date set to its own text changes nothing.
+func TestSetDateUnchanged(t *testing.T) {
+	for _, in := range []string{"---\nupdated: 2024-01-01\n---\n", "+++\nupdated = 2024-01-01\n+++\n"} {
+		out, err := Set([]byte(in), []Field{{"updated", "2024-01-01"}})
+		if err != nil || string(out) != in {
+			t.Errorf("Set(%q) = %q, %v; want it unchanged", in, out, err)
+		}
 	}
 }
 

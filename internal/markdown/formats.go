@@ -136,8 +136,8 @@ func fromForeign(v any, depth int) (any, error) {
 	return nil, fmt.Errorf("unsupported value %T", v)
 }
 
-// notEditable refuses to edit front matter that is not YAML.
+// notEditable refuses to edit JSON front matter.
 func notEditable(content []byte, b Block, op string) error {
 	return &Error{Line: 1 + bytes.Count(content[:b.Start], []byte{'\n'}), Column: 1,
-		Message: fmt.Sprintf("%s front matter is not supported for edits (%s): Scribe edits YAML front matter only; convert the block to YAML (---) or edit it by hand", b.Format, op)}
+		Message: fmt.Sprintf("%s front matter is not supported for edits (%s): Scribe edits YAML and TOML front matter; convert the block to YAML (---) or edit it by hand", b.Format, op)}
 }

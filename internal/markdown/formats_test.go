@@ -10,8 +10,9 @@ import (
 )
 
 // TestForeignFormats reads Hugo-style TOML and JSON front matter: values for
-// conditions and templates, the body after the block; edits are refused
-// with a clear "not supported for edits" error that leaves the file alone.
+// conditions and templates, the body after the block. Edits of JSON are
+// refused with a clear "not supported for edits" error that leaves the file
+// alone (TOML's are in toml_test.go).
 func TestForeignFormats(t *testing.T) {
 	tests := []struct {
 		file   string
@@ -53,6 +54,9 @@ func TestForeignFormats(t *testing.T) {
 			}
 			if len(got) != len(tt.want) {
 				t.Errorf("got %d keys, want %d", len(got), len(tt.want))
+			}
+			if tt.format != JSON {
+				return
 			}
 			for _, edit := range []func() ([]byte, error){
 				func() ([]byte, error) { return Set(content, []Field{{"reviewed", true}}) },

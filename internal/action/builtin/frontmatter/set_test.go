@@ -24,7 +24,8 @@ func TestFrontmatterSet(t *testing.T) {
 		{"crlf create", `{a: x}`, "body\r\nmore\r\n", "---\r\na: x\r\n---\r\nbody\r\nmore\r\n"},
 		{"bom kept", `{a: x}`, "\ufeff---\nz: 0\n---\n", "\ufeff---\nz: 0\na: x\n---\n"},
 		{"bom, no block", `{a: x}`, "\ufeffbody\n", "\ufeff---\na: x\n---\nbody\n"},
-		{"date from fixed clock", `{updated: '{{ now | date "2006-01-02" }}'}`, "---\nupdated: 2020-01-01\n---\n", "---\nupdated: \"2024-03-09\"\n---\n"},
+		{"date from fixed clock, in place of a date", `{updated: '{{ now | date "2006-01-02" }}'}`, "---\nupdated: 2020-01-01\n---\n", "---\nupdated: 2024-03-09\n---\n"},
+		{"date from fixed clock, a new key is a string", `{updated: '{{ now | date "2006-01-02" }}'}`, "---\nx: 1\n---\n", "---\nx: 1\nupdated: \"2024-03-09\"\n---\n"},
 		{"template on front matter and path", `{slug: '{{ .FM.title | default .Name | slug }}', dir: '{{ .Dir }}'}`,
 			"---\ntitle: Café Crème\n---\n", "---\ntitle: Café Crème\ndir: notes\nslug: cafe-creme\n---\n"},
 		{"missing field renders empty", `{summary: '[{{ .FM.nothing }}{{ .FM.a.b.c }}]'}`, "---\nx: 1\n---\n", "---\nx: 1\nsummary: \"[]\"\n---\n"},
@@ -118,10 +119,14 @@ func TestFrontmatterDelete(t *testing.T) {
 		len(out.Findings) != 1 || out.Findings[0].Line != 2 || !strings.Contains(out.Findings[0].Message, "frontmatter.delete left the file as it is") {
 		t.Errorf("invalid YAML: got %+v, %v", out, err)
 	}
-	// TOML front matter is read, not edited: a clear refusal at its fence.
-	if out, err := a.Run(context.Background(), actiontest.Input(t, "a.md", "+++\na = 1\n+++\n", nil)); err != nil || out.Content != nil ||
-		len(out.Findings) != 1 || out.Findings[0].Line != 1 || out.Findings[0].Column != 1 || !strings.Contains(out.Findings[0].Message, "TOML front matter is not supported for edits") {
+	// TOML front matter is edited; JSON front matter is read, not edited:
+	// a clear refusal at its first line.
+	if out, err := a.Run(context.Background(), actiontest.Input(t, "a.md", "+++\na = 1\nb = 2\n+++\n", nil)); err != nil || string(out.Content) != "+++\nb = 2\n+++\n" {
 		t.Errorf("TOML: got %+v, %v", out, err)
+	}
+	if out, err := a.Run(context.Background(), actiontest.Input(t, "a.md", "{\"a\": 1}\n", nil)); err != nil || out.Content != nil ||
+		len(out.Findings) != 1 || out.Findings[0].Line != 1 || out.Findings[0].Column != 1 || !strings.Contains(out.Findings[0].Message, "JSON front matter is not supported for edits") {
+		t.Errorf("JSON: got %+v, %v", out, err)
 	}
 }
 
