@@ -416,6 +416,49 @@ func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
 	}
 }
 
+// TestInitHugoSite is a Hugo site as `hugo new site` and a theme lay it
+// out: the starter leaves the archetypes and the theme alone, finds no
+// broken link among the URLs the site serves, and stamps lastmod into a
+// page's TOML front matter when it is edited.
+func TestInitHugoSite(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"hugo.toml":                                   "baseURL = 'https://example.org/'\ntitle = 'Site'\ntheme = 'ananke'\n",
+		"archetypes/default.md":                       "+++\ndate = '{{ .Date }}'\ndraft = true\ntitle = '{{ replace .File.ContentBaseName \"-\" \" \" | title }}'\n+++\n",
+		"content/_index.md":                           "+++\ntitle = 'Home'\n+++\nRead the [docs](/docs/) or the [first post]({{< ref \"blog/first-post\" >}}).\n",
+		"content/docs/_index.md":                      "+++\ntitle = 'Docs'\n+++\nSee [installation](install.md) and [the install page](/docs/install/#usage).\n",
+		"content/docs/install.md":                     "+++\ntitle = 'Install'\ndate = 2024-03-01T10:00:00+01:00\n\n[params]\nauthor = 'Ada'\n+++\n![logo](/images/logo.png) [back](../_index.md)\n\n## Usage\n",
+		"content/blog/first-post.md":                  "+++\ntitle = 'First'\n+++\nSee [install](../../docs/install/).\n",
+		"static/images/logo.png":                      "png",
+		"themes/ananke/exampleSite/content/post/p.md": "---\ntitle: Theme post\n---\nSee [missing](/post/x/).\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, "archetypes/ holds this Hugo site's page templates: left out") || !strings.Contains(out, "themes/ holds") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "4 files") || !strings.Contains(errOut, "0 findings") {
+		t.Fatalf("first run: exit %d, want 0 and no findings\n%s\n%s", code, out, errOut)
+	}
+	page := filepath.Join(dir, "content/docs/install.md")
+	b, _ := os.ReadFile(page)
+	edited := strings.Replace(string(b), "## Usage\n", "## Usage\n\nRun it.\n", 1)
+	if err := os.WriteFile(page, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 {
+		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	b, _ = os.ReadFile(page)
+	want := strings.Replace(edited, "+01:00\n", "+01:00\nlastmod = \"DATE\"\n", 1)
+	if got := regexp.MustCompile(`"\d{4}-\d\d-\d\d"`).ReplaceAllString(string(b), `"DATE"`); got != want {
+		t.Errorf("the edited page:\n%s\nwant:\n%s", b, want)
+	}
+	if a, _ := os.ReadFile(filepath.Join(dir, "archetypes/default.md")); !strings.Contains(string(a), "{{ .Date }}") || strings.Contains(string(a), "lastmod") {
+		t.Errorf("the archetype was touched:\n%s", a)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

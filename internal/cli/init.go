@@ -74,6 +74,9 @@ const starterExclude = `exclude: ["tests/**"]`
 // %>) for the notes made from them, which rules must not stamp and whose
 // links do not resolve. It returns what it left out, each with why.
 func starterFor(dir string) ([]byte, []string) {
+	if isHugoSite(dir) {
+		return hugoStarter()
+	}
 	if fi, err := os.Stat(filepath.Join(dir, ".obsidian")); err != nil || !fi.IsDir() {
 		return config.Starter, nil
 	}
@@ -111,4 +114,45 @@ func starterFor(dir string) ([]byte, []string) {
 		"# do not resolve.\n" +
 		"exclude: [" + strings.Join(globs, ", ") + "]"
 	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
+}
+
+// isHugoSite reports whether dir is the top of a Hugo site: a content/
+// folder beside Hugo's configuration (hugo.toml, or config.toml as older
+// sites name it, in any of its formats, or a config/ folder).
+func isHugoSite(dir string) bool {
+	if fi, err := os.Stat(filepath.Join(dir, "content")); err != nil || !fi.IsDir() {
+		return false
+	}
+	for _, name := range []string{"hugo", "config"} {
+		for _, ext := range []string{".toml", ".yaml", ".yml", ".json"} {
+			if fi, err := os.Stat(filepath.Join(dir, name+ext)); err == nil && fi.Mode().IsRegular() {
+				return true
+			}
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "config", "_default"))
+	return err == nil && fi.IsDir()
+}
+
+// hugoStarter is the starter for a Hugo site: it leaves out the archetypes
+// (templates of new pages, whose {{ .Date }} placeholders rules must not
+// stamp) and the themes (each its own project, often a git submodule),
+// stamps lastmod (the field Hugo reads a page's modification date from),
+// and checks links as the URLs the site serves.
+func hugoStarter() ([]byte, []string) {
+	s := config.Starter
+	for _, r := range []struct{ old, new string }{
+		{starterExclude, "# A Hugo site: its archetypes (templates of new pages) and its themes\n" +
+			"# (their own projects) are left alone.\n" +
+			`exclude: ["tests/**", "archetypes/**", "themes/**"]`},
+		{`Stamp "updated" when you edit a note`, `Stamp "lastmod" when you edit a page`},
+		{`          updated: '{{ now | date "2006-01-02" }}'`, `          lastmod: '{{ now | date "2006-01-02" }}'   # Hugo's modification date`},
+		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: site   # the URLs Hugo serves: /docs/x/ is content/docs/x.md, /img.png static/img.png\n"},
+	} {
+		if !bytes.Contains(s, []byte(r.old)) {
+			return config.Starter, nil // the starter changed: better the plain one than half of this
+		}
+		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
+	}
+	return s, []string{"archetypes/ holds this Hugo site's page templates", "themes/ holds this Hugo site's themes"}
 }

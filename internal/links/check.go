@@ -49,6 +49,8 @@ type Problem struct {
 	Candidates []string
 	// Probe are the paths checked for a non-document target (MissingTarget).
 	Probe []string
+	// URL is the site URL path looked up (MissingTarget, Options.Site).
+	URL string
 	// Suggestion is the link rewritten to the closest existing target,
 	// heading or block, as it would be written; "" when nothing is close.
 	Suggestion string
@@ -92,7 +94,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -187,8 +189,12 @@ func (g *Graph) suggest(p *Problem) {
 		if best == "" {
 			return
 		}
+		text := g.targetText(p.Source, l, best)
+		if text == "" {
+			return
+		}
 		p.SuggestedPath = best
-		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, g.targetText(p.Source, l, best))
+		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, text)
 	case MissingHeading:
 		te := g.lookup(p.Path)
 		if te == nil || !te.note {
@@ -262,8 +268,23 @@ func (g *Graph) closestName(want string) string {
 
 // targetText is how link l of src would name target: for wiki links the
 // file name (the path when the name is ambiguous), for Markdown links the
-// relative path (root-absolute when l was).
+// relative path (root-absolute when l was), and for a site's URL links the
+// page's URL; "" when target has none.
 func (g *Graph) targetText(src string, l Link, target string) string {
+	if s := g.idx.opts.Site; s != nil && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
+		to, ok := pageURL(s.Content, target)
+		if !ok {
+			return ""
+		}
+		if strings.HasPrefix(l.Target, "/") {
+			return EncodeDest(strings.TrimSuffix("/"+to, "/")+"/", l.Angle)
+		}
+		from, ok := pageURL(s.Content, src)
+		if !ok {
+			return ""
+		}
+		return EncodeDest(RelPath(from, to)+"/", l.Angle)
+	}
 	if l.Kind.IsWiki() {
 		name := path.Base(target)
 		if len(g.idx.names[NameKey(target)]) > 1 || strings.Contains(l.Target, "/") {
@@ -346,6 +367,18 @@ func (p Problem) Message() string {
 				return fmt.Sprintf("broken %s %s: no document named %q, and no such file at the root, beside this note or in the attachment folders", what, raw, l.Target)
 			}
 			return fmt.Sprintf("broken %s %s: no note named %q", what, raw, l.Target)
+		}
+		if p.URL != "" && len(p.Probe) > 0 {
+			if LooksLikeAttachment(p.URL) {
+				return fmt.Sprintf("broken %s %s: the site serves nothing at %q (no file %s)", what, raw, p.URL, strings.Join(p.Probe, " or "))
+			}
+			page := p.Probe[0]
+			files := ""
+			if len(p.Probe) > 1 {
+				files = ", no file " + strings.Join(p.Probe[1:], " or ")
+			}
+			return fmt.Sprintf("broken %s %s: the site serves nothing at %q (no page %s.md, %s or %s%s)", what, raw, p.URL,
+				page, path.Join(page, "index.md"), path.Join(page, "_index.md"), files)
 		}
 		t := l.Target
 		if len(p.Probe) > 0 {

@@ -133,6 +133,92 @@ func TestResolveMarkdownByName(t *testing.T) {
 	}
 }
 
+// TestResolveSite resolves Markdown links as Hugo serves a site: URL paths
+// from the site's root, a page's URL being its path without .md as a
+// folder, sections by their _index.md, bundles by their index.md, and
+// static files at the root.
+func TestResolveSite(t *testing.T) {
+	g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}}}, map[string]string{
+		"content/_index.md":              "",
+		"content/docs/_index.md":         "",
+		"content/docs/install.md":        "# Usage\n",
+		"content/blog/first-post.md":     "",
+		"content/posts/bundle/index.md":  "",
+		"content/posts/bundle/cover.jpg": "",
+		"content/nosection/page.md":      "",
+		"README.md":                      "",
+	})
+	md := func(t string) Link { return Link{Kind: Inline, Target: t} }
+	for _, tc := range []struct {
+		src, target, want string
+	}{
+		{"content/_index.md", "/", "content/_index.md"},
+		{"content/_index.md", "/docs/", "content/docs/_index.md"},
+		{"content/_index.md", "/docs", "content/docs/_index.md"},
+		{"content/_index.md", "/docs/install/", "content/docs/install.md"},
+		{"content/_index.md", "/DOCS/Install/", "content/docs/install.md"}, // Hugo lower-cases URLs
+		{"content/_index.md", "/docs/install.md", "content/docs/install.md"},
+		{"content/_index.md", "/posts/bundle/", "content/posts/bundle/index.md"},
+		{"content/_index.md", "/posts/bundle/cover.jpg", "content/posts/bundle/cover.jpg"},
+		{"content/_index.md", "/nosection/", "<dir>"},
+		{"content/_index.md", "/docs/instal/", ""},
+		{"content/_index.md", "docs/install/", "content/docs/install.md"},                   // relative to the home page's URL
+		{"content/docs/install.md", "../../blog/first-post/", "content/blog/first-post.md"}, // from /docs/install/
+		{"content/docs/install.md", "../blog/first-post/", ""},                              // /docs/blog/first-post/
+		{"content/docs/install.md", "../_index.md", "content/_index.md"},                    // .md: a file path, as the render hook reads it
+		{"content/docs/_index.md", "install/", "content/docs/install.md"},                   // a section's URL is its folder
+		{"content/posts/bundle/index.md", "cover.jpg", "content/posts/bundle/cover.jpg"},
+		{"content/docs/install.md", "cover.jpg", ""},                        // /docs/install/cover.jpg
+		{"README.md", "content/docs/install.md", "content/docs/install.md"}, // not a page: a file path
+		{"content/_index.md", "/../x/", "<outside>"},
+		{"content/_index.md", "https://example.org/docs/", "<external>"},
+	} {
+		r := g.Resolve(tc.src, md(tc.target))
+		got := r.Path
+		switch {
+		case r.Outside:
+			got = "<outside>"
+		case r.External:
+			got = "<external>"
+		case r.Dir:
+			got = "<dir>"
+		}
+		if got != tc.want {
+			t.Errorf("Resolve(%s, %q) = %q, want %q", tc.src, tc.target, got, tc.want)
+		}
+	}
+	if r := g.Resolve("content/docs/install.md", md("/img/logo.png")); r.OK() || !slices.Equal(r.Probe, []string{"content/img/logo.png", "static/img/logo.png"}) || r.URL != "/img/logo.png" {
+		t.Errorf("static file: %+v", r)
+	}
+}
+
+// TestCheckSite reports a site's broken URL links with where they were
+// looked for, and suggests the URL of the closest page.
+func TestCheckSite(t *testing.T) {
+	src := "[a](/docs/instal/) [b](/docs/install/#usage) [c](/docs/install/#usag) [d](/img/logo.png) [e](/img/log.png) [f](../instal/)"
+	g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}}}, map[string]string{
+		"content/docs/install.md": "# Usage\n",
+		"content/docs/other.md":   src,
+	})
+	want := `1:1 missing-target broken link [a](/docs/instal/): the site serves nothing at "/docs/instal/" (no page content/docs/instal.md, content/docs/instal/index.md or content/docs/instal/_index.md, no file static/docs/instal) => [a](/docs/install/)
+1:46 missing-heading broken link [c](/docs/install/#usag): "content/docs/install.md" has no heading with anchor #usag => [c](/docs/install/#usage)
+1:90 missing-target broken link [e](/img/log.png): the site serves nothing at "/img/log.png" (no file content/img/log.png or static/img/log.png)
+1:108 missing-target broken link [f](../instal/): the site serves nothing at "/docs/instal/" (no page content/docs/instal.md, content/docs/instal/index.md or content/docs/instal/_index.md, no file static/docs/instal) => [f](../install/)
+`
+	probs := check(g, "content/docs/other.md", src, func(p string) bool { return p == "static/img/logo.png" })
+	var b strings.Builder
+	for _, p := range probs {
+		fmt.Fprintf(&b, "%d:%d %s %s", p.Link.Line, p.Link.Column, p.Kind, p.Message())
+		if p.Suggestion != "" {
+			fmt.Fprintf(&b, " => %s", p.Suggestion)
+		}
+		b.WriteByte('\n')
+	}
+	if b.String() != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
 func problems(g *Graph, src, content string) string {
 	var b strings.Builder
 	for _, p := range check(g, src, content, nil) {

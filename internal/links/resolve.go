@@ -25,9 +25,27 @@ type Options struct {
 	// attachment folder setting. The root and the linking note's own folder
 	// are always looked in.
 	AttachmentFolders []string
+	// Site, when set, makes Markdown links resolve as a static site
+	// generator serves them (see Site); MarkdownByName is then ignored.
+	Site *Site
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits
+}
+
+// Site is a static site (Hugo's layout) whose pages are the documents under
+// Content: a page's URL is its path there without ".md", as a folder
+// (content/docs/install.md is /docs/install/), and a folder's page is its
+// _index.md or index.md (content/docs/_index.md is /docs/). Files of the
+// Static folders are served at the site's root (static/img/a.png is
+// /img/a.png), files beside a page bundle's index.md under its URL.
+type Site struct {
+	// Content is the folder of the pages, relative to the root ("." for
+	// the root itself).
+	Content string
+	// Static are folders, relative to the root, whose files are served at
+	// the site's root.
+	Static []string
 }
 
 // Resolution is where a link points.
@@ -52,6 +70,9 @@ type Resolution struct {
 	// indexed document, such as an image, would have to be for the link to
 	// resolve.
 	Probe []string
+	// URL is the site URL path a link was looked up as (Options.Site), for
+	// messages.
+	URL string
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -189,7 +210,78 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	if isExternal(l.Target) {
 		return Resolution{External: true}
 	}
+	if x.opts.Site != nil {
+		return x.resolveSite(src, l.Target)
+	}
 	return x.resolveMarkdown(src, l.Target)
+}
+
+// resolveSite resolves a Markdown link as the site serves it: a target
+// starting with '/' is a URL path from the site's root; a relative one
+// naming a .md file is a file path from the linking document (as Hugo's
+// link render hook and GitHub read it); any other relative target is a URL
+// relative to the linking page's own URL, which for content/docs/install.md
+// is /docs/install/, not its folder.
+func (x *Index) resolveSite(src, t string) Resolution {
+	s := x.opts.Site
+	var u string
+	switch {
+	case strings.HasPrefix(t, "/"):
+		u = t[1:]
+	case hasMDExt(strings.TrimSuffix(t, "/")):
+		return x.resolveMarkdown(src, t)
+	default:
+		page, ok := pageURL(s.Content, src)
+		if !ok { // not a page of the site (a README beside it)
+			return x.resolveMarkdown(src, t)
+		}
+		u = path.Join(page, t)
+	}
+	u = path.Clean(u)
+	if u == ".." || strings.HasPrefix(u, "../") {
+		return Resolution{Outside: true}
+	}
+	at := path.Join(s.Content, u)
+	for _, p := range []string{at, at + ".md", path.Join(at, "index.md"), path.Join(at, "_index.md")} {
+		if hit, ok := x.lookupPath(p, false); ok {
+			return Resolution{Path: hit}
+		}
+	}
+	if u == "." || x.isDir(at) { // a section is served without an _index.md too
+		return Resolution{Dir: true}
+	}
+	r := Resolution{Probe: []string{at}, URL: "/" + u}
+	if strings.HasSuffix(t, "/") {
+		r.URL += "/"
+	}
+	for _, st := range s.Static {
+		r.Probe = append(r.Probe, path.Join(st, u))
+	}
+	return r
+}
+
+// pageURL returns the URL path of the page doc (without the leading and
+// trailing '/': "docs/install", "" for the site's home page) when doc is a
+// page of the site whose pages are under content.
+func pageURL(content, doc string) (string, bool) {
+	rel := doc
+	if content != "." {
+		var ok bool
+		if rel, ok = strings.CutPrefix(doc, content+"/"); !ok {
+			return "", false
+		}
+	}
+	if !hasMDExt(rel) {
+		return "", false
+	}
+	switch strings.ToLower(path.Base(rel)) {
+	case "index.md", "_index.md":
+		if d := path.Dir(rel); d != "." {
+			return d, true
+		}
+		return "", true
+	}
+	return trimMDExt(rel), true
 }
 
 func (x *Index) resolveWiki(src, t string) Resolution {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -36,8 +38,17 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them, the default) or vault (Obsidian: also by note name, .md optional)",
-      "enum": ["relative", "vault"]
+      "description": "how Markdown links resolve: relative (as GitHub renders them, the default), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
+      "enum": ["relative", "vault", "site"]
+    },
+    "site": {
+      "description": "with markdown_links: site, the site's layout (default: Hugo's)",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "content": {"description": "folder of the site's pages, relative to the root (default content; . for the root)", "type": "string", "minLength": 1},
+        "static": {"description": "folders whose files the site serves at its root (default [static])", "type": "array", "items": {"type": "string", "minLength": 1}}
+      }
     },
     "anchors": {
       "description": "check #heading and #^block fragments (default true)",
@@ -80,16 +91,23 @@ const linksCheckExample = `links.check:
   ignore_targets: ['^\{\{']   # template placeholders`
 
 type linksCheckParams struct {
-	Severity      string   `json:"severity"`
-	CaseSensitive bool     `json:"case_sensitive"`
-	MarkdownLinks string   `json:"markdown_links"`
-	Anchors       *bool    `json:"anchors"`
-	Attachments   string   `json:"attachments"`
-	Folders       []string `json:"attachment_folders"`
-	Ambiguous     string   `json:"ambiguous"`
-	IgnoreTargets []string `json:"ignore_targets"`
-	MaxLinks      int      `json:"max_links"`
-	MaxAnchors    int      `json:"max_anchors"`
+	Severity      string      `json:"severity"`
+	CaseSensitive bool        `json:"case_sensitive"`
+	MarkdownLinks string      `json:"markdown_links"`
+	Anchors       *bool       `json:"anchors"`
+	Attachments   string      `json:"attachments"`
+	Folders       []string    `json:"attachment_folders"`
+	Ambiguous     string      `json:"ambiguous"`
+	IgnoreTargets []string    `json:"ignore_targets"`
+	MaxLinks      int         `json:"max_links"`
+	MaxAnchors    int         `json:"max_anchors"`
+	Site          *siteParams `json:"site"`
+}
+
+// siteParams is the site layout of markdown_links: site.
+type siteParams struct {
+	Content string   `json:"content"`
+	Static  []string `json:"static"`
 }
 
 // linksCheck checks every link of the file it is given against the link
@@ -126,6 +144,15 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
 	}}
+	if p.MarkdownLinks == "site" {
+		site, err := siteOf(p.Site)
+		if err != nil {
+			return nil, fmt.Errorf("links.check: %w", err)
+		}
+		a.vaults.opts.Site = site
+	} else if p.Site != nil {
+		return nil, fmt.Errorf("links.check: site is used only with markdown_links: site; add it, or remove site")
+	}
 	if p.Severity != "" {
 		a.severity = action.Severity(p.Severity)
 	}
@@ -140,6 +167,40 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		a.ignore = append(a.ignore, re)
 	}
 	return a, nil
+}
+
+// siteOf returns the site layout of the parameters: Hugo's (pages in
+// content/, static files in static/) where they say nothing.
+func siteOf(p *siteParams) (*links.Site, error) {
+	s := &links.Site{Content: "content", Static: []string{"static"}}
+	if p != nil {
+		if p.Content != "" {
+			s.Content = p.Content
+		}
+		if p.Static != nil {
+			s.Static = p.Static
+		}
+	}
+	var err error
+	if s.Content, err = siteFolder("site.content", s.Content); err != nil {
+		return nil, err
+	}
+	for i, f := range s.Static {
+		if s.Static[i], err = siteFolder(fmt.Sprintf("site.static[%d]", i), f); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// siteFolder checks a folder of the site's layout: relative to the root,
+// inside it.
+func siteFolder(field, f string) (string, error) {
+	c := path.Clean(strings.Trim(f, "/"))
+	if path.IsAbs(f) || c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("%s: %q must be a folder inside the root, relative to it (such as content)", field, f)
+	}
+	return c, nil
 }
 
 // Run updates the graph with the file's content, refreshes the documents its

@@ -337,6 +337,32 @@ func TestLinksCheckObsidianAttachmentFolder(t *testing.T) {
 	}
 }
 
+// TestLinksCheckHugoSite checks a Hugo site's links as Hugo serves them:
+// URL paths to pages and sections, static files at the site's root, page
+// bundles' resources, and relative .md paths.
+func TestLinksCheckHugoSite(t *testing.T) {
+	files := map[string]string{
+		"content/_index.md":              "Read the [docs](/docs/) and [install](/docs/install/#usage).\n",
+		"content/docs/_index.md":         "See [installation](install.md), [install](install/) and [gone](/docs/instal/).\n",
+		"content/docs/install.md":        "![logo](/images/logo.png) ![missing](/images/logo.svg) [back](../_index.md)\n\n## Usage\n",
+		"content/posts/bundle/index.md":  "![cover](cover.jpg) [home](/)\n",
+		"content/posts/bundle/cover.jpg": "jpg",
+		"static/images/logo.png":         "png",
+	}
+	d := newNoteDir(t, files)
+	got, _ := d.runAll(t, mustNew(t, "links.check", "{markdown_links: site}"))
+	want := `content/docs/_index.md:1:57: error: broken link [gone](/docs/instal/): the site serves nothing at "/docs/instal/" (no page content/docs/instal.md, content/docs/instal/index.md or content/docs/instal/_index.md, no file static/docs/instal) (did you mean [gone](/docs/install/)?)
+content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): the site serves nothing at "/images/logo.svg" (no file content/images/logo.svg or static/images/logo.svg)
+`
+	if got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	// The same site checked as GitHub renders it reports the URLs.
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [docs](/docs/)`) {
+		t.Errorf("relative mode: %s", got)
+	}
+}
+
 func TestLinksCheckIncremental(t *testing.T) {
 	d := newNoteDir(t, map[string]string{
 		"a.md":      "[[Target#One]]\n",
@@ -529,6 +555,8 @@ func TestLinksCheckParams(t *testing.T) {
 	for _, bad := range []string{
 		"{severity: fatal}", "{markdown_links: github}", "{unknown: 1}", "{ambiguous: yes}",
 		"{ignore_targets: ['']}", "{anchors: 'no'}",
+		"{site: {content: content}}", "{markdown_links: site, site: {content: ../site}}",
+		"{markdown_links: site, site: {static: [/srv/static]}}", "{markdown_links: site, site: {public: x}}",
 	} {
 		if _, err := action.New("links.check", actiontest.YAML(t, bad), action.Build{}); err == nil {
 			t.Errorf("params %s accepted", bad)
