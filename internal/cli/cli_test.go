@@ -416,6 +416,31 @@ func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
 	}
 }
 
+// TestInitLeavesSyncthingVersionsOut: Syncthing keeps old versions of the
+// notes of a folder it shares in .stversions/ (file~20240101-120000.md),
+// which no rule should stamp or check.
+func TestInitLeavesSyncthingVersionsOut(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		".stfolder/.keep":                        "",
+		".obsidian/app.json":                     "{}",
+		".stversions/notes/a~20240101-120000.md": "[[deleted since]]\n",
+		"notes/a.md":                             "[[b]]\n",
+		"notes/b.md":                             "b\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, ".stversions/ holds Syncthing's old versions of the notes: left out") || !strings.Contains(out, ".trash/") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), `exclude: ["tests/**", ".trash/**", ".stversions/**"]`) {
+		t.Errorf("the starter's exclude:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "check", "-c", cfg); code != 0 {
+		t.Errorf("check: exit %d, want 0 (the old versions left alone)\n%s\n%s", code, out, errOut)
+	}
+}
+
 // TestInitHugoSite is a Hugo site as `hugo new site` and a theme lay it
 // out: the starter leaves the archetypes and the theme alone, finds no
 // broken link among the URLs the site serves, and stamps lastmod into a

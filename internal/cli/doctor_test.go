@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,32 @@ func TestDoctorRulesThatSelectNothing(t *testing.T) {
 	r = wantResult(t, rs, "rules", "warn", "rule elsewhere selects no file")
 	if !strings.Contains(r.Fix, "scribe explain FILE") {
 		t.Errorf("fix %q, want the general advice", r.Fix)
+	}
+}
+
+// Folders where other programs keep copies of the notes (Syncthing's
+// versions, Obsidian's trash) are named when rules select files in them.
+func TestDoctorArchiveFolders(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir, cfg, _ := doctorVault(t, "")
+	writeFiles(t, dir, map[string]string{
+		".stversions/notes/a~20240101-120000.md": "old\n",
+		".stversions/notes/a~20240102-120000.md": "older\n",
+		".trash/gone.md":                         "gone\n",
+	})
+	code, rs := doctorJSON(t, "-c", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %+v", code, rs)
+	}
+	r := wantResult(t, rs, "rules", "warn", "rules select 2 files in .stversions/, Syncthing's old versions of the notes")
+	if r.Fix != `add ".stversions/**" to exclude` {
+		t.Errorf("fix %q", r.Fix)
+	}
+	wantResult(t, rs, "rules", "warn", "rules select 1 file in .trash/, Obsidian's trash (deleted notes)")
+	b, _ := os.ReadFile(cfg)
+	writeFiles(t, dir, map[string]string{"scribe.yaml": strings.Replace(string(b), "version: 1\n", "version: 1\nexclude: [\".stversions/**\", \".trash/**\"]\n", 1)})
+	if _, rs := doctorJSON(t, "-c", cfg); slices.ContainsFunc(rs, func(r doctorResult) bool { return strings.Contains(r.Message, "rules select") }) {
+		t.Errorf("still warned with the folders excluded: %+v", rs)
 	}
 }
 

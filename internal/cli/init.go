@@ -66,22 +66,48 @@ func newInitCmd(g *globals) *cobra.Command {
 // starterExclude is the starter's exclude line, which starterFor extends.
 const starterExclude = `exclude: ["tests/**"]`
 
-// starterFor returns the starter configuration for the folder dir. In an
+// starterFor returns the starter configuration for the folder dir, with
+// what it left out, each with why. In a Hugo site see hugoStarter. In an
 // Obsidian vault (a .obsidian folder) it also excludes the vault's trash
 // (.trash/, deleted notes, which Obsidian itself no longer shows) and the
 // templates folders its settings name (the core Templates plugin's,
 // Templater's): their notes hold placeholders ({{date}}, <% tp.file.title
 // %>) for the notes made from them, which rules must not stamp and whose
-// links do not resolve. It returns what it left out, each with why.
+// links do not resolve. In a folder Syncthing shares (a .stfolder marker)
+// it excludes .stversions/, where Syncthing keeps old versions of the
+// notes, which are not the vault's to rewrite or check.
 func starterFor(dir string) ([]byte, []string) {
 	if isHugoSite(dir) {
 		return hugoStarter()
 	}
-	if fi, err := os.Stat(filepath.Join(dir, ".obsidian")); err != nil || !fi.IsDir() {
+	var folders, why, about []string
+	if isDir(filepath.Join(dir, ".obsidian")) {
+		folders, why = obsidianLeftOut(dir)
+		about = append(about, "An Obsidian vault: its trash (deleted notes), and its templates folders\n"+
+			"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n"+
+			"# do not resolve.")
+	}
+	if isDir(filepath.Join(dir, ".stfolder")) || isDir(filepath.Join(dir, ".stversions")) {
+		folders = append(folders, ".stversions")
+		why = append(why, ".stversions/ holds Syncthing's old versions of the notes")
+		about = append(about, "Syncthing's old versions of the notes (.stversions/).")
+	}
+	if len(folders) == 0 || !bytes.Contains(config.Starter, []byte(starterExclude)) {
 		return config.Starter, nil
 	}
-	folders := []string{".trash"}
-	why := []string{".trash/ is this Obsidian vault's trash"}
+	globs := []string{strconv.Quote("tests/**")}
+	for _, f := range folders {
+		globs = append(globs, strconv.Quote(f+"/**"))
+	}
+	line := "# " + strings.Join(about, "\n# ") + "\nexclude: [" + strings.Join(globs, ", ") + "]"
+	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
+}
+
+// obsidianLeftOut returns the folders of the Obsidian vault dir that rules
+// leave alone, and why: its trash and its templates folders.
+func obsidianLeftOut(dir string) (folders, why []string) {
+	folders = []string{".trash"}
+	why = []string{".trash/ is this Obsidian vault's trash"}
 	for _, src := range []struct{ file, key string }{
 		{".obsidian/templates.json", "folder"},
 		{".obsidian/plugins/templater-obsidian/data.json", "templates_folder"},
@@ -102,25 +128,20 @@ func starterFor(dir string) ([]byte, []string) {
 		folders = append(folders, f)
 		why = append(why, f+"/ is this Obsidian vault's templates folder")
 	}
-	if !bytes.Contains(config.Starter, []byte(starterExclude)) {
-		return config.Starter, nil
-	}
-	globs := []string{strconv.Quote("tests/**")}
-	for _, f := range folders {
-		globs = append(globs, strconv.Quote(f+"/**"))
-	}
-	line := "# An Obsidian vault: its trash (deleted notes), and its templates folders\n" +
-		"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n" +
-		"# do not resolve.\n" +
-		"exclude: [" + strings.Join(globs, ", ") + "]"
-	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
+	return folders, why
+}
+
+// isDir reports whether p is a directory.
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // isHugoSite reports whether dir is the top of a Hugo site: a content/
 // folder beside Hugo's configuration (hugo.toml, or config.toml as older
 // sites name it, in any of its formats, or a config/ folder).
 func isHugoSite(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "content")); err != nil || !fi.IsDir() {
+	if !isDir(filepath.Join(dir, "content")) {
 		return false
 	}
 	for _, name := range []string{"hugo", "config"} {
@@ -130,8 +151,7 @@ func isHugoSite(dir string) bool {
 			}
 		}
 	}
-	fi, err := os.Stat(filepath.Join(dir, "config", "_default"))
-	return err == nil && fi.IsDir()
+	return isDir(filepath.Join(dir, "config", "_default"))
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

@@ -3,8 +3,10 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/scribe-md/scribe/internal/config"
@@ -38,6 +40,11 @@ func checkRules(ctx context.Context, env *Env) []Result {
 		out = append(out, Result{Status: Warn,
 			Message: fmt.Sprintf("rule %s selects no file: its files %s match none of the %s its roots hold", r.ID, quoteAll(globs), plural(files, "file", "files")),
 			Fix:     globFix(dirs, globs)})
+	}
+	for _, f := range slices.Sorted(maps.Keys(t.archived)) {
+		out = append(out, Result{Status: Warn,
+			Message: fmt.Sprintf("rules select %s in %s/, %s", plural(t.archived[f], "file", "files"), f, archives[f]),
+			Fix:     fmt.Sprintf("add %q to exclude", f+"/**")})
 	}
 	if len(some) > 4 {
 		// One line for the many that are fine.

@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/scribe-md/scribe/internal/config"
@@ -25,8 +26,18 @@ type tree struct {
 	configs map[string][]string
 	// counts holds, per rule of env.Rules, the files its globs select.
 	counts []int
+	// archived counts, per folder of archives, the files some rule
+	// selects in it, in any root.
+	archived map[string]int
 	// err is why a root could not be listed to its end.
 	err error
+}
+
+// archives are folders that other programs keep inside a vault for copies
+// of its notes: no rule should rewrite or check them.
+var archives = map[string]string{
+	".stversions": "Syncthing's old versions of the notes",
+	".trash":      "Obsidian's trash (deleted notes)",
 }
 
 // walk walks every root of env's configuration once, as the engine lists
@@ -36,7 +47,7 @@ func (env *Env) walk(ctx context.Context) *tree {
 	if env.tree != nil {
 		return env.tree
 	}
-	t := &tree{configs: map[string][]string{}}
+	t := &tree{configs: map[string][]string{}, archived: map[string]int{}}
 	env.tree = t
 	var rules []*rule.Rule
 	if env.Rules != nil {
@@ -59,10 +70,15 @@ func (env *Env) walk(ctx context.Context) *tree {
 				mu.Lock()
 				defer mu.Unlock()
 				t.files++
+				selected := false
 				for i, r := range rules {
 					if r.MatchPath(e.Rel) {
 						t.counts[i]++
+						selected = true
 					}
+				}
+				if first, _, _ := strings.Cut(e.Rel, "/"); selected && archives[first] != "" {
+					t.archived[first]++
 				}
 				// A configuration beside env's own is an alternative to it
 				// (another name Find would take), not one of a subfolder.
