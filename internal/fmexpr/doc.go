@@ -16,4 +16,11 @@
 //
 // Everything else is expr's own: equality with nil (fm.x == nil), `??`,
 // arithmetic and the built-in functions.
+//
+// Reads lists what an expression reads (fm.status, match.1, path), for
+// `scribe explain`, for reading only those front-matter fields, and for
+// Failure, the message of an expression that failed on a file: it quotes
+// the expression and the values it read there.
+//
+// The package has no state; everything in it is safe for concurrent use.
 package fmexpr

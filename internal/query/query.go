@@ -55,9 +55,13 @@ type Result struct {
 type Query struct {
 	from  []string
 	where *vm.Program
-	key   []string // nil: sort by path; else the front matter field path
-	desc  bool
-	limit int
+	// whereSrc and reads are the condition as written and what it reads,
+	// for the message of a failure.
+	whereSrc string
+	reads    []fmexpr.Read
+	key      []string // nil: sort by path; else the front matter field path
+	desc     bool
+	limit    int
 }
 
 // Error is a Spec that does not compile. Field names the parameter ("from[1]",
@@ -98,7 +102,7 @@ func Compile(s Spec) (*Query, error) {
 				Hint:    whereHint(err),
 			}
 		}
-		q.where = p
+		q.where, q.whereSrc, q.reads = p, s.Where, fmexpr.Reads(s.Where)
 	}
 	key, err := parseSortKey(s.Sort)
 	if err != nil {
@@ -167,9 +171,10 @@ func (q *Query) Eval(d Doc) (bool, error) {
 	if fm == nil {
 		fm = map[string]any{}
 	}
-	out, err := expr.Run(q.where, map[string]any{"fm": fm, "path": d.Path})
+	env := map[string]any{"fm": fm, "path": d.Path}
+	out, err := expr.Run(q.where, env)
 	if err != nil {
-		return false, fmt.Errorf("condition: %s", firstLine(err.Error()))
+		return false, fmexpr.Failure("where", q.whereSrc, err, q.reads, env)
 	}
 	b, _ := out.(bool)
 	return b, nil

@@ -109,8 +109,8 @@ func TestSelectRuntimeFailureLeavesDocOut(t *testing.T) {
 	var failed []string
 	for _, f := range res.Failed {
 		failed = append(failed, f.Path)
-		if !strings.Contains(f.Err.Error(), "condition") || !strings.Contains(f.Err.Error(), "string > int") {
-			t.Errorf("failure %s: %v does not say it is the condition, and why", f.Path, f.Err)
+		if !strings.Contains(f.Err.Error(), "where `fm.title > 2` failed") || !strings.Contains(f.Err.Error(), "string > int") || !strings.Contains(f.Err.Error(), "(here fm.title = \"") {
+			t.Errorf("failure %s: %v does not say it is the condition, why, and the value it read", f.Path, f.Err)
 		}
 	}
 	if want := []string{"journal/e.md", "notes/a.md", "notes/b.md", "notes/c.md", "notes/sub/d.md"}; !slices.Equal(failed, want) {

@@ -2,7 +2,6 @@ package rule
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp/syntax"
@@ -54,7 +53,7 @@ type Rule struct {
 	whenSrc          string
 	// reads are the variables and front-matter fields the condition reads
 	// (see Inputs).
-	reads []read
+	reads []fmexpr.Read
 	// whenFields are the front-matter keys the condition reads (fm.KEY or
 	// fm["KEY"]); whenAll is set when it uses fm any other way. Both come
 	// from reads.
@@ -136,11 +135,11 @@ func compileRule(cfg *config.Config, i int, rc config.Rule, b action.Build) (*Ru
 		prog, err := compileWhen(rc.When)
 		switch {
 		case err != nil:
-			errs = append(errs, cfg.Errorf(at(".when"), whenHint(err), "invalid condition: %s", oneLine(err.Error())))
+			errs = append(errs, cfg.Errorf(at(".when"), whenHint(err), "invalid condition: %s", fmexpr.OneLine(err.Error())))
 		case checkOrigins(rc.When) != "":
 			errs = append(errs, cfg.Errorf(at(".when"), `origin is one of "user", "vcs", "scribe", "scan"`, "invalid condition: origin is never %q", checkOrigins(rc.When)))
 		default:
-			r.when, r.whenSrc, r.reads = prog, rc.When, conditionReads(rc.When)
+			r.when, r.whenSrc, r.reads = prog, rc.When, fmexpr.Reads(rc.When)
 			r.whenFields, r.whenAll = fmFieldsOf(r.reads)
 		}
 	}
@@ -255,10 +254,6 @@ func whenHint(err error) string {
 		return h
 	}
 	return `a condition is a boolean expression over fm, path, match and origin, e.g. fm.status != "archived"`
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 // Close releases the resources of every action that holds some.
@@ -382,17 +377,17 @@ func (s *Set) ConditionFields() (fields []string, all bool) {
 // (fm.status, fm["status"], fm?.status); any other use reads fm whole. A
 // variable the condition declares with the name fm only adds keys, never
 // hides a use.
-func fmFields(src string) (fields []string, all bool) { return fmFieldsOf(conditionReads(src)) }
+func fmFields(src string) (fields []string, all bool) { return fmFieldsOf(fmexpr.Reads(src)) }
 
-// fmFieldsOf is fmFields from the condition's reads (conditionReads).
-func fmFieldsOf(reads []read) (fields []string, all bool) {
+// fmFieldsOf is fmFields from the condition's reads (fmexpr.Reads).
+func fmFieldsOf(reads []fmexpr.Read) (fields []string, all bool) {
 	for _, rd := range reads {
 		switch {
-		case rd.root != "fm":
-		case rd.key == "":
+		case rd.Root != "fm":
+		case rd.Key == "":
 			return nil, true
 		default:
-			fields = append(fields, rd.key)
+			fields = append(fields, rd.Key)
 		}
 	}
 	return fields, false
@@ -422,43 +417,13 @@ func (r *Rule) Eval(fm map[string]any, path string, m *action.Match, origin acti
 	return b, nil
 }
 
-// evalError says why the condition failed on a file: expr's message
-// without its copy of the source (the condition is quoted whole), the
-// values the condition read there, and, when one is a missing field, how
-// to write the condition for files that lack it.
+// evalError says why the condition failed on a file (see fmexpr.Failure).
 func (r *Rule) evalError(err error, fm map[string]any, path string, m *action.Match, origin action.Origin) error {
-	msg, _, _ := strings.Cut(err.Error(), "\n")
-	var vals, missing []string
-	for _, in := range r.Inputs(fm, path, m, origin) {
-		if strings.HasPrefix(in.Name, "fm") && in.Name != "fm" && in.Value == nil {
-			vals = append(vals, in.Name+" missing")
-			missing = append(missing, in.Name)
-			continue
-		}
-		vals = append(vals, fmt.Sprintf("%s = %s", in.Name, valueText(in.Value)))
+	if fm == nil {
+		fm = noFrontMatter
 	}
-	e := fmt.Sprintf("rule %s: condition `%s` failed: %s", r.ID, oneLine(r.whenSrc), msg)
-	if len(vals) > 0 {
-		e += " (here " + strings.Join(vals, ", ") + ")"
-	}
-	if len(missing) > 0 {
-		f := missing[0]
-		e += fmt.Sprintf("; a missing field is nil: test it first (%s != nil && …) or give it a default (%s ?? DEFAULT)", f, f)
-	}
-	return errors.New(e)
-}
-
-// valueText shows a value a condition read, as JSON writes it (a string
-// quoted, a list in brackets), cut short.
-func valueText(v any) string {
-	s := fmt.Sprint(v)
-	if b, err := json.Marshal(v); err == nil {
-		s = string(b)
-	}
-	if len(s) > 60 {
-		s = strings.ToValidUTF8(s[:57], "") + "…"
-	}
-	return s
+	env := map[string]any{"fm": fm, "path": path, "match": matchVars(m), "origin": string(origin)}
+	return fmexpr.Failure("rule "+r.ID+": condition", r.whenSrc, err, r.reads, env)
 }
 
 // noFrontMatter is fm for a file without front matter. Shared: a condition
