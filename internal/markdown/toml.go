@@ -26,8 +26,9 @@ type tomlEntry struct {
 type tomlLayout struct {
 	keys map[string]tomlEntry
 	// tables are top-level names written as a table: a [name] or [[name]]
-	// header, or dotted keys (name.field = …). They are left alone.
-	tables map[string]bool
+	// header, or dotted keys (name.field = …), each with the offset of its
+	// first such line. They are left alone.
+	tables map[string]int
 	// end is where a new top-level key goes: after the last top-level
 	// key-value's line (before the first table, which ends the top level),
 	// or at the block's start.
@@ -38,7 +39,12 @@ type tomlLayout struct {
 // has read without error. The parser keeps each expression's byte range,
 // which is what lets an edit touch one value and nothing else.
 func newTOMLLayout(content []byte, b Block) (*tomlLayout, error) {
-	l := &tomlLayout{keys: map[string]tomlEntry{}, tables: map[string]bool{}, end: b.YAMLStart}
+	l := &tomlLayout{keys: map[string]tomlEntry{}, tables: map[string]int{}, end: b.YAMLStart}
+	table := func(name string, at int) {
+		if _, seen := l.tables[name]; !seen {
+			l.tables[name] = bytes.LastIndexByte(content[:at], '\n') + 1
+		}
+	}
 	var p unstable.Parser
 	p.Reset(content[b.YAMLStart:b.YAMLEnd])
 	top := true
@@ -49,7 +55,7 @@ func newTOMLLayout(content []byte, b Block) (*tomlLayout, error) {
 			top = false
 			it := e.Key()
 			it.Next()
-			l.tables[string(it.Node().Data)] = true
+			table(string(it.Node().Data), b.YAMLStart+int(it.Node().Raw.Offset))
 		case unstable.KeyValue:
 			if !top {
 				continue
@@ -71,7 +77,7 @@ func newTOMLLayout(content []byte, b Block) (*tomlLayout, error) {
 			l.end = lineNext
 			name := string(first.Data)
 			if first != last {
-				l.tables[name] = true
+				table(name, start)
 				continue
 			}
 			valStart := b.YAMLStart + int(last.Raw.Offset+last.Raw.Length)
@@ -94,6 +100,32 @@ func newTOMLLayout(content []byte, b Block) (*tomlLayout, error) {
 		return nil, fmt.Errorf("TOML front matter: %w", err)
 	}
 	return l, nil
+}
+
+// TOMLKeyPosition returns the file line and column (counted in characters)
+// where the top-level key of content's TOML front matter is written (for a
+// table, its first [key] header or dotted key); ok is false when content has
+// no TOML front matter, or not that key.
+func TOMLKeyPosition(content []byte, key string) (line, col int, ok bool) {
+	b := Find(content)
+	if !b.Present || b.Format != TOML {
+		return 0, 0, false
+	}
+	l, err := newTOMLLayout(content, b)
+	if err != nil {
+		return 0, 0, false
+	}
+	lineStart := -1
+	if e, found := l.keys[key]; found {
+		lineStart = e.lineStart
+	} else if at, found := l.tables[key]; found {
+		lineStart = at
+	}
+	if lineStart < 0 {
+		return 0, 0, false
+	}
+	start := skipBlanks(content, lineStart)
+	return 1 + bytes.Count(content[:lineStart], []byte{'\n'}), 1 + utf8.RuneCount(content[lineStart:start]), true
 }
 
 // skipBlanks returns the offset of the first byte at or after i that is not
@@ -129,7 +161,7 @@ func setTOML(content []byte, b Block, fields []Field, values map[string]any) ([]
 		}
 		want[f.Key] = v
 		e, exists := l.keys[f.Key]
-		if !exists && l.tables[f.Key] {
+		if _, isTable := l.tables[f.Key]; !exists && isTable {
 			return nil, fmt.Errorf("set front matter key %q: it is a TOML table ([%s] or dotted keys %s.…); edit it by hand", f.Key, f.Key, f.Key)
 		}
 		enc, err := encodeTOML(nil, v, e.quote)
@@ -175,7 +207,7 @@ func deleteTOML(content []byte, b Block, keys []string) ([]byte, error) {
 	for _, key := range slices.Compact(slices.Sorted(slices.Values(keys))) {
 		e, ok := l.keys[key]
 		if !ok {
-			if l.tables[key] {
+			if _, isTable := l.tables[key]; isTable {
 				return nil, fmt.Errorf("delete front matter key %q: it is a TOML table ([%s] or dotted keys %s.…); edit it by hand", key, key, key)
 			}
 			continue

@@ -512,7 +512,7 @@ func (p *fmPositions) parse() {
 	p.block = markdown.Find(p.content)
 	p.line0 = 1 + bytes.Count(p.content[:p.block.YAMLStart], []byte{'\n'})
 	if !p.block.Present || p.block.Format == markdown.TOML {
-		return // TOML findings point at the fence
+		return // TOML findings point at their top-level key, or at the fence
 	}
 	// markdown.Parse already accepted this YAML (or JSON), within its bounds.
 	p.body, _ = yamlnode.Parse(p.content[p.block.YAMLStart:p.block.YAMLEnd])
@@ -525,6 +525,13 @@ func (p *fmPositions) parse() {
 func (p *fmPositions) at(path []string) (line, col int) {
 	p.parse()
 	line, col = 1+bytes.Count(p.content[:p.block.Start], []byte{'\n'}), 1
+	if p.block.Format == markdown.TOML && len(path) > 0 {
+		// The top-level key's line: TOML's nested values are not mapped.
+		if l, c, ok := markdown.TOMLKeyPosition(p.content, path[0]); ok {
+			return l, c
+		}
+		return line, col
+	}
 	node := fmUnwrap(p.body)
 	for _, seg := range path {
 		mark, next := fmChild(node, seg)

@@ -57,6 +57,11 @@ func TestFrontmatterValidate(t *testing.T) {
 			`6:5 error front matter "tags[1]": value must be a string, not a mapping` + "\n"},
 		{"an empty list item is null", "---\ntitle: T\nstatus: done\ntags:\n  - a\n  - \n---\n",
 			`6:4 error front matter "tags[1]": value must be a string, not nothing (null)` + "\n"},
+		{"TOML at its top-level keys", "+++\ntitle = 'T'\n  status = 'wip'\ntags = ['a', 3]\n[author]\nemail = 'nobody'\n+++\n",
+			`3:3 error front matter "status": value must be one of "draft", "done"` + "\n" +
+				`4:1 error front matter "tags[1]": value must be a string, not a number` + "\n" +
+				`5:1 error front matter "author": missing required field "name"` + "\n" +
+				`5:1 error front matter "author.email": "nobody" does not match the pattern "^[^@]+@[^@]+$"` + "\n"},
 		{"not yaml", "---\ntitle: [T\n---\n", "2:"},
 	}
 	a := actiontest.Must(t, "frontmatter.validate", `{schema: note.json}`, action.Build{ConfigDir: schemaDir(t)})
