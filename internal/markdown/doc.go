@@ -20,7 +20,9 @@
 // remove its lines, or append lines at the end of the block, and keep every
 // other byte as it was (comments, blank lines, key order, quoting,
 // indentation, CRLF line endings, a BOM, a missing final newline). New
-// values are written on one line, lists and mappings in flow style. Every
+// values are written on one line, lists and mappings in flow style, except
+// a list of scalars in place of a block list ("- a" lines, as Obsidian
+// writes every list), or beside one, which is written as those are. Every
 // result is parsed again and compared with what was asked before it is
 // returned, so an input laid out in a way the editor does not understand
 // gives an error, never a damaged file. Set and Delete return content itself

@@ -23,8 +23,10 @@ type Field struct {
 //
 // A replaced string value keeps the quotes it had when the new string can be
 // written in them; a replaced date or time stays one when the new value is a
-// string that reads as one (see keepDates). Lists and mappings are written
-// in flow style ([a, b], {k: v}). A value always reads back equal through
+// string that reads as one (see keepDates). A list replacing a block list
+// ("- a" lines) is written as one, with the same indentation, when its items
+// are scalars; so is a new list in a block that has one. Other lists and
+// mappings are written in flow style ([a, b], {k: v}). A value always reads back equal through
 // Parse. TOML front matter is edited the same way (see setTOML); JSON is
 // refused.
 //
@@ -96,6 +98,16 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 		if !ok {
 			appended = append(appended, ed.indent...)
 			appended = append(appended, f.Key...)
+			if ed.items != "" && blockList(v) {
+				// Lists are written as the block's own are (Obsidian
+				// writes every list one item a line).
+				appended = append(appended, ':')
+				appended = append(appended, b.Newline...)
+				if appended, err = appendItems(appended, v.([]any), ed.items, b.Newline); err != nil {
+					return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)
+				}
+				continue
+			}
 			appended = append(appended, ": "...)
 			if appended, err = encode(appended, v, false, 0); err != nil {
 				return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)

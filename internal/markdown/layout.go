@@ -18,6 +18,9 @@ type editor struct {
 	lines   []line
 	entries []entry
 	byKey   map[string]int
+	// items is how the first block list of the block writes its items
+	// ("  - "), for lists added beside it; "" when it has none.
+	items string
 }
 
 // line is one line of the YAML text, in offsets of the whole content.
@@ -36,6 +39,10 @@ type entry struct {
 	explicit    bool
 	colon       int  // index of the ':' after the key in its line, or -1
 	quote       byte // '"' or '\'' when the value is a quoted string
+	// items is how a block list value writes its items, the indentation
+	// and the dash ("  - "), when the key's line holds nothing else; ""
+	// for any other value.
+	items string
 }
 
 // newEditor parses the front matter in b and maps its top-level keys to
@@ -122,6 +129,10 @@ func newFullEditor(content []byte, b Block) (*editor, error) {
 				e.quote = '\''
 			}
 		}
+		e.items = blockItems(content, ed.lines, e, v)
+		if ed.items == "" {
+			ed.items = e.items
+		}
 		ed.byKey[key] = len(ed.entries)
 		ed.entries = append(ed.entries, e)
 	}
@@ -186,6 +197,64 @@ func newFastEditor(content []byte, b Block) (*editor, bool) {
 	return ed, true
 }
 
+// blockItems returns how the block list v, the value of entry e, writes its
+// items ("  - ", "- "): the text before its first item on that item's line,
+// when that is spaces and a dash, and the key's line holds nothing after
+// the colon but a comment. It returns "" for any other value.
+func blockItems(content []byte, lines []line, e entry, v *yaml.Node) string {
+	if v.Kind != yaml.SequenceNode || v.Style&yaml.FlowStyle != 0 || v.Anchor != "" || yamlnode.Tag(v) != "" || len(v.Content) == 0 || e.colon < 0 {
+		return ""
+	}
+	l := lines[e.first]
+	if rest := bytes.TrimLeft(content[l.start+e.colon+1:l.end], " \t"); len(rest) > 0 && rest[0] != '#' {
+		return ""
+	}
+	item := v.Content[0]
+	at := item.Line - 1
+	if at <= e.first || at >= len(lines) {
+		return ""
+	}
+	text := content[lines[at].start:lines[at].end]
+	col := item.Column - 1
+	if col <= 0 || col > len(text) {
+		return ""
+	}
+	prefix := text[:col]
+	if t := bytes.TrimRight(prefix, " "); len(t) == 0 || t[len(t)-1] != '-' || len(bytes.TrimLeft(t[:len(t)-1], " ")) != 0 {
+		return ""
+	}
+	return string(prefix)
+}
+
+// blockList reports whether v is a list that can be written one item a
+// line: not empty, and every item a scalar.
+func blockList(v any) bool {
+	l, ok := v.([]any)
+	if !ok || len(l) == 0 {
+		return false
+	}
+	for _, item := range l {
+		switch item.(type) {
+		case []any, map[string]any:
+			return false
+		}
+	}
+	return true
+}
+
+// appendItems writes the items of list, one a line, each after prefix.
+func appendItems(buf []byte, list []any, prefix, newline string) ([]byte, error) {
+	for _, item := range list {
+		buf = append(buf, prefix...)
+		var err error
+		if buf, err = encode(buf, item, false, 0); err != nil {
+			return nil, err
+		}
+		buf = append(buf, newline...)
+	}
+	return buf, nil
+}
+
 // trailer reports whether l is blank or a comment at or left of the keys'
 // column: such lines after a value are not part of it.
 func (ed *editor) trailer(l line, indent int) bool {
@@ -212,6 +281,16 @@ func (ed *editor) replace(e entry, v any) (splice, error) {
 	enc, err := encode(nil, v, false, quote)
 	if err != nil {
 		return splice{}, fmt.Errorf("set front matter key %q: %w", e.key, err)
+	}
+	if e.items != "" && blockList(v) && e.last > e.first {
+		// A block list stays one: its items are replaced, its key line
+		// (and a comment on it) kept.
+		newline := string(ed.content[l.end:l.next])
+		items, err := appendItems(nil, v.([]any), e.items, newline)
+		if err != nil {
+			return splice{}, fmt.Errorf("set front matter key %q: %w", e.key, err)
+		}
+		return splice{start: l.next, end: ed.lines[e.last].next, text: items}, nil
 	}
 	p := colon + 1
 	for p < len(text) && (text[p] == ' ' || text[p] == '\t') {
