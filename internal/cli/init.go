@@ -165,6 +165,7 @@ func hugoStarter() ([]byte, []string) {
 		{starterExclude, "# A Hugo site: its archetypes (templates of new pages) and its themes\n" +
 			"# (their own projects) are left alone.\n" +
 			`exclude: ["tests/**", "archetypes/**", "themes/**"]`},
+		{"id: stamp-updated ", "id: stamp-lastmod "},
 		{`Stamp "updated" when you edit a note`, `Stamp "lastmod" when you edit a page`},
 		{`          updated: '{{ now | date "2006-01-02" }}'`, `          lastmod: '{{ now | date "2006-01-02" }}'   # Hugo's modification date`},
 		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: site   # the URLs Hugo serves: /docs/x/ is content/docs/x.md, /img.png static/img.png\n"},
