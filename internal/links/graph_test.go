@@ -138,7 +138,7 @@ func TestResolveMarkdownByName(t *testing.T) {
 // folder, sections by their _index.md, bundles by their index.md, and
 // static files at the root.
 func TestResolveSite(t *testing.T) {
-	g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}}}, map[string]string{
+	g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**", "**/index.xml"}}}, map[string]string{
 		"content/_index.md":              "",
 		"content/docs/_index.md":         "",
 		"content/docs/install.md":        "# Usage\n",
@@ -172,6 +172,10 @@ func TestResolveSite(t *testing.T) {
 		{"README.md", "content/docs/install.md", "content/docs/install.md"}, // not a page: a file path
 		{"content/_index.md", "/../x/", "<outside>"},
 		{"content/_index.md", "https://example.org/docs/", "<external>"},
+		{"content/_index.md", "/tags/", "<external>"}, // generated: not checked
+		{"content/_index.md", "/tags/go/", "<external>"},
+		{"content/docs/install.md", "../index.xml", "<external>"},
+		{"content/_index.md", "/tagsx/", ""},
 	} {
 		r := g.Resolve(tc.src, md(tc.target))
 		got := r.Path

@@ -4,6 +4,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Options set how links resolve, and how much of a document a Graph keeps.
@@ -46,6 +48,11 @@ type Site struct {
 	// Static are folders, relative to the root, whose files are served at
 	// the site's root.
 	Static []string
+	// Generated are doublestar globs of URL paths (without the leading
+	// '/') that the generator makes with no file behind them, such as
+	// Hugo's taxonomy pages ("tags/**") and feeds ("**/index.xml"): links
+	// to them are not checked.
+	Generated []string
 }
 
 // Resolution is where a link points.
@@ -240,6 +247,11 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	u = path.Clean(u)
 	if u == ".." || strings.HasPrefix(u, "../") {
 		return Resolution{Outside: true}
+	}
+	for _, g := range s.Generated {
+		if ok, _ := doublestar.Match(g, u); ok {
+			return Resolution{External: true} // made by the generator: nothing to check
+		}
 	}
 	at := path.Join(s.Content, u)
 	for _, p := range []string{at, at + ".md", path.Join(at, "index.md"), path.Join(at, "_index.md")} {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/links"
 )
@@ -47,7 +49,8 @@ const linksCheckSchema = `{
       "additionalProperties": false,
       "properties": {
         "content": {"description": "folder of the site's pages, relative to the root (default content; . for the root)", "type": "string", "minLength": 1},
-        "static": {"description": "folders whose files the site serves at its root (default [static])", "type": "array", "items": {"type": "string", "minLength": 1}}
+        "static": {"description": "folders whose files the site serves at its root (default [static])", "type": "array", "items": {"type": "string", "minLength": 1}},
+        "generated": {"description": "doublestar globs of URL paths the generator makes with no file behind them, not checked (default Hugo's: [tags/**, categories/**, **/index.xml, sitemap.xml])", "type": "array", "items": {"type": "string", "minLength": 1}}
       }
     },
     "anchors": {
@@ -106,8 +109,9 @@ type linksCheckParams struct {
 
 // siteParams is the site layout of markdown_links: site.
 type siteParams struct {
-	Content string   `json:"content"`
-	Static  []string `json:"static"`
+	Content   string   `json:"content"`
+	Static    []string `json:"static"`
+	Generated []string `json:"generated"`
 }
 
 // linksCheck checks every link of the file it is given against the link
@@ -172,13 +176,17 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 // siteOf returns the site layout of the parameters: Hugo's (pages in
 // content/, static files in static/) where they say nothing.
 func siteOf(p *siteParams) (*links.Site, error) {
-	s := &links.Site{Content: "content", Static: []string{"static"}}
+	s := &links.Site{Content: "content", Static: []string{"static"},
+		Generated: []string{"tags/**", "categories/**", "**/index.xml", "sitemap.xml"}}
 	if p != nil {
 		if p.Content != "" {
 			s.Content = p.Content
 		}
 		if p.Static != nil {
 			s.Static = p.Static
+		}
+		if p.Generated != nil {
+			s.Generated = p.Generated
 		}
 	}
 	var err error
@@ -188,6 +196,11 @@ func siteOf(p *siteParams) (*links.Site, error) {
 	for i, f := range s.Static {
 		if s.Static[i], err = siteFolder(fmt.Sprintf("site.static[%d]", i), f); err != nil {
 			return nil, err
+		}
+	}
+	for i, g := range s.Generated {
+		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") {
+			return nil, fmt.Errorf("site.generated[%d]: %q is not a doublestar glob of URL paths without the leading / (such as tags/**)", i, g)
 		}
 	}
 	return s, nil

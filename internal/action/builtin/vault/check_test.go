@@ -342,7 +342,7 @@ func TestLinksCheckObsidianAttachmentFolder(t *testing.T) {
 // bundles' resources, and relative .md paths.
 func TestLinksCheckHugoSite(t *testing.T) {
 	files := map[string]string{
-		"content/_index.md":              "Read the [docs](/docs/) and [install](/docs/install/#usage).\n",
+		"content/_index.md":              "Read the [docs](/docs/) and [install](/docs/install/#usage), [tagged](/tags/go/).\n",
 		"content/docs/_index.md":         "See [installation](install.md), [install](install/) and [gone](/docs/instal/).\n",
 		"content/docs/install.md":        "![logo](/images/logo.png) ![missing](/images/logo.svg) [back](../_index.md)\n\n## Usage\n",
 		"content/posts/bundle/index.md":  "![cover](cover.jpg) [home](/)\n",
@@ -557,6 +557,7 @@ func TestLinksCheckParams(t *testing.T) {
 		"{ignore_targets: ['']}", "{anchors: 'no'}",
 		"{site: {content: content}}", "{markdown_links: site, site: {content: ../site}}",
 		"{markdown_links: site, site: {static: [/srv/static]}}", "{markdown_links: site, site: {public: x}}",
+		"{markdown_links: site, site: {generated: ['/tags/**']}}", "{markdown_links: site, site: {generated: ['tags/[']}}",
 	} {
 		if _, err := action.New("links.check", actiontest.YAML(t, bad), action.Build{}); err == nil {
 			t.Errorf("params %s accepted", bad)

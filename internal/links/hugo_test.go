@@ -1,0 +1,101 @@
+package links
+
+import (
+	"bytes"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSiteAgreesWithHugo is a differential test of site links
+// (Options.Site) against Hugo itself: it builds testdata/hugo with the hugo
+// program, then checks every link of its page content/links.md twice, by
+// Scribe and by looking for what Hugo built at the link's URL (the page, the
+// file, the heading's id), and requires the same verdict for each. Hugo's
+// default taxonomies and feeds are generated URLs (Site.Generated). The test
+// skips when hugo is not installed, unless SCRIBE_REQUIRE_HUGO is set (CI
+// installs it).
+func TestSiteAgreesWithHugo(t *testing.T) {
+	hugo, err := exec.LookPath("hugo")
+	if err != nil {
+		if os.Getenv("SCRIBE_REQUIRE_HUGO") != "" {
+			t.Fatal("hugo is not installed (SCRIBE_REQUIRE_HUGO is set)")
+		}
+		t.Skip("hugo is not installed")
+	}
+	site := t.TempDir()
+	if err := os.CopyFS(site, os.DirFS("testdata/hugo")); err != nil {
+		t.Fatal(err)
+	}
+	public := t.TempDir()
+	cmd := exec.Command(hugo, "--source", site, "--destination", public, "--cacheDir", t.TempDir(), "--quiet")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("hugo: %v\n%s", err, out)
+	}
+
+	g := NewGraph(Options{Site: &Site{Content: "content", Static: []string{"static"},
+		Generated: []string{"tags/**", "categories/**", "**/index.xml", "sitemap.xml"}}})
+	var page []byte
+	err = filepath.WalkDir(site, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(site, p)
+		rel = filepath.ToSlash(rel)
+		if !strings.HasSuffix(rel, ".md") {
+			g.AddFile(rel)
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if rel == "content/links.md" {
+			page = b
+		}
+		g.Update(rel, b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Parse(page)
+	exists := func(p string) bool { _, err := os.Stat(filepath.Join(site, p)); return err == nil }
+	scribe := map[string]bool{}
+	for _, p := range g.Check("content/links.md", doc, exists) {
+		scribe[p.Link.Raw] = true
+	}
+
+	base, _ := url.Parse("https://example.org/links/")
+	if len(doc.Links) < 30 {
+		t.Fatalf("content/links.md has %d links; the fixture is not what this test reads", len(doc.Links))
+	}
+	for _, l := range doc.Links {
+		dest := l.Target
+		if l.HasFragment {
+			dest += "#" + l.Fragment
+		}
+		u, err := base.Parse(dest)
+		if err != nil {
+			t.Fatalf("%s: %v", l.Raw, err)
+		}
+		file := u.Path
+		if strings.HasSuffix(file, "/") || path.Ext(file) == "" {
+			file = path.Join(file, "index.html") // a page, or a folder a server redirects to with a '/'
+		}
+		b, err := os.ReadFile(filepath.Join(public, filepath.FromSlash(file)))
+		hugoOK := err == nil
+		if hugoOK && u.Fragment != "" {
+			hugoOK = bytes.Contains(b, []byte(`id="`+u.Fragment+`"`))
+		}
+		if scribeOK := !scribe[l.Raw]; scribeOK != hugoOK {
+			t.Errorf("%s: Scribe says resolved %v, Hugo built %s: %v", l.Raw, scribeOK, file, hugoOK)
+		}
+	}
+	t.Logf("%d links, %d broken", len(doc.Links), len(scribe))
+}
