@@ -135,11 +135,13 @@ func (g *Graph) put(p string, ne entry) []string {
 	}
 	switch {
 	case !known:
+		dirs := g.idx.newDirs(p)
 		g.idx.Add(p)
 		g.dropSuggestions()
 		for _, s := range g.refs[NameKey(p)] {
 			affected[g.notes[s].path] = struct{}{}
 		}
+		g.folderReferrers(dirs, affected)
 	case old.anchors != ne.anchors:
 		for _, s := range g.refs[NameKey(p)] {
 			sp := g.notes[s].path
@@ -184,7 +186,20 @@ func (g *Graph) Remove(p string) []string {
 	for _, s := range g.refs[NameKey(p)] {
 		affected[g.notes[s].path] = struct{}{}
 	}
+	g.folderReferrers(g.idx.newDirs(p), affected)
 	return sortedKeys(affected)
+}
+
+// folderReferrers adds to affected the documents with a link that may name
+// one of dirs, folders that p's coming made or its going emptied: a link
+// to a folder resolves only while the folder holds something. Callers hold
+// mu.
+func (g *Graph) folderReferrers(dirs []string, affected map[string]struct{}) {
+	for _, d := range dirs {
+		for _, s := range g.refs[NameKey(d)] {
+			affected[g.notes[s].path] = struct{}{}
+		}
+	}
 }
 
 func (g *Graph) dropSuggestions() {
@@ -198,28 +213,52 @@ func targetKey(t string) string {
 	return NameKey(path.Clean(strings.TrimSuffix(t, "/")))
 }
 
+// sectionKeys are the name keys of the pages a site URL of a folder may
+// resolve to (Options.Site): a section's _index.md, a bundle's index.md.
+var sectionKeys = []string{"index", "_index"}
+
+// keys calls f with each name key a packed target (its kind byte, then the
+// target) is found under in refs: its own, and for a site's URL that may
+// name a folder (/docs/, /posts/trip/), those of the folder's pages too, so
+// that an _index.md coming, going or changing its headings re-checks the
+// links to its folder's URL.
+func (g *Graph) keys(t string, f func(k string)) {
+	k := targetKey(t[1:])
+	f(k)
+	if g.idx.opts.Site == nil || t[0] == 'w' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
+		return
+	}
+	for _, s := range sectionKeys {
+		if s != k {
+			f(s)
+		}
+	}
+}
+
 func (g *Graph) ref(id int32, targets packed) {
 	for t := range targets.all() {
-		k := targetKey(t[1:])
-		ids := g.refs[k]
-		if i, found := slices.BinarySearch(ids, id); !found {
-			g.refs[k] = slices.Insert(ids, i, id)
-		}
+		g.keys(t, func(k string) {
+			ids := g.refs[k]
+			if i, found := slices.BinarySearch(ids, id); !found {
+				g.refs[k] = slices.Insert(ids, i, id)
+			}
+		})
 	}
 }
 
 func (g *Graph) unref(id int32, targets packed) {
 	for t := range targets.all() {
-		k := targetKey(t[1:])
-		ids := g.refs[k]
-		if i, found := slices.BinarySearch(ids, id); found {
-			ids = slices.Delete(ids, i, i+1)
-			if len(ids) == 0 {
-				delete(g.refs, k)
-			} else {
-				g.refs[k] = ids
+		g.keys(t, func(k string) {
+			ids := g.refs[k]
+			if i, found := slices.BinarySearch(ids, id); found {
+				ids = slices.Delete(ids, i, i+1)
+				if len(ids) == 0 {
+					delete(g.refs, k)
+				} else {
+					g.refs[k] = ids
+				}
 			}
-		}
+		})
 	}
 }
 

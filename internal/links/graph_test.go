@@ -312,6 +312,40 @@ func TestIncremental(t *testing.T) {
 	eq("remove unknown", g.Remove("nope.md"))
 }
 
+// TestIncrementalSite: a site's URL of a folder (/docs/, /posts/trip/) is
+// answered by the folder's _index.md or index.md, whose coming, going and
+// heading changes re-check the links to it, as any page's do.
+func TestIncrementalSite(t *testing.T) {
+	const a = "[docs](/docs/#overview) [trip](/posts/trip/) [install](/docs/install/#usage)"
+	g := vault(t, Options{Site: &Site{Content: "content"}}, map[string]string{
+		"content/a.md":            a,
+		"content/docs/install.md": "# Usage\n",
+		"content/other.md":        "[b](/blog/)",
+	})
+	eq := func(name string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: affected = %q, want %q", name, got, want)
+		}
+	}
+	// A folder holding pages is served without its own page (a list);
+	// one holding none is nothing.
+	if got := problems(g, "content/a.md", a); strings.Count(got, "\n") != 1 || !strings.Contains(got, "[trip](/posts/trip/)") {
+		t.Errorf("folders without their page: %q", got)
+	}
+	eq("a section's page comes", g.Update("content/docs/_index.md", []byte("# Intro\n")), "content/a.md", "content/docs/_index.md", "content/other.md")
+	if got := problems(g, "content/a.md", a); !strings.Contains(got, "#overview") {
+		t.Errorf("after _index.md came: %q", got)
+	}
+	eq("its heading changes", g.Update("content/docs/_index.md", []byte("# Overview\n")), "content/a.md", "content/docs/_index.md")
+	eq("a bundle's page comes", g.Update("content/posts/trip/index.md", []byte("x\n")), "content/a.md", "content/other.md", "content/posts/trip/index.md")
+	if got := problems(g, "content/a.md", a); got != "" {
+		t.Errorf("with both pages: %q", got)
+	}
+	eq("linkers of a section's page", g.Linkers("content/docs/_index.md"), "content/a.md")
+	eq("a page's heading changes", g.Update("content/docs/install.md", []byte("# Setup\n")), "content/a.md", "content/docs/install.md")
+}
+
 func TestGraphConcurrent(t *testing.T) {
 	g := NewGraph(Options{})
 	var wg sync.WaitGroup

@@ -25,16 +25,35 @@ import (
 func TestIncrementalMatchesRebuild(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60)
+			incrementalMatchesRebuild(t, seed, 60, false)
 		})
 	}
 }
 
-func incrementalMatchesRebuild(t *testing.T, seed int64, steps int) {
+// TestIncrementalMatchesRebuildSite is the same for a site's URL links
+// (Options.Site), whose folders' pages (_index.md, index.md) answer URLs
+// that do not name them.
+func TestIncrementalMatchesRebuildSite(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, true)
+		})
+	}
+}
+
+func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, site bool) {
 	r := newRand(seed)
 	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
 	files := []string{"img.png", "a/img.png", "pic.jpg"}
 	opts := Options{MarkdownByName: r.Intn(2) == 0, CaseSensitive: r.Intn(4) == 0}
+	randomNote := randomNote
+	if site {
+		paths = []string{"content/_index.md", "content/docs/_index.md", "content/docs/a.md", "content/docs/b/index.md",
+			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md"}
+		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
+		opts = Options{Site: &Site{Content: "content", Static: []string{"static"}}, CaseSensitive: r.Intn(4) == 0}
+		randomNote = randomSiteNote
+	}
 
 	content := map[string]string{} // the vault: notes and files ("" content)
 	g := NewGraph(opts)
@@ -130,6 +149,27 @@ func render(probs []Problem) string {
 	return b.String()
 }
 
+// randomSiteNote writes a page with random headings and links to the URLs
+// of a site's pages, folders and files, absolute and relative (some to
+// nothing).
+func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
+	headings := []string{"Intro", "Set up", "Details"}
+	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
+		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md"}
+	var b strings.Builder
+	for range r.Intn(3) {
+		fmt.Fprintf(&b, "## %s\n\n", headings[r.Intn(len(headings))])
+	}
+	for range r.Intn(8) {
+		anchor := ""
+		if r.Intn(2) == 0 {
+			anchor = "#" + Slug(headings[r.Intn(len(headings))])
+		}
+		fmt.Fprintf(&b, "[x](%s%s) ", urls[r.Intn(len(urls))], anchor)
+	}
+	return b.String()
+}
+
 // randomNote writes a note with random headings, block ids and links of
 // every kind to the other paths (and some to nothing).
 func randomNote(r *rand.Rand, self string, paths, files []string) string {
@@ -161,6 +201,10 @@ func randomNote(r *rand.Rand, self string, paths, files []string) string {
 			anchor := ""
 			if r.Intn(2) == 0 {
 				anchor = "#" + Slug(headings[r.Intn(len(headings))])
+			}
+			if d := path.Dir(p); d != "." && r.Intn(3) == 0 {
+				// A folder: it resolves while it holds something.
+				rel, anchor = RelPath(path.Dir(self), d)+"/", ""
 			}
 			fmt.Fprintf(&b, "[x](%s%s) ", EncodeDest(rel, false), anchor)
 		case 3:

@@ -137,6 +137,19 @@ func (x *Index) Add(p string) bool {
 	return true
 }
 
+// newDirs returns the folders of p (its parent, its parent's, ...) that
+// hold nothing in the index, with or without case: those p makes when it is
+// added, or that are empty once it is removed.
+func (x *Index) newDirs(p string) []string {
+	var out []string
+	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+		if x.dirs[d] == 0 || x.foldDirs[fold(d)] == 0 {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // Remove removes p; it reports whether p was there.
 func (x *Index) Remove(p string) bool {
 	if _, ok := x.exact[p]; !ok {
