@@ -27,6 +27,20 @@ func vault(t testing.TB, opts Options, files map[string]string) *Graph {
 	return g
 }
 
+// outcome is where a resolution points, for the resolve tables: the path,
+// or <outside>, <external> or <dir>.
+func outcome(r Resolution) string {
+	switch {
+	case r.Outside:
+		return "<outside>"
+	case r.External:
+		return "<external>"
+	case r.Dir:
+		return "<dir>"
+	}
+	return r.Path
+}
+
 func TestResolve(t *testing.T) {
 	g := vault(t, Options{}, map[string]string{
 		"Index.md":                "",
@@ -90,17 +104,7 @@ func TestResolve(t *testing.T) {
 		{"Index.md", md("docs/"), "<dir>"},                                             //
 		{"Index.md", Link{Kind: Inline, Fragment: "x", HasFragment: true}, "Index.md"}, // same file
 	} {
-		r := g.Resolve(tc.src, tc.link)
-		got := r.Path
-		switch {
-		case r.Outside:
-			got = "<outside>"
-		case r.External:
-			got = "<external>"
-		case r.Dir:
-			got = "<dir>"
-		}
-		if got != tc.want {
+		if got := outcome(g.Resolve(tc.src, tc.link)); got != tc.want {
 			t.Errorf("Resolve(%s, %s %q) = %q, want %q", tc.src, tc.link.Kind, tc.link.Target, got, tc.want)
 		}
 	}
@@ -177,17 +181,7 @@ func TestResolveSite(t *testing.T) {
 		{"content/docs/install.md", "../index.xml", "<external>"},
 		{"content/_index.md", "/tagsx/", ""},
 	} {
-		r := g.Resolve(tc.src, md(tc.target))
-		got := r.Path
-		switch {
-		case r.Outside:
-			got = "<outside>"
-		case r.External:
-			got = "<external>"
-		case r.Dir:
-			got = "<dir>"
-		}
-		if got != tc.want {
+		if got := outcome(g.Resolve(tc.src, md(tc.target))); got != tc.want {
 			t.Errorf("Resolve(%s, %q) = %q, want %q", tc.src, tc.target, got, tc.want)
 		}
 	}

@@ -121,14 +121,20 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 		}
 		edits = append(edits, s)
 	}
-	if len(edits) == 0 && len(appended) == 0 {
-		return content, nil
-	}
 	if len(appended) > 0 {
 		edits = append(edits, splice{start: b.YAMLEnd, end: b.YAMLEnd, text: appended})
 	}
+	return finish(content, edits, want, "set")
+}
+
+// finish applies an edit's splices and checks that the result holds
+// exactly want (see verify); content itself when there are none.
+func finish(content []byte, edits []splice, want map[string]any, op string) ([]byte, error) {
+	if len(edits) == 0 {
+		return content, nil
+	}
 	out := apply(content, edits)
-	if err := verify(out, want, "set"); err != nil {
+	if err := verify(out, want, op); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -192,14 +198,7 @@ func Delete(content []byte, keys []string) ([]byte, error) {
 		edits = append(edits, splice{start: ed.lines[e.first].start, end: ed.lines[e.last].next})
 		delete(want, key)
 	}
-	if len(edits) == 0 {
-		return content, nil
-	}
-	out := apply(content, edits)
-	if err := verify(out, want, "delete"); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return finish(content, edits, want, "delete")
 }
 
 // create writes a new block holding fields at the top of content.

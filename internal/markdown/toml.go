@@ -178,17 +178,10 @@ func setTOML(content []byte, b Block, fields []Field, values map[string]any) ([]
 		appended = append(appended, enc...)
 		appended = append(appended, b.Newline...)
 	}
-	if len(edits) == 0 && len(appended) == 0 {
-		return content, nil
-	}
 	if len(appended) > 0 {
 		edits = append(edits, splice{start: l.end, end: l.end, text: appended})
 	}
-	out := apply(content, edits)
-	if err := verify(out, want, "set"); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return finish(content, edits, want, "set")
 }
 
 // deleteTOML is Delete for TOML front matter: each deleted top-level key
@@ -215,14 +208,7 @@ func deleteTOML(content []byte, b Block, keys []string) ([]byte, error) {
 		edits = append(edits, splice{start: e.lineStart, end: e.lineNext})
 		delete(want, key)
 	}
-	if len(edits) == 0 {
-		return content, nil
-	}
-	out := apply(content, edits)
-	if err := verify(out, want, "delete"); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return finish(content, edits, want, "delete")
 }
 
 // encodeTOML writes a normalized value as TOML on one line: arrays and
