@@ -14,6 +14,12 @@
 //     `x == fm.tags`, where expr fails on a string; a missing field is
 //     false, as it was.
 //
+// And in an ordering comparison, text that is a date or a date and time
+// (see Time) compares with a time as that time: YAML leaves a date-time
+// without seconds or zone as text, and Obsidian writes its "Date & time"
+// properties so (due: 2024-01-15T10:30), so `fm.due < now()` would fail on
+// every such note.
+//
 // Everything else is expr's own: equality with nil (fm.x == nil), `??`,
 // arithmetic and the built-in functions.
 //

@@ -3,6 +3,7 @@ package fmexpr
 import (
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -67,12 +68,14 @@ func readsFM(n ast.Node) bool {
 	}
 }
 
-// order is a <, >, <= or >= b, false when either is nil.
+// order is a <, >, <= or >= b, false when either is nil. Text that is a
+// date or a date and time (see Time) compares with a time as that time.
 func order(params ...any) (res any, err error) {
 	op, a, b := params[0].(string), params[1], params[2]
 	if a == nil || b == nil {
 		return false, nil
 	}
+	a, b = asTime(a, b), asTime(b, a)
 	defer func() {
 		// expr's runtime panics on values it cannot compare; the message
 		// says which ("invalid operation: string > int").
@@ -90,6 +93,49 @@ func order(params ...any) (res any, err error) {
 	default:
 		return runtime.MoreOrEqual(a, b), nil
 	}
+}
+
+// asTime returns v as a time when it is text that is one and other is a
+// time, else v itself.
+func asTime(v, other any) any {
+	s, ok := v.(string)
+	if _, isTime := other.(time.Time); !ok || !isTime {
+		return v
+	}
+	if t, ok := Time(s); ok {
+		return t
+	}
+	return v
+}
+
+// timeLayouts are the ways front matter writes a date and time as text:
+// YAML leaves them strings unless they carry seconds and a zone, and
+// Obsidian's "Date & time" properties have neither (2024-01-15T10:30).
+var timeLayouts = []string{
+	"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05",
+}
+
+// Time reads text written as a date or a date and time: a date
+// (2024-01-15) is midnight UTC, as a front matter date is; RFC 3339 with a
+// zone is that instant; a date and time without a zone (2024-01-15T10:30,
+// with or without seconds and their fraction, T or a space between) is in
+// the local time zone, as the person who wrote it meant it.
+func Time(s string) (time.Time, bool) {
+	if len(s) < len(time.DateOnly) || s[4] != '-' {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // in is needle in haystack, where a haystack that is one value (not a list
