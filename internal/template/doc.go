@@ -26,7 +26,7 @@
 // # Functions
 //
 //	now                  the run's time (Data.Now: the engine's clock, fixed in tests)
-//	date LAYOUT TIME     format TIME (time.Time, or a string in RFC 3339 or 2006-01-02) with a Go layout
+//	date LAYOUT TIME     format TIME (time.Time, or a string in RFC 3339, 2006-01-02T15:04 or 2006-01-02) with a Go layout
 //	lower, upper, trim   case and surrounding white space
 //	replace OLD NEW S    every OLD in S replaced by NEW
 //	default DEF V        DEF when V is missing, "" or an empty list/map (false and 0 are values)

@@ -86,6 +86,8 @@ var timeLayouts = []string{
 	"2006-01-02T15:04:05.999999999", // no zone: local time
 	"2006-01-02 15:04:05.999999999Z07:00",
 	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04", // no seconds: Obsidian's "Date & time" properties
+	"2006-01-02 15:04",
 	time.DateOnly,
 }
 
@@ -120,9 +122,9 @@ func toTime(v any) (time.Time, bool, error) {
 				return t, true, nil
 			}
 		}
-		return time.Time{}, false, fmt.Errorf("cannot read %q as a time: write RFC 3339 (2006-01-02T15:04:05Z) or 2006-01-02", clip(s))
+		return time.Time{}, false, fmt.Errorf("cannot read %q as a time: write RFC 3339 (2006-01-02T15:04:05Z), 2006-01-02T15:04 or 2006-01-02", clip(s))
 	}
-	return time.Time{}, false, fmt.Errorf("cannot read a %T as a time: want a date or a string in RFC 3339 or 2006-01-02", v)
+	return time.Time{}, false, fmt.Errorf("cannot read a %T as a time: want a date or a string in RFC 3339, 2006-01-02T15:04 or 2006-01-02", v)
 }
 
 // replace replaces every old in v by new, refusing a result larger than

@@ -29,6 +29,7 @@ func sample() Data {
 		"created": time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC),
 		"stamp":   "2023-12-01T08:30:00+02:00",
 		"day":     "2023-12-01",
+		"due":     "2023-12-01T08:30", // Obsidian's "Date & time"
 		"tags":    []any{"a", "b"},
 		"empty":   "",
 		"none":    []any{},
@@ -51,6 +52,7 @@ func TestExecute(t *testing.T) {
 		{`{{ .FM.created | date "02 Jan 2006" }}`, `01 Dec 2023`},
 		{`{{ .FM.stamp | date "15:04 -0700" }}`, `08:30 +0200`},
 		{`{{ .FM.day | date "Jan 2" }}`, `Dec 1`},
+		{`{{ .FM.due | date "Jan 2 15:04" }}`, `Dec 1 08:30`},
 		{`{{ .FM.missing | date "2006" }}`, ``},
 		{`{{ .FM.created }}`, `2023-12-01`},
 		{`{{ now }}`, `2024-03-09T14:05:07Z`},
