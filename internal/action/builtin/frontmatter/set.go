@@ -41,11 +41,14 @@ func init() {
 //
 // YAML mappings have no order, so the fields are applied in sorted key
 // order: an existing key is changed where it stands, and new keys are
-// appended at the end of the block in sorted order.
+// appended at the end of the block in sorted order. In an Obsidian vault, a
+// templated value takes the type the vault gives its property (see typed).
 type setAction struct {
 	fields []setField // sorted by key
 	// dynamic is true when some value is a template that needs the file.
 	dynamic bool
+	// types are the property types of the Obsidian vaults at the roots.
+	types propertyTypes
 }
 
 // setField is one field and its value.
@@ -196,10 +199,14 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 	}
 	fields := make([]markdown.Field, len(a.fields))
 	var findings []action.Finding
+	types := a.types.of(in.Host.Docs)
 	for i, f := range a.fields {
 		v, err := f.val.render(f.key, d, &findings)
 		if err != nil {
 			return action.Output{}, fmt.Errorf("frontmatter.set: %w", err)
+		}
+		if typ, ok := types[f.key]; ok {
+			v = typed(v, typ)
 		}
 		fields[i] = markdown.Field{Key: f.key, Value: v}
 	}
