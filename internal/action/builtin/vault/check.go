@@ -40,7 +40,7 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them, the default), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
+      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
       "enum": ["relative", "vault", "site"]
     },
     "site": {
@@ -147,7 +147,7 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		MarkdownByName:    p.MarkdownLinks == "vault",
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
-	}}
+	}, byNameInObsidian: p.MarkdownLinks == ""}
 	if p.MarkdownLinks == "site" {
 		site, err := siteOf(p.Site)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -360,6 +361,39 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	// The same site checked as GitHub renders it reports the URLs.
 	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [docs](/docs/)`) {
 		t.Errorf("relative mode: %s", got)
+	}
+}
+
+// TestLinksCheckObsidianMarkdownLinks: Obsidian writes Markdown links by
+// the shortest path that names the note ([x](Note.md) from any folder), so
+// in an Obsidian vault they resolve as Obsidian resolves them unless the
+// action says how.
+func TestLinksCheckObsidianMarkdownLinks(t *testing.T) {
+	files := map[string]string{
+		"notes/Project Plan.md": "# Goals\n",
+		"other/x.md":            "[plan](Project%20Plan.md#goals) [gone](Nothing.md)\n",
+	}
+	gone := "other/x.md:1:33: error: broken link [gone](Nothing.md): \"other/Nothing.md\" does not exist\n"
+	shortest := "other/x.md:1:1: error: broken link [plan](Project%20Plan.md#goals): \"other/Project Plan.md\" does not exist (did you mean [plan](../notes/Project%20Plan.md#goals)?)\n"
+	for _, c := range []struct {
+		name, params string
+		obsidian     bool
+		want         string
+	}{
+		{"an Obsidian vault", "", true, gone},
+		{"an Obsidian vault, relative asked for", "{markdown_links: relative}", true, shortest + gone},
+		{"no vault", "", false, shortest + gone},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fs := maps.Clone(files)
+			if c.obsidian {
+				fs[".obsidian/app.json"] = "{}"
+			}
+			got, _ := newNoteDir(t, fs).runAll(t, mustNew(t, "links.check", c.params))
+			if got != c.want {
+				t.Errorf("findings:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
 	}
 }
 

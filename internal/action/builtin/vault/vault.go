@@ -72,8 +72,12 @@ func newVault(opts links.Options) *vault {
 // vaults maps each root (its Docs) to its vault.
 type vaults struct {
 	opts links.Options
-	mu   sync.Mutex
-	m    map[any]*vault
+	// byNameInObsidian makes Markdown links resolve as Obsidian resolves
+	// them (Options.MarkdownByName) in a root that is an Obsidian vault:
+	// the action's markdown_links left it to the vault.
+	byNameInObsidian bool
+	mu               sync.Mutex
+	m                map[any]*vault
 }
 
 func (vs *vaults) get(d action.Docs) *vault {
@@ -88,6 +92,11 @@ func (vs *vaults) get(d action.Docs) *vault {
 		opts := vs.opts
 		if opts.AttachmentFolders == nil {
 			opts.AttachmentFolders = obsidianAttachments(d)
+		}
+		if vs.byNameInObsidian && isObsidianVault(d) {
+			// Obsidian writes Markdown links by the shortest path that
+			// names the note ([x](Note.md) from any folder), by default.
+			opts.MarkdownByName = true
 		}
 		v = newVault(opts)
 		vs.m[k] = v
@@ -127,6 +136,16 @@ func obsidianAttachments(d action.Docs) []string {
 		return []string{f}
 	}
 	return []string{strings.TrimPrefix(f, "/")}
+}
+
+// isObsidianVault reports whether the root d serves is an Obsidian vault:
+// it holds the .obsidian folder of the vault's settings.
+func isObsidianVault(d action.Docs) bool {
+	if d == nil {
+		return false
+	}
+	fi, err := d.Stat(".obsidian")
+	return err == nil && fi.IsDir()
 }
 
 // lookup returns the vault of d if one exists.
