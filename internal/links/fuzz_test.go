@@ -38,3 +38,34 @@ func FuzzExtractLinks(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResolveSite resolves any link target as a site link from pages of
+// every kind (a page, a section's _index.md, a bundle, a file outside the
+// site): it never panics, a resolved path is one the graph holds, and the
+// problem's message and suggestion are safe to make.
+func FuzzResolveSite(f *testing.F) {
+	for _, s := range []string{
+		"/", "/docs/", "/docs", "docs/install/", "../", "../../x/", "/../x", "/docs/install.md",
+		"install.md", "/img.png", "#a", "/tags/x/", "//x", "https://x/", "%2e%2e/", "/a/./b/../c/", "",
+	} {
+		f.Add(s)
+	}
+	g := vault(f, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}}}, map[string]string{
+		"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/docs/install.md": "# B\n",
+		"content/posts/trip/index.md": "", "content/posts/trip/map.png": "", "static/img.png": "", "README.md": "",
+	})
+	f.Fuzz(func(t *testing.T, target string) {
+		content := "[x](" + target + ") [y](<" + target + ">)"
+		for _, src := range []string{"content/_index.md", "content/docs/install.md", "content/docs/_index.md", "content/posts/trip/index.md", "README.md"} {
+			d := Parse([]byte(content))
+			for _, l := range d.Links {
+				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
+				}
+			}
+			for _, p := range g.Check(src, d, func(string) bool { return false }) {
+				_ = p.Message()
+			}
+		}
+	})
+}
