@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/links"
 )
 
 func newInitCmd(g *globals) *cobra.Command {
@@ -137,21 +138,10 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// isHugoSite reports whether dir is the top of a Hugo site: a content/
-// folder beside Hugo's configuration (hugo.toml, or config.toml as older
-// sites name it, in any of its formats, or a config/ folder).
+// isHugoSite reports whether dir is the top of a Hugo site (see
+// links.IsHugoSite).
 func isHugoSite(dir string) bool {
-	if !isDir(filepath.Join(dir, "content")) {
-		return false
-	}
-	for _, name := range []string{"hugo", "config"} {
-		for _, ext := range []string{".toml", ".yaml", ".yml", ".json"} {
-			if fi, err := os.Stat(filepath.Join(dir, name+ext)); err == nil && fi.Mode().IsRegular() {
-				return true
-			}
-		}
-	}
-	return isDir(filepath.Join(dir, "config", "_default"))
+	return links.IsHugoSite(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) })
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

@@ -272,18 +272,16 @@ func (g *Graph) closestName(want string) string {
 // page's URL; "" when target has none.
 func (g *Graph) targetText(src string, l Link, target string) string {
 	if s := g.idx.opts.Site; s != nil && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
-		to, ok := pageURL(s.Content, target)
-		if !ok {
-			return ""
+		if from, isPage := pageURL(s.Content, src); isPage {
+			to, ok := pageURL(s.Content, target)
+			if !ok {
+				return ""
+			}
+			if strings.HasPrefix(l.Target, "/") {
+				return EncodeDest(strings.TrimSuffix("/"+to, "/")+"/", l.Angle)
+			}
+			return EncodeDest(RelPath(from, to)+"/", l.Angle)
 		}
-		if strings.HasPrefix(l.Target, "/") {
-			return EncodeDest(strings.TrimSuffix("/"+to, "/")+"/", l.Angle)
-		}
-		from, ok := pageURL(s.Content, src)
-		if !ok {
-			return ""
-		}
-		return EncodeDest(RelPath(from, to)+"/", l.Angle)
 	}
 	if l.Kind.IsWiki() {
 		name := path.Base(target)

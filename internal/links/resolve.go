@@ -1,6 +1,7 @@
 package links
 
 import (
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -53,6 +54,32 @@ type Site struct {
 	// Hugo's taxonomy pages ("tags/**") and feeds ("**/index.xml"): links
 	// to them are not checked.
 	Generated []string
+}
+
+// HugoSite returns Hugo's layout: pages in content/, static files in
+// static/, taxonomy pages and feeds generated.
+func HugoSite() *Site {
+	return &Site{Content: "content", Static: []string{"static"},
+		Generated: []string{"tags/**", "categories/**", "**/index.xml", "sitemap.xml"}}
+}
+
+// IsHugoSite reports whether a folder is the top of a Hugo site, stat
+// answering for the names in it: a content/ folder beside Hugo's
+// configuration (hugo.toml, or config.toml as older sites name it, in any of
+// its formats, or a config/_default/ folder).
+func IsHugoSite(stat func(name string) (fs.FileInfo, error)) bool {
+	isDir := func(name string) bool { fi, err := stat(name); return err == nil && fi.IsDir() }
+	if !isDir("content") {
+		return false
+	}
+	for _, name := range []string{"hugo", "config"} {
+		for _, ext := range []string{".toml", ".yaml", ".yml", ".json"} {
+			if fi, err := stat(name + ext); err == nil && fi.Mode().IsRegular() {
+				return true
+			}
+		}
+	}
+	return isDir("config/_default")
 }
 
 // Resolution is where a link points.
@@ -236,14 +263,20 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	return x.resolveMarkdown(src, l.Target)
 }
 
-// resolveSite resolves a Markdown link as the site serves it: a target
-// starting with '/' is a URL path from the site's root; a relative one
-// naming a .md file is a file path from the linking document (as Hugo's
+// resolveSite resolves a Markdown link of a page as the site serves it: a
+// target starting with '/' is a URL path from the site's root; a relative
+// one naming a .md file is a file path from the linking document (as Hugo's
 // link render hook and GitHub read it); any other relative target is a URL
 // relative to the linking page's own URL, which for content/docs/install.md
-// is /docs/install/, not its folder.
+// is /docs/install/, not its folder. A document that is not a page of the
+// site (a README beside it, which GitHub shows) has its links read as
+// relative reads them.
 func (x *Index) resolveSite(src, t string) Resolution {
 	s := x.opts.Site
+	page, ok := pageURL(s.Content, src)
+	if !ok {
+		return x.resolveMarkdown(src, t)
+	}
 	var u string
 	switch {
 	case strings.HasPrefix(t, "/"):
@@ -251,10 +284,6 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	case hasMDExt(strings.TrimSuffix(t, "/")):
 		return x.resolveMarkdown(src, t)
 	default:
-		page, ok := pageURL(s.Content, src)
-		if !ok { // not a page of the site (a README beside it)
-			return x.resolveMarkdown(src, t)
-		}
 		u = path.Join(page, t)
 	}
 	u = path.Clean(u)

@@ -40,7 +40,7 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
+      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault and site in a Hugo site), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
       "enum": ["relative", "vault", "site"]
     },
     "site": {
@@ -147,7 +147,7 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		MarkdownByName:    p.MarkdownLinks == "vault",
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
-	}, byNameInObsidian: p.MarkdownLinks == ""}
+	}, markdownByRoot: p.MarkdownLinks == ""}
 	if p.MarkdownLinks == "site" {
 		site, err := siteOf(p.Site)
 		if err != nil {
@@ -173,11 +173,10 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 	return a, nil
 }
 
-// siteOf returns the site layout of the parameters: Hugo's (pages in
-// content/, static files in static/) where they say nothing.
+// siteOf returns the site layout of the parameters: Hugo's (see
+// links.HugoSite) where they say nothing.
 func siteOf(p *siteParams) (*links.Site, error) {
-	s := &links.Site{Content: "content", Static: []string{"static"},
-		Generated: []string{"tags/**", "categories/**", "**/index.xml", "sitemap.xml"}}
+	s := links.HugoSite()
 	if p != nil {
 		if p.Content != "" {
 			s.Content = p.Content

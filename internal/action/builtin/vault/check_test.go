@@ -362,6 +362,15 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [docs](/docs/)`) {
 		t.Errorf("relative mode: %s", got)
 	}
+	// With Hugo's configuration beside content/, the root is a Hugo site:
+	// its links are site links unless the action says otherwise.
+	files["hugo.toml"] = "title = 'Site'\n"
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); got != want {
+		t.Errorf("a Hugo site, markdown_links not given: findings:\n%s\nwant:\n%s", got, want)
+	}
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "{markdown_links: relative}")); !strings.Contains(got, `broken link [docs](/docs/)`) {
+		t.Errorf("a Hugo site, relative asked for: %s", got)
+	}
 }
 
 // TestLinksCheckObsidianMarkdownLinks: Obsidian writes Markdown links by

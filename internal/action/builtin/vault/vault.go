@@ -72,10 +72,11 @@ func newVault(opts links.Options) *vault {
 // vaults maps each root (its Docs) to its vault.
 type vaults struct {
 	opts links.Options
-	// byNameInObsidian makes Markdown links resolve as Obsidian resolves
-	// them (Options.MarkdownByName) in a root that is an Obsidian vault:
-	// the action's markdown_links left it to the vault.
-	byNameInObsidian bool
+	// markdownByRoot lets each root say how its Markdown links resolve (the
+	// action's markdown_links left it to the root): as Obsidian resolves
+	// them in an Obsidian vault (Options.MarkdownByName), as Hugo serves
+	// them in a Hugo site (Options.Site), else relative.
+	markdownByRoot bool
 	mu               sync.Mutex
 	m                map[any]*vault
 }
@@ -93,10 +94,15 @@ func (vs *vaults) get(d action.Docs) *vault {
 		if opts.AttachmentFolders == nil {
 			opts.AttachmentFolders = obsidianAttachments(d)
 		}
-		if vs.byNameInObsidian && isObsidianVault(d) {
-			// Obsidian writes Markdown links by the shortest path that
-			// names the note ([x](Note.md) from any folder), by default.
-			opts.MarkdownByName = true
+		if vs.markdownByRoot && d != nil {
+			switch {
+			case isObsidianVault(d):
+				// Obsidian writes Markdown links by the shortest path
+				// that names the note ([x](Note.md) from any folder).
+				opts.MarkdownByName = true
+			case links.IsHugoSite(d.Stat):
+				opts.Site = links.HugoSite()
+			}
 		}
 		v = newVault(opts)
 		vs.m[k] = v
