@@ -371,6 +371,10 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "{markdown_links: relative}")); !strings.Contains(got, `broken link [docs](/docs/)`) {
 		t.Errorf("a Hugo site, relative asked for: %s", got)
 	}
+	files[".obsidian/app.json"] = "{}" // a Hugo site opened as an Obsidian vault
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); got != want {
+		t.Errorf("a Hugo site that is an Obsidian vault too: findings:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 // TestLinksCheckObsidianMarkdownLinks: Obsidian writes Markdown links by

@@ -96,12 +96,14 @@ func (vs *vaults) get(d action.Docs) *vault {
 		}
 		if vs.markdownByRoot && d != nil {
 			switch {
+			case links.IsHugoSite(d.Stat):
+				// First: a Hugo site opened as an Obsidian vault still
+				// publishes its links as URLs.
+				opts.Site = links.HugoSite()
 			case isObsidianVault(d):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
 				opts.MarkdownByName = true
-			case links.IsHugoSite(d.Stat):
-				opts.Site = links.HugoSite()
 			}
 		}
 		v = newVault(opts)
