@@ -77,8 +77,8 @@ type vaults struct {
 	// them in an Obsidian vault (Options.MarkdownByName), as Hugo serves
 	// them in a Hugo site (Options.Site), else relative.
 	markdownByRoot bool
-	mu               sync.Mutex
-	m                map[any]*vault
+	mu             sync.Mutex
+	m              map[any]*vault
 }
 
 func (vs *vaults) get(d action.Docs) *vault {
