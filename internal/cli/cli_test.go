@@ -418,22 +418,23 @@ func TestInitLeavesObsidianTemplatesOut(t *testing.T) {
 
 // TestInitLeavesSyncthingVersionsOut: Syncthing keeps old versions of the
 // notes of a folder it shares in .stversions/ (file~20240101-120000.md),
-// which no rule should stamp or check.
+// and conflict copies beside them, which no rule should stamp or check.
 func TestInitLeavesSyncthingVersionsOut(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		".stfolder/.keep":                        "",
-		".obsidian/app.json":                     "{}",
-		".stversions/notes/a~20240101-120000.md": "[[deleted since]]\n",
-		"notes/a.md":                             "[[b]]\n",
-		"notes/b.md":                             "b\n",
+		".stfolder/.keep":                                  "",
+		".obsidian/app.json":                               "{}",
+		".stversions/notes/a~20240101-120000.md":           "[[deleted since]]\n",
+		"notes/a.sync-conflict-20240101-120000-ABCDEFG.md": "[[elsewhere]]\n",
+		"notes/a.md":                                       "[[b]]\n",
+		"notes/b.md":                                       "b\n",
 	})
 	code, out, errOut := scribe(t, "init", dir)
-	if code != 0 || !strings.Contains(out, ".stversions/ holds Syncthing's old versions of the notes: left out") || !strings.Contains(out, ".trash/") {
+	if code != 0 || !strings.Contains(out, ".stversions/ holds Syncthing's old versions of the notes: left out") || !strings.Contains(out, "*.sync-conflict-* are Syncthing's conflict copies: left out") || !strings.Contains(out, ".trash/") {
 		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
 	}
 	cfg := filepath.Join(dir, "scribe.yaml")
-	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), `exclude: ["tests/**", ".trash/**", ".stversions/**"]`) {
+	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), `exclude: ["tests/**", ".trash/**", ".stversions/**", "**/*.sync-conflict-*"]`) {
 		t.Errorf("the starter's exclude:\n%s", b)
 	}
 	if code, out, errOut := scribe(t, "check", "-c", cfg); code != 0 {

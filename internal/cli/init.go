@@ -76,7 +76,9 @@ const starterExclude = `exclude: ["tests/**"]`
 // %>) for the notes made from them, which rules must not stamp and whose
 // links do not resolve. In a folder Syncthing shares (a .stfolder marker)
 // it excludes .stversions/, where Syncthing keeps old versions of the
-// notes, which are not the vault's to rewrite or check.
+// notes, and the conflict copies it makes of a note changed in two places
+// at once (note.sync-conflict-20240101-120000-ABCDEFG.md): neither is the
+// vault's to rewrite or check.
 func starterFor(dir string) ([]byte, []string) {
 	if isHugoSite(dir) {
 		return hugoStarter()
@@ -88,17 +90,18 @@ func starterFor(dir string) ([]byte, []string) {
 			"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n"+
 			"# do not resolve.")
 	}
-	if isDir(filepath.Join(dir, ".stfolder")) || isDir(filepath.Join(dir, ".stversions")) {
-		folders = append(folders, ".stversions")
-		why = append(why, ".stversions/ holds Syncthing's old versions of the notes")
-		about = append(about, "Syncthing's old versions of the notes (.stversions/).")
-	}
-	if len(folders) == 0 || !bytes.Contains(config.Starter, []byte(starterExclude)) {
-		return config.Starter, nil
-	}
 	globs := []string{strconv.Quote("tests/**")}
 	for _, f := range folders {
 		globs = append(globs, strconv.Quote(f+"/**"))
+	}
+	if isDir(filepath.Join(dir, ".stfolder")) || isDir(filepath.Join(dir, ".stversions")) {
+		globs = append(globs, strconv.Quote(".stversions/**"), strconv.Quote("**/*.sync-conflict-*"))
+		why = append(why, ".stversions/ holds Syncthing's old versions of the notes", "*.sync-conflict-* are Syncthing's conflict copies")
+		about = append(about, "Syncthing's old versions of the notes (.stversions/) and its conflict\n"+
+			"# copies (note.sync-conflict-DATE-TIME-DEVICE.md), to be merged by hand.")
+	}
+	if len(about) == 0 || !bytes.Contains(config.Starter, []byte(starterExclude)) {
+		return config.Starter, nil
 	}
 	line := "# " + strings.Join(about, "\n# ") + "\nexclude: [" + strings.Join(globs, ", ") + "]"
 	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
