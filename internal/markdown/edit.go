@@ -147,10 +147,10 @@ func finish(content []byte, edits []splice, want map[string]any, op string) ([]b
 func keepDates(cur, values map[string]any) {
 	for k, v := range values {
 		s, ok := v.(string)
-		if _, date := cur[k].(time.Time); !ok || !date || len(s) < len(time.DateOnly) || s[4] != '-' {
+		if _, date := cur[k].(time.Time); !ok || !date {
 			continue
 		}
-		if t, ok := parseTimestamp(s); ok && TimeText(t) == s {
+		if t, ok := plainTime(s); ok {
 			values[k] = t
 		}
 	}

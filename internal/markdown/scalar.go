@@ -14,12 +14,20 @@ import (
 // (2026-01-02 15:04:05, a trailing zero in the fraction, +00:00) stays the
 // string it is in YAML 1.2.
 func resolvePlain(s string) any {
-	if len(s) >= 10 && s[4] == '-' {
-		if t, ok := parseTimestamp(s); ok && TimeText(t) == s {
-			return t
-		}
+	if t, ok := plainTime(s); ok {
+		return t
 	}
 	return normalizeInt(yamlnode.Plain(s))
+}
+
+// plainTime reads s as the time a plain scalar is (see resolvePlain): a
+// timestamp that TimeText writes back exactly as s.
+func plainTime(s string) (time.Time, bool) {
+	if len(s) < len(time.DateOnly) || s[4] != '-' {
+		return time.Time{}, false
+	}
+	t, ok := parseTimestamp(s)
+	return t, ok && TimeText(t) == s
 }
 
 // utcStamp is the zone of a timestamp written with Z. It is UTC, but not
