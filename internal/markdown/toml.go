@@ -102,30 +102,34 @@ func newTOMLLayout(content []byte, b Block) (*tomlLayout, error) {
 	return l, nil
 }
 
-// TOMLKeyPosition returns the file line and column (counted in characters)
-// where the top-level key of content's TOML front matter is written (for a
-// table, its first [key] header or dotted key); ok is false when content has
-// no TOML front matter, or not that key.
-func TOMLKeyPosition(content []byte, key string) (line, col int, ok bool) {
+// Position is a place in a file: a 1-based line, and a 1-based column
+// counted in characters.
+type Position struct{ Line, Column int }
+
+// TOMLKeyPositions returns where each top-level key of content's TOML front
+// matter is written (for a table, its first [key] header or dotted key),
+// from one parse of the block; nil when content has no TOML front matter.
+func TOMLKeyPositions(content []byte) map[string]Position {
 	b := Find(content)
 	if !b.Present || b.Format != TOML {
-		return 0, 0, false
+		return nil
 	}
 	l, err := newTOMLLayout(content, b)
 	if err != nil {
-		return 0, 0, false
+		return nil
 	}
-	lineStart := -1
-	if e, found := l.keys[key]; found {
-		lineStart = e.lineStart
-	} else if at, found := l.tables[key]; found {
-		lineStart = at
+	at := func(lineStart int) Position {
+		start := skipBlanks(content, lineStart)
+		return Position{1 + bytes.Count(content[:lineStart], []byte{'\n'}), 1 + utf8.RuneCount(content[lineStart:start])}
 	}
-	if lineStart < 0 {
-		return 0, 0, false
+	out := make(map[string]Position, len(l.keys)+len(l.tables))
+	for k, e := range l.keys {
+		out[k] = at(e.lineStart)
 	}
-	start := skipBlanks(content, lineStart)
-	return 1 + bytes.Count(content[:lineStart], []byte{'\n'}), 1 + utf8.RuneCount(content[lineStart:start]), true
+	for k, lineStart := range l.tables {
+		out[k] = at(lineStart)
+	}
+	return out
 }
 
 // skipBlanks returns the offset of the first byte at or after i that is not

@@ -502,6 +502,7 @@ type fmPositions struct {
 	block   markdown.Block
 	line0   int // file line of the first YAML line
 	body    *yaml.Node
+	toml    map[string]markdown.Position // TOML: where each top-level key is
 }
 
 func (p *fmPositions) parse() {
@@ -511,8 +512,13 @@ func (p *fmPositions) parse() {
 	p.parsed = true
 	p.block = markdown.Find(p.content)
 	p.line0 = 1 + bytes.Count(p.content[:p.block.YAMLStart], []byte{'\n'})
-	if !p.block.Present || p.block.Format == markdown.TOML {
-		return // TOML findings point at their top-level key, or at the fence
+	switch {
+	case !p.block.Present:
+		return
+	case p.block.Format == markdown.TOML:
+		// Findings point at their top-level key, or at the fence.
+		p.toml = markdown.TOMLKeyPositions(p.content)
+		return
 	}
 	// markdown.Parse already accepted this YAML (or JSON), within its bounds.
 	p.body, _ = yamlnode.Parse(p.content[p.block.YAMLStart:p.block.YAMLEnd])
@@ -527,8 +533,8 @@ func (p *fmPositions) at(path []string) (line, col int) {
 	line, col = 1+bytes.Count(p.content[:p.block.Start], []byte{'\n'}), 1
 	if p.block.Format == markdown.TOML && len(path) > 0 {
 		// The top-level key's line: TOML's nested values are not mapped.
-		if l, c, ok := markdown.TOMLKeyPosition(p.content, path[0]); ok {
-			return l, c
+		if at, ok := p.toml[path[0]]; ok {
+			return at.Line, at.Column
 		}
 		return line, col
 	}
