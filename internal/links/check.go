@@ -51,6 +51,9 @@ type Problem struct {
 	Probe []string
 	// URL is the site URL path looked up (MissingTarget, Options.Site).
 	URL string
+	// Page is true for a wiki link naming no page of a Logseq graph
+	// (MissingTarget, Options.Logseq).
+	Page bool
 	// Suggestion is the link rewritten to the closest existing target,
 	// heading or block, as it would be written; "" when nothing is close.
 	Suggestion string
@@ -94,7 +97,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Page: r.Page})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -185,7 +188,10 @@ func (g *Graph) suggest(p *Problem) {
 	l := p.Link
 	switch p.Kind {
 	case MissingTarget:
-		best := g.closestName(NameKey(path.Clean(strings.TrimSuffix(l.Target, "/"))))
+		if l.Kind == BlockRef {
+			return // a uuid: nothing is close by meaning
+		}
+		best := g.closestName(g.idx.targetKey(tag(l.Kind), l.Target))
 		if best == "" {
 			return
 		}
@@ -284,6 +290,10 @@ func (g *Graph) targetText(src string, l Link, target string) string {
 		}
 	}
 	if l.Kind.IsWiki() {
+		if lq := g.idx.opts.Logseq; lq != nil {
+			name, _ := lq.PageName(target)
+			return name
+		}
 		name := path.Base(target)
 		if len(g.idx.names[NameKey(target)]) > 1 || strings.Contains(l.Target, "/") {
 			name = target
@@ -353,6 +363,16 @@ func (p Problem) Message() string {
 	}
 	switch p.Kind {
 	case MissingTarget:
+		if l.Kind == BlockRef {
+			return fmt.Sprintf("broken block reference %s: no page of the graph has a block with id:: %s", raw, l.Target)
+		}
+		if p.Page {
+			file := ""
+			if len(p.Probe) > 0 {
+				file = fmt.Sprintf("no file %s, ", p.Probe[0])
+			}
+			return fmt.Sprintf("broken %s %s: no page named %q (%sno journal and no page with that alias:: or title::)", what, raw, strings.TrimSpace(l.Target), file)
+		}
 		if l.Kind.IsWiki() {
 			if strings.Contains(l.Target, "/") {
 				at := l.Target

@@ -49,7 +49,10 @@
 // then the one in the linking note's folder, then the shortest path.
 // Matching ignores case (Unicode lower-casing) unless Options.CaseSensitive.
 // Markdown links are relative paths, as GitHub renders them. URLs, and
-// relative paths that climb above the root, are not checked.
+// relative paths that climb above the root, are not checked. In a Logseq
+// graph (Options.Logseq) wiki links name pages (namespaces, journal dates,
+// aliases) and ((uuid)) block references name blocks by their id::
+// property; see Logseq.
 //
 // Heading anchors of Markdown links are GitHub slugs (see Slug): lower case,
 // punctuation dropped except '-' and '_', spaces to '-', letters of every

@@ -21,6 +21,8 @@ func FuzzExtractLinks(f *testing.F) {
 		"---\n[[fm]]\n---\n[[body]]", "> ```\n> [[q]]\n[[out]]", "[x]: y.md", "[^1]: [[f]]",
 		"# H\n[[#H]]", "\ufeff---\na: b\n---\n", "a\r\n[[b]]\r\n", "\xff[[\xfe]]", "[[a\\|b]]",
 		"[![i](a.png)](b.md)", "[a [b](c) d](e)", "%%[[x]]%%", "<!--[[x]]-->",
+		"alias:: A, [[B]]\ntitle:: C\n\n- ((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))\n  id:: 64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b\n",
+		"- {{embed ((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))}} `((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))` #[[a/b]]",
 	} {
 		f.Add([]byte(s))
 	}
@@ -34,6 +36,19 @@ func FuzzExtractLinks(f *testing.F) {
 			_ = p.Message()
 		}
 		if len(g.Remove("dir/a.md")) > 2 {
+			t.Fatal("more affected paths than documents")
+		}
+		// The same in a Logseq graph, whose pages answer to the names and
+		// blocks their content gives them.
+		lg := NewGraph(Options{Logseq: LogseqGraph()})
+		for _, p := range []string{"pages/a.md", "journals/2024_01_15.md", "pages/b___c.md"} {
+			lg.Update(p, content)
+		}
+		for _, p := range lg.Check("pages/a.md", d, func(string) bool { return false }) {
+			_ = p.Message()
+		}
+		lg.Linkers("pages/a.md")
+		if len(lg.Remove("pages/a.md")) > 3 || len(lg.Remove("journals/2024_01_15.md")) > 2 {
 			t.Fatal("more affected paths than documents")
 		}
 	})

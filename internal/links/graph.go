@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"hash/maphash"
-	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -49,8 +48,10 @@ type entry struct {
 	slugs     packed // each heading's GitHub slug
 	hkeys     packed // each heading's HeadingKey
 	blocks    packed // block ids
+	names     packed // the folded names of Document.Names (Logseq's aliases)
 	// targets are the distinct targets of the document's links, each after
-	// a byte saying how it resolves ('w' wiki, 'm' Markdown).
+	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
+	// Markdown).
 	targets packed
 }
 
@@ -138,19 +139,80 @@ func (g *Graph) put(p string, ne entry) []string {
 		dirs := g.idx.newDirs(p)
 		g.idx.Add(p)
 		g.dropSuggestions()
-		for _, s := range g.refs[NameKey(p)] {
+		for _, s := range g.refs[g.idx.nameKey(p)] {
 			affected[g.notes[s].path] = struct{}{}
 		}
 		g.folderReferrers(dirs, affected)
 	case old.anchors != ne.anchors:
-		for _, s := range g.refs[NameKey(p)] {
+		for _, s := range g.refs[g.idx.nameKey(p)] {
 			sp := g.notes[s].path
 			if _, done := affected[sp]; !done && g.linksTo(s, p) {
 				affected[sp] = struct{}{}
 			}
 		}
 	}
+	if old.names != ne.names || old.blocks != ne.blocks {
+		g.rename(p, old, ne, affected)
+	}
 	return sortedKeys(affected)
+}
+
+// rename moves p from the name keys of its old names (Document.Names) to
+// those of its new ones, and from the uuids of its old blocks to those of
+// its new ones, and adds to affected the documents whose links use a name
+// or a block that came or went. Only a Logseq graph's pages answer to such
+// names and blocks. Callers hold mu.
+func (g *Graph) rename(p string, old, ne entry, affected map[string]struct{}) {
+	if g.idx.opts.Logseq == nil {
+		return
+	}
+	own := g.idx.nameKey(p)
+	diff(old.names, ne.names, func(k string, add bool) {
+		if k == own {
+			return
+		}
+		if add {
+			g.idx.addName(k, p)
+		} else {
+			g.idx.removeName(k, p)
+		}
+		g.dropSuggestions()
+		for _, s := range g.refs[k] {
+			affected[g.notes[s].path] = struct{}{}
+		}
+	})
+	diff(old.blocks, ne.blocks, func(id string, add bool) {
+		if !isUUID(id) {
+			return // an Obsidian ^block: found through its page
+		}
+		if add {
+			addTo(g.idx.blocks, strings.ToLower(id), p)
+		} else {
+			removeFrom(g.idx.blocks, strings.ToLower(id), p)
+		}
+		for _, s := range g.refs[blockKey(id)] {
+			affected[g.notes[s].path] = struct{}{}
+		}
+	})
+}
+
+// diff calls f with each string of b not in a (add true) and of a not in b
+// (add false).
+func diff(a, b packed, f func(s string, add bool)) {
+	in := map[string]bool{}
+	for s := range a.all() {
+		in[s] = true
+	}
+	for s := range b.all() {
+		if in[s] {
+			delete(in, s)
+		} else {
+			f(s, true)
+		}
+	}
+	for s := range in {
+		f(s, false)
+	}
 }
 
 // alloc gives p a slot. Callers hold mu.
@@ -177,13 +239,15 @@ func (g *Graph) Remove(p string) []string {
 		return nil
 	}
 	g.unref(id, g.notes[id].targets)
+	affected := map[string]struct{}{}
+	g.rename(p, g.notes[id], entry{}, affected)
 	g.notes[id] = entry{}
 	delete(g.ids, p)
 	g.free = append(g.free, id)
+	key := g.idx.nameKey(p)
 	g.idx.Remove(p)
 	g.dropSuggestions()
-	affected := map[string]struct{}{}
-	for _, s := range g.refs[NameKey(p)] {
+	for _, s := range g.refs[key] {
 		affected[g.notes[s].path] = struct{}{}
 	}
 	g.folderReferrers(g.idx.newDirs(p), affected)
@@ -208,11 +272,6 @@ func (g *Graph) dropSuggestions() {
 	g.sugMu.Unlock()
 }
 
-// targetKey is the name key a link target is found under in refs.
-func targetKey(t string) string {
-	return NameKey(path.Clean(strings.TrimSuffix(t, "/")))
-}
-
 // sectionKeys are the name keys of the pages a site URL of a folder may
 // resolve to (Options.Site): a section's _index.md, a bundle's index.md.
 var sectionKeys = []string{"index", "_index"}
@@ -223,9 +282,9 @@ var sectionKeys = []string{"index", "_index"}
 // that an _index.md coming, going or changing its headings re-checks the
 // links to its folder's URL.
 func (g *Graph) keys(t string, f func(k string)) {
-	k := targetKey(t[1:])
+	k := g.idx.targetKey(t[0], t[1:])
 	f(k)
-	if g.idx.opts.Site == nil || t[0] == 'w' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
+	if g.idx.opts.Site == nil || t[0] != 'm' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
 		return
 	}
 	for _, s := range sectionKeys {
@@ -268,8 +327,11 @@ func (g *Graph) linksTo(s int32, p string) bool {
 	e := &g.notes[s]
 	for t := range e.targets.all() {
 		l := Link{Kind: Inline, Target: t[1:]}
-		if t[0] == 'w' {
+		switch t[0] {
+		case 'w':
 			l.Kind = Wiki
+		case 'b':
+			l.Kind = BlockRef
 		}
 		if g.idx.Resolve(e.path, l).Path == p {
 			return true
@@ -284,9 +346,24 @@ func (g *Graph) Linkers(p string) []string {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var out []string
-	for _, s := range g.refs[NameKey(p)] {
-		if sp := g.notes[s].path; sp != p && g.linksTo(s, p) {
-			out = append(out, sp)
+	seen := map[int32]bool{}
+	look := func(k string) {
+		for _, s := range g.refs[k] {
+			if sp := g.notes[s].path; !seen[s] && sp != p && g.linksTo(s, p) {
+				seen[s] = true
+				out = append(out, sp)
+			}
+		}
+	}
+	look(g.idx.nameKey(p))
+	if e := g.lookup(p); e != nil && g.idx.opts.Logseq != nil {
+		for k := range e.names.all() {
+			look(k) // a Logseq page's aliases
+		}
+		for id := range e.blocks.all() {
+			if isUUID(id) {
+				look(blockKey(id)) // and its blocks
+			}
 		}
 	}
 	slices.Sort(out)
@@ -395,16 +472,29 @@ func (g *Graph) lookup(p string) *entry {
 }
 
 // target is a link target and how it resolves, for deduplication.
+// target is a link's target with its kind's tag: 'w' wiki, 'b' block
+// reference, 'm' Markdown.
 type target struct {
-	wiki bool
+	kind byte
 	t    string
+}
+
+// tag is the tag of a link's kind in packed targets.
+func tag(k Kind) byte {
+	switch {
+	case k.IsWiki():
+		return 'w'
+	case k == BlockRef:
+		return 'b'
+	}
+	return 'm'
 }
 
 func newEntry(h uint64, doc *Document) entry {
 	e := entry{hash: h, note: true, moreLinks: doc.MoreLinks}
 	var mh maphash.Hash
 	mh.SetSeed(seed)
-	var texts, slugs, hkeys, blocks packer
+	var texts, slugs, hkeys, blocks, names packer
 	for _, hd := range doc.Headings {
 		texts.add(hd.Text)
 		slugs.add(hd.Slug)
@@ -420,19 +510,25 @@ func newEntry(h uint64, doc *Document) entry {
 	}
 	e.anchors = mh.Sum64()
 	e.texts, e.slugs, e.hkeys, e.blocks = texts.done(), slugs.done(), hkeys.done(), blocks.done()
+	keys := make([]string, 0, len(doc.Names))
+	for _, n := range doc.Names {
+		keys = append(keys, fold(n))
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		names.add(k)
+	}
+	e.names = names.done()
 
 	ts := make([]target, 0, len(doc.Links))
 	for _, l := range doc.Links {
 		if l.Target != "" {
-			ts = append(ts, target{l.Kind.IsWiki(), l.Target})
+			ts = append(ts, target{tag(l.Kind), l.Target})
 		}
 	}
 	slices.SortFunc(ts, func(a, b target) int {
-		if a.wiki != b.wiki {
-			if a.wiki {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(a.kind, b.kind); c != 0 {
+			return c
 		}
 		return cmp.Compare(a.t, b.t)
 	})
@@ -441,11 +537,7 @@ func newEntry(h uint64, doc *Document) entry {
 		if i > 0 && t == ts[i-1] {
 			continue
 		}
-		kind := byte('m')
-		if t.wiki {
-			kind = 'w'
-		}
-		tp.addTagged(kind, t.t)
+		tp.addTagged(t.kind, t.t)
 	}
 	e.targets = tp.done()
 	return e

@@ -58,12 +58,12 @@ const (
 // prepassSpecial are the bytes prepass looks at.
 var prepassSpecial = [256]bool{'\\': true, '`': true, '[': true, ']': true}
 
-var inlineSpecial = [256]bool{'\\': true, '`': true, '[': true, '!': true, '<': true, '%': true}
+var inlineSpecial = [256]bool{'\\': true, '`': true, '[': true, '!': true, '<': true, '%': true, '(': true}
 
 // inline scans the paragraph [a, b) for links.
 func (s *scanner) inline(a, b int) {
 	src := s.src
-	if strings.IndexByte(src[a:b], '[') < 0 {
+	if strings.IndexByte(src[a:b], '[') < 0 && !strings.Contains(src[a:b], "((") {
 		return
 	}
 	s.prepass(a, b)
@@ -135,6 +135,12 @@ func (s *scanner) inline(a, b int) {
 					noPctClose = true
 					i += 2
 				}
+			} else {
+				i++
+			}
+		case '(':
+			if i+1 < b && src[i+1] == '(' && s.blockRef(i, b) {
+				i += 2 + uuidLen + 2
 			} else {
 				i++
 			}
@@ -324,6 +330,46 @@ func (s *scanner) addWiki(o, q int, embed bool) bool {
 	}
 	l.Line, l.Column = s.position(start)
 	s.doc.Links = append(s.doc.Links, l)
+	return true
+}
+
+// uuidLen is the length of a uuid as Logseq writes block ids:
+// 64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b.
+const uuidLen = 36
+
+// blockRef records the Logseq block reference ((uuid)) at o, if one is
+// there.
+func (s *scanner) blockRef(o, b int) bool {
+	end := o + 2 + uuidLen
+	if end+2 > b || s.src[end:end+2] != "))" || !isUUID(s.src[o+2:end]) || !s.roomForLink() {
+		return false
+	}
+	l := Link{Kind: BlockRef, Target: s.src[o+2 : end], Raw: s.src[o : end+2], Start: o, End: end + 2,
+		TargetStart: o + 2, TargetEnd: end, FragmentStart: end, FragmentEnd: end}
+	l.Line, l.Column = s.position(o)
+	s.doc.Links = append(s.doc.Links, l)
+	return true
+}
+
+// isUUID reports whether t is a uuid in its text form (8-4-4-4-12 hex
+// digits).
+func isUUID(t string) bool {
+	if len(t) != uuidLen {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
 	return true
 }
 

@@ -13,6 +13,11 @@ const (
 	Inline
 	// Definition is a Markdown link reference definition: [label]: destination.
 	Definition
+	// BlockRef is a Logseq block reference, ((uuid)) (also inside an
+	// embed, {{embed ((uuid))}}): Target is the uuid of the block, which
+	// some page of the graph gives in an "id:: uuid" property. Only a
+	// Logseq graph (Options.Logseq) checks them.
+	BlockRef
 )
 
 // String returns the kind's name.
@@ -26,6 +31,8 @@ func (k Kind) String() string {
 		return "inline"
 	case Definition:
 		return "definition"
+	case BlockRef:
+		return "block reference"
 	}
 	return "unknown"
 }
@@ -94,6 +101,10 @@ type Document struct {
 	Links    []Link
 	Headings []Heading
 	Blocks   []Block
+	// Names are the names a Logseq page gives itself in its first block's
+	// properties (alias:: and title::); see Logseq. Graphs of other layouts
+	// ignore them.
+	Names []string
 	// MoreLinks is true when the document holds more links than the limit
 	// Parse was given: Links holds the first ones only.
 	MoreLinks bool

@@ -25,7 +25,7 @@ import (
 func TestIncrementalMatchesRebuild(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, false)
+			incrementalMatchesRebuild(t, seed, 60, "")
 		})
 	}
 }
@@ -36,18 +36,36 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 func TestIncrementalMatchesRebuildSite(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, true)
+			incrementalMatchesRebuild(t, seed, 60, "site")
 		})
 	}
 }
 
-func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, site bool) {
+// TestIncrementalMatchesRebuildLogseq is the same for a Logseq graph
+// (Options.Logseq), whose pages answer to names their paths do not hold:
+// namespaces, journal dates, aliases.
+func TestIncrementalMatchesRebuildLogseq(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, "logseq")
+		})
+	}
+}
+
+func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout string) {
 	r := newRand(seed)
 	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
 	files := []string{"img.png", "a/img.png", "pic.jpg"}
 	opts := Options{MarkdownByName: r.Intn(2) == 0, CaseSensitive: r.Intn(4) == 0}
 	randomNote := randomNote
-	if site {
+	switch layout {
+	case "logseq":
+		paths = []string{"pages/Account.md", "pages/Account___User.md", "pages/Beyond%3A Chain.md", "pages/other.md",
+			"journals/2024_01_15.md", "journals/2024_01_14.md", "journals/notes.md", "README.md"}
+		files = []string{"assets/img.png", "pages/img.png"}
+		opts = Options{Logseq: LogseqGraph(), CaseSensitive: r.Intn(4) == 0}
+		randomNote = randomLogseqNote
+	case "site":
 		paths = []string{"content/_index.md", "content/docs/_index.md", "content/docs/a.md", "content/docs/b/index.md",
 			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md"}
 		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
@@ -138,6 +156,48 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, site bool) {
 			}
 		}
 	}
+}
+
+// randomLogseqNote writes a Logseq page with random aliases and links to
+// the pages by their names, namespaces, journal dates and aliases (some to
+// nothing).
+func randomLogseqNote(r *rand.Rand, self string, paths, files []string) string {
+	names := []string{"Accounts", "Other", "Chain", "Jan 14th, 2024", "account/user", "Notes"}
+	targets := []string{"account", "Account/User", "Beyond: Chain", "beyond%3A chain", "Jan 15th, 2024", "jan 14th, 2024",
+		"Accounts", "Chain", "Other", "notes", "Missing", "README"}
+	var b strings.Builder
+	if n := r.Intn(3); n > 0 {
+		b.WriteString("alias:: ")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if r.Intn(2) == 0 {
+				fmt.Fprintf(&b, "[[%s]]", names[r.Intn(len(names))])
+			} else {
+				b.WriteString(names[r.Intn(len(names))])
+			}
+		}
+		b.WriteString("\n")
+		if r.Intn(3) == 0 {
+			fmt.Fprintf(&b, "title:: %s\n", names[r.Intn(len(names))])
+		}
+		b.WriteString("\n")
+	}
+	uuids := []string{"64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b", "64F1A2B3-0C4D-4E5F-8A9B-0C1D2E3F4A5C", "65000000-0000-4000-8000-000000000000"}
+	for range r.Intn(6) {
+		fmt.Fprintf(&b, "- see [[%s]]\n", targets[r.Intn(len(targets))])
+		if r.Intn(3) == 0 {
+			fmt.Fprintf(&b, "  id:: %s\n", uuids[r.Intn(len(uuids))])
+		}
+		if r.Intn(3) == 0 {
+			fmt.Fprintf(&b, "- as ((%s)) said\n", strings.ToLower(uuids[r.Intn(len(uuids))]))
+		}
+	}
+	if r.Intn(3) == 0 {
+		fmt.Fprintf(&b, "- ![x](../%s)\n", files[r.Intn(len(files))])
+	}
+	return b.String()
 }
 
 // render is problems without suggestions, one per line.

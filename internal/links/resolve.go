@@ -31,6 +31,9 @@ type Options struct {
 	// Site, when set, makes Markdown links resolve as a static site
 	// generator serves them (see Site); MarkdownByName is then ignored.
 	Site *Site
+	// Logseq, when set, makes wiki links name the pages of a Logseq graph
+	// (see Logseq) rather than files.
+	Logseq *Logseq
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits
@@ -107,6 +110,9 @@ type Resolution struct {
 	// URL is the site URL path a link was looked up as (Options.Site), for
 	// messages.
 	URL string
+	// Page is true for a wiki link that names no page of a Logseq graph
+	// (Options.Logseq); Probe holds the file such a page would be.
+	Page bool
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -122,6 +128,7 @@ type Index struct {
 	exact    map[string]struct{}
 	fold     map[string][]string // lower-cased path -> paths
 	names    map[string][]string // name key -> paths
+	blocks   map[string][]string // a Logseq block's uuid (lower case) -> paths of the pages that give it
 	dirs     map[string]int      // directory -> number of paths under it
 	foldDirs map[string]int      // lower-cased directory -> number of paths under it
 }
@@ -133,6 +140,7 @@ func NewIndex(opts Options) *Index {
 		exact:    map[string]struct{}{},
 		fold:     map[string][]string{},
 		names:    map[string][]string{},
+		blocks:   map[string][]string{},
 		dirs:     map[string]int{},
 		foldDirs: map[string]int{},
 	}
@@ -155,8 +163,7 @@ func (x *Index) Add(p string) bool {
 	x.exact[p] = struct{}{}
 	f := fold(p)
 	x.fold[f] = append(x.fold[f], p)
-	k := NameKey(p)
-	x.names[k] = append(x.names[k], p)
+	x.addName(x.nameKey(p), p)
 	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 		x.dirs[d]++
 		x.foldDirs[fold(d)]++
@@ -188,11 +195,7 @@ func (x *Index) Remove(p string) bool {
 	if len(x.fold[f]) == 0 {
 		delete(x.fold, f)
 	}
-	k := NameKey(p)
-	x.names[k] = deleteString(x.names[k], p)
-	if len(x.names[k]) == 0 {
-		delete(x.names, k)
-	}
+	x.removeName(x.nameKey(p), p)
 	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 		decr(x.dirs, d)
 		decr(x.foldDirs, fold(d))
@@ -208,6 +211,7 @@ func (x *Index) Clone() *Index {
 		exact:    make(map[string]struct{}, len(x.exact)),
 		fold:     make(map[string][]string, len(x.fold)),
 		names:    make(map[string][]string, len(x.names)),
+		blocks:   make(map[string][]string, len(x.blocks)),
 		dirs:     make(map[string]int, len(x.dirs)),
 		foldDirs: make(map[string]int, len(x.foldDirs)),
 	}
@@ -220,6 +224,9 @@ func (x *Index) Clone() *Index {
 	for k, v := range x.names {
 		c.names[k] = slices.Clone(v)
 	}
+	for k, v := range x.blocks {
+		c.blocks[k] = slices.Clone(v)
+	}
 	for k, v := range x.dirs {
 		c.dirs[k] = v
 	}
@@ -227,6 +234,53 @@ func (x *Index) Clone() *Index {
 		c.foldDirs[k] = v
 	}
 	return c
+}
+
+// nameKey is the key p is found under by name: in a Logseq graph, the
+// folded name of the page it is; elsewhere NameKey.
+func (x *Index) nameKey(p string) string {
+	if lq := x.opts.Logseq; lq != nil {
+		if name, ok := lq.PageName(p); ok {
+			return fold(name)
+		}
+	}
+	return NameKey(p)
+}
+
+// targetKey is the name key the target t of a link is looked up under:
+// kind is 'w' for a wiki link, 'b' for a block reference, 'm' for a
+// Markdown link.
+func (x *Index) targetKey(kind byte, t string) string {
+	switch {
+	case kind == 'b':
+		return blockKey(t)
+	case kind == 'w' && x.opts.Logseq != nil:
+		return fold(strings.TrimSpace(t))
+	}
+	return NameKey(path.Clean(strings.TrimSuffix(t, "/")))
+}
+
+// blockKey is the key under which the documents using a Logseq block
+// reference to id are found; no name key starts with "((".
+func blockKey(id string) string { return "((" + strings.ToLower(id) }
+
+// addName records that p is found under the name key k (once).
+func (x *Index) addName(k, p string) { addTo(x.names, k, p) }
+
+// removeName undoes addName.
+func (x *Index) removeName(k, p string) { removeFrom(x.names, k, p) }
+
+func addTo(m map[string][]string, k, p string) {
+	if !slices.Contains(m[k], p) {
+		m[k] = append(m[k], p)
+	}
+}
+
+func removeFrom(m map[string][]string, k, p string) {
+	m[k] = deleteString(m[k], p)
+	if len(m[k]) == 0 {
+		delete(m, k)
+	}
 }
 
 // Named returns the paths whose name key is key.
@@ -242,11 +296,27 @@ func (x *Index) Named(key string) []string { return slices.Clone(x.names[key]) }
 // one in src's own directory, the shortest path (fewest folders, then
 // fewest bytes), the first in byte order.
 //
+// In a Logseq graph (Options.Logseq) a wiki link names a page: the page or
+// journal file of that name, or the page whose alias:: or title:: property
+// gives it (Graph records those), ignoring case; several match: the
+// shortest path. A block reference resolves to the page that gives the
+// block its id (Graph records those too); outside a Logseq graph it is not
+// checked (External).
+//
 // Markdown links resolve relative to src's directory, or to the root when
 // they start with '/'; see Options.MarkdownByName.
 func (x *Index) Resolve(src string, l Link) Resolution {
 	if l.Target == "" {
 		return Resolution{Path: src, Self: true}
+	}
+	if l.Kind == BlockRef {
+		if x.opts.Logseq == nil {
+			return Resolution{External: true} // not a Logseq graph: not checked
+		}
+		if ps := x.blocks[strings.ToLower(l.Target)]; len(ps) > 0 {
+			return Resolution{Path: minPath(ps)}
+		}
+		return Resolution{}
 	}
 	if l.Kind.IsWiki() {
 		if strings.Contains(l.Target, "://") {
@@ -339,6 +409,15 @@ func pageURL(content, doc string) (string, bool) {
 }
 
 func (x *Index) resolveWiki(src, t string) Resolution {
+	if lq := x.opts.Logseq; lq != nil {
+		// A page, whatever folder the link is in; Logseq has no relative
+		// names.
+		name := strings.TrimSpace(t)
+		if all := x.names[fold(name)]; len(all) > 0 {
+			return Resolution{Path: minPath(all)}
+		}
+		return Resolution{Page: true, Probe: []string{lq.PageFile(name)}}
+	}
 	if strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
 		p, ok := joinClean(path.Dir(src), t)
 		if !ok {

@@ -172,6 +172,9 @@ func (s *scanner) run() {
 		s.doc.Links = make([]Link, 0, min(n, s.maxLinks))
 	}
 	first := s.skipFrontMatter()
+	if first < len(s.lineStarts) && strings.Contains(s.lineText(first), ":: ") {
+		s.doc.Names = s.pageProperties(first)
+	}
 	s.prevBlank = true
 	for ln := first; ln < len(s.lineStarts); ln++ {
 		start := s.lineStarts[ln]
@@ -361,9 +364,16 @@ func (s *scanner) addHeading(level int, raw string, lineNo int) {
 	})
 }
 
-// blockID records an Obsidian block identifier at the end of a prose line.
+// blockID records an Obsidian block identifier at the end of a prose line,
+// or a Logseq block's "id:: uuid" property line.
 func (s *scanner) blockID(text string, lineNo int) {
 	t := strings.TrimRight(text, " \t\r")
+	if id, ok := strings.CutPrefix(t, "id:: "); ok {
+		if id = strings.TrimSpace(id); isUUID(id) {
+			s.addBlock(strings.ToLower(id), lineNo)
+		}
+		return
+	}
 	caret := strings.LastIndexByte(t, '^')
 	if caret < 0 || caret == len(t)-1 {
 		return
@@ -377,6 +387,10 @@ func (s *scanner) blockID(text string, lineNo int) {
 			return
 		}
 	}
+	s.addBlock(id, lineNo)
+}
+
+func (s *scanner) addBlock(id string, lineNo int) {
 	if len(s.doc.Blocks) >= s.maxAnchors {
 		s.doc.MoreAnchors = true
 		return

@@ -377,6 +377,35 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	}
 }
 
+// TestLinksCheckLogseqGraph: in a Logseq graph (a logseq/config.edn at the
+// root), wiki links name pages: namespaces, journals by their title in the
+// graph's format, aliases; block references name blocks by their id::.
+func TestLinksCheckLogseqGraph(t *testing.T) {
+	files := map[string]string{
+		"logseq/config.edn":       "{:meta/version 1\n ;; :journal/page-title-format \"yyyy-MM-dd\"\n :file/name-format :triple-lowbar\n :journal/page-title-format \"EEE, dd.MM.yyyy\"}\n",
+		"pages/Account.md":        "alias:: Accounts\n\n- Record of ownership\n  id:: 65a4f0c2-1b2c-4d3e-8f40-5a6b7c8d9e0f\n",
+		"pages/Account___User.md": "- A user's [[Account]]\n",
+		"journals/2024_01_15.md":  "- met [[Account/User]], [[accounts]] and [[Acount/User]]\n- ![chart](../assets/chart.png)\n",
+		"journals/2024_01_16.md":  "- after [[Mon, 15.01.2024]] came [[Jan 16th, 2024]]\n- {{embed ((65a4f0c2-1b2c-4d3e-8f40-5a6b7c8d9e0f))}}\n- ((65a4f0c2-1b2c-4d3e-8f40-5a6b7c8d9e01))\n",
+		"assets/chart.png":        "png",
+	}
+	want := `journals/2024_01_15.md:1:42: error: broken link [[Acount/User]]: no page named "Acount/User" (no file pages/Acount___User.md, no journal and no page with that alias:: or title::) (did you mean [[Account/User]]?)
+journals/2024_01_16.md:1:34: error: broken link [[Jan 16th, 2024]]: no page named "Jan 16th, 2024" (no file pages/Jan 16th, 2024.md, no journal and no page with that alias:: or title::)
+journals/2024_01_16.md:3:3: error: broken block reference ((65a4f0c2-1b2c-4d3e-8f40-5a6b7c8d9e01)): no page of the graph has a block with id:: 65a4f0c2-1b2c-4d3e-8f40-5a6b7c8d9e01
+`
+	got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", ""))
+	if got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	// The same files without Logseq's settings are a folder of notes:
+	// names are file names.
+	delete(files, "logseq/config.edn")
+	got, _ = newNoteDir(t, files).runAll(t, mustNew(t, "links.check", ""))
+	if !strings.Contains(got, `broken link [[Account/User]]`) || !strings.Contains(got, `broken link [[accounts]]`) {
+		t.Errorf("not a Logseq graph: findings:\n%s", got)
+	}
+}
+
 // TestLinksCheckObsidianMarkdownLinks: Obsidian writes Markdown links by
 // the shortest path that names the note ([x](Note.md) from any folder), so
 // in an Obsidian vault they resolve as Obsidian resolves them unless the

@@ -298,8 +298,8 @@ func written(l links.Link) string {
 // srcAfter) needs after the renames, and false when l needs no change (or is
 // broken, or external: those are left alone).
 func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
-	if l.Target == "" {
-		return "", false
+	if l.Target == "" || l.Kind == links.BlockRef {
+		return "", false // a block reference names a block, wherever its page is
 	}
 	r := p.g.Resolve(src, l)
 	var intended string

@@ -94,6 +94,7 @@ func (vs *vaults) get(d action.Docs) *vault {
 		if opts.AttachmentFolders == nil {
 			opts.AttachmentFolders = obsidianAttachments(d)
 		}
+		opts.Logseq = logseqLayout(d)
 		if vs.markdownByRoot && d != nil {
 			switch {
 			case links.IsHugoSite(d.Stat):
@@ -144,6 +145,25 @@ func obsidianAttachments(d action.Docs) []string {
 		return []string{f}
 	}
 	return []string{strings.TrimPrefix(f, "/")}
+}
+
+// logseqLayout returns the layout of the Logseq graph at the root of d, as
+// its logseq/config.edn sets it, or nil when d is not a Logseq graph. A
+// config.edn Logseq could not read either leaves Logseq's defaults. Read
+// once, when the root's graph is made.
+func logseqLayout(d action.Docs) *links.Logseq {
+	if d == nil || !links.IsLogseqGraph(d.Stat) {
+		return nil
+	}
+	b, err := d.ReadFile(links.LogseqConfig)
+	if err != nil {
+		return links.LogseqGraph()
+	}
+	lq, err := links.ParseLogseqConfig(b)
+	if err != nil {
+		return links.LogseqGraph()
+	}
+	return lq
 }
 
 // isObsidianVault reports whether the root d serves is an Obsidian vault:
