@@ -442,6 +442,47 @@ func TestInitLeavesSyncthingVersionsOut(t *testing.T) {
 	}
 }
 
+// TestInitLogseqGraph is a Logseq graph as Logseq lays one out: the
+// starter leaves Logseq's folder (its backups and deleted pages among it)
+// and the hidden folders alone, stamps no YAML into pages whose properties
+// are "key:: value" lines, and finds no broken link among links to
+// namespaces, journals and aliases.
+func TestInitLogseqGraph(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"logseq/config.edn": "{:meta/version 1\n ;; :hidden [\"/x\"]\n :hidden [\"/archive\" \"/drafts.md\"]\n" +
+			" :default-queries {:journals [{:title \"NOW\" :query [:find (pull ?h [*]) :where [?h :block/marker ?m]]}]}\n" +
+			" :file/name-format :triple-lowbar}\n",
+		"logseq/custom.css": "",
+		"logseq/bak/pages/Project/2024-01-15T10_00_00.000Z.Desktop.md": "- [[deleted since]]\n",
+		"logseq/.recycle/pages_Old.md":                                 "- [[gone]]\n",
+		"archive/old.md":                                               "- [[gone too]]\n",
+		"drafts.md":                                                    "- [[not yet]]\n",
+		"pages/Project.md":                                             "alias:: Projects\nstatus:: active\n\n- [[Project/Plan]] on [[Jan 15th, 2024]]\n",
+		"pages/Project___Plan.md":                                      "- part of [[projects]]\n",
+		"journals/2024_01_15.md":                                       "- worked on [[Project]]\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, "logseq/ holds this Logseq graph's settings") || !strings.Contains(out, "archive is hidden in this Logseq graph's settings: left out") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	b, _ := os.ReadFile(cfg)
+	if !strings.Contains(string(b), `exclude: ["tests/**", "logseq/**", "archive/**", "drafts.md"]`) || strings.Contains(string(b), "- frontmatter.set:") {
+		t.Errorf("the starter:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "config", "validate", "-c", cfg); code != 0 {
+		t.Fatalf("the starter is not valid: %s %s", out, errOut)
+	}
+	if code, out, errOut := scribe(t, "check", "-c", cfg); code != 0 {
+		t.Errorf("check: exit %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	writeFiles(t, dir, map[string]string{"journals/2024_01_16.md": "- [[Project/Plans]]\n"})
+	if code, out, _ := scribe(t, "check", "-c", cfg); code != 1 || !strings.Contains(out, `no page named "Project/Plans"`) || !strings.Contains(out, "did you mean [[Project/Plan]]?") {
+		t.Errorf("check with a broken link: exit %d\n%s", code, out)
+	}
+}
+
 // TestInitHugoSite is a Hugo site as `hugo new site` and a theme lay it
 // out: the starter leaves the archetypes and the theme alone, finds no
 // broken link among the URLs the site serves, and stamps lastmod into a

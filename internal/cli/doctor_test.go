@@ -262,14 +262,18 @@ func TestDoctorRulesThatSelectNothing(t *testing.T) {
 }
 
 // Folders where other programs keep copies of the notes (Syncthing's
-// versions, Obsidian's trash) are named when rules select files in them.
+// versions, Obsidian's trash, Logseq's backups and deleted pages) are
+// named when rules select files in them.
 func TestDoctorArchiveFolders(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	dir, cfg, _ := doctorVault(t, "")
 	writeFiles(t, dir, map[string]string{
-		".stversions/notes/a~20240101-120000.md": "old\n",
-		".stversions/notes/a~20240102-120000.md": "older\n",
-		".trash/gone.md":                         "gone\n",
+		".stversions/notes/a~20240101-120000.md":                 "old\n",
+		".stversions/notes/a~20240102-120000.md":                 "older\n",
+		".trash/gone.md":                                         "gone\n",
+		"logseq/bak/pages/a/2024-01-15T10_00_00.000Z.Desktop.md": "backup\n",
+		"logseq/.recycle/pages_b.md":                             "deleted\n",
+		"logseq/notes.md":                                        "not an archive\n",
 	})
 	code, rs := doctorJSON(t, "-c", cfg)
 	if code != 0 {
@@ -280,8 +284,13 @@ func TestDoctorArchiveFolders(t *testing.T) {
 		t.Errorf("fix %q", r.Fix)
 	}
 	wantResult(t, rs, "rules", "warn", "rules select 1 file in .trash/, Obsidian's trash (deleted notes)")
+	r = wantResult(t, rs, "rules", "warn", "rules select 1 file in logseq/bak/, Logseq's backups of pages")
+	if r.Fix != `add "logseq/bak/**" to exclude` {
+		t.Errorf("fix %q", r.Fix)
+	}
+	wantResult(t, rs, "rules", "warn", "rules select 1 file in logseq/.recycle/, Logseq's deleted pages")
 	b, _ := os.ReadFile(cfg)
-	writeFiles(t, dir, map[string]string{"scribe.yaml": strings.Replace(string(b), "version: 1\n", "version: 1\nexclude: [\".stversions/**\", \".trash/**\"]\n", 1)})
+	writeFiles(t, dir, map[string]string{"scribe.yaml": strings.Replace(string(b), "version: 1\n", "version: 1\nexclude: [\".stversions/**\", \".trash/**\", \"logseq/bak/**\", \"logseq/.recycle/**\"]\n", 1)})
 	if _, rs := doctorJSON(t, "-c", cfg); slices.ContainsFunc(rs, func(r doctorResult) bool { return strings.Contains(r.Message, "rules select") }) {
 		t.Errorf("still warned with the folders excluded: %+v", rs)
 	}

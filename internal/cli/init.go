@@ -83,6 +83,9 @@ func starterFor(dir string) ([]byte, []string) {
 	if isHugoSite(dir) {
 		return hugoStarter()
 	}
+	if lq := logseqGraph(dir); lq != nil {
+		return logseqStarter(lq)
+	}
 	var folders, why, about []string
 	if isDir(filepath.Join(dir, ".obsidian")) {
 		folders, why = obsidianLeftOut(dir)
@@ -145,6 +148,62 @@ func isDir(p string) bool {
 // links.IsHugoSite).
 func isHugoSite(dir string) bool {
 	return links.IsHugoSite(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) })
+}
+
+// logseqGraph returns the layout of the Logseq graph dir is (see
+// links.IsLogseqGraph), nil when it is none; Logseq's defaults when its
+// settings cannot be read.
+func logseqGraph(dir string) *links.Logseq {
+	if !links.IsLogseqGraph(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) }) {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(links.LogseqConfig)))
+	if err != nil {
+		return links.LogseqGraph()
+	}
+	lq, err := links.ParseLogseqConfig(b)
+	if err != nil {
+		return links.LogseqGraph()
+	}
+	return lq
+}
+
+// logseqStarter is the starter for a Logseq graph: it leaves out Logseq's
+// own folder (its settings, the backups it keeps of pages in logseq/bak/,
+// deleted pages in logseq/.recycle/) and what its settings hide (:hidden),
+// and it stamps no date: Logseq keeps a page's properties as "key:: value"
+// lines, which the front matter actions do not edit, and a YAML block
+// beside them would be a second, conflicting set. links.check reads the
+// graph's wiki links as Logseq does (see links.Logseq).
+func logseqStarter(lq *links.Logseq) ([]byte, []string) {
+	globs := []string{strconv.Quote("tests/**"), strconv.Quote("logseq/**")}
+	why := []string{"logseq/ holds this Logseq graph's settings, its backups of pages (bak/) and its deleted pages (.recycle/)"}
+	for _, h := range lq.Hidden {
+		h = path.Clean(strings.Trim(strings.TrimSpace(h), "/"))
+		if h == "." || h == ".." || strings.HasPrefix(h, "../") || h == "logseq" || strings.HasPrefix(h, "logseq/") {
+			continue
+		}
+		g := h + "/**" // a folder, or a file:
+		if strings.HasSuffix(strings.ToLower(h), ".md") {
+			g = h
+		}
+		globs = append(globs, strconv.Quote(g))
+		why = append(why, h+" is hidden in this Logseq graph's settings")
+	}
+	s := config.Starter
+	start := bytes.Index(s, []byte("  - id: stamp-updated "))
+	end := bytes.Index(s, []byte("  - id: check-links"))
+	if !bytes.Contains(s, []byte(starterExclude)) || start < 0 || end < start {
+		return config.Starter, nil // the starter changed: better the plain one than half of this
+	}
+	out := bytes.Replace(s[:start], []byte(starterExclude), []byte("# A Logseq graph: Logseq's own folder (settings, backups, deleted pages)\n"+
+		"# and what its settings hide are left alone.\n"+
+		"exclude: ["+strings.Join(globs, ", ")+"]"), 1)
+	out = append(out, "  # No date stamping here: Logseq keeps page properties as \"key:: value\"\n"+
+		"  # lines, which frontmatter.set does not edit; a YAML block beside them\n"+
+		"  # would be a second set of properties.\n\n"...)
+	out = append(out, s[end:]...)
+	return out, why
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

@@ -36,8 +36,21 @@ type tree struct {
 // archives are folders that other programs keep inside a vault for copies
 // of its notes: no rule should rewrite or check them.
 var archives = map[string]string{
-	".stversions": "Syncthing's old versions of the notes",
-	".trash":      "Obsidian's trash (deleted notes)",
+	".stversions":          "Syncthing's old versions of the notes",
+	".trash":               "Obsidian's trash (deleted notes)",
+	"logseq/bak":           "Logseq's backups of pages",
+	"logseq/.recycle":      "Logseq's deleted pages",
+	"logseq/version-files": "Logseq's versions of pages",
+}
+
+// archiveOf returns the folder of archives that holds rel, or "".
+func archiveOf(rel string) string {
+	for f := range archives {
+		if strings.HasPrefix(rel, f+"/") {
+			return f
+		}
+	}
+	return ""
 }
 
 // walk walks every root of env's configuration once, as the engine lists
@@ -77,8 +90,8 @@ func (env *Env) walk(ctx context.Context) *tree {
 						selected = true
 					}
 				}
-				if first, _, _ := strings.Cut(e.Rel, "/"); selected && archives[first] != "" {
-					t.archived[first]++
+				if f := archiveOf(e.Rel); selected && f != "" {
+					t.archived[f]++
 				}
 				// A configuration beside env's own is an alternative to it
 				// (another name Find would take), not one of a subfolder.
