@@ -444,9 +444,9 @@ func TestInitLeavesSyncthingVersionsOut(t *testing.T) {
 
 // TestInitLogseqGraph is a Logseq graph as Logseq lays one out: the
 // starter leaves Logseq's folder (its backups and deleted pages among it)
-// and the hidden folders alone, stamps no YAML into pages whose properties
-// are "key:: value" lines, and finds no broken link among links to
-// namespaces, journals and aliases.
+// and the hidden folders alone, finds no broken link among links to
+// namespaces, journals and aliases, and its rules read and set a page's
+// "key:: value" properties, not YAML.
 func TestInitLogseqGraph(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -468,7 +468,7 @@ func TestInitLogseqGraph(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "scribe.yaml")
 	b, _ := os.ReadFile(cfg)
-	if !strings.Contains(string(b), `exclude: ["tests/**", "logseq/**", "archive/**", "drafts.md"]`) || strings.Contains(string(b), "- frontmatter.set:") {
+	if !strings.Contains(string(b), `exclude: ["tests/**", "logseq/**", "archive/**", "drafts.md"]`) {
 		t.Errorf("the starter:\n%s", b)
 	}
 	if code, out, errOut := scribe(t, "config", "validate", "-c", cfg); code != 0 {
@@ -480,6 +480,37 @@ func TestInitLogseqGraph(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"journals/2024_01_16.md": "- [[Project/Plans]]\n"})
 	if code, out, _ := scribe(t, "check", "-c", cfg); code != 1 || !strings.Contains(out, `no page named "Project/Plans"`) || !strings.Contains(out, "did you mean [[Project/Plan]]?") {
 		t.Errorf("check with a broken link: exit %d\n%s", code, out)
+	}
+
+	// A rule on the pages' properties: conditions read them, and
+	// frontmatter.set writes property lines (the first ones of a page
+	// without), never a YAML block.
+	writeFiles(t, dir, map[string]string{
+		"journals/2024_01_16.md": "- [[Project/Plan]]\n",
+		"pages/Task.md":          "status:: todo\npriority:: 2\n\n- do it\n",
+		"pages/Done.md":          "status:: done\n\n- done\n",
+		"pages/Bare.md":          "- no properties yet\n",
+		"logseq-rules.yaml": "version: 1\nroots: [\".\"]\nexclude: [\"logseq/**\"]\nrules:\n" +
+			"  - id: close\n    when: 'fm.status == \"todo\" && fm.priority >= 2'\n    actions:\n      - frontmatter.set: {status: done, closed: true}\n" +
+			"  - id: mark\n    files: pages/Bare.md\n    actions:\n      - frontmatter.set: {type: note, tags: [a, b]}\n" +
+			"  - id: catalog\n    files: \"pages/*.md\"\n    actions:\n      - catalog: {output: catalog.json}\n",
+	})
+	rules := filepath.Join(dir, "logseq-rules.yaml")
+	if code, out, errOut := scribe(t, "run", "-c", rules); code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for p, want := range map[string]string{
+		"pages/Task.md": "status:: done\npriority:: 2\nclosed:: true\n\n- do it\n",
+		"pages/Done.md": "status:: done\n\n- done\n",
+		"pages/Bare.md": "tags:: a, b\ntype:: note\n\n- no properties yet\n", // keys in sorted order, as frontmatter.set adds them
+	} {
+		if b, _ := os.ReadFile(filepath.Join(dir, p)); string(b) != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", p, b, want)
+		}
+	}
+	// The catalog holds the properties as each page's front matter.
+	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err != nil || !strings.Contains(string(b), `"alias": [`) || !strings.Contains(string(b), `"priority": 2`) {
+		t.Errorf("catalog.json (%v):\n%s", err, b)
 	}
 }
 

@@ -170,11 +170,10 @@ func logseqGraph(dir string) *links.Logseq {
 
 // logseqStarter is the starter for a Logseq graph: it leaves out Logseq's
 // own folder (its settings, the backups it keeps of pages in logseq/bak/,
-// deleted pages in logseq/.recycle/) and what its settings hide (:hidden),
-// and it stamps no date: Logseq keeps a page's properties as "key:: value"
-// lines, which the front matter actions do not edit, and a YAML block
-// beside them would be a second, conflicting set. links.check reads the
-// graph's wiki links as Logseq does (see links.Logseq).
+// deleted pages in logseq/.recycle/) and what its settings hide (:hidden).
+// Its rules work on pages as Logseq keeps them: front matter is a page's
+// "key:: value" property lines (markdown.Logseq), and links.check reads
+// the graph's wiki links as Logseq does (see links.Logseq).
 func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 	globs := []string{strconv.Quote("tests/**"), strconv.Quote("logseq/**")}
 	why := []string{"logseq/ holds this Logseq graph's settings, its backups of pages (bak/) and its deleted pages (.recycle/)"}
@@ -191,19 +190,13 @@ func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 		why = append(why, h+" is hidden in this Logseq graph's settings")
 	}
 	s := config.Starter
-	start := bytes.Index(s, []byte("  - id: stamp-updated "))
-	end := bytes.Index(s, []byte("  - id: check-links"))
-	if !bytes.Contains(s, []byte(starterExclude)) || start < 0 || end < start {
+	if !bytes.Contains(s, []byte(starterExclude)) {
 		return config.Starter, nil // the starter changed: better the plain one than half of this
 	}
-	out := bytes.Replace(s[:start], []byte(starterExclude), []byte("# A Logseq graph: Logseq's own folder (settings, backups, deleted pages)\n"+
-		"# and what its settings hide are left alone.\n"+
-		"exclude: ["+strings.Join(globs, ", ")+"]"), 1)
-	out = append(out, "  # No date stamping here: Logseq keeps page properties as \"key:: value\"\n"+
-		"  # lines, which frontmatter.set does not edit; a YAML block beside them\n"+
-		"  # would be a second set of properties.\n\n"...)
-	out = append(out, s[end:]...)
-	return out, why
+	return bytes.Replace(s, []byte(starterExclude), []byte("# A Logseq graph: Logseq's own folder (settings, backups, deleted pages)\n"+
+		"# and what its settings hide are left alone. A page's front matter is its\n"+
+		"# \"key:: value\" property lines: rules read and set those (updated:: 2026-12-07).\n"+
+		"exclude: ["+strings.Join(globs, ", ")+"]"), 1), why
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

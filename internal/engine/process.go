@@ -534,7 +534,7 @@ func (e *Engine) held(root *Root, rel, hash, rule string) bool {
 // sl is taken before the first action runs (see pass.slots).
 func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rule.Rule, content []byte, origin action.Origin, leave bool, held []string, sl *slot, w *Writes, res *Result, tr *explainTrace) ([]byte, error) {
 	cur := content
-	fmc := fmCache{fields: e.condFields, all: e.condAll}
+	fmc := fmCache{fields: e.condFields, all: e.condAll, dialect: root.Dialect}
 	changed := false
 	for _, r := range rules {
 		m, ok := r.MatchContent(cur)
@@ -724,8 +724,9 @@ func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry
 // for actions, and for conditions only the keys they read (see
 // rule.Set.ConditionFields), which on most files is all that is parsed.
 type fmCache struct {
-	fields []string // the keys conditions read, unless all
-	all    bool
+	fields  []string // the keys conditions read, unless all
+	all     bool
+	dialect markdown.Dialect // the root's (Root.Dialect)
 
 	full, cond       map[string]any
 	fullErr, condErr error
@@ -735,7 +736,7 @@ type fmCache struct {
 // get returns the whole front matter of content.
 func (c *fmCache) get(content []byte) (map[string]any, error) {
 	if c.full == nil || !sameSlice(c.fullFor, content) {
-		c.full, c.fullErr = markdown.Parse(content)
+		c.full, c.fullErr = markdown.ParseAs(content, c.dialect)
 		c.fullFor = content
 		if c.full == nil {
 			c.full = map[string]any{}
@@ -751,7 +752,7 @@ func (c *fmCache) forCondition(content []byte) (map[string]any, error) {
 		return c.get(content)
 	}
 	if c.condFor == nil || !sameSlice(c.condFor, content) {
-		c.cond, c.condErr = markdown.ParseFields(content, c.fields)
+		c.cond, c.condErr = markdown.ParseFieldsAs(content, c.fields, c.dialect)
 		c.condFor = content
 	}
 	return c.cond, c.condErr

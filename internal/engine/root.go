@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/safefile"
 	"github.com/scribe-md/scribe/internal/scan"
 )
@@ -31,6 +32,10 @@ type Root struct {
 	Filter *scan.Filter
 	// Docs is the document list actions see.
 	Docs *Docs
+	// Dialect is what the front matter of the root's files is when they
+	// have no fenced block: a Logseq graph's pages keep "key:: value"
+	// property lines (markdown.DialectOf, looked at when the root opens).
+	Dialect markdown.Dialect
 
 	// targets lists the files that exist but are not processed because the
 	// configuration's exclude globs leave them out (nil without excludes):
@@ -63,7 +68,7 @@ func OpenRoot(dir string, include, exclude []string, stateDir string) (*Root, er
 		fsys.Close()
 		return nil, fmt.Errorf("root %s: %w", dir, err)
 	}
-	r := &Root{Dir: abs, FS: fsys, Filter: f}
+	r := &Root{Dir: abs, FS: fsys, Filter: f, Dialect: markdown.DialectOf(fsys.Lstat)}
 	if len(exclude) > 0 {
 		if r.targets, err = scan.NewFilter(abs, include, nil, stateDir); err != nil {
 			fsys.Close()

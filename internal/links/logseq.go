@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"olympos.io/encoding/edn"
+
+	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // Logseq is the layout of a Logseq graph, whose wiki links name pages, not
@@ -53,7 +55,7 @@ func LogseqGraph() *Logseq {
 
 // LogseqConfig is the file of a Logseq graph's settings, relative to the
 // graph's folder.
-const LogseqConfig = "logseq/config.edn"
+const LogseqConfig = markdown.LogseqConfig
 
 // ParseLogseqConfig returns the layout a graph's logseq/config.edn gives:
 // Logseq's defaults (LogseqGraph) for what it does not set.
@@ -89,10 +91,10 @@ func ParseLogseqConfig(b []byte) (*Logseq, error) {
 }
 
 // IsLogseqGraph reports whether a folder is a Logseq graph, stat answering
-// for the names in it: it holds Logseq's settings, logseq/config.edn.
+// for the names in it: it holds Logseq's settings, logseq/config.edn (the
+// test markdown.DialectOf makes).
 func IsLogseqGraph(stat func(name string) (fs.FileInfo, error)) bool {
-	fi, err := stat(LogseqConfig)
-	return err == nil && fi.Mode().IsRegular()
+	return markdown.DialectOf(stat) == markdown.Logseq
 }
 
 // PageName returns the name of the page file p (a slash path relative to

@@ -49,6 +49,11 @@
 // tomllib. JSON front matter (an object at the top of the file) is read;
 // Set and Delete refuse it.
 //
+// In a Logseq graph (the Logseq Dialect, see DialectOf) a page without a
+// fenced block keeps its properties as "key:: value" lines at its top;
+// FindAs, ParseAs, SetAs and DeleteAs read and edit those as its front
+// matter (Format Properties).
+//
 // Most front matter is simple `key: value` lines; Parse reads those with a
 // small dedicated scanner and uses the full YAML parser only when the
 // scanner meets anything else. A fuzz test keeps the two in agreement.

@@ -25,6 +25,8 @@ func (f Format) String() string {
 		return "TOML"
 	case JSON:
 		return "JSON"
+	case Properties:
+		return "Logseq properties"
 	}
 	return "YAML"
 }

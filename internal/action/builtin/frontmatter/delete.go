@@ -28,7 +28,8 @@ func init() {
 // deleteAction removes top-level front matter fields. Absent fields are
 // ignored; a file without front matter is left alone.
 type deleteAction struct {
-	keys []string
+	keys     []string
+	dialects perRoot[markdown.Dialect] // the roots' front matter dialects
 }
 
 var _ action.Action = (*deleteAction)(nil)
@@ -54,7 +55,7 @@ func (a *deleteAction) Run(ctx context.Context, in action.Input) (action.Output,
 	if err := ctx.Err(); err != nil {
 		return action.Output{}, err
 	}
-	out, err := markdown.Delete(in.Content, a.keys)
+	out, err := markdown.DeleteAs(in.Content, a.keys, a.dialects.get(in.Host.Docs, dialect))
 	if f, ok := unreadableFrontMatter("frontmatter.delete", err); ok {
 		return action.Output{Findings: []action.Finding{f}}, nil
 	}

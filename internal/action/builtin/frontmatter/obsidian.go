@@ -9,49 +9,64 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
+	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // obsidianTypes is where an Obsidian vault records the type of each
 // property (the "Properties" of its notes' front matter).
 const obsidianTypes = ".obsidian/types.json"
 
-// propertyTypes reads, once per root, the property types of the Obsidian
-// vault at a root: {"types": {"created": "date", "words": "number", "done":
-// "checkbox", ...}}. A root that is no Obsidian vault, or whose file cannot
-// be read, has none. A change of the file applies at the next start (or
-// configuration reload).
-type propertyTypes struct {
+// perRoot keeps one value per root (its Docs), computed the first time a
+// file of the root asks for it: what a root's settings files say (read
+// once; a change applies at the next start or configuration reload).
+type perRoot[T any] struct {
 	mu sync.Mutex
-	m  map[any]map[string]string // by root (its Docs); nil: none
+	m  map[any]T
 }
 
-// of returns the property types of the vault d serves.
-func (pt *propertyTypes) of(d action.Docs) map[string]string {
+// get returns the value of the root d serves, computing it with f once.
+func (c *perRoot[T]) get(d action.Docs, f func(action.Docs) T) T {
+	var zero T
 	if d == nil || !reflect.TypeOf(d).Comparable() {
+		return zero
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m[d]; ok {
+		return v
+	}
+	v := f(d)
+	if c.m == nil {
+		c.m = map[any]T{}
+	}
+	c.m[d] = v
+	return v
+}
+
+// propertyTypes reads the property types of the Obsidian vault at a root:
+// {"types": {"created": "date", "words": "number", "done": "checkbox",
+// ...}}. A root that is no Obsidian vault, or whose file cannot be read,
+// has none.
+func propertyTypes(d action.Docs) map[string]string {
+	if _, err := d.Stat(obsidianTypes); err != nil { // most roots have none: a stat says so
 		return nil
 	}
-	pt.mu.Lock()
-	defer pt.mu.Unlock()
-	if types, ok := pt.m[d]; ok {
-		return types
+	b, err := d.ReadFile(obsidianTypes)
+	if err != nil {
+		return nil
 	}
-	var types map[string]string
-	if _, err := d.Stat(obsidianTypes); err == nil { // most roots have none: a stat says so
-		if b, err := d.ReadFile(obsidianTypes); err == nil {
-			var f struct {
-				Types map[string]string `json:"types"`
-			}
-			if json.Unmarshal(b, &f) == nil {
-				types = f.Types
-			}
-		}
+	var f struct {
+		Types map[string]string `json:"types"`
 	}
-	if pt.m == nil {
-		pt.m = map[any]map[string]string{}
+	if json.Unmarshal(b, &f) != nil {
+		return nil
 	}
-	pt.m[d] = types
-	return types
+	return f.Types
 }
+
+// dialect is the front matter dialect of a root's files: Logseq's
+// "key:: value" page properties in a Logseq graph (markdown.DialectOf).
+func dialect(d action.Docs) markdown.Dialect { return markdown.DialectOf(d.Stat) }
 
 // typed returns a value given as text (a template's output is always text)
 // as the type an Obsidian vault gives its property, when the text is one: a

@@ -47,8 +47,10 @@ type setAction struct {
 	fields []setField // sorted by key
 	// dynamic is true when some value is a template that needs the file.
 	dynamic bool
-	// types are the property types of the Obsidian vaults at the roots.
-	types propertyTypes
+	// types are the property types of the Obsidian vaults at the roots,
+	// dialects the roots' front matter dialects.
+	types    perRoot[map[string]string]
+	dialects perRoot[markdown.Dialect]
 }
 
 // setField is one field and its value.
@@ -199,7 +201,7 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 	}
 	fields := make([]markdown.Field, len(a.fields))
 	var findings []action.Finding
-	types := a.types.of(in.Host.Docs)
+	types := a.types.get(in.Host.Docs, propertyTypes)
 	for i, f := range a.fields {
 		v, err := f.val.render(f.key, d, &findings)
 		if err != nil {
@@ -210,7 +212,7 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		}
 		fields[i] = markdown.Field{Key: f.key, Value: v}
 	}
-	out, err := markdown.Set(in.Content, fields)
+	out, err := markdown.SetAs(in.Content, fields, a.dialects.get(in.Host.Docs, dialect))
 	if f, ok := unreadableFrontMatter("frontmatter.set", err); ok {
 		return action.Output{Findings: append(findings, f)}, nil
 	}

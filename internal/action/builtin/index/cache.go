@@ -30,6 +30,10 @@ type entry struct {
 type cache struct {
 	mu      sync.Mutex
 	entries map[string]*entry
+	// dialect is the root's front matter dialect (markdown.DialectOf),
+	// looked at by the first load.
+	dialect     markdown.Dialect
+	dialectSeen bool
 }
 
 // load returns p's entry, reading the file when it is new, changed by size
@@ -44,6 +48,10 @@ func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
 	}
 	c.mu.Lock()
 	e := c.entries[p]
+	if !c.dialectSeen {
+		c.dialect, c.dialectSeen = markdown.DialectOf(docs.Stat), true
+	}
+	dialect := c.dialect
 	c.mu.Unlock()
 	if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
 		return e, nil
@@ -52,7 +60,7 @@ func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e = newEntry(b, fi.ModTime())
+	e = newEntry(b, fi.ModTime(), dialect)
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]*entry{}
@@ -74,11 +82,11 @@ func (c *cache) forget(list []string) {
 	}
 }
 
-func newEntry(content []byte, mod time.Time) *entry {
+func newEntry(content []byte, mod time.Time, dialect markdown.Dialect) *entry {
 	// The size is the content's, not the stat's: if the file changed between
 	// the two, the next stat differs and the entry is read again.
 	e := &entry{size: int64(len(content)), mod: mod, sum: sha256.Sum256(content)}
-	fm, err := markdown.Parse(content)
+	fm, err := markdown.ParseAs(content, dialect)
 	if err != nil {
 		e.fmErr = err.Error()
 		fm = nil
