@@ -151,21 +151,11 @@ func isHugoSite(dir string) bool {
 }
 
 // logseqGraph returns the layout of the Logseq graph dir is (see
-// links.IsLogseqGraph), nil when it is none; Logseq's defaults when its
-// settings cannot be read.
+// links.ReadLogseqGraph), nil when it is none.
 func logseqGraph(dir string) *links.Logseq {
-	if !links.IsLogseqGraph(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) }) {
-		return nil
-	}
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(links.LogseqConfig)))
-	if err != nil {
-		return links.LogseqGraph()
-	}
-	lq, err := links.ParseLogseqConfig(b)
-	if err != nil {
-		return links.LogseqGraph()
-	}
-	return lq
+	in := func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }
+	return links.ReadLogseqGraph(func(name string) (fs.FileInfo, error) { return os.Stat(in(name)) },
+		func(name string) ([]byte, error) { return os.ReadFile(in(name)) })
 }
 
 // logseqStarter is the starter for a Logseq graph: it leaves out Logseq's

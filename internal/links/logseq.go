@@ -90,6 +90,25 @@ func ParseLogseqConfig(b []byte) (*Logseq, error) {
 	return lq, nil
 }
 
+// ReadLogseqGraph returns the layout of the Logseq graph at a folder, stat
+// and read answering for the names in it, or nil when the folder is none
+// (see IsLogseqGraph). A config.edn that cannot be read or parsed leaves
+// Logseq's defaults, as Logseq itself would fall back to them.
+func ReadLogseqGraph(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) *Logseq {
+	if !IsLogseqGraph(stat) {
+		return nil
+	}
+	b, err := read(LogseqConfig)
+	if err != nil {
+		return LogseqGraph()
+	}
+	lq, err := ParseLogseqConfig(b)
+	if err != nil {
+		return LogseqGraph()
+	}
+	return lq
+}
+
 // IsLogseqGraph reports whether a folder is a Logseq graph, stat answering
 // for the names in it: it holds Logseq's settings, logseq/config.edn (the
 // test markdown.DialectOf makes).
@@ -153,42 +172,63 @@ func (lq *Logseq) PageFile(name string) string {
 // Logseq.JournalFile).
 func formatLogseqDate(layout string, t time.Time) string {
 	var b strings.Builder
-	for i := 0; i < len(layout); {
-		c := layout[i]
-		n := 1
-		for i+n < len(layout) && layout[i+n] == c {
-			n++
-		}
-		switch {
-		case c == 'y' && n == 2:
+	for _, tok := range dateTokens(layout) {
+		switch tok {
+		case "yy":
 			fmt.Fprintf(&b, "%02d", t.Year()%100)
-		case c == 'y':
+		case "y", "yyy", "yyyy":
 			fmt.Fprintf(&b, "%04d", t.Year())
-		case c == 'M' && n >= 4:
-			b.WriteString(t.Month().String())
-		case c == 'M' && n == 3:
+		case "MMM":
 			b.WriteString(t.Month().String()[:3])
-		case c == 'M' && n == 2:
+		case "MM":
 			fmt.Fprintf(&b, "%02d", int(t.Month()))
-		case c == 'M':
+		case "M":
 			b.WriteString(strconv.Itoa(int(t.Month())))
-		case c == 'd' && n == 1 && i+1 < len(layout) && layout[i+1] == 'o':
+		case "do":
 			b.WriteString(ordinal(t.Day()))
-			n = 2
-		case c == 'd' && n >= 2:
-			fmt.Fprintf(&b, "%02d", t.Day())
-		case c == 'd':
+		case "d":
 			b.WriteString(strconv.Itoa(t.Day()))
-		case c == 'E' && n >= 4:
-			b.WriteString(t.Weekday().String())
-		case c == 'E':
-			b.WriteString(t.Weekday().String()[:3])
 		default:
-			b.WriteString(layout[i : i+n])
+			switch {
+			case strings.HasPrefix(tok, "MMMM"):
+				b.WriteString(t.Month().String())
+			case strings.HasPrefix(tok, "dd"):
+				fmt.Fprintf(&b, "%02d", t.Day())
+			case strings.HasPrefix(tok, "EEEE"):
+				b.WriteString(t.Weekday().String())
+			case tok[0] == 'E':
+				b.WriteString(t.Weekday().String()[:3])
+			default:
+				b.WriteString(tok)
+			}
 		}
-		i += n
 	}
 	return b.String()
+}
+
+// dateTokens splits a layout in Logseq's date notation into its fields
+// (runs of one letter: "yyyy", "MM", "d"; and "do") and the text between
+// them.
+func dateTokens(layout string) []string {
+	var toks []string
+	for i := 0; i < len(layout); {
+		n := 1
+		if c := layout[i]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			for i+n < len(layout) && layout[i+n] == c {
+				n++
+			}
+			if c == 'd' && n == 1 && i+1 < len(layout) && layout[i+1] == 'o' {
+				n = 2
+			}
+		} else {
+			for i+n < len(layout) && !isASCIILetter(layout[i+n]) {
+				n++
+			}
+		}
+		toks = append(toks, layout[i:i+n])
+		i += n
+	}
+	return toks
 }
 
 // ordinal writes a day of the month as Logseq's "do" does: 1st, 2nd, 3rd,
@@ -212,29 +252,23 @@ func ordinal(d int) string {
 // numeric fields (yyyy, MM, M, dd, d) and literal characters.
 func parseLogseqDate(layout, s string) (time.Time, error) {
 	var goLayout strings.Builder
-	for i := 0; i < len(layout); {
-		c := layout[i]
-		n := 1
-		for i+n < len(layout) && layout[i+n] == c {
-			n++
-		}
+	for _, tok := range dateTokens(layout) {
 		switch {
-		case c == 'y' && n == 4:
+		case tok == "yyyy":
 			goLayout.WriteString("2006")
-		case c == 'M' && n == 2:
+		case tok == "MM":
 			goLayout.WriteString("01")
-		case c == 'M' && n == 1:
+		case tok == "M":
 			goLayout.WriteString("1")
-		case c == 'd' && n == 2:
+		case tok == "dd":
 			goLayout.WriteString("02")
-		case c == 'd' && n == 1:
+		case tok == "d":
 			goLayout.WriteString("2")
-		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-			return time.Time{}, fmt.Errorf("journal file name format %q: %q is not supported", layout, layout[i:i+n])
+		case isASCIILetter(tok[0]):
+			return time.Time{}, fmt.Errorf("journal file name format %q: %q is not supported", layout, tok)
 		default:
-			goLayout.WriteString(layout[i : i+n])
+			goLayout.WriteString(tok)
 		}
-		i += n
 	}
 	return time.Parse(goLayout.String(), s)
 }

@@ -40,19 +40,14 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 	if len(fields) == 0 {
 		return content, nil
 	}
-	values := make(map[string]any, len(fields))
-	for _, f := range fields {
-		if !validKey(f.Key) {
-			return nil, fmt.Errorf("set front matter: key %q cannot be written as a plain YAML key; use a name without leading or trailing spaces, ':' or '#', that does not start with a symbol and is not a number, boolean or null", f.Key)
+	values, err := fieldValues(fields, func(key string) error {
+		if !validKey(key) {
+			return fmt.Errorf("set front matter: key %q cannot be written as a plain YAML key; use a name without leading or trailing spaces, ':' or '#', that does not start with a symbol and is not a number, boolean or null", key)
 		}
-		if _, dup := values[f.Key]; dup {
-			return nil, fmt.Errorf("set front matter: key %q is given twice", f.Key)
-		}
-		v, err := normalize(f.Value, 0)
-		if err != nil {
-			return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)
-		}
-		values[f.Key] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	b := Find(content)
 	if !b.Present {
@@ -125,6 +120,26 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 		edits = append(edits, splice{start: b.YAMLEnd, end: b.YAMLEnd, text: appended})
 	}
 	return finish(content, edits, want, "set")
+}
+
+// fieldValues returns the fields' values normalized (see normalize), by
+// key, refusing a key given twice and one that check refuses.
+func fieldValues(fields []Field, check func(key string) error) (map[string]any, error) {
+	values := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if err := check(f.Key); err != nil {
+			return nil, err
+		}
+		if _, dup := values[f.Key]; dup {
+			return nil, fmt.Errorf("set front matter: key %q is given twice", f.Key)
+		}
+		v, err := normalize(f.Value, 0)
+		if err != nil {
+			return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)
+		}
+		values[f.Key] = v
+	}
+	return values, nil
 }
 
 // finish applies an edit's splices and checks that the result holds

@@ -94,16 +94,14 @@ func SetAs(content []byte, fields []Field, d Dialect) ([]byte, error) {
 	if d != Logseq || b.Present && b.Format != Properties {
 		return Set(content, fields)
 	}
-	values := make(map[string]any, len(fields))
-	for _, f := range fields {
-		if _, dup := values[f.Key]; dup {
-			return nil, fmt.Errorf("set front matter: key %q is given twice", f.Key)
+	values, err := fieldValues(fields, func(key string) error {
+		if !isPropertyKey([]byte(key)) {
+			return fmt.Errorf("set front matter: %q cannot be the name of a Logseq property; use letters, digits, '-' and '_'", key)
 		}
-		v, err := normalize(f.Value, 0)
-		if err != nil {
-			return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)
-		}
-		values[f.Key] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return setProperties(content, b, fields, values)
 }
@@ -274,9 +272,6 @@ func setProperties(content []byte, b Block, fields []Field, values map[string]an
 		text, err := propertyText(f.Key, values[f.Key])
 		if err != nil {
 			return nil, fmt.Errorf("set front matter key %q: %w", f.Key, err)
-		}
-		if !isPropertyKey([]byte(f.Key)) {
-			return nil, fmt.Errorf("set front matter: %q cannot be the name of a Logseq property; use letters, digits, '-' and '_'", f.Key)
 		}
 		if l, ok := lines[strings.ToLower(f.Key)]; ok {
 			if l.value != text {

@@ -147,23 +147,13 @@ func obsidianAttachments(d action.Docs) []string {
 	return []string{strings.TrimPrefix(f, "/")}
 }
 
-// logseqLayout returns the layout of the Logseq graph at the root of d, as
-// its logseq/config.edn sets it, or nil when d is not a Logseq graph. A
-// config.edn Logseq could not read either leaves Logseq's defaults. Read
-// once, when the root's graph is made.
+// logseqLayout returns the layout of the Logseq graph at the root of d (see
+// links.ReadLogseqGraph), or nil. Read once, when the root's graph is made.
 func logseqLayout(d action.Docs) *links.Logseq {
-	if d == nil || !links.IsLogseqGraph(d.Stat) {
+	if d == nil {
 		return nil
 	}
-	b, err := d.ReadFile(links.LogseqConfig)
-	if err != nil {
-		return links.LogseqGraph()
-	}
-	lq, err := links.ParseLogseqConfig(b)
-	if err != nil {
-		return links.LogseqGraph()
-	}
-	return lq
+	return links.ReadLogseqGraph(d.Stat, d.ReadFile)
 }
 
 // isObsidianVault reports whether the root d serves is an Obsidian vault:
