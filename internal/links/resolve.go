@@ -236,6 +236,31 @@ func (x *Index) Clone() *Index {
 	return c
 }
 
+// NameKeyOf is the name key p is found under by name (see Referrers): in a
+// Logseq graph the folded name of the page it is, elsewhere NameKey(p).
+func (x *Index) NameKeyOf(p string) string { return x.nameKey(p) }
+
+// LinkKey is the name key l's target is looked up under (see Referrers).
+func (x *Index) LinkKey(l Link) string { return x.targetKey(tag(l.Kind), l.Target) }
+
+// Move renames p to np in the index, with the names and blocks that other
+// documents' content gives p (a Logseq page's aliases and block ids); it
+// reports whether p was there.
+func (x *Index) Move(p, np string) bool {
+	if !x.Remove(p) {
+		return false
+	}
+	x.Add(np)
+	for _, m := range []map[string][]string{x.names, x.blocks} {
+		for _, ps := range m {
+			if i := slices.Index(ps, p); i >= 0 {
+				ps[i] = np
+			}
+		}
+	}
+	return true
+}
+
 // nameKey is the key p is found under by name: in a Logseq graph, the
 // folded name of the page it is; elsewhere NameKey.
 func (x *Index) nameKey(p string) string {

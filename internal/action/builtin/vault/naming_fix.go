@@ -195,10 +195,9 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *vault, rena
 	}
 	p := &plan{g: g, after: g.Index(), moved: moved, renames: renames, keys: map[string]bool{}}
 	for old, nw := range moved {
-		p.after.Remove(old)
-		p.after.Add(nw)
-		p.keys[links.NameKey(old)] = true
-		p.keys[links.NameKey(nw)] = true
+		p.keys[p.after.NameKeyOf(old)] = true
+		p.keys[p.after.NameKeyOf(nw)] = true
+		p.after.Move(old, nw)
 	}
 	var writes []plannedWrite
 	for _, src := range rewriteCandidates(g, in.Path, moved, renames, p.keys) {
@@ -318,13 +317,23 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 	if doc && intended == r.Path {
 		// The target stays; the link only needs help if a new name or the
 		// source's move makes it resolve elsewhere.
-		key := links.NameKey(path.Clean(strings.TrimSuffix(l.Target, "/")))
-		if !p.keys[key] && srcAfter == src {
+		if !p.keys[p.after.LinkKey(l)] && srcAfter == src {
 			return "", false
 		}
 		if p.resolves(srcAfter, l, written(l), intended, doc) {
 			return "", false
 		}
+	}
+	if lq := p.after.Options().Logseq; lq != nil && l.Kind.IsWiki() {
+		// A Logseq page is linked by its name, which its file's name
+		// gives; a link by an alias:: or title:: still resolves.
+		if p.resolves(srcAfter, l, written(l), intended, doc) {
+			return "", false
+		}
+		if name, ok := lq.PageName(intended); ok {
+			return name, true
+		}
+		return "", false
 	}
 	for _, text := range candidates(srcAfter, l, intended) {
 		if p.resolves(srcAfter, l, text, intended, doc) {

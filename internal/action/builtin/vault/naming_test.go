@@ -165,6 +165,29 @@ func TestNamingFixCaseOnly(t *testing.T) {
 	}
 }
 
+// TestNamingFixLogseqGraph: in a Logseq graph a page is linked by the name
+// its file gives it, so a renamed page's links take its new name (a
+// namespace's too), and links through an alias, or to a block, stay.
+func TestNamingFixLogseqGraph(t *testing.T) {
+	const id = "64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b"
+	d := newNoteDir(t, map[string]string{
+		"logseq/config.edn":        "{:meta/version 1 :file/name-format :triple-lowbar}\n",
+		"pages/My Page.md":         "alias:: Mine\n\n- a block\n  id:: " + id + "\n",
+		"pages/Proj___Sub Page.md": "- sub\n",
+		"pages/index.md":           "- [[My Page]], [[my page]], [[Mine]], ((" + id + ")) and [[Proj/Sub Page]]\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix, directories: false}`), false); err != nil {
+		t.Fatal(err)
+	}
+	got := d.snapshot(t)
+	if j, want := got["pages/index.md"], "- [[my-page]], [[my-page]], [[Mine]], (("+id+")) and [[proj-sub-page]]\n"; j != want {
+		t.Errorf("the linking page:\n%s\nwant:\n%s\n(tree:\n%s)", j, want, dump(got))
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("links broken by the renames:\n%s", broken)
+	}
+}
+
 func TestNamingFixConflict(t *testing.T) {
 	d := newNoteDir(t, map[string]string{
 		"My Note.md": "a\n",
