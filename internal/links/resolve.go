@@ -438,6 +438,11 @@ func (x *Index) resolveWiki(src, t string) Resolution {
 		// A page, whatever folder the link is in; Logseq has no relative
 		// names.
 		name := strings.TrimSpace(t)
+		if strings.HasPrefix(name, "<%") && strings.HasSuffix(name, "%>") {
+			// A template's dynamic variable ([[<% today %>]]), which
+			// Logseq replaces when the template is used.
+			return Resolution{External: true}
+		}
 		if all := x.names[fold(name)]; len(all) > 0 {
 			return Resolution{Path: minPath(all)}
 		}
