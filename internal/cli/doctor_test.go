@@ -261,6 +261,24 @@ func TestDoctorRulesThatSelectNothing(t *testing.T) {
 	}
 }
 
+// The roots check says what a root is where Scribe reads it so on its own:
+// a Logseq graph, a Hugo site, an Obsidian vault.
+func TestDoctorRootKinds(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dir, cfg, _ := doctorVault(t, "")
+	_, rs := doctorJSON(t, "-c", cfg)
+	if r := wantResult(t, rs, "roots", "ok", "root "+dir); strings.Contains(r.Message, "(") {
+		t.Errorf("a plain folder: %q", r.Message)
+	}
+	writeFiles(t, dir, map[string]string{"logseq/config.edn": "{:meta/version 1}\n", ".obsidian/app.json": "{}"})
+	_, rs = doctorJSON(t, "-c", cfg)
+	wantResult(t, rs, "roots", "ok", "root "+dir+" (a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages; an Obsidian vault: links.check reads Markdown links as Obsidian writes them")
+	writeFiles(t, dir, map[string]string{"hugo.toml": "title = 'x'\n", "content/_index.md": "x\n"})
+	_, rs = doctorJSON(t, "-c", cfg)
+	wantResult(t, rs, "roots", "ok", "(a Hugo site: links.check reads Markdown links as the URLs it serves; a Logseq graph")
+	wantResult(t, rs, "roots", "ok", "an Obsidian vault: links.check looks in its attachment folder)")
+}
+
 // Folders where other programs keep copies of the notes (Syncthing's
 // versions, Obsidian's trash, Logseq's backups and deleted pages) are
 // named when rules select files in them.

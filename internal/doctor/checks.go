@@ -22,6 +22,8 @@ import (
 	"github.com/scribe-md/scribe/internal/config"
 	"github.com/scribe-md/scribe/internal/daemon"
 	"github.com/scribe-md/scribe/internal/journal"
+	"github.com/scribe-md/scribe/internal/links"
+	"github.com/scribe-md/scribe/internal/markdown"
 	"github.com/scribe-md/scribe/internal/scan"
 	"github.com/scribe-md/scribe/internal/service"
 	"github.com/scribe-md/scribe/internal/state"
@@ -76,10 +78,37 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 				Fix: "run scribe as the files' owner, or fix the directory's permissions"})
 			continue
 		}
-		out = append(out, Result{Status: OK, Message: "root " + dir})
+		msg := "root " + dir
+		if kinds := rootKinds(dir); len(kinds) > 0 {
+			msg += " (" + strings.Join(kinds, "; ") + ")"
+		}
+		out = append(out, Result{Status: OK, Message: msg})
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
 	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
+}
+
+// rootKinds says what the tool that keeps a root makes it, where Scribe
+// reads it so without being told (see links.check and the front matter
+// docs): what a user should know of the defaults it gets.
+func rootKinds(dir string) []string {
+	stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) }
+	var kinds []string
+	hugo := links.IsHugoSite(stat)
+	if hugo {
+		kinds = append(kinds, "a Hugo site: links.check reads Markdown links as the URLs it serves")
+	}
+	if markdown.DialectOf(stat) == markdown.Logseq {
+		kinds = append(kinds, "a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages")
+	}
+	if fi, err := stat(".obsidian"); err == nil && fi.IsDir() {
+		if hugo {
+			kinds = append(kinds, "an Obsidian vault: links.check looks in its attachment folder")
+		} else {
+			kinds = append(kinds, "an Obsidian vault: links.check reads Markdown links as Obsidian writes them, and looks in its attachment folder")
+		}
+	}
+	return kinds
 }
 
 // EnclosingConfig warns when a root of cfg (loaded from file) lies in a
