@@ -93,7 +93,7 @@ func ParseLogseqConfig(b []byte) (*Logseq, error) {
 // ReadLogseqGraph returns the layout of the Logseq graph at a folder, stat
 // and read answering for the names in it, or nil when the folder is none
 // (see IsLogseqGraph). A config.edn that cannot be read or parsed leaves
-// Logseq's defaults, as Logseq itself would fall back to them.
+// Logseq's defaults (LogseqGraph).
 func ReadLogseqGraph(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) *Logseq {
 	if !IsLogseqGraph(stat) {
 		return nil
