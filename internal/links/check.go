@@ -191,6 +191,15 @@ func (g *Graph) suggest(p *Problem) {
 		if l.Kind == BlockRef {
 			return // a uuid: nothing is close by meaning
 		}
+		if ps := g.hints[fold(strings.TrimSpace(l.Target))]; len(ps) > 0 && l.Kind.IsWiki() && l.Alias == "" && !l.HasFragment {
+			// A note's alias: linked as Obsidian writes it, [[Note|alias]].
+			best := minPath(ps)
+			if text := g.targetText(p.Source, l, best); text != "" {
+				p.SuggestedPath = best
+				p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, text+"|"+l.Target)
+				return
+			}
+		}
 		best := g.closestName(g.idx.targetKey(tag(l.Kind), l.Target))
 		if best == "" {
 			return

@@ -3,7 +3,11 @@ package links
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // FuzzExtractLinks checks that Parse never panics, that every link's spans
@@ -81,6 +85,50 @@ func FuzzResolveSite(f *testing.F) {
 			for _, p := range g.Check(src, d, func(string) bool { return false }) {
 				_ = p.Message()
 			}
+		}
+	})
+}
+
+// FuzzAliasesFast holds the line reader of aliases to the YAML parser: where
+// it reads a block and the parser reads the block too, they agree.
+func FuzzAliasesFast(f *testing.F) {
+	for _, s := range []string{
+		"---\naliases:\n  - a\n  - b c\n", "---\naliases: [x, y]\n", "---\nalias: z\ntitle: t\n",
+		"---\naliases:\n  - 1\n", "---\naliases: [\"q\"]\n", "---\naliases:\n- a\n", "---\nalias: a\nalias: b\n",
+		"---\naliases:\n  - a\n  -\n", "---\naliases: ~\n", "---\nx:\n  aliases: [a]\n", "---\naliases:\n  - a # c\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, fm string) {
+		if !strings.HasPrefix(fm, "---\n") || !strings.HasSuffix(fm, "\n") || strings.Contains(fm[4:], "\n---") || strings.Contains(fm[4:], "\n...") {
+			return // not a front matter block up to its closing fence, as Parse hands them over
+		}
+		fast, ok := aliasesFast(fm)
+		if !ok {
+			return
+		}
+		m, err := markdown.ParseFields([]byte(fm+"---\n"), []string{"aliases", "alias"})
+		if err != nil {
+			return
+		}
+		var want []string
+		for _, k := range []string{"aliases", "alias"} {
+			switch v := m[k].(type) {
+			case string:
+				want = append(want, v)
+			case []any:
+				for _, item := range v {
+					if s, ok := item.(string); ok {
+						want = append(want, s)
+					}
+				}
+			}
+		}
+		got := slices.Clone(fast)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: the line reader reads %q, the parser %q", fm, fast, want)
 		}
 	})
 }

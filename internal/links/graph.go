@@ -24,6 +24,10 @@ type Graph struct {
 	notes []entry          // by id; the slots of removed paths are reused
 	free  []int32
 	refs  map[string][]int32 // name key -> ids of the documents whose links use it, ascending
+	// hints maps the folded names notes give themselves (Document.Names:
+	// Obsidian's aliases) to those notes, outside a Logseq graph, where
+	// they resolve nothing but make suggestions.
+	hints map[string][]string
 
 	// sug memoises the closest name of a missing target; it is dropped
 	// whenever a path is added or removed.
@@ -63,7 +67,7 @@ func Hash(content []byte) uint64 { return maphash.Bytes(seed, content) }
 
 // NewGraph returns an empty graph.
 func NewGraph(opts Options) *Graph {
-	return &Graph{idx: NewIndex(opts), ids: map[string]int32{}, refs: map[string][]int32{}}
+	return &Graph{idx: NewIndex(opts), ids: map[string]int32{}, refs: map[string][]int32{}, hints: map[string][]string{}}
 }
 
 // Options returns the options the graph was made with.
@@ -161,9 +165,19 @@ func (g *Graph) put(p string, ne entry) []string {
 // those of its new ones, and from the uuids of its old blocks to those of
 // its new ones, and adds to affected the documents whose links use a name
 // or a block that came or went. Only a Logseq graph's pages answer to such
-// names and blocks. Callers hold mu.
+// names and blocks; elsewhere the names are kept as hints (see hints).
+// Callers hold mu.
 func (g *Graph) rename(p string, old, ne entry, affected map[string]struct{}) {
 	if g.idx.opts.Logseq == nil {
+		// Obsidian offers a note's aliases when a link is written, as
+		// [[Note|alias]]; a bare [[alias]] resolves to nothing.
+		diff(old.names, ne.names, func(k string, add bool) {
+			if add {
+				addTo(g.hints, k, p)
+			} else {
+				removeFrom(g.hints, k, p)
+			}
+		})
 		return
 	}
 	own := g.idx.nameKey(p)

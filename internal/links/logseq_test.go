@@ -276,3 +276,48 @@ func TestLogseqBlockRefs(t *testing.T) {
 		t.Errorf("outside a Logseq graph: %v", got)
 	}
 }
+
+// TestAliasHint: outside a Logseq graph a note's aliases (front matter
+// aliases:, as Obsidian keeps them) resolve nothing, as in Obsidian, but a
+// bare [[alias]] is told the link Obsidian writes for it.
+func TestAliasHint(t *testing.T) {
+	plan := "---\ntitle: Plan\naliases:\n  - plan\n  - PP\n---\n# Goals\n"
+	src := "[[plan]] ![[pp]] [[plan|x]] [[plan#Goals]]\n"
+	g := NewGraph(Options{})
+	g.Update("notes/Project Plan.md", []byte(plan))
+	g.Update("a.md", []byte(src))
+	var got []string
+	for _, p := range g.Check("a.md", Parse([]byte(src)), nil) {
+		got = append(got, p.Link.Raw+" -> "+p.Suggestion)
+	}
+	want := []string{"[[plan]] -> [[Project Plan|plan]]", "![[pp]] -> ![[Project Plan|pp]]", "[[plan|x]] -> ", "[[plan#Goals]] -> "}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems and suggestions:\n%q\nwant\n%q", got, want)
+	}
+	g.Update("notes/Project Plan.md", []byte("# Goals\n"))
+	if ps := g.Check("a.md", Parse([]byte(src)), nil); len(ps) == 0 || strings.Contains(ps[0].Suggestion, "|plan") {
+		t.Errorf("with the alias gone: %+v", ps)
+	}
+	// In a Logseq graph, an alias in YAML front matter names the page, as
+	// Logseq reads it.
+	lg := NewGraph(Options{Logseq: LogseqGraph()})
+	lg.Update("pages/Project Plan.md", []byte(plan))
+	if r := lg.Resolve("pages/a.md", Link{Kind: Wiki, Target: "PP"}); r.Path != "pages/Project Plan.md" {
+		t.Errorf("[[PP]] in a Logseq graph resolves to %+v", r)
+	}
+}
+
+func TestFrontMatterAliases(t *testing.T) {
+	for content, want := range map[string][]string{
+		"---\naliases:\n  - a\n  - b c\nalias: d\n---\nbody\n": {"a", "b c", "d"},
+		"---\r\naliases: [x]\r\n---\r\n":                       {"x"},
+		"---\ntitle: no names\n---\n":                          nil,
+		"---\naliases: [unclosed\n---\n":                       nil,
+		"---\naliases: 3\n---\n":                               nil,
+		"aliases: not front matter\n":                          nil,
+	} {
+		if got := Parse([]byte(content)).Names; !slices.Equal(got, want) {
+			t.Errorf("%q: Names = %q, want %q", content, got, want)
+		}
+	}
+}

@@ -2,10 +2,13 @@ package links
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // Default limits of what Parse keeps of one document. A real note stays far
@@ -172,8 +175,11 @@ func (s *scanner) run() {
 		s.doc.Links = make([]Link, 0, min(n, s.maxLinks))
 	}
 	first := s.skipFrontMatter()
+	if first > 0 {
+		s.doc.Names = frontMatterAliases(src[:s.lineStarts[first-1]])
+	}
 	if first < len(s.lineStarts) && strings.Contains(s.lineText(first), ":: ") {
-		s.doc.Names = s.pageProperties(first)
+		s.doc.Names = append(s.doc.Names, s.pageProperties(first)...)
 	}
 	s.prevBlank = true
 	for ln := first; ln < len(s.lineStarts); ln++ {
@@ -188,6 +194,131 @@ func (s *scanner) run() {
 		s.line(ln+1, start, end)
 	}
 	s.flushPara()
+}
+
+// frontMatterAliases returns the aliases a YAML front matter block (fm,
+// the file up to its closing fence) gives its note: aliases: or alias:, a
+// name or a list of names, as Obsidian (and Logseq) read them. The shapes
+// Obsidian writes are read line by line (aliasesFast); anything else goes
+// through the YAML parser.
+func frontMatterAliases(fm string) []string {
+	if !strings.Contains(fm, "alias") {
+		return nil
+	}
+	names, ok := aliasesFast(fm)
+	if !ok {
+		m, err := markdown.ParseFields([]byte(fm+"---\n"), []string{"aliases", "alias"})
+		if err != nil {
+			return nil
+		}
+		names = names[:0]
+		for _, k := range []string{"aliases", "alias"} {
+			switch v := m[k].(type) {
+			case string:
+				names = append(names, v)
+			case []any:
+				for _, item := range v {
+					if s, ok := item.(string); ok {
+						names = append(names, s)
+					}
+				}
+			}
+		}
+	}
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+	}
+	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
+}
+
+// aliasesFast reads the aliases of front matter fm (ending in a newline)
+// when they are written as Obsidian writes them: "aliases:" followed by
+// "  - name" lines, or "aliases: [a, b]", or "alias: name", each name plain
+// (no quotes, no YAML syntax), and the next line a key of its own. It
+// reports false for anything else, which the YAML parser reads.
+func aliasesFast(fm string) ([]string, bool) {
+	lines := strings.Split(strings.TrimSuffix(fm, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	// goesOn reports whether line j may continue the value before it.
+	goesOn := func(j int) bool {
+		return j < len(lines) && (lines[j] == "" || lines[j][0] == ' ' || lines[j][0] == '\t' || lines[j][0] == '-')
+	}
+	var names []string
+	seen := map[string]bool{}
+	for i := 0; i < len(lines); i++ {
+		key, value, found := strings.Cut(lines[i], ":")
+		if !found || key != "alias" && key != "aliases" || value != "" && value[0] != ' ' {
+			if strings.Contains(lines[i], "alias") {
+				return nil, false // a key indented, nested or spelled otherwise
+			}
+			continue
+		}
+		if seen[key] {
+			return nil, false // a duplicate key: the parser's to refuse
+		}
+		seen[key] = true
+		value = strings.TrimSpace(value)
+		switch {
+		case value == "":
+			j, indent := i+1, ""
+			for ; j < len(lines); j++ {
+				t := strings.TrimLeft(lines[j], " ")
+				item, ok := strings.CutPrefix(t, "- ")
+				if !ok {
+					break
+				}
+				if in := lines[j][:len(lines[j])-len(t)]; j == i+1 {
+					indent = in
+				} else if in != indent {
+					return nil, false
+				}
+				if !plainName(item) {
+					return nil, false
+				}
+				names = append(names, item)
+			}
+			if j == i+1 || goesOn(j) {
+				return nil, false // no items (null), or something the items do not end
+			}
+			i = j - 1
+			continue
+		case strings.HasPrefix(value, "[") && strings.HasSuffix(value, "]"):
+			for item := range strings.SplitSeq(value[1:len(value)-1], ",") {
+				if item = strings.TrimSpace(item); !plainName(item) {
+					return nil, false
+				}
+				names = append(names, item)
+			}
+		case plainName(value):
+			names = append(names, value)
+		default:
+			return nil, false
+		}
+		if goesOn(i + 1) {
+			return nil, false
+		}
+	}
+	return names, true
+}
+
+// plainName reports whether s is a YAML plain scalar that is a string as
+// written: no quotes, flow or comment syntax, nothing a YAML reader takes
+// for another type.
+func plainName(s string) bool {
+	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s, "\"'#{}[],&*!|>%@`\t") || strings.Contains(s, ": ") || strings.HasSuffix(s, ":") {
+		return false
+	}
+	switch c := s[0]; {
+	case c == '-' || c == '?' || c == ':' || c == '~' || c == '.' || c == '+' || c >= '0' && c <= '9':
+		return false // a number, null or block syntax: the parser's to say
+	}
+	switch strings.ToLower(s) {
+	case "null", "true", "false", "yes", "no", "on", "off":
+		return false
+	}
+	return true
 }
 
 // skipFrontMatter returns the index of the first line after a YAML front

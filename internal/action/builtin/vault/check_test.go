@@ -406,6 +406,20 @@ journals/2024_01_16.md:3:3: error: broken block reference ((65a4f0c2-1b2c-4d3e-8
 	}
 }
 
+// TestLinksCheckAliasSuggestion: a bare [[alias]] resolves to nothing in
+// Obsidian (its aliases are offered as [[Note|alias]] when a link is
+// written); the finding says so.
+func TestLinksCheckAliasSuggestion(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"notes/Project Plan.md": "---\naliases:\n  - plan\n---\n# Goals\n",
+		"a.md":                  "See [[plan]].\n",
+	})
+	got, _ := d.runAll(t, mustNew(t, "links.check", ""))
+	if want := "a.md:1:5: error: broken link [[plan]]: no note named \"plan\" (did you mean [[Project Plan|plan]]?)\n"; got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // TestLinksCheckObsidianMarkdownLinks: Obsidian writes Markdown links by
 // the shortest path that names the note ([x](Note.md) from any folder), so
 // in an Obsidian vault they resolve as Obsidian resolves them unless the
