@@ -111,19 +111,7 @@ func FuzzAliasesFast(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var want []string
-		for _, k := range []string{"aliases", "alias"} {
-			switch v := m[k].(type) {
-			case string:
-				want = append(want, v)
-			case []any:
-				for _, item := range v {
-					if s, ok := item.(string); ok {
-						want = append(want, s)
-					}
-				}
-			}
-		}
+		want := aliasNames(m)
 		got := slices.Clone(fast)
 		slices.Sort(got)
 		slices.Sort(want)

@@ -211,24 +211,31 @@ func frontMatterAliases(fm string) []string {
 		if err != nil {
 			return nil
 		}
-		names = names[:0]
-		for _, k := range []string{"aliases", "alias"} {
-			switch v := m[k].(type) {
-			case string:
-				names = append(names, v)
-			case []any:
-				for _, item := range v {
-					if s, ok := item.(string); ok {
-						names = append(names, s)
-					}
-				}
-			}
-		}
+		names = aliasNames(m)
 	}
 	for i, n := range names {
 		names[i] = strings.TrimSpace(n)
 	}
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
+}
+
+// aliasNames returns the names of the aliases and alias fields of front
+// matter m: a string, or the strings of a list.
+func aliasNames(m map[string]any) []string {
+	var names []string
+	for _, k := range []string{"aliases", "alias"} {
+		switch v := m[k].(type) {
+		case string:
+			names = append(names, v)
+		case []any:
+			for _, item := range v {
+				if s, ok := item.(string); ok {
+					names = append(names, s)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // aliasesFast reads the aliases of front matter fm (ending in a newline)
