@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"time"
+
+	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // Action is the unit of work a rule runs on a file.
@@ -203,6 +205,27 @@ type Docs interface {
 // two, and an info that describes exactly the content returned.
 type InfoReader interface {
 	ReadFileInfo(path string) ([]byte, fs.FileInfo, error)
+}
+
+// Dialecter is implemented by a Docs that knows the front matter dialect of
+// its root, as the engine decided it when the root opened (see
+// markdown.DialectOf): actions then read a file's front matter as the
+// engine does, without looking again.
+type Dialecter interface {
+	Dialect() markdown.Dialect
+}
+
+// DialectOf returns the front matter dialect of the root d serves: d's own
+// when it knows it (Dialecter), else what markdown.DialectOf finds there;
+// Standard without d.
+func DialectOf(d Docs) markdown.Dialect {
+	switch x := d.(type) {
+	case nil:
+		return markdown.Standard
+	case Dialecter:
+		return x.Dialect()
+	}
+	return markdown.DialectOf(d.Stat)
 }
 
 // Targets is implemented by a Docs that also knows the files that exist but

@@ -319,6 +319,11 @@ func (i snapshotInfo) ModTime() time.Time { return time.Unix(0, i.s.ModTime) }
 func (i snapshotInfo) IsDir() bool        { return i.s.Mode.IsDir() }
 func (i snapshotInfo) Sys() any           { return nil }
 
+// Dialect returns the root's front matter dialect (action.Dialecter).
+func (d *Docs) Dialect() markdown.Dialect { return d.root.Dialect }
+
+var _ action.Dialecter = (*Docs)(nil)
+
 // Stat returns a document's file info without following a final symlink.
 func (d *Docs) Stat(path string) (fs.FileInfo, error) {
 	return d.root.FS.Lstat(path)

@@ -28,8 +28,7 @@ func init() {
 // deleteAction removes top-level front matter fields. Absent fields are
 // ignored; a file without front matter is left alone.
 type deleteAction struct {
-	keys     []string
-	dialects perRoot[markdown.Dialect] // the roots' front matter dialects
+	keys []string
 }
 
 var _ action.Action = (*deleteAction)(nil)
@@ -55,7 +54,7 @@ func (a *deleteAction) Run(ctx context.Context, in action.Input) (action.Output,
 	if err := ctx.Err(); err != nil {
 		return action.Output{}, err
 	}
-	out, err := markdown.DeleteAs(in.Content, a.keys, a.dialects.get(in.Host.Docs, dialect))
+	out, err := markdown.DeleteAs(in.Content, a.keys, action.DialectOf(in.Host.Docs))
 	if f, ok := unreadableFrontMatter("frontmatter.delete", err); ok {
 		return action.Output{Findings: []action.Finding{f}}, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
-	"github.com/scribe-md/scribe/internal/markdown"
 )
 
 // obsidianTypes is where an Obsidian vault records the type of each
@@ -63,10 +62,6 @@ func propertyTypes(d action.Docs) map[string]string {
 	}
 	return f.Types
 }
-
-// dialect is the front matter dialect of a root's files: Logseq's
-// "key:: value" page properties in a Logseq graph (markdown.DialectOf).
-func dialect(d action.Docs) markdown.Dialect { return markdown.DialectOf(d.Stat) }
 
 // typed returns a value given as text (a template's output is always text)
 // as the type an Obsidian vault gives its property, when the text is one: a

@@ -47,10 +47,8 @@ type setAction struct {
 	fields []setField // sorted by key
 	// dynamic is true when some value is a template that needs the file.
 	dynamic bool
-	// types are the property types of the Obsidian vaults at the roots,
-	// dialects the roots' front matter dialects.
-	types    perRoot[map[string]string]
-	dialects perRoot[markdown.Dialect]
+	// types are the property types of the Obsidian vaults at the roots.
+	types perRoot[map[string]string]
 }
 
 // setField is one field and its value.
@@ -212,7 +210,7 @@ func (a *setAction) Run(ctx context.Context, in action.Input) (action.Output, er
 		}
 		fields[i] = markdown.Field{Key: f.key, Value: v}
 	}
-	out, err := markdown.SetAs(in.Content, fields, a.dialects.get(in.Host.Docs, dialect))
+	out, err := markdown.SetAs(in.Content, fields, action.DialectOf(in.Host.Docs))
 	if f, ok := unreadableFrontMatter("frontmatter.set", err); ok {
 		return action.Output{Findings: append(findings, f)}, nil
 	}

@@ -30,10 +30,6 @@ type entry struct {
 type cache struct {
 	mu      sync.Mutex
 	entries map[string]*entry
-	// dialect is the root's front matter dialect (markdown.DialectOf),
-	// looked at by the first load.
-	dialect     markdown.Dialect
-	dialectSeen bool
 }
 
 // load returns p's entry, reading the file when it is new, changed by size
@@ -48,10 +44,6 @@ func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
 	}
 	c.mu.Lock()
 	e := c.entries[p]
-	if !c.dialectSeen {
-		c.dialect, c.dialectSeen = markdown.DialectOf(docs.Stat), true
-	}
-	dialect := c.dialect
 	c.mu.Unlock()
 	if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
 		return e, nil
@@ -60,7 +52,7 @@ func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e = newEntry(b, fi.ModTime(), dialect)
+	e = newEntry(b, fi.ModTime(), action.DialectOf(docs))
 	c.mu.Lock()
 	if c.entries == nil {
 		c.entries = map[string]*entry{}

@@ -205,7 +205,7 @@ func (p *pipelineAction) runSequence(ctx context.Context, in action.Input) (acti
 		var fm map[string]any
 		changed := err == nil && o.Content != nil && !bytes.Equal(o.Content, cur.Content)
 		if changed {
-			if fm, err = markdown.ParseAs(o.Content, dialectOf(cur.Host.Docs)); err != nil {
+			if fm, err = markdown.ParseAs(o.Content, action.DialectOf(cur.Host.Docs)); err != nil {
 				err = fmt.Errorf("its output has invalid front matter: %w", err)
 			}
 		}
@@ -404,13 +404,4 @@ func cloneValue(v any) any {
 	default:
 		return v
 	}
-}
-
-// dialectOf is the front matter dialect of the root d serves (Standard
-// without one): what the engine reads a file's front matter as.
-func dialectOf(d action.Docs) markdown.Dialect {
-	if d == nil {
-		return markdown.Standard
-	}
-	return markdown.DialectOf(d.Stat)
 }
