@@ -72,6 +72,9 @@ func FindAs(content []byte, d Dialect) Block {
 // ParseAs is Parse in dialect d: in the Logseq dialect, the properties of
 // a page without a fenced block (see FindAs and parseProperties).
 func ParseAs(content []byte, d Dialect) (map[string]any, error) {
+	if d != Logseq {
+		return Parse(content)
+	}
 	if b := FindAs(content, d); b.Format == Properties {
 		return parseProperties(content[b.YAMLStart:b.YAMLEnd]), nil
 	}
@@ -90,8 +93,11 @@ func ParseFieldsAs(content []byte, fields []string, d Dialect) (map[string]any, 
 // block gets its fields as property lines (see setProperties), its first
 // ones if it has none.
 func SetAs(content []byte, fields []Field, d Dialect) ([]byte, error) {
+	if d != Logseq {
+		return Set(content, fields)
+	}
 	b := FindAs(content, d)
-	if d != Logseq || b.Present && b.Format != Properties {
+	if b.Present && b.Format != Properties {
 		return Set(content, fields)
 	}
 	values, err := fieldValues(fields, func(key string) error {
@@ -109,6 +115,9 @@ func SetAs(content []byte, fields []Field, d Dialect) ([]byte, error) {
 // DeleteAs is Delete in dialect d: in the Logseq dialect, a page's
 // property lines lose the keys' lines.
 func DeleteAs(content []byte, keys []string, d Dialect) ([]byte, error) {
+	if d != Logseq {
+		return Delete(content, keys)
+	}
 	if b := FindAs(content, d); b.Format == Properties {
 		return deleteProperties(content, b, keys), nil
 	}
