@@ -290,45 +290,20 @@ func (s *scanner) pageProperties(first int) []string {
 		} else if ln > first {
 			t = strings.TrimLeft(t, " \t")
 		}
-		key, value, ok := strings.Cut(t, ":: ")
+		key, value, ok := markdown.PropertyLine(t)
 		if !ok {
-			if key, ok = strings.CutSuffix(t, "::"); !ok {
-				return names
-			}
-		}
-		if !isPropertyKey(key) {
 			return names
 		}
 		switch strings.ToLower(key) {
 		case "alias":
-			for a := range strings.SplitSeq(value, ",") {
-				a = strings.TrimSpace(a)
-				if in, ok := strings.CutPrefix(a, "[["); ok {
-					a, _ = strings.CutSuffix(in, "]]")
-				}
-				if a = strings.TrimSpace(a); a != "" {
-					names = append(names, a)
-				}
+			for _, a := range markdown.PropertyValue(key, value).([]any) {
+				names = append(names, a.(string))
 			}
 		case "title":
-			if v := strings.TrimSpace(value); v != "" {
-				names = append(names, v)
+			if value != "" {
+				names = append(names, value)
 			}
 		}
 	}
 	return names
-}
-
-// isPropertyKey reports whether k can be a Logseq property's name.
-func isPropertyKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '/' || c == '?' || c == '.') {
-			return false
-		}
-	}
-	return true
 }

@@ -134,6 +134,17 @@ func lineAt(content []byte, off int) ([]byte, int) {
 	return bytes.TrimSuffix(content[off:off+i], []byte{'\r'}), off + i + 1
 }
 
+// PropertyLine splits a Logseq property line, "key:: value" (or "key::"),
+// into its key and its value trimmed; ok is false for any other line.
+func PropertyLine(line string) (key, value string, ok bool) {
+	return propertyLine([]byte(line))
+}
+
+// PropertyValue is the value of property key written as text (see
+// parseProperties): a boolean, a number, a list of page names for tags::
+// and alias::, or the text.
+func PropertyValue(key, text string) any { return propertyValue(key, text) }
+
 // propertyLine splits a "key:: value" line (the value trimmed).
 func propertyLine(line []byte) (key, value string, ok bool) {
 	k, v, found := bytes.Cut(line, []byte(":: "))
