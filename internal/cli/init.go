@@ -87,7 +87,7 @@ func starterFor(dir string) ([]byte, []string) {
 		return logseqStarter(lq)
 	}
 	var folders, why, about []string
-	if isDir(filepath.Join(dir, ".obsidian")) {
+	if stat, _ := folderFS(dir); links.IsObsidianVault(stat) {
 		folders, why = obsidianLeftOut(dir)
 		about = append(about, "An Obsidian vault: its trash (deleted notes), and its templates folders\n"+
 			"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n"+
@@ -144,18 +144,25 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
+// folderFS returns a stat and a read that answer for names (slash paths)
+// in the folder dir: how init asks the links package what a folder is.
+func folderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(string) ([]byte, error)) {
+	at := func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }
+	return func(name string) (fs.FileInfo, error) { return os.Stat(at(name)) },
+		func(name string) ([]byte, error) { return os.ReadFile(at(name)) }
+}
+
 // isHugoSite reports whether dir is the top of a Hugo site (see
 // links.IsHugoSite).
 func isHugoSite(dir string) bool {
-	return links.IsHugoSite(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) })
+	stat, _ := folderFS(dir)
+	return links.IsHugoSite(stat)
 }
 
 // logseqGraph returns the layout of the Logseq graph dir is (see
 // links.ReadLogseqGraph), nil when it is none.
 func logseqGraph(dir string) *links.Logseq {
-	in := func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }
-	return links.ReadLogseqGraph(func(name string) (fs.FileInfo, error) { return os.Stat(in(name)) },
-		func(name string) ([]byte, error) { return os.ReadFile(in(name)) })
+	return links.ReadLogseqGraph(folderFS(dir))
 }
 
 // logseqStarter is the starter for a Logseq graph: it leaves out Logseq's

@@ -101,7 +101,7 @@ func rootKinds(dir string) []string {
 	if markdown.DialectOf(stat) == markdown.Logseq {
 		kinds = append(kinds, "a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages")
 	}
-	if fi, err := stat(".obsidian"); err == nil && fi.IsDir() {
+	if links.IsObsidianVault(stat) {
 		if hugo {
 			kinds = append(kinds, "an Obsidian vault: links.check looks in its attachment folder")
 		} else {

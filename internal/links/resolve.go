@@ -85,6 +85,14 @@ func IsHugoSite(stat func(name string) (fs.FileInfo, error)) bool {
 	return isDir("config/_default")
 }
 
+// IsObsidianVault reports whether a folder is an Obsidian vault, stat
+// answering for the names in it: it holds the .obsidian folder of the
+// vault's settings.
+func IsObsidianVault(stat func(name string) (fs.FileInfo, error)) bool {
+	fi, err := stat(".obsidian")
+	return err == nil && fi.IsDir()
+}
+
 // Resolution is where a link points.
 type Resolution struct {
 	// Path is the document the link resolves to; "" when it does not

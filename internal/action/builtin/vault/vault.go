@@ -101,7 +101,7 @@ func (vs *vaults) get(d action.Docs) *vault {
 				// First: a Hugo site opened as an Obsidian vault still
 				// publishes its links as URLs.
 				opts.Site = links.HugoSite()
-			case isObsidianVault(d):
+			case links.IsObsidianVault(d.Stat):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
 				opts.MarkdownByName = true
@@ -154,16 +154,6 @@ func logseqLayout(d action.Docs) *links.Logseq {
 		return nil
 	}
 	return links.ReadLogseqGraph(d.Stat, d.ReadFile)
-}
-
-// isObsidianVault reports whether the root d serves is an Obsidian vault:
-// it holds the .obsidian folder of the vault's settings.
-func isObsidianVault(d action.Docs) bool {
-	if d == nil {
-		return false
-	}
-	fi, err := d.Stat(".obsidian")
-	return err == nil && fi.IsDir()
 }
 
 // lookup returns the vault of d if one exists.
