@@ -229,7 +229,13 @@ func (g *Graph) suggest(p *Problem) {
 			return
 		}
 		slugs := te.slugs.strings()
-		if i := closest(fold(frag), slugs); i >= 0 {
+		i := closest(fold(frag), slugs)
+		if i < 0 {
+			// The slug of a heading given an explicit id ("## Set up {#setup}"
+			// is not #set-up but #setup).
+			i = closest(HeadingKey(frag), te.hkeys.strings())
+		}
+		if i >= 0 {
 			p.SuggestedPath = p.Path
 			p.Suggestion = replaceRange(l, l.FragmentStart, l.FragmentEnd, slugs[i])
 		}

@@ -511,7 +511,7 @@ func newEntry(h uint64, doc *Document) entry {
 	var texts, slugs, hkeys, blocks, names packer
 	for _, hd := range doc.Headings {
 		texts.add(hd.Text)
-		slugs.add(hd.Slug)
+		slugs.add(fold(hd.Slug)) // an explicit id keeps its case in hd.Slug
 		hkeys.add(HeadingKey(hd.Text))
 		mh.WriteString(hd.Slug)
 		mh.WriteByte(0)

@@ -463,3 +463,21 @@ func TestTrieMatchesScan(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckHeadingIDs: a docs repository written for a generator that reads
+// explicit heading ids (Docusaurus, MkDocs, Hugo, Jekyll) links to the ids;
+// a link to the text's generated anchor is broken there, and is told the id.
+func TestCheckHeadingIDs(t *testing.T) {
+	src := "[a](setup.md#install) [b](setup.md#install-the-tool) [c](setup.md#configure) [d](#local-id) [e](setup.md#Install)\n" +
+		"## Local {#local-id}\n"
+	g := vault(t, Options{}, map[string]string{
+		"docs/setup.md": "# Setup\n\n## Install the tool {#install}\n\n## Configure {.wide}\n",
+		"docs/src.md":   src,
+	})
+	got := problems(g, "docs/src.md", src)
+	want := `1:23 missing-heading broken link [b](setup.md#install-the-tool): "docs/setup.md" has no heading with anchor #install-the-tool => [b](setup.md#install)
+`
+	if got != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -46,6 +46,94 @@ func (s *slugger) unique(slug string) string {
 	return result
 }
 
+// reserve records an explicit heading id (see headingAttributes): a later
+// heading whose generated slug is the same is numbered on, as Hugo numbers
+// it, and two explicit ids stay as written.
+func (s *slugger) reserve(id string) {
+	if s.seen == nil {
+		s.seen = map[string]int{}
+	}
+	if _, dup := s.seen[id]; !dup {
+		s.seen[id] = 0
+	}
+}
+
+// headingAttributes splits a heading's trailing attribute block from its
+// text, as Hugo (goldmark), Docusaurus, MkDocs (attr_list), Jekyll
+// (kramdown) and Pandoc read one: "Set up {#setup}" and "Set up {#setup
+// .wide title=\"a b\"}" are the heading "Set up" with the anchor "setup"; a
+// block without an id ("{.wide}") leaves the generated anchor of the text
+// before it. Braces holding anything else ("{x}", "{{.Name}}", "{: #id}",
+// which goldmark shows as text though MkDocs reads it) are the heading's
+// text, and so is an escaped "\{#id\}". GitHub and Obsidian show every block
+// as text, but a document that writes one is written for a generator that
+// reads it. links.TestSiteAgreesWithHugo holds the reading to Hugo's.
+func headingAttributes(raw string) (text, id string) {
+	t := strings.TrimRight(raw, " \t")
+	if !strings.HasSuffix(t, "}") {
+		return raw, ""
+	}
+	k := strings.LastIndexByte(t, '{')
+	if k < 0 {
+		return raw, ""
+	}
+	for rest := strings.TrimLeft(t[k+1:len(t)-1], " \t"); rest != ""; rest = strings.TrimLeft(rest, " \t") {
+		var name string
+		switch rest[0] {
+		case '#', '.':
+			n := 1
+			for n < len(rest) && isAttrNameByte(rest[n]) {
+				n++
+			}
+			if n == 1 || n < len(rest) && rest[n] != ' ' && rest[n] != '\t' {
+				return raw, ""
+			}
+			name, rest = rest[:n], rest[n:]
+			if name[0] == '#' {
+				id = name[1:] // the last id wins
+			}
+			continue
+		}
+		n := 0
+		for n < len(rest) && isAttrNameByte(rest[n]) {
+			n++
+		}
+		if n == 0 || n == len(rest) || rest[n] != '=' {
+			return raw, ""
+		}
+		rest = rest[n+1:]
+		if rest != "" && rest[0] == '"' {
+			q := strings.IndexByte(rest[1:], '"')
+			if q < 0 {
+				return raw, ""
+			}
+			rest = rest[q+2:]
+		} else {
+			n = 0
+			for n < len(rest) && rest[n] != ' ' && rest[n] != '\t' && rest[n] != '"' && rest[n] != '\'' {
+				n++
+			}
+			if n == 0 {
+				return raw, ""
+			}
+			rest = rest[n:]
+		}
+		if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+			return raw, ""
+		}
+	}
+	_, text, _ = atxHeading("# " + t[:k]) // "Closing ## {#id}" closes before its block
+	return text, id
+}
+
+// isAttrNameByte reports whether c may be part of an attribute's id, class
+// or name; goldmark's set. (Non-ASCII letters are allowed, as in
+// "{#café}".)
+func isAttrNameByte(c byte) bool {
+	return c >= 0x80 || c == '-' || c == '_' || c == ':' || c == '.' ||
+		c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 // HeadingKey is how a wiki link's heading fragment is compared with a
 // heading: the slug of its plain text with runs of '-' collapsed, so that
 // case, punctuation and spacing differences do not matter (Obsidian writes

@@ -81,8 +81,12 @@ type Heading struct {
 	Level int
 	// Text is the heading's plain text: inline markup removed.
 	Text string
-	// Slug is the GitHub-style anchor, unique within the document.
+	// Slug is the heading's anchor: the id of its attribute block
+	// ("## Set up {#setup}") as written, or else the GitHub-style anchor of
+	// Text, unique among the generated ones of the document.
 	Slug string
+	// Explicit is true when Slug is the attribute block's id.
+	Explicit bool
 	// Line is the 1-based line of the heading (the text line of a setext
 	// heading).
 	Line int

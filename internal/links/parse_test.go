@@ -32,7 +32,11 @@ func dump(content []byte, d *Document) string {
 		fmt.Fprintf(&b, " written=%q raw=%q\n", content[l.TargetStart:l.TargetEnd], l.Raw)
 	}
 	for _, h := range d.Headings {
-		fmt.Fprintf(&b, "heading %d h%d text=%q slug=%q\n", h.Line, h.Level, h.Text, h.Slug)
+		fmt.Fprintf(&b, "heading %d h%d text=%q slug=%q", h.Line, h.Level, h.Text, h.Slug)
+		if h.Explicit {
+			b.WriteString(" explicit")
+		}
+		b.WriteByte('\n')
 	}
 	for _, bl := range d.Blocks {
 		fmt.Fprintf(&b, "block %d ^%s\n", bl.Line, bl.ID)
@@ -105,6 +109,9 @@ func checkInvariants(t *testing.T, content []byte, d *Document) {
 	}
 	seen := map[string]bool{}
 	for _, h := range d.Headings {
+		if h.Explicit {
+			continue // "{#a}" twice is two anchors "a", as Hugo makes them
+		}
 		if seen[h.Slug] {
 			t.Fatalf("duplicate slug %q", h.Slug)
 		}
@@ -143,6 +150,41 @@ func TestSlugUnique(t *testing.T) {
 	want := []string{"a", "a-1", "a-1-1", "a-2", ""}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("unique = %q, want %q", got, want)
+	}
+}
+
+func TestHeadingAttributes(t *testing.T) {
+	// What Hugo 0.111 (goldmark) makes of each heading; the site fixture of
+	// TestSiteAgreesWithHugo holds the same shapes against Hugo itself.
+	for _, tc := range []struct{ raw, text, id string }{
+		{"Set up {#setup}", "Set up", "setup"},
+		{"Set up {#setup .wide title=\"a b\" data-x=1}", "Set up", "setup"},
+		{"Set up { #setup }", "Set up", "setup"},
+		{"Tight{#tight}", "Tight", "tight"},
+		{"Two {#a #b}", "Two", "b"},
+		{"Pair {#a} {#b}", "Pair {#a}", "b"},
+		{"Unicode {#café}", "Unicode", "café"},
+		{"Classes {.a.b}", "Classes", ""},
+		{"Empty {}", "Empty", ""},
+		{"Closing ## {#closing}", "Closing", "closing"},
+		{"C# {#csharp}", "C#", "csharp"},
+		{"Braces {x}", "Braces {x}", ""},
+		{"Template {{.Name}}", "Template {{.Name}}", ""},
+		{"Extra {#x}}", "Extra {#x}}", ""},
+		{"Colon {: #colon }", "Colon {: #colon }", ""},
+		{"Hash {#}", "Hash {#}", ""},
+		{"Slash {#a/b}", "Slash {#a/b}", ""},
+		{"Quote {#q title='a b'}", "Quote {#q title='a b'}", ""},
+		{"Open quote {#q title=\"a}", "Open quote {#q title=\"a}", ""},
+		{"Bare name {#a data}", "Bare name {#a data}", ""},
+		{`Escaped \{#lit\}`, `Escaped \{#lit\}`, ""},
+		{"No block", "No block", ""},
+		{"{#only}", "", "only"},
+	} {
+		text, id := headingAttributes(tc.raw)
+		if text != tc.text || id != tc.id {
+			t.Errorf("headingAttributes(%q) = %q, %q; want %q, %q", tc.raw, text, id, tc.text, tc.id)
+		}
 	}
 }
 

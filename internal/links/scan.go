@@ -496,10 +496,15 @@ func (s *scanner) addHeading(level int, raw string, lineNo int) {
 		s.doc.MoreAnchors = true
 		return
 	}
+	raw, id := headingAttributes(raw)
 	text := plainText(raw)
-	s.doc.Headings = append(s.doc.Headings, Heading{
-		Level: level, Text: text, Slug: s.slugs.unique(Slug(text)), Line: lineNo,
-	})
+	slug := id
+	if id == "" {
+		slug = s.slugs.unique(Slug(text))
+	} else {
+		s.slugs.reserve(id)
+	}
+	s.doc.Headings = append(s.doc.Headings, Heading{Level: level, Text: text, Slug: slug, Explicit: id != "", Line: lineNo})
 }
 
 // blockID records an Obsidian block identifier at the end of a prose line,
