@@ -481,3 +481,19 @@ func TestCheckHeadingIDs(t *testing.T) {
 		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestCheckTemplateTargets: a target holding a template expression is filled
+// in before anyone follows it (Jekyll's Liquid, an Obsidian template's
+// placeholders, Templater's commands): not checked, and not reported.
+func TestCheckTemplateTargets(t *testing.T) {
+	src := "[about]({{site.baseurl}}/about) [post](<{% link _posts/2024-01-15-a.md %}>) [[{{date}}]]\n" +
+		"[[<% tp.file.title %>]] ![[{{title}}.png]] [gone](about.md) [[also gone]]\n"
+	g := vault(t, Options{}, map[string]string{"_posts/src.md": src})
+	got := problems(g, "_posts/src.md", src)
+	want := `2:44 missing-target broken link [gone](about.md): "_posts/about.md" does not exist
+2:61 missing-target broken link [[also gone]]: no note named "also gone"
+`
+	if got != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+	}
+}

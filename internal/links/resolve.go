@@ -102,8 +102,9 @@ type Resolution struct {
 	Self bool
 	// Dir is true when the link names a directory that holds documents.
 	Dir bool
-	// External is true for URLs (a scheme such as https: or mailto:) and
-	// for empty links: they are not checked.
+	// External is true for URLs (a scheme such as https: or mailto:), for
+	// template expressions (isTemplate) and for empty links: they are not
+	// checked.
 	External bool
 	// Outside is true when a relative path climbs above the root: it cannot
 	// be checked.
@@ -351,6 +352,9 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 		}
 		return Resolution{}
 	}
+	if isTemplate(l.Target) {
+		return Resolution{External: true} // filled in when the page is made
+	}
 	if l.Kind.IsWiki() {
 		if strings.Contains(l.Target, "://") {
 			return Resolution{External: true}
@@ -446,11 +450,6 @@ func (x *Index) resolveWiki(src, t string) Resolution {
 		// A page, whatever folder the link is in; Logseq has no relative
 		// names.
 		name := strings.TrimSpace(t)
-		if strings.HasPrefix(name, "<%") && strings.HasSuffix(name, "%>") {
-			// A template's dynamic variable ([[<% today %>]]), which
-			// Logseq replaces when the template is used.
-			return Resolution{External: true}
-		}
 		if all := x.names[fold(name)]; len(all) > 0 {
 			return Resolution{Path: minPath(all)}
 		}
@@ -671,6 +670,14 @@ func joinClean(dir, rel string) (string, bool) {
 
 // isExternal reports whether a Markdown destination is a URL (it has a
 // scheme such as https: or mailto:, or starts with //).
+// isTemplate reports whether a link target holds a template expression
+// that something fills in before the page is read: Jekyll's Liquid
+// ("{{site.baseurl}}/about", "{% link ... %}"), Hugo's shortcodes, an
+// Obsidian template's "{{date}}" or Templater's "<% tp.file.title %>".
+func isTemplate(t string) bool {
+	return strings.Contains(t, "{{") || strings.Contains(t, "{%") || strings.Contains(t, "<%")
+}
+
 func isExternal(t string) bool {
 	if strings.HasPrefix(t, "//") {
 		return true

@@ -91,7 +91,7 @@ const linksCheckExample = `links.check:
   markdown_links: relative
   ambiguous: warning
   attachment_folders: [attachments]
-  ignore_targets: ['^\{\{']   # template placeholders`
+  ignore_targets: ['^/api/']   # routes the app serves, not pages`
 
 type linksCheckParams struct {
 	Severity      string      `json:"severity"`
