@@ -557,6 +557,45 @@ func TestInitHugoSite(t *testing.T) {
 	}
 }
 
+// TestInitDocusaurusSite: scribe init in a site laid out as
+// create-docusaurus lays one out gives a configuration whose first run is
+// clean (links by URL and by file, images in static/, posts by date, React
+// pages), leaves the released versions' docs alone, and whose check finds
+// a link to a page that is not there.
+func TestInitDocusaurusSite(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"docusaurus.config.js":                      "module.exports = {title: 'My Site'};\n",
+		"docs/intro.md":                             "---\nsidebar_position: 1\n---\n# Tutorial Intro\n\nRead [Create a page](./tutorial-basics/create-a-page.md) and [the guides](/docs/guides).\n",
+		"docs/tutorial-basics/create-a-page.md":     "---\nsidebar_position: 1\n---\n# Create a Page\n\n## Create your first React Page\n",
+		"docs/tutorial-basics/markdown-features.md": "# Markdown Features\n\nSee [Create a page](/docs/tutorial-basics/create-a-page#create-your-first-react-page).\n\n![Docusaurus logo](/img/docusaurus.png)\n",
+		"docs/01-guides/01-guides.md":               "# Guides\n\n[Setup](setup) and [back](../intro).\n",
+		"docs/01-guides/02-install.md":              "---\nid: setup\n---\n# Setup\n\n[All guides](./)\n",
+		"blog/2021-08-26-welcome/index.md":          "---\nslug: welcome\ntitle: Welcome\n---\nRead the [intro](/docs/intro) and [the first post](/blog/2019/05/28/first-blog-post).\n",
+		"blog/2019-05-28-first-blog-post.md":        "---\ntitle: First Blog Post\n---\nWelcome [home](/).\n",
+		"src/pages/index.js":                        "export default function Home() { return null; }\n",
+		"src/pages/markdown-page.md":                "---\ntitle: Markdown page example\n---\n# Markdown page example\n\nBack to [the blog](/blog).\n",
+		"static/img/docusaurus.png":                 "png",
+		"versioned_docs/version-1.0/intro.md":       "# Intro 1.0\n\nSee [old](/docs/1.0/other).\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, "versioned_docs/ holds the docs of this Docusaurus site's released versions: left out") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), "markdown_links: docusaurus") {
+		t.Errorf("scribe.yaml:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "8 files") || !strings.Contains(errOut, "0 findings") {
+		t.Fatalf("first run: exit %d, want 0 and no findings\n%s\n%s", code, out, errOut)
+	}
+	writeFiles(t, dir, map[string]string{"docs/intro.md": "# Tutorial Intro\n\nRead [the guide](/docs/guide/setup).\n"})
+	code, out, errOut = scribe(t, "check", "-c", cfg)
+	if code != 1 || !strings.Contains(out, `docs/intro.md:6:6: error: broken link [the guide](/docs/guide/setup): no page of the site is at "/docs/guide/setup" (did you mean [the guide](/docs/guides/setup)?)`) {
+		t.Errorf("check: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

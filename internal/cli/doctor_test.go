@@ -277,6 +277,11 @@ func TestDoctorRootKinds(t *testing.T) {
 	_, rs = doctorJSON(t, "-c", cfg)
 	wantResult(t, rs, "roots", "ok", "(a Hugo site: links.check reads Markdown links as the URLs it serves; a Logseq graph")
 	wantResult(t, rs, "roots", "ok", "an Obsidian vault: links.check looks in its attachment folder)")
+
+	site, siteCfg, _ := doctorVault(t, "")
+	writeFiles(t, site, map[string]string{"docusaurus.config.ts": "export default {};\n"})
+	_, rs = doctorJSON(t, "-c", siteCfg)
+	wantResult(t, rs, "roots", "ok", "root "+site+" (a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages)")
 }
 
 // Folders where other programs keep copies of the notes (Syncthing's

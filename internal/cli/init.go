@@ -68,7 +68,8 @@ func newInitCmd(g *globals) *cobra.Command {
 const starterExclude = `exclude: ["tests/**"]`
 
 // starterFor returns the starter configuration for the folder dir, with
-// what it left out, each with why. In a Hugo site see hugoStarter. In an
+// what it left out, each with why. In a Hugo site see hugoStarter, in a
+// Docusaurus site docusaurusStarter. In an
 // Obsidian vault (a .obsidian folder) it also excludes the vault's trash
 // (.trash/, deleted notes, which Obsidian itself no longer shows) and the
 // templates folders its settings name (the core Templates plugin's,
@@ -80,14 +81,18 @@ const starterExclude = `exclude: ["tests/**"]`
 // at once (note.sync-conflict-20240101-120000-ABCDEFG.md): neither is the
 // vault's to rewrite or check.
 func starterFor(dir string) ([]byte, []string) {
-	if isHugoSite(dir) {
+	stat, _ := folderFS(dir)
+	if links.IsHugoSite(stat) {
 		return hugoStarter()
+	}
+	if links.IsDocusaurusSite(stat) {
+		return docusaurusStarter()
 	}
 	if lq := logseqGraph(dir); lq != nil {
 		return logseqStarter(lq)
 	}
 	var folders, why, about []string
-	if stat, _ := folderFS(dir); links.IsObsidianVault(stat) {
+	if links.IsObsidianVault(stat) {
 		folders, why = obsidianLeftOut(dir)
 		about = append(about, "An Obsidian vault: its trash (deleted notes), and its templates folders\n"+
 			"# (see .obsidian/), whose placeholders rules must not stamp and whose links\n"+
@@ -152,13 +157,6 @@ func folderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(str
 		func(name string) ([]byte, error) { return os.ReadFile(at(name)) }
 }
 
-// isHugoSite reports whether dir is the top of a Hugo site (see
-// links.IsHugoSite).
-func isHugoSite(dir string) bool {
-	stat, _ := folderFS(dir)
-	return links.IsHugoSite(stat)
-}
-
 // logseqGraph returns the layout of the Logseq graph dir is (see
 // links.ReadLogseqGraph), nil when it is none.
 func logseqGraph(dir string) *links.Logseq {
@@ -194,6 +192,27 @@ func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 		"# and what its settings hide are left alone. A page's front matter is its\n"+
 		"# \"key:: value\" property lines: rules read and set those (updated:: 2026-12-07).\n"+
 		"exclude: ["+strings.Join(globs, ", ")+"]"), 1), why
+}
+
+// docusaurusStarter is the starter for a Docusaurus site: it leaves out
+// the frozen copies of older versions' docs (versioned_docs/) and the
+// translations (i18n/), whose links name the routes of their version and
+// locale, which links.check does not follow; its links.check reads
+// Markdown links as the site's build does (see links.Docusaurus).
+func docusaurusStarter() ([]byte, []string) {
+	s := config.Starter
+	for _, r := range []struct{ old, new string }{
+		{starterExclude, "# A Docusaurus site: the docs of its released versions (frozen copies) and\n" +
+			"# its translations are left alone.\n" +
+			`exclude: ["tests/**", "versioned_docs/**", "i18n/**"]`},
+		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: docusaurus   # files, and the URLs of its pages: /docs/intro is docs/intro.md\n"},
+	} {
+		if !bytes.Contains(s, []byte(r.old)) {
+			return config.Starter, nil // the starter changed: better the plain one than half of this
+		}
+		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
+	}
+	return s, []string{"versioned_docs/ holds the docs of this Docusaurus site's released versions", "i18n/ holds this Docusaurus site's translations"}
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

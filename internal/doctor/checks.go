@@ -97,6 +97,8 @@ func rootKinds(dir string) []string {
 	hugo := links.IsHugoSite(stat)
 	if hugo {
 		kinds = append(kinds, "a Hugo site: links.check reads Markdown links as the URLs it serves")
+	} else if links.IsDocusaurusSite(stat) {
+		kinds = append(kinds, "a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages")
 	}
 	if markdown.DialectOf(stat) == markdown.Logseq {
 		kinds = append(kinds, "a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages")

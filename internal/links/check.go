@@ -2,7 +2,9 @@ package links
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,8 +51,12 @@ type Problem struct {
 	Candidates []string
 	// Probe are the paths checked for a non-document target (MissingTarget).
 	Probe []string
-	// URL is the site URL path looked up (MissingTarget, Options.Site).
+	// URL is the site URL path looked up (MissingTarget, Options.Site,
+	// Options.Docusaurus).
 	URL string
+	// Route is true when URL was looked up among a Docusaurus site's
+	// routes (MissingTarget, Options.Docusaurus).
+	Route bool
 	// Page is true for a wiki link naming no page of a Logseq graph
 	// (MissingTarget, Options.Logseq).
 	Page bool
@@ -97,7 +103,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Page: r.Page})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -182,6 +188,24 @@ func (g *Graph) checkFragment(l Link, target string) ProblemKind {
 	return MissingHeading
 }
 
+// suggestRoute fills p.Suggestion with the closest route of a Docusaurus
+// site to the one p's link named. Callers hold mu for reading.
+func (g *Graph) suggestRoute(p *Problem) {
+	keys := slices.Collect(maps.Keys(g.idx.routes))
+	slices.Sort(keys)
+	i := closest(routeKey(p.URL), keys)
+	if i < 0 {
+		return
+	}
+	best := minPath(g.idx.routes[keys[i]])
+	route := strings.TrimSuffix(g.idx.routeOf[best], "/")
+	if route == "" {
+		route = "/"
+	}
+	p.SuggestedPath = best
+	p.Suggestion = replaceRange(p.Link, p.Link.TargetStart, p.Link.TargetEnd, route)
+}
+
 // suggest fills p.Suggestion with the closest existing alternative. Callers
 // hold mu for reading.
 func (g *Graph) suggest(p *Problem) {
@@ -190,6 +214,10 @@ func (g *Graph) suggest(p *Problem) {
 	case MissingTarget:
 		if l.Kind == BlockRef {
 			return // a uuid: nothing is close by meaning
+		}
+		if p.Route {
+			g.suggestRoute(p)
+			return
 		}
 		if ps := g.hints[fold(strings.TrimSpace(l.Target))]; len(ps) > 0 && l.Kind.IsWiki() && l.Alias == "" && !l.HasFragment {
 			// A note's alias: linked as Obsidian writes it, [[Note|alias]].
@@ -400,6 +428,12 @@ func (p Problem) Message() string {
 				return fmt.Sprintf("broken %s %s: no document named %q, and no such file at the root, beside this note or in the attachment folders", what, raw, l.Target)
 			}
 			return fmt.Sprintf("broken %s %s: no note named %q", what, raw, l.Target)
+		}
+		if p.Route {
+			if LooksLikeAttachment(p.URL) && len(p.Probe) > 0 && !hasDocExt(p.Probe[0]) {
+				return fmt.Sprintf("broken %s %s: the site serves nothing at %q (no page has that URL, and there is no file %s)", what, raw, p.URL, p.Probe[0])
+			}
+			return fmt.Sprintf("broken %s %s: no page of the site is at %q", what, raw, p.URL)
 		}
 		if p.URL != "" && len(p.Probe) > 0 {
 			if LooksLikeAttachment(p.URL) {

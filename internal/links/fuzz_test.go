@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +84,44 @@ func FuzzResolveSite(f *testing.F) {
 				}
 			}
 			for _, p := range g.Check(src, d, func(string) bool { return false }) {
+				_ = p.Message()
+			}
+		}
+	})
+}
+
+// FuzzResolveDocusaurus resolves any link target and any front matter
+// slug and id in a Docusaurus site: a route starts with '/', and what a
+// link resolves to is a document the graph holds.
+func FuzzResolveDocusaurus(f *testing.F) {
+	for _, s := range []string{
+		"/", "/docs/", "/docs/intro", "intro", "../", "./", "/../x", "/docs/intro.md", "intro.md", "@site/docs/intro.md",
+		"@site/../x.md", "/img.png", "#a", "/blog/tags/x", "//x", "%2e%2e/", "/a/./b/../c/", "", "../../../../x.md",
+	} {
+		f.Add(s, "", "")
+		f.Add("x", s, s)
+	}
+	f.Fuzz(func(t *testing.T, target, slug, id string) {
+		d := DocusaurusSite()
+		files := map[string]string{
+			"docs/intro.md": "# A\n", "docs/01-guides/index.md": "---\nslug: " + strconv.Quote(slug) + "\nid: " + strconv.Quote(id) + "\n---\n",
+			"blog/2024-01-15-hello.md": "", "src/pages/help.md": "", "static/img.png": "", "README.md": "",
+		}
+		for _, p := range []string{"docs/intro.md", "docs/01-guides/index.md", "blog/2024-01-15-hello.md", "src/pages/help.md"} {
+			if r, ok := d.Route(p, slug, id); !ok || !strings.HasPrefix(r, "/") {
+				t.Fatalf("Route(%q, %q, %q) = %q, %v", p, slug, id, r, ok)
+			}
+		}
+		g := vault(t, Options{Docusaurus: d}, files)
+		content := "[x](" + target + ") [y](<" + target + ">)"
+		for src := range files {
+			doc := Parse([]byte(content))
+			for _, l := range doc.Links {
+				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
+				}
+			}
+			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
 				_ = p.Message()
 			}
 		}

@@ -53,6 +53,7 @@ type entry struct {
 	hkeys     packed // each heading's HeadingKey
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
+	route     string // its route in a Docusaurus site (Options.Docusaurus)
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
 	// Markdown).
@@ -103,6 +104,9 @@ func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]
 // checks the document parses it once. The graph keeps nothing of doc.
 func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	ne := newEntry(hash, doc)
+	if d := g.idx.opts.Docusaurus; d != nil {
+		ne.route, _ = d.Route(p, doc.Slug, doc.ID)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.put(p, ne)
@@ -158,7 +162,43 @@ func (g *Graph) put(p string, ne entry) []string {
 	if old.names != ne.names || old.blocks != ne.blocks {
 		g.rename(p, old, ne, affected)
 	}
+	if old.route != ne.route {
+		g.reroute(p, ne.route, affected)
+	} else if known && old.anchors != ne.anchors && ne.route != "" {
+		for _, k := range []string{routeNameKey(ne.route), anyRoute} {
+			for _, s := range g.refs[k] {
+				sp := g.notes[s].path
+				if _, done := affected[sp]; !done && g.linksTo(s, p) {
+					affected[sp] = struct{}{}
+				}
+			}
+		}
+	}
 	return sortedKeys(affected)
+}
+
+// anyRoute is the key in refs of the links of a Docusaurus site whose
+// route has no name of its own to be found under ("./", "../"): every
+// route that comes or goes re-checks them. No name key is "/": NameKey
+// gives a base name.
+const anyRoute = "/"
+
+// reroute moves p to route in a Docusaurus site's routes ("" for none) and
+// adds to affected the documents whose links may name its old or its new
+// route. Callers hold mu.
+func (g *Graph) reroute(p, route string, affected map[string]struct{}) {
+	old := g.idx.setRoute(p, route)
+	for _, r := range []string{old, route} {
+		if r == "" {
+			continue
+		}
+		g.dropSuggestions()
+		for _, k := range []string{routeNameKey(r), anyRoute} {
+			for _, s := range g.refs[k] {
+				affected[g.notes[s].path] = struct{}{}
+			}
+		}
+	}
 }
 
 // rename moves p from the name keys of its old names (Document.Names) to
@@ -255,6 +295,9 @@ func (g *Graph) Remove(p string) []string {
 	g.unref(id, g.notes[id].targets)
 	affected := map[string]struct{}{}
 	g.rename(p, g.notes[id], entry{}, affected)
+	if g.notes[id].route != "" {
+		g.reroute(p, "", affected)
+	}
 	g.notes[id] = entry{}
 	delete(g.ids, p)
 	g.free = append(g.free, id)
@@ -298,6 +341,12 @@ var sectionKeys = []string{"index", "_index"}
 func (g *Graph) keys(t string, f func(k string)) {
 	k := g.idx.targetKey(t[0], t[1:])
 	f(k)
+	if g.idx.opts.Docusaurus != nil && t[0] == 'm' && (k == "." || k == "..") {
+		// "./", "../": a folder's route, whose name only the linking
+		// page's route says.
+		f(anyRoute)
+		return
+	}
 	if g.idx.opts.Site == nil || t[0] != 'm' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
 		return
 	}
@@ -370,6 +419,10 @@ func (g *Graph) Linkers(p string) []string {
 		}
 	}
 	look(g.idx.nameKey(p))
+	if e := g.lookup(p); e != nil && e.route != "" {
+		look(routeNameKey(e.route)) // links to a Docusaurus page's URL
+		look(anyRoute)
+	}
 	if e := g.lookup(p); e != nil && g.idx.opts.Logseq != nil {
 		for k := range e.names.all() {
 			look(k) // a Logseq page's aliases

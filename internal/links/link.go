@@ -109,6 +109,9 @@ type Document struct {
 	// properties (alias:: and title::); see Logseq. Graphs of other layouts
 	// ignore them.
 	Names []string
+	// Slug and ID are the front matter's slug and id fields, which set a
+	// page's URL in a Docusaurus site (see Docusaurus); "" when absent.
+	Slug, ID string
 	// MoreLinks is true when the document holds more links than the limit
 	// Parse was given: Links holds the first ones only.
 	MoreLinks bool

@@ -52,6 +52,18 @@ func TestIncrementalMatchesRebuildLogseq(t *testing.T) {
 	}
 }
 
+// TestIncrementalMatchesRebuildDocusaurus is the same for a Docusaurus
+// site (Options.Docusaurus), whose documents answer routes their paths do
+// not hold: number prefixes, folder indexes, and front matter ids and slugs
+// that come and go.
+func TestIncrementalMatchesRebuildDocusaurus(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, "docusaurus")
+		})
+	}
+}
+
 func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout string) {
 	r := newRand(seed)
 	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
@@ -71,6 +83,12 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
 		opts = Options{Site: &Site{Content: "content", Static: []string{"static"}}, CaseSensitive: r.Intn(4) == 0}
 		randomNote = randomSiteNote
+	case "docusaurus":
+		paths = []string{"docs/intro.md", "docs/01-guides/02-setup.md", "docs/01-guides/index.md", "docs/01-guides/setup.md",
+			"blog/2024-01-15-hello.md", "blog/2024-01-16-bye/index.md", "src/pages/help.md", "README.md"}
+		files = []string{"static/img.png", "docs/01-guides/map.png", "src/pages/index.js"}
+		opts = Options{Docusaurus: DocusaurusSite(), CaseSensitive: r.Intn(4) == 0}
+		randomNote = randomDocusaurusNote
 	}
 
 	content := map[string]string{} // the vault: notes and files ("" content)
@@ -217,6 +235,33 @@ func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
 		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md"}
 	var b strings.Builder
+	for range r.Intn(3) {
+		fmt.Fprintf(&b, "## %s\n\n", headings[r.Intn(len(headings))])
+	}
+	for range r.Intn(8) {
+		anchor := ""
+		if r.Intn(2) == 0 {
+			anchor = "#" + Slug(headings[r.Intn(len(headings))])
+		}
+		fmt.Fprintf(&b, "[x](%s%s) ", urls[r.Intn(len(urls))], anchor)
+	}
+	return b.String()
+}
+
+func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) string {
+	headings := []string{"Intro", "Set up", "Details"}
+	urls := []string{"/", "/docs", "/docs/intro/", "/docs/guides", "/docs/guides/setup", "/docs/guides/set-up", "/docs/other",
+		"/blog/2024/01/15/hello", "/blog/bye", "/blog/2024/01/16/bye/", "/help", "/img.png", "map.png", "setup", "../intro",
+		"./", "02-setup.md", "/docs/intro.md", "@site/docs/intro.md", "../intro.md", "/blog/tags/x"}
+	var b strings.Builder
+	b.WriteString("---\n")
+	switch r.Intn(4) {
+	case 0:
+		b.WriteString("slug: " + []string{"/other", "set-up", "/", "../bye", "/docs/guides/setup"}[r.Intn(5)] + "\n")
+	case 1:
+		b.WriteString("id: " + []string{"setup", "other", "intro"}[r.Intn(3)] + "\n")
+	}
+	b.WriteString("title: T\n---\n")
 	for range r.Intn(3) {
 		fmt.Fprintf(&b, "## %s\n\n", headings[r.Intn(len(headings))])
 	}

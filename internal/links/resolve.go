@@ -2,6 +2,7 @@ package links
 
 import (
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -34,6 +35,10 @@ type Options struct {
 	// Logseq, when set, makes wiki links name the pages of a Logseq graph
 	// (see Logseq) rather than files.
 	Logseq *Logseq
+	// Docusaurus, when set, makes Markdown links resolve as a Docusaurus
+	// site's build resolves them (see Docusaurus); Site and MarkdownByName
+	// are then ignored.
+	Docusaurus *Docusaurus
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits
@@ -116,9 +121,12 @@ type Resolution struct {
 	// indexed document, such as an image, would have to be for the link to
 	// resolve.
 	Probe []string
-	// URL is the site URL path a link was looked up as (Options.Site), for
-	// messages.
+	// URL is the site URL path a link was looked up as (Options.Site,
+	// Options.Docusaurus), for messages.
 	URL string
+	// Route is true when URL was looked up among a Docusaurus site's
+	// routes; Probe then holds the files that could have served it.
+	Route bool
 	// Page is true for a wiki link that names no page of a Logseq graph
 	// (Options.Logseq); Probe holds the file such a page would be.
 	Page bool
@@ -140,6 +148,10 @@ type Index struct {
 	blocks   map[string][]string // a Logseq block's uuid (lower case) -> paths of the pages that give it
 	dirs     map[string]int      // directory -> number of paths under it
 	foldDirs map[string]int      // lower-cased directory -> number of paths under it
+	// routes and routeOf map a Docusaurus site's routes to its documents
+	// (routeKey -> paths) and back (path -> route); see setRoute.
+	routes  map[string][]string
+	routeOf map[string]string
 }
 
 // NewIndex returns an empty index.
@@ -152,6 +164,8 @@ func NewIndex(opts Options) *Index {
 		blocks:   map[string][]string{},
 		dirs:     map[string]int{},
 		foldDirs: map[string]int{},
+		routes:   map[string][]string{},
+		routeOf:  map[string]string{},
 	}
 }
 
@@ -223,6 +237,11 @@ func (x *Index) Clone() *Index {
 		blocks:   make(map[string][]string, len(x.blocks)),
 		dirs:     make(map[string]int, len(x.dirs)),
 		foldDirs: make(map[string]int, len(x.foldDirs)),
+		routes:   make(map[string][]string, len(x.routes)),
+		routeOf:  maps.Clone(x.routeOf),
+	}
+	for k, v := range x.routes {
+		c.routes[k] = slices.Clone(v)
 	}
 	for k := range x.exact {
 		c.exact[k] = struct{}{}
@@ -298,6 +317,27 @@ func (x *Index) targetKey(kind byte, t string) string {
 // reference to id are found; no name key starts with "((".
 func blockKey(id string) string { return "((" + strings.ToLower(id) }
 
+// setRoute records that the document p is served at route ("" for none),
+// and returns the route it had.
+func (x *Index) setRoute(p, route string) string {
+	old := x.routeOf[p]
+	if old == route {
+		return old
+	}
+	if old != "" {
+		k := routeKey(old)
+		if x.routes[k] = deleteString(x.routes[k], p); len(x.routes[k]) == 0 {
+			delete(x.routes, k)
+		}
+		delete(x.routeOf, p)
+	}
+	if route != "" {
+		addTo(x.routes, routeKey(route), p)
+		x.routeOf[p] = route
+	}
+	return old
+}
+
 // addName records that p is found under the name key k (once).
 func (x *Index) addName(k, p string) { addTo(x.names, k, p) }
 
@@ -363,6 +403,9 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	}
 	if isExternal(l.Target) {
 		return Resolution{External: true}
+	}
+	if x.opts.Docusaurus != nil {
+		return x.resolveDocusaurus(src, l.Target)
 	}
 	if x.opts.Site != nil {
 		return x.resolveSite(src, l.Target)

@@ -176,7 +176,9 @@ func (s *scanner) run() {
 	}
 	first := s.skipFrontMatter()
 	if first > 0 {
-		s.doc.Names = frontMatterAliases(src[:s.lineStarts[first-1]])
+		fm := src[:s.lineStarts[first-1]]
+		s.doc.Names = frontMatterAliases(fm)
+		s.doc.Slug, s.doc.ID = frontMatterPermalink(fm)
 	}
 	if first < len(s.lineStarts) && strings.Contains(s.lineText(first), ":: ") {
 		s.doc.Names = append(s.doc.Names, s.pageProperties(first)...)
@@ -217,6 +219,22 @@ func frontMatterAliases(fm string) []string {
 		names[i] = strings.TrimSpace(n)
 	}
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
+}
+
+// frontMatterPermalink returns the slug and id fields of a YAML front
+// matter block (fm, the file up to its closing fence) when they are
+// strings.
+func frontMatterPermalink(fm string) (slug, id string) {
+	if !strings.Contains(fm, "\nslug:") && !strings.Contains(fm, "\nid:") {
+		return "", ""
+	}
+	m, err := markdown.ParseFields([]byte(fm+"---\n"), []string{"slug", "id"})
+	if err != nil {
+		return "", ""
+	}
+	slug, _ = m["slug"].(string)
+	id, _ = m["id"].(string)
+	return strings.TrimSpace(slug), strings.TrimSpace(id)
 }
 
 // aliasNames returns the names of the aliases and alias fields of front

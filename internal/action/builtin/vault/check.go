@@ -40,8 +40,8 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault and site in a Hugo site), vault (Obsidian: also by note name, .md optional) or site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site)",
-      "enum": ["relative", "vault", "site"]
+      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault, site in a Hugo site and docusaurus in a Docusaurus site), vault (Obsidian: also by note name, .md optional), site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site) or docusaurus (files and the routes of a Docusaurus site: /docs/intro is docs/intro.md)",
+      "enum": ["relative", "vault", "site", "docusaurus"]
     },
     "site": {
       "description": "with markdown_links: site, the site's layout (default: Hugo's)",
@@ -148,6 +148,9 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
 	}, markdownByRoot: p.MarkdownLinks == ""}
+	if p.MarkdownLinks == "docusaurus" {
+		a.vaults.opts.Docusaurus = links.DocusaurusSite()
+	}
 	if p.MarkdownLinks == "site" {
 		site, err := siteOf(p.Site)
 		if err != nil {

@@ -377,6 +377,34 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	}
 }
 
+// TestLinksCheckDocusaurusSite: in a Docusaurus site (its configuration at
+// the root), Markdown links are files or the URLs of the site's pages, as
+// its build reads them, unless the action says otherwise; React pages and
+// static files are found on disk.
+func TestLinksCheckDocusaurusSite(t *testing.T) {
+	files := map[string]string{
+		"docs/intro.md":                  "Read [the setup](/docs/guides/setup#install), [by file](./01-guides/02-setup.md) and [gone](/docs/guides/setpu).\n",
+		"docs/01-guides/02-setup.md":     "# Setup\n\n## Install\n\n![logo](/img/logo.png) ![missing](/img/logo.svg) [home](/) [intro](../intro)\n",
+		"blog/2024-01-15-hello/index.md": "[setup](/docs/guides/setup) [tags](/blog/tags/hello) [self](/blog/2024/01/15/hello)\n",
+		"src/pages/index.js":             "export default function Home() {}\n",
+		"static/img/logo.png":            "png",
+	}
+	want := `docs/01-guides/02-setup.md:5:24: error: broken embed ![missing](/img/logo.svg): the site serves nothing at "/img/logo.svg" (no page has that URL, and there is no file static/img/logo.svg)
+docs/intro.md:1:86: error: broken link [gone](/docs/guides/setpu): no page of the site is at "/docs/guides/setpu" (did you mean [gone](/docs/guides/setup)?)
+`
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "{markdown_links: docusaurus}")); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	// Without its configuration, the same folder is read as GitHub reads it.
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [the setup](/docs/guides/setup#install)`) {
+		t.Errorf("relative mode: %s", got)
+	}
+	files["docusaurus.config.ts"] = "export default {};\n"
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); got != want {
+		t.Errorf("a Docusaurus site, markdown_links not given: findings:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // TestLinksCheckLogseqGraph: in a Logseq graph (a logseq/config.edn at the
 // root), wiki links name pages: namespaces, journals by their title in the
 // graph's format, aliases; block references name blocks by their id::.

@@ -75,7 +75,8 @@ type vaults struct {
 	// markdownByRoot lets each root say how its Markdown links resolve (the
 	// action's markdown_links left it to the root): as Obsidian resolves
 	// them in an Obsidian vault (Options.MarkdownByName), as Hugo serves
-	// them in a Hugo site (Options.Site), else relative.
+	// them in a Hugo site (Options.Site), as Docusaurus builds them in a
+	// Docusaurus site (Options.Docusaurus), else relative.
 	markdownByRoot bool
 	mu             sync.Mutex
 	m              map[any]*vault
@@ -101,6 +102,8 @@ func (vs *vaults) get(d action.Docs) *vault {
 				// First: a Hugo site opened as an Obsidian vault still
 				// publishes its links as URLs.
 				opts.Site = links.HugoSite()
+			case links.IsDocusaurusSite(d.Stat):
+				opts.Docusaurus = links.DocusaurusSite()
 			case links.IsObsidianVault(d.Stat):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
