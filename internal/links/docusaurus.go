@@ -255,6 +255,13 @@ func routeNameKey(route string) string {
 	return NameKey(path.Clean(strings.TrimSuffix(route, "/")))
 }
 
+// IsFileLink reports whether a Markdown link target of a Docusaurus site's
+// document names a file rather than a route: a ".md" or ".mdx" path, or a
+// path from the site's folder ("@site/...").
+func IsFileLink(t string) bool {
+	return hasDocExt(t) || strings.HasPrefix(t, "@site/")
+}
+
 // folder returns the content folder of the site that holds p, and whether
 // it is the pages folder; "" when p is in none.
 func (d *Docusaurus) folder(p string) (string, bool) {
@@ -285,7 +292,7 @@ func (x *Index) resolveDocusaurus(src, t string) Resolution {
 		return x.resolveMarkdown(src, "/"+rest)
 	}
 	content, pages := d.folder(src)
-	if hasDocExt(t) && !pages { // pages leave such links as URLs
+	if IsFileLink(t) && !pages { // pages leave such links as URLs
 		return x.resolveDocFile(src, content, t)
 	}
 	var probe []string

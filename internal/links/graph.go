@@ -54,6 +54,7 @@ type entry struct {
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
 	route     string // its route in a Docusaurus site (Options.Docusaurus)
+	slug, id  string // its front matter's, for that route
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
 	// Markdown).
@@ -106,6 +107,9 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	ne := newEntry(hash, doc)
 	if d := g.idx.opts.Docusaurus; d != nil {
 		ne.route, _ = d.Route(p, doc.Slug, doc.ID)
+		if ne.route != "" {
+			ne.slug, ne.id = doc.Slug, doc.ID
+		}
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -162,9 +166,10 @@ func (g *Graph) put(p string, ne entry) []string {
 	if old.names != ne.names || old.blocks != ne.blocks {
 		g.rename(p, old, ne, affected)
 	}
-	if old.route != ne.route {
-		g.reroute(p, ne.route, affected)
-	} else if known && old.anchors != ne.anchors && ne.route != "" {
+	if old.route != ne.route || old.slug != ne.slug || old.id != ne.id {
+		g.reroute(p, ne, affected)
+	}
+	if old.route == ne.route && known && old.anchors != ne.anchors && ne.route != "" {
 		for _, k := range []string{routeNameKey(ne.route), anyRoute} {
 			for _, s := range g.refs[k] {
 				sp := g.notes[s].path
@@ -183,12 +188,15 @@ func (g *Graph) put(p string, ne entry) []string {
 // gives a base name.
 const anyRoute = "/"
 
-// reroute moves p to route in a Docusaurus site's routes ("" for none) and
-// adds to affected the documents whose links may name its old or its new
-// route. Callers hold mu.
-func (g *Graph) reroute(p, route string, affected map[string]struct{}) {
-	old := g.idx.setRoute(p, route)
-	for _, r := range []string{old, route} {
+// reroute moves p to ne's route in a Docusaurus site's routes ("" for
+// none) and adds to affected the documents whose links may name its old or
+// its new route. Callers hold mu.
+func (g *Graph) reroute(p string, ne entry, affected map[string]struct{}) {
+	old := g.idx.setRoute(p, ne.route, ne.slug, ne.id)
+	if old == ne.route {
+		return
+	}
+	for _, r := range []string{old, ne.route} {
 		if r == "" {
 			continue
 		}
@@ -296,7 +304,7 @@ func (g *Graph) Remove(p string) []string {
 	affected := map[string]struct{}{}
 	g.rename(p, g.notes[id], entry{}, affected)
 	if g.notes[id].route != "" {
-		g.reroute(p, "", affected)
+		g.reroute(p, entry{}, affected)
 	}
 	g.notes[id] = entry{}
 	delete(g.ids, p)

@@ -150,22 +150,26 @@ type Index struct {
 	foldDirs map[string]int      // lower-cased directory -> number of paths under it
 	// routes and routeOf map a Docusaurus site's routes to its documents
 	// (routeKey -> paths) and back (path -> route); see setRoute.
-	routes  map[string][]string
-	routeOf map[string]string
+	// permalinks keeps the front matter slug and id of those that have one,
+	// for Move.
+	routes     map[string][]string
+	routeOf    map[string]string
+	permalinks map[string][2]string
 }
 
 // NewIndex returns an empty index.
 func NewIndex(opts Options) *Index {
 	return &Index{
-		opts:     opts,
-		exact:    map[string]struct{}{},
-		fold:     map[string][]string{},
-		names:    map[string][]string{},
-		blocks:   map[string][]string{},
-		dirs:     map[string]int{},
-		foldDirs: map[string]int{},
-		routes:   map[string][]string{},
-		routeOf:  map[string]string{},
+		opts:       opts,
+		exact:      map[string]struct{}{},
+		fold:       map[string][]string{},
+		names:      map[string][]string{},
+		blocks:     map[string][]string{},
+		dirs:       map[string]int{},
+		foldDirs:   map[string]int{},
+		routes:     map[string][]string{},
+		routeOf:    map[string]string{},
+		permalinks: map[string][2]string{},
 	}
 }
 
@@ -230,15 +234,16 @@ func (x *Index) Remove(p string) bool {
 // about to change (a rename being planned).
 func (x *Index) Clone() *Index {
 	c := &Index{
-		opts:     x.opts,
-		exact:    make(map[string]struct{}, len(x.exact)),
-		fold:     make(map[string][]string, len(x.fold)),
-		names:    make(map[string][]string, len(x.names)),
-		blocks:   make(map[string][]string, len(x.blocks)),
-		dirs:     make(map[string]int, len(x.dirs)),
-		foldDirs: make(map[string]int, len(x.foldDirs)),
-		routes:   make(map[string][]string, len(x.routes)),
-		routeOf:  maps.Clone(x.routeOf),
+		opts:       x.opts,
+		exact:      make(map[string]struct{}, len(x.exact)),
+		fold:       make(map[string][]string, len(x.fold)),
+		names:      make(map[string][]string, len(x.names)),
+		blocks:     make(map[string][]string, len(x.blocks)),
+		dirs:       make(map[string]int, len(x.dirs)),
+		foldDirs:   make(map[string]int, len(x.foldDirs)),
+		routes:     make(map[string][]string, len(x.routes)),
+		routeOf:    maps.Clone(x.routeOf),
+		permalinks: maps.Clone(x.permalinks),
 	}
 	for k, v := range x.routes {
 		c.routes[k] = slices.Clone(v)
@@ -279,6 +284,13 @@ func (x *Index) Move(p, np string) bool {
 		return false
 	}
 	x.Add(np)
+	if d := x.opts.Docusaurus; d != nil && x.routeOf[p] != "" {
+		pl := x.permalinks[p]
+		x.setRoute(p, "", "", "")
+		if r, ok := d.Route(np, pl[0], pl[1]); ok {
+			x.setRoute(np, r, pl[0], pl[1])
+		}
+	}
 	for _, m := range []map[string][]string{x.names, x.blocks} {
 		for _, ps := range m {
 			if i := slices.Index(ps, p); i >= 0 {
@@ -317,9 +329,35 @@ func (x *Index) targetKey(kind byte, t string) string {
 // reference to id are found; no name key starts with "((".
 func blockKey(id string) string { return "((" + strings.ToLower(id) }
 
-// setRoute records that the document p is served at route ("" for none),
-// and returns the route it had.
-func (x *Index) setRoute(p, route string) string {
+// PageURL returns the URL path at which a static site serves the document
+// p, with its leading '/': its route in a Docusaurus site
+// (Options.Docusaurus), its page's URL in a Hugo site (Options.Site, with
+// the trailing '/' Hugo gives it); false when p is no page of a site.
+func (x *Index) PageURL(p string) (string, bool) {
+	if x.opts.Docusaurus != nil {
+		r, ok := x.routeOf[p]
+		return r, ok
+	}
+	if s := x.opts.Site; s != nil {
+		if u, ok := pageURL(s.Content, p); ok {
+			if u == "" {
+				return "/", true
+			}
+			return "/" + u + "/", true
+		}
+	}
+	return "", false
+}
+
+// setRoute records that the document p, whose front matter has the slug
+// and id given, is served at route ("" for none), and returns the route it
+// had.
+func (x *Index) setRoute(p, route, slug, id string) string {
+	if slug != "" || id != "" {
+		x.permalinks[p] = [2]string{slug, id}
+	} else {
+		delete(x.permalinks, p)
+	}
 	old := x.routeOf[p]
 	if old == route {
 		return old

@@ -335,6 +335,20 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 		}
 		return "", false
 	}
+	if doc && !l.Kind.IsWiki() && !links.IsFileLink(l.Target) {
+		// A URL of a site (Hugo's, a Docusaurus site's route): the URL the
+		// document will have.
+		if r, ok := p.after.PageURL(intended); ok {
+			text := strings.TrimSuffix(r, "/")
+			if text == "" || strings.HasSuffix(l.Target, "/") {
+				text += "/"
+			}
+			text = links.EncodeDest(text, l.Angle)
+			if p.resolves(srcAfter, l, text, intended, doc) {
+				return text, true
+			}
+		}
+	}
 	for _, text := range candidates(srcAfter, l, intended) {
 		if p.resolves(srcAfter, l, text, intended, doc) {
 			return text, true

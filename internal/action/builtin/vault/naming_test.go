@@ -188,6 +188,67 @@ func TestNamingFixLogseqGraph(t *testing.T) {
 	}
 }
 
+// TestNamingFixDocusaurusSite: in a Docusaurus site a renamed doc's links
+// by URL take its new route, and its links by file its new path; a doc
+// whose front matter gives its route keeps its links.
+func TestNamingFixDocusaurusSite(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"docusaurus.config.js":       "module.exports = {};\n",
+		"docs/My_Guides/Odd Name.md": "# Odd\n\n## Part\n",
+		"docs/My_Guides/Pinned.md":   "---\nslug: /pinned\n---\n# Pinned\n",
+		"docs/links.md": "[odd](/docs/My_Guides/Odd%20Name#part) [file](./My_Guides/Odd%20Name.md) [angle](</docs/My_Guides/Odd Name/>)\n" +
+			"[rel](My_Guides/Odd%20Name) [pinned](/docs/pinned) [pinned file](My_Guides/Pinned.md)\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	got := d.snapshot(t)
+	want := "[odd](/docs/my-guides/odd-name#part) [file](my-guides/odd-name.md) [angle](</docs/my-guides/odd-name/>)\n" +
+		"[rel](/docs/my-guides/odd-name) [pinned](/docs/pinned) [pinned file](my-guides/pinned.md)\n"
+	if j := got["docs/links.md"]; j != want {
+		t.Errorf("the linking doc:\n%s\nwant:\n%s\n(tree:\n%s)", j, want, dump(got))
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("links broken by the renames:\n%s", broken)
+	}
+}
+
+// TestNamingFixReadsLinksAsTheRoot: naming reads a root's links as
+// links.check does by default, so that a rename keeps them resolving: a
+// Hugo site's URLs take the page's new URL, and an Obsidian vault's
+// Markdown links by name (the shortest path, from any folder) its new name.
+func TestNamingFixReadsLinksAsTheRoot(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"hugo.toml":                     "title = 'Site'\n",
+		"content/docs/Install_Guide.md": "# Install\n\n## Usage\n",
+		"content/docs/_index.md":        "[a](/docs/install_guide/#usage) [b](Install_Guide.md) [c](/docs/Install_Guide)\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.snapshot(t)["content/docs/_index.md"], "[a](/docs/install-guide/#usage) [b](install-guide.md) [c](/docs/install-guide)\n"; got != want {
+		t.Errorf("Hugo site:\n%s\nwant:\n%s", got, want)
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("Hugo site: links broken by the rename:\n%s", broken)
+	}
+
+	d = newNoteDir(t, map[string]string{
+		".obsidian/app.json": "{}",
+		"notes/My Note.md":   "# Note\n",
+		"daily/today.md":     "[n](My%20Note.md) [[My Note]]\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix, directories: false}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.snapshot(t)["daily/today.md"], "[n](my-note.md) [[my-note]]\n"; got != want {
+		t.Errorf("Obsidian vault:\n%s\nwant:\n%s", got, want)
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("Obsidian vault: links broken by the rename:\n%s", broken)
+	}
+}
+
 func TestNamingFixConflict(t *testing.T) {
 	d := newNoteDir(t, map[string]string{
 		"My Note.md": "a\n",
