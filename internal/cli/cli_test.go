@@ -576,6 +576,7 @@ func TestInitDocusaurusSite(t *testing.T) {
 		"src/pages/index.js":                        "export default function Home() { return null; }\n",
 		"src/pages/markdown-page.md":                "---\ntitle: Markdown page example\n---\n# Markdown page example\n\nBack to [the blog](/blog).\n",
 		"static/img/docusaurus.png":                 "png",
+		"docs/api.mdx":                              "---\ntitle: API\n---\nimport Tabs from '@theme/Tabs';\n\n# API\n\n## Usage {/* #use */}\n\nBack to [the intro](./intro.md).\n",
 		"versioned_docs/version-1.0/intro.md":       "# Intro 1.0\n\nSee [old](/docs/1.0/other).\n",
 	})
 	code, out, errOut := scribe(t, "init", dir)
@@ -586,12 +587,16 @@ func TestInitDocusaurusSite(t *testing.T) {
 	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), "markdown_links: docusaurus") {
 		t.Errorf("scribe.yaml:\n%s", b)
 	}
-	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "8 files") || !strings.Contains(errOut, "0 findings") {
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "9 files") || !strings.Contains(errOut, "0 findings") {
 		t.Fatalf("first run: exit %d, want 0 and no findings\n%s\n%s", code, out, errOut)
 	}
-	writeFiles(t, dir, map[string]string{"docs/intro.md": "# Tutorial Intro\n\nRead [the guide](/docs/guide/setup).\n"})
+	writeFiles(t, dir, map[string]string{
+		"docs/intro.md": "# Tutorial Intro\n\nRead [the guide](/docs/guide/setup) and [the API](/docs/api#use).\n",
+		"docs/api.mdx":  "# API\n\n## Usage {/* #use */}\n\nBack to [the intro](./intro.md#nowhere).\n",
+	})
 	code, out, errOut = scribe(t, "check", "-c", cfg)
-	if code != 1 || !strings.Contains(out, `docs/intro.md:6:6: error: broken link [the guide](/docs/guide/setup): no page of the site is at "/docs/guide/setup" (did you mean [the guide](/docs/guides/setup)?)`) {
+	if code != 1 || !strings.Contains(out, `docs/intro.md:6:6: error: broken link [the guide](/docs/guide/setup): no page of the site is at "/docs/guide/setup" (did you mean [the guide](/docs/guides/setup)?)`) ||
+		!strings.Contains(out, `docs/api.mdx:8:9: error: broken link [the intro](./intro.md#nowhere): "docs/intro.md" has no heading with anchor #nowhere`) || strings.Count(out, "error: broken") != 2 {
 		t.Errorf("check: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

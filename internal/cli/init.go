@@ -194,7 +194,8 @@ func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 		"exclude: ["+strings.Join(globs, ", ")+"]"), 1), why
 }
 
-// docusaurusStarter is the starter for a Docusaurus site: it leaves out
+// docusaurusStarter is the starter for a Docusaurus site: it includes MDX
+// documents (the template create-docusaurus writes is all .mdx), leaves out
 // the frozen copies of older versions' docs (versioned_docs/) and the
 // translations (i18n/), whose links name the routes of their version and
 // locale, which links.check does not follow; its links.check reads
@@ -202,6 +203,8 @@ func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 func docusaurusStarter() ([]byte, []string) {
 	s := config.Starter
 	for _, r := range []struct{ old, new string }{
+		{`include: ["**/*.md"]`, `include: ["**/*.md", "**/*.mdx"]`},
+		{`files: "**/*.md"           # a glob or a list of globs`, `files: ["**/*.md", "**/*.mdx"]   # a glob or a list of globs`},
 		{starterExclude, "# A Docusaurus site: the docs of its released versions (frozen copies) and\n" +
 			"# its translations are left alone.\n" +
 			`exclude: ["tests/**", "versioned_docs/**", "i18n/**"]`},

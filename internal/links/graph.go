@@ -104,6 +104,12 @@ func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]
 // graph's Options.Limits) from content whose Hash is hash: a caller that
 // checks the document parses it once. The graph keeps nothing of doc.
 func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
+	if g.idx.opts.Docusaurus != nil && slices.ContainsFunc(doc.Headings, func(h Heading) bool { return h.Level == 1 }) {
+		// Docusaurus gives a page's h1 (its title) no anchor.
+		d := *doc
+		d.Headings = slices.DeleteFunc(slices.Clone(doc.Headings), func(h Heading) bool { return h.Level == 1 })
+		doc = &d
+	}
 	ne := newEntry(hash, doc)
 	if d := g.idx.opts.Docusaurus; d != nil {
 		ne.route, _ = d.Route(p, doc.Slug, doc.ID)

@@ -68,8 +68,19 @@ func (s *slugger) reserve(id string) {
 // text, and so is an escaped "\{#id\}". GitHub and Obsidian show every block
 // as text, but a document that writes one is written for a generator that
 // reads it. links.TestSiteAgreesWithHugo holds the reading to Hugo's.
+// Docusaurus's comment forms, "Set up {/* #setup */}" (MDX's) and
+// "Set up <!-- #setup -->", give the id too.
 func headingAttributes(raw string) (text, id string) {
 	t := strings.TrimRight(raw, " \t")
+	// Docusaurus's comment forms: "Set up {/* #setup */}" (MDX) and
+	// "Set up <!-- #setup -->".
+	for _, c := range [][2]string{{"{/*", "*/}"}, {"<!--", "-->"}} {
+		if k := strings.LastIndex(t, c[0]); k >= 0 && strings.HasSuffix(t, c[1]) && k+len(c[0]) <= len(t)-len(c[1]) {
+			if f := strings.Fields(t[k+len(c[0]) : len(t)-len(c[1])]); len(f) > 0 && len(f[0]) > 1 && f[0][0] == '#' {
+				return strings.TrimRight(t[:k], " \t"), f[0][1:]
+			}
+		}
+	}
 	if !strings.HasSuffix(t, "}") {
 		return raw, ""
 	}

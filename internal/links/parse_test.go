@@ -180,6 +180,13 @@ func TestHeadingAttributes(t *testing.T) {
 		{`Escaped \{#lit\}`, `Escaped \{#lit\}`, ""},
 		{"No block", "No block", ""},
 		{"{#only}", "", "only"},
+		// Docusaurus's comment forms.
+		{"MDX comment {/* #mdx-id */}", "MDX comment", "mdx-id"},
+		{"HTML comment <!-- #html-id -->", "HTML comment", "html-id"},
+		{"Two words {/* #first second */}", "Two words", "first"},
+		{"Plain comment {/* note */}", "Plain comment {/* note */}", ""},
+		{"Plain HTML <!-- note -->", "Plain HTML <!-- note -->", ""},
+		{"Odd {/*/}", "Odd {/*/}", ""},
 	} {
 		text, id := headingAttributes(tc.raw)
 		if text != tc.text || id != tc.id {

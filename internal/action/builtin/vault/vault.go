@@ -179,7 +179,7 @@ func rootKey(d action.Docs) any {
 // targets only.
 func isNote(p string) bool {
 	ext := strings.ToLower(path.Ext(p))
-	return ext == ".md" || ext == ".markdown"
+	return ext == ".md" || ext == ".markdown" || ext == ".mdx"
 }
 
 func (v *vault) lock(ctx context.Context) error {
