@@ -203,7 +203,7 @@ func (g *Graph) suggestRoute(p *Problem) {
 		route = "/"
 	}
 	p.SuggestedPath = best
-	p.Suggestion = replaceRange(p.Link, p.Link.TargetStart, p.Link.TargetEnd, route)
+	p.Suggestion = replaceRange(p.Link, p.Link.TargetStart, p.Link.TargetEnd, EncodeDest(route, p.Link.Angle))
 }
 
 // suggest fills p.Suggestion with the closest existing alternative. Callers

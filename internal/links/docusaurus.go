@@ -105,7 +105,7 @@ func (d *Docusaurus) Route(p, slug, id string) (string, bool) {
 
 // excludedContent reports whether the path rel of a content folder is one
 // Docusaurus leaves out by default: a file or folder whose name starts with
-// '_', or a folder __tests__.
+// '_' (__tests__ among them).
 func excludedContent(rel string) bool {
 	for seg := range strings.SplitSeq(rel, "/") {
 		if strings.HasPrefix(seg, "_") {
@@ -204,10 +204,10 @@ func stripNumberPrefix(name string) string {
 	return name
 }
 
-// blogDate is a blog post's date at the start of its path's last part
-// ("2021-08-26-welcome/index.md", "2019-05-28-first-post.md"), as
-// Docusaurus reads it.
-var blogDate = regexp.MustCompile(`^(.*?)(\d{4}[-/]\d{1,2}[-/]\d{1,2})[-/]?(.*?)(?:/index)?\.mdx?$`)
+// blogDate is a blog post's date, the last one its path holds
+// ("2021-08-26-welcome/index.md", "2019-05-28-first-post.md"), with the
+// folders before it and the text after it, as Docusaurus reads it.
+var blogDate = regexp.MustCompile(`^(.*)(\d{4}[-/]\d{1,2}[-/]\d{1,2})[-/]?(.*?)(?:/index)?\.mdx?$`)
 
 // blogRoute is the route of the post at rel in the blog folder, from the
 // blog's base URL.

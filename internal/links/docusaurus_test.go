@@ -61,6 +61,7 @@ func TestDocusaurusRoute(t *testing.T) {
 		{"blog/2021/08/26/post.md", "", "", "/blog/2021/08/26/post"},
 		{"blog/2020/2020-08-03-folder.md", "", "", "/blog/2020/08/03/2020/folder"},
 		{"blog/no-date.md", "", "", "/blog/no-date"},
+		{"blog/2021-01-01-x/2022-02-02-y.md", "", "", "/blog/2022/02/02/2021-01-01-x/y"},
 		{"blog/folder/index.md", "", "", "/blog/folder"},
 		{"src/pages/markdown-page.md", "", "", "/markdown-page"},
 		{"src/pages/index.md", "", "", "/"},

@@ -147,8 +147,9 @@ func newNaming(params any, _ action.Build) (action.Action, error) {
 		}
 		n.pattern = re
 	}
-	// Links are read as links.check reads them by default: a Docusaurus
-	// site's by its routes, an Obsidian vault's by name too.
+	// Links are read as links.check reads them by default: a Hugo site's
+	// as its URLs, a Docusaurus site's as its routes, an Obsidian vault's by
+	// name too.
 	n.vaults.markdownByRoot = true
 	if p.IgnoreDefaults == nil || *p.IgnoreDefaults {
 		n.ignore = append(n.ignore, defaultIgnore...)
