@@ -231,25 +231,32 @@ func render(probs []Problem) string {
 // of a site's pages, folders and files, absolute and relative (some to
 // nothing).
 func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
-	headings := []string{"Intro", "Set up", "Details"}
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
 		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md"}
 	var b strings.Builder
+	writeURLPage(r, &b, urls)
+	return b.String()
+}
+
+// writeURLPage writes random headings, and links to urls with random
+// fragments (some to nothing).
+func writeURLPage(r *rand.Rand, b *strings.Builder, urls []string) {
+	headings := []string{"Intro", "Set up", "Details"}
 	for range r.Intn(3) {
-		fmt.Fprintf(&b, "## %s\n\n", headings[r.Intn(len(headings))])
+		fmt.Fprintf(b, "## %s\n\n", headings[r.Intn(len(headings))])
 	}
 	for range r.Intn(8) {
 		anchor := ""
 		if r.Intn(2) == 0 {
 			anchor = "#" + Slug(headings[r.Intn(len(headings))])
 		}
-		fmt.Fprintf(&b, "[x](%s%s) ", urls[r.Intn(len(urls))], anchor)
+		fmt.Fprintf(b, "[x](%s%s) ", urls[r.Intn(len(urls))], anchor)
 	}
-	return b.String()
 }
 
+// randomDocusaurusNote writes a page of a Docusaurus site: a front matter
+// id or slug at random, then headings and links to routes and files.
 func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) string {
-	headings := []string{"Intro", "Set up", "Details"}
 	urls := []string{"/", "/docs", "/docs/intro/", "/docs/guides", "/docs/guides/setup", "/docs/guides/set-up", "/docs/other",
 		"/blog/2024/01/15/hello", "/blog/bye", "/blog/2024/01/16/bye/", "/help", "/img.png", "map.png", "setup", "../intro",
 		"./", "02-setup.md", "/docs/intro.md", "@site/docs/intro.md", "../intro.md", "/blog/tags/x"}
@@ -262,16 +269,7 @@ func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) stri
 		b.WriteString("id: " + []string{"setup", "other", "intro"}[r.Intn(3)] + "\n")
 	}
 	b.WriteString("title: T\n---\n")
-	for range r.Intn(3) {
-		fmt.Fprintf(&b, "## %s\n\n", headings[r.Intn(len(headings))])
-	}
-	for range r.Intn(8) {
-		anchor := ""
-		if r.Intn(2) == 0 {
-			anchor = "#" + Slug(headings[r.Intn(len(headings))])
-		}
-		fmt.Fprintf(&b, "[x](%s%s) ", urls[r.Intn(len(urls))], anchor)
-	}
+	writeURLPage(r, &b, urls)
 	return b.String()
 }
 
