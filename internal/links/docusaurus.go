@@ -50,15 +50,26 @@ type Docusaurus struct {
 // DocusaurusSite returns the layout of a Docusaurus site with the classic
 // preset's defaults.
 func DocusaurusSite() *Docusaurus {
+	return NewDocusaurus("docs", "docs", "blog", "blog", "src/pages", []string{"static"})
+}
+
+// NewDocusaurus returns the layout of a Docusaurus site whose docs are in
+// the folder docs with routes under docsURL ("" for the root, as a
+// docs-only site has them), its blog in blog under blogURL, its pages in
+// pages and its static files in static; Generated are the routes of the
+// tags, categories, blog lists and feeds those make.
+func NewDocusaurus(docs, docsURL, blog, blogURL, pages string, static []string) *Docusaurus {
+	under := func(base string, globs ...string) []string {
+		for i, g := range globs {
+			globs[i] = strings.TrimPrefix(path.Join(base, g), "/")
+		}
+		return globs
+	}
+	gen := under(docsURL, "tags", "tags/**", "category/**")
+	gen = append(gen, under(blogURL, ".", "page/**", "tags", "tags/**", "archive", "authors", "authors/**", "rss.xml", "atom.xml", "feed.json")...)
 	return &Docusaurus{
-		Docs: "docs", Blog: "blog", Pages: "src/pages", DocsURL: "docs", BlogURL: "blog",
-		Static: []string{"static"},
-		Generated: []string{
-			"docs/tags", "docs/tags/**", "docs/category/**",
-			"blog", "blog/page/**", "blog/tags", "blog/tags/**", "blog/archive",
-			"blog/authors", "blog/authors/**", "blog/rss.xml", "blog/atom.xml", "blog/feed.json",
-			"search",
-		},
+		Docs: docs, Blog: blog, Pages: pages, DocsURL: docsURL, BlogURL: blogURL, Static: static,
+		Generated: append(gen, "search"),
 	}
 }
 

@@ -53,6 +53,19 @@ const linksCheckSchema = `{
         "generated": {"description": "doublestar globs of URL paths the generator makes with no file behind them, not checked (default Hugo's: [tags/**, categories/**, **/index.xml, sitemap.xml])", "type": "array", "items": {"type": "string", "minLength": 1}}
       }
     },
+    "docusaurus": {
+      "description": "in a Docusaurus site (markdown_links: docusaurus, or a root holding docusaurus.config.js), where its configuration puts the content and their routes, when not where the classic preset does",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "docs": {"description": "folder of the docs, relative to the root (default docs)", "type": "string", "minLength": 1},
+        "docs_url": {"description": "the docs' routeBasePath (default /docs; / for a docs-only site)", "type": "string", "minLength": 1},
+        "blog": {"description": "folder of the blog (default blog)", "type": "string", "minLength": 1},
+        "blog_url": {"description": "the blog's routeBasePath (default /blog)", "type": "string", "minLength": 1},
+        "pages": {"description": "folder of the pages (default src/pages)", "type": "string", "minLength": 1},
+        "static": {"description": "folders whose files the site serves at its root (default [static])", "type": "array", "items": {"type": "string", "minLength": 1}}
+      }
+    },
     "anchors": {
       "description": "check #heading and #^block fragments (default true)",
       "type": "boolean"
@@ -94,17 +107,28 @@ const linksCheckExample = `links.check:
   ignore_targets: ['^/api/']   # routes the app serves, not pages`
 
 type linksCheckParams struct {
-	Severity      string      `json:"severity"`
-	CaseSensitive bool        `json:"case_sensitive"`
-	MarkdownLinks string      `json:"markdown_links"`
-	Anchors       *bool       `json:"anchors"`
-	Attachments   string      `json:"attachments"`
-	Folders       []string    `json:"attachment_folders"`
-	Ambiguous     string      `json:"ambiguous"`
-	IgnoreTargets []string    `json:"ignore_targets"`
-	MaxLinks      int         `json:"max_links"`
-	MaxAnchors    int         `json:"max_anchors"`
-	Site          *siteParams `json:"site"`
+	Severity      string            `json:"severity"`
+	CaseSensitive bool              `json:"case_sensitive"`
+	MarkdownLinks string            `json:"markdown_links"`
+	Anchors       *bool             `json:"anchors"`
+	Attachments   string            `json:"attachments"`
+	Folders       []string          `json:"attachment_folders"`
+	Ambiguous     string            `json:"ambiguous"`
+	IgnoreTargets []string          `json:"ignore_targets"`
+	MaxLinks      int               `json:"max_links"`
+	MaxAnchors    int               `json:"max_anchors"`
+	Site          *siteParams       `json:"site"`
+	Docusaurus    *docusaurusParams `json:"docusaurus"`
+}
+
+// docusaurusParams is the layout of a Docusaurus site.
+type docusaurusParams struct {
+	Docs    string   `json:"docs"`
+	DocsURL string   `json:"docs_url"`
+	Blog    string   `json:"blog"`
+	BlogURL string   `json:"blog_url"`
+	Pages   string   `json:"pages"`
+	Static  []string `json:"static"`
 }
 
 // siteParams is the site layout of markdown_links: site.
@@ -148,8 +172,18 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
 	}, markdownByRoot: p.MarkdownLinks == ""}
-	if p.MarkdownLinks == "docusaurus" {
-		a.vaults.opts.Docusaurus = links.DocusaurusSite()
+	switch {
+	case p.Docusaurus != nil && p.MarkdownLinks != "" && p.MarkdownLinks != "docusaurus":
+		return nil, fmt.Errorf("links.check: docusaurus is used only with markdown_links: docusaurus (or none, in a Docusaurus site); remove one of them")
+	case p.Docusaurus != nil || p.MarkdownLinks == "docusaurus":
+		d, err := docusaurusOf(p.Docusaurus)
+		if err != nil {
+			return nil, fmt.Errorf("links.check: %w", err)
+		}
+		a.vaults.docusaurus = d
+		if p.MarkdownLinks == "docusaurus" {
+			a.vaults.opts.Docusaurus = d
+		}
 	}
 	if p.MarkdownLinks == "site" {
 		site, err := siteOf(p.Site)
@@ -206,6 +240,54 @@ func siteOf(p *siteParams) (*links.Site, error) {
 		}
 	}
 	return s, nil
+}
+
+// docusaurusOf returns the Docusaurus layout of the parameters: the
+// classic preset's (see links.DocusaurusSite) where they say nothing.
+func docusaurusOf(p *docusaurusParams) (*links.Docusaurus, error) {
+	d := links.DocusaurusSite()
+	if p == nil {
+		return d, nil
+	}
+	folders := []struct {
+		field string
+		value string
+		into  *string
+	}{{"docusaurus.docs", p.Docs, &d.Docs}, {"docusaurus.blog", p.Blog, &d.Blog}, {"docusaurus.pages", p.Pages, &d.Pages}}
+	for _, f := range folders {
+		if f.value == "" {
+			continue
+		}
+		c, err := siteFolder(f.field, f.value)
+		if err != nil {
+			return nil, err
+		}
+		*f.into = c
+	}
+	for _, u := range []struct {
+		field, value string
+		into         *string
+	}{{"docusaurus.docs_url", p.DocsURL, &d.DocsURL}, {"docusaurus.blog_url", p.BlogURL, &d.BlogURL}} {
+		if u.value == "" {
+			continue
+		}
+		c := path.Clean("/" + u.value)
+		if strings.ContainsAny(u.value, "?#*") || c != "/"+strings.Trim(u.value, "/") && c != "/" {
+			return nil, fmt.Errorf("%s: %q is not a route base path (such as /docs, or / for the site's root)", u.field, u.value)
+		}
+		*u.into = strings.Trim(c, "/")
+	}
+	if p.Static != nil {
+		d.Static = make([]string, len(p.Static))
+		for i, f := range p.Static {
+			c, err := siteFolder(fmt.Sprintf("docusaurus.static[%d]", i), f)
+			if err != nil {
+				return nil, err
+			}
+			d.Static[i] = c
+		}
+	}
+	return links.NewDocusaurus(d.Docs, d.DocsURL, d.Blog, d.BlogURL, d.Pages, d.Static), nil
 }
 
 // siteFolder checks a folder of the site's layout: relative to the root,

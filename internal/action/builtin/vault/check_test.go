@@ -405,6 +405,30 @@ docs/intro.md:1:86: error: broken link [gone](/docs/guides/setpu): no page of th
 	}
 }
 
+// TestLinksCheckDocusaurusDocsOnly: a docs-only Docusaurus site (its
+// docs' routeBasePath '/', given as docusaurus.docs_url) serves its docs
+// from the root.
+func TestLinksCheckDocusaurusDocsOnly(t *testing.T) {
+	files := map[string]string{
+		"docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {routeBasePath: '/'}, blog: false}]]};\n",
+		"docs/index.md":        "# Home\n\nRead [the intro](/intro#start), [again](intro), [the tags](/tags/setup) and [the old URL](/docs/intro).\n",
+		"docs/intro.md":        "# Intro\n\n## Start\n\n[Home](/) [Guide](/guides/setup)\n",
+		"docs/guides/setup.md": "# Setup\n\n[Back](../intro)\n",
+	}
+	want := `docs/index.md:3:77: error: broken link [the old URL](/docs/intro): no page of the site is at "/docs/intro"
+`
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "{docusaurus: {docs_url: /}}")); got != want {
+		t.Errorf("findings:\n%s\nwant:\n%s", got, want)
+	}
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "{markdown_links: docusaurus, docusaurus: {docs_url: /}}")); got != want {
+		t.Errorf("markdown_links: docusaurus: findings:\n%s\nwant:\n%s", got, want)
+	}
+	// With the classic preset's layout, the docs are under /docs/.
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `[the intro](/intro#start): no page of the site is at "/intro"`) {
+		t.Errorf("the preset's layout: %s", got)
+	}
+}
+
 // TestLinksCheckLogseqGraph: in a Logseq graph (a logseq/config.edn at the
 // root), wiki links name pages: namespaces, journals by their title in the
 // graph's format, aliases; block references name blocks by their id::.
@@ -676,6 +700,8 @@ func TestLinksCheckParams(t *testing.T) {
 		"{site: {content: content}}", "{markdown_links: site, site: {content: ../site}}",
 		"{markdown_links: site, site: {static: [/srv/static]}}", "{markdown_links: site, site: {public: x}}",
 		"{markdown_links: site, site: {generated: ['/tags/**']}}", "{markdown_links: site, site: {generated: ['tags/[']}}",
+		"{markdown_links: relative, docusaurus: {docs_url: /}}", "{docusaurus: {docs: ../docs}}", "{docusaurus: {docs_url: 'a/../b'}}",
+		"{docusaurus: {docs_url: ''}}", "{docusaurus: {static: [/srv]}}", "{docusaurus: {versions: true}}",
 	} {
 		if _, err := action.New("links.check", actiontest.YAML(t, bad), action.Build{}); err == nil {
 			t.Errorf("params %s accepted", bad)

@@ -78,8 +78,11 @@ type vaults struct {
 	// them in a Hugo site (Options.Site), as Docusaurus builds them in a
 	// Docusaurus site (Options.Docusaurus), else relative.
 	markdownByRoot bool
-	mu             sync.Mutex
-	m              map[any]*vault
+	// docusaurus is the layout of a root that is a Docusaurus site (nil:
+	// the classic preset's).
+	docusaurus *links.Docusaurus
+	mu         sync.Mutex
+	m          map[any]*vault
 }
 
 func (vs *vaults) get(d action.Docs) *vault {
@@ -103,7 +106,10 @@ func (vs *vaults) get(d action.Docs) *vault {
 				// publishes its links as URLs.
 				opts.Site = links.HugoSite()
 			case links.IsDocusaurusSite(d.Stat):
-				opts.Docusaurus = links.DocusaurusSite()
+				opts.Docusaurus = vs.docusaurus
+				if opts.Docusaurus == nil {
+					opts.Docusaurus = links.DocusaurusSite()
+				}
 			case links.IsObsidianVault(d.Stat):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
