@@ -282,6 +282,11 @@ func TestDoctorRootKinds(t *testing.T) {
 	writeFiles(t, site, map[string]string{"docusaurus.config.ts": "export default {};\n"})
 	_, rs = doctorJSON(t, "-c", siteCfg)
 	wantResult(t, rs, "roots", "ok", "root "+site+" (a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages)")
+
+	mk, mkCfg, _ := doctorVault(t, "")
+	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})
+	_, rs = doctorJSON(t, "-c", mkCfg)
+	wantResult(t, rs, "roots", "ok", "root "+mk+" (an MkDocs site: links.check gives headings the anchors MkDocs makes)")
 }
 
 // Folders where other programs keep copies of the notes (Syncthing's

@@ -100,6 +100,9 @@ func rootKinds(dir string) []string {
 	} else if links.IsDocusaurusSite(stat) {
 		kinds = append(kinds, "a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages")
 	}
+	if links.IsMkDocsSite(stat) {
+		kinds = append(kinds, "an MkDocs site: links.check gives headings the anchors MkDocs makes")
+	}
 	if markdown.DialectOf(stat) == markdown.Logseq {
 		kinds = append(kinds, "a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages")
 	}

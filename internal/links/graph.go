@@ -104,6 +104,9 @@ func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]
 // graph's Options.Limits) from content whose Hash is hash: a caller that
 // checks the document parses it once. The graph keeps nothing of doc.
 func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
+	if g.idx.opts.MkDocs {
+		doc = mkdocsHeadings(doc)
+	}
 	if g.idx.opts.Docusaurus != nil && slices.ContainsFunc(doc.Headings, func(h Heading) bool { return h.Level == 1 }) {
 		// Docusaurus gives a page's h1 (its title) no anchor.
 		d := *doc

@@ -35,6 +35,10 @@ type Options struct {
 	// Logseq, when set, makes wiki links name the pages of a Logseq graph
 	// (see Logseq) rather than files.
 	Logseq *Logseq
+	// MkDocs makes the anchors of headings those MkDocs makes: Python-
+	// Markdown's slugs, numbered "_1", and attr_list's "{: #id}" (see
+	// mkdocsHeadings). Links resolve as relative paths, as MkDocs reads them.
+	MkDocs bool
 	// Docusaurus, when set, makes Markdown links resolve as a Docusaurus
 	// site's build resolves them (see Docusaurus); Site and MarkdownByName
 	// are then ignored.

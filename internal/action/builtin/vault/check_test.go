@@ -429,6 +429,29 @@ func TestLinksCheckDocusaurusDocsOnly(t *testing.T) {
 	}
 }
 
+// TestLinksCheckMkDocsSite: in an MkDocs site (its mkdocs.yml at the root)
+// headings have the anchors MkDocs makes, whatever markdown_links says.
+func TestLinksCheckMkDocsSite(t *testing.T) {
+	files := map[string]string{
+		"docs/index.md": "# Home\n\n## Ünïcödé Café\n\n## Set up {: #setup }\n",
+		"docs/links.md": "[a](index.md#unicode-cafe) [b](index.md#ünïcödé-café) [c](index.md#setup)\n",
+	}
+	github := `docs/links.md:1:1: error: broken link [a](index.md#unicode-cafe): "docs/index.md" has no heading with anchor #unicode-cafe
+docs/links.md:1:55: error: broken link [c](index.md#setup): "docs/index.md" has no heading with anchor #setup
+`
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); got != github {
+		t.Errorf("without mkdocs.yml: findings:\n%s\nwant:\n%s", got, github)
+	}
+	files["mkdocs.yml"] = "site_name: Docs\nmarkdown_extensions: [attr_list, toc]\n"
+	mkdocs := `docs/links.md:1:28: error: broken link [b](index.md#ünïcödé-café): "docs/index.md" has no heading with anchor #ünïcödé-café (did you mean [b](index.md#unicode-cafe)?)
+`
+	for _, params := range []string{"", "{markdown_links: relative}"} {
+		if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", params)); got != mkdocs {
+			t.Errorf("an MkDocs site, %q: findings:\n%s\nwant:\n%s", params, got, mkdocs)
+		}
+	}
+}
+
 // TestLinksCheckLogseqGraph: in a Logseq graph (a logseq/config.edn at the
 // root), wiki links name pages: namespaces, journals by their title in the
 // graph's format, aliases; block references name blocks by their id::.

@@ -99,6 +99,8 @@ func (vs *vaults) get(d action.Docs) *vault {
 			opts.AttachmentFolders = obsidianAttachments(d)
 		}
 		opts.Logseq = logseqLayout(d)
+		// An MkDocs site's anchors are its own, however its links are read.
+		opts.MkDocs = d != nil && links.IsMkDocsSite(d.Stat)
 		if vs.markdownByRoot && d != nil {
 			switch {
 			case links.IsHugoSite(d.Stat):

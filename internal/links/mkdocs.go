@@ -1,0 +1,118 @@
+package links
+
+import (
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// IsMkDocsSite reports whether a folder is the top of an MkDocs site, stat
+// answering for the names in it: it holds mkdocs.yml (or mkdocs.yaml).
+func IsMkDocsSite(stat func(name string) (fs.FileInfo, error)) bool {
+	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml"} {
+		if fi, err := stat(name); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// mkdocsHeadings returns doc with its headings' anchors as MkDocs makes
+// them (Options.MkDocs): Python-Markdown's toc extension slugs each heading
+// (pySlug) and numbers a repeated one "_1", "_2", ...; the attr_list
+// extension gives a heading the id of a trailing "{: #id}" block too, and
+// ids given so are taken before any is generated. doc is not changed.
+func mkdocsHeadings(doc *Document) *Document {
+	if len(doc.Headings) == 0 {
+		return doc
+	}
+	d := *doc
+	d.Headings = make([]Heading, len(doc.Headings))
+	copy(d.Headings, doc.Headings)
+	used := map[string]bool{}
+	for i, h := range d.Headings {
+		if h.Explicit {
+			used[h.Slug] = true
+			continue
+		}
+		if text, id, ok := colonAttributes(h.Text); ok {
+			d.Headings[i].Text = text
+			if id != "" {
+				d.Headings[i].Slug, d.Headings[i].Explicit = id, true
+				used[id] = true
+			}
+		}
+	}
+	for i, h := range d.Headings {
+		if h.Explicit {
+			continue
+		}
+		d.Headings[i].Slug = pyUnique(pySlug(h.Text), used)
+	}
+	return &d
+}
+
+// colonAttributes reads attr_list's other spelling of an attribute block,
+// "Set up {: #setup .wide }", at the end of a heading's text (the spelling
+// without the colon is read for every site: see headingAttributes).
+func colonAttributes(text string) (string, string, bool) {
+	t := strings.TrimRight(text, " \t")
+	k := strings.LastIndex(t, "{:")
+	if k < 0 || !strings.HasSuffix(t, "}") {
+		return text, "", false
+	}
+	rest, id := headingAttributes(t[:k] + "{" + t[k+2:])
+	if rest == t[:k]+"{"+t[k+2:] {
+		return text, "", false // not an attribute block
+	}
+	return rest, id, true
+}
+
+// pySlug is Python-Markdown's default slugify: the text decomposed (NFKD)
+// and kept to ASCII, everything but word characters, spaces and '-'
+// dropped, trimmed, lower-cased, and each run of spaces and '-' made one
+// '-'. "Ünïcödé Café" is "unicode-cafe", "C++ & C#" is "c-c", and a
+// heading of another script has none ("日本語" is "", numbered "_1").
+func pySlug(text string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(text) {
+		switch {
+		case r >= 0x80:
+		case r == '_' || r == '-' || unicode.IsSpace(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		}
+	}
+	s := strings.ToLower(strings.TrimSpace(b.String()))
+	return pySeparators.ReplaceAllString(s, "-")
+}
+
+var pySeparators = regexp.MustCompile(`[-\s]+`)
+
+// pyUnique makes id unique among used as Python-Markdown's toc does
+// (a, a_1, a_2; an empty id is _1), and records it.
+func pyUnique(id string, used map[string]bool) string {
+	for used[id] || id == "" {
+		base, n := id, 0
+		if i := strings.LastIndexByte(id, '_'); i >= 0 {
+			if v, err := strconv.Atoi(id[i+1:]); err == nil && v >= 0 && id[i+1:] != "" && isDigits(id[i+1:]) {
+				base, n = id[:i], v
+			}
+		}
+		id = base + "_" + strconv.Itoa(n+1)
+	}
+	used[id] = true
+	return id
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,110 @@
+package links
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPySlug holds the slugs to what MkDocs 1.4 (Python-Markdown 3.4)
+// built for the same headings (testdata/mkdocs).
+func TestPySlug(t *testing.T) {
+	used := map[string]bool{}
+	for _, tc := range []struct{ in, want string }{
+		{"Heading With Spaces & Stuff!", "heading-with-spaces-stuff"},
+		{"Q3: Timeline (draft)", "q3-timeline-draft"},
+		{"Ünïcödé Café", "unicode-cafe"},
+		{"Duplicate", "duplicate"},
+		{"Duplicate", "duplicate_1"},
+		{"Duplicate", "duplicate_2"},
+		{"Trailing punctuation...", "trailing-punctuation"},
+		{"C++ & C#", "c-c"},
+		{"日本語", "_1"},
+		{"日本語", "_2"},
+		{"snake_case_name", "snake_case_name"},
+		{"dash - separated -- words", "dash-separated-words"},
+		{"a_1", "a_1"},
+		{"a_1", "a_2"},
+	} {
+		if got := pyUnique(pySlug(tc.in), used); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestMkDocsAgreesWithMkDocs holds the anchors of an MkDocs site's headings
+// (Options.MkDocs) to MkDocs itself: it builds testdata/mkdocs with the
+// mkdocs program and checks each link of its docs/links.md with Scribe and
+// by looking for the page and the id MkDocs built. It skips when mkdocs is
+// not installed, unless SCRIBE_REQUIRE_MKDOCS is set (CI installs Debian's).
+func TestMkDocsAgreesWithMkDocs(t *testing.T) {
+	mkdocs, err := exec.LookPath("mkdocs")
+	if err != nil {
+		if os.Getenv("SCRIBE_REQUIRE_MKDOCS") != "" {
+			t.Fatal("mkdocs is not installed (SCRIBE_REQUIRE_MKDOCS is set)")
+		}
+		t.Skip("mkdocs is not installed")
+	}
+	site, out := t.TempDir(), t.TempDir()
+	if err := os.CopyFS(site, os.DirFS("testdata/mkdocs")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(mkdocs, "build", "-q", "-f", filepath.Join(site, "mkdocs.yml"), "-d", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mkdocs build: %v\n%s", err, b)
+	}
+
+	g := NewGraph(Options{MkDocs: true})
+	var page []byte
+	err = filepath.WalkDir(site, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(site, p)
+		rel = filepath.ToSlash(rel)
+		b, err := os.ReadFile(p)
+		if rel == "docs/links.md" {
+			page = b
+		}
+		g.Update(rel, b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Parse(page)
+	if len(doc.Links) < 25 {
+		t.Fatalf("docs/links.md has %d links; the fixture is not what this test reads", len(doc.Links))
+	}
+	scribe := map[string]bool{}
+	for _, p := range g.Check("docs/links.md", doc, func(string) bool { return false }) {
+		scribe[p.Link.Raw] = true
+	}
+	for _, l := range doc.Links {
+		// The page MkDocs built for the linked file (use_directory_urls:
+		// docs/guide/page.md is guide/page/index.html).
+		file := "links.md"
+		if l.Target != "" {
+			file = path.Clean(path.Join("docs", l.Target))
+		}
+		rel := strings.TrimSuffix(strings.TrimPrefix(file, "docs/"), ".md")
+		built := path.Join(rel, "index.html")
+		if path.Base(rel) == "index" {
+			built = path.Join(path.Dir(rel), "index.html")
+		}
+		b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(built)))
+		mkdocsOK := err == nil
+		if mkdocsOK && l.HasFragment {
+			mkdocsOK = bytes.Contains(b, []byte(`id="`+l.Fragment+`"`))
+		}
+		if scribeOK := !scribe[l.Raw]; scribeOK != mkdocsOK {
+			t.Errorf("%s: Scribe says resolved %v, MkDocs built %s: %v", l.Raw, scribeOK, built, mkdocsOK)
+		}
+	}
+	t.Logf("%d links, %d broken", len(doc.Links), len(scribe))
+}
