@@ -33,17 +33,17 @@ func mkdocsHeadings(doc *Document) *Document {
 	d := *doc
 	d.Headings = make([]Heading, len(doc.Headings))
 	copy(d.Headings, doc.Headings)
-	used := map[string]bool{}
+	used := pyIDs{taken: map[string]bool{}, prefix: map[string]int{}}
 	for i, h := range d.Headings {
 		if h.Explicit {
-			used[h.Slug] = true
+			used.taken[h.Slug] = true
 			continue
 		}
 		if text, id, ok := colonAttributes(h.Text); ok {
 			d.Headings[i].Text = text
 			if id != "" {
 				d.Headings[i].Slug, d.Headings[i].Explicit = id, true
-				used[id] = true
+				used.taken[id] = true
 			}
 		}
 	}
@@ -51,7 +51,7 @@ func mkdocsHeadings(doc *Document) *Document {
 		if h.Explicit {
 			continue
 		}
-		d.Headings[i].Slug = pyUnique(pySlug(h.Text), used)
+		d.Headings[i].Slug = used.unique(pySlug(h.Text))
 	}
 	return &d
 }
@@ -92,19 +92,44 @@ func pySlug(text string) string {
 
 var pySeparators = regexp.MustCompile(`[-\s]+`)
 
-// pyUnique makes id unique among used as Python-Markdown's toc does
-// (a, a_1, a_2; an empty id is _1), and records it.
-func pyUnique(id string, used map[string]bool) string {
-	for used[id] || id == "" {
-		base, n := id, 0
-		if i := strings.LastIndexByte(id, '_'); i >= 0 {
-			if v, err := strconv.Atoi(id[i+1:]); err == nil && v >= 0 && id[i+1:] != "" && isDigits(id[i+1:]) {
-				base, n = id[:i], v
-			}
-		}
-		id = base + "_" + strconv.Itoa(n+1)
+// pyIDs are the ids of a document's headings, as Python-Markdown's toc
+// makes them unique.
+type pyIDs struct {
+	taken map[string]bool
+	// prefix is, for an id's base ("a" of "a_2"), a count of its numbered
+	// ids known to be taken from a_1 on: the search for a free one starts
+	// past them (a note of 20,000 equal headings stays linear).
+	prefix map[string]int
+}
+
+// unique makes id unique as Python-Markdown's toc does (a, a_1, a_2; an
+// empty id is _1), and records it.
+func (ids pyIDs) unique(id string) string {
+	if !ids.taken[id] && id != "" {
+		ids.taken[id] = true
+		return id
 	}
-	used[id] = true
+	base, n := id, 0
+	if i := strings.LastIndexByte(id, '_'); i >= 0 && isDigits(id[i+1:]) {
+		if v, err := strconv.Atoi(id[i+1:]); err == nil {
+			base, n = id[:i], v
+		}
+	}
+	// Python-Markdown takes the first free number past n.
+	n = max(n, ids.prefix[base])
+	for {
+		n++
+		id = base + "_" + strconv.Itoa(n)
+		if !ids.taken[id] {
+			break
+		}
+	}
+	ids.taken[id] = true
+	if c := ids.prefix[base]; n == c+1 {
+		for c = n; ids.taken[base+"_"+strconv.Itoa(c+1)]; c++ {
+		}
+		ids.prefix[base] = c
+	}
 	return id
 }
 

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -14,7 +15,7 @@ import (
 // TestPySlug holds the slugs to what MkDocs 1.4 (Python-Markdown 3.4)
 // built for the same headings (testdata/mkdocs).
 func TestPySlug(t *testing.T) {
-	used := map[string]bool{}
+	ids := pyIDs{taken: map[string]bool{}, prefix: map[string]int{}}
 	for _, tc := range []struct{ in, want string }{
 		{"Heading With Spaces & Stuff!", "heading-with-spaces-stuff"},
 		{"Q3: Timeline (draft)", "q3-timeline-draft"},
@@ -30,9 +31,48 @@ func TestPySlug(t *testing.T) {
 		{"dash - separated -- words", "dash-separated-words"},
 		{"a_1", "a_1"},
 		{"a_1", "a_2"},
+		{"b_5", "b_5"},
+		{"b_5", "b_6"},
+		{"b", "b"},
+		{"b", "b_1"}, // the first free number, not one past b_6
+		{"b", "b_2"},
 	} {
-		if got := pyUnique(pySlug(tc.in), used); got != tc.want {
+		if got := ids.unique(pySlug(tc.in)); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestPyUniqueMatchesPython holds pyIDs.unique to Python-Markdown's
+// algorithm as written (toc.unique: from the id, the next number until one
+// is free), on random sequences of ids.
+func TestPyUniqueMatchesPython(t *testing.T) {
+	python := func(id string, ids map[string]bool) string {
+		for ids[id] || id == "" {
+			if i := strings.LastIndexByte(id, '_'); i >= 0 && isDigits(id[i+1:]) {
+				n, _ := strconv.Atoi(id[i+1:])
+				id = id[:i] + "_" + strconv.Itoa(n+1)
+			} else {
+				id += "_1"
+			}
+		}
+		ids[id] = true
+		return id
+	}
+	r := newRand(1)
+	words := []string{"a", "a_1", "a_2", "a_3", "b", "b_10", "", "_1", "a_1_1"}
+	for range 200 {
+		ids := pyIDs{taken: map[string]bool{}, prefix: map[string]int{}}
+		want := map[string]bool{}
+		for range r.Intn(30) {
+			w := words[r.Intn(len(words))]
+			if r.Intn(5) == 0 { // an explicit id, taken as written
+				ids.taken[w], want[w] = true, true
+				continue
+			}
+			if got, exp := ids.unique(w), python(w, want); got != exp {
+				t.Fatalf("unique(%q) = %q, Python-Markdown's %q", w, got, exp)
+			}
 		}
 	}
 }
