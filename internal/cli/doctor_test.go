@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -282,6 +283,35 @@ func TestDoctorRootKinds(t *testing.T) {
 	writeFiles(t, site, map[string]string{"docusaurus.config.ts": "export default {};\n"})
 	_, rs = doctorJSON(t, "-c", siteCfg)
 	wantResult(t, rs, "roots", "ok", "root "+site+" (a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages)")
+
+	// A docs-only site (its docs at the root) read with the preset's layout.
+	writeFiles(t, site, map[string]string{
+		"docusaurus.config.ts": "export default {presets: [['classic', {docs: {routeBasePath: '/'}, blog: false}]]};\n",
+		"docs/intro.md":        "# Intro\n",
+	})
+	for _, tc := range []struct{ params, warn string }{
+		{"{}", "links.check of rule links looks for the docs' routes under /docs/"},
+		{"{markdown_links: docusaurus}", "links.check of rule links looks for the docs' routes under /docs/"},
+		{"{docusaurus: {docs_url: /}}", ""},
+		{"{markdown_links: relative}", ""},
+	} {
+		b, _ := os.ReadFile(siteCfg)
+		cfg := regexp.MustCompile(`(?s)rules:.*`).ReplaceAllString(string(b), "rules:\n  - id: links\n    actions:\n      - links.check: "+tc.params+"\n")
+		writeFiles(t, site, map[string]string{"scribe.yaml": cfg})
+		_, rs = doctorJSON(t, "-c", siteCfg)
+		var got string
+		for _, r := range rs {
+			if r.Check == "roots" && r.Status == "warn" && strings.Contains(r.Message, "routeBasePath") {
+				got = r.Message
+				if r.Fix != "give that links.check docusaurus: {docs_url: /} (see doc/actions/links.check.md)" {
+					t.Errorf("%s: fix %q", tc.params, r.Fix)
+				}
+			}
+		}
+		if tc.warn == "" && got != "" || tc.warn != "" && !strings.Contains(got, tc.warn) {
+			t.Errorf("links.check %s: warning %q, want %q", tc.params, got, tc.warn)
+		}
+	}
 
 	mk, mkCfg, _ := doctorVault(t, "")
 	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})

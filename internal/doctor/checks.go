@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -83,6 +84,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 			msg += " (" + strings.Join(kinds, "; ") + ")"
 		}
 		out = append(out, Result{Status: OK, Message: msg})
+		out = append(out, docusaurusRoutes(dir, env.Config)...)
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
 	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
@@ -114,6 +116,43 @@ func rootKinds(dir string) []string {
 		}
 	}
 	return kinds
+}
+
+// rootRoutes is a Docusaurus configuration's setting of a plugin's routes
+// at the site's root, which a docs-only site gives its docs.
+var rootRoutes = regexp.MustCompile(`routeBasePath\s*:\s*['"\x60]/['"\x60]`)
+
+// docusaurusRoutes warns when the Docusaurus site dir seems to serve its
+// docs at the site's root (routeBasePath: '/', a docs-only site) while
+// links.check reads it with the classic preset's layout, the docs under
+// /docs/: every link to a doc would be reported. The configuration is a
+// program, not read: its text is searched, and the message says "if".
+func docusaurusRoutes(dir string, cfg *config.Config) []Result {
+	file := ""
+	for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "docusaurus.config"+ext)); err == nil && rootRoutes.Match(b) {
+			file = filepath.Join(dir, "docusaurus.config"+ext)
+			break
+		}
+	}
+	if file == "" {
+		return nil
+	}
+	for _, r := range cfg.Rules {
+		for _, a := range r.Actions {
+			if a.Name != "links.check" {
+				continue
+			}
+			p, _ := a.Params.(map[string]any)
+			if ml, _ := p["markdown_links"].(string); p["docusaurus"] != nil || ml != "" && ml != "docusaurus" {
+				continue
+			}
+			return []Result{{Status: Warn,
+				Message: fmt.Sprintf("%s sets a routeBasePath of '/': if that is the docs' (a docs-only site), links.check of rule %s looks for the docs' routes under /docs/, where the site does not serve them", file, r.ID),
+				Fix:     "give that links.check docusaurus: {docs_url: /} (see doc/actions/links.check.md)"}}
+		}
+	}
+	return nil
 }
 
 // EnclosingConfig warns when a root of cfg (loaded from file) lies in a
