@@ -60,20 +60,19 @@ func (s *slugger) reserve(id string) {
 
 // headingAttributes splits a heading's trailing attribute block from its
 // text, as Hugo (goldmark), Docusaurus, MkDocs (attr_list), Jekyll
-// (kramdown) and Pandoc read one: "Set up {#setup}" and "Set up {#setup
-// .wide title=\"a b\"}" are the heading "Set up" with the anchor "setup"; a
-// block without an id ("{.wide}") leaves the generated anchor of the text
-// before it. Braces holding anything else ("{x}", "{{.Name}}", "{: #id}",
-// which goldmark shows as text though MkDocs reads it) are the heading's
-// text, and so is an escaped "\{#id\}". GitHub and Obsidian show every block
-// as text, but a document that writes one is written for a generator that
-// reads it. links.TestSiteAgreesWithHugo holds the reading to Hugo's.
+// (kramdown) and Pandoc read one: "Set up {#setup}" and
+// "Set up {#setup .wide title=\"a b\"}" are the heading "Set up" with the
+// anchor "setup"; a block without an id ("{.wide}") leaves the generated
+// anchor of the text before it. Braces holding anything else ("{x}",
+// "{{.Name}}", "{: #id}", which goldmark shows as text though MkDocs reads
+// it: see colonAttributes) are the heading's text, and so is an escaped
+// "\{#id\}". links.TestSiteAgreesWithHugo holds the reading to Hugo's.
 // Docusaurus's comment forms, "Set up {/* #setup */}" (MDX's) and
-// "Set up <!-- #setup -->", give the id too.
+// "Set up <!-- #setup -->", give the id too. GitHub and Obsidian show every
+// such block as text, but a document that writes one is written for a
+// generator that reads it.
 func headingAttributes(raw string) (text, id string) {
 	t := strings.TrimRight(raw, " \t")
-	// Docusaurus's comment forms: "Set up {/* #setup */}" (MDX) and
-	// "Set up <!-- #setup -->".
 	for _, c := range [][2]string{{"{/*", "*/}"}, {"<!--", "-->"}} {
 		if k := strings.LastIndex(t, c[0]); k >= 0 && strings.HasSuffix(t, c[1]) && k+len(c[0]) <= len(t)-len(c[1]) {
 			if f := strings.Fields(t[k+len(c[0]) : len(t)-len(c[1])]); len(f) > 0 && len(f[0]) > 1 && f[0][0] == '#' {

@@ -35,7 +35,7 @@ type Options struct {
 	// Logseq, when set, makes wiki links name the pages of a Logseq graph
 	// (see Logseq) rather than files.
 	Logseq *Logseq
-	// MkDocs makes the anchors of headings those MkDocs makes: Python-
+	// MkDocs gives headings the anchors MkDocs makes: Python-
 	// Markdown's slugs, numbered "_1", and attr_list's "{: #id}" (see
 	// mkdocsHeadings). Links resolve as relative paths, as MkDocs reads them.
 	MkDocs bool
