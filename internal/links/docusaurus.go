@@ -273,6 +273,29 @@ func IsFileLink(t string) bool {
 	return hasDocExt(t) || strings.HasPrefix(t, "@site/")
 }
 
+// docusaurusHeadings returns doc with its headings' anchors as Docusaurus
+// makes them: its slugger numbers repeated headings without counting the
+// explicit ids ("## Setup {#setup}" then "## Setup" are two #setup, where
+// Hugo makes the second #setup-1), and a page's h1, its title, has no
+// anchor though it counts. doc is not changed.
+func docusaurusHeadings(doc *Document) *Document {
+	if len(doc.Headings) == 0 {
+		return doc
+	}
+	d := *doc
+	d.Headings = make([]Heading, 0, len(doc.Headings))
+	var s slugger
+	for _, h := range doc.Headings {
+		if !h.Explicit {
+			h.Slug = s.unique(Slug(h.Text))
+		}
+		if h.Level != 1 {
+			d.Headings = append(d.Headings, h)
+		}
+	}
+	return &d
+}
+
 // folder returns the content folder of the site that holds p, and whether
 // it is the pages folder; "" when p is in none.
 func (d *Docusaurus) folder(p string) (string, bool) {

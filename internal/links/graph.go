@@ -107,11 +107,8 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	if g.idx.opts.MkDocs {
 		doc = mkdocsHeadings(doc)
 	}
-	if g.idx.opts.Docusaurus != nil && slices.ContainsFunc(doc.Headings, func(h Heading) bool { return h.Level == 1 }) {
-		// Docusaurus gives a page's h1 (its title) no anchor.
-		d := *doc
-		d.Headings = slices.DeleteFunc(slices.Clone(doc.Headings), func(h Heading) bool { return h.Level == 1 })
-		doc = &d
+	if g.idx.opts.Docusaurus != nil {
+		doc = docusaurusHeadings(doc)
 	}
 	ne := newEntry(hash, doc)
 	if d := g.idx.opts.Docusaurus; d != nil {
