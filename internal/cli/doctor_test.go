@@ -313,6 +313,15 @@ func TestDoctorRootKinds(t *testing.T) {
 		}
 	}
 
+	// A site in a folder of the root, as a repository keeps its website.
+	repo, repoCfg, _ := doctorVault(t, "")
+	writeFiles(t, repo, map[string]string{"website/docusaurus.config.js": "module.exports = {};\n", "website/docs/intro.md": "# Intro\n"})
+	_, rs = doctorJSON(t, "-c", repoCfg)
+	r := wantResult(t, rs, "roots", "warn", filepath.Join(repo, "website")+" is a Docusaurus site inside root "+repo+": links.check reads its links as the site builds them only when its folder is a root")
+	if want := "add " + filepath.Join(repo, "website") + " to roots (and exclude it from " + repo + "), or give it a configuration of its own"; r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+
 	mk, mkCfg, _ := doctorVault(t, "")
 	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})
 	_, rs = doctorJSON(t, "-c", mkCfg)

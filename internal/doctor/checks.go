@@ -85,6 +85,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 		}
 		out = append(out, Result{Status: OK, Message: msg})
 		out = append(out, docusaurusRoutes(dir, env.Config)...)
+		out = append(out, nestedSites(dir)...)
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
 	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
@@ -116,6 +117,41 @@ func rootKinds(dir string) []string {
 		}
 	}
 	return kinds
+}
+
+// nestedSites notes the static sites in the folders of the root dir (a
+// repository's website/ holding docusaurus.config.js, say): links.check
+// reads a site's links as its generator builds them only when the site's
+// folder is a root, so from the repository's root they read as relative
+// paths, and its URLs are reported.
+func nestedSites(dir string) []Result {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []Result
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) }
+		kind := ""
+		switch {
+		case links.IsHugoSite(stat):
+			kind = "a Hugo site"
+		case links.IsDocusaurusSite(stat):
+			kind = "a Docusaurus site"
+		case links.IsMkDocsSite(stat):
+			kind = "an MkDocs site"
+		default:
+			continue
+		}
+		out = append(out, Result{Status: Warn,
+			Message: fmt.Sprintf("%s is %s inside root %s: links.check reads its links as the site builds them only when its folder is a root", sub, kind, dir),
+			Fix:     fmt.Sprintf("add %s to roots (and exclude it from %s), or give it a configuration of its own", sub, dir)})
+	}
+	return out
 }
 
 // rootRoutes is a Docusaurus configuration's setting of a plugin's routes
