@@ -3,7 +3,6 @@ package links
 import (
 	"bufio"
 	"bytes"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,40 +57,7 @@ func TestDocusaurusAgreesWithBuild(t *testing.T) {
 		}
 	}
 
-	g := NewGraph(Options{Docusaurus: DocusaurusSite()})
-	var links []byte
-	err = filepath.WalkDir(site, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			if d != nil && d.Name() == "node_modules" {
-				return fs.SkipDir
-			}
-			return err
-		}
-		rel, _ := filepath.Rel(site, p)
-		rel = filepath.ToSlash(rel)
-		if !hasDocExt(rel) {
-			g.AddFile(rel)
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if rel == "docs/links.md" {
-			links = b
-		}
-		g.Update(rel, b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := Parse(links)
-	if len(doc.Links) < 50 {
-		t.Fatalf("docs/links.md has %d links; the fixture is not what this test reads", len(doc.Links))
-	}
-	exists := func(p string) bool { _, err := os.Stat(filepath.Join(site, p)); return err == nil }
-	scribe := map[string]bool{}
-	for _, p := range g.Check("docs/links.md", doc, exists) {
-		scribe[p.Link.Raw] = true
-	}
+	links, doc, scribe := checkSite(t, Options{Docusaurus: DocusaurusSite()}, site, "docs/links.md", 50)
 	for _, l := range doc.Links {
 		written := string(links[l.TargetStart:l.TargetEnd])
 		if l.HasFragment {

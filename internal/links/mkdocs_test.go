@@ -2,7 +2,6 @@ package links
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -99,32 +98,7 @@ func TestMkDocsAgreesWithMkDocs(t *testing.T) {
 		t.Fatalf("mkdocs build: %v\n%s", err, b)
 	}
 
-	g := NewGraph(Options{MkDocs: true})
-	var page []byte
-	err = filepath.WalkDir(site, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(site, p)
-		rel = filepath.ToSlash(rel)
-		b, err := os.ReadFile(p)
-		if rel == "docs/links.md" {
-			page = b
-		}
-		g.Update(rel, b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := Parse(page)
-	if len(doc.Links) < 25 {
-		t.Fatalf("docs/links.md has %d links; the fixture is not what this test reads", len(doc.Links))
-	}
-	scribe := map[string]bool{}
-	for _, p := range g.Check("docs/links.md", doc, func(string) bool { return false }) {
-		scribe[p.Link.Raw] = true
-	}
+	_, doc, scribe := checkSite(t, Options{MkDocs: true}, site, "docs/links.md", 25)
 	for _, l := range doc.Links {
 		// The page MkDocs built for the linked file (use_directory_urls:
 		// docs/guide/page.md is guide/page/index.html).
