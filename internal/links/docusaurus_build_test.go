@@ -37,6 +37,7 @@ func TestDocusaurusAgreesWithBuild(t *testing.T) {
 	}
 	cmd := exec.Command(node, filepath.Join(modules, "@docusaurus/core/bin/docusaurus.mjs"), "build", site, "--out-dir", t.TempDir())
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "DOCUSAURUS_TELEMETRY_DISABLED=1")
+	cmd.Dir = site // the build keeps its cache (.cache/, some 50 MB) in its working folder
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("docusaurus build: %v\n%s", err, out)
