@@ -54,7 +54,6 @@ type entry struct {
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
 	route     string // its route in a Docusaurus site (Options.Docusaurus)
-	slug, id  string // its front matter's, for that route
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
 	// Markdown).
@@ -107,19 +106,18 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	if g.idx.opts.MkDocs {
 		doc = mkdocsHeadings(doc)
 	}
-	if g.idx.opts.Docusaurus != nil {
-		doc = docusaurusHeadings(doc)
-	}
-	ne := newEntry(hash, doc)
+	var pl permalink
 	if d := g.idx.opts.Docusaurus; d != nil {
-		ne.route, _ = d.Route(p, doc.Slug, doc.ID)
-		if ne.route != "" {
-			ne.slug, ne.id = doc.Slug, doc.ID
+		doc = docusaurusHeadings(doc)
+		if route, ok := d.Route(p, doc.Slug, doc.ID); ok {
+			pl = permalink{route, doc.Slug, doc.ID}
 		}
 	}
+	ne := newEntry(hash, doc)
+	ne.route = pl.route
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.put(p, ne)
+	return g.put(p, ne, pl)
 }
 
 // AddFile records a file that links may point at but that is not parsed
@@ -130,10 +128,12 @@ func (g *Graph) AddFile(p string) []string {
 	if _, ok := g.ids[p]; ok {
 		return nil
 	}
-	return g.put(p, entry{})
+	return g.put(p, entry{}, permalink{})
 }
 
-func (g *Graph) put(p string, ne entry) []string {
+// put records p's entry; pl is its place among a Docusaurus site's routes
+// (the zero permalink for none). Callers hold mu.
+func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	id, known := g.ids[p]
 	var old entry
 	if known {
@@ -172,8 +172,8 @@ func (g *Graph) put(p string, ne entry) []string {
 	if old.names != ne.names || old.blocks != ne.blocks {
 		g.rename(p, old, ne, affected)
 	}
-	if old.route != ne.route || old.slug != ne.slug || old.id != ne.id {
-		g.reroute(p, ne, affected)
+	if g.idx.permalink(p) != pl {
+		g.reroute(p, pl, affected)
 	}
 	if old.route == ne.route && known && old.anchors != ne.anchors && ne.route != "" {
 		for _, k := range []string{routeNameKey(ne.route), anyRoute} {
@@ -194,15 +194,15 @@ func (g *Graph) put(p string, ne entry) []string {
 // gives a base name.
 const anyRoute = "/"
 
-// reroute moves p to ne's route in a Docusaurus site's routes ("" for
+// reroute moves p to pl's route in a Docusaurus site's routes ("" for
 // none) and adds to affected the documents whose links may name its old or
 // its new route. Callers hold mu.
-func (g *Graph) reroute(p string, ne entry, affected map[string]struct{}) {
-	old := g.idx.setRoute(p, ne.route, ne.slug, ne.id)
-	if old == ne.route {
+func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
+	old := g.idx.setRoute(p, pl)
+	if old == pl.route {
 		return
 	}
-	for _, r := range []string{old, ne.route} {
+	for _, r := range []string{old, pl.route} {
 		if r == "" {
 			continue
 		}
@@ -310,7 +310,7 @@ func (g *Graph) Remove(p string) []string {
 	affected := map[string]struct{}{}
 	g.rename(p, g.notes[id], entry{}, affected)
 	if g.notes[id].route != "" {
-		g.reroute(p, entry{}, affected)
+		g.reroute(p, permalink{}, affected)
 	}
 	g.notes[id] = entry{}
 	delete(g.ids, p)

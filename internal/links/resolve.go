@@ -155,7 +155,7 @@ type Index struct {
 	// routes and routeOf map a Docusaurus site's routes to its documents
 	// (routeKey -> paths) and back (path -> route); see setRoute.
 	// permalinks keeps the front matter slug and id of those that have one,
-	// for Move.
+	// for Move and to tell when they change.
 	routes     map[string][]string
 	routeOf    map[string]string
 	permalinks map[string][2]string
@@ -289,10 +289,11 @@ func (x *Index) Move(p, np string) bool {
 	}
 	x.Add(np)
 	if d := x.opts.Docusaurus; d != nil && x.routeOf[p] != "" {
-		pl := x.permalinks[p]
-		x.setRoute(p, "", "", "")
-		if r, ok := d.Route(np, pl[0], pl[1]); ok {
-			x.setRoute(np, r, pl[0], pl[1])
+		pl := x.permalink(p)
+		x.setRoute(p, permalink{})
+		if r, ok := d.Route(np, pl.slug, pl.id); ok {
+			pl.route = r
+			x.setRoute(np, pl)
 		}
 	}
 	for _, m := range []map[string][]string{x.names, x.blocks} {
@@ -353,15 +354,25 @@ func (x *Index) PageURL(p string) (string, bool) {
 	return "", false
 }
 
-// setRoute records that the document p, whose front matter has the slug
-// and id given, is served at route ("" for none), and returns the route it
-// had.
-func (x *Index) setRoute(p, route, slug, id string) string {
-	if slug != "" || id != "" {
-		x.permalinks[p] = [2]string{slug, id}
+// permalink is a document's place in a Docusaurus site: its route, and
+// the front matter slug and id it was made from.
+type permalink struct{ route, slug, id string }
+
+// permalink returns what setRoute recorded of p.
+func (x *Index) permalink(p string) permalink {
+	pl := x.permalinks[p]
+	return permalink{x.routeOf[p], pl[0], pl[1]}
+}
+
+// setRoute records that the document p is served at pl.route ("" for
+// none), and returns the route it had.
+func (x *Index) setRoute(p string, pl permalink) string {
+	if pl.slug != "" || pl.id != "" {
+		x.permalinks[p] = [2]string{pl.slug, pl.id}
 	} else {
 		delete(x.permalinks, p)
 	}
+	route := pl.route
 	old := x.routeOf[p]
 	if old == route {
 		return old
