@@ -164,14 +164,12 @@ var rootRoutes = regexp.MustCompile(`routeBasePath\s*:\s*['"\x60]/['"\x60]`)
 // /docs/: every link to a doc would be reported. The configuration is a
 // program, not read: its text is searched, and the message says "if".
 func docusaurusRoutes(dir string, cfg *config.Config) []Result {
-	file := ""
-	for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
-		if b, err := os.ReadFile(filepath.Join(dir, "docusaurus.config"+ext)); err == nil && rootRoutes.Match(b) {
-			file = filepath.Join(dir, "docusaurus.config"+ext)
-			break
-		}
+	name := links.DocusaurusConfig(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) })
+	if name == "" {
+		return nil
 	}
-	if file == "" {
+	file := filepath.Join(dir, name)
+	if b, err := os.ReadFile(file); err != nil || !rootRoutes.Match(b) {
 		return nil
 	}
 	for _, r := range cfg.Rules {

@@ -77,12 +77,19 @@ func NewDocusaurus(docs, docsURL, blog, blogURL, pages string, static []string) 
 // site, stat answering for the names in it: it holds docusaurus.config.js
 // (or .ts, .mjs, .cjs, .mts, .cts).
 func IsDocusaurusSite(stat func(name string) (fs.FileInfo, error)) bool {
+	return DocusaurusConfig(stat) != ""
+}
+
+// DocusaurusConfig returns the name of the configuration file of the
+// Docusaurus site at the top of a folder, stat answering for the names in
+// it; "" when it holds none.
+func DocusaurusConfig(stat func(name string) (fs.FileInfo, error)) string {
 	for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
 		if fi, err := stat("docusaurus.config" + ext); err == nil && fi.Mode().IsRegular() {
-			return true
+			return "docusaurus.config" + ext
 		}
 	}
-	return false
+	return ""
 }
 
 // Route returns the route of the document p (a path from the root) whose
