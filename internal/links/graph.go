@@ -109,8 +109,9 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	var pl permalink
 	if d := g.idx.opts.Docusaurus; d != nil {
 		doc = docusaurusHeadings(doc)
-		if route, ok := d.Route(p, doc.Slug, doc.ID); ok {
-			pl = permalink{route, doc.Slug, doc.ID}
+		slug, id := doc.Permalink()
+		if route, ok := d.Route(p, slug, id); ok {
+			pl = permalink{route, slug, id}
 		}
 	}
 	ne := newEntry(hash, doc)

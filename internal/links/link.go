@@ -109,9 +109,9 @@ type Document struct {
 	// properties (alias:: and title::); see Logseq. Graphs of other layouts
 	// ignore them.
 	Names []string
-	// Slug and ID are the front matter's slug and id fields, which set a
-	// page's URL in a Docusaurus site (see Docusaurus); "" when absent.
-	Slug, ID string
+	// permalinkFM is the front matter block when it has a slug or an id
+	// line, for Permalink; it is read only where they matter.
+	permalinkFM string
 	// MoreLinks is true when the document holds more links than the limit
 	// Parse was given: Links holds the first ones only.
 	MoreLinks bool

@@ -178,7 +178,9 @@ func (s *scanner) run() {
 	if first > 0 {
 		fm := src[:s.lineStarts[first-1]]
 		s.doc.Names = frontMatterAliases(fm)
-		s.doc.Slug, s.doc.ID = frontMatterPermalink(fm)
+		if strings.Contains(fm, "\nslug:") || strings.Contains(fm, "\nid:") {
+			s.doc.permalinkFM = strings.Clone(fm) // not the whole document
+		}
 	}
 	if first < len(s.lineStarts) && strings.Contains(s.lineText(first), ":: ") {
 		s.doc.Names = append(s.doc.Names, s.pageProperties(first)...)
@@ -221,14 +223,16 @@ func frontMatterAliases(fm string) []string {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
 }
 
-// frontMatterPermalink returns the slug and id fields of a YAML front
-// matter block (fm, the file up to its closing fence) when they are
-// strings.
-func frontMatterPermalink(fm string) (slug, id string) {
-	if !strings.Contains(fm, "\nslug:") && !strings.Contains(fm, "\nid:") {
+// Permalink returns the slug and id fields of the document's YAML front
+// matter, which set a page's URL in a Docusaurus site (see Docusaurus);
+// "" where a field is absent or not a string. The front matter is read
+// here, not when the document is parsed: notes elsewhere often have an id
+// (a Zettelkasten's), which nothing else reads.
+func (d *Document) Permalink() (slug, id string) {
+	if d.permalinkFM == "" {
 		return "", ""
 	}
-	m, err := markdown.ParseFields([]byte(fm+"---\n"), []string{"slug", "id"})
+	m, err := markdown.ParseFields([]byte(d.permalinkFM+"---\n"), []string{"slug", "id"})
 	if err != nil {
 		return "", ""
 	}
