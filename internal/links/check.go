@@ -54,7 +54,7 @@ type Problem struct {
 	// URL is the site URL path looked up (MissingTarget, Options.Site,
 	// Options.Docusaurus).
 	URL string
-	// Route is true when URL was looked up among a Docusaurus site's
+	// Route is true when URL was looked up among a Docusaurus or Jekyll site's
 	// routes (MissingTarget, Options.Docusaurus).
 	Route bool
 	// Page is true for a wiki link naming no page of a Logseq graph
@@ -189,17 +189,19 @@ func (g *Graph) checkFragment(l Link, target string) ProblemKind {
 }
 
 // suggestRoute fills p.Suggestion with the closest route of a Docusaurus
-// site to the one p's link named. Callers hold mu for reading.
+// or Jekyll site to the one p's link named. Callers hold mu for reading.
 func (g *Graph) suggestRoute(p *Problem) {
 	keys := slices.Collect(maps.Keys(g.idx.routes))
 	slices.Sort(keys)
-	i := closest(routeKey(p.URL), keys)
+	i := closest(g.idx.routeKey(p.URL), keys)
 	if i < 0 {
 		return
 	}
 	best := minPath(g.idx.routes[keys[i]])
-	route := strings.TrimSuffix(g.idx.routeOf[best], "/")
-	if route == "" {
+	route := g.idx.routeOf[best]
+	if j := g.idx.opts.Jekyll; j != nil {
+		route = j.BaseURL + route // the site is served under it
+	} else if route = strings.TrimSuffix(route, "/"); route == "" {
 		route = "/"
 	}
 	p.SuggestedPath = best

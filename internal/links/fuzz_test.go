@@ -128,6 +128,49 @@ func FuzzResolveDocusaurus(f *testing.F) {
 	})
 }
 
+// FuzzResolveJekyll resolves any link target in a Jekyll site whose post
+// has any permalink, slug, date and categories: routes start with '/', and
+// a link resolves only to a document or file the graph holds, or to
+// nothing.
+func FuzzResolveJekyll(f *testing.F) {
+	for _, s := range []string{
+		"/", "/about", "/about/", "/about.html", "about.md", "../", "./", "/../x", "index.html", "/assets/site.css",
+		"/2024/01/15/hello.html", ":title/", "/:categories/:year/:nope", "//x", "%2e%2e/", "/a/./b/../c/", "", "2024-13-45",
+		"a b\nc d", "#", "/project/about",
+	} {
+		f.Add(s, "", "", "")
+		f.Add("x", s, s, s)
+	}
+	f.Fuzz(func(t *testing.T, target, permalink, date, cats string) {
+		j := JekyllSite()
+		j.BaseURL = "/project"
+		fm := "---\npermalink: " + strconv.Quote(permalink) + "\ndate: " + strconv.Quote(date) + "\ncategories: " + strconv.Quote(cats) + "\n---\n"
+		files := map[string]string{
+			"index.md": "# A\n", "about.md": fm, "_posts/2024-01-15-hello.md": fm, "_drafts/d.md": "",
+			"assets/site.scss": "", "plain.html": "", "docs/README.md": "",
+		}
+		g := vault(t, Options{Jekyll: j}, files)
+		f := Parse([]byte(fm)).pageFields()
+		for _, p := range []string{"index.md", "about.md", "_posts/2024-01-15-hello.md"} {
+			if r, ok := j.route(p, f); !ok || !strings.HasPrefix(r, "/") {
+				t.Fatalf("route(%q, %+v) = %q, %v", p, f, r, ok)
+			}
+		}
+		content := "[x](" + target + ") [y](<" + target + ">)"
+		for src := range files {
+			doc := Parse([]byte(content))
+			for _, l := range doc.Links {
+				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
+				}
+			}
+			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
+				_ = p.Message()
+			}
+		}
+	})
+}
+
 // FuzzAliasesFast holds the line reader of aliases to the YAML parser: where
 // it reads a block and the parser reads the block too, they agree.
 func FuzzAliasesFast(f *testing.F) {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"hash/maphash"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ type entry struct {
 	hkeys     packed // each heading's HeadingKey
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
-	route     string // its route in a Docusaurus site (Options.Docusaurus)
+	route     string // its route in a Docusaurus or Jekyll site
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
 	// Markdown).
@@ -106,12 +107,17 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	if g.idx.opts.MkDocs {
 		doc = mkdocsHeadings(doc)
 	}
-	var pl permalink
-	if d := g.idx.opts.Docusaurus; d != nil {
+	switch {
+	case g.idx.opts.Docusaurus != nil:
 		doc = docusaurusHeadings(doc)
-		slug, id := doc.Permalink()
-		if route, ok := d.Route(p, slug, id); ok {
-			pl = permalink{route, slug, id}
+	case g.idx.opts.Jekyll != nil:
+		doc = jekyllHeadings(doc)
+	}
+	var pl permalink
+	if rt := g.idx.router(); rt != nil {
+		f := doc.pageFields()
+		if route, ok := rt.route(p, f); ok {
+			pl = permalink{route, f}
 		}
 	}
 	ne := newEntry(hash, doc)
@@ -132,7 +138,7 @@ func (g *Graph) AddFile(p string) []string {
 	return g.put(p, entry{}, permalink{})
 }
 
-// put records p's entry; pl is its place among a Docusaurus site's routes
+// put records p's entry; pl is its place among a site's routes
 // (the zero permalink for none). Callers hold mu.
 func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	id, known := g.ids[p]
@@ -158,9 +164,7 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 		dirs := g.idx.newDirs(p)
 		g.idx.Add(p)
 		g.dropSuggestions()
-		for _, s := range g.refs[g.idx.nameKey(p)] {
-			affected[g.notes[s].path] = struct{}{}
-		}
+		g.fileReferrers(p, affected)
 		g.folderReferrers(dirs, affected)
 	case old.anchors != ne.anchors:
 		for _, s := range g.refs[g.idx.nameKey(p)] {
@@ -177,7 +181,7 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 		g.reroute(p, pl, affected)
 	}
 	if old.route == ne.route && known && old.anchors != ne.anchors && ne.route != "" {
-		for _, k := range []string{routeNameKey(ne.route), anyRoute} {
+		for _, k := range []string{g.idx.routeNameKey(ne.route), anyRoute} {
 			for _, s := range g.refs[k] {
 				sp := g.notes[s].path
 				if _, done := affected[sp]; !done && g.linksTo(s, p) {
@@ -189,13 +193,13 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	return sortedKeys(affected)
 }
 
-// anyRoute is the key in refs of the links of a Docusaurus site whose
+// anyRoute is the key in refs of the links of a Docusaurus or Jekyll site whose
 // route has no name of its own to be found under ("./", "../"): every
 // route that comes or goes re-checks them. No name key is "/": NameKey
 // gives a base name.
 const anyRoute = "/"
 
-// reroute moves p to pl's route in a Docusaurus site's routes ("" for
+// reroute moves p to pl's route in a site's routes ("" for
 // none) and adds to affected the documents whose links may name its old or
 // its new route. Callers hold mu.
 func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
@@ -208,7 +212,7 @@ func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
 			continue
 		}
 		g.dropSuggestions()
-		for _, k := range []string{routeNameKey(r), anyRoute} {
+		for _, k := range []string{g.idx.routeNameKey(r), anyRoute} {
 			for _, s := range g.refs[k] {
 				affected[g.notes[s].path] = struct{}{}
 			}
@@ -316,14 +320,34 @@ func (g *Graph) Remove(p string) []string {
 	g.notes[id] = entry{}
 	delete(g.ids, p)
 	g.free = append(g.free, id)
-	key := g.idx.nameKey(p)
 	g.idx.Remove(p)
 	g.dropSuggestions()
-	for _, s := range g.refs[key] {
-		affected[g.notes[s].path] = struct{}{}
-	}
+	g.fileReferrers(p, affected)
 	g.folderReferrers(g.idx.newDirs(p), affected)
 	return sortedKeys(affected)
+}
+
+// fileReferrers adds to affected the documents with a link that may name
+// the file p by its name or, in a Jekyll site, by the URL it is served at
+// (about.html as /about). Callers hold mu.
+func (g *Graph) fileReferrers(p string, affected map[string]struct{}) {
+	for _, k := range g.fileKeys(p) {
+		for _, s := range g.refs[k] {
+			affected[g.notes[s].path] = struct{}{}
+		}
+	}
+}
+
+// fileKeys are the keys in refs of the links that may name the file p.
+func (g *Graph) fileKeys(p string) []string {
+	keys := []string{g.idx.nameKey(p)}
+	if g.idx.opts.Jekyll != nil {
+		keys = append(keys, jekyllKey(p)) // served at its path
+		if path.Base(p) == "index.html" {
+			keys = append(keys, anyRoute) // a folder's page: "./", "../"
+		}
+	}
+	return keys
 }
 
 // folderReferrers adds to affected the documents with a link that may name
@@ -356,11 +380,20 @@ var sectionKeys = []string{"index", "_index"}
 func (g *Graph) keys(t string, f func(k string)) {
 	k := g.idx.targetKey(t[0], t[1:])
 	f(k)
-	if g.idx.opts.Docusaurus != nil && t[0] == 'm' && (k == "." || k == "..") {
-		// "./", "../": a folder's route, whose name only the linking
-		// page's route says.
-		f(anyRoute)
-		return
+	if g.idx.router() != nil && t[0] == 'm' {
+		if g.idx.opts.Jekyll != nil && !IsJekyllFileLink(t[1:]) {
+			// A URL: about/, about.html and about name one page.
+			if jk := jekyllKey(t[1:]); jk != k {
+				k = jk
+				f(k)
+			}
+		}
+		if k == "." || k == ".." {
+			// "./", "../": a folder's route, whose name only the
+			// linking page's route says.
+			f(anyRoute)
+			return
+		}
 	}
 	if g.idx.opts.Site == nil || t[0] != 'm' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
 		return
@@ -433,9 +466,11 @@ func (g *Graph) Linkers(p string) []string {
 			}
 		}
 	}
-	look(g.idx.nameKey(p))
+	for _, k := range g.fileKeys(p) {
+		look(k)
+	}
 	if e := g.lookup(p); e != nil && e.route != "" {
-		look(routeNameKey(e.route)) // links to a Docusaurus page's URL
+		look(g.idx.routeNameKey(e.route)) // links to a site page's URL
 		look(anyRoute)
 	}
 	if e := g.lookup(p); e != nil && g.idx.opts.Logseq != nil {

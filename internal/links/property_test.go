@@ -64,6 +64,14 @@ func TestIncrementalMatchesRebuildDocusaurus(t *testing.T) {
 	}
 }
 
+func TestIncrementalMatchesRebuildJekyll(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, "jekyll")
+		})
+	}
+}
+
 func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout string) {
 	r := newRand(seed)
 	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
@@ -89,6 +97,12 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		files = []string{"static/img.png", "docs/01-guides/map.png", "src/pages/index.js"}
 		opts = Options{Docusaurus: DocusaurusSite(), CaseSensitive: r.Intn(4) == 0}
 		randomNote = randomDocusaurusNote
+	case "jekyll":
+		paths = []string{"index.md", "about.md", "docs/index.md", "docs/install.md", "_posts/2024-01-15-hello.md",
+			"blog/_posts/2024-01-16-bye.md", "_drafts/draft.md", "docs/README.md"}
+		files = []string{"assets/img.png", "contact.html", "assets/site.scss", "docs/index.html"}
+		opts = Options{Jekyll: JekyllSite(), CaseSensitive: r.Intn(4) == 0}
+		randomNote = randomJekyllNote
 	}
 
 	content := map[string]string{} // the vault: notes and files ("" content)
@@ -267,6 +281,31 @@ func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) stri
 		b.WriteString("slug: " + []string{"/other", "set-up", "/", "../bye", "/docs/guides/setup"}[r.Intn(5)] + "\n")
 	case 1:
 		b.WriteString("id: " + []string{"setup", "other", "intro"}[r.Intn(3)] + "\n")
+	}
+	b.WriteString("title: T\n---\n")
+	writeURLPage(r, &b, urls)
+	return b.String()
+}
+
+// randomJekyllNote writes a page of a Jekyll site with a random
+// permalink, slug, date, categories or none, and random URL links to its
+// pages, posts and files.
+func randomJekyllNote(r *rand.Rand, self string, paths, files []string) string {
+	urls := []string{"/", "/about", "/about.html", "/about/", "/docs/", "/docs", "/docs/install.html", "install",
+		"/2024/01/15/hello.html", "/news/2024/01/15/hello.html", "/blog/2024/01/16/bye.html", "/blog/2024/01/20/later.html",
+		"/other/", "/contact", "/assets/img.png", "/assets/site.css", "../", "./", "index.html", "about.md",
+		"/feed.xml", "/missing"}
+	var b strings.Builder
+	b.WriteString("---\n")
+	switch r.Intn(5) {
+	case 0:
+		b.WriteString("permalink: " + []string{"/other/", "/about/", "/docs/install.html", "/:categories/:title/"}[r.Intn(4)] + "\n")
+	case 1:
+		b.WriteString("slug: " + []string{"later", "hello", "bye"}[r.Intn(3)] + "\n")
+	case 2:
+		b.WriteString("date: 2024-01-" + []string{"15", "16", "20"}[r.Intn(3)] + "\n")
+	case 3:
+		b.WriteString("categories: " + []string{"news", "blog", "news blog"}[r.Intn(3)] + "\n")
 	}
 	b.WriteString("title: T\n---\n")
 	writeURLPage(r, &b, urls)

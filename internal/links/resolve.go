@@ -43,6 +43,10 @@ type Options struct {
 	// site's build resolves them (see Docusaurus); Site and MarkdownByName
 	// are then ignored.
 	Docusaurus *Docusaurus
+	// Jekyll, when set, makes Markdown links resolve as GitHub Pages
+	// serves a Jekyll site (see Jekyll), and headings have the anchors
+	// kramdown makes; Site and MarkdownByName are then ignored.
+	Jekyll *Jekyll
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits
@@ -128,7 +132,7 @@ type Resolution struct {
 	// URL is the site URL path a link was looked up as (Options.Site,
 	// Options.Docusaurus), for messages.
 	URL string
-	// Route is true when URL was looked up among a Docusaurus site's
+	// Route is true when URL was looked up among a Docusaurus or Jekyll site's
 	// routes; Probe then holds the files that could have served it.
 	Route bool
 	// Page is true for a wiki link that names no page of a Logseq graph
@@ -152,13 +156,13 @@ type Index struct {
 	blocks   map[string][]string // a Logseq block's uuid (lower case) -> paths of the pages that give it
 	dirs     map[string]int      // directory -> number of paths under it
 	foldDirs map[string]int      // lower-cased directory -> number of paths under it
-	// routes and routeOf map a Docusaurus site's routes to its documents
-	// (routeKey -> paths) and back (path -> route); see setRoute.
-	// permalinks keeps the front matter slug and id of those that have one,
-	// for Move and to tell when they change.
+	// routes and routeOf map a Docusaurus or Jekyll site's routes to its
+	// documents (routeKey -> paths) and back (path -> route); see
+	// setRoute. permalinks keeps the front matter fields of those that
+	// have some, for Move and to tell when they change.
 	routes     map[string][]string
 	routeOf    map[string]string
-	permalinks map[string][2]string
+	permalinks map[string]pageFields
 }
 
 // NewIndex returns an empty index.
@@ -173,7 +177,7 @@ func NewIndex(opts Options) *Index {
 		foldDirs:   map[string]int{},
 		routes:     map[string][]string{},
 		routeOf:    map[string]string{},
-		permalinks: map[string][2]string{},
+		permalinks: map[string]pageFields{},
 	}
 }
 
@@ -273,12 +277,29 @@ func (x *Index) Clone() *Index {
 	return c
 }
 
-// NameKeyOf is the name key p is found under by name (see Referrers): in a
-// Logseq graph the folded name of the page it is, elsewhere NameKey(p).
-func (x *Index) NameKeyOf(p string) string { return x.nameKey(p) }
+// KeysOf returns the keys of the links that may name p (see Referrers):
+// its name key (in a Logseq graph the folded name of the page it is,
+// elsewhere NameKey(p)) and, in a Docusaurus or Jekyll site, that of the
+// URL it is served at.
+func (x *Index) KeysOf(p string) []string {
+	keys := []string{x.nameKey(p)}
+	if r := x.routeOf[p]; r != "" {
+		keys = append(keys, x.routeNameKey(r))
+	}
+	if x.opts.Jekyll != nil {
+		keys = append(keys, jekyllKey(p)) // a file served at its path
+	}
+	return keys
+}
 
-// LinkKey is the name key l's target is looked up under (see Referrers).
-func (x *Index) LinkKey(l Link) string { return x.targetKey(tag(l.Kind), l.Target) }
+// LinkKey is the name key l's target is looked up under (see Referrers):
+// in a Jekyll site, a URL's (about.html and about/ are "about").
+func (x *Index) LinkKey(l Link) string {
+	if x.opts.Jekyll != nil && tag(l.Kind) == 'm' && !IsJekyllFileLink(l.Target) {
+		return jekyllKey(l.Target)
+	}
+	return x.targetKey(tag(l.Kind), l.Target)
+}
 
 // Move renames p to np in the index, with the names and blocks that other
 // documents' content gives p (a Logseq page's aliases and block ids); it
@@ -288,10 +309,10 @@ func (x *Index) Move(p, np string) bool {
 		return false
 	}
 	x.Add(np)
-	if d := x.opts.Docusaurus; d != nil && x.routeOf[p] != "" {
+	if rt := x.router(); rt != nil && x.routeOf[p] != "" {
 		pl := x.permalink(p)
 		x.setRoute(p, permalink{})
-		if r, ok := d.Route(np, pl.slug, pl.id); ok {
+		if r, ok := rt.route(np, pl.fields); ok {
 			pl.route = r
 			x.setRoute(np, pl)
 		}
@@ -335,11 +356,12 @@ func (x *Index) targetKey(kind byte, t string) string {
 func blockKey(id string) string { return "((" + strings.ToLower(id) }
 
 // PageURL returns the URL path at which a static site serves the document
-// p, with its leading '/': its route in a Docusaurus site
-// (Options.Docusaurus), its page's URL in a Hugo site (Options.Site, with
-// the trailing '/' Hugo gives it); false when p is no page of a site.
+// p, with its leading '/': its route in a Docusaurus or Jekyll site
+// (Options.Docusaurus, Options.Jekyll), its page's URL in a Hugo site
+// (Options.Site, with the trailing '/' Hugo gives it); false when p is no
+// page of a site.
 func (x *Index) PageURL(p string) (string, bool) {
-	if x.opts.Docusaurus != nil {
+	if x.router() != nil {
 		r, ok := x.routeOf[p]
 		return r, ok
 	}
@@ -354,21 +376,68 @@ func (x *Index) PageURL(p string) (string, bool) {
 	return "", false
 }
 
-// permalink is a document's place in a Docusaurus site: its route, and
-// the front matter slug and id it was made from.
-type permalink struct{ route, slug, id string }
+// pageFields are the front matter fields that place a document among a
+// site's URLs: a Docusaurus document's slug and id, a Jekyll page's
+// permalink, a post's slug, date and categories (one a line), and whether
+// it is left unpublished.
+type pageFields struct {
+	slug, id, permalink, date, categories string
+	unpublished                           bool
+}
+
+// router gives a site's documents their routes (Options.Docusaurus,
+// Options.Jekyll): the URL of the document p with front matter f, false
+// when the site makes no page of it.
+type router interface {
+	route(p string, f pageFields) (string, bool)
+}
+
+// router returns the site layout that gives documents routes, or nil.
+func (x *Index) router() router {
+	switch {
+	case x.opts.Docusaurus != nil:
+		return x.opts.Docusaurus
+	case x.opts.Jekyll != nil:
+		return x.opts.Jekyll
+	}
+	return nil
+}
+
+// routeKey is the key of route in routes: a Jekyll site's pages by the
+// file each is written to (URLs match as GitHub Pages serves them, see
+// served), a Docusaurus site's folded, without slashes at either end.
+func (x *Index) routeKey(route string) string {
+	if x.opts.Jekyll != nil {
+		return jekyllFile(route)
+	}
+	return routeKey(route)
+}
+
+// routeNameKey is the name key of the links that may name route.
+func (x *Index) routeNameKey(route string) string {
+	if x.opts.Jekyll != nil {
+		return jekyllKey(route)
+	}
+	return routeNameKey(route)
+}
+
+// permalink is a document's place in a site: its route, and the front
+// matter fields it was made from.
+type permalink struct {
+	route  string
+	fields pageFields
+}
 
 // permalink returns what setRoute recorded of p.
 func (x *Index) permalink(p string) permalink {
-	pl := x.permalinks[p]
-	return permalink{x.routeOf[p], pl[0], pl[1]}
+	return permalink{x.routeOf[p], x.permalinks[p]}
 }
 
 // setRoute records that the document p is served at pl.route ("" for
 // none), and returns the route it had.
 func (x *Index) setRoute(p string, pl permalink) string {
-	if pl.slug != "" || pl.id != "" {
-		x.permalinks[p] = [2]string{pl.slug, pl.id}
+	if pl.fields != (pageFields{}) {
+		x.permalinks[p] = pl.fields
 	} else {
 		delete(x.permalinks, p)
 	}
@@ -378,14 +447,14 @@ func (x *Index) setRoute(p string, pl permalink) string {
 		return old
 	}
 	if old != "" {
-		k := routeKey(old)
+		k := x.routeKey(old)
 		if x.routes[k] = deleteString(x.routes[k], p); len(x.routes[k]) == 0 {
 			delete(x.routes, k)
 		}
 		delete(x.routeOf, p)
 	}
 	if route != "" {
-		addTo(x.routes, routeKey(route), p)
+		addTo(x.routes, x.routeKey(route), p)
 		x.routeOf[p] = route
 	}
 	return old
@@ -459,6 +528,9 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	}
 	if x.opts.Docusaurus != nil {
 		return x.resolveDocusaurus(src, l.Target)
+	}
+	if x.opts.Jekyll != nil {
+		return x.resolveJekyll(src, l.Target)
 	}
 	if x.opts.Site != nil {
 		return x.resolveSite(src, l.Target)

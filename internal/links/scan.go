@@ -2,10 +2,12 @@ package links
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/scribe-md/scribe/internal/markdown"
@@ -178,7 +180,7 @@ func (s *scanner) run() {
 	if first > 0 {
 		fm := src[:s.lineStarts[first-1]]
 		s.doc.Names = frontMatterAliases(fm)
-		if strings.Contains(fm, "\nslug:") || strings.Contains(fm, "\nid:") {
+		if hasPageField(fm) {
 			s.doc.permalinkFM = strings.Clone(fm) // not the whole document
 		}
 	}
@@ -223,22 +225,72 @@ func frontMatterAliases(fm string) []string {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
 }
 
-// Permalink returns the slug and id fields of the document's YAML front
-// matter, which set a page's URL in a Docusaurus site (see Docusaurus);
-// "" where a field is absent or not a string. The front matter is read
-// here, not when the document is parsed: notes elsewhere often have an id
-// (a Zettelkasten's), which nothing else reads.
-func (d *Document) Permalink() (slug, id string) {
+// pageFieldNames are the front matter fields that place a document among
+// a site's URLs (see pageFields).
+var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published"}
+
+// hasPageField reports whether the front matter block fm has a line
+// starting one of pageFieldNames, looking at each line once.
+func hasPageField(fm string) bool {
+	for i := strings.IndexByte(fm, '\n'); i >= 0; {
+		line := fm[i+1:]
+		if k := strings.IndexByte(line, ':'); k > 0 && k <= len("categories") && slices.Contains(pageFieldNames, line[:k]) {
+			return true
+		}
+		j := strings.IndexByte(line, '\n')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// pageFields returns the fields of the document's front matter that place
+// it among a site's URLs; each "" where it is absent or not a string (a
+// date as written, categories one a line). The front matter is read here,
+// not when the document is parsed: notes elsewhere often have an id (a
+// Zettelkasten's) or a date, which nothing else reads.
+func (d *Document) pageFields() pageFields {
 	if d.permalinkFM == "" {
-		return "", ""
+		return pageFields{}
 	}
-	m, err := markdown.ParseFields([]byte(d.permalinkFM+"---\n"), []string{"slug", "id"})
+	m, err := markdown.ParseFields([]byte(d.permalinkFM+"---\n"), pageFieldNames)
 	if err != nil {
-		return "", ""
+		return pageFields{}
 	}
-	slug, _ = m["slug"].(string)
-	id, _ = m["id"].(string)
-	return strings.TrimSpace(slug), strings.TrimSpace(id)
+	str := func(k string) string {
+		switch v := m[k].(type) {
+		case string:
+			return strings.TrimSpace(v)
+		case time.Time:
+			return v.UTC().Format("2006-01-02 15:04:05")
+		case int, int64, uint64, float64:
+			return fmt.Sprint(v)
+		}
+		return ""
+	}
+	f := pageFields{slug: str("slug"), id: str("id"), permalink: str("permalink"), date: str("date")}
+	var cats []string
+	for _, k := range []string{"categories", "category"} {
+		switch v := m[k].(type) {
+		case string: // Jekyll splits "categories: a b", not "category: a b"
+			if k == "category" {
+				cats = append(cats, v)
+			} else {
+				cats = append(cats, strings.Fields(v)...)
+			}
+		case []any:
+			for _, c := range v {
+				if c != nil {
+					cats = append(cats, fmt.Sprint(c))
+				}
+			}
+		}
+	}
+	f.categories = strings.Join(cats, "\n")
+	f.unpublished = m["published"] == false
+	return f
 }
 
 // aliasNames returns the names of the aliases and alias fields of front

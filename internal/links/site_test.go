@@ -24,7 +24,7 @@ func checkSite(t *testing.T, opts Options, site, rel string, minLinks int) ([]by
 		}
 		r, _ := filepath.Rel(site, p)
 		r = filepath.ToSlash(r)
-		if !hasDocExt(r) {
+		if !hasDocExt(r) && !isJekyllMarkdown(r) {
 			g.AddFile(r)
 			return nil
 		}

@@ -1,0 +1,668 @@
+package links
+
+import (
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+)
+
+// Jekyll is the layout of a Jekyll site as GitHub Pages builds it, whose
+// Markdown links are either files (a Markdown path, which GitHub Pages'
+// jekyll-relative-links plugin turns into the file's URL) or the URLs
+// Jekyll writes its pages to, made from the documents' paths, front matter
+// and the site's permalink setting:
+//
+//   - a page (a Markdown file outside the folders Jekyll leaves out, those
+//     whose names start with '_' or '.') is at its path with ".html"
+//     (about.md is /about.html), or with '/' under the "pretty" style; an
+//     index.md, or a README.md (jekyll-readme-index), is its folder's URL;
+//   - a post (_posts/2024-01-15-welcome.md, or blog/_posts/..., whose folders
+//     are categories) is at the site's permalink template, "date" by default:
+//     /:categories/:year/:month/:day/:title.html, its date and title from its
+//     file name unless its front matter gives a date or a slug, its
+//     categories from its folders and front matter;
+//   - a document of a collection that is output (_config.yml's collections)
+//     is at the collection's template, /:collection/:path.html by default;
+//   - a front matter permalink gives the URL, its placeholders filled;
+//   - any other file is served at its path (assets/logo.png), a Sass file
+//     as the CSS it makes.
+//
+// A URL is served as GitHub Pages and `jekyll serve` serve it: "/about"
+// is /about.html or /about/index.html, "/about/" only the latter; a site
+// with a baseurl (a project's site, /project) is served under it, and a
+// URL from the root must start with it. Relative URLs are read from the
+// linking page's URL. Generated lists the files plugins and
+// themes make without a source (feeds, the sitemap, the theme's styles),
+// which are not checked.
+type Jekyll struct {
+	// Permalink is the site's permalink style (date, pretty, ordinal,
+	// weekdate, none) or template.
+	Permalink string
+	// BaseURL is the path the site is served under ("" or "/project").
+	BaseURL string
+	// Collections maps each collection that is output, posts included, to
+	// its permalink template ("" for the default).
+	Collections map[string]string
+	// CollectionsDir is the folder of the collections' folders ("" for
+	// the site's).
+	CollectionsDir string
+	// Exclude are the paths (prefixes) and globs Jekyll leaves out, its
+	// defaults (Gemfile, node_modules, vendor/...) included; Include those
+	// it reads though their names start with '_' or '.'.
+	Exclude, Include []string
+	// Generated are doublestar globs of URL paths (without the leading
+	// '/') made with no file behind them.
+	Generated []string
+}
+
+// JekyllConfig is the name of a Jekyll site's configuration file.
+const JekyllConfig = "_config.yml"
+
+// jekyllExcludes are the paths Jekyll 4 leaves out whatever the site's
+// configuration says, and its destination folder.
+var jekyllExcludes = []string{".sass-cache", ".jekyll-cache", "gemfiles", "Gemfile", "Gemfile.lock", "node_modules", "vendor/bundle/", "vendor/cache/", "vendor/gems/", "vendor/ruby/", "_site"}
+
+// JekyllSite returns the layout of a Jekyll site with Jekyll's defaults.
+func JekyllSite() *Jekyll {
+	return &Jekyll{
+		Permalink:   "date",
+		Collections: map[string]string{"posts": ""},
+		Exclude:     jekyllExcludes,
+		// jekyll-feed, jekyll-sitemap, GitHub Pages' robots.txt and
+		// redirects, jekyll-paginate's pages, the styles the themes of
+		// GitHub Pages and minima make.
+		Generated: []string{"feed.xml", "feed/**", "sitemap.xml", "robots.txt", "redirects.json", "page[0-9]*", "page[0-9]*/**", "assets/main.css", "assets/css/style.css", "assets/minima-social-icons.svg"},
+	}
+}
+
+// IsJekyllSite reports whether a folder is the top of a Jekyll site, stat
+// answering for the names in it: it holds _config.yml.
+func IsJekyllSite(stat func(name string) (fs.FileInfo, error)) bool {
+	fi, err := stat(JekyllConfig)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// ReadJekyllSite returns the layout of the Jekyll site at a folder, stat
+// and read answering for the names in it, or nil when the folder is none
+// (see IsJekyllSite). A _config.yml that cannot be read or parsed leaves
+// Jekyll's defaults, as do the settings it does not give.
+func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) *Jekyll {
+	if !IsJekyllSite(stat) {
+		return nil
+	}
+	j := JekyllSite()
+	b, err := read(JekyllConfig)
+	if err != nil {
+		return j
+	}
+	var c struct {
+		Permalink      string    `yaml:"permalink"`
+		BaseURL        string    `yaml:"baseurl"`
+		CollectionsDir string    `yaml:"collections_dir"`
+		Collections    yaml.Node `yaml:"collections"`
+		Exclude        []string  `yaml:"exclude"`
+		Include        []string  `yaml:"include"`
+	}
+	if yaml.Unmarshal(b, &c) != nil {
+		return j
+	}
+	if c.Permalink != "" {
+		j.Permalink = c.Permalink
+	}
+	j.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if j.BaseURL != "" && !strings.HasPrefix(j.BaseURL, "/") {
+		j.BaseURL = "/" + j.BaseURL
+	}
+	j.CollectionsDir = strings.Trim(c.CollectionsDir, "/")
+	j.Exclude = append(append([]string(nil), jekyllExcludes...), c.Exclude...)
+	j.Include = c.Include
+	switch c.Collections.Kind {
+	case yaml.SequenceNode: // a list of labels: none is output
+		for _, n := range c.Collections.Content {
+			if n.Value != "posts" {
+				delete(j.Collections, n.Value)
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(c.Collections.Content); i += 2 {
+			label := c.Collections.Content[i].Value
+			var meta struct {
+				Output    *bool  `yaml:"output"`
+				Permalink string `yaml:"permalink"`
+			}
+			_ = c.Collections.Content[i+1].Decode(&meta)
+			out := label == "posts" // posts are output unless told not
+			if meta.Output != nil {
+				out = *meta.Output
+			}
+			if out {
+				j.Collections[label] = meta.Permalink
+			} else {
+				delete(j.Collections, label)
+			}
+		}
+	}
+	return j
+}
+
+// jekyllStyles are the templates of Jekyll's permalink styles.
+var jekyllStyles = map[string]string{
+	"none":     "/:categories/:title:output_ext",
+	"date":     "/:categories/:year/:month/:day/:title:output_ext",
+	"ordinal":  "/:categories/:year/:y_day/:title:output_ext",
+	"pretty":   "/:categories/:year/:month/:day/:title/",
+	"weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+}
+
+// style is the site's permalink template.
+func (j *Jekyll) style() string {
+	if t, ok := jekyllStyles[j.Permalink]; ok {
+		return t
+	}
+	return j.Permalink
+}
+
+// suffixed adds to template the ending the site's permalink style gives
+// its URLs: a '/', ":output_ext" or nothing (Jekyll's
+// add_permalink_suffix).
+func (j *Jekyll) suffixed(template string) string {
+	switch s := j.style(); {
+	case j.Permalink == "pretty" || strings.HasSuffix(s, "/"):
+		return template + "/"
+	case strings.HasSuffix(s, ":output_ext"):
+		return template + ":output_ext"
+	}
+	return template
+}
+
+// isJekyllMarkdown reports whether p has one of the extensions Jekyll
+// converts as Markdown (its markdown_ext default).
+func isJekyllMarkdown(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".md", ".markdown", ".mkdown", ".mkdn", ".mkd":
+		return true
+	}
+	return false
+}
+
+// special reports whether Jekyll leaves out a file or folder of this name
+// unless the site includes it: its name starts with '.', '_', '#' or '~',
+// or ends with '~'.
+func special(name string) bool {
+	return name != "" && (strings.ContainsRune("._#~", rune(name[0])) || strings.HasSuffix(name, "~"))
+}
+
+// excluded reports whether the site leaves p out: a path under one of its
+// excludes, or matched by one as a glob.
+func (j *Jekyll) excluded(p string) bool {
+	for _, e := range j.Exclude {
+		e = strings.Trim(e, "/")
+		if e == "" {
+			continue
+		}
+		if p == e || strings.HasPrefix(p, e+"/") {
+			return true
+		}
+		if ok, _ := doublestar.Match(e, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// included reports whether the site reads the file or folder named name
+// though it is special.
+func (j *Jekyll) included(name string) bool {
+	for _, in := range j.Include {
+		if strings.Trim(in, "/") == name {
+			return true
+		}
+	}
+	return false
+}
+
+// route returns the URL of the Markdown document p (a path from the root)
+// with front matter f, with its leading '/'; false when Jekyll writes no
+// page for it: p is excluded, a draft, unpublished, in a collection that is
+// not output, or in a folder Jekyll leaves out.
+func (j *Jekyll) route(p string, f pageFields) (string, bool) {
+	if !isJekyllMarkdown(p) || j.excluded(p) || f.unpublished {
+		return "", false
+	}
+	segs := strings.Split(p, "/")
+	coll := segs
+	if j.CollectionsDir != "" {
+		if rest, ok := strings.CutPrefix(p, j.CollectionsDir+"/"); ok {
+			coll = strings.Split(rest, "/")
+		} else {
+			coll = nil
+		}
+	}
+	// Posts: a _posts folder, its parents' names categories.
+	for i, s := range coll {
+		if s == "_posts" {
+			if _, ok := j.Collections["posts"]; !ok || i == len(coll)-1 {
+				return "", false
+			}
+			for _, c := range coll[:i] {
+				if special(c) {
+					return "", false
+				}
+			}
+			return j.postRoute(coll[:i], strings.Join(coll[i+1:], "/"), f)
+		}
+	}
+	// Another collection's document.
+	if len(coll) > 1 && strings.HasPrefix(coll[0], "_") {
+		label := coll[0][1:]
+		tmpl, ok := j.Collections[label]
+		if !ok || label == "posts" || special(coll[len(coll)-1]) {
+			return "", false
+		}
+		return j.docRoute(label, tmpl, strings.Join(coll[1:], "/"), f), true
+	}
+	// A page.
+	for _, s := range segs {
+		if special(s) && !j.included(s) {
+			return "", false
+		}
+	}
+	return j.pageRoute(p, f), true
+}
+
+// pageRoute is the URL of the page p.
+func (j *Jekyll) pageRoute(p string, f pageFields) string {
+	dir, file := path.Split(p)
+	base := strings.TrimSuffix(file, path.Ext(file))
+	tmpl := j.suffixed("/:path/:basename")
+	if base == "index" || strings.EqualFold(base, "readme") {
+		tmpl = "/:path/"
+	}
+	if f.permalink != "" {
+		tmpl = f.permalink
+	}
+	return jekyllURL(tmpl, map[string]string{"path": dir, "basename": base, "output_ext": ".html"})
+}
+
+// jekyllDate is a post's date at the start of its file name.
+var jekyllDate = regexp.MustCompile(`^(\d{2,4}-\d{1,2}-\d{1,2})-(.*)$`)
+
+// postRoute is the URL of the post rel (its path in the _posts folder)
+// whose categories from its folders are dirs.
+func (j *Jekyll) postRoute(dirs []string, rel string, f pageFields) (string, bool) {
+	file := path.Base(rel)
+	m := jekyllDate.FindStringSubmatch(strings.TrimSuffix(file, path.Ext(file)))
+	if m == nil {
+		return "", false // Jekyll reads only dated files as posts
+	}
+	date := parseJekyllDate(m[1])
+	if f.date != "" {
+		if d, ok := frontMatterDate(f.date); ok {
+			date = d
+		}
+	}
+	slug := strings.TrimRight(m[2], ".")
+	if f.slug != "" {
+		slug = f.slug
+	}
+	cats := append([]string(nil), dirs...)
+	if f.categories != "" {
+		cats = append(cats, strings.Split(f.categories, "\n")...)
+	}
+	tmpl := j.Collections["posts"]
+	if tmpl == "" {
+		tmpl = j.style()
+	}
+	if f.permalink != "" {
+		tmpl = f.permalink
+	}
+	ph := datePlaceholders(date)
+	ph["categories"] = joinCategories(cats, strings.ToLower)
+	ph["slugified_categories"] = joinCategories(cats, func(s string) string { return jekyllSlug(s, false, false) })
+	ph["title"] = jekyllSlug(slug, true, true)
+	ph["slug"] = jekyllSlug(slug, false, false)
+	ph["name"] = jekyllSlug(strings.TrimSuffix(file, path.Ext(file)), false, false)
+	ph["path"] = "/" + strings.TrimSuffix(rel, path.Ext(rel))
+	ph["collection"] = "posts"
+	ph["output_ext"] = ".html"
+	return jekyllURL(tmpl, ph), true
+}
+
+// docRoute is the URL of the document rel (its path in the collection's
+// folder) of the collection label whose permalink template is tmpl.
+func (j *Jekyll) docRoute(label, tmpl, rel string, f pageFields) string {
+	if tmpl == "" {
+		tmpl = j.suffixed("/:collection/:path")
+	}
+	if f.permalink != "" {
+		tmpl = f.permalink
+	}
+	file := path.Base(rel)
+	base := strings.TrimSuffix(file, path.Ext(file))
+	slug := base
+	if f.slug != "" {
+		slug = f.slug
+	}
+	ph := map[string]string{}
+	if f.date != "" {
+		if d, ok := frontMatterDate(f.date); ok {
+			ph = datePlaceholders(d)
+		}
+	}
+	ph["collection"] = label
+	ph["path"] = "/" + strings.TrimRight(strings.TrimSuffix(rel, path.Ext(rel)), ".")
+	ph["name"] = jekyllSlug(base, false, false)
+	ph["title"] = jekyllSlug(slug, true, true)
+	ph["slug"] = jekyllSlug(slug, false, false)
+	ph["output_ext"] = ".html"
+	return jekyllURL(tmpl, ph)
+}
+
+// joinCategories joins a post's categories for its URL: each as conv
+// makes it, each once.
+func joinCategories(cats []string, conv func(string) string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range cats {
+		if c = conv(strings.TrimSpace(c)); c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, "/")
+}
+
+func parseJekyllDate(s string) time.Time {
+	parts := strings.Split(s, "-")
+	y, _ := strconv.Atoi(parts[0])
+	m, _ := strconv.Atoi(parts[1])
+	d, _ := strconv.Atoi(parts[2])
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+}
+
+// frontMatterDate reads the date a post's front matter gives: its calendar
+// day and time as written (Jekyll converts it to the building machine's
+// time zone, or the site's timezone setting, which Scribe does not follow).
+func frontMatterDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if len(s) >= len(layout) {
+			if t, err := time.Parse(layout, s[:len(layout)]); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// datePlaceholders are the placeholders of a document's date.
+func datePlaceholders(t time.Time) map[string]string {
+	y, w := t.ISOWeek()
+	return map[string]string{
+		"year": t.Format("2006"), "month": t.Format("01"), "day": t.Format("02"),
+		"hour": t.Format("15"), "minute": t.Format("04"), "second": t.Format("05"),
+		"i_day": strconv.Itoa(t.Day()), "i_month": strconv.Itoa(int(t.Month())),
+		"short_year": t.Format("06"), "short_month": t.Format("Jan"), "long_month": t.Format("January"),
+		"y_day": t.Format("002"), "week": strconv.Itoa(w/10) + strconv.Itoa(w%10),
+		"w_year": strconv.Itoa(y), "w_day": strconv.Itoa((int(t.Weekday())+6)%7 + 1),
+		"short_day": t.Format("Mon"), "long_day": t.Format("Monday"),
+	}
+}
+
+// jekyllPlaceholder is a permalink template's placeholder.
+var jekyllPlaceholder = regexp.MustCompile(`:([a-z_]+)`)
+
+// jekyllURL fills the placeholders of tmpl (an unknown one is left as
+// written) and cleans the result as Jekyll's URL class does: a leading
+// '/', ".." and "./" dropped, runs of '/' made one.
+func jekyllURL(tmpl string, ph map[string]string) string {
+	u := jekyllPlaceholder.ReplaceAllStringFunc(tmpl, func(m string) string {
+		name := m[1:]
+		v, ok := ph[name]
+		if !ok && strings.HasSuffix(name, "_") {
+			v, ok = ph[strings.TrimSuffix(name, "_")]
+		}
+		if !ok {
+			return m
+		}
+		return escapeJekyllPath(v)
+	})
+	u = strings.ReplaceAll("/"+u, "..", "/")
+	u = strings.ReplaceAll(u, "./", "")
+	for strings.Contains(u, "//") {
+		u = strings.ReplaceAll(u, "//", "/")
+	}
+	// The URL names the file; links are compared unescaped.
+	if v, err := url.PathUnescape(u); err == nil {
+		u = v
+	}
+	return u
+}
+
+// escapeJekyllPath is a placeholder's value in a URL; links are compared
+// with routes unescaped, so only what changes the path is kept: '#' would
+// end it.
+func escapeJekyllPath(s string) string { return strings.ReplaceAll(s, "#", "%23") }
+
+// jekyllSlug is Jekyll's slugify in its default mode (runs of anything
+// but letters, marks and digits made one '-') or, pretty, its pretty mode
+// (which keeps ._~!$&'()+,;=@ too); the ends' '-' trimmed, lower-cased
+// unless cased.
+func jekyllSlug(s string, pretty, cased bool) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		keep := unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) ||
+			pretty && strings.ContainsRune("._~!$&'()+,;=@", r)
+		if !keep {
+			dash = true
+			continue
+		}
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		dash = false
+		b.WriteRune(r)
+	}
+	if cased {
+		return b.String()
+	}
+	return strings.ToLower(b.String())
+}
+
+// jekyllFile is the file the URL u (a route, with its leading '/') is
+// written to, relative to the site's output: a URL ending in '/' is its
+// index.html, one without ".html" gets it.
+func jekyllFile(u string) string {
+	f := strings.TrimPrefix(u, "/")
+	switch {
+	case f == "" || strings.HasSuffix(f, "/"):
+		return f + "index.html"
+	case strings.HasSuffix(f, ".html"):
+		return f
+	}
+	return f + ".html"
+}
+
+// served are the files that may answer a request for the URL path u
+// (with its leading '/'), as GitHub Pages serves a site: a folder's URL
+// its index.html, another URL the file, the file with ".html" or the
+// folder's index.html it redirects to.
+func served(u string) []string {
+	f := strings.TrimPrefix(u, "/")
+	if f == "" || strings.HasSuffix(f, "/") {
+		return []string{f + "index.html"}
+	}
+	return []string{f, f + ".html", f + "/index.html"}
+}
+
+// jekyllKey is the name key of the links that may name the URL or file u
+// in a Jekyll site: its last name, its extension and a folder's
+// index.html dropped (about.html, about/ and about/index.html all have
+// "about"), so that a page or file coming or going re-checks them.
+func jekyllKey(u string) string {
+	u = strings.TrimSuffix(u, "/")
+	if path.Base(u) == "index.html" {
+		u = path.Dir(u)
+	}
+	u = path.Clean(u)
+	if b := path.Base(u); b != "." && b != ".." && b != "/" {
+		u = strings.TrimSuffix(u, path.Ext(b))
+	}
+	return NameKey(u)
+}
+
+// IsJekyllFileLink reports whether a Markdown link target of a Jekyll
+// site's document names a Markdown file, which jekyll-relative-links
+// turns into the file's URL, rather than a URL.
+func IsJekyllFileLink(t string) bool { return isJekyllMarkdown(t) }
+
+// resolveJekyll resolves a Markdown link of a Jekyll site's document src
+// as GitHub Pages serves the built site: a Markdown path is a file, read as
+// relative reads it; anything else is a URL, of a page Jekyll writes or a
+// file it copies. A document Jekyll writes no page for (a draft, an
+// include) has its relative URLs read from the site's root; one the site
+// excludes (vendor/bundle/, _site/) is no part of it, and has its links
+// read as relative reads them.
+func (x *Index) resolveJekyll(src, t string) Resolution {
+	j := x.opts.Jekyll
+	base, ok := x.routeOf[src]
+	if !ok {
+		if j.excluded(src) {
+			return x.resolveMarkdown(src, t) // no part of the site
+		}
+		// A draft, an include, a layout: shown at URLs of their own or
+		// of other pages, all on the site.
+		base = "/"
+	}
+	if IsJekyllFileLink(t) {
+		return x.resolveMarkdown(src, t)
+	}
+	u := t
+	if b := j.BaseURL; b != "" && strings.HasPrefix(u, "/") {
+		if u != b && !strings.HasPrefix(u, b+"/") {
+			// The site is served under its base URL: nothing is here.
+			return Resolution{URL: u, Route: true}
+		}
+		u = "/" + strings.TrimPrefix(u[len(b):], "/")
+	}
+	if !strings.HasPrefix(u, "/") {
+		dir := base
+		if !strings.HasSuffix(dir, "/") {
+			dir = path.Dir(dir)
+		}
+		slash := strings.HasSuffix(u, "/") || u == "." || u == ".." || strings.HasSuffix(u, "/.") || strings.HasSuffix(u, "/..")
+		u = path.Join(dir, u) // rooted: ".." stops at "/"
+		if slash && u != "/" {
+			u += "/"
+		}
+	} else {
+		slash := strings.HasSuffix(u, "/")
+		if u = path.Clean(u); slash && u != "/" {
+			u += "/"
+		}
+	}
+	var probe []string
+	for _, f := range served(u) {
+		if ps := x.routes[f]; len(ps) > 0 {
+			return Resolution{Path: folderPage(ps)}
+		}
+		for _, c := range j.sources(f) {
+			if _, ok := x.exact[c]; ok {
+				return Resolution{Path: c}
+			}
+			probe = append(probe, c)
+		}
+	}
+	for _, g := range j.Generated {
+		if ok, _ := doublestar.Match(g, strings.Trim(u, "/")); ok {
+			return Resolution{External: true} // made by a plugin or the theme
+		}
+	}
+	return Resolution{Probe: probe, URL: u, Route: true}
+}
+
+// Publishes reports whether Jekyll copies the file p (a path from the
+// site's folder, not a page) into the site it builds: a scribe.yaml
+// beside _config.yml is served at /scribe.yaml unless excluded.
+func (j *Jekyll) Publishes(p string) bool { return len(j.sources(p)) > 0 }
+
+// folderPage picks the page of ps, documents with one URL, that Jekyll
+// writes there: a folder's index.md rather than its README.md, which
+// jekyll-readme-index makes the folder's page only when it has no index.
+func folderPage(ps []string) string {
+	pages := slices.DeleteFunc(slices.Clone(ps), func(p string) bool {
+		return strings.EqualFold(strings.TrimSuffix(path.Base(p), path.Ext(p)), "readme")
+	})
+	if len(pages) == 0 {
+		pages = ps
+	}
+	return minPath(pages)
+}
+
+// sources are the files of the site that Jekyll would write to the output
+// file f without making a page of them: f itself (an image, an HTML page),
+// or for a CSS file the Sass file it is made from; none where Jekyll
+// leaves such files out.
+func (j *Jekyll) sources(f string) []string {
+	if isJekyllMarkdown(f) || j.excluded(f) {
+		return nil
+	}
+	for _, s := range strings.Split(f, "/") {
+		if special(s) && !j.included(s) {
+			return nil
+		}
+	}
+	if stem, ok := strings.CutSuffix(f, ".css"); ok {
+		return []string{f, stem + ".scss", stem + ".sass"}
+	}
+	return []string{f}
+}
+
+// jekyllHeadings returns doc with its headings' anchors as kramdown's GFM
+// parser, Jekyll's default, makes them: the text lower-cased, anything
+// but letters, marks, digits, '_', '-', spaces and tabs removed, each
+// space or tab a '-', a repeat numbered "-1", "-2"... after the first; an
+// explicit id ({#id}) is kept. doc is not changed.
+func jekyllHeadings(doc *Document) *Document {
+	if len(doc.Headings) == 0 {
+		return doc
+	}
+	d := *doc
+	d.Headings = make([]Heading, len(doc.Headings))
+	copy(d.Headings, doc.Headings)
+	count := map[string]int{}
+	for i, h := range d.Headings {
+		if h.Explicit {
+			continue
+		}
+		// kramdown reads "---" and "--" as dashes, which are not kept.
+		text := strings.ReplaceAll(strings.ReplaceAll(h.Text, "---", "\u2014"), "--", "\u2013")
+		var b strings.Builder
+		for _, r := range strings.ToLower(text) {
+			switch {
+			case r == ' ' || r == '\t':
+				b.WriteByte('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) || unicode.Is(unicode.Pc, r):
+				b.WriteRune(r)
+			}
+		}
+		id := b.String()
+		n := count[id]
+		count[id] = n + 1
+		if n > 0 {
+			id += "-" + strconv.Itoa(n)
+		}
+		d.Headings[i].Slug = id
+	}
+	return &d
+}

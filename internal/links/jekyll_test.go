@@ -1,0 +1,227 @@
+package links
+
+import (
+	"bytes"
+	"html"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestJekyllAgreesWithJekyll holds Jekyll sites (Options.Jekyll) to
+// Jekyll itself: it builds testdata/jekyll, configured as GitHub Pages
+// builds a site (kramdown's GFM input, jekyll-relative-links,
+// jekyll-optional-front-matter, jekyll-readme-index), and checks each link
+// of its links.md with Scribe and by looking in the built site for what
+// GitHub Pages would serve at the link's URL as Jekyll wrote it into
+// links.html (the page or file, the heading's id). It skips when jekyll is
+// not installed, unless SCRIBE_REQUIRE_JEKYLL is set (CI installs Debian's
+// jekyll and those plugins).
+func TestJekyllAgreesWithJekyll(t *testing.T) {
+	jekyll, err := exec.LookPath("jekyll")
+	if err != nil {
+		if os.Getenv("SCRIBE_REQUIRE_JEKYLL") != "" {
+			t.Fatal("jekyll is not installed (SCRIBE_REQUIRE_JEKYLL is set)")
+		}
+		t.Skip("jekyll is not installed")
+	}
+	site, out := t.TempDir(), t.TempDir()
+	if err := os.CopyFS(site, os.DirFS("testdata/jekyll")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(jekyll, "build", "--quiet", "--source", site, "--destination", out, "--disable-disk-cache")
+	cmd.Dir = site
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("jekyll build: %v\n%s", err, b)
+	}
+	built, err := os.ReadFile(filepath.Join(out, "links.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The links as Jekyll wrote them, in order: its plugins turn links to
+	// Markdown files into the files' URLs.
+	var hrefs []string
+	for _, m := range regexp.MustCompile(`<(?:a href|img src)="([^"]*)"`).FindAllSubmatch(built, -1) {
+		hrefs = append(hrefs, html.UnescapeString(string(m[1])))
+	}
+
+	j := ReadJekyllSite(osStat(site), osRead(site))
+	_, doc, scribe := checkSite(t, Options{Jekyll: j}, site, "links.md", 60)
+	if len(hrefs) != len(doc.Links) {
+		t.Fatalf("links.html has %d links, links.md %d", len(hrefs), len(doc.Links))
+	}
+	base, _ := url.Parse("https://example.org/links.html")
+	for i, l := range doc.Links {
+		u, err := base.Parse(hrefs[i])
+		if err != nil {
+			t.Fatalf("%s: %v", hrefs[i], err)
+		}
+		jekyllOK := false
+		for _, f := range served(u.Path) {
+			b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f)))
+			if err != nil {
+				continue
+			}
+			jekyllOK = u.Fragment == "" || bytes.Contains(b, []byte(`id="`+u.Fragment+`"`))
+			break
+		}
+		if scribeOK := !scribe[l.Raw]; scribeOK != jekyllOK {
+			t.Errorf("%s: Scribe says resolved %v, Jekyll built %s: %v", l.Raw, scribeOK, path.Clean(u.Path), jekyllOK)
+		}
+	}
+	t.Logf("%d links, %d broken", len(doc.Links), len(scribe))
+}
+
+func osStat(dir string) func(string) (os.FileInfo, error) {
+	return func(name string) (os.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) }
+}
+
+func osRead(dir string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+}
+
+// TestJekyllRoute holds the URLs of a Jekyll site's documents to those
+// Jekyll 4.3 writes (the first group as its build of testdata/jekyll
+// wrote them).
+func TestJekyllRoute(t *testing.T) {
+	def := JekyllSite()
+	def.Collections["docs"] = ""
+	pretty := JekyllSite()
+	pretty.Permalink = "pretty"
+	custom := JekyllSite()
+	custom.Permalink = "/blog/:year/:title/"
+	custom.CollectionsDir = "content"
+	for _, tc := range []struct {
+		j    *Jekyll
+		path string
+		f    pageFields
+		want string // "" for none
+	}{
+		{def, "index.md", pageFields{}, "/"},
+		{def, "about.md", pageFields{permalink: "/about/"}, "/about/"},
+		{def, "contact.markdown", pageFields{}, "/contact.html"},
+		{def, "docs/README.md", pageFields{}, "/docs/"},
+		{def, "docs/install.md", pageFields{}, "/docs/install.html"},
+		{def, "notes/old.md", pageFields{permalink: "/archive/old-notes.html"}, "/archive/old-notes.html"},
+		{def, "_posts/2024-01-15-welcome.md", pageFields{categories: "news"}, "/news/2024/01/15/welcome.html"},
+		{def, "blog/_posts/2024-02-01-second-post.md", pageFields{slug: "custom-slug"}, "/blog/2024/02/01/custom-slug.html"},
+		{def, "_posts/2024-03-01-dated.md", pageFields{date: "2024-03-05 10:00:00", categories: "Release Notes"}, "/release notes/2024/03/05/dated.html"},
+		{def, "_posts/2024-04-01-unpublished.md", pageFields{unpublished: true}, ""},
+		{def, "_docs/intro.md", pageFields{}, "/docs/intro.html"},
+		{def, "_drafts/draft.md", pageFields{}, ""},
+		{def, "_includes/note.md", pageFields{}, ""},
+		{def, "_posts/undated.md", pageFields{}, ""},
+		{def, "node_modules/pkg/README.md", pageFields{}, ""},
+		{def, "_site/about.md", pageFields{}, ""},
+		{def, "docs/Index.md", pageFields{}, "/docs/Index.html"},
+		{def, "_posts/2024-01-15-a b.md", pageFields{}, "/2024/01/15/a-b.html"}, // :title is slugified
+		{def, "_posts/2024-01-15-post.md", pageFields{categories: "a\nA\nb"}, "/a/b/2024/01/15/post.html"},
+		{def, "_posts/2024-01-15-post.md", pageFields{permalink: "/:categories/:title/"}, "/post/"},
+		{pretty, "about.md", pageFields{}, "/about/"},
+		{pretty, "docs/index.md", pageFields{}, "/docs/"},
+		{pretty, "_posts/2024-01-15-welcome.md", pageFields{}, "/2024/01/15/welcome/"},
+		{pretty, "_docs/intro.md", pageFields{}, ""}, // docs not output here
+		{custom, "content/_posts/2024-01-15-welcome.md", pageFields{}, "/blog/2024/welcome/"},
+		{custom, "_posts/2024-01-15-welcome.md", pageFields{}, "/_posts/2024-01-15-welcome/"[:0]},
+		{custom, "about.md", pageFields{}, "/about/"},
+	} {
+		got, ok := tc.j.route(tc.path, tc.f)
+		if !ok {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("route(%q, %+v) = %q, %v; want %q", tc.path, tc.f, got, ok, tc.want)
+		}
+	}
+}
+
+// TestReadJekyllSite reads the settings of a site's _config.yml that
+// place its pages.
+func TestReadJekyllSite(t *testing.T) {
+	dir := t.TempDir()
+	if ReadJekyllSite(osStat(dir), osRead(dir)) != nil {
+		t.Fatal("a folder without _config.yml is no Jekyll site")
+	}
+	cfg := "baseurl: /project/\npermalink: pretty\ncollections_dir: content\ncollections:\n  recipes:\n    output: true\n    permalink: /r/:name/\n  staff:\n    output: false\n  posts:\n    permalink: /p/:title/\nexclude: [drafts/]\n"
+	if err := os.WriteFile(filepath.Join(dir, JekyllConfig), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j := ReadJekyllSite(osStat(dir), osRead(dir))
+	if j.BaseURL != "/project" || j.Permalink != "pretty" || j.CollectionsDir != "content" {
+		t.Errorf("read %+v", j)
+	}
+	if j.Collections["recipes"] != "/r/:name/" || j.Collections["posts"] != "/p/:title/" {
+		t.Errorf("collections %v", j.Collections)
+	}
+	if _, ok := j.Collections["staff"]; ok {
+		t.Errorf("staff is not output: %v", j.Collections)
+	}
+	if !j.excluded("drafts/x.md") || !j.excluded("node_modules/x.md") || j.excluded("docs/x.md") {
+		t.Errorf("excludes %v", j.Exclude)
+	}
+	if err := os.WriteFile(filepath.Join(dir, JekyllConfig), []byte("permalink: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if j := ReadJekyllSite(osStat(dir), osRead(dir)); j == nil || j.Permalink != "date" {
+		t.Errorf("a _config.yml that does not parse leaves the defaults: %+v", j)
+	}
+}
+
+// TestCheckJekyllBaseURL reads links written with a project site's base
+// URL as the site serves them.
+func TestCheckJekyllBaseURL(t *testing.T) {
+	j := JekyllSite()
+	j.BaseURL = "/project"
+	g := NewGraph(Options{Jekyll: j})
+	g.Update("about.md", []byte("# About\n"))
+	src := "[a](/project/about.html) [b](/project/about) [c](/about.html) [d](/project/nowhere) [e]({{ site.baseurl }}/about.html)\n"
+	g.Update("index.md", []byte(src))
+	doc := Parse([]byte(src))
+	var broken []string
+	for _, p := range g.Check("index.md", doc, func(string) bool { return false }) {
+		broken = append(broken, p.Link.Raw+" "+p.Suggestion)
+	}
+	want := []string{"[c](/about.html) [c](/project/about.html)", "[d](/project/nowhere) "}
+	if strings.Join(broken, "|") != strings.Join(want, "|") {
+		t.Errorf("broken %q, want %q", broken, want)
+	}
+}
+
+// TestCheckJekyllGenerated: the files plugins and themes make are not
+// checked, and nothing else is taken for one.
+func TestCheckJekyllGenerated(t *testing.T) {
+	g := NewGraph(Options{Jekyll: JekyllSite()})
+	src := "[a](/feed.xml) [b](/page2/) [c](/page10/index.html) [d](/pages/x.html) [e](/sitemap.xml) [f](/assets/main.css) [g](/assets/other.css)\n"
+	g.Update("index.md", []byte(src))
+	doc := Parse([]byte(src))
+	var broken []string
+	for _, p := range g.Check("index.md", doc, func(string) bool { return false }) {
+		broken = append(broken, p.Link.Raw)
+	}
+	if want := []string{"[d](/pages/x.html)", "[g](/assets/other.css)"}; !slices.Equal(broken, want) {
+		t.Errorf("broken %q, want %q", broken, want)
+	}
+}
+
+// TestCheckJekyllIndexOverReadme: a folder's URL is its index.md's page
+// when it has a README.md too, as jekyll-readme-index leaves it.
+func TestCheckJekyllIndexOverReadme(t *testing.T) {
+	g := NewGraph(Options{Jekyll: JekyllSite()})
+	g.Update("docs/README.md", []byte("# Readme\n\n## Only in the README\n"))
+	g.Update("docs/index.md", []byte("# Docs\n\n## Only in the index\n"))
+	src := "[a](/docs/#only-in-the-index) [b](/docs/#only-in-the-readme)\n"
+	g.Update("links.md", []byte(src))
+	var broken []string
+	for _, p := range g.Check("links.md", Parse([]byte(src)), nil) {
+		broken = append(broken, p.Link.Raw)
+	}
+	if want := []string{"[b](/docs/#only-in-the-readme)"}; !slices.Equal(broken, want) {
+		t.Errorf("broken %q, want %q", broken, want)
+	}
+}
