@@ -40,8 +40,8 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault, site in a Hugo site and docusaurus in a Docusaurus site), vault (Obsidian: also by note name, .md optional), site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site) or docusaurus (files and the routes of a Docusaurus site: /docs/intro is docs/intro.md)",
-      "enum": ["relative", "vault", "site", "docusaurus"]
+      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault, site in a Hugo site, docusaurus in a Docusaurus site and jekyll in a Jekyll site), vault (Obsidian: also by note name, .md optional), site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site), docusaurus (files and the routes of a Docusaurus site: /docs/intro is docs/intro.md) or jekyll (files and the URLs of a Jekyll site as GitHub Pages serves it, as its _config.yml lays it out: /about.html is about.md)",
+      "enum": ["relative", "vault", "site", "docusaurus", "jekyll"]
     },
     "site": {
       "description": "with markdown_links: site, the site's layout (default: Hugo's)",
@@ -171,7 +171,7 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		MarkdownByName:    p.MarkdownLinks == "vault",
 		AttachmentFolders: p.Folders,
 		Limits:            a.limits,
-	}, markdownByRoot: p.MarkdownLinks == ""}
+	}, markdownByRoot: p.MarkdownLinks == "", jekyll: p.MarkdownLinks == "jekyll"}
 	switch {
 	case p.Docusaurus != nil && p.MarkdownLinks != "" && p.MarkdownLinks != "docusaurus":
 		return nil, fmt.Errorf("links.check: docusaurus is used only with markdown_links: docusaurus (or none, in a Docusaurus site); remove one of them")

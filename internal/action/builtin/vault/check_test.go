@@ -96,7 +96,7 @@ func openNoteDir(t testing.TB, dir string) *noteDir {
 func (d *noteDir) List() []string {
 	var out []string
 	filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
-		if err == nil && e.Type().IsRegular() && strings.HasSuffix(p, ".md") {
+		if err == nil && e.Type().IsRegular() && isNote(p) {
 			rel, _ := filepath.Rel(d.dir, p)
 			out = append(out, filepath.ToSlash(rel))
 		}
@@ -426,6 +426,51 @@ func TestLinksCheckDocusaurusDocsOnly(t *testing.T) {
 	// With the classic preset's layout, the docs are under /docs/.
 	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `[the intro](/intro#start): no page of the site is at "/intro"`) {
 		t.Errorf("the preset's layout: %s", got)
+	}
+}
+
+// TestLinksCheckJekyllSite: in a Jekyll site (its _config.yml at the
+// root), Markdown links are files or the URLs GitHub Pages serves the
+// built site at, as its _config.yml lays it out, unless the action says
+// otherwise; headings have kramdown's anchors; a site that `jekyll new`
+// made writes its pages as .markdown.
+func TestLinksCheckJekyllSite(t *testing.T) {
+	files := map[string]string{
+		"index.markdown": "---\nlayout: home\n---\n\n[about](/about/) [welcome](/jekyll/update/2024/01/15/welcome-to-jekyll.html#a-section) [feed](/feed.xml)\n" +
+			"[by file](about.markdown) [recipe](/recipes/soup/) [gone](/abuot/) [base](/project/about/) [logo](/assets/logo.png)\n",
+		"about.markdown": "---\nlayout: page\ntitle: About\npermalink: /about/\n---\n\n[home](/) [dashes](#a--b) [html](/plain)\n\n## a -- b\n",
+		"_posts/2024-01-15-welcome-to-jekyll.markdown": "---\nlayout: post\ntitle: Welcome\ncategories: jekyll update\n---\n\n## A section\n\n[about](../../../../../about/)\n",
+		"_recipes/soup.md":          "# Soup\n",
+		"_drafts/draft.md":          "[about](/about/)\n",
+		"plain.html":                "<p>plain</p>\n",
+		"assets/logo.png":           "png",
+		"_site/index.html":          "built",
+		"_site/about.md":            "[a copy](/nowhere)\n",
+		"vendor/bundle/x/README.md": "[vendored](/nowhere)\n",
+	}
+	config := "title: Site\ncollections:\n  recipes:\n    output: true\n    permalink: /:collection/:name/\n"
+	// Folders Jekyll leaves out are no part of the site: their links are
+	// read as relative reads them.
+	want := `_site/about.md:1:1: error: broken link [a copy](/nowhere): "nowhere" does not exist
+index.markdown:6:52: error: broken link [gone](/abuot/): no page of the site is at "/abuot/" (did you mean [gone](/about/)?)
+index.markdown:6:68: error: broken link [base](/project/about/): no page of the site is at "/project/about/"
+vendor/bundle/x/README.md:1:1: error: broken link [vendored](/nowhere): "nowhere" does not exist
+`
+	// Without its configuration, the same folder is read as GitHub reads it.
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [about](/about/)`) {
+		t.Errorf("relative mode: %s", got)
+	}
+	files["_config.yml"] = config
+	for _, params := range []string{"", "{markdown_links: jekyll}"} {
+		if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", params)); got != want {
+			t.Errorf("a Jekyll site, %q: findings:\n%s\nwant:\n%s", params, got, want)
+		}
+	}
+	// A project's site is served under its baseurl.
+	files["_config.yml"] = config + "baseurl: /project\n"
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [about](/about/): no page of the site is at "/about/" (did you mean [about](/project/about/)?)`) ||
+		strings.Contains(got, "[base]") {
+		t.Errorf("a project site: %s", got)
 	}
 }
 

@@ -250,8 +250,10 @@ func (n *naming) ignored(p string) bool {
 }
 
 // conventional returns the conventional form of a name and whether the name
-// already is conventional. For a file the extension is kept (lower-cased);
-// the regex style cannot derive a name and returns "".
+// already is conventional. For a file the extension is kept (lower-cased),
+// and so is a leading '_', which site generators read (Jekyll's _posts and
+// _drafts, Hugo's _index.md, files Docusaurus leaves out); the regex style
+// cannot derive a name and returns "".
 func (n *naming) conventional(name string, dir bool) (string, bool) {
 	stem, ext := name, ""
 	if !dir {
@@ -262,11 +264,12 @@ func (n *naming) conventional(name string, dir bool) (string, bool) {
 	if n.pattern != nil {
 		return "", n.pattern.MatchString(stem)
 	}
-	nn := convert(stem, n.sep)
+	rest := strings.TrimLeft(stem, "_")
+	nn := convert(rest, n.sep)
 	if nn == "" {
 		return "", false
 	}
-	nn += strings.ToLower(ext)
+	nn = stem[:len(stem)-len(rest)] + nn + strings.ToLower(ext)
 	return nn, nn == name
 }
 

@@ -195,9 +195,13 @@ func (n *naming) planWrites(ctx context.Context, in action.Input, v *vault, rena
 	}
 	p := &plan{g: g, after: g.Index(), moved: moved, renames: renames, keys: map[string]bool{}}
 	for old, nw := range moved {
-		p.keys[p.after.NameKeyOf(old)] = true
-		p.keys[p.after.NameKeyOf(nw)] = true
+		for _, k := range p.after.KeysOf(old) {
+			p.keys[k] = true
+		}
 		p.after.Move(old, nw)
+		for _, k := range p.after.KeysOf(nw) {
+			p.keys[k] = true
+		}
 	}
 	var writes []plannedWrite
 	for _, src := range rewriteCandidates(g, in.Path, moved, renames, p.keys) {
@@ -343,6 +347,9 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 			if text == "" || strings.HasSuffix(l.Target, "/") {
 				text += "/"
 			}
+			if j := p.after.Options().Jekyll; j != nil {
+				text = p.jekyllURL(srcAfter, l, r, j)
+			}
 			text = links.EncodeDest(text, l.Angle)
 			if p.resolves(srcAfter, l, text, intended, doc) {
 				return text, true
@@ -363,6 +370,38 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 		return t, true
 	}
 	return links.EncodeDest(links.RelPath(path.Dir(srcAfter), intended), l.Angle), true
+}
+
+// jekyllURL writes the URL route of a Jekyll site's page as link l of
+// srcAfter wrote the URL it replaces: without ".html" when l had none (the
+// site serves /about.html as /about too), with the site's base URL when l
+// had it, relative to srcAfter's own URL when l was relative.
+func (p *plan) jekyllURL(srcAfter string, l links.Link, route string, j *links.Jekyll) string {
+	if !strings.HasSuffix(l.Target, ".html") {
+		route = strings.TrimSuffix(route, ".html")
+	}
+	switch {
+	case strings.HasPrefix(l.Target, "/"):
+		if j.BaseURL != "" && strings.HasPrefix(l.Target, j.BaseURL+"/") {
+			return j.BaseURL + route
+		}
+		return route
+	case route == "/":
+		return route
+	}
+	from, ok := p.after.PageURL(srcAfter)
+	if !ok {
+		return route
+	}
+	dir := strings.Trim(from, "/")
+	if !strings.HasSuffix(from, "/") {
+		dir = path.Dir(dir)
+	}
+	rel := links.RelPath(dir, strings.TrimPrefix(strings.TrimSuffix(route, "/"), "/"))
+	if strings.HasSuffix(route, "/") {
+		rel += "/"
+	}
+	return rel
 }
 
 // resolves reports whether l with its target written as text, in srcAfter,

@@ -42,6 +42,36 @@ func TestNamingConvert(t *testing.T) {
 	}
 }
 
+// TestNamingKeepsLeadingUnderscore: a name's leading '_', which site
+// generators read (_posts, _index.md), survives the conversion.
+func TestNamingKeepsLeadingUnderscore(t *testing.T) {
+	for _, style := range []string{"", "{style: snake_case}"} {
+		n := mustNew(t, "naming", style).(*naming)
+		for _, tc := range []struct {
+			name      string
+			dir       bool
+			kebab     string
+			snakeWant string
+		}{
+			{"_posts", true, "_posts", "_posts"},
+			{"_My Posts", true, "_my-posts", "_my_posts"},
+			{"__Init__.md", false, "__init.md", "__init.md"},
+			{"_index.md", false, "_index.md", "_index.md"},
+			{"2024-01-15-Big_News.md", false, "2024-01-15-big-news.md", "2024_01_15_big_news.md"},
+			{"___", true, "", ""},
+		} {
+			want := tc.kebab
+			if style != "" {
+				want = tc.snakeWant
+			}
+			got, ok := n.conventional(tc.name, tc.dir)
+			if got != want || ok != (got == tc.name) {
+				t.Errorf("%s conventional(%q) = %q, %v; want %q", n.style, tc.name, got, ok, want)
+			}
+		}
+	}
+}
+
 func TestNamingReportGolden(t *testing.T) {
 	for _, tc := range []struct{ golden, params string }{
 		{"naming-report.golden", ""},
@@ -210,6 +240,53 @@ func TestNamingFixDocusaurusSite(t *testing.T) {
 	}
 	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
 		t.Errorf("links broken by the renames:\n%s", broken)
+	}
+}
+
+// TestNamingFixJekyllSite: in a Jekyll site a renamed page's and post's
+// URL links take the new URLs in the style they were written in (with
+// ".html" or without, relative to the linking page's URL, with the site's
+// base URL), and links by file the new file; the _posts folder keeps its
+// name.
+func TestNamingFixJekyllSite(t *testing.T) {
+	files := map[string]string{
+		"_config.yml":           "title: Site\n",
+		"docs/Install_Guide.md": "# Install\n\n## Usage\n",
+		"_posts/2024-01-15-Big_News.md": "---\ncategories: news\n---\n# News\n\n" +
+			"[g](../../../../docs/Install_Guide#usage) [h](../../../../docs/Install_Guide.html)\n",
+		"docs/Pinned_Page.md": "---\npermalink: /pinned/\n---\n# Pinned\n",
+		"index.md": "[a](/docs/Install_Guide.html#usage) [b](docs/Install_Guide) [c](docs/Install_Guide.md)\n" +
+			"[d](/news/2024/01/15/Big_News.html) [e](/pinned/) [f](docs/Pinned_Page.md)\n",
+	}
+	d := newNoteDir(t, files)
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	got := d.snapshot(t)
+	want := map[string]string{
+		"index.md": "[a](/docs/install-guide.html#usage) [b](docs/install-guide) [c](docs/install-guide.md)\n" +
+			"[d](/news/2024/01/15/big-news.html) [e](/pinned/) [f](docs/pinned-page.md)\n",
+		"_posts/2024-01-15-big-news.md": "---\ncategories: news\n---\n# News\n\n" +
+			"[g](../../../../docs/install-guide#usage) [h](../../../../docs/install-guide.html)\n",
+	}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s:\n%s\nwant:\n%s\n(tree:\n%s)", p, got[p], w, dump(got))
+		}
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("links broken by the renames:\n%s", broken)
+	}
+
+	// A project's site: its URLs start with its base URL.
+	files["_config.yml"] = "title: Site\nbaseurl: /project\n"
+	files["index.md"] = "[a](/project/docs/Install_Guide.html#usage) [d](/project/news/2024/01/15/Big_News)\n"
+	d = newNoteDir(t, files)
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.snapshot(t)["index.md"], "[a](/project/docs/install-guide.html#usage) [d](/project/news/2024/01/15/big-news)\n"; got != want {
+		t.Errorf("a project's site:\n%s\nwant:\n%s", got, want)
 	}
 }
 

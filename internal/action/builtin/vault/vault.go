@@ -76,13 +76,18 @@ type vaults struct {
 	// action's markdown_links left it to the root): as Obsidian resolves
 	// them in an Obsidian vault (Options.MarkdownByName), as Hugo serves
 	// them in a Hugo site (Options.Site), as Docusaurus builds them in a
-	// Docusaurus site (Options.Docusaurus), else relative.
+	// Docusaurus site (Options.Docusaurus), as GitHub Pages serves a Jekyll
+	// site (Options.Jekyll), else relative.
 	markdownByRoot bool
 	// docusaurus is the layout of a root that is a Docusaurus site (nil:
 	// the classic preset's).
 	docusaurus *links.Docusaurus
-	mu         sync.Mutex
-	m          map[any]*vault
+	// jekyll reads every root's Markdown links as GitHub Pages serves a
+	// Jekyll site (markdown_links: jekyll), with the layout its
+	// _config.yml gives.
+	jekyll bool
+	mu     sync.Mutex
+	m      map[any]*vault
 }
 
 func (vs *vaults) get(d action.Docs) *vault {
@@ -112,10 +117,20 @@ func (vs *vaults) get(d action.Docs) *vault {
 				if opts.Docusaurus == nil {
 					opts.Docusaurus = links.DocusaurusSite()
 				}
+			case links.IsJekyllSite(d.Stat):
+				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
 			case links.IsObsidianVault(d.Stat):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
 				opts.MarkdownByName = true
+			}
+		}
+		if vs.jekyll {
+			if d != nil {
+				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
+			}
+			if opts.Jekyll == nil {
+				opts.Jekyll = links.JekyllSite()
 			}
 		}
 		v = newVault(opts)
