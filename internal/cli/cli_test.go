@@ -601,6 +601,53 @@ func TestInitDocusaurusSite(t *testing.T) {
 	}
 }
 
+// TestInitJekyllSite: in a Jekyll site laid out as `jekyll new` lays one
+// out (its pages .markdown, a post, the site built into _site/), the
+// starter includes the pages, leaves out what Jekyll builds and installs,
+// stamps last_modified_at and checks links as the URLs GitHub Pages
+// serves; init says that Jekyll would publish scribe.yaml.
+func TestInitJekyllSite(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"_config.yml": "title: Your awesome title\nbaseurl: \"\"\ntheme: minima\nplugins:\n  - jekyll-feed\n",
+		"index.markdown": "---\nlayout: home\n---\n\nRead [about me](/about/) and [the welcome post](/jekyll/update/2026/12/07/welcome-to-jekyll.html).\n" +
+			"See [about]({{ \"/about/\" | relative_url }}) and [the feed](/feed.xml).\n",
+		"about.markdown": "---\nlayout: page\ntitle: About\npermalink: /about/\n---\n\nThis is the base Jekyll theme.\n",
+		"_posts/2026-12-07-welcome-to-jekyll.markdown": "---\nlayout: post\ntitle:  \"Welcome to Jekyll!\"\ndate:   2026-12-07 10:48:03 +0000\ncategories: jekyll update\n---\n" +
+			"You’ll find this post in your `_posts` directory.\n\n{% highlight ruby %}\ndef print_hi(name)\nend\n{% endhighlight %}\n",
+		"404.html":         "---\npermalink: /404.html\nlayout: default\n---\n<h1>404</h1>\n",
+		"_site/index.html": "<p>built</p>\n",
+		"_site/feed.xml":   "<feed/>\n",
+		"vendor/bundle/ruby/3.1.0/gems/minima-2.5.1/README.md": "[a link](/nowhere)\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, "_site/ is the site this Jekyll site builds: left out") ||
+		!strings.Contains(out, "note: Jekyll copies scribe.yaml into the site it builds") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), "markdown_links: jekyll") || !strings.Contains(string(b), "last_modified_at:") {
+		t.Errorf("scribe.yaml:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "3 files") || !strings.Contains(errOut, "0 findings") {
+		t.Fatalf("first run: exit %d, want 0 and no findings\n%s\n%s", code, out, errOut)
+	}
+	writeFiles(t, dir, map[string]string{
+		"about.markdown": "---\nlayout: page\ntitle: About\npermalink: /about-me/\n---\n\nBack [home](/).\n",
+	})
+	code, out, errOut = scribe(t, "check", "-c", cfg)
+	if code != 1 || !strings.Contains(out, `index.markdown:5:6: error: broken link [about me](/about/): no page of the site is at "/about/" (did you mean [about me](/about-me/)?)`) ||
+		strings.Count(out, "error: broken") != 1 {
+		t.Errorf("check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Excluded from the site, scribe.yaml is not published: no note.
+	os.Remove(cfg)
+	writeFiles(t, dir, map[string]string{"_config.yml": "title: Site\nexclude: [scribe.yaml]\n"})
+	if code, out, _ := scribe(t, "init", dir); code != 0 || strings.Contains(out, "note:") {
+		t.Errorf("init with scribe.yaml excluded: exit %d, %q", code, out)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

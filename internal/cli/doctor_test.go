@@ -322,6 +322,23 @@ func TestDoctorRootKinds(t *testing.T) {
 		t.Errorf("fix %q, want %q", r.Fix, want)
 	}
 
+	// A Jekyll site, which would publish scribe.yaml unless it excludes it.
+	jk, jkCfg, _ := doctorVault(t, "")
+	writeFiles(t, jk, map[string]string{"_config.yml": "title: Blog\n"})
+	_, rs = doctorJSON(t, "-c", jkCfg)
+	wantResult(t, rs, "roots", "ok", "root "+jk+" (a Jekyll site: links.check reads Markdown links as GitHub Pages serves it, files and the URLs of its pages)")
+	r = wantResult(t, rs, "roots", "warn", "the Jekyll site "+jk+" copies "+jkCfg+" into the site it builds, which serves it at /scribe.yaml")
+	if want := "add scribe.yaml to the exclude list of " + filepath.Join(jk, "_config.yml"); r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+	writeFiles(t, jk, map[string]string{"_config.yml": "title: Blog\nexclude: [scribe.yaml]\n"})
+	_, rs = doctorJSON(t, "-c", jkCfg)
+	for _, r := range rs {
+		if r.Status == "warn" && strings.Contains(r.Message, "copies") {
+			t.Errorf("scribe.yaml excluded: %s", r.Message)
+		}
+	}
+
 	mk, mkCfg, _ := doctorVault(t, "")
 	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})
 	_, rs = doctorJSON(t, "-c", mkCfg)

@@ -56,6 +56,9 @@ func newInitCmd(g *globals) *cobra.Command {
 			for _, why := range skipped {
 				fmt.Fprintf(g.stdout, "%s: left out (exclude)\n", why)
 			}
+			if j := links.ReadJekyllSite(folderFS(dir)); j != nil && j.Publishes("scribe.yaml") {
+				fmt.Fprintf(g.stdout, "note: Jekyll copies scribe.yaml into the site it builds; add it to the exclude list of %s\n", filepath.Join(dir, links.JekyllConfig))
+			}
 			fmt.Fprintf(g.stdout, "wrote %s; try `scribe check` next\n", path)
 			return nil
 		},
@@ -87,6 +90,9 @@ func starterFor(dir string) ([]byte, []string) {
 	}
 	if links.IsDocusaurusSite(stat) {
 		return docusaurusStarter()
+	}
+	if links.IsJekyllSite(stat) {
+		return jekyllStarter()
 	}
 	if lq := logseqGraph(dir); lq != nil {
 		return logseqStarter(lq)
@@ -216,6 +222,33 @@ func docusaurusStarter() ([]byte, []string) {
 		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
 	}
 	return s, []string{"versioned_docs/ holds the docs of this Docusaurus site's released versions", "i18n/ holds this Docusaurus site's translations"}
+}
+
+// jekyllStarter is the starter for a Jekyll site: it includes the
+// .markdown pages `jekyll new` writes, leaves out the built site (_site/),
+// Jekyll's cache and the gems Bundler installs into vendor/, stamps
+// last_modified_at (the field jekyll-seo-tag and jekyll-sitemap read a
+// page's modification date from), and checks links as the URLs GitHub
+// Pages serves (see links.Jekyll).
+func jekyllStarter() ([]byte, []string) {
+	s := config.Starter
+	for _, r := range []struct{ old, new string }{
+		{`include: ["**/*.md"]`, `include: ["**/*.md", "**/*.markdown"]`},
+		{`files: "**/*.md"           # a glob or a list of globs`, `files: ["**/*.md", "**/*.markdown"]   # a glob or a list of globs`},
+		{starterExclude, "# A Jekyll site: the site it builds, its cache and the gems Bundler\n" +
+			"# installs are left alone.\n" +
+			`exclude: ["tests/**", "_site/**", ".jekyll-cache/**", "vendor/**"]`},
+		{"id: stamp-updated ", "id: stamp-last-modified "},
+		{`Stamp "updated" when you edit a note`, `Stamp "last_modified_at" when you edit a page`},
+		{`          updated: '{{ now | date "2006-01-02" }}'`, `          last_modified_at: '{{ now | date "2006-01-02" }}'   # read by jekyll-seo-tag and jekyll-sitemap`},
+		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: jekyll   # files, and the URLs GitHub Pages serves: /about.html is about.md\n"},
+	} {
+		if !bytes.Contains(s, []byte(r.old)) {
+			return config.Starter, nil // the starter changed: better the plain one than half of this
+		}
+		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
+	}
+	return s, []string{"_site/ is the site this Jekyll site builds", ".jekyll-cache/ is Jekyll's cache", "vendor/ holds the gems Bundler installs"}
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

@@ -85,6 +85,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 		}
 		out = append(out, Result{Status: OK, Message: msg})
 		out = append(out, docusaurusRoutes(dir, env.Config)...)
+		out = append(out, jekyllPublishes(dir, env.ConfigFile)...)
 		out = append(out, nestedSites(dir)...)
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
@@ -102,6 +103,8 @@ func rootKinds(dir string) []string {
 		kinds = append(kinds, "a Hugo site: links.check reads Markdown links as the URLs it serves")
 	} else if links.IsDocusaurusSite(stat) {
 		kinds = append(kinds, "a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages")
+	} else if links.IsJekyllSite(stat) {
+		kinds = append(kinds, "a Jekyll site: links.check reads Markdown links as GitHub Pages serves it, files and the URLs of its pages")
 	}
 	if links.IsMkDocsSite(stat) {
 		kinds = append(kinds, "an MkDocs site: links.check gives headings the anchors MkDocs makes")
@@ -144,6 +147,8 @@ func nestedSites(dir string) []Result {
 			kind = "a Docusaurus site"
 		case links.IsMkDocsSite(stat):
 			kind = "an MkDocs site"
+		case links.IsJekyllSite(stat):
+			kind = "a Jekyll site"
 		default:
 			continue
 		}
@@ -152,6 +157,26 @@ func nestedSites(dir string) []Result {
 			Fix:     fmt.Sprintf("add %s to roots (and exclude it from %s), or give it a configuration of its own", sub, dir)})
 	}
 	return out
+}
+
+// jekyllPublishes warns when the Jekyll site dir would copy the
+// configuration file into the site it builds, where anyone can read it:
+// Jekyll copies every file it does not exclude and whose name does not
+// start with '_' or '.'.
+func jekyllPublishes(dir, file string) []Result {
+	stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) }
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+	j := links.ReadJekyllSite(stat, read)
+	if j == nil {
+		return nil
+	}
+	rel, err := filepath.Rel(dir, file)
+	if err != nil || !filepath.IsLocal(rel) || !j.Publishes(filepath.ToSlash(rel)) {
+		return nil
+	}
+	return []Result{{Status: Warn,
+		Message: fmt.Sprintf("the Jekyll site %s copies %s into the site it builds, which serves it at %s", dir, file, "/"+filepath.ToSlash(rel)),
+		Fix:     fmt.Sprintf("add %s to the exclude list of %s", filepath.ToSlash(rel), filepath.Join(dir, links.JekyllConfig))}}
 }
 
 // rootRoutes is a Docusaurus configuration's setting of a plugin's routes
