@@ -53,16 +53,20 @@
 // graph (Options.Logseq) wiki links name pages (namespaces, journal dates,
 // aliases) and ((uuid)) block references name blocks by their id::
 // property; see Logseq. In a static site Markdown links are the URLs it
-// serves: Hugo's (Options.Site; see Site) or a Docusaurus site's routes,
+// serves: Hugo's (Options.Site; see Site), a Docusaurus site's routes,
 // made from its documents' paths and front matter (Options.Docusaurus; see
-// Docusaurus). Targets holding a template expression ("{{", "{%", "<%")
-// are filled in before anyone follows them, and are not checked.
+// Docusaurus), or the URLs GitHub Pages serves a Jekyll site at, made from
+// its _config.yml, paths and front matter (Options.Jekyll; see Jekyll).
+// Targets holding a template expression ("{{", "{%", "<%") are filled in
+// before anyone follows them, and are not checked.
 //
 // Heading anchors of Markdown links are GitHub slugs (see Slug): lower case,
 // punctuation dropped except '-' and '_', spaces to '-', letters of every
 // script kept, duplicates numbered "-1", "-2"; a heading's explicit id in a
 // trailing attribute block ("## Set up {#setup}") is its anchor instead, as
-// Hugo reads one. Wiki heading fragments match by HeadingKey, which ignores
+// Hugo reads one. An MkDocs, Docusaurus or Jekyll site's anchors are those
+// its generator makes (Options.MkDocs, docusaurusHeadings,
+// jekyllHeadings). Wiki heading fragments match by HeadingKey, which ignores
 // case, punctuation and spacing.
 //
 // # Why hand-written

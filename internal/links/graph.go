@@ -138,8 +138,8 @@ func (g *Graph) AddFile(p string) []string {
 	return g.put(p, entry{}, permalink{})
 }
 
-// put records p's entry; pl is its place among a site's routes
-// (the zero permalink for none). Callers hold mu.
+// put records p's entry; pl is its place among a site's routes (the zero
+// permalink for none). Callers hold mu.
 func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	id, known := g.ids[p]
 	var old entry
@@ -193,15 +193,15 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	return sortedKeys(affected)
 }
 
-// anyRoute is the key in refs of the links of a Docusaurus or Jekyll site whose
-// route has no name of its own to be found under ("./", "../"): every
-// route that comes or goes re-checks them. No name key is "/": NameKey
-// gives a base name.
+// anyRoute is the key in refs of the links of a Docusaurus or Jekyll
+// site whose route has no name of its own to be found under ("./",
+// "../"): every route that comes or goes re-checks them. No name key is
+// "/": NameKey gives a base name.
 const anyRoute = "/"
 
-// reroute moves p to pl's route in a site's routes ("" for
-// none) and adds to affected the documents whose links may name its old or
-// its new route. Callers hold mu.
+// reroute moves p to pl's route in a site's routes ("" for none) and adds
+// to affected the documents whose links may name its old or its new route.
+// Callers hold mu.
 func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
 	old := g.idx.setRoute(p, pl)
 	if old == pl.route {
@@ -338,14 +338,13 @@ func (g *Graph) fileReferrers(p string, affected map[string]struct{}) {
 	}
 }
 
-// fileKeys are the keys in refs of the links that may name the file p.
+// fileKeys are the keys in refs of the links that may name the file p
+// (Index.KeysOf), and in a Jekyll site those of "./" and "../" for a
+// folder's index.html.
 func (g *Graph) fileKeys(p string) []string {
-	keys := []string{g.idx.nameKey(p)}
-	if g.idx.opts.Jekyll != nil {
-		keys = append(keys, jekyllKey(p)) // served at its path
-		if path.Base(p) == "index.html" {
-			keys = append(keys, anyRoute) // a folder's page: "./", "../"
-		}
+	keys := g.idx.KeysOf(p)
+	if g.idx.opts.Jekyll != nil && path.Base(p) == "index.html" {
+		keys = append(keys, anyRoute)
 	}
 	return keys
 }
@@ -467,10 +466,9 @@ func (g *Graph) Linkers(p string) []string {
 		}
 	}
 	for _, k := range g.fileKeys(p) {
-		look(k)
+		look(k) // its name, its URL in a site
 	}
 	if e := g.lookup(p); e != nil && e.route != "" {
-		look(g.idx.routeNameKey(e.route)) // links to a site page's URL
 		look(anyRoute)
 	}
 	if e := g.lookup(p); e != nil && g.idx.opts.Logseq != nil {

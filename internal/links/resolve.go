@@ -130,10 +130,10 @@ type Resolution struct {
 	// resolve.
 	Probe []string
 	// URL is the site URL path a link was looked up as (Options.Site,
-	// Options.Docusaurus), for messages.
+	// Options.Docusaurus, Options.Jekyll), for messages.
 	URL string
-	// Route is true when URL was looked up among a Docusaurus or Jekyll site's
-	// routes; Probe then holds the files that could have served it.
+	// Route is true when URL was looked up among a Docusaurus or Jekyll
+	// site's routes; Probe then holds the files that could have served it.
 	Route bool
 	// Page is true for a wiki link that names no page of a Logseq graph
 	// (Options.Logseq); Probe holds the file such a page would be.
