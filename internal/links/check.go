@@ -217,7 +217,7 @@ func (g *Graph) suggest(p *Problem) {
 		if l.Kind == BlockRef {
 			return // a uuid: nothing is close by meaning
 		}
-		if p.Route {
+		if p.Route && g.idx.router() != nil {
 			g.suggestRoute(p)
 			return
 		}
@@ -351,6 +351,22 @@ func (g *Graph) targetText(src string, l Link, target string) string {
 	p := RelPath(path.Dir(src), target)
 	if strings.HasPrefix(l.Target, "/") {
 		p = "/" + target
+	}
+	if v := g.idx.opts.VitePress; v != nil {
+		// A page's URL, in the link's style: from the source folder, and
+		// without ".md" when the link had none.
+		if rel, ok := v.page(target); ok && strings.HasPrefix(l.Target, "/") {
+			p = "/" + rel
+		}
+		switch {
+		case strings.HasSuffix(l.Target, ".html"):
+			p = trimMDExt(p) + ".html"
+		case !hasMDExt(l.Target):
+			p = trimMDExt(p)
+		}
+		if strings.HasPrefix(l.Target, "./") && !strings.HasPrefix(p, ".") {
+			p = "./" + p
+		}
 	}
 	return EncodeDest(p, l.Angle)
 }

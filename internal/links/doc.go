@@ -55,8 +55,10 @@
 // property; see Logseq. In a static site Markdown links are the URLs it
 // serves: Hugo's (Options.Site; see Site), a Docusaurus site's routes,
 // made from its documents' paths and front matter (Options.Docusaurus; see
-// Docusaurus), or the URLs GitHub Pages serves a Jekyll site at, made from
-// its _config.yml, paths and front matter (Options.Jekyll; see Jekyll).
+// Docusaurus), the URLs GitHub Pages serves a Jekyll site at, made from
+// its _config.yml, paths and front matter (Options.Jekyll; see Jekyll), or
+// a VitePress site's pages, ".md" optional (Options.VitePress; see
+// VitePress).
 // Targets holding a template expression ("{{", "{%", "<%") are filled in
 // before anyone follows them, and are not checked.
 //
@@ -64,9 +66,9 @@
 // punctuation dropped except '-' and '_', spaces to '-', letters of every
 // script kept, duplicates numbered "-1", "-2"; a heading's explicit id in a
 // trailing attribute block ("## Set up {#setup}") is its anchor instead, as
-// Hugo reads one. An MkDocs, Docusaurus or Jekyll site's anchors are those
-// its generator makes (Options.MkDocs, docusaurusHeadings,
-// jekyllHeadings). Wiki heading fragments match by HeadingKey, which ignores
+// Hugo reads one. An MkDocs, Docusaurus, Jekyll or VitePress site's
+// anchors are those its generator makes (Options.MkDocs,
+// docusaurusHeadings, jekyllHeadings, vitepressHeadings). Wiki heading fragments match by HeadingKey, which ignores
 // case, punctuation and spacing.
 //
 // # Why hand-written

@@ -171,6 +171,37 @@ func FuzzResolveJekyll(f *testing.F) {
 	})
 }
 
+// FuzzResolveVitePress resolves any link target and slugs any heading in
+// a VitePress site whose pages are in a source folder: a link resolves
+// only to a document or file the graph holds, or to nothing.
+func FuzzResolveVitePress(f *testing.F) {
+	for _, s := range []string{
+		"/", "/guide/", "/guide", "intro", "./intro.md", "../", "./", "/../x", "index.md", "/Index.MD", "/logo.png",
+		"intro.html?x=1", "//x", "%2e%2e/", "/a/./b/../c/", "", "v1.2", "a.PDF", "../../..", "C++ & C# 1. ü",
+	} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, target, heading string) {
+		files := map[string]string{
+			"docs/index.md": "# A\n", "docs/guide/index.md": "## " + heading + "\n", "docs/guide/intro.md": "",
+			"docs/public/logo.png": "", "docs/.hidden/x.md": "", "README.md": "",
+		}
+		g := vault(t, Options{VitePress: &VitePress{SrcDir: "docs"}}, files)
+		content := "[x](" + target + ") [y](<" + target + ">) [z](" + target + "#" + vitepressSlug(heading) + ")"
+		for src := range files {
+			doc := Parse([]byte(content))
+			for _, l := range doc.Links {
+				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
+				}
+			}
+			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
+				_ = p.Message()
+			}
+		}
+	})
+}
+
 // FuzzAliasesFast holds the line reader of aliases to the YAML parser: where
 // it reads a block and the parser reads the block too, they agree.
 func FuzzAliasesFast(f *testing.F) {

@@ -112,6 +112,8 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 		doc = docusaurusHeadings(doc)
 	case g.idx.opts.Jekyll != nil:
 		doc = jekyllHeadings(doc)
+	case g.idx.opts.VitePress != nil:
+		doc = vitepressHeadings(doc)
 	}
 	var pl permalink
 	if rt := g.idx.router(); rt != nil {
@@ -393,6 +395,17 @@ func (g *Graph) keys(t string, f func(k string)) {
 			f(anyRoute)
 			return
 		}
+	}
+	if g.idx.opts.VitePress != nil && t[0] == 'm' {
+		// A page by its URL (intro.html is intro.md), a folder's by its
+		// index.md.
+		if u, ok := strings.CutSuffix(t[1:], ".html"); ok {
+			f(NameKey(u))
+		}
+		if k == "." || k == ".." || strings.HasSuffix(t[1:], "/") {
+			f("index")
+		}
+		return
 	}
 	if g.idx.opts.Site == nil || t[0] != 'm' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
 		return

@@ -64,6 +64,14 @@ func TestIncrementalMatchesRebuildDocusaurus(t *testing.T) {
 	}
 }
 
+func TestIncrementalMatchesRebuildVitePress(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, "vitepress")
+		})
+	}
+}
+
 func TestIncrementalMatchesRebuildJekyll(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -97,6 +105,12 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		files = []string{"static/img.png", "docs/01-guides/map.png", "src/pages/index.js"}
 		opts = Options{Docusaurus: DocusaurusSite(), CaseSensitive: r.Intn(4) == 0}
 		randomNote = randomDocusaurusNote
+	case "vitepress":
+		paths = []string{"index.md", "guide/index.md", "guide/intro.md", "guide/Intro.md", "api/ref.md", "api/index.md",
+			".vitepress/theme/x.md", "guide/deep/page.md"}
+		files = []string{"public/logo.png", "guide/img.png", "public/legacy.html", "public/guide/old.html"}
+		opts = Options{VitePress: VitePressSite(), CaseSensitive: r.Intn(4) == 0}
+		randomNote = randomVitePressNote
 	case "jekyll":
 		paths = []string{"index.md", "about.md", "docs/index.md", "docs/install.md", "_posts/2024-01-15-hello.md",
 			"blog/_posts/2024-01-16-bye.md", "_drafts/draft.md", "docs/README.md"}
@@ -283,6 +297,18 @@ func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) stri
 		b.WriteString("id: " + []string{"setup", "other", "intro"}[r.Intn(3)] + "\n")
 	}
 	b.WriteString("title: T\n---\n")
+	writeURLPage(r, &b, urls)
+	return b.String()
+}
+
+// randomVitePressNote writes a page of a VitePress site with random links
+// to its pages (with and without ".md" or ".html", relative, to folders)
+// and files.
+func randomVitePressNote(r *rand.Rand, self string, paths, files []string) string {
+	urls := []string{"/", "/guide/", "/guide", "/guide/intro", "/guide/intro.html", "/guide/Intro.md", "intro", "./intro.md",
+		"../api/ref", "/api/", "./", "../", "deep/page", "/logo.png", "img.png", "/legacy", "/legacy.html", "/guide/old",
+		"/missing", "index.md", "/api/index"}
+	var b strings.Builder
 	writeURLPage(r, &b, urls)
 	return b.String()
 }

@@ -47,6 +47,10 @@ type Options struct {
 	// serves a Jekyll site (see Jekyll), and headings have the anchors
 	// kramdown makes; Site and MarkdownByName are then ignored.
 	Jekyll *Jekyll
+	// VitePress, when set, makes Markdown links resolve as a VitePress
+	// site's build reads them (see VitePress), and headings have the
+	// anchors VitePress makes; Site and MarkdownByName are then ignored.
+	VitePress *VitePress
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits
@@ -130,10 +134,11 @@ type Resolution struct {
 	// resolve.
 	Probe []string
 	// URL is the site URL path a link was looked up as (Options.Site,
-	// Options.Docusaurus, Options.Jekyll), for messages.
+	// Options.Docusaurus, Options.Jekyll, Options.VitePress), for messages.
 	URL string
-	// Route is true when URL was looked up among a Docusaurus or Jekyll
-	// site's routes; Probe then holds the files that could have served it.
+	// Route is true when URL was looked up among a Docusaurus, Jekyll or
+	// VitePress site's pages; Probe then holds the files that could have
+	// served it.
 	Route bool
 	// Page is true for a wiki link that names no page of a Logseq graph
 	// (Options.Logseq); Probe holds the file such a page would be.
@@ -531,6 +536,9 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	}
 	if x.opts.Jekyll != nil {
 		return x.resolveJekyll(src, l.Target)
+	}
+	if x.opts.VitePress != nil {
+		return x.resolveVitePress(src, l.Target)
 	}
 	if x.opts.Site != nil {
 		return x.resolveSite(src, l.Target)
