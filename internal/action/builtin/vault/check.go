@@ -40,8 +40,8 @@ const linksCheckSchema = `{
       "type": "boolean"
     },
     "markdown_links": {
-      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault, site in a Hugo site, docusaurus in a Docusaurus site and jekyll in a Jekyll site), vault (Obsidian: also by note name, .md optional), site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site), docusaurus (files and the routes of a Docusaurus site: /docs/intro is docs/intro.md) or jekyll (files and the URLs of a Jekyll site as GitHub Pages serves it, as its _config.yml lays it out: /about.html is about.md)",
-      "enum": ["relative", "vault", "site", "docusaurus", "jekyll"]
+      "description": "how Markdown links resolve: relative (as GitHub renders them; the default, but vault in an Obsidian vault, site in a Hugo site, docusaurus in a Docusaurus site, jekyll in a Jekyll site and vitepress in a VitePress site), vault (Obsidian: also by note name, .md optional), site (URLs of a static site such as Hugo's: /docs/install/ is content/docs/install.md; see site), docusaurus (files and the routes of a Docusaurus site: /docs/intro is docs/intro.md), jekyll (files and the URLs of a Jekyll site as GitHub Pages serves it, as its _config.yml lays it out: /about.html is about.md) or vitepress (the pages of a VitePress site, .md optional: /guide/intro is guide/intro.md; see vitepress)",
+      "enum": ["relative", "vault", "site", "docusaurus", "jekyll", "vitepress"]
     },
     "site": {
       "description": "with markdown_links: site, the site's layout (default: Hugo's)",
@@ -64,6 +64,14 @@ const linksCheckSchema = `{
         "blog_url": {"description": "the blog's routeBasePath (default /blog)", "type": "string", "minLength": 1},
         "pages": {"description": "folder of the pages (default src/pages)", "type": "string", "minLength": 1},
         "static": {"description": "folders whose files the site serves at its root (default [static])", "type": "array", "items": {"type": "string", "minLength": 1}}
+      }
+    },
+    "vitepress": {
+      "description": "in a VitePress site (markdown_links: vitepress, or a root holding .vitepress/config.js), where its pages are, when its configuration's srcDir moves them",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "src_dir": {"description": "the source folder of the pages, relative to the root (default: the root)", "type": "string", "minLength": 1}
       }
     },
     "anchors": {
@@ -119,6 +127,9 @@ type linksCheckParams struct {
 	MaxAnchors    int               `json:"max_anchors"`
 	Site          *siteParams       `json:"site"`
 	Docusaurus    *docusaurusParams `json:"docusaurus"`
+	VitePress     *struct {
+		SrcDir string `json:"src_dir"`
+	} `json:"vitepress"`
 }
 
 // docusaurusParams is the layout of a Docusaurus site.
@@ -183,6 +194,25 @@ func newLinksCheck(params any, _ action.Build) (action.Action, error) {
 		a.vaults.docusaurus = d
 		if p.MarkdownLinks == "docusaurus" {
 			a.vaults.opts.Docusaurus = d
+		}
+	}
+	switch {
+	case p.VitePress != nil && p.MarkdownLinks != "" && p.MarkdownLinks != "vitepress":
+		return nil, fmt.Errorf("links.check: vitepress is used only with markdown_links: vitepress (or none, in a VitePress site); remove one of them")
+	case p.VitePress != nil || p.MarkdownLinks == "vitepress":
+		v := links.VitePressSite()
+		if p.VitePress != nil {
+			dir, err := siteFolder("vitepress.src_dir", p.VitePress.SrcDir)
+			if err != nil {
+				return nil, fmt.Errorf("links.check: %w", err)
+			}
+			if dir != "." {
+				v.SrcDir = dir
+			}
+		}
+		a.vaults.vitepress = v
+		if p.MarkdownLinks == "vitepress" {
+			a.vaults.opts.VitePress = v
 		}
 	}
 	if p.MarkdownLinks == "site" {

@@ -474,6 +474,44 @@ vendor/bundle/x/README.md:1:1: error: broken link [vendored](/nowhere): "nowhere
 	}
 }
 
+// TestLinksCheckVitePressSite: in a VitePress site (its .vitepress/config
+// at the root), Markdown links name pages as VitePress's build reads them,
+// .md optional, and headings have VitePress's anchors, unless the action
+// says otherwise; a srcDir is given as vitepress.src_dir.
+func TestLinksCheckVitePressSite(t *testing.T) {
+	files := map[string]string{
+		"guide/index.md":           "# Guide\n\n[start](./getting-started#c-c) [home](/) [logo](/logo.png) [gone](./getting-stared) [folder](/guide)\n",
+		"guide/getting-started.md": "# Getting started\n\n## C++ & C#\n\n[back](./) [api](../api/reference.md#_1-setup)\n",
+		"api/reference.md":         "# Reference\n\n## 1. Setup\n",
+		"index.md":                 "# Home\n",
+		"public/logo.png":          "png",
+	}
+	want := `guide/index.md:3:60: error: broken link [gone](./getting-stared): no page of the site is at "/guide/getting-stared" (did you mean [gone](./getting-started)?)
+guide/index.md:3:85: error: broken link [folder](/guide): no page of the site is at "/guide"
+`
+	// Without its configuration, the same folder is read as GitHub reads it.
+	if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", "")); !strings.Contains(got, `broken link [start](./getting-started#c-c)`) {
+		t.Errorf("relative mode: %s", got)
+	}
+	files[".vitepress/config.mts"] = "export default { title: 'Docs' }\n"
+	for _, params := range []string{"", "{markdown_links: vitepress}"} {
+		if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", params)); got != want {
+			t.Errorf("a VitePress site, %q: findings:\n%s\nwant:\n%s", params, got, want)
+		}
+	}
+	// Its pages in docs/ (srcDir: 'docs'): /guide/ is docs/guide/index.md.
+	moved := map[string]string{".vitepress/config.mts": "export default { srcDir: 'docs' }\n", "README.md": "[guide](docs/guide/index.md)\n"}
+	for p, c := range files {
+		if p != ".vitepress/config.mts" {
+			moved["docs/"+p] = c
+		}
+	}
+	want = strings.ReplaceAll(want, "guide/index.md:", "docs/guide/index.md:")
+	if got, _ := newNoteDir(t, moved).runAll(t, mustNew(t, "links.check", "{vitepress: {src_dir: docs}}")); got != want {
+		t.Errorf("src_dir docs: findings:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // TestLinksCheckMkDocsSite: in an MkDocs site (its mkdocs.yml at the root)
 // headings have the anchors MkDocs makes, whatever markdown_links says.
 func TestLinksCheckMkDocsSite(t *testing.T) {

@@ -233,7 +233,7 @@ func TestNamingFixDocusaurusSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := d.snapshot(t)
-	want := "[odd](/docs/my-guides/odd-name#part) [file](my-guides/odd-name.md) [angle](</docs/my-guides/odd-name/>)\n" +
+	want := "[odd](/docs/my-guides/odd-name#part) [file](./my-guides/odd-name.md) [angle](</docs/my-guides/odd-name/>)\n" +
 		"[rel](/docs/my-guides/odd-name) [pinned](/docs/pinned) [pinned file](my-guides/pinned.md)\n"
 	if j := got["docs/links.md"]; j != want {
 		t.Errorf("the linking doc:\n%s\nwant:\n%s\n(tree:\n%s)", j, want, dump(got))
@@ -287,6 +287,27 @@ func TestNamingFixJekyllSite(t *testing.T) {
 	}
 	if got, want := d.snapshot(t)["index.md"], "[a](/project/docs/install-guide.html#usage) [d](/project/news/2024/01/15/big-news)\n"; got != want {
 		t.Errorf("a project's site:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestNamingFixVitePressSite: in a VitePress site a renamed page's links
+// keep their style, without ".md" or with it, from the site's root or
+// relative.
+func TestNamingFixVitePressSite(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		".vitepress/config.mts":    "export default {}\n",
+		"guide/Getting_Started.md": "# Getting started\n\n## Install\n",
+		"index.md":                 "[a](/guide/Getting_Started#install) [b](./guide/Getting_Started) [c](guide/Getting_Started.md) [d](/guide/Getting_Started.html)\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	got := d.snapshot(t)
+	if want := "[a](/guide/getting-started#install) [b](./guide/getting-started) [c](guide/getting-started.md) [d](/guide/getting-started.html)\n"; got["index.md"] != want {
+		t.Errorf("index.md:\n%s\nwant:\n%s\n(tree:\n%s)", got["index.md"], want, dump(got))
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("links broken by the rename:\n%s", broken)
 	}
 }
 

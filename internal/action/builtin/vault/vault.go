@@ -77,7 +77,8 @@ type vaults struct {
 	// them in an Obsidian vault (Options.MarkdownByName), as Hugo serves
 	// them in a Hugo site (Options.Site), as Docusaurus builds them in a
 	// Docusaurus site (Options.Docusaurus), as GitHub Pages serves a Jekyll
-	// site (Options.Jekyll), else relative.
+	// site (Options.Jekyll), as VitePress builds a VitePress site
+	// (Options.VitePress), else relative.
 	markdownByRoot bool
 	// docusaurus is the layout of a root that is a Docusaurus site (nil:
 	// the classic preset's).
@@ -86,8 +87,11 @@ type vaults struct {
 	// Jekyll site (markdown_links: jekyll), with the layout its
 	// _config.yml gives.
 	jekyll bool
-	mu     sync.Mutex
-	m      map[any]*vault
+	// vitepress is the layout of a root that is a VitePress site (nil:
+	// its source folder the root).
+	vitepress *links.VitePress
+	mu        sync.Mutex
+	m         map[any]*vault
 }
 
 func (vs *vaults) get(d action.Docs) *vault {
@@ -119,6 +123,11 @@ func (vs *vaults) get(d action.Docs) *vault {
 				}
 			case links.IsJekyllSite(d.Stat):
 				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
+			case links.IsVitePressSite(d.Stat):
+				opts.VitePress = vs.vitepress
+				if opts.VitePress == nil {
+					opts.VitePress = links.VitePressSite()
+				}
 			case links.IsObsidianVault(d.Stat):
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
