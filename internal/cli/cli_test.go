@@ -648,6 +648,40 @@ func TestInitJekyllSite(t *testing.T) {
 	}
 }
 
+// TestInitVitePressSite: in a VitePress site laid out as `npx vitepress
+// init` lays one out, the starter leaves VitePress's cache and build out
+// and checks links as VitePress's build reads them: pages without .md,
+// VitePress's anchors.
+func TestInitVitePressSite(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		".vitepress/config.mts": "import { defineConfig } from 'vitepress'\n\nexport default defineConfig({\n  title: \"My Awesome Project\",\n  themeConfig: {\n    nav: [{ text: 'Home', link: '/' }],\n  }\n})\n",
+		"index.md": "---\nlayout: home\n\nhero:\n  name: \"My Awesome Project\"\n  actions:\n    - theme: brand\n      text: Markdown Examples\n      link: /markdown-examples\n---\n\n" +
+			"See the [Markdown examples](/markdown-examples#custom-containers) and the [API examples](./api-examples.md#results).\n",
+		"markdown-examples.md":         "# Markdown Extension Examples\n\n## Syntax Highlighting\n\n## Custom Containers\n\n## More\n\nCheck out the documentation for the [full list of markdown extensions](https://vitepress.dev/guide/markdown).\n",
+		"api-examples.md":              "---\noutline: deep\n---\n\n# Runtime API Examples\n\n## Results\n\n### Theme Data\n\nBack [home](/).\n",
+		".vitepress/cache/deps/vue.md": "[a link](/nowhere)\n",
+		".vitepress/dist/x.md":         "[a link](/nowhere)\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	if code != 0 || !strings.Contains(out, ".vitepress/cache/ is VitePress's cache: left out") {
+		t.Fatalf("init: exit %d, %q, %q", code, out, errOut)
+	}
+	cfg := filepath.Join(dir, "scribe.yaml")
+	if b, _ := os.ReadFile(cfg); !strings.Contains(string(b), "markdown_links: vitepress") {
+		t.Errorf("scribe.yaml:\n%s", b)
+	}
+	if code, out, errOut := scribe(t, "run", "-c", cfg); code != 0 || !strings.Contains(errOut, "3 files") || !strings.Contains(errOut, "0 findings") {
+		t.Fatalf("first run: exit %d, want 0 and no findings\n%s\n%s", code, out, errOut)
+	}
+	writeFiles(t, dir, map[string]string{"markdown-examples.md": "# Markdown Extension Examples\n\n## Syntax Highlighting\n"})
+	code, out, errOut = scribe(t, "check", "-c", cfg)
+	if code != 1 || !strings.Contains(out, `index.md:12:9: error: broken link [Markdown examples](/markdown-examples#custom-containers): "markdown-examples.md" has no heading with anchor #custom-containers`) ||
+		strings.Count(out, "error: broken") != 1 {
+		t.Errorf("check: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

@@ -339,6 +339,29 @@ func TestDoctorRootKinds(t *testing.T) {
 		}
 	}
 
+	// A VitePress site, and one whose pages its srcDir moves.
+	vp, vpCfg, _ := doctorVault(t, "")
+	writeFiles(t, vp, map[string]string{".vitepress/config.mts": "export default { title: 'Docs' }\n"})
+	_, rs = doctorJSON(t, "-c", vpCfg)
+	wantResult(t, rs, "roots", "ok", "root "+vp+" (a VitePress site: links.check reads Markdown links as its build does")
+	b, _ := os.ReadFile(vpCfg)
+	writeFiles(t, vp, map[string]string{
+		".vitepress/config.mts": "export default {\n  srcDir: './src',\n}\n",
+		"scribe.yaml":           strings.Replace(string(b), "rules:\n", "rules:\n  - id: links\n    actions:\n      - links.check: {}\n", 1),
+	})
+	_, rs = doctorJSON(t, "-c", vpCfg)
+	r = wantResult(t, rs, "roots", "warn", filepath.Join(vp, ".vitepress", "config.mts")+` sets srcDir: "./src": if the site's pages are there, links.check of rule`)
+	if want := "give that links.check vitepress: {src_dir: src} (see doc/actions/links.check.md)"; r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+	writeFiles(t, vp, map[string]string{"scribe.yaml": strings.Replace(string(b), "rules:\n", "rules:\n  - id: links\n    actions:\n      - links.check: {vitepress: {src_dir: src}}\n", 1)})
+	_, rs = doctorJSON(t, "-c", vpCfg)
+	for _, r := range rs {
+		if r.Status == "warn" && strings.Contains(r.Message, "srcDir") {
+			t.Errorf("src_dir given: %s", r.Message)
+		}
+	}
+
 	mk, mkCfg, _ := doctorVault(t, "")
 	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})
 	_, rs = doctorJSON(t, "-c", mkCfg)

@@ -94,6 +94,9 @@ func starterFor(dir string) ([]byte, []string) {
 	if links.IsJekyllSite(stat) {
 		return jekyllStarter()
 	}
+	if links.IsVitePressSite(stat) {
+		return vitepressStarter()
+	}
 	if lq := logseqGraph(dir); lq != nil {
 		return logseqStarter(lq)
 	}
@@ -249,6 +252,25 @@ func jekyllStarter() ([]byte, []string) {
 		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
 	}
 	return s, []string{"_site/ is the site this Jekyll site builds", ".jekyll-cache/ is Jekyll's cache", "vendor/ holds the gems Bundler installs"}
+}
+
+// vitepressStarter is the starter for a VitePress site: it leaves out
+// VitePress's cache and the site it builds (.vitepress/cache/,
+// .vitepress/dist/) and checks links as VitePress's build reads them (see
+// links.VitePress).
+func vitepressStarter() ([]byte, []string) {
+	s := config.Starter
+	for _, r := range []struct{ old, new string }{
+		{starterExclude, "# A VitePress site: its cache and the site it builds are left alone.\n" +
+			`exclude: ["tests/**", ".vitepress/cache/**", ".vitepress/dist/**"]`},
+		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: vitepress   # its pages, .md optional: /guide/intro is guide/intro.md\n"},
+	} {
+		if !bytes.Contains(s, []byte(r.old)) {
+			return config.Starter, nil // the starter changed: better the plain one than half of this
+		}
+		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
+	}
+	return s, []string{".vitepress/cache/ is VitePress's cache", ".vitepress/dist/ is the site VitePress builds"}
 }
 
 // hugoStarter is the starter for a Hugo site: it leaves out the archetypes

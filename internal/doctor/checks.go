@@ -86,6 +86,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 		out = append(out, Result{Status: OK, Message: msg})
 		out = append(out, docusaurusRoutes(dir, env.Config)...)
 		out = append(out, jekyllPublishes(dir, env.ConfigFile)...)
+		out = append(out, vitepressSrcDir(dir, env.Config)...)
 		out = append(out, nestedSites(dir)...)
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
@@ -105,6 +106,8 @@ func rootKinds(dir string) []string {
 		kinds = append(kinds, "a Docusaurus site: links.check reads Markdown links as its build does, files and the URLs of its pages")
 	} else if links.IsJekyllSite(stat) {
 		kinds = append(kinds, "a Jekyll site: links.check reads Markdown links as GitHub Pages serves it, files and the URLs of its pages")
+	} else if links.IsVitePressSite(stat) {
+		kinds = append(kinds, "a VitePress site: links.check reads Markdown links as its build does, its pages with .md optional, and gives headings VitePress's anchors")
 	}
 	if links.IsMkDocsSite(stat) {
 		kinds = append(kinds, "an MkDocs site: links.check gives headings the anchors MkDocs makes")
@@ -149,6 +152,8 @@ func nestedSites(dir string) []Result {
 			kind = "an MkDocs site"
 		case links.IsJekyllSite(stat):
 			kind = "a Jekyll site"
+		case links.IsVitePressSite(stat):
+			kind = "a VitePress site"
 		default:
 			continue
 		}
@@ -177,6 +182,44 @@ func jekyllPublishes(dir, file string) []Result {
 	return []Result{{Status: Warn,
 		Message: fmt.Sprintf("the Jekyll site %s copies %s into the site it builds, which serves it at %s", dir, file, "/"+filepath.ToSlash(rel)),
 		Fix:     fmt.Sprintf("add %s to the exclude list of %s", filepath.ToSlash(rel), filepath.Join(dir, links.JekyllConfig))}}
+}
+
+// srcDirSetting is a VitePress configuration's srcDir, which moves the
+// site's pages into a folder.
+var srcDirSetting = regexp.MustCompile(`srcDir\s*:\s*['"\x60]([^'"\x60]+)['"\x60]`)
+
+// vitepressSrcDir warns when the VitePress site dir seems to keep its
+// pages in a folder (srcDir) that links.check does not know of: every
+// link from the root would be reported. The configuration is a program,
+// not read: its text is searched, and the message says "if".
+func vitepressSrcDir(dir string, cfg *config.Config) []Result {
+	var file string
+	var m [][]byte
+	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".cjs", ".cts"} {
+		f := filepath.Join(dir, ".vitepress", "config"+ext)
+		if b, err := os.ReadFile(f); err == nil {
+			file, m = f, srcDirSetting.FindSubmatch(b)
+			break
+		}
+	}
+	if m == nil || strings.Trim(string(m[1]), "./") == "" {
+		return nil
+	}
+	for _, r := range cfg.Rules {
+		for _, a := range r.Actions {
+			if a.Name != "links.check" {
+				continue
+			}
+			p, _ := a.Params.(map[string]any)
+			if ml, _ := p["markdown_links"].(string); p["vitepress"] != nil || ml != "" && ml != "vitepress" {
+				continue
+			}
+			return []Result{{Status: Warn,
+				Message: fmt.Sprintf("%s sets srcDir: %q: if the site's pages are there, links.check of rule %s looks for them in the site's folder", file, m[1], r.ID),
+				Fix:     fmt.Sprintf("give that links.check vitepress: {src_dir: %s} (see doc/actions/links.check.md)", strings.Trim(string(m[1]), "./"))}}
+		}
+	}
+	return nil
 }
 
 // rootRoutes is a Docusaurus configuration's setting of a plugin's routes
