@@ -52,10 +52,10 @@ type Problem struct {
 	// Probe are the paths checked for a non-document target (MissingTarget).
 	Probe []string
 	// URL is the site URL path looked up (MissingTarget, Options.Site,
-	// Options.Docusaurus, Options.Jekyll).
+	// Options.Docusaurus, Options.Jekyll, Options.VitePress).
 	URL string
-	// Route is true when URL was looked up among a Docusaurus or Jekyll
-	// site's routes (MissingTarget).
+	// Route is true when URL was looked up among a Docusaurus, Jekyll or
+	// VitePress site's pages (MissingTarget).
 	Route bool
 	// Page is true for a wiki link naming no page of a Logseq graph
 	// (MissingTarget, Options.Logseq).
