@@ -205,21 +205,32 @@ func vitepressSrcDir(dir string, cfg *config.Config) []Result {
 	if m == nil || strings.Trim(string(m[1]), "./") == "" {
 		return nil
 	}
+	rule := defaultLayout(cfg, "vitepress")
+	if rule == "" {
+		return nil
+	}
+	return []Result{{Status: Warn,
+		Message: fmt.Sprintf("%s sets srcDir: %q: if the site's pages are there, links.check of rule %s looks for them in the site's folder", file, m[1], rule),
+		Fix:     fmt.Sprintf("give that links.check vitepress: {src_dir: %s} (see doc/actions/links.check.md)", strings.Trim(string(m[1]), "./"))}}
+}
+
+// defaultLayout returns the id of the first rule of cfg whose links.check
+// reads a site of the kind (its markdown_links value, also the name of the
+// parameter that lays such a site out) with the default layout: it gives
+// neither another markdown_links nor that parameter. "" when none does.
+func defaultLayout(cfg *config.Config, kind string) string {
 	for _, r := range cfg.Rules {
 		for _, a := range r.Actions {
 			if a.Name != "links.check" {
 				continue
 			}
 			p, _ := a.Params.(map[string]any)
-			if ml, _ := p["markdown_links"].(string); p["vitepress"] != nil || ml != "" && ml != "vitepress" {
-				continue
+			if ml, _ := p["markdown_links"].(string); p[kind] == nil && (ml == "" || ml == kind) {
+				return r.ID
 			}
-			return []Result{{Status: Warn,
-				Message: fmt.Sprintf("%s sets srcDir: %q: if the site's pages are there, links.check of rule %s looks for them in the site's folder", file, m[1], r.ID),
-				Fix:     fmt.Sprintf("give that links.check vitepress: {src_dir: %s} (see doc/actions/links.check.md)", strings.Trim(string(m[1]), "./"))}}
 		}
 	}
-	return nil
+	return ""
 }
 
 // rootRoutes is a Docusaurus configuration's setting of a plugin's routes
@@ -240,21 +251,13 @@ func docusaurusRoutes(dir string, cfg *config.Config) []Result {
 	if b, err := os.ReadFile(file); err != nil || !rootRoutes.Match(b) {
 		return nil
 	}
-	for _, r := range cfg.Rules {
-		for _, a := range r.Actions {
-			if a.Name != "links.check" {
-				continue
-			}
-			p, _ := a.Params.(map[string]any)
-			if ml, _ := p["markdown_links"].(string); p["docusaurus"] != nil || ml != "" && ml != "docusaurus" {
-				continue
-			}
-			return []Result{{Status: Warn,
-				Message: fmt.Sprintf("%s sets a routeBasePath of '/': if that is the docs' (a docs-only site), links.check of rule %s looks for the docs' routes under /docs/, where the site does not serve them", file, r.ID),
-				Fix:     "give that links.check docusaurus: {docs_url: /} (see doc/actions/links.check.md)"}}
-		}
+	rule := defaultLayout(cfg, "docusaurus")
+	if rule == "" {
+		return nil
 	}
-	return nil
+	return []Result{{Status: Warn,
+		Message: fmt.Sprintf("%s sets a routeBasePath of '/': if that is the docs' (a docs-only site), links.check of rule %s looks for the docs' routes under /docs/, where the site does not serve them", file, rule),
+		Fix:     "give that links.check docusaurus: {docs_url: /} (see doc/actions/links.check.md)"}}
 }
 
 // EnclosingConfig warns when a root of cfg (loaded from file) lies in a

@@ -114,18 +114,26 @@ func FuzzResolveDocusaurus(f *testing.F) {
 		}
 		g := vault(t, Options{Docusaurus: d}, files)
 		content := "[x](" + target + ") [y](<" + target + ">)"
-		for src := range files {
-			doc := Parse([]byte(content))
-			for _, l := range doc.Links {
-				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
-					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
-				}
-			}
-			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
-				_ = p.Message()
+		resolveEverywhere(t, g, files, content)
+	})
+}
+
+// resolveEverywhere resolves and checks the links of content as if it
+// were each of files: a link resolves only to a document or file the graph
+// holds, or to nothing, and every problem has a message.
+func resolveEverywhere(t *testing.T, g *Graph, files map[string]string, content string) {
+	t.Helper()
+	doc := Parse([]byte(content))
+	for src := range files {
+		for _, l := range doc.Links {
+			if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+				t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
 			}
 		}
-	})
+		for _, p := range g.Check(src, doc, func(string) bool { return false }) {
+			_ = p.Message()
+		}
+	}
 }
 
 // FuzzResolveJekyll resolves any link target in a Jekyll site whose post
@@ -157,17 +165,7 @@ func FuzzResolveJekyll(f *testing.F) {
 			}
 		}
 		content := "[x](" + target + ") [y](<" + target + ">)"
-		for src := range files {
-			doc := Parse([]byte(content))
-			for _, l := range doc.Links {
-				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
-					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
-				}
-			}
-			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
-				_ = p.Message()
-			}
-		}
+		resolveEverywhere(t, g, files, content)
 	})
 }
 
@@ -188,17 +186,7 @@ func FuzzResolveVitePress(f *testing.F) {
 		}
 		g := vault(t, Options{VitePress: &VitePress{SrcDir: "docs"}}, files)
 		content := "[x](" + target + ") [y](<" + target + ">) [z](" + target + "#" + vitepressSlug(heading) + ")"
-		for src := range files {
-			doc := Parse([]byte(content))
-			for _, l := range doc.Links {
-				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
-					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
-				}
-			}
-			for _, p := range g.Check(src, doc, func(string) bool { return false }) {
-				_ = p.Message()
-			}
-		}
+		resolveEverywhere(t, g, files, content)
 	})
 }
 
