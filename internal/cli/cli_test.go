@@ -682,6 +682,31 @@ func TestInitVitePressSite(t *testing.T) {
 	}
 }
 
+// TestInitNotesNestedSites: in a repository whose docs/ is a site, init
+// says how to check that site's links as it builds them.
+func TestInitNotesNestedSites(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"README.md":                  "# Project\n",
+		"docs/.vitepress/config.mts": "export default {}\n",
+		"docs/index.md":              "# Docs\n",
+		"website/_config.yml":        "title: Site\n",
+		"src/main.go":                "package main\n",
+	})
+	code, out, errOut := scribe(t, "init", dir)
+	for _, want := range []string{
+		"note: " + filepath.Join(dir, "docs") + " is a VitePress site, whose links links.check reads as the site builds them only when its folder is a root: `scribe init " + filepath.Join(dir, "docs") + "` writes a configuration for it alone",
+		"note: " + filepath.Join(dir, "website") + " is a Jekyll site",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("init: exit %d, %q, %q; want %q", code, out, errOut, want)
+		}
+	}
+	if code, out, _ := scribe(t, "init", filepath.Join(dir, "docs")); code != 0 || strings.Contains(out, "note:") {
+		t.Errorf("init docs: exit %d, %q", code, out)
+	}
+}
+
 func TestSchemaAndPlugins(t *testing.T) {
 	code, out, _ := scribe(t, "config", "schema")
 	var v map[string]any

@@ -141,20 +141,8 @@ func nestedSites(dir string) []Result {
 			continue
 		}
 		sub := filepath.Join(dir, e.Name())
-		stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) }
-		kind := ""
-		switch {
-		case links.IsHugoSite(stat):
-			kind = "a Hugo site"
-		case links.IsDocusaurusSite(stat):
-			kind = "a Docusaurus site"
-		case links.IsMkDocsSite(stat):
-			kind = "an MkDocs site"
-		case links.IsJekyllSite(stat):
-			kind = "a Jekyll site"
-		case links.IsVitePressSite(stat):
-			kind = "a VitePress site"
-		default:
+		kind := links.SiteKind(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) })
+		if kind == "" {
 			continue
 		}
 		out = append(out, Result{Status: Warn,

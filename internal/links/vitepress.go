@@ -42,6 +42,27 @@ func IsVitePressSite(stat func(name string) (fs.FileInfo, error)) bool {
 	return false
 }
 
+// SiteKind names the static site generator whose site a folder is the
+// top of, stat answering for the names in it: "a Hugo site", "a
+// Docusaurus site", "a Jekyll site", "a VitePress site", "an MkDocs site",
+// or "" for none of them. links.check reads each as its generator builds
+// it only when the folder is a root.
+func SiteKind(stat func(name string) (fs.FileInfo, error)) string {
+	switch {
+	case IsHugoSite(stat):
+		return "a Hugo site"
+	case IsDocusaurusSite(stat):
+		return "a Docusaurus site"
+	case IsJekyllSite(stat):
+		return "a Jekyll site"
+	case IsVitePressSite(stat):
+		return "a VitePress site"
+	case IsMkDocsSite(stat):
+		return "an MkDocs site"
+	}
+	return ""
+}
+
 // page returns the path of p in the source folder when p is a page of the
 // site: a Markdown file there outside the folders VitePress leaves out
 // (whose names start with '.', node_modules, dist).
