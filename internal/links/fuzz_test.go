@@ -26,6 +26,7 @@ func FuzzExtractLinks(f *testing.F) {
 		"---\n[[fm]]\n---\n[[body]]", "> ```\n> [[q]]\n[[out]]", "[x]: y.md", "[^1]: [[f]]",
 		"# H\n[[#H]]", "\ufeff---\na: b\n---\n", "a\r\n[[b]]\r\n", "\xff[[\xfe]]", "[[a\\|b]]",
 		"[![i](a.png)](b.md)", "[a [b](c) d](e)", "%%[[x]]%%", "<!--[[x]]-->",
+		"[a]({% link a b.md %}#x)", "[a]({{ site.baseurl }}{% post_url 2024-01-01-x %})", "[a]({% link\nx %})", "[r]: {% link a.md %} \"t\"",
 		"alias:: A, [[B]]\ntitle:: C\n\n- ((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))\n  id:: 64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b\n",
 		"- {{embed ((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))}} `((64f1a2b3-0c4d-4e5f-8a9b-0c1d2e3f4a5b))` #[[a/b]]",
 	} {
@@ -144,7 +145,8 @@ func FuzzResolveJekyll(f *testing.F) {
 	for _, s := range []string{
 		"/", "/about", "/about/", "/about.html", "about.md", "../", "./", "/../x", "index.html", "/assets/site.css",
 		"/2024/01/15/hello.html", ":title/", "/:categories/:year/:nope", "//x", "%2e%2e/", "/a/./b/../c/", "", "2024-13-45",
-		"a b\nc d", "#", "/project/about",
+		"a b\nc d", "#", "/project/about", "{% link about.md %}", "{% post_url 2024-01-15-hello %}", "{{ site.baseurl }}{% link /x %}",
+		"{%- post_url a/b -%}", "{% link ../x.md %}",
 	} {
 		f.Add(s, "", "", "")
 		f.Add("x", s, s, s)

@@ -382,6 +382,12 @@ func (g *Graph) keys(t string, f func(k string)) {
 	k := g.idx.targetKey(t[0], t[1:])
 	f(k)
 	if g.idx.router() != nil && t[0] == 'm' {
+		if lks := liquidKeys(t[1:]); lks != nil && g.idx.opts.Jekyll != nil {
+			for _, lk := range lks {
+				f(lk) // {% link about.md %}, {% post_url ... %}: their file's keys
+			}
+			return
+		}
 		if g.idx.opts.Jekyll != nil && !IsJekyllFileLink(t[1:]) {
 			// A URL: about/, about.html and about name one page.
 			if jk := jekyllKey(t[1:]); jk != k {

@@ -478,6 +478,14 @@ func parseDest(src string, p, b int, paren bool) (dest, bool) {
 			case c == '\\' && q+1 < b && isASCIIPunct(src[q+1]):
 				q += 2
 				continue
+			case c == '{' && q+1 < b && (src[q+1] == '%' || src[q+1] == '{'):
+				// A Liquid tag or output ({% link a.md %}, {{ site.baseurl }}),
+				// which Jekyll fills in before Markdown reads the link: its
+				// spaces do not end the destination.
+				if k := liquidEnd(src[q:b]); k > 0 {
+					q += k
+					continue
+				}
 			case c <= ' ':
 				break loop
 			case c == '(':
@@ -530,6 +538,24 @@ func parseDest(src string, p, b int, paren bool) (dest, bool) {
 	}
 	d.end = sp + 1
 	return d, true
+}
+
+// liquidEnd returns the length of the Liquid tag ("{% ... %}") or output
+// ("{{ ... }}") s starts with, closed on the same line; 0 when it is not
+// closed there.
+func liquidEnd(s string) int {
+	closer := "%}"
+	if s[1] == '{' {
+		closer = "}}"
+	}
+	line := s
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		line = s[:i]
+	}
+	if k := strings.Index(line[2:], closer); k >= 0 {
+		return 2 + k + 2
+	}
+	return 0
 }
 
 // skipSpace skips spaces and tabs and, when newline is true, at most one

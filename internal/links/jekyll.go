@@ -521,6 +521,98 @@ func jekyllKey(u string) string {
 	return NameKey(u)
 }
 
+// liquidLink is a link target that is one of Jekyll's link tags, after
+// an optional output such as {{ site.baseurl }}: {% link PATH %} names a
+// file of the site by its path, {% post_url NAME %} a post by its file's
+// name without the extension, after the folders around its _posts
+// (2024-01-15-welcome; blog/2024-02-01-news for blog/_posts/2024-02-01-news.md).
+var liquidLink = regexp.MustCompile(`^(\{\{[^{}]*\}\})?\{%-?\s*(link|post_url)\s+([^\s{}%]+)\s*-?%\}$`)
+
+// resolveLiquid resolves a Jekyll link tag (see liquidLink); false when t
+// is none. Jekyll's build fails on a tag that names nothing.
+func (x *Index) resolveLiquid(t string) (Resolution, bool) {
+	m := liquidLink.FindStringSubmatch(t)
+	if m == nil {
+		return Resolution{}, false
+	}
+	name := strings.TrimPrefix(m[3], "/")
+	if m[2] == "link" {
+		p, ok := joinClean(".", name)
+		if !ok {
+			return Resolution{Outside: true}, true
+		}
+		if _, ok := x.exact[p]; ok {
+			return Resolution{Path: p}, true
+		}
+		return Resolution{Probe: []string{p}}, true
+	}
+	var posts []string
+	for _, k := range liquidKeys(t) {
+		for _, p := range x.names[k] {
+			if post, ok := postName(p); ok && post == name {
+				posts = append(posts, p)
+			}
+		}
+	}
+	if len(posts) > 0 {
+		return Resolution{Path: minPath(posts)}, true
+	}
+	return Resolution{Probe: []string{path.Join("_posts", name) + ".md"}}, true
+}
+
+// liquidKeys are the name keys a Jekyll link tag's file may be found
+// under: that of the path it names, or those of the post it names with
+// each Markdown extension; none when t is no such tag.
+func liquidKeys(t string) []string {
+	m := liquidLink.FindStringSubmatch(t)
+	if m == nil {
+		return nil
+	}
+	if m[2] == "link" {
+		return []string{NameKey(m[3])}
+	}
+	base := path.Base(m[3])
+	keys := []string{NameKey(base + ".md")}
+	for _, ext := range []string{".markdown", ".mkdown", ".mkdn", ".mkd"} {
+		keys = append(keys, NameKey(base+ext))
+	}
+	return keys
+}
+
+// postName returns the name post_url knows the post p by, as Jekyll's
+// PostComparer matches it: p without its extension and its "_posts/"
+// (_posts/2024-01-15-a.md is 2024-01-15-a, blog/_posts/2024-01-15-a.md
+// blog/2024-01-15-a).
+func postName(p string) (string, bool) {
+	i := strings.LastIndex("/"+p, "/_posts/")
+	if i < 0 || !isJekyllMarkdown(p) {
+		return "", false
+	}
+	stem := strings.TrimSuffix(p, path.Ext(p))
+	return stem[:i] + stem[i+len("_posts/"):], true
+}
+
+// RewriteLiquid returns the Jekyll link tag target t with the file it
+// names moved to np (a path from the site's folder); false when t is no
+// such tag, or np no post for a post_url.
+func RewriteLiquid(t, np string) (string, bool) {
+	m := liquidLink.FindStringSubmatchIndex(t)
+	if m == nil {
+		return "", false
+	}
+	name := np
+	if t[m[4]:m[5]] == "post_url" {
+		post, ok := postName(np)
+		if !ok {
+			return "", false
+		}
+		name = post
+	} else if strings.HasPrefix(t[m[6]:m[7]], "/") {
+		name = "/" + np
+	}
+	return t[:m[6]] + name + t[m[7]:], true
+}
+
 // IsJekyllFileLink reports whether a Markdown link target of a Jekyll
 // site's document names a Markdown file, which jekyll-relative-links
 // turns into the file's URL, rather than a URL.

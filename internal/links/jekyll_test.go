@@ -225,3 +225,45 @@ func TestCheckJekyllIndexOverReadme(t *testing.T) {
 		t.Errorf("broken %q, want %q", broken, want)
 	}
 }
+
+// TestCheckJekyllLiquid: Jekyll's link tags name files and posts, which
+// must exist (Jekyll's build fails on one that names nothing); outside a
+// Jekyll site they are templates, not checked.
+func TestCheckJekyllLiquid(t *testing.T) {
+	src := "[a]({% link about.md %}#team) [b]({% link missing.md %}) [c]({% post_url 2024-01-15-hello %}) [d]({% post_url 2024-01-15-nope %})\n" +
+		"[e]({{ site.baseurl }}{% post_url blog/2024-02-01-news %}#more) [f]({% post_url 2024-02-01-news %}) [g]({%- link /about.md -%}#nowhere)\n"
+	files := map[string]string{
+		"about.md": "# About\n\n## Team\n", "_posts/2024-01-15-hello.markdown": "# Hello\n", "blog/_posts/2024-02-01-news.md": "# News\n\n## More\n",
+		"index.md": src,
+	}
+	for _, opts := range []Options{{Jekyll: JekyllSite()}, {}} {
+		g := vault(t, opts, files)
+		var broken []string
+		for _, p := range g.Check("index.md", Parse([]byte(src)), func(string) bool { return false }) {
+			broken = append(broken, p.Link.Raw)
+		}
+		want := []string{"[b]({% link missing.md %})", "[d]({% post_url 2024-01-15-nope %})", "[f]({% post_url 2024-02-01-news %})", "[g]({%- link /about.md -%}#nowhere)"}
+		if opts.Jekyll == nil {
+			want = nil
+		}
+		if !slices.Equal(broken, want) {
+			t.Errorf("Jekyll %v: broken %q, want %q", opts.Jekyll != nil, broken, want)
+		}
+	}
+	for _, tc := range []struct{ t, np, want string }{
+		{"{% link about.md %}", "docs/about-us.md", "{% link docs/about-us.md %}"},
+		{"{{ site.baseurl }}{%- link /about.md -%}", "about-us.md", "{{ site.baseurl }}{%- link /about-us.md -%}"},
+		{"{% post_url 2024-01-15-Hello %}", "_posts/2024-01-15-hello.md", "{% post_url 2024-01-15-hello %}"},
+		{"{% post_url 2024-01-15-hello %}", "blog/_posts/2024-01-15-hello.md", "{% post_url blog/2024-01-15-hello %}"},
+		{"{% post_url 2024-01-15-hello %}", "drafts/hello.md", ""},
+		{"/about.html", "about-us.md", ""},
+	} {
+		got, ok := RewriteLiquid(tc.t, tc.np)
+		if !ok {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("RewriteLiquid(%q, %q) = %q, want %q", tc.t, tc.np, got, tc.want)
+		}
+	}
+}

@@ -320,7 +320,8 @@ func randomJekyllNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/about", "/about.html", "/about/", "/docs/", "/docs", "/docs/install.html", "install",
 		"/2024/01/15/hello.html", "/news/2024/01/15/hello.html", "/blog/2024/01/16/bye.html", "/blog/2024/01/20/later.html",
 		"/other/", "/contact", "/assets/img.png", "/assets/site.css", "../", "./", "index.html", "about.md",
-		"/feed.xml", "/missing"}
+		"/feed.xml", "/missing", "{% link about.md %}", "{% link docs/install.md %}", "{% post_url 2024-01-15-hello %}",
+		"{{ site.baseurl }}{% post_url blog/2024-01-16-bye %}", "{% link assets/img.png %}"}
 	var b strings.Builder
 	b.WriteString("---\n")
 	switch r.Intn(5) {

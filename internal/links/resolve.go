@@ -519,6 +519,11 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 		}
 		return Resolution{}
 	}
+	if x.opts.Jekyll != nil && !l.Kind.IsWiki() {
+		if r, ok := x.resolveLiquid(l.Target); ok {
+			return r
+		}
+	}
 	if isTemplate(l.Target) {
 		return Resolution{External: true} // filled in when the page is made
 	}

@@ -328,6 +328,16 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 			return "", false
 		}
 	}
+	if p.after.Options().Jekyll != nil {
+		// {% link about.md %}, {% post_url 2024-01-15-news %}: the tag
+		// names the file's new path, or the post's new name.
+		if text, ok := links.RewriteLiquid(l.Target, intended); ok {
+			if p.resolves(srcAfter, l, text, intended, doc) {
+				return text, true
+			}
+			return "", false
+		}
+	}
 	if lq := p.after.Options().Logseq; lq != nil && l.Kind.IsWiki() {
 		// A Logseq page is linked by its name, which its file's name
 		// gives; a link by an alias:: or title:: still resolves.

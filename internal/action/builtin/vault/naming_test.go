@@ -256,7 +256,8 @@ func TestNamingFixJekyllSite(t *testing.T) {
 			"[g](../../../../docs/Install_Guide#usage) [h](../../../../docs/Install_Guide.html)\n",
 		"docs/Pinned_Page.md": "---\npermalink: /pinned/\n---\n# Pinned\n",
 		"index.md": "[a](/docs/Install_Guide.html#usage) [b](docs/Install_Guide) [c](docs/Install_Guide.md)\n" +
-			"[d](/news/2024/01/15/Big_News.html) [e](/pinned/) [f](docs/Pinned_Page.md)\n",
+			"[d](/news/2024/01/15/Big_News.html) [e](/pinned/) [f](docs/Pinned_Page.md)\n" +
+			"[g]({% link docs/Install_Guide.md %}#usage) [h]({{ site.baseurl }}{% post_url 2024-01-15-Big_News %})\n",
 	}
 	d := newNoteDir(t, files)
 	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
@@ -265,7 +266,8 @@ func TestNamingFixJekyllSite(t *testing.T) {
 	got := d.snapshot(t)
 	want := map[string]string{
 		"index.md": "[a](/docs/install-guide.html#usage) [b](docs/install-guide) [c](docs/install-guide.md)\n" +
-			"[d](/news/2024/01/15/big-news.html) [e](/pinned/) [f](docs/pinned-page.md)\n",
+			"[d](/news/2024/01/15/big-news.html) [e](/pinned/) [f](docs/pinned-page.md)\n" +
+			"[g]({% link docs/install-guide.md %}#usage) [h]({{ site.baseurl }}{% post_url 2024-01-15-big-news %})\n",
 		"_posts/2024-01-15-big-news.md": "---\ncategories: news\n---\n# News\n\n" +
 			"[g](../../../../docs/install-guide#usage) [h](../../../../docs/install-guide.html)\n",
 	}
