@@ -247,8 +247,8 @@ func hasPageField(fm string) bool {
 }
 
 // pageFields returns the fields of the document's front matter that place
-// it among a site's URLs; each "" where it is absent or not a string (a
-// date as written, categories one a line). The front matter is read here,
+// it among a site's URLs; each "" where it is absent or not a string, a
+// number or a date (a date as written, categories one a line). The front matter is read here,
 // not when the document is parsed: notes elsewhere often have an id (a
 // Zettelkasten's) or a date, which nothing else reads.
 func (d *Document) pageFields() pageFields {
