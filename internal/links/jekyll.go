@@ -40,9 +40,11 @@ import (
 // is /about.html or /about/index.html, "/about/" only the latter; a site
 // with a baseurl (a project's site, /project) is served under it, and a
 // URL from the root must start with it. Relative URLs are read from the
-// linking page's URL. Generated lists the files plugins and
-// themes make without a source (feeds, the sitemap, the theme's styles),
-// which are not checked.
+// linking page's URL. Jekyll's link tags ({% link about.md %},
+// {% post_url 2024-01-15-welcome %}) name a file and a post (see
+// resolveLiquid). Generated lists the files plugins and themes make
+// without a source (feeds, the sitemap, the theme's styles), which are not
+// checked.
 type Jekyll struct {
 	// Permalink is the site's permalink style (date, pretty, ordinal,
 	// weekdate, none) or template.
