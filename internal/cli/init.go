@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scribe-md/scribe/internal/config"
+	"github.com/scribe-md/scribe/internal/doctor"
 	"github.com/scribe-md/scribe/internal/links"
 )
 
@@ -59,8 +60,10 @@ func newInitCmd(g *globals) *cobra.Command {
 			if j := links.ReadJekyllSite(folderFS(dir)); j != nil && j.Publishes("scribe.yaml") {
 				fmt.Fprintf(g.stdout, "note: Jekyll copies scribe.yaml into the site it builds; add it to the exclude list of %s\n", filepath.Join(dir, links.JekyllConfig))
 			}
-			for _, s := range nestedSites(dir) {
-				fmt.Fprintf(g.stdout, "note: %s is %s, whose links links.check reads as the site builds them only when its folder is a root: `scribe init %s` writes a configuration for it alone\n", s.dir, s.kind, s.dir)
+			if stat, _ := folderFS(dir); links.SiteKind(stat) == "" {
+				for _, s := range doctor.NestedSites(dir) {
+					fmt.Fprintf(g.stdout, "note: %s is %s, whose links links.check reads as the site builds them only when its folder is a root: `scribe init %s` writes a configuration for it alone\n", s.Dir, s.Kind, s.Dir)
+				}
 			}
 			fmt.Fprintf(g.stdout, "wrote %s; try `scribe check` next\n", path)
 			return nil
@@ -125,33 +128,6 @@ func starterFor(dir string) ([]byte, []string) {
 	}
 	line := "# " + strings.Join(about, "\n# ") + "\nexclude: [" + strings.Join(globs, ", ") + "]"
 	return bytes.Replace(config.Starter, []byte(starterExclude), []byte(line), 1), why
-}
-
-// nestedSite is a static site in a folder of another.
-type nestedSite struct{ dir, kind string }
-
-// nestedSites returns the sites (see links.SiteKind) in the folders right
-// under dir, when dir is no site itself: a repository's docs/ or website/.
-func nestedSites(dir string) []nestedSite {
-	stat, _ := folderFS(dir)
-	if links.SiteKind(stat) != "" {
-		return nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var out []nestedSite
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
-			continue
-		}
-		sub := filepath.Join(dir, e.Name())
-		if stat, _ := folderFS(sub); links.SiteKind(stat) != "" {
-			out = append(out, nestedSite{sub, links.SiteKind(stat)})
-		}
-	}
-	return out
 }
 
 // obsidianLeftOut returns the folders of the Obsidian vault dir that rules

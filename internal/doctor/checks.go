@@ -131,23 +131,37 @@ func rootKinds(dir string) []string {
 // folder is a root, so from the repository's root they read as relative
 // paths, and its URLs are reported.
 func nestedSites(dir string) []Result {
+	var out []Result
+	for _, s := range NestedSites(dir) {
+		out = append(out, Result{Status: Warn,
+			Message: fmt.Sprintf("%s is %s inside root %s: links.check reads its links as the site builds them only when its folder is a root", s.Dir, s.Kind, dir),
+			Fix:     fmt.Sprintf("add %s to roots (and exclude it from %s), or give it a configuration of its own", s.Dir, dir)})
+	}
+	return out
+}
+
+// Site is a static site in a folder of another (see NestedSites).
+type Site struct {
+	// Dir is the site's folder; Kind says whose site it is (links.SiteKind).
+	Dir, Kind string
+}
+
+// NestedSites returns the static sites (see links.SiteKind) in the folders
+// right under dir: a repository's docs/ or website/.
+func NestedSites(dir string) []Site {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	var out []Result
+	var out []Site
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
 			continue
 		}
 		sub := filepath.Join(dir, e.Name())
-		kind := links.SiteKind(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) })
-		if kind == "" {
-			continue
+		if kind := links.SiteKind(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) }); kind != "" {
+			out = append(out, Site{sub, kind})
 		}
-		out = append(out, Result{Status: Warn,
-			Message: fmt.Sprintf("%s is %s inside root %s: links.check reads its links as the site builds them only when its folder is a root", sub, kind, dir),
-			Fix:     fmt.Sprintf("add %s to roots (and exclude it from %s), or give it a configuration of its own", sub, dir)})
 	}
 	return out
 }
@@ -181,15 +195,16 @@ var srcDirSetting = regexp.MustCompile(`srcDir\s*:\s*['"\x60]([^'"\x60]+)['"\x60
 // link from the root would be reported. The configuration is a program,
 // not read: its text is searched, and the message says "if".
 func vitepressSrcDir(dir string, cfg *config.Config) []Result {
-	var file string
-	var m [][]byte
-	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".cjs", ".cts"} {
-		f := filepath.Join(dir, ".vitepress", "config"+ext)
-		if b, err := os.ReadFile(f); err == nil {
-			file, m = f, srcDirSetting.FindSubmatch(b)
-			break
-		}
+	name := links.VitePressConfig(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) })
+	if name == "" {
+		return nil
 	}
+	file := filepath.Join(dir, filepath.FromSlash(name))
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	m := srcDirSetting.FindSubmatch(b)
 	if m == nil || strings.Trim(string(m[1]), "./") == "" {
 		return nil
 	}

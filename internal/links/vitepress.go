@@ -34,12 +34,19 @@ func VitePressSite() *VitePress { return &VitePress{} }
 // stat answering for the names in it: it holds .vitepress/config.js (or
 // .ts, .mjs, .mts, .cjs, .cts).
 func IsVitePressSite(stat func(name string) (fs.FileInfo, error)) bool {
+	return VitePressConfig(stat) != ""
+}
+
+// VitePressConfig returns the path, from the folder, of the configuration
+// file of the VitePress site at the top of a folder, stat answering for the
+// names in it; "" when it holds none.
+func VitePressConfig(stat func(name string) (fs.FileInfo, error)) string {
 	for _, ext := range []string{".js", ".ts", ".mjs", ".mts", ".cjs", ".cts"} {
 		if fi, err := stat(".vitepress/config" + ext); err == nil && fi.Mode().IsRegular() {
-			return true
+			return ".vitepress/config" + ext
 		}
 	}
-	return false
+	return ""
 }
 
 // SiteKind names the static site generator whose site a folder is the
