@@ -358,15 +358,7 @@ func (g *Graph) targetText(src string, l Link, target string) string {
 		if rel, ok := v.page(target); ok && strings.HasPrefix(l.Target, "/") {
 			p = "/" + rel
 		}
-		switch {
-		case strings.HasSuffix(l.Target, ".html"):
-			p = trimMDExt(p) + ".html"
-		case !hasMDExt(l.Target):
-			p = trimMDExt(p)
-		}
-		if strings.HasPrefix(l.Target, "./") && !strings.HasPrefix(p, ".") {
-			p = "./" + p
-		}
+		p = InStyle(l.Target, p)
 	}
 	return EncodeDest(p, l.Angle)
 }

@@ -25,6 +25,26 @@ func RelPath(fromDir, to string) string {
 	return strings.Join(parts, "/")
 }
 
+// InStyle writes the path p of a document (relative, or from the root) as
+// the Markdown link target t was written: without ".md" when t had none,
+// with ".html" in its place when t had that (a page's URL, as a VitePress
+// site reads it), and with t's leading "./".
+func InStyle(t, p string) string {
+	switch {
+	case strings.HasSuffix(t, ".html") && !hasMDExt(t):
+		p = trimMDExt(p)
+		if !strings.HasSuffix(p, ".html") {
+			p += ".html"
+		}
+	case !hasMDExt(t):
+		p = trimMDExt(p)
+	}
+	if strings.HasPrefix(t, "./") && !strings.HasPrefix(p, ".") {
+		p = "./" + p
+	}
+	return p
+}
+
 // EncodeDest writes a path as a Markdown link destination: inside <...>
 // (angle) only '<' and '>' need escaping; otherwise spaces, parentheses,
 // '%', '#', '?' and control characters are percent-encoded. Other

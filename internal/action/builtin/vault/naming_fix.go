@@ -465,15 +465,8 @@ func candidates(srcAfter string, l links.Link, target string) []string {
 		p = path.Base(target)
 	default:
 		p = links.RelPath(path.Dir(srcAfter), target)
-		if strings.HasPrefix(l.Target, "./") && !strings.HasPrefix(p, ".") {
-			p = "./" + p
-		}
 	}
-	p = keepExt(p)
-	if strings.HasSuffix(l.Target, ".html") && !hasMD(l.Target) && !strings.HasSuffix(p, ".html") {
-		p += ".html" // a page by its URL, as a VitePress site has it
-	}
-	return []string{links.EncodeDest(p, l.Angle)}
+	return []string{links.EncodeDest(links.InStyle(l.Target, p), l.Angle)}
 }
 
 func hasMD(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".md") }
