@@ -193,6 +193,27 @@ func resolveRoute(base, to string) string {
 	return r
 }
 
+// resolveURL resolves the URL t, written in the page whose route is base,
+// as a browser does: from the site's root when t starts with '/', else
+// from base's folder (base itself when it ends in '/'); ".." stops at the
+// root, and a URL that names a folder ("guide/", or a relative ".", "..")
+// keeps its trailing '/'.
+func resolveURL(base, t string) string {
+	from, folder := "/", strings.HasSuffix(t, "/")
+	if !strings.HasPrefix(t, "/") {
+		if from = base; !strings.HasSuffix(from, "/") {
+			from = path.Dir(from)
+		}
+		b := path.Base(t)
+		folder = folder || b == "." || b == ".."
+	}
+	u := path.Join(from, t) // rooted: ".." stops at "/"
+	if folder && u != "/" {
+		u += "/"
+	}
+	return u
+}
+
 // joinRoute joins a base path (without slashes) and a route.
 func joinRoute(base, route string) string {
 	if base == "" {
@@ -350,15 +371,7 @@ func (x *Index) resolveDocusaurus(src, t string) Resolution {
 			probe = append(probe, p)
 		}
 	}
-	u := t
-	if !strings.HasPrefix(u, "/") {
-		dir := base
-		if !strings.HasSuffix(dir, "/") {
-			dir = path.Dir(dir)
-		}
-		u = path.Join(dir, t) // rooted: ".." stops at "/"
-	}
-	u = path.Clean(u)
+	u := path.Clean(resolveURL(base, t)) // routes match without a trailing '/'
 	k := routeKey(u)
 	if ps := x.routes[k]; len(ps) > 0 {
 		return Resolution{Path: minPath(ps)}

@@ -649,22 +649,7 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 		}
 		u = "/" + strings.TrimPrefix(u[len(b):], "/")
 	}
-	if !strings.HasPrefix(u, "/") {
-		dir := base
-		if !strings.HasSuffix(dir, "/") {
-			dir = path.Dir(dir)
-		}
-		slash := strings.HasSuffix(u, "/") || u == "." || u == ".." || strings.HasSuffix(u, "/.") || strings.HasSuffix(u, "/..")
-		u = path.Join(dir, u) // rooted: ".." stops at "/"
-		if slash && u != "/" {
-			u += "/"
-		}
-	} else {
-		slash := strings.HasSuffix(u, "/")
-		if u = path.Clean(u); slash && u != "/" {
-			u += "/"
-		}
-	}
+	u = resolveURL(base, u)
 	var probe []string
 	for _, f := range served(u) {
 		if ps := x.routes[f]; len(ps) > 0 {
