@@ -327,15 +327,9 @@ func (j *Jekyll) postRoute(dirs []string, rel string, f pageFields) (string, boo
 	if f.permalink != "" {
 		tmpl = f.permalink
 	}
-	ph := datePlaceholders(date)
+	ph := docPlaceholders(datePlaceholders(date), "posts", "/"+strings.TrimSuffix(rel, path.Ext(rel)), file, slug)
 	ph["categories"] = joinCategories(cats, strings.ToLower)
 	ph["slugified_categories"] = joinCategories(cats, func(s string) string { return jekyllSlug(s, false, false) })
-	ph["title"] = jekyllSlug(slug, true, true)
-	ph["slug"] = jekyllSlug(slug, false, false)
-	ph["name"] = jekyllSlug(strings.TrimSuffix(file, path.Ext(file)), false, false)
-	ph["path"] = "/" + strings.TrimSuffix(rel, path.Ext(rel))
-	ph["collection"] = "posts"
-	ph["output_ext"] = ".html"
 	return jekyllURL(tmpl, ph), true
 }
 
@@ -349,8 +343,7 @@ func (j *Jekyll) docRoute(label, tmpl, rel string, f pageFields) string {
 		tmpl = f.permalink
 	}
 	file := path.Base(rel)
-	base := strings.TrimSuffix(file, path.Ext(file))
-	slug := base
+	slug := strings.TrimSuffix(file, path.Ext(file))
 	if f.slug != "" {
 		slug = f.slug
 	}
@@ -360,13 +353,21 @@ func (j *Jekyll) docRoute(label, tmpl, rel string, f pageFields) string {
 			ph = datePlaceholders(d)
 		}
 	}
+	return jekyllURL(tmpl, docPlaceholders(ph, label, "/"+strings.TrimRight(strings.TrimSuffix(rel, path.Ext(rel)), "."), file, slug))
+}
+
+// docPlaceholders adds to ph the placeholders of the document file (its
+// name) of the collection label, a post among them: :collection, :path,
+// :name from the file's name, :title and :slug from slug (the file's, or
+// its front matter's), :output_ext.
+func docPlaceholders(ph map[string]string, label, docPath, file, slug string) map[string]string {
 	ph["collection"] = label
-	ph["path"] = "/" + strings.TrimRight(strings.TrimSuffix(rel, path.Ext(rel)), ".")
-	ph["name"] = jekyllSlug(base, false, false)
+	ph["path"] = docPath
+	ph["name"] = jekyllSlug(strings.TrimSuffix(file, path.Ext(file)), false, false)
 	ph["title"] = jekyllSlug(slug, true, true)
 	ph["slug"] = jekyllSlug(slug, false, false)
 	ph["output_ext"] = ".html"
-	return jekyllURL(tmpl, ph)
+	return ph
 }
 
 // joinCategories joins a post's categories for its URL: each as conv
