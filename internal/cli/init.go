@@ -57,10 +57,10 @@ func newInitCmd(g *globals) *cobra.Command {
 			for _, why := range skipped {
 				fmt.Fprintf(g.stdout, "%s: left out (exclude)\n", why)
 			}
-			if j := links.ReadJekyllSite(folderFS(dir)); j != nil && j.Publishes("scribe.yaml") {
+			if j := links.ReadJekyllSite(doctor.FolderFS(dir)); j != nil && j.Publishes("scribe.yaml") {
 				fmt.Fprintf(g.stdout, "note: Jekyll copies scribe.yaml into the site it builds; add it to the exclude list of %s\n", filepath.Join(dir, links.JekyllConfig))
 			}
-			if stat, _ := folderFS(dir); links.SiteKind(stat) == "" {
+			if stat, _ := doctor.FolderFS(dir); links.SiteKind(stat) == "" {
 				for _, s := range doctor.NestedSites(dir) {
 					fmt.Fprintf(g.stdout, "note: %s is %s, whose links links.check reads as the site builds them only when its folder is a root: `scribe init %s` writes a configuration for it alone\n", s.Dir, s.Kind, s.Dir)
 				}
@@ -90,7 +90,7 @@ const starterExclude = `exclude: ["tests/**"]`
 // at once (note.sync-conflict-20240101-120000-ABCDEFG.md): neither is the
 // vault's to rewrite or check.
 func starterFor(dir string) ([]byte, []string) {
-	stat, _ := folderFS(dir)
+	stat, _ := doctor.FolderFS(dir)
 	if links.IsHugoSite(stat) {
 		return hugoStarter()
 	}
@@ -164,18 +164,10 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// folderFS returns a stat and a read that answer for names (slash paths)
-// in the folder dir: how init asks the links package what a folder is.
-func folderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(string) ([]byte, error)) {
-	at := func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }
-	return func(name string) (fs.FileInfo, error) { return os.Stat(at(name)) },
-		func(name string) ([]byte, error) { return os.ReadFile(at(name)) }
-}
-
 // logseqGraph returns the layout of the Logseq graph dir is (see
 // links.ReadLogseqGraph), nil when it is none.
 func logseqGraph(dir string) *links.Logseq {
-	return links.ReadLogseqGraph(folderFS(dir))
+	return links.ReadLogseqGraph(doctor.FolderFS(dir))
 }
 
 // logseqStarter is the starter for a Logseq graph: it leaves out Logseq's

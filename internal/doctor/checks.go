@@ -97,7 +97,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 // reads it so without being told (see links.check and the front matter
 // docs): what a user should know of the defaults it gets.
 func rootKinds(dir string) []string {
-	stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, filepath.FromSlash(name))) }
+	stat, _ := FolderFS(dir)
 	var kinds []string
 	hugo := links.IsHugoSite(stat)
 	if hugo {
@@ -123,6 +123,15 @@ func rootKinds(dir string) []string {
 		}
 	}
 	return kinds
+}
+
+// FolderFS returns a stat and a read that answer for names (slash paths)
+// in the folder dir: how doctor and init ask the links package what a
+// folder is.
+func FolderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(string) ([]byte, error)) {
+	at := func(name string) string { return filepath.Join(dir, filepath.FromSlash(name)) }
+	return func(name string) (fs.FileInfo, error) { return os.Stat(at(name)) },
+		func(name string) ([]byte, error) { return os.ReadFile(at(name)) }
 }
 
 // nestedSites notes the static sites in the folders of the root dir (a
@@ -159,7 +168,8 @@ func NestedSites(dir string) []Site {
 			continue
 		}
 		sub := filepath.Join(dir, e.Name())
-		if kind := links.SiteKind(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(sub, name)) }); kind != "" {
+		stat, _ := FolderFS(sub)
+		if kind := links.SiteKind(stat); kind != "" {
 			out = append(out, Site{sub, kind})
 		}
 	}
@@ -171,9 +181,7 @@ func NestedSites(dir string) []Site {
 // Jekyll copies every file it does not exclude and whose name does not
 // start with '_' or '.'.
 func jekyllPublishes(dir, file string) []Result {
-	stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) }
-	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
-	j := links.ReadJekyllSite(stat, read)
+	j := links.ReadJekyllSite(FolderFS(dir))
 	if j == nil {
 		return nil
 	}
@@ -195,7 +203,8 @@ var srcDirSetting = regexp.MustCompile(`srcDir\s*:\s*['"\x60]([^'"\x60]+)['"\x60
 // link from the root would be reported. The configuration is a program,
 // not read: its text is searched, and the message says "if".
 func vitepressSrcDir(dir string, cfg *config.Config) []Result {
-	name := links.VitePressConfig(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) })
+	stat, _ := FolderFS(dir)
+	name := links.VitePressConfig(stat)
 	if name == "" {
 		return nil
 	}
@@ -246,7 +255,8 @@ var rootRoutes = regexp.MustCompile(`routeBasePath\s*:\s*['"\x60]/['"\x60]`)
 // /docs/: every link to a doc would be reported. The configuration is a
 // program, not read: its text is searched, and the message says "if".
 func docusaurusRoutes(dir string, cfg *config.Config) []Result {
-	name := links.DocusaurusConfig(func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(dir, name)) })
+	stat, _ := FolderFS(dir)
+	name := links.DocusaurusConfig(stat)
 	if name == "" {
 		return nil
 	}
