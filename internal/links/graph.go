@@ -381,26 +381,26 @@ var sectionKeys = []string{"index", "_index"}
 func (g *Graph) keys(t string, f func(k string)) {
 	k := g.idx.targetKey(t[0], t[1:])
 	f(k)
-	if g.idx.router() != nil && t[0] == 'm' {
-		if lks := liquidKeys(t[1:]); lks != nil && g.idx.opts.Jekyll != nil {
+	if g.idx.opts.Jekyll != nil && t[0] == 'm' {
+		if lks := liquidKeys(t[1:]); lks != nil {
 			for _, lk := range lks {
 				f(lk) // {% link about.md %}, {% post_url ... %}: their file's keys
 			}
 			return
 		}
-		if g.idx.opts.Jekyll != nil && !IsJekyllFileLink(t[1:]) {
+		if !IsJekyllFileLink(t[1:]) {
 			// A URL: about/, about.html and about name one page.
 			if jk := jekyllKey(t[1:]); jk != k {
 				k = jk
 				f(k)
 			}
 		}
-		if k == "." || k == ".." {
-			// "./", "../": a folder's route, whose name only the
-			// linking page's route says.
-			f(anyRoute)
-			return
-		}
+	}
+	if g.idx.router() != nil && t[0] == 'm' && (k == "." || k == "..") {
+		// "./", "../": a folder's route, whose name only the linking
+		// page's route says.
+		f(anyRoute)
+		return
 	}
 	if g.idx.opts.VitePress != nil && t[0] == 'm' {
 		// A page by its URL (intro.html is intro.md), a folder's by its

@@ -531,10 +531,19 @@ func jekyllKey(u string) string {
 // (2024-01-15-welcome; blog/2024-02-01-news for blog/_posts/2024-02-01-news.md).
 var liquidLink = regexp.MustCompile(`^(\{\{[^{}]*\}\})?\{%-?\s*(link|post_url)\s+([^\s{}%]+)\s*-?%\}$`)
 
+// findLiquid matches liquidLink, without running the regular expression on
+// the targets that hold no tag: every other link of a Jekyll site.
+func findLiquid(t string) []string {
+	if !strings.Contains(t, "{%") {
+		return nil
+	}
+	return liquidLink.FindStringSubmatch(t)
+}
+
 // resolveLiquid resolves a Jekyll link tag (see liquidLink); false when t
 // is none. Jekyll's build fails on a tag that names nothing.
 func (x *Index) resolveLiquid(t string) (Resolution, bool) {
-	m := liquidLink.FindStringSubmatch(t)
+	m := findLiquid(t)
 	if m == nil {
 		return Resolution{}, false
 	}
@@ -567,7 +576,7 @@ func (x *Index) resolveLiquid(t string) (Resolution, bool) {
 // under: that of the path it names, or those of the post it names with
 // each Markdown extension; none when t is no such tag.
 func liquidKeys(t string) []string {
-	m := liquidLink.FindStringSubmatch(t)
+	m := findLiquid(t)
 	if m == nil {
 		return nil
 	}
