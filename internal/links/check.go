@@ -60,6 +60,10 @@ type Problem struct {
 	// Page is true for a wiki link naming no page of a Logseq graph
 	// (MissingTarget, Options.Logseq).
 	Page bool
+	// Redirect is true when the link's URL is a page redirecting to Path,
+	// which leaves the fragment behind (MissingHeading; see
+	// Resolution.Redirect).
+	Redirect bool
 	// Suggestion is the link rewritten to the closest existing target,
 	// heading or block, as it would be written; "" when nothing is close.
 	Suggestion string
@@ -108,6 +112,12 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 			}
 			if len(r.Candidates) > 1 {
 				pending = append(pending, Problem{Kind: Ambiguous, Source: src, Link: l, Path: r.Path, Candidates: r.Candidates})
+			}
+			if r.Redirect && l.HasFragment && l.Fragment != "" {
+				// The redirect page sends the browser to the page's URL
+				// alone: no heading is reached through it.
+				pending = append(pending, Problem{Kind: MissingHeading, Source: src, Link: l, Path: r.Path, URL: r.URL, Redirect: true})
+				continue
 			}
 			if kind := g.checkFragment(l, r.Path); kind != 0 {
 				pending = append(pending, Problem{Kind: kind, Source: src, Link: l, Path: r.Path})
@@ -241,6 +251,17 @@ func (g *Graph) suggest(p *Problem) {
 		p.SuggestedPath = best
 		p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, text)
 	case MissingHeading:
+		if p.Redirect {
+			// The page's own URL, with the fragment.
+			if u, ok := g.idx.PageURL(p.Path); ok {
+				if j := g.idx.opts.Jekyll; j != nil {
+					u = j.BaseURL + u // the site is served under it
+				}
+				p.SuggestedPath = p.Path
+				p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, EncodeDest(u, l.Angle))
+			}
+			return
+		}
 		te := g.lookup(p.Path)
 		if te == nil || !te.note {
 			return // changed since the check: no suggestion
@@ -463,6 +484,9 @@ func (p Problem) Message() string {
 		}
 		return fmt.Sprintf("broken %s %s: %q does not exist", what, raw, t)
 	case MissingHeading:
+		if p.Redirect {
+			return fmt.Sprintf("broken %s %s: %q redirects to %s, without the anchor #%s (link to the page itself)", what, raw, p.URL, where, l.Fragment)
+		}
 		if l.Kind.IsWiki() {
 			return fmt.Sprintf("broken %s %s: %s has no heading %q", what, raw, where, l.Fragment)
 		}

@@ -58,7 +58,8 @@
 // Docusaurus), the URLs GitHub Pages serves a Jekyll site at, made from
 // its _config.yml, paths and front matter (Options.Jekyll; see Jekyll), or
 // a VitePress site's pages, ".md" optional (Options.VitePress; see
-// VitePress).
+// VitePress). The old URLs a Hugo site's aliases and a Jekyll site's
+// redirect_from keep are pages redirecting to theirs (see redirectFiles).
 // Targets holding a template expression ("{{", "{%", "<%") are filled in
 // before anyone follows them, and are not checked.
 //

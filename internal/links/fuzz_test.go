@@ -62,20 +62,23 @@ func FuzzExtractLinks(f *testing.F) {
 
 // FuzzResolveSite resolves any link target as a site link from pages of
 // every kind (a page, a section's _index.md, a bundle, a file outside the
-// site): it never panics, a resolved path is one the graph holds, and the
-// problem's message and suggestion are safe to make.
+// site), one of them with any alias: it never panics, a resolved path is
+// one the graph holds, and the problem's message and suggestion are safe
+// to make.
 func FuzzResolveSite(f *testing.F) {
 	for _, s := range []string{
 		"/", "/docs/", "/docs", "docs/install/", "../", "../../x/", "/../x", "/docs/install.md",
 		"install.md", "/img.png", "#a", "/tags/x/", "//x", "https://x/", "%2e%2e/", "/a/./b/../c/", "",
+		"/old/", "old#a", "../old/index.html", "/old.html", ".", "/\x00",
 	} {
-		f.Add(s)
+		f.Add(s, "")
+		f.Add(s, s)
 	}
-	g := vault(f, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}}}, map[string]string{
-		"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/docs/install.md": "# B\n",
-		"content/posts/trip/index.md": "", "content/posts/trip/map.png": "", "static/img.png": "", "README.md": "",
-	})
-	f.Fuzz(func(t *testing.T, target string) {
+	f.Fuzz(func(t *testing.T, target, alias string) {
+		g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}}}, map[string]string{
+			"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/posts/trip/index.md": "", "content/posts/trip/map.png": "",
+			"content/docs/install.md": "---\naliases: [" + strconv.Quote(alias) + "]\n---\n# B\n", "static/img.png": "", "README.md": "",
+		})
 		content := "[x](" + target + ") [y](<" + target + ">)"
 		for _, src := range []string{"content/_index.md", "content/docs/install.md", "content/docs/_index.md", "content/posts/trip/index.md", "README.md"} {
 			d := Parse([]byte(content))
@@ -153,8 +156,9 @@ func FuzzResolveJekyll(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, target, permalink, date, cats string) {
 		j := JekyllSite()
-		j.BaseURL = "/project"
-		fm := "---\npermalink: " + strconv.Quote(permalink) + "\ndate: " + strconv.Quote(date) + "\ncategories: " + strconv.Quote(cats) + "\n---\n"
+		j.BaseURL, j.Redirects = "/project", true
+		fm := "---\npermalink: " + strconv.Quote(permalink) + "\ndate: " + strconv.Quote(date) + "\ncategories: " + strconv.Quote(cats) +
+			"\nredirect_from: [" + strconv.Quote(target) + ", " + strconv.Quote(permalink) + "]\n---\n"
 		files := map[string]string{
 			"index.md": "# A\n", "about.md": fm, "_posts/2024-01-15-hello.md": fm, "_drafts/d.md": "",
 			"assets/site.scss": "", "plain.html": "", "docs/README.md": "",

@@ -54,6 +54,7 @@ type entry struct {
 	hkeys     packed // each heading's HeadingKey
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
+	redirects packed // the files a site redirects to it from (Index.redirectFiles)
 	route     string // its route in a Docusaurus or Jekyll site
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
@@ -124,6 +125,11 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	}
 	ne := newEntry(hash, doc)
 	ne.route = pl.route
+	var redirects packer
+	for _, f := range g.idx.redirectFiles(p, doc, pl) {
+		redirects.add(f)
+	}
+	ne.redirects = redirects.done()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.put(p, ne, pl)
@@ -181,6 +187,9 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	}
 	if g.idx.permalink(p) != pl {
 		g.reroute(p, pl, affected)
+	}
+	if old.redirects != ne.redirects {
+		g.redirect(p, old.redirects, ne.redirects, affected)
 	}
 	if old.route == ne.route && known && old.anchors != ne.anchors && ne.route != "" {
 		for _, k := range []string{g.idx.routeNameKey(ne.route), anyRoute} {
@@ -319,6 +328,7 @@ func (g *Graph) Remove(p string) []string {
 	if g.notes[id].route != "" {
 		g.reroute(p, permalink{}, affected)
 	}
+	g.redirect(p, g.notes[id].redirects, "", affected)
 	g.notes[id] = entry{}
 	delete(g.ids, p)
 	g.free = append(g.free, id)
@@ -489,6 +499,13 @@ func (g *Graph) Linkers(p string) []string {
 	}
 	if e := g.lookup(p); e != nil && e.route != "" {
 		look(anyRoute)
+	}
+	if e := g.lookup(p); e != nil {
+		for f := range e.redirects.all() {
+			for _, k := range g.idx.redirectKeys(f) {
+				look(k) // the URLs that redirect to it
+			}
+		}
 	}
 	if e := g.lookup(p); e != nil && g.idx.opts.Logseq != nil {
 		for k := range e.names.all() {

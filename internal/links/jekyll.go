@@ -64,6 +64,10 @@ type Jekyll struct {
 	// Generated are doublestar globs of URL paths (without the leading
 	// '/') made with no file behind them.
 	Generated []string
+	// Redirects is true when the site uses jekyll-redirect-from (among its
+	// plugins): a page's front matter redirect_from URLs are pages that
+	// redirect to it (see redirectFiles).
+	Redirects bool
 }
 
 // JekyllConfig is the name of a Jekyll site's configuration file.
@@ -113,6 +117,8 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 		Collections    yaml.Node `yaml:"collections"`
 		Exclude        []string  `yaml:"exclude"`
 		Include        []string  `yaml:"include"`
+		Plugins        []string  `yaml:"plugins"`
+		Gems           []string  `yaml:"gems"` // plugins' name before Jekyll 3.5
 	}
 	if yaml.Unmarshal(b, &c) != nil {
 		return j
@@ -124,6 +130,7 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 	if j.BaseURL != "" && !strings.HasPrefix(j.BaseURL, "/") {
 		j.BaseURL = "/" + j.BaseURL
 	}
+	j.Redirects = slices.Contains(c.Plugins, "jekyll-redirect-from") || slices.Contains(c.Gems, "jekyll-redirect-from")
 	j.CollectionsDir = strings.Trim(c.CollectionsDir, "/")
 	j.Exclude = append(append([]string(nil), jekyllExcludes...), c.Exclude...)
 	j.Include = c.Include
@@ -670,6 +677,9 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 				return Resolution{Path: c}
 			}
 			probe = append(probe, c)
+		}
+		if ps := x.redirects[f]; len(ps) > 0 {
+			return Resolution{Path: minPath(ps), URL: u, Redirect: true}
 		}
 	}
 	for _, g := range j.Generated {

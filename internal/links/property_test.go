@@ -116,6 +116,7 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 			"blog/_posts/2024-01-16-bye.md", "_drafts/draft.md", "docs/README.md"}
 		files = []string{"assets/img.png", "contact.html", "assets/site.scss", "docs/index.html"}
 		opts = Options{Jekyll: JekyllSite(), CaseSensitive: r.Intn(4) == 0}
+		opts.Jekyll.Redirects = r.Intn(4) > 0
 		randomNote = randomJekyllNote
 	}
 
@@ -198,7 +199,7 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 			}
 			slices.Sort(want)
 			if got := g.Linkers(p); !slices.Equal(got, want) {
-				t.Fatalf("step %d (%s): Linkers(%s) = %q, want %q", step, what, p, got, want)
+				t.Fatalf("step %d (%s): Linkers(%s) = %q, want %q\nvault: %q", step, what, p, got, want, content)
 			}
 		}
 	}
@@ -255,13 +256,27 @@ func render(probs []Problem) string {
 	return b.String()
 }
 
-// randomSiteNote writes a page with random headings and links to the URLs
-// of a site's pages, folders and files, absolute and relative (some to
-// nothing).
+// randomSiteNote writes a page with random aliases (in YAML or TOML front
+// matter, from the root or relative, some taken by a page), headings and
+// links to the URLs of a site's pages, folders, files and aliases,
+// absolute and relative (some to nothing).
 func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
-		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md"}
+		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md",
+		"/old/", "/old", "/old/index.html", "/docs/gone/", "../gone/", "/blog/gone", "/legacy.html", "/up/"}
+	aliases := []string{"/old/", "/Old", "gone", "../up", "/docs/a/", "/legacy.html", "https://example.org/x"}
 	var b strings.Builder
+	if n := r.Intn(3); n > 0 {
+		var as []string
+		for range n {
+			as = append(as, `"`+aliases[r.Intn(len(aliases))]+`"`)
+		}
+		if r.Intn(2) == 0 {
+			fmt.Fprintf(&b, "---\ntitle: T\naliases: [%s]\n---\n", strings.Join(as, ", "))
+		} else {
+			fmt.Fprintf(&b, "+++\ntitle = \"T\"\naliases = [%s]\n+++\n", strings.Join(as, ", "))
+		}
+	}
 	writeURLPage(r, &b, urls)
 	return b.String()
 }
@@ -314,13 +329,13 @@ func randomVitePressNote(r *rand.Rand, self string, paths, files []string) strin
 }
 
 // randomJekyllNote writes a page of a Jekyll site with a random
-// permalink, slug, date, categories or none, and random URL links to its
-// pages, posts and files.
+// permalink, slug, date, categories or none, redirect_from URLs or none,
+// and random URL links to its pages, posts, files and redirects.
 func randomJekyllNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/about", "/about.html", "/about/", "/docs/", "/docs", "/docs/install.html", "install",
 		"/2024/01/15/hello.html", "/news/2024/01/15/hello.html", "/blog/2024/01/16/bye.html", "/blog/2024/01/20/later.html",
 		"/other/", "/contact", "/assets/img.png", "/assets/site.css", "../", "./", "index.html", "about.md",
-		"/feed.xml", "/missing", "{% link about.md %}", "{% link docs/install.md %}", "{% post_url 2024-01-15-hello %}",
+		"/feed.xml", "/missing", "/old/", "/old", "/old.html", "/gone", "gone.html", "/old/#intro", "{% link about.md %}", "{% link docs/install.md %}", "{% post_url 2024-01-15-hello %}",
 		"{{ site.baseurl }}{% post_url blog/2024-01-16-bye %}", "{% link assets/img.png %}"}
 	var b strings.Builder
 	b.WriteString("---\n")
@@ -333,6 +348,12 @@ func randomJekyllNote(r *rand.Rand, self string, paths, files []string) string {
 		b.WriteString("date: 2024-01-" + []string{"15", "16", "20"}[r.Intn(3)] + "\n")
 	case 3:
 		b.WriteString("categories: " + []string{"news", "blog", "news blog"}[r.Intn(3)] + "\n")
+	}
+	switch r.Intn(3) {
+	case 0:
+		b.WriteString("redirect_from: " + []string{"/old/", "old", "/gone.html", "/about/"}[r.Intn(4)] + "\n")
+	case 1:
+		b.WriteString("redirect_from:\n  - /old\n  - /gone/\n")
 	}
 	b.WriteString("title: T\n---\n")
 	writeURLPage(r, &b, urls)

@@ -61,7 +61,9 @@ type Options struct {
 // (content/docs/install.md is /docs/install/), and a folder's page is its
 // _index.md or index.md (content/docs/_index.md is /docs/). Files of the
 // Static folders are served at the site's root (static/img/a.png is
-// /img/a.png), files beside a page bundle's index.md under its URL.
+// /img/a.png), files beside a page bundle's index.md under its URL. A
+// page's front matter aliases are URLs Hugo writes a page at that
+// redirects to it (see hugoAlias).
 type Site struct {
 	// Content is the folder of the pages, relative to the root ("." for
 	// the root itself).
@@ -143,6 +145,10 @@ type Resolution struct {
 	// Page is true for a wiki link that names no page of a Logseq graph
 	// (Options.Logseq); Probe holds the file such a page would be.
 	Page bool
+	// Redirect is true when URL is a page the site writes to redirect to
+	// Path (a Hugo page's aliases, jekyll-redirect-from's redirect_from):
+	// the browser lands on Path, without the link's fragment.
+	Redirect bool
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -168,6 +174,10 @@ type Index struct {
 	routes     map[string][]string
 	routeOf    map[string]string
 	permalinks map[string]pageFields
+	// redirects maps the files a site writes redirect pages to, as
+	// resolution looks them up (see redirectFiles), to the documents they
+	// redirect to.
+	redirects map[string][]string
 }
 
 // NewIndex returns an empty index.
@@ -183,6 +193,7 @@ func NewIndex(opts Options) *Index {
 		routes:     map[string][]string{},
 		routeOf:    map[string]string{},
 		permalinks: map[string]pageFields{},
+		redirects:  map[string][]string{},
 	}
 }
 
@@ -257,9 +268,13 @@ func (x *Index) Clone() *Index {
 		routes:     make(map[string][]string, len(x.routes)),
 		routeOf:    maps.Clone(x.routeOf),
 		permalinks: maps.Clone(x.permalinks),
+		redirects:  make(map[string][]string, len(x.redirects)),
 	}
 	for k, v := range x.routes {
 		c.routes[k] = slices.Clone(v)
+	}
+	for k, v := range x.redirects {
+		c.redirects[k] = slices.Clone(v)
 	}
 	for k := range x.exact {
 		c.exact[k] = struct{}{}
@@ -306,9 +321,9 @@ func (x *Index) LinkKey(l Link) string {
 	return x.targetKey(tag(l.Kind), l.Target)
 }
 
-// Move renames p to np in the index, with the names and blocks that other
-// documents' content gives p (a Logseq page's aliases and block ids); it
-// reports whether p was there.
+// Move renames p to np in the index, with the names, blocks and redirects
+// that documents' content gives p (a Logseq page's aliases and block ids,
+// a site's redirect pages); it reports whether p was there.
 func (x *Index) Move(p, np string) bool {
 	if !x.Remove(p) {
 		return false
@@ -322,7 +337,7 @@ func (x *Index) Move(p, np string) bool {
 			x.setRoute(np, pl)
 		}
 	}
-	for _, m := range []map[string][]string{x.names, x.blocks} {
+	for _, m := range []map[string][]string{x.names, x.blocks, x.redirects} {
 		for _, ps := range m {
 			if i := slices.Index(ps, p); i >= 0 {
 				ps[i] = np
@@ -383,11 +398,12 @@ func (x *Index) PageURL(p string) (string, bool) {
 
 // pageFields are the front matter fields that place a document among a
 // site's URLs: a Docusaurus document's slug and id, a Jekyll page's
-// permalink, a post's slug, date and categories (one a line), and whether
-// it is left unpublished.
+// permalink, a post's slug, date and categories (one a line), whether it
+// is left unpublished, and the URLs jekyll-redirect-from redirects to it
+// (redirect_from, one a line).
 type pageFields struct {
-	slug, id, permalink, date, categories string
-	unpublished                           bool
+	slug, id, permalink, date, categories, redirects string
+	unpublished                                      bool
 }
 
 // router gives a site's documents their routes (Options.Docusaurus,
@@ -589,13 +605,17 @@ func (x *Index) resolveSite(src, t string) Resolution {
 			return Resolution{Path: hit}
 		}
 	}
+	url := "/" + u
+	if strings.HasSuffix(t, "/") {
+		url += "/"
+	}
+	if ps := x.redirects[x.hugoAliasFile(u)]; len(ps) > 0 {
+		return Resolution{Path: minPath(ps), URL: url, Redirect: true}
+	}
 	if u == "." || x.isDir(at) { // a section is served without an _index.md too
 		return Resolution{Dir: true}
 	}
-	r := Resolution{Probe: []string{at}, URL: "/" + u}
-	if strings.HasSuffix(t, "/") {
-		r.URL += "/"
-	}
+	r := Resolution{Probe: []string{at}, URL: url}
 	for _, st := range s.Static {
 		r.Probe = append(r.Probe, path.Join(st, u))
 	}

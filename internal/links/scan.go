@@ -176,11 +176,11 @@ func (s *scanner) run() {
 	if n := strings.Count(src, "[[") + strings.Count(src, "](") + strings.Count(src, "]:"); n > 0 {
 		s.doc.Links = make([]Link, 0, min(n, s.maxLinks))
 	}
-	first := s.skipFrontMatter()
+	first, fence := s.skipFrontMatter()
 	if first > 0 {
 		fm := src[:s.lineStarts[first-1]]
-		s.doc.Names = frontMatterAliases(fm)
-		if hasPageField(fm) {
+		s.doc.Names = frontMatterAliases(fm, fence)
+		if fence == "---" && hasPageField(fm) {
 			s.doc.permalinkFM = strings.Clone(fm) // not the whole document
 		}
 	}
@@ -202,18 +202,22 @@ func (s *scanner) run() {
 	s.flushPara()
 }
 
-// frontMatterAliases returns the aliases a YAML front matter block (fm,
-// the file up to its closing fence) gives its note: aliases: or alias:, a
-// name or a list of names, as Obsidian (and Logseq) read them. The shapes
+// frontMatterAliases returns the aliases a front matter block (fm, the
+// file up to its closing fence, YAML's "---" or TOML's "+++") gives its
+// note: aliases: or alias:, a name or a list of names, as Obsidian (and
+// Logseq) read them, or the URLs of a Hugo page's aliases. The shapes
 // Obsidian writes are read line by line (aliasesFast); anything else goes
-// through the YAML parser.
-func frontMatterAliases(fm string) []string {
+// through the parser.
+func frontMatterAliases(fm, fence string) []string {
 	if !strings.Contains(fm, "alias") {
 		return nil
 	}
-	names, ok := aliasesFast(fm)
+	names, ok := []string(nil), false
+	if fence == "---" {
+		names, ok = aliasesFast(fm)
+	}
 	if !ok {
-		m, err := markdown.ParseFields([]byte(fm+"---\n"), []string{"aliases", "alias"})
+		m, err := markdown.ParseFields([]byte(fm+fence+"\n"), []string{"aliases", "alias"})
 		if err != nil {
 			return nil
 		}
@@ -227,14 +231,14 @@ func frontMatterAliases(fm string) []string {
 
 // pageFieldNames are the front matter fields that place a document among
 // a site's URLs (see pageFields).
-var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published"}
+var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from"}
 
 // hasPageField reports whether the front matter block fm has a line
 // starting one of pageFieldNames, looking at each line once.
 func hasPageField(fm string) bool {
 	for i := strings.IndexByte(fm, '\n'); i >= 0; {
 		line := fm[i+1:]
-		if k := strings.IndexByte(line, ':'); k > 0 && k <= len("categories") && slices.Contains(pageFieldNames, line[:k]) {
+		if k := strings.IndexByte(line, ':'); k > 0 && k <= len("redirect_from") && slices.Contains(pageFieldNames, line[:k]) {
 			return true
 		}
 		j := strings.IndexByte(line, '\n')
@@ -290,6 +294,19 @@ func (d *Document) pageFields() pageFields {
 	}
 	f.categories = strings.Join(cats, "\n")
 	f.unpublished = m["published"] == false
+	var redirects []string
+	switch v := m["redirect_from"].(type) {
+	case string:
+		redirects = append(redirects, strings.TrimSpace(v))
+	case []any:
+		for _, u := range v {
+			if s, ok := u.(string); ok {
+				redirects = append(redirects, strings.TrimSpace(s))
+			}
+		}
+	}
+	redirects = slices.DeleteFunc(redirects, func(s string) bool { return s == "" || strings.Contains(s, "\n") })
+	f.redirects = strings.Join(redirects, "\n")
 	return f
 }
 
@@ -402,21 +419,23 @@ func plainName(s string) bool {
 	return true
 }
 
-// skipFrontMatter returns the index of the first line after a YAML front
-// matter block ("---" on the first line, closed by "---" or "..."), or 0.
-func (s *scanner) skipFrontMatter() int {
+// skipFrontMatter returns the index of the first line after a front
+// matter block, YAML ("---" on the first line, closed by "---" or "...")
+// or TOML (between "+++" lines), and its opening fence; or 0.
+func (s *scanner) skipFrontMatter() (int, string) {
 	first := s.lineText(0)
 	first = strings.TrimPrefix(first, "\uFEFF")
-	if strings.TrimRight(first, " \t") != "---" {
-		return 0
+	fence := strings.TrimRight(first, " \t")
+	if fence != "---" && fence != "+++" { // YAML, or TOML as Hugo writes it
+		return 0, ""
 	}
 	for ln := 1; ln < len(s.lineStarts); ln++ {
 		t := strings.TrimRight(s.lineText(ln), " \t")
-		if t == "---" || t == "..." {
-			return ln + 1
+		if t == fence || fence == "---" && t == "..." {
+			return ln + 1, fence
 		}
 	}
-	return 0 // not closed: not front matter
+	return 0, "" // not closed: not front matter
 }
 
 // lineText returns line ln (0-based) without its line ending.

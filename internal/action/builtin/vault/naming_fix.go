@@ -318,6 +318,9 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 	default:
 		return "", false
 	}
+	if r.Redirect && p.resolves(srcAfter, l, written(l), intended, doc) {
+		return "", false // an old URL of the page, whose redirect moves with it
+	}
 	if doc && intended == r.Path {
 		// The target stays; the link only needs help if a new name or the
 		// source's move makes it resolve elsewhere.

@@ -292,6 +292,53 @@ func TestNamingFixJekyllSite(t *testing.T) {
 	}
 }
 
+// TestNamingFixRedirects: a link to an old URL of a renamed page, which a
+// redirect page of the site (Hugo's aliases, jekyll-redirect-from's
+// redirect_from) answers, is left as written: the redirect moves with the
+// page's front matter. Its links by its own URL take the new one.
+func TestNamingFixRedirects(t *testing.T) {
+	for name, c := range map[string]struct {
+		files       map[string]string
+		links, want string
+	}{
+		"hugo": {
+			files: map[string]string{
+				"hugo.toml":                     "title = 'Site'\n",
+				"content/docs/Install_Guide.md": "+++\ntitle = 'Install'\naliases = ['/old/install/', 'setup']\n+++\n## Usage\n",
+			},
+			links: "content/links.md",
+			want:  "[a](/old/install/) [b](/docs/setup) [c](/docs/install-guide/#usage)\n",
+		},
+		"jekyll": {
+			files: map[string]string{
+				"_config.yml":           "plugins: [jekyll-redirect-from]\n",
+				"docs/Install_Guide.md": "---\nredirect_from: [/old/install/, /setup.html]\n---\n## Usage\n",
+			},
+			links: "links.md",
+			want:  "[a](/old/install/) [b](/setup) [c](/docs/install-guide.html#usage)\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "[a](/old/install/) [b](/docs/setup) [c](/docs/Install_Guide/#usage)\n"
+			if name == "jekyll" {
+				src = "[a](/old/install/) [b](/setup) [c](/docs/Install_Guide.html#usage)\n"
+			}
+			c.files[c.links] = src
+			d := newNoteDir(t, c.files)
+			if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+				t.Fatal(err)
+			}
+			got := d.snapshot(t)
+			if got[c.links] != c.want {
+				t.Errorf("the linking page:\n%s\nwant:\n%s\n(tree:\n%s)", got[c.links], c.want, dump(got))
+			}
+			if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+				t.Errorf("links broken by the renames:\n%s", broken)
+			}
+		})
+	}
+}
+
 // TestNamingFixVitePressSite: in a VitePress site a renamed page's links
 // keep their style, without ".md" or with it, from the site's root or
 // relative.
