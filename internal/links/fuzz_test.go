@@ -62,9 +62,9 @@ func FuzzExtractLinks(f *testing.F) {
 
 // FuzzResolveSite resolves any link target as a site link from pages of
 // every kind (a page, a section's _index.md, a bundle, a file outside the
-// site), one of them with any alias: it never panics, a resolved path is
-// one the graph holds, and the problem's message and suggestion are safe
-// to make.
+// site), with any alias, slug and url: it never panics, a page's URL
+// starts with '/', a resolved path is one the graph holds, and the
+// problem's message and suggestion are safe to make.
 func FuzzResolveSite(f *testing.F) {
 	for _, s := range []string{
 		"/", "/docs/", "/docs", "docs/install/", "../", "../../x/", "/../x", "/docs/install.md",
@@ -78,7 +78,13 @@ func FuzzResolveSite(f *testing.F) {
 		g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}}}, map[string]string{
 			"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/posts/trip/index.md": "", "content/posts/trip/map.png": "",
 			"content/docs/install.md": "---\naliases: [" + strconv.Quote(alias) + "]\n---\n# B\n", "static/img.png": "", "README.md": "",
+			"content/docs/slug.md": "+++\nslug = " + strconv.Quote(alias) + "\n+++\n", "content/url.md": "---\nurl: " + strconv.Quote(alias) + "\n---\n",
 		})
+		for _, p := range []string{"content/docs/slug.md", "content/url.md"} {
+			if r, ok := g.Index().PageURL(p); !ok || !strings.HasPrefix(r, "/") {
+				t.Fatalf("PageURL(%q) = %q, %v", p, r, ok)
+			}
+		}
 		content := "[x](" + target + ") [y](<" + target + ">)"
 		for _, src := range []string{"content/_index.md", "content/docs/install.md", "content/docs/_index.md", "content/posts/trip/index.md", "README.md"} {
 			d := Parse([]byte(content))

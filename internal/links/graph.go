@@ -55,7 +55,7 @@ type entry struct {
 	blocks    packed // block ids
 	names     packed // the folded names of Document.Names (Logseq's aliases)
 	redirects packed // the files a site redirects to it from (Index.redirectFiles)
-	route     string // its route in a Docusaurus or Jekyll site
+	route     string // its route in a Docusaurus, Jekyll or Hugo site
 	// targets are the distinct targets of the document's links, each after
 	// a byte saying how it resolves ('w' wiki, 'b' block reference, 'm'
 	// Markdown).
@@ -204,7 +204,7 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 	return sortedKeys(affected)
 }
 
-// anyRoute is the key in refs of the links of a Docusaurus or Jekyll
+// anyRoute is the key in refs of the links of a Docusaurus, Jekyll or Hugo
 // site whose route has no name of its own to be found under ("./",
 // "../"): every route that comes or goes re-checks them. No name key is
 // "/": NameKey gives a base name.
@@ -367,8 +367,14 @@ func (g *Graph) fileKeys(p string) []string {
 // mu.
 func (g *Graph) folderReferrers(dirs []string, affected map[string]struct{}) {
 	for _, d := range dirs {
-		for _, s := range g.refs[NameKey(d)] {
-			affected[g.notes[s].path] = struct{}{}
+		keys := []string{NameKey(d)}
+		if k, ok := g.idx.siteDir(d); ok {
+			keys = append(keys, NameKey(k)) // the URL of a Hugo site's section
+		}
+		for _, k := range keys {
+			for _, s := range g.refs[k] {
+				affected[g.notes[s].path] = struct{}{}
+			}
 		}
 	}
 }

@@ -105,13 +105,14 @@ type Document struct {
 	Links    []Link
 	Headings []Heading
 	Blocks   []Block
-	// Names are the names a Logseq page gives itself in its first block's
-	// properties (alias:: and title::); see Logseq. Graphs of other layouts
-	// ignore them.
+	// Names are the names a note gives itself: its front matter's aliases
+	// (Obsidian's, or a Hugo page's old URLs), a Logseq page's first
+	// block's properties (alias:: and title::); see Logseq.
 	Names []string
-	// permalinkFM is the front matter block when it has a slug or an id
-	// line, for Permalink; it is read only where they matter.
-	permalinkFM string
+	// permalinkFM is the front matter block, up to its closing fence, when
+	// it has a line of one of pageFieldNames, for pageFields; it is read
+	// only where they matter. permalinkFence is its fence ("---", "+++").
+	permalinkFM, permalinkFence string
 	// MoreLinks is true when the document holds more links than the limit
 	// Parse was given: Links holds the first ones only.
 	MoreLinks bool

@@ -95,7 +95,7 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		randomNote = randomLogseqNote
 	case "site":
 		paths = []string{"content/_index.md", "content/docs/_index.md", "content/docs/a.md", "content/docs/b/index.md",
-			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md"}
+			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md", "content/My Docs/Page One.md"}
 		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
 		opts = Options{Site: &Site{Content: "content", Static: []string{"static"}}, CaseSensitive: r.Intn(4) == 0}
 		randomNote = randomSiteNote
@@ -256,25 +256,49 @@ func render(probs []Problem) string {
 	return b.String()
 }
 
-// randomSiteNote writes a page with random aliases (in YAML or TOML front
-// matter, from the root or relative, some taken by a page), headings and
-// links to the URLs of a site's pages, folders, files and aliases,
-// absolute and relative (some to nothing).
+// randomSiteNote writes a page with random aliases (from the root or
+// relative, some taken by a page), slug or url, in YAML or TOML front
+// matter, headings and links to the URLs of a site's pages, folders, files
+// and aliases, absolute and relative (some to nothing).
 func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
 		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md",
-		"/old/", "/old", "/old/index.html", "/docs/gone/", "../gone/", "/blog/gone", "/legacy.html", "/up/"}
+		"/old/", "/old", "/old/index.html", "/docs/gone/", "../gone/", "/blog/gone", "/legacy.html", "/up/",
+		"/my-docs/", "/my-docs/page-one/", "/My Docs/", "/docs/start/", "start/", "/elsewhere/", "/elsewhere/x.html"}
 	aliases := []string{"/old/", "/Old", "gone", "../up", "/docs/a/", "/legacy.html", "https://example.org/x"}
-	var b strings.Builder
+	var fields []string
 	if n := r.Intn(3); n > 0 {
 		var as []string
 		for range n {
 			as = append(as, `"`+aliases[r.Intn(len(aliases))]+`"`)
 		}
-		if r.Intn(2) == 0 {
-			fmt.Fprintf(&b, "---\ntitle: T\naliases: [%s]\n---\n", strings.Join(as, ", "))
+		fields = append(fields, "aliases", "["+strings.Join(as, ", ")+"]")
+	}
+	switch r.Intn(5) {
+	case 0:
+		fields = append(fields, "slug", `"`+[]string{"start", "Start Here", "a", "c"}[r.Intn(4)]+`"`)
+	case 1:
+		fields = append(fields, "url", `"`+[]string{"/elsewhere/", "elsewhere", "/elsewhere/x.html", "/docs/a/", "/"}[r.Intn(5)]+`"`)
+	}
+	var b strings.Builder
+	if len(fields) > 0 {
+		yaml := r.Intn(2) == 0
+		if yaml {
+			b.WriteString("---\n")
 		} else {
-			fmt.Fprintf(&b, "+++\ntitle = \"T\"\naliases = [%s]\n+++\n", strings.Join(as, ", "))
+			b.WriteString("+++\n")
+		}
+		for i := 0; i < len(fields); i += 2 {
+			if yaml {
+				fmt.Fprintf(&b, "%s: %s\n", fields[i], fields[i+1])
+			} else {
+				fmt.Fprintf(&b, "%s = %s\n", fields[i], fields[i+1])
+			}
+		}
+		if yaml {
+			b.WriteString("---\n")
+		} else {
+			b.WriteString("+++\n")
 		}
 	}
 	writeURLPage(r, &b, urls)

@@ -16,7 +16,7 @@ import (
 // redirect to the document p, as resolution looks them up: in a Hugo site
 // (Options.Site) those of its front matter's aliases (doc.Names), in a
 // Jekyll site with jekyll-redirect-from (Jekyll.Redirects) those of its
-// redirect_from URLs when it is a page (pl, its place among the routes).
+// redirect_from URLs; when it is a page (pl, its place among the routes).
 // Sorted, without duplicates.
 func (x *Index) redirectFiles(p string, doc *Document, pl permalink) []string {
 	var out []string
@@ -32,10 +32,10 @@ func (x *Index) redirectFiles(p string, doc *Document, pl permalink) []string {
 			out = append(out, jekyllFile("/"+strings.TrimLeft(u, "/")))
 		}
 	case x.opts.Site != nil && x.opts.Docusaurus == nil && x.opts.VitePress == nil:
-		page, ok := pageURL(x.opts.Site.Content, p)
-		if !ok {
+		if pl.route == "" {
 			return nil
 		}
+		page := strings.Trim(pl.route, "/")
 		for _, a := range doc.Names {
 			if u, ok := hugoAlias(page, a); ok {
 				out = append(out, x.hugoAliasFile(u))
@@ -47,7 +47,7 @@ func (x *Index) redirectFiles(p string, doc *Document, pl permalink) []string {
 }
 
 // hugoAlias returns the URL path (without a leading '/') of the alias a of
-// the page at URL page (as pageURL gives it), as Hugo reads it: from the
+// the page at URL page (its route without the slashes), as Hugo reads it: from the
 // site's root when it starts with '/', else from the page's parent
 // (docs/install's "old-install" is docs/old-install). False when it is no
 // URL path of the site (a full URL, or one that climbs above its root).
@@ -83,10 +83,7 @@ func (x *Index) hugoAliasFile(u string) string {
 	if path.Ext(f) == "" || strings.HasSuffix(u, "/") {
 		f = path.Join(f, "index.html")
 	}
-	if !x.opts.CaseSensitive {
-		f = fold(f)
-	}
-	return f
+	return x.foldUnlessCase(f)
 }
 
 // redirectKeys are the keys in refs of the links that may name the

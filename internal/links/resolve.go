@@ -59,11 +59,12 @@ type Options struct {
 // Site is a static site (Hugo's layout) whose pages are the documents under
 // Content: a page's URL is its path there without ".md", as a folder
 // (content/docs/install.md is /docs/install/), and a folder's page is its
-// _index.md or index.md (content/docs/_index.md is /docs/). Files of the
-// Static folders are served at the site's root (static/img/a.png is
-// /img/a.png), files beside a page bundle's index.md under its URL. A
-// page's front matter aliases are URLs Hugo writes a page at that
-// redirects to it (see hugoAlias).
+// _index.md or index.md (content/docs/_index.md is /docs/); Hugo sanitizes
+// and lower-cases it, and a front matter slug or url changes it (see
+// Site.route). Files of the Static folders are served at the site's root
+// (static/img/a.png is /img/a.png), files beside a page bundle's index.md
+// under its URL. A page's front matter aliases are URLs Hugo writes a page
+// at that redirects to it (see hugoAlias).
 type Site struct {
 	// Content is the folder of the pages, relative to the root ("." for
 	// the root itself).
@@ -167,8 +168,11 @@ type Index struct {
 	blocks   map[string][]string // a Logseq block's uuid (lower case) -> paths of the pages that give it
 	dirs     map[string]int      // directory -> number of paths under it
 	foldDirs map[string]int      // lower-cased directory -> number of paths under it
-	// routes and routeOf map a Docusaurus or Jekyll site's routes to its
-	// documents (routeKey -> paths) and back (path -> route); see
+	// siteDirs counts the paths under each folder of a Hugo site's
+	// content by the URL Hugo gives the folder's section (siteDir).
+	siteDirs map[string]int
+	// routes and routeOf map a Docusaurus, Jekyll or Hugo site's routes to
+	// its documents (routeKey -> paths) and back (path -> route); see
 	// setRoute. permalinks keeps the front matter fields of those that
 	// have some, for Move and to tell when they change.
 	routes     map[string][]string
@@ -190,6 +194,7 @@ func NewIndex(opts Options) *Index {
 		blocks:     map[string][]string{},
 		dirs:       map[string]int{},
 		foldDirs:   map[string]int{},
+		siteDirs:   map[string]int{},
 		routes:     map[string][]string{},
 		routeOf:    map[string]string{},
 		permalinks: map[string]pageFields{},
@@ -218,6 +223,9 @@ func (x *Index) Add(p string) bool {
 	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 		x.dirs[d]++
 		x.foldDirs[fold(d)]++
+		if k, ok := x.siteDir(d); ok {
+			x.siteDirs[k]++
+		}
 	}
 	return true
 }
@@ -250,6 +258,9 @@ func (x *Index) Remove(p string) bool {
 	for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
 		decr(x.dirs, d)
 		decr(x.foldDirs, fold(d))
+		if k, ok := x.siteDir(d); ok {
+			decr(x.siteDirs, k)
+		}
 	}
 	return true
 }
@@ -265,6 +276,7 @@ func (x *Index) Clone() *Index {
 		blocks:     make(map[string][]string, len(x.blocks)),
 		dirs:       make(map[string]int, len(x.dirs)),
 		foldDirs:   make(map[string]int, len(x.foldDirs)),
+		siteDirs:   maps.Clone(x.siteDirs),
 		routes:     make(map[string][]string, len(x.routes)),
 		routeOf:    maps.Clone(x.routeOf),
 		permalinks: maps.Clone(x.permalinks),
@@ -299,7 +311,7 @@ func (x *Index) Clone() *Index {
 
 // KeysOf returns the keys of the links that may name p (see Referrers):
 // its name key (in a Logseq graph the folded name of the page it is,
-// elsewhere NameKey(p)) and, in a Docusaurus or Jekyll site, that of the
+// elsewhere NameKey(p)) and, in a Docusaurus, Jekyll or Hugo site, that of the
 // URL it is served at.
 func (x *Index) KeysOf(p string) []string {
 	keys := []string{x.nameKey(p)}
@@ -376,22 +388,13 @@ func (x *Index) targetKey(kind byte, t string) string {
 func blockKey(id string) string { return "((" + strings.ToLower(id) }
 
 // PageURL returns the URL path at which a static site serves the document
-// p, with its leading '/': its route in a Docusaurus or Jekyll site
-// (Options.Docusaurus, Options.Jekyll), its page's URL in a Hugo site
-// (Options.Site, with the trailing '/' Hugo gives it); false when p is no
-// page of a site.
+// p, with its leading '/': its route in a Docusaurus, Jekyll or Hugo site
+// (Options.Docusaurus, Options.Jekyll, Options.Site; a Hugo page's with
+// the trailing '/' Hugo gives it); false when p is no page of a site.
 func (x *Index) PageURL(p string) (string, bool) {
 	if x.router() != nil {
 		r, ok := x.routeOf[p]
 		return r, ok
-	}
-	if s := x.opts.Site; s != nil {
-		if u, ok := pageURL(s.Content, p); ok {
-			if u == "" {
-				return "/", true
-			}
-			return "/" + u + "/", true
-		}
 	}
 	return "", false
 }
@@ -399,16 +402,16 @@ func (x *Index) PageURL(p string) (string, bool) {
 // pageFields are the front matter fields that place a document among a
 // site's URLs: a Docusaurus document's slug and id, a Jekyll page's
 // permalink, a post's slug, date and categories (one a line), whether it
-// is left unpublished, and the URLs jekyll-redirect-from redirects to it
-// (redirect_from, one a line).
+// is left unpublished, the URLs jekyll-redirect-from redirects to it
+// (redirect_from, one a line), a Hugo page's slug and url.
 type pageFields struct {
-	slug, id, permalink, date, categories, redirects string
-	unpublished                                      bool
+	slug, id, permalink, date, categories, redirects, url string
+	unpublished                                           bool
 }
 
 // router gives a site's documents their routes (Options.Docusaurus,
-// Options.Jekyll): the URL of the document p with front matter f, false
-// when the site makes no page of it.
+// Options.Jekyll, Options.Site): the URL of the document p with front
+// matter f, false when the site makes no page of it.
 type router interface {
 	route(p string, f pageFields) (string, bool)
 }
@@ -420,16 +423,22 @@ func (x *Index) router() router {
 		return x.opts.Docusaurus
 	case x.opts.Jekyll != nil:
 		return x.opts.Jekyll
+	case x.opts.Site != nil && x.opts.VitePress == nil:
+		return x.opts.Site
 	}
 	return nil
 }
 
 // routeKey is the key of route in routes: a Jekyll site's pages by the
 // file each is written to (URLs match as GitHub Pages serves them, see
-// served), a Docusaurus site's folded, without slashes at either end.
+// served), a Docusaurus site's folded, without slashes at either end, a
+// Hugo site's likewise, folded unless the index matches case.
 func (x *Index) routeKey(route string) string {
-	if x.opts.Jekyll != nil {
+	switch {
+	case x.opts.Jekyll != nil:
 		return jekyllFile(route)
+	case x.opts.Docusaurus == nil && x.opts.CaseSensitive:
+		return strings.Trim(route, "/")
 	}
 	return routeKey(route)
 }
@@ -600,10 +609,15 @@ func (x *Index) resolveSite(src, t string) Resolution {
 		}
 	}
 	at := path.Join(s.Content, u)
-	for _, p := range []string{at, at + ".md", path.Join(at, "index.md"), path.Join(at, "_index.md")} {
-		if hit, ok := x.lookupPath(p, false); ok {
-			return Resolution{Path: hit}
-		}
+	route := "/" + u
+	if u == "." {
+		route = "/"
+	}
+	if ps := x.routes[x.routeKey(route)]; len(ps) > 0 {
+		return Resolution{Path: minPath(ps)} // a page's URL
+	}
+	if hit, ok := x.lookupPath(at, false); ok {
+		return Resolution{Path: hit} // a file by its path: a bundle's, or a page's .md
 	}
 	url := "/" + u
 	if strings.HasSuffix(t, "/") {
@@ -612,7 +626,7 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	if ps := x.redirects[x.hugoAliasFile(u)]; len(ps) > 0 {
 		return Resolution{Path: minPath(ps), URL: url, Redirect: true}
 	}
-	if u == "." || x.isDir(at) { // a section is served without an _index.md too
+	if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
 		return Resolution{Dir: true}
 	}
 	r := Resolution{Probe: []string{at}, URL: url}

@@ -180,8 +180,8 @@ func (s *scanner) run() {
 	if first > 0 {
 		fm := src[:s.lineStarts[first-1]]
 		s.doc.Names = frontMatterAliases(fm, fence)
-		if fence == "---" && hasPageField(fm) {
-			s.doc.permalinkFM = strings.Clone(fm) // not the whole document
+		if hasPageField(fm) {
+			s.doc.permalinkFM, s.doc.permalinkFence = strings.Clone(fm), fence // not the whole document
 		}
 	}
 	if first < len(s.lineStarts) && strings.Contains(s.lineText(first), ":: ") {
@@ -231,14 +231,15 @@ func frontMatterAliases(fm, fence string) []string {
 
 // pageFieldNames are the front matter fields that place a document among
 // a site's URLs (see pageFields).
-var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from"}
+var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from", "url"}
 
 // hasPageField reports whether the front matter block fm has a line
-// starting one of pageFieldNames, looking at each line once.
+// starting one of pageFieldNames, a YAML key ("slug:") or a TOML one
+// ("slug =", "slug="), looking at each line once.
 func hasPageField(fm string) bool {
 	for i := strings.IndexByte(fm, '\n'); i >= 0; {
 		line := fm[i+1:]
-		if k := strings.IndexByte(line, ':'); k > 0 && k <= len("redirect_from") && slices.Contains(pageFieldNames, line[:k]) {
+		if k := strings.IndexAny(line, ":= \n"); k > 0 && k <= len("redirect_from") && slices.Contains(pageFieldNames, line[:k]) {
 			return true
 		}
 		j := strings.IndexByte(line, '\n')
@@ -259,7 +260,7 @@ func (d *Document) pageFields() pageFields {
 	if d.permalinkFM == "" {
 		return pageFields{}
 	}
-	m, err := markdown.ParseFields([]byte(d.permalinkFM+"---\n"), pageFieldNames)
+	m, err := markdown.ParseFields([]byte(d.permalinkFM+d.permalinkFence+"\n"), pageFieldNames)
 	if err != nil {
 		return pageFields{}
 	}
@@ -274,7 +275,7 @@ func (d *Document) pageFields() pageFields {
 		}
 		return ""
 	}
-	f := pageFields{slug: str("slug"), id: str("id"), permalink: str("permalink"), date: str("date")}
+	f := pageFields{slug: str("slug"), id: str("id"), permalink: str("permalink"), date: str("date"), url: str("url")}
 	var cats []string
 	for _, k := range []string{"categories", "category"} {
 		switch v := m[k].(type) {
