@@ -60,6 +60,10 @@ type Problem struct {
 	// Page is true for a wiki link naming no page of a Logseq graph
 	// (MissingTarget, Options.Logseq).
 	Page bool
+	// Elsewhere is the page of a Hugo site the link's URL names by its
+	// file's path, which the site serves at another URL (MissingTarget;
+	// see Resolution.Elsewhere).
+	Elsewhere string
 	// Redirect is true when the link's URL is a page redirecting to Path,
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
@@ -107,7 +111,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -231,6 +235,13 @@ func (g *Graph) suggest(p *Problem) {
 			g.suggestRoute(p)
 			return
 		}
+		if p.Elsewhere != "" {
+			if text := g.targetText(p.Source, l, p.Elsewhere); text != "" {
+				p.SuggestedPath = p.Elsewhere
+				p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, text)
+			}
+			return
+		}
 		if ps := g.hints[fold(strings.TrimSpace(l.Target))]; len(ps) > 0 && l.Kind.IsWiki() && l.Alias == "" && !l.HasFragment {
 			// A note's alias: linked as Obsidian writes it, [[Note|alias]].
 			best := minPath(ps)
@@ -343,16 +354,26 @@ func (g *Graph) closestName(want string) string {
 // relative path (root-absolute when l was), and for a site's URL links the
 // page's URL; "" when target has none.
 func (g *Graph) targetText(src string, l Link, target string) string {
-	if s := g.idx.opts.Site; s != nil && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
-		if from, isPage := pageURL(s.Content, src); isPage {
-			to, ok := pageURL(s.Content, target)
+	if s := g.idx.opts.Site; s != nil && g.idx.router() == s && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
+		if from, isPage := g.idx.routeOf[src]; isPage {
+			to, ok := g.idx.routeOf[target]
 			if !ok {
 				return ""
 			}
 			if strings.HasPrefix(l.Target, "/") {
-				return EncodeDest(strings.TrimSuffix("/"+to, "/")+"/", l.Angle)
+				return EncodeDest(to, l.Angle)
 			}
-			return EncodeDest(RelPath(from, to)+"/", l.Angle)
+			// Relative to the page's URL, a folder's (/docs/install/) or
+			// a file's (/legacy/page.html).
+			base := strings.Trim(from, "/")
+			if !strings.HasSuffix(from, "/") {
+				base = path.Dir(base)
+			}
+			rel := RelPath(base, strings.Trim(to, "/"))
+			if strings.HasSuffix(to, "/") {
+				rel += "/"
+			}
+			return EncodeDest(rel, l.Angle)
 		}
 	}
 	if l.Kind.IsWiki() {
@@ -459,6 +480,9 @@ func (p Problem) Message() string {
 				return fmt.Sprintf("broken %s %s: no document named %q, and no such file at the root, beside this note or in the attachment folders", what, raw, l.Target)
 			}
 			return fmt.Sprintf("broken %s %s: no note named %q", what, raw, l.Target)
+		}
+		if p.Elsewhere != "" {
+			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
 		}
 		if p.Route {
 			if LooksLikeAttachment(p.URL) && len(p.Probe) > 0 && !hasDocExt(p.Probe[0]) {

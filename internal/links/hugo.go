@@ -1,18 +1,26 @@
 package links
 
 import (
+	"encoding/json"
+	"io/fs"
 	"path"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/pelletier/go-toml/v2"
+	"go.yaml.in/yaml/v3"
 )
 
-// route gives a page of a Hugo site (see Site) its URL, as Hugo makes it
-// without permalinks in its configuration: the page's path under Content,
-// its file name replaced by its front matter slug (a bundle's folder name
-// for its index.md; a section's _index.md keeps its folder), sanitized and
-// lower-cased as Hugo's paths are (hugoPath), as a folder; or the front
-// matter url, from the site's root, as written. False for files that are
-// no page (outside Content, not Markdown).
+// route gives a page of a Hugo site (see Site) its URL, as Hugo makes it:
+// the front matter url, from the site's root, as written; else, for a
+// page in a section with a permalink pattern (Site.Permalinks), the
+// pattern filled (hugoPermalink); else the page's path under Content, its
+// file name replaced by its front matter slug (a bundle's folder name for
+// its index.md; a section's _index.md keeps its folder); sanitized and
+// lower-cased as Hugo's paths are (hugoPath), as a folder. False for files
+// that are no page (outside Content, not Markdown).
 func (s *Site) route(p string, f pageFields) (string, bool) {
 	page, ok := pageURL(s.Content, p)
 	if !ok {
@@ -24,13 +32,112 @@ func (s *Site) route(p string, f pageFields) (string, bool) {
 		}
 		return "/" + u + "/", true
 	}
-	if f.slug != "" && !strings.EqualFold(path.Base(p), "_index.md") && page != "" {
+	regular := !strings.EqualFold(path.Base(p), "_index.md") // not a section's own page
+	if pattern, ok := s.Permalinks[strings.SplitN(page, "/", 2)[0]]; ok && regular && strings.Contains(page, "/") {
+		page = hugoPermalink(pattern, page, p, f)
+	} else if f.slug != "" && regular && page != "" {
 		page = path.Join(path.Dir(page), f.slug)
 	}
-	if page = hugoPath(page); page == "" || page == "." {
+	if page = strings.Trim(hugoPath(page), "/"); page == "" || page == "." {
 		return "/", true
 	}
 	return "/" + page + "/", true
+}
+
+// hugoPermalink fills the permalink pattern of the section of the page at
+// path page (pageURL's: without Content, as a folder), the file p, with
+// front matter f, as Hugo 0.111 does: the date's :year, :month, :monthname,
+// :day, :weekday, :weekdayname and :yearday (of the front matter date,
+// else January 1 of the year 1), :section (its first folder), :sections
+// (its folders), :title (urlized), :slug (the slug, else the title),
+// :filename (the file's name, a bundle's folder's), :slugorfilename. A
+// token Hugo does not know (its build fails) is left without its colon.
+// :sections is the page's folders, which Hugo's is where each nested
+// folder is a section (has an _index.md).
+func hugoPermalink(pattern, page, p string, f pageFields) string {
+	t, _ := frontMatterDate(f.date)
+	dir, name := path.Split(page)
+	dir = strings.Trim(dir, "/")
+	if !strings.EqualFold(path.Base(p), "index.md") {
+		name = path.Base(trimMDExt(p))
+	}
+	slug := f.slug
+	if slug == "" {
+		slug = f.title
+	}
+	slugOrFile := f.slug
+	if slugOrFile == "" {
+		slugOrFile = name
+	}
+	tokens := map[string]string{
+		"year": strconv.Itoa(t.Year()), "month": t.Format("01"), "monthname": t.Format("January"),
+		"day": t.Format("02"), "weekday": strconv.Itoa(int(t.Weekday())), "weekdayname": t.Format("Monday"),
+		"yearday": strconv.Itoa(t.YearDay()), "section": strings.SplitN(dir, "/", 2)[0], "sections": dir,
+		"title": hugoPath(f.title), "slug": hugoPath(slug), "filename": hugoPath(name), "slugorfilename": hugoPath(slugOrFile),
+	}
+	return hugoToken.ReplaceAllStringFunc(pattern, func(m string) string {
+		if v, ok := tokens[m[1:]]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+// hugoToken is a token of a permalink pattern.
+var hugoToken = regexp.MustCompile(`:[a-z]+`)
+
+// hugoConfigs are the files of a Hugo site's configuration, in the order
+// Hugo looks for them; permalinks.* only in config/_default, where it
+// holds the permalinks table alone.
+var hugoConfigs = []string{"hugo", "config", "config/_default/hugo", "config/_default/config", "config/_default/permalinks"}
+
+// ReadHugoPermalinks returns the permalinks of the configuration of the
+// Hugo site at a folder, stat and read answering for the names in it: its
+// hugo.toml (or config.toml, or those of config/_default/, in TOML, YAML or
+// JSON) permalinks table, section name to pattern (the page patterns of
+// Hugo 0.120's [permalinks.page] too); nil when it has none, or cannot be
+// read.
+func ReadHugoPermalinks(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) map[string]string {
+	for _, base := range hugoConfigs {
+		for _, ext := range []string{".toml", ".yaml", ".yml", ".json"} {
+			if fi, err := stat(base + ext); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			b, err := read(base + ext)
+			if err != nil {
+				return nil
+			}
+			var m map[string]any
+			switch ext {
+			case ".toml":
+				err = toml.Unmarshal(b, &m)
+			case ".json":
+				err = json.Unmarshal(b, &m)
+			default:
+				err = yaml.Unmarshal(b, &m)
+			}
+			if err != nil {
+				return nil
+			}
+			table, ok := m["permalinks"].(map[string]any)
+			if path.Base(base) == "permalinks" {
+				table, ok = m, true
+			}
+			if page, isMap := table["page"].(map[string]any); isMap {
+				table = page
+			}
+			out := map[string]string{}
+			for k, v := range table {
+				if s, isString := v.(string); isString {
+					out[k] = s
+				}
+			}
+			if ok && len(out) > 0 {
+				return out
+			}
+		}
+	}
+	return nil
 }
 
 // hugoPath is the URL path Hugo makes of a content path or slug (its

@@ -1,6 +1,12 @@
 package links
 
-import "testing"
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // TestHugoRoute gives pages the URLs Hugo 0.111 wrote for them in a site
 // built with these paths and front matter (testdata/hugo holds the same
@@ -34,9 +40,93 @@ func TestHugoRoute(t *testing.T) {
 			t.Errorf("route(%q, %+v) = %q, %v; want %q", c.p, c.f, got, ok, c.want)
 		}
 	}
+	s.Permalinks = map[string]string{"posts": "/:year/:month/:day/:title/", "notes": "/n/:sections/:filename/:slug",
+		"odd": "/:monthname/:weekday/:weekdayname/:yearday/:slugorfilename/", "rel": ":section/:nope/:title"}
+	for _, c := range []struct {
+		p    string
+		f    pageFields
+		want string
+	}{ // as Hugo 0.111 wrote them with these permalinks
+		{"content/posts/hello.md", pageFields{title: "Hello, World & Co!", date: "2024-03-05 10:00:00"}, "/2024/03/05/hello-world-co/"},
+		{"content/posts/2024/nested.md", pageFields{title: "Nested Post", date: "2024-12-31 00:00:00", slug: "Custom Slug"}, "/2024/12/31/nested-post/"},
+		{"content/posts/nodate.md", pageFields{title: "No Date"}, "/1/01/01/no-date/"},
+		{"content/posts/t.md", pageFields{title: "Toml Post", date: "2023-01-02 00:00:00", url: "/fixed/"}, "/fixed/"},
+		{"content/posts/_index.md", pageFields{title: "Posts"}, "/posts/"},
+		{"content/notes/My Note.md", pageFields{title: "A Note"}, "/n/notes/my-note/a-note/"},
+		{"content/notes/b.md", pageFields{title: "B Note", slug: "bee"}, "/n/notes/b/bee/"},
+		{"content/odd/hello.md", pageFields{date: "2024-03-05 10:00:00"}, "/march/2/tuesday/65/hello/"},
+		{"content/odd/n.md", pageFields{date: "2024-12-31 00:00:00", slug: "Custom Slug"}, "/december/2/tuesday/366/custom-slug/"},
+		{"content/odd/trip/index.md", pageFields{}, "/january/1/monday/1/trip/"},
+		{"content/rel/a.md", pageFields{title: "A"}, "/rel/nope/a/"}, // Hugo fails the build on a token it does not know
+		{"content/top.md", pageFields{title: "Top"}, "/top/"},        // no section
+	} {
+		got, ok := s.route(c.p, c.f)
+		if !ok || got != c.want {
+			t.Errorf("route(%q, %+v) = %q, %v; want %q", c.p, c.f, got, ok, c.want)
+		}
+	}
 	for _, p := range []string{"README.md", "content/img.png", "static/x.md"} {
 		if r, ok := s.route(p, pageFields{}); ok {
 			t.Errorf("route(%q) = %q: no page", p, r)
+		}
+	}
+}
+
+func TestReadHugoPermalinks(t *testing.T) {
+	want := map[string]string{"posts": "/:year/:title/"}
+	for name, cfg := range map[string]string{
+		"hugo.toml":                       "title = 'x'\n[permalinks]\n  posts = '/:year/:title/'\n",
+		"hugo.yaml":                       "permalinks:\n  posts: /:year/:title/\n",
+		"config.json":                     `{"permalinks": {"posts": "/:year/:title/"}}`,
+		"config/_default/hugo.toml":       "[permalinks.page]\nposts = '/:year/:title/'\n[permalinks.section]\nposts = '/p/'\n",
+		"config/_default/permalinks.yaml": "posts: /:year/:title/\n",
+	} {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "config/_default"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := ReadHugoPermalinks(osStat(dir), osRead(dir)); !maps.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+	dir := t.TempDir()
+	for cfg, why := range map[string]string{"title = 'x'\n": "no permalinks", "[permalinks\n": "does not parse"} {
+		if err := os.WriteFile(filepath.Join(dir, "hugo.toml"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := ReadHugoPermalinks(osStat(dir), osRead(dir)); got != nil {
+			t.Errorf("%s: %v", why, got)
+		}
+	}
+}
+
+// TestCheckHugoElsewhere: a link to a page by its file's path, which its
+// slug or its section's permalinks serve elsewhere, says so, and suggests
+// the page's URL in the link's style.
+func TestCheckHugoElsewhere(t *testing.T) {
+	s := HugoSite()
+	s.Permalinks = map[string]string{"news": "/:year/:slug/"}
+	g := NewGraph(Options{Site: s})
+	g.Update("content/news/first.md", []byte("---\ntitle: First Story\ndate: 2024-03-05\n---\n"))
+	g.Update("content/docs/a.md", []byte("---\nslug: start\n---\n"))
+	src := "[x](/news/first/) [y](../../news/first/) [z](../a/) [w](/docs/a)\n"
+	g.Update("content/docs/b.md", []byte(src))
+	want := map[string]string{
+		"[x](/news/first/)":      "[x](/2024/first-story/)",
+		"[y](../../news/first/)": "[y](../../2024/first-story/)",
+		"[z](../a/)":             "[z](../start/)",
+		"[w](/docs/a)":           "[w](/docs/start/)",
+	}
+	probs := g.Check("content/docs/b.md", Parse([]byte(src)), nil)
+	if len(probs) != len(want) {
+		t.Fatalf("%d problems, want %d: %v", len(probs), len(want), probs)
+	}
+	for _, p := range probs {
+		if p.Suggestion != want[p.Link.Raw] || p.Elsewhere == "" || !strings.Contains(p.Message(), "is served at another URL") {
+			t.Errorf("%s: %q, suggestion %q; want %q", p.Link.Raw, p.Message(), p.Suggestion, want[p.Link.Raw])
 		}
 	}
 }

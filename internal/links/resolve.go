@@ -77,6 +77,10 @@ type Site struct {
 	// Hugo's taxonomy pages ("tags/**") and feeds ("**/index.xml"): links
 	// to them are not checked.
 	Generated []string
+	// Permalinks maps a section (a folder of Content) to the URL pattern
+	// of its pages, the site configuration's permalinks
+	// ("/:year/:month/:title/"; see ReadHugoPermalinks).
+	Permalinks map[string]string
 }
 
 // HugoSite returns Hugo's layout: pages in content/, static files in
@@ -150,6 +154,11 @@ type Resolution struct {
 	// Path (a Hugo page's aliases, jekyll-redirect-from's redirect_from):
 	// the browser lands on Path, without the link's fragment.
 	Redirect bool
+	// Elsewhere is the page of a Hugo site a URL names by its file's path
+	// when the site serves it at another URL (its slug, url or section's
+	// permalinks), for messages and suggestions; the link does not
+	// resolve.
+	Elsewhere string
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -403,10 +412,11 @@ func (x *Index) PageURL(p string) (string, bool) {
 // site's URLs: a Docusaurus document's slug and id, a Jekyll page's
 // permalink, a post's slug, date and categories (one a line), whether it
 // is left unpublished, the URLs jekyll-redirect-from redirects to it
-// (redirect_from, one a line), a Hugo page's slug and url.
+// (redirect_from, one a line), a Hugo page's slug, url and title (for
+// its permalinks).
 type pageFields struct {
-	slug, id, permalink, date, categories, redirects, url string
-	unpublished                                           bool
+	slug, id, permalink, date, categories, redirects, url, title string
+	unpublished                                                  bool
 }
 
 // router gives a site's documents their routes (Options.Docusaurus,
@@ -628,6 +638,11 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	}
 	if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
 		return Resolution{Dir: true}
+	}
+	for _, p := range []string{at + ".md", path.Join(at, "index.md"), path.Join(at, "_index.md")} {
+		if hit, ok := x.lookupPath(p, false); ok && x.routeOf[hit] != "" {
+			return Resolution{URL: url, Elsewhere: hit} // a page at another URL
+		}
 	}
 	r := Resolution{Probe: []string{at}, URL: url}
 	for _, st := range s.Static {

@@ -231,7 +231,7 @@ func frontMatterAliases(fm, fence string) []string {
 
 // pageFieldNames are the front matter fields that place a document among
 // a site's URLs (see pageFields).
-var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from", "url"}
+var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from", "url", "title"}
 
 // hasPageField reports whether the front matter block fm has a line
 // starting one of pageFieldNames, a YAML key ("slug:") or a TOML one
@@ -275,7 +275,7 @@ func (d *Document) pageFields() pageFields {
 		}
 		return ""
 	}
-	f := pageFields{slug: str("slug"), id: str("id"), permalink: str("permalink"), date: str("date"), url: str("url")}
+	f := pageFields{slug: str("slug"), id: str("id"), permalink: str("permalink"), date: str("date"), url: str("url"), title: str("title")}
 	var cats []string
 	for _, k := range []string{"categories", "category"} {
 		switch v := m[k].(type) {

@@ -377,6 +377,25 @@ content/docs/install.md:1:27: error: broken embed ![missing](/images/logo.svg): 
 	}
 }
 
+// TestLinksCheckHugoPermalinks: a Hugo site's configuration lays out a
+// section's pages by its permalinks, whether links.check finds the site
+// by its root or is told markdown_links: site.
+func TestLinksCheckHugoPermalinks(t *testing.T) {
+	files := map[string]string{
+		"hugo.toml":               "title = 'Site'\n[permalinks]\n  news = '/:year/:month/:slug/'\n",
+		"content/news/first.md":   "---\ntitle: First Story\ndate: 2024-03-05\n---\n## Lede\n",
+		"content/news/second.md":  "+++\ntitle = 'Second'\nslug = 'two'\ndate = 2024-04-01\n+++\n",
+		"content/docs/install.md": "[a](/2024/03/first-story/#lede) [b](/2024/04/two/) [c](/news/first/)\n",
+	}
+	want := `content/docs/install.md:1:52: error: broken link [c](/news/first/): no page of the site is at "/news/first/" (content/news/first.md is served at another URL) (did you mean [c](/2024/03/first-story/)?)
+`
+	for _, params := range []string{"", "{markdown_links: site}"} {
+		if got, _ := newNoteDir(t, files).runAll(t, mustNew(t, "links.check", params)); got != want {
+			t.Errorf("%q: findings:\n%s\nwant:\n%s", params, got, want)
+		}
+	}
+}
+
 // TestLinksCheckDocusaurusSite: in a Docusaurus site (its configuration at
 // the root), Markdown links are files or the URLs of the site's pages, as
 // its build reads them, unless the action says otherwise; React pages and

@@ -134,6 +134,15 @@ func (vs *vaults) get(d action.Docs) *vault {
 				opts.MarkdownByName = true
 			}
 		}
+		if opts.Site != nil && opts.Site.Permalinks == nil && d != nil {
+			// The URLs of a section's pages, as the site's configuration
+			// lays them out.
+			if pl := links.ReadHugoPermalinks(d.Stat, d.ReadFile); pl != nil {
+				s := *opts.Site
+				s.Permalinks = pl
+				opts.Site = &s
+			}
+		}
 		if vs.jekyll {
 			if d != nil {
 				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
