@@ -89,3 +89,15 @@ func BenchmarkGraphUpdate(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkParseFrontMatter parses a note whose front matter is as
+// Obsidian writes it (a title, tags, a status, a date, aliases): the
+// parse looks at its keys for the fields that place a page in a site.
+func BenchmarkParseFrontMatter(b *testing.B) {
+	doc := []byte("---\ntitle: Victor kilo 385\ntags: [uniform, golf/daemon]\nstatus: draft\ncreated: 2026-10-21\naliases:\n  - V385\n---\n" +
+		"# note-385\n\n## Summary\n\nSee [[Note 00042]] and [the plan](plan.md#goals). ^key\n")
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		Parse(doc)
+	}
+}

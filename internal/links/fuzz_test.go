@@ -147,9 +147,9 @@ func resolveEverywhere(t *testing.T, g *Graph, files map[string]string, content 
 }
 
 // FuzzResolveJekyll resolves any link target in a Jekyll site whose post
-// has any permalink, slug, date and categories: routes start with '/', and
-// a link resolves only to a document or file the graph holds, or to
-// nothing.
+// has any permalink, slug, date and categories, and whose defaults give
+// any scope any permalink: routes start with '/', and a link resolves only
+// to a document or file the graph holds, or to nothing.
 func FuzzResolveJekyll(f *testing.F) {
 	for _, s := range []string{
 		"/", "/about", "/about/", "/about.html", "about.md", "../", "./", "/../x", "index.html", "/assets/site.css",
@@ -163,6 +163,7 @@ func FuzzResolveJekyll(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target, permalink, date, cats string) {
 		j := JekyllSite()
 		j.BaseURL, j.Redirects = "/project", true
+		j.Defaults = []JekyllDefault{{Path: cats, Permalink: date}, {Path: "*", Type: "pages", Permalink: permalink}}
 		fm := "---\npermalink: " + strconv.Quote(permalink) + "\ndate: " + strconv.Quote(date) + "\ncategories: " + strconv.Quote(cats) +
 			"\nredirect_from: [" + strconv.Quote(target) + ", " + strconv.Quote(permalink) + "]\n---\n"
 		files := map[string]string{

@@ -32,7 +32,9 @@ import (
 //     categories from its folders and front matter;
 //   - a document of a collection that is output (_config.yml's collections)
 //     is at the collection's template, /:collection/:path.html by default;
-//   - a front matter permalink gives the URL, its placeholders filled;
+//   - a front matter permalink gives the URL, its placeholders filled, or
+//     else one that _config.yml's front matter defaults give the
+//     document's scope (see JekyllDefault);
 //   - any other file is served at its path (assets/logo.png), a Sass file
 //     as the CSS it makes.
 //
@@ -68,6 +70,56 @@ type Jekyll struct {
 	// plugins): a page's front matter redirect_from URLs are pages that
 	// redirect to it (see redirectFiles).
 	Redirects bool
+	// Defaults are the permalinks _config.yml's front matter defaults give
+	// the documents of a scope, in its order.
+	Defaults []JekyllDefault
+}
+
+// JekyllDefault is a front matter default of a Jekyll site's _config.yml
+// that gives a permalink: the documents under Path (a path from the
+// site's folder, "" for all, or a glob) and of Type ("pages", "posts",
+// another collection's label; "" for any) have it unless their own front
+// matter gives one.
+type JekyllDefault struct {
+	Path, Type, Permalink string
+}
+
+// defaultPermalink returns the permalink the site's defaults give the
+// document p of type typ: that of the most specific scope that matches it
+// (the longest path, then one with a type, then the last), as Jekyll's
+// FrontMatterDefaults merges them; "" for none.
+func (j *Jekyll) defaultPermalink(p, typ string) string {
+	best, bestLen, bestTyped := "", -1, false
+	for _, d := range j.Defaults {
+		if d.Type != "" && d.Type != typ || !inScope(p, d.Path) {
+			continue
+		}
+		n, typed := len(strings.Trim(d.Path, "/")), d.Type != ""
+		if n > bestLen || n == bestLen && (typed || !bestTyped) {
+			best, bestLen, bestTyped = d.Permalink, n, typed
+		}
+	}
+	return best
+}
+
+// inScope reports whether p is in the scope path scope as Jekyll reads
+// one: p starts with it (as a string: "guides" takes guides-old/ too,
+// "guides/" does not), or it is a glob that matches p or a folder above it.
+func inScope(p, scope string) bool {
+	scope = strings.TrimPrefix(scope, "/")
+	if !strings.Contains(scope, "*") {
+		return strings.HasPrefix(p, scope)
+	}
+	q := p
+	if strings.HasSuffix(scope, "/") {
+		q = path.Dir(p) // a glob of folders: "notes/*/"
+	}
+	for scope = strings.TrimSuffix(scope, "/"); q != "." && q != "/"; q = path.Dir(q) {
+		if ok, _ := doublestar.Match(scope, q); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // JekyllConfig is the name of a Jekyll site's configuration file.
@@ -119,6 +171,15 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 		Include        []string  `yaml:"include"`
 		Plugins        []string  `yaml:"plugins"`
 		Gems           []string  `yaml:"gems"` // plugins' name before Jekyll 3.5
+		Defaults       []struct {
+			Scope struct {
+				Path string `yaml:"path"`
+				Type string `yaml:"type"`
+			} `yaml:"scope"`
+			Values struct {
+				Permalink string `yaml:"permalink"`
+			} `yaml:"values"`
+		} `yaml:"defaults"`
 	}
 	if yaml.Unmarshal(b, &c) != nil {
 		return j
@@ -131,6 +192,11 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 		j.BaseURL = "/" + j.BaseURL
 	}
 	j.Redirects = slices.Contains(c.Plugins, "jekyll-redirect-from") || slices.Contains(c.Gems, "jekyll-redirect-from")
+	for _, d := range c.Defaults {
+		if d.Values.Permalink != "" {
+			j.Defaults = append(j.Defaults, JekyllDefault{Path: d.Scope.Path, Type: d.Scope.Type, Permalink: d.Values.Permalink})
+		}
+	}
 	j.CollectionsDir = strings.Trim(c.CollectionsDir, "/")
 	j.Exclude = append(append([]string(nil), jekyllExcludes...), c.Exclude...)
 	j.Include = c.Include
@@ -267,6 +333,9 @@ func (j *Jekyll) route(p string, f pageFields) (string, bool) {
 					return "", false
 				}
 			}
+			if f.permalink == "" {
+				f.permalink = j.defaultPermalink(p, "posts")
+			}
 			return j.postRoute(coll[:i], strings.Join(coll[i+1:], "/"), f)
 		}
 	}
@@ -277,6 +346,9 @@ func (j *Jekyll) route(p string, f pageFields) (string, bool) {
 		if !ok || label == "posts" || special(coll[len(coll)-1]) {
 			return "", false
 		}
+		if f.permalink == "" {
+			f.permalink = j.defaultPermalink(p, label)
+		}
 		return j.docRoute(label, tmpl, strings.Join(coll[1:], "/"), f), true
 	}
 	// A page.
@@ -284,6 +356,9 @@ func (j *Jekyll) route(p string, f pageFields) (string, bool) {
 		if special(s) && !j.included(s) {
 			return "", false
 		}
+	}
+	if f.permalink == "" {
+		f.permalink = j.defaultPermalink(p, "pages")
 	}
 	return j.pageRoute(p, f), true
 }

@@ -169,8 +169,17 @@ func TestReadJekyllSite(t *testing.T) {
 	if !j.excluded("drafts/x.md") || !j.excluded("node_modules/x.md") || j.excluded("docs/x.md") {
 		t.Errorf("excludes %v", j.Exclude)
 	}
-	if j.Redirects {
-		t.Error("redirects without jekyll-redirect-from")
+	if j.Redirects || j.Defaults != nil {
+		t.Errorf("redirects or defaults the configuration does not give: %+v", j)
+	}
+	defaults := "defaults:\n  - scope: {path: guides/}\n    values: {permalink: /g/:basename/, layout: x}\n" +
+		"  - scope: {path: '', type: posts}\n    values: {layout: post}\n  - scope: {type: pages}\n    values: {permalink: /:basename/}\n"
+	if err := os.WriteFile(filepath.Join(dir, JekyllConfig), []byte(defaults), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := []JekyllDefault{{Path: "guides/", Permalink: "/g/:basename/"}, {Type: "pages", Permalink: "/:basename/"}}
+	if j := ReadJekyllSite(osStat(dir), osRead(dir)); !slices.Equal(j.Defaults, want) {
+		t.Errorf("defaults %+v, want %+v", j.Defaults, want)
 	}
 	for _, cfg := range []string{"plugins: [jekyll-feed, jekyll-redirect-from]\n", "gems:\n  - jekyll-redirect-from\n"} {
 		if err := os.WriteFile(filepath.Join(dir, JekyllConfig), []byte(cfg), 0o644); err != nil {
@@ -279,6 +288,38 @@ func TestCheckJekyllLiquid(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("RewriteLiquid(%q, %q) = %q, want %q", tc.t, tc.np, got, tc.want)
+		}
+	}
+}
+
+// TestJekyllDefaults picks the permalink of the most specific scope, as
+// Jekyll's FrontMatterDefaults merges them, and never over the page's own.
+func TestJekyllDefaults(t *testing.T) {
+	j := JekyllSite()
+	j.Defaults = []JekyllDefault{
+		{Path: "", Type: "pages", Permalink: "/p/:basename/"},
+		{Path: "guides", Permalink: "/g/:basename/"},
+		{Path: "guides/deep", Type: "pages", Permalink: "/deep/:basename/"},
+		{Path: "guides/deep", Permalink: "/untyped/:basename/"}, // the typed one wins at the same length
+		{Path: "notes/*/", Permalink: "/n/:basename/"},
+		{Type: "posts", Permalink: "/blog/:title/"},
+	}
+	for _, c := range []struct {
+		p    string
+		f    pageFields
+		want string
+	}{
+		{"about.md", pageFields{}, "/p/about/"},
+		{"guides/setup.md", pageFields{}, "/g/setup/"},
+		{"guides-old/setup.md", pageFields{}, "/g/setup/"}, // a scope path is a prefix of the path's text
+		{"guides/deep/page.md", pageFields{}, "/deep/page/"},
+		{"guides/own.md", pageFields{permalink: "/own/"}, "/own/"},
+		{"notes/a/b.md", pageFields{}, "/n/b/"},
+		{"notes/b.md", pageFields{}, "/p/b/"},
+		{"_posts/2024-01-15-hello.md", pageFields{}, "/blog/hello/"},
+	} {
+		if got, ok := j.route(c.p, c.f); !ok || got != c.want {
+			t.Errorf("route(%q, %+v) = %q, %v; want %q", c.p, c.f, got, ok, c.want)
 		}
 	}
 }

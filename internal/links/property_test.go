@@ -117,6 +117,9 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		files = []string{"assets/img.png", "contact.html", "assets/site.scss", "docs/index.html"}
 		opts = Options{Jekyll: JekyllSite(), CaseSensitive: r.Intn(4) == 0}
 		opts.Jekyll.Redirects = r.Intn(4) > 0
+		if r.Intn(2) == 0 {
+			opts.Jekyll.Defaults = []JekyllDefault{{Path: "docs/", Permalink: "/d/:basename/"}, {Type: "posts", Permalink: "/p/:title/"}}
+		}
 		randomNote = randomJekyllNote
 	}
 
@@ -359,7 +362,8 @@ func randomJekyllNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/about", "/about.html", "/about/", "/docs/", "/docs", "/docs/install.html", "install",
 		"/2024/01/15/hello.html", "/news/2024/01/15/hello.html", "/blog/2024/01/16/bye.html", "/blog/2024/01/20/later.html",
 		"/other/", "/contact", "/assets/img.png", "/assets/site.css", "../", "./", "index.html", "about.md",
-		"/feed.xml", "/missing", "/old/", "/old", "/old.html", "/gone", "gone.html", "/old/#intro", "{% link about.md %}", "{% link docs/install.md %}", "{% post_url 2024-01-15-hello %}",
+		"/feed.xml", "/missing", "/old/", "/old", "/old.html", "/gone", "gone.html", "/old/#intro", "/d/install/", "/d/index/",
+		"/p/hello/", "/p/bye", "{% link about.md %}", "{% link docs/install.md %}", "{% post_url 2024-01-15-hello %}",
 		"{{ site.baseurl }}{% post_url blog/2024-01-16-bye %}", "{% link assets/img.png %}"}
 	var b strings.Builder
 	b.WriteString("---\n")
