@@ -60,6 +60,9 @@ type Problem struct {
 	// Page is true for a wiki link naming no page of a Logseq graph
 	// (MissingTarget, Options.Logseq).
 	Page bool
+	// Ref is true for a Hugo ref or relref shortcode naming no page
+	// (MissingTarget; URL is its path).
+	Ref bool
 	// Elsewhere is the page of a Hugo site the link's URL names by its
 	// file's path, which the site serves at another URL (MissingTarget;
 	// see Resolution.Elsewhere).
@@ -106,12 +109,15 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 		pending = pending[:0]
 		g.mu.RLock()
 		for _, l := range links[:n] {
+			if g.idx.opts.Site != nil {
+				l = hugoRefFragment(l) // {{< ref "install.md#usage" >}}
+			}
 			r := g.idx.Resolve(src, l)
 			if r.External || r.Outside || r.Dir {
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Ref: r.Ref})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -226,6 +232,9 @@ func (g *Graph) suggestRoute(p *Problem) {
 // hold mu for reading.
 func (g *Graph) suggest(p *Problem) {
 	l := p.Link
+	if _, _, ok := hugoRef(l.Target); ok && p.Kind != MissingHeading {
+		return // a shortcode: only its fragment is rewritten
+	}
 	switch p.Kind {
 	case MissingTarget:
 		if l.Kind == BlockRef {
@@ -483,6 +492,9 @@ func (p Problem) Message() string {
 		}
 		if p.Elsewhere != "" {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
+		}
+		if p.Ref {
+			return fmt.Sprintf("broken %s %s: no page is at %q (Hugo's build fails on this ref)", what, raw, p.URL)
 		}
 		if p.Route {
 			if LooksLikeAttachment(p.URL) && len(p.Probe) > 0 && !hasDocExt(p.Probe[0]) {

@@ -70,6 +70,7 @@ func FuzzResolveSite(f *testing.F) {
 		"/", "/docs/", "/docs", "docs/install/", "../", "../../x/", "/../x", "/docs/install.md",
 		"install.md", "/img.png", "#a", "/tags/x/", "//x", "https://x/", "%2e%2e/", "/a/./b/../c/", "",
 		"/old/", "old#a", "../old/index.html", "/old.html", ".", "/\x00",
+		`{{< ref "docs/install.md#b" >}}`, `{{% relref "install" %}}`, `{{< ref path="/docs" >}}`, `{{< ref "#a" >}}x`,
 	} {
 		f.Add(s, "")
 		f.Add(s, s)

@@ -175,10 +175,12 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 		g.fileReferrers(p, affected)
 		g.folderReferrers(dirs, affected)
 	case old.anchors != ne.anchors:
-		for _, s := range g.refs[g.idx.nameKey(p)] {
-			sp := g.notes[s].path
-			if _, done := affected[sp]; !done && g.linksTo(s, p) {
-				affected[sp] = struct{}{}
+		for _, k := range g.fileKeys(p) {
+			for _, s := range g.refs[k] {
+				sp := g.notes[s].path
+				if _, done := affected[sp]; !done && g.linksTo(s, p) {
+					affected[sp] = struct{}{}
+				}
 			}
 		}
 	}
@@ -410,6 +412,12 @@ func (g *Graph) keys(t string, f func(k string)) {
 				k = jk
 				f(k)
 			}
+		}
+	}
+	if s := g.idx.opts.Site; s != nil && t[0] == 'm' && g.idx.router() == s {
+		if ref, _, ok := hugoRef(t[1:]); ok {
+			f(NameKey(ref)) // {{< ref "docs/install.md" >}}: its page's file, or folder
+			return
 		}
 	}
 	if g.idx.router() != nil && t[0] == 'm' && (k == "." || k == "..") {

@@ -198,3 +198,153 @@ func (x *Index) foldUnlessCase(s string) string {
 	}
 	return fold(s)
 }
+
+// hugoRefLink is a link target that is one of Hugo's ref and relref
+// shortcodes, whose path names a page: {{< ref "docs/install.md" >}},
+// {{% relref "/docs/install#usage" %}}, {{< ref path="install" >}}.
+var hugoRefLink = regexp.MustCompile(`^\{\{([<%])-?\s*(?:ref|relref)\s+(?:path=)?(?:"([^"]*)"|([^\s"<>%{}]+))(?:\s+[a-zA-Z]+="[^"]*")*\s*-?([>%])\}\}$`)
+
+// hugoRef returns the path a Hugo ref or relref shortcode names, and the
+// offset in t of its '#' ("" and -1 for none); false when t is no such
+// shortcode.
+func hugoRef(t string) (ref string, hash int, ok bool) {
+	start, end, ok := hugoRefAt(t)
+	if !ok {
+		return "", -1, false
+	}
+	ref = t[start:end]
+	if h := strings.IndexByte(ref, '#'); h >= 0 {
+		return ref[:h], start + h, true
+	}
+	return ref, -1, true
+}
+
+// hugoRefAt returns where in t, a Hugo ref or relref shortcode, its path
+// is (its fragment included); false when t is no such shortcode.
+func hugoRefAt(t string) (start, end int, ok bool) {
+	if !strings.HasPrefix(t, "{{") {
+		return 0, 0, false
+	}
+	m := hugoRefLink.FindStringSubmatchIndex(t)
+	if m == nil || (t[m[2]] == '<') != (t[m[8]] == '>') { // {{< ... >}} or {{% ... %}}
+		return 0, 0, false
+	}
+	if m[4] >= 0 {
+		return m[4], m[5], true
+	}
+	return m[6], m[7], true
+}
+
+// hugoRefFragment returns l with the fragment its Hugo ref shortcode
+// names ({{< ref "install.md#usage" >}}), when it names one.
+func hugoRefFragment(l Link) Link {
+	_, h, ok := hugoRef(l.Target)
+	if !ok || h < 0 || l.HasFragment {
+		return l
+	}
+	ref := l.Target[h+1:]
+	end := strings.IndexAny(ref, `" `)
+	if end < 0 {
+		end = strings.Index(ref, "}}") - 1
+	}
+	if end <= 0 {
+		return l
+	}
+	l.Fragment, l.HasFragment = ref[:end], true
+	if raw := l.Raw[l.TargetStart-l.Start : l.TargetEnd-l.Start]; raw == l.Target {
+		l.FragmentStart = l.TargetStart + h + 1
+		l.FragmentEnd = l.FragmentStart + end
+	}
+	return l
+}
+
+// resolveHugoRef resolves a Hugo ref or relref shortcode of the document
+// src as Hugo 0.111 looks its path up (its page finder): the linking page
+// itself for a fragment alone; a path from the content folder when it
+// starts with '/'; else first from the linking page's folder (a bundle's
+// own), then from the content folder, then, without a '/', a page by its
+// file name anywhere when only one has it. ".md" may be left out; a
+// section's _index.md and a bundle's index.md answer for their folder.
+// Hugo's build fails on a ref that names nothing, or several pages.
+func (x *Index) resolveHugoRef(src, ref string) Resolution {
+	s := x.opts.Site
+	if ref == "" {
+		return Resolution{Path: src, Self: true}
+	}
+	var dirs []string
+	if !strings.HasPrefix(ref, "/") {
+		d := path.Dir(src)
+		if _, ok := x.routeOf[src]; ok || strings.HasPrefix(src, s.Content+"/") {
+			dirs = append(dirs, d)
+		}
+	}
+	dirs = append(dirs, s.Content)
+	for _, d := range dirs {
+		at, ok := joinClean(d, strings.TrimPrefix(ref, "/"))
+		if !ok {
+			continue
+		}
+		cands := []string{at, at + ".md", path.Join(at, "_index.md"), path.Join(at, "index.md")}
+		for _, c := range cands {
+			if hit, ok := x.lookupPath(c, false); ok && x.routeOf[hit] != "" {
+				return Resolution{Path: hit}
+			}
+		}
+	}
+	if !strings.Contains(ref, "/") {
+		var pages []string
+		for _, p := range x.names[NameKey(ref)] {
+			if x.routeOf[p] != "" && strings.EqualFold(path.Base(trimMDExt(p)), trimMDExt(ref)) {
+				pages = append(pages, p)
+			}
+		}
+		if len(pages) > 0 {
+			return Resolution{Path: minPath(pages), Candidates: pages}
+		}
+	}
+	return Resolution{URL: ref, Ref: true}
+}
+
+// RewriteHugoRef returns the ways t, a Hugo ref or relref shortcode, may
+// name the page p (a path from the root) of a site whose pages are under
+// content, in t's style, preferred first: from the content folder with a
+// leading '/' when t's path had one, by the file's name when it had no
+// '/', else from the content folder; ".md" where t had it; a section's or
+// a bundle's page by its folder; t's fragment kept. None when t is no such
+// shortcode or p no page there.
+func RewriteHugoRef(t, p, content string) []string {
+	ref, hash, ok := hugoRef(t)
+	if !ok || ref == "" {
+		return nil
+	}
+	rel := p
+	if content != "." {
+		if rel, ok = strings.CutPrefix(p, content+"/"); !ok {
+			return nil
+		}
+	}
+	switch b := strings.ToLower(path.Base(rel)); {
+	case b == "index.md" || b == "_index.md":
+		rel = path.Dir(rel)
+	case !hasMDExt(ref):
+		rel = trimMDExt(rel)
+	}
+	var forms []string
+	switch {
+	case strings.HasPrefix(ref, "/"):
+		forms = []string{"/" + rel}
+	case !strings.Contains(ref, "/"):
+		forms = []string{path.Base(rel), rel}
+	default:
+		forms = []string{rel, "/" + rel}
+	}
+	start, end, _ := hugoRefAt(t)
+	if hash >= 0 {
+		end = hash
+	}
+	out := make([]string, 0, len(forms))
+	for _, f := range forms {
+		out = append(out, t[:start]+f+t[end:])
+	}
+	return out
+}

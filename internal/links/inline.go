@@ -585,9 +585,22 @@ func (s *scanner) addMarkdown(kind Kind, image bool, start int, d dest) bool {
 	if raw == "" || !s.roomForLink() {
 		return false
 	}
+	// A fragment or query follows the templates a destination starts
+	// with ({{< relref "install.md#usage" >}}, {% link about.md %}#team).
+	off := 0
+	for off < len(raw) && strings.HasPrefix(raw[off:], "{") {
+		n := 0
+		if strings.HasPrefix(raw[off:], "{{") || strings.HasPrefix(raw[off:], "{%") {
+			n = liquidEnd(raw[off:])
+		}
+		if n == 0 {
+			break
+		}
+		off += n
+	}
 	pathEnd := len(raw)
-	if k := strings.IndexAny(raw, "#?"); k >= 0 {
-		pathEnd = k
+	if k := strings.IndexAny(raw[off:], "#?"); k >= 0 {
+		pathEnd = off + k
 	}
 	l := Link{
 		Kind: kind, Image: image, Angle: d.angle,
@@ -599,7 +612,8 @@ func (s *scanner) addMarkdown(kind Kind, image bool, start int, d dest) bool {
 		TargetEnd:   d.ds + pathEnd,
 	}
 	l.FragmentStart, l.FragmentEnd = d.de, d.de
-	if h := strings.IndexByte(raw, '#'); h >= 0 {
+	if h := strings.IndexByte(raw[off:], '#'); h >= 0 {
+		h += off
 		l.Fragment, l.HasFragment = decodeDest(raw[h+1:]), true
 		l.FragmentStart = d.ds + h + 1
 	}

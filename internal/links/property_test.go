@@ -98,6 +98,9 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md", "content/My Docs/Page One.md"}
 		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
 		opts = Options{Site: &Site{Content: "content", Static: []string{"static"}}, CaseSensitive: r.Intn(4) == 0}
+		if r.Intn(2) == 0 {
+			opts.Site.Permalinks = map[string]string{"blog": "/:year/:slug/", "docs": ":section/:filename/"}
+		}
 		randomNote = randomSiteNote
 	case "docusaurus":
 		paths = []string{"docs/intro.md", "docs/01-guides/02-setup.md", "docs/01-guides/index.md", "docs/01-guides/setup.md",
@@ -260,14 +263,18 @@ func render(probs []Problem) string {
 }
 
 // randomSiteNote writes a page with random aliases (from the root or
-// relative, some taken by a page), slug or url, in YAML or TOML front
-// matter, headings and links to the URLs of a site's pages, folders, files
-// and aliases, absolute and relative (some to nothing).
+// relative, some taken by a page), slug or url, title or date, in YAML or
+// TOML front matter, headings and links to the URLs of a site's pages,
+// folders, files and aliases, absolute and relative, and Hugo's refs (some
+// to nothing).
 func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
 		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md",
 		"/old/", "/old", "/old/index.html", "/docs/gone/", "../gone/", "/blog/gone", "/legacy.html", "/up/",
-		"/my-docs/", "/my-docs/page-one/", "/My Docs/", "/docs/start/", "start/", "/elsewhere/", "/elsewhere/x.html"}
+		"/my-docs/", "/my-docs/page-one/", "/My Docs/", "/docs/start/", "start/", "/elsewhere/", "/elsewhere/x.html",
+		"/2024/start/", "/2024/c/", "/1/", "/1/c/", "/2023/docs/", "/docs/b/", "../start/",
+		`{{< ref "a.md" >}}`, `{{< ref "/docs/b" >}}`, `{{% relref "c" %}}`, `{{< ref "docs" >}}`, `{{< ref "b#intro" >}}`,
+		`{{< ref "#details" >}}`, `{{< ref "Page One.md" >}}`, `{{< relref "../blog/c.md" >}}`, `{{< ref "/blog" >}}`}
 	aliases := []string{"/old/", "/Old", "gone", "../up", "/docs/a/", "/legacy.html", "https://example.org/x"}
 	var fields []string
 	if n := r.Intn(3); n > 0 {
@@ -282,6 +289,12 @@ func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 		fields = append(fields, "slug", `"`+[]string{"start", "Start Here", "a", "c"}[r.Intn(4)]+`"`)
 	case 1:
 		fields = append(fields, "url", `"`+[]string{"/elsewhere/", "elsewhere", "/elsewhere/x.html", "/docs/a/", "/"}[r.Intn(5)]+`"`)
+	}
+	switch r.Intn(4) {
+	case 0:
+		fields = append(fields, "title", `"`+[]string{"Start", "C", "Docs"}[r.Intn(3)]+`"`)
+	case 1:
+		fields = append(fields, "date", []string{"2024-01-15", "2023-06-01"}[r.Intn(2)])
 	}
 	var b strings.Builder
 	if len(fields) > 0 {

@@ -154,6 +154,9 @@ type Resolution struct {
 	// Path (a Hugo page's aliases, jekyll-redirect-from's redirect_from):
 	// the browser lands on Path, without the link's fragment.
 	Redirect bool
+	// Ref is true for a Hugo ref or relref shortcode that names no page
+	// (URL holds its path): Hugo's build fails on it.
+	Ref bool
 	// Elsewhere is the page of a Hugo site a URL names by its file's path
 	// when the site serves it at another URL (its slug, url or section's
 	// permalinks), for messages and suggestions; the link does not
@@ -329,6 +332,11 @@ func (x *Index) KeysOf(p string) []string {
 	}
 	if x.opts.Jekyll != nil {
 		keys = append(keys, jekyllKey(p)) // a file served at its path
+	}
+	if s := x.opts.Site; s != nil && x.router() == s {
+		if b := strings.ToLower(path.Base(p)); b == "index.md" || b == "_index.md" {
+			keys = append(keys, NameKey(path.Dir(p))) // a Hugo ref names its folder
+		}
 	}
 	return keys
 }
@@ -557,6 +565,11 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	if x.opts.Jekyll != nil && !l.Kind.IsWiki() {
 		if r, ok := x.resolveLiquid(l.Target); ok {
 			return r
+		}
+	}
+	if s := x.opts.Site; s != nil && x.router() == s && !l.Kind.IsWiki() {
+		if ref, _, ok := hugoRef(l.Target); ok {
+			return x.resolveHugoRef(src, ref)
 		}
 	}
 	if isTemplate(l.Target) {

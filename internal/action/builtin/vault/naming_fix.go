@@ -341,6 +341,18 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 			return "", false
 		}
 	}
+	if s := p.after.Options().Site; s != nil && !l.Kind.IsWiki() {
+		// {{< ref "docs/install.md" >}}: the shortcode names the page's
+		// new path, or its new name.
+		if texts := links.RewriteHugoRef(l.Target, intended, s.Content); texts != nil {
+			for _, text := range texts {
+				if p.resolves(srcAfter, l, text, intended, doc) {
+					return text, true
+				}
+			}
+			return "", false
+		}
+	}
 	if lq := p.after.Options().Logseq; lq != nil && l.Kind.IsWiki() {
 		// A Logseq page is linked by its name, which its file's name
 		// gives; a link by an alias:: or title:: still resolves.

@@ -293,21 +293,23 @@ func TestNamingFixJekyllSite(t *testing.T) {
 }
 
 // TestNamingFixHugoSite: in a Hugo site a renamed page's links by URL take
-// its new URL, and a page whose front matter slug or url sets its URL
-// keeps it, and its links.
+// its new URL, its refs its new path or name, and a page whose front matter
+// slug or url sets its URL keeps it, and its links.
 func TestNamingFixHugoSite(t *testing.T) {
 	d := newNoteDir(t, map[string]string{
 		"hugo.toml":                  "title = 'Site'\n",
 		"content/docs/Odd_Name.md":   "## Part\n",
 		"content/docs/Pinned_One.md": "---\nslug: pinned\n---\n",
 		"content/docs/Moved_One.md":  "+++\nurl = '/elsewhere/'\n+++\n",
-		"content/links.md":           "[a](/docs/odd_name/#part) [b](../docs/odd_name/) [c](/docs/pinned/) [d](/elsewhere/) [e](docs/Odd_Name.md)\n",
+		"content/links.md": "[a](/docs/odd_name/#part) [b](../docs/odd_name/) [c](/docs/pinned/) [d](/elsewhere/) [e](docs/Odd_Name.md)\n" +
+			`[f]({{< ref "docs/Odd_Name.md#part" >}}) [g]({{< relref "/docs/Odd_Name" >}}) [h]({{% ref "Odd_Name" %}})` + "\n",
 	})
 	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
 		t.Fatal(err)
 	}
 	got := d.snapshot(t)
-	want := "[a](/docs/odd-name/#part) [b](/docs/odd-name/) [c](/docs/pinned/) [d](/elsewhere/) [e](docs/odd-name.md)\n"
+	want := "[a](/docs/odd-name/#part) [b](/docs/odd-name/) [c](/docs/pinned/) [d](/elsewhere/) [e](docs/odd-name.md)\n" +
+		`[f]({{< ref "docs/odd-name.md#part" >}}) [g]({{< relref "/docs/odd-name" >}}) [h]({{% ref "odd-name" %}})` + "\n"
 	if got["content/links.md"] != want {
 		t.Errorf("the linking page:\n%s\nwant:\n%s\n(tree:\n%s)", got["content/links.md"], want, dump(got))
 	}
