@@ -3,8 +3,10 @@ package links
 import (
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -22,26 +24,92 @@ import (
 // lower-cased as Hugo's paths are (hugoPath), as a folder. False for files
 // that are no page (outside Content, not Markdown).
 func (s *Site) route(p string, f pageFields) (string, bool) {
-	page, ok := pageURL(s.Content, p)
+	loc, ok := s.locate(p)
 	if !ok {
 		return "", false
 	}
+	page, _ := pageURL(".", loc.rel)
 	if u := strings.Trim(path.Clean("/"+f.url), "/"); f.url != "" && !isExternal(f.url) && u != "" && u != ".." {
 		if path.Ext(u) != "" {
 			return "/" + u, true // a file: url: /legacy/page.html
 		}
 		return "/" + u + "/", true
 	}
-	regular := !strings.EqualFold(path.Base(p), "_index.md") // not a section's own page
+	regular := !strings.EqualFold(path.Base(loc.rel), "_index.md") // not a section's own page
 	if pattern, ok := s.Permalinks[strings.SplitN(page, "/", 2)[0]]; ok && regular && strings.Contains(page, "/") {
-		page = hugoPermalink(pattern, page, p, f)
+		page = hugoPermalink(pattern, page, loc.rel, f)
 	} else if f.slug != "" && regular && page != "" {
 		page = path.Join(path.Dir(page), f.slug)
 	}
+	page = path.Join(s.langPrefix(loc.lang), page)
 	if page = strings.Trim(hugoPath(page), "/"); page == "" || page == "." {
 		return "/", true
 	}
 	return "/" + page + "/", true
+}
+
+// hugoPage is where a file of a Hugo site is among its pages: its
+// language ("" for the default one), the content folder it is in, and
+// its path there, the language's code dropped from its name (about.fr.md
+// is about.md).
+type hugoPage struct{ lang, dir, rel string }
+
+// locate returns where the Markdown file p is among the site's pages:
+// under the content folder of a language that has one (Languages), or
+// under Content, a translation when its name ends in a language's code;
+// false for a file that is no page.
+func (s *Site) locate(p string) (hugoPage, bool) {
+	loc := hugoPage{dir: s.Content}
+	for _, code := range slices.Sorted(maps.Keys(s.Languages)) {
+		if d := s.Languages[code]; d != "" && strings.HasPrefix(p, d+"/") {
+			loc = hugoPage{lang: code, dir: d}
+			break
+		}
+	}
+	loc.rel = p
+	if loc.dir != "." {
+		var ok bool
+		if loc.rel, ok = strings.CutPrefix(p, loc.dir+"/"); !ok {
+			return hugoPage{}, false
+		}
+	}
+	if !hasMDExt(loc.rel) {
+		return hugoPage{}, false
+	}
+	stem := trimMDExt(loc.rel)
+	if i := strings.LastIndexByte(stem, '.'); i > strings.LastIndexByte(stem, '/')+1 {
+		code := stem[i+1:]
+		if _, ok := s.Languages[code]; ok || code == s.DefaultLanguage {
+			loc.rel = stem[:i] + loc.rel[len(stem):]
+			if code != s.DefaultLanguage {
+				loc.lang = code
+			}
+		}
+	}
+	return loc, true
+}
+
+// langPrefix is the folder of the URLs of the language lang ("" for the
+// default one, which has none unless DefaultInSubdir).
+func (s *Site) langPrefix(lang string) string {
+	if lang == "" && s.DefaultInSubdir {
+		return s.DefaultLanguage
+	}
+	return lang
+}
+
+// contentAt returns the path, under a content folder, of the file that
+// may serve the URL path u (without its leading '/'): under the content
+// folder of the language whose code starts it, else under Content.
+func (s *Site) contentAt(u string) string {
+	code, rest, _ := strings.Cut(u, "/")
+	if d := s.Languages[code]; d != "" {
+		return path.Join(d, rest)
+	}
+	if s.DefaultInSubdir && code == s.DefaultLanguage {
+		return path.Join(s.Content, rest)
+	}
+	return path.Join(s.Content, u)
 }
 
 // hugoPermalink fills the permalink pattern of the section of the page at
@@ -87,25 +155,38 @@ func hugoPermalink(pattern, page, p string, f pageFields) string {
 var hugoToken = regexp.MustCompile(`:[a-z]+`)
 
 // hugoConfigs are the files of a Hugo site's configuration, in the order
-// Hugo looks for them; permalinks.* only in config/_default, where it
-// holds the permalinks table alone.
-var hugoConfigs = []string{"hugo", "config", "config/_default/hugo", "config/_default/config", "config/_default/permalinks"}
+// Hugo reads them (the first one of hugo.* and config.*, then those of
+// config/_default/), each in TOML, YAML or JSON; a file of
+// config/_default/ named for a setting (permalinks.toml) holds that
+// setting alone.
+var hugoConfigs = []string{"hugo", "config", "config/_default/hugo", "config/_default/config",
+	"config/_default/permalinks", "config/_default/languages"}
 
-// ReadHugoPermalinks returns the permalinks of the configuration of the
-// Hugo site at a folder, stat and read answering for the names in it: its
-// hugo.toml (or config.toml, or those of config/_default/, in TOML, YAML or
-// JSON) permalinks table, section name to pattern (the page patterns of
-// Hugo 0.120's [permalinks.page] too); nil when it has none, or cannot be
-// read.
-func ReadHugoPermalinks(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) map[string]string {
+// ReadHugoSite returns the layout of the Hugo site at a folder, stat and
+// read answering for the names in it: s (HugoSite's, or one a
+// configuration gave) with what the site's configuration says of its
+// content folder (contentDir, where s has Hugo's default), its
+// permalinks (section to pattern; Hugo 0.120's [permalinks.page] too) and
+// its languages (defaultContentLanguage, defaultContentLanguageInSubdir,
+// and each language's contentDir). A configuration that cannot be read
+// leaves s as it is.
+func ReadHugoSite(s *Site, stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) *Site {
+	cfg := map[string]any{}
+	readHugo := false
 	for _, base := range hugoConfigs {
 		for _, ext := range []string{".toml", ".yaml", ".yml", ".json"} {
 			if fi, err := stat(base + ext); err != nil || !fi.Mode().IsRegular() {
 				continue
 			}
+			if !strings.Contains(base, "/") {
+				if readHugo {
+					continue // hugo.toml, else config.toml
+				}
+				readHugo = true
+			}
 			b, err := read(base + ext)
 			if err != nil {
-				return nil
+				return s
 			}
 			var m map[string]any
 			switch ext {
@@ -117,27 +198,65 @@ func ReadHugoPermalinks(stat func(name string) (fs.FileInfo, error), read func(n
 				err = yaml.Unmarshal(b, &m)
 			}
 			if err != nil {
-				return nil
+				return s
 			}
-			table, ok := m["permalinks"].(map[string]any)
-			if path.Base(base) == "permalinks" {
-				table, ok = m, true
+			if name := path.Base(base); name == "permalinks" || name == "languages" {
+				m = map[string]any{name: m}
 			}
-			if page, isMap := table["page"].(map[string]any); isMap {
-				table = page
-			}
-			out := map[string]string{}
-			for k, v := range table {
-				if s, isString := v.(string); isString {
-					out[k] = s
+			for k, v := range m {
+				if _, set := cfg[strings.ToLower(k)]; !set {
+					cfg[strings.ToLower(k)] = v
 				}
-			}
-			if ok && len(out) > 0 {
-				return out
 			}
 		}
 	}
-	return nil
+	out := *s
+	str := func(m map[string]any, k string) string {
+		for key, v := range m {
+			if strings.EqualFold(key, k) {
+				v, _ := v.(string)
+				return strings.Trim(path.Clean(v), "/")
+			}
+		}
+		return ""
+	}
+	if table, ok := cfg["permalinks"].(map[string]any); ok {
+		if page, ok := table["page"].(map[string]any); ok {
+			table = page
+		}
+		out.Permalinks = map[string]string{}
+		for k, v := range table {
+			if p, ok := v.(string); ok {
+				out.Permalinks[k] = p
+			}
+		}
+	}
+	if d := str(cfg, "defaultContentLanguage"); d != "" && d != "." {
+		out.DefaultLanguage = d
+	}
+	out.DefaultInSubdir, _ = cfg["defaultcontentlanguageinsubdir"].(bool)
+	content := str(cfg, "contentDir")
+	if langs, ok := cfg["languages"].(map[string]any); ok {
+		out.Languages = map[string]string{}
+		for code, v := range langs {
+			l, _ := v.(map[string]any)
+			dir := str(l, "contentDir")
+			if dir == "." {
+				dir = ""
+			}
+			if code == out.DefaultLanguage {
+				if content == "" {
+					content = dir
+				}
+				continue
+			}
+			out.Languages[code] = dir
+		}
+	}
+	if content != "" && content != "." && s.Content == HugoSite().Content {
+		out.Content = content
+	}
+	return &out
 }
 
 // hugoPath is the URL path Hugo makes of a content path or slug (its
@@ -174,21 +293,19 @@ func isHex(r rune) bool {
 
 // siteDir is the key in siteDirs of the folder d (a path from the root) in
 // a Hugo site: the URL path Hugo gives its section (hugoPath of its path
-// under Content), folded unless the index matches case; false for a
-// folder outside Content, or any folder elsewhere than a Hugo site.
+// under its content folder, under its language's folder), folded unless
+// the index matches case; false for a folder outside the content folders,
+// a content folder itself, or any folder elsewhere than a Hugo site.
 func (x *Index) siteDir(d string) (string, bool) {
 	s := x.opts.Site
 	if s == nil || x.router() != s {
 		return "", false
 	}
-	rel := d
-	if s.Content != "." {
-		var ok bool
-		if rel, ok = strings.CutPrefix(d, s.Content+"/"); !ok {
-			return "", false
-		}
+	loc, ok := s.locate(d + "/_.md") // a page in it
+	if !ok || path.Dir(loc.rel) == "." {
+		return "", false
 	}
-	return x.foldUnlessCase(hugoPath(rel)), true
+	return x.foldUnlessCase(hugoPath(path.Join(s.langPrefix(loc.lang), path.Dir(loc.rel)))), true
 }
 
 // foldUnlessCase is s folded, unless the index matches case.
@@ -271,20 +388,25 @@ func (x *Index) resolveHugoRef(src, ref string) Resolution {
 	if ref == "" {
 		return Resolution{Path: src, Self: true}
 	}
-	var dirs []string
-	if !strings.HasPrefix(ref, "/") {
-		d := path.Dir(src)
-		if _, ok := x.routeOf[src]; ok || strings.HasPrefix(src, s.Content+"/") {
-			dirs = append(dirs, d)
-		}
+	loc, ok := s.locate(src)
+	if !ok {
+		loc = hugoPage{dir: s.Content} // a file beside the pages
 	}
-	dirs = append(dirs, s.Content)
+	var dirs []string
+	if !strings.HasPrefix(ref, "/") && ok {
+		dirs = append(dirs, path.Dir(src))
+	}
+	dirs = append(dirs, loc.dir) // the content folder of its language
 	for _, d := range dirs {
 		at, ok := joinClean(d, strings.TrimPrefix(ref, "/"))
 		if !ok {
 			continue
 		}
 		cands := []string{at, at + ".md", path.Join(at, "_index.md"), path.Join(at, "index.md")}
+		if loc.lang != "" {
+			// The page in the linking page's language first.
+			cands = append([]string{at + "." + loc.lang + ".md", path.Join(at, "_index."+loc.lang+".md"), path.Join(at, "index."+loc.lang+".md")}, cands...)
+		}
 		for _, c := range cands {
 			if hit, ok := x.lookupPath(c, false); ok && x.routeOf[hit] != "" {
 				return Resolution{Path: hit}
@@ -294,11 +416,12 @@ func (x *Index) resolveHugoRef(src, ref string) Resolution {
 	if !strings.Contains(ref, "/") {
 		var pages []string
 		for _, p := range x.names[NameKey(ref)] {
-			if x.routeOf[p] != "" && strings.EqualFold(path.Base(trimMDExt(p)), trimMDExt(ref)) {
-				pages = append(pages, p)
+			if pl, ok := s.locate(p); ok && pl.lang == loc.lang && x.routeOf[p] != "" && strings.EqualFold(path.Base(trimMDExt(p)), trimMDExt(ref)) {
+				pages = append(pages, p) // a page of its language by its file's name
 			}
 		}
 		if len(pages) > 0 {
+			slices.Sort(pages)
 			return Resolution{Path: minPath(pages), Candidates: pages}
 		}
 	}
@@ -306,23 +429,22 @@ func (x *Index) resolveHugoRef(src, ref string) Resolution {
 }
 
 // RewriteHugoRef returns the ways t, a Hugo ref or relref shortcode, may
-// name the page p (a path from the root) of a site whose pages are under
-// content, in t's style, preferred first: from the content folder with a
+// name the page p (a path from the root) of the Hugo site s, in t's
+// style, preferred first: from the content folder with a
 // leading '/' when t's path had one, by the file's name when it had no
 // '/', else from the content folder; ".md" where t had it; a section's or
 // a bundle's page by its folder; t's fragment kept. None when t is no such
 // shortcode or p no page there.
-func RewriteHugoRef(t, p, content string) []string {
+func RewriteHugoRef(t string, s *Site, p string) []string {
 	ref, hash, ok := hugoRef(t)
 	if !ok || ref == "" {
 		return nil
 	}
-	rel := p
-	if content != "." {
-		if rel, ok = strings.CutPrefix(p, content+"/"); !ok {
-			return nil
-		}
+	loc, ok := s.locate(p)
+	if !ok {
+		return nil
 	}
+	rel := loc.rel
 	switch b := strings.ToLower(path.Base(rel)); {
 	case b == "index.md" || b == "_index.md":
 		rel = path.Dir(rel)

@@ -72,7 +72,7 @@ func TestHugoRoute(t *testing.T) {
 	}
 }
 
-func TestReadHugoPermalinks(t *testing.T) {
+func TestReadHugoSite(t *testing.T) {
 	want := map[string]string{"posts": "/:year/:title/"}
 	for name, cfg := range map[string]string{
 		"hugo.toml":                       "title = 'x'\n[permalinks]\n  posts = '/:year/:title/'\n",
@@ -88,18 +88,81 @@ func TestReadHugoPermalinks(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got := ReadHugoPermalinks(osStat(dir), osRead(dir)); !maps.Equal(got, want) {
+		if got := ReadHugoSite(HugoSite(), osStat(dir), osRead(dir)).Permalinks; !maps.Equal(got, want) {
 			t.Errorf("%s: %v, want %v", name, got, want)
 		}
 	}
+	// A multilingual site as Docsy lays one out.
 	dir := t.TempDir()
-	for cfg, why := range map[string]string{"title = 'x'\n": "no permalinks", "[permalinks\n": "does not parse"} {
+	cfg := "contentDir = 'content/en'\ndefaultContentLanguage = 'en'\n[languages.en]\nweight = 1\n" +
+		"[languages.fr]\ncontentDir = 'content/fr'\n[languages.de]\nweight = 3\n"
+	if err := os.WriteFile(filepath.Join(dir, "hugo.toml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := ReadHugoSite(HugoSite(), osStat(dir), osRead(dir))
+	if s.Content != "content/en" || s.DefaultLanguage != "en" || s.DefaultInSubdir || !maps.Equal(s.Languages, map[string]string{"fr": "content/fr", "de": ""}) {
+		t.Errorf("read %+v", s)
+	}
+	// The default language's own folder, in config/_default/languages.yaml.
+	dir = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "config/_default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config/_default/languages.yaml"), []byte("ja:\n  contentDir: content/ja\nen:\n  contentDir: content/en\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config/_default/hugo.yaml"), []byte("defaultContentLanguage: ja\ndefaultContentLanguageInSubdir: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = ReadHugoSite(HugoSite(), osStat(dir), osRead(dir))
+	if s.Content != "content/ja" || s.DefaultLanguage != "ja" || !s.DefaultInSubdir || !maps.Equal(s.Languages, map[string]string{"en": "content/en"}) {
+		t.Errorf("read %+v", s)
+	}
+	for cfg, why := range map[string]string{"title = 'x'\n": "no settings", "[permalinks\n": "does not parse"} {
+		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "hugo.toml"), []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got := ReadHugoPermalinks(osStat(dir), osRead(dir)); got != nil {
-			t.Errorf("%s: %v", why, got)
+		if s := ReadHugoSite(HugoSite(), osStat(dir), osRead(dir)); s.Permalinks != nil || s.Languages != nil || s.Content != "content" {
+			t.Errorf("%s: %+v", why, s)
 		}
+	}
+}
+
+// TestHugoLanguages gives a multilingual site's pages the URLs Hugo 0.111
+// wrote for them: a language's own content folder under its code, a
+// translation by its file's name beside the default language's pages.
+func TestHugoLanguages(t *testing.T) {
+	s := HugoSite()
+	s.Languages = map[string]string{"fr": "content-fr", "de": ""}
+	s.Permalinks = map[string]string{"news": "/:year/:slug/"}
+	for p, want := range map[string]string{
+		"content/docs/install.md":    "/docs/install/",
+		"content-fr/docs/install.md": "/fr/docs/install/",
+		"content/docs/about.de.md":   "/de/docs/about/",
+		"content/docs/page.en.md":    "/docs/page/",
+		"content/docs/_index.de.md":  "/de/docs/",
+		"content-fr/_index.md":       "/fr/",
+		"content/docs/v1.2.md":       "/docs/v1.2/", // no language of the site
+	} {
+		if got, ok := s.route(p, pageFields{}); !ok || got != want {
+			t.Errorf("route(%q) = %q, %v; want %q", p, got, ok, want)
+		}
+	}
+	if got, _ := s.route("content-fr/news/n.md", pageFields{title: "Nouvelle", date: "2024-01-02 00:00:00"}); got != "/fr/2024/nouvelle/" {
+		t.Errorf("a translation's permalink: %q", got)
+	}
+	g := NewGraph(Options{Site: s})
+	g.Update("content-fr/docs/install.md", []byte("## Étapes\n"))
+	g.Update("content/docs/install.md", []byte("## Steps\n"))
+	src := "[a](/fr/docs/install/#étapes) [b](../install/) [c]({{< ref \"install\" >}}) [d](/fr/docs/nowhere/)\n"
+	g.Update("content-fr/docs/guide.md", []byte(src))
+	probs := g.Check("content-fr/docs/guide.md", Parse([]byte(src)), nil)
+	if len(probs) != 1 || probs[0].Link.Raw != "[d](/fr/docs/nowhere/)" {
+		t.Errorf("problems %v", probs)
+	}
+	if r := g.Resolve("content-fr/docs/guide.md", Link{Kind: Inline, Target: `{{< ref "install" >}}`}); r.Path != "content-fr/docs/install.md" {
+		t.Errorf("a ref from a French page: %q", r.Path)
 	}
 }
 

@@ -39,8 +39,7 @@ func TestSiteAgreesWithHugo(t *testing.T) {
 		t.Fatalf("hugo: %v\n%s", err, out)
 	}
 
-	s := HugoSite() // the layout links.check takes for a Hugo site
-	s.Permalinks = ReadHugoPermalinks(osStat(site), osRead(site))
+	s := ReadHugoSite(HugoSite(), osStat(site), osRead(site)) // the layout links.check takes for a Hugo site
 	_, doc, scribe := checkSite(t, Options{Site: s}, site, "content/links.md", 30)
 
 	// The links as Hugo wrote them into the page, in order: a ref or relref

@@ -95,11 +95,15 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 		randomNote = randomLogseqNote
 	case "site":
 		paths = []string{"content/_index.md", "content/docs/_index.md", "content/docs/a.md", "content/docs/b/index.md",
-			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md", "content/My Docs/Page One.md"}
+			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md", "content/My Docs/Page One.md",
+			"content-fr/docs/a.md", "content/docs/c.de.md"}
 		files = []string{"static/img.png", "content/docs/b/map.png", "content/img.png"}
 		opts = Options{Site: &Site{Content: "content", Static: []string{"static"}}, CaseSensitive: r.Intn(4) == 0}
 		if r.Intn(2) == 0 {
 			opts.Site.Permalinks = map[string]string{"blog": "/:year/:slug/", "docs": ":section/:filename/"}
+		}
+		if r.Intn(2) == 0 {
+			opts.Site.Languages, opts.Site.DefaultLanguage = map[string]string{"fr": "content-fr", "de": ""}, "en"
 		}
 		randomNote = randomSiteNote
 	case "docusaurus":
@@ -274,7 +278,8 @@ func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 		"/my-docs/", "/my-docs/page-one/", "/My Docs/", "/docs/start/", "start/", "/elsewhere/", "/elsewhere/x.html",
 		"/2024/start/", "/2024/c/", "/1/", "/1/c/", "/2023/docs/", "/docs/b/", "../start/",
 		`{{< ref "a.md" >}}`, `{{< ref "/docs/b" >}}`, `{{% relref "c" %}}`, `{{< ref "docs" >}}`, `{{< ref "b#intro" >}}`,
-		`{{< ref "#details" >}}`, `{{< ref "Page One.md" >}}`, `{{< relref "../blog/c.md" >}}`, `{{< ref "/blog" >}}`}
+		`{{< ref "#details" >}}`, `{{< ref "Page One.md" >}}`, `{{< relref "../blog/c.md" >}}`, `{{< ref "/blog" >}}`,
+		"/fr/docs/a/", "/fr/", "/fr/docs/", "/de/docs/c/", "/docs/c.de/", `{{< ref "/docs/a" >}}`}
 	aliases := []string{"/old/", "/Old", "gone", "../up", "/docs/a/", "/legacy.html", "https://example.org/x"}
 	var fields []string
 	if n := r.Intn(3); n > 0 {

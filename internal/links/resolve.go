@@ -79,14 +79,24 @@ type Site struct {
 	Generated []string
 	// Permalinks maps a section (a folder of Content) to the URL pattern
 	// of its pages, the site configuration's permalinks
-	// ("/:year/:month/:title/"; see ReadHugoPermalinks).
+	// ("/:year/:month/:title/"; see ReadHugoSite).
 	Permalinks map[string]string
+	// Languages maps the code of each language of a multilingual site but
+	// the default one to its content folder ("" when it has none: its
+	// pages are translations beside the default language's, about.fr.md).
+	// A language's pages are served under /code/.
+	Languages map[string]string
+	// DefaultLanguage is the code of the default language ("en" unless
+	// the configuration says otherwise), whose pages are served at the
+	// site's root unless DefaultInSubdir.
+	DefaultLanguage string
+	DefaultInSubdir bool
 }
 
 // HugoSite returns Hugo's layout: pages in content/, static files in
 // static/, taxonomy pages and feeds generated.
 func HugoSite() *Site {
-	return &Site{Content: "content", Static: []string{"static"},
+	return &Site{Content: "content", Static: []string{"static"}, DefaultLanguage: "en",
 		Generated: []string{"tags/**", "categories/**", "**/index.xml", "sitemap.xml"}}
 }
 
@@ -609,9 +619,13 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 // relative reads them.
 func (x *Index) resolveSite(src, t string) Resolution {
 	s := x.opts.Site
-	page, ok := pageURL(s.Content, src)
+	from, ok := x.routeOf[src]
 	if !ok {
 		return x.resolveMarkdown(src, t)
+	}
+	page := strings.Trim(from, "/") // its URL, a folder, or a file's folder
+	if !strings.HasSuffix(from, "/") {
+		page = path.Dir(page)
 	}
 	var u string
 	switch {
@@ -631,7 +645,7 @@ func (x *Index) resolveSite(src, t string) Resolution {
 			return Resolution{External: true} // made by the generator: nothing to check
 		}
 	}
-	at := path.Join(s.Content, u)
+	at := s.contentAt(u)
 	route := "/" + u
 	if u == "." {
 		route = "/"

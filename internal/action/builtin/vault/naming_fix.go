@@ -344,7 +344,7 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 	if s := p.after.Options().Site; s != nil && !l.Kind.IsWiki() {
 		// {{< ref "docs/install.md" >}}: the shortcode names the page's
 		// new path, or its new name.
-		if texts := links.RewriteHugoRef(l.Target, intended, s.Content); texts != nil {
+		if texts := links.RewriteHugoRef(l.Target, s, intended); texts != nil {
 			for _, text := range texts {
 				if p.resolves(srcAfter, l, text, intended, doc) {
 					return text, true

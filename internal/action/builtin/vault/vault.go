@@ -134,14 +134,10 @@ func (vs *vaults) get(d action.Docs) *vault {
 				opts.MarkdownByName = true
 			}
 		}
-		if opts.Site != nil && opts.Site.Permalinks == nil && d != nil {
-			// The URLs of a section's pages, as the site's configuration
-			// lays them out.
-			if pl := links.ReadHugoPermalinks(d.Stat, d.ReadFile); pl != nil {
-				s := *opts.Site
-				s.Permalinks = pl
-				opts.Site = &s
-			}
+		if opts.Site != nil && d != nil {
+			// The site's content folders, languages and permalinks, as
+			// its configuration lays them out.
+			opts.Site = links.ReadHugoSite(opts.Site, d.Stat, d.ReadFile)
 		}
 		if vs.jekyll {
 			if d != nil {
