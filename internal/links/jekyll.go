@@ -94,7 +94,7 @@ func (j *Jekyll) defaultPermalink(p, typ string) string {
 		if d.Type != "" && d.Type != typ || !inScope(p, d.Path) {
 			continue
 		}
-		n, typed := len(strings.Trim(d.Path, "/")), d.Type != ""
+		n, typed := len(strings.TrimPrefix(d.Path, "/")), d.Type != ""
 		if n > bestLen || n == bestLen && (typed || !bestTyped) {
 			best, bestLen, bestTyped = d.Permalink, n, typed
 		}
@@ -163,23 +163,15 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 		return j
 	}
 	var c struct {
-		Permalink      string    `yaml:"permalink"`
-		BaseURL        string    `yaml:"baseurl"`
-		CollectionsDir string    `yaml:"collections_dir"`
-		Collections    yaml.Node `yaml:"collections"`
-		Exclude        []string  `yaml:"exclude"`
-		Include        []string  `yaml:"include"`
-		Plugins        []string  `yaml:"plugins"`
-		Gems           []string  `yaml:"gems"` // plugins' name before Jekyll 3.5
-		Defaults       []struct {
-			Scope struct {
-				Path string `yaml:"path"`
-				Type string `yaml:"type"`
-			} `yaml:"scope"`
-			Values struct {
-				Permalink string `yaml:"permalink"`
-			} `yaml:"values"`
-		} `yaml:"defaults"`
+		Permalink      string      `yaml:"permalink"`
+		BaseURL        string      `yaml:"baseurl"`
+		CollectionsDir string      `yaml:"collections_dir"`
+		Collections    yaml.Node   `yaml:"collections"`
+		Exclude        []string    `yaml:"exclude"`
+		Include        []string    `yaml:"include"`
+		Plugins        []string    `yaml:"plugins"`
+		Gems           []string    `yaml:"gems"` // plugins' name before Jekyll 3.5
+		Defaults       []yaml.Node `yaml:"defaults"`
 	}
 	if yaml.Unmarshal(b, &c) != nil {
 		return j
@@ -192,8 +184,17 @@ func ReadJekyllSite(stat func(name string) (fs.FileInfo, error), read func(name 
 		j.BaseURL = "/" + j.BaseURL
 	}
 	j.Redirects = slices.Contains(c.Plugins, "jekyll-redirect-from") || slices.Contains(c.Gems, "jekyll-redirect-from")
-	for _, d := range c.Defaults {
-		if d.Values.Permalink != "" {
+	for _, n := range c.Defaults {
+		var d struct {
+			Scope struct {
+				Path string `yaml:"path"`
+				Type string `yaml:"type"`
+			} `yaml:"scope"`
+			Values struct {
+				Permalink string `yaml:"permalink"`
+			} `yaml:"values"`
+		}
+		if n.Decode(&d) == nil && d.Values.Permalink != "" { // one that does not decode gives nothing
 			j.Defaults = append(j.Defaults, JekyllDefault{Path: d.Scope.Path, Type: d.Scope.Type, Permalink: d.Values.Permalink})
 		}
 	}

@@ -177,6 +177,7 @@ func TestReadJekyllSite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, JekyllConfig), []byte(defaults), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	defaults += "  - scope: {path: odd}\n    values: {permalink: [not, a, string]}\n"
 	want := []JekyllDefault{{Path: "guides/", Permalink: "/g/:basename/"}, {Type: "pages", Permalink: "/:basename/"}}
 	if j := ReadJekyllSite(osStat(dir), osRead(dir)); !slices.Equal(j.Defaults, want) {
 		t.Errorf("defaults %+v, want %+v", j.Defaults, want)

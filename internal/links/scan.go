@@ -295,16 +295,9 @@ func (d *Document) pageFields() pageFields {
 	}
 	f.categories = strings.Join(cats, "\n")
 	f.unpublished = m["published"] == false
-	var redirects []string
-	switch v := m["redirect_from"].(type) {
-	case string:
-		redirects = append(redirects, strings.TrimSpace(v))
-	case []any:
-		for _, u := range v {
-			if s, ok := u.(string); ok {
-				redirects = append(redirects, strings.TrimSpace(s))
-			}
-		}
+	redirects := stringList(m["redirect_from"])
+	for i, u := range redirects {
+		redirects[i] = strings.TrimSpace(u)
 	}
 	redirects = slices.DeleteFunc(redirects, func(s string) bool { return s == "" || strings.Contains(s, "\n") })
 	f.redirects = strings.Join(redirects, "\n")
@@ -314,20 +307,25 @@ func (d *Document) pageFields() pageFields {
 // aliasNames returns the names of the aliases and alias fields of front
 // matter m: a string, or the strings of a list.
 func aliasNames(m map[string]any) []string {
-	var names []string
-	for _, k := range []string{"aliases", "alias"} {
-		switch v := m[k].(type) {
-		case string:
-			names = append(names, v)
-		case []any:
-			for _, item := range v {
-				if s, ok := item.(string); ok {
-					names = append(names, s)
-				}
+	return append(stringList(m["aliases"]), stringList(m["alias"])...)
+}
+
+// stringList returns a front matter value that is a string, or a list of
+// them, as a list (a list's other items left out).
+func stringList(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, item := range v {
+			if s, ok := item.(string); ok {
+				out = append(out, s)
 			}
 		}
+		return out
 	}
-	return names
+	return nil
 }
 
 // aliasesFast reads the aliases of front matter fm (ending in a newline)
