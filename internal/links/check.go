@@ -109,7 +109,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 		pending = pending[:0]
 		g.mu.RLock()
 		for _, l := range links[:n] {
-			if g.idx.opts.Site != nil {
+			if g.idx.hugo() != nil {
 				l = hugoRefFragment(l) // {{< ref "install.md#usage" >}}
 			}
 			r := g.idx.Resolve(src, l)
@@ -363,7 +363,7 @@ func (g *Graph) closestName(want string) string {
 // relative path (root-absolute when l was), and for a site's URL links the
 // page's URL; "" when target has none.
 func (g *Graph) targetText(src string, l Link, target string) string {
-	if s := g.idx.opts.Site; s != nil && g.idx.router() == s && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
+	if g.idx.hugo() != nil && !l.Kind.IsWiki() && !hasMDExt(strings.TrimSuffix(l.Target, "/")) {
 		if from, isPage := g.idx.routeOf[src]; isPage {
 			to, ok := g.idx.routeOf[target]
 			if !ok {
@@ -372,13 +372,7 @@ func (g *Graph) targetText(src string, l Link, target string) string {
 			if strings.HasPrefix(l.Target, "/") {
 				return EncodeDest(to, l.Angle)
 			}
-			// Relative to the page's URL, a folder's (/docs/install/) or
-			// a file's (/legacy/page.html).
-			base := strings.Trim(from, "/")
-			if !strings.HasSuffix(from, "/") {
-				base = path.Dir(base)
-			}
-			rel := RelPath(base, strings.Trim(to, "/"))
+			rel := RelPath(strings.Trim(routeFolder(from), "/"), strings.Trim(to, "/"))
 			if strings.HasSuffix(to, "/") {
 				rel += "/"
 			}

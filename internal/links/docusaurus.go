@@ -201,9 +201,7 @@ func resolveRoute(base, to string) string {
 func resolveURL(base, t string) string {
 	from, folder := "/", strings.HasSuffix(t, "/")
 	if !strings.HasPrefix(t, "/") {
-		if from = base; !strings.HasSuffix(from, "/") {
-			from = path.Dir(from)
-		}
+		from = routeFolder(base)
 		b := path.Base(t)
 		folder = folder || b == "." || b == ".."
 	}
@@ -212,6 +210,16 @@ func resolveURL(base, t string) string {
 		u += "/"
 	}
 	return u
+}
+
+// routeFolder is the folder a relative URL is read from in the page at
+// route: route itself when it names a folder ("/docs/install/"), else
+// its parent ("/legacy" for "/legacy/page.html").
+func routeFolder(route string) string {
+	if strings.HasSuffix(route, "/") {
+		return route
+	}
+	return path.Dir(route)
 }
 
 // joinRoute joins a base path (without slashes) and a route.

@@ -414,7 +414,7 @@ func (g *Graph) keys(t string, f func(k string)) {
 			}
 		}
 	}
-	if s := g.idx.opts.Site; s != nil && t[0] == 'm' && g.idx.router() == s {
+	if g.idx.hugo() != nil && t[0] == 'm' {
 		if ref, _, ok := hugoRef(t[1:]); ok {
 			f(NameKey(ref)) // {{< ref "docs/install.md" >}}: its page's file, or folder
 			return

@@ -3,7 +3,6 @@ package links
 import (
 	"encoding/json"
 	"io/fs"
-	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -60,10 +59,9 @@ type hugoPage struct{ lang, dir, rel string }
 // false for a file that is no page.
 func (s *Site) locate(p string) (hugoPage, bool) {
 	loc := hugoPage{dir: s.Content}
-	for _, code := range slices.Sorted(maps.Keys(s.Languages)) {
-		if d := s.Languages[code]; d != "" && strings.HasPrefix(p, d+"/") {
-			loc = hugoPage{lang: code, dir: d}
-			break
+	for code, d := range s.Languages {
+		if d != "" && strings.HasPrefix(p, d+"/") && (loc.lang == "" || len(d) > len(loc.dir)) {
+			loc = hugoPage{lang: code, dir: d} // the innermost language folder
 		}
 	}
 	loc.rel = p
@@ -297,8 +295,8 @@ func isHex(r rune) bool {
 // the index matches case; false for a folder outside the content folders,
 // a content folder itself, or any folder elsewhere than a Hugo site.
 func (x *Index) siteDir(d string) (string, bool) {
-	s := x.opts.Site
-	if s == nil || x.router() != s {
+	s := x.hugo()
+	if s == nil {
 		return "", false
 	}
 	loc, ok := s.locate(d + "/_.md") // a page in it
@@ -314,6 +312,13 @@ func (x *Index) foldUnlessCase(s string) string {
 		return s
 	}
 	return fold(s)
+}
+
+// hugoPageFiles are the files of the page that the path at (without its
+// extension) names: at.md, or the _index.md of a section or the index.md
+// of a bundle at that folder.
+func hugoPageFiles(at string) []string {
+	return []string{at + ".md", path.Join(at, "_index.md"), path.Join(at, "index.md")}
 }
 
 // hugoRefLink is a link target that is one of Hugo's ref and relref
@@ -402,7 +407,7 @@ func (x *Index) resolveHugoRef(src, ref string) Resolution {
 		if !ok {
 			continue
 		}
-		cands := []string{at, at + ".md", path.Join(at, "_index.md"), path.Join(at, "index.md")}
+		cands := append([]string{at}, hugoPageFiles(at)...)
 		if loc.lang != "" {
 			// The page in the linking page's language first.
 			cands = append([]string{at + "." + loc.lang + ".md", path.Join(at, "_index."+loc.lang+".md"), path.Join(at, "index."+loc.lang+".md")}, cands...)

@@ -31,7 +31,7 @@ func (x *Index) redirectFiles(p string, doc *Document, pl permalink) []string {
 			// permalink it is.
 			out = append(out, jekyllFile("/"+strings.TrimLeft(u, "/")))
 		}
-	case x.opts.Site != nil && x.opts.Docusaurus == nil && x.opts.VitePress == nil:
+	case x.hugo() != nil:
 		if pl.route == "" {
 			return nil
 		}

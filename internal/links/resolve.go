@@ -343,7 +343,7 @@ func (x *Index) KeysOf(p string) []string {
 	if x.opts.Jekyll != nil {
 		keys = append(keys, jekyllKey(p)) // a file served at its path
 	}
-	if s := x.opts.Site; s != nil && x.router() == s {
+	if x.hugo() != nil {
 		if b := strings.ToLower(path.Base(p)); b == "index.md" || b == "_index.md" {
 			keys = append(keys, NameKey(path.Dir(p))) // a Hugo ref names its folder
 		}
@@ -451,10 +451,20 @@ func (x *Index) router() router {
 		return x.opts.Docusaurus
 	case x.opts.Jekyll != nil:
 		return x.opts.Jekyll
-	case x.opts.Site != nil && x.opts.VitePress == nil:
+	case x.hugo() != nil:
 		return x.opts.Site
 	}
 	return nil
+}
+
+// hugo returns the layout of the Hugo site whose links the index reads
+// (Options.Site, unless a Docusaurus, Jekyll or VitePress site's options
+// take precedence), or nil.
+func (x *Index) hugo() *Site {
+	if x.opts.Docusaurus != nil || x.opts.Jekyll != nil || x.opts.VitePress != nil {
+		return nil
+	}
+	return x.opts.Site
 }
 
 // routeKey is the key of route in routes: a Jekyll site's pages by the
@@ -577,7 +587,7 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 			return r
 		}
 	}
-	if s := x.opts.Site; s != nil && x.router() == s && !l.Kind.IsWiki() {
+	if x.hugo() != nil && !l.Kind.IsWiki() {
 		if ref, _, ok := hugoRef(l.Target); ok {
 			return x.resolveHugoRef(src, ref)
 		}
@@ -623,10 +633,7 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	if !ok {
 		return x.resolveMarkdown(src, t)
 	}
-	page := strings.Trim(from, "/") // its URL, a folder, or a file's folder
-	if !strings.HasSuffix(from, "/") {
-		page = path.Dir(page)
-	}
+	page := strings.Trim(routeFolder(from), "/")
 	var u string
 	switch {
 	case strings.HasPrefix(t, "/"):
@@ -666,7 +673,7 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
 		return Resolution{Dir: true}
 	}
-	for _, p := range []string{at + ".md", path.Join(at, "index.md"), path.Join(at, "_index.md")} {
+	for _, p := range hugoPageFiles(at) {
 		if hit, ok := x.lookupPath(p, false); ok && x.routeOf[hit] != "" {
 			return Resolution{URL: url, Elsewhere: hit} // a page at another URL
 		}
