@@ -45,12 +45,29 @@ type Docusaurus struct {
 	// Generated are doublestar globs of route paths (without the leading
 	// '/') that Docusaurus makes with no document behind them.
 	Generated []string
+	// Dir is the site's folder, relative to the root ("" for the root
+	// itself), which "@site/" paths and a doc's file links start from.
+	Dir string
 }
 
 // DocusaurusSite returns the layout of a Docusaurus site with the classic
 // preset's defaults.
 func DocusaurusSite() *Docusaurus {
 	return NewDocusaurus("docs", "docs", "blog", "blog", "src/pages", []string{"static"})
+}
+
+// In returns d for a site whose folder is dir, a folder of the root (a
+// repository's website/): its content and static folders, relative to the
+// site's folder in d, under dir.
+func (d *Docusaurus) In(dir string) *Docusaurus {
+	out := *d
+	out.Dir = path.Join(dir, d.Dir)
+	out.Docs, out.Blog, out.Pages = path.Join(dir, d.Docs), path.Join(dir, d.Blog), path.Join(dir, d.Pages)
+	out.Static = make([]string, len(d.Static))
+	for i, st := range d.Static {
+		out.Static[i] = path.Join(dir, st)
+	}
+	return &out
 }
 
 // NewDocusaurus returns the layout of a Docusaurus site whose docs are in
@@ -361,7 +378,7 @@ func (x *Index) resolveDocusaurus(src, t string) Resolution {
 		}
 	}
 	if rest, ok := strings.CutPrefix(t, "@site/"); ok {
-		return x.resolveMarkdown(src, "/"+rest)
+		return x.resolveMarkdown(src, "/"+path.Join(d.Dir, rest))
 	}
 	content, pages := d.folder(src)
 	if IsFileLink(t) && !pages { // pages leave such links as URLs
@@ -404,16 +421,17 @@ func (x *Index) resolveDocFile(src, content, t string) Resolution {
 			cands = append(cands, p)
 		}
 	}
+	site := path.Join(".", x.opts.Docusaurus.Dir)
 	switch {
 	case strings.HasPrefix(t, "/"):
 		add(content, t[1:])
-		add(".", t[1:])
+		add(site, t[1:])
 	case strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../"):
 		add(path.Dir(src), t)
 	default:
 		add(path.Dir(src), t)
 		add(content, t)
-		add(".", t)
+		add(site, t)
 	}
 	if len(cands) == 0 {
 		return Resolution{Outside: true}

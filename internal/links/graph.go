@@ -108,12 +108,14 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 	if g.idx.opts.MkDocs {
 		doc = mkdocsHeadings(doc)
 	}
-	switch {
-	case g.idx.opts.Docusaurus != nil:
+	switch o := &g.idx.opts; {
+	case o.SiteDir != "" && !strings.HasPrefix(p, o.SiteDir+"/"):
+		// Beside a site in a folder of the root: a README GitHub shows.
+	case o.Docusaurus != nil:
 		doc = docusaurusHeadings(doc)
-	case g.idx.opts.Jekyll != nil:
+	case o.Jekyll != nil:
 		doc = jekyllHeadings(doc)
-	case g.idx.opts.VitePress != nil:
+	case o.VitePress != nil:
 		doc = vitepressHeadings(doc)
 	}
 	var pl permalink

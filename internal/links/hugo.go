@@ -257,6 +257,28 @@ func ReadHugoSite(s *Site, stat func(name string) (fs.FileInfo, error), read fun
 	return &out
 }
 
+// In returns s for a site whose folder is dir, a folder of the root (a
+// repository's docs/ or site/): its content, static and language folders,
+// relative to the site's folder in s, under dir.
+func (s *Site) In(dir string) *Site {
+	out := *s
+	out.Content = path.Join(dir, s.Content)
+	out.Static = make([]string, len(s.Static))
+	for i, st := range s.Static {
+		out.Static[i] = path.Join(dir, st)
+	}
+	if s.Languages != nil {
+		out.Languages = make(map[string]string, len(s.Languages))
+		for code, d := range s.Languages {
+			if d != "" {
+				d = path.Join(dir, d)
+			}
+			out.Languages[code] = d
+		}
+	}
+	return &out
+}
+
 // hugoPath is the URL path Hugo makes of a content path or slug (its
 // MakePathSanitized, with the defaults): letters, digits, marks and
 // ".", "/", "\", "_", "#", "+", "~", "-", "@" kept, a "%" before two hex

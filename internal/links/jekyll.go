@@ -73,6 +73,28 @@ type Jekyll struct {
 	// Defaults are the permalinks _config.yml's front matter defaults give
 	// the documents of a scope, in its order.
 	Defaults []JekyllDefault
+	// Source is the site's folder, relative to the root ("" for the root
+	// itself): docs/ for a site GitHub Pages builds from a repository's
+	// docs/ folder. Every other path of the site (Exclude, Include,
+	// CollectionsDir, Defaults) is relative to it.
+	Source string
+}
+
+// rel returns the path in the site's folder of p, a path from the root;
+// false when p is outside it.
+func (j *Jekyll) rel(p string) (string, bool) {
+	if j.Source == "" {
+		return p, true
+	}
+	return strings.CutPrefix(p, j.Source+"/")
+}
+
+// abs returns the path from the root of p, a path in the site's folder.
+func (j *Jekyll) abs(p string) string {
+	if j.Source == "" {
+		return p
+	}
+	return j.Source + "/" + p
 }
 
 // JekyllDefault is a front matter default of a Jekyll site's _config.yml
@@ -311,7 +333,8 @@ func (j *Jekyll) included(name string) bool {
 // page for it: p is excluded, a draft, unpublished, in a collection that is
 // not output, or in a folder Jekyll leaves out.
 func (j *Jekyll) route(p string, f pageFields) (string, bool) {
-	if !isJekyllMarkdown(p) || j.excluded(p) || f.unpublished {
+	p, in := j.rel(p)
+	if !in || !isJekyllMarkdown(p) || j.excluded(p) || f.unpublished {
 		return "", false
 	}
 	segs := strings.Split(p, "/")
@@ -630,12 +653,14 @@ func (x *Index) resolveLiquid(t string) (Resolution, bool) {
 	if m == nil {
 		return Resolution{}, false
 	}
+	j := x.opts.Jekyll
 	name := strings.TrimPrefix(m[3], "/")
 	if m[2] == "link" {
 		p, ok := joinClean(".", name)
 		if !ok {
 			return Resolution{Outside: true}, true
 		}
+		p = j.abs(p)
 		if _, ok := x.exact[p]; ok {
 			return Resolution{Path: p}, true
 		}
@@ -644,7 +669,7 @@ func (x *Index) resolveLiquid(t string) (Resolution, bool) {
 	var posts []string
 	for _, k := range liquidKeys(t) {
 		for _, p := range x.names[k] {
-			if post, ok := postName(p); ok && post == name {
+			if post, ok := j.postName(p); ok && post == name {
 				posts = append(posts, p)
 			}
 		}
@@ -652,7 +677,7 @@ func (x *Index) resolveLiquid(t string) (Resolution, bool) {
 	if len(posts) > 0 {
 		return Resolution{Path: minPath(posts)}, true
 	}
-	return Resolution{Probe: []string{path.Join("_posts", name) + ".md"}}, true
+	return Resolution{Probe: []string{j.abs(path.Join("_posts", name) + ".md")}}, true
 }
 
 // liquidKeys are the name keys a Jekyll link tag's file may be found
@@ -674,13 +699,14 @@ func liquidKeys(t string) []string {
 	return keys
 }
 
-// postName returns the name post_url knows the post p by, as Jekyll's
-// PostComparer matches it: p without its extension and its "_posts/"
-// (_posts/2024-01-15-a.md is 2024-01-15-a, blog/_posts/2024-01-15-a.md
-// blog/2024-01-15-a).
-func postName(p string) (string, bool) {
+// postName returns the name post_url knows the post p (a path from the
+// root) by, as Jekyll's PostComparer matches it: its path in the site's
+// folder without its extension and its "_posts/" (_posts/2024-01-15-a.md
+// is 2024-01-15-a, blog/_posts/2024-01-15-a.md blog/2024-01-15-a).
+func (j *Jekyll) postName(p string) (string, bool) {
+	p, in := j.rel(p)
 	i := strings.LastIndex("/"+p, "/_posts/")
-	if i < 0 || !isJekyllMarkdown(p) {
+	if !in || i < 0 || !isJekyllMarkdown(p) {
 		return "", false
 	}
 	stem := strings.TrimSuffix(p, path.Ext(p))
@@ -688,22 +714,25 @@ func postName(p string) (string, bool) {
 }
 
 // RewriteLiquid returns the Jekyll link tag target t with the file it
-// names moved to np (a path from the site's folder); false when t is no
-// such tag, or np no post for a post_url.
-func RewriteLiquid(t, np string) (string, bool) {
+// names moved to np (a path from the root); false when t is no such tag,
+// or np no post of the site for a post_url, or no file of its folder.
+func (j *Jekyll) RewriteLiquid(t, np string) (string, bool) {
 	m := liquidLink.FindStringSubmatchIndex(t)
 	if m == nil {
 		return "", false
 	}
-	name := np
+	name, in := j.rel(np)
+	if !in {
+		return "", false
+	}
 	if t[m[4]:m[5]] == "post_url" {
-		post, ok := postName(np)
+		post, ok := j.postName(np)
 		if !ok {
 			return "", false
 		}
 		name = post
 	} else if strings.HasPrefix(t[m[6]:m[7]], "/") {
-		name = "/" + np
+		name = "/" + name
 	}
 	return t[:m[6]] + name + t[m[7]:], true
 }
@@ -724,7 +753,7 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 	j := x.opts.Jekyll
 	base, ok := x.routeOf[src]
 	if !ok {
-		if j.excluded(src) {
+		if rel, in := j.rel(src); !in || j.excluded(rel) {
 			return x.resolveMarkdown(src, t) // no part of the site
 		}
 		// A draft, an include, a layout: shown at URLs of their own or
@@ -749,6 +778,7 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 			return Resolution{Path: folderPage(ps)}
 		}
 		for _, c := range j.sources(f) {
+			c = j.abs(c)
 			if _, ok := x.exact[c]; ok {
 				return Resolution{Path: c}
 			}

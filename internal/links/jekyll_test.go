@@ -283,7 +283,7 @@ func TestCheckJekyllLiquid(t *testing.T) {
 		{"{% post_url 2024-01-15-hello %}", "drafts/hello.md", ""},
 		{"/about.html", "about-us.md", ""},
 	} {
-		got, ok := RewriteLiquid(tc.t, tc.np)
+		got, ok := JekyllSite().RewriteLiquid(tc.t, tc.np)
 		if !ok {
 			got = ""
 		}

@@ -51,6 +51,11 @@ type Options struct {
 	// site's build reads them (see VitePress), and headings have the
 	// anchors VitePress makes; Site and MarkdownByName are then ignored.
 	VitePress *VitePress
+	// SiteDir is the folder of the root that holds the site of Docusaurus,
+	// Jekyll or VitePress, for a site in a folder of the root (a
+	// repository's docs/; "" for the root itself): the site's anchors are
+	// only its documents', a document outside it has GitHub's.
+	SiteDir string
 	// Limits bound what a Graph keeps of each document (zero: the
 	// defaults). A document past them is marked; see Document.MoreLinks.
 	Limits Limits

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -64,6 +65,13 @@ func newNoteDir(t testing.TB, files map[string]string) *noteDir {
 // copyNoteDir copies the fixture tree src into a temporary directory.
 func copyNoteDir(t testing.TB, src string) *noteDir {
 	t.Helper()
+	return newNoteDir(t, readTree(t, src, ""))
+}
+
+// readTree returns the files of the tree src (path -> content), their
+// paths under the folder under.
+func readTree(t testing.TB, src, under string) map[string]string {
+	t.Helper()
 	files := map[string]string{}
 	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -74,13 +82,13 @@ func copyNoteDir(t testing.TB, src string) *noteDir {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		files[filepath.ToSlash(rel)] = string(b)
+		files[path.Join(under, filepath.ToSlash(rel))] = string(b)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newNoteDir(t, files)
+	return files
 }
 
 func openNoteDir(t testing.TB, dir string) *noteDir {

@@ -331,10 +331,10 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 			return "", false
 		}
 	}
-	if p.after.Options().Jekyll != nil {
+	if j := p.after.Options().Jekyll; j != nil {
 		// {% link about.md %}, {% post_url 2024-01-15-news %}: the tag
 		// names the file's new path, or the post's new name.
-		if text, ok := links.RewriteLiquid(l.Target, intended); ok {
+		if text, ok := j.RewriteLiquid(l.Target, intended); ok {
 			if p.resolves(srcAfter, l, text, intended, doc) {
 				return text, true
 			}

@@ -132,9 +132,11 @@ func (vs *vaults) get(d action.Docs) *vault {
 				// Obsidian writes Markdown links by the shortest path
 				// that names the note ([x](Note.md) from any folder).
 				opts.MarkdownByName = true
+			default:
+				vs.nested(&opts, d)
 			}
 		}
-		if opts.Site != nil && d != nil {
+		if opts.Site != nil && d != nil && opts.SiteDir == "" {
 			// The site's content folders, languages and permalinks, as
 			// its configuration lays them out.
 			opts.Site = links.ReadHugoSite(opts.Site, d.Stat, d.ReadFile)
@@ -142,15 +144,83 @@ func (vs *vaults) get(d action.Docs) *vault {
 		if vs.jekyll {
 			if d != nil {
 				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
+				if opts.Jekyll == nil {
+					vs.nested(&opts, d)
+				}
 			}
 			if opts.Jekyll == nil {
-				opts.Jekyll = links.JekyllSite()
+				opts.Jekyll, opts.SiteDir = links.JekyllSite(), ""
 			}
 		}
 		v = newVault(opts)
 		vs.m[k] = v
 	}
 	return v
+}
+
+// nested sets opts to read the links of a site in a folder right under
+// the root of d, which holds none itself: a repository whose docs/ (or
+// website/, site/) is a Hugo, Docusaurus, Jekyll or VitePress site. The
+// site's documents have their links read as its build reads them, from its
+// folder (Options.SiteDir); the other documents (a README, which GitHub
+// shows) as relative paths. With several such folders, none is: which
+// site a path like /guide/ names is then anyone's guess.
+func (vs *vaults) nested(opts *links.Options, d action.Docs) {
+	dir := nestedSite(d)
+	if dir == "" {
+		return
+	}
+	stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
+	read := func(name string) ([]byte, error) { return d.ReadFile(path.Join(dir, name)) }
+	switch {
+	case vs.jekyll:
+		if opts.Jekyll = links.ReadJekyllSite(stat, read); opts.Jekyll == nil {
+			return
+		}
+		opts.Jekyll.Source = dir
+	case links.IsHugoSite(stat):
+		opts.Site = links.ReadHugoSite(links.HugoSite(), stat, read).In(dir)
+	case links.IsDocusaurusSite(stat):
+		// A layout the action gives is the root's, as for a root that is
+		// the site.
+		if opts.Docusaurus = vs.docusaurus; opts.Docusaurus == nil {
+			opts.Docusaurus = links.DocusaurusSite().In(dir)
+		}
+	case links.IsJekyllSite(stat):
+		opts.Jekyll = links.ReadJekyllSite(stat, read)
+		opts.Jekyll.Source = dir
+	case links.IsVitePressSite(stat):
+		if opts.VitePress = vs.vitepress; opts.VitePress == nil {
+			opts.VitePress = &links.VitePress{SrcDir: dir}
+		}
+	}
+	opts.SiteDir = dir
+}
+
+// nestedSite returns the one folder right under the root of d, among those
+// holding its documents, that is a Hugo, Docusaurus, Jekyll or VitePress
+// site; "" when none or several are. Folders whose names start with '.',
+// and node_modules, are not looked at. (An MkDocs site's links are
+// relative paths wherever it is.)
+func nestedSite(d action.Docs) string {
+	found := ""
+	var last string
+	for _, p := range d.List() {
+		dir, _, ok := strings.Cut(p, "/")
+		if !ok || dir == last || strings.HasPrefix(dir, ".") || dir == "node_modules" {
+			continue
+		}
+		last = dir
+		stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
+		if !links.IsHugoSite(stat) && !links.IsDocusaurusSite(stat) && !links.IsJekyllSite(stat) && !links.IsVitePressSite(stat) {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = dir
+	}
+	return found
 }
 
 // obsidianAttachments returns the attachment folder an Obsidian vault at
