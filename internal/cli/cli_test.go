@@ -683,7 +683,8 @@ func TestInitVitePressSite(t *testing.T) {
 }
 
 // TestInitNotesNestedSites: in a repository whose docs/ is a site, init
-// says how to check that site's links as it builds them.
+// says that links.check reads it as the site builds it, and with several
+// how to check each so.
 func TestInitNotesNestedSites(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -704,6 +705,13 @@ func TestInitNotesNestedSites(t *testing.T) {
 	}
 	if code, out, _ := scribe(t, "init", filepath.Join(dir, "docs")); code != 0 || strings.Contains(out, "note:") {
 		t.Errorf("init docs: exit %d, %q", code, out)
+	}
+	// One site in a folder: links.check reads it as the site builds it.
+	one := t.TempDir()
+	writeFiles(t, one, map[string]string{"README.md": "# Project\n", "docs/_config.yml": "title: Site\n", "docs/index.md": "# Docs\n"})
+	want := "note: " + filepath.Join(one, "docs") + " is a Jekyll site: links.check reads its links as the site builds them\n"
+	if code, out, errOut := scribe(t, "init", one); code != 0 || !strings.Contains(out, want) {
+		t.Errorf("init: exit %d, %q, %q; want %q", code, out, errOut, want)
 	}
 }
 

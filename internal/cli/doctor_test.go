@@ -313,12 +313,28 @@ func TestDoctorRootKinds(t *testing.T) {
 		}
 	}
 
-	// A site in a folder of the root, as a repository keeps its website.
+	// A site in a folder of the root, as a repository keeps its website:
+	// read as the site builds it, its configuration looked at as a root's.
 	repo, repoCfg, _ := doctorVault(t, "")
-	writeFiles(t, repo, map[string]string{"website/docusaurus.config.js": "module.exports = {};\n", "website/docs/intro.md": "# Intro\n"})
+	writeFiles(t, repo, map[string]string{"website/docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {routeBasePath: '/'}}]]};\n", "website/docs/intro.md": "# Intro\n"})
+	rb, _ := os.ReadFile(repoCfg)
+	writeFiles(t, repo, map[string]string{"scribe.yaml": strings.Replace(string(rb), "rules:\n", "rules:\n  - id: links\n    actions:\n      - links.check: {}\n", 1)})
 	_, rs = doctorJSON(t, "-c", repoCfg)
-	r := wantResult(t, rs, "roots", "warn", filepath.Join(repo, "website")+" is a Docusaurus site inside root "+repo+": links.check reads its links as the site builds them only when its folder is a root")
-	if want := "add " + filepath.Join(repo, "website") + " to roots (and exclude it from " + repo + "), or give it a configuration of its own"; r.Fix != want {
+	wantResult(t, rs, "roots", "ok", filepath.Join(repo, "website")+" is a Docusaurus site: links.check reads its links as the site builds them, and those of the files beside it as relative paths")
+	wantResult(t, rs, "roots", "warn", filepath.Join(repo, "website", "docusaurus.config.js")+" sets a routeBasePath of '/'")
+	// Two: neither is.
+	writeFiles(t, repo, map[string]string{"docs/.vitepress/config.mts": "export default {}\n"})
+	_, rs = doctorJSON(t, "-c", repoCfg)
+	r := wantResult(t, rs, "roots", "warn", "root "+repo+" holds several sites ("+filepath.Join(repo, "docs")+", "+filepath.Join(repo, "website")+"): links.check reads the links of none as its site builds them")
+	if want := "add each to roots (and exclude it from " + repo + "), or give each a configuration of its own"; r.Fix != want {
+		t.Errorf("fix %q, want %q", r.Fix, want)
+	}
+	// An MkDocs site's anchors are its own only at a root.
+	nmk, nmkCfg, _ := doctorVault(t, "")
+	writeFiles(t, nmk, map[string]string{"handbook/mkdocs.yml": "site_name: Handbook\n"})
+	_, rs = doctorJSON(t, "-c", nmkCfg)
+	r = wantResult(t, rs, "roots", "warn", filepath.Join(nmk, "handbook")+" is an MkDocs site inside root "+nmk+": links.check reads its links as the site builds them only when its folder is a root")
+	if want := "add " + filepath.Join(nmk, "handbook") + " to roots (and exclude it from " + nmk + "), or give it a configuration of its own"; r.Fix != want {
 		t.Errorf("fix %q, want %q", r.Fix, want)
 	}
 

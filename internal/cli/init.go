@@ -61,7 +61,13 @@ func newInitCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(g.stdout, "note: Jekyll copies scribe.yaml into the site it builds; add it to the exclude list of %s\n", filepath.Join(dir, links.JekyllConfig))
 			}
 			if stat, _ := doctor.FolderFS(dir); links.SiteKind(stat) == "" {
-				for _, s := range doctor.NestedSites(dir) {
+				sites := doctor.NestedSites(dir)
+				read := doctor.ReadsNested(dir, sites)
+				for _, s := range sites {
+					if len(read) == 1 && read[0] == s {
+						fmt.Fprintf(g.stdout, "note: %s is %s: links.check reads its links as the site builds them\n", s.Dir, s.Kind)
+						continue
+					}
 					fmt.Fprintf(g.stdout, "note: %s is %s, whose links links.check reads as the site builds them only when its folder is a root: `scribe init %s` writes a configuration for it alone\n", s.Dir, s.Kind, s.Dir)
 				}
 			}

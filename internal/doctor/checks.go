@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ func checkRoots(ctx context.Context, env *Env) []Result {
 		out = append(out, docusaurusRoutes(dir, env.Config)...)
 		out = append(out, jekyllPublishes(dir, env.ConfigFile)...)
 		out = append(out, vitepressSrcDir(dir, env.Config)...)
-		out = append(out, nestedSites(dir)...)
+		out = append(out, nestedSites(dir, env.Config)...)
 		out = append(out, nestedConfigs(env, dir, env.walk(ctx).configs[dir])...)
 	}
 	return append(out, EnclosingConfig(env.Config, env.ConfigFile)...)
@@ -135,16 +136,60 @@ func FolderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(str
 }
 
 // nestedSites notes the static sites in the folders of the root dir (a
-// repository's website/ holding docusaurus.config.js, say): links.check
-// reads a site's links as its generator builds them only when the site's
-// folder is a root, so from the repository's root they read as relative
-// paths, and its URLs are reported.
-func nestedSites(dir string) []Result {
+// repository's website/ holding docusaurus.config.js, say). links.check
+// reads one Hugo, Docusaurus, Jekyll or VitePress site there as the site
+// builds it, when the root is no site or Obsidian vault itself
+// (ReadsNested); several, none, and an MkDocs site's anchors are its own
+// only when its folder is a root.
+func nestedSites(dir string, cfg *config.Config) []Result {
 	var out []Result
-	for _, s := range NestedSites(dir) {
+	sites := NestedSites(dir)
+	read := ReadsNested(dir, sites)
+	if len(read) == 1 {
+		s := read[0]
+		out = append(out, Result{Status: OK,
+			Message: fmt.Sprintf("%s is %s: links.check reads its links as the site builds them, and those of the files beside it as relative paths", s.Dir, s.Kind)})
+		out = append(out, docusaurusRoutes(s.Dir, cfg)...)
+		out = append(out, vitepressSrcDir(s.Dir, cfg)...)
+	}
+	if len(read) > 1 {
+		var dirs []string
+		for _, s := range read {
+			dirs = append(dirs, s.Dir)
+		}
+		out = append(out, Result{Status: Warn,
+			Message: fmt.Sprintf("root %s holds several sites (%s): links.check reads the links of none as its site builds them", dir, strings.Join(dirs, ", ")),
+			Fix:     fmt.Sprintf("add each to roots (and exclude it from %s), or give each a configuration of its own", dir)})
+	}
+	for _, s := range sites {
+		if slices.Contains(read, s) {
+			continue
+		}
 		out = append(out, Result{Status: Warn,
 			Message: fmt.Sprintf("%s is %s inside root %s: links.check reads its links as the site builds them only when its folder is a root", s.Dir, s.Kind, dir),
 			Fix:     fmt.Sprintf("add %s to roots (and exclude it from %s), or give it a configuration of its own", s.Dir, dir)})
+	}
+	return out
+}
+
+// mkdocsKind is links.SiteKind's word for an MkDocs site, whose links are
+// relative paths wherever it is.
+const mkdocsKind = "an MkDocs site"
+
+// ReadsNested returns the sites of sites, those in the folders right
+// under dir, whose links links.check reads as the site builds them from
+// dir, the root: its Hugo, Docusaurus, Jekyll and VitePress sites, when
+// dir is no site or Obsidian vault itself (one is read: see
+// doc/actions/links.check.md).
+func ReadsNested(dir string, sites []Site) []Site {
+	if stat, _ := FolderFS(dir); links.SiteKind(stat) != "" || links.IsObsidianVault(stat) {
+		return nil
+	}
+	var out []Site
+	for _, s := range sites {
+		if s.Kind != mkdocsKind {
+			out = append(out, s)
+		}
 	}
 	return out
 }

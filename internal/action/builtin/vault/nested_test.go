@@ -138,3 +138,39 @@ func TestNamingFixNestedSite(t *testing.T) {
 		})
 	}
 }
+
+// TestLinksCheckNestedSiteParams: in a repository whose folder is a site,
+// the docusaurus and vitepress parameters lay out the site's folder, with
+// markdown_links given or not.
+func TestLinksCheckNestedSiteParams(t *testing.T) {
+	docs := map[string]string{
+		"website/docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {routeBasePath: '/'}, blog: false}]]};\n",
+		"website/docs/index.md":        "# Home\n\nRead [the intro](/intro#start), [again](intro) and [the old URL](/docs/intro).\n",
+		"website/docs/intro.md":        "# Intro\n\n## Start\n\n[Home](/) [Guide](/guides/setup) [Logo](/img/logo.png)\n",
+		"website/docs/guides/setup.md": "# Setup\n\n[Back](../intro)\n",
+		"website/static/img/logo.png":  "png",
+		"README.md":                    "[docs](website/docs/index.md)\n",
+	}
+	want := `website/docs/index.md:3:52: error: broken link [the old URL](/docs/intro): no page of the site is at "/docs/intro"
+`
+	for _, params := range []string{"{docusaurus: {docs_url: /}}", "{markdown_links: docusaurus, docusaurus: {docs_url: /}}"} {
+		if got, _ := newNoteDir(t, docs).runAll(t, mustNew(t, "links.check", params)); got != want {
+			t.Errorf("%s: findings:\n%s\nwant:\n%s", params, got, want)
+		}
+	}
+
+	vp := map[string]string{
+		"docs/.vitepress/config.mts": "export default { srcDir: 'src' }\n",
+		"docs/src/guide/index.md":    "# Guide\n\n[start](./start#c-c) [gone](/guide/gone) [logo](/logo.png)\n",
+		"docs/src/guide/start.md":    "# Start\n\n## C++ & C#\n",
+		"docs/src/public/logo.png":   "png",
+		"README.md":                  "[guide](docs/src/guide/index.md)\n",
+	}
+	want = `docs/src/guide/index.md:3:22: error: broken link [gone](/guide/gone): no page of the site is at "/guide/gone"
+`
+	for _, params := range []string{"{vitepress: {src_dir: src}}", "{markdown_links: vitepress, vitepress: {src_dir: src}}"} {
+		if got, _ := newNoteDir(t, vp).runAll(t, mustNew(t, "links.check", params)); got != want {
+			t.Errorf("%s: findings:\n%s\nwant:\n%s", params, got, want)
+		}
+	}
+}

@@ -133,7 +133,17 @@ func (vs *vaults) get(d action.Docs) *vault {
 				// that names the note ([x](Note.md) from any folder).
 				opts.MarkdownByName = true
 			default:
-				vs.nested(&opts, d)
+				vs.nested(&opts, d, "")
+			}
+		}
+		if !vs.markdownByRoot && d != nil {
+			// markdown_links: docusaurus or vitepress in a repository
+			// whose folder is such a site.
+			switch {
+			case opts.Docusaurus != nil && !links.IsDocusaurusSite(d.Stat):
+				vs.nested(&opts, d, "docusaurus")
+			case opts.VitePress != nil && !links.IsVitePressSite(d.Stat):
+				vs.nested(&opts, d, "vitepress")
 			}
 		}
 		if opts.Site != nil && d != nil && opts.SiteDir == "" {
@@ -145,7 +155,7 @@ func (vs *vaults) get(d action.Docs) *vault {
 			if d != nil {
 				opts.Jekyll = links.ReadJekyllSite(d.Stat, d.ReadFile)
 				if opts.Jekyll == nil {
-					vs.nested(&opts, d)
+					vs.nested(&opts, d, "jekyll")
 				}
 			}
 			if opts.Jekyll == nil {
@@ -160,41 +170,61 @@ func (vs *vaults) get(d action.Docs) *vault {
 
 // nested sets opts to read the links of a site in a folder right under
 // the root of d, which holds none itself: a repository whose docs/ (or
-// website/, site/) is a Hugo, Docusaurus, Jekyll or VitePress site. The
-// site's documents have their links read as its build reads them, from its
-// folder (Options.SiteDir); the other documents (a README, which GitHub
-// shows) as relative paths. With several such folders, none is: which
-// site a path like /guide/ names is then anyone's guess.
-func (vs *vaults) nested(opts *links.Options, d action.Docs) {
+// website/, site/) is a Hugo, Docusaurus, Jekyll or VitePress site, of the
+// kind only when the action's markdown_links names one. The site's
+// documents have their links read as its build reads them, from its
+// folder (Options.SiteDir), and the folders the action's docusaurus or
+// vitepress parameters give are in the site's folder; the other documents
+// (a README, which GitHub shows) have their links read as relative paths.
+// With several such folders, none is read as a site: which site a path
+// like /guide/ names is then anyone's guess.
+func (vs *vaults) nested(opts *links.Options, d action.Docs, only string) {
 	dir := nestedSite(d)
 	if dir == "" {
 		return
 	}
 	stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
 	read := func(name string) ([]byte, error) { return d.ReadFile(path.Join(dir, name)) }
-	switch {
-	case vs.jekyll:
-		if opts.Jekyll = links.ReadJekyllSite(stat, read); opts.Jekyll == nil {
-			return
-		}
-		opts.Jekyll.Source = dir
-	case links.IsHugoSite(stat):
+	kind := siteKind(stat)
+	if only != "" && kind != only {
+		return
+	}
+	switch kind {
+	case "site":
 		opts.Site = links.ReadHugoSite(links.HugoSite(), stat, read).In(dir)
-	case links.IsDocusaurusSite(stat):
-		// A layout the action gives is the root's, as for a root that is
-		// the site.
+	case "docusaurus":
 		if opts.Docusaurus = vs.docusaurus; opts.Docusaurus == nil {
-			opts.Docusaurus = links.DocusaurusSite().In(dir)
+			opts.Docusaurus = links.DocusaurusSite()
 		}
-	case links.IsJekyllSite(stat):
+		opts.Docusaurus = opts.Docusaurus.In(dir)
+	case "jekyll":
 		opts.Jekyll = links.ReadJekyllSite(stat, read)
 		opts.Jekyll.Source = dir
-	case links.IsVitePressSite(stat):
-		if opts.VitePress = vs.vitepress; opts.VitePress == nil {
-			opts.VitePress = &links.VitePress{SrcDir: dir}
+	case "vitepress":
+		src := ""
+		if vs.vitepress != nil {
+			src = vs.vitepress.SrcDir
 		}
+		opts.VitePress = &links.VitePress{SrcDir: path.Join(dir, src)}
 	}
 	opts.SiteDir = dir
+}
+
+// siteKind returns the markdown_links value that reads the site at the
+// folder stat answers for (site for Hugo's, docusaurus, jekyll, vitepress);
+// "" when it is none of those.
+func siteKind(stat func(name string) (fs.FileInfo, error)) string {
+	switch {
+	case links.IsHugoSite(stat):
+		return "site"
+	case links.IsDocusaurusSite(stat):
+		return "docusaurus"
+	case links.IsJekyllSite(stat):
+		return "jekyll"
+	case links.IsVitePressSite(stat):
+		return "vitepress"
+	}
+	return ""
 }
 
 // nestedSite returns the one folder right under the root of d, among those
@@ -212,7 +242,7 @@ func nestedSite(d action.Docs) string {
 		}
 		last = dir
 		stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
-		if !links.IsHugoSite(stat) && !links.IsDocusaurusSite(stat) && !links.IsJekyllSite(stat) && !links.IsVitePressSite(stat) {
+		if siteKind(stat) == "" {
 			continue
 		}
 		if found != "" {
