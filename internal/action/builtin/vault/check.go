@@ -58,7 +58,7 @@ const linksCheckSchema = `{
       "type": "object",
       "additionalProperties": false,
       "properties": {
-        "docs": {"description": "folder of the docs, relative to the root (default docs)", "type": "string", "minLength": 1},
+        "docs": {"description": "folder of the docs, relative to the site's folder: the root, or the folder of it that is the site (default docs)", "type": "string", "minLength": 1},
         "docs_url": {"description": "the docs' routeBasePath (default /docs; / for a docs-only site)", "type": "string", "minLength": 1},
         "blog": {"description": "folder of the blog (default blog)", "type": "string", "minLength": 1},
         "blog_url": {"description": "the blog's routeBasePath (default /blog)", "type": "string", "minLength": 1},
@@ -71,7 +71,7 @@ const linksCheckSchema = `{
       "type": "object",
       "additionalProperties": false,
       "properties": {
-        "src_dir": {"description": "the source folder of the pages, relative to the root (default: the root)", "type": "string", "minLength": 1}
+        "src_dir": {"description": "the source folder of the pages, relative to the site's folder: the root, or the folder of it that is the site (default: the site's folder)", "type": "string", "minLength": 1}
       }
     },
     "anchors": {
