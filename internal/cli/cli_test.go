@@ -706,12 +706,41 @@ func TestInitNotesNestedSites(t *testing.T) {
 	if code, out, _ := scribe(t, "init", filepath.Join(dir, "docs")); code != 0 || strings.Contains(out, "note:") {
 		t.Errorf("init docs: exit %d, %q", code, out)
 	}
-	// One site in a folder: links.check reads it as the site builds it.
+	// One site in a folder: links.check reads it as the site builds it,
+	// and the starter takes the site's pages in and leaves its build out.
 	one := t.TempDir()
-	writeFiles(t, one, map[string]string{"README.md": "# Project\n", "docs/_config.yml": "title: Site\n", "docs/index.md": "# Docs\n"})
-	want := "note: " + filepath.Join(one, "docs") + " is a Jekyll site: links.check reads its links as the site builds them\n"
-	if code, out, errOut := scribe(t, "init", one); code != 0 || !strings.Contains(out, want) {
-		t.Errorf("init: exit %d, %q, %q; want %q", code, out, errOut, want)
+	writeFiles(t, one, map[string]string{
+		"README.md":                "# Project\n\n[about](docs/about.markdown)\n",
+		"docs/_config.yml":         "title: Site\n",
+		"docs/index.md":            "# Docs\n\n[about](/about/) [gone](/gone/)\n",
+		"docs/about.markdown":      "---\npermalink: /about/\n---\n# About\n",
+		"docs/_site/index.md":      "[built](/nowhere/)\n", // as if built: left out
+		"docs/_site/about/x.md":    "[built](/nowhere/)\n",
+		"docs/vendor/gem/x.md":     "[vendored](/nowhere/)\n",
+		"docs/_posts/.keep":        "",
+		"docs/.jekyll-cache/x.md":  "[cached](/nowhere/)\n",
+		"docs/_drafts/draft.md":    "[about](/about/)\n",
+		"docs/guides/install.md":   "[home](/) [about](../about.markdown)\n",
+		"docs/guides/old.markdown": "[about](/about)\n",
+	})
+	code, out, errOut = scribe(t, "init", one)
+	for _, want := range []string{
+		"note: " + filepath.Join(one, "docs") + " is a Jekyll site: links.check reads its links as the site builds them\n",
+		"docs/_site/ is the site this Jekyll site builds: left out (exclude)\n",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("init: exit %d, %q, %q; want %q", code, out, errOut, want)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(one, "scribe.yaml"))
+	for _, want := range []string{`include: ["**/*.md", "docs/**/*.markdown"]`, `exclude: ["tests/**", "docs/_site/**", "docs/.jekyll-cache/**", "docs/vendor/**"]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("scribe.yaml: no %s in\n%s", want, b)
+		}
+	}
+	code, out, errOut = scribe(t, "check", "-c", filepath.Join(one, "scribe.yaml"))
+	if want := "docs/index.md:3:18: error: broken link [gone](/gone/): no page of the site is at \"/gone/\""; code != 1 || strings.Count(out, "error:") != 1 || !strings.Contains(out, want) {
+		t.Errorf("check: exit %d, %q, %q; want only %q", code, out, errOut, want)
 	}
 }
 

@@ -97,17 +97,13 @@ const starterExclude = `exclude: ["tests/**"]`
 // vault's to rewrite or check.
 func starterFor(dir string) ([]byte, []string) {
 	stat, _ := doctor.FolderFS(dir)
-	if links.IsHugoSite(stat) {
-		return hugoStarter()
+	if _, ok := siteLayouts[links.SiteKind(stat)]; ok {
+		return siteStarter(links.SiteKind(stat), "")
 	}
-	if links.IsDocusaurusSite(stat) {
-		return docusaurusStarter()
-	}
-	if links.IsJekyllSite(stat) {
-		return jekyllStarter()
-	}
-	if links.IsVitePressSite(stat) {
-		return vitepressStarter()
+	if read := doctor.ReadsNested(dir, doctor.NestedSites(dir)); len(read) == 1 {
+		// A repository whose docs/ is a site, which links.check reads as
+		// such.
+		return siteStarter(read[0].Kind, filepath.Base(read[0].Dir))
 	}
 	if lq := logseqGraph(dir); lq != nil {
 		return logseqStarter(lq)
@@ -207,96 +203,102 @@ func logseqStarter(lq *links.Logseq) ([]byte, []string) {
 		"exclude: ["+strings.Join(globs, ", ")+"]"), 1), why
 }
 
-// docusaurusStarter is the starter for a Docusaurus site: it includes MDX
-// documents (the template create-docusaurus writes is all .mdx), leaves out
-// the frozen copies of older versions' docs (versioned_docs/) and the
-// translations (i18n/), whose links name the routes of their version and
-// locale, which links.check does not follow; its links.check reads
-// Markdown links as the site's build does (see links.Docusaurus).
-func docusaurusStarter() ([]byte, []string) {
-	s := config.Starter
-	for _, r := range []struct{ old, new string }{
-		{`include: ["**/*.md"]`, `include: ["**/*.md", "**/*.mdx"]`},
-		{`files: "**/*.md"           # a glob or a list of globs`, `files: ["**/*.md", "**/*.mdx"]   # a glob or a list of globs`},
-		{starterExclude, "# A Docusaurus site: the docs of its released versions (frozen copies) and\n" +
-			"# its translations are left alone.\n" +
-			`exclude: ["tests/**", "versioned_docs/**", "i18n/**"]`},
-		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: docusaurus   # files, and the URLs of its pages: /docs/intro is docs/intro.md\n"},
-	} {
-		if !bytes.Contains(s, []byte(r.old)) {
-			return config.Starter, nil // the starter changed: better the plain one than half of this
-		}
-		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
-	}
-	return s, []string{"versioned_docs/ holds the docs of this Docusaurus site's released versions", "i18n/ holds this Docusaurus site's translations"}
+// siteLayout is what the starter for a kind of site leaves out and takes
+// in beyond the plain starter's.
+type siteLayout struct {
+	name  string   // "A Jekyll site"
+	pages []string // extensions of its pages beside .md ("markdown")
+	// left says what exclude leaves out, for the comment above it;
+	// folders are those folders of the site, why says why of each.
+	left    string
+	folders []string
+	why     []string
+	// edits are the starter's other changes (old, new), its links.check's
+	// markdown_links among them: at the root only, for in a folder of the
+	// root the site is read as such by default.
+	edits [][2]string
 }
 
-// jekyllStarter is the starter for a Jekyll site: it includes the
-// .markdown pages `jekyll new` writes, leaves out the built site (_site/),
-// Jekyll's cache and the gems Bundler installs into vendor/, stamps
-// last_modified_at (the field jekyll-seo-tag and jekyll-sitemap read a
-// page's modification date from), and checks links as the URLs GitHub
-// Pages serves (see links.Jekyll).
-func jekyllStarter() ([]byte, []string) {
-	s := config.Starter
-	for _, r := range []struct{ old, new string }{
-		{`include: ["**/*.md"]`, `include: ["**/*.md", "**/*.markdown"]`},
-		{`files: "**/*.md"           # a glob or a list of globs`, `files: ["**/*.md", "**/*.markdown"]   # a glob or a list of globs`},
-		{starterExclude, "# A Jekyll site: the site it builds, its cache and the gems Bundler\n" +
-			"# installs are left alone.\n" +
-			`exclude: ["tests/**", "_site/**", ".jekyll-cache/**", "vendor/**"]`},
-		{"id: stamp-updated ", "id: stamp-last-modified "},
-		{`Stamp "updated" when you edit a note`, `Stamp "last_modified_at" when you edit a page`},
-		{`          updated: '{{ now | date "2006-01-02" }}'`, `          last_modified_at: '{{ now | date "2006-01-02" }}'   # read by jekyll-seo-tag and jekyll-sitemap`},
-		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: jekyll   # files, and the URLs GitHub Pages serves: /about.html is about.md\n"},
-	} {
-		if !bytes.Contains(s, []byte(r.old)) {
-			return config.Starter, nil // the starter changed: better the plain one than half of this
-		}
-		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
-	}
-	return s, []string{"_site/ is the site this Jekyll site builds", ".jekyll-cache/ is Jekyll's cache", "vendor/ holds the gems Bundler installs"}
+// siteLayouts holds each kind of site's layout, by links.SiteKind's name.
+var siteLayouts = map[string]siteLayout{
+	// MDX documents (the template create-docusaurus writes is all .mdx);
+	// the frozen copies of older versions' docs (versioned_docs/) and the
+	// translations (i18n/) name the routes of their version and locale,
+	// which links.check does not follow.
+	"a Docusaurus site": {name: "A Docusaurus site", pages: []string{"mdx"},
+		left:    "the docs of its released versions (frozen copies) and\n# its translations are left alone.",
+		folders: []string{"versioned_docs", "i18n"},
+		why:     []string{"versioned_docs/ holds the docs of this Docusaurus site's released versions", "i18n/ holds this Docusaurus site's translations"},
+		edits:   [][2]string{{"      - links.check: {}\n", "      - links.check:\n          markdown_links: docusaurus   # files, and the URLs of its pages: /docs/intro is docs/intro.md\n"}}},
+	// The .markdown pages `jekyll new` writes; the built site, Jekyll's
+	// cache and the gems Bundler installs left out; last_modified_at is
+	// the field jekyll-seo-tag and jekyll-sitemap read a page's
+	// modification date from.
+	"a Jekyll site": {name: "A Jekyll site", pages: []string{"markdown"},
+		left:    "the site it builds, its cache and the gems Bundler\n# installs are left alone.",
+		folders: []string{"_site", ".jekyll-cache", "vendor"},
+		why:     []string{"_site/ is the site this Jekyll site builds", ".jekyll-cache/ is Jekyll's cache", "vendor/ holds the gems Bundler installs"},
+		edits: [][2]string{
+			{"id: stamp-updated ", "id: stamp-last-modified "},
+			{`Stamp "updated" when you edit a note`, `Stamp "last_modified_at" when you edit a page`},
+			{`          updated: '{{ now | date "2006-01-02" }}'`, `          last_modified_at: '{{ now | date "2006-01-02" }}'   # read by jekyll-seo-tag and jekyll-sitemap`},
+			{"      - links.check: {}\n", "      - links.check:\n          markdown_links: jekyll   # files, and the URLs GitHub Pages serves: /about.html is about.md\n"}}},
+	// VitePress's cache and the site it builds.
+	"a VitePress site": {name: "A VitePress site",
+		left:    "its cache and the site it builds are left alone.",
+		folders: []string{".vitepress/cache", ".vitepress/dist"},
+		why:     []string{".vitepress/cache/ is VitePress's cache", ".vitepress/dist/ is the site VitePress builds"},
+		edits:   [][2]string{{"      - links.check: {}\n", "      - links.check:\n          markdown_links: vitepress   # its pages, .md optional: /guide/intro is guide/intro.md\n"}}},
+	// The archetypes (templates of new pages, whose {{ .Date }}
+	// placeholders rules must not stamp) and the themes (each its own
+	// project, often a git submodule); lastmod is the field Hugo reads a
+	// page's modification date from.
+	"a Hugo site": {name: "A Hugo site",
+		left:    "its archetypes (templates of new pages) and its themes\n# (their own projects) are left alone.",
+		folders: []string{"archetypes", "themes"},
+		why:     []string{"archetypes/ holds this Hugo site's page templates", "themes/ holds this Hugo site's themes"},
+		edits: [][2]string{
+			{"id: stamp-updated ", "id: stamp-lastmod "},
+			{`Stamp "updated" when you edit a note`, `Stamp "lastmod" when you edit a page`},
+			{`          updated: '{{ now | date "2006-01-02" }}'`, `          lastmod: '{{ now | date "2006-01-02" }}'   # Hugo's modification date`},
+			{"      - links.check: {}\n", "      - links.check:\n          markdown_links: site   # the URLs Hugo serves: /docs/x/ is content/docs/x.md, /img.png static/img.png\n"}}},
 }
 
-// vitepressStarter is the starter for a VitePress site: it leaves out
-// VitePress's cache and the site it builds (.vitepress/cache/,
-// .vitepress/dist/) and checks links as VitePress's build reads them (see
-// links.VitePress).
-func vitepressStarter() ([]byte, []string) {
+// siteStarter is the starter for a site of the kind (links.SiteKind's
+// name) at the root (dir "") or in its folder dir: it includes the site's
+// pages, leaves out what siteLayouts says, and at the root makes the
+// layout's edits; what it left out, each with why.
+func siteStarter(kind, dir string) ([]byte, []string) {
+	l := siteLayouts[kind]
+	name, prefix := l.name, ""
+	if dir != "" {
+		name, prefix = name+" in "+dir+"/", dir+"/"
+	}
+	pages := []string{strconv.Quote("**/*.md")}
+	for _, ext := range l.pages {
+		pages = append(pages, strconv.Quote(prefix+"**/*."+ext))
+	}
+	globs := []string{strconv.Quote("tests/**")}
+	why := make([]string, len(l.why))
+	for i, f := range l.folders {
+		globs = append(globs, strconv.Quote(prefix+f+"/**"))
+		why[i] = prefix + l.why[i]
+	}
+	edits := [][2]string{{starterExclude, "# " + name + ": " + l.left + "\nexclude: [" + strings.Join(globs, ", ") + "]"}}
+	if len(pages) > 1 {
+		list := strings.Join(pages, ", ")
+		edits = append(edits, [2]string{`include: ["**/*.md"]`, "include: [" + list + "]"},
+			[2]string{`files: "**/*.md"           # a glob or a list of globs`, "files: [" + list + "]   # a glob or a list of globs"})
+	}
+	if dir == "" {
+		edits = append(edits, l.edits...)
+	}
 	s := config.Starter
-	for _, r := range []struct{ old, new string }{
-		{starterExclude, "# A VitePress site: its cache and the site it builds are left alone.\n" +
-			`exclude: ["tests/**", ".vitepress/cache/**", ".vitepress/dist/**"]`},
-		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: vitepress   # its pages, .md optional: /guide/intro is guide/intro.md\n"},
-	} {
-		if !bytes.Contains(s, []byte(r.old)) {
+	for _, e := range edits {
+		if !bytes.Contains(s, []byte(e[0])) {
 			return config.Starter, nil // the starter changed: better the plain one than half of this
 		}
-		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
+		s = bytes.Replace(s, []byte(e[0]), []byte(e[1]), 1)
 	}
-	return s, []string{".vitepress/cache/ is VitePress's cache", ".vitepress/dist/ is the site VitePress builds"}
-}
-
-// hugoStarter is the starter for a Hugo site: it leaves out the archetypes
-// (templates of new pages, whose {{ .Date }} placeholders rules must not
-// stamp) and the themes (each its own project, often a git submodule),
-// stamps lastmod (the field Hugo reads a page's modification date from),
-// and checks links as the URLs the site serves.
-func hugoStarter() ([]byte, []string) {
-	s := config.Starter
-	for _, r := range []struct{ old, new string }{
-		{starterExclude, "# A Hugo site: its archetypes (templates of new pages) and its themes\n" +
-			"# (their own projects) are left alone.\n" +
-			`exclude: ["tests/**", "archetypes/**", "themes/**"]`},
-		{"id: stamp-updated ", "id: stamp-lastmod "},
-		{`Stamp "updated" when you edit a note`, `Stamp "lastmod" when you edit a page`},
-		{`          updated: '{{ now | date "2006-01-02" }}'`, `          lastmod: '{{ now | date "2006-01-02" }}'   # Hugo's modification date`},
-		{"      - links.check: {}\n", "      - links.check:\n          markdown_links: site   # the URLs Hugo serves: /docs/x/ is content/docs/x.md, /img.png static/img.png\n"},
-	} {
-		if !bytes.Contains(s, []byte(r.old)) {
-			return config.Starter, nil // the starter changed: better the plain one than half of this
-		}
-		s = bytes.Replace(s, []byte(r.old), []byte(r.new), 1)
-	}
-	return s, []string{"archetypes/ holds this Hugo site's page templates", "themes/ holds this Hugo site's themes"}
+	return s, why
 }
