@@ -314,15 +314,25 @@ func isHex(r rune) bool {
 // siteDir is the key in siteDirs of the folder d (a path from the root) in
 // a Hugo site: the URL path Hugo gives its section (hugoPath of its path
 // under its content folder, under its language's folder), folded unless
-// the index matches case; false for a folder outside the content folders,
-// a content folder itself, or any folder elsewhere than a Hugo site.
+// the index matches case, or for the content folder of a language served
+// under its code, the code; false for a folder outside the content
+// folders, the default language's content folder, or any folder elsewhere
+// than a Hugo site.
 func (x *Index) siteDir(d string) (string, bool) {
 	s := x.hugo()
 	if s == nil {
 		return "", false
 	}
 	loc, ok := s.locate(d + "/_.md") // a page in it
-	if !ok || path.Dir(loc.rel) == "." {
+	if !ok {
+		return "", false
+	}
+	if path.Dir(loc.rel) == "." {
+		// A content folder itself: its language's home (/fr/) is served
+		// while it holds something, like a section.
+		if code := s.langPrefix(loc.lang); code != "" && loc.dir == d {
+			return x.foldUnlessCase(code), true
+		}
 		return "", false
 	}
 	return x.foldUnlessCase(hugoPath(path.Join(s.langPrefix(loc.lang), path.Dir(loc.rel)))), true

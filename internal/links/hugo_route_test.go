@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -164,6 +165,28 @@ func TestHugoLanguages(t *testing.T) {
 	if r := g.Resolve("content-fr/docs/guide.md", Link{Kind: Inline, Target: `{{< ref "install" >}}`}); r.Path != "content-fr/docs/install.md" {
 		t.Errorf("a ref from a French page: %q", r.Path)
 	}
+
+	// A language's home (/fr/) is served while its folder holds a page: a
+	// link to it is checked again when the folder's first page comes and
+	// its last one goes.
+	g = NewGraph(Options{Site: s})
+	home := "[fr](/fr/)\n"
+	g.Update("content/index.md", []byte(home))
+	check := func(when string, broken bool) {
+		t.Helper()
+		if probs := g.Check("content/index.md", Parse([]byte(home)), nil); (len(probs) > 0) != broken {
+			t.Errorf("%s: problems %v, want broken %v", when, probs, broken)
+		}
+	}
+	check("no French page", true)
+	if aff := g.Update("content-fr/docs/a.md", []byte("# A\n")); !slices.Contains(aff, "content/index.md") {
+		t.Errorf("the first French page: affected %v", aff)
+	}
+	check("a French page", false)
+	if aff := g.Remove("content-fr/docs/a.md"); !slices.Contains(aff, "content/index.md") {
+		t.Errorf("the last French page gone: affected %v", aff)
+	}
+	check("the French page gone", true)
 }
 
 // TestCheckHugoElsewhere: a link to a page by its file's path, which its

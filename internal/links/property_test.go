@@ -25,7 +25,7 @@ import (
 func TestIncrementalMatchesRebuild(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "")
+			incrementalMatchesRebuild(t, seed, 60, "", "")
 		})
 	}
 }
@@ -36,7 +36,7 @@ func TestIncrementalMatchesRebuild(t *testing.T) {
 func TestIncrementalMatchesRebuildSite(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "site")
+			incrementalMatchesRebuild(t, seed, 60, "site", "")
 		})
 	}
 }
@@ -47,7 +47,7 @@ func TestIncrementalMatchesRebuildSite(t *testing.T) {
 func TestIncrementalMatchesRebuildLogseq(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "logseq")
+			incrementalMatchesRebuild(t, seed, 60, "logseq", "")
 		})
 	}
 }
@@ -59,7 +59,7 @@ func TestIncrementalMatchesRebuildLogseq(t *testing.T) {
 func TestIncrementalMatchesRebuildDocusaurus(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "docusaurus")
+			incrementalMatchesRebuild(t, seed, 60, "docusaurus", "")
 		})
 	}
 }
@@ -67,7 +67,7 @@ func TestIncrementalMatchesRebuildDocusaurus(t *testing.T) {
 func TestIncrementalMatchesRebuildVitePress(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "vitepress")
+			incrementalMatchesRebuild(t, seed, 60, "vitepress", "")
 		})
 	}
 }
@@ -75,12 +75,27 @@ func TestIncrementalMatchesRebuildVitePress(t *testing.T) {
 func TestIncrementalMatchesRebuildJekyll(t *testing.T) {
 	for seed := int64(1); seed <= 40; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			incrementalMatchesRebuild(t, seed, 60, "jekyll")
+			incrementalMatchesRebuild(t, seed, 60, "jekyll", "")
 		})
 	}
 }
 
-func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout string) {
+// TestIncrementalMatchesRebuildNested is the same for each kind of site in
+// a folder of the root (Options.SiteDir), beside notes of the root's own.
+func TestIncrementalMatchesRebuildNested(t *testing.T) {
+	for _, layout := range []string{"site", "docusaurus", "vitepress", "jekyll"} {
+		for seed := int64(1); seed <= 15; seed++ {
+			t.Run(fmt.Sprint(layout, seed), func(t *testing.T) {
+				incrementalMatchesRebuild(t, seed, 60, layout, "web")
+			})
+		}
+	}
+}
+
+// incrementalMatchesRebuild checks a graph kept by updates against one
+// built afresh, on random edits of a vault of the layout, the site in
+// the folder under when it is not "".
+func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout, under string) {
 	r := newRand(seed)
 	paths := []string{"N1.md", "a/N1.md", "a/b/N2.md", "N2.md", "b/N3.md", "b/n3.md", "c/Note Four.md", "N5.md"}
 	files := []string{"img.png", "a/img.png", "pic.jpg"}
@@ -128,6 +143,27 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout strin
 			opts.Jekyll.Defaults = []JekyllDefault{{Path: "docs/", Permalink: "/d/:basename/"}, {Type: "posts", Permalink: "/p/:title/"}}
 		}
 		randomNote = randomJekyllNote
+	}
+	if under != "" {
+		for i := range paths {
+			paths[i] = under + "/" + paths[i]
+		}
+		for i := range files {
+			files[i] = under + "/" + files[i]
+		}
+		paths = append(paths, "README.md", "notes/index.md")
+		files = append(files, "img.png")
+		switch {
+		case opts.Site != nil:
+			opts.Site = opts.Site.In(under)
+		case opts.Docusaurus != nil:
+			opts.Docusaurus = opts.Docusaurus.In(under)
+		case opts.VitePress != nil:
+			opts.VitePress.SrcDir = under
+		case opts.Jekyll != nil:
+			opts.Jekyll.Source = under
+		}
+		opts.SiteDir = under
 	}
 
 	content := map[string]string{} // the vault: notes and files ("" content)
