@@ -138,9 +138,9 @@ func FolderFS(dir string) (stat func(string) (fs.FileInfo, error), read func(str
 // nestedSites notes the static sites in the folders of the root dir (a
 // repository's website/ holding docusaurus.config.js, say). links.check
 // reads one Hugo, Docusaurus, Jekyll or VitePress site there as the site
-// builds it, when the root is no site or Obsidian vault itself
-// (ReadsNested); several, none, and an MkDocs site's anchors are its own
-// only when its folder is a root.
+// builds it, when the root is no such site or Obsidian vault itself
+// (ReadsNested); of several it reads none so, and an MkDocs site's anchors
+// are its own only where its folder is a root.
 func nestedSites(dir string, cfg *config.Config) []Result {
 	var out []Result
 	sites := NestedSites(dir)
@@ -179,10 +179,11 @@ const mkdocsKind = "an MkDocs site"
 // ReadsNested returns the sites of sites, those in the folders right
 // under dir, whose links links.check reads as the site builds them from
 // dir, the root: its Hugo, Docusaurus, Jekyll and VitePress sites, when
-// dir is no site or Obsidian vault itself (one is read: see
+// dir is no such site or Obsidian vault itself (one is read: see
 // doc/actions/links.check.md).
 func ReadsNested(dir string, sites []Site) []Site {
-	if stat, _ := FolderFS(dir); links.SiteKind(stat) != "" || links.IsObsidianVault(stat) {
+	stat, _ := FolderFS(dir)
+	if k := links.SiteKind(stat); k != "" && k != mkdocsKind || links.IsObsidianVault(stat) {
 		return nil
 	}
 	var out []Site

@@ -63,11 +63,17 @@ func (d *Docusaurus) In(dir string) *Docusaurus {
 	out := *d
 	out.Dir = path.Join(dir, d.Dir)
 	out.Docs, out.Blog, out.Pages = path.Join(dir, d.Docs), path.Join(dir, d.Blog), path.Join(dir, d.Pages)
-	out.Static = make([]string, len(d.Static))
-	for i, st := range d.Static {
-		out.Static[i] = path.Join(dir, st)
-	}
+	out.Static = joinAll(dir, d.Static)
 	return &out
+}
+
+// joinAll returns the paths ps joined to dir.
+func joinAll(dir string, ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = path.Join(dir, p)
+	}
+	return out
 }
 
 // NewDocusaurus returns the layout of a Docusaurus site whose docs are in

@@ -263,10 +263,7 @@ func ReadHugoSite(s *Site, stat func(name string) (fs.FileInfo, error), read fun
 func (s *Site) In(dir string) *Site {
 	out := *s
 	out.Content = path.Join(dir, s.Content)
-	out.Static = make([]string, len(s.Static))
-	for i, st := range s.Static {
-		out.Static[i] = path.Join(dir, st)
-	}
+	out.Static = joinAll(dir, s.Static)
 	if s.Languages != nil {
 		out.Languages = make(map[string]string, len(s.Languages))
 		for code, d := range s.Languages {
