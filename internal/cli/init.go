@@ -83,8 +83,9 @@ func newInitCmd(g *globals) *cobra.Command {
 const starterExclude = `exclude: ["tests/**"]`
 
 // starterFor returns the starter configuration for the folder dir, with
-// what it left out, each with why. In a Hugo site see hugoStarter, in a
-// Docusaurus site docusaurusStarter. In an
+// what it left out, each with why. In a Hugo, Docusaurus, Jekyll or
+// VitePress site, or a repository whose one folder is such a site, see
+// siteStarter. In an
 // Obsidian vault (a .obsidian folder) it also excludes the vault's trash
 // (.trash/, deleted notes, which Obsidian itself no longer shows) and the
 // templates folders its settings name (the core Templates plugin's,
