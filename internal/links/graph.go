@@ -374,6 +374,9 @@ func (g *Graph) folderReferrers(dirs []string, affected map[string]struct{}) {
 		keys := []string{NameKey(d)}
 		if k, ok := g.idx.siteDir(d); ok {
 			keys = append(keys, NameKey(k)) // the URL of a Hugo site's section
+			if g.idx.hugo().UglyURLs {
+				keys = append(keys, NameKey(k+".html"))
+			}
 		}
 		for _, k := range keys {
 			for _, s := range g.refs[k] {
@@ -438,6 +441,12 @@ func (g *Graph) keys(t string, f func(k string)) {
 			f("index")
 		}
 		return
+	}
+	if g.idx.opts.Site != nil && t[0] == 'm' {
+		if d, ok := strings.CutSuffix(t[1:], "index.html"); ok && (d == "" || strings.HasSuffix(d, "/")) && !isExternal(d) {
+			g.keys("m"+d, f) // docs/index.html is docs/
+			return
+		}
 	}
 	if g.idx.opts.Site == nil || t[0] != 'm' || hasMDExt(strings.TrimSuffix(t[1:], "/")) || LooksLikeAttachment(t[1:]) {
 		return

@@ -172,11 +172,12 @@ func TestResolveSite(t *testing.T) {
 		{"content/docs/install.md", "../_index.md", "content/_index.md"},                    // .md: a file path, as the render hook reads it
 		{"content/docs/_index.md", "install/", "content/docs/install.md"},                   // a section's URL is its folder
 		{"content/posts/bundle/index.md", "cover.jpg", "content/posts/bundle/cover.jpg"},
-		{"content/docs/install.md", "cover.jpg", ""},                         // /docs/install/cover.jpg
-		{"README.md", "content/docs/install.md", "content/docs/install.md"},  // not a page: a file path
-		{"README.md", "/content/docs/install.md", "content/docs/install.md"}, // root-absolute, as GitHub reads it
-		{"README.md", "/docs/install/", ""},                                  // not a URL there
-		{"content/_index.md", "/../x/", "<outside>"},
+		{"content/docs/install.md", "cover.jpg", ""},                                           // /docs/install/cover.jpg
+		{"README.md", "content/docs/install.md", "content/docs/install.md"},                    // not a page: a file path
+		{"README.md", "/content/docs/install.md", "content/docs/install.md"},                   // root-absolute, as GitHub reads it
+		{"README.md", "/docs/install/", ""},                                                    // not a URL there
+		{"content/_index.md", "/../x/", ""},                                                    // /x/: a browser keeps ".." at the site's root
+		{"content/docs/install.md", "../../../blog/first-post/", "content/blog/first-post.md"}, // /blog/first-post/
 		{"content/_index.md", "https://example.org/docs/", "<external>"},
 		{"content/_index.md", "/tags/", "<external>"}, // generated: not checked
 		{"content/_index.md", "/tags/go/", "<external>"},

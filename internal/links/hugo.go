@@ -10,18 +10,21 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/pelletier/go-toml/v2"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/unicode/norm"
 )
 
 // route gives a page of a Hugo site (see Site) its URL, as Hugo makes it:
 // the front matter url, from the site's root, as written; else, for a
 // page in a section with a permalink pattern (Site.Permalinks), the
-// pattern filled (hugoPermalink); else the page's path under Content, its
+// pattern filled (Site.permalink); else the page's path under Content, its
 // file name replaced by its front matter slug (a bundle's folder name for
 // its index.md; a section's _index.md keeps its folder); sanitized and
-// lower-cased as Hugo's paths are (hugoPath), as a folder. False for files
-// that are no page (outside Content, not Markdown).
+// lower-cased as Hugo's paths are (urlPath), as a folder, or with uglyURLs
+// as a file with ".html" (but the site's and a language's home). False
+// for files that are no page (outside Content, not Markdown).
 func (s *Site) route(p string, f pageFields) (string, bool) {
 	loc, ok := s.locate(p)
 	if !ok {
@@ -35,16 +38,48 @@ func (s *Site) route(p string, f pageFields) (string, bool) {
 		return "/" + u + "/", true
 	}
 	regular := !strings.EqualFold(path.Base(loc.rel), "_index.md") // not a section's own page
+	home := page == ""
 	if pattern, ok := s.Permalinks[strings.SplitN(page, "/", 2)[0]]; ok && regular && strings.Contains(page, "/") {
-		page = hugoPermalink(pattern, page, loc.rel, f)
+		page = s.permalink(pattern, page, loc.rel, f)
 	} else if f.slug != "" && regular && page != "" {
 		page = path.Join(path.Dir(page), f.slug)
 	}
 	page = path.Join(s.langPrefix(loc.lang), page)
-	if page = strings.Trim(hugoPath(page), "/"); page == "" || page == "." {
+	if page = strings.Trim(s.urlPath(page), "/"); page == "" || page == "." {
 		return "/", true
 	}
-	return "/" + page + "/", true
+	if s.UglyURLs && !home {
+		return "/" + page + ".html", true
+	}
+	return "/" + page + "/", true // a language's home too, with uglyURLs
+}
+
+// urlPath is the URL path Hugo makes of a content path or slug with the
+// site's settings: hugoPath's, its accents dropped first when
+// RemoveAccents, its case kept when KeepCase.
+func (s *Site) urlPath(p string) string {
+	if s.RemoveAccents {
+		p = removeAccents(p)
+	}
+	return hugoPath(p, !s.KeepCase)
+}
+
+// sectionPath is the URL path of a section Hugo makes of a folder that
+// has no _index.md: urlPath's, in lower case whatever KeepCase says.
+func (s *Site) sectionPath(p string) string {
+	return strings.ToLower(s.urlPath(p))
+}
+
+// removeAccents drops the combining marks of s's decomposed form, as
+// Hugo's removePathAccents does (é is e, ñ n).
+func removeAccents(s string) string {
+	d := norm.NFD.String(s)
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, d))
 }
 
 // hugoPage is where a file of a Hugo site is among its pages: its
@@ -96,6 +131,34 @@ func (s *Site) langPrefix(lang string) string {
 	return lang
 }
 
+// generated reports whether the generator makes the URL path u (without
+// its leading '/', a folder's index.html dropped) with no file behind it
+// (Generated): a taxonomy's page is a folder (tags/intro/), or with
+// uglyURLs its URL with ".html" (tags/intro.html).
+func (s *Site) generated(u string) bool {
+	switch {
+	case s.UglyURLs && path.Ext(u) == "":
+		return false
+	case s.UglyURLs && path.Ext(u) == ".html":
+		u = strings.TrimSuffix(u, ".html")
+	case path.Ext(u) == ".html":
+		return false // a page is a folder: tags/intro/
+	}
+	for _, g := range s.Generated {
+		if ok, _ := doublestar.Match(g, u); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// isHome reports whether the URL path u (without its slashes) is the home
+// of a language that has a content folder of its own (fr, for /fr/), or
+// of the default one when it is served in its subfolder.
+func (s *Site) isHome(u string) bool {
+	return s.Languages[u] != "" || s.DefaultInSubdir && u == s.DefaultLanguage
+}
+
 // contentAt returns the path, under a content folder, of the file that
 // may serve the URL path u (without its leading '/'): under the content
 // folder of the language whose code starts it, else under Content.
@@ -110,7 +173,7 @@ func (s *Site) contentAt(u string) string {
 	return path.Join(s.Content, u)
 }
 
-// hugoPermalink fills the permalink pattern of the section of the page at
+// permalink fills the permalink pattern of the section of the page at
 // path page (pageURL's: without Content, as a folder), the file p, with
 // front matter f, as Hugo 0.111 does: the date's :year, :month, :monthname,
 // :day, :weekday, :weekdayname and :yearday (of the front matter date,
@@ -120,7 +183,7 @@ func (s *Site) contentAt(u string) string {
 // token Hugo does not know (its build fails) is left without its colon.
 // :sections is the page's folders, which Hugo's is where each nested
 // folder is a section (has an _index.md).
-func hugoPermalink(pattern, page, p string, f pageFields) string {
+func (s *Site) permalink(pattern, page, p string, f pageFields) string {
 	t, _ := frontMatterDate(f.date)
 	dir, name := path.Split(page)
 	dir = strings.Trim(dir, "/")
@@ -139,7 +202,7 @@ func hugoPermalink(pattern, page, p string, f pageFields) string {
 		"year": strconv.Itoa(t.Year()), "month": t.Format("01"), "monthname": t.Format("January"),
 		"day": t.Format("02"), "weekday": strconv.Itoa(int(t.Weekday())), "weekdayname": t.Format("Monday"),
 		"yearday": strconv.Itoa(t.YearDay()), "section": strings.SplitN(dir, "/", 2)[0], "sections": dir,
-		"title": hugoPath(f.title), "slug": hugoPath(slug), "filename": hugoPath(name), "slugorfilename": hugoPath(slugOrFile),
+		"title": s.urlPath(f.title), "slug": s.urlPath(slug), "filename": s.urlPath(name), "slugorfilename": s.urlPath(slugOrFile),
 	}
 	return hugoToken.ReplaceAllStringFunc(pattern, func(m string) string {
 		if v, ok := tokens[m[1:]]; ok {
@@ -233,6 +296,9 @@ func ReadHugoSite(s *Site, stat func(name string) (fs.FileInfo, error), read fun
 		out.DefaultLanguage = d
 	}
 	out.DefaultInSubdir, _ = cfg["defaultcontentlanguageinsubdir"].(bool)
+	out.UglyURLs, _ = cfg["uglyurls"].(bool)
+	out.KeepCase, _ = cfg["disablepathtolower"].(bool)
+	out.RemoveAccents, _ = cfg["removepathaccents"].(bool)
 	content := str(cfg, "contentDir")
 	if langs, ok := cfg["languages"].(map[string]any); ok {
 		out.Languages = map[string]string{}
@@ -280,9 +346,9 @@ func (s *Site) In(dir string) *Site {
 // MakePathSanitized, with the defaults): letters, digits, marks and
 // ".", "/", "\", "_", "#", "+", "~", "-", "@" kept, a "%" before two hex
 // digits too, a run of white space between kept characters turned into
-// one "-" (none next to a "-"), anything else dropped, then lower-cased:
-// "My Docs/Café & Co (2)" is "my-docs/café-co-2".
-func hugoPath(s string) string {
+// one "-" (none next to a "-"), anything else dropped, then lower-cased
+// when lower: "My Docs/Café & Co (2)" is "my-docs/café-co-2".
+func hugoPath(s string, lower bool) string {
 	src := []rune(s)
 	out := make([]rune, 0, len(src))
 	hyphen, wasHyphen := false, false
@@ -301,7 +367,10 @@ func hugoPath(s string) string {
 			hyphen = true
 		}
 	}
-	return strings.ToLower(string(out))
+	if lower {
+		return strings.ToLower(string(out))
+	}
+	return string(out)
 }
 
 func isHex(r rune) bool {
@@ -332,12 +401,13 @@ func (x *Index) siteDir(d string) (string, bool) {
 		}
 		return "", false
 	}
-	return x.foldUnlessCase(hugoPath(path.Join(s.langPrefix(loc.lang), path.Dir(loc.rel)))), true
+	return x.foldUnlessCase(s.sectionPath(path.Join(s.langPrefix(loc.lang), path.Dir(loc.rel)))), true
 }
 
-// foldUnlessCase is s folded, unless the index matches case.
+// foldUnlessCase is s folded, unless the index matches case or the Hugo
+// site keeps the case of its URLs (KeepCase), which servers then match.
 func (x *Index) foldUnlessCase(s string) string {
-	if x.opts.CaseSensitive {
+	if x.opts.CaseSensitive || x.hugo() != nil && x.hugo().KeepCase {
 		return s
 	}
 	return fold(s)

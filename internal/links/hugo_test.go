@@ -29,8 +29,35 @@ func TestSiteAgreesWithHugo(t *testing.T) {
 		}
 		t.Skip("hugo is not installed")
 	}
+	for _, tc := range []struct {
+		name, settings string // top-level settings put before the fixture's own
+		page           string // where Hugo writes the links page
+	}{
+		{"pretty", "", "links/index.html"},
+		// Pages as files (/docs/install.html, a section /docs.html),
+		// their URLs' case kept and accents dropped.
+		{"ugly", "uglyURLs = true\ndisablePathToLower = true\nremovePathAccents = true\n", "links.html"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hugoAgrees(t, hugo, tc.settings, tc.page)
+		})
+	}
+}
+
+// hugoAgrees builds the fixture site with settings added to its
+// configuration and compares Scribe's verdict on each link of its links
+// page with what Hugo built at the link's URL.
+func hugoAgrees(t *testing.T, hugo, settings, page string) {
 	site := t.TempDir()
 	if err := os.CopyFS(site, os.DirFS("testdata/hugo")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(site, "hugo.toml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append([]byte(settings), b...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	public := t.TempDir()
@@ -44,7 +71,7 @@ func TestSiteAgreesWithHugo(t *testing.T) {
 
 	// The links as Hugo wrote them into the page, in order: a ref or relref
 	// shortcode as the URL it found.
-	built, err := os.ReadFile(filepath.Join(public, "links", "index.html"))
+	built, err := os.ReadFile(filepath.Join(public, filepath.FromSlash(page)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +82,7 @@ func TestSiteAgreesWithHugo(t *testing.T) {
 	if len(hrefs) != len(doc.Links) {
 		t.Fatalf("the built page has %d links, links.md %d", len(hrefs), len(doc.Links))
 	}
-	base, _ := url.Parse("https://example.org/links/")
+	base, _ := url.Parse("https://example.org/" + strings.TrimSuffix(page, "index.html"))
 	for i, l := range doc.Links {
 		u, err := base.Parse(hrefs[i])
 		if err != nil {

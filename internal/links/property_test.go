@@ -41,6 +41,17 @@ func TestIncrementalMatchesRebuildSite(t *testing.T) {
 	}
 }
 
+// TestIncrementalMatchesRebuildHugoUgly is the same for a Hugo site with
+// uglyURLs (its pages and sections at URLs with ".html"), some seeds with
+// disablePathToLower and removePathAccents too.
+func TestIncrementalMatchesRebuildHugoUgly(t *testing.T) {
+	for seed := int64(1); seed <= 40; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			incrementalMatchesRebuild(t, seed, 60, "hugo-ugly", "")
+		})
+	}
+}
+
 // TestIncrementalMatchesRebuildLogseq is the same for a Logseq graph
 // (Options.Logseq), whose pages answer to names their paths do not hold:
 // namespaces, journal dates, aliases.
@@ -108,7 +119,7 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout, unde
 		files = []string{"assets/img.png", "pages/img.png"}
 		opts = Options{Logseq: LogseqGraph(), CaseSensitive: r.Intn(4) == 0}
 		randomNote = randomLogseqNote
-	case "site":
+	case "site", "hugo-ugly":
 		paths = []string{"content/_index.md", "content/docs/_index.md", "content/docs/a.md", "content/docs/b/index.md",
 			"content/blog/c.md", "content/blog/_index.md", "content/docs/b.md", "README.md", "content/My Docs/Page One.md",
 			"content-fr/docs/a.md", "content/docs/c.de.md"}
@@ -121,6 +132,10 @@ func incrementalMatchesRebuild(t *testing.T, seed int64, steps int, layout, unde
 			opts.Site.Languages, opts.Site.DefaultLanguage = map[string]string{"fr": "content-fr", "de": ""}, "en"
 		}
 		randomNote = randomSiteNote
+		if layout == "hugo-ugly" {
+			opts.Site.UglyURLs, opts.Site.KeepCase, opts.Site.RemoveAccents = true, seed%2 == 0, seed%3 == 0
+			randomNote = randomUglySiteNote
+		}
 	case "docusaurus":
 		paths = []string{"docs/intro.md", "docs/01-guides/02-setup.md", "docs/01-guides/index.md", "docs/01-guides/setup.md",
 			"blog/2024-01-15-hello.md", "blog/2024-01-16-bye/index.md", "src/pages/help.md", "README.md"}
@@ -307,6 +322,20 @@ func render(probs []Problem) string {
 // TOML front matter, headings and links to the URLs of a site's pages,
 // folders, files and aliases, absolute and relative, and Hugo's refs (some
 // to nothing).
+// randomUglySiteNote is randomSiteNote with links to the URLs of a Hugo
+// site with uglyURLs too.
+func randomUglySiteNote(r *rand.Rand, self string, paths, files []string) string {
+	urls := []string{"/docs.html", "/docs/a.html", "/docs/b.html", "/blog.html", "/blog/c.html", "/my-docs.html",
+		"/My-Docs/Page-One.html", "/my-docs/page-one.html", "/fr/", "/fr/docs.html", "/fr/docs/a.html", "/old.html",
+		"/legacy.html", "/docs/index.html", "/index.html", "a.html", "../docs.html", "/tags.html", "/tags/x.html", "/2024/start.html"}
+	var b strings.Builder
+	b.WriteString(randomSiteNote(r, self, paths, files))
+	for range 1 + r.Intn(3) {
+		fmt.Fprintf(&b, "[x](%s) ", urls[r.Intn(len(urls))])
+	}
+	return b.String()
+}
+
 func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 	urls := []string{"/", "/docs/", "/docs", "/docs/a/", "/docs/b/", "/docs/b/map.png", "/blog/", "/blog/c/",
 		"/img.png", "/missing/", "../", "../a/", "../../blog/c/", "b/", "map.png", "/docs/a.md", "a.md", "../c.md",

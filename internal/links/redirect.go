@@ -37,7 +37,13 @@ func (x *Index) redirectFiles(p string, doc *Document, pl permalink) []string {
 		}
 		page := strings.Trim(pl.route, "/")
 		for _, a := range doc.Names {
-			if u, ok := hugoAlias(page, a); ok {
+			u, ok := hugoAlias(page, a)
+			switch {
+			case !ok:
+			case x.hugo().UglyURLs && path.Ext(strings.TrimSuffix(u, "/")) == "":
+				// Written as a page is: old/install.html.
+				out = append(out, x.foldUnlessCase(strings.TrimSuffix(u, "/")+".html"))
+			default:
 				out = append(out, x.hugoAliasFile(u))
 			}
 		}
@@ -72,9 +78,10 @@ func hugoAlias(page, a string) (string, bool) {
 // hugoAliasFile is the file Hugo writes the alias u (a URL path without its
 // leading '/') to, the key of x.redirects: u itself when it has an
 // extension ("old/install.html"), else the index.html of a folder
-// ("old/install/index.html" for "old/install" and "old/install/"); folded
-// unless the index matches case. A URL a link names is looked up as the
-// same key, so "/old/install" and "/old/install/" find the latter.
+// ("old/install/index.html" for "old/install" and "old/install/"; with
+// uglyURLs Hugo writes "old/install.html" instead); folded unless the index
+// matches case. A URL a link names is looked up as the same key, so
+// "/old/install" and "/old/install/" find the latter.
 func (x *Index) hugoAliasFile(u string) string {
 	f := strings.TrimSuffix(u, "/")
 	if f == "." {

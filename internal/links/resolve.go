@@ -6,8 +6,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Options set how links resolve, and how much of a document a Graph keeps.
@@ -96,6 +94,12 @@ type Site struct {
 	// site's root unless DefaultInSubdir.
 	DefaultLanguage string
 	DefaultInSubdir bool
+	// UglyURLs serves a page at its URL with ".html" (/docs/install.html,
+	// a section at /docs.html) rather than as a folder, the configuration's
+	// uglyURLs; KeepCase keeps the case of paths in URLs
+	// (disablePathToLower); RemoveAccents drops their accents (é is e:
+	// removePathAccents).
+	UglyURLs, KeepCase, RemoveAccents bool
 }
 
 // HugoSite returns Hugo's layout: pages in content/, static files in
@@ -480,7 +484,7 @@ func (x *Index) routeKey(route string) string {
 	switch {
 	case x.opts.Jekyll != nil:
 		return jekyllFile(route)
-	case x.opts.Docusaurus == nil && x.opts.CaseSensitive:
+	case x.opts.Docusaurus == nil && (x.opts.CaseSensitive || x.hugo() != nil && x.hugo().KeepCase):
 		return strings.Trim(route, "/")
 	}
 	return routeKey(route)
@@ -648,14 +652,16 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	default:
 		u = path.Join(page, t)
 	}
-	u = path.Clean(u)
-	if u == ".." || strings.HasPrefix(u, "../") {
-		return Resolution{Outside: true}
+	// As a browser reads a URL: ".." at the site's root stays there; and
+	// as a server, a folder's index.html is the folder's URL.
+	if u = strings.TrimPrefix(path.Clean("/"+u), "/"); u == "" {
+		u = "."
 	}
-	for _, g := range s.Generated {
-		if ok, _ := doublestar.Match(g, u); ok {
-			return Resolution{External: true} // made by the generator: nothing to check
-		}
+	if path.Base(u) == "index.html" {
+		u = path.Dir(u)
+	}
+	if s.generated(u) {
+		return Resolution{External: true} // made by the generator: nothing to check
 	}
 	at := s.contentAt(u)
 	route := "/" + u
@@ -675,7 +681,16 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	if ps := x.redirects[x.hugoAliasFile(u)]; len(ps) > 0 {
 		return Resolution{Path: minPath(ps), URL: url, Redirect: true}
 	}
-	if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
+	if s.UglyURLs {
+		// A section's page is its URL with ".html", a folder's URL
+		// answers only at a home (the site's, a language's).
+		if stem, ok := strings.CutSuffix(u, ".html"); ok && (x.isDir(s.contentAt(stem)) || x.siteDirs[x.foldUnlessCase(stem)] > 0) {
+			return Resolution{Dir: true}
+		}
+		if u == "." || s.isHome(u) && x.isDir(at) {
+			return Resolution{Dir: true}
+		}
+	} else if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
 		return Resolution{Dir: true}
 	}
 	for _, p := range hugoPageFiles(at) {
@@ -683,7 +698,16 @@ func (x *Index) resolveSite(src, t string) Resolution {
 			return Resolution{URL: url, Elsewhere: hit} // a page at another URL
 		}
 	}
-	r := Resolution{Probe: []string{at}, URL: url}
+	r := Resolution{URL: url}
+	switch {
+	case s.UglyURLs && path.Ext(u) == "":
+		r.Route = true // a folder's URL, which with uglyURLs no page has
+	case s.UglyURLs && path.Ext(u) == ".html":
+		r.Route = true // a page's URL, or a file's
+		r.Probe = append(r.Probe, at)
+	default:
+		r.Probe = append(r.Probe, at)
+	}
 	for _, st := range s.Static {
 		r.Probe = append(r.Probe, path.Join(st, u))
 	}

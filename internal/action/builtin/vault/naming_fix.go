@@ -369,8 +369,8 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 		// document will have.
 		if r, ok := p.after.PageURL(intended); ok {
 			text := strings.TrimSuffix(r, "/")
-			if text == "" || strings.HasSuffix(l.Target, "/") {
-				text += "/"
+			if text == "" || strings.HasSuffix(l.Target, "/") && !strings.HasSuffix(r, ".html") {
+				text += "/" // not after a Hugo site's page.html
 			}
 			if j := p.after.Options().Jekyll; j != nil {
 				text = p.jekyllURL(srcAfter, l, r, j)
