@@ -316,6 +316,23 @@ func TestNamingFixHugoSite(t *testing.T) {
 	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
 		t.Errorf("links broken by the renames:\n%s", broken)
 	}
+
+	// With uglyURLs the pages' URLs end in .html, and keep it (a relative
+	// URL, as above, becomes one from the site's root).
+	d = newNoteDir(t, map[string]string{
+		"hugo.toml":                "uglyURLs = true\n",
+		"content/docs/Odd_Name.md": "## Part\n",
+		"content/links.md":         "[a](/docs/odd_name.html#part) [b](docs/odd_name.html) [c](/docs.html)\n",
+	})
+	if _, err := d.fixAll(t, mustNew(t, "naming", `{mode: fix}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.snapshot(t)["content/links.md"], "[a](/docs/odd-name.html#part) [b](/docs/odd-name.html) [c](/docs.html)\n"; got != want {
+		t.Errorf("uglyURLs: the linking page:\n%s\nwant:\n%s", got, want)
+	}
+	if broken, _ := d.runAll(t, mustNew(t, "links.check", "")); broken != "" {
+		t.Errorf("uglyURLs: links broken by the renames:\n%s", broken)
+	}
 }
 
 // TestNamingFixRedirects: a link to an old URL of a renamed page, which a
