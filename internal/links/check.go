@@ -67,6 +67,9 @@ type Problem struct {
 	// file's path, which the site serves at another URL (MissingTarget;
 	// see Resolution.Elsewhere).
 	Elsewhere string
+	// Draft is the draft page of a Hugo site the link's URL names, which
+	// the site is built without (MissingTarget; see Resolution.Draft).
+	Draft string
 	// Redirect is true when the link's URL is a page redirecting to Path,
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
@@ -117,7 +120,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Ref: r.Ref})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Draft: r.Draft, Ref: r.Ref})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -486,6 +489,9 @@ func (p Problem) Message() string {
 		}
 		if p.Elsewhere != "" {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
+		}
+		if p.Draft != "" {
+			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is a draft, which hugo builds only with --buildDrafts)", what, raw, p.URL, p.Draft)
 		}
 		if p.Ref {
 			return fmt.Sprintf("broken %s %s: no page is at %q (Hugo's build fails on this ref)", what, raw, p.URL)

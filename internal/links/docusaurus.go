@@ -144,7 +144,12 @@ func (d *Docusaurus) Route(p, slug, id string) (string, bool) {
 	return "", false
 }
 
-func (d *Docusaurus) route(p string, f pageFields) (string, bool) { return d.Route(p, f.slug, f.id) }
+func (d *Docusaurus) route(p string, f pageFields) (string, bool) {
+	if f.draft {
+		return "", false // left out of the production build
+	}
+	return d.Route(p, f.slug, f.id)
+}
 
 // excludedContent reports whether the path rel of a content folder is one
 // Docusaurus leaves out by default: a file or folder whose name starts with

@@ -222,6 +222,15 @@ func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
 	if old == pl.route {
 		return
 	}
+	if (old == "") != (pl.route == "") {
+		// A page became a draft, or no longer is: the links naming its
+		// file (a Hugo ref, its path as a URL) resolve differently.
+		for _, k := range append(g.fileKeys(p), ".", anyRoute) {
+			for _, s := range g.refs[k] {
+				affected[g.notes[s].path] = struct{}{}
+			}
+		}
+	}
 	for _, r := range []string{old, pl.route} {
 		if r == "" {
 			continue
@@ -359,6 +368,11 @@ func (g *Graph) fileReferrers(p string, affected map[string]struct{}) {
 // folder's index.html.
 func (g *Graph) fileKeys(p string) []string {
 	keys := g.idx.KeysOf(p)
+	if s := g.idx.hugo(); s != nil && g.idx.routeOf[p] == "" && s.isPage(p) {
+		// A draft (or a page on its way in or out): "./", "../" and "/"
+		// may name its folder's URL, which it leaves unserved.
+		keys = append(keys, ".", anyRoute)
+	}
 	if g.idx.opts.Jekyll != nil && path.Base(p) == "index.html" {
 		keys = append(keys, anyRoute)
 	}

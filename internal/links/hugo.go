@@ -24,10 +24,11 @@ import (
 // its index.md; a section's _index.md keeps its folder); sanitized and
 // lower-cased as Hugo's paths are (urlPath), as a folder, or with uglyURLs
 // as a file with ".html" (but the site's and a language's home). False
-// for files that are no page (outside Content, not Markdown).
+// for files that are no page (outside Content, not Markdown) and for
+// drafts, which hugo leaves out unless told to build them.
 func (s *Site) route(p string, f pageFields) (string, bool) {
 	loc, ok := s.locate(p)
-	if !ok {
+	if !ok || f.draft {
 		return "", false
 	}
 	page, _ := pageURL(".", loc.rel)
@@ -151,6 +152,10 @@ func (s *Site) generated(u string) bool {
 	}
 	return false
 }
+
+// isPage reports whether the file p is among the site's pages (a draft
+// too: Site.route gives it no URL).
+func (s *Site) isPage(p string) bool { _, ok := s.locate(p); return ok }
 
 // isHome reports whether the URL path u (without its slashes) is the home
 // of a language that has a content folder of its own (fr, for /fr/), or

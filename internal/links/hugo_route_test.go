@@ -216,3 +216,39 @@ func TestCheckHugoElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDrafts: a draft (front matter draft: true), which hugo and a
+// Docusaurus production build leave out, serves nothing, and a link to
+// it says so; a ref to it names no page; it is served again when it is
+// no longer a draft.
+func TestCheckDrafts(t *testing.T) {
+	g := NewGraph(Options{Site: HugoSite()})
+	g.Update("content/docs/wip.md", []byte("---\ndraft: true\n---\n## Notes\n"))
+	src := "[a](/docs/wip/) [b]({{< ref \"docs/wip.md\" >}}) [c](../wip/#notes)\n"
+	g.Update("content/docs/guide.md", []byte(src))
+	var got []string
+	for _, p := range g.Check("content/docs/guide.md", Parse([]byte(src)), nil) {
+		got = append(got, p.Message())
+	}
+	want := []string{
+		`broken link [a](/docs/wip/): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which hugo builds only with --buildDrafts)`,
+		`broken link [b]({{< ref "docs/wip.md" >}}): no page is at "docs/wip.md" (Hugo's build fails on this ref)`,
+		`broken link [c](../wip/#notes): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which hugo builds only with --buildDrafts)`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if aff := g.Update("content/docs/wip.md", []byte("## Notes\n")); !slices.Contains(aff, "content/docs/guide.md") {
+		t.Errorf("no longer a draft: affected %v", aff)
+	}
+	if probs := g.Check("content/docs/guide.md", Parse([]byte(src)), nil); len(probs) != 0 {
+		t.Errorf("no longer a draft: %v", probs)
+	}
+
+	d := NewGraph(Options{Docusaurus: DocusaurusSite()})
+	d.Update("docs/wip.md", []byte("---\ndraft: true\n---\n# WIP\n"))
+	d.Update("docs/intro.md", []byte("[wip](/docs/wip)\n"))
+	if r := d.Resolve("docs/intro.md", Link{Kind: Inline, Target: "/docs/wip"}); r.OK() {
+		t.Errorf("a Docusaurus draft's route: %+v", r)
+	}
+}

@@ -365,6 +365,8 @@ func randomSiteNote(r *rand.Rand, self string, paths, files []string) string {
 		fields = append(fields, "title", `"`+[]string{"Start", "C", "Docs"}[r.Intn(3)]+`"`)
 	case 1:
 		fields = append(fields, "date", []string{"2024-01-15", "2023-06-01"}[r.Intn(2)])
+	case 2:
+		fields = append(fields, "draft", "true")
 	}
 	var b strings.Builder
 	if len(fields) > 0 {
@@ -420,6 +422,8 @@ func randomDocusaurusNote(r *rand.Rand, self string, paths, files []string) stri
 		b.WriteString("slug: " + []string{"/other", "set-up", "/", "../bye", "/docs/guides/setup"}[r.Intn(5)] + "\n")
 	case 1:
 		b.WriteString("id: " + []string{"setup", "other", "intro"}[r.Intn(3)] + "\n")
+	case 2:
+		b.WriteString("draft: true\n")
 	}
 	b.WriteString("title: T\n---\n")
 	writeURLPage(r, &b, urls)

@@ -181,6 +181,10 @@ type Resolution struct {
 	// permalinks), for messages and suggestions; the link does not
 	// resolve.
 	Elsewhere string
+	// Draft is the page of a Hugo site a URL names by its file's path
+	// when it is a draft, which the site is built without; the link does
+	// not resolve.
+	Draft string
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -440,10 +444,11 @@ func (x *Index) PageURL(p string) (string, bool) {
 // permalink, a post's slug, date and categories (one a line), whether it
 // is left unpublished, the URLs jekyll-redirect-from redirects to it
 // (redirect_from, one a line), a Hugo page's slug, url and title (for
-// its permalinks).
+// its permalinks), whether a Hugo page or a Docusaurus document is a
+// draft, which the site's build leaves out.
 type pageFields struct {
 	slug, id, permalink, date, categories, redirects, url, title string
-	unpublished                                                  bool
+	unpublished, draft                                           bool
 }
 
 // router gives a site's documents their routes (Options.Docusaurus,
@@ -675,11 +680,18 @@ func (x *Index) resolveSite(src, t string) Resolution {
 		return Resolution{Path: hit} // a file by its path: a bundle's, or a page's .md
 	}
 	url := "/" + u
-	if strings.HasSuffix(t, "/") {
+	if u == "." {
+		url = "/"
+	} else if strings.HasSuffix(t, "/") {
 		url += "/"
 	}
 	if ps := x.redirects[x.hugoAliasFile(u)]; len(ps) > 0 {
 		return Resolution{Path: minPath(ps), URL: url, Redirect: true}
+	}
+	for _, p := range hugoPageFiles(at) {
+		if hit, ok := x.lookupPath(p, false); ok && x.routeOf[hit] == "" && s.isPage(hit) {
+			return Resolution{URL: url, Draft: hit} // a draft: its section or bundle is not built either
+		}
 	}
 	if s.UglyURLs {
 		// A section's page is its URL with ".html", a folder's URL

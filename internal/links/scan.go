@@ -231,7 +231,7 @@ func frontMatterAliases(fm, fence string) []string {
 
 // pageFieldNames are the front matter fields that place a document among
 // a site's URLs (see pageFields).
-var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from", "url", "title"}
+var pageFieldNames = []string{"slug", "id", "permalink", "date", "categories", "category", "published", "redirect_from", "url", "title", "draft"}
 
 // hasPageField reports whether the front matter block fm has a line
 // starting one of pageFieldNames, a YAML key ("slug:") or a TOML one
@@ -295,6 +295,7 @@ func (d *Document) pageFields() pageFields {
 	}
 	f.categories = strings.Join(cats, "\n")
 	f.unpublished = m["published"] == false
+	f.draft = m["draft"] == true
 	redirects := stringList(m["redirect_from"])
 	for i, u := range redirects {
 		redirects[i] = strings.TrimSpace(u)
