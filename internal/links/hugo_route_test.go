@@ -238,6 +238,12 @@ func TestCheckDrafts(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// A draft's own links are read as the page's will be.
+	draft := "---\ndraft: true\n---\n## Notes\n\n[guide](/docs/guide/) [up](../guide/) [gone](/docs/gone/)\n"
+	g.Update("content/docs/wip.md", []byte(draft))
+	if probs := g.Check("content/docs/wip.md", Parse([]byte(draft)), nil); len(probs) != 1 || probs[0].Link.Raw != "[gone](/docs/gone/)" {
+		t.Errorf("the draft's own links: %v", probs)
+	}
 	if aff := g.Update("content/docs/wip.md", []byte("## Notes\n")); !slices.Contains(aff, "content/docs/guide.md") {
 		t.Errorf("no longer a draft: affected %v", aff)
 	}

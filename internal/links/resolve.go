@@ -645,7 +645,11 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	s := x.opts.Site
 	from, ok := x.routeOf[src]
 	if !ok {
-		return x.resolveMarkdown(src, t)
+		// A draft's links are read from the URL it will have (its
+		// front matter's slug or url aside).
+		if from, ok = s.route(src, pageFields{}); !ok {
+			return x.resolveMarkdown(src, t)
+		}
 	}
 	page := strings.Trim(routeFolder(from), "/")
 	var u string
