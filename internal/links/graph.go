@@ -364,8 +364,9 @@ func (g *Graph) fileReferrers(p string, affected map[string]struct{}) {
 }
 
 // fileKeys are the keys in refs of the links that may name the file p
-// (Index.KeysOf), and in a Jekyll site those of "./" and "../" for a
-// folder's index.html.
+// (Index.KeysOf), and those of "./" and "../" for a Jekyll site's
+// folder's index.html, and of those and "/" for a Hugo page without a
+// URL (a draft).
 func (g *Graph) fileKeys(p string) []string {
 	keys := g.idx.KeysOf(p)
 	if s := g.idx.hugo(); s != nil && g.idx.routeOf[p] == "" && s.isPage(p) {
