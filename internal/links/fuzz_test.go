@@ -61,10 +61,12 @@ func FuzzExtractLinks(f *testing.F) {
 }
 
 // FuzzResolveSite resolves any link target as a site link from pages of
-// every kind (a page, a section's _index.md, a bundle, a file outside the
-// site), with any alias, slug and url: it never panics, a page's URL
-// starts with '/', a resolved path is one the graph holds, and the
-// problem's message and suggestion are safe to make.
+// every kind (a page, a section's _index.md, a bundle, a draft, a file
+// outside the site), with any alias, slug and url, in a site as Hugo
+// lays it out by default and in one with uglyURLs, disablePathToLower
+// and removePathAccents: it never panics, a page's URL starts with '/', a
+// resolved path is one the graph holds, and the problem's message and
+// suggestion are safe to make.
 func FuzzResolveSite(f *testing.F) {
 	for _, s := range []string{
 		"/", "/docs/", "/docs", "docs/install/", "../", "../../x/", "/../x", "/docs/install.md",
@@ -76,29 +78,39 @@ func FuzzResolveSite(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, target, alias string) {
-		g := vault(t, Options{Site: &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}}}, map[string]string{
-			"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/posts/trip/index.md": "", "content/posts/trip/map.png": "",
-			"content/docs/install.md": "---\naliases: [" + strconv.Quote(alias) + "]\n---\n# B\n", "static/img.png": "", "README.md": "",
-			"content/docs/slug.md": "+++\nslug = " + strconv.Quote(alias) + "\n+++\n", "content/url.md": "---\nurl: " + strconv.Quote(alias) + "\n---\n",
-		})
-		for _, p := range []string{"content/docs/slug.md", "content/url.md"} {
-			if r, ok := g.Index().PageURL(p); !ok || !strings.HasPrefix(r, "/") {
-				t.Fatalf("PageURL(%q) = %q, %v", p, r, ok)
-			}
-		}
-		content := "[x](" + target + ") [y](<" + target + ">)"
-		for _, src := range []string{"content/_index.md", "content/docs/install.md", "content/docs/_index.md", "content/posts/trip/index.md", "README.md"} {
-			d := Parse([]byte(content))
-			for _, l := range d.Links {
-				if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
-					t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
-				}
-			}
-			for _, p := range g.Check(src, d, func(string) bool { return false }) {
-				_ = p.Message()
-			}
+		for _, ugly := range []bool{false, true} {
+			resolveSite(t, target, alias, ugly)
 		}
 	})
+}
+
+// resolveSite is FuzzResolveSite's check of one target and alias, in a
+// site with uglyURLs, its case kept and its accents dropped when ugly.
+func resolveSite(t *testing.T, target, alias string, ugly bool) {
+	s := &Site{Content: "content", Static: []string{"static"}, Generated: []string{"tags/**"}, UglyURLs: ugly, KeepCase: ugly, RemoveAccents: ugly}
+	g := vault(t, Options{Site: s}, map[string]string{
+		"content/_index.md": "", "content/docs/_index.md": "# A\n", "content/posts/trip/index.md": "", "content/posts/trip/map.png": "",
+		"content/docs/install.md": "---\naliases: [" + strconv.Quote(alias) + "]\n---\n# B\n", "static/img.png": "", "README.md": "",
+		"content/docs/slug.md": "+++\nslug = " + strconv.Quote(alias) + "\n+++\n", "content/url.md": "---\nurl: " + strconv.Quote(alias) + "\n---\n",
+		"content/docs/draft.md": "---\ndraft: true\n---\n[d](" + target + ")\n",
+	})
+	for _, p := range []string{"content/docs/slug.md", "content/url.md"} {
+		if r, ok := g.Index().PageURL(p); !ok || !strings.HasPrefix(r, "/") {
+			t.Fatalf("PageURL(%q) = %q, %v", p, r, ok)
+		}
+	}
+	content := "[x](" + target + ") [y](<" + target + ">)"
+	for _, src := range []string{"content/_index.md", "content/docs/install.md", "content/docs/_index.md", "content/posts/trip/index.md", "README.md", "content/docs/draft.md"} {
+		d := Parse([]byte(content))
+		for _, l := range d.Links {
+			if r := g.Resolve(src, l); r.Path != "" && !g.Has(r.Path) {
+				t.Fatalf("%s from %s resolved to %q, which the graph does not hold", l.Raw, src, r.Path)
+			}
+		}
+		for _, p := range g.Check(src, d, func(string) bool { return false }) {
+			_ = p.Message()
+		}
+	}
 }
 
 // FuzzResolveDocusaurus resolves any link target and any front matter
