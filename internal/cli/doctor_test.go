@@ -381,7 +381,7 @@ func TestDoctorRootKinds(t *testing.T) {
 	mk, mkCfg, _ := doctorVault(t, "")
 	writeFiles(t, mk, map[string]string{"mkdocs.yml": "site_name: Docs\n"})
 	_, rs = doctorJSON(t, "-c", mkCfg)
-	wantResult(t, rs, "roots", "ok", "root "+mk+" (an MkDocs site: links.check gives headings the anchors MkDocs makes)")
+	wantResult(t, rs, "roots", "ok", "root "+mk+" (an MkDocs site: links.check gives headings the anchors MkDocs makes, and reports a page's links out of its docs folder)")
 }
 
 // Folders where other programs keep copies of the notes (Syncthing's

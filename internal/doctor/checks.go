@@ -111,7 +111,7 @@ func rootKinds(dir string) []string {
 		kinds = append(kinds, "a VitePress site: links.check reads Markdown links as its build does, its pages with .md optional, and gives headings VitePress's anchors")
 	}
 	if links.IsMkDocsSite(stat) {
-		kinds = append(kinds, "an MkDocs site: links.check gives headings the anchors MkDocs makes")
+		kinds = append(kinds, "an MkDocs site: links.check gives headings the anchors MkDocs makes, and reports a page's links out of its docs folder")
 	}
 	if markdown.DialectOf(stat) == markdown.Logseq {
 		kinds = append(kinds, "a Logseq graph: a page's key:: value lines are its front matter, and wiki links name pages")

@@ -70,6 +70,9 @@ type Problem struct {
 	// Draft is the draft page of a Hugo site the link's URL names, which
 	// the site is built without (MissingTarget; see Resolution.Draft).
 	Draft string
+	// Unbuilt is the file outside an MkDocs site's docs folder the link
+	// names (MissingTarget; see Resolution.Unbuilt).
+	Unbuilt string
 	// Redirect is true when the link's URL is a page redirecting to Path,
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
@@ -120,7 +123,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Draft: r.Draft, Ref: r.Ref})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Draft: r.Draft, Unbuilt: r.Unbuilt, Ref: r.Ref})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -489,6 +492,9 @@ func (p Problem) Message() string {
 		}
 		if p.Elsewhere != "" {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
+		}
+		if p.Unbuilt != "" {
+			return fmt.Sprintf("broken %s %s: %q is not in the docs folder MkDocs builds the site from", what, raw, p.Unbuilt)
 		}
 		if p.Draft != "" {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is a draft, which hugo builds only with --buildDrafts)", what, raw, p.URL, p.Draft)

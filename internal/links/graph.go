@@ -105,7 +105,7 @@ func (g *Graph) UpdateContext(ctx context.Context, p string, content []byte) ([]
 // graph's Options.Limits) from content whose Hash is hash: a caller that
 // checks the document parses it once. The graph keeps nothing of doc.
 func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
-	if g.idx.opts.MkDocs {
+	if g.idx.opts.MkDocs != nil {
 		doc = mkdocsHeadings(doc)
 	}
 	switch o := &g.idx.opts; {

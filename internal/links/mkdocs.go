@@ -2,13 +2,77 @@ package links
 
 import (
 	"io/fs"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/unicode/norm"
 )
+
+// MkDocs is the layout of an MkDocs site (Options.MkDocs).
+type MkDocs struct {
+	// DocsDir is the folder the site is built from (mkdocs.yml's
+	// docs_dir), relative to the root: a page's link to a file outside it
+	// names nothing of the built site.
+	DocsDir string
+}
+
+// ReadMkDocsSite returns the layout of the MkDocs site at a folder, stat
+// and read answering for the names in it, or nil when the folder is none
+// (see IsMkDocsSite): its configuration's docs_dir, "docs" unless it says
+// otherwise (or cannot be read).
+func ReadMkDocsSite(stat func(name string) (fs.FileInfo, error), read func(name string) ([]byte, error)) *MkDocs {
+	if !IsMkDocsSite(stat) {
+		return nil
+	}
+	m := &MkDocs{DocsDir: "docs"}
+	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml"} {
+		b, err := read(name)
+		if err != nil {
+			continue
+		}
+		// A node, not a map: mkdocs.yml often holds Python tags
+		// (!!python/name:...) a map does not decode.
+		var doc yaml.Node
+		if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			break
+		}
+		kv := doc.Content[0].Content
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i].Value == "docs_dir" && kv[i+1].Kind == yaml.ScalarNode {
+				if d := strings.Trim(path.Clean(kv[i+1].Value), "/"); d != "" && d != ".." && !strings.HasPrefix(d, "../") {
+					m.DocsDir = d
+				}
+			}
+		}
+		break
+	}
+	return m
+}
+
+// built returns r, a Markdown link's resolution from the document src,
+// as the site MkDocs builds reads it: from a page of the docs folder, a
+// file outside it is no part of the site (Unbuilt).
+func (m *MkDocs) built(src string, r Resolution) Resolution {
+	if !m.inDocs(src) {
+		return r
+	}
+	switch {
+	case r.Path != "" && !r.Self && !m.inDocs(r.Path):
+		return Resolution{Unbuilt: r.Path}
+	case r.Path == "" && len(r.Probe) > 0 && !m.inDocs(r.Probe[0]):
+		return Resolution{Unbuilt: r.Probe[0]}
+	}
+	return r
+}
+
+// inDocs reports whether p is in the docs folder.
+func (m *MkDocs) inDocs(p string) bool {
+	return m.DocsDir == "." || strings.HasPrefix(p, m.DocsDir+"/")
+}
 
 // IsMkDocsSite reports whether a folder is the top of an MkDocs site, stat
 // answering for the names in it: it holds mkdocs.yml (or mkdocs.yaml).

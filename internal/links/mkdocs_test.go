@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,7 +99,7 @@ func TestMkDocsAgreesWithMkDocs(t *testing.T) {
 		t.Fatalf("mkdocs build: %v\n%s", err, b)
 	}
 
-	_, doc, scribe := checkSite(t, Options{MkDocs: true}, site, "docs/links.md", 25)
+	_, doc, scribe := checkSite(t, Options{MkDocs: ReadMkDocsSite(osStat(site), osRead(site))}, site, "docs/links.md", 25)
 	for _, l := range doc.Links {
 		// The page MkDocs built for the linked file (use_directory_urls:
 		// docs/guide/page.md is guide/page/index.html).
@@ -121,4 +122,48 @@ func TestMkDocsAgreesWithMkDocs(t *testing.T) {
 		}
 	}
 	t.Logf("%d links, %d broken", len(doc.Links), len(scribe))
+}
+
+// TestReadMkDocsSite: the docs folder is mkdocs.yml's docs_dir, read past
+// the Python tags Material for MkDocs' configurations hold; a page's link
+// out of it names nothing of the built site, a README's is its own.
+func TestReadMkDocsSite(t *testing.T) {
+	for _, tc := range []struct{ config, want string }{
+		{"site_name: x\n", "docs"},
+		{"site_name: x\ndocs_dir: src/site/\n", "src/site"},
+		{"site_name: x\ndocs_dir: ../elsewhere\n", "docs"},
+		{"site_name: x\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\ndocs_dir: pages\n", "pages"},
+		{"site_name: [unclosed\n", "docs"},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "mkdocs.yml"), []byte(tc.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if m := ReadMkDocsSite(osStat(dir), osRead(dir)); m == nil || m.DocsDir != tc.want {
+			t.Errorf("%q: %+v, want docs_dir %q", tc.config, m, tc.want)
+		}
+	}
+	if m := ReadMkDocsSite(osStat(t.TempDir()), osRead(t.TempDir())); m != nil {
+		t.Errorf("no mkdocs.yml: %+v", m)
+	}
+
+	g := NewGraph(Options{MkDocs: &MkDocs{DocsDir: "docs"}})
+	g.Update("README.md", []byte("[docs](docs/index.md) [contributing](CONTRIBUTING.md)\n"))
+	g.Update("CONTRIBUTING.md", []byte("# Contributing\n"))
+	src := "[c](../CONTRIBUTING.md) [i](index.md) [g](../gone.md)\n"
+	g.Update("docs/index.md", []byte(src))
+	var got []string
+	for _, p := range g.Check("docs/index.md", Parse([]byte(src)), nil) {
+		got = append(got, p.Message())
+	}
+	want := []string{
+		`broken link [c](../CONTRIBUTING.md): "CONTRIBUTING.md" is not in the docs folder MkDocs builds the site from`,
+		`broken link [g](../gone.md): "gone.md" is not in the docs folder MkDocs builds the site from`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("a page's links:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if probs := g.Check("README.md", Parse([]byte("[docs](docs/index.md) [contributing](CONTRIBUTING.md)\n")), nil); len(probs) != 0 {
+		t.Errorf("the README's links: %v", probs)
+	}
 }

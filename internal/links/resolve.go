@@ -33,10 +33,12 @@ type Options struct {
 	// Logseq, when set, makes wiki links name the pages of a Logseq graph
 	// (see Logseq) rather than files.
 	Logseq *Logseq
-	// MkDocs gives headings the anchors MkDocs makes: Python-
+	// MkDocs, when set, gives headings the anchors MkDocs makes: Python-
 	// Markdown's slugs, numbered "_1", and attr_list's "{: #id}" (see
-	// mkdocsHeadings). Links resolve as relative paths, as MkDocs reads them.
-	MkDocs bool
+	// mkdocsHeadings). Markdown links resolve as relative paths, as MkDocs
+	// reads them, and a page's link to a file outside the docs folder
+	// names nothing of the built site (Resolution.Unbuilt).
+	MkDocs *MkDocs
 	// Docusaurus, when set, makes Markdown links resolve as a Docusaurus
 	// site's build resolves them (see Docusaurus); Site and MarkdownByName
 	// are then ignored.
@@ -185,6 +187,10 @@ type Resolution struct {
 	// when it is a draft, which the site is built without; the link does
 	// not resolve.
 	Draft string
+	// Unbuilt is the file a page of an MkDocs site links to outside the
+	// folder the site is built from (MkDocs.DocsDir); the link does not
+	// resolve.
+	Unbuilt string
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -629,6 +635,9 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 	}
 	if x.opts.Site != nil {
 		return x.resolveSite(src, l.Target)
+	}
+	if m := x.opts.MkDocs; m != nil {
+		return m.built(src, x.resolveMarkdown(src, l.Target))
 	}
 	return x.resolveMarkdown(src, l.Target)
 }

@@ -109,7 +109,9 @@ func (vs *vaults) get(d action.Docs) *vault {
 		}
 		opts.Logseq = logseqLayout(d)
 		// An MkDocs site's anchors are its own, however its links are read.
-		opts.MkDocs = d != nil && links.IsMkDocsSite(d.Stat)
+		if d != nil {
+			opts.MkDocs = links.ReadMkDocsSite(d.Stat, d.ReadFile)
+		}
 		if vs.markdownByRoot && d != nil {
 			switch {
 			case links.IsHugoSite(d.Stat):
