@@ -70,7 +70,7 @@ type Problem struct {
 	// Draft is the draft page of a Hugo site the link's URL names, which
 	// the site is built without (MissingTarget; see Resolution.Draft).
 	Draft string
-	// Unbuilt is the file outside an MkDocs site's docs folder the link
+	// Unbuilt is the file outside the folder a site is built from the link
 	// names (MissingTarget; see Resolution.Unbuilt).
 	Unbuilt string
 	// Redirect is true when the link's URL is a page redirecting to Path,
@@ -494,7 +494,7 @@ func (p Problem) Message() string {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
 		}
 		if p.Unbuilt != "" {
-			return fmt.Sprintf("broken %s %s: %q is not in the docs folder MkDocs builds the site from", what, raw, p.Unbuilt)
+			return fmt.Sprintf("broken %s %s: %q is not in the folder the site is built from", what, raw, p.Unbuilt)
 		}
 		if p.Draft != "" {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is a draft, which hugo builds only with --buildDrafts)", what, raw, p.URL, p.Draft)

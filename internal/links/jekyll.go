@@ -761,7 +761,8 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 		base = "/"
 	}
 	if IsJekyllFileLink(t) {
-		return x.resolveMarkdown(src, t)
+		// jekyll-relative-links makes a URL of a file of the site only.
+		return built(func(p string) bool { _, in := j.rel(p); return in }, src, x.resolveMarkdown(src, t))
 	}
 	u := t
 	if b := j.BaseURL; b != "" && strings.HasPrefix(u, "/") {

@@ -324,3 +324,43 @@ func TestJekyllDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestJekyllSource: a Jekyll site in a folder of the root (GitHub Pages
+// building docs/) has its pages, posts and link tags read from that
+// folder; a page's link to a Markdown file outside it, which
+// jekyll-relative-links cannot make a URL of, is reported; the README
+// beside it reads its links as relative paths.
+func TestJekyllSource(t *testing.T) {
+	j := JekyllSite()
+	j.Source = "docs"
+	g := NewGraph(Options{Jekyll: j, SiteDir: "docs"})
+	g.Update("README.md", []byte("# Project\n\n[docs](docs/index.md) [about](docs/about.md#about)\n"))
+	g.Update("CONTRIBUTING.md", []byte("# Contributing\n"))
+	g.Update("docs/about.md", []byte("# About\n"))
+	g.Update("docs/_posts/2024-01-15-hello.md", []byte("# Hello\n"))
+	src := "[a](/about.html) [b](about.md) [c]({% link about.md %}) [d]({% post_url 2024-01-15-hello %}) [e](/2024/01/15/hello.html)\n" +
+		"[f](../CONTRIBUTING.md) [g](/docs/about.html) [h]({% link docs/about.md %})\n"
+	g.Update("docs/index.md", []byte(src))
+	var got []string
+	for _, p := range g.Check("docs/index.md", Parse([]byte(src)), nil) {
+		got = append(got, p.Message())
+	}
+	want := []string{
+		`broken link [f](../CONTRIBUTING.md): "CONTRIBUTING.md" is not in the folder the site is built from`,
+		`broken link [g](/docs/about.html): the site serves nothing at "/docs/about.html" (no page has that URL, and there is no file docs/docs/about.html)`,
+		`broken link [h]({% link docs/about.md %}): "docs/docs/about.md" does not exist`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	readme := "# Project\n\n[docs](docs/index.md) [about](docs/about.md#about)\n"
+	if probs := g.Check("README.md", Parse([]byte(readme)), nil); len(probs) != 0 {
+		t.Errorf("the README's links: %v", probs)
+	}
+	if got, ok := j.RewriteLiquid("{% link about.md %}", "docs/guide/about.md"); !ok || got != "{% link guide/about.md %}" {
+		t.Errorf("RewriteLiquid to docs/guide/about.md = %q, %v", got, ok)
+	}
+	if _, ok := j.RewriteLiquid("{% link about.md %}", "about.md"); ok {
+		t.Error("RewriteLiquid to a file outside the site's folder: want false")
+	}
+}

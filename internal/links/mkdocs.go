@@ -53,17 +53,17 @@ func ReadMkDocsSite(stat func(name string) (fs.FileInfo, error), read func(name 
 	return m
 }
 
-// built returns r, a Markdown link's resolution from the document src,
-// as the site MkDocs builds reads it: from a page of the docs folder, a
-// file outside it is no part of the site (Unbuilt).
-func (m *MkDocs) built(src string, r Resolution) Resolution {
-	if !m.inDocs(src) {
+// built returns r, a file link's resolution from the document src, as a
+// site built from the folder in says reads it: from a document in that
+// folder, a file outside it is no part of the site (Unbuilt).
+func built(in func(p string) bool, src string, r Resolution) Resolution {
+	if !in(src) {
 		return r
 	}
 	switch {
-	case r.Path != "" && !r.Self && !m.inDocs(r.Path):
+	case r.Path != "" && !r.Self && !in(r.Path):
 		return Resolution{Unbuilt: r.Path}
-	case r.Path == "" && len(r.Probe) > 0 && !m.inDocs(r.Probe[0]):
+	case r.Path == "" && len(r.Probe) > 0 && !in(r.Probe[0]):
 		return Resolution{Unbuilt: r.Probe[0]}
 	}
 	return r

@@ -187,9 +187,9 @@ type Resolution struct {
 	// when it is a draft, which the site is built without; the link does
 	// not resolve.
 	Draft string
-	// Unbuilt is the file a page of an MkDocs site links to outside the
-	// folder the site is built from (MkDocs.DocsDir); the link does not
-	// resolve.
+	// Unbuilt is the file a page of a site links to outside the folder
+	// the site is built from (an MkDocs site's docs folder, a Jekyll
+	// site's in a folder of the root); the link does not resolve.
 	Unbuilt string
 }
 
@@ -637,7 +637,7 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 		return x.resolveSite(src, l.Target)
 	}
 	if m := x.opts.MkDocs; m != nil {
-		return m.built(src, x.resolveMarkdown(src, l.Target))
+		return built(m.inDocs, src, x.resolveMarkdown(src, l.Target))
 	}
 	return x.resolveMarkdown(src, l.Target)
 }
