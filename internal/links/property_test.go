@@ -45,7 +45,7 @@ func TestIncrementalMatchesRebuildSite(t *testing.T) {
 // uglyURLs (its pages and sections at URLs with ".html"), some seeds with
 // disablePathToLower and removePathAccents too.
 func TestIncrementalMatchesRebuildHugoUgly(t *testing.T) {
-	for seed := int64(1); seed <= 40; seed++ {
+	for seed := int64(1); seed <= 24; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			incrementalMatchesRebuild(t, seed, 60, "hugo-ugly", "")
 		})
@@ -95,7 +95,7 @@ func TestIncrementalMatchesRebuildJekyll(t *testing.T) {
 // a folder of the root (Options.SiteDir), beside notes of the root's own.
 func TestIncrementalMatchesRebuildNested(t *testing.T) {
 	for _, layout := range []string{"site", "docusaurus", "vitepress", "jekyll"} {
-		for seed := int64(1); seed <= 15; seed++ {
+		for seed := int64(1); seed <= 10; seed++ {
 			t.Run(fmt.Sprint(layout, seed), func(t *testing.T) {
 				incrementalMatchesRebuild(t, seed, 60, layout, "web")
 			})
