@@ -67,12 +67,14 @@ type Problem struct {
 	// file's path, which the site serves at another URL (MissingTarget;
 	// see Resolution.Elsewhere).
 	Elsewhere string
-	// Draft is the draft page of a Hugo site the link's URL names, which
-	// the site is built without (MissingTarget; see Resolution.Draft).
+	// Draft is the draft page of a Hugo site the link's URL names, or the
+	// document without a page a Docusaurus file link names (MissingTarget;
+	// see Resolution.Draft).
 	Draft string
-	// Unbuilt is the file outside the folder a site is built from the link
-	// names (MissingTarget; see Resolution.Unbuilt).
-	Unbuilt string
+	// Unbuilt is the file outside BuiltFrom, the folder the site's build
+	// looks for the link's file in, that the link names (MissingTarget;
+	// see Resolution.Unbuilt).
+	Unbuilt, BuiltFrom string
 	// Redirect is true when the link's URL is a page redirecting to Path,
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
@@ -123,7 +125,7 @@ func (g *Graph) CheckLimit(src string, doc *Document, exists func(p string) bool
 				continue
 			}
 			if r.Path == "" {
-				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Draft: r.Draft, Unbuilt: r.Unbuilt, Ref: r.Ref})
+				pending = append(pending, Problem{Kind: MissingTarget, Source: src, Link: l, Probe: r.Probe, URL: r.URL, Route: r.Route, Page: r.Page, Elsewhere: r.Elsewhere, Draft: r.Draft, Unbuilt: r.Unbuilt, BuiltFrom: r.BuiltFrom, Ref: r.Ref})
 				continue
 			}
 			if len(r.Candidates) > 1 {
@@ -245,6 +247,9 @@ func (g *Graph) suggest(p *Problem) {
 	case MissingTarget:
 		if l.Kind == BlockRef {
 			return // a uuid: nothing is close by meaning
+		}
+		if p.Unbuilt != "" || p.Draft != "" {
+			return // the file is there: it is no page of the built site
 		}
 		if p.Route && g.idx.router() != nil {
 			g.suggestRoute(p)
@@ -494,10 +499,13 @@ func (p Problem) Message() string {
 			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is served at another URL)", what, raw, p.URL, p.Elsewhere)
 		}
 		if p.Unbuilt != "" {
-			return fmt.Sprintf("broken %s %s: %q is not in the folder the site is built from", what, raw, p.Unbuilt)
+			return fmt.Sprintf("broken %s %s: %q is outside %s/, where the site's build looks for this link's file", what, raw, p.Unbuilt, p.BuiltFrom)
+		}
+		if p.Draft != "" && p.URL != "" {
+			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is a draft, which the site's build leaves out)", what, raw, p.URL, p.Draft)
 		}
 		if p.Draft != "" {
-			return fmt.Sprintf("broken %s %s: no page of the site is at %q (%s is a draft, which hugo builds only with --buildDrafts)", what, raw, p.URL, p.Draft)
+			return fmt.Sprintf("broken %s %s: %q has no page on the built site (a draft, or a partial)", what, raw, p.Draft)
 		}
 		if p.Ref {
 			return fmt.Sprintf("broken %s %s: no page is at %q (Hugo's build fails on this ref)", what, raw, p.URL)

@@ -447,12 +447,36 @@ func (x *Index) resolveDocFile(src, content, t string) Resolution {
 	if len(cands) == 0 {
 		return Resolution{Outside: true}
 	}
+	// Docusaurus resolves a file link to a document of the linking
+	// document's own plugin only (a doc's link to a blog post's file, or
+	// to the repository's README, stays a URL that serves nothing).
+	var elsewhere, pageless string
+	var probe []string // MDX files, which are not indexed
 	for _, c := range cands {
-		if hit, ok := x.lookupPath(c, false); ok {
+		hit, ok := x.lookupPath(c, false)
+		switch {
+		case !ok && inFolder(content, c):
+			probe = append(probe, c)
+		case !ok:
+		case !inFolder(content, hit):
+			if elsewhere == "" {
+				elsewhere = hit
+			}
+		case x.routeOf[hit] != "":
 			return Resolution{Path: hit}
+		case pageless == "":
+			pageless = hit // a draft, a partial
 		}
 	}
-	return Resolution{Probe: cands}
+	switch {
+	case pageless != "":
+		return Resolution{Draft: pageless}
+	case elsewhere != "":
+		return Resolution{Unbuilt: elsewhere, BuiltFrom: content}
+	case len(probe) == 0:
+		return Resolution{Unbuilt: cands[0], BuiltFrom: content}
+	}
+	return Resolution{Probe: probe}
 }
 
 // routeFiles are the files Scribe does not read that could serve the route

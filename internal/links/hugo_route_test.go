@@ -231,9 +231,9 @@ func TestCheckDrafts(t *testing.T) {
 		got = append(got, p.Message())
 	}
 	want := []string{
-		`broken link [a](/docs/wip/): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which hugo builds only with --buildDrafts)`,
+		`broken link [a](/docs/wip/): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which the site's build leaves out)`,
 		`broken link [b]({{< ref "docs/wip.md" >}}): no page is at "docs/wip.md" (Hugo's build fails on this ref)`,
-		`broken link [c](../wip/#notes): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which hugo builds only with --buildDrafts)`,
+		`broken link [c](../wip/#notes): no page of the site is at "/docs/wip/" (content/docs/wip.md is a draft, which the site's build leaves out)`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -762,7 +762,7 @@ func (x *Index) resolveJekyll(src, t string) Resolution {
 	}
 	if IsJekyllFileLink(t) {
 		// jekyll-relative-links makes a URL of a file of the site only.
-		return built(func(p string) bool { _, in := j.rel(p); return in }, src, x.resolveMarkdown(src, t))
+		return built(j.Source, src, x.resolveMarkdown(src, t))
 	}
 	u := t
 	if b := j.BaseURL; b != "" && strings.HasPrefix(u, "/") {

@@ -346,7 +346,7 @@ func TestJekyllSource(t *testing.T) {
 		got = append(got, p.Message())
 	}
 	want := []string{
-		`broken link [f](../CONTRIBUTING.md): "CONTRIBUTING.md" is not in the folder the site is built from`,
+		`broken link [f](../CONTRIBUTING.md): "CONTRIBUTING.md" is outside docs/, where the site's build looks for this link's file`,
 		`broken link [g](/docs/about.html): the site serves nothing at "/docs/about.html" (no page has that URL, and there is no file docs/docs/about.html)`,
 		`broken link [h]({% link docs/about.md %}): "docs/docs/about.md" does not exist`,
 	}

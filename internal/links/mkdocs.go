@@ -54,24 +54,25 @@ func ReadMkDocsSite(stat func(name string) (fs.FileInfo, error), read func(name 
 }
 
 // built returns r, a file link's resolution from the document src, as a
-// site built from the folder in says reads it: from a document in that
-// folder, a file outside it is no part of the site (Unbuilt).
-func built(in func(p string) bool, src string, r Resolution) Resolution {
-	if !in(src) {
+// site's build reads it when it looks for the link's file in folder only
+// ("" or "." for the root): from a document in that folder, a file outside
+// it is none (Unbuilt).
+func built(folder, src string, r Resolution) Resolution {
+	if !inFolder(folder, src) {
 		return r
 	}
 	switch {
-	case r.Path != "" && !r.Self && !in(r.Path):
-		return Resolution{Unbuilt: r.Path}
-	case r.Path == "" && len(r.Probe) > 0 && !in(r.Probe[0]):
-		return Resolution{Unbuilt: r.Probe[0]}
+	case r.Path != "" && !r.Self && !inFolder(folder, r.Path):
+		return Resolution{Unbuilt: r.Path, BuiltFrom: folder}
+	case r.Path == "" && len(r.Probe) > 0 && !inFolder(folder, r.Probe[0]):
+		return Resolution{Unbuilt: r.Probe[0], BuiltFrom: folder}
 	}
 	return r
 }
 
-// inDocs reports whether p is in the docs folder.
-func (m *MkDocs) inDocs(p string) bool {
-	return m.DocsDir == "." || strings.HasPrefix(p, m.DocsDir+"/")
+// inFolder reports whether p is in the folder ("" or "." for the root).
+func inFolder(folder, p string) bool {
+	return folder == "" || folder == "." || strings.HasPrefix(p, folder+"/")
 }
 
 // IsMkDocsSite reports whether a folder is the top of an MkDocs site, stat

@@ -157,8 +157,8 @@ func TestReadMkDocsSite(t *testing.T) {
 		got = append(got, p.Message())
 	}
 	want := []string{
-		`broken link [c](../CONTRIBUTING.md): "CONTRIBUTING.md" is not in the folder the site is built from`,
-		`broken link [g](../gone.md): "gone.md" is not in the folder the site is built from`,
+		`broken link [c](../CONTRIBUTING.md): "CONTRIBUTING.md" is outside docs/, where the site's build looks for this link's file`,
+		`broken link [g](../gone.md): "gone.md" is outside docs/, where the site's build looks for this link's file`,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("a page's links:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

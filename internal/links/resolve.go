@@ -184,13 +184,15 @@ type Resolution struct {
 	// resolve.
 	Elsewhere string
 	// Draft is the page of a Hugo site a URL names by its file's path
-	// when it is a draft, which the site is built without; the link does
-	// not resolve.
+	// when it is a draft, which the site is built without, or the
+	// document a Docusaurus file link names when it has no page (a draft,
+	// a partial); the link does not resolve.
 	Draft string
-	// Unbuilt is the file a page of a site links to outside the folder
-	// the site is built from (an MkDocs site's docs folder, a Jekyll
-	// site's in a folder of the root); the link does not resolve.
-	Unbuilt string
+	// Unbuilt is the file a page of a site links to outside BuiltFrom,
+	// the folder the site's build looks for the link's file in (an MkDocs
+	// site's docs folder, a Jekyll site's in a folder of the root, a
+	// Docusaurus document's plugin's); the link does not resolve.
+	Unbuilt, BuiltFrom string
 }
 
 // OK reports whether the link resolved (or needs no check).
@@ -637,7 +639,7 @@ func (x *Index) Resolve(src string, l Link) Resolution {
 		return x.resolveSite(src, l.Target)
 	}
 	if m := x.opts.MkDocs; m != nil {
-		return built(m.inDocs, src, x.resolveMarkdown(src, l.Target))
+		return built(m.DocsDir, src, x.resolveMarkdown(src, l.Target))
 	}
 	return x.resolveMarkdown(src, l.Target)
 }
