@@ -176,6 +176,9 @@ func (g *Graph) put(p string, ne entry, pl permalink) []string {
 		g.dropSuggestions()
 		g.fileReferrers(p, affected)
 		g.folderReferrers(dirs, affected)
+		if pl.route == "" && ne.note {
+			g.bundleReferrers(p, affected) // a draft bundle: its files are not published
+		}
 	case old.anchors != ne.anchors:
 		for _, k := range g.fileKeys(p) {
 			for _, s := range g.refs[k] {
@@ -224,12 +227,14 @@ func (g *Graph) reroute(p string, pl permalink, affected map[string]struct{}) {
 	}
 	if (old == "") != (pl.route == "") {
 		// A page became a draft, or no longer is: the links naming its
-		// file (a Hugo ref, its path as a URL) resolve differently.
+		// file (a Hugo ref, its path as a URL) resolve differently, and
+		// those naming its bundle's files.
 		for _, k := range append(g.fileKeys(p), ".", anyRoute) {
 			for _, s := range g.refs[k] {
 				affected[g.notes[s].path] = struct{}{}
 			}
 		}
+		g.bundleReferrers(p, affected)
 	}
 	for _, r := range []string{old, pl.route} {
 		if r == "" {
@@ -340,6 +345,8 @@ func (g *Graph) Remove(p string) []string {
 	g.rename(p, g.notes[id], entry{}, affected)
 	if g.notes[id].route != "" {
 		g.reroute(p, permalink{}, affected)
+	} else if g.notes[id].note {
+		g.bundleReferrers(p, affected) // a draft bundle's files come back
 	}
 	g.redirect(p, g.notes[id].redirects, "", affected)
 	g.notes[id] = entry{}
@@ -350,6 +357,23 @@ func (g *Graph) Remove(p string) []string {
 	g.fileReferrers(p, affected)
 	g.folderReferrers(g.idx.newDirs(p), affected)
 	return sortedKeys(affected)
+}
+
+// bundleReferrers adds to affected, when p is a Hugo site's draft
+// index.md coming, going or becoming one (or no longer), the documents
+// with a link that may name a file of its bundle, which Hugo publishes
+// only with a page that is no draft. Drafts are rare: the files are
+// found by a pass over the index. Callers hold mu.
+func (g *Graph) bundleReferrers(p string, affected map[string]struct{}) {
+	if g.idx.hugo() == nil || !strings.EqualFold(path.Base(p), "index.md") {
+		return
+	}
+	dir := path.Dir(p) + "/"
+	for f := range g.idx.exact {
+		if strings.HasPrefix(f, dir) && !hasMDExt(f) {
+			g.fileReferrers(f, affected)
+		}
+	}
 }
 
 // fileReferrers adds to affected the documents with a link that may name

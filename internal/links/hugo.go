@@ -153,6 +153,25 @@ func (s *Site) generated(u string) bool {
 	return false
 }
 
+// draftBundle returns the index.md of the leaf bundle the file p (not a
+// page) belongs to when that page is a draft, whose files Hugo does not
+// publish either; "".
+func (x *Index) draftBundle(p string) string {
+	s := x.hugo()
+	if s == nil || hasMDExt(p) {
+		return ""
+	}
+	for d := path.Dir(p); d != "." && d != s.Content; d = path.Dir(d) {
+		if hit, ok := x.lookupPath(path.Join(d, "index.md"), false); ok {
+			if x.routeOf[hit] == "" && s.isPage(hit) {
+				return hit
+			}
+			return "" // the innermost bundle's
+		}
+	}
+	return ""
+}
+
 // isPage reports whether the file p is among the site's pages (a draft
 // too: Site.route gives it no URL).
 func (s *Site) isPage(p string) bool { _, ok := s.locate(p); return ok }

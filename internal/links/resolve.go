@@ -692,6 +692,9 @@ func (x *Index) resolveSite(src, t string) Resolution {
 		return Resolution{Path: minPath(ps)} // a page's URL
 	}
 	if hit, ok := x.lookupPath(at, false); ok {
+		if b := x.draftBundle(hit); b != "" {
+			return Resolution{URL: "/" + u, Draft: b} // a draft bundle's file: not published
+		}
 		return Resolution{Path: hit} // a file by its path: a bundle's, or a page's .md
 	}
 	url := "/" + u
