@@ -155,7 +155,7 @@ func (s *Site) generated(u string) bool {
 
 // draftBundle returns the index.md of the leaf bundle the file p (not a
 // page) belongs to when that page is a draft, whose files Hugo does not
-// publish either; "".
+// publish either; "" when p is in no bundle, or in one that is no draft.
 func (x *Index) draftBundle(p string) string {
 	s := x.hugo()
 	if s == nil || hasMDExt(p) {
