@@ -42,15 +42,21 @@ func TestReactorRequestsStartFromImage(t *testing.T) {
 // output does not load, and says why; the runtime stays usable for
 // another try (the handshake of a command module behaves the same).
 func TestReactorInitFaults(t *testing.T) {
-	for _, tc := range []struct{ name, want string }{
-		{"initspin", "deadline"},
-		{"initprint", `_initialize wrote to standard output, which belongs to the protocol: "hello from init\n"`},
-		{"initpanic", "init failed"},
+	for _, tc := range []struct {
+		name, want string
+		// limit bounds Start and the call after it: short where the
+		// deadline is the failure, generous where it is not (compiling
+		// the module under -race on a busy machine took more than 2 s).
+		limit time.Duration
+	}{
+		{"initspin", "deadline", 2 * time.Second},
+		{"initprint", `_initialize wrote to standard output, which belongs to the protocol: "hello from init\n"`, 60 * time.Second},
+		{"initpanic", "init failed", 60 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newNamedRuntime(t, tc.name, modules["hostile-reactor"], 0, 1, 0)
 			start := time.Now()
-			err := r.Start(within(t, 2*time.Second))
+			err := r.Start(within(t, tc.limit))
 			if err == nil || !strings.Contains(err.Error(), "handshake: _initialize") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v; want the initialization's failure: %s", err, tc.want)
 			}
@@ -58,7 +64,7 @@ func TestReactorInitFaults(t *testing.T) {
 			if st, _ := r.State(); st != "idle" {
 				t.Fatalf("state %q", st)
 			}
-			if _, err := call(within(t, 2*time.Second), r, "noop", nil, ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := call(within(t, tc.limit), r, "noop", nil, ""); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("a call: %v", err)
 			}
 		})
