@@ -109,7 +109,7 @@ func (g *Graph) UpdateDocument(p string, hash uint64, doc *Document) []string {
 		doc = mkdocsHeadings(doc)
 	}
 	switch o := &g.idx.opts; {
-	case o.SiteDir != "" && !strings.HasPrefix(p, o.SiteDir+"/"):
+	case !inFolder(o.SiteDir, p):
 		// Beside a site in a folder of the root: a README GitHub shows.
 	case o.Docusaurus != nil:
 		doc = docusaurusHeadings(doc)

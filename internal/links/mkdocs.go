@@ -53,28 +53,6 @@ func ReadMkDocsSite(stat func(name string) (fs.FileInfo, error), read func(name 
 	return m
 }
 
-// built returns r, a file link's resolution from the document src, as a
-// site's build reads it when it looks for the link's file in folder only
-// ("" or "." for the root): from a document in that folder, a file outside
-// it is none (Unbuilt).
-func built(folder, src string, r Resolution) Resolution {
-	if !inFolder(folder, src) {
-		return r
-	}
-	switch {
-	case r.Path != "" && !r.Self && !inFolder(folder, r.Path):
-		return Resolution{Unbuilt: r.Path, BuiltFrom: folder}
-	case r.Path == "" && len(r.Probe) > 0 && !inFolder(folder, r.Probe[0]):
-		return Resolution{Unbuilt: r.Probe[0], BuiltFrom: folder}
-	}
-	return r
-}
-
-// inFolder reports whether p is in the folder ("" or "." for the root).
-func inFolder(folder, p string) bool {
-	return folder == "" || folder == "." || strings.HasPrefix(p, folder+"/")
-}
-
 // IsMkDocsSite reports whether a folder is the top of an MkDocs site, stat
 // answering for the names in it: it holds mkdocs.yml (or mkdocs.yaml).
 func IsMkDocsSite(stat func(name string) (fs.FileInfo, error)) bool {

@@ -1,6 +1,7 @@
 package links
 
 import (
+	"cmp"
 	"io/fs"
 	"maps"
 	"path"
@@ -706,10 +707,21 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	if ps := x.redirects[x.hugoAliasFile(u)]; len(ps) > 0 {
 		return Resolution{Path: minPath(ps), URL: url, Redirect: true}
 	}
+	// The page the URL names by its file's path: a draft (its section or
+	// bundle is not built either), or one served at another URL.
+	var draft, elsewhere string
 	for _, p := range hugoPageFiles(at) {
-		if hit, ok := x.lookupPath(p, false); ok && x.routeOf[hit] == "" && s.isPage(hit) {
-			return Resolution{URL: url, Draft: hit} // a draft: its section or bundle is not built either
+		if hit, ok := x.lookupPath(p, false); ok {
+			switch {
+			case x.routeOf[hit] != "":
+				elsewhere = cmp.Or(elsewhere, hit)
+			case s.isPage(hit):
+				draft = cmp.Or(draft, hit)
+			}
 		}
+	}
+	if draft != "" {
+		return Resolution{URL: url, Draft: draft}
 	}
 	if s.UglyURLs {
 		// A section's page is its URL with ".html", a folder's URL
@@ -723,10 +735,8 @@ func (x *Index) resolveSite(src, t string) Resolution {
 	} else if u == "." || x.isDir(at) || x.siteDirs[x.foldUnlessCase(u)] > 0 { // a section is served without an _index.md too
 		return Resolution{Dir: true}
 	}
-	for _, p := range hugoPageFiles(at) {
-		if hit, ok := x.lookupPath(p, false); ok && x.routeOf[hit] != "" {
-			return Resolution{URL: url, Elsewhere: hit} // a page at another URL
-		}
+	if elsewhere != "" {
+		return Resolution{URL: url, Elsewhere: elsewhere} // a page at another URL
 	}
 	r := Resolution{URL: url}
 	switch {
@@ -991,8 +1001,28 @@ func joinClean(dir, rel string) (string, bool) {
 	return p, true
 }
 
-// isExternal reports whether a Markdown destination is a URL (it has a
-// scheme such as https: or mailto:, or starts with //).
+// built returns r, a file link's resolution from the document src, as a
+// site's build reads it when it looks for the link's file in folder only
+// ("" or "." for the root): from a document in that folder, a file outside
+// it is none (Unbuilt).
+func built(folder, src string, r Resolution) Resolution {
+	if !inFolder(folder, src) {
+		return r
+	}
+	switch {
+	case r.Path != "" && !r.Self && !inFolder(folder, r.Path):
+		return Resolution{Unbuilt: r.Path, BuiltFrom: folder}
+	case r.Path == "" && len(r.Probe) > 0 && !inFolder(folder, r.Probe[0]):
+		return Resolution{Unbuilt: r.Probe[0], BuiltFrom: folder}
+	}
+	return r
+}
+
+// inFolder reports whether p is in the folder ("" or "." for the root).
+func inFolder(folder, p string) bool {
+	return folder == "" || folder == "." || strings.HasPrefix(p, folder+"/")
+}
+
 // isTemplate reports whether a link target holds a template expression
 // that something fills in before the page is read: Jekyll's Liquid
 // ("{{site.baseurl}}/about", "{% link ... %}"), Hugo's shortcodes, an
@@ -1001,6 +1031,8 @@ func isTemplate(t string) bool {
 	return strings.Contains(t, "{{") || strings.Contains(t, "{%") || strings.Contains(t, "<%")
 }
 
+// isExternal reports whether a Markdown destination is a URL (it has a
+// scheme such as https: or mailto:, or starts with //).
 func isExternal(t string) bool {
 	if strings.HasPrefix(t, "//") {
 		return true

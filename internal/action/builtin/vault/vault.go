@@ -185,8 +185,7 @@ func (vs *vaults) nested(opts *links.Options, d action.Docs, only string) {
 	if dir == "" {
 		return
 	}
-	stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
-	read := func(name string) ([]byte, error) { return d.ReadFile(path.Join(dir, name)) }
+	stat, read := folderFS(d, dir)
 	kind := siteKind(stat)
 	if only != "" && kind != only {
 		return
@@ -210,6 +209,13 @@ func (vs *vaults) nested(opts *links.Options, d action.Docs, only string) {
 		opts.VitePress = &links.VitePress{SrcDir: path.Join(dir, src)}
 	}
 	opts.SiteDir = dir
+}
+
+// folderFS returns a stat and a read that answer for names in the folder
+// dir of d's root, as the links package asks what a folder is.
+func folderFS(d action.Docs, dir string) (stat func(string) (fs.FileInfo, error), read func(string) ([]byte, error)) {
+	return func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) },
+		func(name string) ([]byte, error) { return d.ReadFile(path.Join(dir, name)) }
 }
 
 // siteKind returns the markdown_links value that reads the site at the
@@ -243,8 +249,7 @@ func nestedSite(d action.Docs) string {
 			continue
 		}
 		last = dir
-		stat := func(name string) (fs.FileInfo, error) { return d.Stat(path.Join(dir, name)) }
-		if siteKind(stat) == "" {
+		if stat, _ := folderFS(d, dir); siteKind(stat) == "" {
 			continue
 		}
 		if found != "" {
