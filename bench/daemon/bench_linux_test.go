@@ -169,7 +169,10 @@ func testBurst(t *testing.T, start func(*bench, string) (*daemonTarget, error)) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 || res.drain <= 0 {
+	// The drain is a measurement, not a verdict: the target may rewrite the
+	// last file before the saver's own call returns and stamps lastSave, so
+	// it can come out a few microseconds below zero.
+	if res.missed != 0 || res.double != 0 || res.writtenCnt != 30 {
 		t.Errorf("burst = %+v, want 30 rewrites, none missed or doubled", res)
 	}
 	return res

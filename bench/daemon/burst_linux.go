@@ -16,7 +16,7 @@ const lateWindow = 2 * time.Second
 
 // burstResult is one burst.
 type burstResult struct {
-	drain      time.Duration // last save → last rewrite
+	drain      time.Duration // last save → last rewrite (can be a few µs below 0: the rewrite may land before the save call returns)
 	saving     time.Duration // first save → last save
 	total      time.Duration // first save → last rewrite
 	missed     int
