@@ -351,6 +351,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 			// the system now rather than over the next minutes.
 			d.releaseMemory()
 			d.checkMemory(true)
+		} else {
+			d.releaseImage()
 		}
 		d.ready.Store(true)
 		g.Go(func() error { return d.feedCatchUp(gctx) })

@@ -6,6 +6,7 @@ import (
 	rtmetrics "runtime/metrics"
 	"sync"
 
+	"github.com/scribe-md/scribe/internal/imagepages"
 	"github.com/scribe-md/scribe/internal/journal"
 )
 
@@ -45,15 +46,27 @@ func memoryHeld() uint64 {
 }
 
 // releaseMemory gives back what the daemon holds and does not need once a
-// backlog is done: the runtime's free heap, and the journal's pages that its
-// lookups and commits mapped (file cache, counted in the RSS while mapped).
+// backlog is done: the runtime's free heap, the binary's pages that the
+// start or the backlog touched, and the journal's pages that its lookups and
+// commits mapped (the last two file cache, counted in the RSS while mapped).
 func (d *Daemon) releaseMemory() {
 	debug.FreeOSMemory()
+	d.releaseImage()
 	if d.journal == nil {
 		return
 	}
 	if err := d.journal.ReleaseMemory(); err != nil && !errors.Is(err, journal.ErrClosed) {
 		d.log.Warn("release the journal's mapped pages", "err", err)
+	}
+}
+
+// releaseImage drops the binary's pages from the resident set (package
+// imagepages). At ready it runs even with a backlog queued: most of what
+// the start touched (every package's init) never runs again, and the code
+// the backlog runs is mapped again as it runs.
+func (d *Daemon) releaseImage() {
+	if _, err := imagepages.Release(); err != nil {
+		d.log.Warn("release the binary's pages", "err", err)
 	}
 }
 

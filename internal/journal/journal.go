@@ -106,6 +106,19 @@ type Journal struct {
 	now func() time.Time // clock for new entries; replaced in tests
 }
 
+// initialMmapSize is the address space the journal maps when it opens. bbolt
+// maps its file and, as the file grows, maps it again at twice the size;
+// each time it first copies every node the write in progress holds out of
+// the old mapping (8.5 MB of allocations in a burst of 2,000 writes on a new
+// journal, which grew to 4 MB through seven such remaps). Mapping 32 MiB
+// from the start costs address space only: pages count in the resident set
+// once read. With a mapping past 16 MiB bbolt grows the file 16 MiB at a
+// time (a truncate and an fsync each) instead of to each doubled mapping,
+// so a new journal's file is 16 MiB long from its first write; it is
+// sparse, and holds on disk only the pages written (2.6 MiB after those
+// 2,000 writes).
+const initialMmapSize = 32 << 20
+
 // Open opens (creating it and its directory if needed) the journal at path
 // for reading and writing, with retention r for Prune. If another process has
 // it open, Open gives up after a second with ErrLocked.
@@ -120,7 +133,7 @@ func Open(path string, r Retention) (*Journal, error) {
 	// the benchmarks), and writing their list made each commit 0.8 ms of
 	// CPU and 44 more pages to flush; without it a commit took 30–47 µs.
 	// Close writes the list once for the next open.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true, InitialMmapSize: initialMmapSize})
 	if err != nil {
 		return nil, openError(path, err)
 	}

@@ -1,0 +1,150 @@
+package imagepages
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+const sample = `00400000-01a00000 r-xp 00000000 fe:00 4242                       /usr/bin/scribe
+Size:              22528 kB
+Rss:               15104 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me dw sd
+01a00000-02e00000 r--p 01600000 fe:00 4242                       /usr/bin/scribe
+Rss:                9600 kB
+Anonymous:             0 kB
+02e00000-02e40000 r--p 02a00000 fe:00 4242                       /usr/bin/scribe
+Rss:                 256 kB
+Anonymous:            64 kB
+02e40000-02f00000 rw-p 02a40000 fe:00 4242                       /usr/bin/scribe
+Rss:                 768 kB
+Anonymous:           512 kB
+7f0000000000-7f0000200000 r-xp 00000000 fe:00 77                 /usr/lib/x86_64-linux-gnu/libc.so.6
+Rss:                1024 kB
+Anonymous:             0 kB
+7f0000200000-7f0000300000 r--p 00000000 00:2a 4242               /usr/bin/scribe
+Rss:                1024 kB
+Anonymous:             0 kB
+7f0000400000-7f0000500000 r--p 00000000 00:2b 99                 /opt/my tools/scribe (deleted)
+Rss:                 512 kB
+Anonymous:             0 kB
+7f0000300000-7f0000400000 rw-p 00000000 00:00 0 
+Rss:                1024 kB
+Anonymous:          1024 kB
+7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                  [stack]
+Rss:                  16 kB
+Anonymous:            16 kB
+`
+
+func TestParseSmaps(t *testing.T) {
+	maps, err := parseSmaps(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(maps) != 9 {
+		t.Fatalf("%d mappings, want 9: %+v", len(maps), maps)
+	}
+	dev := unix.Mkdev(0xfe, 0)
+	var got []bool
+	for _, m := range maps {
+		got = append(got, m.releasable("/usr/bin/scribe", dev, 4242))
+	}
+	// The code and the read-only data are released, also where the
+	// mapping names another device (an overlay); a read-only segment with
+	// copy-on-write pages (relocated at load), the data, another file's
+	// code, a file of another name and device, and anonymous memory are
+	// not.
+	want := []bool{true, true, false, false, false, true, false, false, false}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("mapping %d (%s, inode %d, anonymous %d): releasable %v, want %v", i, maps[i].perms, maps[i].inode, maps[i].anon, got[i], want[i])
+		}
+	}
+	if m := maps[0]; m.start != 0x400000 || m.end != 0x1a00000 || m.rss != 15104<<10 || m.inode != 4242 || m.dev != dev || m.path != "/usr/bin/scribe" {
+		t.Errorf("first mapping read as %+v", m)
+	}
+	if m := maps[6]; m.path != "/opt/my tools/scribe (deleted)" || m.rss != 512<<10 {
+		t.Errorf("a path with a space read as %+v", m)
+	}
+	if m := maps[7]; m.path != "" || m.inode != 0 {
+		t.Errorf("an anonymous mapping read as %+v", m)
+	}
+}
+
+func TestParseSmapsErrors(t *testing.T) {
+	for _, in := range []string{
+		"Rss: 4 kB\n",
+		"00400000-01a00000 r-xp 00000000 fe:00 4242 /bin/x\nRss: many kB\n",
+		"00400000-01a00000 r-xp 00000000 fe:00 4242 /bin/x\nRss: 4 MB\n",
+		"zz-01a00000 r-xp 00000000 fe:00 4242 /bin/x\n",
+		"01a00000-00400000 r-xp 00000000 fe:00 4242 /bin/x\n",
+		"00400000-01a00000 r-xp 00000000\n",
+	} {
+		if _, err := parseSmaps(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "line ") {
+			t.Errorf("parseSmaps(%q) = %v, want an error naming the line", in, err)
+		}
+	}
+}
+
+// exeResident reads how much of the test binary is resident.
+func exeResident(t *testing.T) int64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/exe", &st); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	maps, err := parseSmaps(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, m := range maps {
+		if m.releasable(exe, uint64(st.Dev), st.Ino) {
+			n += m.rss
+		}
+	}
+	return n
+}
+
+func TestRelease(t *testing.T) {
+	before := exeResident(t)
+	if before == 0 {
+		t.Fatal("no page of the test binary is resident")
+	}
+	n, err := Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := exeResident(t)
+	t.Logf("resident before %d KiB, released %d KiB, resident after %d KiB", before>>10, n>>10, after>>10)
+	if n <= 0 || after >= before {
+		t.Errorf("released %d bytes; resident %d bytes before, %d after", n, before, after)
+	}
+	// The code and data released are the file's: the program goes on.
+	if got := strings.Repeat(sample[:8], 2); got != "0040000000400000" {
+		t.Errorf("read-only data after the release: %q", got)
+	}
+	if _, err := Release(); err != nil {
+		t.Errorf("a second release: %v", err)
+	}
+}
+
+func BenchmarkRelease(b *testing.B) {
+	for b.Loop() {
+		if _, err := Release(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
