@@ -17,7 +17,7 @@
 //
 //	n, err := imagepages.Release() // once idle: after start-up, after a backlog
 //
-// Outside Linux, Release does nothing.
+// Outside Linux, and without /proc, Release does nothing.
 //
 // # Concurrency
 //
