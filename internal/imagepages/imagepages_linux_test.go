@@ -1,6 +1,7 @@
 package imagepages
 
 import (
+	"crypto/sha256"
 	"os"
 	"strings"
 	"testing"
@@ -119,6 +120,7 @@ func exeResident(t *testing.T) int64 {
 }
 
 func TestRelease(t *testing.T) {
+	sum := sha256.Sum256([]byte(sample)) // a constant: read-only data
 	before := exeResident(t)
 	if before == 0 {
 		t.Fatal("no page of the test binary is resident")
@@ -132,9 +134,10 @@ func TestRelease(t *testing.T) {
 	if n <= 0 || after >= before {
 		t.Errorf("released %d bytes; resident %d bytes before, %d after", n, before, after)
 	}
-	// The code and data released are the file's: the program goes on.
-	if got := strings.Repeat(sample[:8], 2); got != "0040000000400000" {
-		t.Errorf("read-only data after the release: %q", got)
+	// The code and data released are the file's: the program goes on, and
+	// reads the same constants.
+	if sha256.Sum256([]byte(sample)) != sum {
+		t.Error("a constant reads otherwise after the release")
 	}
 	if _, err := Release(); err != nil {
 		t.Errorf("a second release: %v", err)
