@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,37 +19,47 @@ import (
 // and returns how many bytes of them were resident. Without /proc (a
 // sandbox that does not mount it) it releases nothing and says nothing.
 func Release() (int64, error) {
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/exe", &st); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, fmt.Errorf("release the executable's pages: %w", err)
-	}
-	exe, err := os.Readlink("/proc/self/exe")
+	maps, err := releasable()
 	if err != nil {
 		return 0, fmt.Errorf("release the executable's pages: %w", err)
-	}
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return 0, fmt.Errorf("release the executable's pages: %w", err)
-	}
-	defer f.Close()
-	maps, err := parseSmaps(f)
-	if err != nil {
-		return 0, fmt.Errorf("release the executable's pages: read %s: %w", f.Name(), err)
 	}
 	var released int64
 	for _, m := range maps {
-		if !m.releasable(exe, uint64(st.Dev), st.Ino) {
-			continue
-		}
 		if _, _, e := unix.Syscall(unix.SYS_MADVISE, m.start, m.end-m.start, unix.MADV_DONTNEED); e != 0 {
 			return released, fmt.Errorf("release the executable's pages: madvise %x-%x: %w", m.start, m.end, e)
 		}
 		released += m.rss
 	}
 	return released, nil
+}
+
+// releasable returns the mappings of this process that Release releases:
+// those of its executable that m.releasable accepts. Without /proc it
+// returns none.
+func releasable() ([]mapping, error) {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/exe", &st); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	maps, err := parseSmaps(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", f.Name(), err)
+	}
+	return slices.DeleteFunc(maps, func(m mapping) bool {
+		return !m.releasable(exe, uint64(st.Dev), st.Ino)
+	}), nil
 }
 
 // mapping is one entry of /proc/self/smaps.
