@@ -19,7 +19,7 @@ import (
 // and returns how many bytes of them were resident. Without /proc (a
 // sandbox that does not mount it) it releases nothing and says nothing.
 func Release() (int64, error) {
-	maps, err := releasable()
+	maps, err := exeMappings()
 	if err != nil {
 		return 0, fmt.Errorf("release the executable's pages: %w", err)
 	}
@@ -33,10 +33,10 @@ func Release() (int64, error) {
 	return released, nil
 }
 
-// releasable returns the mappings of this process that Release releases:
+// exeMappings returns the mappings of this process that Release releases:
 // those of its executable that m.releasable accepts. Without /proc it
 // returns none.
-func releasable() ([]mapping, error) {
+func exeMappings() ([]mapping, error) {
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &st); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -92,7 +92,7 @@ func TestParseSmapsErrors(t *testing.T) {
 // exeResident reads how much of the test binary Release would release.
 func exeResident(t *testing.T) int64 {
 	t.Helper()
-	maps, err := releasable()
+	maps, err := exeMappings()
 	if err != nil {
 		t.Fatal(err)
 	}
