@@ -236,6 +236,15 @@ type Targets interface {
 	Targets() []string
 }
 
+// OneShot is implemented by a Docs that says whether it serves a one-shot
+// run (scribe run, scribe check): its documents are taken as they are when
+// the run reads them, so an action may keep what it learned of a document
+// (a Stat, a parse) for the whole run instead of looking again after a
+// while, as it must for a daemon, whose files change under it.
+type OneShot interface {
+	OneShot() bool
+}
+
 // Writer changes files other than the one being processed, safely (atomic,
 // confined to the root). Paths are relative to the root of the input file.
 type Writer interface {

@@ -72,6 +72,15 @@ func init() {
 				return action.Output{}, errors.New("deliberate failure")
 			}), nil
 		}})
+	// test.oneshot reports whether its Docs serves a one-shot run.
+	action.Register(action.Spec{Name: "test.oneshot",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(_ context.Context, in action.Input) (action.Output, error) {
+				o, ok := in.Host.Docs.(action.OneShot)
+				msg := fmt.Sprintf("one-shot %v", ok && o.OneShot())
+				return action.Output{Findings: []action.Finding{{Severity: action.SeverityInfo, Message: msg}}}, nil
+			}), nil
+		}})
 	// test.finding reports one warning with the given message.
 	action.Register(action.Spec{Name: "test.finding", Schema: `{"type":"string"}`,
 		New: func(p any, _ action.Build) (action.Action, error) {
@@ -243,6 +252,24 @@ func TestStuckActionIsAbandoned(t *testing.T) {
 	}
 	if got := read(t, root, "n.md"); got != "start\n" {
 		t.Fatalf("file changed after an abandoned action: %q", got)
+	}
+}
+
+// A one-shot run's Docs says so to the actions (action.OneShot), while it
+// runs only; a file processed as the daemon does is not in one.
+func TestDocsOneShot(t *testing.T) {
+	set := rules(t, config.Rule{ID: "r", Actions: []config.ActionRef{act("test.oneshot", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "n\n"})
+	e := engine.New(set, engine.Options{DryRun: true})
+	if r := result(run(t, e, root), "n.md"); len(r.Findings) != 1 || r.Findings[0].Message != "one-shot true" {
+		t.Fatalf("in a run: findings %+v", r.Findings)
+	}
+	if root.Docs.OneShot() {
+		t.Error("Docs still says one-shot after the run")
+	}
+	r := e.Process(context.Background(), root, "n.md", nil)
+	if len(r.Findings) != 1 || r.Findings[0].Message != "one-shot false" {
+		t.Fatalf("processed alone: findings %+v", r.Findings)
 	}
 }
 

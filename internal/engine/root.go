@@ -129,6 +129,8 @@ type Docs struct {
 	added   map[string]struct{}          // since paths was built
 	removed map[string]struct{}          // since paths was built
 	extra   []string                     // sorted: excluded from processing, still there
+
+	oneShot atomic.Bool // Engine.Run is running on this root (action.OneShot)
 }
 
 // Set replaces the document list (sorted copy).
@@ -323,6 +325,12 @@ func (i snapshotInfo) Sys() any           { return nil }
 func (d *Docs) Dialect() markdown.Dialect { return d.root.Dialect }
 
 var _ action.Dialecter = (*Docs)(nil)
+
+// OneShot says whether a one-shot run (Engine.Run) is using d
+// (action.OneShot).
+func (d *Docs) OneShot() bool { return d.oneShot.Load() }
+
+var _ action.OneShot = (*Docs)(nil)
 
 // Stat returns a document's file info without following a final symlink.
 // safefile.Lstat opens the parent directory with one openat2 where os.Root

@@ -122,6 +122,8 @@ func (e *Engine) Run(ctx context.Context, targets []Target, progress Progress) (
 	for _, t := range targets {
 		if !seen[t.Root] {
 			seen[t.Root] = true
+			t.Root.Docs.oneShot.Store(true)
+			defer t.Root.Docs.oneShot.Store(false)
 			if !e.opts.DryRun {
 				// A crash mid-write can leave a temp file beside its target
 				// (see Root.CleanTemps). A check writes nothing, so it
