@@ -78,7 +78,8 @@ func (d *Daemon) catchUp(ctx context.Context) error {
 // feedCatchUp queues what catchUp counted, keeping at most a window of bulk
 // events waiting (Options.CatchUpWindow, publishes in flight included): the
 // comparison runs again, so a file processed meanwhile (an edit, which goes
-// first) is not queued again.
+// first) is not queued again. A root where catchUp counted nothing is left
+// alone: what changed since, the watcher reports.
 func (d *Daemon) feedCatchUp(ctx context.Context) error {
 	window := d.opts.CatchUpWindow
 	if window <= 0 {
@@ -99,6 +100,9 @@ func (d *Daemon) feedCatchUp(ctx context.Context) error {
 		stamp  safefile.Stamp
 	}
 	for _, rs := range d.roots {
+		if rs.catchup.Load() == 0 {
+			continue // a warm start with nothing changed: no second pass
+		}
 		g, gctx := errgroup.WithContext(ctx)
 		// A fixed set of publishers rather than a goroutine per file: each
 		// keeps the stack its first publish grew.
