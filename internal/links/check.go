@@ -275,6 +275,15 @@ func (g *Graph) suggest(p *Problem) {
 		if best == "" {
 			return
 		}
+		if !l.Kind.IsWiki() {
+			// Of the files that share the name (README.md), the one
+			// nearest the folder the link meant, not the first in order.
+			dir := path.Dir(p.Source)
+			if len(p.Probe) > 0 {
+				dir = path.Dir(p.Probe[0])
+			}
+			best = nearest(g.idx.names[g.idx.nameKey(best)], dir)
+		}
 		text := g.targetText(p.Source, l, best)
 		if text == "" {
 			return
@@ -367,6 +376,47 @@ func (g *Graph) closestName(want string) string {
 	g.sug[want] = best
 	g.sugMu.Unlock()
 	return best
+}
+
+// nearest returns the path of ps whose folder has the most leading folders
+// in common with dir, then the one with the fewest folders, then the first
+// in order.
+func nearest(ps []string, dir string) string {
+	best, bestCommon, bestDepth := "", -1, 0
+	for _, p := range ps {
+		c, d := commonFolders(path.Dir(p), dir), strings.Count(p, "/")
+		if c > bestCommon || c == bestCommon && (d < bestDepth || d == bestDepth && p < best) {
+			best, bestCommon, bestDepth = p, c, d
+		}
+	}
+	return best
+}
+
+// commonFolders counts the leading folders that the folders a and b share
+// ("." is the root: none).
+func commonFolders(a, b string) int {
+	if a == "." || b == "." {
+		return 0
+	}
+	n := 0
+	for {
+		i, j := strings.IndexByte(a, '/'), strings.IndexByte(b, '/')
+		ha, hb := a, b
+		if i >= 0 {
+			ha = a[:i]
+		}
+		if j >= 0 {
+			hb = b[:j]
+		}
+		if ha != hb {
+			return n
+		}
+		n++
+		if i < 0 || j < 0 {
+			return n
+		}
+		a, b = a[i+1:], b[j+1:]
+	}
 }
 
 // targetText is how link l of src would name target: for wiki links the

@@ -498,3 +498,39 @@ func TestCheckTemplateTargets(t *testing.T) {
 		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestSuggestNearestOfAName: a broken Markdown link to a name many files
+// share (README.md) is pointed at the one nearest the folder it meant, not
+// at the first in order (which, in a tree of Go modules, was another
+// project's README).
+func TestSuggestNearestOfAName(t *testing.T) {
+	src := "[a](sdk/metric/x/README.md) [b](../README.md#usage) [c](sdk/READM.md)"
+	g := vault(t, Options{}, map[string]string{
+		"github.com/chromedp/README.md":          "# Usage\n",
+		"go.opentelemetry.io/otel/README.md":     "# Usage\n",
+		"go.opentelemetry.io/otel/sdk/README.md": "# SDK\n",
+		"go.opentelemetry.io/otel/CHANGELOG.md":  src,
+	})
+	got := problems(g, "go.opentelemetry.io/otel/CHANGELOG.md", src)
+	want := `1:1 missing-target broken link [a](sdk/metric/x/README.md): "go.opentelemetry.io/otel/sdk/metric/x/README.md" does not exist => [a](sdk/README.md)
+1:29 missing-target broken link [b](../README.md#usage): "go.opentelemetry.io/README.md" does not exist => [b](README.md#usage)
+1:53 missing-target broken link [c](sdk/READM.md): "go.opentelemetry.io/otel/sdk/READM.md" does not exist => [c](sdk/README.md)
+`
+	if got != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestCommonFolders(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{".", "a", 0}, {"a", ".", 0}, {"a", "a", 1}, {"a/b", "a/c", 1},
+		{"a/b/c", "a/b", 2}, {"ab", "a", 0}, {"a/b", "ab/b", 0},
+	} {
+		if got := commonFolders(c.a, c.b); got != c.want {
+			t.Errorf("commonFolders(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

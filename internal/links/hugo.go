@@ -504,13 +504,15 @@ func hugoRefFragment(l Link) Link {
 }
 
 // resolveHugoRef resolves a Hugo ref or relref shortcode of the document
-// src as Hugo 0.111 looks its path up (its page finder): the linking page
+// src as Hugo looks its path up (its page finder): the linking page
 // itself for a fragment alone; a path from the content folder when it
 // starts with '/'; else first from the linking page's folder (a bundle's
-// own), then from the content folder, then, without a '/', a page by its
-// file name anywhere when only one has it. ".md" may be left out; a
-// section's _index.md and a bundle's index.md answer for their folder.
-// Hugo's build fails on a ref that names nothing, or several pages.
+// own), then from the content folder; then, for a name alone or right
+// under the content folder ("install", "/install.md"), the page of that
+// name anywhere when only one has it (hugoRefName, hugoPagesNamed). ".md"
+// may be left out; a section's _index.md and a bundle's index.md answer
+// for their folder. Hugo's build fails on a ref that names nothing, or
+// several pages.
 func (x *Index) resolveHugoRef(src, ref string) Resolution {
 	s := x.opts.Site
 	if ref == "" {
@@ -541,19 +543,69 @@ func (x *Index) resolveHugoRef(src, ref string) Resolution {
 			}
 		}
 	}
-	if !strings.Contains(ref, "/") {
-		var pages []string
-		for _, p := range x.names[NameKey(ref)] {
-			if pl, ok := s.locate(p); ok && pl.lang == loc.lang && x.routeOf[p] != "" && strings.EqualFold(path.Base(trimMDExt(p)), trimMDExt(ref)) {
-				pages = append(pages, p) // a page of its language by its file's name
-			}
-		}
-		if len(pages) > 0 {
-			slices.Sort(pages)
+	if name, ok := hugoRefName(ref); ok {
+		if pages := x.hugoPagesNamed(name, loc.lang); len(pages) > 0 {
 			return Resolution{Path: minPath(pages), Candidates: pages}
 		}
 	}
 	return Resolution{URL: ref, Ref: true}
+}
+
+// hugoRefName returns the name Hugo's page finder looks a ref up by once
+// its path found no page: a name alone, or right under the content folder
+// ("install", "install.md", "/install.md", "/docs/"); false for a longer
+// path or one from the linking page ("./x.md").
+func hugoRefName(ref string) (string, bool) {
+	r := strings.TrimSuffix(ref, "/")
+	if strings.HasPrefix(r, ".") {
+		return "", false
+	}
+	switch strings.Count(r, "/") {
+	case 0:
+	case 1:
+		if r[0] != '/' {
+			return "", false
+		}
+		r = r[1:]
+	default:
+		return "", false
+	}
+	r = trimMDExt(r)
+	return r, r != ""
+}
+
+// hugoPagesNamed returns the pages of the language lang that Hugo knows by
+// name, in order: those whose file is name.md (or name.<lang>.md), and the
+// sections and bundles whose folder is name.
+func (x *Index) hugoPagesNamed(name, lang string) []string {
+	keys := []string{name, "_index", "index"}
+	if lang != "" {
+		keys = append(keys, name+"."+lang, "_index."+lang, "index."+lang)
+	}
+	var pages []string
+	for _, k := range keys {
+		for _, p := range x.names[NameKey(k)] {
+			if pl, ok := x.opts.Site.locate(p); ok && pl.lang == lang && x.routeOf[p] != "" && strings.EqualFold(hugoName(pl.rel), name) {
+				pages = append(pages, p)
+			}
+		}
+	}
+	slices.Sort(pages)
+	return slices.Compact(pages)
+}
+
+// hugoName is the name Hugo's page finder knows the page at rel (its path
+// under the content folder) by: a section's or a bundle's folder, else the
+// file's name without ".md"; "" for the home page.
+func hugoName(rel string) string {
+	switch strings.ToLower(path.Base(rel)) {
+	case "_index.md", "index.md":
+		if d := path.Dir(rel); d != "." {
+			return path.Base(d)
+		}
+		return ""
+	}
+	return trimMDExt(path.Base(rel))
 }
 
 // RewriteHugoRef returns the ways t, a Hugo ref or relref shortcode, may

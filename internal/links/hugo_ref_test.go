@@ -1,6 +1,7 @@
 package links
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -83,5 +84,67 @@ func TestCheckHugoRef(t *testing.T) {
 	probs := g.Check("content/docs/links.md", Parse([]byte(`[f]({{% relref "unique-name" %}})`+"\n")), nil)
 	if len(probs) != 1 || probs[0].Kind != Ambiguous || probs[0].Suggestion != "" {
 		t.Errorf("an ambiguous name: %+v", probs)
+	}
+}
+
+// TestCheckHugoRefByName: a ref to a name right under the content folder
+// ("/history.md") finds the page of that name anywhere, as Hugo does when
+// the path names nothing; so does a section's or a bundle's folder name.
+// The shapes are those of wazero's site (site/content/community/_index.md
+// links {{< relref "/history.md" >}} to community/history.md).
+func TestCheckHugoRefByName(t *testing.T) {
+	g := NewGraph(Options{Site: HugoSite()})
+	for _, p := range []string{"content/community/history.md", "content/community/users.md",
+		"content/docs/_index.md", "content/docs/compiler/_index.md", "content/docs/compiler/frontend.md",
+		"content/posts/trip/index.md", "content/languages/tinygo.md",
+		"content/blog/dup.md", "content/docs/dup.md"} {
+		g.Update(p, []byte("# Page\n"))
+	}
+	refs := []string{
+		`{{< relref "/history.md" >}}`, // a page under a section, by its file's name
+		`{{< relref "/users" >}}`,
+		`{{< relref "/compiler" >}}`, // a section by its folder
+		`{{< ref "/compiler/" >}}`,
+		`{{< ref "/trip" >}}`, // a bundle by its folder
+		`{{< ref "tinygo.md" >}}`,
+		`{{< ref "/dup.md" >}}`,               // two pages: Hugo's build fails
+		`{{< ref "/community/nowhere.md" >}}`, // a longer path: no lookup by name
+		`{{< ref "./tinygo.md" >}}`,           // from the linking page only
+		`{{< ref "/nothing.md" >}}`,
+		`{{< ref "/_index.md" >}}`, // a section's file is known by its folder
+	}
+	var src strings.Builder
+	for i, r := range refs {
+		fmt.Fprintf(&src, "[%d](%s)\n", i, r)
+	}
+	g.Update("content/community/_index.md", []byte(src.String()))
+	got := map[string]string{}
+	for _, p := range g.Check("content/community/_index.md", Parse([]byte(src.String())), nil) {
+		got[p.Link.Target] = p.Kind.String()
+	}
+	want := map[string]string{
+		`{{< ref "/dup.md" >}}`:               "ambiguous",
+		`{{< ref "/community/nowhere.md" >}}`: "missing-target",
+		`{{< ref "./tinygo.md" >}}`:           "missing-target",
+		`{{< ref "/nothing.md" >}}`:           "missing-target",
+		`{{< ref "/_index.md" >}}`:            "missing-target",
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems %q, want %q", got, want)
+	}
+	for ref, w := range want {
+		if got[ref] != w {
+			t.Errorf("%s: %q, want %q", ref, got[ref], w)
+		}
+	}
+	for _, c := range []struct{ ref, want string }{
+		{`{{< relref "/history.md" >}}`, "content/community/history.md"},
+		{`{{< relref "/compiler" >}}`, "content/docs/compiler/_index.md"},
+		{`{{< ref "/compiler/" >}}`, "content/docs/compiler/_index.md"},
+		{`{{< ref "/trip" >}}`, "content/posts/trip/index.md"},
+	} {
+		if r := g.Resolve("content/community/_index.md", Link{Kind: Inline, Target: c.ref}); r.Path != c.want {
+			t.Errorf("%s resolved to %q, want %q", c.ref, r.Path, c.want)
+		}
 	}
 }

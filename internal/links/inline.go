@@ -441,6 +441,31 @@ func (s *scanner) definition(off, end int) bool {
 	return true
 }
 
+// titleEndsLine reports whether src[p:b] is a link title ("t", 't' or
+// (t)) and then only spaces, or a title left open.
+func titleEndsLine(src string, p, b int) bool {
+	closer := byte(0)
+	switch src[p] {
+	case '"', '\'':
+		closer = src[p]
+	case '(':
+		closer = ')'
+	default:
+		return false
+	}
+	for q := p + 1; q < b; q++ {
+		switch c := src[q]; {
+		case c == '\\':
+			q++
+		case c == closer:
+			return skipSpace(src, q+1, b, false) == b
+		case closer == ')' && c == '(':
+			return false // an unescaped '(' inside a (title)
+		}
+	}
+	return true
+}
+
 // dest is a parsed link destination: [ds, de) is its text (inside <> when
 // angle), end is just past the whole link.
 type dest struct {
@@ -508,7 +533,16 @@ func parseDest(src string, p, b int, paren bool) (dest, bool) {
 		p = q
 	}
 	if !paren {
-		// A definition's title (if any) is not validated; the line is the definition.
+		// A definition's destination ends its line, or a space and a
+		// title follow it and end the line (CommonMark): "[a]: /url b"
+		// and "[1]: [text](https://x)." are paragraphs, which GitHub
+		// shows as text. A title still open at the line's end goes on to
+		// the next line, which is not read here: the line is taken as the
+		// definition.
+		sp := skipSpace(src, p, b, false)
+		if sp < b && (sp == p || !titleEndsLine(src, sp, b)) {
+			return d, false
+		}
 		d.end = b
 		return d, true
 	}
