@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -168,6 +169,10 @@ func (h *harness) quiesce() {
 			return
 		}
 		if time.Now().After(deadline) {
+			// Rare enough to be seen once in a loaded run: the goroutines
+			// say where the emitter waits.
+			buf := make([]byte, 1<<20)
+			h.t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 			h.t.Fatalf("changes not delivered in 60 s: %+v, %d collected", st, n)
 		}
 		time.Sleep(2 * time.Millisecond)
