@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"time"
@@ -17,7 +18,7 @@ type Field struct {
 
 // Set sets top-level keys of the front matter, replacing the value of an
 // existing key in place, appending new keys at the end of the block in the
-// given order, and creating the block at the top of the file (after a BOM)
+// given order (before the blank lines it ends with), and creating the block at the top of the file (after a BOM)
 // if there is none. Every byte outside the replaced values and the appended
 // lines is kept: comments, key order, indentation, line endings, the body.
 //
@@ -117,9 +118,32 @@ func Set(content []byte, fields []Field) ([]byte, error) {
 		edits = append(edits, s)
 	}
 	if len(appended) > 0 {
+		// New keys go after the block's last line that holds something:
+		// blank lines before the closing fence (GitHub's issue templates
+		// end so) stay last. Where that would change a value (a "|+"
+		// scalar keeps its trailing blank lines), they go at the end.
+		if at := beforeBlankLines(content, b.YAMLStart, b.YAMLEnd); at < b.YAMLEnd {
+			if out, err := finish(content, append(slices.Clone(edits), splice{start: at, end: at, text: appended}), want, "set"); err == nil {
+				return out, nil
+			}
+		}
 		edits = append(edits, splice{start: b.YAMLEnd, end: b.YAMLEnd, text: appended})
 	}
 	return finish(content, edits, want, "set")
+}
+
+// beforeBlankLines returns the start of the blank lines that end
+// content[start:end] (end itself when its last line holds something), end
+// being the start of a line.
+func beforeBlankLines(content []byte, start, end int) int {
+	for end > start {
+		ls := bytes.LastIndexByte(content[start:end-1], '\n') + 1 + start
+		if len(bytes.Trim(content[ls:end], " \t\r\n")) > 0 {
+			break
+		}
+		end = ls
+	}
+	return end
 }
 
 // fieldValues returns the fields' values normalized (see normalize), by

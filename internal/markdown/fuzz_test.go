@@ -209,8 +209,7 @@ func FuzzSet(f *testing.F) {
 		if bytes.Equal(out, content) {
 			return // nothing to edit: the editor may not even be able to
 		}
-		prefix, suffix := untouched(t, content, key)
-		if !bytes.HasPrefix(out, prefix) || !bytes.HasSuffix(out, suffix) || len(out) < len(prefix)+len(suffix) {
+		if !keptOutside(out, content, untouched(t, content, key)) {
 			t.Fatalf("bytes outside key %q changed:\n in %q\nout %q", key, content, out)
 		}
 		again, err := Set(out, []Field{{key, v}})
@@ -220,9 +219,34 @@ func FuzzSet(f *testing.F) {
 	})
 }
 
-// untouched returns the bytes before and after the lines Set may change
-// for key.
-func untouched(t *testing.T, content []byte, key string) (prefix, suffix []byte) {
+// untouched returns where content may change when Set sets key: the
+// bytes before and after the lines of key's value, or the places a new
+// key may go (before the blank lines that end the block, else at its end).
+func untouched(t *testing.T, content []byte, key string) [][2][]byte {
+	prefix, suffix := untouchedAt(t, content, key)
+	out := [][2][]byte{{prefix, suffix}}
+	if b := Find(content); b.Present && b.Format == YAML && len(prefix) == b.YAMLEnd {
+		if at := beforeBlankLines(content, b.YAMLStart, b.YAMLEnd); at < b.YAMLEnd {
+			out = append(out, [2][]byte{content[:at], content[at:]})
+		}
+	}
+	return out
+}
+
+// keptOutside reports whether out is content with bytes changed or added
+// only between one of the pairs of untouched.
+func keptOutside(out, content []byte, places [][2][]byte) bool {
+	for _, p := range places {
+		if bytes.HasPrefix(out, p[0]) && bytes.HasSuffix(out, p[1]) && len(out) >= len(p[0])+len(p[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// untouchedAt returns the bytes before and after the lines Set may change
+// for key, a new key at the end of the block.
+func untouchedAt(t *testing.T, content []byte, key string) (prefix, suffix []byte) {
 	b := Find(content)
 	if !b.Present {
 		return content[:b.Start], content[b.Start:]

@@ -241,7 +241,15 @@ func checkSet(t *testing.T, d genDoc, before map[string]any, key string, v any) 
 	default:
 		prefix, suffix = d.content[:d.yamlEnd], d.content[d.yamlEnd:]
 	}
-	if !bytes.HasPrefix(out, prefix) || !bytes.HasSuffix(out, suffix) || len(out) < len(prefix)+len(suffix) {
+	places := [][2][]byte{{prefix, suffix}}
+	if _, found := d.entry(key); d.present && !found {
+		// A new key goes before the blank lines that end the block, or
+		// at its end when that would change a value.
+		if at := beforeBlankLines(d.content, d.start+len("---"+d.nl), d.yamlEnd); at < d.yamlEnd {
+			places = append(places, [2][]byte{d.content[:at], d.content[at:]})
+		}
+	}
+	if !keptOutside(out, d.content, places) {
 		t.Errorf("bytes outside the key changed:\n in %q\nout %q", d.content, out)
 	}
 	if e, found := d.entry(key); found && e.singleLine && bytes.Contains(d.content[e.start:e.end], []byte(" # trailing")) && !bytes.Contains(out, []byte(" # trailing")) {
