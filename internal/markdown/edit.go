@@ -18,9 +18,10 @@ type Field struct {
 
 // Set sets top-level keys of the front matter, replacing the value of an
 // existing key in place, appending new keys at the end of the block in the
-// given order (before the blank lines it ends with), and creating the block at the top of the file (after a BOM)
-// if there is none. Every byte outside the replaced values and the appended
-// lines is kept: comments, key order, indentation, line endings, the body.
+// given order (before the blank lines it ends with), and creating the block
+// at the top of the file (after a BOM) if there is none. Every byte outside
+// the replaced values and the appended lines is kept: comments, key order,
+// indentation, line endings, the body.
 //
 // A replaced string value keeps the quotes it had when the new string can be
 // written in them; a replaced date or time stays one when the new value is a

@@ -209,7 +209,7 @@ func FuzzSet(f *testing.F) {
 		if bytes.Equal(out, content) {
 			return // nothing to edit: the editor may not even be able to
 		}
-		if !keptOutside(out, content, untouched(t, content, key)) {
+		if !keptOutside(out, untouched(t, content, key)) {
 			t.Fatalf("bytes outside key %q changed:\n in %q\nout %q", key, content, out)
 		}
 		again, err := Set(out, []Field{{key, v}})
@@ -233,9 +233,9 @@ func untouched(t *testing.T, content []byte, key string) [][2][]byte {
 	return out
 }
 
-// keptOutside reports whether out is content with bytes changed or added
-// only between one of the pairs of untouched.
-func keptOutside(out, content []byte, places [][2][]byte) bool {
+// keptOutside reports whether out starts and ends as one of the pairs of
+// untouched does: the content with bytes changed or added only between.
+func keptOutside(out []byte, places [][2][]byte) bool {
 	for _, p := range places {
 		if bytes.HasPrefix(out, p[0]) && bytes.HasSuffix(out, p[1]) && len(out) >= len(p[0])+len(p[1]) {
 			return true

@@ -249,7 +249,7 @@ func checkSet(t *testing.T, d genDoc, before map[string]any, key string, v any) 
 			places = append(places, [2][]byte{d.content[:at], d.content[at:]})
 		}
 	}
-	if !keptOutside(out, d.content, places) {
+	if !keptOutside(out, places) {
 		t.Errorf("bytes outside the key changed:\n in %q\nout %q", d.content, out)
 	}
 	if e, found := d.entry(key); found && e.singleLine && bytes.Contains(d.content[e.start:e.end], []byte(" # trailing")) && !bytes.Contains(out, []byte(" # trailing")) {
