@@ -17,7 +17,8 @@
 // # Editing
 //
 // Set and Delete splice bytes: they replace the value of a touched key, or
-// remove its lines, or append lines at the end of the block, and keep every
+// remove its lines, or append lines at the end of the block (before the
+// blank lines it may end with), and keep every
 // other byte as it was (comments, blank lines, key order, quoting,
 // indentation, CRLF line endings, a BOM, a missing final newline). New
 // values are written on one line, lists and mappings in flow style, except
