@@ -236,6 +236,13 @@ type Targets interface {
 	Targets() []string
 }
 
+// DirReader is implemented by a Docs that can list a directory of its root,
+// every entry, documents or not: an action about to move a folder looks at
+// what else the folder holds.
+type DirReader interface {
+	ReadDir(path string) ([]fs.DirEntry, error)
+}
+
 // OneShot is implemented by a Docs that says whether it serves a one-shot
 // run (scribe run, scribe check): its documents are taken as they are when
 // the run reads them, so an action may keep what it learned of a document

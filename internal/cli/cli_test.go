@@ -155,6 +155,69 @@ func TestJSONReport(t *testing.T) {
 	}
 }
 
+// TestNamingFixRun: naming's fix mode over notes that link to each other,
+// as a one-shot run does it (files read in parallel, renamed one at a
+// time): every link still resolves afterwards, however the renames and
+// reads interleave (a note read before another's rename rewrote its links
+// is redone, not written back with the old links), and the event of a
+// folder's rename names the folder.
+func TestNamingFixRun(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"scribe.yaml": `version: 1
+roots: ["."]
+rules:
+  - id: names
+    actions:
+      - naming: {mode: fix}
+  - id: links
+    actions:
+      - links.check: {}
+`, "Project_Docs/guide_one.md": "# g\n"}
+	const n = 24
+	for i := range n {
+		files[fmt.Sprintf("note_%02d.md", i)] = fmt.Sprintf("[prev](note_%02d.md) [next](note_%02d.md) [g](Project_Docs/guide_one.md)\n", (i+n-1)%n, (i+1)%n)
+	}
+	writeFiles(t, dir, files)
+	cfg := filepath.Join(dir, "scribe.yaml")
+	code, out, errOut := scribe(t, "run", "--format", "json", "-c", cfg)
+	if code != cli.ExitOK {
+		t.Fatalf("run exit = %d\n%s\n%s", code, out, errOut)
+	}
+	var rep struct {
+		Events []struct {
+			Path string            `json:"path"`
+			Type string            `json:"type"`
+			Data map[string]string `json:"data"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	folder := false
+	for _, ev := range rep.Events {
+		if ev.Type == "renamed" && ev.Data["to"] == "project-docs" {
+			folder = true
+			if ev.Path != filepath.Join(dir, "Project_Docs") {
+				t.Errorf("the folder's rename event has path %q", ev.Path)
+			}
+		}
+	}
+	if !folder {
+		t.Errorf("no event for the folder's rename:\n%s", out)
+	}
+	for i := range n {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("note-%02d.md", i)))
+		want := fmt.Sprintf("[prev](note-%02d.md) [next](note-%02d.md) [g](project-docs/guide-one.md)\n", (i+n-1)%n, (i+1)%n)
+		if err != nil || string(b) != want {
+			t.Errorf("note-%02d.md = %q (%v), want %q", i, b, err, want)
+		}
+	}
+	code, out, errOut = scribe(t, "check", "-c", cfg)
+	if code != cli.ExitOK {
+		t.Fatalf("check after the renames: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
 func TestConfigErrorsExitTwo(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"scribe.yaml": `version: 1

@@ -76,6 +76,9 @@ type diffStatJSON struct {
 	Removed int `json:"removed"`
 }
 
+// jsonEvent is an event as reported: its path (the file's, or what the
+// event is about, such as a renamed folder) shown as the report shows paths,
+// in place of the root-relative one.
 type jsonEvent struct {
 	Path string `json:"path"`
 	action.Event
@@ -263,7 +266,7 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 			}
 			name := escape.JSON(d.path(r.Root, r.Path))
 			for _, ev := range r.Events {
-				out.Events = append(out.Events, jsonEvent{Path: name, Event: ev})
+				out.Events = append(out.Events, jsonEvent{Path: escape.JSON(d.path(r.Root, ev.Path)), Event: ev})
 			}
 			if !r.Changed && !r.Failed() && r.Skipped == "" && len(r.Findings) == 0 {
 				continue
@@ -334,7 +337,7 @@ func printReport(g *globals, cmd, run string, rep *engine.Report, dry bool, ro r
 				break
 			}
 			// JSON escapes control characters itself.
-			b, _ := json.Marshal(jsonEvent{Path: escape.JSON(d.path(r.Root, r.Path)), Event: ev})
+			b, _ := json.Marshal(jsonEvent{Path: escape.JSON(d.path(r.Root, ev.Path)), Event: ev})
 			fmt.Fprintf(w, "event %s\n", b)
 		}
 	}

@@ -12,7 +12,11 @@
 // refuses writes and renames into .git, .hg, .svn (at any depth, in any case)
 // and the state directory, also through a symlinked directory inside the root
 // (ErrProtected): a misconfigured output cannot corrupt a repository or the
-// journal.
+// journal. A Writer's rename that takes the file being processed elsewhere
+// (naming, in fix mode, writes it under its new name with what it made of
+// the content) first checks that the file is still as the engine read it;
+// if not (an edit, or another file's rename rewriting its links), it
+// refuses with a *safefile.ConflictError and the engine redoes the file.
 //
 // # Journal
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,6 +55,28 @@ func init() {
 					}
 				}
 				return action.Output{Content: append(bytes.Clone(in.Content), "rule\n"...)}, nil
+			}), nil
+		}})
+	// test.move moves the file to NAME.moved.md and writes its content
+	// there with "moved\n" added, as naming's fix mode does. The first time
+	// it sees a file without "user edit", it first writes "user edit" into
+	// the file on disk: a save landing between the engine's read and the
+	// move.
+	action.Register(action.Spec{Name: "test.move",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(ctx context.Context, in action.Input) (action.Output, error) {
+				if !bytes.Contains(in.Content, []byte("user edit")) {
+					userEdits.Add(1)
+					p := filepath.Join(in.Root, in.Path)
+					if err := os.WriteFile(p, append(bytes.Clone(in.Content), "user edit\n"...), 0o644); err != nil {
+						return action.Output{}, err
+					}
+				}
+				to := strings.TrimSuffix(in.Path, ".md") + ".moved.md"
+				if err := in.Host.Writer.Rename(ctx, in.Path, to); err != nil {
+					return action.Output{}, fmt.Errorf("move: %w", err)
+				}
+				return action.Output{}, in.Host.Writer.WriteFile(ctx, to, append(bytes.Clone(in.Content), "moved\n"...))
 			}), nil
 		}})
 	// test.stuck ignores its deadline.
@@ -230,6 +253,26 @@ func TestConcurrentUserEditSurvives(t *testing.T) {
 	r := result(rep, "n.md")
 	if r.Conflicts != 1 || !r.Written || userEdits.Load() != 1 {
 		t.Fatalf("conflicts=%d written=%v userEdits=%d", r.Conflicts, r.Written, userEdits.Load())
+	}
+}
+
+// An action that moves the file it runs on, writing it under its new name
+// with what it made of the content read (naming's fix mode), must not undo a
+// change made since the read: the move is refused and the file redone.
+func TestMoveOfAChangedFileIsRedone(t *testing.T) {
+	set := rules(t, config.Rule{ID: "r", Actions: []config.ActionRef{act("test.move", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "start\n"})
+	userEdits.Store(0)
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	if got := read(t, root, "n.moved.md"); got != "start\nuser edit\nmoved\n" {
+		t.Fatalf("moved content = %q, want the edit kept", got)
+	}
+	if _, err := root.FS.Stat("n.md"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("n.md still there: %v", err)
+	}
+	r := result(rep, "n.md")
+	if r.Conflicts != 1 || r.Failed() || userEdits.Load() != 1 {
+		t.Fatalf("conflicts=%d err=%v userEdits=%d", r.Conflicts, r.Err(), userEdits.Load())
 	}
 }
 

@@ -351,6 +351,19 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			e.holdBack(res, err)
 			return res
 		}
+		if changedSince(err, rel) {
+			// An action found the file changed on disk since it was read
+			// (naming, about to take it elsewhere): nothing was written;
+			// redo on the current version, as after a save below.
+			res.Conflicts++
+			if attempt+1 >= e.opts.MaxConflicts {
+				res.Error = fmt.Sprintf("%s keeps changing while its rules run (%d attempts); left as it is", rel, attempt+1)
+				return res
+			}
+			e.log.Debug("file changed before an action moved it; redoing", "path", rel, "attempt", attempt+1)
+			res.resetRules()
+			continue
+		}
 		if err != nil {
 			res.Error = err.Error()
 			return res
@@ -423,6 +436,13 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			return res
 		}
 	}
+}
+
+// changedSince reports whether err says that rel changed on disk since the
+// engine read it (an action's Writer refused to act on a stale read).
+func changedSince(err error, rel string) bool {
+	var conflict *safefile.ConflictError
+	return errors.As(err, &conflict) && conflict.Path == rel
 }
 
 // ErrHeld is wrapped by the errors of Options.MayWrite that hold writes.
@@ -584,7 +604,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			target, targetChanged, writes = &scratch, &scratchChanged, &Writes{}
 		}
 		before := *target
-		step, err := e.runSteps(ctx, root, rel, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res, tr)
+		step, err := e.runSteps(ctx, root, rel, content, r, m, origin, target, targetChanged, dry || e.opts.DryRun, &fmc, writes, res, tr)
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
@@ -592,6 +612,11 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				done(NotRun)
 				return nil, ctx.Err()
 			case errors.Is(err, ErrHeld):
+				done(NotRun)
+				return nil, err
+			case changedSince(err, rel):
+				// An action's write found the file changed since it was
+				// read: the file is redone on what is there now.
 				done(NotRun)
 				return nil, err
 			}
@@ -630,9 +655,10 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 }
 
 // runSteps runs one rule's actions in order, each on the previous one's
-// output. dry runs them as a check does. On failure it returns the name of
+// output; read is rel's content as the engine read it. dry runs them as a
+// check does. On failure it returns the name of
 // the action that failed.
-func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
+func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, read []byte, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
 	fmc *fmCache, w *Writes, res *Result, tr *explainTrace) (string, error) {
 	for _, st := range r.Steps {
 		f, err := fmc.get(*cur)
@@ -641,7 +667,7 @@ func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, r *rule.R
 		}
 		in := action.Input{
 			Root: root.Dir, Path: rel, Content: *cur, FrontMatter: f, Match: m,
-			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, w, dry),
+			Rule: r.ID, Origin: origin, DryRun: dry, Host: e.host(root, r.ID, st.Name, rel, read, w, dry),
 		}
 		start := time.Now()
 		actx, span := e.actionSpan(ctx, r.ID, st.Name)
@@ -704,12 +730,12 @@ func fmFinding(rel, ruleID string, err error) action.Finding {
 	return f
 }
 
-func (e *Engine) host(root *Root, ruleID, actionName, rel string, w *Writes, dry bool) action.Host {
+func (e *Engine) host(root *Root, ruleID, actionName, rel string, read []byte, w *Writes, dry bool) action.Host {
 	h := action.Host{
 		Logger: e.actionLogger(ruleID, actionName, rel),
 		Clock:  e.opts.Clock,
 		Docs:   root.Docs,
-		Writer: w.forRoot(e, root, ruleID, actionName, dry),
+		Writer: w.forRoot(e, root, ruleID, actionName, rel, read, dry),
 	}
 	if e.opts.Commands != nil {
 		h.Commands = e.opts.Commands(root)

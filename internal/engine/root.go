@@ -306,7 +306,15 @@ func (d *Docs) ReadFileInfo(rel string) ([]byte, fs.FileInfo, error) {
 	return s.Content, snapshotInfo{name: path.Base(rel), s: s}, nil
 }
 
-var _ action.InfoReader = (*Docs)(nil)
+// ReadDir lists a directory of the root, sorted by name (action.DirReader).
+func (d *Docs) ReadDir(rel string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(d.root.FS.FS(), rel)
+}
+
+var (
+	_ action.InfoReader = (*Docs)(nil)
+	_ action.DirReader  = (*Docs)(nil)
+)
 
 // snapshotInfo is the fs.FileInfo of a safefile read.
 type snapshotInfo struct {

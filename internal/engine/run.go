@@ -333,7 +333,7 @@ func (e *Engine) finishRound(ctx context.Context, roots map[*Root]bool, w *Write
 				continue
 			}
 			for root := range roots {
-				h := e.host(root, r.ID, st.Name, "", w, e.opts.DryRun)
+				h := e.host(root, r.ID, st.Name, "", nil, w, e.opts.DryRun)
 				out, err := callFinish(ctx, f, h, st.Timeout)
 				if err != nil {
 					if ctx.Err() != nil {

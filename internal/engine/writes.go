@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -28,23 +29,26 @@ func (w *Writes) Results() []*Result {
 	return append([]*Result(nil), w.results...)
 }
 
-// forRoot returns the Writer of one action of rule ruleID in root. dry
-// records the changes instead of making them (a check, or a rule held by
-// Options.Undone).
-func (w *Writes) forRoot(e *Engine, root *Root, ruleID, via string, dry bool) action.Writer {
+// forRoot returns the Writer of one action of rule ruleID in root, run on
+// the file input, whose content the engine read as read ("" for an action
+// not run on one file). dry records the changes instead of making them (a
+// check, or a rule held by Options.Undone).
+func (w *Writes) forRoot(e *Engine, root *Root, ruleID, via, input string, read []byte, dry bool) action.Writer {
 	if w == nil {
 		return nil
 	}
-	return &rootWriter{w: w, e: e, root: root, rule: ruleID, dry: dry, via: via}
+	return &rootWriter{w: w, e: e, root: root, rule: ruleID, dry: dry, via: via, input: input, read: read}
 }
 
 type rootWriter struct {
-	w    *Writes
-	e    *Engine
-	root *Root
-	rule string
-	dry  bool
-	via  string
+	w     *Writes
+	e     *Engine
+	root  *Root
+	rule  string
+	dry   bool
+	via   string
+	input string // the file the action runs on
+	read  []byte // its content as the engine read it
 }
 
 var _ action.Writer = (*rootWriter)(nil)
@@ -144,6 +148,15 @@ func (rw *rootWriter) Rename(ctx context.Context, from, to string) error {
 		}
 	}
 	res := &Result{Root: rw.root.Dir, Path: from, RenamedTo: to, Via: rw.via, ChangedBy: []string{rw.rule}, Changed: true}
+	if !rw.dry && rw.input != "" && (from == rw.input || strings.HasPrefix(rw.input, from+"/")) {
+		// The action takes the file it runs on elsewhere, with what it made
+		// of the content read: if the file changed since (an edit, or
+		// another file's rename rewriting its links), that would undo the
+		// change. The engine redoes the file instead (process).
+		if snap, err := safefile.Read(rw.root.FS, rw.input, 0); err == nil && !bytes.Equal(snap.Content, rw.read) {
+			return &safefile.ConflictError{Path: rw.input, Current: snap}
+		}
+	}
 	if rw.dry {
 		rw.w.mu.Lock()
 		rw.w.results = append(rw.w.results, res)

@@ -148,6 +148,9 @@ type Resolution struct {
 	Self bool
 	// Dir is true when the link names a directory that holds documents.
 	Dir bool
+	// Folder is that directory, relative to the root, when the link names
+	// it by its path (not by a site's URL).
+	Folder string
 	// External is true for URLs (a scheme such as https: or mailto:), for
 	// template expressions (isTemplate) and for empty links: they are not
 	// checked.
@@ -848,7 +851,7 @@ func (x *Index) resolveMarkdown(src, t string) Resolution {
 		return Resolution{Path: hit}
 	}
 	if x.isDir(p) {
-		return Resolution{Dir: true}
+		return Resolution{Dir: true, Folder: p}
 	}
 	if x.opts.MarkdownByName {
 		name := path.Clean(t)

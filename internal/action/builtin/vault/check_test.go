@@ -42,8 +42,9 @@ type noteDir struct {
 }
 
 var (
-	_ action.Docs   = (*noteDir)(nil)
-	_ action.Writer = (*noteDir)(nil)
+	_ action.Docs      = (*noteDir)(nil)
+	_ action.Writer    = (*noteDir)(nil)
+	_ action.DirReader = (*noteDir)(nil)
 )
 
 // newNoteDir makes a directory with files (path -> content).
@@ -120,6 +121,8 @@ func (d *noteDir) ReadFile(p string) ([]byte, error) {
 }
 
 func (d *noteDir) Stat(p string) (fs.FileInfo, error) { return d.root.Lstat(p) }
+
+func (d *noteDir) ReadDir(p string) ([]fs.DirEntry, error) { return fs.ReadDir(d.root.FS(), p) }
 
 func (d *noteDir) WriteFile(ctx context.Context, p string, content []byte) error {
 	if err := ctx.Err(); err != nil {

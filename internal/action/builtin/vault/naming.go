@@ -50,7 +50,7 @@ const namingSchema = `{
       "items": {"type": "string", "minLength": 1}
     },
     "ignore_defaults": {
-      "description": "also ignore conventional names: README, CHANGELOG, LICENSE... and names starting with '.' (default true)",
+      "description": "also ignore conventional names: README, CHANGELOG, LICENSE..., names in capitals, names starting with '.' and what hidden folders hold (default true)",
       "type": "boolean"
     },
     "mode": {
@@ -72,9 +72,11 @@ const namingExample = `naming:
   mode: fix
   ignore: ["assets/**", "Templates"]`
 
-// defaultIgnore are names that conventionally break every style.
+// defaultIgnore are names that conventionally break every style, and what
+// hidden folders hold (.github's templates, .obsidian, .vscode: named by
+// their tools). Names in capitals are ignored too (capitals).
 var defaultIgnore = []string{
-	".*", "README*", "CHANGELOG*", "CONTRIBUTING*", "LICENSE*", "LICENCE*", "COPYING*",
+	".*", "**/.*/**", "README*", "CHANGELOG*", "CONTRIBUTING*", "LICENSE*", "LICENCE*", "COPYING*",
 	"CODE_OF_CONDUCT*", "SECURITY*", "AUTHORS*", "NOTICE*", "CODEOWNERS*", "SUPPORT*", "_index.md",
 }
 
@@ -97,6 +99,7 @@ type naming struct {
 	pattern  *regexp.Regexp
 	dirs     bool
 	ignore   []string
+	capitals bool // ignore names in capitals (ignore_defaults)
 	fix      bool
 	severity action.Severity
 
@@ -153,6 +156,7 @@ func newNaming(params any, _ action.Build) (action.Action, error) {
 	n.vaults.markdownByRoot = true
 	if p.IgnoreDefaults == nil || *p.IgnoreDefaults {
 		n.ignore = append(n.ignore, defaultIgnore...)
+		n.capitals = true
 	}
 	for i, g := range p.Ignore {
 		if !doublestar.ValidatePattern(g) {
@@ -237,6 +241,9 @@ func firstIn(list []string, dir, p string) bool {
 
 func (n *naming) ignored(p string) bool {
 	base := path.Base(p)
+	if n.capitals && capitals(strings.TrimSuffix(base, path.Ext(base))) {
+		return true
+	}
 	for _, g := range n.ignore {
 		subject := base
 		if strings.Contains(g, "/") {
@@ -247,6 +254,21 @@ func (n *naming) ignored(p string) bool {
 		}
 	}
 	return false
+}
+
+// capitals reports whether name has letters, all of them capitals: a
+// repository's ADOPTERS, MAINTAINERS or RATIONALE, GitHub's ISSUE_TEMPLATE,
+// the AGENTS or SKILL a tool reads. That is a convention of its own, and
+// often a name something looks for.
+func capitals(name string) bool {
+	letters := false
+	for _, r := range name {
+		if unicode.IsLower(r) {
+			return false
+		}
+		letters = letters || unicode.IsUpper(r)
+	}
+	return letters
 }
 
 // conventional returns the conventional form of a name and whether the name

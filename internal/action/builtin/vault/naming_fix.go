@@ -131,6 +131,14 @@ func (n *naming) planRenames(vs []violation, docs action.Docs) ([]plannedRename,
 		if path.Dir(from) == "." {
 			to = v.newName
 		}
+		if v.dir {
+			if reason := foreign(docs, list, from); reason != "" {
+				f := n.finding(v)
+				f.Message += "; left as it is: " + reason + "; rename the folder by hand, or add it to ignore"
+				blocked = append(blocked, f)
+				continue
+			}
+		}
 		if reason := targetTaken(docs, list, from, to); reason != "" {
 			blocked = append(blocked, action.Finding{
 				Path: v.path, Severity: action.SeverityError,
@@ -142,6 +150,76 @@ func (n *naming) planRenames(vs []violation, docs action.Docs) ([]plannedRename,
 		renames = append(renames, plannedRename{from: from, to: to})
 	}
 	return renames, blocked
+}
+
+// attachmentExts are the kinds of file that live beside notes: what notes
+// embed or link (images, audio, video, PDFs, office documents, Obsidian's
+// canvases and bases, drawings, archives) and text. A link to one that
+// moves is rewritten.
+var attachmentExts = map[string]bool{}
+
+func init() {
+	for _, e := range strings.Fields(`
+		md markdown mdx txt csv tsv
+		png jpg jpeg gif webp avif svg bmp ico tif tiff heic heif
+		mp3 wav m4a ogg flac opus aac 3gp mp4 webm mov mkv ogv avi m4v
+		pdf epub doc docx xls xlsx ppt pptx odt ods odp rtf
+		canvas base excalidraw drawio zip`) {
+		attachmentExts["."+e] = true
+	}
+}
+
+// maxFolderEntries bounds what foreign looks at in one folder tree.
+const maxFolderEntries = 20000
+
+// foreign says what in directory dir a rename would break ("" for
+// nothing): a file that is neither a document nor an attachment, such as
+// the code of a Go package whose README makes its folder a folder of
+// notes, which other files (its importers, a build) name by its path; a
+// symbolic link, which may point out of the folder by a relative path.
+// Hidden files are not looked at, nor is anything when docs cannot list
+// folders.
+func foreign(docs action.Docs, list []string, dir string) string {
+	dr, ok := docs.(action.DirReader)
+	if !ok {
+		return ""
+	}
+	seen := 0
+	stack := []string{dir}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		entries, err := dr.ReadDir(d)
+		if err != nil {
+			return fmt.Sprintf("%s cannot be listed (%v)", d, err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			if seen++; seen > maxFolderEntries {
+				return fmt.Sprintf("it holds more than %d files and folders", maxFolderEntries)
+			}
+			p := d + "/" + name
+			switch {
+			case e.IsDir():
+				stack = append(stack, p)
+			case e.Type()&fs.ModeSymlink != 0:
+				return fmt.Sprintf("it holds %s, a symbolic link, which may point out of it", p)
+			case isListed(list, p) || attachmentExts[strings.ToLower(path.Ext(name))] || strings.HasPrefix(name, "_category_."):
+				// A document, an attachment, a Docusaurus folder's metadata.
+			default:
+				return fmt.Sprintf("it holds %s, which is neither a note nor an attachment (code or data others may name by its path)", p)
+			}
+		}
+	}
+	return ""
+}
+
+func isListed(sorted []string, p string) bool {
+	_, ok := slices.BinarySearch(sorted, p)
+	return ok
 }
 
 // targetTaken says why from cannot become to ("" if it can): something is
@@ -315,6 +393,8 @@ func (p *plan) rewrite(src, srcAfter string, l links.Link) (string, bool) {
 		}
 	case len(r.Probe) > 0 && movePath(r.Probe[0], p.renames) != r.Probe[0]:
 		intended = movePath(r.Probe[0], p.renames) // an attachment in a renamed directory
+	case r.Folder != "" && movePath(r.Folder, p.renames) != r.Folder:
+		intended = movePath(r.Folder, p.renames) // a renamed directory, or one in it
 	default:
 		return "", false
 	}
@@ -441,7 +521,7 @@ func (p *plan) resolves(srcAfter string, l links.Link, text, intended string, do
 	if doc {
 		return res.Path == intended
 	}
-	return res.Path == "" && len(res.Probe) > 0 && res.Probe[0] == intended
+	return res.Path == "" && (len(res.Probe) > 0 && res.Probe[0] == intended || res.Folder == intended)
 }
 
 // candidates are the ways to write target in l's style, preferred first.
@@ -480,6 +560,9 @@ func candidates(srcAfter string, l links.Link, target string) []string {
 		p = path.Base(target)
 	default:
 		p = links.RelPath(path.Dir(srcAfter), target)
+	}
+	if strings.HasSuffix(l.Target, "/") && !strings.HasSuffix(p, "/") {
+		p += "/" // a folder, written as one
 	}
 	return []string{links.EncodeDest(links.InStyle(l.Target, p), l.Angle)}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -571,6 +573,89 @@ func TestNamingFixKeepsEarlierActionsContent(t *testing.T) {
 	}
 	if got := d.snapshot(t); !same(got, map[string]string{"my-note.md": "new [[my-note]]\n"}) {
 		t.Errorf("got %s", dump(got))
+	}
+}
+
+// TestNamingFixLeavesCodeFolders: in a code repository a package's README
+// makes its folder a folder of notes; renaming it would move the code that
+// other files import by its path, so it is reported and left as it is. A
+// folder of notes and attachments is renamed, and links to the folder
+// itself follow it.
+func TestNamingFixLeavesCodeFolders(t *testing.T) {
+	d := newNoteDir(t, map[string]string{
+		"imports/README.md":                        "[W](wasi_snapshot_preview1) [a](wasi_snapshot_preview1/args.go)\n",
+		"imports/wasi_snapshot_preview1/README.md": "# WASI\n",
+		"imports/wasi_snapshot_preview1/args.go":   "package wasi\n",
+		"Project_Docs/guide.md":                    "# Guide\n![d](diagram.png)\n",
+		"Project_Docs/diagram.png":                 "png",
+		"Project_Docs/.DS_Store":                   "x",
+		"Project_Docs/data/table.csv":              "a,b\n",
+		"index.md":                                 "[d](./Project_Docs/) [D](Project_Docs) [g](Project_Docs/guide.md) [t](Project_Docs/data/table.csv)\n",
+		"with_link/note.md":                        "# n\n",
+	})
+	if err := os.Symlink("../index.md", filepath.Join(d.dir, "with_link/index.md.lnk")); err != nil {
+		t.Fatal(err)
+	}
+	findings, err := d.fixAll(t, mustNew(t, "naming", "{mode: fix}"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`imports/wasi_snapshot_preview1:0:0: warning: directory name "wasi_snapshot_preview1" is not kebab-case; left as it is: it holds imports/wasi_snapshot_preview1/args.go, which is neither a note nor an attachment`,
+		`with_link:0:0: warning: directory name "with_link" is not kebab-case; left as it is: it holds with_link/index.md.lnk, a symbolic link`,
+	} {
+		if !strings.Contains(findings, want) {
+			t.Errorf("findings lack %q:\n%s", want, findings)
+		}
+	}
+	got := d.snapshot(t)
+	for p, want := range map[string]string{
+		"imports/README.md":                      "[W](wasi_snapshot_preview1) [a](wasi_snapshot_preview1/args.go)\n",
+		"imports/wasi_snapshot_preview1/args.go": "package wasi\n",
+		"project-docs/guide.md":                  "# Guide\n![d](diagram.png)\n",
+		"project-docs/diagram.png":               "png",
+		"project-docs/data/table.csv":            "a,b\n",
+		"with_link/note.md":                      "# n\n",
+		"index.md":                               "[d](./project-docs/) [D](project-docs) [g](project-docs/guide.md) [t](project-docs/data/table.csv)\n",
+	} {
+		if got[p] != want {
+			t.Errorf("%s = %q, want %q\n%s", p, got[p], want, dump(got))
+		}
+	}
+}
+
+// TestNamingDefaultIgnores: names in capitals (a repository's top-level
+// documents, the names tools look for) and what hidden folders hold (GitHub's
+// templates) are left alone unless ignore_defaults is false.
+func TestNamingDefaultIgnores(t *testing.T) {
+	paths := []string{
+		"ADOPTERS.md", "CHANGELOG-1.5.md", "README_GITHUB.md", "skills/SKILL.md",
+		".github/ISSUE_TEMPLATE/bug_report.md", ".github/pull_request_template.md",
+		"docs/PULL_REQUEST_TEMPLATE/Feature.md",
+	}
+	for _, p := range paths {
+		out, err := mustNew(t, "naming", "").Run(context.Background(), action.Input{Path: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		if p == "docs/PULL_REQUEST_TEMPLATE/Feature.md" {
+			want = 1 // the folder is in capitals; the file is not
+		}
+		if len(out.Findings) != want {
+			t.Errorf("%s: %d findings, want %d: %+v", p, len(out.Findings), want, out.Findings)
+		}
+		out, err = mustNew(t, "naming", "{ignore_defaults: false}").Run(context.Background(), action.Input{Path: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Findings) == 0 {
+			t.Errorf("%s: no finding with ignore_defaults: false", p)
+		}
+	}
+	// A name in capitals with lower-case letters is an ordinary name.
+	if out, _ := mustNew(t, "naming", "").Run(context.Background(), action.Input{Path: "API Reference.md"}); len(out.Findings) != 1 {
+		t.Errorf("API Reference.md: %+v", out.Findings)
 	}
 }
 
