@@ -262,6 +262,16 @@ type Writer interface {
 	Rename(ctx context.Context, from, to string) error
 }
 
+// Replacer is implemented by a Writer that replaces a file only if it still
+// holds what the action read. An action that rewrites another file from
+// content it read itself uses it, so as not to undo an edit made since: a
+// file changed since fails with a *safefile.ConflictError, which the engine
+// answers by redoing the file the action ran on. A dry run's Writer does
+// not compare: it writes nothing.
+type Replacer interface {
+	ReplaceFile(ctx context.Context, path string, old, content []byte) error
+}
+
 // CommandRunner runs an allow-listed command.
 type CommandRunner interface {
 	Run(ctx context.Context, cmd Command) (CommandResult, error)

@@ -14,9 +14,11 @@
 // (ErrProtected): a misconfigured output cannot corrupt a repository or the
 // journal. A Writer's rename that takes the file being processed elsewhere
 // (naming, in fix mode, writes it under its new name with what it made of
-// the content) first checks that the file is still as the engine read it;
-// if not (an edit, or another file's rename rewriting its links), it
-// refuses with a *safefile.ConflictError and the engine redoes the file.
+// the content) first checks that the file is still as the engine read it,
+// and ReplaceFile (action.Replacer) writes another file only if it still
+// holds what the action read of it. If not (an edit, or another file's
+// rename rewriting its links), they refuse with a *safefile.ConflictError,
+// the action undoes what it did, and the engine redoes the file.
 //
 // # Journal
 //

@@ -79,6 +79,27 @@ func init() {
 				return action.Output{}, in.Host.Writer.WriteFile(ctx, to, append(bytes.Clone(in.Content), "moved\n"...))
 			}), nil
 		}})
+	// test.rewrite-other adds "linked\n" to other.md, from the content it
+	// read itself, through the Writer's ReplaceFile. The first time, it
+	// writes "user edit" into other.md on disk between its read and its
+	// write.
+	action.Register(action.Spec{Name: "test.rewrite-other",
+		New: func(any, action.Build) (action.Action, error) {
+			return runFunc(func(ctx context.Context, in action.Input) (action.Output, error) {
+				old, err := in.Host.Docs.ReadFile("other.md")
+				if err != nil {
+					return action.Output{}, err
+				}
+				if !bytes.Contains(old, []byte("user edit")) {
+					userEdits.Add(1)
+					p := filepath.Join(in.Root, "other.md")
+					if err := os.WriteFile(p, append(bytes.Clone(old), "user edit\n"...), 0o644); err != nil {
+						return action.Output{}, err
+					}
+				}
+				return action.Output{}, in.Host.Writer.(action.Replacer).ReplaceFile(ctx, "other.md", old, append(bytes.Clone(old), "linked\n"...))
+			}), nil
+		}})
 	// test.stuck ignores its deadline.
 	action.Register(action.Spec{Name: "test.stuck",
 		New: func(any, action.Build) (action.Action, error) {
@@ -269,6 +290,23 @@ func TestMoveOfAChangedFileIsRedone(t *testing.T) {
 	}
 	if _, err := root.FS.Stat("n.md"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("n.md still there: %v", err)
+	}
+	r := result(rep, "n.md")
+	if r.Conflicts != 1 || r.Failed() || userEdits.Load() != 1 {
+		t.Fatalf("conflicts=%d err=%v userEdits=%d", r.Conflicts, r.Err(), userEdits.Load())
+	}
+}
+
+// An action that rewrites another file from what it read of it must not
+// undo an edit of that file made since: the write is refused, and the file
+// the action ran on is redone.
+func TestReplaceOfAChangedFileIsRedone(t *testing.T) {
+	set := rules(t, config.Rule{ID: "r", Files: []string{"n.md"}, Actions: []config.ActionRef{act("test.rewrite-other", nil)}})
+	root := openRoot(t, map[string]string{"n.md": "n\n", "other.md": "o\n"})
+	userEdits.Store(0)
+	rep := run(t, engine.New(set, engine.Options{}), root)
+	if got := read(t, root, "other.md"); got != "o\nuser edit\nlinked\n" {
+		t.Fatalf("other.md = %q, want the edit kept", got)
 	}
 	r := result(rep, "n.md")
 	if r.Conflicts != 1 || r.Failed() || userEdits.Load() != 1 {

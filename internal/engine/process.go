@@ -351,16 +351,17 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			e.holdBack(res, err)
 			return res
 		}
-		if changedSince(err, rel) {
-			// An action found the file changed on disk since it was read
-			// (naming, about to take it elsewhere): nothing was written;
-			// redo on the current version, as after a save below.
+		if changedSince(err) {
+			// An action found a file changed on disk since it was read
+			// (naming, about to move this one or rewrite a link in
+			// another): it left everything as it was; redo on the current
+			// versions, as after a save below.
 			res.Conflicts++
 			if attempt+1 >= e.opts.MaxConflicts {
 				res.Error = fmt.Sprintf("%s keeps changing while its rules run (%d attempts); left as it is", rel, attempt+1)
 				return res
 			}
-			e.log.Debug("file changed before an action moved it; redoing", "path", rel, "attempt", attempt+1)
+			e.log.Debug("a file changed before an action rewrote it; redoing", "path", rel, "attempt", attempt+1)
 			res.resetRules()
 			continue
 		}
@@ -438,11 +439,13 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 	}
 }
 
-// changedSince reports whether err says that rel changed on disk since the
-// engine read it (an action's Writer refused to act on a stale read).
-func changedSince(err error, rel string) bool {
+// changedSince reports whether err says that a file changed on disk since
+// it was read: rel since the engine read it, or another file since the
+// action did (an action's Writer refused to act on a stale read, and the
+// action undid what it had done). Redoing rel reads both again.
+func changedSince(err error) bool {
 	var conflict *safefile.ConflictError
-	return errors.As(err, &conflict) && conflict.Path == rel
+	return errors.As(err, &conflict)
 }
 
 // ErrHeld is wrapped by the errors of Options.MayWrite that hold writes.
@@ -614,7 +617,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 			case errors.Is(err, ErrHeld):
 				done(NotRun)
 				return nil, err
-			case changedSince(err, rel):
+			case changedSince(err):
 				// An action's write found the file changed since it was
 				// read: the file is redone on what is there now.
 				done(NotRun)

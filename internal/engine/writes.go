@@ -67,6 +67,19 @@ func (rw *rootWriter) current(path string) (*safefile.Snapshot, error) {
 
 // WriteFile replaces or creates path, only if the bytes differ.
 func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte) error {
+	return rw.write(ctx, path, nil, content, false)
+}
+
+// ReplaceFile replaces path with content only if it holds old
+// (action.Replacer).
+func (rw *rootWriter) ReplaceFile(ctx context.Context, path string, old, content []byte) error {
+	return rw.write(ctx, path, old, content, !rw.dry)
+}
+
+var _ action.Replacer = (*rootWriter)(nil)
+
+// write replaces or creates path; with cas, only if it exists and holds old.
+func (rw *rootWriter) write(ctx context.Context, path string, old, content []byte, cas bool) error {
 	if err := rw.root.checkWritable(path); err != nil {
 		return fmt.Errorf("write %w", err)
 	}
@@ -78,6 +91,10 @@ func (rw *rootWriter) WriteFile(ctx context.Context, path string, content []byte
 		exists := err == nil
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if cas && (!exists || !bytes.Equal(snap.Content, old)) {
+			// Changed since the action read it (by a user, say): theirs stays.
+			return &safefile.ConflictError{Path: path, Current: snap}
 		}
 		var before []byte
 		if exists {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/action/actiontest"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 var update = flag.Bool("update", false, "rewrite the links.check and naming golden files")
@@ -45,6 +46,7 @@ var (
 	_ action.Docs      = (*noteDir)(nil)
 	_ action.Writer    = (*noteDir)(nil)
 	_ action.DirReader = (*noteDir)(nil)
+	_ action.Replacer  = (*noteDir)(nil)
 )
 
 // newNoteDir makes a directory with files (path -> content).
@@ -143,6 +145,15 @@ func (d *noteDir) WriteFile(ctx context.Context, p string, content []byte) error
 	}
 	d.log = append(d.log, "write "+p)
 	return d.root.WriteFile(p, content, 0o644)
+}
+
+// ReplaceFile writes p only if it holds old, as the engine's Writer does: a
+// fix whose plan read a note wrongly fails here.
+func (d *noteDir) ReplaceFile(ctx context.Context, p string, old, content []byte) error {
+	if cur, err := d.root.ReadFile(p); err != nil || !bytes.Equal(cur, old) {
+		return &safefile.ConflictError{Path: p}
+	}
+	return d.WriteFile(ctx, p, content)
 }
 
 func (d *noteDir) Rename(ctx context.Context, from, to string) error {

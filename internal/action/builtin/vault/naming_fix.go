@@ -582,7 +582,7 @@ func apply(ctx context.Context, w action.Writer, renames []plannedRename, writes
 		var undo []error
 		for i := len(doneWrites) - 1; i >= 0; i-- {
 			wr := doneWrites[i]
-			if uerr := w.WriteFile(uctx, wr.path, wr.old); uerr != nil {
+			if uerr := replace(uctx, w, wr.path, wr.new, wr.old); uerr != nil {
 				undo = append(undo, fmt.Errorf("restore %s: %w", wr.path, uerr))
 			}
 		}
@@ -604,10 +604,20 @@ func apply(ctx context.Context, w action.Writer, renames []plannedRename, writes
 		doneRenames = append(doneRenames, r)
 	}
 	for _, wr := range writes {
-		if err := w.WriteFile(ctx, wr.path, wr.new); err != nil {
+		if err := replace(ctx, w, wr.path, wr.old, wr.new); err != nil {
 			return fail(err)
 		}
 		doneWrites = append(doneWrites, wr)
 	}
 	return nil
+}
+
+// replace writes content to p if p still holds old, when w can compare
+// (action.Replacer): a note edited since the plan read it keeps the edit,
+// and the rename is undone and redone on it.
+func replace(ctx context.Context, w action.Writer, p string, old, content []byte) error {
+	if r, ok := w.(action.Replacer); ok {
+		return r.ReplaceFile(ctx, p, old, content)
+	}
+	return w.WriteFile(ctx, p, content)
 }
