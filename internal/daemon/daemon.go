@@ -111,6 +111,7 @@ type Daemon struct {
 	finishKick   chan struct{} // a worker marked the batch dirty
 	memory       memoryBudget
 	ready        atomic.Bool
+	evicted      atomic.Bool  // the binary's pages were evicted once (releaseImage)
 	dirty        atomic.Bool  // a batch ran since aggregating actions last finished
 	sinceFree    atomic.Int64 // files processed since memory was last returned (finisher)
 	drainCtx     context.Context

@@ -13,14 +13,24 @@
 // page, as a relocated read-only segment has) are released, and those are
 // exactly the file's contents.
 //
+// The pages stay in the page cache, though, and each later page fault maps
+// the cached pages around it again: by the end of a burst of saves, 22 MiB
+// of the binary are mapped back. Evict releases them and drops them from the
+// cache too, and turns off read-ahead in those mappings, so that what the
+// process runs afterwards is read back a page at a time, and only that is
+// resident. The price is a disk read for each page of code run for the
+// first time after it (a first save after start: 5 ms more, on the disk
+// these figures come from).
+//
 // # Usage
 //
-//	n, err := imagepages.Release() // once idle: after start-up, after a backlog
+//	n, err := imagepages.Evict()   // once, when the start is done
+//	n, err = imagepages.Release()  // once idle again: after a backlog
 //
-// Outside Linux, and without /proc, Release does nothing.
+// Outside Linux, and without /proc, Release and Evict do nothing.
 //
 // # Concurrency
 //
-// Release is safe to call from any goroutine while others run: a page they
-// use is mapped again on their next access.
+// Release and Evict are safe to call from any goroutine while others run: a
+// page they use is mapped (or read) again on their next access.
 package imagepages

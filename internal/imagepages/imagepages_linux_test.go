@@ -2,8 +2,10 @@ package imagepages
 
 import (
 	"crypto/sha256"
+	"os"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -125,6 +127,79 @@ func TestRelease(t *testing.T) {
 	}
 	if _, err := Release(); err != nil {
 		t.Errorf("a second release: %v", err)
+	}
+}
+
+// cached counts the pages of the file at path in the page cache (mincore
+// over a mapping of its own).
+func cached(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(b)
+	vec := make([]byte, (len(b)+os.Getpagesize()-1)/os.Getpagesize())
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatal(e)
+	}
+	n := 0
+	for _, v := range vec {
+		n += int(v & 1)
+	}
+	return n
+}
+
+func TestEvict(t *testing.T) {
+	sum := sha256.Sum256([]byte(sample))
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(exe, &fs); err == nil && fs.Type == unix.TMPFS_MAGIC {
+		t.Skip("the test binary is in memory (tmpfs): there is no page cache to evict from")
+	}
+	// The test binary was just linked: its pages may not be on the disk yet,
+	// and the kernel keeps those in the cache.
+	f, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = unix.Fsync(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := cached(t, exe)
+	n, err := Evict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := cached(t, exe)
+	t.Logf("cached pages before %d, after %d; released %d KiB", before, after, n>>10)
+	// Not all of them: the page cache holds a file in folios of up to 64
+	// KiB or more, and a folio goes only when none of its pages is mapped,
+	// while the test runs on.
+	if n <= 0 || after >= before {
+		t.Errorf("released %d bytes; %d pages cached before, %d after", n, before, after)
+	}
+	// The program goes on, reading its code and constants back from the
+	// file as it needs them.
+	if sha256.Sum256([]byte(sample)) != sum {
+		t.Error("a constant reads otherwise after the eviction")
+	}
+	if _, err := Evict(); err != nil {
+		t.Errorf("a second eviction: %v", err)
 	}
 }
 
