@@ -618,8 +618,8 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 				done(NotRun)
 				return nil, err
 			case changedSince(err):
-				// An action's write found the file changed since it was
-				// read: the file is redone on what is there now.
+				// An action's write found a file changed since it was
+				// read: this one is redone on what is there now.
 				done(NotRun)
 				return nil, err
 			}
@@ -659,8 +659,7 @@ func (e *Engine) apply(ctx context.Context, root *Root, rel string, rules []*rul
 
 // runSteps runs one rule's actions in order, each on the previous one's
 // output; read is rel's content as the engine read it. dry runs them as a
-// check does. On failure it returns the name of
-// the action that failed.
+// check does. On failure it returns the name of the action that failed.
 func (e *Engine) runSteps(ctx context.Context, root *Root, rel string, read []byte, r *rule.Rule, m *action.Match, origin action.Origin, cur *[]byte, changed *bool, dry bool,
 	fmc *fmCache, w *Writes, res *Result, tr *explainTrace) (string, error) {
 	for _, st := range r.Steps {

@@ -593,7 +593,9 @@ func apply(ctx context.Context, w action.Writer, renames []plannedRename, writes
 			}
 		}
 		if len(undo) > 0 {
-			return fmt.Errorf("%w; undo incomplete, fix by hand: %w", err, errors.Join(undo...))
+			// Not wrapped: a conflict in err must not have the engine redo
+			// the file on a tree left half renamed.
+			return fmt.Errorf("%v; undo incomplete, fix by hand: %v", err, errors.Join(undo...))
 		}
 		return fmt.Errorf("%w (every change undone)", err)
 	}

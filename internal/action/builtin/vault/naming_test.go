@@ -14,6 +14,7 @@ import (
 
 	"github.com/scribe-md/scribe/internal/action"
 	"github.com/scribe-md/scribe/internal/action/actiontest"
+	"github.com/scribe-md/scribe/internal/safefile"
 )
 
 func TestNamingConvert(t *testing.T) {
@@ -538,6 +539,45 @@ func (r *recorder) Rename(_ context.Context, from, to string) error {
 	defer r.mu.Unlock()
 	r.ops = append(r.ops, "rename "+from+" -> "+to)
 	return nil
+}
+
+// conflictWriter refuses every ReplaceFile of one path, as if a user had
+// just edited it.
+type conflictWriter struct {
+	*noteDir
+	path string
+}
+
+func (w conflictWriter) ReplaceFile(ctx context.Context, p string, old, content []byte) error {
+	if p == w.path {
+		return &safefile.ConflictError{Path: p}
+	}
+	return w.noteDir.ReplaceFile(ctx, p, old, content)
+}
+
+// A note edited between the plan and its rewrite keeps the edit: what was
+// done is undone, and the error says so, for the engine to redo the file.
+// When the undo cannot be completed, the error no longer does: the engine
+// must not redo a file on a tree left half renamed.
+func TestNamingFixConflictUndone(t *testing.T) {
+	files := map[string]string{"My Note.md": "# H\n", "README.md": "[[My Note]]\n"}
+	d := newNoteDir(t, files)
+	in := d.input(t, "My Note.md")
+	in.Host.Writer = conflictWriter{d, "README.md"}
+	_, err := mustNew(t, "naming", "{mode: fix}").Run(context.Background(), in)
+	var conflict *safefile.ConflictError
+	if !errors.As(err, &conflict) || !strings.Contains(err.Error(), "every change undone") {
+		t.Fatalf("err = %v, want a conflict, everything undone", err)
+	}
+	if got := d.snapshot(t); !same(got, files) {
+		t.Errorf("not undone:\n%s", dump(got))
+	}
+
+	d.failRename = "my-note.md" // the undo's rename back fails
+	_, err = mustNew(t, "naming", "{mode: fix}").Run(context.Background(), in)
+	if err == nil || errors.As(err, &conflict) || !strings.Contains(err.Error(), "undo incomplete") {
+		t.Fatalf("err = %v, want an incomplete undo that is no conflict", err)
+	}
 }
 
 func TestNamingFixDryRun(t *testing.T) {
