@@ -356,13 +356,9 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			// (naming, about to move this one or rewrite a link in
 			// another): it left everything as it was; redo on the current
 			// versions, as after a save below.
-			res.Conflicts++
-			if attempt+1 >= e.opts.MaxConflicts {
-				res.Error = fmt.Sprintf("%s keeps changing while its rules run (%d attempts); left as it is", rel, attempt+1)
+			if !e.redo(res, rel, attempt, "a file changed before an action rewrote it") {
 				return res
 			}
-			e.log.Debug("a file changed before an action rewrote it; redoing", "path", rel, "attempt", attempt+1)
-			res.resetRules()
 			continue
 		}
 		if err != nil {
@@ -422,13 +418,9 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		case errors.As(err, &conflict):
 			// The user saved while the rules ran: their version wins, and
 			// the rules are redone on it.
-			res.Conflicts++
-			if attempt+1 >= e.opts.MaxConflicts {
-				res.Error = fmt.Sprintf("%s keeps changing while its rules run (%d attempts); left as it is", rel, attempt+1)
+			if !e.redo(res, rel, attempt, "file changed while its rules ran") {
 				return res
 			}
-			e.log.Debug("file changed while its rules ran; redoing", "path", rel, "attempt", attempt+1)
-			res.resetRules()
 			// The user's save is an edit, whatever started this run.
 			origin = action.OriginUser
 			continue
@@ -437,6 +429,20 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			return res
 		}
 	}
+}
+
+// redo counts a conflict met by attempt (from 0) at rel and readies res
+// for the next attempt; when the attempts are spent it says so in res and
+// returns false.
+func (e *Engine) redo(res *Result, rel string, attempt int, why string) bool {
+	res.Conflicts++
+	if attempt+1 >= e.opts.MaxConflicts {
+		res.Error = fmt.Sprintf("%s keeps changing while its rules run (%d attempts); left as it is", rel, attempt+1)
+		return false
+	}
+	e.log.Debug(why+"; redoing", "path", rel, "attempt", attempt+1)
+	res.resetRules()
+	return true
 }
 
 // changedSince reports whether err says that a file changed on disk since
