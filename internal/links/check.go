@@ -79,6 +79,13 @@ type Problem struct {
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
 	Redirect bool
+	// Page a site would serve at the link's URL from ContentOf, a folder
+	// of the root (MissingTarget, a link from the root read as a plain
+	// path: "/commands/npm-team" and docs/content/commands/npm-team.md):
+	// the link is likely a site's, whose pages links.check was not told
+	// of (Options.Site). No Suggestion is made then: the file's path is
+	// not the link the site wants.
+	ContentPage, ContentOf string
 	// Suggestion is the link rewritten to the closest existing target,
 	// heading or block, as it would be written; "" when nothing is close.
 	Suggestion string
@@ -236,6 +243,40 @@ func (g *Graph) suggestRoute(p *Problem) {
 	p.Suggestion = replaceRange(p.Link, p.Link.TargetStart, p.Link.TargetEnd, EncodeDest(route, p.Link.Angle))
 }
 
+// contentPage finds the document a site would serve at link l's URL from
+// a folder of the root, and that folder: for "/commands/npm-team" (from
+// the root, no extension) docs/content/commands/npm-team.md; with several,
+// the one in the shallowest folder (then the first in order). Only pages
+// named as the URL's last segment are looked for: the graph re-checks a
+// link when a document of its name comes or goes, not one named index. "" when l is no such link or no document fits.
+// Callers hold mu for reading.
+func (g *Graph) contentPage(l Link) (page, folder string) {
+	if l.Kind.IsWiki() || !strings.HasPrefix(l.Target, "/") {
+		return "", ""
+	}
+	u := strings.Trim(path.Clean(l.Target), "/")
+	if u == "" || u == "." || path.Ext(u) != "" {
+		return "", ""
+	}
+	same := func(a, b string) bool {
+		if g.idx.opts.CaseSensitive {
+			return a == b
+		}
+		return strings.EqualFold(a, b)
+	}
+	for _, c := range g.idx.names[NameKey(u)] {
+		served := strings.TrimSuffix(c, path.Ext(c)) // docs/content/commands/npm-team
+		if len(served) <= len(u)+1 || served[len(served)-len(u)-1] != '/' || !same(served[len(served)-len(u):], u) {
+			continue
+		}
+		f := served[:len(served)-len(u)-1]
+		if d, best := strings.Count(f, "/"), strings.Count(folder, "/"); page == "" || d < best || d == best && c < page {
+			page, folder = c, f
+		}
+	}
+	return page, folder
+}
+
 // suggest fills p.Suggestion with the closest existing alternative. Callers
 // hold mu for reading.
 func (g *Graph) suggest(p *Problem) {
@@ -268,6 +309,12 @@ func (g *Graph) suggest(p *Problem) {
 			if text := g.targetText(p.Source, l, best); text != "" {
 				p.SuggestedPath = best
 				p.Suggestion = replaceRange(l, l.TargetStart, l.TargetEnd, text+"|"+l.Target)
+				return
+			}
+		}
+		if p.URL == "" && !p.Route {
+			if page, folder := g.contentPage(l); page != "" {
+				p.ContentPage, p.ContentOf = page, folder
 				return
 			}
 		}
@@ -581,6 +628,10 @@ func (p Problem) Message() string {
 		t := l.Target
 		if len(p.Probe) > 0 {
 			t = p.Probe[0]
+		}
+		if p.ContentPage != "" {
+			return fmt.Sprintf("broken %s %s: %q does not exist (it is %s's URL if %s/ holds a site's pages: set links.check's markdown_links: site and site: {content: %s})",
+				what, raw, t, p.ContentPage, p.ContentOf, p.ContentOf)
 		}
 		return fmt.Sprintf("broken %s %s: %q does not exist", what, raw, t)
 	case MissingHeading:

@@ -521,6 +521,32 @@ func TestSuggestNearestOfAName(t *testing.T) {
 	}
 }
 
+// TestContentPageHint: npm's docs link their pages by the URLs of the site
+// built from docs/content ("/commands/npm-team"). Read as plain paths,
+// those links are broken; the finding says which page the URL would be and
+// how to tell links.check, rather than suggesting the file's path, which is
+// not the link the site wants.
+func TestContentPageHint(t *testing.T) {
+	src := "[a](/commands/npm-team) [b](/guide/#usage) [c](/Commands/NPM-Team) [d](/nothing/here) [e](/commands/npm-tam) [f](/commands/npm-team.md)"
+	g := vault(t, Options{}, map[string]string{
+		"docs/content/commands/npm-team.md":     "# npm team\n",
+		"docs/content/guide.md":                 "# Usage\n",
+		"old/docs/content/commands/npm-team.md": "# old\n",
+		"README.md":                             src,
+	})
+	got := problems(g, "README.md", src)
+	want := `1:1 missing-target broken link [a](/commands/npm-team): "commands/npm-team" does not exist (it is docs/content/commands/npm-team.md's URL if docs/content/ holds a site's pages: set links.check's markdown_links: site and site: {content: docs/content})
+1:25 missing-target broken link [b](/guide/#usage): "guide" does not exist (it is docs/content/guide.md's URL if docs/content/ holds a site's pages: set links.check's markdown_links: site and site: {content: docs/content})
+1:44 missing-target broken link [c](/Commands/NPM-Team): "Commands/NPM-Team" does not exist (it is docs/content/commands/npm-team.md's URL if docs/content/ holds a site's pages: set links.check's markdown_links: site and site: {content: docs/content})
+1:68 missing-target broken link [d](/nothing/here): "nothing/here" does not exist
+1:87 missing-target broken link [e](/commands/npm-tam): "commands/npm-tam" does not exist => [e](/docs/content/commands/npm-team.md)
+1:110 missing-target broken link [f](/commands/npm-team.md): "commands/npm-team.md" does not exist => [f](/docs/content/commands/npm-team.md)
+`
+	if got != want {
+		t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func TestCommonFolders(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
