@@ -79,12 +79,12 @@ type Problem struct {
 	// which leaves the fragment behind (MissingHeading; see
 	// Resolution.Redirect).
 	Redirect bool
-	// Page a site would serve at the link's URL from ContentOf, a folder
-	// of the root (MissingTarget, a link from the root read as a plain
-	// path: "/commands/npm-team" and docs/content/commands/npm-team.md):
-	// the link is likely a site's, whose pages links.check was not told
-	// of (Options.Site). No Suggestion is made then: the file's path is
-	// not the link the site wants.
+	// ContentPage is the document a site would serve at the link's URL
+	// from ContentOf, a folder of the root (MissingTarget, a link from the
+	// root read as a plain path: "/commands/npm-team" and
+	// docs/content/commands/npm-team.md): the link is likely a site's,
+	// whose pages the graph was not told of (Options.Site). No Suggestion
+	// is made then: the file's path is not the link the site wants.
 	ContentPage, ContentOf string
 	// Suggestion is the link rewritten to the closest existing target,
 	// heading or block, as it would be written; "" when nothing is close.
@@ -246,16 +246,17 @@ func (g *Graph) suggestRoute(p *Problem) {
 // contentPage finds the document a site would serve at link l's URL from
 // a folder of the root, and that folder: for "/commands/npm-team" (from
 // the root, no extension) docs/content/commands/npm-team.md; with several,
-// the one in the shallowest folder (then the first in order). Only pages
-// named as the URL's last segment are looked for: the graph re-checks a
-// link when a document of its name comes or goes, not one named index. "" when l is no such link or no document fits.
-// Callers hold mu for reading.
+// the one in the shallowest folder (then the first in order); "" when l
+// is no such link or no document fits. Only pages named as the URL's last
+// segment are looked for: the graph re-checks a link when a document of
+// its name comes or goes, not one named index.md. Callers hold mu for
+// reading.
 func (g *Graph) contentPage(l Link) (page, folder string) {
 	if l.Kind.IsWiki() || !strings.HasPrefix(l.Target, "/") {
 		return "", ""
 	}
 	u := strings.Trim(path.Clean(l.Target), "/")
-	if u == "" || u == "." || path.Ext(u) != "" {
+	if u == "" || path.Ext(u) != "" {
 		return "", ""
 	}
 	same := func(a, b string) bool {
