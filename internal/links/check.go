@@ -259,12 +259,7 @@ func (g *Graph) contentPage(l Link) (page, folder string) {
 	if u == "" || path.Ext(u) != "" {
 		return "", ""
 	}
-	same := func(a, b string) bool {
-		if g.idx.opts.CaseSensitive {
-			return a == b
-		}
-		return strings.EqualFold(a, b)
-	}
+	same := func(a, b string) bool { return a == b || !g.idx.opts.CaseSensitive && fold(a) == fold(b) }
 	for _, c := range g.idx.names[NameKey(u)] {
 		served := strings.TrimSuffix(c, path.Ext(c)) // docs/content/commands/npm-team
 		if len(served) <= len(u)+1 || served[len(served)-len(u)-1] != '/' || !same(served[len(served)-len(u):], u) {
