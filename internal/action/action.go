@@ -200,11 +200,17 @@ type Docs interface {
 	Stat(path string) (fs.FileInfo, error)
 }
 
-// InfoReader is implemented by a Docs that can read a document and return
-// the file info of that same read: one open where Stat then ReadFile take
-// two, and an info that describes exactly the content returned.
+// InfoReader is implemented by a Docs that can read a document and hand
+// over the file info of that same read: one open where Stat then ReadFile
+// take two. It is for callers that index what they read and keep none of
+// it (the link graph's load): fn gets the content, valid only until fn
+// returns (its buffer is reused), and the info. The info may be from
+// before the content was read (one fstat, then the read): a change during
+// the read then leaves a later Stat that differs from it, so a caller that
+// compares Stats to decide whether to read again reads the file again. A
+// failed read returns its error without calling fn.
 type InfoReader interface {
-	ReadFileInfo(path string) ([]byte, fs.FileInfo, error)
+	ReadFileInfo(path string, fn func(content []byte, fi fs.FileInfo)) error
 }
 
 // Dialecter is implemented by a Docs that knows the front matter dialect of

@@ -296,14 +296,19 @@ func (d *Docs) ReadFile(path string) ([]byte, error) {
 	return s.Content, nil
 }
 
-// ReadFileInfo reads a document like ReadFile and returns the file info of
-// the read (action.InfoReader).
-func (d *Docs) ReadFileInfo(rel string) ([]byte, fs.FileInfo, error) {
-	s, err := safefile.Read(d.root.FS, rel, d.maxSize.Load())
+// ReadFileInfo reads a document as ReadFile does and hands fn its content
+// and the file info of the read (action.InfoReader). Its callers index what
+// they read (the link graph's load of a listing's notes), so it reads as an
+// indexer may (safefile.ReadToIndex: no lstat before the open, one fstat),
+// into a pooled buffer that fn's return gives back.
+func (d *Docs) ReadFileInfo(rel string, fn func(content []byte, fi fs.FileInfo)) error {
+	s, err := safefile.ReadToIndex(d.root.FS, rel, d.maxSize.Load())
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return s.Content, snapshotInfo{name: path.Base(rel), s: s}, nil
+	defer s.Release()
+	fn(s.Content, snapshotInfo{name: path.Base(rel), s: s})
+	return nil
 }
 
 // ReadDir lists a directory of the root, sorted by name (action.DirReader).

@@ -97,6 +97,25 @@ func ReadRaw(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 // at the first try (a symlink, a directory, an error) is read again by
 // Read, which words the skip or the error.
 func ReadProbed(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
+	return readProbed(root, rel, readSpec{maxSize: maxSize, text: true, listed: true})
+}
+
+// ReadToIndex is ReadProbed for a reader that indexes what it reads and
+// never writes it back (the link graph's load of every note of a listing):
+// one fstat, before the read, and no hash, three system calls on the file
+// (openat2, fstat, read) and its close. What the fstat after the read would
+// catch, a rewrite in place of the same size during the read, is the
+// indexer's to live with, as for Dir.ReadListed: such a rewrite is a save
+// that the watcher reports, or that a one-shot run's own read sees, and the
+// content read then replaces the index's entry. The snapshot's stat is from
+// before the read and its Hash is zero: it vouches for no content. Its
+// content is in a pooled buffer: call Release once the content is indexed.
+func ReadToIndex(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
+	return readProbed(root, rel, readSpec{maxSize: maxSize, text: true, listed: true, once: true, pooled: true, noHash: true})
+}
+
+func readProbed(root *os.Root, rel string, sp readSpec) (*Snapshot, error) {
+	maxSize := sp.maxSize
 	if !ValidRel(rel) {
 		return Read(root, rel, maxSize)
 	}
@@ -104,7 +123,7 @@ func ReadProbed(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 	if err != nil {
 		return Read(root, rel, maxSize)
 	}
-	s, err := readOpened(nil, fd, rel, path.Base(rel), readSpec{maxSize: maxSize, text: true, listed: true}, nil)
+	s, err := readOpened(nil, fd, rel, path.Base(rel), sp, nil)
 	unix.Close(fd)
 	if errors.Is(err, errChanged) {
 		return Read(root, rel, maxSize)

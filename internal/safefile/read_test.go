@@ -104,11 +104,12 @@ func TestRead(t *testing.T) {
 		{"./text.md", "", ErrInvalidPath},
 		{"a\x00b", "", ErrInvalidPath},
 	}
-	// ReadProbed opens without an lstat first; what it returns is Read's.
+	// ReadProbed and ReadToIndex open without an lstat first; what they
+	// return is Read's.
 	for _, read := range []struct {
 		name string
 		fn   func(*os.Root, string, int64) (*Snapshot, error)
-	}{{"Read", Read}, {"ReadProbed", ReadProbed}} {
+	}{{"Read", Read}, {"ReadProbed", ReadProbed}, {"ReadToIndex", ReadToIndex}} {
 		for _, tt := range tests {
 			t.Run(read.name+"/"+strings.ReplaceAll(tt.name, "/", "_"), func(t *testing.T) {
 				readTestCase(t, root, dir, read.fn, tt.name, tt.reason, tt.err)
@@ -128,6 +129,15 @@ func TestRead(t *testing.T) {
 		if !bytes.Equal(a.Content, b.Content) || a.Hash != b.Hash || a.Hash == ([32]byte{}) || a.Ino != b.Ino || a.Size != b.Size ||
 			a.ModTime != b.ModTime || a.ChangeTime != b.ChangeTime || a.Mode != b.Mode || a.Nlink != b.Nlink || a.Uid != b.Uid {
 			t.Errorf("%s: ReadProbed's snapshot %+v differs from Read's %+v", name, b, a)
+		}
+		// ReadToIndex's is the same but for the hash, which it leaves out.
+		c, err := ReadToIndex(root, name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Content, c.Content) || c.Hash != ([32]byte{}) || c.Settled || a.Ino != c.Ino || a.Size != c.Size ||
+			a.ModTime != c.ModTime || a.ChangeTime != c.ChangeTime || a.Mode != c.Mode || a.Nlink != c.Nlink {
+			t.Errorf("%s: ReadToIndex's snapshot %+v differs from Read's %+v", name, c, a)
 		}
 	}
 }
@@ -173,7 +183,7 @@ func TestReadFIFONeverBlocks(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.md"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, read := range []func(*os.Root, string, int64) (*Snapshot, error){Read, ReadProbed} {
+	for _, read := range []func(*os.Root, string, int64) (*Snapshot, error){Read, ReadProbed, ReadToIndex} {
 		done := make(chan error, 1)
 		go func() {
 			_, err := read(root, "pipe.md", 0)

@@ -750,19 +750,24 @@ type infoDir struct {
 
 var _ action.InfoReader = (*infoDir)(nil)
 
-func (d *infoDir) ReadFileInfo(p string) ([]byte, fs.FileInfo, error) {
+func (d *infoDir) ReadFileInfo(p string, fn func([]byte, fs.FileInfo)) error {
 	d.infoReads.Add(1)
 	f, err := d.root.Open(p)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	b, err := io.ReadAll(f)
-	return b, fi, err
+	if err != nil {
+		return err
+	}
+	fn(b, fi)
+	clear(b) // the content is fn's only until it returns, as the engine's is
+	return nil
 }
 
 func (d *infoDir) Stat(p string) (fs.FileInfo, error) {

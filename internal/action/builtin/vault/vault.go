@@ -494,8 +494,14 @@ func (v *vault) refreshPath(ctx context.Context, docs action.Docs, p string, lis
 	if r, ok := docs.(action.InfoReader); ok && isNote(p) && !v.g.Has(p) {
 		// Not in the graph yet (a first load reads every note): nothing to
 		// compare a Stat with, so read at once, and keep the read's info.
-		content, fi, err := r.ReadFileInfo(p)
-		return v.update(ctx, p, content, fi, err)
+		var affected []string
+		err := r.ReadFileInfo(p, func(content []byte, fi fs.FileInfo) {
+			affected = v.update(ctx, p, content, fi, nil) // the graph keeps no part of content
+		})
+		if err != nil {
+			return v.update(ctx, p, nil, nil, err)
+		}
+		return affected
 	}
 	fi, err := docs.Stat(p)
 	if err != nil {
