@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -477,9 +476,9 @@ func (d *Daemon) engineOptions(cfg *config.Config, brk *breakers) engine.Options
 			return v.(action.CommandRunner)
 		},
 		Publisher: busPublisher{d},
-		BeforeWrite: func(r *engine.Root, rel string, content []byte) {
+		BeforeWrite: func(r *engine.Root, rel string, _ []byte, sum [32]byte) {
 			if rs := d.rootOf(r); rs != nil {
-				rs.watcher.Suppress(rel, sha256.Sum256(content))
+				rs.watcher.Suppress(rel, sum)
 			}
 		},
 		ActionDone: func(_, name string, dur time.Duration, _ error) {

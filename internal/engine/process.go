@@ -52,8 +52,9 @@ type Options struct {
 	Gate func(rule string) (done func(Verdict), allowed bool)
 	// BeforeWrite, when set, is called just before the engine writes a file
 	// (its own or, through the Writer, another) with the content about to
-	// land. The daemon uses it to recognise its own writes.
-	BeforeWrite func(root *Root, rel string, content []byte)
+	// land and its sha256, which the engine computed for the write's
+	// result. The daemon uses it to recognise its own writes.
+	BeforeWrite func(root *Root, rel string, content []byte, sum [32]byte)
 	// ActionDone, when set, is told how long each action call took and how it
 	// ended (metrics).
 	ActionDone func(rule, action string, d time.Duration, err error)
@@ -372,7 +373,8 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 		}
 		res.Changed = true
 		res.Before, res.After = snap.Content, out
-		res.BeforeHash, res.AfterHash = snapHash(snap), hashHex(out)
+		sum := sha256.Sum256(out)
+		res.BeforeHash, res.AfterHash = snapHash(snap), hex.EncodeToString(sum[:])
 		if e.opts.DryRun {
 			return res
 		}
@@ -383,7 +385,7 @@ func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change,
 			}
 		}
 		if e.opts.BeforeWrite != nil {
-			e.opts.BeforeWrite(root, rel, out)
+			e.opts.BeforeWrite(root, rel, out, sum)
 		}
 		wspan := e.writeSpan(ctx, rel, len(out))
 		res.Version, err = safefile.Replace(root.FS, rel, snap, out)
@@ -805,11 +807,6 @@ func snapHash(snap *safefile.Snapshot) string {
 		snap.Hash = sha256.Sum256(snap.Content)
 	}
 	return hex.EncodeToString(snap.Hash[:])
-}
-
-func hashHex(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
 
 // rulesOf returns set's rules (none for a nil set).

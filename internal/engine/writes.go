@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -103,10 +105,11 @@ func (rw *rootWriter) write(ctx context.Context, path string, old, content []byt
 			}
 			before = snap.Content
 		}
+		sum := sha256.Sum256(content)
 		res := &Result{Root: rw.root.Dir, Path: path, Via: rw.via, ChangedBy: []string{rw.rule}, Changed: true,
-			Before: before, After: content, AfterHash: hashHex(content)}
+			Before: before, After: content, AfterHash: hex.EncodeToString(sum[:])}
 		if exists {
-			res.BeforeHash = hashHex(before)
+			res.BeforeHash = snapHash(snap)
 		}
 		if rw.e.held(rw.root, path, res.BeforeHash, rw.rule) {
 			// The user undid this rule's write to this very content.
@@ -131,7 +134,7 @@ func (rw *rootWriter) write(ctx context.Context, path string, old, content []byt
 			}
 		}
 		if bw := rw.e.opts.BeforeWrite; bw != nil {
-			bw(rw.root, path, content)
+			bw(rw.root, path, content, sum)
 		}
 		if exists {
 			_, err = safefile.Replace(rw.root.FS, path, snap, content)
