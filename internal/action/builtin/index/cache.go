@@ -1,10 +1,14 @@
 package index
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
+	"io/fs"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scribe-md/scribe/internal/action"
@@ -33,34 +37,85 @@ type cache struct {
 }
 
 // load returns p's entry, reading the file when it is new, changed by size
-// or modification time, or force is set.
+// or modification time, or force is set. A Docs that reads with the file's
+// info (action.InfoReader) reads a file not yet cached, or forced, without
+// a Stat first.
 func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
-	fi, err := docs.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
 	c.mu.Lock()
 	e := c.entries[p]
 	c.mu.Unlock()
-	if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-		return e, nil
+	r, info := docs.(action.InfoReader)
+	if !info || (e != nil && !force) {
+		fi, err := docs.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+		}
+		if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
+			return e, nil
+		}
+		if !info {
+			b, err := docs.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			return c.put(p, newEntry(b, fi.ModTime(), action.DialectOf(docs))), nil
+		}
 	}
-	b, err := docs.ReadFile(p)
+	dialect := action.DialectOf(docs)
+	err := r.ReadFileInfo(p, func(b []byte, fi fs.FileInfo) {
+		e = newEntry(b, fi.ModTime(), dialect) // keeps no part of b
+	})
 	if err != nil {
 		return nil, err
 	}
-	e = newEntry(b, fi.ModTime(), action.DialectOf(docs))
+	return c.put(p, e), nil
+}
+
+func (c *cache) put(p string, e *entry) *entry {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]*entry{}
 	}
 	c.entries[p] = e
-	c.mu.Unlock()
-	return e, nil
+	return e
 }
+
+// loadAll loads the entries of paths, as load does, on up to GOMAXPROCS
+// goroutines: an index's or a catalog's first look reads every document,
+// and Finish runs alone, after the run's files. es[i] and errs[i] are
+// paths[i]'s; force, when not nil, says which paths to read again
+// whatever their stat. It stops when ctx ends, and returns ctx's error.
+func (c *cache) loadAll(ctx context.Context, docs action.Docs, paths []string, force func(string) bool) (es []*entry, errs []error, err error) {
+	es, errs = make([]*entry, len(paths)), make([]error, len(paths))
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(paths) || ctx.Err() != nil {
+				return
+			}
+			es[i], errs[i] = c.load(docs, paths[i], force != nil && force(paths[i]))
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)/loadsPerWorker) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return es, errs, nil
+}
+
+// loadsPerWorker is the fewest paths that loadAll gives a goroutine of its
+// own: a few cached entries are a Stat each, cheaper than a goroutine.
+const loadsPerWorker = 64
 
 // forget drops the entries of paths not in list (sorted): documents that
 // are gone. Entries of listed documents stay, whichever action loaded them.

@@ -3,7 +3,10 @@ package index
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -117,6 +120,128 @@ func TestKBCacheShared(t *testing.T) {
 	}
 	if !bytes.Equal(shared.read(t, "by-path.txt"), mustIndex(t, shared)) {
 		t.Error("by-path.md differs from a fresh index of the same vault")
+	}
+}
+
+// infoDir is a countingDir that reads with the file's info
+// (action.InfoReader), as the engine's Docs does, and counts the Stats of
+// documents too. The content it hands over is cleared once the callback
+// returns, as the engine's pooled buffer is reused: an entry that kept part
+// of it would show zeros.
+type infoDir struct {
+	*countingDir
+	stats atomic.Int64
+}
+
+func (d *infoDir) ReadFileInfo(p string, fn func([]byte, fs.FileInfo)) error {
+	d.reads.Add(1)
+	b, err := d.docDir.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fi, err := d.docDir.Stat(p)
+	if err != nil {
+		return err
+	}
+	fn(b, fi)
+	clear(b)
+	return nil
+}
+
+func (d *infoDir) Stat(p string) (fs.FileInfo, error) {
+	if strings.HasSuffix(p, ".md") { // not action.DialectOf's look for a Logseq graph
+		d.stats.Add(1)
+	}
+	return d.docDir.Stat(p)
+}
+
+func (d *infoDir) host() action.Host {
+	h := d.docDir.host()
+	h.Docs, h.Writer = d, d
+	return h
+}
+
+// TestKBCacheInfoReader: with an InfoReader, the first look at each
+// document is one read and no Stat, the outputs are those of a Docs
+// without one, and a later look Stats each document and reads only what
+// changed.
+func TestKBCacheInfoReader(t *testing.T) {
+	finishAll := func(h action.Host, set []action.Action) {
+		t.Helper()
+		for _, a := range set {
+			if _, err := a.(action.Finisher).Finish(context.Background(), h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	outputs := func(d *docDir) string {
+		var b strings.Builder
+		for _, p := range []string{"by-path.txt", "by-title.txt", "catalog.json"} {
+			b.Write(d.read(t, p))
+		}
+		return b.String()
+	}
+	info := &infoDir{countingDir: &countingDir{docDir: newCatalogLikeDir(t)}}
+	plain := &countingDir{docDir: newCatalogLikeDir(t)}
+	docs := int64(len(info.List()))
+	set := actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()})
+	finishAll(info.host(), set)
+	if r, s := info.reads.Load(), info.stats.Load(); r != docs || s != 2*docs {
+		// The first action reads each document; the two after it Stat it.
+		t.Errorf("first look: %d reads and %d Stats for %d documents, want %d and %d", r, s, docs, docs, 2*docs)
+	}
+	finishAll(plain.host(), actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()}))
+	if got, want := outputs(info.docDir), outputs(plain.docDir); got != want {
+		t.Errorf("with an InfoReader the actions wrote\n%s\nwithout one\n%s", got, want)
+	}
+
+	info.put(t, "notes/alpha.md", "---\ntitle: Zulu\n---\nnew\n")
+	before := info.reads.Load()
+	finishAll(info.host(), set)
+	if n := info.reads.Load() - before; n != 1 {
+		t.Errorf("after one edit the actions read %d documents, want 1", n)
+	}
+	if got := outputs(info.docDir); strings.Count(got, "Zulu") != 3 {
+		t.Errorf("after an edit:\n%s", got)
+	}
+}
+
+// TestKBLoadAllParallel: documents loaded on several goroutines give the
+// outputs and findings that one goroutine gives, binary files (which fail
+// to load) included.
+func TestKBLoadAllParallel(t *testing.T) {
+	d := newDocDir(t, "")
+	actiontest.GenVault(t, d.root, 400)
+	for _, p := range []string{"area-07/binary 1.md", "area-42/binary 2.md"} {
+		d.put(t, p, "---\ntitle: x\n---\n\x00\x01")
+	}
+	for _, p := range d.List() {
+		if err := os.Chtimes(d.abs(p), catalogTime, catalogTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info := &infoDir{countingDir: &countingDir{docDir: d}}
+	finish := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var b strings.Builder
+		for _, a := range actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()}) {
+			out, err := a.(action.Finisher).Finish(context.Background(), info.host())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%T: %+v\n", a, out.Findings)
+		}
+		for _, p := range []string{"by-path.txt", "by-title.txt", "catalog.json"} {
+			b.Write(d.read(t, p))
+		}
+		return b.String()
+	}
+	one, four := finish(1), finish(4)
+	if one != four {
+		t.Errorf("on four goroutines the actions gave\n%s\non one\n%s", four, one)
+	}
+	if !strings.Contains(one, "binary 2.md") {
+		t.Errorf("the catalog does not name the binary file it left out:\n%s", one)
 	}
 }
 

@@ -194,16 +194,20 @@ func (a *catalogAction) Finish(ctx context.Context, h action.Host) (action.Outpu
 		s.encoded = map[string]catalogEncoded{}
 	}
 	listed := make(map[string]bool, len(list))
+	var paths []string
 	for _, p := range list {
-		if !a.covers(p) {
-			continue
+		if a.covers(p) {
+			paths = append(paths, p)
+			listed[p] = true
 		}
-		if err := ctx.Err(); err != nil {
-			requeue()
-			return action.Output{}, err
-		}
-		listed[p] = true
-		e, err := s.cache.load(h.Docs, p, dirty[p])
+	}
+	es, errs, err := s.cache.loadAll(ctx, h.Docs, paths, func(p string) bool { return dirty[p] })
+	if err != nil {
+		requeue()
+		return action.Output{}, err
+	}
+	for i, p := range paths {
+		e, err := es[i], errs[i]
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // deleted since the list was made
 		}

@@ -341,14 +341,18 @@ type snapshot struct {
 func (a *indexAction) snapshot(ctx context.Context, docs action.Docs, cache *cache, skip string) (snapshot, error) {
 	var snap snapshot
 	list := sortedList(docs)
+	var paths []string
 	for _, p := range list {
-		if !a.q.Covers(p) || p == skip {
-			continue
+		if a.q.Covers(p) && p != skip {
+			paths = append(paths, p)
 		}
-		if err := ctx.Err(); err != nil {
-			return snapshot{}, err
-		}
-		e, err := cache.load(docs, p, false)
+	}
+	es, errs, err := cache.loadAll(ctx, docs, paths, nil)
+	if err != nil {
+		return snapshot{}, err
+	}
+	for i, p := range paths {
+		e, err := es[i], errs[i]
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
