@@ -10,10 +10,11 @@
 // only caps it at half the CPU), which is what the daemon did at 20,000
 // notes with a 64 MiB limit. So the limit here moves: after each collection
 // it is raised to Ratio times the live heap (plus what the runtime holds
-// beside the heap) when that is above Floor, and falls back as the heap
-// shrinks. Small runs keep their small footprint; large ones collect once
-// per (Ratio-1) live heaps of allocation, a fixed trade (Ratio 1.5 is
-// GOGC=50's), instead of spinning.
+// beside it that no collection returns: stacks, metadata, and the unused
+// room of the heap's spans in use) when that is above Floor, and falls back
+// as the heap shrinks. Small runs keep their small footprint; large ones
+// collect once per (Ratio-1) live heaps of allocation, a fixed trade (Ratio
+// 1.5 is GOGC=50's), instead of spinning.
 //
 // The daemon (policy Daemon) lives long and its live heap is mostly the
 // paths it holds: at the runtime's default GOGC=100 its heap grows to twice

@@ -218,6 +218,59 @@ func TestNoSpin(t *testing.T) {
 	}
 }
 
+// small is a 32-byte object: many of them fill the runtime's spans of
+// that size class.
+type small [32]byte
+
+var kept []*small
+
+// TestNoSpinFragmented: a heap whose spans are mostly empty but each still
+// holds a live object (a backlog of small objects of which one in four
+// stays) holds far more than is live. The limit must count that room, which
+// no collection gives back, or it sits under what the runtime holds and the
+// collector runs without pause, as the daemon's did while idle after a
+// first pass over 10,000 notes with every built-in action.
+func TestNoSpinFragmented(t *testing.T) {
+	unset(t)
+	const (
+		objects = 3 << 20 // 96 MiB of 32-byte objects
+		churned = 256 << 20
+	)
+	// All are live while they are made, so that no collection in between
+	// packs the ones that stay together; then three in four go.
+	all := make([]*small, objects)
+	for i := range all {
+		all[i] = new(small)
+	}
+	kept = make([]*small, 0, objects/4)
+	for i := 0; i < objects; i += 4 {
+		kept = append(kept, all[i])
+	}
+	all = nil
+	defer func() { kept = nil }()
+	runtime.GC()
+	m := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
+	rtmetrics.Read(m)
+	live, unused := m[0].Value.Uint64(), m[1].Value.Uint64()
+	t.Logf("live %d MiB, unused room in spans %d MiB", live>>20, unused>>20)
+	if unused < live {
+		t.Fatalf("the heap is not fragmented as the test needs: %d MiB unused beside %d MiB live", unused>>20, live>>20)
+	}
+
+	// The floor is above Ratio times live, as the daemon's 64 MiB was above
+	// 1.5 times its 34 MB: the limit is the floor unless it counts the room.
+	stop := Apply(Policy{GOGC: 100, Floor: int64(live) * 2, Ratio: 1.5})
+	defer stop()
+	runtime.GC()
+	collections := churn(churned)
+	// A collection per half a live heap of allocation: churned/(live/2).
+	want := 2 * churned / (live / 2)
+	t.Logf("%d MiB churned over a %d MiB live heap: %d collections (at most %d)", churned>>20, live>>20, collections, want)
+	if collections > want {
+		t.Errorf("%d collections for %d MiB churned over %d MiB live in a fragmented heap; want at most %d: the collector spins", collections, churned>>20, live>>20, want)
+	}
+}
+
 // TestLean: a Lean span lowers the floor to the policy's Lean, spans nest,
 // and the floor is back once the last one ends; without Lean in the policy,
 // or without a policy, a span changes nothing.
