@@ -203,12 +203,13 @@ type Docs interface {
 // InfoReader is implemented by a Docs that can read a document and hand
 // over the file info of that same read: one open where Stat then ReadFile
 // take two. It is for callers that index what they read and keep none of
-// it (the link graph's load): fn gets the content, valid only until fn
-// returns (its buffer is reused), and the info. The info may be from
-// before the content was read (one fstat, then the read): a change during
-// the read then leaves a later Stat that differs from it, so a caller that
-// compares Stats to decide whether to read again reads the file again. A
-// failed read returns its error without calling fn.
+// it (the link graph's load, the index and catalog actions' cache): fn
+// gets the content, valid only until fn returns (its buffer is reused),
+// and the info. The info may be from before the content was read (one
+// fstat, then the read): a change during the read then leaves a later Stat
+// that differs from it, so a caller that compares Stats to decide whether
+// to read again reads the file again. A failed read returns its error
+// without calling fn.
 type InfoReader interface {
 	ReadFileInfo(path string, fn func(content []byte, fi fs.FileInfo)) error
 }

@@ -298,9 +298,9 @@ func (d *Docs) ReadFile(path string) ([]byte, error) {
 
 // ReadFileInfo reads a document as ReadFile does and hands fn its content
 // and the file info of the read (action.InfoReader). Its callers index what
-// they read (the link graph's load of a listing's notes), so it reads as an
-// indexer may (safefile.ReadToIndex: no lstat before the open, one fstat),
-// into a pooled buffer that fn's return gives back.
+// they read (the link graph, the index and catalog actions' cache), so it
+// reads as an indexer may (safefile.ReadToIndex: no lstat before the open,
+// one fstat), into a pooled buffer that fn's return gives back.
 func (d *Docs) ReadFileInfo(rel string, fn func(content []byte, fi fs.FileInfo)) error {
 	s, err := safefile.ReadToIndex(d.root.FS, rel, d.maxSize.Load())
 	if err != nil {
