@@ -214,6 +214,14 @@ type InfoReader interface {
 	ReadFileInfo(path string, fn func(content []byte, fi fs.FileInfo)) error
 }
 
+// EachStater is implemented by a Docs that can Stat many documents for
+// less than a Stat each: StatEach calls fn with each path's index and what
+// Stat gives for it, in order. In a sorted list, the documents of one folder
+// follow each other, and the folder is opened once for all of them.
+type EachStater interface {
+	StatEach(paths []string, fn func(i int, fi fs.FileInfo, err error))
+}
+
 // Dialecter is implemented by a Docs that knows the front matter dialect of
 // its root, as the engine decided it when the root opened (see
 // markdown.DialectOf): actions then read a file's front matter as the

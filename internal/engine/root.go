@@ -354,6 +354,15 @@ func (d *Docs) Stat(path string) (fs.FileInfo, error) {
 	return safefile.Lstat(d.root.FS, path)
 }
 
+// StatEach Stats each of paths as Stat does, opening the folder of
+// siblings that follow each other once (action.EachStater): the index and
+// catalog actions look at every document they cover after each batch.
+func (d *Docs) StatEach(paths []string, fn func(i int, fi fs.FileInfo, err error)) {
+	safefile.LstatEach(d.root.FS, paths, fn)
+}
+
+var _ action.EachStater = (*Docs)(nil)
+
 // Refresh lists the root's documents into Docs, as a one-shot run does
 // before it starts (the daemon keeps them current itself). It returns the
 // directories that could not be read.

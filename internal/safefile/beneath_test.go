@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -136,6 +137,39 @@ func TestLstatAgreesWithRoot(t *testing.T) {
 					want.Name(), want.Size(), want.Mode(), want.ModTime(), VersionOf(want))
 			}
 		})
+	}
+}
+
+// LstatEach gives, path by path, what Lstat gives: siblings in a row, a
+// directory left and come back to, paths in the root itself, and every
+// kind of failure among them.
+func TestLstatEach(t *testing.T) {
+	root, _ := beneathTree(t)
+	for _, name := range []string{"a/b/note.md", "a/b/other.md", "a/b/new\nline.md", "a/c.md"} {
+		if err := root.WriteFile(name, []byte("note"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rels := []string{"a/b/note.md", "a/b/other.md", "a/b/missing.md", "a/b/new\nline.md", "a/c.md", "a/b/note.md",
+		"file.md", "a/missing/x", "a/missing/y", "in/b/note.md", "a/esc/x", "esc/x", "a/up/note.md", "file.md/x",
+		"loop/x", "a/b/../b", "a//b", "/a", "", ".", "a/b", "a/b/other.md"}
+	var seen []int
+	LstatEach(root, rels, func(i int, got fs.FileInfo, gerr error) {
+		seen = append(seen, i)
+		rel := rels[i]
+		want, werr := Lstat(root, rel)
+		if (gerr == nil) != (werr == nil) || errors.Is(gerr, fs.ErrNotExist) != errors.Is(werr, fs.ErrNotExist) {
+			t.Errorf("%q: LstatEach: %v; Lstat: %v", rel, gerr, werr)
+			return
+		}
+		if werr == nil && (got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() ||
+			!got.ModTime().Equal(want.ModTime()) || VersionOf(got) != VersionOf(want)) {
+			t.Errorf("%q: LstatEach: %s %d %v %v; Lstat: %s %d %v %v", rel, got.Name(), got.Size(), got.Mode(), VersionOf(got),
+				want.Name(), want.Size(), want.Mode(), VersionOf(want))
+		}
+	})
+	if len(seen) != len(rels) || !slices.IsSorted(seen) || seen[0] != 0 {
+		t.Errorf("fn saw indexes %v for %d paths", seen, len(rels))
 	}
 }
 

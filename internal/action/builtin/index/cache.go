@@ -41,68 +41,95 @@ type cache struct {
 // info (action.InfoReader) reads a file not yet cached, or forced, without
 // a Stat first.
 func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
-	c.mu.Lock()
-	e := c.entries[p]
-	c.mu.Unlock()
-	r, info := docs.(action.InfoReader)
-	if !info || (e != nil && !force) {
-		fi, err := docs.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-		}
-		if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
-			return e, nil
-		}
-		if !info {
-			b, err := docs.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			return c.put(p, newEntry(b, fi.ModTime(), action.DialectOf(docs))), nil
-		}
+	e := c.held(p)
+	if !c.needsStat(docs, e, force) {
+		return c.read(docs, p, nil)
 	}
-	dialect := action.DialectOf(docs)
-	err := r.ReadFileInfo(p, func(b []byte, fi fs.FileInfo) {
-		e = newEntry(b, fi.ModTime(), dialect) // keeps no part of b
-	})
+	fi, err := docs.Stat(p)
+	return c.check(docs, p, e, force, fi, err)
+}
+
+// held returns the entry the cache holds for p, or nil.
+func (c *cache) held(p string) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[p]
+}
+
+// needsStat says whether loading p, whose held entry is e, starts with a
+// Stat: to compare it with e, or because docs reads only without info.
+func (c *cache) needsStat(docs action.Docs, e *entry, force bool) bool {
+	_, info := docs.(action.InfoReader)
+	return !info || (e != nil && !force)
+}
+
+// check finishes a load that began with a Stat of p (fi, err): e, the held
+// entry, while the Stat matches it, else p read again.
+func (c *cache) check(docs action.Docs, p string, e *entry, force bool, fi fs.FileInfo, err error) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.put(p, e), nil
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if e != nil && !force && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
+		return e, nil
+	}
+	return c.read(docs, p, fi)
 }
 
-func (c *cache) put(p string, e *entry) *entry {
+// read reads p into a new entry: with its info where docs can (fi is then
+// not needed), else after the Stat that gave fi.
+func (c *cache) read(docs action.Docs, p string, fi fs.FileInfo) (*entry, error) {
+	dialect := action.DialectOf(docs)
+	var e *entry
+	if r, ok := docs.(action.InfoReader); ok {
+		err := r.ReadFileInfo(p, func(b []byte, fi fs.FileInfo) {
+			e = newEntry(b, fi.ModTime(), dialect) // keeps no part of b
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		b, err := docs.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		e = newEntry(b, fi.ModTime(), dialect)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]*entry{}
 	}
 	c.entries[p] = e
-	return e
+	return e, nil
 }
 
 // loadAll loads the entries of paths, as load does, on up to GOMAXPROCS
-// goroutines: an index's or a catalog's first look reads every document,
-// and Finish runs alone, after the run's files. es[i] and errs[i] are
-// paths[i]'s; force, when not nil, says which paths to read again
-// whatever their stat. It stops when ctx ends, and returns ctx's error.
+// goroutines, each taking a run of loadChunk paths at a time: an index's
+// or a catalog's first look reads every document, each later one Stats
+// every document again, and Finish runs after each batch. The Stats of a
+// run go through action.EachStater where docs has it, so that a folder is
+// opened once for its documents in the run rather than once for each.
+// es[i] and errs[i] are paths[i]'s; force, when not nil, says which paths
+// to read again whatever their stat. It stops when ctx ends, and returns
+// ctx's error.
 func (c *cache) loadAll(ctx context.Context, docs action.Docs, paths []string, force func(string) bool) (es []*entry, errs []error, err error) {
 	es, errs = make([]*entry, len(paths)), make([]error, len(paths))
 	var next atomic.Int64
 	work := func() {
 		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(paths) || ctx.Err() != nil {
+			a := int(next.Add(loadChunk) - loadChunk)
+			if a >= len(paths) || ctx.Err() != nil {
 				return
 			}
-			es[i], errs[i] = c.load(docs, paths[i], force != nil && force(paths[i]))
+			b := min(a+loadChunk, len(paths))
+			c.loadRun(docs, paths[a:b], es[a:b], errs[a:b], force)
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)/loadsPerWorker) - 1 {
+	for range min(runtime.GOMAXPROCS(0), len(paths)/loadChunk) - 1 {
 		wg.Go(work)
 	}
 	work()
@@ -113,9 +140,36 @@ func (c *cache) loadAll(ctx context.Context, docs action.Docs, paths []string, f
 	return es, errs, nil
 }
 
-// loadsPerWorker is the fewest paths that loadAll gives a goroutine of its
-// own: a few cached entries are a Stat each, cheaper than a goroutine.
-const loadsPerWorker = 64
+// loadChunk is the run of paths a goroutine of loadAll takes at a time,
+// and the fewest that get a goroutine of their own.
+const loadChunk = 64
+
+// loadRun loads the entries of paths into es and errs (loadAll).
+func (c *cache) loadRun(docs action.Docs, paths []string, es []*entry, errs []error, force func(string) bool) {
+	forced := func(p string) bool { return force != nil && force(p) }
+	each, ok := docs.(action.EachStater)
+	if !ok {
+		for i, p := range paths {
+			es[i], errs[i] = c.load(docs, p, forced(p))
+		}
+		return
+	}
+	var stat []string
+	var at []int // stat[j] is paths[at[j]]
+	held := make([]*entry, len(paths))
+	for i, p := range paths {
+		held[i] = c.held(p)
+		if c.needsStat(docs, held[i], forced(p)) {
+			stat, at = append(stat, p), append(at, i)
+		} else {
+			es[i], errs[i] = c.read(docs, p, nil)
+		}
+	}
+	each.StatEach(stat, func(j int, fi fs.FileInfo, err error) {
+		i := at[j]
+		es[i], errs[i] = c.check(docs, paths[i], held[i], forced(paths[i]), fi, err)
+	})
+}
 
 // forget drops the entries of paths not in list (sorted): documents that
 // are gone. Entries of listed documents stay, whichever action loaded them.

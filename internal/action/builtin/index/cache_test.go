@@ -130,7 +130,19 @@ func TestKBCacheShared(t *testing.T) {
 // of it would show zeros.
 type infoDir struct {
 	*countingDir
-	stats atomic.Int64
+	stats, batches atomic.Int64
+}
+
+// eachDir is an infoDir that also Stats many documents at once
+// (action.EachStater), as the engine's Docs does.
+type eachDir struct{ *infoDir }
+
+func (d eachDir) StatEach(ps []string, fn func(int, fs.FileInfo, error)) {
+	d.batches.Add(1)
+	for i, p := range ps {
+		fi, err := d.Stat(p)
+		fn(i, fi, err)
+	}
 }
 
 func (d *infoDir) ReadFileInfo(p string, fn func([]byte, fs.FileInfo)) error {
@@ -155,17 +167,27 @@ func (d *infoDir) Stat(p string) (fs.FileInfo, error) {
 	return d.docDir.Stat(p)
 }
 
-func (d *infoDir) host() action.Host {
+// host is the actions' host on d; with each, its Docs is an eachDir.
+func (d *infoDir) host(each bool) action.Host {
 	h := d.docDir.host()
 	h.Docs, h.Writer = d, d
+	if each {
+		h.Docs = eachDir{d}
+	}
 	return h
 }
 
 // TestKBCacheInfoReader: with an InfoReader, the first look at each
 // document is one read and no Stat, the outputs are those of a Docs
 // without one, and a later look Stats each document and reads only what
-// changed.
+// changed; the same with an EachStater, whose StatEach makes the Stats.
 func TestKBCacheInfoReader(t *testing.T) {
+	for _, each := range []bool{false, true} {
+		t.Run(fmt.Sprintf("each=%v", each), func(t *testing.T) { testKBCacheInfoReader(t, each) })
+	}
+}
+
+func testKBCacheInfoReader(t *testing.T, each bool) {
 	finishAll := func(h action.Host, set []action.Action) {
 		t.Helper()
 		for _, a := range set {
@@ -185,10 +207,13 @@ func TestKBCacheInfoReader(t *testing.T) {
 	plain := &countingDir{docDir: newCatalogLikeDir(t)}
 	docs := int64(len(info.List()))
 	set := actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()})
-	finishAll(info.host(), set)
+	finishAll(info.host(each), set)
 	if r, s := info.reads.Load(), info.stats.Load(); r != docs || s != 2*docs {
 		// The first action reads each document; the two after it Stat it.
 		t.Errorf("first look: %d reads and %d Stats for %d documents, want %d and %d", r, s, docs, docs, 2*docs)
+	}
+	if b := info.batches.Load(); each != (b > 0) {
+		t.Errorf("%d StatEach calls with each=%v", b, each)
 	}
 	finishAll(plain.host(), actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()}))
 	if got, want := outputs(info.docDir), outputs(plain.docDir); got != want {
@@ -196,13 +221,16 @@ func TestKBCacheInfoReader(t *testing.T) {
 	}
 
 	info.put(t, "notes/alpha.md", "---\ntitle: Zulu\n---\nnew\n")
+	if err := os.Remove(info.abs("notes/beta.md")); err != nil {
+		t.Fatal(err)
+	}
 	before := info.reads.Load()
-	finishAll(info.host(), set)
+	finishAll(info.host(each), set)
 	if n := info.reads.Load() - before; n != 1 {
 		t.Errorf("after one edit the actions read %d documents, want 1", n)
 	}
-	if got := outputs(info.docDir); strings.Count(got, "Zulu") != 3 {
-		t.Errorf("after an edit:\n%s", got)
+	if got := outputs(info.docDir); strings.Count(got, "Zulu") != 3 || strings.Contains(got, "beta.md") {
+		t.Errorf("after an edit and a deletion:\n%s", got)
 	}
 }
 
@@ -221,11 +249,11 @@ func TestKBLoadAllParallel(t *testing.T) {
 		}
 	}
 	info := &infoDir{countingDir: &countingDir{docDir: d}}
-	finish := func(procs int) string {
+	finish := func(procs int, each bool) string {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		var b strings.Builder
 		for _, a := range actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()}) {
-			out, err := a.(action.Finisher).Finish(context.Background(), info.host())
+			out, err := a.(action.Finisher).Finish(context.Background(), info.host(each))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,9 +264,11 @@ func TestKBLoadAllParallel(t *testing.T) {
 		}
 		return b.String()
 	}
-	one, four := finish(1), finish(4)
-	if one != four {
-		t.Errorf("on four goroutines the actions gave\n%s\non one\n%s", four, one)
+	one := finish(1, false)
+	for _, each := range []bool{false, true} {
+		if four := finish(4, each); four != one {
+			t.Errorf("on four goroutines (each=%v) the actions gave\n%s\non one\n%s", each, four, one)
+		}
 	}
 	if !strings.Contains(one, "binary 2.md") {
 		t.Errorf("the catalog does not name the binary file it left out:\n%s", one)
