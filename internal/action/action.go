@@ -214,6 +214,16 @@ type InfoReader interface {
 	ReadFileInfo(path string, fn func(content []byte, fi fs.FileInfo)) error
 }
 
+// Generationer is implemented by a Docs that numbers the generations of
+// its documents: Generation changes whenever they may have changed in a way
+// a Stat would show (a file processed, a write, the list changed, a new
+// round of Finish calls), so a caller may keep using a Stat made while it
+// had the value it has now. Each round of Finish calls starts a new one:
+// the first look at a document in a round is always a Stat.
+type Generationer interface {
+	Generation() uint64
+}
+
 // EachStater is implemented by a Docs that can Stat many documents for
 // less than a Stat each: StatEach calls fn with each path's index and what
 // Stat gives for it, in order. In a sorted list, the documents of one folder

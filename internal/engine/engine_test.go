@@ -354,6 +354,50 @@ func TestDocsOneShot(t *testing.T) {
 	}
 }
 
+// The documents' generation (action.Generationer) changes with each file
+// processed, each write, each change to the list and each round of Finish
+// calls, and only then.
+func TestDocsGeneration(t *testing.T) {
+	set := rules(t, config.Rule{ID: "r", Actions: []config.ActionRef{act("test.append", "x\n")}})
+	root := openRoot(t, map[string]string{"n.md": "n\n", "w.md": "w\n"})
+	e := engine.New(set, engine.Options{})
+	step := func(what string, do func()) {
+		t.Helper()
+		g := root.Docs.Generation()
+		do()
+		if root.Docs.Generation() == g {
+			t.Errorf("%s left the generation at %d", what, g)
+		}
+	}
+	step("a file processed and written", func() { e.Process(context.Background(), root, "n.md", &engine.Writes{}) })
+	// A write is a generation of its own, beside its file's processing.
+	look := engine.New(rules(t, config.Rule{ID: "r", Actions: []config.ActionRef{act("test.finding", "seen")}}), engine.Options{})
+	g := root.Docs.Generation()
+	look.Process(context.Background(), root, "n.md", &engine.Writes{})
+	processed := root.Docs.Generation() - g
+	g = root.Docs.Generation()
+	if r := e.Process(context.Background(), root, "w.md", &engine.Writes{}); !r.Written {
+		t.Fatalf("w.md not written: %+v", r)
+	}
+	if written := root.Docs.Generation() - g; processed == 0 || written <= processed {
+		t.Errorf("a file processed took the generation %d on, processed and written %d", processed, written)
+	}
+	step("a round of Finish calls", func() {
+		if _, _, err := e.Finish(context.Background(), []*engine.Root{root}, &engine.Writes{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("a document added", func() { root.Docs.Add("m.md") })
+	step("a document removed", func() { root.Docs.Remove("m.md") })
+	step("a document renamed", func() { root.Docs.Rename("n.md", "o.md") })
+	g = root.Docs.Generation()
+	root.Docs.List()
+	root.Docs.Stat("o.md")
+	if root.Docs.Generation() != g {
+		t.Error("reading the list or a Stat changed the generation")
+	}
+}
+
 // A failing rule fails alone: its own changes and findings are discarded,
 // the next rule sees the content from before it, and every other rule still
 // runs, reports and writes.

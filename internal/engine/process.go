@@ -278,6 +278,7 @@ func (s *slot) release() {
 }
 
 func (e *Engine) process(ctx context.Context, root *Root, rel string, ch Change, p pass, w *Writes) *Result {
+	root.Docs.changed() // rel may differ from what a Stat of it showed
 	origin, tr := ch.Origin, ch.explain
 	res := &Result{Root: root.Dir, Path: rel}
 	// The rules that select rel by path, without allocating for the usual
@@ -535,6 +536,7 @@ func (e *Engine) readFailed(res *Result, err error) {
 
 // wrote tells Options.Wrote of a write that reached the disk.
 func (e *Engine) wrote(root *Root, res *Result) error {
+	root.Docs.changed()
 	if e.opts.Wrote == nil {
 		return nil
 	}

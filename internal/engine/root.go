@@ -131,10 +131,24 @@ type Docs struct {
 	extra   []string                     // sorted: excluded from processing, still there
 
 	oneShot atomic.Bool // Engine.Run is running on this root (action.OneShot)
+	// gen counts what may change the documents in ways a Stat shows: files
+	// the engine processes, writes it makes, changes to the list, rounds
+	// of Finish calls (action.Generationer).
+	gen atomic.Uint64
 }
+
+// Generation is the documents' generation (action.Generationer): a Stat
+// made while it stays the same still holds.
+func (d *Docs) Generation() uint64 { return d.gen.Load() }
+
+var _ action.Generationer = (*Docs)(nil)
+
+// changed starts a new generation.
+func (d *Docs) changed() { d.gen.Add(1) }
 
 // Set replaces the document list (sorted copy).
 func (d *Docs) Set(paths []string) {
+	defer d.changed()
 	p := slices.Clone(paths)
 	slices.Sort(p)
 	d.mu.Lock()
@@ -147,6 +161,7 @@ func (d *Docs) Set(paths []string) {
 // SetSource drops the list: the first List (or Targets, or Len) builds it
 // from source, which yields every document once, in any order.
 func (d *Docs) SetSource(source func(yield func(rel string))) {
+	defer d.changed()
 	d.mu.Lock()
 	d.source, d.paths = source, nil
 	clear(d.added)
@@ -156,6 +171,7 @@ func (d *Docs) SetSource(source func(yield func(rel string))) {
 
 // Add records a new document.
 func (d *Docs) Add(path string) {
+	defer d.changed()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.source != nil {
@@ -175,6 +191,7 @@ func (d *Docs) Add(path string) {
 
 // Remove forgets a document.
 func (d *Docs) Remove(path string) {
+	defer d.changed()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.source != nil {
@@ -195,6 +212,7 @@ func (d *Docs) Remove(path string) {
 // Rename moves a document, or every document under a directory, to a new
 // path in the list.
 func (d *Docs) Rename(from, to string) {
+	defer d.changed()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.source != nil {

@@ -326,6 +326,9 @@ func (e *Engine) finish(ctx context.Context, roots map[*Root]bool, w *Writes, re
 const maxFinishRounds = 3
 
 func (e *Engine) finishRound(ctx context.Context, roots map[*Root]bool, w *Writes, rep *Report, queued map[string]bool, again *[]job) error {
+	for root := range roots {
+		root.Docs.changed() // each round looks at the documents afresh
+	}
 	for _, r := range e.rules.Rules {
 		for _, st := range r.Steps {
 			f, ok := st.Action.(action.Finisher)

@@ -34,6 +34,48 @@ type entry struct {
 type cache struct {
 	mu      sync.Mutex
 	entries map[string]*entry
+	// seen maps a path to 1 + the generation of the documents
+	// (action.Generationer) in which a Stat or a read last showed its entry
+	// current: while the generation stays, the entry is used without a
+	// Stat. The index and catalog actions finishing one batch look at the
+	// same documents one after the other, with nothing in between.
+	seen map[string]uint64
+}
+
+// generation returns 1 + the generation of docs, or 0 when docs does not
+// number them.
+func generation(docs action.Docs) uint64 {
+	if g, ok := docs.(action.Generationer); ok {
+		return g.Generation() + 1
+	}
+	return 0
+}
+
+// current returns p's entry when it was seen current in generation gen (1 +
+// the documents' generation; 0 never matches).
+func (c *cache) current(p string, gen uint64) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == 0 || c.seen[p] != gen {
+		return nil
+	}
+	return c.entries[p]
+}
+
+// saw records that a load in generation gen found e, p's entry, current.
+func (c *cache) saw(p string, e *entry, gen uint64) {
+	if gen == 0 || e == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[p] != e {
+		return // replaced meanwhile by another load
+	}
+	if c.seen == nil {
+		c.seen = map[string]uint64{}
+	}
+	c.seen[p] = gen
 }
 
 // load returns p's entry, reading the file when it is new, changed by size
@@ -41,12 +83,20 @@ type cache struct {
 // info (action.InfoReader) reads a file not yet cached, or forced, without
 // a Stat first.
 func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
-	e := c.held(p)
-	if !c.needsStat(docs, e, force) {
-		return c.read(docs, p, nil)
+	gen := generation(docs)
+	if e := c.current(p, gen); e != nil && !force {
+		return e, nil
 	}
-	fi, err := docs.Stat(p)
-	return c.check(docs, p, e, force, fi, err)
+	e := c.held(p)
+	var err error
+	if !c.needsStat(docs, e, force) {
+		e, err = c.read(docs, p, nil)
+	} else {
+		fi, serr := docs.Stat(p)
+		e, err = c.check(docs, p, e, force, fi, serr)
+	}
+	c.saw(p, e, gen)
+	return e, err
 }
 
 // held returns the entry the cache holds for p, or nil.
@@ -154,20 +204,27 @@ func (c *cache) loadRun(docs action.Docs, paths []string, es []*entry, errs []er
 		}
 		return
 	}
+	gen := generation(docs)
 	var stat []string
 	var at []int // stat[j] is paths[at[j]]
 	held := make([]*entry, len(paths))
 	for i, p := range paths {
+		if e := c.current(p, gen); e != nil && !forced(p) {
+			es[i] = e
+			continue
+		}
 		held[i] = c.held(p)
 		if c.needsStat(docs, held[i], forced(p)) {
 			stat, at = append(stat, p), append(at, i)
 		} else {
 			es[i], errs[i] = c.read(docs, p, nil)
+			c.saw(p, es[i], gen)
 		}
 	}
 	each.StatEach(stat, func(j int, fi fs.FileInfo, err error) {
 		i := at[j]
 		es[i], errs[i] = c.check(docs, paths[i], held[i], forced(paths[i]), fi, err)
+		c.saw(paths[i], es[i], gen)
 	})
 }
 
@@ -179,6 +236,7 @@ func (c *cache) forget(list []string) {
 	for p := range c.entries {
 		if _, ok := slices.BinarySearch(list, p); !ok {
 			delete(c.entries, p)
+			delete(c.seen, p)
 		}
 	}
 }

@@ -234,6 +234,55 @@ func testKBCacheInfoReader(t *testing.T, each bool) {
 	}
 }
 
+// genDir is an eachDir that numbers its documents' generations
+// (action.Generationer), as the engine's Docs does.
+type genDir struct {
+	eachDir
+	gen *atomic.Uint64
+}
+
+func (d genDir) Generation() uint64 { return d.gen.Load() }
+
+// TestKBCacheGeneration: the actions finishing one batch look at the
+// documents one Stat each between them while the generation stays, and
+// afresh once it moves.
+func TestKBCacheGeneration(t *testing.T) {
+	info := &infoDir{countingDir: &countingDir{docDir: newCatalogLikeDir(t)}}
+	var gen atomic.Uint64
+	h := info.host(false)
+	h.Docs = genDir{eachDir{info}, &gen}
+	docs := int64(len(info.List()))
+	set := actionSet(t, action.Build{Rule: "r", Shared: action.NewShared()})
+	finishAll := func() {
+		t.Helper()
+		for _, a := range set {
+			if _, err := a.(action.Finisher).Finish(context.Background(), h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	counts := func() (int64, int64) { return info.reads.Load(), info.stats.Load() }
+
+	finishAll()
+	if r, s := counts(); r != docs || s != 0 {
+		t.Errorf("first round: %d reads and %d Stats for %d documents, want %d and none", r, s, docs, docs)
+	}
+	gen.Add(1)
+	finishAll()
+	if r, s := counts(); r != docs || s != docs {
+		t.Errorf("a new generation: %d reads and %d Stats in all, want %d and %d: one Stat each between the three actions", r, s, docs, docs)
+	}
+	info.put(t, "notes/alpha.md", "---\ntitle: Zulu\n---\nnew\n")
+	gen.Add(1)
+	finishAll()
+	if r, s := counts(); r != docs+1 || s != 2*docs {
+		t.Errorf("an edit in a new generation: %d reads and %d Stats in all, want %d and %d", r, s, docs+1, 2*docs)
+	}
+	if got := string(info.read(t, "catalog.json")) + string(info.read(t, "by-title.txt")); strings.Count(got, "Zulu") != 2 {
+		t.Errorf("the edit is not in the outputs:\n%s", got)
+	}
+}
+
 // TestKBLoadAllParallel: documents loaded on several goroutines give the
 // outputs and findings that one goroutine gives, binary files (which fail
 // to load) included.
