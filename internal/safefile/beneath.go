@@ -112,10 +112,15 @@ func Lstat(root *os.Root, rel string) (fs.FileInfo, error) {
 	if !ok {
 		return root.Lstat(rel)
 	}
+	defer unix.Close(fd)
+	return lstatAt(root, fd, rel, base)
+}
+
+// lstatAt is Lstat of rel, whose last component base is in the directory
+// open as fd.
+func lstatAt(root *os.Root, fd int, rel, base string) (fs.FileInfo, error) {
 	var st unix.Stat_t
-	err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW)
-	unix.Close(fd)
-	switch {
+	switch err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); {
 	case err == nil:
 		return newStatInfo(base, &st), nil
 	case err == unix.ENOENT:
@@ -154,21 +159,14 @@ func LstatEach(root *os.Root, rels []string, fn func(i int, fi fs.FileInfo, err 
 			}
 			open = dir
 		}
+		var fi fs.FileInfo
+		var err error
 		if fd < 0 {
-			fi, err := Lstat(root, rel) // words the error as Lstat does
-			fn(i, fi, err)
-			continue
+			fi, err = Lstat(root, rel) // words the error as Lstat does
+		} else {
+			fi, err = lstatAt(root, fd, rel, base)
 		}
-		var st unix.Stat_t
-		switch err := unix.Fstatat(fd, base, &st, unix.AT_SYMLINK_NOFOLLOW); {
-		case err == nil:
-			fn(i, newStatInfo(base, &st), nil)
-		case err == unix.ENOENT:
-			fn(i, nil, &fs.PathError{Op: "lstat", Path: rel, Err: err})
-		default:
-			fi, err := root.Lstat(rel)
-			fn(i, fi, err)
-		}
+		fn(i, fi, err)
 	}
 }
 

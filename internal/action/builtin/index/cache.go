@@ -78,27 +78,6 @@ func (c *cache) saw(p string, e *entry, gen uint64) {
 	c.seen[p] = gen
 }
 
-// load returns p's entry, reading the file when it is new, changed by size
-// or modification time, or force is set. A Docs that reads with the file's
-// info (action.InfoReader) reads a file not yet cached, or forced, without
-// a Stat first.
-func (c *cache) load(docs action.Docs, p string, force bool) (*entry, error) {
-	gen := generation(docs)
-	if e := c.current(p, gen); e != nil && !force {
-		return e, nil
-	}
-	e := c.held(p)
-	var err error
-	if !c.needsStat(docs, e, force) {
-		e, err = c.read(docs, p, nil)
-	} else {
-		fi, serr := docs.Stat(p)
-		e, err = c.check(docs, p, e, force, fi, serr)
-	}
-	c.saw(p, e, gen)
-	return e, err
-}
-
 // held returns the entry the cache holds for p, or nil.
 func (c *cache) held(p string) *entry {
 	c.mu.Lock()
@@ -156,7 +135,7 @@ func (c *cache) read(docs action.Docs, p string, fi fs.FileInfo) (*entry, error)
 	return e, nil
 }
 
-// loadAll loads the entries of paths, as load does, on up to GOMAXPROCS
+// loadAll loads the entries of paths on up to GOMAXPROCS
 // goroutines, each taking a run of loadChunk paths at a time: an index's
 // or a catalog's first look reads every document, each later one Stats
 // every document again, and Finish runs after each batch. The Stats of a
@@ -194,15 +173,21 @@ func (c *cache) loadAll(ctx context.Context, docs action.Docs, paths []string, f
 // and the fewest that get a goroutine of their own.
 const loadChunk = 64
 
-// loadRun loads the entries of paths into es and errs (loadAll).
+// loadRun loads the entries of paths into es and errs (loadAll): an entry
+// seen current in this generation of the documents as it is; one not held,
+// or forced, read at once where docs reads with the file's info
+// (action.InfoReader); the others after a Stat, which shows whether they
+// changed in size or modification time.
 func (c *cache) loadRun(docs action.Docs, paths []string, es []*entry, errs []error, force func(string) bool) {
 	forced := func(p string) bool { return force != nil && force(p) }
-	each, ok := docs.(action.EachStater)
-	if !ok {
-		for i, p := range paths {
-			es[i], errs[i] = c.load(docs, p, forced(p))
+	statEach := func(ps []string, fn func(int, fs.FileInfo, error)) {
+		for i, p := range ps {
+			fi, err := docs.Stat(p)
+			fn(i, fi, err)
 		}
-		return
+	}
+	if each, ok := docs.(action.EachStater); ok {
+		statEach = each.StatEach
 	}
 	gen := generation(docs)
 	var stat []string
@@ -221,7 +206,7 @@ func (c *cache) loadRun(docs action.Docs, paths []string, es []*entry, errs []er
 			c.saw(p, es[i], gen)
 		}
 	}
-	each.StatEach(stat, func(j int, fi fs.FileInfo, err error) {
+	statEach(stat, func(j int, fi fs.FileInfo, err error) {
 		i := at[j]
 		es[i], errs[i] = c.check(docs, paths[i], held[i], forced(paths[i]), fi, err)
 		c.saw(paths[i], es[i], gen)
