@@ -101,13 +101,15 @@ func ReadProbed(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
 }
 
 // ReadToIndex is ReadProbed for a reader that indexes what it reads and
-// never writes it back (the link graph's load of every note of a listing):
+// never writes it back (the link graph's load of every note of a listing,
+// the index and catalog actions' cache):
 // one fstat, before the read, and no hash, three system calls on the file
 // (openat2, fstat, read) and its close. What the fstat after the read would
 // catch, a rewrite in place of the same size during the read, is the
 // indexer's to live with, as for Dir.ReadListed: such a rewrite is a save
-// that the watcher reports, or that a one-shot run's own read sees, and the
-// content read then replaces the index's entry. The snapshot's stat is from
+// that the watcher reports, or that a one-shot run's own read sees, after
+// which the entry is read again (the graph takes the engine's content; the
+// cache sees a modification time other than the one this read recorded). The snapshot's stat is from
 // before the read and its Hash is zero: it vouches for no content. Its
 // content is in a pooled buffer: call Release once the content is indexed.
 func ReadToIndex(root *os.Root, rel string, maxSize int64) (*Snapshot, error) {
